@@ -1,0 +1,60 @@
+// Browser processes must never outlive a run, even on a crash or Ctrl-C.
+// Drivers register every process group they start; on exit (normal, signal
+// or uncaught error) the remaining groups are killed synchronously.
+import process from 'node:process';
+
+const liveGroups = new Set<number>();
+const closers = new Set<() => Promise<void>>();
+let installed = false;
+
+/** Track a child started with `detached: true` (so its pid is its process group). */
+export function trackProcessGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  installHandlers();
+  liveGroups.add(pid);
+}
+
+export function untrackProcessGroup(pid: number | undefined): void {
+  if (pid !== undefined) liveGroups.delete(pid);
+}
+
+/** Register an async closer (e.g. a Playwright browser) to run on SIGINT/SIGTERM. */
+export function onInterrupt(close: () => Promise<void>): () => void {
+  installHandlers();
+  closers.add(close);
+  return () => closers.delete(close);
+}
+
+export function killTrackedGroups(): void {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  liveGroups.clear();
+}
+
+function installHandlers(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', killTrackedGroups);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      const pending = [...closers].map((close) => close().catch(() => {}));
+      // Give graceful closes a moment, then kill whatever is left.
+      const deadline = setTimeout(() => finish(signal), 2000);
+      Promise.all(pending).finally(() => {
+        clearTimeout(deadline);
+        finish(signal);
+      });
+    });
+  }
+}
+
+function finish(signal: NodeJS.Signals): void {
+  killTrackedGroups();
+  process.stderr.write(`\ncors-lab: stopped by ${signal}; browsers closed\n`);
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}

@@ -1,0 +1,77 @@
+// One interface for every engine driver. A driver knows how to find its
+// browser, launch it with the lab CA trusted in a scoped way, open isolated
+// contexts, navigate, evaluate a probe expression and close.
+
+export type EngineId = 'chromium' | 'firefox' | 'webkit';
+export const ENGINE_IDS: readonly EngineId[] = ['chromium', 'firefox', 'webkit'];
+
+/** What `cors-lab browsers` prints and what every result names. */
+export interface EngineInfo {
+  id: EngineId;
+  /** Product name, e.g. "Chromium", "Firefox ESR", "WebKitGTK MiniBrowser". */
+  browser: string;
+  /** Exact version reported by the browser itself, e.g. "156.0.8078.79". */
+  version: string;
+  /** How the harness talks to it, e.g. "playwright (executablePath)", "webdriver-bidi (puppeteer-core)". */
+  driver: string;
+  /** How the lab CA is trusted, e.g. "--ignore-certificate-errors-spki-list". */
+  trust: string;
+  executablePath: string;
+}
+
+export type Discovery =
+  | { found: true; id: EngineId; executablePath: string; driver: string }
+  | { found: false; id: EngineId; reason: string; fix: string };
+
+/** Material the driver needs to trust the lab CA (and only it). */
+export interface TrustMaterial {
+  /** PEM of the lab CA certificate. */
+  caCertPem: string;
+  /** Path of the same PEM on disk (for certutil and similar). */
+  caCertPath: string;
+  /** base64(sha256(SubjectPublicKeyInfo)) of the CA and of the lab leaf key. */
+  spkiHashes: string[];
+}
+
+export interface LaunchOptions {
+  trust: TrustMaterial;
+  /** Upper bound for launch and for any single driver command. */
+  timeoutMs: number;
+  /** Extra environment for the browser process (e.g. for clock control later). */
+  env?: Record<string, string>;
+}
+
+export interface EngineDriver {
+  readonly id: EngineId;
+  discover(): Promise<Discovery>;
+  launch(options: LaunchOptions): Promise<LaunchedEngine>;
+}
+
+export interface LaunchedEngine {
+  readonly info: EngineInfo;
+  /** A fresh isolated browsing context: its own cookies, cache and storage. */
+  newContext(): Promise<EngineContext>;
+  /** Closes everything the launch started. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface ConsoleEntry {
+  level: string;
+  text: string;
+}
+
+export interface EngineContext {
+  /** Navigates the context's single page and waits for the load event. */
+  goto(url: string, timeoutMs: number): Promise<void>;
+  /**
+   * Evaluates a JavaScript expression in the page. The expression may
+   * evaluate to a promise; its JSON-serialisable result is returned.
+   */
+  evaluate<T>(expression: string, timeoutMs: number): Promise<T>;
+  /**
+   * Console messages seen since the last call, or null when the engine
+   * does not expose them (the report then says "not exposed").
+   */
+  takeConsole(): ConsoleEntry[] | null;
+  close(): Promise<void>;
+}
