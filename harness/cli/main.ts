@@ -1,0 +1,161 @@
+// The `cors-lab` command line. Exit codes: 0 every cell matches its
+// expectation, 1 unexpected results, 2 bad input or harness failure.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { discoverAll } from '../engines/discovery.ts';
+import { readVersion } from '../engines/versions.ts';
+import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
+import { formatProblem, loadScenarios } from '../scenario/loader.ts';
+import { runScenarios, toolVersion, type IsolationMode } from '../run/runner.ts';
+import { renderTerminal } from '../../reports/terminal.ts';
+import { parseReporters, writeReports, type ReporterChoice } from '../../reports/write.ts';
+import { installBrowsers } from './install-browsers.ts';
+import { ProgressLine } from './progress.ts';
+
+export const BUILTIN_CATALOG = fileURLToPath(new URL('../../scenarios', import.meta.url));
+
+export const EXIT = { ok: 0, unexpected: 1, badInput: 2 } as const;
+
+function parseBrowsers(value: string): EngineId[] {
+  const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+  for (const id of ids) {
+    if (!(ENGINE_IDS as readonly string[]).includes(id)) {
+      throw new InvalidArgumentError(`unknown engine "${id}". Use a comma-separated list of ${ENGINE_IDS.join(', ')}`);
+    }
+  }
+  if (ids.length === 0) throw new InvalidArgumentError(`name at least one engine: ${ENGINE_IDS.join(', ')}`);
+  return [...new Set(ids)] as EngineId[];
+}
+
+function parseTimeout(value: string): number {
+  const ms = /^\d+$/.test(value) ? Number(value) : /^(\d+(?:\.\d+)?)s$/.test(value) ? Number(value.slice(0, -1)) * 1000 : NaN;
+  if (!Number.isFinite(ms) || ms < 100) throw new InvalidArgumentError('give milliseconds (e.g. 8000) or seconds (e.g. 8s), at least 100 ms');
+  return ms;
+}
+
+interface RunFlags {
+  browsers?: EngineId[];
+  reporter: string[];
+  out: string;
+  timeout: number;
+  isolation: IsolationMode;
+  color?: boolean;
+}
+
+async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
+  let reporters: ReporterChoice[];
+  try {
+    reporters = flags.reporter.length > 0 ? parseReporters(flags.reporter) : [{ name: 'json' }, { name: 'html' }];
+  } catch (error) {
+    process.stderr.write(`cors-lab: ${(error as Error).message}\n`);
+    return EXIT.badInput;
+  }
+  const loaded = loadScenarios(paths.length > 0 ? paths : [BUILTIN_CATALOG]);
+  if (loaded.problems.length > 0) {
+    process.stderr.write(`cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n`);
+    for (const problem of loaded.problems) process.stderr.write(`  ${formatProblem(problem)}\n`);
+    return EXIT.badInput;
+  }
+  if (loaded.scenarios.length === 0) {
+    process.stderr.write('cors-lab: no scenarios found (looked for *.yaml and *.yml). Give a file or a directory\n');
+    return EXIT.badInput;
+  }
+
+  const progress = new ProgressLine(process.stderr, !process.env.CI && process.stderr.isTTY === true);
+  progress.start(`running ${loaded.scenarios.length} scenarios`);
+  const result = await runScenarios({
+    scenarios: loaded.scenarios,
+    engines: flags.browsers,
+    timeoutMs: flags.timeout,
+    isolation: flags.isolation,
+    onProgress: (update) => progress.update(update.engine, update.done, update.total),
+  }).finally(() => progress.stop());
+
+  const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
+  process.stdout.write(`${renderTerminal(result, { color })}\n`);
+  const written = writeReports(result, reporters, flags.out);
+  for (const path of written) process.stdout.write(`report: ${path}\n`);
+
+  const failedLaunch = result.engines.filter((engine) => engine.launchError);
+  if (result.engines.length === 0) {
+    process.stderr.write('cors-lab: no engine could be run. See `npx cors-lab browsers` and `npx cors-lab install-browsers`\n');
+    return EXIT.badInput;
+  }
+  // An engine the user asked for by name that did not run is a harness failure, not a pass.
+  if (flags.browsers && (result.enginesMissing.length > 0 || failedLaunch.length > 0)) return EXIT.badInput;
+  return result.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
+}
+
+async function browsersCommand(): Promise<number> {
+  const engines = await discoverAll();
+  const lines: string[] = [];
+  let missing = 0;
+  for (const engine of engines) {
+    if (!engine.discovery.found) {
+      missing += 1;
+      lines.push(`${engine.id.padEnd(9)} missing: ${engine.discovery.reason}\n          fix: ${engine.discovery.fix}`);
+      continue;
+    }
+    const detail = await readVersion(engine.id, engine.discovery.executablePath).catch(
+      (error: Error) => `found, but its version could not be read: ${error.message.split('\n')[0]}`,
+    );
+    lines.push(`${engine.id.padEnd(9)} ${detail}\n          driver: ${engine.discovery.driver}\n          executable: ${engine.discovery.executablePath}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return missing > 0 ? EXIT.unexpected : EXIT.ok;
+}
+
+export function buildProgram(exitCode: { value: number }): Command {
+  const program = new Command('cors-lab')
+    .description('Run CORS scenarios in real Chromium, Firefox and WebKit and write a compatibility matrix')
+    .version(toolVersion())
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run scenario files or directories (default: the built-in catalog) in every engine found')
+    .argument('[paths...]', 'scenario files (.yaml) or directories')
+    .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} (default: every engine found)`, parseBrowsers)
+    .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
+    .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
+    .addOption(new Option('--isolation <mode>', 'group: a context per isolation group; probe: a fresh context for every probe').choices(['group', 'probe']).default('group'))
+    .option('--color', 'coloured terminal output even when not a TTY')
+    .option('--no-color', 'plain terminal output')
+    .action(async (paths: string[], flags: RunFlags) => {
+      exitCode.value = await runCommand(paths, flags);
+    });
+
+  program
+    .command('browsers')
+    .description('list the engines found (id, browser, version, driver, executable) and how to get missing ones')
+    .action(async () => {
+      exitCode.value = await browsersCommand();
+    });
+
+  program
+    .command('install-browsers')
+    .description("install Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb and libnss3-tools (as root with apt), or explain the choices")
+    .action(async () => {
+      exitCode.value = await installBrowsers();
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const exitCode = { value: EXIT.ok as number };
+  const program = buildProgram(exitCode);
+  try {
+    await program.parseAsync(argv);
+    return exitCode.value;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; usage errors are bad input.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    process.stderr.write(`cors-lab: harness failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.badInput;
+  }
+}

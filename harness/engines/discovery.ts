@@ -1,0 +1,55 @@
+// Finding browsers: each engine id has drivers in order of preference (the
+// system build first, Playwright's bundled build when it is installed).
+import { existsSync } from 'node:fs';
+import { ENGINE_IDS, type Discovery, type EngineDriver, type EngineId } from './types.ts';
+
+export function firstExisting(paths: (string | undefined)[]): string | undefined {
+  return paths.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
+}
+
+/** Path of a Playwright-bundled browser if `npx playwright install` put it there. */
+export function playwrightBundled(executablePath: () => string): string | undefined {
+  try {
+    const path = executablePath();
+    return existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Loaded on demand: puppeteer-core and playwright-core are slow to import,
+// and a run with --browsers chromium should not pay for the others.
+const DRIVERS: Record<EngineId, (() => Promise<EngineDriver>)[]> = {
+  chromium: [async () => (await import('./chromium.ts')).chromiumDriver],
+  firefox: [
+    async () => (await import('./firefox.ts')).firefoxDriver,
+    async () => (await import('./playwright-bundled.ts')).playwrightFirefoxDriver,
+  ],
+  webkit: [
+    async () => (await import('./webkit.ts')).webkitDriver,
+    async () => (await import('./playwright-bundled.ts')).playwrightWebkitDriver,
+  ],
+};
+
+export interface DiscoveredEngine {
+  id: EngineId;
+  discovery: Discovery;
+  /** The driver to launch, when found. */
+  driver?: EngineDriver;
+}
+
+/** The first driver that finds its browser, or the first driver's fix. */
+export async function discoverEngine(id: EngineId): Promise<DiscoveredEngine> {
+  let firstMiss: Discovery | undefined;
+  for (const load of DRIVERS[id]) {
+    const driver = await load();
+    const discovery = await driver.discover();
+    if (discovery.found) return { id, discovery, driver };
+    firstMiss ??= discovery;
+  }
+  return { id, discovery: firstMiss! };
+}
+
+export async function discoverAll(ids: readonly EngineId[] = ENGINE_IDS): Promise<DiscoveredEngine[]> {
+  return Promise.all(ids.map(discoverEngine));
+}

@@ -1,0 +1,64 @@
+// The request journal: every request a lab server receives, with all its
+// headers, the time and the probe nonce, plus the answer the server sent.
+// It answers what no browser API can: was a preflight sent, did the actual
+// request reach the server, were cookies sent.
+
+export type JournalKind = 'preflight' | 'request' | 'lab' | 'tls-error';
+
+export interface JournalEntry {
+  seq: number;
+  /** ISO time the request arrived. */
+  time: string;
+  /** Milliseconds since the lab started (monotonic), for time windows. */
+  at: number;
+  /** Which lab server saw it, e.g. "https-main". */
+  server: string;
+  kind: JournalKind;
+  method?: string;
+  /** Scheme, Host header and path as received. */
+  url?: string;
+  /** Request headers, lower-cased names; repeated headers joined with ", ". */
+  headers?: Record<string, string>;
+  nonce?: string;
+  /** Filled in when the server has sent its answer. */
+  status?: number;
+  responseHeaders?: Record<string, string | string[]>;
+  /** For tls-error entries: the handshake failure as Node reported it. */
+  error?: string;
+}
+
+export class Journal {
+  readonly entries: JournalEntry[] = [];
+  readonly #startedAt = performance.now();
+  #seq = 0;
+
+  now(): number {
+    return performance.now() - this.#startedAt;
+  }
+
+  add(entry: Omit<JournalEntry, 'seq' | 'time' | 'at'>): JournalEntry {
+    const full: JournalEntry = { seq: ++this.#seq, time: new Date().toISOString(), at: this.now(), ...entry };
+    this.entries.push(full);
+    return full;
+  }
+
+  forNonce(nonce: string): JournalEntry[] {
+    return this.entries.filter((entry) => entry.nonce === nonce);
+  }
+
+  /** TLS handshake failures on one server between two `now()` readings. */
+  tlsErrors(server: string, from: number, to: number): JournalEntry[] {
+    return this.entries.filter((entry) => entry.kind === 'tls-error' && entry.server === server && entry.at >= from && entry.at <= to);
+  }
+}
+
+/** Turns Node's rawHeaders list into lower-cased names, keeping repeats. */
+export function headersFromRaw(rawHeaders: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    const value = rawHeaders[i + 1]!;
+    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+  }
+  return headers;
+}

@@ -1,0 +1,122 @@
+// The lab: certificates, one Fastify server per (scheme, port slot), the
+// journal, and the registry that maps a probe nonce to its scenario.
+import type { FastifyInstance } from 'fastify';
+import getPort from 'get-port';
+import { buildLabOrigin, type ProbeRoute } from '../../servers/lab-origin.ts';
+import type { LabOrigin, Scenario } from '../scenario/loader.ts';
+import { ensureLabCertificates, type LabCertificates } from './certificates.ts';
+import { Journal } from './journal.ts';
+
+/** The servers a lab runs; "stopped-*" reserve a port nobody listens on. */
+export const SERVER_KEYS = ['https-main', 'https-alt', 'http-main', 'http-alt', 'https-untrusted', 'stopped-https', 'stopped-http'] as const;
+export type ServerKey = (typeof SERVER_KEYS)[number];
+
+export function serverKeyFor(origin: Pick<LabOrigin, 'scheme' | 'slot' | 'certificate' | 'state'>): ServerKey {
+  if (origin.state === 'stopped') return `stopped-${origin.scheme}`;
+  if (origin.certificate === 'untrusted' && origin.scheme === 'https') return 'https-untrusted';
+  return `${origin.scheme}-${origin.slot}`;
+}
+
+interface Registration {
+  scenario: Scenario;
+  nonce: string;
+}
+
+export interface Lab {
+  certificates: LabCertificates;
+  journal: Journal;
+  ports: Record<ServerKey, number>;
+  /** Serialised origin (scheme://host:port) of a lab origin. */
+  originUrl(origin: LabOrigin): string;
+  /** The URL a probe requests: origin + /x/<nonce> + path. */
+  probeUrl(scenario: Scenario, nonce: string): string;
+  register(scenario: Scenario, nonce: string): void;
+  /** Fills a scenario value's templates for one probe. */
+  render(scenario: Scenario, nonce: string, text: string): string;
+  close(): Promise<void>;
+}
+
+export interface StartLabOptions {
+  /** Hostnames the certificate must cover (all scenarios' hosts). */
+  hostnames: Iterable<string>;
+  certDir?: string;
+}
+
+export function hostnamesOf(scenarios: Scenario[]): string[] {
+  return [...new Set(scenarios.flatMap((scenario) => Object.values(scenario.origins).map((origin) => origin.host)))];
+}
+
+export async function startLab(options: StartLabOptions): Promise<Lab> {
+  const certificates = ensureLabCertificates(options.hostnames, options.certDir);
+  const journal = new Journal();
+  const registrations = new Map<string, Registration>();
+  const ports = {} as Record<ServerKey, number>;
+  const servers: FastifyInstance[] = [];
+
+  const originUrl = (origin: LabOrigin) => `${origin.scheme}://${origin.host}:${ports[serverKeyFor(origin)]}`;
+
+  const render = (scenario: Scenario, nonce: string) => (text: string) =>
+    text.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (whole, reference: string) => {
+      if (reference === 'nonce') return nonce;
+      const [kind, name] = reference.split('.');
+      const origin = name === undefined ? undefined : scenario.origins[name];
+      if (!origin) return whole; // the loader already refused unknown names
+      if (kind === 'origin') return originUrl(origin);
+      if (kind === 'base') return `${originUrl(origin)}/x/${nonce}`;
+      if (kind === 'host') return origin.host;
+      if (kind === 'port') return String(ports[serverKeyFor(origin)]);
+      return whole;
+    });
+
+  const lookup = (serverKey: ServerKey) => (nonce: string, host: string, path: string): ProbeRoute | undefined => {
+    const registration = registrations.get(nonce);
+    if (!registration) return undefined;
+    const { scenario } = registration;
+    // Several origin names may share this host and server (same-origin cases).
+    const names = Object.values(scenario.origins)
+      .filter((origin) => origin.host === host && serverKeyFor(origin) === serverKey)
+      .map((origin) => origin.name);
+    const route = names.map((name) => scenario.server[name]?.[path]).find((found) => found !== undefined);
+    return { route, render: render(scenario, nonce) };
+  };
+
+  try {
+    for (const key of SERVER_KEYS) {
+      if (key.startsWith('stopped-')) {
+        // A free port with nothing listening: connections are refused.
+        ports[key] = await getPort({ host: '127.0.0.1' });
+        continue;
+      }
+      const scheme = key.startsWith('https') ? 'https' : 'http';
+      const leaf = key === 'https-untrusted' ? certificates.untrustedLeaf : certificates.leaf;
+      const app = buildLabOrigin({
+        serverKey: key,
+        scheme,
+        tls: scheme === 'https' ? { key: leaf.keyPem, cert: leaf.certPem } : undefined,
+        journal,
+        lookup: lookup(key),
+      });
+      servers.push(app);
+      // Loopback only; the browsers resolve *.localhost to 127.0.0.1 themselves.
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const address = app.server.address();
+      ports[key] = typeof address === 'object' && address ? address.port : 0;
+    }
+  } catch (error) {
+    await Promise.allSettled(servers.map((app) => app.close()));
+    throw error;
+  }
+
+  return {
+    certificates,
+    journal,
+    ports,
+    originUrl,
+    probeUrl: (scenario, nonce) => `${originUrl(scenario.target)}/x/${nonce}${scenario.request.path}`,
+    register: (scenario, nonce) => registrations.set(nonce, { scenario, nonce }),
+    render: (scenario, nonce, text) => render(scenario, nonce)(text),
+    close: async () => {
+      await Promise.allSettled(servers.map((app) => app.close()));
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// Serves the browser-side probe code as one script. Probe files are plain
+// browser JavaScript (they run in the page, not in Node), read once.
+import { readFileSync } from 'node:fs';
+
+const FILES = ['runtime.js', 'fetch.js'];
+let cached: string | undefined;
+
+export function probeScript(): string {
+  cached ??= FILES.map((file) => readFileSync(new URL(file, import.meta.url), 'utf8')).join('\n');
+  return cached;
+}
+
+/** What a probe in a batch carries into the page. */
+export interface ProbeRequest {
+  nonce: string;
+  kind: string;
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  mode: 'cors' | 'no-cors';
+  credentials: 'omit' | 'same-origin' | 'include';
+  body?: string;
+  readHeader?: string;
+  timeoutMs: number;
+}
+
+/** What the page reports back for one probe. */
+export interface ProbeResult {
+  nonce: string;
+  settled: 'resolved' | 'rejected' | 'timeout';
+  type?: string;
+  status?: number;
+  readableHeaders?: Record<string, string>;
+  body?: string;
+  readHeader?: { name: string; value: string | null };
+  error?: { name: string; message: string };
+  durationMs?: number;
+}

@@ -1,0 +1,95 @@
+// Classification: what the page saw, checked against what the lab server
+// journaled. The three outcomes stay apart:
+//   allowed  the page could read the response;
+//   blocked  a lab server answered, and the browser withheld the response;
+//   error    no answer reached the browser: refused, TLS, DNS, timeout, crash.
+import type { JournalEntry } from '../lab/journal.ts';
+import type { ProbeResult } from '../probes/bundle.ts';
+import type { Outcome } from '../scenario/schema.ts';
+
+export interface ClassifyInput {
+  /** What the page reported, or a harness failure that kept it from reporting. */
+  probe: ProbeResult | { harnessError: string };
+  /** Journal entries carrying this probe's nonce. */
+  journal: JournalEntry[];
+  /** TLS handshake failures on the target's server while the probe ran. */
+  tlsErrors: number;
+  mode: 'cors' | 'no-cors';
+  readHeader?: string;
+}
+
+export interface Classification {
+  outcome: Outcome;
+  explanation: string;
+  preflightSent: boolean;
+  requestReached: boolean;
+  cookiesSent: boolean;
+  /** The status the server sent to the actual request (last answer), if any. */
+  serverStatus?: number;
+}
+
+export function classify(input: ClassifyInput): Classification {
+  const preflights = input.journal.filter((entry) => entry.kind === 'preflight');
+  const requests = input.journal.filter((entry) => entry.kind === 'request');
+  const answered = input.journal.filter((entry) => entry.status !== undefined);
+  const lastRequest = requests.at(-1);
+  const facts = {
+    preflightSent: preflights.length > 0,
+    requestReached: requests.length > 0,
+    cookiesSent: input.journal.some((entry) => entry.headers?.cookie !== undefined),
+    serverStatus: lastRequest?.status ?? preflights.at(-1)?.status,
+  };
+  const serverSaw = describeJournal(preflights, requests);
+
+  if ('harnessError' in input.probe) {
+    return { ...facts, outcome: 'error', explanation: `error: the harness could not run the probe (${input.probe.harnessError}). ${serverSaw}` };
+  }
+  const probe = input.probe;
+
+  if (probe.settled === 'timeout') {
+    return { ...facts, outcome: 'error', explanation: `error: the request did not settle within the probe timeout. ${serverSaw}` };
+  }
+
+  if (probe.settled === 'resolved') {
+    if (input.mode === 'no-cors' && probe.type === 'opaque') {
+      return { ...facts, outcome: 'blocked', explanation: `blocked: mode 'no-cors' gave an opaque response; status, headers and body are hidden from the page. ${serverSaw}` };
+    }
+    if (input.readHeader && (probe.readHeader?.value ?? null) === null) {
+      return {
+        ...facts,
+        outcome: 'blocked',
+        explanation: `blocked: the response was readable, but header '${input.readHeader.toLowerCase()}' was not exposed to the page (readable: ${Object.keys(probe.readableHeaders ?? {}).join(', ') || 'none'}). ${serverSaw}`,
+      };
+    }
+    const read = input.readHeader ? `; header '${input.readHeader.toLowerCase()}' readable` : '';
+    return { ...facts, outcome: 'allowed', explanation: `allowed: the page read the response (status ${probe.status}${read}). ${serverSaw}` };
+  }
+
+  // Rejected: blocked only if a lab server really answered.
+  const message = probe.error ? `${probe.error.name}: ${probe.error.message}` : 'rejected';
+  if (answered.length > 0) {
+    const reason =
+      facts.preflightSent && !facts.requestReached
+        ? `the browser refused the preflight answer (status ${preflights.at(-1)?.status}), so the actual request was never sent`
+        : facts.requestReached
+          ? `the server answered the request (status ${facts.serverStatus}), and the browser withheld the response from the page`
+          : 'the server answered, and the browser withheld the response';
+    return { ...facts, outcome: 'blocked', explanation: `blocked: ${reason}. Page saw "${message}". ${serverSaw}` };
+  }
+  const why =
+    input.tlsErrors > 0
+      ? `the target's server saw ${input.tlsErrors} TLS handshake failure(s): the browser did not trust its certificate`
+      : 'no request reached any lab server (connection refused, DNS or TLS failure)';
+  return { ...facts, outcome: 'error', explanation: `error: no answer: ${why}. Page saw "${message}".` };
+}
+
+function describeJournal(preflights: JournalEntry[], requests: JournalEntry[]): string {
+  const parts: string[] = [];
+  parts.push(preflights.length > 0 ? `Preflight sent (answered ${preflights.map((entry) => entry.status ?? 'nothing').join(', ')})` : 'No preflight');
+  parts.push(
+    requests.length > 0
+      ? `request reached the server ${requests.length > 1 ? `${requests.length} times ` : ''}(answered ${requests.map((entry) => entry.status ?? 'nothing').join(', ')})`
+      : 'request never reached the server',
+  );
+  return `${parts.join('; ')}.`;
+}

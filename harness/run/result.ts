@@ -1,0 +1,98 @@
+// The canonical JSON result (DESIGN.md, "The JSON result"). Every report is
+// rendered from this shape. Fields may be added; a change of meaning bumps
+// SCHEMA_VERSION.
+import type { JournalEntry } from '../lab/journal.ts';
+import type { ConsoleEntry, EngineId, EngineInfo } from '../engines/types.ts';
+import type { Deviation, Outcome } from '../scenario/schema.ts';
+
+export const SCHEMA_VERSION = 1;
+
+export interface RequestSent {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  mode: string;
+  credentials: string;
+  body?: string;
+}
+
+export interface Evidence {
+  /** The request the page made. */
+  request: RequestSent;
+  /** How the page-side promise ended. */
+  settled: 'resolved' | 'rejected' | 'timeout' | 'not-run';
+  preflightSent: boolean;
+  requestReached: boolean;
+  cookiesSent: boolean;
+  /** Readable status when the response was readable; otherwise the status the server sent. */
+  status?: number;
+  readableHeaders?: Record<string, string>;
+  body?: string;
+  responseType?: string;
+  errorMessage?: string;
+  /** Console text where the engine exposes it; the string "not exposed" where it does not. */
+  console: ConsoleEntry[] | 'not exposed';
+  /** TLS handshakes the target's server saw fail while the probe ran. */
+  tlsErrors: number;
+  journal: JournalEntry[];
+}
+
+export interface CellResult {
+  scenario: string;
+  engine: EngineId;
+  outcome: Outcome;
+  spec: 'allowed' | 'blocked';
+  /** The outcome this engine was expected to give: the spec's, or a known deviation's. */
+  expected: Outcome;
+  matchesExpectation: boolean;
+  /** Set when the expectation came from a known per-engine deviation. */
+  deviation?: Deviation;
+  evidence: Evidence;
+  explanation: string;
+  durationMs: number;
+}
+
+export interface ScenarioSummary {
+  id: string;
+  title: string;
+  file: string;
+  kind: string;
+  description?: string;
+  tags: string[];
+  expected: { spec: 'allowed' | 'blocked'; deviations?: Partial<Record<EngineId, Deviation>> };
+}
+
+export interface EngineEntry extends EngineInfo {
+  /** Set when the engine was found but could not be launched. */
+  launchError?: string;
+}
+
+export interface MissingEngine {
+  id: EngineId;
+  reason: string;
+  fix: string;
+}
+
+export interface RunResult {
+  schemaVersion: number;
+  tool: { name: string; version: string };
+  startedAt: string;
+  durationMs: number;
+  options: { isolation: string; timeoutMs: number };
+  engines: EngineEntry[];
+  /** Engines asked for (or looked for) and not found: never run, never invented. */
+  enginesMissing: MissingEngine[];
+  scenarios: ScenarioSummary[];
+  results: CellResult[];
+  summary: { total: number; allowed: number; blocked: number; error: number; unexpected: number };
+}
+
+export function summarize(results: CellResult[]): RunResult['summary'] {
+  return {
+    total: results.length,
+    allowed: results.filter((result) => result.outcome === 'allowed').length,
+    blocked: results.filter((result) => result.outcome === 'blocked').length,
+    error: results.filter((result) => result.outcome === 'error').length,
+    unexpected: results.filter((result) => !result.matchesExpectation).length,
+  };
+}

@@ -1,0 +1,311 @@
+// Scheduling: one browser per engine, engines side by side, one isolated
+// context per isolation group (or per probe with isolation "probe"). Probes
+// that share a page origin run concurrently in one page: their URLs carry
+// unique nonces, so neither the preflight cache nor the journal mixes them up.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { discoverAll } from '../engines/discovery.ts';
+import type { EngineContext, EngineId, LaunchedEngine } from '../engines/types.ts';
+import { ENGINE_IDS } from '../engines/types.ts';
+import { hostnamesOf, serverKeyFor, startLab, type Lab } from '../lab/lab.ts';
+import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
+import type { Scenario } from '../scenario/loader.ts';
+import { classify } from './classify.ts';
+import { SCHEMA_VERSION, summarize, type CellResult, type EngineEntry, type MissingEngine, type RunResult } from './result.ts';
+
+export type IsolationMode = 'group' | 'probe';
+
+export interface Progress {
+  engine: EngineId;
+  done: number;
+  total: number;
+}
+
+export interface RunOptions {
+  scenarios: Scenario[];
+  /** Engines to run; undefined runs every engine found. */
+  engines?: EngineId[];
+  /** Per-probe timeout. */
+  timeoutMs: number;
+  isolation: IsolationMode;
+  onProgress?: (progress: Progress) => void;
+  certDir?: string;
+}
+
+/** At most this many probes in flight in one page. */
+const BATCH_SIZE = 40;
+/** Browser start-up can be slow on a busy 2-core machine. */
+const LAUNCH_TIMEOUT_MS = 60_000;
+
+export function toolVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function runScenarios(options: RunOptions): Promise<RunResult> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const discovered = await discoverAll(options.engines ?? ENGINE_IDS);
+  const enginesMissing: MissingEngine[] = discovered
+    .filter((engine) => !engine.discovery.found)
+    .map((engine) => {
+      const miss = engine.discovery as Extract<typeof engine.discovery, { found: false }>;
+      return { id: engine.id, reason: miss.reason, fix: miss.fix };
+    });
+
+  const lab = await startLab({ hostnames: hostnamesOf(options.scenarios), certDir: options.certDir });
+  const engines: EngineEntry[] = [];
+  const results: CellResult[] = [];
+  try {
+    const perEngine = await Promise.all(
+      discovered
+        .filter((engine) => engine.driver !== undefined)
+        .map(async (engine) => {
+          const run = await runEngine(engine.id, engine.driver!, lab, options, engine.discovery);
+          engines.push(run.entry);
+          return run.results;
+        }),
+    );
+    results.push(...perEngine.flat());
+  } finally {
+    await lab.close();
+  }
+
+  // Stable order: engines as listed, results by scenario then engine.
+  const order = (id: EngineId) => ENGINE_IDS.indexOf(id);
+  engines.sort((a, b) => order(a.id) - order(b.id));
+  const scenarioOrder = new Map(options.scenarios.map((scenario, index) => [scenario.id, index]));
+  results.sort((a, b) => scenarioOrder.get(a.scenario)! - scenarioOrder.get(b.scenario)! || order(a.engine) - order(b.engine));
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'cors-lab', version: toolVersion() },
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    options: { isolation: options.isolation, timeoutMs: options.timeoutMs },
+    engines,
+    enginesMissing,
+    scenarios: options.scenarios.map((scenario) => ({
+      id: scenario.id,
+      title: scenario.title,
+      file: scenario.file,
+      kind: scenario.request.kind,
+      description: scenario.description,
+      tags: scenario.tags,
+      expected: {
+        spec: scenario.expect.spec,
+        ...(Object.keys(scenario.expect.deviations).length > 0 ? { deviations: scenario.expect.deviations } : {}),
+      },
+    })),
+    results,
+    summary: summarize(results),
+  };
+}
+
+interface EngineRun {
+  entry: EngineEntry;
+  results: CellResult[];
+}
+
+async function runEngine(
+  id: EngineId,
+  driver: NonNullable<Awaited<ReturnType<typeof discoverAll>>[number]['driver']>,
+  lab: Lab,
+  options: RunOptions,
+  discovery: Awaited<ReturnType<typeof discoverAll>>[number]['discovery'],
+): Promise<EngineRun> {
+  let engine: LaunchedEngine;
+  try {
+    engine = await driver.launch({
+      trust: { caCertPem: lab.certificates.ca.certPem, caCertPath: lab.certificates.caCertPath, spkiHashes: lab.certificates.spkiHashes },
+      timeoutMs: LAUNCH_TIMEOUT_MS,
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    const entry: EngineEntry = {
+      id,
+      browser: id,
+      version: 'unknown (launch failed)',
+      driver: discovery.found ? discovery.driver : 'none',
+      trust: 'none',
+      executablePath: discovery.found ? discovery.executablePath : '',
+      launchError: message,
+    };
+    const results = options.scenarios.map((scenario) =>
+      cell(scenario, id, { harnessError: `engine failed to launch: ${message}` }, [], 0, null, probeRequest(scenario, lab, 'not-run', options.timeoutMs), 0),
+    );
+    return { entry, results };
+  }
+
+  const results: CellResult[] = [];
+  let done = 0;
+  const report = (count: number) => {
+    done += count;
+    options.onProgress?.({ engine: id, done, total: options.scenarios.length });
+  };
+  try {
+    for (const batch of planBatches(options.scenarios, options.isolation)) {
+      results.push(...(await runBatch(engine, batch, lab, options, report)));
+    }
+  } finally {
+    await engine.close();
+  }
+  return { entry: engine.info, results };
+}
+
+interface Batch {
+  /** Batches with the same context key share a browser context. */
+  contextKey: string;
+  pageOrigin: Scenario['page'];
+  scenarios: Scenario[];
+}
+
+/** Groups scenarios into batches: by isolation group, then page origin. */
+export function planBatches(scenarios: Scenario[], isolation: IsolationMode): Batch[] {
+  if (isolation === 'probe') {
+    return scenarios.map((scenario, index) => ({ contextKey: `probe-${index}`, pageOrigin: scenario.page, scenarios: [scenario] }));
+  }
+  const batches = new Map<string, Batch>();
+  const result: Batch[] = [];
+  for (const scenario of scenarios) {
+    const page = scenario.page;
+    const key = `${scenario.isolation}|${page.scheme}://${page.host}|${serverKeyFor(page)}`;
+    let batch = batches.get(key);
+    if (!batch || batch.scenarios.length >= BATCH_SIZE) {
+      batch = { contextKey: scenario.isolation, pageOrigin: page, scenarios: [] };
+      batches.set(key, batch);
+      result.push(batch);
+    }
+    batch.scenarios.push(scenario);
+  }
+  // Keep each isolation group's batches together so its context is made once.
+  return result.sort((a, b) => a.contextKey.localeCompare(b.contextKey));
+}
+
+/** One context per context key, closed when the next key starts. */
+const contexts = new WeakMap<LaunchedEngine, { key: string; context: EngineContext }>();
+
+async function contextFor(engine: LaunchedEngine, key: string): Promise<EngineContext> {
+  const current = contexts.get(engine);
+  if (current?.key === key) return current.context;
+  if (current) await current.context.close();
+  contexts.delete(engine);
+  const context = await engine.newContext();
+  contexts.set(engine, { key, context });
+  return context;
+}
+
+async function dropContext(engine: LaunchedEngine): Promise<void> {
+  const current = contexts.get(engine);
+  contexts.delete(engine);
+  await current?.context.close().catch(() => {});
+}
+
+function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: number): ProbeRequest {
+  const request = scenario.request;
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, lab.render(scenario, nonce, value)]));
+  return {
+    nonce,
+    kind: request.kind,
+    url: lab.probeUrl(scenario, nonce),
+    method: request.method,
+    headers,
+    mode: request.mode,
+    credentials: request.credentials,
+    ...(request.body !== undefined ? { body: lab.render(scenario, nonce, request.body) } : {}),
+    ...(request.readHeader ? { readHeader: request.readHeader } : {}),
+    timeoutMs,
+  };
+}
+
+async function runBatch(
+  engine: LaunchedEngine,
+  batch: Batch,
+  lab: Lab,
+  options: RunOptions,
+  report: (count: number) => void,
+): Promise<CellResult[]> {
+  const id = engine.info.id;
+  const probes = batch.scenarios.map((scenario) => {
+    const nonce = `${id[0]}${randomBytes(6).toString('hex')}`;
+    lab.register(scenario, nonce);
+    return { scenario, request: probeRequest(scenario, lab, nonce, options.timeoutMs) };
+  });
+  const from = lab.journal.now();
+  let pageResults: ProbeResult[] | undefined;
+  let harnessError: string | undefined;
+  let consoleEntries: ReturnType<EngineContext['takeConsole']> = null;
+  try {
+    const context = await contextFor(engine, batch.contextKey);
+    await context.goto(`${lab.originUrl(batch.pageOrigin)}/__lab/runner`, options.timeoutMs + 5000);
+    context.takeConsole(); // drop messages from loading the runner itself
+    pageResults = await context.evaluate<ProbeResult[]>(
+      `window.__corsLab.run(${JSON.stringify(probes.map((probe) => probe.request))})`,
+      options.timeoutMs + 10_000,
+    );
+    consoleEntries = context.takeConsole();
+  } catch (error) {
+    harnessError = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    await dropContext(engine); // a broken context is not reused
+  }
+  if (options.isolation === 'probe') await dropContext(engine);
+  const to = lab.journal.now();
+  report(probes.length);
+
+  return probes.map(({ scenario, request }, index) => {
+    const pageResult = pageResults?.[index];
+    const probe = pageResult ?? { harnessError: harnessError ?? 'the page returned no result' };
+    const tlsErrors = lab.journal.tlsErrors(serverKeyFor(scenario.target), from, to).length;
+    const consoleForProbe = consoleEntries === null ? null : consoleEntries.filter((entry) => batch.scenarios.length === 1 || entry.text.includes(request.nonce));
+    return cell(scenario, id, probe, lab.journal.forNonce(request.nonce), tlsErrors, consoleForProbe, request, pageResult?.durationMs ?? 0);
+  });
+}
+
+function cell(
+  scenario: Scenario,
+  engine: EngineId,
+  probe: ProbeResult | { harnessError: string },
+  journal: ReturnType<Lab['journal']['forNonce']>,
+  tlsErrors: number,
+  consoleEntries: ReturnType<EngineContext['takeConsole']>,
+  request: ProbeRequest,
+  durationMs: number,
+): CellResult {
+  const verdict = classify({ probe, journal, tlsErrors, mode: scenario.request.mode, readHeader: scenario.request.readHeader });
+  const deviation = scenario.expect.deviations[engine];
+  const expected = deviation?.outcome ?? scenario.expect.spec;
+  const pageSaw = 'harnessError' in probe ? undefined : probe;
+  return {
+    scenario: scenario.id,
+    engine,
+    outcome: verdict.outcome,
+    spec: scenario.expect.spec,
+    expected,
+    matchesExpectation: verdict.outcome === expected,
+    ...(deviation ? { deviation } : {}),
+    evidence: {
+      request: {
+        url: request.url,
+        method: request.method,
+        headers: request.headers,
+        mode: request.mode,
+        credentials: request.credentials,
+        ...(request.body !== undefined ? { body: request.body } : {}),
+      },
+      settled: pageSaw?.settled ?? 'not-run',
+      preflightSent: verdict.preflightSent,
+      requestReached: verdict.requestReached,
+      cookiesSent: verdict.cookiesSent,
+      ...(pageSaw?.status !== undefined ? { status: pageSaw.status } : verdict.serverStatus !== undefined ? { status: verdict.serverStatus } : {}),
+      ...(pageSaw?.readableHeaders ? { readableHeaders: pageSaw.readableHeaders } : {}),
+      ...(pageSaw?.body !== undefined ? { body: pageSaw.body } : {}),
+      ...(pageSaw?.type ? { responseType: pageSaw.type } : {}),
+      ...(pageSaw?.error ? { errorMessage: `${pageSaw.error.name}: ${pageSaw.error.message}` } : 'harnessError' in probe ? { errorMessage: probe.harnessError } : {}),
+      console: consoleEntries ?? 'not exposed',
+      tlsErrors,
+      journal,
+    },
+    explanation: verdict.explanation,
+    durationMs,
+  };
+}

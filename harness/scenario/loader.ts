@@ -1,0 +1,297 @@
+// Loads scenario files (YAML), validates them and resolves their origins.
+// Every problem in every file is collected, so one bad file never hides
+// another; each problem names the file, the field path and the fix.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join, relative, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import {
+  ORIGIN_PATTERN,
+  scenarioFileSchema,
+  scenarioSchema,
+  type Deviation,
+  type RequestSpec,
+  type Route,
+  type ScenarioData,
+} from './schema.ts';
+import type { EngineId } from '../engines/types.ts';
+
+export type PortSlot = 'main' | 'alt';
+
+export interface LabOrigin {
+  name: string;
+  scheme: 'http' | 'https';
+  host: string;
+  slot: PortSlot;
+  certificate: 'lab' | 'untrusted';
+  state: 'running' | 'stopped';
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  description?: string;
+  /** Path relative to the working directory, for reports. */
+  file: string;
+  tags: string[];
+  isolation: string;
+  origins: Record<string, LabOrigin>;
+  page: LabOrigin;
+  target: LabOrigin;
+  request: RequestSpec;
+  /** Routes per origin name, keyed by path. */
+  server: Record<string, Record<string, Route>>;
+  expect: { spec: 'allowed' | 'blocked'; deviations: Partial<Record<EngineId, Deviation>> };
+}
+
+export interface ScenarioProblem {
+  file: string;
+  /** Field path inside the file, e.g. "scenarios[2].request.method". */
+  field: string;
+  message: string;
+}
+
+export interface LoadResult {
+  scenarios: Scenario[];
+  problems: ScenarioProblem[];
+}
+
+export class ScenarioError extends Error {
+  readonly problems: ScenarioProblem[];
+  constructor(problems: ScenarioProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.problems = problems;
+  }
+}
+
+export function formatProblem(problem: ScenarioProblem): string {
+  return `${problem.file}: ${problem.field || '(file)'}: ${problem.message}`;
+}
+
+/** Expands files and directories (recursively) into scenario files, sorted. */
+export function findScenarioFiles(paths: string[]): { files: string[]; problems: ScenarioProblem[] } {
+  const files: string[] = [];
+  const problems: ScenarioProblem[] = [];
+  for (const path of paths) {
+    let stats;
+    try {
+      stats = statSync(path);
+    } catch {
+      problems.push({ file: path, field: '', message: 'no such file or directory. Fix: check the path' });
+      continue;
+    }
+    if (stats.isDirectory()) files.push(...walk(path));
+    else files.push(path);
+  }
+  return { files: [...new Set(files.map((file) => resolve(file)))], problems };
+}
+
+function walk(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...walk(full));
+    else if (['.yaml', '.yml'].includes(extname(entry.name))) found.push(full);
+  }
+  return found;
+}
+
+export function loadScenarios(paths: string[]): LoadResult {
+  const { files, problems } = findScenarioFiles(paths);
+  const scenarios: Scenario[] = [];
+  for (const file of files) {
+    const loaded = loadScenarioText(readFileSync(file, 'utf8'), displayPath(file));
+    scenarios.push(...loaded.scenarios);
+    problems.push(...loaded.problems);
+  }
+  // Ids name rows in every report, so they must be unique across the run.
+  const seen = new Map<string, string>();
+  for (const scenario of scenarios) {
+    const other = seen.get(scenario.id);
+    if (other !== undefined) {
+      problems.push({
+        file: scenario.file,
+        field: 'id',
+        message: `"${scenario.id}" is already used in ${other}. Fix: give one of them another id`,
+      });
+    } else seen.set(scenario.id, scenario.file);
+  }
+  return { scenarios, problems };
+}
+
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+/** Parses one file's text. Exported for tests and for scenarios built in code. */
+export function loadScenarioText(text: string, file: string): LoadResult {
+  const problems: ScenarioProblem[] = [];
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    for (const error of document.errors) {
+      const where = error.linePos?.[0] ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+      problems.push({ file, field: where, message: `YAML syntax error: ${error.message.split('\n')[0]}` });
+    }
+    return { scenarios: [], problems };
+  }
+  const raw: unknown = document.toJS();
+  const shape = scenarioFileSchema.safeParse(raw);
+  if (!shape.success || raw === null || typeof raw !== 'object') {
+    problems.push({ file, field: '', message: 'expected a scenario (a mapping with id, title, request, expect) or a mapping with a "scenarios" list' });
+    return { scenarios: [], problems };
+  }
+
+  const fileLevel = raw as Record<string, unknown>;
+  const isList = Array.isArray(fileLevel.scenarios);
+  const entries: { input: unknown; prefix: string }[] = isList
+    ? (fileLevel.scenarios as unknown[]).map((input, index) => ({ input, prefix: `scenarios[${index}]` }))
+    : [{ input: { id: basename(file, extname(file)), ...fileLevel }, prefix: '' }];
+  if (isList) {
+    const listShape = scenarioFileSchema.options[0].safeParse(raw);
+    if (!listShape.success) {
+      problems.push(...zodProblems(file, '', listShape.error));
+      return { scenarios: [], problems };
+    }
+  }
+  const shared = isList ? scenarioFileSchema.options[0].parse(raw) : { origins: {}, tags: [] };
+
+  const scenarios: Scenario[] = [];
+  for (const { input, prefix } of entries) {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      problems.push({ file, field: prefix, message: 'expected a mapping (a scenario with id, title, request, expect)' });
+      continue;
+    }
+    const merged = { ...(input as Record<string, unknown>) };
+    merged.origins = { ...shared.origins, ...((merged.origins as object | undefined) ?? {}) };
+    if (shared.tags.length > 0) merged.tags = [...shared.tags, ...((merged.tags as string[] | undefined) ?? [])];
+    const parsed = scenarioSchema.safeParse(merged);
+    if (!parsed.success) {
+      problems.push(...zodProblems(file, prefix, parsed.error));
+      continue;
+    }
+    const resolved = resolveScenario(parsed.data, file, prefix);
+    if ('problems' in resolved) problems.push(...resolved.problems);
+    else scenarios.push(resolved.scenario);
+  }
+  return { scenarios, problems };
+}
+
+function joinPath(prefix: string, path: PropertyKey[]): string {
+  let out = prefix;
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out;
+}
+
+function zodProblems(file: string, prefix: string, error: z.ZodError): ScenarioProblem[] {
+  return error.issues.map((issue) => {
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      message = `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}. Fix: remove or correct the spelling`;
+    } else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+      message = `this field is required (${issue.expected} expected)`;
+    } else if (issue.code === 'invalid_value' && 'values' in issue) {
+      message = `expected one of ${(issue.values as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
+    }
+    return { file, field: joinPath(prefix, issue.path), message };
+  });
+}
+
+function parseOrigin(name: string, value: ScenarioData['origins'][string]): LabOrigin {
+  const url = typeof value === 'string' ? value : value.url;
+  const match = ORIGIN_PATTERN.exec(url)!;
+  return {
+    name,
+    scheme: match[1] as 'http' | 'https',
+    host: match[2]!,
+    slot: (match[7] as PortSlot | undefined) ?? 'main',
+    certificate: typeof value === 'string' ? 'lab' : value.certificate,
+    state: typeof value === 'string' ? 'running' : value.state,
+  };
+}
+
+const TEMPLATE = /\{\{\s*([^}]*?)\s*\}\}/g;
+
+/** Template references a value may use: {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}}, {{nonce}}. */
+export function templateProblems(value: string, originNames: string[]): string[] {
+  const found: string[] = [];
+  for (const match of value.matchAll(TEMPLATE)) {
+    const reference = match[1]!;
+    if (reference === 'nonce') continue;
+    const [kind, name] = reference.split('.');
+    if (!['origin', 'base', 'host', 'port'].includes(kind ?? '') || name === undefined) {
+      found.push(`unknown template {{${reference}}}. Fix: use {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}} or {{nonce}}`);
+    } else if (!originNames.includes(name)) {
+      found.push(`{{${reference}}} names no declared origin. Fix: use one of ${originNames.join(', ')}`);
+    }
+  }
+  return found;
+}
+
+function resolveScenario(
+  data: ScenarioData,
+  file: string,
+  prefix: string,
+): { scenario: Scenario } | { problems: ScenarioProblem[] } {
+  const problems: ScenarioProblem[] = [];
+  const at = (...parts: string[]) => joinPath(prefix, parts);
+  const origins: Record<string, LabOrigin> = {};
+  for (const [name, value] of Object.entries(data.origins)) origins[name] = parseOrigin(name, value);
+  const names = Object.keys(origins);
+  const list = names.length > 0 ? names.join(', ') : '(none declared)';
+
+  if (!origins.page) {
+    problems.push({ file, field: at('origins', 'page'), message: 'every scenario needs a "page" origin: where the runner page that makes the request is served. Fix: add origins.page, e.g. https://app.site-a.localhost' });
+  } else if (origins.page.state === 'stopped' || origins.page.certificate === 'untrusted') {
+    problems.push({ file, field: at('origins', 'page'), message: 'the page origin must be a running origin with the lab certificate, or no request could be made' });
+  }
+  if (!origins[data.request.target]) {
+    problems.push({ file, field: at('request', 'target'), message: `"${data.request.target}" is not a declared origin (${list}). Fix: use one of them or declare it under origins` });
+  }
+  for (const [originName, routes] of Object.entries(data.server)) {
+    if (!origins[originName]) {
+      problems.push({ file, field: at('server', originName), message: `"${originName}" is not a declared origin (${list}). Fix: use one of them` });
+      continue;
+    }
+    for (const [path, route] of Object.entries(routes)) {
+      for (const phase of ['preflight', 'actual'] as const) {
+        const answer = route[phase];
+        if (!answer) continue;
+        const values = Object.entries(answer.headers).flatMap(([header, value]) =>
+          (Array.isArray(value) ? value : [value]).map((text) => ({ field: at('server', originName, path, phase, 'headers', header), text })),
+        );
+        if (answer.body !== undefined) values.push({ field: at('server', originName, path, phase, 'body'), text: answer.body });
+        for (const { field, text } of values) {
+          for (const message of templateProblems(text, names)) problems.push({ file, field, message });
+        }
+      }
+    }
+  }
+  for (const [header, value] of Object.entries(data.request.headers)) {
+    for (const message of templateProblems(value, names)) problems.push({ file, field: at('request', 'headers', header), message });
+  }
+  if (data.request.body !== undefined && ['GET', 'HEAD'].includes(data.request.method.toUpperCase())) {
+    problems.push({ file, field: at('request', 'body'), message: `a ${data.request.method} request cannot have a body (fetch refuses it). Fix: remove body or use POST/PUT` });
+  }
+  if (problems.length > 0) return { problems };
+
+  return {
+    scenario: {
+      id: data.id,
+      title: data.title,
+      description: data.description,
+      file,
+      tags: data.tags,
+      isolation: data.isolation ?? 'shared',
+      origins,
+      page: origins.page!,
+      target: origins[data.request.target]!,
+      request: data.request,
+      server: data.server,
+      expect: { spec: data.expect.spec, deviations: (data.expect.deviations ?? {}) as Scenario['expect']['deviations'] },
+    },
+  };
+}

@@ -1,0 +1,143 @@
+// The scenario format. Scenario files are data: YAML validated by this zod
+// schema. `npm run schema` writes scenarios/scenario.schema.json from it for
+// editors (yaml-language-server).
+import { z } from 'zod';
+import { ENGINE_IDS } from '../engines/types.ts';
+
+/** Header values are written verbatim to the wire, so CR, LF or NUL would inject headers. */
+const NO_LINE_BREAKS = /^[^\r\n\0]*$/;
+/** RFC 9110 token: what a header name or method may contain. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export const headerName = z.string().regex(TOKEN, {
+  message: 'a header name must be an HTTP token (letters, digits and !#$%&\'*+-.^_`|~), without spaces or colons',
+});
+
+export const headerValue = z.string().regex(NO_LINE_BREAKS, {
+  message: 'header values must not contain CR, LF or NUL: they would inject extra headers. Put each value on one line',
+});
+
+/** A value, or a list of values sent as separate header lines (e.g. two ACAO headers). */
+export const headerValues = z.union([headerValue, z.array(headerValue).min(1)]);
+export const headerMap = z.record(headerName, headerValues);
+
+/** One HTTP answer from a lab server. */
+export const answerSchema = z
+  .object({
+    status: z.number().int().min(100).max(599).default(200).describe('HTTP status code'),
+    headers: headerMap.default({}).describe('Response headers; {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}} and {{nonce}} are filled in'),
+    body: z.string().optional().describe('Response body (default: "ok")'),
+  })
+  .strict();
+
+export const routeSchema = z
+  .object({
+    preflight: answerSchema
+      .optional()
+      .describe('Answer to a CORS preflight (OPTIONS with Access-Control-Request-Method). Default: 204 with no CORS headers'),
+    actual: answerSchema.optional().describe('Answer to every other request. Default: 200 "ok" with no CORS headers'),
+  })
+  .strict();
+
+/**
+ * A lab origin: scheme, a loopback hostname and a port slot. `:alt` picks the
+ * lab's second port for that scheme, for same-host different-port origins.
+ */
+export const ORIGIN_PATTERN =
+  /^(https?):\/\/(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})(:(main|alt))?$/;
+
+const originUrl = z.string().regex(ORIGIN_PATTERN, {
+  message:
+    'an origin must look like https://app.site-a.localhost or http://api.site-b.localhost:alt (scheme http/https, a *.localhost or 127.x hostname, optional :main or :alt port slot, no path). The lab only serves loopback',
+});
+
+export const originSchema = z.union([
+  originUrl,
+  z
+    .object({
+      url: originUrl,
+      certificate: z
+        .enum(['lab', 'untrusted'])
+        .default('lab')
+        .describe('"untrusted": served with a certificate from a CA no browser trusts'),
+      state: z.enum(['running', 'stopped']).default('running').describe('"stopped": nothing listens on its port'),
+    })
+    .strict(),
+]);
+
+export const REQUEST_KINDS = ['fetch'] as const;
+
+export const requestSchema = z
+  .object({
+    kind: z.enum(REQUEST_KINDS).default('fetch'),
+    target: z.string().describe('Name of the origin (under origins) the request goes to'),
+    path: z.string().regex(/^\/[^\s#]*$/, { message: 'a path starts with "/" and has no spaces or "#"' }).default('/'),
+    method: z.string().regex(TOKEN, { message: 'a method must be an HTTP token such as GET, PUT or PATCH' }).default('GET'),
+    headers: z.record(headerName, headerValue).default({}),
+    credentials: z.enum(['omit', 'same-origin', 'include']).default('same-origin'),
+    mode: z.enum(['cors', 'no-cors']).default('cors'),
+    body: z.string().optional(),
+    readHeader: headerName
+      .optional()
+      .describe('When set, the outcome is "allowed" only if this response header is readable by the page'),
+  })
+  .strict();
+
+export const outcomeSchema = z.enum(['allowed', 'blocked']);
+
+export const deviationSchema = z
+  .object({
+    outcome: z.enum(['allowed', 'blocked', 'error']),
+    source: z.string().min(1).describe('Where this engine difference is documented (bug tracker URL or spec issue)'),
+    note: z.string().optional(),
+  })
+  .strict();
+
+export const expectSchema = z
+  .object({
+    spec: outcomeSchema.describe('What the Fetch standard predicts'),
+    deviations: z
+      .partialRecord(z.enum(ENGINE_IDS as [string, ...string[]]), deviationSchema)
+      .optional()
+      .describe('Known per-engine differences from the spec, each with a source'),
+  })
+  .strict();
+
+const ID = /^[a-z0-9][a-z0-9-]*$/;
+
+export const scenarioSchema = z
+  .object({
+    id: z.string().regex(ID, { message: 'an id is lowercase letters, digits and dashes, e.g. "simple-get-star"' }),
+    title: z.string().min(1),
+    description: z.string().optional(),
+    tags: z.array(z.string()).default([]),
+    isolation: z
+      .string()
+      .optional()
+      .describe('Scenarios with the same isolation group share a browser context; default "shared"'),
+    origins: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), originSchema).default({}),
+    request: requestSchema,
+    server: z.record(z.string(), z.record(z.string().regex(/^\//), routeSchema)).default({}),
+    expect: expectSchema,
+  })
+  .strict();
+
+/** A file holds one scenario, or a list sharing file-level origins and tags. */
+export const scenarioFileSchema = z.union([
+  z
+    .object({
+      origins: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), originSchema).default({}),
+      tags: z.array(z.string()).default([]),
+      scenarios: z.array(z.unknown()).min(1),
+    })
+    .strict(),
+  z.record(z.string(), z.unknown()),
+]);
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type ScenarioData = z.output<typeof scenarioSchema>;
+export type Answer = z.output<typeof answerSchema>;
+export type Route = z.output<typeof routeSchema>;
+export type RequestSpec = z.output<typeof requestSchema>;
+export type Outcome = 'allowed' | 'blocked' | 'error';
+export type Deviation = z.output<typeof deviationSchema>;

@@ -1,0 +1,140 @@
+// A single self-contained HTML file (no network, no external assets). The
+// canonical JSON result is embedded and the page renders the matrix from it;
+// a cell opens its evidence in a dialog.
+import type { RunResult } from '../harness/run/result.ts';
+
+/** JSON safe inside a <script> element. */
+function embedJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+const STYLE = `
+:root { font-family: system-ui, sans-serif; color: #1d2330; background: #f7f8fa; }
+body { margin: 24px; }
+h1 { font-size: 20px; margin: 0 0 4px; }
+.meta { color: #5b6475; margin-bottom: 16px; font-size: 14px; }
+table.matrix { border-collapse: collapse; background: #fff; box-shadow: 0 1px 2px #0002; }
+.matrix th, .matrix td { border: 1px solid #dde1e8; padding: 6px 10px; text-align: left; font-size: 14px; vertical-align: top; }
+.matrix th { background: #eef1f5; position: sticky; top: 0; }
+.matrix th small { display: block; font-weight: normal; color: #5b6475; }
+.scenario-title { color: #5b6475; font-size: 12px; }
+button.cell { border: 0; border-radius: 4px; padding: 3px 8px; cursor: pointer; font: inherit; min-width: 80px; text-align: left; }
+.allowed { background: #d9f2e1; color: #125a2b; }
+.blocked { background: #fdeccc; color: #744600; }
+.error { background: #fbd5d5; color: #8a1414; }
+.spec { color: #5b6475; }
+.unexpected { outline: 2px solid #c01818; font-weight: bold; }
+.deviation::after { content: ' ~'; }
+.unexpected::after { content: ' ✗'; }
+.engines { margin-top: 16px; font-size: 13px; color: #3b4250; }
+.missing { color: #8a1414; }
+dialog { max-width: 960px; width: 90vw; border: 0; border-radius: 8px; box-shadow: 0 8px 30px #0005; padding: 0; }
+dialog header { padding: 12px 16px; background: #eef1f5; display: flex; justify-content: space-between; align-items: center; }
+dialog section { padding: 8px 16px; }
+dialog h3 { font-size: 14px; margin: 8px 0 4px; }
+pre { background: #f2f4f7; padding: 8px; overflow: auto; font-size: 12px; white-space: pre-wrap; word-break: break-all; margin: 0; }
+.facts span { display: inline-block; margin-right: 12px; }
+.filters { margin-bottom: 12px; font-size: 14px; }
+`;
+
+const SCRIPT = `
+const result = JSON.parse(document.getElementById('cors-lab-result').textContent);
+const $ = (tag, attrs = {}, ...children) => {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === 'class') el.className = value; else if (key.startsWith('on')) el.addEventListener(key.slice(2), value); else el.setAttribute(key, value);
+  }
+  for (const child of children) el.append(child);
+  return el;
+};
+const verdict = (cell) => !cell.matchesExpectation ? 'unexpected' : cell.deviation ? 'deviation' : '';
+const s = result.summary;
+document.getElementById('meta').textContent =
+  s.total + ' cells: ' + s.allowed + ' allowed, ' + s.blocked + ' blocked, ' + s.error + ' error; ' + s.unexpected +
+  ' unexpected. Started ' + result.startedAt + ', took ' + (result.durationMs / 1000).toFixed(1) + ' s. ' + result.tool.name + ' ' + result.tool.version + '.';
+const cells = new Map(result.results.map((cell) => [cell.scenario + '|' + cell.engine, cell]));
+const table = document.getElementById('matrix');
+const head = $('tr', {}, $('th', {}, 'scenario'), $('th', {}, 'spec'));
+for (const engine of result.engines) head.append($('th', {}, engine.id, $('small', {}, engine.browser + ' ' + engine.version)));
+table.append($('thead', {}, head));
+const body = $('tbody');
+for (const scenario of result.scenarios) {
+  const row = $('tr', { 'data-scenario': scenario.id },
+    $('td', {}, $('code', {}, scenario.id), $('div', { class: 'scenario-title' }, scenario.title)),
+    $('td', { class: 'spec' }, scenario.expected.spec));
+  for (const engine of result.engines) {
+    const cell = cells.get(scenario.id + '|' + engine.id);
+    row.append($('td', {}, cell
+      ? $('button', { class: 'cell ' + cell.outcome + ' ' + verdict(cell), 'data-engine': engine.id, title: cell.explanation, onclick: () => openEvidence(scenario, engine, cell) }, cell.outcome)
+      : '–'));
+  }
+  body.append(row);
+}
+table.append(body);
+const enginesEl = document.getElementById('engines');
+for (const engine of result.engines) {
+  enginesEl.append($('div', {}, $('b', {}, engine.id), ': ' + engine.browser + ' ' + engine.version + ' — ' + engine.driver + '; CA trust: ' + engine.trust + (engine.launchError ? ' — launch failed: ' + engine.launchError : '')));
+}
+for (const missing of result.enginesMissing) {
+  enginesEl.append($('div', { class: 'missing' }, $('b', {}, missing.id), ': not run — ' + missing.reason + '. Fix: ' + missing.fix));
+}
+document.getElementById('only-unexpected').addEventListener('change', (event) => {
+  for (const row of body.rows) {
+    const unexpected = row.querySelector('.unexpected');
+    row.hidden = event.target.checked && !unexpected;
+  }
+});
+
+function pre(text) { return $('pre', {}, text); }
+function headersText(headers) {
+  return Object.entries(headers || {}).map(([name, value]) => name + ': ' + (Array.isArray(value) ? value.join('\\n' + name + ': ') : value)).join('\\n') || '(none)';
+}
+function journalText(entries) {
+  if (!entries.length) return '(no request with this probe\\'s nonce reached a lab server)';
+  return entries.map((entry) =>
+    '#' + entry.seq + ' ' + entry.time + ' [' + entry.server + '] ' + entry.kind.toUpperCase() + '\\n' +
+    entry.method + ' ' + entry.url + '\\n' + headersText(entry.headers) +
+    '\\n→ ' + (entry.status === undefined ? 'no answer' : entry.status) + '\\n' + headersText(entry.responseHeaders)
+  ).join('\\n\\n');
+}
+function openEvidence(scenario, engine, cell) {
+  const dialog = document.getElementById('evidence');
+  const ev = cell.evidence;
+  dialog.replaceChildren(
+    $('header', {}, $('strong', {}, scenario.id + ' in ' + engine.id + ' ' + engine.version + ': ' + cell.outcome), $('button', { onclick: () => dialog.close(), 'aria-label': 'close' }, '×')),
+    $('section', { class: 'explanation' }, $('h3', {}, 'Explanation'), $('p', {}, cell.explanation),
+      $('p', {}, 'Spec: ' + cell.spec + '; expected here: ' + cell.expected + (cell.deviation ? ' (known deviation: ' + cell.deviation.source + ')' : '') + '; ' + (cell.matchesExpectation ? 'matches.' : 'UNEXPECTED.'))),
+    $('section', { class: 'facts' }, $('h3', {}, 'Facts from the journal'),
+      $('span', {}, 'preflight sent: ' + ev.preflightSent), $('span', {}, 'request reached server: ' + ev.requestReached),
+      $('span', {}, 'cookies sent: ' + ev.cookiesSent), $('span', {}, 'page promise: ' + ev.settled),
+      ev.status !== undefined ? $('span', {}, 'status: ' + ev.status) : '', ev.tlsErrors ? $('span', {}, 'TLS handshake failures: ' + ev.tlsErrors) : ''),
+    $('section', { class: 'request' }, $('h3', {}, 'Request sent'), pre(ev.request.method + ' ' + ev.request.url + '\\nmode: ' + ev.request.mode + ', credentials: ' + ev.request.credentials + '\\n' + headersText(ev.request.headers) + (ev.request.body !== undefined ? '\\n\\n' + ev.request.body : ''))),
+    $('section', { class: 'response' }, $('h3', {}, 'What the page could read'),
+      pre(ev.errorMessage ? ev.errorMessage : 'type: ' + ev.responseType + ', status: ' + ev.status + '\\n' + headersText(ev.readableHeaders) + '\\n\\n' + (ev.body ?? ''))),
+    $('section', { class: 'journal' }, $('h3', {}, 'Journal lines (' + ev.journal.length + ')'), pre(journalText(ev.journal))),
+    $('section', { class: 'console' }, $('h3', {}, 'Browser console'),
+      pre(ev.console === 'not exposed' ? 'not exposed by this engine\\'s driver' : (ev.console.map((entry) => entry.level + ': ' + entry.text).join('\\n') || '(no messages)'))),
+  );
+  dialog.showModal();
+}
+`;
+
+export function renderHtml(result: RunResult): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>cors-lab report</title>
+<style>${STYLE}</style></head>
+<body>
+<h1>cors-lab compatibility matrix</h1>
+<div class="meta" id="meta"></div>
+<div class="filters"><label><input type="checkbox" id="only-unexpected"> only rows with unexpected results</label>
+ — click a cell for its evidence. ✗ unexpected, ~ known deviation.</div>
+<table class="matrix" id="matrix"></table>
+<div class="engines" id="engines"></div>
+<dialog id="evidence"></dialog>
+<script type="application/json" id="cors-lab-result">${embedJson(result)}</script>
+<script>${SCRIPT}</script>
+</body></html>
+`;
+}

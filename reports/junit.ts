@@ -1,0 +1,32 @@
+// JUnit XML: one testsuite per engine, one testcase per scenario; a result
+// that does not match its expectation is a failure.
+import type { RunResult } from '../harness/run/result.ts';
+
+export function escapeXml(text: string): string {
+  return text
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+export function renderJunit(result: RunResult): string {
+  const titles = new Map(result.scenarios.map((scenario) => [scenario.id, scenario]));
+  const suites = result.engines.map((engine) => {
+    const cells = result.results.filter((cell) => cell.engine === engine.id);
+    const failures = cells.filter((cell) => !cell.matchesExpectation).length;
+    const seconds = cells.reduce((sum, cell) => sum + cell.durationMs, 0) / 1000;
+    const cases = cells.map((cell) => {
+      const scenario = titles.get(cell.scenario);
+      const open = `    <testcase classname="cors-lab.${escapeXml(engine.id)}" name="${escapeXml(cell.scenario)}" file="${escapeXml(scenario?.file ?? '')}" time="${(cell.durationMs / 1000).toFixed(3)}">`;
+      const body = cell.matchesExpectation
+        ? ''
+        : `\n      <failure message="${escapeXml(`expected ${cell.expected}, got ${cell.outcome}`)}" type="${cell.outcome === 'error' ? 'error' : 'unexpected'}">${escapeXml(cell.explanation)}</failure>\n    `;
+      return `${open}${body}<system-out>${escapeXml(`${scenario?.title ?? ''}\n${cell.explanation}`)}</system-out></testcase>`;
+    });
+    return `  <testsuite name="${escapeXml(`${engine.id} ${engine.browser} ${engine.version}`)}" tests="${cells.length}" failures="${failures}" errors="0" time="${seconds.toFixed(3)}" timestamp="${result.startedAt}">\n${cases.join('\n')}\n  </testsuite>`;
+  });
+  const total = result.results.length;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="cors-lab" tests="${total}" failures="${result.summary.unexpected}" time="${(result.durationMs / 1000).toFixed(3)}">\n${suites.join('\n')}\n</testsuites>\n`;
+}

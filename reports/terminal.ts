@@ -1,0 +1,51 @@
+// The terminal matrix: one row per scenario, a "spec" column, then one
+// column per engine headed by its exact version.
+import { styleText } from 'node:util';
+import type { RunResult } from '../harness/run/result.ts';
+import { cellIndex, engineHeading, summaryLine, verdictOf } from './labels.ts';
+
+type Style = Parameters<typeof styleText>[0];
+
+export interface TerminalOptions {
+  color: boolean;
+}
+
+export function renderTerminal(result: RunResult, options: TerminalOptions): string {
+  const paint = (style: Style, text: string) => (options.color ? styleText(style, text, { validateStream: false }) : text);
+  const outcomeStyle: Record<string, Style> = { allowed: 'green', blocked: 'yellow', error: 'red' };
+  const index = cellIndex(result);
+  const headings = ['scenario', 'spec', ...result.engines.map(engineHeading)];
+  const rows = result.scenarios.map((scenario) => {
+    const cells = result.engines.map((engine) => {
+      const cell = index.get(scenario.id)?.get(engine.id);
+      if (!cell) return { text: '-', style: 'gray' as Style };
+      const verdict = verdictOf(cell);
+      const mark = verdict === 'unexpected' ? ' ✗' : verdict === 'known deviation' ? ' ~' : '';
+      return { text: `${cell.outcome}${mark}`, style: (verdict === 'unexpected' ? ['bold', outcomeStyle[cell.outcome]!] : outcomeStyle[cell.outcome]!) as Style };
+    });
+    return [{ text: scenario.id, style: 'reset' as Style }, { text: scenario.expected.spec, style: 'dim' as Style }, ...cells];
+  });
+  const widths = headings.map((heading, column) => Math.max(heading.length, ...rows.map((row) => row[column]!.text.length)));
+  const pad = (text: string, column: number) => text.padEnd(widths[column]!);
+  const lines: string[] = [];
+  lines.push(headings.map((heading, column) => paint('bold', pad(heading, column))).join('  '));
+  lines.push(widths.map((width) => '─'.repeat(width)).join('  '));
+  for (const row of rows) lines.push(row.map((cell, column) => paint(cell.style, pad(cell.text, column))).join('  '));
+  lines.push('');
+  for (const engine of result.engines) {
+    const state = engine.launchError ? paint('red', `launch failed: ${engine.launchError}`) : `${engine.driver}; trust: ${engine.trust}`;
+    lines.push(`${paint('bold', engine.id)}: ${engine.browser} ${engine.version} — ${state}`);
+  }
+  for (const missing of result.enginesMissing) {
+    lines.push(`${paint('bold', missing.id)}: ${paint('red', 'not run')} — ${missing.reason}. Fix: ${missing.fix}`);
+  }
+  const unexpected = result.results.filter((cell) => !cell.matchesExpectation);
+  if (unexpected.length > 0) {
+    lines.push('', paint('bold', 'Unexpected results:'));
+    for (const cell of unexpected) {
+      lines.push(`  ${cell.scenario} in ${cell.engine}: expected ${cell.expected}, got ${cell.outcome}. ${cell.explanation}`);
+    }
+  }
+  lines.push('', `${summaryLine(result)}  (✗ unexpected, ~ known deviation)  in ${(result.durationMs / 1000).toFixed(1)} s`);
+  return lines.join('\n');
+}

@@ -1,0 +1,125 @@
+// The Fastify app behind every lab origin. One app instance serves one
+// (scheme, port); hostnames share it, so app.site-a.localhost and
+// api.site-b.localhost on the same port are different origins of one server.
+//
+// Routes:
+//   GET /__lab/runner        the page that runs probes
+//   GET /__lab/probes.js     the browser-side probe code
+//   *   /x/:nonce/<path>     a probe's target: answers as its scenario declares
+// Every request, whatever its path, is journaled before routing.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Answer, Route } from '../harness/scenario/schema.ts';
+import { headersFromRaw, type Journal, type JournalEntry } from '../harness/lab/journal.ts';
+import { probeScript } from '../harness/probes/bundle.ts';
+
+/** What a lab server needs to answer a probe's request. */
+export interface ProbeRoute {
+  /** The route the scenario declares for this host and path, if any. */
+  route: Route | undefined;
+  /** Fills {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{nonce}}. */
+  render(text: string): string;
+}
+
+export interface LabOriginOptions {
+  /** Name of this server in the journal, e.g. "https-main". */
+  serverKey: string;
+  scheme: 'http' | 'https';
+  tls?: { key: string; cert: string };
+  journal: Journal;
+  /** Finds the scenario route for a probe nonce, the Host header and the path. */
+  lookup(nonce: string, host: string, path: string): ProbeRoute | undefined;
+}
+
+const DEFAULT_PREFLIGHT: Answer = { status: 204, headers: {} };
+const DEFAULT_ACTUAL: Answer = { status: 200, headers: {}, body: 'ok' };
+
+const RUNNER_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>cors-lab runner</title>
+<link rel="icon" href="data:,">
+<script src="/__lab/probes.js"></script></head>
+<body><p>cors-lab runner</p></body></html>`;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    journalEntry?: JournalEntry;
+  }
+}
+
+export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
+    // Probe paths may be long and carry odd characters; do not rewrite them.
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
+  });
+
+  // Keep bodies as raw bytes whatever the Content-Type: scenarios send
+  // text/html, JSON that is not JSON, and so on, and the lab must not 415 them.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request) => {
+    const headers = headersFromRaw(request.raw.rawHeaders);
+    const nonce = /^\/x\/([^/]+)\//.exec(request.url)?.[1];
+    const isPreflight = request.method === 'OPTIONS' && 'access-control-request-method' in headers;
+    request.journalEntry = options.journal.add({
+      server: options.serverKey,
+      kind: nonce === undefined ? 'lab' : isPreflight ? 'preflight' : 'request',
+      method: request.method,
+      url: `${options.scheme}://${headers.host ?? ''}${request.url}`,
+      headers,
+      nonce,
+    });
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.journalEntry) {
+      request.journalEntry.status = reply.statusCode;
+      request.journalEntry.responseHeaders = reply.getHeaders() as Record<string, string | string[]>;
+    }
+    return payload;
+  });
+
+  app.get('/__lab/runner', async (_request, reply) => reply.type('text/html; charset=utf-8').send(RUNNER_PAGE));
+  app.get('/__lab/probes.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-store').send(probeScript()),
+  );
+
+  app.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    url: '/x/:nonce/*',
+    handler: async (request, reply) => answerProbe(request, reply, options),
+  });
+
+  if (options.tls) {
+    // A handshake the browser aborts (certificate not trusted) never becomes
+    // an HTTP request; journal it so an `error` cell can say why.
+    app.server.on('tlsClientError', (error: Error) => {
+      options.journal.add({ server: options.serverKey, kind: 'tls-error', error: error.message });
+    });
+  }
+  return app;
+}
+
+async function answerProbe(request: FastifyRequest, reply: FastifyReply, options: LabOriginOptions) {
+  const { nonce } = request.params as { nonce: string };
+  const path = request.url.slice(`/x/${nonce}`.length).split('?')[0] ?? '/';
+  const hostname = (request.headers.host ?? '').replace(/:\d+$/, '');
+  const probe = options.lookup(nonce, hostname, path);
+  if (!probe) {
+    return reply.code(404).type('text/plain').send(`cors-lab: no probe ${nonce} for ${hostname}${path}`);
+  }
+  const isPreflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
+  const answer = isPreflight
+    ? (probe.route?.preflight ?? DEFAULT_PREFLIGHT)
+    : (probe.route?.actual ?? DEFAULT_ACTUAL);
+
+  reply.code(answer.status);
+  for (const [name, value] of Object.entries(answer.headers)) {
+    reply.header(name, Array.isArray(value) ? value.map(probe.render) : probe.render(value));
+  }
+  const body = answer.body ?? (isPreflight ? '' : 'ok');
+  if (answer.status === 204 || answer.status === 304 || request.method === 'HEAD' || body === '') return reply.send();
+  if (!reply.hasHeader('content-type')) reply.type('text/plain; charset=utf-8');
+  return reply.send(probe.render(body));
+}
