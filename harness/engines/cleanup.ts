@@ -54,7 +54,8 @@ function installHandlers(): void {
 }
 
 function finish(signal: NodeJS.Signals): void {
+  const hadBrowsers = liveGroups.size > 0 || closers.size > 0;
   killTrackedGroups();
-  process.stderr.write(`\ncors-lab: stopped by ${signal}; browsers closed\n`);
+  if (hadBrowsers) process.stderr.write(`\ncors-lab: stopped by ${signal}; browsers closed\n`);
   process.exit(signal === 'SIGINT' ? 130 : 143);
 }

@@ -1,0 +1,92 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenarios, loadScenarioText } from '../../harness/scenario/loader.ts';
+import { BUILTIN_CATALOG } from '../../harness/cli/main.ts';
+
+const VALID = `
+origins: { page: https://app.site-a.localhost, api: https://api.site-b.localhost:alt }
+scenarios:
+  - id: one
+    title: One
+    request: { target: api, path: /data, method: PUT, headers: { X-A: "1" } }
+    server:
+      api: { /data: { actual: { headers: { Access-Control-Allow-Origin: "{{origin.page}}" } } } }
+    expect: { spec: allowed }
+`;
+
+describe('scenario loader', () => {
+  it('resolves origins, defaults and port slots', () => {
+    const { scenarios, problems } = loadScenarioText(VALID, 'x.yaml');
+    expect(problems).toEqual([]);
+    const [scenario] = scenarios;
+    expect(scenario!.target).toMatchObject({ scheme: 'https', host: 'api.site-b.localhost', slot: 'alt', certificate: 'lab', state: 'running' });
+    expect(scenario!.request).toMatchObject({ kind: 'fetch', credentials: 'same-origin', mode: 'cors', method: 'PUT' });
+    expect(scenario!.isolation).toBe('shared');
+  });
+
+  it('takes the id of a single-scenario file from its file name', () => {
+    const { scenarios } = loadScenarioText(
+      'title: T\norigins: { page: https://a.localhost }\nrequest: { target: page }\nexpect: { spec: allowed }\n',
+      'dir/my-case.yaml',
+    );
+    expect(scenarios[0]!.id).toBe('my-case');
+  });
+
+  it('refuses header values with CR or LF, naming the field', () => {
+    const { problems } = loadScenarioText(VALID.replace('"{{origin.page}}"', '"x\\r\\nSet-Cookie: a=b"'), 'bad.yaml');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.file).toBe('bad.yaml');
+    expect(problems[0]!.field).toBe('scenarios[0].server.api./data.actual.headers.Access-Control-Allow-Origin');
+    expect(problems[0]!.message).toMatch(/CR, LF/);
+  });
+
+  it('names unknown fields, bad enums and missing fields with their path', () => {
+    const text = VALID.replace('method: PUT', 'methd: PUT').replace('spec: allowed', 'spec: maybe');
+    const { problems } = loadScenarioText(text, 'bad.yaml');
+    const byField = Object.fromEntries(problems.map((problem) => [problem.field, problem.message]));
+    expect(byField['scenarios[0].request']).toMatch(/unknown field.*"methd"/);
+    expect(byField['scenarios[0].expect.spec']).toMatch(/"allowed", "blocked"/);
+    const missing = loadScenarioText(VALID.replace('    title: One\n', ''), 'bad.yaml').problems;
+    expect(missing.map((problem) => problem.field)).toContain('scenarios[0].title');
+  });
+
+  it('refuses origins that are not loopback', () => {
+    const { problems } = loadScenarioText(VALID.replace('https://api.site-b.localhost:alt', 'https://example.com'), 'bad.yaml');
+    expect(problems[0]!.field).toBe('origins.api');
+    expect(problems[0]!.message).toMatch(/localhost/);
+  });
+
+  it('checks references to origins in targets and templates', () => {
+    const text = VALID.replace('target: api', 'target: apii').replace('{{origin.page}}', '{{origin.pag}}');
+    const messages = loadScenarioText(text, 'bad.yaml').problems.map((problem) => `${problem.field}: ${problem.message}`);
+    expect(messages.some((message) => message.startsWith('scenarios[0].request.target: "apii" is not a declared origin'))).toBe(true);
+    expect(messages.some((message) => message.includes('{{origin.pag}} names no declared origin'))).toBe(true);
+  });
+
+  it('reports YAML syntax errors with a line number', () => {
+    const { problems } = loadScenarioText('title: [unclosed\n', 'broken.yaml');
+    expect(problems[0]!.field).toMatch(/^line \d+/);
+    expect(problems[0]!.message).toMatch(/YAML syntax error/);
+  });
+
+  it('reports every bad file in one load, and duplicate ids across files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cors-lab-loader-'));
+    writeFileSync(join(dir, 'a.yaml'), VALID);
+    writeFileSync(join(dir, 'b.yaml'), VALID);
+    writeFileSync(join(dir, 'c.yaml'), 'title: [');
+    writeFileSync(join(dir, 'd.yml'), VALID.replace('id: one', 'id: two').replace('target: api', 'target: nope'));
+    const { problems } = loadScenarios([dir]);
+    const files = problems.map((problem) => problem.file.split('/').at(-1));
+    expect(files).toEqual(expect.arrayContaining(['b.yaml', 'c.yaml', 'd.yml']));
+    expect(problems.find((problem) => problem.file.endsWith('b.yaml'))!.message).toMatch(/already used in .*a\.yaml/);
+  });
+
+  it('loads the built-in catalog without problems and with unique ids', () => {
+    const { scenarios, problems } = loadScenarios([BUILTIN_CATALOG]);
+    expect(problems).toEqual([]);
+    expect(scenarios.length).toBeGreaterThanOrEqual(25);
+    expect(new Set(scenarios.map((scenario) => scenario.id)).size).toBe(scenarios.length);
+  });
+});
