@@ -449,6 +449,8 @@ async function openSlot(config: SlotConfig): Promise<Slot> {
 }
 
 async function waitForDriver(child: ChildProcess, base: string, deadline: number, stderr: () => string): Promise<void> {
+  // A failed spawn has no pid and reports why on the next tick.
+  if (child.pid === undefined) await new Promise((resolve) => setImmediate(resolve));
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
       throw new Error(`WebKitWebDriver exited (${child.signalCode ?? `code ${child.exitCode}`}) before listening: ${stderr().trim() || 'no output'}`);

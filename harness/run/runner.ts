@@ -143,6 +143,7 @@ async function runEngine(
     done += count;
     options.onProgress?.({ engine: id, done, total: options.scenarios.length });
   };
+  report(0); // launched: the probe phase starts
   try {
     for (const batch of planBatches(options.scenarios, options.isolation)) {
       results.push(...(await runBatch(engine, batch, lab, options, report)));

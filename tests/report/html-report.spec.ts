@@ -1,0 +1,53 @@
+// Opens a real HTML report (from a real Chromium run) and checks that a
+// cell's evidence is shown when it is clicked.
+import { expect, test } from '@playwright/test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runScenarios } from '../../harness/run/runner.ts';
+import { renderHtml } from '../../reports/html.ts';
+import { scenariosFrom, tempCertDir } from '../helpers.ts';
+
+let reportUrl = '';
+
+test.beforeAll(async () => {
+  const scenarios = scenariosFrom(`
+origins: { page: https://app.site-a.localhost, api: https://api.site-b.localhost }
+scenarios:
+  - id: star-allowed
+    title: ACAO * allows
+    request: { target: api, path: /data }
+    server: { api: { /data: { actual: { headers: { Access-Control-Allow-Origin: "*" } } } } }
+    expect: { spec: allowed }
+  - id: header-refused
+    title: a custom header without ACAH is refused
+    request: { target: api, path: /data, headers: { X-Api-Key: "k" } }
+    server: { api: { /data: { preflight: { headers: { Access-Control-Allow-Origin: "{{origin.page}}" } } } } }
+    expect: { spec: blocked }
+`);
+  const result = await runScenarios({ scenarios, engines: ['chromium'], timeoutMs: 10_000, isolation: 'group', certDir: tempCertDir() });
+  const file = join(mkdtempSync(join(tmpdir(), 'cors-lab-report-')), 'report.html');
+  writeFileSync(file, renderHtml(result));
+  reportUrl = pathToFileURL(file).href;
+});
+
+test('the matrix shows engine versions and a cell opens its evidence', async ({ page }) => {
+  await page.goto(reportUrl);
+  await expect(page.locator('table.matrix thead')).toContainText(/chromium\s*Chromium \d+\.\d+/);
+  const cell = page.locator('tr[data-scenario="header-refused"] button[data-engine="chromium"]');
+  await expect(cell).toHaveText('blocked');
+  await cell.click();
+
+  const dialog = page.locator('dialog#evidence');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.locator('section.explanation')).toContainText('refused the preflight answer');
+  await expect(dialog.locator('section.facts')).toContainText('preflight sent: true');
+  await expect(dialog.locator('section.request')).toContainText('X-Api-Key: k');
+  await expect(dialog.locator('section.journal')).toContainText('PREFLIGHT');
+  await expect(dialog.locator('section.journal')).toContainText('access-control-request-headers: x-api-key');
+  await expect(dialog.locator('section.console')).toContainText('x-api-key is not allowed by Access-Control-Allow-Headers');
+
+  await dialog.getByRole('button', { name: 'close' }).click();
+  await expect(dialog).toBeHidden();
+});
