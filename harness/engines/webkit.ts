@@ -16,7 +16,7 @@
 // ready in advance so newContext() does not wait for a browser start.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { constants, existsSync, readdirSync } from 'node:fs';
+import { constants, existsSync, readdirSync, rmSync } from 'node:fs';
 import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -49,10 +49,7 @@ const COMMAND_SLACK_MS = 5000;
 /** How long deleting a session may take before the driver's group is killed anyway. */
 const CLOSE_GRACE_MS = 3000;
 
-type TrustMode = 'namespace' | 'insecure' | 'none';
-
 interface Trust {
-  mode: TrustMode;
   /** Command prefix that runs the driver inside the trust namespace. */
   wrapper: string[];
   acceptInsecureCerts: boolean;
@@ -107,35 +104,34 @@ export const webkitDriver: EngineDriver = {
     if (!discovery.found) throw new Error(`WebKitGTK unavailable: ${discovery.reason}; fix: ${discovery.fix}`);
     const miniBrowserPath = discovery.executablePath;
     const driverPath = process.env.CORS_LAB_WEBKIT_DRIVER ?? (await firstExecutable(onPath('WebKitWebDriver')))!;
-    const { timeoutMs } = options;
+    // One deadline for the whole launch: display, trust probe and first session.
+    const deadline = Date.now() + options.timeoutMs;
+    const left = (): number => Math.max(1, deadline - Date.now());
 
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'cors-lab-webkit-'));
+    trackWorkDir(workDir);
     let display: XDisplay | undefined;
     let first: Slot | undefined;
     try {
-      display = await acquireDisplay(timeoutMs);
-      const trust = await prepareTrust(options.trust, workDir, timeoutMs);
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        // MiniBrowser writes favicons and caches below these; keep them per launch.
-        XDG_CACHE_HOME: path.join(workDir, 'cache'),
-        XDG_DATA_HOME: path.join(workDir, 'data'),
-        DISPLAY: display.display,
-        ...options.env,
-      };
+      display = await acquireDisplay(left());
+      const trust = await prepareTrust(options.trust, workDir, left());
+      // XDG_CACHE_HOME is left alone on purpose: MiniBrowser keeps only its
+      // GStreamer registry and shader cache there (site data is ephemeral in
+      // automation mode), and a fresh cache dir adds ~600 ms to every start.
+      const env: NodeJS.ProcessEnv = { ...process.env, DISPLAY: display.display, ...options.env };
       for (const name of PROXY_VARIABLES) {
         delete env[name];
         delete env[name.toUpperCase()];
       }
-      const config: SlotConfig = { driverPath, miniBrowserPath, env, trust, timeoutMs };
+      const config: SlotConfig = { driverPath, miniBrowserPath, env, trust, timeoutMs: options.timeoutMs };
       // The first session proves the browser starts and reports its version;
       // it then serves the first newContext().
-      first = await openSlot(config);
+      first = await openSlot(config, left());
       return startedEngine(config, first, display, workDir);
     } catch (error) {
       await first?.close();
       await display?.stop();
-      await rm(workDir, { recursive: true, force: true });
+      await removeWorkDir(workDir);
       throw error;
     }
   },
@@ -171,7 +167,7 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workD
         pending?.then((slot) => slot.close(), () => {}),
       ]);
       await display.stop();
-      await rm(workDir, { recursive: true, force: true });
+      await removeWorkDir(workDir);
     })());
   const unregisterInterrupt = onInterrupt(close);
 
@@ -290,8 +286,11 @@ class WebKitContext implements EngineContext {
   }
 
   async #setTimeouts(wanted: { script?: number; pageLoad?: number }): Promise<void> {
+    // WebDriver wants whole milliseconds.
     const changed = Object.fromEntries(
-      Object.entries(wanted).filter(([key, value]) => this.#timeouts[key as keyof typeof wanted] !== value),
+      Object.entries(wanted)
+        .map(([key, value]) => [key, Math.ceil(value)] as const)
+        .filter(([key, value]) => this.#timeouts[key as keyof typeof wanted] !== value),
     );
     if (Object.keys(changed).length === 0) return;
     await this.#command('POST', 'timeouts', changed, this.#commandTimeoutMs);
@@ -332,7 +331,7 @@ function isFragmentNavigation(before: string | undefined, url: string): boolean 
 async function prepareTrust(material: TrustMaterial, workDir: string, timeoutMs: number): Promise<Trust> {
   const wanted = process.env.CORS_LAB_WEBKIT_TRUST ?? 'auto';
   if (wanted === 'none') {
-    return { mode: 'none', wrapper: [], acceptInsecureCerts: false, description: 'none: system trust store only, lab CA not trusted (every lab HTTPS load fails)' };
+    return { wrapper: [], acceptInsecureCerts: false, description: 'none: system trust store only, lab CA not trusted (every lab HTTPS load fails)' };
   }
   if (wanted === 'insecure') return insecureTrust('CORS_LAB_WEBKIT_TRUST=insecure');
   if (wanted !== 'auto' && wanted !== 'namespace') {
@@ -346,7 +345,6 @@ async function prepareTrust(material: TrustMaterial, workDir: string, timeoutMs:
 
 function insecureTrust(why: string): Trust {
   return {
-    mode: 'insecure',
     wrapper: [],
     acceptInsecureCerts: true,
     description: `acceptInsecureCerts (NOT scoped: every certificate is accepted, so untrusted-certificate cases cannot fail; ${why})`,
@@ -380,7 +378,6 @@ async function namespaceTrust(material: TrustMaterial, workDir: string, timeoutM
     return { unavailable: `private mount namespace failed (${why})` };
   }
   return {
-    mode: 'namespace',
     wrapper,
     acceptInsecureCerts: false,
     description: `private mount namespace: the lab CA alone is bind-mounted over ${targets.join(', ')} for the browser's processes only; other CAs fail`,
@@ -390,8 +387,8 @@ async function namespaceTrust(material: TrustMaterial, workDir: string, timeoutM
 // ---------------------------------------------------------------------------
 // WebKitWebDriver processes and sessions
 
-async function openSlot(config: SlotConfig): Promise<Slot> {
-  const deadline = Date.now() + config.timeoutMs;
+async function openSlot(config: SlotConfig, timeoutMs = config.timeoutMs): Promise<Slot> {
+  const deadline = Date.now() + timeoutMs;
   const port = await freePort();
   const argv = [...config.trust.wrapper, config.driverPath, `--port=${port}`, '--host=127.0.0.1'];
   // Detached: the driver leads a process group that MiniBrowser and its
@@ -478,7 +475,7 @@ async function webdriver<T>(base: string, method: string, route: string, body: u
       method,
       headers: body === undefined ? undefined : { 'content-type': 'application/json; charset=utf-8' },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.timeout(Math.ceil(timeoutMs)),
     });
   } catch (error) {
     if (error instanceof Error && error.name === 'TimeoutError') {
@@ -533,6 +530,25 @@ function freePort(): Promise<number> {
 
 // ---------------------------------------------------------------------------
 // Small helpers
+
+/** Work dirs (they hold the CA bundle) still present; removed on exit even without close(). */
+const liveWorkDirs = new Set<string>();
+
+function trackWorkDir(dir: string): void {
+  if (liveWorkDirs.size === 0) process.once('exit', removeLiveWorkDirs);
+  liveWorkDirs.add(dir);
+}
+
+function removeLiveWorkDirs(): void {
+  for (const dir of liveWorkDirs) rmSync(dir, { recursive: true, force: true });
+  liveWorkDirs.clear();
+}
+
+async function removeWorkDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  liveWorkDirs.delete(dir);
+  if (liveWorkDirs.size === 0) process.removeListener('exit', removeLiveWorkDirs);
+}
 
 function miniBrowserCandidates(): string[] {
   const roots: string[] = [];
