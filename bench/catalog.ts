@@ -16,6 +16,21 @@ const ENGINE_PROCESS: [RegExp, EngineId][] = [
   [/WebKit|MiniBrowser/, 'webkit'],
 ];
 
+/**
+ * PSS (resident memory with shared pages split between their users), so that
+ * summing a multi-process browser does not count shared libraries many
+ * times; plain RSS where smaps_rollup cannot be read.
+ */
+function processMemory(pid: string): number {
+  try {
+    const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    if (pss) return Number(pss[1]) * 1024;
+  } catch {
+    // fall through to statm
+  }
+  return Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
+}
+
 function engineRss(): Map<EngineId, number> {
   const totals = new Map<EngineId, number>();
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
@@ -23,8 +38,7 @@ function engineRss(): Map<EngineId, number> {
       const exe = readlinkSync(`/proc/${pid}/exe`);
       const engine = ENGINE_PROCESS.find(([pattern]) => pattern.test(exe.split('/').pop()!))?.[1];
       if (!engine) continue;
-      const rssPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
-      totals.set(engine, (totals.get(engine) ?? 0) + rssPages * 4096);
+      totals.set(engine, (totals.get(engine) ?? 0) + processMemory(pid));
     } catch {
       // the process ended while we looked
     }
@@ -85,7 +99,7 @@ process.stdout.write('cors-lab bench: starter catalog, default isolation (group)
 const group = await measure('group');
 const probe = await measure('probe');
 
-const rows = [['engine', 'mode', 'probes', 'wall (with start-up)', 'probe phase', 'probes/s', 'peak RSS', 'errors']];
+const rows = [['engine', 'mode', 'probes', 'wall (with start-up)', 'probe phase', 'probes/s', 'peak memory (PSS)', 'errors']];
 for (const id of ENGINE_IDS) {
   for (const [mode, run] of [['group', group], ['probe', probe]] as const) {
     const figures = run.engines.get(id);

@@ -31,6 +31,10 @@ export const chromiumDriver: EngineDriver = {
       executablePath: existsSync(found.executablePath) ? found.executablePath : undefined,
       headless: true,
       timeout: options.timeoutMs,
+      // cors-lab's own handlers close every engine on a signal (cleanup.ts).
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
       env: { ...process.env, ...options.env },
       args: [
         // Scoped trust: certificate errors are ignored only for chains whose

@@ -1,17 +1,18 @@
 // Firefox ESR over WebDriver BiDi, driven by puppeteer-core.
 //
 // Trust is scoped: every launch gets a fresh temporary profile whose NSS
-// database holds the lab CA (added with certutil) and nothing else extra;
-// acceptInsecureCerts stays off, so a certificate from any other CA fails.
-import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
+// database has the lab CA added with certutil. acceptInsecureCerts stays off,
+// so a certificate from any other CA still fails.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import puppeteer from 'puppeteer-core';
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
 import { onInterrupt, trackProcessGroup, untrackProcessGroup } from './cleanup.ts';
+import { firstExecutable, isExecutable, onPath, run } from './system.ts';
 import type {
   ConsoleEntry,
   Discovery,
@@ -29,13 +30,20 @@ const DEFAULT_LOCATIONS = ['/usr/bin/firefox-esr', '/usr/lib/firefox-esr/firefox
 const CONSOLE_LIMIT = 1000;
 /** How long a graceful browser.close() may take before the group is killed. */
 const CLOSE_GRACE_MS = 5000;
+/** How long close() waits for killed processes to disappear. */
+const EXIT_WAIT_MS = 2000;
 
-// Added on top of the automation defaults puppeteer writes and the Remote
-// Agent applies at startup; several repeat those on purpose so the browser
-// stays quiet even if a default changes upstream. Nothing here changes what
-// a web page can observe: cookies, HTTPS-First, Local Network Access, etc.
-// keep their ESR defaults.
-const PREFS: Record<string, string | number | boolean> = {
+/**
+ * Preferences on top of the automation defaults puppeteer writes to user.js
+ * and those Firefox's Remote Agent applies at startup. Several repeat those
+ * defaults on purpose, so the browser stays quiet even if upstream changes.
+ * None of them changes what a page can observe: cookie behaviour (5, total
+ * cookie protection), HTTPS-First, Local Network Access etc. keep their ESR
+ * defaults. `*.localhost` needs no pref: Firefox itself resolves it to
+ * loopback (network.dns.native-is-localhost stays false), even where the
+ * system resolver does not.
+ */
+export const FIREFOX_PREFS: Readonly<Record<string, string | number | boolean>> = {
   // No update checks or downloads (Debian also locks app.update.enabled).
   'app.update.disabledForTesting': true,
   'app.update.auto': false,
@@ -63,11 +71,12 @@ const PREFS: Record<string, string | number | boolean> = {
   'browser.safebrowsing.blockedURIs.enabled': false,
   'browser.safebrowsing.downloads.enabled': false,
   'browser.safebrowsing.downloads.remote.enabled': false,
-  // Remote settings (blocklists, CRLite, intermediates) point nowhere.
+  // Remote settings (blocklists, CRLite, intermediates) point nowhere;
+  // see MOZ_REMOTE_SETTINGS_DEVTOOLS at launch.
   'services.settings.server': 'data:,#remote-settings-dummy/v1',
   'security.remote_settings.crlite_filters.enabled': false,
   'security.remote_settings.intermediates.enabled': false,
-  // Other background requests: region/geo lookups, push, accounts, ML models,
+  // Other background requests: region/geo lookups, push, accounts, ML and
   // translation models, OCSP (lab certificates carry no OCSP URL anyway).
   'browser.region.update.enabled': false,
   'browser.region.network.url': '',
@@ -81,7 +90,7 @@ const PREFS: Record<string, string | number | boolean> = {
   // system or environment proxy between the browser and the lab servers.
   'network.trr.mode': 5,
   'network.proxy.type': 0,
-  // Trust comes only from the profile's NSS database (lab CA + built-ins).
+  // Extra trust comes only from the profile's NSS database (the lab CA).
   'security.enterprise_roots.enabled': false,
 };
 
@@ -104,17 +113,17 @@ export const firefoxDriver: EngineDriver = {
             found: false,
             id: 'firefox',
             reason: `CORS_LAB_FIREFOX=${override} is not an executable file`,
-            fix: `point CORS_LAB_FIREFOX at a firefox-esr binary, or unset it and ${INSTALL_FIX}`,
+            fix: `point CORS_LAB_FIREFOX at a firefox-esr binary, or unset it and run: ${INSTALL_FIX}`,
           }
         : {
             found: false,
             id: 'firefox',
-            reason: `firefox-esr not found (looked in ${[...new Set([...DEFAULT_LOCATIONS, 'PATH'])].join(', ')})`,
+            reason: `firefox-esr not found (looked in ${DEFAULT_LOCATIONS.join(', ')} and PATH)`,
             fix: INSTALL_FIX,
           };
     }
     // Without certutil the lab CA cannot be trusted, so the engine is unusable.
-    if (!(await findOnPath('certutil'))) {
+    if (!(await firstExecutable(onPath('certutil')))) {
       return {
         found: false,
         id: 'firefox',
@@ -132,53 +141,71 @@ export const firefoxDriver: EngineDriver = {
     const { timeoutMs } = options;
 
     const profile = await mkdtemp(path.join(os.tmpdir(), 'cors-lab-firefox-'));
-    let browser: Browser;
-    let cliVersion: Promise<string | undefined>;
+    const abort = new AbortController();
+    let launched: Promise<Browser | undefined> = Promise.resolve(undefined);
+    let closing: Promise<void> | undefined;
+    let stopWatchdog = (): void => {};
+    const close = (): Promise<void> =>
+      (closing ??= (async () => {
+        unregisterInterrupt();
+        // Stops a launch still in progress (puppeteer then kills the browser).
+        abort.abort();
+        const browser = await launched;
+        const pid = browser?.process()?.pid;
+        if (browser) await withTimeout(browser.close(), CLOSE_GRACE_MS, 'browser.close').catch(() => {});
+        if (pid !== undefined) {
+          await killBrowserProcesses(pid);
+          untrackProcessGroup(pid);
+        }
+        stopWatchdog();
+        await removeProfile(profile);
+        process.off('exit', removeProfileOnExit);
+      })());
+    // Registering with cleanup.ts first also installs its exit handler (kill
+    // tracked groups) ahead of ours (remove the profile) for abrupt exits.
+    const unregisterInterrupt = onInterrupt(close);
+    const removeProfileOnExit = (): void => rmSync(profile, { recursive: true, force: true });
+    process.on('exit', removeProfileOnExit);
+
     try {
       await run('certutil', ['-N', '--empty-password', '-d', `sql:${profile}`], timeoutMs);
       await run('certutil', ['-A', '-d', `sql:${profile}`, '-n', 'cors-lab', '-t', 'C,,', '-i', options.trust.caCertPath], timeoutMs);
-      // `--version` reports the display version ("153.7.0esr"); BiDi drops the suffix.
-      cliVersion = run(executablePath, ['--version'], timeoutMs).then(
+      // `--version` gives the display version ("153.7.0esr"); BiDi drops the suffix.
+      const cliVersion = run(executablePath, ['--version'], timeoutMs).then(
         (out) => /(\d+\.\d+[\w.]*)\s*$/.exec(out.trim())?.[1],
         () => undefined,
       );
-      browser = await puppeteer.launch({
+      const launching = puppeteer.launch({
         browser: 'firefox',
         executablePath,
         headless: true,
         userDataDir: profile,
-        extraPrefsFirefox: PREFS,
+        extraPrefsFirefox: { ...FIREFOX_PREFS },
         acceptInsecureCerts: false,
         timeout: timeoutMs,
         protocolTimeout: timeoutMs,
+        signal: abort.signal,
         // cleanup.ts owns signal handling; puppeteer's handlers would race it.
         handleSIGINT: false,
         handleSIGTERM: false,
         handleSIGHUP: false,
-        env: { ...process.env, MOZ_CRASHREPORTER_DISABLE: '1', ...options.env },
+        env: {
+          ...process.env,
+          MOZ_CRASHREPORTER_DISABLE: '1',
+          // Release builds ignore services.settings.server (and keep polling
+          // firefox.settings.services.mozilla.com) unless this is set.
+          MOZ_REMOTE_SETTINGS_DEVTOOLS: '1',
+          ...options.env,
+        },
       });
-    } catch (error) {
-      await removeProfile(profile);
-      throw error;
-    }
+      launched = launching.catch(() => undefined);
+      const browser = await launching;
+      // puppeteer spawns Firefox detached, so its pid is the process group of
+      // the browser and all its content processes.
+      const pid = browser.process()?.pid;
+      trackProcessGroup(pid);
+      if (pid !== undefined) stopWatchdog = startWatchdog(pid, profile);
 
-    // puppeteer spawns Firefox detached, so its pid is also its process group
-    // (content processes included) and the whole group can be killed at once.
-    const pid = browser.process()?.pid;
-    trackProcessGroup(pid);
-
-    let closing: Promise<void> | undefined;
-    const close = (): Promise<void> =>
-      (closing ??= (async () => {
-        unregisterInterrupt();
-        await withTimeout(browser.close(), CLOSE_GRACE_MS, 'browser.close').catch(() => {});
-        killGroup(pid);
-        untrackProcessGroup(pid);
-        await removeProfile(profile);
-      })());
-    const unregisterInterrupt = onInterrupt(close);
-
-    try {
       const bidiVersion = (await browser.version()).replace(/^firefox\//i, '');
       const displayVersion = await cliVersion;
       const info: EngineInfo = {
@@ -189,12 +216,8 @@ export const firefoxDriver: EngineDriver = {
         trust: 'lab CA added to a temporary profile with certutil',
         executablePath,
       };
-      const consoleRouter = new ConsoleRouter(browser);
-      return {
-        info,
-        newContext: () => openContext(browser, consoleRouter, timeoutMs),
-        close,
-      };
+      const bidi = new BidiTracker(browser);
+      return { info, newContext: () => openContext(browser, bidi, timeoutMs), close };
     } catch (error) {
       await close();
       throw error;
@@ -202,8 +225,8 @@ export const firefoxDriver: EngineDriver = {
   },
 };
 
-async function openContext(browser: Browser, router: ConsoleRouter, timeoutMs: number): Promise<EngineContext> {
-  const context = await browser.createBrowserContext();
+async function openContext(browser: Browser, bidi: BidiTracker, timeoutMs: number): Promise<EngineContext> {
+  const context = await withTimeout(browser.createBrowserContext(), timeoutMs, 'createBrowserContext');
   let page: Page;
   try {
     page = await withTimeout(context.newPage(), timeoutMs, 'newPage');
@@ -211,15 +234,15 @@ async function openContext(browser: Browser, router: ConsoleRouter, timeoutMs: n
     await context.close().catch(() => {});
     throw error;
   }
-  const buffer = router.open(context, page);
+  const buffer = bidi.open(context, page);
   let closed = false;
 
   return {
     async goto(url, ms) {
       try {
-        await page.goto(url, { waitUntil: 'load', timeout: ms });
+        await withTimeout(bidi.navigate(context, page, url, ms), ms, 'goto');
       } catch (error) {
-        throw new Error(`goto ${url} failed: ${firstLine(error)}`);
+        throw new Error(`goto ${url} failed: ${describeError(error)}`);
       }
     },
 
@@ -237,31 +260,32 @@ async function openContext(browser: Browser, router: ConsoleRouter, timeoutMs: n
     async close() {
       if (closed) return;
       closed = true;
-      router.close(context);
+      bidi.close(context);
       await context.close().catch(() => {});
     },
   };
 }
 
-// ---------------------------------------------------------------- console
+// ------------------------------------------------------------ BiDi access
 
 /** The subset of a BiDi `log.entryAdded` event we use. */
 interface LogEntry {
-  type?: string;
   level?: string;
   text?: string | null;
   source?: { context?: string };
 }
 
+/** The subset of a BiDi `browsingContext.Info` we use. */
 interface ContextInfo {
   context: string;
   parent?: string | null;
   userContext?: string;
 }
 
-interface EventSource {
+/** puppeteer's BiDi connection, as far as we use it. */
+interface BidiConnection {
   on(event: string, handler: (params: never) => void): unknown;
-  off(event: string, handler: (params: never) => void): unknown;
+  send(method: string, params: object, timeoutMs?: number): Promise<unknown>;
 }
 
 class ConsoleBuffer {
@@ -279,30 +303,51 @@ class ConsoleBuffer {
 }
 
 /**
- * Routes BiDi log entries to the context they belong to.
+ * Talks to puppeteer's BiDi connection directly for two things its public
+ * API does not do well with Firefox:
  *
- * Firefox reports both console API calls (type "console") and every
- * nsIScriptError of the window (type "javascript") as log entries. The
- * latter include uncaught exceptions *and* the network layer's CORS
- * messages ("Cross-Origin Request Blocked: ..."), with their real level.
- * puppeteer's public events turn all "javascript" entries into `pageerror`
- * Errors (losing the level), so we listen on its BiDi connection and map
- * each entry's browsing context to its user context (= BrowserContext).
- * If that connection is not reachable, fall back to the public events.
+ * - Log entries. Firefox reports console API calls (type "console") and
+ *   every nsIScriptError of the window (type "javascript") as log entries.
+ *   The latter include uncaught exceptions and the network layer's CORS
+ *   messages ("Cross-Origin Request Blocked: ..."), each with its real
+ *   level. puppeteer turns all "javascript" entries into `pageerror` Errors
+ *   and drops the level, so we route raw entries by user context instead.
+ * - Navigation. `page.goto` occasionally never settles when the previous
+ *   document was an error page (certificate or connection error), while
+ *   `browsingContext.navigate` with `wait: "complete"` always answers.
+ *
+ * The connection is not public API; if it is missing we fall back to
+ * puppeteer's `console`/`pageerror` events and `page.goto`.
  */
-class ConsoleRouter {
-  #connection: EventSource | undefined;
+class BidiTracker {
+  #connection: BidiConnection | undefined;
+  /** Browsing context id -> user context id (= puppeteer BrowserContext id). */
   #userContextOf = new Map<string, string>();
+  /** User context id -> its top-level browsing context id. */
+  #topLevelOf = new Map<string, string>();
   #buffers = new Map<string, ConsoleBuffer>();
 
   constructor(browser: Browser) {
     const connection = (browser as unknown as { connection?: unknown }).connection;
-    if (isEventSource(connection)) {
-      this.#connection = connection;
-      connection.on('browsingContext.contextCreated', this.#onContextCreated);
-      connection.on('browsingContext.contextDestroyed', this.#onContextDestroyed);
-      connection.on('log.entryAdded', this.#onEntry);
-    }
+    if (!isBidiConnection(connection)) return;
+    this.#connection = connection;
+    // puppeteer subscribes the session to these modules globally.
+    connection.on('browsingContext.contextCreated', (info: ContextInfo) => {
+      // Child frames inherit their parent's user context.
+      const userContext = info.userContext ?? (info.parent ? this.#userContextOf.get(info.parent) : undefined);
+      if (!userContext) return;
+      this.#userContextOf.set(info.context, userContext);
+      if (!info.parent) this.#topLevelOf.set(userContext, info.context);
+    });
+    connection.on('browsingContext.contextDestroyed', (info: ContextInfo) => {
+      this.#userContextOf.delete(info.context);
+    });
+    connection.on('log.entryAdded', (entry: LogEntry) => {
+      const context = entry.source?.context;
+      const userContext = context ? this.#userContextOf.get(context) : undefined;
+      const buffer = userContext ? this.#buffers.get(userContext) : undefined;
+      buffer?.push({ level: entry.level ?? 'info', text: entry.text ?? '' });
+    });
   }
 
   open(context: BrowserContext, page: Page): ConsoleBuffer {
@@ -311,52 +356,128 @@ class ConsoleRouter {
       this.#buffers.set(context.id, buffer);
     } else {
       page.on('console', (message) => buffer.push({ level: message.type(), text: message.text() }));
-      page.on('pageerror', (error) => buffer.push({ level: 'error', text: error instanceof Error ? error.message : String(error) }));
+      page.on('pageerror', (error) =>
+        buffer.push({ level: 'error', text: error instanceof Error ? error.message : String(error) }),
+      );
     }
     return buffer;
   }
 
-  close(context: BrowserContext): void {
-    if (context.id) this.#buffers.delete(context.id);
+  async navigate(context: BrowserContext, page: Page, url: string, timeoutMs: number): Promise<void> {
+    const topLevel = context.id ? this.#topLevelOf.get(context.id) : undefined;
+    if (this.#connection && topLevel) {
+      // A little slack so our own timeout, not puppeteer's, reports first.
+      await this.#connection.send('browsingContext.navigate', { context: topLevel, url, wait: 'complete' }, timeoutMs + 1000);
+    } else {
+      await page.goto(url, { waitUntil: 'load', timeout: timeoutMs });
+    }
   }
 
-  #onContextCreated = (info: ContextInfo): void => {
-    // Child frames inherit the user context of their parent.
-    const userContext = info.userContext ?? (info.parent ? this.#userContextOf.get(info.parent) : undefined);
-    if (userContext) this.#userContextOf.set(info.context, userContext);
-  };
-
-  #onContextDestroyed = (info: ContextInfo): void => {
-    this.#userContextOf.delete(info.context);
-  };
-
-  #onEntry = (entry: LogEntry): void => {
-    const context = entry.source?.context;
-    const userContext = context ? this.#userContextOf.get(context) : undefined;
-    const buffer = userContext ? this.#buffers.get(userContext) : undefined;
-    buffer?.push({ level: entry.level ?? 'info', text: entry.text ?? '' });
-  };
+  close(context: BrowserContext): void {
+    if (!context.id) return;
+    this.#buffers.delete(context.id);
+    this.#topLevelOf.delete(context.id);
+  }
 }
 
-function isEventSource(value: unknown): value is EventSource {
+function isBidiConnection(value: unknown): value is BidiConnection {
   return (
     typeof value === 'object' &&
     value !== null &&
-    typeof (value as EventSource).on === 'function' &&
-    typeof (value as EventSource).off === 'function'
+    typeof (value as BidiConnection).on === 'function' &&
+    typeof (value as BidiConnection).send === 'function'
   );
 }
 
-// ---------------------------------------------------------------- helpers
+// -------------------------------------------------------------- processes
 
-function run(file: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${path.basename(file)} ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
-      else resolve(stdout);
-    });
-  });
+interface ProcessInfo {
+  pid: number;
+  pgid: number;
+  argv: string[];
 }
+
+/** Live (non-zombie) processes, read from /proc; empty where there is none. */
+function liveProcesses(): ProcessInfo[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const result: ProcessInfo[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const statLine = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after "(comm)": state ppid pgrp ...
+      const [state, , pgrp] = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z' || state === 'X') continue;
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      result.push({ pid: Number(name), pgid: Number(pgrp), argv });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return result;
+}
+
+/**
+ * SIGKILLs whatever is left of browser `pid` and waits until it is gone: its
+ * process group, plus the crash helper, which double-forks into a group of
+ * its own (it exits by itself once the browser is gone, so an abrupt exit
+ * that only kills the group is fine too).
+ */
+async function killBrowserProcesses(pid: number): Promise<void> {
+  const deadline = Date.now() + EXIT_WAIT_MS;
+  for (;;) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // group already empty
+    }
+    const left = liveProcesses().filter(
+      (p) => p.pgid === pid || (path.basename(p.argv[0] ?? '') === 'crashhelper' && p.argv[1] === String(pid)),
+    );
+    for (const p of left) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
+    }
+    if (left.length === 0 || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * cleanup.ts cannot run when this process is SIGKILLed (or OOM-killed), and
+ * a detached Firefox would then live on. This tiny shell holds the read end
+ * of a pipe from us; when the pipe closes, for whatever reason, it kills the
+ * browser's process group and removes the profile. Returns a stop function.
+ */
+function startWatchdog(pgid: number, profile: string): () => void {
+  // No `--`: dash's kill rejects it, and "-<pgid>" after the signal is unambiguous.
+  const script = 'read -r _; kill -KILL "-$1" 2>/dev/null; rm -rf "$2"';
+  const child = spawn('/bin/sh', ['-c', script, 'cors-lab-firefox-watchdog', String(pgid), profile], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  child.on('error', () => {});
+  // Neither the child nor its pipe may keep the event loop alive.
+  child.unref();
+  (child.stdin as { unref?: () => void } | null)?.unref?.();
+  return () => {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+}
+
+// ---------------------------------------------------------------- helpers
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   // The losing promise may still settle later; keep that from becoming an
@@ -369,37 +490,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
+/** "NS_ERROR_CONNECTION_REFUSED" rather than a protocol error with a chrome:// stack. */
+function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const nsError = /NS_[A-Z_]+(?:\([^)]*\))?/.exec(message);
+  return nsError ? nsError[0] : (message.split('\n')[0] ?? message);
 }
 
 async function removeProfile(profile: string): Promise<void> {
   await rm(profile, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 }).catch(() => {});
 }
 
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
 
-function onPath(name: string): string[] {
-  return (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
-}
-
-async function findOnPath(name: string): Promise<string | undefined> {
-  for (const candidate of onPath(name)) if (await isExecutable(candidate)) return candidate;
-  return undefined;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-}

@@ -23,7 +23,7 @@ function bundledDriver(id: EngineId, type: BrowserType, browserName: string): En
       };
     },
     async launch(options: LaunchOptions): Promise<LaunchedEngine> {
-      const browser = await type.launch({ headless: true, timeout: options.timeoutMs, env: { ...process.env, ...options.env } });
+      const browser = await type.launch({ headless: true, timeout: options.timeoutMs, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false, env: { ...process.env, ...options.env } });
       const stopInterrupt = onInterrupt(() => browser.close());
       return new PlaywrightEngine(
         browser,

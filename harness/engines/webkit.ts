@@ -14,16 +14,16 @@
 // and MiniBrowser; MiniBrowser's automation mode uses an ephemeral data
 // manager, so cookies, cache and storage start empty. One session is kept
 // ready in advance so newContext() does not wait for a browser start.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { constants, existsSync, readdirSync, rmSync } from 'node:fs';
-import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { onInterrupt, trackProcessGroup, untrackProcessGroup } from './cleanup.ts';
+import { onInterrupt, trackProcessGroup } from './cleanup.ts';
 import type { Discovery, EngineContext, EngineDriver, EngineInfo, LaunchedEngine, LaunchOptions, TrustMaterial } from './types.ts';
+import { firstExecutable, isExecutable, onPath, run, stopProcessGroup } from './system.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
 
 const DRIVER = 'webdriver-classic (WebKitWebDriver)';
@@ -414,7 +414,7 @@ async function openSlot(config: SlotConfig, timeoutMs = config.timeoutMs): Promi
     (closing ??= (async () => {
       // Deleting the session makes the driver close MiniBrowser cleanly.
       if (sessionId) await webdriver(base, 'DELETE', `/session/${sessionId}`, undefined, CLOSE_GRACE_MS).catch(() => {});
-      await killGroup(child);
+      await stopProcessGroup(child, CLOSE_GRACE_MS);
     })());
 
   try {
@@ -493,30 +493,6 @@ async function webdriver<T>(base: string, method: string, route: string, body: u
   return value as T;
 }
 
-/** SIGTERM the group, SIGKILL what is left after a grace period. */
-async function killGroup(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (pid === undefined) return;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = once(child, 'exit').catch(() => {});
-    signalGroup(pid, 'SIGTERM');
-    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), CLOSE_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  }
-  // MiniBrowser and WebKit helpers share the group and may outlive the driver.
-  signalGroup(pid, 'SIGKILL');
-  untrackProcessGroup(pid);
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -559,33 +535,6 @@ function miniBrowserCandidates(): string[] {
   }
   roots.push('/usr/libexec', '/usr/lib');
   return roots.flatMap((root) => MINIBROWSER_DIRS.map((dir) => path.join(root, dir, 'MiniBrowser')));
-}
-
-function onPath(name: string): string[] {
-  return (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-async function firstExecutable(files: string[]): Promise<string | undefined> {
-  for (const file of files) if (await isExecutable(file)) return file;
-  return undefined;
-}
-
-function run(file: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${path.basename(file)}: ${(stderr || error.message).trim().split('\n')[0]}`));
-      else resolve(stdout);
-    });
-  });
 }
 
 function messageOf(error: unknown): string {

@@ -3,10 +3,10 @@
 // one Xvfb is started and shared by every caller, reference-counted, and
 // stopped when the last caller releases it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import process from 'node:process';
 import type { Readable } from 'node:stream';
-import { trackProcessGroup, untrackProcessGroup } from './cleanup.ts';
+import { trackProcessGroup } from './cleanup.ts';
+import { stopProcessGroup } from './system.ts';
 
 export interface XDisplay {
   /** Value for DISPLAY, e.g. ":0". */
@@ -52,7 +52,7 @@ export async function acquireDisplay(timeoutMs: number): Promise<XDisplay> {
       released = true;
       if (--server.users > 0) return;
       if (shared === pending) shared = undefined;
-      await stopGroup(server.child);
+      await stopProcessGroup(server.child, STOP_GRACE_MS);
     },
   };
 }
@@ -100,30 +100,8 @@ async function startXvfb(timeoutMs: number): Promise<Shared> {
     child.unref();
     return { child, display, users: 0 };
   } catch (error) {
-    await stopGroup(child);
+    await stopProcessGroup(child, STOP_GRACE_MS);
     throw error;
   }
 }
 
-/** SIGTERM the group (Xvfb removes its lock and socket), then SIGKILL if it lingers. */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (pid === undefined) return;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = once(child, 'exit').catch(() => {});
-    signalGroup(pid, 'SIGTERM');
-    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  }
-  signalGroup(pid, 'SIGKILL'); // anything else left in the group
-  untrackProcessGroup(pid);
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}

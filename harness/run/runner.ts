@@ -34,6 +34,8 @@ export interface RunOptions {
 
 /** At most this many probes in flight in one page. */
 const BATCH_SIZE = 40;
+/** How long console messages may trail the probes they describe. */
+const CONSOLE_SETTLE_MS = 100;
 /** Browser start-up can be slow on a busy 2-core machine. */
 const LAUNCH_TIMEOUT_MS = 60_000;
 
@@ -244,6 +246,8 @@ async function runBatch(
       `window.__corsLab.run(${JSON.stringify(probes.map((probe) => probe.request))})`,
       options.timeoutMs + 10_000,
     );
+    // Firefox logs a CORS refusal a few ms after the promise settles.
+    await new Promise((resolve) => setTimeout(resolve, CONSOLE_SETTLE_MS));
     consoleEntries = context.takeConsole();
   } catch (error) {
     harnessError = error instanceof Error ? error.message.split('\n')[0] : String(error);

@@ -1,0 +1,63 @@
+// Small system helpers the drivers share: finding executables, running a
+// command, and stopping a process group.
+import { execFile, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { untrackProcessGroup } from './cleanup.ts';
+
+export async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Where `name` would be on each PATH directory. */
+export function onPath(name: string): string[] {
+  return (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
+}
+
+export async function firstExecutable(files: string[]): Promise<string | undefined> {
+  for (const file of files) if (await isExecutable(file)) return file;
+  return undefined;
+}
+
+/** Runs a command to completion; rejects with its first stderr line. */
+export function run(file: string, args: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${path.basename(file)} ${args.join(' ')} failed: ${(stderr || error.message).trim().split('\n')[0]}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * SIGTERM a detached child's process group (so it can clean up), SIGKILL it
+ * after `graceMs`, then SIGKILL whatever else is left in the group.
+ */
+export async function stopProcessGroup(child: ChildProcess, graceMs: number): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = once(child, 'exit').catch(() => {});
+    signalGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+  signalGroup(pid, 'SIGKILL');
+  untrackProcessGroup(pid);
+}
