@@ -9,6 +9,7 @@ const executablePath = [process.env.CORS_LAB_CHROMIUM, '/usr/bin/chromium', '/us
 
 export default defineConfig({
   testDir: 'tests/report',
+  globalSetup: './tests/global-setup.ts',
   timeout: 120_000,
   reporter: process.env.CI ? 'list' : 'line',
   use: {

@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    globalSetup: ['tests/global-setup.ts'],
     coverage: { include: ['harness/**', 'servers/**', 'reports/**'] },
   },
 });

@@ -42,19 +42,19 @@ function installHandlers(): void {
   process.on('exit', killTrackedGroups);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
+      const hadBrowsers = liveGroups.size > 0 || closers.size > 0;
       const pending = [...closers].map((close) => close().catch(() => {}));
       // Give graceful closes a moment, then kill whatever is left.
-      const deadline = setTimeout(() => finish(signal), 2000);
+      const deadline = setTimeout(() => finish(signal, hadBrowsers), 2000);
       Promise.all(pending).finally(() => {
         clearTimeout(deadline);
-        finish(signal);
+        finish(signal, hadBrowsers);
       });
     });
   }
 }
 
-function finish(signal: NodeJS.Signals): void {
-  const hadBrowsers = liveGroups.size > 0 || closers.size > 0;
+function finish(signal: NodeJS.Signals, hadBrowsers: boolean): void {
   killTrackedGroups();
   if (hadBrowsers) process.stderr.write(`\ncors-lab: stopped by ${signal}; browsers closed\n`);
   process.exit(signal === 'SIGINT' ? 130 : 143);

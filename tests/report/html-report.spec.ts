@@ -1,13 +1,12 @@
 // Opens a real HTML report (from a real Chromium run) and checks that a
 // cell's evidence is shown when it is clicked.
 import { expect, test } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runScenarios } from '../../harness/run/runner.ts';
 import { renderHtml } from '../../reports/html.ts';
-import { scenariosFrom, tempCertDir } from '../helpers.ts';
+import { scenariosFrom, tempCertDir, tempDir } from '../helpers.ts';
 
 let reportUrl = '';
 
@@ -27,7 +26,7 @@ scenarios:
     expect: { spec: blocked }
 `);
   const result = await runScenarios({ scenarios, engines: ['chromium'], timeoutMs: 10_000, isolation: 'group', certDir: tempCertDir() });
-  const file = join(mkdtempSync(join(tmpdir(), 'cors-lab-report-')), 'report.html');
+  const file = join(tempDir('report'), 'report.html');
   writeFileSync(file, renderHtml(result));
   reportUrl = pathToFileURL(file).href;
 });

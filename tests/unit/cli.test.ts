@@ -1,7 +1,7 @@
 // The CLI as a user runs it: a real process, real exit codes.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, existsSync } from 'node:fs';
+import { tempDir } from '../helpers.ts';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -14,7 +14,7 @@ function cli(...args: string[]) {
 
 describe('cors-lab CLI', () => {
   it('exits 2 on malformed scenarios, naming every bad file and field, and writes no report', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cors-lab-cli-'));
+    const dir = tempDir('cli');
     writeFileSync(join(dir, 'one.yaml'), 'title: T\norigins: { page: https://a.localhost }\nrequest: { target: page, method: "GE T" }\nexpect: { spec: allowed }\n');
     writeFileSync(join(dir, 'two.yaml'), 'title: T\norigins: { page: https://a.localhost }\nrequest: { target: page }\nexpect: { spec: yes }\n');
     const out = join(dir, 'out');

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenarios, loadScenarioText } from '../../harness/scenario/loader.ts';
 import { BUILTIN_CATALOG } from '../../harness/cli/main.ts';
+import { tempDir } from '../helpers.ts';
 
 const VALID = `
 origins: { page: https://app.site-a.localhost, api: https://api.site-b.localhost:alt }
@@ -72,7 +72,7 @@ describe('scenario loader', () => {
   });
 
   it('reports every bad file in one load, and duplicate ids across files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cors-lab-loader-'));
+    const dir = tempDir('loader');
     writeFileSync(join(dir, 'a.yaml'), VALID);
     writeFileSync(join(dir, 'b.yaml'), VALID);
     writeFileSync(join(dir, 'c.yaml'), 'title: [');
