@@ -48,6 +48,8 @@ declare module 'fastify' {
 export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
+    // Closing the lab must not wait for a browser's keep-alive or hung request.
+    forceCloseConnections: true,
     ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
     // Probe paths may be long and carry odd characters; do not rewrite them.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
@@ -114,6 +116,18 @@ async function answerProbe(request: FastifyRequest, reply: FastifyReply, options
     ? (probe.route?.preflight ?? DEFAULT_PREFLIGHT)
     : (probe.route?.actual ?? DEFAULT_ACTUAL);
 
+  if (answer.delayMs) {
+    // A slow or hung server. Stop waiting when the browser gives up (the
+    // probe's timeout aborts the request), so closing the lab never waits.
+    const aborted = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), answer.delayMs);
+      reply.raw.once('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (aborted || reply.raw.destroyed) return reply.hijack();
+  }
   reply.code(answer.status);
   for (const [name, value] of Object.entries(answer.headers)) {
     reply.header(name, Array.isArray(value) ? value.map(probe.render) : probe.render(value));

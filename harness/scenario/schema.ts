@@ -27,6 +27,13 @@ export const answerSchema = z
     status: z.number().int().min(100).max(599).default(200).describe('HTTP status code'),
     headers: headerMap.default({}).describe('Response headers; {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}} and {{nonce}} are filled in'),
     body: z.string().optional().describe('Response body (default: "ok")'),
+    delayMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .optional()
+      .describe('Wait this long before answering (a slow or hung server); the wait ends if the browser gives up'),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 // The three outcomes in every real engine: allowed, blocked (ACAO missing:
 // the server answered, the browser withheld it), and error (target stopped,
-// certificate not trusted: no answer at all).
+// certificate not trusted, a hung server: no answer at all).
 import { describe, expect, it } from 'vitest';
 import { discoverEngine } from '../../harness/engines/discovery.ts';
 import { ENGINE_IDS } from '../../harness/engines/types.ts';
@@ -39,6 +39,12 @@ scenarios:
     request: { target: api, path: /data }
     server: { api: { /data: { actual: { headers: { Access-Control-Allow-Origin: "*" } } } } }
     expect: { spec: allowed }
+  - id: error-hung
+    title: a server that never answers is an error once the probe times out
+    origins: { api: https://api.site-b.localhost }
+    request: { target: api, path: /slow }
+    server: { api: { /slow: { actual: { delayMs: 60000, headers: { Access-Control-Allow-Origin: "*" } } } } }
+    expect: { spec: allowed }
 `);
 
 describe.each(ENGINE_IDS)('%s', (id) => {
@@ -46,7 +52,7 @@ describe.each(ENGINE_IDS)('%s', (id) => {
     const found = await discoverEngine(id);
     expect(found.discovery.found, `engine ${id} is missing: ${JSON.stringify(found.discovery)}`).toBe(true);
 
-    const result = await runScenarios({ scenarios, engines: [id], timeoutMs: 10_000, isolation: 'group', certDir: tempCertDir() });
+    const result = await runScenarios({ scenarios, engines: [id], timeoutMs: 4000, isolation: 'group', certDir: tempCertDir() });
     expect(result.enginesMissing).toEqual([]);
     expect(result.engines).toHaveLength(1);
     expect(result.engines[0]!.launchError).toBeUndefined();
@@ -67,6 +73,12 @@ describe.each(ENGINE_IDS)('%s', (id) => {
     expect(stopped.outcome).toBe('error');
     expect(stopped.matchesExpectation).toBe(false);
     expect(stopped.evidence.journal).toEqual([]);
+
+    const hung = cell('error-hung');
+    expect(hung.outcome).toBe('error');
+    expect(hung.evidence.settled).toBe('timeout');
+    expect(hung.evidence.requestReached).toBe(true);
+    expect(hung.explanation).toMatch(/did not settle within the probe timeout/);
 
     const untrusted = cell('error-untrusted-cert');
     expect(untrusted.outcome).toBe('error');

@@ -1,6 +1,6 @@
 // The CLI as a user runs it: a real process, real exit codes.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tempDir } from '../helpers.ts';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,5 +37,43 @@ describe('cors-lab CLI', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/run \[options\] \[paths\.\.\.\]/);
     expect(result.stdout).toMatch(/install-browsers/);
+  });
+});
+
+describe('cors-lab run in a real browser', () => {
+  it('writes every reporter from one JSON result and exits 1 on an unexpected cell', () => {
+    const dir = tempDir('cli-run');
+    writeFileSync(
+      join(dir, 'cases.yaml'),
+      `origins: { page: https://app.site-a.localhost, api: https://api.site-b.localhost }
+scenarios:
+  - id: really-allowed
+    title: ACAO * allows
+    request: { target: api, path: /d }
+    server: { api: { /d: { actual: { headers: { Access-Control-Allow-Origin: "*" } } } } }
+    expect: { spec: allowed }
+  - id: wrongly-expected
+    title: ACAO missing, expectation deliberately wrong
+    request: { target: api, path: /d }
+    expect: { spec: allowed }
+`,
+    );
+    const json = join(dir, 'out.json');
+    const result = cli('run', join(dir, 'cases.yaml'), '--browsers', 'chromium', '--reporter', `json=${json},junit,markdown`, '--out', join(dir, 'reports'));
+    expect(result.status, result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/wrongly-expected in chromium: expected allowed, got blocked/);
+    expect(result.stdout).toContain(`report: ${json}`);
+
+    const parsed = JSON.parse(readFileSync(json, 'utf8'));
+    expect(Object.keys(parsed)).toEqual(expect.arrayContaining(['schemaVersion', 'tool', 'startedAt', 'durationMs', 'engines', 'scenarios', 'results', 'summary']));
+    expect(parsed.engines[0]).toMatchObject({ id: 'chromium', browser: expect.any(String), version: expect.stringMatching(/^\d+\./), driver: expect.any(String), trust: expect.any(String) });
+    expect(parsed.scenarios.map((scenario: { id: string }) => scenario.id)).toEqual(['really-allowed', 'wrongly-expected']);
+    for (const cell of parsed.results) {
+      expect(cell).toMatchObject({ engine: 'chromium', spec: 'allowed', evidence: { preflightSent: false, requestReached: true, cookiesSent: false } });
+      expect(cell.evidence.journal.length).toBeGreaterThan(0);
+    }
+    expect(parsed.summary).toEqual({ total: 2, allowed: 1, blocked: 1, error: 0, unexpected: 1 });
+    expect(readFileSync(join(dir, 'reports', 'junit.xml'), 'utf8')).toMatch(/<failure message="expected allowed, got blocked"/);
+    expect(readFileSync(join(dir, 'reports', 'report.md'), 'utf8')).toMatch(/\*\*⛔ blocked \(unexpected\)\*\*/);
   });
 });
