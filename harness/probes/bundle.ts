@@ -2,7 +2,7 @@
 // browser JavaScript (they run in the page, not in Node), read once.
 import { readFileSync } from 'node:fs';
 
-const FILES = ['runtime.js', 'fetch.js'];
+const FILES = ['runtime.js', 'fetch.js', 'xhr.js'];
 let cached: string | undefined;
 
 export function probeScript(): string {
@@ -21,6 +21,8 @@ export interface ProbeRequest {
   credentials: 'omit' | 'same-origin' | 'include';
   body?: string;
   readHeader?: string;
+  /** XHR only: add an upload progress listener (forces a preflight). */
+  uploadListener?: boolean;
   timeoutMs: number;
 }
 

@@ -217,6 +217,7 @@ function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: nu
     credentials: request.credentials,
     ...(request.body !== undefined ? { body: lab.render(scenario, nonce, request.body) } : {}),
     ...(request.readHeader ? { readHeader: request.readHeader } : {}),
+    ...(request.uploadListener ? { uploadListener: true } : {}),
     timeoutMs,
   };
 }

@@ -72,7 +72,7 @@ export const originSchema = z.union([
     .strict(),
 ]);
 
-export const REQUEST_KINDS = ['fetch'] as const;
+export const REQUEST_KINDS = ['fetch', 'xhr'] as const;
 
 export const requestSchema = z
   .object({
@@ -87,8 +87,27 @@ export const requestSchema = z
     readHeader: headerName
       .optional()
       .describe('When set, the outcome is "allowed" only if this response header is readable by the page'),
+    uploadListener: z
+      .boolean()
+      .optional()
+      .describe('xhr only: register an upload progress listener, which makes the request need a preflight'),
   })
-  .strict();
+  .strict()
+  .superRefine((request, context) => {
+    if (request.kind !== 'xhr') {
+      if (request.uploadListener !== undefined) {
+        context.addIssue({ code: 'custom', path: ['uploadListener'], message: 'uploadListener applies to kind "xhr" only. Fix: remove it or set kind: xhr' });
+      }
+      return;
+    }
+    // XMLHttpRequest has no "omit" and no no-cors mode.
+    if (request.credentials === 'omit') {
+      context.addIssue({ code: 'custom', path: ['credentials'], message: 'XMLHttpRequest cannot omit credentials: use "same-origin" (withCredentials false) or "include" (withCredentials true)' });
+    }
+    if (request.mode !== 'cors') {
+      context.addIssue({ code: 'custom', path: ['mode'], message: 'XMLHttpRequest always uses mode "cors". Fix: remove mode or use kind: fetch' });
+    }
+  });
 
 export const outcomeSchema = z.enum(['allowed', 'blocked']);
 

@@ -90,3 +90,19 @@ describe('scenario loader', () => {
     expect(new Set(scenarios.map((scenario) => scenario.id)).size).toBe(scenarios.length);
   });
 });
+
+describe('xhr requests', () => {
+  const xhr = (request: string) =>
+    loadScenarioText(`title: T\norigins: { page: https://a.localhost }\nrequest: { kind: xhr, target: page, ${request} }\nexpect: { spec: allowed }\n`, 'x.yaml').problems;
+
+  it('refuses what XMLHttpRequest cannot do', () => {
+    expect(xhr('credentials: omit')[0]).toMatchObject({ field: 'request.credentials', message: expect.stringMatching(/cannot omit credentials/) });
+    expect(xhr('mode: no-cors')[0]).toMatchObject({ field: 'request.mode' });
+    expect(xhr('uploadListener: true')).toEqual([]);
+  });
+
+  it('refuses uploadListener on fetch', () => {
+    const { problems } = loadScenarioText('title: T\norigins: { page: https://a.localhost }\nrequest: { target: page, uploadListener: true }\nexpect: { spec: allowed }\n', 'x.yaml');
+    expect(problems[0]).toMatchObject({ field: 'request.uploadListener' });
+  });
+});
