@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Answer, Route } from '../harness/scenario/schema.ts';
 import { headersFromRaw, type Journal, type JournalEntry } from '../harness/lab/journal.ts';
 import { probeScript } from '../harness/probes/bundle.ts';
+import { ASSETS } from './assets.ts';
 
 /** What a lab server needs to answer a probe's request. */
 export interface ProbeRoute {
@@ -131,6 +132,11 @@ async function answerProbe(request: FastifyRequest, reply: FastifyReply, options
   reply.code(answer.status);
   for (const [name, value] of Object.entries(answer.headers)) {
     reply.header(name, Array.isArray(value) ? value.map(probe.render) : probe.render(value));
+  }
+  if (answer.asset) {
+    const asset = ASSETS[answer.asset];
+    if (!reply.hasHeader('content-type')) reply.type(asset.contentType);
+    return reply.send(request.method === 'HEAD' ? undefined : asset.body);
   }
   const body = answer.body ?? (isPreflight ? '' : 'ok');
   if (answer.status === 204 || answer.status === 304 || request.method === 'HEAD' || body === '') return reply.send();

@@ -2,7 +2,7 @@
 // browser JavaScript (they run in the page, not in Node), read once.
 import { readFileSync } from 'node:fs';
 
-const FILES = ['runtime.js', 'fetch.js', 'xhr.js'];
+const FILES = ['runtime.js', 'fetch.js', 'xhr.js', 'image.js'];
 let cached: string | undefined;
 
 export function probeScript(): string {
@@ -23,6 +23,10 @@ export interface ProbeRequest {
   readHeader?: string;
   /** XHR only: add an upload progress listener (forces a preflight). */
   uploadListener?: boolean;
+  /** img-canvas only: the crossorigin attribute, absent for none. */
+  crossOrigin?: 'anonymous' | 'use-credentials';
+  /** img-canvas only: draw the <img> itself or an ImageBitmap made from it. */
+  drawVia?: 'image' | 'imageBitmap';
   timeoutMs: number;
 }
 
@@ -36,5 +40,7 @@ export interface ProbeResult {
   body?: string;
   readHeader?: { name: string; value: string | null };
   error?: { name: string; message: string };
+  /** The resource loaded but its content was kept from the page (e.g. a tainted canvas). */
+  withheld?: string;
   durationMs?: number;
 }

@@ -54,6 +54,9 @@ export function classify(input: ClassifyInput): Classification {
     if (input.mode === 'no-cors' && probe.type === 'opaque') {
       return { ...facts, outcome: 'blocked', explanation: `blocked: mode 'no-cors' gave an opaque response; status, headers and body are hidden from the page. ${serverSaw}` };
     }
+    if (probe.withheld) {
+      return { ...facts, outcome: 'blocked', explanation: `blocked: ${probe.withheld}. ${serverSaw}` };
+    }
     if (input.readHeader && (probe.readHeader?.value ?? null) === null) {
       return {
         ...facts,
@@ -62,7 +65,8 @@ export function classify(input: ClassifyInput): Classification {
       };
     }
     const read = input.readHeader ? `; header '${input.readHeader.toLowerCase()}' readable` : '';
-    return { ...facts, outcome: 'allowed', explanation: `allowed: the page read the response (status ${probe.status}${read}). ${serverSaw}` };
+    const what = probe.status === undefined ? `the page read the content (${probe.body ?? probe.type})` : `the page read the response (status ${probe.status}${read})`;
+    return { ...facts, outcome: 'allowed', explanation: `allowed: ${what}. ${serverSaw}` };
   }
 
   // Rejected: blocked only if a lab server really answered.

@@ -204,6 +204,18 @@ async function dropContext(engine: LaunchedEngine): Promise<void> {
   await current?.context.close().catch(() => {});
 }
 
+/**
+ * The request mode and credentials mode a kind really uses. An <img> with no
+ * crossorigin attribute is a no-cors request with credentials; "anonymous"
+ * is cors with same-origin credentials; "use-credentials" is cors with include.
+ */
+function effectiveModes(request: Scenario['request']): Pick<ProbeRequest, 'mode' | 'credentials'> {
+  if (request.kind !== 'img-canvas') return { mode: request.mode, credentials: request.credentials };
+  const crossOrigin = request.crossOrigin ?? 'none';
+  if (crossOrigin === 'none') return { mode: 'no-cors', credentials: 'include' };
+  return { mode: 'cors', credentials: crossOrigin === 'use-credentials' ? 'include' : 'same-origin' };
+}
+
 function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: number): ProbeRequest {
   const request = scenario.request;
   const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, lab.render(scenario, nonce, value)]));
@@ -213,11 +225,12 @@ function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: nu
     url: lab.probeUrl(scenario, nonce),
     method: request.method,
     headers,
-    mode: request.mode,
-    credentials: request.credentials,
+    ...effectiveModes(request),
     ...(request.body !== undefined ? { body: lab.render(scenario, nonce, request.body) } : {}),
     ...(request.readHeader ? { readHeader: request.readHeader } : {}),
     ...(request.uploadListener ? { uploadListener: true } : {}),
+    ...(request.crossOrigin && request.crossOrigin !== 'none' ? { crossOrigin: request.crossOrigin } : {}),
+    ...(request.drawVia ? { drawVia: request.drawVia } : {}),
     timeoutMs,
   };
 }
@@ -277,7 +290,7 @@ function cell(
   request: ProbeRequest,
   durationMs: number,
 ): CellResult {
-  const verdict = classify({ probe, journal, tlsErrors, mode: scenario.request.mode, readHeader: scenario.request.readHeader });
+  const verdict = classify({ probe, journal, tlsErrors, mode: request.mode, readHeader: scenario.request.readHeader });
   const deviation = scenario.expect.deviations[engine];
   const expected = deviation?.outcome ?? scenario.expect.spec;
   const pageSaw = 'harnessError' in probe ? undefined : probe;

@@ -27,6 +27,10 @@ export const answerSchema = z
     status: z.number().int().min(100).max(599).default(200).describe('HTTP status code'),
     headers: headerMap.default({}).describe('Response headers; {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}} and {{nonce}} are filled in'),
     body: z.string().optional().describe('Response body (default: "ok")'),
+    asset: z
+      .enum(['png'])
+      .optional()
+      .describe('Serve a built-in asset as the body with its Content-Type: "png" is a 2x2 image'),
     delayMs: z
       .number()
       .int()
@@ -72,7 +76,7 @@ export const originSchema = z.union([
     .strict(),
 ]);
 
-export const REQUEST_KINDS = ['fetch', 'xhr'] as const;
+export const REQUEST_KINDS = ['fetch', 'xhr', 'img-canvas'] as const;
 
 export const requestSchema = z
   .object({
@@ -91,9 +95,26 @@ export const requestSchema = z
       .boolean()
       .optional()
       .describe('xhr only: register an upload progress listener, which makes the request need a preflight'),
+    crossOrigin: z
+      .enum(['none', 'anonymous', 'use-credentials'])
+      .optional()
+      .describe('img-canvas only: the crossorigin attribute; default "none" (no attribute)'),
+    drawVia: z
+      .enum(['image', 'imageBitmap'])
+      .optional()
+      .describe('img-canvas only: draw the <img> itself (default) or createImageBitmap(img)'),
   })
   .strict()
   .superRefine((request, context) => {
+    if (request.kind !== 'img-canvas') {
+      for (const field of ['crossOrigin', 'drawVia'] as const) {
+        if (request[field] !== undefined) {
+          context.addIssue({ code: 'custom', path: [field], message: `${field} applies to kind "img-canvas" only. Fix: remove it or set kind: img-canvas` });
+        }
+      }
+    } else if (request.method !== 'GET' || Object.keys(request.headers).length > 0 || request.body !== undefined || request.mode !== 'cors') {
+      context.addIssue({ code: 'custom', path: ['kind'], message: 'an <img> load is always a GET without author headers, body or mode. Fix: remove method, headers, body and mode' });
+    }
     if (request.kind !== 'xhr') {
       if (request.uploadListener !== undefined) {
         context.addIssue({ code: 'custom', path: ['uploadListener'], message: 'uploadListener applies to kind "xhr" only. Fix: remove it or set kind: xhr' });

@@ -18,14 +18,34 @@ scenarios:
     request: { kind: xhr, target: api, path: /u, method: POST, headers: { Content-Type: text/plain }, body: "p", uploadListener: true }
     server: { api: { /u: { preflight: { status: 404 }, actual: { headers: { Access-Control-Allow-Origin: "*" } } } } }
     expect: { spec: blocked }
+  - id: img-allowed
+    title: crossorigin=anonymous image with ACAO * is readable from a canvas
+    request: { kind: img-canvas, target: api, path: /p.png, crossOrigin: anonymous }
+    server: { api: { /p.png: { actual: { asset: png, headers: { Access-Control-Allow-Origin: "*" } } } } }
+    expect: { spec: allowed }
+  - id: img-tainted
+    title: an image without crossorigin taints the canvas
+    request: { kind: img-canvas, target: api, path: /p.png }
+    server: { api: { /p.png: { actual: { asset: png, headers: { Access-Control-Allow-Origin: "*" } } } } }
+    expect: { spec: blocked }
 `);
 
 describe.each(ENGINE_IDS)('%s', (id) => {
   it('xhr: allowed and blocked', async () => {
-    const result = await runScenarios({ scenarios, engines: [id], timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    const result = await runScenarios({ scenarios: scenarios.filter((scenario) => scenario.request.kind === 'xhr'), engines: [id], timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
     expect(result.engines.map((engine) => engine.id)).toEqual([id]);
     const [allowed, blocked] = result.results;
     expect(allowed).toMatchObject({ scenario: 'xhr-allowed', outcome: 'allowed', evidence: { body: 'xhr-body', requestReached: true } });
     expect(blocked).toMatchObject({ scenario: 'xhr-blocked-by-upload-preflight', outcome: 'blocked', evidence: { preflightSent: true, requestReached: false } });
+  });
+
+  it('img-canvas: readable and tainted', async () => {
+    const result = await runScenarios({ scenarios: scenarios.filter((scenario) => scenario.request.kind === 'img-canvas'), engines: [id], timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    const [readable, tainted] = result.results;
+    expect(readable).toMatchObject({ scenario: 'img-allowed', outcome: 'allowed', evidence: { requestReached: true, body: expect.stringMatching(/^2x2 image, first pixel rgba\(255,0,0,255\)/) } });
+    expect(readable!.evidence.journal[0]!.headers!.origin).toMatch(/^https:\/\/app\.site-a\.localhost:/);
+    expect(tainted).toMatchObject({ scenario: 'img-tainted', outcome: 'blocked', evidence: { requestReached: true } });
+    expect(tainted!.explanation).toMatch(/tainted/);
+    expect(tainted!.evidence.journal[0]!.headers!.origin).toBeUndefined();
   });
 });
