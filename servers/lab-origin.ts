@@ -7,6 +7,7 @@
 //   GET /__lab/probes.js     the browser-side probe code
 //   *   /x/:nonce/<path>     a probe's target: answers as its scenario declares
 // Every request, whatever its path, is journaled before routing.
+import { METHODS } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Answer, Route } from '../harness/scenario/schema.ts';
 import { headersFromRaw, type Journal, type JournalEntry } from '../harness/lab/journal.ts';
@@ -88,8 +89,13 @@ export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-store').send(probeScript()),
   );
 
+  // Scenarios use non-standard methods too (PROPFIND, PURGE...): accept every
+  // method Node's HTTP parser knows, so the journal records them all.
+  for (const method of METHODS) {
+    if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true });
+  }
   app.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    method: METHODS.filter((method) => method !== 'CONNECT'),
     url: '/x/:nonce/*',
     handler: async (request, reply) => answerProbe(request, reply, options),
   });

@@ -1,0 +1,103 @@
+// Types shared by the spec model. The model follows the WHATWG Fetch standard
+// (https://fetch.spec.whatwg.org/, section numbers as of July 2026) for one
+// request issued by fetch() from a page, and predicts what the page sees.
+
+/** A header list (Fetch § 2.2.2): ordered (name, value) pairs; a name may repeat. */
+export type HeaderList = [name: string, value: string][];
+
+export type CredentialsMode = 'omit' | 'same-origin' | 'include';
+export type RequestMode = 'cors' | 'no-cors' | 'same-origin';
+/** A request's response tainting (Fetch § 2.2.5). */
+export type ResponseTainting = 'basic' | 'cors' | 'opaque';
+
+/** The result of one spec check, worded for a developer. */
+export interface Verdict {
+  ok: boolean;
+  /** One clause, e.g. "Access-Control-Allow-Origin '*' cannot be used with credentials mode 'include'". */
+  reason: string;
+  /** The section and step that decided, e.g. "Fetch § 4.10 CORS check, step 3". */
+  cite: string;
+}
+
+/** One answer from a server, as raw header lines in the order they were sent. */
+export interface SpecAnswer {
+  status: number;
+  /** Raw header lines in order; repeated names are separate entries. */
+  headers: [string, string][];
+}
+
+/** The request as the page wrote it: fetch(url, { method, headers, mode, credentials, body }). */
+export interface SpecRequest {
+  /** Absolute URL of the first request. */
+  url: string;
+  /** Serialized origin of the page, e.g. "https://app.site-a.localhost:4431", or "null" for an opaque origin. */
+  origin: string;
+  /** As the page wrote it (case kept). */
+  method: string;
+  /** Author request headers in the order the page set them (each is a Headers append). */
+  headers: [string, string][];
+  mode: RequestMode;
+  credentials: CredentialsMode;
+  /** A string body, if any. Without an author Content-Type it adds `text/plain;charset=UTF-8`. */
+  body?: string;
+  /** The use-CORS-preflight flag, e.g. XMLHttpRequest with upload listeners. */
+  useCorsPreflight?: boolean;
+  /** The outcome depends on whether this response header is readable by the page. */
+  readHeader?: string;
+}
+
+export interface PredictInput {
+  request: SpecRequest;
+  /**
+   * What the server answers at `url` (absolute, without fragment). `kind` says
+   * whether this is a CORS preflight (OPTIONS) or the request itself.
+   */
+  answer(url: string, kind: 'preflight' | 'request'): SpecAnswer;
+}
+
+export interface Hop {
+  /** The URL requested, without fragment. */
+  url: string;
+  kind: 'preflight' | 'request';
+  /** The method on the wire: OPTIONS for a preflight. */
+  method: string;
+  /** The status the server answered. */
+  status: number;
+  /** The Origin request header the spec sends on this hop; absent when none is sent. */
+  origin?: string;
+  /** Whether the spec includes credentials (cookies, HTTP auth) on this hop. */
+  credentials: boolean;
+}
+
+/**
+ * What the standard predicts.
+ * - allowed: the page reads the response (and `readHeader`, when asked).
+ * - blocked: at least one request reached a server, and the page does not get
+ *   the response: a network error after an answer (failed CORS check, failed
+ *   preflight, bad redirect, too many redirects), an opaque response
+ *   (no-cors), or `readHeader` is not readable.
+ * - error: the spec sends no request at all: fetch() throws a TypeError
+ *   (e.g. mode 'no-cors' with PUT, a forbidden method, URL with credentials),
+ *   or main fetch refuses before the network (mode 'same-origin' to another
+ *   origin, a bad port, mixed content). This matches how the harness
+ *   classifies a real browser: no journal entry means "error".
+ */
+export interface Prediction {
+  outcome: 'allowed' | 'blocked' | 'error';
+  /** A preflight is sent for the first URL. */
+  preflight: boolean;
+  /**
+   * Access-Control-Request-Method / -Headers of the first preflight sent
+   * (lowercased, sorted, comma-joined, no spaces; '' when no
+   * Access-Control-Request-Headers header is sent).
+   */
+  preflightHeaders?: { method: string; requestHeaders: string };
+  /** Every request the spec sends, in order, with the status answered. */
+  hops: Hop[];
+  /** Response header names the page can read, lowercased and sorted, when a response reaches the page. */
+  exposedHeaders?: string[];
+  /** One sentence for a developer. */
+  explanation: string;
+  /** The spec steps taken, each naming its section. */
+  steps: string[];
+}
