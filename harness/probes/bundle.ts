@@ -23,6 +23,8 @@ export interface ProbeRequest {
   readHeader?: string;
   /** XHR only: add an upload progress listener (forces a preflight). */
   uploadListener?: boolean;
+  /** Where the request is made from: the runner page, or an opaque-origin iframe. */
+  context?: 'page' | 'sandboxed-iframe' | 'data-url-iframe';
   /** img-canvas only: the crossorigin attribute, absent for none. */
   crossOrigin?: 'anonymous' | 'use-credentials';
   /** img-canvas only: draw the <img> itself or an ImageBitmap made from it. */

@@ -6,7 +6,41 @@
   'use strict';
   const kinds = {};
 
+  // Probes whose request must come from an opaque ("null") origin run in a
+  // sandboxed or data: URL iframe holding its own copy of the probe code.
+  // Each frame answers over its own MessageChannel, so concurrent frames
+  // never mix their results up.
+  let probeSource;
+  async function runInFrame(probe) {
+    probeSource ??= await (await fetch('/__lab/probes.js')).text();
+    const inner = Object.assign({}, probe, { context: 'page' });
+    const html =
+      '<!doctype html><script>' + probeSource.replace(/<\/script/gi, '<\\/script') + '<\/script>' +
+      '<script>onmessage = async (event) => { const [result] = await window.__corsLab.run([event.data]); event.ports[0].postMessage(result); };<\/script>';
+    const frame = document.createElement('iframe');
+    if (probe.context === 'sandboxed-iframe') {
+      frame.sandbox = 'allow-scripts';
+      frame.srcdoc = html;
+    } else {
+      frame.src = 'data:text/html;base64,' + btoa(unescape(encodeURIComponent(html)));
+    }
+    await new Promise((resolve) => {
+      frame.onload = resolve;
+      document.body.appendChild(frame);
+    });
+    try {
+      return await new Promise((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = (event) => resolve(event.data);
+        frame.contentWindow.postMessage(inner, '*', [channel.port2]);
+      });
+    } finally {
+      frame.remove();
+    }
+  }
+
   async function runOne(probe) {
+    if (probe.context && probe.context !== 'page') return runInFrame(probe);
     const started = performance.now();
     const kind = kinds[probe.kind];
     if (!kind) return { nonce: probe.nonce, settled: 'rejected', error: { name: 'HarnessError', message: 'unknown probe kind ' + probe.kind } };

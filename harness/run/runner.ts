@@ -228,6 +228,7 @@ function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: nu
     ...effectiveModes(request),
     ...(request.body !== undefined ? { body: lab.render(scenario, nonce, request.body) } : {}),
     ...(request.readHeader ? { readHeader: request.readHeader } : {}),
+    ...(request.context !== 'page' ? { context: request.context } : {}),
     ...(request.uploadListener ? { uploadListener: true } : {}),
     ...(request.crossOrigin && request.crossOrigin !== 'none' ? { crossOrigin: request.crossOrigin } : {}),
     ...(request.drawVia ? { drawVia: request.drawVia } : {}),

@@ -91,6 +91,10 @@ export const requestSchema = z
     readHeader: headerName
       .optional()
       .describe('When set, the outcome is "allowed" only if this response header is readable by the page'),
+    context: z
+      .enum(['page', 'sandboxed-iframe', 'data-url-iframe'])
+      .default('page')
+      .describe('Where the request is made: the runner page, or an iframe with an opaque origin (Origin: null)'),
     uploadListener: z
       .boolean()
       .optional()
