@@ -18,8 +18,10 @@ import { ASSETS } from './assets.ts';
 export interface ProbeRoute {
   /** The route the scenario declares for this host and path, if any. */
   route: Route | undefined;
-  /** Fills {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{nonce}}. */
+  /** Fills {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}}, {{nonce}}. */
   render(text: string): string;
+  /** How many earlier requests of this kind the probe made to this URL (journal count). */
+  count(kind: 'preflight' | 'request'): number;
 }
 
 export interface LabOriginOptions {
@@ -119,9 +121,11 @@ async function answerProbe(request: FastifyRequest, reply: FastifyReply, options
     return reply.code(404).type('text/plain').send(`cors-lab: no probe ${nonce} for ${hostname}${path}`);
   }
   const isPreflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
-  const answer = isPreflight
-    ? (probe.route?.preflight ?? DEFAULT_PREFLIGHT)
-    : (probe.route?.actual ?? DEFAULT_ACTUAL);
+  const declared = isPreflight ? probe.route?.preflight : probe.route?.actual;
+  // A list of answers is served in order, per probe, path and kind.
+  const answer = Array.isArray(declared)
+    ? declared[Math.min(probe.count(isPreflight ? 'preflight' : 'request'), declared.length - 1)]!
+    : (declared ?? (isPreflight ? DEFAULT_PREFLIGHT : DEFAULT_ACTUAL));
 
   if (answer.delayMs) {
     // A slow or hung server. Stop waiting when the browser gives up (the

@@ -77,7 +77,10 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       .filter((origin) => origin.host === host && serverKeyFor(origin) === serverKey)
       .map((origin) => origin.name);
     const route = names.map((name) => scenario.server[name]?.[path]).find((found) => found !== undefined);
-    return { route, render: render(scenario, nonce) };
+    // The journal already holds this request, so earlier ones are count - 1.
+    const count = (kind: 'preflight' | 'request') =>
+      journal.forNonce(nonce).filter((entry) => entry.kind === kind && entry.server === serverKey && new URL(entry.url!).hostname === host && new URL(entry.url!).pathname.endsWith(path)).length - 1;
+    return { route, render: render(scenario, nonce), count };
   };
 
   try {

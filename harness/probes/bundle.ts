@@ -23,6 +23,10 @@ export interface ProbeRequest {
   readHeader?: string;
   /** XHR only: add an upload progress listener (forces a preflight). */
   uploadListener?: boolean;
+  /** Make the request this many times in a row; the last result counts. */
+  repeat?: number;
+  /** fetch only: the keepalive flag. */
+  keepalive?: boolean;
   /** Where the request is made from: the runner page, or an opaque-origin iframe. */
   context?: 'page' | 'sandboxed-iframe' | 'data-url-iframe';
   /** img-canvas only: the crossorigin attribute, absent for none. */
@@ -44,5 +48,7 @@ export interface ProbeResult {
   error?: { name: string; message: string };
   /** The resource loaded but its content was kept from the page (e.g. a tainted canvas). */
   withheld?: string;
+  /** With repeat: how the earlier requests ended. */
+  earlier?: { settled: string; status?: number; error?: string }[];
   durationMs?: number;
 }

@@ -12,6 +12,7 @@
       credentials: probe.credentials,
       signal,
     };
+    if (probe.keepalive) init.keepalive = true;
     if (probe.body !== undefined && probe.body !== null) init.body = probe.body;
     let response;
     try {

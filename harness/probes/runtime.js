@@ -52,9 +52,21 @@
         resolve({ settled: 'timeout', error: { name: 'TimeoutError', message: 'no settlement within ' + probe.timeoutMs + ' ms' } });
       }, probe.timeoutMs);
     });
+    // repeat: the same request several times in a row (e.g. to reach a cached
+    // preflight); the last result counts, the earlier ones are kept as evidence.
+    const attempt = async () => {
+      const earlier = [];
+      for (let i = 1; i < (probe.repeat || 1); i++) {
+        const previous = await kind(probe, controller.signal);
+        earlier.push({ settled: previous.settled, status: previous.status, error: previous.error && previous.error.message });
+      }
+      const last = await kind(probe, controller.signal);
+      if (earlier.length > 0) last.earlier = earlier;
+      return last;
+    };
     let result;
     try {
-      result = await Promise.race([kind(probe, controller.signal), timeout]);
+      result = await Promise.race([attempt(), timeout]);
     } catch (error) {
       result = { settled: 'rejected', error: { name: error && error.name, message: String(error && error.message) } };
     } finally {

@@ -72,12 +72,12 @@ export function classify(input: ClassifyInput): Classification {
   // Rejected: blocked only if a lab server really answered.
   const message = probe.error ? `${probe.error.name}: ${probe.error.message}` : 'rejected';
   if (answered.length > 0) {
+    // The last answer decides (with repeat, earlier attempts came first).
+    const last = answered.at(-1)!;
     const reason =
-      facts.preflightSent && !facts.requestReached
-        ? `the browser refused the preflight answer (status ${preflights.at(-1)?.status}), so the actual request was never sent`
-        : facts.requestReached
-          ? `the server answered the request (status ${facts.serverStatus}), and the browser withheld the response from the page`
-          : 'the server answered, and the browser withheld the response';
+      last.kind === 'preflight'
+        ? `the browser refused the preflight answer (status ${last.status})${facts.requestReached ? '' : ', so the actual request was never sent'}`
+        : `the server answered the request (status ${last.status}), and the browser withheld the response from the page`;
     return { ...facts, outcome: 'blocked', explanation: `blocked: ${reason}. Page saw "${message}". ${serverSaw}` };
   }
   const why =

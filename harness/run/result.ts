@@ -29,6 +29,8 @@ export interface Evidence {
   readableHeaders?: Record<string, string>;
   body?: string;
   responseType?: string;
+  /** With request.repeat: how the earlier requests of the probe ended. */
+  earlier?: { settled: string; status?: number; error?: string }[];
   errorMessage?: string;
   /** Console text where the engine exposes it; the string "not exposed" where it does not. */
   console: ConsoleEntry[] | 'not exposed';

@@ -258,14 +258,18 @@ function resolveScenario(
     }
     for (const [path, route] of Object.entries(routes)) {
       for (const phase of ['preflight', 'actual'] as const) {
-        const answer = route[phase];
-        if (!answer) continue;
-        const values = Object.entries(answer.headers).flatMap(([header, value]) =>
-          (Array.isArray(value) ? value : [value]).map((text) => ({ field: at('server', originName, path, phase, 'headers', header), text })),
-        );
-        if (answer.body !== undefined) values.push({ field: at('server', originName, path, phase, 'body'), text: answer.body });
-        for (const { field, text } of values) {
-          for (const message of templateProblems(text, names)) problems.push({ file, field, message });
+        const declared = route[phase];
+        if (!declared) continue;
+        const sequence = Array.isArray(declared) ? declared.map((answer, index) => ({ answer, where: [phase, `[${index}]`] })) : [{ answer: declared, where: [phase] }];
+        for (const { answer, where } of sequence) {
+          const base = at('server', originName, path, ...where).replace(/\.\[/g, '[');
+          const values = Object.entries(answer.headers).flatMap(([header, value]) =>
+            (Array.isArray(value) ? value : [value]).map((text) => ({ field: `${base}.headers.${header}`, text })),
+          );
+          if (answer.body !== undefined) values.push({ field: `${base}.body`, text: answer.body });
+          for (const { field, text } of values) {
+            for (const message of templateProblems(text, names)) problems.push({ file, field, message });
+          }
         }
       }
     }

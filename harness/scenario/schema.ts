@@ -41,12 +41,15 @@ export const answerSchema = z
   })
   .strict();
 
+/** One answer, or a sequence: the Nth request of a probe gets the Nth answer (the last one repeats). */
+const answers = z.union([answerSchema, z.array(answerSchema).min(1)]);
+
 export const routeSchema = z
   .object({
-    preflight: answerSchema
+    preflight: answers
       .optional()
-      .describe('Answer to a CORS preflight (OPTIONS with Access-Control-Request-Method). Default: 204 with no CORS headers'),
-    actual: answerSchema.optional().describe('Answer to every other request. Default: 200 "ok" with no CORS headers'),
+      .describe('Answer to a CORS preflight (OPTIONS with Access-Control-Request-Method), or a list: the Nth preflight gets the Nth answer, the last repeats. Default: 204 with no CORS headers'),
+    actual: answers.optional().describe('Answer to every other request, or a list as for preflight. Default: 200 "ok" with no CORS headers'),
   })
   .strict();
 
@@ -91,6 +94,14 @@ export const requestSchema = z
     readHeader: headerName
       .optional()
       .describe('When set, the outcome is "allowed" only if this response header is readable by the page'),
+    repeat: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .default(1)
+      .describe('fetch/xhr: make the same request this many times in a row; the outcome is the last one (e.g. to see a cached preflight)'),
+    keepalive: z.boolean().optional().describe('fetch only: the keepalive flag'),
     context: z
       .enum(['page', 'sandboxed-iframe', 'data-url-iframe'])
       .default('page')
@@ -118,6 +129,12 @@ export const requestSchema = z
       }
     } else if (request.method !== 'GET' || Object.keys(request.headers).length > 0 || request.body !== undefined || request.mode !== 'cors') {
       context.addIssue({ code: 'custom', path: ['kind'], message: 'an <img> load is always a GET without author headers, body or mode. Fix: remove method, headers, body and mode' });
+    }
+    if (request.kind !== 'fetch' && request.keepalive !== undefined) {
+      context.addIssue({ code: 'custom', path: ['keepalive'], message: 'keepalive applies to kind "fetch" only' });
+    }
+    if (request.kind === 'img-canvas' && request.repeat !== 1) {
+      context.addIssue({ code: 'custom', path: ['repeat'], message: 'repeat applies to fetch and xhr only' });
     }
     if (request.kind !== 'xhr') {
       if (request.uploadListener !== undefined) {
