@@ -9,7 +9,8 @@
 // Every request, whatever its path, is journaled before routing.
 import { METHODS } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Answer, Route } from '../harness/scenario/schema.ts';
+import { pickAnswer } from '../harness/scenario/answers.ts';
+import type { Route } from '../harness/scenario/schema.ts';
 import { headersFromRaw, type Journal, type JournalEntry } from '../harness/lab/journal.ts';
 import { probeScript } from '../harness/probes/bundle.ts';
 import { ASSETS } from './assets.ts';
@@ -34,8 +35,6 @@ export interface LabOriginOptions {
   lookup(nonce: string, host: string, path: string): ProbeRoute | undefined;
 }
 
-const DEFAULT_PREFLIGHT: Answer = { status: 204, headers: {} };
-const DEFAULT_ACTUAL: Answer = { status: 200, headers: {}, body: 'ok' };
 
 const RUNNER_PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>cors-lab runner</title>
@@ -121,11 +120,8 @@ async function answerProbe(request: FastifyRequest, reply: FastifyReply, options
     return reply.code(404).type('text/plain').send(`cors-lab: no probe ${nonce} for ${hostname}${path}`);
   }
   const isPreflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
-  const declared = isPreflight ? probe.route?.preflight : probe.route?.actual;
-  // A list of answers is served in order, per probe, path and kind.
-  const answer = Array.isArray(declared)
-    ? declared[Math.min(probe.count(isPreflight ? 'preflight' : 'request'), declared.length - 1)]!
-    : (declared ?? (isPreflight ? DEFAULT_PREFLIGHT : DEFAULT_ACTUAL));
+  const kind = isPreflight ? 'preflight' : 'request';
+  const answer = pickAnswer(probe.route, kind, probe.count(kind));
 
   if (answer.delayMs) {
     // A slow or hung server. Stop waiting when the browser gives up (the

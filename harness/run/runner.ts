@@ -11,6 +11,7 @@ import { hostnamesOf, serverKeyFor, startLab, type Lab } from '../lab/lab.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import type { Scenario } from '../scenario/loader.ts';
 import { classify } from './classify.ts';
+import { effectiveModes } from './modes.ts';
 import { SCHEMA_VERSION, summarize, type CellResult, type EngineEntry, type MissingEngine, type RunResult } from './result.ts';
 
 export type IsolationMode = 'group' | 'probe';
@@ -202,18 +203,6 @@ async function dropContext(engine: LaunchedEngine): Promise<void> {
   const current = contexts.get(engine);
   contexts.delete(engine);
   await current?.context.close().catch(() => {});
-}
-
-/**
- * The request mode and credentials mode a kind really uses. An <img> with no
- * crossorigin attribute is a no-cors request with credentials; "anonymous"
- * is cors with same-origin credentials; "use-credentials" is cors with include.
- */
-function effectiveModes(request: Scenario['request']): Pick<ProbeRequest, 'mode' | 'credentials'> {
-  if (request.kind !== 'img-canvas') return { mode: request.mode, credentials: request.credentials };
-  const crossOrigin = request.crossOrigin ?? 'none';
-  if (crossOrigin === 'none') return { mode: 'no-cors', credentials: 'include' };
-  return { mode: 'cors', credentials: crossOrigin === 'use-credentials' ? 'include' : 'same-origin' };
 }
 
 function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: number): ProbeRequest {

@@ -41,6 +41,7 @@ export const answerSchema = z
   })
   .strict();
 
+
 /** One answer, or a sequence: the Nth request of a probe gets the Nth answer (the last one repeats). */
 const answers = z.union([answerSchema, z.array(answerSchema).min(1)]);
 
