@@ -24,8 +24,11 @@ button.cell { border: 0; border-radius: 4px; padding: 3px 8px; cursor: pointer; 
 .error { background: #fbd5d5; color: #8a1414; }
 .spec { color: #5b6475; }
 .unexpected { outline: 2px solid #c01818; font-weight: bold; }
-.deviation::after { content: ' ~'; }
+.known-deviation::after { content: ' ~'; }
+.new-finding { outline: 2px dashed #6a2bd1; font-weight: bold; }
+.new-finding::after { content: ' !'; }
 .unexpected::after { content: ' ✗'; }
+ol.steps { font-size: 12px; color: #3b4250; margin: 4px 0; padding-left: 20px; }
 .engines { margin-top: 16px; font-size: 13px; color: #3b4250; }
 .missing { color: #8a1414; }
 dialog { max-width: 960px; width: 90vw; border: 0; border-radius: 8px; box-shadow: 0 8px 30px #0005; padding: 0; }
@@ -47,11 +50,11 @@ const $ = (tag, attrs = {}, ...children) => {
   for (const child of children) el.append(child);
   return el;
 };
-const verdict = (cell) => !cell.matchesExpectation ? 'unexpected' : cell.deviation ? 'deviation' : '';
+const verdict = (cell) => cell.verdict === 'known-deviation' ? 'known-deviation' : cell.verdict === 'new-finding' ? 'new-finding' : !cell.matchesExpectation ? 'unexpected' : '';
 const s = result.summary;
 document.getElementById('meta').textContent =
-  s.total + ' cells: ' + s.allowed + ' allowed, ' + s.blocked + ' blocked, ' + s.error + ' error; ' + s.unexpected +
-  ' unexpected. Started ' + result.startedAt + ', took ' + (result.durationMs / 1000).toFixed(1) + ' s. ' + result.tool.name + ' ' + result.tool.version + '.';
+  s.total + ' cells: ' + s.allowed + ' allowed, ' + s.blocked + ' blocked, ' + s.error + ' error; ' + s.knownDeviations +
+  ' known deviations, ' + s.newFindings + ' new findings; ' + s.unexpected + ' not as expected. Started ' + result.startedAt + ', took ' + (result.durationMs / 1000).toFixed(1) + ' s. ' + result.tool.name + ' ' + result.tool.version + '.';
 const cells = new Map(result.results.map((cell) => [cell.scenario + '|' + cell.engine, cell]));
 const table = document.getElementById('matrix');
 const head = $('tr', {}, $('th', {}, 'scenario'), $('th', {}, 'spec'));
@@ -61,7 +64,7 @@ const body = $('tbody');
 for (const scenario of result.scenarios) {
   const row = $('tr', { 'data-scenario': scenario.id },
     $('td', {}, $('code', {}, scenario.id), $('div', { class: 'scenario-title' }, scenario.title)),
-    $('td', { class: 'spec' }, scenario.expected.spec));
+    $('td', { class: 'spec', title: scenario.specModel.explanation }, scenario.expected.spec + (scenario.specModel.declared ? ' (file says ' + scenario.specModel.declared + ')' : '')));
   for (const engine of result.engines) {
     const cell = cells.get(scenario.id + '|' + engine.id);
     row.append($('td', {}, cell
@@ -80,7 +83,7 @@ for (const missing of result.enginesMissing) {
 }
 document.getElementById('only-unexpected').addEventListener('change', (event) => {
   for (const row of body.rows) {
-    const unexpected = row.querySelector('.unexpected');
+    const unexpected = row.querySelector('.unexpected, .new-finding');
     row.hidden = event.target.checked && !unexpected;
   }
 });
@@ -102,8 +105,11 @@ function openEvidence(scenario, engine, cell) {
   const ev = cell.evidence;
   dialog.replaceChildren(
     $('header', {}, $('strong', {}, scenario.id + ' in ' + engine.id + ' ' + engine.version + ': ' + cell.outcome), $('button', { onclick: () => dialog.close(), 'aria-label': 'close' }, '×')),
-    $('section', { class: 'explanation' }, $('h3', {}, 'Explanation'), $('p', {}, cell.explanation),
-      $('p', {}, 'Spec: ' + cell.spec + '; expected here: ' + cell.expected + (cell.deviation ? ' (known deviation: ' + cell.deviation.source + ')' : '') + '; ' + (cell.matchesExpectation ? 'matches.' : 'UNEXPECTED.'))),
+    $('section', { class: 'explanation' }, $('h3', {}, 'What happened'), $('p', {}, cell.explanation),
+      $('p', {}, 'Verdict: ' + cell.verdict.replace('-', ' ') + (cell.deviation ? ' (source: ' + cell.deviation.source + ')' : '') + '; expected here: ' + cell.expected + (cell.matchesExpectation ? '.' : ' — NOT AS EXPECTED.'))),
+    $('section', { class: 'spec-model' }, $('h3', {}, 'What the spec predicts: ' + cell.spec), $('p', {}, cell.specExplanation),
+      scenario.specModel.preflightHeaders ? $('p', {}, 'Predicted preflight: Access-Control-Request-Method: ' + scenario.specModel.preflightHeaders.method + (scenario.specModel.preflightHeaders.requestHeaders ? ', Access-Control-Request-Headers: ' + scenario.specModel.preflightHeaders.requestHeaders : '')) : $('p', {}, 'Predicted preflight: ' + (scenario.specModel.preflight ? 'yes' : 'none')),
+      $('details', {}, $('summary', {}, 'Spec steps (' + scenario.specModel.steps.length + ')'), $('ol', { class: 'steps' }, ...scenario.specModel.steps.map((step) => $('li', {}, step))))),
     $('section', { class: 'facts' }, $('h3', {}, 'Facts from the journal'),
       $('span', {}, 'preflight sent: ' + ev.preflightSent), $('span', {}, 'request reached server: ' + ev.requestReached),
       $('span', {}, 'cookies sent: ' + ev.cookiesSent), $('span', {}, 'page promise: ' + ev.settled),
@@ -128,8 +134,8 @@ export function renderHtml(result: RunResult): string {
 <body>
 <h1>cors-lab compatibility matrix</h1>
 <div class="meta" id="meta"></div>
-<div class="filters"><label><input type="checkbox" id="only-unexpected"> only rows with unexpected results</label>
- — click a cell for its evidence. ✗ unexpected, ~ known deviation.</div>
+<div class="filters"><label><input type="checkbox" id="only-unexpected"> only rows with new findings or unexpected results</label>
+ — click a cell for its evidence. ~ known deviation from the spec, ! new finding, ✗ unexpected.</div>
 <table class="matrix" id="matrix"></table>
 <div class="engines" id="engines"></div>
 <dialog id="evidence"></dialog>

@@ -22,7 +22,7 @@ export function renderJunit(result: RunResult): string {
       const open = `    <testcase classname="cors-lab.${escapeXml(engine.id)}" name="${escapeXml(cell.scenario)}" file="${escapeXml(scenario?.file ?? '')}" time="${(cell.durationMs / 1000).toFixed(3)}">`;
       const body = cell.matchesExpectation
         ? ''
-        : `\n      <failure message="${escapeXml(`expected ${cell.expected}, got ${cell.outcome}`)}" type="${cell.outcome === 'error' ? 'error' : 'unexpected'}">${escapeXml(cell.explanation)}</failure>\n    `;
+        : `\n      <failure message="${escapeXml(`expected ${cell.expected}, got ${cell.outcome}`)}" type="${cell.verdict}">${escapeXml(`${cell.explanation}\nSpec: ${cell.specExplanation}`)}</failure>\n    `;
       return `${open}${body}<system-out>${escapeXml(`${scenario?.title ?? ''}\n${cell.explanation}`)}</system-out></testcase>`;
     });
     return `  <testsuite name="${escapeXml(`${engine.id} ${engine.browser} ${engine.version}`)}" tests="${cells.length}" failures="${failures}" errors="0" time="${seconds.toFixed(3)}" timestamp="${result.startedAt}">\n${cases.join('\n')}\n  </testsuite>`;

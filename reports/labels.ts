@@ -1,11 +1,18 @@
 // Shared wording for every renderer, so the reports agree on what a cell says.
 import type { CellResult, RunResult } from '../harness/run/result.ts';
 
-/** "matches", "deviation (known)" or "UNEXPECTED" for one cell. */
-export function verdictOf(cell: CellResult): 'matches' | 'known deviation' | 'unexpected' {
-  if (!cell.matchesExpectation) return 'unexpected';
-  return cell.deviation ? 'known deviation' : 'matches';
+/** How one cell reads in every report. */
+export type CellLabel = 'matches' | 'known deviation' | 'new finding' | 'unexpected';
+
+export function verdictOf(cell: CellResult): CellLabel {
+  if (cell.verdict === 'known-deviation') return 'known deviation';
+  if (cell.verdict === 'new-finding') return 'new finding';
+  return cell.matchesExpectation ? 'matches' : 'unexpected';
 }
+
+/** The mark after an outcome: none, ~ known deviation, ! new finding, ✗ unexpected. */
+export const MARKS: Record<CellLabel, string> = { matches: '', 'known deviation': ' ~', 'new finding': ' !', unexpected: ' ✗' };
+export const LEGEND = '~ known deviation from the spec, ! new finding (deviation with no known source), ✗ unexpected';
 
 /** Column heading for an engine: id and exact version. */
 export function engineHeading(engine: RunResult['engines'][number]): string {
@@ -23,6 +30,13 @@ export function cellIndex(result: RunResult): Map<string, Map<string, CellResult
 }
 
 export function summaryLine(result: RunResult): string {
-  const { total, allowed, blocked, error, unexpected } = result.summary;
-  return `${total} cells: ${allowed} allowed, ${blocked} blocked, ${error} error; ${unexpected} unexpected`;
+  const { total, allowed, blocked, error, unexpected, knownDeviations, newFindings } = result.summary;
+  return `${total} cells: ${allowed} allowed, ${blocked} blocked, ${error} error; ${knownDeviations} known deviations, ${newFindings} new findings; ${unexpected} not as expected`;
+}
+
+/** Scenarios whose file claims a different spec outcome than the model predicts. */
+export function specDisagreements(result: RunResult): string[] {
+  return result.scenarios
+    .filter((scenario) => scenario.specModel.declared !== undefined)
+    .map((scenario) => `${scenario.id}: the file says ${scenario.specModel.declared}, the spec model predicts ${scenario.specModel.outcome} (${scenario.specModel.explanation})`);
 }

@@ -1,6 +1,6 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { RunResult } from '../harness/run/result.ts';
-import { cellIndex, engineHeading, summaryLine, verdictOf } from './labels.ts';
+import { cellIndex, engineHeading, specDisagreements, summaryLine, verdictOf } from './labels.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
 
@@ -19,9 +19,10 @@ export function renderMarkdown(result: RunResult): string {
     const cells = result.engines.map((engine) => {
       const cell = index.get(scenario.id)?.get(engine.id);
       if (!cell) return '–';
-      const kind = verdictOf(cell);
+      const label = verdictOf(cell);
       const text = ICON[cell.outcome]!;
-      return kind === 'unexpected' ? `**${text} (unexpected)**` : kind === 'known deviation' ? `${text} (known deviation)` : text;
+      if (label === 'matches') return text;
+      return label === 'known deviation' ? `${text} (known deviation)` : `**${text} (${label})**`;
     });
     lines.push(`| \`${scenario.id}\` ${escapeCell(scenario.title)} | ${scenario.expected.spec} | ${cells.join(' | ')} |`);
   }
@@ -32,8 +33,13 @@ export function renderMarkdown(result: RunResult): string {
   for (const missing of result.enginesMissing) lines.push(`| ${missing.id} | not run: ${escapeCell(missing.reason)} | | fix: \`${escapeCell(missing.fix)}\` |`);
   const unexpected = result.results.filter((cell) => !cell.matchesExpectation);
   if (unexpected.length > 0) {
-    lines.push('', '### Unexpected results', '');
-    for (const cell of unexpected) lines.push(`- \`${cell.scenario}\` in ${cell.engine}: expected ${cell.expected}, got ${cell.outcome}. ${escapeCell(cell.explanation)}`);
+    lines.push('', '### Not as expected (new findings and errors)', '');
+    for (const cell of unexpected) lines.push(`- \`${cell.scenario}\` in ${cell.engine}: the spec predicts ${cell.spec}, measured ${cell.outcome}. ${escapeCell(cell.explanation)} Spec: ${escapeCell(cell.specExplanation)}`);
+  }
+  const disagreements = specDisagreements(result);
+  if (disagreements.length > 0) {
+    lines.push('', '### Scenario files that disagree with the spec model', '');
+    for (const line of disagreements) lines.push(`- ${escapeCell(line)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,7 @@
 // column per engine headed by its exact version.
 import { styleText } from 'node:util';
 import type { RunResult } from '../harness/run/result.ts';
-import { cellIndex, engineHeading, summaryLine, verdictOf } from './labels.ts';
+import { cellIndex, engineHeading, LEGEND, MARKS, specDisagreements, summaryLine, verdictOf } from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -19,9 +19,9 @@ export function renderTerminal(result: RunResult, options: TerminalOptions): str
     const cells = result.engines.map((engine) => {
       const cell = index.get(scenario.id)?.get(engine.id);
       if (!cell) return { text: '-', style: 'gray' as Style };
-      const verdict = verdictOf(cell);
-      const mark = verdict === 'unexpected' ? ' ✗' : verdict === 'known deviation' ? ' ~' : '';
-      return { text: `${cell.outcome}${mark}`, style: (verdict === 'unexpected' ? ['bold', outcomeStyle[cell.outcome]!] : outcomeStyle[cell.outcome]!) as Style };
+      const label = verdictOf(cell);
+      const loud = label === 'unexpected' || label === 'new finding';
+      return { text: `${cell.outcome}${MARKS[label]}`, style: (loud ? ['bold', outcomeStyle[cell.outcome]!] : outcomeStyle[cell.outcome]!) as Style };
     });
     return [{ text: scenario.id, style: 'reset' as Style }, { text: scenario.expected.spec, style: 'dim' as Style }, ...cells];
   });
@@ -41,11 +41,16 @@ export function renderTerminal(result: RunResult, options: TerminalOptions): str
   }
   const unexpected = result.results.filter((cell) => !cell.matchesExpectation);
   if (unexpected.length > 0) {
-    lines.push('', paint('bold', 'Unexpected results:'));
+    lines.push('', paint('bold', 'Not as expected (new findings and errors):'));
     for (const cell of unexpected) {
-      lines.push(`  ${cell.scenario} in ${cell.engine}: expected ${cell.expected}, got ${cell.outcome}. ${cell.explanation}`);
+      lines.push(`  ${cell.scenario} in ${cell.engine}: the spec predicts ${cell.spec}${cell.expected !== cell.spec ? ` (expected here: ${cell.expected})` : ''}, measured ${cell.outcome}. ${cell.explanation} Spec: ${cell.specExplanation}`);
     }
   }
-  lines.push('', `${summaryLine(result)}  (✗ unexpected, ~ known deviation)  in ${(result.durationMs / 1000).toFixed(1)} s`);
+  const disagreements = specDisagreements(result);
+  if (disagreements.length > 0) {
+    lines.push('', paint('bold', 'Scenario files that disagree with the spec model:'));
+    for (const line of disagreements) lines.push(`  ${line}`);
+  }
+  lines.push('', `${summaryLine(result)}  in ${(result.durationMs / 1000).toFixed(1)} s`, `(${LEGEND})`);
   return lines.join('\n');
 }

@@ -9,7 +9,7 @@
 // Every request, whatever its path, is journaled before routing.
 import { METHODS } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { pickAnswer } from '../harness/scenario/answers.ts';
+import { answerBodyText, pickAnswer } from '../harness/scenario/answers.ts';
 import type { Route } from '../harness/scenario/schema.ts';
 import { headersFromRaw, type Journal, type JournalEntry } from '../harness/lab/journal.ts';
 import { probeScript } from '../harness/probes/bundle.ts';
@@ -144,7 +144,7 @@ async function answerProbe(request: FastifyRequest, reply: FastifyReply, options
     if (!reply.hasHeader('content-type')) reply.type(asset.contentType);
     return reply.send(request.method === 'HEAD' ? undefined : asset.body);
   }
-  const body = answer.body ?? (isPreflight ? '' : 'ok');
+  const body = answerBodyText(answer, kind);
   if (answer.status === 204 || answer.status === 304 || request.method === 'HEAD' || body === '') return reply.send();
   if (!reply.hasHeader('content-type')) reply.type('text/plain; charset=utf-8');
   return reply.send(probe.render(body));

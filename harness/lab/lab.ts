@@ -46,16 +46,12 @@ export function hostnamesOf(scenarios: Scenario[]): string[] {
   return [...new Set(scenarios.flatMap((scenario) => Object.values(scenario.origins).map((origin) => origin.host)))];
 }
 
-export async function startLab(options: StartLabOptions): Promise<Lab> {
-  const certificates = ensureLabCertificates(options.hostnames, options.certDir);
-  const journal = new Journal();
-  const registrations = new Map<string, Registration>();
-  const ports = {} as Record<ServerKey, number>;
-  const servers: FastifyInstance[] = [];
+/** How lab origins, probe URLs and templates are written, given the lab's ports. */
+export type LabAddresses = Pick<Lab, 'originUrl' | 'probeUrl' | 'render' | 'ports'>;
 
+export function labAddresses(ports: Record<ServerKey, number>): LabAddresses {
   const originUrl = (origin: LabOrigin) => `${origin.scheme}://${origin.host}:${ports[serverKeyFor(origin)]}`;
-
-  const render = (scenario: Scenario, nonce: string) => (text: string) =>
+  const render = (scenario: Scenario, nonce: string, text: string) =>
     text.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (whole, reference: string) => {
       if (reference === 'nonce') return nonce;
       const [kind, name] = reference.split('.');
@@ -67,6 +63,18 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       if (kind === 'port') return String(ports[serverKeyFor(origin)]);
       return whole;
     });
+  const probeUrl = (scenario: Scenario, nonce: string) => `${originUrl(scenario.target)}/x/${nonce}${scenario.request.path}`;
+  return { originUrl, probeUrl, render, ports };
+}
+
+export async function startLab(options: StartLabOptions): Promise<Lab> {
+  const certificates = ensureLabCertificates(options.hostnames, options.certDir);
+  const journal = new Journal();
+  const registrations = new Map<string, Registration>();
+  const ports = {} as Record<ServerKey, number>;
+  const servers: FastifyInstance[] = [];
+
+  const { originUrl, probeUrl, render } = labAddresses(ports);
 
   const lookup = (serverKey: ServerKey) => (nonce: string, host: string, path: string): ProbeRoute | undefined => {
     const registration = registrations.get(nonce);
@@ -80,7 +88,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     // The journal already holds this request, so earlier ones are count - 1.
     const count = (kind: 'preflight' | 'request') =>
       journal.forNonce(nonce).filter((entry) => entry.kind === kind && entry.server === serverKey && new URL(entry.url!).hostname === host && new URL(entry.url!).pathname.endsWith(path)).length - 1;
-    return { route, render: render(scenario, nonce), count };
+    return { route, render: (text) => render(scenario, nonce, text), count };
   };
 
   try {
@@ -115,9 +123,9 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     journal,
     ports,
     originUrl,
-    probeUrl: (scenario, nonce) => `${originUrl(scenario.target)}/x/${nonce}${scenario.request.path}`,
+    probeUrl,
     register: (scenario, nonce) => registrations.set(nonce, { scenario, nonce }),
-    render: (scenario, nonce, text) => render(scenario, nonce)(text),
+    render,
     close: async () => {
       await Promise.allSettled(servers.map((app) => app.close()));
     },

@@ -39,18 +39,51 @@ export interface Evidence {
   journal: JournalEntry[];
 }
 
+/** The spec model's prediction for a scenario, shown beside every engine. */
+export interface SpecView {
+  outcome: Outcome;
+  explanation: string;
+  preflight: boolean;
+  /** Access-Control-Request-Method / -Headers the spec sends, for comparison with the journal. */
+  preflightHeaders?: { method: string; requestHeaders: string };
+  /** The spec steps taken, each citing its section. */
+  steps: string[];
+  /** Set when the scenario file declares a different spec outcome than the model predicts. */
+  declared?: Outcome;
+}
+
+/**
+ * How a cell relates to the spec:
+ * - matches-spec: the engine did what the standard predicts;
+ * - known-deviation: it differs, as a deviation with a source says it does;
+ * - new-finding: it differs and no known deviation covers it;
+ * - error: no answer at all where the spec predicts one.
+ */
+export type CellVerdict = 'matches-spec' | 'known-deviation' | 'new-finding' | 'error';
+
+export function verdictFor(outcome: Outcome, spec: Outcome, deviation: Deviation | undefined): CellVerdict {
+  if (outcome === spec) return 'matches-spec';
+  if (deviation && deviation.outcome === outcome) return 'known-deviation';
+  return outcome === 'error' ? 'error' : 'new-finding';
+}
+
 export interface CellResult {
   scenario: string;
   engine: EngineId;
   outcome: Outcome;
-  spec: 'allowed' | 'blocked';
+  /** The spec model's predicted outcome. */
+  spec: Outcome;
   /** The outcome this engine was expected to give: the spec's, or a known deviation's. */
   expected: Outcome;
   matchesExpectation: boolean;
+  verdict: CellVerdict;
   /** Set when the expectation came from a known per-engine deviation. */
   deviation?: Deviation;
   evidence: Evidence;
+  /** What happened, from the page's result and the journal. */
   explanation: string;
+  /** Why the spec predicts what it does. */
+  specExplanation: string;
   durationMs: number;
 }
 
@@ -61,7 +94,8 @@ export interface ScenarioSummary {
   kind: string;
   description?: string;
   tags: string[];
-  expected: { spec: 'allowed' | 'blocked'; deviations?: Partial<Record<EngineId, Deviation>> };
+  expected: { spec: Outcome; deviations?: Partial<Record<EngineId, Deviation>> };
+  specModel: SpecView;
 }
 
 export interface EngineEntry extends EngineInfo {
@@ -86,7 +120,7 @@ export interface RunResult {
   enginesMissing: MissingEngine[];
   scenarios: ScenarioSummary[];
   results: CellResult[];
-  summary: { total: number; allowed: number; blocked: number; error: number; unexpected: number };
+  summary: { total: number; allowed: number; blocked: number; error: number; unexpected: number; knownDeviations: number; newFindings: number };
 }
 
 export function summarize(results: CellResult[]): RunResult['summary'] {
@@ -96,5 +130,7 @@ export function summarize(results: CellResult[]): RunResult['summary'] {
     blocked: results.filter((result) => result.outcome === 'blocked').length,
     error: results.filter((result) => result.outcome === 'error').length,
     unexpected: results.filter((result) => !result.matchesExpectation).length,
+    knownDeviations: results.filter((result) => result.verdict === 'known-deviation').length,
+    newFindings: results.filter((result) => result.verdict === 'new-finding').length,
   };
 }

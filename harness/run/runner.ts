@@ -12,7 +12,8 @@ import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import type { Scenario } from '../scenario/loader.ts';
 import { classify } from './classify.ts';
 import { effectiveModes } from './modes.ts';
-import { SCHEMA_VERSION, summarize, type CellResult, type EngineEntry, type MissingEngine, type RunResult } from './result.ts';
+import { predictScenario } from './predict.ts';
+import { SCHEMA_VERSION, summarize, verdictFor, type CellResult, type EngineEntry, type MissingEngine, type RunResult, type SpecView } from './result.ts';
 
 export type IsolationMode = 'group' | 'probe';
 
@@ -57,6 +58,8 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
     });
 
   const lab = await startLab({ hostnames: hostnamesOf(options.scenarios), certDir: options.certDir });
+  // The spec model's view, once per scenario (the nonce only changes URLs).
+  const predictions = new Map(options.scenarios.map((scenario) => [scenario.id, specView(scenario, lab)]));
   const engines: EngineEntry[] = [];
   const results: CellResult[] = [];
   try {
@@ -64,7 +67,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
       discovered
         .filter((engine) => engine.driver !== undefined)
         .map(async (engine) => {
-          const run = await runEngine(engine.id, engine.driver!, lab, options, engine.discovery);
+          const run = await runEngine(engine.id, engine.driver!, lab, options, engine.discovery, predictions);
           engines.push(run.entry);
           return run.results;
         }),
@@ -96,9 +99,10 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
       description: scenario.description,
       tags: scenario.tags,
       expected: {
-        spec: scenario.expect.spec,
+        spec: predictions.get(scenario.id)!.outcome,
         ...(Object.keys(scenario.expect.deviations).length > 0 ? { deviations: scenario.expect.deviations } : {}),
       },
+      specModel: predictions.get(scenario.id)!,
     })),
     results,
     summary: summarize(results),
@@ -116,6 +120,7 @@ async function runEngine(
   lab: Lab,
   options: RunOptions,
   discovery: Awaited<ReturnType<typeof discoverAll>>[number]['discovery'],
+  predictions: Map<string, SpecView>,
 ): Promise<EngineRun> {
   let engine: LaunchedEngine;
   try {
@@ -135,7 +140,7 @@ async function runEngine(
       launchError: message,
     };
     const results = options.scenarios.map((scenario) =>
-      cell(scenario, id, { harnessError: `engine failed to launch: ${message}` }, [], 0, null, probeRequest(scenario, lab, 'not-run', options.timeoutMs), 0),
+      cell(scenario, id, predictions.get(scenario.id)!, { harnessError: `engine failed to launch: ${message}` }, [], 0, null, probeRequest(scenario, lab, 'not-run', options.timeoutMs), 0),
     );
     return { entry, results };
   }
@@ -149,7 +154,7 @@ async function runEngine(
   report(0); // launched: the probe phase starts
   try {
     for (const batch of planBatches(options.scenarios, options.isolation)) {
-      results.push(...(await runBatch(engine, batch, lab, options, report)));
+      results.push(...(await runBatch(engine, batch, lab, options, report, predictions)));
     }
   } finally {
     await engine.close();
@@ -233,6 +238,7 @@ async function runBatch(
   lab: Lab,
   options: RunOptions,
   report: (count: number) => void,
+  predictions: Map<string, SpecView>,
 ): Promise<CellResult[]> {
   const id = engine.info.id;
   const probes = batch.scenarios.map((scenario) => {
@@ -268,13 +274,14 @@ async function runBatch(
     const probe = pageResult ?? { harnessError: harnessError ?? 'the page returned no result' };
     const tlsErrors = lab.journal.tlsErrors(serverKeyFor(scenario.target), from, to).length;
     const consoleForProbe = consoleEntries === null ? null : consoleEntries.filter((entry) => batch.scenarios.length === 1 || entry.text.includes(request.nonce));
-    return cell(scenario, id, probe, lab.journal.forNonce(request.nonce), tlsErrors, consoleForProbe, request, pageResult?.durationMs ?? 0);
+    return cell(scenario, id, predictions.get(scenario.id)!, probe, lab.journal.forNonce(request.nonce), tlsErrors, consoleForProbe, request, pageResult?.durationMs ?? 0);
   });
 }
 
 function cell(
   scenario: Scenario,
   engine: EngineId,
+  spec: SpecView,
   probe: ProbeResult | { harnessError: string },
   journal: ReturnType<Lab['journal']['forNonce']>,
   tlsErrors: number,
@@ -284,15 +291,16 @@ function cell(
 ): CellResult {
   const verdict = classify({ probe, journal, tlsErrors, mode: request.mode, readHeader: scenario.request.readHeader });
   const deviation = scenario.expect.deviations[engine];
-  const expected = deviation?.outcome ?? scenario.expect.spec;
+  const expected = deviation?.outcome ?? spec.outcome;
   const pageSaw = 'harnessError' in probe ? undefined : probe;
   return {
     scenario: scenario.id,
     engine,
     outcome: verdict.outcome,
-    spec: scenario.expect.spec,
+    spec: spec.outcome,
     expected,
     matchesExpectation: verdict.outcome === expected,
+    verdict: verdictFor(verdict.outcome, spec.outcome, deviation),
     ...(deviation ? { deviation } : {}),
     evidence: {
       request: {
@@ -318,6 +326,28 @@ function cell(
       journal,
     },
     explanation: verdict.explanation,
+    specExplanation: spec.explanation,
     durationMs,
   };
+}
+
+/**
+ * The spec model's prediction for a scenario. Where the model cannot handle
+ * the input, the scenario's declared expectation stands in, and says so.
+ */
+function specView(scenario: Scenario, lab: Lab): SpecView {
+  try {
+    const prediction = predictScenario(scenario, lab, 'spec');
+    return {
+      outcome: prediction.outcome,
+      explanation: prediction.explanation,
+      preflight: prediction.preflight,
+      ...(prediction.preflightHeaders ? { preflightHeaders: prediction.preflightHeaders } : {}),
+      steps: prediction.steps,
+      ...(scenario.expect.spec !== undefined && scenario.expect.spec !== prediction.outcome ? { declared: scenario.expect.spec } : {}),
+    };
+  } catch (error) {
+    const declared = scenario.expect.spec ?? 'blocked';
+    return { outcome: declared, explanation: `the spec model could not evaluate this scenario (${(error as Error).message}); the scenario's declared expectation is used`, preflight: false, steps: [], declared };
+  }
 }

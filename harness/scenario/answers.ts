@@ -17,3 +17,8 @@ export function pickAnswer(route: Route | undefined, kind: 'preflight' | 'reques
   if (Array.isArray(declared)) return declared[Math.min(index, declared.length - 1)]!;
   return declared ?? DEFAULT_ANSWERS[kind];
 }
+
+/** The body text a lab server sends when the answer names no asset. */
+export function answerBodyText(answer: Answer, kind: 'preflight' | 'request'): string {
+  return answer.body ?? (kind === 'preflight' ? '' : 'ok');
+}

@@ -41,7 +41,8 @@ export interface Scenario {
   request: RequestSpec;
   /** Routes per origin name, keyed by path. */
   server: Record<string, Record<string, Route>>;
-  expect: { spec: 'allowed' | 'blocked'; deviations: Partial<Record<EngineId, Deviation>> };
+  /** spec is the scenario's own claim, checked against the spec model; optional. */
+  expect: { spec?: 'allowed' | 'blocked'; deviations: Partial<Record<EngineId, Deviation>> };
 }
 
 export interface ScenarioProblem {

@@ -164,13 +164,16 @@ export const deviationSchema = z
 
 export const expectSchema = z
   .object({
-    spec: outcomeSchema.describe('What the Fetch standard predicts'),
+    spec: outcomeSchema
+      .optional()
+      .describe('What the Fetch standard predicts. Optional: the spec model predicts it; when given, a disagreement with the model is reported'),
     deviations: z
       .partialRecord(z.enum(ENGINE_IDS as [string, ...string[]]), deviationSchema)
       .optional()
       .describe('Known per-engine differences from the spec, each with a source'),
   })
-  .strict();
+  .strict()
+  .default({});
 
 const ID = /^[a-z0-9][a-z0-9-]*$/;
 

@@ -4,7 +4,7 @@
 import { corsCheck } from './cors-check.ts';
 import { extractHeaderListValues, getHeader } from './header-lists.ts';
 import { corsUnsafeReasons, corsUnsafeRequestHeaderNames, isCorsNonWildcardRequestHeaderName, isCorsSafelistedMethod } from './safelist.ts';
-import type { CredentialsMode, HeaderList, Verdict } from './types.ts';
+import type { CredentialsMode, HeaderList, PreflightCacheEntry, Verdict } from './types.ts';
 
 const CITE = 'Fetch § 4.8 CORS-preflight fetch';
 
@@ -141,15 +141,6 @@ function methodReason(method: string, methods: readonly string[], absent: boolea
   return base;
 }
 
-/** One CORS-preflight cache entry (Fetch § 4.9), without the network partition key: one page. */
-export interface PreflightCacheEntry {
-  serializedOrigin: string;
-  url: string;
-  credentials: boolean;
-  method: string | null;
-  headerName: string | null;
-}
-
 export interface CacheKey {
   serializedOrigin: string;
   url: string;
@@ -186,15 +177,34 @@ export function preflightNeeded(cache: readonly PreflightCacheEntry[], method: s
   return corsUnsafeRequestHeaderNames(headers).some((name) => !headerNameCacheMatch(cache, name, key));
 }
 
-// Fetch § 4.8 CORS-preflight fetch, steps 7.11-7.15: cache what a successful
-// preflight allowed. Entries with max-age 0 expire at once (§ 4.9), so none are
-// kept. Returns the new cache.
+// Fetch § 4.8 CORS-preflight fetch, steps 7.11-7.15: store what a successful
+// preflight allowed. Entries already there for a listed method or header name
+// (compared exactly) get the new max-age; max-age 0 removes them, since an
+// entry is removed once its max-age has passed (§ 4.9). Returns the new cache.
 export function cachePreflightGrant(cache: readonly PreflightCacheEntry[], grant: PreflightGrant, key: CacheKey): PreflightCacheEntry[] {
-  if (grant.maxAge <= 0) return [...cache];
+  const listed = (entry: PreflightCacheEntry) =>
+    (entry.method !== null && grant.methods.includes(entry.method)) ||
+    (entry.headerName !== null && grant.headerNames.some((name) => name.toLowerCase() === entry.headerName!.toLowerCase()));
+  // Steps 7.12 and 7.14: matching entries take the new max-age.
+  const kept = cache.filter((entry) => grant.maxAge > 0 || !(entryMatches(entry, key) && listed(entry)));
+  if (grant.maxAge <= 0) return kept;
+  // Steps 7.13 and 7.15: new entries for the rest.
   const base = { serializedOrigin: key.serializedOrigin, url: key.url, credentials: key.credentials === 'include' };
+  const has = (method: string | null, headerName: string | null) =>
+    kept.some(
+      (entry) =>
+        entryMatches(entry, key) && entry.method === method && (entry.headerName?.toLowerCase() ?? null) === (headerName?.toLowerCase() ?? null),
+    );
   return [
-    ...cache,
-    ...grant.methods.map((method) => ({ ...base, method, headerName: null })),
-    ...grant.headerNames.map((headerName) => ({ ...base, method: null, headerName })),
+    ...kept,
+    ...grant.methods.filter((method) => !has(method, null)).map((method) => ({ ...base, method, headerName: null })),
+    ...grant.headerNames.filter((headerName) => !has(null, headerName)).map((headerName) => ({ ...base, method: null, headerName })),
   ];
+}
+
+// Fetch § 4.9 clear cache entries, as main fetch step 12 does when a request
+// that took the CORS-with-preflight branch ends in a network error: remove the
+// entries for this serialized origin and URL. Returns the new cache.
+export function clearCacheEntries(cache: readonly PreflightCacheEntry[], serializedOrigin: string, url: string): PreflightCacheEntry[] {
+  return cache.filter((entry) => entry.serializedOrigin !== serializedOrigin || entry.url !== url);
 }

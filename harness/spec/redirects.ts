@@ -55,13 +55,12 @@ export interface RedirectRequest {
   mode: RequestMode;
   tainting: ResponseTainting;
   redirectCount: number;
-  hasBody: boolean;
 }
 
 export type RedirectResult =
   | { kind: 'final'; steps: string[] }
   | { kind: 'error'; reason: string; cite: string; steps: string[] }
-  | { kind: 'follow'; url: URL; method: string; headers: HeaderList; hasBody: boolean; redirectCount: number; steps: string[] };
+  | { kind: 'follow'; url: URL; method: string; headers: HeaderList; redirectCount: number; steps: string[] };
 
 // Fetch § 4.5 HTTP-redirect fetch, steps 3-14 and 18: decide whether the
 // redirect is followed, and the request (method, headers) sent to its location.
@@ -95,12 +94,10 @@ export function httpRedirectFetch(request: RedirectRequest, status: number, resp
   // Step 12.
   let method = request.method;
   let headers = request.headers;
-  let hasBody = request.hasBody;
   const newMethod = redirectMethod(status, method);
   if (newMethod !== undefined) {
     steps.push(`${CITE}, step 12: ${status} turns ${method} into GET, drops the body and the request-body headers`);
     method = newMethod;
-    hasBody = false;
     headers = headers.filter(([name]) => !isRequestBodyHeaderName(name));
   }
   // Step 13.
@@ -111,7 +108,7 @@ export function httpRedirectFetch(request: RedirectRequest, status: number, resp
   }
   // Step 18.
   steps.push(`${CITE}, steps 18-22: redirect ${redirectCount} (${status}) to ${withoutFragment(location)}`);
-  return { kind: 'follow', url: location, method, headers, hasBody, redirectCount, steps };
+  return { kind: 'follow', url: location, method, headers, redirectCount, steps };
 }
 
 // RFC 9112 § 3.2 request-target, as Fetch § 4.7 HTTP-network fetch sends a

@@ -22,7 +22,6 @@ export interface CreatedRequest {
   method: string;
   /** The request's header list after the Headers guards. */
   headers: HeaderList;
-  hasBody: boolean;
 }
 
 export type CreateResult = { ok: true; request: CreatedRequest; steps: string[] } | { ok: false; reason: string; cite: string; steps: string[] };
@@ -75,7 +74,7 @@ export function createRequest(spec: SpecRequest): CreateResult {
     headers = appendRequestHeader(headers, 'Content-Type', 'text/plain;charset=UTF-8', guard).headers ?? headers;
     steps.push(`${CTOR}, step 37.4: the string body adds Content-Type 'text/plain;charset=UTF-8'`);
   }
-  return { ok: true, request: { url, method, headers, hasBody: spec.body !== undefined }, steps };
+  return { ok: true, request: { url, method, headers }, steps };
 }
 
 // Fetch § 5.1 Headers append, steps 1-5 (with "validate"): normalize the

@@ -46,13 +46,50 @@ export interface SpecRequest {
   readHeader?: string;
 }
 
+/** What the spec sends on one hop, for servers whose answer depends on it (e.g. echoing Origin). */
+export interface SentRequest {
+  /** The method on the wire: OPTIONS for a preflight. */
+  method: string;
+  /**
+   * The headers that matter to CORS, in order: Origin (when sent), then for a
+   * preflight Accept, Access-Control-Request-Method and -Headers, otherwise
+   * the author headers after the Headers guards and any redirect changes.
+   */
+  headers: [string, string][];
+  /** Whether credentials (cookies, HTTP auth) are included. */
+  credentials: boolean;
+}
+
+/**
+ * One entry of the user agent's CORS-preflight cache (Fetch § 4.9), without
+ * the network partition key (one page) and without a clock: an entry lives
+ * until removed (max-age 0 is never stored).
+ */
+export interface PreflightCacheEntry {
+  /** The byte-serialized request origin the preflight was made for. */
+  serializedOrigin: string;
+  /** The URL preflighted, without fragment. */
+  url: string;
+  /** Made for a request with credentials mode "include". */
+  credentials: boolean;
+  method: string | null;
+  headerName: string | null;
+}
+
 export interface PredictInput {
   request: SpecRequest;
   /**
-   * What the server answers at `url` (absolute, without fragment). `kind` says
-   * whether this is a CORS preflight (OPTIONS) or the request itself.
+   * The user agent's CORS-preflight cache, shared by the fetches of one
+   * browser context (e.g. a request repeated). predict() reads it and updates
+   * it in place. Omitted: this fetch starts with an empty cache of its own.
    */
-  answer(url: string, kind: 'preflight' | 'request'): SpecAnswer;
+  preflightCache?: PreflightCacheEntry[];
+  /**
+   * What the server answers at `url` (absolute, without fragment). `kind` says
+   * whether this is a CORS preflight (OPTIONS) or the request itself; `sent`
+   * is what the request carries.
+   */
+  answer(url: string, kind: 'preflight' | 'request', sent: SentRequest): SpecAnswer;
 }
 
 export interface Hop {

@@ -53,15 +53,16 @@ scenarios:
     server: { api: { /d: { actual: { headers: { Access-Control-Allow-Origin: "*" } } } } }
     expect: { spec: allowed }
   - id: wrongly-expected
-    title: ACAO missing, expectation deliberately wrong
+    title: ACAO missing, with a wrong spec claim and a stale deviation
     request: { target: api, path: /d }
-    expect: { spec: allowed }
+    expect: { spec: allowed, deviations: { chromium: { outcome: allowed, source: "a stale note" } } }
 `,
     );
     const json = join(dir, 'out.json');
     const result = cli('run', join(dir, 'cases.yaml'), '--browsers', 'chromium', '--reporter', `json=${json},junit,markdown`, '--out', join(dir, 'reports'));
     expect(result.status, result.stderr).toBe(1);
-    expect(result.stdout).toMatch(/wrongly-expected in chromium: expected allowed, got blocked/);
+    expect(result.stdout).toMatch(/wrongly-expected in chromium: the spec predicts blocked \(expected here: allowed\), measured blocked/);
+    expect(result.stdout).toMatch(/wrongly-expected: the file says allowed, the spec model predicts blocked/);
     expect(result.stdout).toContain(`report: ${json}`);
 
     const parsed = JSON.parse(readFileSync(json, 'utf8'));
@@ -69,11 +70,13 @@ scenarios:
     expect(parsed.engines[0]).toMatchObject({ id: 'chromium', browser: expect.any(String), version: expect.stringMatching(/^\d+\./), driver: expect.any(String), trust: expect.any(String) });
     expect(parsed.scenarios.map((scenario: { id: string }) => scenario.id)).toEqual(['really-allowed', 'wrongly-expected']);
     for (const cell of parsed.results) {
-      expect(cell).toMatchObject({ engine: 'chromium', spec: 'allowed', evidence: { preflightSent: false, requestReached: true, cookiesSent: false } });
+      expect(cell).toMatchObject({ engine: 'chromium', verdict: 'matches-spec', evidence: { preflightSent: false, requestReached: true, cookiesSent: false } });
+      expect(cell.specExplanation).toMatch(/^(allowed|blocked): /);
       expect(cell.evidence.journal.length).toBeGreaterThan(0);
     }
-    expect(parsed.summary).toEqual({ total: 2, allowed: 1, blocked: 1, error: 0, unexpected: 1 });
+    expect(parsed.summary).toEqual({ total: 2, allowed: 1, blocked: 1, error: 0, unexpected: 1, knownDeviations: 0, newFindings: 0 });
     expect(readFileSync(join(dir, 'reports', 'junit.xml'), 'utf8')).toMatch(/<failure message="expected allowed, got blocked"/);
     expect(readFileSync(join(dir, 'reports', 'report.md'), 'utf8')).toMatch(/\*\*⛔ blocked \(unexpected\)\*\*/);
+    expect(parsed.scenarios[1].specModel).toMatchObject({ outcome: 'blocked', declared: 'allowed', preflight: false });
   });
 });

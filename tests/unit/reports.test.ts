@@ -11,6 +11,7 @@ import { parseReporters } from '../../reports/write.ts';
 function cell(scenario: string, engine: CellResult['engine'], outcome: CellResult['outcome'], expected: CellResult['expected']): CellResult {
   return {
     scenario, engine, outcome, spec: 'blocked', expected, matchesExpectation: outcome === expected,
+    verdict: outcome === 'blocked' ? 'matches-spec' : 'new-finding', specExplanation: 'blocked: no ACAO',
     evidence: { request: { url: 'https://api/x', method: 'GET', headers: {}, mode: 'cors', credentials: 'omit' }, settled: 'rejected', preflightSent: false, requestReached: true, cookiesSent: false, console: 'not exposed', tlsErrors: 0, journal: [] },
     explanation: `${outcome}: because </script><b>`, durationMs: 12,
   };
@@ -24,16 +25,17 @@ const result: RunResult = {
     { id: 'firefox', browser: 'Firefox ESR', version: '153.7.0esr', driver: 'bidi', trust: 'certutil', executablePath: '/f' },
   ],
   enginesMissing: [{ id: 'webkit', reason: 'no WebKitWebDriver', fix: 'apt-get install webkit2gtk-driver' }],
-  scenarios: [{ id: 'acao-missing', title: 'ACAO <missing> | pipe', file: 'a.yaml', kind: 'fetch', tags: [], expected: { spec: 'blocked' } }],
+  scenarios: [{ id: 'acao-missing', title: 'ACAO <missing> | pipe', file: 'a.yaml', kind: 'fetch', tags: [], expected: { spec: 'blocked' }, specModel: { outcome: 'blocked', explanation: 'blocked: no ACAO', preflight: false, steps: ['Fetch § 4.10 CORS check'] } }],
   results: [cell('acao-missing', 'chromium', 'blocked', 'blocked'), cell('acao-missing', 'firefox', 'allowed', 'blocked')],
-  summary: { total: 2, allowed: 1, blocked: 1, error: 0, unexpected: 1 },
+  summary: { total: 2, allowed: 1, blocked: 1, error: 0, unexpected: 1, knownDeviations: 0, newFindings: 1 },
 };
 
 describe('reports', () => {
   it('terminal: versions in the heading, unexpected marked, missing engines named with their fix', () => {
     const text = renderTerminal(result, { color: false });
     expect(text).toMatch(/chromium 156\.0\.1 +firefox 153\.7\.0esr/);
-    expect(text).toMatch(/acao-missing +blocked +blocked +allowed ✗/);
+    expect(text).toMatch(/acao-missing +blocked +blocked +allowed !/);
+    expect(text).toMatch(/acao-missing in firefox: the spec predicts blocked, measured allowed\. allowed: because .* Spec: blocked: no ACAO/);
     expect(text).toMatch(/webkit: not run — no WebKitWebDriver\. Fix: apt-get install webkit2gtk-driver/);
   });
 
@@ -48,7 +50,7 @@ describe('reports', () => {
   it('markdown: a table with engine versions and an unexpected list', () => {
     const md = renderMarkdown(result);
     expect(md).toContain('| scenario | spec | chromium 156.0.1 | firefox 153.7.0esr |');
-    expect(md).toContain('**✅ allowed (unexpected)**');
+    expect(md).toContain('**✅ allowed (new finding)**');
     expect(md).toContain('ACAO <missing> \\| pipe');
   });
 

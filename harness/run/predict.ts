@@ -1,0 +1,70 @@
+// Feeds a scenario to the spec model: the request as the page makes it, and
+// the answers the lab servers will give, exactly as they will be rendered.
+import { predict } from '../spec/model.ts';
+import type { PreflightCacheEntry, Prediction, SpecAnswer, SpecRequest } from '../spec/types.ts';
+import { serverKeyFor, type LabAddresses } from '../lab/lab.ts';
+import type { Scenario } from '../scenario/loader.ts';
+import { answerBodyText, pickAnswer } from '../scenario/answers.ts';
+import type { Answer } from '../scenario/schema.ts';
+import { ASSETS } from '../../servers/assets.ts';
+import { effectiveModes } from './modes.ts';
+
+
+/** The spec's prediction for one probe of `scenario` with `nonce`. */
+export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: string): Prediction {
+  const request = scenario.request;
+  const modes = effectiveModes(request);
+  const render = (text: string) => lab.render(scenario, nonce, text);
+  const specRequest: SpecRequest = {
+    url: lab.probeUrl(scenario, nonce),
+    // Opaque-origin documents (sandboxed or data: URL iframes) serialize as "null".
+    origin: request.context === 'page' ? lab.originUrl(scenario.page) : 'null',
+    method: request.method,
+    headers: Object.entries(request.headers).map(([name, value]) => [name, render(value)]),
+    mode: modes.mode,
+    credentials: modes.credentials,
+    ...(request.body !== undefined ? { body: render(request.body) } : {}),
+    ...(request.kind === 'xhr' && request.uploadListener ? { useCorsPreflight: true } : {}),
+    ...(request.readHeader ? { readHeader: request.readHeader } : {}),
+  };
+
+  // Lists of answers are served in order per URL and kind, as the server does.
+  const served = new Map<string, number>();
+  const answer = (url: string, kind: 'preflight' | 'request'): SpecAnswer => {
+    const parsed = new URL(url);
+    const origin = Object.values(scenario.origins).find(
+      (candidate) => candidate.host === parsed.hostname && String(lab.ports[serverKeyFor(candidate)]) === parsed.port && candidate.state === 'running',
+    );
+    const prefix = `/x/${nonce}`;
+    if (!origin || !parsed.pathname.startsWith(prefix)) return { status: 404, headers: [] };
+    const route = Object.values(scenario.origins)
+      .filter((candidate) => candidate.host === origin.host && serverKeyFor(candidate) === serverKeyFor(origin))
+      .map((candidate) => scenario.server[candidate.name]?.[parsed.pathname.slice(prefix.length)])
+      .find((found) => found !== undefined);
+    const key = `${kind} ${parsed.origin}${parsed.pathname}`;
+    const index = served.get(key) ?? 0;
+    served.set(key, index + 1);
+    return toSpecAnswer(pickAnswer(route, kind, index), kind, render);
+  };
+
+  // repeat: the same request again in the same context, so the preflight
+  // cache the earlier attempts filled carries over.
+  const preflightCache: PreflightCacheEntry[] = [];
+  let prediction = predict({ request: specRequest, answer, preflightCache });
+  for (let attempt = 1; attempt < request.repeat; attempt++) prediction = predict({ request: specRequest, answer, preflightCache });
+  return prediction;
+}
+
+/** Header lines as the lab server sends them, including the Content-Type it adds. */
+function toSpecAnswer(answer: Answer, kind: 'preflight' | 'request', render: (text: string) => string): SpecAnswer {
+  const headers: [string, string][] = Object.entries(answer.headers).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((line): [string, string] => [name, render(line)]),
+  );
+  const has = (header: string) => headers.some(([name]) => name.toLowerCase() === header);
+  const body = answer.asset ? ASSETS[answer.asset].body : Buffer.from(render(answerBodyText(answer, kind)));
+  if (body.length > 0 && answer.status !== 204 && answer.status !== 304) {
+    if (!has('content-type')) headers.push(['content-type', answer.asset ? ASSETS[answer.asset].contentType : 'text/plain; charset=utf-8']);
+    if (!has('content-length')) headers.push(['content-length', String(body.length)]);
+  }
+  return { status: answer.status, headers };
+}
