@@ -1,6 +1,7 @@
 // Built-in assets a scenario answer can serve with `asset:`. Made in code so
 // the repository carries no binary files.
 import { crc32, deflateSync } from 'node:zlib';
+import opentype from 'opentype.js';
 
 export interface Asset {
   contentType: string;
@@ -31,6 +32,28 @@ function png2x2(): Buffer {
   ]);
 }
 
-export const ASSETS: Record<'png', Asset> = {
+/**
+ * A tiny OpenType font ("OTTO", CFF outlines) whose printable ASCII glyphs are
+ * all 2 em wide, so text set in it is measurably wider than in any fallback.
+ */
+function wideFont(): Buffer {
+  const glyphs = [new opentype.Glyph({ name: '.notdef', unicode: 0, advanceWidth: 600, path: new opentype.Path() })];
+  for (let code = 32; code < 127; code++) {
+    const box = new opentype.Path();
+    box.moveTo(100, 0);
+    box.lineTo(100, 700);
+    box.lineTo(1900, 700);
+    box.lineTo(1900, 0);
+    box.close();
+    glyphs.push(new opentype.Glyph({ name: `u${code}`, unicode: code, advanceWidth: 2000, path: box }));
+  }
+  const font = new opentype.Font({ familyName: 'CorsLabWide', styleName: 'Regular', unitsPerEm: 1000, ascender: 800, descender: -200, glyphs });
+  return Buffer.from(font.toArrayBuffer());
+}
+
+export type AssetName = 'png' | 'otf';
+
+export const ASSETS: Record<AssetName, Asset> = {
   png: { contentType: 'image/png', body: png2x2() },
+  otf: { contentType: 'font/otf', body: wideFont() },
 };

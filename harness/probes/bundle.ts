@@ -2,7 +2,7 @@
 // browser JavaScript (they run in the page, not in Node), read once.
 import { readFileSync } from 'node:fs';
 
-const FILES = ['runtime.js', 'fetch.js', 'xhr.js', 'image.js'];
+const FILES = ['runtime.js', 'fetch.js', 'xhr.js', 'image.js', 'font.js'];
 let cached: string | undefined;
 
 export function probeScript(): string {
@@ -33,6 +33,8 @@ export interface ProbeRequest {
   crossOrigin?: 'anonymous' | 'use-credentials';
   /** img-canvas only: draw the <img> itself or an ImageBitmap made from it. */
   drawVia?: 'image' | 'imageBitmap';
+  /** font only: a CSS @font-face rule or the FontFace API. */
+  fontVia?: 'font-face-rule' | 'font-face-api';
   timeoutMs: number;
 }
 

@@ -5,9 +5,12 @@ import type { RequestSpec } from '../scenario/schema.ts';
 /**
  * An <img> with no crossorigin attribute is a no-cors request with
  * credentials; "anonymous" is cors with same-origin credentials;
- * "use-credentials" is cors with include. Other kinds say it themselves.
+ * "use-credentials" is cors with include. Fonts are cors with same-origin
+ * credentials. fetch and XHR say it themselves.
  */
 export function effectiveModes(request: RequestSpec): Pick<ProbeRequest, 'mode' | 'credentials'> {
+  // Fonts are always fetched in cors mode with same-origin credentials (CSS Fonts § 4.8.2).
+  if (request.kind === 'font') return { mode: 'cors', credentials: 'same-origin' };
   if (request.kind !== 'img-canvas') return { mode: request.mode, credentials: request.credentials };
   const crossOrigin = request.crossOrigin ?? 'none';
   if (crossOrigin === 'none') return { mode: 'no-cors', credentials: 'include' };

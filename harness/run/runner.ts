@@ -228,6 +228,7 @@ function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: nu
     ...(request.uploadListener ? { uploadListener: true } : {}),
     ...(request.crossOrigin && request.crossOrigin !== 'none' ? { crossOrigin: request.crossOrigin } : {}),
     ...(request.drawVia ? { drawVia: request.drawVia } : {}),
+    ...(request.kind === 'font' ? { fontVia: request.fontVia ?? 'font-face-rule' } : {}),
     timeoutMs,
   };
 }

@@ -28,9 +28,9 @@ export const answerSchema = z
     headers: headerMap.default({}).describe('Response headers; {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}} and {{nonce}} are filled in'),
     body: z.string().optional().describe('Response body (default: "ok")'),
     asset: z
-      .enum(['png'])
+      .enum(['png', 'otf'])
       .optional()
-      .describe('Serve a built-in asset as the body with its Content-Type: "png" is a 2x2 image'),
+      .describe('Serve a built-in asset as the body with its Content-Type: "png" is a 2x2 image, "otf" a font whose glyphs are 2 em wide'),
     delayMs: z
       .number()
       .int()
@@ -80,7 +80,7 @@ export const originSchema = z.union([
     .strict(),
 ]);
 
-export const REQUEST_KINDS = ['fetch', 'xhr', 'img-canvas'] as const;
+export const REQUEST_KINDS = ['fetch', 'xhr', 'img-canvas', 'font'] as const;
 
 export const requestSchema = z
   .object({
@@ -119,17 +119,22 @@ export const requestSchema = z
       .enum(['image', 'imageBitmap'])
       .optional()
       .describe('img-canvas only: draw the <img> itself (default) or createImageBitmap(img)'),
+    fontVia: z
+      .enum(['font-face-rule', 'font-face-api'])
+      .optional()
+      .describe('font only: a CSS @font-face rule (default) or the FontFace API'),
   })
   .strict()
   .superRefine((request, context) => {
-    if (request.kind !== 'img-canvas') {
-      for (const field of ['crossOrigin', 'drawVia'] as const) {
-        if (request[field] !== undefined) {
-          context.addIssue({ code: 'custom', path: [field], message: `${field} applies to kind "img-canvas" only. Fix: remove it or set kind: img-canvas` });
-        }
+    const onlyFor: [keyof typeof request, string][] = [['crossOrigin', 'img-canvas'], ['drawVia', 'img-canvas'], ['fontVia', 'font']];
+    for (const [field, kind] of onlyFor) {
+      if (request[field] !== undefined && request.kind !== kind) {
+        context.addIssue({ code: 'custom', path: [field], message: `${field} applies to kind "${kind}" only. Fix: remove it or set kind: ${kind}` });
       }
-    } else if (request.method !== 'GET' || Object.keys(request.headers).length > 0 || request.body !== undefined || request.mode !== 'cors') {
-      context.addIssue({ code: 'custom', path: ['kind'], message: 'an <img> load is always a GET without author headers, body or mode. Fix: remove method, headers, body and mode' });
+    }
+    const elementLoad = request.kind === 'img-canvas' || request.kind === 'font';
+    if (elementLoad && (request.method !== 'GET' || Object.keys(request.headers).length > 0 || request.body !== undefined || request.mode !== 'cors' || request.credentials !== 'same-origin')) {
+      context.addIssue({ code: 'custom', path: ['kind'], message: `a ${request.kind} load is always a GET the browser makes itself, without author headers, body, mode or credentials. Fix: remove method, headers, body, mode and credentials` });
     }
     if (request.kind !== 'fetch' && request.keepalive !== undefined) {
       context.addIssue({ code: 'custom', path: ['keepalive'], message: 'keepalive applies to kind "fetch" only' });

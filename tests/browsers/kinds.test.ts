@@ -28,6 +28,21 @@ scenarios:
     request: { kind: img-canvas, target: api, path: /p.png }
     server: { api: { /p.png: { actual: { asset: png, headers: { Access-Control-Allow-Origin: "*" } } } } }
     expect: { spec: blocked }
+  - id: font-allowed
+    title: a cross-origin font with ACAO *
+    request: { kind: font, target: api, path: /f.otf }
+    server: { api: { /f.otf: { actual: { asset: otf, headers: { Access-Control-Allow-Origin: "*" } } } } }
+    expect: { spec: allowed }
+  - id: font-no-acao
+    title: a cross-origin font without ACAO
+    request: { kind: font, target: api, path: /f.otf }
+    server: { api: { /f.otf: { actual: { asset: otf } } } }
+    expect: { spec: blocked }
+  - id: font-undecodable
+    title: a font answer that is not a font (ACAO *)
+    request: { kind: font, fontVia: font-face-api, target: api, path: /f.otf }
+    server: { api: { /f.otf: { actual: { body: "not a font", headers: { Access-Control-Allow-Origin: "*", Content-Type: font/otf } } } } }
+    expect: { spec: allowed }
 `);
 
 describe.each(ENGINE_IDS)('%s', (id) => {
@@ -47,5 +62,21 @@ describe.each(ENGINE_IDS)('%s', (id) => {
     expect(tainted).toMatchObject({ scenario: 'img-tainted', outcome: 'blocked', evidence: { requestReached: true } });
     expect(tainted!.explanation).toMatch(/tainted/);
     expect(tainted!.evidence.journal[0]!.headers!.origin).toBeUndefined();
+  });
+
+  it('font: rendered, refused (a measured deviation in WebKit) and undecodable', async () => {
+    const result = await runScenarios({ scenarios: scenarios.filter((scenario) => scenario.request.kind === 'font'), engines: [id], timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    const [allowed, noAcao, undecodable] = result.results;
+    expect(allowed).toMatchObject({ scenario: 'font-allowed', outcome: 'allowed', evidence: { body: expect.stringMatching(/^font status loaded; text width \d+px with the font/) } });
+    const sentOrigin = noAcao!.evidence.journal[0]!.headers!.origin;
+    if (id === 'webkit') {
+      // WebKitGTK fetches fonts in no-cors mode: no Origin, and the font renders.
+      expect(noAcao).toMatchObject({ outcome: 'allowed', spec: 'blocked', verdict: 'new-finding' });
+      expect(sentOrigin).toBeUndefined();
+    } else {
+      expect(noAcao).toMatchObject({ outcome: 'blocked', spec: 'blocked', verdict: 'matches-spec', evidence: { requestReached: true } });
+      expect(sentOrigin).toMatch(/^https:\/\/app\.site-a\.localhost:/);
+    }
+    expect(undecodable).toMatchObject({ outcome: 'blocked', evidence: { requestReached: true, body: expect.stringMatching(/^font status error/) } });
   });
 });
