@@ -25,6 +25,7 @@ button.cell { border: 0; border-radius: 4px; padding: 3px 8px; cursor: pointer; 
 .spec { color: #5b6475; }
 .unexpected { outline: 2px solid #c01818; font-weight: bold; }
 .known-deviation::after { content: ' ~'; }
+.cookie-policy::after { content: ' c'; }
 .new-finding { outline: 2px dashed #6a2bd1; font-weight: bold; }
 .new-finding::after { content: ' !'; }
 .unexpected::after { content: ' ✗'; }
@@ -50,7 +51,7 @@ const $ = (tag, attrs = {}, ...children) => {
   for (const child of children) el.append(child);
   return el;
 };
-const verdict = (cell) => cell.verdict === 'known-deviation' ? 'known-deviation' : cell.verdict === 'new-finding' ? 'new-finding' : !cell.matchesExpectation ? 'unexpected' : '';
+const verdict = (cell) => ['known-deviation', 'new-finding', 'cookie-policy'].includes(cell.verdict) ? cell.verdict : !cell.matchesExpectation ? 'unexpected' : '';
 const s = result.summary;
 document.getElementById('meta').textContent =
   s.total + ' cells: ' + s.allowed + ' allowed, ' + s.blocked + ' blocked, ' + s.error + ' error; ' + s.knownDeviations +
@@ -76,7 +77,7 @@ for (const scenario of result.scenarios) {
 table.append(body);
 const enginesEl = document.getElementById('engines');
 for (const engine of result.engines) {
-  enginesEl.append($('div', {}, $('b', {}, engine.id), ': ' + engine.browser + ' ' + engine.version + ' — ' + engine.driver + '; CA trust: ' + engine.trust + (engine.launchError ? ' — launch failed: ' + engine.launchError : '')));
+  enginesEl.append($('div', {}, $('b', {}, engine.id), ': ' + engine.browser + ' ' + engine.version + ' — ' + engine.driver + '; CA trust: ' + engine.trust + '; profile ' + engine.profile + ': ' + engine.cookieSettings + (engine.launchError ? ' — launch failed: ' + engine.launchError : '')));
 }
 for (const missing of result.enginesMissing) {
   enginesEl.append($('div', { class: 'missing' }, $('b', {}, missing.id), ': not run — ' + missing.reason + '. Fix: ' + missing.fix));
@@ -112,7 +113,7 @@ function openEvidence(scenario, engine, cell) {
       $('details', {}, $('summary', {}, 'Spec steps (' + scenario.specModel.steps.length + ')'), $('ol', { class: 'steps' }, ...scenario.specModel.steps.map((step) => $('li', {}, step))))),
     $('section', { class: 'facts' }, $('h3', {}, 'Facts from the journal'),
       $('span', {}, 'preflight sent: ' + ev.preflightSent), $('span', {}, 'request reached server: ' + ev.requestReached),
-      $('span', {}, 'cookies sent: ' + ev.cookiesSent), $('span', {}, 'page promise: ' + ev.settled),
+      $('span', {}, 'cookies sent: ' + (ev.cookiesReceived && ev.cookiesReceived.length ? ev.cookiesReceived.join(', ') : ev.cookiesSent)), $('span', {}, 'page promise: ' + ev.settled),
       ev.status !== undefined ? $('span', {}, 'status: ' + ev.status) : '', ev.tlsErrors ? $('span', {}, 'TLS handshake failures: ' + ev.tlsErrors) : ''),
     $('section', { class: 'request' }, $('h3', {}, 'Request sent'), pre(ev.request.method + ' ' + ev.request.url + '\\nmode: ' + ev.request.mode + ', credentials: ' + ev.request.credentials + '\\n' + headersText(ev.request.headers) + (ev.request.body !== undefined ? '\\n\\n' + ev.request.body : ''))),
     $('section', { class: 'response' }, $('h3', {}, 'What the page could read'),
@@ -135,7 +136,7 @@ export function renderHtml(result: RunResult): string {
 <h1>cors-lab compatibility matrix</h1>
 <div class="meta" id="meta"></div>
 <div class="filters"><label><input type="checkbox" id="only-unexpected"> only rows with new findings or unexpected results</label>
- — click a cell for its evidence. ~ known deviation from the spec, ! new finding, ✗ unexpected.</div>
+ — click a cell for its evidence. ~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding, ✗ unexpected.</div>
 <table class="matrix" id="matrix"></table>
 <div class="engines" id="engines"></div>
 <dialog id="evidence"></dialog>

@@ -2,17 +2,18 @@
 import type { CellResult, RunResult } from '../harness/run/result.ts';
 
 /** How one cell reads in every report. */
-export type CellLabel = 'matches' | 'known deviation' | 'new finding' | 'unexpected';
+export type CellLabel = 'matches' | 'known deviation' | 'cookie policy' | 'new finding' | 'unexpected';
 
 export function verdictOf(cell: CellResult): CellLabel {
   if (cell.verdict === 'known-deviation') return 'known deviation';
+  if (cell.verdict === 'cookie-policy') return 'cookie policy';
   if (cell.verdict === 'new-finding') return 'new finding';
   return cell.matchesExpectation ? 'matches' : 'unexpected';
 }
 
 /** The mark after an outcome: none, ~ known deviation, ! new finding, ✗ unexpected. */
-export const MARKS: Record<CellLabel, string> = { matches: '', 'known deviation': ' ~', 'new finding': ' !', unexpected: ' ✗' };
-export const LEGEND = '~ known deviation from the spec, ! new finding (deviation with no known source), ✗ unexpected';
+export const MARKS: Record<CellLabel, string> = { matches: '', 'known deviation': ' ~', 'cookie policy': ' c', 'new finding': ' !', unexpected: ' ✗' };
+export const LEGEND = "~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding (deviation with no known source), ✗ unexpected";
 
 /** Column heading for an engine: id and exact version. */
 export function engineHeading(engine: RunResult['engines'][number]): string {

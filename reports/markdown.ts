@@ -22,15 +22,15 @@ export function renderMarkdown(result: RunResult): string {
       const label = verdictOf(cell);
       const text = ICON[cell.outcome]!;
       if (label === 'matches') return text;
-      return label === 'known deviation' ? `${text} (known deviation)` : `**${text} (${label})**`;
+      return label === 'known deviation' || label === 'cookie policy' ? `${text} (${label})` : `**${text} (${label})**`;
     });
     lines.push(`| \`${scenario.id}\` ${escapeCell(scenario.title)} | ${scenario.expected.spec} | ${cells.join(' | ')} |`);
   }
-  lines.push('', '| engine | browser | driver | CA trust |', '|---|---|---|---|');
+  lines.push('', '| engine | browser | driver | CA trust | profile and cookie settings |', '|---|---|---|---|---|');
   for (const engine of result.engines) {
-    lines.push(`| ${engine.id} | ${escapeCell(`${engine.browser} ${engine.version}`)}${engine.launchError ? ` (launch failed: ${escapeCell(engine.launchError)})` : ''} | ${escapeCell(engine.driver)} | ${escapeCell(engine.trust)} |`);
+    lines.push(`| ${engine.id} | ${escapeCell(`${engine.browser} ${engine.version}`)}${engine.launchError ? ` (launch failed: ${escapeCell(engine.launchError)})` : ''} | ${escapeCell(engine.driver)} | ${escapeCell(engine.trust)} | ${escapeCell(`${engine.profile}: ${engine.cookieSettings}`)} |`);
   }
-  for (const missing of result.enginesMissing) lines.push(`| ${missing.id} | not run: ${escapeCell(missing.reason)} | | fix: \`${escapeCell(missing.fix)}\` |`);
+  for (const missing of result.enginesMissing) lines.push(`| ${missing.id} | not run: ${escapeCell(missing.reason)} | | fix: \`${escapeCell(missing.fix)}\` | |`);
   const unexpected = result.results.filter((cell) => !cell.matchesExpectation);
   if (unexpected.length > 0) {
     lines.push('', '### Not as expected (new findings and errors)', '');

@@ -33,7 +33,9 @@ export function renderTerminal(result: RunResult, options: TerminalOptions): str
   for (const row of rows) lines.push(row.map((cell, column) => paint(cell.style, pad(cell.text, column))).join('  '));
   lines.push('');
   for (const engine of result.engines) {
-    const state = engine.launchError ? paint('red', `launch failed: ${engine.launchError}`) : `${engine.driver}; trust: ${engine.trust}`;
+    const state = engine.launchError
+      ? paint('red', `launch failed: ${engine.launchError}`)
+      : `${engine.driver}; trust: ${engine.trust}; profile ${engine.profile}: ${engine.cookieSettings}`;
     lines.push(`${paint('bold', engine.id)}: ${engine.browser} ${engine.version} — ${state}`);
   }
   for (const missing of result.enginesMissing) {

@@ -33,6 +33,8 @@ export interface LabOriginOptions {
   journal: Journal;
   /** Finds the scenario route for a probe nonce, the Host header and the path. */
   lookup(nonce: string, host: string, path: string): ProbeRoute | undefined;
+  /** Set-Cookie values a probe's first-party visit to `host` sets, if any. */
+  cookiesFor(nonce: string, host: string): string[] | undefined;
 }
 
 
@@ -95,6 +97,16 @@ export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
   for (const method of METHODS) {
     if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true });
   }
+  // The first-party visit of a cookie scenario: a top-level page on the
+  // cookie's own origin that sets them.
+  app.get('/__lab/set-cookies/:nonce', async (request, reply) => {
+    const { nonce } = request.params as { nonce: string };
+    const cookies = options.cookiesFor(nonce, (request.headers.host ?? '').replace(/:\d+$/, ''));
+    if (!cookies) return reply.code(404).type('text/plain').send(`cors-lab: no cookies for ${nonce} on this host`);
+    reply.header('set-cookie', cookies);
+    return reply.type('text/html; charset=utf-8').send('<!doctype html><title>cors-lab first-party visit</title><p>cookies set</p>');
+  });
+
   app.route({
     method: METHODS.filter((method) => method !== 'CONNECT'),
     url: '/x/:nonce/*',

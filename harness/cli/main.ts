@@ -4,7 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { fileURLToPath } from 'node:url';
 import { discoverAll } from '../engines/discovery.ts';
 import { readVersion } from '../engines/versions.ts';
-import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
+import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '../engines/types.ts';
 import { formatProblem, loadScenarios } from '../scenario/loader.ts';
 import { runScenarios, toolVersion, type IsolationMode } from '../run/runner.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
@@ -39,6 +39,7 @@ interface RunFlags {
   out: string;
   timeout: number;
   isolation: IsolationMode;
+  profile: EngineProfile;
   color?: boolean;
 }
 
@@ -68,6 +69,7 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     engines: flags.browsers,
     timeoutMs: flags.timeout,
     isolation: flags.isolation,
+    profile: flags.profile,
     onProgress: (update) => progress.update(update.engine, update.done, update.total),
   }).finally(() => progress.stop());
 
@@ -121,6 +123,11 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
     .addOption(new Option('--isolation <mode>', 'group: a context per isolation group; probe: a fresh context for every probe').choices(['group', 'probe']).default('group'))
+    .addOption(
+      new Option('--profile <name>', 'defaults: engines as launched; shipping: close to the shipping browsers (Safari-like ITP); allow-third-party: all accept third-party cookies')
+        .choices([...ENGINE_PROFILES])
+        .default('defaults'),
+    )
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')
     .action(async (paths: string[], flags: RunFlags) => {

@@ -27,6 +27,10 @@ export const chromiumDriver: EngineDriver = {
   async launch(options: LaunchOptions): Promise<LaunchedEngine> {
     const found = await this.discover();
     if (!found.found) throw new Error(found.reason);
+    const profile = options.profile ?? 'defaults';
+    // No cookie flag is passed in any profile: what Chromium does with
+    // third-party cookies is its own default, measured by the cookie scenarios.
+    const cookieSettings = "Chromium's built-in cookie defaults (cors-lab passes no third-party-cookie flags or policies)";
     const browser = await chromium.launch({
       executablePath: existsSync(found.executablePath) ? found.executablePath : undefined,
       headless: true,
@@ -57,6 +61,8 @@ export const chromiumDriver: EngineDriver = {
       driver: found.driver,
       trust: 'lab CA and leaf SPKI in --ignore-certificate-errors-spki-list (this browser only)',
       executablePath: found.executablePath,
+      profile,
+      cookieSettings,
     }, stopInterrupt);
   },
 };

@@ -139,6 +139,10 @@ export const firefoxDriver: EngineDriver = {
     if (!discovery.found) throw new Error(`Firefox ESR unavailable: ${discovery.reason}; fix: ${discovery.fix}`);
     const { executablePath } = discovery;
     const { timeoutMs } = options;
+    const engineProfile = options.profile ?? 'defaults';
+    // Only allow-third-party changes cookie prefs: the other profiles keep
+    // Firefox's own default (5, Total Cookie Protection).
+    const cookiePrefs: Record<string, number> = engineProfile === 'allow-third-party' ? { 'network.cookie.cookieBehavior': 0 } : {};
 
     const profile = await mkdtemp(path.join(os.tmpdir(), 'cors-lab-firefox-'));
     const abort = new AbortController();
@@ -180,7 +184,7 @@ export const firefoxDriver: EngineDriver = {
         executablePath,
         headless: true,
         userDataDir: profile,
-        extraPrefsFirefox: { ...FIREFOX_PREFS },
+        extraPrefsFirefox: { ...FIREFOX_PREFS, ...cookiePrefs },
         acceptInsecureCerts: false,
         timeout: timeoutMs,
         protocolTimeout: timeoutMs,
@@ -215,6 +219,11 @@ export const firefoxDriver: EngineDriver = {
         driver: DRIVER,
         trust: 'lab CA added to a temporary profile with certutil',
         executablePath,
+        profile: engineProfile,
+        cookieSettings:
+          cookiePrefs['network.cookie.cookieBehavior'] === 0
+            ? 'network.cookie.cookieBehavior=0 (accept all cookies, third-party included)'
+            : 'network.cookie.cookieBehavior=5 (ESR and release default: Total Cookie Protection partitions third-party cookies)',
       };
       const bidi = new BidiTracker(browser);
       return { info, newContext: () => openContext(browser, bidi, timeoutMs), close };

@@ -34,6 +34,8 @@ function bundledDriver(id: EngineId, type: BrowserType, browserName: string): En
           driver: 'playwright (bundled build)',
           trust: 'ignoreHTTPSErrors: every certificate accepted (not scoped to the lab CA)',
           executablePath: type.executablePath(),
+          profile: options.profile ?? 'defaults',
+          cookieSettings: "Playwright build defaults (its Firefox changes cookie prefs; not adjusted per profile)",
         },
         stopInterrupt,
         { ignoreHTTPSErrors: true },

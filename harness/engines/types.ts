@@ -17,7 +17,22 @@ export interface EngineInfo {
   /** How the lab CA is trusted, e.g. "--ignore-certificate-errors-spki-list". */
   trust: string;
   executablePath: string;
+  /** The engine profile the browser was launched with (see ENGINE_PROFILES). */
+  profile: EngineProfile;
+  /** The settings behind its third-party cookie behaviour, as launched. */
+  cookieSettings: string;
 }
+
+/**
+ * What to emulate:
+ * - defaults: each engine exactly as cors-lab launches it, with its own defaults;
+ * - shipping: close to the shipping browser: Chrome's and Firefox's defaults,
+ *   and Safari-like WebKit (ITP on, third-party cookies refused);
+ * - allow-third-party: every engine accepts third-party cookies, to see CORS
+ *   credentials mechanics without cookie policies in the way.
+ */
+export const ENGINE_PROFILES = ['defaults', 'shipping', 'allow-third-party'] as const;
+export type EngineProfile = (typeof ENGINE_PROFILES)[number];
 
 export type Discovery =
   | { found: true; id: EngineId; executablePath: string; driver: string }
@@ -39,6 +54,8 @@ export interface LaunchOptions {
   timeoutMs: number;
   /** Extra environment for the browser process (e.g. for clock control later). */
   env?: Record<string, string>;
+  /** Default: "defaults". */
+  profile?: EngineProfile;
 }
 
 export interface EngineDriver {

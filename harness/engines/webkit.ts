@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { onInterrupt, trackProcessGroup } from './cleanup.ts';
-import type { Discovery, EngineContext, EngineDriver, EngineInfo, LaunchedEngine, LaunchOptions, TrustMaterial } from './types.ts';
+import type { Discovery, EngineContext, EngineDriver, EngineInfo, EngineProfile, LaunchedEngine, LaunchOptions, TrustMaterial } from './types.ts';
 import { firstExecutable, isExecutable, onPath, run, stopProcessGroup } from './system.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
 
@@ -60,6 +60,8 @@ interface Trust {
 interface SlotConfig {
   driverPath: string;
   miniBrowserPath: string;
+  /** MiniBrowser arguments for the engine profile (cookie policy, ITP). */
+  profileArgs: string[];
   env: NodeJS.ProcessEnv;
   trust: Trust;
   timeoutMs: number;
@@ -123,7 +125,7 @@ export const webkitDriver: EngineDriver = {
         delete env[name];
         delete env[name.toUpperCase()];
       }
-      const config: SlotConfig = { driverPath, miniBrowserPath, env, trust, timeoutMs: options.timeoutMs };
+      const config: SlotConfig = { driverPath, miniBrowserPath, profileArgs: PROFILE_ARGS[options.profile ?? 'defaults'], env, trust, timeoutMs: options.timeoutMs };
       // The first session proves the browser starts and reports its version;
       // it then serves the first newContext().
       first = await openSlot(config, left());
@@ -137,6 +139,21 @@ export const webkitDriver: EngineDriver = {
   },
 };
 
+/**
+ * MiniBrowser's own default cookie policy is "no-third-party" and ITP is off.
+ * shipping: Safari-like, ITP on. allow-third-party: accept every cookie.
+ */
+const PROFILE_ARGS: Record<EngineProfile, string[]> = {
+  defaults: [],
+  shipping: ['--enable-itp'],
+  'allow-third-party': ['--cookies-policy=always'],
+};
+
+function describeCookieArgs(args: string[]): string {
+  const policy = args.find((arg) => arg.startsWith('--cookies-policy='))?.split('=')[1] ?? 'no-third-party (MiniBrowser default)';
+  return `MiniBrowser --cookies-policy ${policy}; ITP ${args.includes('--enable-itp') ? 'on (--enable-itp)' : 'off'}`;
+}
+
 function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workDir: string): LaunchedEngine {
   const info: EngineInfo = {
     id: 'webkit',
@@ -145,6 +162,8 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workD
     driver: DRIVER,
     trust: config.trust.description,
     executablePath: config.miniBrowserPath,
+    profile: (Object.keys(PROFILE_ARGS) as EngineProfile[]).find((name) => PROFILE_ARGS[name] === config.profileArgs) ?? 'defaults',
+    cookieSettings: describeCookieArgs(config.profileArgs),
   };
   const contexts = new Set<WebKitContext>();
   let spare: Promise<Slot> | undefined = Promise.resolve(first);
@@ -430,7 +449,7 @@ async function openSlot(config: SlotConfig, timeoutMs = config.timeoutMs): Promi
             pageLoadStrategy: 'normal',
             // A stray alert() must not block the probe commands.
             unhandledPromptBehavior: 'dismiss',
-            'webkitgtk:browserOptions': { binary: config.miniBrowserPath, args: ['--automation'] },
+            'webkitgtk:browserOptions': { binary: config.miniBrowserPath, args: ['--automation', ...config.profileArgs] },
           },
         },
       },

@@ -106,6 +106,12 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         tls: scheme === 'https' ? { key: leaf.keyPem, cert: leaf.certPem } : undefined,
         journal,
         lookup: lookup(key),
+        cookiesFor: (nonce, host) => {
+          const registration = registrations.get(nonce);
+          const cookies = registration?.scenario.cookies;
+          if (!registration || !cookies || cookies.on.host !== host || serverKeyFor(cookies.on) !== key) return undefined;
+          return cookies.set.map((value) => render(registration.scenario, nonce, value));
+        },
       });
       servers.push(app);
       // Loopback only; the browsers resolve *.localhost to 127.0.0.1 themselves.

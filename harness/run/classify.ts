@@ -16,6 +16,8 @@ export interface ClassifyInput {
   tlsErrors: number;
   mode: 'cors' | 'no-cors';
   readHeader?: string;
+  /** The outcome needs this cookie to have reached the server. */
+  requireCookie?: string;
 }
 
 export interface Classification {
@@ -24,6 +26,9 @@ export interface Classification {
   preflightSent: boolean;
   requestReached: boolean;
   cookiesSent: boolean;
+  cookiesReceived: string[];
+  /** Set when the response was readable but the required cookie was not sent. */
+  cookieWithheld?: boolean;
   /** The status the server sent to the actual request (last answer), if any. */
   serverStatus?: number;
 }
@@ -31,12 +36,14 @@ export interface Classification {
 export function classify(input: ClassifyInput): Classification {
   const preflights = input.journal.filter((entry) => entry.kind === 'preflight');
   const requests = input.journal.filter((entry) => entry.kind === 'request');
-  const answered = input.journal.filter((entry) => entry.status !== undefined);
+  // Only probe traffic counts as an answer (not lab pages such as a cookie visit).
+  const answered = input.journal.filter((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status !== undefined);
   const lastRequest = requests.at(-1);
   const facts = {
     preflightSent: preflights.length > 0,
     requestReached: requests.length > 0,
     cookiesSent: input.journal.some((entry) => entry.headers?.cookie !== undefined),
+    cookiesReceived: cookieNames(lastRequest?.headers?.cookie),
     serverStatus: lastRequest?.status ?? preflights.at(-1)?.status,
   };
   const serverSaw = describeJournal(preflights, requests);
@@ -56,6 +63,15 @@ export function classify(input: ClassifyInput): Classification {
     }
     if (probe.withheld) {
       return { ...facts, outcome: 'blocked', explanation: `blocked: ${probe.withheld}. ${serverSaw}` };
+    }
+    if (input.requireCookie && !facts.cookiesReceived.includes(input.requireCookie)) {
+      const sent = facts.cookiesReceived.length > 0 ? `it sent ${facts.cookiesReceived.join(', ')}` : 'it sent no cookies';
+      return {
+        ...facts,
+        outcome: 'blocked',
+        cookieWithheld: true,
+        explanation: `blocked: the response was readable, but the browser did not send cookie '${input.requireCookie}' (${sent}). ${serverSaw}`,
+      };
     }
     if (input.readHeader && (probe.readHeader?.value ?? null) === null) {
       return {
@@ -96,4 +112,10 @@ function describeJournal(preflights: JournalEntry[], requests: JournalEntry[]): 
       : 'request never reached the server',
   );
   return `${parts.join('; ')}.`;
+}
+
+/** Cookie names in a Cookie request header. */
+function cookieNames(header: string | undefined): string[] {
+  if (!header) return [];
+  return header.split(';').map((pair) => pair.split('=')[0]!.trim()).filter(Boolean);
 }

@@ -1,5 +1,6 @@
 // Feeds a scenario to the spec model: the request as the page makes it, and
 // the answers the lab servers will give, exactly as they will be rendered.
+import { cookieSent, siteOf, storeCookie } from '../spec/cookies.ts';
 import { predict } from '../spec/model.ts';
 import type { PreflightCacheEntry, Prediction, SpecAnswer, SpecRequest } from '../spec/types.ts';
 import { serverKeyFor, type LabAddresses } from '../lab/lab.ts';
@@ -52,7 +53,28 @@ export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: st
   const preflightCache: PreflightCacheEntry[] = [];
   let prediction = predict({ request: specRequest, answer, preflightCache });
   for (let attempt = 1; attempt < request.repeat; attempt++) prediction = predict({ request: specRequest, answer, preflightCache });
-  return prediction;
+  return requireCookie(scenario, lab, nonce, prediction);
+}
+
+/**
+ * With request.requireCookie, the response must also have been asked for with
+ * that cookie: the spec's cookie rules decide whether the last request hop
+ * carried it (third-party cookie blocking is browser policy, not modelled).
+ */
+function requireCookie(scenario: Scenario, lab: LabAddresses, nonce: string, prediction: Prediction): Prediction {
+  const name = scenario.request.requireCookie;
+  if (!name || prediction.outcome !== 'allowed') return prediction;
+  const lastRequest = prediction.hops.filter((hop) => hop.kind === 'request').at(-1);
+  const setUrl = scenario.cookies ? new URL(`${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${nonce}`) : undefined;
+  const declared = scenario.cookies?.set.map((value) => lab.render(scenario, nonce, value)).find((value) => value.split('=')[0]!.trim() === name);
+  const stored = declared && setUrl ? storeCookie(declared, setUrl) : null;
+  const verdict = stored && lastRequest
+    ? cookieSent(stored, { url: new URL(lastRequest.url), credentials: lastRequest.credentials, topLevelSite: siteOf(new URL(lab.originUrl(scenario.page))) })
+    : { ok: false, reason: `cookie '${name}' is never stored (not among the scenario's cookies, or refused by the storage model)`, cite: 'RFC 6265bis § 5.6 storage model' };
+  const steps = [...prediction.steps, `${verdict.cite}: ${verdict.reason}`];
+  return verdict.ok
+    ? { ...prediction, steps, explanation: `${prediction.explanation}; ${verdict.reason}` }
+    : { ...prediction, steps, outcome: 'blocked', explanation: `blocked: the response is readable, but ${verdict.reason}` };
 }
 
 /** Header lines as the lab server sends them, including the Content-Type it adds. */

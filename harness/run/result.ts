@@ -24,6 +24,8 @@ export interface Evidence {
   preflightSent: boolean;
   requestReached: boolean;
   cookiesSent: boolean;
+  /** Cookie names the (last) actual request carried, from the journal. */
+  cookiesReceived: string[];
   /** Readable status when the response was readable; otherwise the status the server sent. */
   status?: number;
   readableHeaders?: Record<string, string>;
@@ -56,13 +58,16 @@ export interface SpecView {
  * How a cell relates to the spec:
  * - matches-spec: the engine did what the standard predicts;
  * - known-deviation: it differs, as a deviation with a source says it does;
+ * - cookie-policy: only a cookie was withheld, by the engine's third-party
+ *   cookie policy (which the standard leaves to the browser);
  * - new-finding: it differs and no known deviation covers it;
  * - error: no answer at all where the spec predicts one.
  */
-export type CellVerdict = 'matches-spec' | 'known-deviation' | 'new-finding' | 'error';
+export type CellVerdict = 'matches-spec' | 'known-deviation' | 'cookie-policy' | 'new-finding' | 'error';
 
-export function verdictFor(outcome: Outcome, spec: Outcome, deviation: Deviation | undefined): CellVerdict {
+export function verdictFor(outcome: Outcome, spec: Outcome, deviation: Deviation | undefined, withheldByCookiePolicy = false): CellVerdict {
   if (outcome === spec) return 'matches-spec';
+  if (withheldByCookiePolicy) return 'cookie-policy';
   if (deviation && deviation.outcome === outcome) return 'known-deviation';
   return outcome === 'error' ? 'error' : 'new-finding';
 }
@@ -114,7 +119,7 @@ export interface RunResult {
   tool: { name: string; version: string };
   startedAt: string;
   durationMs: number;
-  options: { isolation: string; timeoutMs: number };
+  options: { isolation: string; timeoutMs: number; profile: string };
   engines: EngineEntry[];
   /** Engines asked for (or looked for) and not found: never run, never invented. */
   enginesMissing: MissingEngine[];

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { discoverAll } from '../engines/discovery.ts';
-import type { EngineContext, EngineId, LaunchedEngine } from '../engines/types.ts';
+import type { EngineContext, EngineId, EngineProfile, LaunchedEngine } from '../engines/types.ts';
 import { ENGINE_IDS } from '../engines/types.ts';
 import { hostnamesOf, serverKeyFor, startLab, type Lab } from '../lab/lab.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
@@ -30,6 +30,8 @@ export interface RunOptions {
   /** Per-probe timeout. */
   timeoutMs: number;
   isolation: IsolationMode;
+  /** Engine profile to emulate; default "defaults". */
+  profile?: EngineProfile;
   onProgress?: (progress: Progress) => void;
   certDir?: string;
 }
@@ -88,7 +90,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
     tool: { name: 'cors-lab', version: toolVersion() },
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
-    options: { isolation: options.isolation, timeoutMs: options.timeoutMs },
+    options: { isolation: options.isolation, timeoutMs: options.timeoutMs, profile: options.profile ?? 'defaults' },
     engines,
     enginesMissing,
     scenarios: options.scenarios.map((scenario) => ({
@@ -127,6 +129,7 @@ async function runEngine(
     engine = await driver.launch({
       trust: { caCertPem: lab.certificates.ca.certPem, caCertPath: lab.certificates.caCertPath, spkiHashes: lab.certificates.spkiHashes },
       timeoutMs: LAUNCH_TIMEOUT_MS,
+      profile: options.profile ?? 'defaults',
     });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
@@ -137,6 +140,8 @@ async function runEngine(
       driver: discovery.found ? discovery.driver : 'none',
       trust: 'none',
       executablePath: discovery.found ? discovery.executablePath : '',
+      profile: options.profile ?? 'defaults',
+      cookieSettings: 'unknown (launch failed)',
       launchError: message,
     };
     const results = options.scenarios.map((scenario) =>
@@ -253,6 +258,11 @@ async function runBatch(
   let consoleEntries: ReturnType<EngineContext['takeConsole']> = null;
   try {
     const context = await contextFor(engine, batch.contextKey);
+    // Cookie scenarios (alone in their context) first visit the cookie's own
+    // origin as a top-level page, so the cookies are set first-party.
+    for (const { scenario, request } of probes) {
+      if (scenario.cookies) await context.goto(`${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${request.nonce}`, options.timeoutMs + 5000);
+    }
     await context.goto(`${lab.originUrl(batch.pageOrigin)}/__lab/runner`, options.timeoutMs + 5000);
     context.takeConsole(); // drop messages from loading the runner itself
     pageResults = await context.evaluate<ProbeResult[]>(
@@ -290,7 +300,9 @@ function cell(
   request: ProbeRequest,
   durationMs: number,
 ): CellResult {
-  const verdict = classify({ probe, journal, tlsErrors, mode: request.mode, readHeader: scenario.request.readHeader });
+  const verdict = classify({ probe, journal, tlsErrors, mode: request.mode, readHeader: scenario.request.readHeader, requireCookie: scenario.request.requireCookie });
+  // A cookie withheld by the engine's own cookie policy is data, not a failure.
+  const cookiePolicy = scenario.expect.cookiePolicy && verdict.cookieWithheld === true;
   const deviation = scenario.expect.deviations[engine];
   const expected = deviation?.outcome ?? spec.outcome;
   const pageSaw = 'harnessError' in probe ? undefined : probe;
@@ -300,8 +312,8 @@ function cell(
     outcome: verdict.outcome,
     spec: spec.outcome,
     expected,
-    matchesExpectation: verdict.outcome === expected,
-    verdict: verdictFor(verdict.outcome, spec.outcome, deviation),
+    matchesExpectation: verdict.outcome === expected || cookiePolicy,
+    verdict: verdictFor(verdict.outcome, spec.outcome, deviation, cookiePolicy),
     ...(deviation ? { deviation } : {}),
     evidence: {
       request: {
@@ -316,6 +328,7 @@ function cell(
       preflightSent: verdict.preflightSent,
       requestReached: verdict.requestReached,
       cookiesSent: verdict.cookiesSent,
+      cookiesReceived: verdict.cookiesReceived,
       ...(pageSaw?.status !== undefined ? { status: pageSaw.status } : verdict.serverStatus !== undefined ? { status: verdict.serverStatus } : {}),
       ...(pageSaw?.readableHeaders ? { readableHeaders: pageSaw.readableHeaders } : {}),
       ...(pageSaw?.body !== undefined ? { body: pageSaw.body } : {}),

@@ -42,7 +42,9 @@ export interface Scenario {
   /** Routes per origin name, keyed by path. */
   server: Record<string, Record<string, Route>>;
   /** spec is the scenario's own claim, checked against the spec model; optional. */
-  expect: { spec?: 'allowed' | 'blocked'; deviations: Partial<Record<EngineId, Deviation>> };
+  expect: { spec?: 'allowed' | 'blocked'; cookiePolicy: boolean; deviations: Partial<Record<EngineId, Deviation>> };
+  /** Cookies a first-party visit to `on` sets before the probe. */
+  cookies?: { on: LabOrigin; set: string[] };
 }
 
 export interface ScenarioProblem {
@@ -278,6 +280,9 @@ function resolveScenario(
   for (const [header, value] of Object.entries(data.request.headers)) {
     for (const message of templateProblems(value, names)) problems.push({ file, field: at('request', 'headers', header), message });
   }
+  if (data.cookies && !origins[data.cookies.on]) {
+    problems.push({ file, field: at('cookies', 'on'), message: `"${data.cookies.on}" is not a declared origin (${list}). Fix: use one of them` });
+  }
   if (data.request.body !== undefined && ['GET', 'HEAD'].includes(data.request.method.toUpperCase())) {
     problems.push({ file, field: at('request', 'body'), message: `a ${data.request.method} request cannot have a body (fetch refuses it). Fix: remove body or use POST/PUT` });
   }
@@ -290,13 +295,15 @@ function resolveScenario(
       description: data.description,
       file,
       tags: data.tags,
-      isolation: data.isolation ?? 'shared',
+      // Cookies would leak between scenarios sharing a context.
+      isolation: data.cookies ? `cookies:${data.id}` : (data.isolation ?? 'shared'),
       origins,
       page: origins.page!,
       target: origins[data.request.target]!,
       request: data.request,
       server: data.server,
-      expect: { spec: data.expect.spec, deviations: (data.expect.deviations ?? {}) as Scenario['expect']['deviations'] },
+      expect: { spec: data.expect.spec, cookiePolicy: data.expect.cookiePolicy ?? false, deviations: (data.expect.deviations ?? {}) as Scenario['expect']['deviations'] },
+      ...(data.cookies ? { cookies: { on: origins[data.cookies.on]!, set: data.cookies.set } } : {}),
     },
   };
 }

@@ -119,6 +119,11 @@ export const requestSchema = z
       .enum(['image', 'imageBitmap'])
       .optional()
       .describe('img-canvas only: draw the <img> itself (default) or createImageBitmap(img)'),
+    requireCookie: z
+      .string()
+      .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { message: 'a cookie name is an HTTP token' })
+      .optional()
+      .describe('The outcome is "allowed" only if this cookie reached the server with the (last) actual request'),
     fontVia: z
       .enum(['font-face-rule', 'font-face-api'])
       .optional()
@@ -172,6 +177,10 @@ export const expectSchema = z
     spec: outcomeSchema
       .optional()
       .describe('What the Fetch standard predicts. Optional: the spec model predicts it; when given, a disagreement with the model is reported'),
+    cookiePolicy: z
+      .boolean()
+      .optional()
+      .describe('Whether the cookie is sent depends on the engine\'s third-party cookie policy: a cell where only the cookie was withheld is reported as "cookie policy", not as a deviation'),
     deviations: z
       .partialRecord(z.enum(ENGINE_IDS as [string, ...string[]]), deviationSchema)
       .optional()
@@ -195,6 +204,14 @@ export const scenarioSchema = z
     origins: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), originSchema).default({}),
     request: requestSchema,
     server: z.record(z.string(), z.record(z.string().regex(/^\//), routeSchema)).default({}),
+    cookies: z
+      .object({
+        on: z.string().describe('Origin whose page sets the cookies in a first-party visit before the probe'),
+        set: z.array(headerValue).min(1).describe('Set-Cookie values, e.g. "sid=1; SameSite=None; Secure; Path=/"'),
+      })
+      .strict()
+      .optional()
+      .describe('Cookies set by a first-party visit before the request; the scenario then gets a browser context of its own'),
     expect: expectSchema,
   })
   .strict();

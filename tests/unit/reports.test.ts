@@ -12,17 +12,17 @@ function cell(scenario: string, engine: CellResult['engine'], outcome: CellResul
   return {
     scenario, engine, outcome, spec: 'blocked', expected, matchesExpectation: outcome === expected,
     verdict: outcome === 'blocked' ? 'matches-spec' : 'new-finding', specExplanation: 'blocked: no ACAO',
-    evidence: { request: { url: 'https://api/x', method: 'GET', headers: {}, mode: 'cors', credentials: 'omit' }, settled: 'rejected', preflightSent: false, requestReached: true, cookiesSent: false, console: 'not exposed', tlsErrors: 0, journal: [] },
+    evidence: { request: { url: 'https://api/x', method: 'GET', headers: {}, mode: 'cors', credentials: 'omit' }, settled: 'rejected', preflightSent: false, requestReached: true, cookiesSent: false, cookiesReceived: [], console: 'not exposed', tlsErrors: 0, journal: [] },
     explanation: `${outcome}: because </script><b>`, durationMs: 12,
   };
 }
 
 const result: RunResult = {
   schemaVersion: 1, tool: { name: 'cors-lab', version: '0.0.0' }, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1234,
-  options: { isolation: 'group', timeoutMs: 1000 },
+  options: { isolation: 'group', timeoutMs: 1000, profile: 'defaults' },
   engines: [
-    { id: 'chromium', browser: 'Chromium', version: '156.0.1', driver: 'playwright', trust: 'spki', executablePath: '/c' },
-    { id: 'firefox', browser: 'Firefox ESR', version: '153.7.0esr', driver: 'bidi', trust: 'certutil', executablePath: '/f' },
+    { id: 'chromium', browser: 'Chromium', version: '156.0.1', driver: 'playwright', trust: 'spki', executablePath: '/c', profile: 'defaults', cookieSettings: 'third-party allowed' },
+    { id: 'firefox', browser: 'Firefox ESR', version: '153.7.0esr', driver: 'bidi', trust: 'certutil', executablePath: '/f', profile: 'defaults', cookieSettings: 'cookieBehavior=5' },
   ],
   enginesMissing: [{ id: 'webkit', reason: 'no WebKitWebDriver', fix: 'apt-get install webkit2gtk-driver' }],
   scenarios: [{ id: 'acao-missing', title: 'ACAO <missing> | pipe', file: 'a.yaml', kind: 'fetch', tags: [], expected: { spec: 'blocked' }, specModel: { outcome: 'blocked', explanation: 'blocked: no ACAO', preflight: false, steps: ['Fetch § 4.10 CORS check'] } }],
