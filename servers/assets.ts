@@ -51,9 +51,14 @@ function wideFont(): Buffer {
   return Buffer.from(font.toArrayBuffer());
 }
 
-export type AssetName = 'png' | 'otf';
+export type AssetName = 'png' | 'otf' | 'script' | 'css' | 'event-stream';
 
 export const ASSETS: Record<AssetName, Asset> = {
   png: { contentType: 'image/png', body: png2x2() },
   otf: { contentType: 'font/otf', body: wideFont() },
+  // The message (naming the script's own URL, so concurrent probes can tell
+  // theirs apart) reaches window.onerror only if the script is not muted.
+  script: { contentType: 'text/javascript', body: Buffer.from("throw new Error('cors-lab-secret-message from ' + document.currentScript.src);\n") },
+  css: { contentType: 'text/css', body: Buffer.from('.cors-lab-rule { color: rgb(1, 2, 3); }\n') },
+  'event-stream': { contentType: 'text/event-stream', body: Buffer.from('data: cors-lab\n\n') },
 };

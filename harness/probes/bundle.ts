@@ -2,7 +2,7 @@
 // browser JavaScript (they run in the page, not in Node), read once.
 import { readFileSync } from 'node:fs';
 
-const FILES = ['runtime.js', 'fetch.js', 'xhr.js', 'image.js', 'font.js'];
+const FILES = ['runtime.js', 'fetch.js', 'xhr.js', 'image.js', 'font.js', 'elements.js'];
 let cached: string | undefined;
 
 export function probeScript(): string {
@@ -29,7 +29,7 @@ export interface ProbeRequest {
   keepalive?: boolean;
   /** Where the request is made from: the runner page, or an opaque-origin iframe. */
   context?: 'page' | 'sandboxed-iframe' | 'data-url-iframe';
-  /** img-canvas only: the crossorigin attribute, absent for none. */
+  /** img-canvas, script, stylesheet: the crossorigin attribute, absent for none. */
   crossOrigin?: 'anonymous' | 'use-credentials';
   /** img-canvas only: draw the <img> itself or an ImageBitmap made from it. */
   drawVia?: 'image' | 'imageBitmap';

@@ -28,9 +28,9 @@ export const answerSchema = z
     headers: headerMap.default({}).describe('Response headers; {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}} and {{nonce}} are filled in'),
     body: z.string().optional().describe('Response body (default: "ok")'),
     asset: z
-      .enum(['png', 'otf'])
+      .enum(['png', 'otf', 'script', 'css', 'event-stream'])
       .optional()
-      .describe('Serve a built-in asset as the body with its Content-Type: "png" is a 2x2 image, "otf" a font whose glyphs are 2 em wide'),
+      .describe('Serve a built-in asset as the body with its Content-Type: "png" a 2x2 image, "otf" a font whose glyphs are 2 em wide, "script" a script that throws a known error, "css" one rule, "event-stream" one server-sent event'),
     delayMs: z
       .number()
       .int()
@@ -80,7 +80,7 @@ export const originSchema = z.union([
     .strict(),
 ]);
 
-export const REQUEST_KINDS = ['fetch', 'xhr', 'img-canvas', 'font'] as const;
+export const REQUEST_KINDS = ['fetch', 'xhr', 'img-canvas', 'font', 'script', 'stylesheet', 'event-source'] as const;
 
 export const requestSchema = z
   .object({
@@ -114,7 +114,7 @@ export const requestSchema = z
     crossOrigin: z
       .enum(['none', 'anonymous', 'use-credentials'])
       .optional()
-      .describe('img-canvas only: the crossorigin attribute; default "none" (no attribute)'),
+      .describe('img-canvas, script and stylesheet: the crossorigin attribute; default "none" (no attribute)'),
     drawVia: z
       .enum(['image', 'imageBitmap'])
       .optional()
@@ -131,14 +131,16 @@ export const requestSchema = z
   })
   .strict()
   .superRefine((request, context) => {
-    const onlyFor: [keyof typeof request, string][] = [['crossOrigin', 'img-canvas'], ['drawVia', 'img-canvas'], ['fontVia', 'font']];
-    for (const [field, kind] of onlyFor) {
-      if (request[field] !== undefined && request.kind !== kind) {
-        context.addIssue({ code: 'custom', path: [field], message: `${field} applies to kind "${kind}" only. Fix: remove it or set kind: ${kind}` });
+    const onlyFor: [keyof typeof request, string[]][] = [['crossOrigin', ['img-canvas', 'script', 'stylesheet']], ['drawVia', ['img-canvas']], ['fontVia', ['font']]];
+    for (const [field, kinds] of onlyFor) {
+      if (request[field] !== undefined && !kinds.includes(request.kind)) {
+        context.addIssue({ code: 'custom', path: [field], message: `${field} applies to kind ${kinds.map((kind) => `"${kind}"`).join(', ')} only. Fix: remove it or change kind` });
       }
     }
-    const elementLoad = request.kind === 'img-canvas' || request.kind === 'font';
-    if (elementLoad && (request.method !== 'GET' || Object.keys(request.headers).length > 0 || request.body !== undefined || request.mode !== 'cors' || request.credentials !== 'same-origin')) {
+    // Element loads are GETs the browser makes itself; an EventSource may only choose credentials.
+    const elementLoad = ['img-canvas', 'font', 'script', 'stylesheet', 'event-source'].includes(request.kind);
+    const credentialsFixed = request.kind !== 'event-source' && request.credentials !== 'same-origin';
+    if (elementLoad && (request.method !== 'GET' || Object.keys(request.headers).length > 0 || request.body !== undefined || request.mode !== 'cors' || credentialsFixed || request.credentials === 'omit')) {
       context.addIssue({ code: 'custom', path: ['kind'], message: `a ${request.kind} load is always a GET the browser makes itself, without author headers, body, mode or credentials. Fix: remove method, headers, body, mode and credentials` });
     }
     if (request.kind !== 'fetch' && request.keepalive !== undefined) {
