@@ -9,7 +9,11 @@ const NODE = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
 const BIN = new URL('../../bin/cors-lab.js', import.meta.url).pathname;
 
 function cli(...args: string[]) {
-  return spawnSync(NODE, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 60_000 });
+  return cliWith({}, ...args);
+}
+
+function cliWith(env: Record<string, string>, ...args: string[]) {
+  return spawnSync(NODE, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', ...env }, timeout: 90_000 });
 }
 
 describe('cors-lab CLI', () => {
@@ -78,5 +82,19 @@ scenarios:
     expect(readFileSync(join(dir, 'reports', 'junit.xml'), 'utf8')).toMatch(/<failure message="expected allowed, got blocked"/);
     expect(readFileSync(join(dir, 'reports', 'report.md'), 'utf8')).toMatch(/\*\*⛔ blocked \(unexpected\)\*\*/);
     expect(parsed.scenarios[1].specModel).toMatchObject({ outcome: 'blocked', declared: 'allowed', preflight: false });
+  });
+});
+
+describe('a missing engine', () => {
+  it('is reported as not run, never invented, and exits 2 when it was asked for by name', () => {
+    const dir = tempDir('cli-missing');
+    const json = join(dir, 'out.json');
+    const result = cliWith({ CORS_LAB_FIREFOX: '/nonexistent/firefox' }, 'run', 'scenarios/sites/sites.yaml', '--browsers', 'chromium,firefox', '--reporter', `json=${json}`);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toMatch(/firefox: not run — CORS_LAB_FIREFOX=\/nonexistent\/firefox is not an executable file/);
+    const parsed = JSON.parse(readFileSync(json, 'utf8'));
+    expect(parsed.engines.map((engine: { id: string }) => engine.id)).toEqual(['chromium']);
+    expect(parsed.enginesMissing).toEqual([expect.objectContaining({ id: 'firefox', fix: expect.stringMatching(/apt-get install firefox-esr/) })]);
+    expect(parsed.results.every((cell: { engine: string }) => cell.engine === 'chromium')).toBe(true);
   });
 });
