@@ -8,12 +8,25 @@ import type { ConsoleEntry, Discovery, EngineContext, EngineDriver, LaunchedEngi
 
 const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
+/** Features disabled because they call home or show UI; none changes CORS, cookies or storage. */
+const QUIET_FEATURES = [
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+  'MediaRouter',
+  'LensOverlay',
+  'DestroyProfileOnBrowserClose',
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'PaintHolding',
+];
+
 export const chromiumDriver: EngineDriver = {
   id: 'chromium',
 
   async discover(): Promise<Discovery> {
     const system = firstExisting([process.env.CORS_LAB_CHROMIUM, ...SYSTEM_PATHS]);
-    if (system) return { found: true, id: 'chromium', executablePath: system, driver: 'playwright (executablePath)' };
+    if (system) return { found: true, id: 'chromium', executablePath: system, driver: "playwright (executablePath; Playwright's behaviour-changing --disable-features replaced)" };
     const bundled = playwrightBundled(() => chromium.executablePath());
     if (bundled) return { found: true, id: 'chromium', executablePath: bundled, driver: 'playwright (bundled build)' };
     return {
@@ -50,6 +63,12 @@ export const chromiumDriver: EngineDriver = {
         '--disable-sync',
         '--disable-quic',
         '--no-first-run',
+        // Playwright's default --disable-features also turns off features that
+        // change what is measured (ThirdPartyStoragePartitioning,
+        // AvoidCorsURLLoaderRestartOnRedirect, HttpsUpgrades). Chromium keeps
+        // the last value of a repeated switch, so this list replaces it with
+        // only the features that quiet the network or the UI.
+        `--disable-features=${QUIET_FEATURES.join(',')}`,
         ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
       ],
     });
