@@ -25,6 +25,8 @@ export interface ProbeRequest {
   uploadListener?: boolean;
   /** Make the request this many times in a row; the last result counts. */
   repeat?: number;
+  /** With repeat: fields the requests after the first change. */
+  then?: { credentials?: 'omit' | 'same-origin' | 'include'; headers?: Record<string, string> };
   /** fetch only: the keepalive flag. */
   keepalive?: boolean;
   /** Where the request is made from: the runner page, or an opaque-origin iframe. */

@@ -56,11 +56,13 @@
     // preflight); the last result counts, the earlier ones are kept as evidence.
     const attempt = async () => {
       const earlier = [];
+      // then: the requests after the first change some fields (e.g. credentials).
+      const later = probe.then ? Object.assign({}, probe, probe.then) : probe;
       for (let i = 1; i < (probe.repeat || 1); i++) {
-        const previous = await kind(probe, controller.signal);
+        const previous = await kind(i === 1 ? probe : later, controller.signal);
         earlier.push({ settled: previous.settled, status: previous.status, error: previous.error && previous.error.message });
       }
-      const last = await kind(probe, controller.signal);
+      const last = await kind((probe.repeat || 1) > 1 ? later : probe, controller.signal);
       if (earlier.length > 0) last.earlier = earlier;
       return last;
     };

@@ -51,8 +51,13 @@ export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: st
   // repeat: the same request again in the same context, so the preflight
   // cache the earlier attempts filled carries over.
   const preflightCache: PreflightCacheEntry[] = [];
+  const later: SpecRequest = {
+    ...specRequest,
+    ...(request.then?.credentials ? { credentials: request.then.credentials } : {}),
+    ...(request.then?.headers ? { headers: Object.entries(request.then.headers).map(([name, value]): [string, string] => [name, render(value)]) } : {}),
+  };
   let prediction = predict({ request: specRequest, answer, preflightCache });
-  for (let attempt = 1; attempt < request.repeat; attempt++) prediction = predict({ request: specRequest, answer, preflightCache });
+  for (let attempt = 1; attempt < request.repeat; attempt++) prediction = predict({ request: later, answer, preflightCache });
   return requireCookie(scenario, lab, nonce, prediction);
 }
 

@@ -229,6 +229,14 @@ function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: nu
     ...(request.readHeader ? { readHeader: request.readHeader } : {}),
     ...(request.context !== 'page' ? { context: request.context } : {}),
     ...(request.repeat > 1 ? { repeat: request.repeat } : {}),
+    ...(request.then
+      ? {
+          then: {
+            ...(request.then.credentials ? { credentials: request.then.credentials } : {}),
+            ...(request.then.headers ? { headers: Object.fromEntries(Object.entries(request.then.headers).map(([name, value]) => [name, lab.render(scenario, nonce, value)])) } : {}),
+          },
+        }
+      : {}),
     ...(request.keepalive ? { keepalive: true } : {}),
     ...(request.uploadListener ? { uploadListener: true } : {}),
     ...(request.crossOrigin && request.crossOrigin !== 'none' ? { crossOrigin: request.crossOrigin } : {}),

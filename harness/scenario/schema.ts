@@ -102,6 +102,11 @@ export const requestSchema = z
       .max(5)
       .default(1)
       .describe('fetch/xhr: make the same request this many times in a row; the outcome is the last one (e.g. to see a cached preflight)'),
+    then: z
+      .object({ credentials: z.enum(['omit', 'same-origin', 'include']).optional(), headers: z.record(headerName, headerValue).optional() })
+      .strict()
+      .optional()
+      .describe('With repeat: what the requests after the first change (credentials, headers), e.g. to show the preflight cache is keyed by credentials mode'),
     keepalive: z.boolean().optional().describe('fetch only: the keepalive flag'),
     context: z
       .enum(['page', 'sandboxed-iframe', 'data-url-iframe'])
@@ -145,6 +150,9 @@ export const requestSchema = z
     }
     if (request.kind !== 'fetch' && request.keepalive !== undefined) {
       context.addIssue({ code: 'custom', path: ['keepalive'], message: 'keepalive applies to kind "fetch" only' });
+    }
+    if (request.then !== undefined && request.repeat < 2) {
+      context.addIssue({ code: 'custom', path: ['then'], message: 'then changes the repeated requests, so it needs repeat: 2 or more' });
     }
     if (request.kind === 'img-canvas' && request.repeat !== 1) {
       context.addIssue({ code: 'custom', path: ['repeat'], message: 'repeat applies to fetch and xhr only' });
