@@ -52,7 +52,7 @@ describe.each(ENGINE_IDS)('%s', (id) => {
     const found = await discoverEngine(id);
     expect(found.discovery.found, `engine ${id} is missing: ${JSON.stringify(found.discovery)}`).toBe(true);
 
-    const result = await runScenarios({ scenarios, engines: [id], timeoutMs: 4000, isolation: 'group', certDir: tempCertDir() });
+    const result = await runScenarios({ scenarios, engines: [id], timeoutMs: 6000, isolation: 'group', certDir: tempCertDir() });
     expect(result.enginesMissing).toEqual([]);
     expect(result.engines).toHaveLength(1);
     expect(result.engines[0]!.launchError).toBeUndefined();
