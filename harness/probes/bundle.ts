@@ -26,7 +26,7 @@ export interface ProbeRequest {
   /** Make the request this many times in a row; the last result counts. */
   repeat?: number;
   /** With repeat: fields the requests after the first change. */
-  then?: { credentials?: 'omit' | 'same-origin' | 'include'; headers?: Record<string, string> };
+  then?: { credentials?: 'omit' | 'same-origin' | 'include'; headers?: Record<string, string>; context?: 'page' | 'sandboxed-iframe' | 'data-url-iframe' };
   /** fetch only: the keepalive flag. */
   keepalive?: boolean;
   /** Where the request is made from: the runner page, or an opaque-origin iframe. */

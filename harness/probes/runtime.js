@@ -57,12 +57,14 @@
     const attempt = async () => {
       const earlier = [];
       // then: the requests after the first change some fields (e.g. credentials).
-      const later = probe.then ? Object.assign({}, probe, probe.then) : probe;
+      const later = probe.then ? Object.assign({}, probe, probe.then, { repeat: 1, then: undefined }) : probe;
+      // A later request may come from an opaque-origin frame (another origin, same page).
+      const send = (request) => (request.context && request.context !== 'page' ? runInFrame(request) : kind(request, controller.signal));
       for (let i = 1; i < (probe.repeat || 1); i++) {
-        const previous = await kind(i === 1 ? probe : later, controller.signal);
+        const previous = await send(i === 1 ? Object.assign({}, probe, { context: 'page' }) : later);
         earlier.push({ settled: previous.settled, status: previous.status, error: previous.error && previous.error.message });
       }
-      const last = await kind((probe.repeat || 1) > 1 ? later : probe, controller.signal);
+      const last = await send((probe.repeat || 1) > 1 ? later : probe);
       if (earlier.length > 0) last.earlier = earlier;
       return last;
     };

@@ -54,6 +54,7 @@ export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: st
   const later: SpecRequest = {
     ...specRequest,
     ...(request.then?.credentials ? { credentials: request.then.credentials } : {}),
+    ...(request.then?.context ? { origin: request.then.context === 'page' ? lab.originUrl(scenario.page) : 'null' } : {}),
     ...(request.then?.headers ? { headers: Object.entries(request.then.headers).map(([name, value]): [string, string] => [name, render(value)]) } : {}),
   };
   let prediction = predict({ request: specRequest, answer, preflightCache });

@@ -233,6 +233,7 @@ function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: nu
       ? {
           then: {
             ...(request.then.credentials ? { credentials: request.then.credentials } : {}),
+            ...(request.then.context ? { context: request.then.context } : {}),
             ...(request.then.headers ? { headers: Object.fromEntries(Object.entries(request.then.headers).map(([name, value]) => [name, lab.render(scenario, nonce, value)])) } : {}),
           },
         }

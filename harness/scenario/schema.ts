@@ -103,10 +103,14 @@ export const requestSchema = z
       .default(1)
       .describe('fetch/xhr: make the same request this many times in a row; the outcome is the last one (e.g. to see a cached preflight)'),
     then: z
-      .object({ credentials: z.enum(['omit', 'same-origin', 'include']).optional(), headers: z.record(headerName, headerValue).optional() })
+      .object({
+        credentials: z.enum(['omit', 'same-origin', 'include']).optional(),
+        headers: z.record(headerName, headerValue).optional(),
+        context: z.enum(['page', 'sandboxed-iframe', 'data-url-iframe']).optional(),
+      })
       .strict()
       .optional()
-      .describe('With repeat: what the requests after the first change (credentials, headers), e.g. to show the preflight cache is keyed by credentials mode'),
+      .describe('With repeat: what the requests after the first change (credentials, headers, context), e.g. to show the preflight cache is keyed by credentials mode or by origin'),
     keepalive: z.boolean().optional().describe('fetch only: the keepalive flag'),
     context: z
       .enum(['page', 'sandboxed-iframe', 'data-url-iframe'])
