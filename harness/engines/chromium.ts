@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { onInterrupt } from './cleanup.ts';
 import { firstExisting, playwrightBundled } from './discovery.ts';
+import { withTimeout } from './system.ts';
 import type { ConsoleEntry, Discovery, EngineContext, EngineDriver, LaunchedEngine, LaunchOptions } from './types.ts';
 
 const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -139,15 +140,7 @@ class PlaywrightContext implements EngineContext {
   }
 
   async evaluate<T>(expression: string, timeoutMs: number): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`evaluate timeout after ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      return (await Promise.race([this.#page.evaluate(expression), timeout])) as T;
-    } finally {
-      clearTimeout(timer);
-    }
+    return (await withTimeout(this.#page.evaluate(expression), timeoutMs, 'evaluate')) as T;
   }
 
   takeConsole(): ConsoleEntry[] {

@@ -12,7 +12,7 @@ import process from 'node:process';
 import puppeteer from 'puppeteer-core';
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
 import { onInterrupt, trackProcessGroup, untrackProcessGroup } from './cleanup.ts';
-import { firstExecutable, isExecutable, onPath, run } from './system.ts';
+import { firstExecutable, isExecutable, onPath, run, withTimeout } from './system.ts';
 import type {
   ConsoleEntry,
   Discovery,
@@ -488,16 +488,6 @@ function startWatchdog(pgid: number, profile: string): () => void {
 
 // ---------------------------------------------------------------- helpers
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  // The losing promise may still settle later; keep that from becoming an
-  // unhandled rejection.
-  promise.catch(() => {});
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timeout after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** "NS_ERROR_CONNECTION_REFUSED" rather than a protocol error with a chrome:// stack. */
 function describeError(error: unknown): string {

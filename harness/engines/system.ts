@@ -61,3 +61,15 @@ export async function stopProcessGroup(child: ChildProcess, graceMs: number): Pr
   signalGroup(pid, 'SIGKILL');
   untrackProcessGroup(pid);
 }
+
+/** Rejects with "<what> timeout after <ms> ms" when `promise` takes longer. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  // The losing promise may still settle later; keep that from becoming an
+  // unhandled rejection.
+  promise.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timeout after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

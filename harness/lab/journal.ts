@@ -29,6 +29,8 @@ export interface JournalEntry {
 
 export class Journal {
   readonly entries: JournalEntry[] = [];
+  /** Entries by probe nonce: looked up on every probe request, so not a scan. */
+  readonly #byNonce = new Map<string, JournalEntry[]>();
   readonly #startedAt = performance.now();
   #seq = 0;
 
@@ -39,11 +41,16 @@ export class Journal {
   add(entry: Omit<JournalEntry, 'seq' | 'time' | 'at'>): JournalEntry {
     const full: JournalEntry = { seq: ++this.#seq, time: new Date().toISOString(), at: this.now(), ...entry };
     this.entries.push(full);
+    if (full.nonce !== undefined) {
+      const list = this.#byNonce.get(full.nonce);
+      if (list) list.push(full);
+      else this.#byNonce.set(full.nonce, [full]);
+    }
     return full;
   }
 
   forNonce(nonce: string): JournalEntry[] {
-    return this.entries.filter((entry) => entry.nonce === nonce);
+    return [...(this.#byNonce.get(nonce) ?? [])];
   }
 
   /** TLS handshake failures on one server between two `now()` readings. */

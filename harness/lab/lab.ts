@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import getPort from 'get-port';
 import { buildLabOrigin, type ProbeRoute } from '../../servers/lab-origin.ts';
 import type { LabOrigin, Scenario } from '../scenario/loader.ts';
+import type { Route } from '../scenario/schema.ts';
 import { ensureLabCertificates, type LabCertificates } from './certificates.ts';
 import { Journal } from './journal.ts';
 
@@ -46,6 +47,15 @@ export function hostnamesOf(scenarios: Scenario[]): string[] {
   return [...new Set(scenarios.flatMap((scenario) => Object.values(scenario.origins).map((origin) => origin.host)))];
 }
 
+/** The route a scenario declares for a path on one host and server. */
+export function routeFor(scenario: Scenario, host: string, serverKey: ServerKey, path: string): Route | undefined {
+  // Several origin names may share this host and server (same-origin cases).
+  return Object.values(scenario.origins)
+    .filter((origin) => origin.host === host && serverKeyFor(origin) === serverKey)
+    .map((origin) => scenario.server[origin.name]?.[path])
+    .find((found) => found !== undefined);
+}
+
 /** How lab origins, probe URLs and templates are written, given the lab's ports. */
 export type LabAddresses = Pick<Lab, 'originUrl' | 'probeUrl' | 'render' | 'ports'>;
 
@@ -80,11 +90,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     const registration = registrations.get(nonce);
     if (!registration) return undefined;
     const { scenario } = registration;
-    // Several origin names may share this host and server (same-origin cases).
-    const names = Object.values(scenario.origins)
-      .filter((origin) => origin.host === host && serverKeyFor(origin) === serverKey)
-      .map((origin) => origin.name);
-    const route = names.map((name) => scenario.server[name]?.[path]).find((found) => found !== undefined);
+    const route = routeFor(scenario, host, serverKey, path);
     // The journal already holds this request, so earlier ones are count - 1.
     const count = (kind: 'preflight' | 'request') =>
       journal.forNonce(nonce).filter((entry) => entry.kind === kind && entry.server === serverKey && new URL(entry.url!).hostname === host && new URL(entry.url!).pathname.endsWith(path)).length - 1;

@@ -3,7 +3,7 @@
 import { cookieSent, siteOf, storeCookie } from '../spec/cookies.ts';
 import { predict } from '../spec/model.ts';
 import type { PreflightCacheEntry, Prediction, SpecAnswer, SpecRequest } from '../spec/types.ts';
-import { serverKeyFor, type LabAddresses } from '../lab/lab.ts';
+import { routeFor, serverKeyFor, type LabAddresses } from '../lab/lab.ts';
 import type { Scenario } from '../scenario/loader.ts';
 import { answerBodyText, pickAnswer } from '../scenario/answers.ts';
 import type { Answer } from '../scenario/schema.ts';
@@ -16,12 +16,13 @@ export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: st
   const request = scenario.request;
   const modes = effectiveModes(request);
   const render = (text: string) => lab.render(scenario, nonce, text);
+  const renderHeaderList = (headers: Record<string, string>) => Object.entries(headers).map(([name, value]): [string, string] => [name, render(value)]);
   const specRequest: SpecRequest = {
     url: lab.probeUrl(scenario, nonce),
     // Opaque-origin documents (sandboxed or data: URL iframes) serialize as "null".
     origin: request.context === 'page' ? lab.originUrl(scenario.page) : 'null',
     method: request.method,
-    headers: Object.entries(request.headers).map(([name, value]) => [name, render(value)]),
+    headers: renderHeaderList(request.headers),
     mode: modes.mode,
     credentials: modes.credentials,
     ...(request.body !== undefined ? { body: render(request.body) } : {}),
@@ -38,10 +39,7 @@ export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: st
     );
     const prefix = `/x/${nonce}`;
     if (!origin || !parsed.pathname.startsWith(prefix)) return { status: 404, headers: [] };
-    const route = Object.values(scenario.origins)
-      .filter((candidate) => candidate.host === origin.host && serverKeyFor(candidate) === serverKeyFor(origin))
-      .map((candidate) => scenario.server[candidate.name]?.[parsed.pathname.slice(prefix.length)])
-      .find((found) => found !== undefined);
+    const route = routeFor(scenario, origin.host, serverKeyFor(origin), parsed.pathname.slice(prefix.length));
     const key = `${kind} ${parsed.origin}${parsed.pathname}`;
     const index = served.get(key) ?? 0;
     served.set(key, index + 1);
@@ -55,7 +53,7 @@ export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: st
     ...specRequest,
     ...(request.then?.credentials ? { credentials: request.then.credentials } : {}),
     ...(request.then?.context ? { origin: request.then.context === 'page' ? lab.originUrl(scenario.page) : 'null' } : {}),
-    ...(request.then?.headers ? { headers: Object.entries(request.then.headers).map(([name, value]): [string, string] => [name, render(value)]) } : {}),
+    ...(request.then?.headers ? { headers: renderHeaderList(request.then.headers) } : {}),
   };
   let prediction = predict({ request: specRequest, answer, preflightCache });
   for (let attempt = 1; attempt < request.repeat; attempt++) prediction = predict({ request: later, answer, preflightCache });

@@ -217,13 +217,14 @@ async function dropContext(engine: LaunchedEngine): Promise<void> {
 
 function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: number): ProbeRequest {
   const request = scenario.request;
-  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, lab.render(scenario, nonce, value)]));
+  const renderHeaders = (headers: Record<string, string>) =>
+    Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, lab.render(scenario, nonce, value)]));
   return {
     nonce,
     kind: request.kind,
     url: lab.probeUrl(scenario, nonce),
     method: request.method,
-    headers,
+    headers: renderHeaders(request.headers),
     ...effectiveModes(request),
     ...(request.body !== undefined ? { body: lab.render(scenario, nonce, request.body) } : {}),
     ...(request.readHeader ? { readHeader: request.readHeader } : {}),
@@ -234,7 +235,7 @@ function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: nu
           then: {
             ...(request.then.credentials ? { credentials: request.then.credentials } : {}),
             ...(request.then.context ? { context: request.then.context } : {}),
-            ...(request.then.headers ? { headers: Object.fromEntries(Object.entries(request.then.headers).map(([name, value]) => [name, lab.render(scenario, nonce, value)])) } : {}),
+            ...(request.then.headers ? { headers: renderHeaders(request.then.headers) } : {}),
           },
         }
       : {}),
