@@ -87,11 +87,18 @@ document.getElementById('only-unexpected').addEventListener('change', (event) =>
     const unexpected = row.querySelector('.unexpected, .new-finding');
     row.hidden = event.target.checked && !unexpected;
   }
+  document.getElementById('nothing-unexpected').hidden = !event.target.checked || [...body.rows].some((row) => !row.hidden);
 });
 
 function pre(text) { return $('pre', {}, text); }
 function headersText(headers) {
   return Object.entries(headers || {}).map(([name, value]) => name + ': ' + (Array.isArray(value) ? value.join('\\n' + name + ': ') : value)).join('\\n') || '(none)';
+}
+// Only fetch and XHR expose a status and headers; for images, fonts, scripts
+// and the rest the page sees the content alone (ev.status is then the server's).
+function pageRead(ev) {
+  if (!ev.readableHeaders) return 'type: ' + ev.responseType + '\\n\\n' + (ev.body ?? '');
+  return 'type: ' + ev.responseType + ', status: ' + ev.status + '\\n' + headersText(ev.readableHeaders) + '\\n\\n' + (ev.body ?? '');
 }
 function journalText(entries) {
   if (!entries.length) return '(no request with this probe\\'s nonce reached a lab server)';
@@ -117,7 +124,7 @@ function openEvidence(scenario, engine, cell) {
       ev.status !== undefined ? $('span', {}, 'status: ' + ev.status) : '', ev.tlsErrors ? $('span', {}, 'TLS handshake failures: ' + ev.tlsErrors) : ''),
     $('section', { class: 'request' }, $('h3', {}, 'Request sent'), pre(ev.request.method + ' ' + ev.request.url + '\\nmode: ' + ev.request.mode + ', credentials: ' + ev.request.credentials + '\\n' + headersText(ev.request.headers) + (ev.request.body !== undefined ? '\\n\\n' + ev.request.body : ''))),
     $('section', { class: 'response' }, $('h3', {}, 'What the page could read'),
-      pre(ev.errorMessage ? ev.errorMessage : 'type: ' + ev.responseType + ', status: ' + ev.status + '\\n' + headersText(ev.readableHeaders) + '\\n\\n' + (ev.body ?? ''))),
+      pre(ev.errorMessage ? ev.errorMessage : pageRead(ev))),
     $('section', { class: 'journal' }, $('h3', {}, 'Journal lines (' + ev.journal.length + ')'), pre(journalText(ev.journal))),
     $('section', { class: 'console' }, $('h3', {}, 'Browser console'),
       pre(ev.console === 'not exposed' ? 'not exposed by this engine\\'s driver' : (ev.console.map((entry) => entry.level + ': ' + entry.text).join('\\n') || '(no messages)'))),
@@ -138,6 +145,7 @@ export function renderHtml(result: RunResult): string {
 <div class="filters"><label><input type="checkbox" id="only-unexpected"> only rows with new findings or unexpected results</label>
  — click a cell for its evidence. ~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding, ✗ unexpected.</div>
 <table class="matrix" id="matrix"></table>
+<p id="nothing-unexpected" hidden>No new findings and no unexpected results in this run.</p>
 <div class="engines" id="engines"></div>
 <dialog id="evidence"></dialog>
 <script type="application/json" id="cors-lab-result">${embedJson(result)}</script>
