@@ -91,6 +91,10 @@ document.getElementById('only-unexpected').addEventListener('change', (event) =>
 });
 
 function pre(text) { return $('pre', {}, text); }
+// Deviation sources are prose with bug-tracker and spec URLs in it.
+function linked(text) {
+  return text.split(/(https?:\/\/[^\s;,)]+)/).map((part, index) => index % 2 ? $('a', { href: part, target: '_blank', rel: 'noopener' }, part) : part);
+}
 function headersText(headers) {
   return Object.entries(headers || {}).map(([name, value]) => name + ': ' + (Array.isArray(value) ? value.join('\\n' + name + ': ') : value)).join('\\n') || '(none)';
 }
@@ -114,7 +118,7 @@ function openEvidence(scenario, engine, cell) {
   dialog.replaceChildren(
     $('header', {}, $('strong', {}, scenario.id + ' in ' + engine.id + ' ' + engine.version + ': ' + cell.outcome), $('button', { onclick: () => dialog.close(), 'aria-label': 'close' }, '×')),
     $('section', { class: 'explanation' }, $('h3', {}, 'What happened'), $('p', {}, cell.explanation),
-      $('p', {}, 'Verdict: ' + cell.verdict.replace('-', ' ') + (cell.deviation ? ' (source: ' + cell.deviation.source + ')' : '') + '; expected here: ' + cell.expected + (cell.matchesExpectation ? '.' : ' — NOT AS EXPECTED.'))),
+      $('p', {}, 'Verdict: ' + cell.verdict.replace('-', ' '), ...(cell.deviation ? [' (source: ', ...linked(cell.deviation.source), ')'] : []), '; expected here: ' + cell.expected + (cell.matchesExpectation ? '.' : ' — NOT AS EXPECTED.'))),
     $('section', { class: 'spec-model' }, $('h3', {}, 'What the spec predicts: ' + cell.spec), $('p', {}, cell.specExplanation),
       scenario.specModel.preflightHeaders ? $('p', {}, 'Predicted preflight: Access-Control-Request-Method: ' + scenario.specModel.preflightHeaders.method + (scenario.specModel.preflightHeaders.requestHeaders ? ', Access-Control-Request-Headers: ' + scenario.specModel.preflightHeaders.requestHeaders : '')) : $('p', {}, 'Predicted preflight: ' + (scenario.specModel.preflight ? 'yes' : 'none')),
       $('details', {}, $('summary', {}, 'Spec steps (' + scenario.specModel.steps.length + ')'), $('ol', { class: 'steps' }, ...scenario.specModel.steps.map((step) => $('li', {}, step))))),

@@ -124,7 +124,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
     .addOption(new Option('--isolation <mode>', 'group: a context per isolation group; probe: a fresh context for every probe').choices(['group', 'probe']).default('group'))
     .addOption(
-      new Option('--profile <name>', 'defaults: engines as launched; shipping: close to the shipping browsers (Safari-like ITP); allow-third-party: all accept third-party cookies')
+      new Option('--profile <name>', 'defaults: engines as launched; shipping: close to the shipping browsers (Chrome\'s cookie default, Safari-like ITP); allow-third-party: all accept third-party cookies')
         .choices([...ENGINE_PROFILES])
         .default('defaults'),
     )

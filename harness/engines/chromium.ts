@@ -1,11 +1,13 @@
 // Chromium through Playwright with an explicit executablePath (Debian's
 // `chromium`), or Playwright's bundled Chromium when that is installed.
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { onInterrupt } from './cleanup.ts';
+import { onInterrupt, temporaryDirectory } from './cleanup.ts';
 import { firstExisting, playwrightBundled } from './discovery.ts';
 import { withTimeout } from './system.ts';
-import type { ConsoleEntry, Discovery, EngineContext, EngineDriver, LaunchedEngine, LaunchOptions } from './types.ts';
+import type { ConsoleEntry, Discovery, EngineContext, EngineDriver, EngineProfile, LaunchedEngine, LaunchOptions } from './types.ts';
 
 const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -21,6 +23,27 @@ const QUIET_FEATURES = [
   'AvoidUnnecessaryBeforeUnloadCheckSync',
   'PaintHolding',
 ];
+
+/**
+ * Chromium has no switch for third-party cookies; the profile preference
+ * `profile.cookie_controls_mode` holds the setting (0 allow, 1 block,
+ * 2 block in Incognito only, which is Chrome's shipping default). Playwright's
+ * contexts are off-the-record but not Incognito, so mode 2 allows them.
+ * `defaults` writes no preference: Chromium as launched (measured here: it
+ * blocks third-party cookies).
+ */
+const COOKIE_CONTROLS_MODE: Record<EngineProfile, number | undefined> = {
+  defaults: undefined,
+  shipping: 2,
+  'allow-third-party': 0,
+};
+
+function describeCookieControls(mode: number | undefined): string {
+  if (mode === undefined) return 'profile.cookie_controls_mode not set (Chromium as launched, no cookie preference or flag)';
+  return mode === 0
+    ? 'profile.cookie_controls_mode=0 (allow third-party cookies)'
+    : "profile.cookie_controls_mode=2 (Chrome's default: block third-party cookies in Incognito only)";
+}
 
 export const chromiumDriver: EngineDriver = {
   id: 'chromium',
@@ -42,10 +65,8 @@ export const chromiumDriver: EngineDriver = {
     const found = await this.discover();
     if (!found.found) throw new Error(found.reason);
     const profile = options.profile ?? 'defaults';
-    // No cookie flag is passed in any profile: what Chromium does with
-    // third-party cookies is its own default, measured by the cookie scenarios.
-    const cookieSettings = "Chromium's built-in cookie defaults (cors-lab passes no third-party-cookie flags or policies)";
-    const browser = await chromium.launch({
+    const cookieControlsMode = COOKIE_CONTROLS_MODE[profile];
+    const launchOptions = {
       executablePath: existsSync(found.executablePath) ? found.executablePath : undefined,
       headless: true,
       timeout: options.timeoutMs,
@@ -72,7 +93,28 @@ export const chromiumDriver: EngineDriver = {
         `--disable-features=${QUIET_FEATURES.join(',')}`,
         ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
       ],
-    });
+    };
+    let browser: Browser;
+    let removeUserData = async (): Promise<void> => {};
+    if (cookieControlsMode === undefined) {
+      browser = await chromium.launch(launchOptions);
+    } else {
+      // A preference needs a user-data directory, so this launch is
+      // persistent; contexts still come from browser.newContext(), as above.
+      const userData = await temporaryDirectory('cors-lab-chromium-');
+      removeUserData = userData.remove;
+      try {
+        await mkdir(path.join(userData.path, 'Default'));
+        await writeFile(path.join(userData.path, 'Default', 'Preferences'), JSON.stringify({ profile: { cookie_controls_mode: cookieControlsMode } }));
+        const persistent = await chromium.launchPersistentContext(userData.path, launchOptions);
+        const owner = persistent.browser();
+        if (!owner) throw new Error('Playwright gave no Browser for the persistent Chromium launch');
+        browser = owner;
+      } catch (error) {
+        await userData.remove();
+        throw error;
+      }
+    }
     const stopInterrupt = onInterrupt(() => browser.close());
     return new PlaywrightEngine(browser, {
       id: 'chromium',
@@ -82,8 +124,8 @@ export const chromiumDriver: EngineDriver = {
       trust: 'lab CA and leaf SPKI in --ignore-certificate-errors-spki-list (this browser only)',
       executablePath: found.executablePath,
       profile,
-      cookieSettings,
-    }, stopInterrupt);
+      cookieSettings: describeCookieControls(cookieControlsMode),
+    }, stopInterrupt, undefined, removeUserData);
   },
 };
 
@@ -95,15 +137,18 @@ export class PlaywrightEngine implements LaunchedEngine {
   #closed = false;
 
   readonly #contextOptions: { ignoreHTTPSErrors: boolean };
+  readonly #afterClose: () => Promise<void>;
 
   constructor(
     browser: Browser,
     info: LaunchedEngine['info'],
     stopInterrupt: () => void,
     contextOptions = { ignoreHTTPSErrors: false },
+    afterClose = async (): Promise<void> => {},
   ) {
     this.#browser = browser;
     this.#contextOptions = contextOptions;
+    this.#afterClose = afterClose;
     this.info = info;
     this.#stopInterrupt = stopInterrupt;
   }
@@ -119,6 +164,7 @@ export class PlaywrightEngine implements LaunchedEngine {
     this.#closed = true;
     this.#stopInterrupt();
     await this.#browser.close().catch(() => {});
+    await this.#afterClose();
   }
 }
 

@@ -1,6 +1,10 @@
 // Browser processes must never outlive a run, even on a crash or Ctrl-C.
 // Drivers register every process group they start; on exit (normal, signal
 // or uncaught error) the remaining groups are killed synchronously.
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import process from 'node:process';
 
 const liveGroups = new Set<number>();
@@ -23,6 +27,25 @@ export function onInterrupt(close: () => Promise<void>): () => void {
   installHandlers();
   closers.add(close);
   return () => closers.delete(close);
+}
+
+/**
+ * A temporary browser profile directory. `remove()` deletes it; if the
+ * process exits first, an exit handler does, after the browsers it belonged
+ * to are killed (the kill handler is installed first, so it runs first).
+ */
+export async function temporaryDirectory(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
+  installHandlers();
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const removeOnExit = (): void => rmSync(dir, { recursive: true, force: true });
+  process.on('exit', removeOnExit);
+  return {
+    path: dir,
+    async remove() {
+      process.off('exit', removeOnExit);
+      await rm(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 }).catch(() => {});
+    },
+  };
 }
 
 export function killTrackedGroups(): void {

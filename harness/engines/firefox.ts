@@ -4,14 +4,13 @@
 // database has the lab CA added with certutil. acceptInsecureCerts stays off,
 // so a certificate from any other CA still fails.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import puppeteer from 'puppeteer-core';
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
-import { onInterrupt, trackProcessGroup, untrackProcessGroup } from './cleanup.ts';
+import { onInterrupt, temporaryDirectory, trackProcessGroup, untrackProcessGroup } from './cleanup.ts';
 import { firstExecutable, isExecutable, onPath, run, withTimeout } from './system.ts';
 import type {
   ConsoleEntry,
@@ -144,7 +143,8 @@ export const firefoxDriver: EngineDriver = {
     // Firefox's own default (5, Total Cookie Protection).
     const cookiePrefs: Record<string, number> = engineProfile === 'allow-third-party' ? { 'network.cookie.cookieBehavior': 0 } : {};
 
-    const profile = await mkdtemp(path.join(os.tmpdir(), 'cors-lab-firefox-'));
+    const profileDir = await temporaryDirectory('cors-lab-firefox-');
+    const profile = profileDir.path;
     const abort = new AbortController();
     let launched: Promise<Browser | undefined> = Promise.resolve(undefined);
     let closing: Promise<void> | undefined;
@@ -162,14 +162,9 @@ export const firefoxDriver: EngineDriver = {
           untrackProcessGroup(pid);
         }
         stopWatchdog();
-        await removeProfile(profile);
-        process.off('exit', removeProfileOnExit);
+        await profileDir.remove();
       })());
-    // Registering with cleanup.ts first also installs its exit handler (kill
-    // tracked groups) ahead of ours (remove the profile) for abrupt exits.
     const unregisterInterrupt = onInterrupt(close);
-    const removeProfileOnExit = (): void => rmSync(profile, { recursive: true, force: true });
-    process.on('exit', removeProfileOnExit);
 
     try {
       await run('certutil', ['-N', '--empty-password', '-d', `sql:${profile}`], timeoutMs);
@@ -496,8 +491,5 @@ function describeError(error: unknown): string {
   return nsError ? nsError[0] : (message.split('\n')[0] ?? message);
 }
 
-async function removeProfile(profile: string): Promise<void> {
-  await rm(profile, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 }).catch(() => {});
-}
 
 

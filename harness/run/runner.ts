@@ -48,7 +48,10 @@ export function toolVersion(): string {
   return pkg.version;
 }
 
-export async function runScenarios(options: RunOptions): Promise<RunResult> {
+export async function runScenarios(requested: RunOptions): Promise<RunResult> {
+  // A deviation scoped to some engine profiles is no expectation in the others.
+  const profile = requested.profile ?? 'defaults';
+  const options: RunOptions = { ...requested, profile, scenarios: requested.scenarios.map((scenario) => withDeviationsFor(scenario, profile)) };
   const startedAt = new Date();
   const started = performance.now();
   const discovered = await discoverAll(options.engines ?? ENGINE_IDS);
@@ -90,7 +93,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
     tool: { name: 'cors-lab', version: toolVersion() },
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
-    options: { isolation: options.isolation, timeoutMs: options.timeoutMs, profile: options.profile ?? 'defaults' },
+    options: { isolation: options.isolation, timeoutMs: options.timeoutMs, profile },
     engines,
     enginesMissing,
     scenarios: options.scenarios.map((scenario) => ({
@@ -111,6 +114,13 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
   };
 }
 
+function withDeviationsFor(scenario: Scenario, profile: EngineProfile): Scenario {
+  const deviations = Object.fromEntries(
+    Object.entries(scenario.expect.deviations).filter(([, deviation]) => deviation.profiles === undefined || deviation.profiles.includes(profile)),
+  );
+  return { ...scenario, expect: { ...scenario.expect, deviations } };
+}
+
 interface EngineRun {
   entry: EngineEntry;
   results: CellResult[];
@@ -129,7 +139,7 @@ async function runEngine(
     engine = await driver.launch({
       trust: { caCertPem: lab.certificates.ca.certPem, caCertPath: lab.certificates.caCertPath, spkiHashes: lab.certificates.spkiHashes },
       timeoutMs: LAUNCH_TIMEOUT_MS,
-      profile: options.profile ?? 'defaults',
+      profile: options.profile!,
     });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
@@ -140,7 +150,7 @@ async function runEngine(
       driver: discovery.found ? discovery.driver : 'none',
       trust: 'none',
       executablePath: discovery.found ? discovery.executablePath : '',
-      profile: options.profile ?? 'defaults',
+      profile: options.profile!,
       cookieSettings: 'unknown (launch failed)',
       launchError: message,
     };

@@ -2,7 +2,7 @@
 // schema. `npm run schema` writes scenarios/scenario.schema.json from it for
 // editors (yaml-language-server).
 import { z } from 'zod';
-import { ENGINE_IDS } from '../engines/types.ts';
+import { ENGINE_IDS, ENGINE_PROFILES } from '../engines/types.ts';
 
 /** Header values are written verbatim to the wire, so CR, LF or NUL would inject headers. */
 const NO_LINE_BREAKS = /^[^\r\n\0]*$/;
@@ -182,6 +182,11 @@ export const deviationSchema = z
   .object({
     outcome: z.enum(['allowed', 'blocked', 'error']),
     source: z.string().min(1).describe('Where this engine difference is documented (bug tracker URL or spec issue)'),
+    profiles: z
+      .array(z.enum(ENGINE_PROFILES))
+      .min(1)
+      .optional()
+      .describe('The engine profiles in which the deviation shows (for example, a cookie difference that a stricter cookie policy hides). Default: every profile'),
     note: z.string().optional(),
   })
   .strict();

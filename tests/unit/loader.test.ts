@@ -52,6 +52,14 @@ describe('scenario loader', () => {
     expect(missing.map((problem) => problem.field)).toContain('scenarios[0].title');
   });
 
+  it('scopes a deviation to engine profiles, and names an unknown profile', () => {
+    const scoped = VALID.replace('expect: { spec: allowed }', 'expect: { spec: allowed, deviations: { webkit: { outcome: blocked, source: s, profiles: [defaults] } } }');
+    expect(loadScenarioText(scoped, 'x.yaml').scenarios[0]!.expect.deviations.webkit).toMatchObject({ profiles: ['defaults'] });
+    const { problems } = loadScenarioText(scoped.replace('profiles: [defaults]', 'profiles: [safari]'), 'bad.yaml');
+    expect(problems[0]!.field).toBe('scenarios[0].expect.deviations.webkit.profiles[0]');
+    expect(problems[0]!.message).toMatch(/"defaults", "shipping", "allow-third-party"/);
+  });
+
   it('refuses origins that are not loopback', () => {
     const { problems } = loadScenarioText(VALID.replace('https://api.site-b.localhost:alt', 'https://example.com'), 'bad.yaml');
     expect(problems[0]!.field).toBe('origins.api');
