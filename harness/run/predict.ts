@@ -1,6 +1,7 @@
 // Feeds a scenario to the spec model: the request as the page makes it, and
 // the answers the lab servers will give, exactly as they will be rendered.
 import { cookieSent, siteOf, storeCookie } from '../spec/cookies.ts';
+import type { StoredResponse } from '../spec/http-cache.ts';
 import { predict } from '../spec/model.ts';
 import type { PreflightCacheEntry, Prediction, SpecAnswer, SpecRequest } from '../spec/types.ts';
 import { routeFor, serverKeyFor, type LabAddresses } from '../lab/lab.ts';
@@ -47,16 +48,17 @@ export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: st
   };
 
   // repeat: the same request again in the same context, so the preflight
-  // cache the earlier attempts filled carries over.
+  // cache and the HTTP cache the earlier attempts filled carry over.
   const preflightCache: PreflightCacheEntry[] = [];
+  const httpCache: StoredResponse[] = [];
   const later: SpecRequest = {
     ...specRequest,
     ...(request.then?.credentials ? { credentials: request.then.credentials } : {}),
     ...(request.then?.context ? { origin: request.then.context === 'page' ? lab.originUrl(scenario.page) : 'null' } : {}),
     ...(request.then?.headers ? { headers: renderHeaderList(request.then.headers) } : {}),
   };
-  let prediction = predict({ request: specRequest, answer, preflightCache });
-  for (let attempt = 1; attempt < request.repeat; attempt++) prediction = predict({ request: later, answer, preflightCache });
+  let prediction = predict({ request: specRequest, answer, preflightCache, httpCache });
+  for (let attempt = 1; attempt < request.repeat; attempt++) prediction = predict({ request: later, answer, preflightCache, httpCache });
   return requireCookie(scenario, lab, nonce, prediction);
 }
 

@@ -2,8 +2,9 @@
 // hop by hop, against the answers a server gives. It follows main fetch
 // (§ 4.1), HTTP fetch (§ 4.4), HTTP-redirect fetch (§ 4.5), CORS-preflight
 // fetch (§ 4.8) and the CORS check (§ 4.10), with redirect mode "follow", the
-// default referrer policy, and no service worker. The CORS-preflight cache is
-// the caller's (PredictInput.preflightCache), or empty for this fetch alone.
+// default referrer policy, and no service worker. The CORS-preflight cache and
+// the HTTP cache are the caller's (PredictInput.preflightCache, .httpCache),
+// or empty for this fetch alone.
 import { corsCheck } from './cors-check.ts';
 import { corsExposedHeaderNames, headerReadability, readableHeaderNames } from './exposure.ts';
 import { headerListFromWire } from './header-lists.ts';
@@ -17,6 +18,7 @@ import {
   urlOrigin,
 } from './origin.ts';
 import { cachePreflightGrant, checkPreflightAnswer, clearCacheEntries, preflightNeeded, preflightReasons, preflightRequestHeaders } from './preflight.ts';
+import { throughHttpCache } from './http-cache.ts';
 import { httpRedirectFetch, isRedirectStatus, withoutFragment } from './redirects.ts';
 import { blockedBeforeNetwork, createRequest, mainFetchBranch } from './request.ts';
 import type { HeaderList, Hop, PredictInput, Prediction, ResponseTainting, Verdict } from './types.ts';
@@ -41,6 +43,8 @@ export function predict(input: PredictInput): Prediction {
   let firstPreflight = false;
   // The user agent's CORS-preflight cache, updated in place (Fetch § 4.9).
   const cache = input.preflightCache ?? [];
+  // The HTTP cache, shared the same way (for 304 revalidation).
+  const httpCache = input.httpCache ?? [];
   const replaceCache = (entries: typeof cache) => cache.splice(0, cache.length, ...entries);
   let tookPreflightBranch = false;
 
@@ -122,12 +126,15 @@ export function predict(input: PredictInput): Prediction {
     const originHeader = originHeaderValue({ requestOrigin: origin, urlList, method, mode: spec.mode, tainting });
     const credentials = includeCredentials(spec.credentials, tainting);
     const requestSent: HeaderList = originHeader === undefined ? [...headers] : [['Origin', originHeader], ...headers];
-    const answer = input.answer(wire, 'request', { method, headers: requestSent, credentials });
-    const responseHeaders = headerListFromWire(answer.headers);
-    hops.push({ url: wire, kind: 'request', method, status: answer.status, ...(originHeader !== undefined && { origin: originHeader }), credentials });
+    const wireAnswer = input.answer(wire, 'request', { method, headers: requestSent, credentials });
+    hops.push({ url: wire, kind: 'request', method, status: wireAnswer.status, ...(originHeader !== undefined && { origin: originHeader }), credentials });
     steps.push(
-      `Fetch § 4.6 HTTP-network-or-cache fetch, steps 8.3 and 8.12: ${method} ${wire} with ${originHeader === undefined ? 'no Origin header' : `Origin '${originHeader}'`}, ${credentials ? 'with' : 'without'} credentials; answered ${answer.status}`,
+      `Fetch § 4.6 HTTP-network-or-cache fetch, steps 8.3 and 8.12: ${method} ${wire} with ${originHeader === undefined ? 'no Origin header' : `Origin '${originHeader}'`}, ${credentials ? 'with' : 'without'} credentials; answered ${wireAnswer.status}`,
     );
+    // A 304 to a revalidation gives way to the stored response (http-cache.ts).
+    const answer = throughHttpCache(httpCache, { url: wire, method }, { status: wireAnswer.status, headers: headerListFromWire(wireAnswer.headers) });
+    if (answer.step) steps.push(answer.step);
+    const responseHeaders = answer.headers;
 
     // HTTP fetch, step 4.4: the CORS check, redirects included.
     if (tainting === 'cors') {

@@ -2,6 +2,8 @@
 // (https://fetch.spec.whatwg.org/, section numbers as of July 2026) for one
 // request issued by fetch() from a page, and predicts what the page sees.
 
+import type { StoredResponse } from './http-cache.ts';
+
 /** A header list (Fetch § 2.2.2): ordered (name, value) pairs; a name may repeat. */
 export type HeaderList = [name: string, value: string][];
 
@@ -84,6 +86,8 @@ export interface PredictInput {
    * it in place. Omitted: this fetch starts with an empty cache of its own.
    */
   preflightCache?: PreflightCacheEntry[];
+  /** The HTTP cache, shared and updated the same way (see http-cache.ts). */
+  httpCache?: StoredResponse[];
   /**
    * What the server answers at `url` (absolute, without fragment). `kind` says
    * whether this is a CORS preflight (OPTIONS) or the request itself; `sent`

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { predict } from '../../harness/spec/model.ts';
 import type { PredictInput, SentRequest, SpecAnswer, SpecRequest } from '../../harness/spec/model.ts';
 import type { PreflightCacheEntry } from '../../harness/spec/types.ts';
+import { freshen, isStorable, type StoredResponse } from '../../harness/spec/http-cache.ts';
 
 const PAGE = 'https://app.site-a.localhost:4431';
 const API = 'https://api.site-b.localhost:4432';
@@ -16,10 +17,11 @@ interface Route {
 }
 
 /** A scripted server: answers by URL and kind, and fails the test on anything unexpected. */
-function run(request: Partial<SpecRequest>, routes: Record<string, Route>, preflightCache?: PreflightCacheEntry[]) {
+function run(request: Partial<SpecRequest>, routes: Record<string, Route>, preflightCache?: PreflightCacheEntry[], httpCache?: StoredResponse[]) {
   const sent: { url: string; kind: string; sent: SentRequest }[] = [];
   const input: PredictInput = {
     ...(preflightCache && { preflightCache }),
+    ...(httpCache && { httpCache }),
     request: { url: `${API}/data`, origin: PAGE, method: 'GET', headers: [], mode: 'cors', credentials: 'same-origin', ...request },
     answer(url, kind, what) {
       sent.push({ url, kind, sent: what });
@@ -372,6 +374,45 @@ describe('the preflight cache across fetches (a repeated request)', () => {
     const p = run({ url: `${API}/d`, method: 'PUT' }, { [`${API}/d`]: { request: ok() } }, cache);
     expect(p).toMatchObject({ outcome: 'blocked', preflight: false });
     expect(cache).toEqual([]);
+  });
+});
+
+describe('a 304 to a revalidation (as WPT cors/304.htm)', () => {
+  // The WPT server: a 200 with an ETag first, then 304s that change ACEH.
+  const answers: SpecAnswer[] = [
+    ok([['Access-Control-Allow-Origin', '*'], ['ETag', '"abcdef"'], ['Cache-Control', 'no-cache'], ['A', '1'], ['B', '1']]),
+    ok([['Access-Control-Expose-Headers', 'a, b'], ['A', '2'], ['B', '2']], 304),
+    ok([['Access-Control-Expose-Headers', 'a'], ['A', '3'], ['B', '3']], 304),
+  ];
+  const sequence = () => {
+    let served = 0;
+    const server = { [`${API}/r`]: { request: () => answers[served++]! } };
+    const cache: StoredResponse[] = [];
+    return [1, 2, 3].map(() => run({ url: `${API}/r`, readHeader: 'B' }, server, undefined, cache));
+  };
+
+  it('a 304 with no CORS headers keeps the stored ones; it can widen and narrow ACEH', () => {
+    const [first, widened, narrowed] = sequence();
+    expect(first).toMatchObject({ outcome: 'blocked', exposedHeaders: ['cache-control'] });
+    expect(widened).toMatchObject({ outcome: 'allowed', exposedHeaders: ['a', 'b', 'cache-control'] });
+    expect(widened!.hops).toEqual([expect.objectContaining({ status: 304 })]);
+    expect(widened!.steps.join('\n')).toMatch(/RFC 9111 § 4.3.4.*stored 200 response/);
+    expect(narrowed).toMatchObject({ outcome: 'blocked', exposedHeaders: ['a', 'cache-control'] });
+  });
+
+  it('without a stored response a bare 304 reaches the CORS check', () => {
+    const p = run({ url: `${API}/r` }, { [`${API}/r`]: { request: answers[1]! } }, undefined, []);
+    expect(p.outcome).toBe('blocked');
+    expect(p.explanation).toMatch(/Access-Control-Allow-Origin/);
+  });
+
+  it('stores only GET 200 answers with a validator and without no-store; a 304 replaces fields by name', () => {
+    expect(isStorable('GET', 200, [['Last-Modified', 'Sat, 21 Nov 2026 00:00:00 GMT']])).toBe(true);
+    expect(isStorable('GET', 200, [['ETag', '"x"'], ['Cache-Control', 'private, no-store']])).toBe(false);
+    expect(isStorable('GET', 200, [['Cache-Control', 'no-cache']])).toBe(false);
+    expect(isStorable('POST', 200, [['ETag', '"x"']])).toBe(false);
+    expect(isStorable('GET', 404, [['ETag', '"x"']])).toBe(false);
+    expect(freshen([['A', '1'], ['a', '1b'], ['C', '1']], [['a', '2']])).toEqual([['C', '1'], ['a', '2']]);
   });
 });
 
