@@ -93,7 +93,7 @@ document.getElementById('only-unexpected').addEventListener('change', (event) =>
 function pre(text) { return $('pre', {}, text); }
 // Deviation sources are prose with bug-tracker and spec URLs in it.
 function linked(text) {
-  return text.split(/(https?:\/\/[^\s;,)]+)/).map((part, index) => index % 2 ? $('a', { href: part, target: '_blank', rel: 'noopener' }, part) : part);
+  return text.split(/(https?:[^ ;,)]+)/).map((part, index) => index % 2 ? $('a', { href: part, target: '_blank', rel: 'noopener' }, part) : part);
 }
 function headersText(headers) {
   return Object.entries(headers || {}).map(([name, value]) => name + ': ' + (Array.isArray(value) ? value.join('\\n' + name + ': ') : value)).join('\\n') || '(none)';
@@ -125,7 +125,8 @@ function openEvidence(scenario, engine, cell) {
     $('section', { class: 'facts' }, $('h3', {}, 'Facts from the journal'),
       $('span', {}, 'preflight sent: ' + ev.preflightSent), $('span', {}, 'request reached server: ' + ev.requestReached),
       $('span', {}, 'cookies sent: ' + (ev.cookiesReceived && ev.cookiesReceived.length ? ev.cookiesReceived.join(', ') : ev.cookiesSent)), $('span', {}, 'page promise: ' + ev.settled),
-      ev.status !== undefined ? $('span', {}, 'status: ' + ev.status) : '', ev.tlsErrors ? $('span', {}, 'TLS handshake failures: ' + ev.tlsErrors) : ''),
+      ev.status !== undefined ? $('span', {}, 'status: ' + ev.status) : '', ev.tlsErrors ? $('span', {}, 'TLS handshake failures: ' + ev.tlsErrors) : '',
+      ev.control ? $('span', {}, 'reachability control (top-level navigation to ' + ev.control.url + '): ' + (ev.control.reached ? 'reached the server' : 'did not reach it' + (ev.control.error ? ' — ' + ev.control.error : ''))) : ''),
     $('section', { class: 'request' }, $('h3', {}, 'Request sent'), pre(ev.request.method + ' ' + ev.request.url + '\\nmode: ' + ev.request.mode + ', credentials: ' + ev.request.credentials + '\\n' + headersText(ev.request.headers) + (ev.request.body !== undefined ? '\\n\\n' + ev.request.body : ''))),
     $('section', { class: 'response' }, $('h3', {}, 'What the page could read'),
       pre(ev.errorMessage ? ev.errorMessage : pageRead(ev))),

@@ -67,11 +67,13 @@ export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
 
   app.addHook('onRequest', async (request) => {
     const headers = headersFromRaw(request.raw.rawHeaders);
-    const nonce = /^\/x\/([^/]+)\//.exec(request.url)?.[1];
+    const probeNonce = /^\/x\/([^/]+)\//.exec(request.url)?.[1];
+    const controlNonce = /^\/__lab\/control\/([^/?]+)/.exec(request.url)?.[1];
+    const nonce = probeNonce ?? controlNonce;
     const isPreflight = request.method === 'OPTIONS' && 'access-control-request-method' in headers;
     request.journalEntry = options.journal.add({
       server: options.serverKey,
-      kind: nonce === undefined ? 'lab' : isPreflight ? 'preflight' : 'request',
+      kind: controlNonce !== undefined ? 'control' : probeNonce === undefined ? 'lab' : isPreflight ? 'preflight' : 'request',
       method: request.method,
       url: `${options.scheme}://${headers.host ?? ''}${request.url}`,
       headers,
@@ -106,6 +108,12 @@ export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
     reply.header('set-cookie', cookies);
     return reply.type('text/html; charset=utf-8').send('<!doctype html><title>cors-lab first-party visit</title><p>cookies set</p>');
   });
+
+  // A reachability control: a top-level navigation here shows the engine can
+  // reach this server, when a probe of the same nonce never did.
+  app.get('/__lab/control/:nonce', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send('<!doctype html><title>cors-lab reachability control</title><p>reached</p>'),
+  );
 
   app.route({
     method: METHODS.filter((method) => method !== 'CONNECT'),

@@ -3,7 +3,12 @@
 // It answers what no browser API can: was a preflight sent, did the actual
 // request reach the server, were cookies sent.
 
-export type JournalKind = 'preflight' | 'request' | 'lab' | 'tls-error';
+/**
+ * preflight and request: probe traffic (/x/<nonce>/...); control: a top-level
+ * navigation that checks the engine can reach a server at all (see
+ * run/reachability.ts); lab: the runner page and other lab pages.
+ */
+export type JournalKind = 'preflight' | 'request' | 'control' | 'lab' | 'tls-error';
 
 export interface JournalEntry {
   seq: number;

@@ -1,11 +1,14 @@
 // Classification: what the page saw, checked against what the lab server
 // journaled. The three outcomes stay apart:
 //   allowed  the page could read the response;
-//   blocked  a lab server answered, and the browser withheld the response;
+//   blocked  a lab server answered, and the browser withheld the response; or
+//            nothing was sent, but a reachability control shows the engine
+//            reaches that server, so the browser refused the request itself;
 //   error    no answer reached the browser: refused, TLS, DNS, timeout, crash.
 import type { JournalEntry } from '../lab/journal.ts';
 import type { ProbeResult } from '../probes/bundle.ts';
 import type { Outcome } from '../scenario/schema.ts';
+import type { ReachabilityControl } from './reachability.ts';
 
 export interface ClassifyInput {
   /** What the page reported, or a harness failure that kept it from reporting. */
@@ -18,6 +21,8 @@ export interface ClassifyInput {
   readHeader?: string;
   /** The outcome needs this cookie to have reached the server. */
   requireCookie?: string;
+  /** For a rejected probe that reached no server: the reachability control (reachability.ts). */
+  control?: ReachabilityControl;
 }
 
 export interface Classification {
@@ -96,10 +101,18 @@ export function classify(input: ClassifyInput): Classification {
         : `the server answered the request (status ${last.status}), and the browser withheld the response from the page`;
     return { ...facts, outcome: 'blocked', explanation: `blocked: ${reason}. Page saw "${message}". ${serverSaw}` };
   }
+  if (input.control?.reached) {
+    return {
+      ...facts,
+      outcome: 'blocked',
+      explanation: `blocked before sending: no request reached the server, but this engine reached the same server by a top-level navigation to ${input.control.url} (journal: control), so the browser refused the request itself. Page saw "${message}".`,
+    };
+  }
+  const control = input.control ? `; a top-level navigation to ${input.control.url} did not reach it either${input.control.error ? ` (${input.control.error})` : ''}` : '';
   const why =
     input.tlsErrors > 0
       ? `the target's server saw ${input.tlsErrors} TLS handshake failure(s): the browser did not trust its certificate`
-      : 'no request reached any lab server (connection refused, DNS or TLS failure)';
+      : `no request reached any lab server (connection refused, DNS or TLS failure)${control}`;
   return { ...facts, outcome: 'error', explanation: `error: no answer: ${why}. Page saw "${message}".` };
 }
 

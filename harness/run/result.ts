@@ -2,6 +2,7 @@
 // rendered from this shape. Fields may be added; a change of meaning bumps
 // SCHEMA_VERSION.
 import type { JournalEntry } from '../lab/journal.ts';
+import type { ReachabilityControl } from './reachability.ts';
 import type { ConsoleEntry, EngineId, EngineInfo } from '../engines/types.ts';
 import type { Deviation, Outcome } from '../scenario/schema.ts';
 
@@ -38,6 +39,12 @@ export interface Evidence {
   console: ConsoleEntry[] | 'not exposed';
   /** TLS handshakes the target's server saw fail while the probe ran. */
   tlsErrors: number;
+  /**
+   * For a rejected probe that reached no server: a top-level navigation of the
+   * same engine to the target's origin, and whether it reached the lab server
+   * (reached: the browser refused the request itself, so "blocked").
+   */
+  control?: ReachabilityControl;
   journal: JournalEntry[];
 }
 

@@ -13,6 +13,7 @@ import type { Scenario } from '../scenario/loader.ts';
 import { classify } from './classify.ts';
 import { effectiveModes } from './modes.ts';
 import { predictScenario } from './predict.ts';
+import { needsControl, runControl, type ReachabilityControl } from './reachability.ts';
 import { SCHEMA_VERSION, summarize, verdictFor, type CellResult, type EngineEntry, type MissingEngine, type RunResult, type SpecView } from './result.ts';
 
 export type IsolationMode = 'group' | 'probe';
@@ -276,8 +277,9 @@ async function runBatch(
   let pageResults: ProbeResult[] | undefined;
   let harnessError: string | undefined;
   let consoleEntries: ReturnType<EngineContext['takeConsole']> = null;
+  let context: EngineContext | undefined;
   try {
-    const context = await contextFor(engine, batch.contextKey);
+    context = await contextFor(engine, batch.contextKey);
     // Cookie scenarios (alone in their context) first visit the cookie's own
     // origin as a top-level page, so the cookies are set first-party.
     for (const { scenario, request } of probes) {
@@ -294,18 +296,30 @@ async function runBatch(
     consoleEntries = context.takeConsole();
   } catch (error) {
     harnessError = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    context = undefined;
     await dropContext(engine); // a broken context is not reused
   }
-  if (options.isolation === 'probe') await dropContext(engine);
   const to = lab.journal.now();
+  const observed = probes.map(({ scenario, request }, index) => ({
+    scenario,
+    request,
+    pageResult: pageResults?.[index],
+    probe: pageResults?.[index] ?? { harnessError: harnessError ?? 'the page returned no result' },
+    tlsErrors: lab.journal.tlsErrors(serverKeyFor(scenario.target), from, to).length,
+    control: undefined as ReachabilityControl | undefined,
+  }));
+  // Probes that reached no server: could this engine reach it at all?
+  for (const probe of observed) {
+    if (context && needsControl(probe.probe, lab.journal.forNonce(probe.request.nonce), probe.tlsErrors)) {
+      probe.control = await runControl(context, probe.request.url, probe.request.nonce, lab.journal);
+    }
+  }
+  if (options.isolation === 'probe') await dropContext(engine);
   report(probes.length);
 
-  return probes.map(({ scenario, request }, index) => {
-    const pageResult = pageResults?.[index];
-    const probe = pageResult ?? { harnessError: harnessError ?? 'the page returned no result' };
-    const tlsErrors = lab.journal.tlsErrors(serverKeyFor(scenario.target), from, to).length;
+  return observed.map(({ scenario, request, pageResult, probe, tlsErrors, control }) => {
     const consoleForProbe = consoleEntries === null ? null : consoleEntries.filter((entry) => batch.scenarios.length === 1 || entry.text.includes(request.nonce));
-    return cell(scenario, id, predictions.get(scenario.id)!, probe, lab.journal.forNonce(request.nonce), tlsErrors, consoleForProbe, request, pageResult?.durationMs ?? 0);
+    return cell(scenario, id, predictions.get(scenario.id)!, probe, lab.journal.forNonce(request.nonce), tlsErrors, consoleForProbe, request, pageResult?.durationMs ?? 0, control);
   });
 }
 
@@ -319,8 +333,9 @@ function cell(
   consoleEntries: ReturnType<EngineContext['takeConsole']>,
   request: ProbeRequest,
   durationMs: number,
+  control?: ReachabilityControl,
 ): CellResult {
-  const verdict = classify({ probe, journal, tlsErrors, mode: request.mode, readHeader: scenario.request.readHeader, requireCookie: scenario.request.requireCookie });
+  const verdict = classify({ probe, journal, tlsErrors, mode: request.mode, readHeader: scenario.request.readHeader, requireCookie: scenario.request.requireCookie, control });
   // A cookie withheld by the engine's own cookie policy is data, not a failure.
   const cookiePolicy = scenario.expect.cookiePolicy && verdict.cookieWithheld === true;
   const deviation = scenario.expect.deviations[engine];
@@ -357,6 +372,7 @@ function cell(
       ...(pageSaw?.error ? { errorMessage: `${pageSaw.error.name}: ${pageSaw.error.message}` } : 'harnessError' in probe ? { errorMessage: probe.harnessError } : {}),
       console: consoleEntries ?? 'not exposed',
       tlsErrors,
+      ...(control ? { control } : {}),
       journal,
     },
     explanation: verdict.explanation,

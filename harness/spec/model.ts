@@ -48,7 +48,8 @@ export function predict(input: PredictInput): Prediction {
   const replaceCache = (entries: typeof cache) => cache.splice(0, cache.length, ...entries);
   let tookPreflightBranch = false;
 
-  // A network error: "error" when nothing was sent, "blocked" once a server answered.
+  // A network error, or a TypeError before any request: the page does not get
+  // the response either way, so "blocked" (before sending when no hop was made).
   const stop = (verdict: Pick<Verdict, 'reason' | 'cite'>): Prediction => {
     steps.push(`${verdict.cite}: ${verdict.reason}`);
     // Main fetch, step 12 (CORS-with-preflight branch), step 3: a network error clears the cache entries.
@@ -56,9 +57,8 @@ export function predict(input: PredictInput): Prediction {
       const current = urlList.at(-1)!;
       replaceCache(clearCacheEntries(cache, serializeRequestOrigin(origin, urlList), withoutFragment(current)));
     }
-    const outcome = hops.length === 0 ? 'error' : 'blocked';
-    const explanation = outcome === 'error' ? `error: ${verdict.reason}; no request is sent` : `blocked: ${verdict.reason}`;
-    return { outcome, preflight: firstPreflight, ...(preflightHeaders && { preflightHeaders }), hops, explanation, steps };
+    const explanation = hops.length === 0 ? `blocked before sending: ${verdict.reason}; no request is sent` : `blocked: ${verdict.reason}`;
+    return { outcome: 'blocked', preflight: firstPreflight, ...(preflightHeaders && { preflightHeaders }), hops, explanation, steps };
   };
 
   // Fetch § 5.4: the Request constructor.

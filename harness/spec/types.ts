@@ -111,20 +111,21 @@ export interface Hop {
 }
 
 /**
- * What the standard predicts.
+ * What the standard predicts. The model's servers always answer, so there is
+ * no "error" here (that outcome is for the lab's infrastructure: DNS, TLS,
+ * a stopped server, a timeout).
  * - allowed: the page reads the response (and `readHeader`, when asked).
- * - blocked: at least one request reached a server, and the page does not get
- *   the response: a network error after an answer (failed CORS check, failed
- *   preflight, bad redirect, too many redirects), an opaque response
- *   (no-cors), or `readHeader` is not readable.
- * - error: the spec sends no request at all: fetch() throws a TypeError
- *   (e.g. mode 'no-cors' with PUT, a forbidden method, URL with credentials),
+ * - blocked: the page does not get the response: a network error after an
+ *   answer (failed CORS check, failed preflight, bad redirect, too many
+ *   redirects), an opaque response (no-cors), `readHeader` not readable; or,
+ *   with no hops at all, a request never sent: fetch() throws a TypeError
+ *   (e.g. mode 'no-cors' with PUT, a forbidden method, URL with credentials)
  *   or main fetch refuses before the network (mode 'same-origin' to another
- *   origin, a bad port, mixed content). This matches how the harness
- *   classifies a real browser: no journal entry means "error".
+ *   origin, a bad port). The harness shows the same case as "blocked" when a
+ *   reachability control proves the engine could reach the server.
  */
 export interface Prediction {
-  outcome: 'allowed' | 'blocked' | 'error';
+  outcome: 'allowed' | 'blocked';
   /** A preflight is sent for the first URL. */
   preflight: boolean;
   /**

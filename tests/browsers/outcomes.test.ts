@@ -27,6 +27,11 @@ scenarios:
     request: { target: api, path: /data, method: PUT, body: "x" }
     server: { api: { /data: { preflight: { status: 204, headers: { Access-Control-Allow-Origin: "{{origin.page}}" } } } } }
     expect: { spec: blocked }
+  - id: blocked-before-sending
+    title: "fetch() refuses no-cors with PUT: nothing is sent, though the server is reachable"
+    origins: { api: https://api.site-b.localhost }
+    request: { target: api, path: /data, method: PUT, mode: no-cors }
+    expect: { spec: blocked }
   - id: error-stopped
     title: a stopped target is an error
     origins: { api: { url: https://api.site-b.localhost, state: stopped } }
@@ -69,10 +74,18 @@ describe.each(ENGINE_IDS)('%s', (id) => {
     expect(cell('preflight-refused')).toMatchObject({ outcome: 'blocked' });
     expect(cell('preflight-refused').evidence).toMatchObject({ preflightSent: true, requestReached: false });
 
+    // Nothing sent, but the reachability control reached the server: blocked.
+    const refused = cell('blocked-before-sending');
+    expect(refused).toMatchObject({ outcome: 'blocked', matchesExpectation: true, evidence: { preflightSent: false, requestReached: false, control: { reached: true } } });
+    expect(refused.evidence.journal.map((entry) => entry.kind)).toEqual(['control']);
+    expect(refused.explanation).toMatch(/^blocked before sending: .*top-level navigation/);
+
     const stopped = cell('error-stopped');
     expect(stopped.outcome).toBe('error');
     expect(stopped.matchesExpectation).toBe(false);
     expect(stopped.evidence.journal).toEqual([]);
+    expect(stopped.evidence.control).toMatchObject({ reached: false });
+    expect(stopped.explanation).toMatch(/did not reach it either/);
 
     const hung = cell('error-hung');
     expect(hung.outcome).toBe('error');
@@ -85,5 +98,6 @@ describe.each(ENGINE_IDS)('%s', (id) => {
     expect(untrusted.evidence.journal).toEqual([]);
     expect(untrusted.evidence.tlsErrors).toBeGreaterThan(0);
     expect(untrusted.explanation).toMatch(/TLS/);
+    expect(untrusted.evidence.control).toBeUndefined(); // the TLS failure already explains it
   });
 });

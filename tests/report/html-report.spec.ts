@@ -24,6 +24,15 @@ scenarios:
     request: { target: api, path: /data, headers: { X-Api-Key: "k" } }
     server: { api: { /data: { preflight: { headers: { Access-Control-Allow-Origin: "{{origin.page}}" } } } } }
     expect: { spec: blocked }
+  - id: authorization-under-star
+    title: Authorization under ACAH *
+    request: { target: api, path: /data, headers: { Authorization: "Bearer t" } }
+    server: { api: { /data: { preflight: { headers: { Access-Control-Allow-Origin: "*", Access-Control-Allow-Headers: "*" } }, actual: { headers: { Access-Control-Allow-Origin: "*" } } } } }
+    expect: { spec: blocked, deviations: { chromium: { outcome: allowed, source: "all three allow it: https://github.com/whatwg/fetch/issues/1919 (measured)" } } }
+  - id: refused-before-sending
+    title: no-cors PUT is refused by fetch()
+    request: { target: api, path: /data, method: PUT, mode: no-cors }
+    expect: { spec: blocked }
 `);
   const result = await runScenarios({ scenarios, engines: ['chromium'], timeoutMs: 10_000, isolation: 'group', certDir: tempCertDir() });
   const file = join(tempDir('report'), 'report.html');
@@ -49,4 +58,18 @@ test('the matrix shows engine versions and a cell opens its evidence', async ({ 
 
   await dialog.getByRole('button', { name: 'close' }).click();
   await expect(dialog).toBeHidden();
+});
+
+test('a known deviation links its source, and a request refused before sending shows its reachability control', async ({ page }) => {
+  await page.goto(reportUrl);
+  await page.locator('tr[data-scenario="authorization-under-star"] button[data-engine="chromium"]').click();
+  const dialog = page.locator('dialog#evidence');
+  await expect(dialog.locator('section.explanation')).toContainText('Verdict: known deviation');
+  await expect(dialog.locator('section.explanation a')).toHaveAttribute('href', 'https://github.com/whatwg/fetch/issues/1919');
+  await dialog.getByRole('button', { name: 'close' }).click();
+
+  await page.locator('tr[data-scenario="refused-before-sending"] button[data-engine="chromium"]').click();
+  await expect(dialog.locator('section.explanation')).toContainText('blocked before sending');
+  await expect(dialog.locator('section.facts')).toContainText(/reachability control \(top-level navigation to https:\/\/api\.site-b\.localhost:\d+\/__lab\/control\/\w+\): reached the server/);
+  await expect(dialog.locator('section.journal')).toContainText('CONTROL');
 });

@@ -32,6 +32,16 @@ describe('classify', () => {
     expect(result.explanation).toMatch(/connection refused, DNS or TLS/);
   });
 
+  it('blocked before sending only when a reachability control reached the server', () => {
+    const rejected = { nonce: 'n', settled: 'rejected' as const, error: { name: 'TypeError', message: 'Load failed' } };
+    const reached = classify({ ...base, probe: rejected, journal: [entry('control', 200)], control: { url: 'http://api.site-b.localhost:1/__lab/control/n', reached: true } });
+    expect(reached).toMatchObject({ outcome: 'blocked', requestReached: false, preflightSent: false });
+    expect(reached.explanation).toMatch(/^blocked before sending: .*refused the request itself/);
+    const unreachable = classify({ ...base, probe: rejected, journal: [], control: { url: 'https://api.site-b.localhost:1/__lab/control/n', reached: false, error: 'net::ERR_CONNECTION_REFUSED' } });
+    expect(unreachable.outcome).toBe('error');
+    expect(unreachable.explanation).toMatch(/did not reach it either \(net::ERR_CONNECTION_REFUSED\)/);
+  });
+
   it('error naming TLS when the target server saw handshake failures', () => {
     const result = classify({ ...base, tlsErrors: 2, probe: { nonce: 'n', settled: 'rejected' }, journal: [] });
     expect(result.outcome).toBe('error');

@@ -471,26 +471,26 @@ describe('no-cors, same-origin mode and requests never sent', () => {
     expect(p.sent[0]!.sent.headers).toEqual([['Origin', PAGE]]);
   });
 
-  it("is an error, with nothing sent, for no-cors with PUT", () => {
+  it("is blocked before sending, with nothing sent, for no-cors with PUT", () => {
     const p = run({ mode: 'no-cors', method: 'PUT' }, {});
-    expect(p).toMatchObject({ outcome: 'error', preflight: false, hops: [] });
-    expect(p.explanation).toBe("error: fetch() throws a TypeError: mode 'no-cors' allows only GET, HEAD and POST, not 'PUT'; no request is sent");
+    expect(p).toMatchObject({ outcome: 'blocked', preflight: false, hops: [] });
+    expect(p.explanation).toBe("blocked before sending: fetch() throws a TypeError: mode 'no-cors' allows only GET, HEAD and POST, not 'PUT'; no request is sent");
   });
 
   it('reads a same-origin response in no-cors', () => {
     expect(run({ mode: 'no-cors', url: `${PAGE}/x` }, { [`${PAGE}/x`]: { request: ok() } }).outcome).toBe('allowed');
   });
 
-  it("is an error for mode 'same-origin' to another origin", () => {
+  it("is blocked before sending for mode 'same-origin' to another origin", () => {
     const p = run({ mode: 'same-origin' }, {});
-    expect(p).toMatchObject({ outcome: 'error', hops: [] });
-    expect(p.explanation).toBe(`error: mode 'same-origin' refuses the cross-origin URL ${API}/data; no request is sent`);
+    expect(p).toMatchObject({ outcome: 'blocked', hops: [] });
+    expect(p.explanation).toBe(`blocked before sending: mode 'same-origin' refuses the cross-origin URL ${API}/data; no request is sent`);
   });
 
-  it('is an error for a forbidden method, a non-HTTP URL, a bad port or mixed content', () => {
-    expect(run({ method: 'TRACE' }, {}).outcome).toBe('error');
+  it('is blocked before sending for a forbidden method, a non-HTTP URL, a bad port or mixed content', () => {
+    expect(run({ method: 'TRACE' }, {})).toMatchObject({ outcome: 'blocked', hops: [] });
     expect(run({ url: 'ftp://api.site-b.localhost/x' }, {}).explanation).toContain('not an http(s) URL');
-    expect(run({ url: 'https://api.site-b.localhost:6000/' }, {}).outcome).toBe('error');
+    expect(run({ url: 'https://api.site-b.localhost:6000/' }, {})).toMatchObject({ outcome: 'blocked', hops: [] });
     expect(run({ url: 'http://api.example.com/', origin: 'https://app.example.com' }, {}).explanation).toContain('mixed content');
   });
 

@@ -1,0 +1,40 @@
+// A probe that failed with nothing in the journal is one of two things: the
+// lab could not be reached at all (DNS, a refused connection, TLS), or the
+// browser refused to send the request (mixed content, a local-network rule,
+// a TypeError from fetch()). A reachability control tells them apart with
+// evidence: the same engine, in the same context, navigates top-level to the
+// target's origin. If that navigation reaches the lab server, the engine can
+// reach it, and the probe was refused by the browser itself.
+import type { EngineContext } from '../engines/types.ts';
+import type { Journal, JournalEntry } from '../lab/journal.ts';
+import type { ProbeResult } from '../probes/bundle.ts';
+
+export interface ReachabilityControl {
+  /** The top-level URL the engine navigated to. */
+  url: string;
+  /** A lab server journaled the navigation and answered it. */
+  reached: boolean;
+  /** The navigation's own failure, if any (for example net::ERR_CONNECTION_REFUSED). */
+  error?: string;
+}
+
+/** How long a control navigation may take: a reachable lab server answers at once. */
+const CONTROL_TIMEOUT_MS = 5000;
+
+/** A rejected probe that left no preflight or request in the journal, and no TLS failure. */
+export function needsControl(probe: ProbeResult | { harnessError: string }, journal: JournalEntry[], tlsErrors: number): boolean {
+  if ('harnessError' in probe || probe.settled !== 'rejected' || tlsErrors > 0) return false;
+  return !journal.some((entry) => entry.kind === 'preflight' || entry.kind === 'request');
+}
+
+export async function runControl(context: EngineContext, probeUrl: string, nonce: string, journal: Journal): Promise<ReachabilityControl> {
+  const url = `${new URL(probeUrl).origin}/__lab/control/${nonce}`;
+  let error: string | undefined;
+  try {
+    await context.goto(url, CONTROL_TIMEOUT_MS);
+  } catch (failure) {
+    error = failure instanceof Error ? failure.message.split('\n')[0] : String(failure);
+  }
+  const reached = journal.forNonce(nonce).some((entry) => entry.kind === 'control' && entry.status !== undefined);
+  return { url, reached, ...(error !== undefined ? { error } : {}) };
+}
