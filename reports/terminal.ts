@@ -41,7 +41,8 @@ export function renderTerminal(result: RunResult, options: TerminalOptions): str
   for (const missing of result.enginesMissing) {
     lines.push(`${paint('bold', missing.id)}: ${paint('red', 'not run')} — ${missing.reason}. Fix: ${missing.fix}`);
   }
-  const unexpected = result.results.filter((cell) => !cell.matchesExpectation);
+  if (result.check) lines.push(...checkLines(result, index, paint));
+  const unexpected = result.results.filter((cell) => !cell.matchesExpectation && !result.check);
   if (unexpected.length > 0) {
     lines.push('', paint('bold', 'Not as expected (new findings and errors):'));
     for (const cell of unexpected) {
@@ -56,3 +57,43 @@ export function renderTerminal(result: RunResult, options: TerminalOptions): str
   lines.push('', `${summaryLine(result)}  in ${(result.durationMs / 1000).toFixed(1)} s`, `(${LEGEND})`);
   return lines.join('\n');
 }
+
+/**
+ * `cors-lab check`: a verdict per origin and engine, with the browser version
+ * and why; then the security sweep's findings, loudly.
+ */
+function checkLines(result: RunResult, index: ReturnType<typeof cellIndex>, paint: (style: Style, text: string) => string): string[] {
+  const lines: string[] = ['', paint('bold', 'Verdicts')];
+  const versions = new Map<string, string>(result.engines.map((engine) => [engine.id, `${engine.browser} ${engine.version}`]));
+  for (const scenario of result.scenarios) {
+    lines.push(`  ${scenario.title}`);
+    for (const [engine, cell] of index.get(scenario.id) ?? []) {
+      const mark = cell.matchesExpectation ? paint('green', 'as expected') : paint(['bold', 'red'], `NOT AS EXPECTED (expected ${cell.expected})`);
+      lines.push(`    ${versions.get(engine) ?? engine}: ${cell.outcome}, ${mark}. ${cell.explanation}`);
+    }
+  }
+  const findings = result.check!.findings;
+  if (findings.length === 0) {
+    if (result.check!.sweep) lines.push('', paint('green', 'Security sweep: every hostile origin was refused in every engine that ran.'));
+    return lines;
+  }
+  lines.push('', paint(['bold', 'red'], `SECURITY FINDINGS (${findings.length}): real browsers let hostile origins read credentialed responses`));
+  for (const finding of findings) {
+    lines.push(paint('red', `  ✗ ${finding.summary}.`));
+    lines.push(`    attack: ${finding.attack}, derived from ${finding.derivedFrom}; evidence: ${evidenceOf(result, finding.scenario)}`);
+  }
+  return lines;
+}
+
+/** What the server answered the hostile origin, from the journal. */
+function evidenceOf(result: RunResult, scenario: string): string {
+  const cell = result.results.find((candidate) => candidate.scenario === scenario && candidate.outcome === 'allowed');
+  const answer = cell?.evidence.journal.filter((entry) => entry.kind === 'request' && entry.status !== undefined).at(-1);
+  if (!cell || !answer) return 'see the report';
+  const header = (name: string) => {
+    const value = answer.responseHeaders?.[name];
+    return value === undefined ? 'absent' : `'${Array.isArray(value) ? value.join(', ') : value}'`;
+  };
+  return `the request carried Origin '${answer.headers?.origin ?? 'none'}'${answer.headers?.cookie ? ' and cookies' : ''}; the server answered ${answer.status} with Access-Control-Allow-Origin ${header('access-control-allow-origin')} and Access-Control-Allow-Credentials ${header('access-control-allow-credentials')} (journal #${answer.seq}, ${cell.engine})`;
+}
+

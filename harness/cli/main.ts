@@ -6,9 +6,11 @@ import { discoverAll } from '../engines/discovery.ts';
 import { readVersion } from '../engines/versions.ts';
 import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '../engines/types.ts';
 import { formatProblem, loadScenarios } from '../scenario/loader.ts';
+import type { RunResult } from '../run/result.ts';
 import { runScenarios, toolVersion, type IsolationMode } from '../run/runner.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { parseReporters, writeReports, type ReporterChoice } from '../../reports/write.ts';
+import { addCheckCommand } from './check.ts';
 import { installBrowsers } from './install-browsers.ts';
 import { ProgressLine } from './progress.ts';
 
@@ -16,7 +18,7 @@ export const BUILTIN_CATALOG = fileURLToPath(new URL('../../scenarios', import.m
 
 export const EXIT = { ok: 0, unexpected: 1, badInput: 2 } as const;
 
-function parseBrowsers(value: string): EngineId[] {
+export function parseBrowsers(value: string): EngineId[] {
   const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
   for (const id of ids) {
     if (!(ENGINE_IDS as readonly string[]).includes(id)) {
@@ -27,13 +29,13 @@ function parseBrowsers(value: string): EngineId[] {
   return [...new Set(ids)] as EngineId[];
 }
 
-function parseTimeout(value: string): number {
+export function parseTimeout(value: string): number {
   const ms = /^\d+$/.test(value) ? Number(value) : /^(\d+(?:\.\d+)?)s$/.test(value) ? Number(value.slice(0, -1)) * 1000 : NaN;
   if (!Number.isFinite(ms) || ms < 100) throw new InvalidArgumentError('give milliseconds (e.g. 8000) or seconds (e.g. 8s), at least 100 ms');
   return ms;
 }
 
-interface RunFlags {
+export interface RunFlags {
   browsers?: EngineId[];
   reporter: string[];
   out: string;
@@ -44,13 +46,8 @@ interface RunFlags {
 }
 
 async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
-  let reporters: ReporterChoice[];
-  try {
-    reporters = flags.reporter.length > 0 ? parseReporters(flags.reporter) : [{ name: 'json' }, { name: 'html' }];
-  } catch (error) {
-    process.stderr.write(`cors-lab: ${(error as Error).message}\n`);
-    return EXIT.badInput;
-  }
+  const reporters = chooseReporters(flags.reporter);
+  if (!reporters) return EXIT.badInput;
   const loaded = loadScenarios(paths.length > 0 ? paths : [BUILTIN_CATALOG]);
   if (loaded.problems.length > 0) {
     process.stderr.write(`cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n`);
@@ -73,6 +70,11 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     onProgress: (update) => progress.update(update.engine, update.done, update.total),
   }).finally(() => progress.stop());
 
+  return report(result, reporters, flags);
+}
+
+/** Prints the terminal view, writes the reports, and gives the exit code (shared by run and check). */
+export function report(result: RunResult, reporters: ReporterChoice[], flags: Pick<RunFlags, 'browsers' | 'out' | 'color'>, namedBrowsers = flags.browsers !== undefined): number {
   const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
   process.stdout.write(`${renderTerminal(result, { color })}\n`);
   const written = writeReports(result, reporters, flags.out);
@@ -84,8 +86,18 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     return EXIT.badInput;
   }
   // An engine the user asked for by name that did not run is a harness failure, not a pass.
-  if (flags.browsers && (result.enginesMissing.length > 0 || failedLaunch.length > 0)) return EXIT.badInput;
+  if (namedBrowsers && (result.enginesMissing.length > 0 || failedLaunch.length > 0)) return EXIT.badInput;
   return result.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
+}
+
+/** --reporter values, or json and html by default; a bad name is bad input. */
+export function chooseReporters(values: string[]): ReporterChoice[] | undefined {
+  try {
+    return values.length > 0 ? parseReporters(values) : [{ name: 'json' }, { name: 'html' }];
+  } catch (error) {
+    process.stderr.write(`cors-lab: ${(error as Error).message}\n`);
+    return undefined;
+  }
 }
 
 async function browsersCommand(): Promise<number> {
@@ -133,6 +145,8 @@ export function buildProgram(exitCode: { value: number }): Command {
     .action(async (paths: string[], flags: RunFlags) => {
       exitCode.value = await runCommand(paths, flags);
     });
+
+  addCheckCommand(program, exitCode);
 
   program
     .command('browsers')

@@ -90,7 +90,12 @@ export const chromiumDriver: EngineDriver = {
         // AvoidCorsURLLoaderRestartOnRedirect, HttpsUpgrades). Chromium keeps
         // the last value of a repeated switch, so this list replaces it with
         // only the features that quiet the network or the UI.
-        `--disable-features=${QUIET_FEATURES.join(',')}`,
+        // With the posing proxy, HTTPS-Upgrades would turn a posed http origin
+        // into its https twin (also posed) and the page would not have the
+        // origin asked for.
+        `--disable-features=${[...QUIET_FEATURES, ...(options.proxy ? ['HttpsUpgrades'] : [])].join(',')}`,
+        // The posing proxy; <-loopback> removes the implicit bypass for localhost.
+        ...(options.proxy ? [`--proxy-server=http://${options.proxy}`, '--proxy-bypass-list=<-loopback>'] : []),
         ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
       ],
     };

@@ -53,3 +53,10 @@ export async function discoverEngine(id: EngineId): Promise<DiscoveredEngine> {
 export async function discoverAll(ids: readonly EngineId[] = ENGINE_IDS): Promise<DiscoveredEngine[]> {
   return Promise.all(ids.map(discoverEngine));
 }
+
+/** The engines to run, and the ones asked for that are missing, each with why and the fix. */
+export async function discoverForRun(ids: readonly EngineId[]): Promise<{ runnable: DiscoveredEngine[]; missing: { id: EngineId; reason: string; fix: string }[] }> {
+  const discovered = await discoverAll(ids);
+  const missing = discovered.flatMap((engine) => (engine.discovery.found ? [] : [{ id: engine.id, reason: engine.discovery.reason, fix: engine.discovery.fix }]));
+  return { runnable: discovered.filter((engine) => engine.driver !== undefined), missing };
+}

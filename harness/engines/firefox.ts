@@ -179,7 +179,7 @@ export const firefoxDriver: EngineDriver = {
         executablePath,
         headless: true,
         userDataDir: profile,
-        extraPrefsFirefox: { ...FIREFOX_PREFS, ...cookiePrefs },
+        extraPrefsFirefox: { ...FIREFOX_PREFS, ...cookiePrefs, ...(options.proxy ? proxyPrefs(options.proxy) : {}) },
         acceptInsecureCerts: false,
         timeout: timeoutMs,
         protocolTimeout: timeoutMs,
@@ -482,6 +482,20 @@ function startWatchdog(pgid: number, profile: string): () => void {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** Manual HTTP and HTTPS proxy for every host, localhost and loopback included. */
+function proxyPrefs(proxy: string): Record<string, string | number | boolean> {
+  const [host, port] = [proxy.slice(0, proxy.lastIndexOf(':')), Number(proxy.slice(proxy.lastIndexOf(':') + 1))];
+  return {
+    'network.proxy.type': 1,
+    'network.proxy.http': host,
+    'network.proxy.http_port': port,
+    'network.proxy.ssl': host,
+    'network.proxy.ssl_port': port,
+    'network.proxy.no_proxies_on': '',
+    'network.proxy.allow_hijacking_localhost': true,
+  };
+}
 
 
 /** "NS_ERROR_CONNECTION_REFUSED" rather than a protocol error with a chrome:// stack. */

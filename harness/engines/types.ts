@@ -56,6 +56,12 @@ export interface LaunchOptions {
   env?: Record<string, string>;
   /** Default: "defaults". */
   profile?: EngineProfile;
+  /**
+   * "127.0.0.1:<port>" of the lab's posing proxy (lab/proxy.ts): every
+   * request, loopback included, goes through it, so the engine sees posed
+   * origins at exactly the given host and port.
+   */
+  proxy?: string;
 }
 
 export interface EngineDriver {

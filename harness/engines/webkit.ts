@@ -62,6 +62,8 @@ interface SlotConfig {
   miniBrowserPath: string;
   /** MiniBrowser arguments for the engine profile (cookie policy, ITP). */
   profileArgs: string[];
+  /** The posing proxy, "host:port", if any. */
+  proxy?: string;
   env: NodeJS.ProcessEnv;
   trust: Trust;
   timeoutMs: number;
@@ -125,7 +127,7 @@ export const webkitDriver: EngineDriver = {
         delete env[name];
         delete env[name.toUpperCase()];
       }
-      const config: SlotConfig = { driverPath, miniBrowserPath, profileArgs: PROFILE_ARGS[options.profile ?? 'defaults'], env, trust, timeoutMs: options.timeoutMs };
+      const config: SlotConfig = { driverPath, miniBrowserPath, profileArgs: PROFILE_ARGS[options.profile ?? 'defaults'], ...(options.proxy ? { proxy: options.proxy } : {}), env, trust, timeoutMs: options.timeoutMs };
       // The first session proves the browser starts and reports its version;
       // it then serves the first newContext().
       first = await openSlot(config, left());
@@ -148,6 +150,15 @@ const PROFILE_ARGS: Record<EngineProfile, string[]> = {
   shipping: ['--enable-itp'],
   'allow-third-party': ['--cookies-policy=always'],
 };
+
+/**
+ * MiniBrowser's own --proxy, one HTTP proxy for every scheme. (WebDriver's
+ * proxy capability is no use here: WebKitGTK reads its sslProxy as a proxy
+ * that itself speaks TLS.)
+ */
+function proxyArgs(proxy: string | undefined): string[] {
+  return proxy ? [`--proxy=http://${proxy}`] : [];
+}
 
 function describeCookieArgs(args: string[]): string {
   const policy = args.find((arg) => arg.startsWith('--cookies-policy='))?.split('=')[1] ?? 'no-third-party (MiniBrowser default)';
@@ -449,7 +460,7 @@ async function openSlot(config: SlotConfig, timeoutMs = config.timeoutMs): Promi
             pageLoadStrategy: 'normal',
             // A stray alert() must not block the probe commands.
             unhandledPromptBehavior: 'dismiss',
-            'webkitgtk:browserOptions': { binary: config.miniBrowserPath, args: ['--automation', ...config.profileArgs] },
+            'webkitgtk:browserOptions': { binary: config.miniBrowserPath, args: ['--automation', ...config.profileArgs, ...proxyArgs(config.proxy)] },
           },
         },
       },

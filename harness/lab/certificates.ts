@@ -142,7 +142,8 @@ function baseCertificate(publicKey: forge.pki.PublicKey, days: number): forge.pk
   return cert;
 }
 
-function issueCa(commonName: string): KeyAndCert {
+/** A new CA, e.g. to stand for a server's own CA (mkcert's root) in tests. */
+export function issueCa(commonName: string): KeyAndCert {
   const keyPem = newRsaKeyPem();
   const privateKey = forge.pki.privateKeyFromPem(keyPem);
   const publicKey = forge.pki.setRsaPublicKey(privateKey.n, privateKey.e);
@@ -161,6 +162,12 @@ function issueCa(commonName: string): KeyAndCert {
   ]);
   cert.sign(privateKey, forge.md.sha256.create());
   return { keyPem, certPem: forge.pki.certificateToPem(cert) };
+}
+
+/** A server certificate for `hostnames`, with a fresh key, signed by `issuer`. */
+export function issueServerCertificate(hostnames: string[], issuer: KeyAndCert): KeyAndCert {
+  const keyPem = newRsaKeyPem();
+  return { keyPem, certPem: issueLeaf(hostnames, keyPem, issuer) };
 }
 
 function issueLeaf(hostnames: string[], leafKeyPem: string, issuer: KeyAndCert): string {

@@ -28,7 +28,8 @@ export interface JournalEntry {
   /** Filled in when the server has sent its answer. */
   status?: number;
   responseHeaders?: Record<string, string | string[]>;
-  /** For tls-error entries: the handshake failure as Node reported it. */
+  /** For tls-error entries: the handshake failure as Node reported it; for a
+   *  request the lab's proxy forwarded (check mode): why the target gave no answer. */
   error?: string;
 }
 

@@ -40,7 +40,9 @@ export interface Classification {
 
 export function classify(input: ClassifyInput): Classification {
   const preflights = input.journal.filter((entry) => entry.kind === 'preflight');
-  const requests = input.journal.filter((entry) => entry.kind === 'request');
+  // A request the lab's proxy could not forward (check mode) never reached the server.
+  const unanswerable = input.journal.find((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.error !== undefined);
+  const requests = input.journal.filter((entry) => entry.kind === 'request' && entry.error === undefined);
   // Only probe traffic counts as an answer (not lab pages such as a cookie visit).
   const answered = input.journal.filter((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status !== undefined);
   const lastRequest = requests.at(-1);
@@ -107,6 +109,9 @@ export function classify(input: ClassifyInput): Classification {
       outcome: 'blocked',
       explanation: `blocked before sending: no request reached the server, but this engine reached the same server by a top-level navigation to ${input.control.url} (journal: control), so the browser refused the request itself. Page saw "${message}".`,
     };
+  }
+  if (unanswerable) {
+    return { ...facts, outcome: 'error', explanation: `error: no answer: the lab's proxy could not reach the target for the ${unanswerable.kind} ${unanswerable.method} ${unanswerable.url}: ${unanswerable.error}. Page saw "${message}".` };
   }
   const control = input.control ? `; a top-level navigation to ${input.control.url} did not reach it either${input.control.error ? ` (${input.control.error})` : ''}` : '';
   const why =

@@ -27,8 +27,13 @@ export function needsControl(probe: ProbeResult | { harnessError: string }, jour
   return !journal.some((entry) => entry.kind === 'preflight' || entry.kind === 'request');
 }
 
-export async function runControl(context: EngineContext, probeUrl: string, nonce: string, journal: Journal): Promise<ReachabilityControl> {
-  const url = `${new URL(probeUrl).origin}/__lab/control/${nonce}`;
+/** The control URL on a lab server: /__lab/control/<nonce> answers and is journaled as "control". */
+export function labControlUrl(probeUrl: string, nonce: string): string {
+  return `${new URL(probeUrl).origin}/__lab/control/${nonce}`;
+}
+
+/** Navigates to `url`; reached when the journal holds an answered "control" entry for `nonce`. */
+export async function runControl(context: EngineContext, url: string, nonce: string, journal: Journal): Promise<ReachabilityControl> {
   let error: string | undefined;
   try {
     await context.goto(url, CONTROL_TIMEOUT_MS);

@@ -2,8 +2,9 @@
 // rendered from this shape. Fields may be added; a change of meaning bumps
 // SCHEMA_VERSION.
 import type { JournalEntry } from '../lab/journal.ts';
+import type { Replay } from '../check/replay.ts';
 import type { ReachabilityControl } from './reachability.ts';
-import type { ConsoleEntry, EngineId, EngineInfo } from '../engines/types.ts';
+import { ENGINE_IDS, type ConsoleEntry, type EngineId, type EngineInfo } from '../engines/types.ts';
 import type { Deviation, Outcome } from '../scenario/schema.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -100,6 +101,8 @@ export interface CellResult {
 }
 
 export interface ScenarioSummary {
+  /** `cors-lab check` only: the server's answers to cors-lab's own replay of the request (never what a browser saw). */
+  replay?: Replay;
   id: string;
   title: string;
   file: string;
@@ -121,6 +124,31 @@ export interface MissingEngine {
   fix: string;
 }
 
+/** `cors-lab check` only: a credentialed response that a hostile origin could read in a real browser. */
+export interface SecurityFinding {
+  scenario: string;
+  endpoint: string;
+  origin: string;
+  /** How the origin was derived: null, http-downgrade, sibling-subdomain, prefix, suffix, unrelated. */
+  attack: string;
+  derivedFrom: string;
+  description: string;
+  /** Engines that let the page read a credentialed response from this origin. */
+  engines: EngineId[];
+  severity: 'high';
+  summary: string;
+}
+
+export interface CheckSection {
+  endpoints: { name: string; url: string; method: string; kind: string; credentials: string }[];
+  resolve: string[];
+  ca: string[];
+  sweep: boolean;
+  findings: SecurityFinding[];
+  /** How the engines reach the target: through the lab's proxy. */
+  via: string;
+}
+
 export interface RunResult {
   schemaVersion: number;
   tool: { name: string; version: string };
@@ -133,6 +161,16 @@ export interface RunResult {
   scenarios: ScenarioSummary[];
   results: CellResult[];
   summary: { total: number; allowed: number; blocked: number; error: number; unexpected: number; knownDeviations: number; newFindings: number };
+  /** Present for `cors-lab check`: the endpoints, how they were reached, and the security sweep's findings. */
+  check?: CheckSection;
+}
+
+/** Engines in ENGINE_IDS order; results by row (as `rowOrder` lists them), then engine. */
+export function sortForReport(engines: EngineEntry[], results: CellResult[], rowOrder: string[]): void {
+  const order = (id: EngineId) => ENGINE_IDS.indexOf(id);
+  engines.sort((a, b) => order(a.id) - order(b.id));
+  const rows = new Map(rowOrder.map((id, index) => [id, index]));
+  results.sort((a, b) => rows.get(a.scenario)! - rows.get(b.scenario)! || order(a.engine) - order(b.engine));
 }
 
 export function summarize(results: CellResult[]): RunResult['summary'] {

@@ -4,17 +4,17 @@
 // unique nonces, so neither the preflight cache nor the journal mixes them up.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { discoverAll } from '../engines/discovery.ts';
+import { discoverForRun, type discoverAll } from '../engines/discovery.ts';
 import type { EngineContext, EngineId, EngineProfile, LaunchedEngine } from '../engines/types.ts';
 import { ENGINE_IDS } from '../engines/types.ts';
 import { hostnamesOf, serverKeyFor, startLab, type Lab } from '../lab/lab.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import type { Scenario } from '../scenario/loader.ts';
-import { classify } from './classify.ts';
+import { buildCell } from './cell.ts';
 import { effectiveModes } from './modes.ts';
 import { predictScenario } from './predict.ts';
-import { needsControl, runControl, type ReachabilityControl } from './reachability.ts';
-import { SCHEMA_VERSION, summarize, verdictFor, type CellResult, type EngineEntry, type MissingEngine, type RunResult, type SpecView } from './result.ts';
+import { labControlUrl, needsControl, runControl, type ReachabilityControl } from './reachability.ts';
+import { SCHEMA_VERSION, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from './result.ts';
 
 export type IsolationMode = 'group' | 'probe';
 
@@ -55,13 +55,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   const options: RunOptions = { ...requested, profile, scenarios: requested.scenarios.map((scenario) => withDeviationsFor(scenario, profile)) };
   const startedAt = new Date();
   const started = performance.now();
-  const discovered = await discoverAll(options.engines ?? ENGINE_IDS);
-  const enginesMissing: MissingEngine[] = discovered
-    .filter((engine) => !engine.discovery.found)
-    .map((engine) => {
-      const miss = engine.discovery as Extract<typeof engine.discovery, { found: false }>;
-      return { id: engine.id, reason: miss.reason, fix: miss.fix };
-    });
+  const { runnable, missing: enginesMissing } = await discoverForRun(options.engines ?? ENGINE_IDS);
 
   const lab = await startLab({ hostnames: hostnamesOf(options.scenarios), certDir: options.certDir });
   // The spec model's view, once per scenario (the nonce only changes URLs).
@@ -70,24 +64,18 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   const results: CellResult[] = [];
   try {
     const perEngine = await Promise.all(
-      discovered
-        .filter((engine) => engine.driver !== undefined)
-        .map(async (engine) => {
-          const run = await runEngine(engine.id, engine.driver!, lab, options, engine.discovery, predictions);
-          engines.push(run.entry);
-          return run.results;
-        }),
+      runnable.map(async (engine) => {
+        const run = await runEngine(engine.id, engine.driver!, lab, options, engine.discovery, predictions);
+        engines.push(run.entry);
+        return run.results;
+      }),
     );
     results.push(...perEngine.flat());
   } finally {
     await lab.close();
   }
 
-  // Stable order: engines as listed, results by scenario then engine.
-  const order = (id: EngineId) => ENGINE_IDS.indexOf(id);
-  engines.sort((a, b) => order(a.id) - order(b.id));
-  const scenarioOrder = new Map(options.scenarios.map((scenario, index) => [scenario.id, index]));
-  results.sort((a, b) => scenarioOrder.get(a.scenario)! - scenarioOrder.get(b.scenario)! || order(a.engine) - order(b.engine));
+  sortForReport(engines, results, options.scenarios.map((scenario) => scenario.id));
 
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -311,7 +299,7 @@ async function runBatch(
   // Probes that reached no server: could this engine reach it at all?
   for (const probe of observed) {
     if (context && needsControl(probe.probe, lab.journal.forNonce(probe.request.nonce), probe.tlsErrors)) {
-      probe.control = await runControl(context, probe.request.url, probe.request.nonce, lab.journal);
+      probe.control = await runControl(context, labControlUrl(probe.request.url, probe.request.nonce), probe.request.nonce, lab.journal);
     }
   }
   if (options.isolation === 'probe') await dropContext(engine);
@@ -323,6 +311,7 @@ async function runBatch(
   });
 }
 
+/** One cell of a catalog run: the scenario's expectations around buildCell. */
 function cell(
   scenario: Scenario,
   engine: EngineId,
@@ -335,50 +324,23 @@ function cell(
   durationMs: number,
   control?: ReachabilityControl,
 ): CellResult {
-  const verdict = classify({ probe, journal, tlsErrors, mode: request.mode, readHeader: scenario.request.readHeader, requireCookie: scenario.request.requireCookie, control });
-  // A cookie withheld by the engine's own cookie policy is data, not a failure.
-  const cookiePolicy = scenario.expect.cookiePolicy && verdict.cookieWithheld === true;
   const deviation = scenario.expect.deviations[engine];
-  const expected = deviation?.outcome ?? spec.outcome;
-  const pageSaw = 'harnessError' in probe ? undefined : probe;
-  return {
+  return buildCell({
     scenario: scenario.id,
     engine,
-    outcome: verdict.outcome,
-    spec: spec.outcome,
-    expected,
-    matchesExpectation: verdict.outcome === expected || cookiePolicy,
-    verdict: verdictFor(verdict.outcome, spec.outcome, deviation, cookiePolicy),
+    spec,
+    expected: deviation?.outcome ?? spec.outcome,
     ...(deviation ? { deviation } : {}),
-    evidence: {
-      request: {
-        url: request.url,
-        method: request.method,
-        headers: request.headers,
-        mode: request.mode,
-        credentials: request.credentials,
-        ...(request.body !== undefined ? { body: request.body } : {}),
-      },
-      settled: pageSaw?.settled ?? 'not-run',
-      preflightSent: verdict.preflightSent,
-      requestReached: verdict.requestReached,
-      cookiesSent: verdict.cookiesSent,
-      cookiesReceived: verdict.cookiesReceived,
-      ...(pageSaw?.status !== undefined ? { status: pageSaw.status } : verdict.serverStatus !== undefined ? { status: verdict.serverStatus } : {}),
-      ...(pageSaw?.readableHeaders ? { readableHeaders: pageSaw.readableHeaders } : {}),
-      ...(pageSaw?.body !== undefined ? { body: pageSaw.body } : {}),
-      ...(pageSaw?.type ? { responseType: pageSaw.type } : {}),
-      ...(pageSaw?.earlier ? { earlier: pageSaw.earlier } : {}),
-      ...(pageSaw?.error ? { errorMessage: `${pageSaw.error.name}: ${pageSaw.error.message}` } : 'harnessError' in probe ? { errorMessage: probe.harnessError } : {}),
-      console: consoleEntries ?? 'not exposed',
-      tlsErrors,
-      ...(control ? { control } : {}),
-      journal,
-    },
-    explanation: verdict.explanation,
-    specExplanation: spec.explanation,
+    cookiePolicy: scenario.expect.cookiePolicy === true,
+    classifyAs: { mode: request.mode, readHeader: scenario.request.readHeader, requireCookie: scenario.request.requireCookie },
+    probe,
+    journal,
+    tlsErrors,
+    console: consoleEntries,
+    request,
     durationMs,
-  };
+    control,
+  });
 }
 
 /**

@@ -189,7 +189,7 @@ function joinPath(prefix: string, path: PropertyKey[]): string {
   return out;
 }
 
-function zodProblems(file: string, prefix: string, error: z.ZodError): ScenarioProblem[] {
+export function zodProblems(file: string, prefix: string, error: z.ZodError): ScenarioProblem[] {
   return error.issues.map((issue) => {
     let message = issue.message;
     if (issue.code === 'unrecognized_keys') {

@@ -1,0 +1,280 @@
+// What a check does, from the command line or a config file (YAML, or
+// cors-lab.config.ts with defineConfig): endpoints of the user's server, the
+// front-end origins to pose as with the outcome expected for each, and how to
+// reach the server (--resolve, --ca). Validation errors name the file (or the
+// flag), the field and the fix.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
+import { parseResolveRule, type ResolveRule } from '../lab/upstream.ts';
+import { zodProblems, type ScenarioProblem } from '../scenario/loader.ts';
+import { headerName, headerValue } from '../scenario/schema.ts';
+
+export const CHECK_KINDS = ['fetch', 'xhr', 'img-canvas', 'font'] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
+export type Expectation = 'allowed' | 'blocked';
+
+/** The page origins cors-lab can pose as: http(s), a host, an optional port, nothing else. */
+const originString = z.string().superRefine((value, context) => {
+  const problem = originProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+
+const endpointSchema = z
+  .object({
+    name: z.string().min(1).optional().describe('Shown in the report; default "METHOD url"'),
+    url: z.string().min(1).describe('Absolute, or relative to baseUrl'),
+    method: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'not an HTTP method token' }).default('GET'),
+    headers: z.record(headerName, headerValue).default({}),
+    body: z.string().optional(),
+    credentials: z.enum(['omit', 'same-origin', 'include']).default('same-origin'),
+    kind: z.enum(CHECK_KINDS).default('fetch'),
+    origins: z
+      .record(originString, z.enum(['allowed', 'blocked']))
+      .refine((origins) => Object.keys(origins).length > 0, { message: 'list at least one origin, e.g. "https://app.example.com": allowed' })
+      .describe('Page origins to pose as, each with the outcome expected in every engine'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    baseUrl: z.string().url().optional().describe('Endpoint URLs may be relative to this, e.g. a preview deployment'),
+    resolve: z.array(z.string()).default([]).describe("curl's host:port:address[:port], to point a hostname at another server"),
+    ca: z.array(z.string()).default([]).describe('PEM files of CAs to trust for the target (relative to the config file)'),
+    browsers: z.array(z.enum(ENGINE_IDS)).optional(),
+    sweep: z.boolean().default(true).describe('Derive hostile origins from each allowed one and check the server refuses them'),
+    timeout: z.number().int().min(100).optional().describe('Per probe, in milliseconds'),
+    endpoints: z.array(endpointSchema).min(1),
+  })
+  .strict();
+
+export type CheckConfig = z.input<typeof configSchema>;
+
+/** Typed helper for cors-lab.config.ts: `export default defineConfig({ ... })`. */
+export function defineConfig(config: CheckConfig): CheckConfig {
+  return config;
+}
+
+export interface CheckEndpoint {
+  name: string;
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  credentials: 'omit' | 'same-origin' | 'include';
+  kind: CheckKind;
+  origins: { origin: string; expect: Expectation }[];
+}
+
+export interface CheckPlan {
+  endpoints: CheckEndpoint[];
+  resolve: ResolveRule[];
+  /** CA certificates (PEM text) trusted for the target, with the files they came from. */
+  ca: { file: string; pem: string }[];
+  browsers?: EngineId[];
+  sweep: boolean;
+  timeoutMs?: number;
+}
+
+export class CheckInputError extends Error {
+  readonly problems: ScenarioProblem[];
+  constructor(problems: ScenarioProblem[]) {
+    super(problems.map((problem) => `${problem.file}: ${problem.field || '(file)'}: ${problem.message}`).join('\n'));
+    this.problems = problems;
+  }
+}
+
+/** Why `value` is not an origin cors-lab can pose as, or undefined. */
+export function originProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `'${value}' is not an origin. Fix: scheme://host[:port], e.g. https://app.example.com`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `'${value}' must be http or https`;
+  if (url.username || url.password || url.search || url.hash || !/^[a-z]+:\/\/[^/]+\/?$/i.test(value)) {
+    return `'${value}' has more than scheme, host and port. Fix: drop the path, query or credentials`;
+  }
+  return undefined;
+}
+
+/** Serialized origin, as the browser will report it (a default port is dropped). */
+export function serializeOrigin(value: string): string {
+  return new URL(value).origin;
+}
+
+/** The command line's check flags, as commander names them. */
+export interface CliCheckInput {
+  origin: string[];
+  expect: string[];
+  method: string;
+  header: string[];
+  body?: string;
+  credentials: 'omit' | 'same-origin' | 'include';
+  kind: CheckKind;
+  resolve: string[];
+  ca: string[];
+  sweep: boolean;
+}
+
+/** The default page origin when none is given: a lab origin. */
+export const DEFAULT_ORIGIN = 'https://app.site-a.localhost';
+
+/** A plan from command-line flags; problems name the flag. */
+export function planFromCli(url: string, input: CliCheckInput): CheckPlan {
+  const problems: ScenarioProblem[] = [];
+  const flag = (field: string, message: string) => problems.push({ file: 'command line', field, message });
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') flag('<url>', `'${url}' must be an http or https URL`);
+  } catch {
+    flag('<url>', `'${url}' is not a URL. Fix: give an absolute URL, e.g. https://api.example.com/users`);
+  }
+  const origins = input.origin.length > 0 ? input.origin : [DEFAULT_ORIGIN];
+  for (const origin of origins) {
+    const problem = originProblem(origin);
+    if (problem) flag('--origin', problem);
+  }
+  const expectations = parseExpectations(input.expect, origins, (message) => flag('--expect', message));
+  const headers: Record<string, string> = {};
+  for (const line of input.header) {
+    const colon = line.indexOf(':');
+    const name = colon === -1 ? '' : line.slice(0, colon).trim();
+    const value = colon === -1 ? '' : line.slice(colon + 1).trim();
+    if (!headerName.safeParse(name).success || !headerValue.safeParse(value).success) {
+      flag('--header', `'${line}' is not 'Name: value' (one header, no line breaks)`);
+    } else {
+      headers[name] = value;
+    }
+  }
+  const resolve = parseResolveRules(input.resolve, (message) => flag('--resolve', message));
+  const ca = readCaFiles(input.ca, process.cwd(), (message) => flag('--ca', message));
+  if (problems.length > 0) throw new CheckInputError(problems);
+  return {
+    endpoints: [
+      {
+        name: `${input.method.toUpperCase()} ${url}`,
+        url,
+        method: input.method,
+        headers,
+        ...(input.body !== undefined ? { body: input.body } : {}),
+        credentials: input.credentials,
+        kind: input.kind,
+        origins: origins.map((origin, index) => ({ origin: serializeOrigin(origin), expect: expectations[index]! })),
+      },
+    ],
+    resolve,
+    ca,
+    sweep: input.sweep,
+  };
+}
+
+/**
+ * --expect, once for every origin, once per origin in order, or as
+ * ORIGIN=OUTCOME. Without it every origin given is expected to be allowed.
+ */
+function parseExpectations(values: string[], origins: string[], problem: (message: string) => void): Expectation[] {
+  const outcome = (text: string): Expectation | undefined => (text === 'allowed' || text === 'blocked' ? text : undefined);
+  const byOrigin = new Map<string, Expectation>();
+  const positional: Expectation[] = [];
+  for (const value of values) {
+    const equals = value.lastIndexOf('=');
+    const named = equals > 0 ? outcome(value.slice(equals + 1)) : undefined;
+    if (named) {
+      byOrigin.set(value.slice(0, equals), named);
+    } else if (outcome(value)) {
+      positional.push(outcome(value)!);
+    } else {
+      problem(`'${value}' is not allowed, blocked or ORIGIN=allowed|blocked`);
+    }
+  }
+  if (positional.length > 1 && positional.length !== origins.length) {
+    problem(`${positional.length} expectations for ${origins.length} origins: give one for all, one per --origin in order, or ORIGIN=OUTCOME`);
+  }
+  for (const origin of byOrigin.keys()) {
+    if (!origins.includes(origin)) problem(`'${origin}' is not among the --origin values`);
+  }
+  return origins.map((origin, index) => byOrigin.get(origin) ?? (positional.length === 1 ? positional[0]! : positional[index]) ?? 'allowed');
+}
+
+function parseResolveRules(values: string[], problem: (message: string) => void): ResolveRule[] {
+  const rules: ResolveRule[] = [];
+  for (const value of values) {
+    const rule = parseResolveRule(value);
+    if (typeof rule === 'string') problem(rule);
+    else rules.push(rule);
+  }
+  return rules;
+}
+
+function readCaFiles(paths: string[], base: string, problem: (message: string) => void): { file: string; pem: string }[] {
+  const found: { file: string; pem: string }[] = [];
+  for (const path of paths) {
+    const file = resolvePath(base, path);
+    let pem: string;
+    try {
+      pem = readFileSync(file, 'utf8');
+    } catch (error) {
+      problem(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      continue;
+    }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) problem(`${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    else found.push({ file, pem });
+  }
+  return found;
+}
+
+/** Loads cors-lab.config.ts / .js (default export, e.g. from defineConfig) or a YAML file. */
+export async function planFromConfig(path: string): Promise<CheckPlan> {
+  const file = resolvePath(path);
+  let data: unknown;
+  try {
+    if (/\.(c|m)?(t|j)s$/.test(file)) {
+      const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      data = module.default;
+      if (data === undefined) throw new CheckInputError([{ file, field: '', message: 'no default export. Fix: export default defineConfig({ ... })' }]);
+    } else {
+      data = parseYaml(readFileSync(file, 'utf8'));
+    }
+  } catch (error) {
+    if (error instanceof CheckInputError) throw error;
+    throw new CheckInputError([{ file, field: '', message: `cannot load: ${(error as Error).message.split('\n')[0]}` }]);
+  }
+  const parsed = configSchema.safeParse(data);
+  if (!parsed.success) throw new CheckInputError(zodProblems(file, '', parsed.error));
+  const config = parsed.data;
+  const problems: ScenarioProblem[] = [];
+  const endpoints: CheckEndpoint[] = config.endpoints.map((endpoint, index) => {
+    let url = endpoint.url;
+    try {
+      url = new URL(endpoint.url, config.baseUrl).href;
+    } catch {
+      problems.push({ file, field: `endpoints[${index}].url`, message: `'${endpoint.url}' is not absolute and there is no baseUrl. Fix: add baseUrl or write the full URL` });
+    }
+    return {
+      name: endpoint.name ?? `${endpoint.method.toUpperCase()} ${url}`,
+      url,
+      method: endpoint.method,
+      headers: endpoint.headers,
+      ...(endpoint.body !== undefined ? { body: endpoint.body } : {}),
+      credentials: endpoint.credentials,
+      kind: endpoint.kind,
+      origins: Object.entries(endpoint.origins).map(([origin, expect]) => ({ origin: serializeOrigin(origin), expect })),
+    };
+  });
+  const resolve = parseResolveRules(config.resolve, (message) => problems.push({ file, field: 'resolve', message }));
+  const ca = readCaFiles(config.ca, dirname(file), (message) => problems.push({ file, field: 'ca', message }));
+  if (problems.length > 0) throw new CheckInputError(problems);
+  return {
+    endpoints,
+    resolve,
+    ca,
+    ...(config.browsers ? { browsers: config.browsers } : {}),
+    sweep: config.sweep,
+    ...(config.timeout !== undefined ? { timeoutMs: config.timeout } : {}),
+  };
+}

@@ -1,0 +1,75 @@
+// The replay: cors-lab sends, from Node, the requests the spec model says a
+// browser sends (the preflight with the same Origin, Access-Control-Request-
+// Method and -Headers, then the request itself, hop by hop), and records the
+// server's raw answers. The model then explains the outcome from those
+// answers. Replayed exchanges are labelled as such: they are what the server
+// told cors-lab, not what a browser saw (no cookies are sent, for one).
+import { predict, type Prediction, type SentRequest, type SpecAnswer, type SpecRequest } from '../spec/model.ts';
+import type { Upstream } from '../lab/upstream.ts';
+
+export const REPLAY_LABEL = 'replayed from Node by cors-lab: what the server answered cors-lab, not what a browser saw';
+
+export interface ReplayedExchange {
+  kind: 'preflight' | 'request';
+  method: string;
+  url: string;
+  /** The headers cors-lab sent (those the spec says a browser sends that matter to CORS). */
+  sent: [string, string][];
+  status?: number;
+  /** The raw answer lines, in order. */
+  headers?: [string, string][];
+  /** Set when the server could not be reached. */
+  error?: string;
+}
+
+export interface Replay {
+  label: string;
+  exchanges: ReplayedExchange[];
+  /** The spec model's prediction from the replayed answers; absent if the target could not be reached. */
+  prediction?: Prediction;
+  /** Why there is no prediction. */
+  error?: string;
+}
+
+/** At most this many hops are replayed (the model follows up to 20 redirects; a check rarely needs more than a few). */
+const MAX_REPLAYED = 8;
+
+export async function replay(request: SpecRequest, upstream: Upstream): Promise<Replay> {
+  const answers = new Map<string, SpecAnswer>();
+  const exchanges: ReplayedExchange[] = [];
+  const key = (url: string, kind: string, sent: SentRequest) => `${kind} ${sent.method} ${url} ${JSON.stringify(sent.headers)}`;
+  for (let round = 0; round <= MAX_REPLAYED; round++) {
+    let missing: { url: string; kind: 'preflight' | 'request'; sent: SentRequest } | undefined;
+    const prediction = predict({
+      request,
+      answer(url, kind, sent) {
+        const known = answers.get(key(url, kind, sent));
+        if (known) return known;
+        missing ??= { url, kind, sent };
+        // A stand-in that ends the fetch: the hop is replayed, then the model runs again.
+        return { status: 599, headers: [] };
+      },
+    });
+    if (!missing) return { label: REPLAY_LABEL, exchanges, prediction };
+    if (round === MAX_REPLAYED) break;
+    const { url, kind, sent } = missing;
+    const exchange: ReplayedExchange = { kind, method: sent.method, url, sent: sent.headers };
+    exchanges.push(exchange);
+    try {
+      const answer = await upstream.send({
+        url,
+        method: sent.method,
+        headers: sent.headers,
+        ...(kind === 'request' && request.body !== undefined && !['GET', 'HEAD'].includes(sent.method) ? { body: request.body } : {}),
+      });
+      answer.body.resume(); // the body is not needed
+      exchange.status = answer.status;
+      exchange.headers = answer.headers;
+      answers.set(key(url, kind, sent), { status: answer.status, headers: answer.headers });
+    } catch (error) {
+      exchange.error = error instanceof Error ? error.message : String(error);
+      return { label: REPLAY_LABEL, exchanges, error: `the replay could not reach the target: ${exchange.error}` };
+    }
+  }
+  return { label: REPLAY_LABEL, exchanges, error: `more than ${MAX_REPLAYED} hops; not replayed further` };
+}

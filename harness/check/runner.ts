@@ -1,0 +1,342 @@
+// `cors-lab check`: real browsers against the user's own server. Each engine
+// goes through the lab's posing proxy (lab/proxy.ts), loads the runner page
+// at exactly the origin asked for, and makes the request; the proxy journals
+// what the browser sent and what the server answered. A replay from Node
+// (replay.ts) gives the spec model the server's answers for its explanation.
+import { randomBytes } from 'node:crypto';
+import { discoverForRun, type discoverAll } from '../engines/discovery.ts';
+import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine } from '../engines/types.ts';
+import { ensureLabCertificates } from '../lab/certificates.ts';
+import { startLab, type Lab } from '../lab/lab.ts';
+import { startProxy, type LabProxy } from '../lab/proxy.ts';
+import { Upstream } from '../lab/upstream.ts';
+import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
+import { buildCell } from '../run/cell.ts';
+import { needsControl, runControl, type ReachabilityControl } from '../run/reachability.ts';
+import { SCHEMA_VERSION, sortForReport, summarize, type CellResult, type CheckSection, type EngineEntry, type RunResult, type ScenarioSummary, type SecurityFinding, type SpecView } from '../run/result.ts';
+import { toolVersion } from '../run/runner.ts';
+import type { SpecRequest } from '../spec/model.ts';
+import { hostileOrigins, type HostileOrigin } from './hostile.ts';
+import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
+import { replay, type Replay } from './replay.ts';
+
+export interface CheckOptions {
+  plan: CheckPlan;
+  engines?: EngineId[];
+  timeoutMs: number;
+  certDir?: string;
+  onProgress?: (progress: { engine: EngineId; done: number; total: number }) => void;
+}
+
+/** One (endpoint, origin) pair: a row of the matrix. */
+export interface CheckProbe {
+  id: string;
+  endpoint: CheckEndpoint;
+  /** The origin the request carries: a posed origin, or "null". */
+  origin: string;
+  /** The origin of the page the engine loads. */
+  pageOrigin: string;
+  context: 'page' | 'sandboxed-iframe';
+  credentials: CheckEndpoint['credentials'];
+  expect: Expectation;
+  /** Set for the security sweep's derived origins. */
+  hostile?: HostileOrigin;
+}
+
+export type CheckResult = RunResult & { check: CheckSection };
+
+const LAUNCH_TIMEOUT_MS = 60_000;
+const CONSOLE_SETTLE_MS = 100;
+
+export function planProbes(plan: CheckPlan): CheckProbe[] {
+  const probes: CheckProbe[] = [];
+  for (const endpoint of plan.endpoints) {
+    const listed = new Set(endpoint.origins.map((entry) => entry.origin));
+    for (const { origin, expect } of endpoint.origins) {
+      probes.push({ id: `${endpoint.name} from ${origin}`, endpoint, origin, pageOrigin: origin, context: 'page', credentials: endpoint.credentials, expect });
+    }
+    if (!plan.sweep) continue;
+    const seen = new Set<string>();
+    for (const { origin } of endpoint.origins.filter((entry) => entry.expect === 'allowed')) {
+      for (const hostile of hostileOrigins(origin)) {
+        if (listed.has(hostile.origin) || seen.has(hostile.origin)) continue;
+        seen.add(hostile.origin);
+        probes.push({
+          id: `${endpoint.name} from ${hostile.origin} (sweep: ${hostile.attack})`,
+          endpoint,
+          origin: hostile.origin,
+          pageOrigin: hostile.pageOrigin,
+          context: hostile.origin === 'null' ? 'sandboxed-iframe' : 'page',
+          // The sweep asks the dangerous question: is a credentialed response readable?
+          credentials: 'include',
+          expect: 'blocked',
+          hostile,
+        });
+      }
+    }
+  }
+  return probes;
+}
+
+/** The request as the probe runtime makes it. */
+function probeRequestFor(probe: CheckProbe, nonce: string, timeoutMs: number): ProbeRequest {
+  const { endpoint } = probe;
+  const base = { nonce, kind: endpoint.kind, url: endpoint.url, method: endpoint.method, headers: endpoint.headers, timeoutMs, ...(probe.context !== 'page' ? { context: probe.context } : {}) };
+  switch (endpoint.kind) {
+    case 'fetch':
+    case 'xhr':
+      return { ...base, mode: 'cors', credentials: probe.credentials, ...(endpoint.body !== undefined ? { body: endpoint.body } : {}) };
+    case 'img-canvas':
+      // A check asks whether CORS lets the page read the image, so the <img> is always crossorigin.
+      return { ...base, method: 'GET', headers: {}, mode: 'cors', credentials: probe.credentials === 'include' ? 'include' : 'same-origin', crossOrigin: probe.credentials === 'include' ? 'use-credentials' : 'anonymous' };
+    case 'font':
+      return { ...base, method: 'GET', headers: {}, mode: 'cors', credentials: 'same-origin', fontVia: 'font-face-api' };
+  }
+}
+
+function specRequestFor(probe: CheckProbe, request: ProbeRequest): SpecRequest {
+  return {
+    url: request.url,
+    origin: probe.origin,
+    method: request.method,
+    headers: Object.entries(request.headers),
+    mode: request.mode,
+    credentials: request.credentials,
+    ...(request.body !== undefined ? { body: request.body } : {}),
+  };
+}
+
+function specViewFrom(replayed: Replay): SpecView {
+  if (!replayed.prediction) {
+    return { outcome: 'error', explanation: `no spec prediction: ${replayed.error}`, preflight: false, steps: [] };
+  }
+  const prediction = replayed.prediction;
+  return {
+    outcome: prediction.outcome,
+    explanation: `${prediction.explanation} (from the replayed answers)`,
+    preflight: prediction.preflight,
+    ...(prediction.preflightHeaders ? { preflightHeaders: prediction.preflightHeaders } : {}),
+    steps: prediction.steps,
+  };
+}
+
+export async function runCheck(options: CheckOptions): Promise<CheckResult> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const { plan } = options;
+  const probes = planProbes(plan);
+  const upstream = new Upstream({ resolve: plan.resolve, caPems: plan.ca.map((ca) => ca.pem), timeoutMs: options.timeoutMs });
+
+  // The lab's certificate covers every posed host and every target host.
+  const posed = new Map<string, number | undefined>();
+  const hostnames = new Set<string>();
+  for (const probe of probes) {
+    const page = new URL(probe.pageOrigin);
+    posed.set(`${page.protocol}//${page.hostname}:${page.port || (page.protocol === 'https:' ? 443 : 80)}`, undefined);
+    hostnames.add(page.hostname);
+    hostnames.add(new URL(probe.endpoint.url).hostname.replace(/^\[|\]$/g, ''));
+  }
+  const { runnable, missing: enginesMissing } = await discoverForRun(options.engines ?? plan.browsers ?? ENGINE_IDS);
+
+  const lab = await startLab({ hostnames: [...hostnames], certDir: options.certDir });
+  const posedPort = (scheme: 'http' | 'https', host: string, port: number): number | undefined =>
+    posed.has(`${scheme}://${host}:${port}`) ? lab.ports[scheme === 'https' ? 'https-main' : 'http-main'] : undefined;
+  // Only the endpoints' own hosts (as written, before --resolve) are forwarded.
+  const targets = new Set(plan.endpoints.map((endpoint) => authorityOf(new URL(endpoint.url))));
+  const forwards = (host: string, port: number) => targets.has(`${host}:${port}`);
+  const certificateFor = (host: string) => (hostnames.has(host) ? lab.certificates.leaf : ensureLabCertificates([...hostnames, host], lab.certificates.dir).leaf);
+
+  const nonceless = probes.map((probe) => probeRequestFor(probe, 'replay', options.timeoutMs));
+  // Replays run while the browsers start; each cell waits for its own.
+  const replaying = probes.map((probe, index) => replay(specRequestFor(probe, nonceless[index]!), upstream));
+  const specViews = new Map(probes.map((probe, index) => [probe.id, replaying[index]!.then(specViewFrom)]));
+
+  const engines: EngineEntry[] = [];
+  const results: CellResult[] = [];
+  try {
+    const perEngine = await Promise.all(
+      runnable.map(async (engine) => {
+        // One proxy per engine: its journal entries are that engine's traffic.
+        const proxy = await startProxy({ journal: lab.journal, label: `proxy:${engine.id}`, posedPort, forwards, upstream, certificateFor });
+        try {
+          const run = await runEngine(engine.id, engine.driver!, lab, proxy, probes, specViews, options);
+          engines.push(run.entry);
+          return run.results;
+        } finally {
+          await proxy.close();
+        }
+      }),
+    );
+    results.push(...perEngine.flat());
+  } finally {
+    await lab.close();
+  }
+  const replays = await Promise.all(replaying);
+
+  sortForReport(engines, results, probes.map((probe) => probe.id));
+
+  const scenarios: ScenarioSummary[] = probes.map((probe, index) => ({
+    id: probe.id,
+    title: probe.hostile
+      ? `${probe.endpoint.name}: must refuse ${probe.hostile.description} (${probe.origin}), with credentials`
+      : `${probe.endpoint.name} from ${probe.origin}: expected ${probe.expect}`,
+    file: 'check',
+    kind: probe.endpoint.kind,
+    tags: probe.hostile ? ['check', 'sweep', probe.hostile.attack] : ['check'],
+    expected: { spec: specViewFrom(replays[index]!).outcome },
+    specModel: specViewFrom(replays[index]!),
+    replay: replays[index]!,
+  }));
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'cors-lab', version: toolVersion() },
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    options: { isolation: 'check', timeoutMs: options.timeoutMs, profile: 'defaults' },
+    engines,
+    enginesMissing,
+    scenarios,
+    results,
+    summary: summarize(results),
+    check: {
+      endpoints: plan.endpoints.map((endpoint) => ({ name: endpoint.name, url: endpoint.url, method: endpoint.method, kind: endpoint.kind, credentials: endpoint.credentials })),
+      resolve: plan.resolve.map((rule) => `${rule.host}:${rule.port}:${rule.address}:${rule.targetPort}`),
+      ca: plan.ca.map((ca) => ca.file),
+      sweep: plan.sweep,
+      findings: findingsOf(probes, results),
+      via: "each engine's own proxy setting points at the lab's proxy: posed origins are served by the lab; requests to the target are forwarded to its real address (or --resolve), TLS verified by the lab with the system roots and --ca, and journaled",
+    },
+  };
+}
+
+function authorityOf(url: URL): string {
+  return `${url.hostname.replace(/^\[|\]$/g, '').toLowerCase()}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+}
+
+/** A hostile origin whose credentialed response a real browser let the page read. */
+function findingsOf(probes: CheckProbe[], results: CellResult[]): SecurityFinding[] {
+  const findings: SecurityFinding[] = [];
+  for (const probe of probes) {
+    if (!probe.hostile) continue;
+    const engines = results.filter((cell) => cell.scenario === probe.id && cell.outcome === 'allowed').map((cell) => cell.engine);
+    if (engines.length === 0) continue;
+    findings.push({
+      scenario: probe.id,
+      endpoint: probe.endpoint.name,
+      origin: probe.origin,
+      attack: probe.hostile.attack,
+      derivedFrom: probe.hostile.derivedFrom,
+      description: probe.hostile.description,
+      engines,
+      severity: 'high',
+      summary: `${engines.join(', ')} let a page at ${probe.origin} (${probe.hostile.description}) read the response to a credentialed request (credentials: 'include') to ${probe.endpoint.url}`,
+    });
+  }
+  return findings;
+}
+
+async function runEngine(
+  id: EngineId,
+  driver: NonNullable<Awaited<ReturnType<typeof discoverAll>>[number]['driver']>,
+  lab: Lab,
+  proxy: LabProxy,
+  probes: CheckProbe[],
+  specViews: Map<string, Promise<SpecView>>,
+  options: CheckOptions,
+): Promise<{ entry: EngineEntry; results: CellResult[] }> {
+  let engine: LaunchedEngine;
+  const notRun = async (message: string, entry: EngineEntry) => ({
+    entry,
+    results: await Promise.all(probes.map(async (probe) => checkCell(probe, id, await specViews.get(probe.id)!, { harnessError: message }, lab, 'not-run', null, probeRequestFor(probe, 'not-run', options.timeoutMs), 0))),
+  });
+  try {
+    engine = await driver.launch({
+      trust: { caCertPem: lab.certificates.ca.certPem, caCertPath: lab.certificates.caCertPath, spkiHashes: lab.certificates.spkiHashes },
+      timeoutMs: LAUNCH_TIMEOUT_MS,
+      proxy: proxy.address,
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    return notRun(`engine failed to launch: ${message}`, { id, browser: id, version: 'unknown (launch failed)', driver: 'none', trust: 'none', executablePath: '', profile: 'defaults', cookieSettings: 'unknown (launch failed)', launchError: message });
+  }
+  const results: CellResult[] = [];
+  options.onProgress?.({ engine: id, done: 0, total: probes.length });
+  let context: EngineContext | undefined;
+  try {
+    for (const probe of probes) {
+      const nonce = `${id[0]}${randomBytes(6).toString('hex')}`;
+      const request = probeRequestFor(probe, nonce, options.timeoutMs);
+      const started = performance.now();
+      let outcome: ProbeResult | { harnessError: string };
+      let consoleEntries: ReturnType<EngineContext['takeConsole']> = null;
+      let control: ReachabilityControl | undefined;
+      try {
+        context ??= await engine.newContext();
+        proxy.tag(nonce);
+        await context.goto(`${probe.pageOrigin}/__lab/runner`, options.timeoutMs + 5000);
+        // Posing must be exact: never run under another origin.
+        const pageOrigin = await context.evaluate<string>('location.origin', options.timeoutMs);
+        if (pageOrigin !== probe.pageOrigin) {
+          outcome = { harnessError: `this engine cannot pose as ${probe.pageOrigin}: the page's origin was ${pageOrigin}, so the probe was not run` };
+        } else {
+          context.takeConsole();
+          const [pageResult] = await context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify([request])})`, options.timeoutMs + 10_000);
+          await new Promise((resolve) => setTimeout(resolve, CONSOLE_SETTLE_MS));
+          consoleEntries = context.takeConsole();
+          outcome = pageResult ?? { harnessError: 'the page returned no result' };
+          if (needsControl(outcome, lab.journal.forNonce(nonce), 0)) {
+            // Could this engine reach the target at all? A top-level GET of its URL tells.
+            proxy.tag(nonce, 'control');
+            control = await runControl(context, probe.endpoint.url, nonce, lab.journal);
+          }
+        }
+      } catch (error) {
+        outcome = { harnessError: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+        await context?.close().catch(() => {});
+        context = undefined; // a broken context is not reused
+      } finally {
+        proxy.tag(undefined);
+      }
+      results.push(checkCell(probe, id, await specViews.get(probe.id)!, outcome, lab, nonce, consoleEntries, request, Math.round(performance.now() - started), control));
+      options.onProgress?.({ engine: id, done: results.length, total: probes.length });
+    }
+  } finally {
+    await context?.close().catch(() => {});
+    await engine.close();
+  }
+  return { entry: engine.info, results };
+}
+
+function checkCell(
+  probe: CheckProbe,
+  engine: EngineId,
+  spec: SpecView,
+  outcome: ProbeResult | { harnessError: string },
+  lab: Lab,
+  nonce: string,
+  consoleEntries: ReturnType<EngineContext['takeConsole']>,
+  request: ProbeRequest,
+  durationMs: number,
+  control?: ReachabilityControl,
+): CellResult {
+  const journal = lab.journal.forNonce(nonce);
+  const cell = buildCell({
+    scenario: probe.id,
+    engine,
+    spec,
+    expected: probe.expect,
+    cookiePolicy: false,
+    classifyAs: { mode: request.mode },
+    probe: outcome,
+    journal,
+    tlsErrors: journal.filter((entry) => entry.kind === 'tls-error').length,
+    console: consoleEntries,
+    request,
+    durationMs,
+    control,
+  });
+  // Say why in the spec's words when the engine did what the model predicts.
+  if (cell.outcome === spec.outcome && cell.outcome !== 'error') cell.explanation = `${cell.explanation} Why: ${spec.explanation}`;
+  return cell;
+}

@@ -1,0 +1,76 @@
+// `cors-lab check <url>`: will real browsers accept my API's CORS, and does it
+// refuse the origins it should? Exit codes as for run: 0 every engine as
+// expected, 1 one is not (or a security finding), 2 bad input or harness failure.
+import { Option, type Command } from 'commander';
+import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
+import { CHECK_KINDS, CheckInputError, DEFAULT_ORIGIN, planFromCli, planFromConfig, type CheckPlan, type CliCheckInput } from '../check/plan.ts';
+import { runCheck } from '../check/runner.ts';
+import { chooseReporters, EXIT, parseBrowsers, parseTimeout, report } from './main.ts';
+import { ProgressLine } from './progress.ts';
+
+interface CheckFlags extends CliCheckInput {
+  config?: string;
+  browsers?: EngineId[];
+  reporter: string[];
+  out: string;
+  timeout: number;
+  color?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function addCheckCommand(program: Command, exitCode: { value: number }): void {
+  program
+    .command('check')
+    .description("real browsers against your own server: pose as front-end origins, say per engine whether the response is allowed, and sweep hostile origins")
+    .argument('[url]', 'the endpoint to check, e.g. https://api.example.com/users (or use --config)')
+    .option('--origin <origin>', `page origin to pose as, exactly (repeatable; default ${DEFAULT_ORIGIN})`, collect, [] as string[])
+    .option('--expect <outcome>', 'allowed|blocked: once for all origins, once per --origin in order, or ORIGIN=OUTCOME (default: allowed)', collect, [] as string[])
+    .option('--method <method>', 'request method', 'GET')
+    .option('--header <line>', "request header 'Name: value' (repeatable)", collect, [] as string[])
+    .option('--body <text>', 'request body')
+    .addOption(new Option('--credentials <mode>', 'fetch credentials mode').choices(['omit', 'same-origin', 'include']).default('same-origin'))
+    .addOption(new Option('--kind <kind>', 'request kind').choices([...CHECK_KINDS]).default('fetch'))
+    .option('--resolve <host:port:addr:port>', "point a hostname at another address, as curl's --resolve (repeatable)", collect, [] as string[])
+    .option('--ca <file.pem>', "trust this CA for the target (its own CA, e.g. mkcert's root); trusted by the lab's proxy only (repeatable)", collect, [] as string[])
+    .option('--no-sweep', 'skip the security sweep of hostile origins')
+    .option('--config <file>', 'a suite: cors-lab.config.ts (defineConfig) or YAML with endpoints, origins and expected outcomes')
+    .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} (default: every engine found)`, parseBrowsers)
+    .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', collect, [] as string[])
+    .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
+    .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
+    .option('--color', 'coloured terminal output even when not a TTY')
+    .option('--no-color', 'plain terminal output')
+    .action(async (url: string | undefined, flags: CheckFlags) => {
+      exitCode.value = await checkCommand(url, flags);
+    });
+}
+
+async function checkCommand(url: string | undefined, flags: CheckFlags): Promise<number> {
+  const reporters = chooseReporters(flags.reporter);
+  if (!reporters) return EXIT.badInput;
+  let plan: CheckPlan;
+  try {
+    if (flags.config && url) throw new CheckInputError([{ file: 'command line', field: '<url>', message: 'give a URL or --config, not both' }]);
+    if (flags.config) plan = await planFromConfig(flags.config);
+    else if (url) plan = planFromCli(url, flags);
+    else throw new CheckInputError([{ file: 'command line', field: '<url>', message: 'missing. Fix: cors-lab check https://api.example.com/users --origin https://app.example.com, or --config cors-lab.config.ts' }]);
+  } catch (error) {
+    if (!(error instanceof CheckInputError)) throw error;
+    process.stderr.write(`cors-lab: ${error.problems.length} problem(s); nothing was run:\n`);
+    for (const problem of error.problems) process.stderr.write(`  ${problem.file}: ${problem.field || '(file)'}: ${problem.message}\n`);
+    return EXIT.badInput;
+  }
+  if (!flags.sweep) plan = { ...plan, sweep: false };
+
+  const progress = new ProgressLine(process.stderr, !process.env.CI && process.stderr.isTTY === true);
+  progress.start(`checking ${plan.endpoints.length} endpoint(s)`);
+  const browsers = flags.browsers ?? plan.browsers;
+  const result = await runCheck({
+    plan,
+    ...(browsers ? { engines: browsers } : {}),
+    timeoutMs: plan.timeoutMs ?? flags.timeout,
+    onProgress: (update) => progress.update(update.engine, update.done, update.total),
+  }).finally(() => progress.stop());
+  return report(result, reporters, flags, browsers !== undefined);
+}

@@ -1,0 +1,77 @@
+// One matrix cell: what the page saw and what the journal holds, classified,
+// compared with the expectation, with the evidence behind it. Shared by the
+// catalog runner and `cors-lab check`.
+import type { ConsoleEntry, EngineId } from '../engines/types.ts';
+import type { JournalEntry } from '../lab/journal.ts';
+import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
+import type { Deviation, Outcome } from '../scenario/schema.ts';
+import { classify, type ClassifyInput } from './classify.ts';
+import type { ReachabilityControl } from './reachability.ts';
+import { verdictFor, type CellResult, type SpecView } from './result.ts';
+
+export interface CellInput {
+  scenario: string;
+  engine: EngineId;
+  spec: SpecView;
+  /** The outcome this engine is expected to give. */
+  expected: Outcome;
+  deviation?: Deviation;
+  /** Whether a cookie withheld by the engine's cookie policy still counts as expected. */
+  cookiePolicy: boolean;
+  classifyAs: Pick<ClassifyInput, 'mode' | 'readHeader' | 'requireCookie'>;
+  probe: ProbeResult | { harnessError: string };
+  journal: JournalEntry[];
+  tlsErrors: number;
+  /** null where the engine does not expose console text. */
+  console: ConsoleEntry[] | null;
+  request: ProbeRequest;
+  durationMs: number;
+  control?: ReachabilityControl;
+}
+
+export function buildCell(input: CellInput): CellResult {
+  const { probe, journal, tlsErrors, request, control } = input;
+  const verdict = classify({ probe, journal, tlsErrors, ...input.classifyAs, control });
+  // A cookie withheld by the engine's own cookie policy is data, not a failure.
+  const cookiePolicy = input.cookiePolicy && verdict.cookieWithheld === true;
+  const pageSaw = 'harnessError' in probe ? undefined : probe;
+  return {
+    scenario: input.scenario,
+    engine: input.engine,
+    outcome: verdict.outcome,
+    spec: input.spec.outcome,
+    expected: input.expected,
+    matchesExpectation: verdict.outcome === input.expected || cookiePolicy,
+    verdict: verdictFor(verdict.outcome, input.spec.outcome, input.deviation, cookiePolicy),
+    ...(input.deviation ? { deviation: input.deviation } : {}),
+    evidence: {
+      request: {
+        url: request.url,
+        method: request.method,
+        headers: request.headers,
+        mode: request.mode,
+        credentials: request.credentials,
+        ...(request.body !== undefined ? { body: request.body } : {}),
+      },
+      settled: pageSaw?.settled ?? 'not-run',
+      preflightSent: verdict.preflightSent,
+      requestReached: verdict.requestReached,
+      cookiesSent: verdict.cookiesSent,
+      cookiesReceived: verdict.cookiesReceived,
+      ...(pageSaw?.status !== undefined ? { status: pageSaw.status } : verdict.serverStatus !== undefined ? { status: verdict.serverStatus } : {}),
+      ...(pageSaw?.readableHeaders ? { readableHeaders: pageSaw.readableHeaders } : {}),
+      ...(pageSaw?.body !== undefined ? { body: pageSaw.body } : {}),
+      ...(pageSaw?.type ? { responseType: pageSaw.type } : {}),
+      ...(pageSaw?.earlier ? { earlier: pageSaw.earlier } : {}),
+      ...(pageSaw?.error ? { errorMessage: `${pageSaw.error.name}: ${pageSaw.error.message}` } : 'harnessError' in probe ? { errorMessage: probe.harnessError } : {}),
+      console: input.console ?? 'not exposed',
+      tlsErrors,
+      ...(control ? { control } : {}),
+      journal,
+    },
+    explanation: verdict.explanation,
+    specExplanation: input.spec.explanation,
+    durationMs: input.durationMs,
+  };
+}
+
