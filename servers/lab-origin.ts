@@ -69,7 +69,9 @@ export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
     const headers = headersFromRaw(request.raw.rawHeaders);
     const probeNonce = /^\/x\/([^/]+)\//.exec(request.url)?.[1];
     const controlNonce = /^\/__lab\/control\/([^/?]+)/.exec(request.url)?.[1];
-    const nonce = probeNonce ?? controlNonce;
+    // A runner page loaded for one probe (check mode) names it, so the page load is evidence too.
+    const pageNonce = /^\/__lab\/runner\?(?:[^#]*&)?nonce=([^&#]+)/.exec(request.url)?.[1];
+    const nonce = probeNonce ?? controlNonce ?? pageNonce;
     const isPreflight = request.method === 'OPTIONS' && 'access-control-request-method' in headers;
     request.journalEntry = options.journal.add({
       server: options.serverKey,

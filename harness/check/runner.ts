@@ -274,7 +274,7 @@ async function runEngine(
       try {
         context ??= await engine.newContext();
         proxy.tag(nonce);
-        await context.goto(`${probe.pageOrigin}/__lab/runner`, options.timeoutMs + 5000);
+        await context.goto(`${probe.pageOrigin}/__lab/runner?nonce=${nonce}`, options.timeoutMs + 5000);
         // Posing must be exact: never run under another origin.
         const pageOrigin = await context.evaluate<string>('location.origin', options.timeoutMs);
         if (pageOrigin !== probe.pageOrigin) {

@@ -1,0 +1,124 @@
+// `cors-lab check` against real servers in their own processes (loopback
+// only), in all three engines, posing as origins under example.com.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planFromCli } from '../../harness/check/plan.ts';
+import { runCheck } from '../../harness/check/runner.ts';
+import { ENGINE_IDS } from '../../harness/engines/types.ts';
+import { issueCa, issueServerCertificate } from '../../harness/lab/certificates.ts';
+import type { CellResult } from '../../harness/run/result.ts';
+import { startFixture, type FixtureServer } from '../check-helpers.ts';
+import { tempCertDir, tempDir } from '../helpers.ts';
+
+const APP = 'https://app.example.com';
+const FOREIGN = 'https://foreign.example.org';
+/** Which engine sent a request, from the User-Agent in the server's own log. */
+const UA: Record<(typeof ENGINE_IDS)[number], RegExp> = { chromium: /HeadlessChrome|Chrome\//, firefox: /Firefox\//, webkit: /^(?!.*Chrome).*AppleWebKit/ };
+
+let express: FixtureServer;
+let caFile = '';
+
+beforeAll(async () => {
+  // The API's own CA, as mkcert would make: nothing trusts it unless told to.
+  const dir = tempDir('own-ca');
+  const ca = issueCa('the API team CA');
+  const server = issueServerCertificate(['api.example.com'], ca);
+  caFile = join(dir, 'root.pem');
+  writeFileSync(caFile, ca.certPem);
+  writeFileSync(join(dir, 'key.pem'), server.keyPem);
+  writeFileSync(join(dir, 'cert.pem'), server.certPem);
+  express = await startFixture('express-cors-server', { ALLOWED_ORIGINS: APP, TLS_KEY: join(dir, 'key.pem'), TLS_CERT: join(dir, 'cert.pem') });
+});
+afterAll(async () => {
+  await express?.stop();
+});
+
+const flags = (overrides: Partial<Parameters<typeof planFromCli>[1]> = {}) => ({
+  origin: [APP, FOREIGN],
+  expect: [`${FOREIGN}=blocked`],
+  method: 'GET',
+  header: [],
+  credentials: 'include' as const,
+  kind: 'fetch' as const,
+  resolve: [`api.example.com:443:127.0.0.1:${express.port}`],
+  ca: [caFile],
+  sweep: true,
+  ...overrides,
+});
+const cellsFor = (results: CellResult[], row: string) => results.filter((cell) => cell.scenario === row);
+
+describe('check against Express 5 + cors (allowlist, credentials, its own CA)', () => {
+  it('allows the listed origin and blocks a foreign one in all three engines, and the sweep finds nothing', async () => {
+    const result = await runCheck({ plan: planFromCli('https://api.example.com/api/me', flags()), timeoutMs: 8000, certDir: tempCertDir() });
+    expect(result.engines.map((engine) => engine.id)).toEqual([...ENGINE_IDS]);
+
+    const allowed = cellsFor(result.results, `GET https://api.example.com/api/me from ${APP}`);
+    expect(allowed.map((cell) => [cell.engine, cell.outcome, cell.matchesExpectation])).toEqual(ENGINE_IDS.map((id) => [id, 'allowed', true]));
+    const foreign = cellsFor(result.results, `GET https://api.example.com/api/me from ${FOREIGN}`);
+    for (const cell of foreign) {
+      expect(cell).toMatchObject({ outcome: 'blocked', matchesExpectation: true, evidence: { requestReached: true } });
+      // The explanation names the cause: the server sent no ACAO for this origin.
+      expect(cell.explanation).toMatch(/no Access-Control-Allow-Origin header/);
+    }
+    expect(result.scenarios.find((row) => row.id.endsWith(FOREIGN))!.replay!.label).toMatch(/^replayed from Node/);
+
+    const sweep = result.results.filter((cell) => cell.scenario.includes('(sweep:'));
+    expect(new Set(sweep.map((cell) => cell.scenario)).size).toBe(6);
+    expect(sweep.every((cell) => cell.outcome === 'blocked')).toBe(true);
+    expect(result.check!.findings).toEqual([]);
+    expect(result.summary.unexpected).toBe(0);
+
+    // Posing: the lab served the page at exactly the posed origin, and the
+    // request left each engine with exactly that Origin, as the API logged it.
+    for (const cell of allowed) {
+      const page = cell.evidence.journal.find((entry) => entry.kind === 'lab' && entry.url?.includes('/__lab/runner'));
+      expect(page?.url).toMatch(/^https:\/\/app\.example\.com\/__lab\/runner\?nonce=/);
+      expect(page?.headers?.host).toBe('app.example.com');
+      const sent = cell.evidence.journal.find((entry) => entry.kind === 'request');
+      expect(sent?.headers?.origin).toBe(APP);
+      expect(express.log.some((line) => line.origin === APP && UA[cell.engine].test(String(line.userAgent)))).toBe(true);
+    }
+  });
+
+  it('without --ca the untrusted certificate is an error with a TLS explanation, never blocked', async () => {
+    const result = await runCheck({ plan: planFromCli('https://api.example.com/api/me', flags({ origin: [APP], expect: [], ca: [], sweep: false })), timeoutMs: 8000, certDir: tempCertDir() });
+    expect(result.results).toHaveLength(3);
+    for (const cell of result.results) {
+      expect(cell.outcome).toBe('error');
+      expect(cell.explanation).toMatch(/TLS: .*not trusted.*--ca/);
+    }
+  });
+});
+
+describe('check against other servers', () => {
+  it('reports every hostile origin a reflecting server lets through with credentials, in every engine', async () => {
+    const reflecting = await startFixture('reflecting-server');
+    try {
+      const plan = planFromCli(`http://api.example.com:${reflecting.port}/account`, flags({ origin: ['http://app.example.com'], expect: [], resolve: [`api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`], ca: [] }));
+      const result = await runCheck({ plan, timeoutMs: 8000, certDir: tempCertDir() });
+      const attacks = result.check!.findings.map((finding) => finding.attack).sort();
+      expect(attacks).toEqual(['null', 'prefix', 'sibling-subdomain', 'suffix', 'unrelated']);
+      for (const finding of result.check!.findings) {
+        expect(finding.engines).toEqual([...ENGINE_IDS]);
+        const cell = result.results.find((candidate) => candidate.scenario === finding.scenario && candidate.engine === 'firefox')!;
+        const answer = cell.evidence.journal.find((entry) => entry.kind === 'request')!;
+        expect(answer.headers?.origin).toBe(finding.origin);
+        expect(answer.responseHeaders?.['access-control-allow-credentials']).toBe('true');
+        expect(cell.evidence.request.credentials).toBe('include');
+      }
+      expect(result.summary.unexpected).toBe(15);
+    } finally {
+      await reflecting.stop();
+    }
+  });
+
+  it('a target that is down is an error in every engine', async () => {
+    const down = await startFixture('reflecting-server');
+    await down.stop(); // its port is now closed
+    const plan = planFromCli(`http://api.example.com:${down.port}/x`, flags({ origin: ['http://app.example.com'], expect: [], resolve: [`api.example.com:${down.port}:127.0.0.1:${down.port}`], ca: [], sweep: false }));
+    const result = await runCheck({ plan, timeoutMs: 8000, certDir: tempCertDir() });
+    expect(result.results.map((cell) => cell.outcome)).toEqual(['error', 'error', 'error']);
+    for (const cell of result.results) expect(cell.explanation).toMatch(/connection refused/);
+  });
+});
