@@ -39,6 +39,11 @@ dialog h3 { font-size: 14px; margin: 8px 0 4px; }
 pre { background: #f2f4f7; padding: 8px; overflow: auto; font-size: 12px; white-space: pre-wrap; word-break: break-all; margin: 0; }
 .facts span { display: inline-block; margin-right: 12px; }
 .filters { margin-bottom: 12px; font-size: 14px; }
+
+.findings { margin: 1em 0; padding: .5em 1em; border-radius: 6px; }
+.findings.bad { background: #fde8e8; border: 2px solid #c62828; }
+.findings.bad h2 { color: #b71c1c; }
+.findings.good { background: #e8f5e9; border: 1px solid #2e7d32; }
 `;
 
 const SCRIPT = `
@@ -112,6 +117,21 @@ function journalText(entries) {
     '\\n→ ' + (entry.status === undefined ? 'no answer' : entry.status) + '\\n' + headersText(entry.responseHeaders)
   ).join('\\n\\n');
 }
+function replayText(replay) {
+  const lines = replay.exchanges.map((exchange) => exchange.kind.toUpperCase() + ' ' + exchange.method + ' ' + exchange.url + '\\n' +
+    exchange.sent.map(([name, value]) => name + ': ' + value).join('\\n') + '\\n→ ' +
+    (exchange.error ? 'no answer: ' + exchange.error : exchange.status + '\\n' + exchange.headers.map(([name, value]) => name + ': ' + value).join('\\n')));
+  return (lines.join('\\n\\n') || '(nothing replayed)') + (replay.error ? '\\n\\n' + replay.error : '');
+}
+// cors-lab check: the security sweep's findings, above the matrix.
+if (result.check) {
+  const box = document.getElementById('findings');
+  box.hidden = false;
+  const findings = result.check.findings;
+  box.className = findings.length ? 'findings bad' : 'findings good';
+  box.append($('h2', {}, findings.length ? 'Security findings (' + findings.length + '): real browsers let hostile origins read credentialed responses' : (result.check.sweep ? 'Security sweep: every hostile origin was refused' : 'Security sweep: off')));
+  for (const finding of findings) box.append($('p', {}, '✗ ' + finding.summary + ' (attack: ' + finding.attack + ', derived from ' + finding.derivedFrom + ')'));
+}
 function openEvidence(scenario, engine, cell) {
   const dialog = document.getElementById('evidence');
   const ev = cell.evidence;
@@ -133,6 +153,7 @@ function openEvidence(scenario, engine, cell) {
     $('section', { class: 'journal' }, $('h3', {}, 'Journal lines (' + ev.journal.length + ')'), pre(journalText(ev.journal))),
     $('section', { class: 'console' }, $('h3', {}, 'Browser console'),
       pre(ev.console === 'not exposed' ? 'not exposed by this engine\\'s driver' : (ev.console.map((entry) => entry.level + ': ' + entry.text).join('\\n') || '(no messages)'))),
+    scenario.replay ? $('section', { class: 'replay' }, $('h3', {}, 'Replayed from Node — not what the browser saw'), $('p', {}, scenario.replay.label), pre(replayText(scenario.replay))) : '',
   );
   dialog.showModal();
 }
@@ -147,6 +168,7 @@ export function renderHtml(result: RunResult): string {
 <body>
 <h1>cors-lab compatibility matrix</h1>
 <div class="meta" id="meta"></div>
+<div id="findings" hidden></div>
 <div class="filters"><label><input type="checkbox" id="only-unexpected"> only rows with new findings or unexpected results</label>
  — click a cell for its evidence. ~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding, ✗ unexpected.</div>
 <table class="matrix" id="matrix"></table>

@@ -31,6 +31,12 @@ export function renderMarkdown(result: RunResult): string {
     lines.push(`| ${engine.id} | ${escapeCell(`${engine.browser} ${engine.version}`)}${engine.launchError ? ` (launch failed: ${escapeCell(engine.launchError)})` : ''} | ${escapeCell(engine.driver)} | ${escapeCell(engine.trust)} | ${escapeCell(`${engine.profile}: ${engine.cookieSettings}`)} |`);
   }
   for (const missing of result.enginesMissing) lines.push(`| ${missing.id} | not run: ${escapeCell(missing.reason)} | | fix: \`${escapeCell(missing.fix)}\` | |`);
+  if (result.check) {
+    const findings = result.check.findings;
+    lines.push('', findings.length > 0 ? `### Security findings (${findings.length})` : '### Security sweep', '');
+    if (findings.length === 0) lines.push(result.check.sweep ? 'Every hostile origin was refused in every engine that ran.' : 'The sweep was off.');
+    for (const finding of findings) lines.push(`- ❌ **${escapeCell(finding.summary)}** (attack: ${finding.attack}, derived from ${finding.derivedFrom})`);
+  }
   const unexpected = result.results.filter((cell) => !cell.matchesExpectation);
   if (unexpected.length > 0) {
     lines.push('', '### Not as expected (new findings and errors)', '');

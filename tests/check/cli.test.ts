@@ -1,0 +1,67 @@
+// `cors-lab check` as a user runs it: a real process, real exit codes, the
+// terminal verdicts and every reporter.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../../harness/run/result.ts';
+import { startFixture } from '../check-helpers.ts';
+import { tempDir } from '../helpers.ts';
+
+const NODE = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
+const BIN = new URL('../../bin/cors-lab.js', import.meta.url).pathname;
+
+/** Runs the CLI without blocking the event loop (the fixture server lives in this process's children). */
+function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(NODE, [BIN, ...args], { env: { ...process.env, CI: 'true' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('cors-lab check CLI', () => {
+  it('exits 2 for bad input, naming the flag or the config field, and writes nothing', () => {
+    const dir = tempDir('check-cli');
+    const bad = spawnSync(NODE, [BIN, 'check', 'ftp://api.example.com/x', '--origin', 'https://app.example.com/path', '--out', join(dir, 'out')], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/command line: <url>: 'ftp:\/\/api\.example\.com\/x' must be an http or https URL/);
+    expect(bad.stderr).toMatch(/command line: --origin: .*Fix: drop the path/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    writeFileSync(join(dir, 'suite.yaml'), 'endpoints: []\n');
+    const config = spawnSync(NODE, [BIN, 'check', '--config', join(dir, 'suite.yaml')], { encoding: 'utf8' });
+    expect(config.status).toBe(2);
+    expect(config.stderr).toMatch(/suite\.yaml: endpoints: /);
+    expect(spawnSync(NODE, [BIN, 'check'], { encoding: 'utf8' }).status).toBe(2);
+  });
+
+  it('exits 1 with the security findings shown and in every report; 0 for a config suite that holds', async () => {
+    const reflecting = await startFixture('reflecting-server');
+    try {
+      const dir = tempDir('check-cli-run');
+      const target = `http://api.example.com:${reflecting.port}/account`;
+      const resolve = `api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`;
+      const run = await cli('check', target, '--origin', 'http://app.example.com', '--credentials', 'include', '--resolve', resolve, '--browsers', 'chromium', '--reporter', 'json,html,junit,markdown', '--out', dir, '--no-color');
+      expect(run.status).toBe(1);
+      expect(run.stdout).toMatch(/Chromium 1\d\d\.[\d.]+: allowed, as expected/);
+      expect(run.stdout).toMatch(/SECURITY FINDINGS \(5\)/);
+      expect(run.stdout).toMatch(/chromium let a page at http:\/\/cors-lab-attacker\.test \(an unrelated site\) read the response to a credentialed request/);
+      const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
+      expect(result.check!.findings).toHaveLength(5);
+      expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/Security findings/);
+      expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<failure/);
+      expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/"findings":\[\{/);
+
+      // The same endpoint as a suite that expects what the server does, sweep off.
+      writeFileSync(join(dir, 'cors-lab.yaml'), `resolve: ["${resolve}"]\nsweep: false\nbrowsers: [chromium]\nendpoints:\n  - url: ${target}\n    credentials: include\n    origins: { "http://app.example.com": allowed }\n`);
+      const suite = await cli('check', '--config', join(dir, 'cors-lab.yaml'), '--out', join(dir, 'suite'), '--no-color');
+      expect(suite.stdout).toMatch(/1 allowed, 0 blocked, 0 error/);
+      expect(suite.status).toBe(0);
+    } finally {
+      await reflecting.stop();
+    }
+  });
+});

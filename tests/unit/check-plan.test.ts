@@ -1,0 +1,134 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hostileOrigins } from '../../harness/check/hostile.ts';
+import { CheckInputError, originProblem, planFromCli, planFromConfig } from '../../harness/check/plan.ts';
+import { planProbes } from '../../harness/check/runner.ts';
+import { parseResolveRule } from '../../harness/lab/upstream.ts';
+import { tempDir } from '../helpers.ts';
+
+const base = { origin: [] as string[], expect: [] as string[], method: 'GET', header: [] as string[], credentials: 'same-origin' as const, kind: 'fetch' as const, resolve: [] as string[], ca: [] as string[], sweep: true };
+
+function problemsOf(run: () => unknown): { file: string; field: string; message: string }[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof CheckInputError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a CheckInputError');
+}
+
+describe('check plans from the command line', () => {
+  it('poses as the default lab origin, expecting allowed, when no origin is given', () => {
+    const plan = planFromCli('https://api.example.com/users', base);
+    expect(plan.endpoints[0]).toMatchObject({ name: 'GET https://api.example.com/users', origins: [{ origin: 'https://app.site-a.localhost', expect: 'allowed' }] });
+  });
+
+  it('pairs --expect with --origin: once for all, in order, or ORIGIN=OUTCOME; keeps explicit ports exactly', () => {
+    const origins = ['https://a.example.com:8443', 'https://b.example.com:443'];
+    expect(planFromCli('https://x.test/', { ...base, origin: origins, expect: ['blocked'] }).endpoints[0]!.origins.map((o) => o.expect)).toEqual(['blocked', 'blocked']);
+    expect(planFromCli('https://x.test/', { ...base, origin: origins, expect: ['allowed', 'blocked'] }).endpoints[0]!.origins.map((o) => o.expect)).toEqual(['allowed', 'blocked']);
+    const named = planFromCli('https://x.test/', { ...base, origin: origins, expect: ['https://b.example.com:443=blocked'] }).endpoints[0]!.origins;
+    // The default port is dropped from the serialized origin, as a browser does.
+    expect(named).toEqual([{ origin: 'https://a.example.com:8443', expect: 'allowed' }, { origin: 'https://b.example.com', expect: 'blocked' }]);
+  });
+
+  it('names the flag and the fix for every bad value, and runs nothing', () => {
+    const problems = problemsOf(() =>
+      planFromCli('ftp://x', { ...base, origin: ['https://a.example.com/path', 'app.example.com'], expect: ['maybe', 'allowed', 'blocked', 'allowed'], header: ['NoColon'], resolve: ['api.example.com:99999:127.0.0.1'], ca: ['/nonexistent/ca.pem'] }),
+    );
+    const fields = problems.map((problem) => problem.field);
+    expect(fields).toEqual(expect.arrayContaining(['<url>', '--origin', '--expect', '--header', '--resolve', '--ca']));
+    expect(problems.every((problem) => problem.file === 'command line')).toBe(true);
+    expect(problems.find((problem) => problem.field === '--origin')!.message).toMatch(/Fix: drop the path/);
+    expect(problems.find((problem) => problem.field === '--ca')!.message).toMatch(/cannot read .*ENOENT/);
+  });
+
+  it('accepts only origins: scheme, host and port', () => {
+    expect(originProblem('https://app.example.com')).toBeUndefined();
+    expect(originProblem('http://127.0.0.1:8080')).toBeUndefined();
+    expect(originProblem('https://app.example.com/')).toBeUndefined();
+    expect(originProblem('https://user@app.example.com')).toMatch(/more than scheme/);
+    expect(originProblem('ws://app.example.com')).toMatch(/http or https/);
+  });
+
+  it("parses curl's --resolve, IPv6 included", () => {
+    expect(parseResolveRule('api.example.com:443:127.0.0.1:8443')).toEqual({ host: 'api.example.com', port: 443, address: '127.0.0.1', targetPort: 8443 });
+    expect(parseResolveRule('API.example.com:80:[::1]')).toEqual({ host: 'api.example.com', port: 80, address: '::1', targetPort: 80 });
+    expect(parseResolveRule('api.example.com:443')).toMatch(/host:port:address/);
+  });
+});
+
+describe('check suites from a config file', () => {
+  it('loads YAML with a baseUrl, CA files relative to the config, and expectations per origin', async () => {
+    const dir = tempDir('config');
+    writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    writeFileSync(
+      join(dir, 'cors-lab.yaml'),
+      `baseUrl: https://preview.example.com
+resolve: ["preview.example.com:443:127.0.0.1:8443"]
+ca: [ca.pem]
+sweep: false
+endpoints:
+  - url: /api/users
+    credentials: include
+    origins: { "https://app.example.com": allowed, "https://evil.test": blocked }
+`,
+    );
+    const plan = await planFromConfig(join(dir, 'cors-lab.yaml'));
+    expect(plan.sweep).toBe(false);
+    expect(plan.ca[0]!.file).toBe(join(dir, 'ca.pem'));
+    expect(plan.resolve).toEqual([{ host: 'preview.example.com', port: 443, address: '127.0.0.1', targetPort: 8443 }]);
+    expect(plan.endpoints[0]).toMatchObject({ name: 'GET https://preview.example.com/api/users', credentials: 'include', origins: [{ origin: 'https://app.example.com', expect: 'allowed' }, { origin: 'https://evil.test', expect: 'blocked' }] });
+  });
+
+  it('loads cors-lab.config.ts written with defineConfig', async () => {
+    const dir = tempDir('config-ts');
+    const file = join(dir, 'cors-lab.config.ts');
+    writeFileSync(file, `import { defineConfig } from ${JSON.stringify(new URL('../../harness/check/plan.ts', import.meta.url).pathname)};
+export default defineConfig({ endpoints: [{ name: 'me', url: 'http://api.example.com/me', origins: { 'http://app.example.com': 'allowed' } }] });
+`);
+    const plan = await planFromConfig(file);
+    expect(plan.endpoints[0]).toMatchObject({ name: 'me', method: 'GET', kind: 'fetch', origins: [{ origin: 'http://app.example.com', expect: 'allowed' }] });
+    expect(plan.sweep).toBe(true);
+  });
+
+  it('names the file and the field of every problem', async () => {
+    const dir = tempDir('config-bad');
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, `endpoints:\n  - url: /relative\n    method: "GE T"\n    origins: { "https://app.example.com/x": allowed }\n    extra: 1\n`);
+    const error = await planFromConfig(file).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CheckInputError);
+    const problems = (error as CheckInputError).problems;
+    expect(problems.every((problem) => problem.file === file)).toBe(true);
+    const fields = problems.map((problem) => problem.field);
+    expect(fields).toEqual(expect.arrayContaining(['endpoints[0].method', 'endpoints[0]', 'endpoints[0].origins.https://app.example.com/x']));
+  });
+});
+
+describe('the security sweep', () => {
+  it('derives null, http, sibling, prefix, suffix and unrelated origins from an allowed https origin', () => {
+    expect(hostileOrigins('https://app.example.com').map((hostile) => [hostile.attack, hostile.origin])).toEqual([
+      ['null', 'null'],
+      ['http-downgrade', 'http://app.example.com'],
+      ['sibling-subdomain', 'https://cors-lab-sibling.example.com'],
+      ['prefix', 'https://app.example.com.cors-lab-attacker.test'],
+      ['suffix', 'https://evilapp.example.com'],
+      ['unrelated', 'https://cors-lab-attacker.test'],
+    ]);
+    // The null origin is a sandboxed iframe inside the allowed origin's page.
+    expect(hostileOrigins('https://app.example.com')[0]!.pageOrigin).toBe('https://app.example.com');
+    expect(hostileOrigins('http://127.0.0.1:8080').map((hostile) => hostile.attack)).toEqual(['null', 'prefix', 'unrelated']);
+  });
+
+  it('sweeps only allowed origins, never an origin the user listed, with credentials, expecting blocked', () => {
+    const plan = planFromCli('https://api.example.com/x', { ...base, origin: ['https://app.example.com', 'https://cors-lab-attacker.test'], expect: ['https://cors-lab-attacker.test=blocked'] });
+    const probes = planProbes(plan);
+    const sweep = probes.filter((probe) => probe.hostile);
+    expect(sweep.map((probe) => probe.origin)).not.toContain('https://cors-lab-attacker.test');
+    expect(sweep).toHaveLength(5);
+    expect(sweep.every((probe) => probe.credentials === 'include' && probe.expect === 'blocked')).toBe(true);
+    expect(planProbes({ ...plan, sweep: false })).toHaveLength(2);
+  });
+});
