@@ -66,6 +66,12 @@ function checkLines(result: RunResult, index: ReturnType<typeof cellIndex>, pain
   const lines: string[] = ['', paint('bold', 'Verdicts')];
   const versions = new Map<string, string>(result.engines.map((engine) => [engine.id, `${engine.browser} ${engine.version}`]));
   for (const scenario of result.scenarios) {
+    const cells = [...(index.get(scenario.id) ?? new Map()).values()];
+    // A sweep row every engine refused, as it should: one line is enough.
+    if (scenario.tags.includes('sweep') && cells.length > 0 && cells.every((cell) => cell.matchesExpectation)) {
+      lines.push(`  ${scenario.title}: ${paint('green', `${cells[0]!.outcome} in ${cells.map((cell) => cell.engine).join(', ')}, as expected`)}`);
+      continue;
+    }
     lines.push(`  ${scenario.title}`);
     for (const [engine, cell] of index.get(scenario.id) ?? []) {
       const mark = cell.matchesExpectation ? paint('green', 'as expected') : paint(['bold', 'red'], `NOT AS EXPECTED (expected ${cell.expected})`);

@@ -85,7 +85,16 @@ function probeRequestFor(probe: CheckProbe, nonce: string, timeoutMs: number): P
   switch (endpoint.kind) {
     case 'fetch':
     case 'xhr':
-      return { ...base, mode: 'cors', credentials: probe.credentials, ...(endpoint.body !== undefined ? { body: endpoint.body } : {}) };
+      return {
+        ...base,
+        mode: 'cors',
+        credentials: probe.credentials,
+        ...(endpoint.body !== undefined ? { body: endpoint.body } : {}),
+        // The HTTP cache is shared by the pages of one site: without this, a
+        // response cached for one posed origin would be revalidated (a 304)
+        // for the next. "no-store" adds no request header.
+        ...(endpoint.kind === 'fetch' ? { cache: 'no-store' as const } : {}),
+      };
     case 'img-canvas':
       // A check asks whether CORS lets the page read the image, so the <img> is always crossorigin.
       return { ...base, method: 'GET', headers: {}, mode: 'cors', credentials: probe.credentials === 'include' ? 'include' : 'same-origin', crossOrigin: probe.credentials === 'include' ? 'use-credentials' : 'anonymous' };

@@ -29,6 +29,8 @@ export interface ProbeRequest {
   then?: { credentials?: 'omit' | 'same-origin' | 'include'; headers?: Record<string, string>; context?: 'page' | 'sandboxed-iframe' | 'data-url-iframe' };
   /** fetch only: the keepalive flag. */
   keepalive?: boolean;
+  /** fetch only: the cache mode (check uses "no-store", so one origin's cached answer never serves another's probe). */
+  cache?: 'no-store';
   /** Where the request is made from: the runner page, or an opaque-origin iframe. */
   context?: 'page' | 'sandboxed-iframe' | 'data-url-iframe';
   /** img-canvas, script, stylesheet: the crossorigin attribute, absent for none. */

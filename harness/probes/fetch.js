@@ -13,6 +13,7 @@
       signal,
     };
     if (probe.keepalive) init.keepalive = true;
+    if (probe.cache) init.cache = probe.cache;
     if (probe.body !== undefined && probe.body !== null) init.body = probe.body;
     let response;
     try {
