@@ -89,6 +89,17 @@ describe('check against Express 5 + cors (allowlist, credentials, its own CA)', 
       expect(cell.explanation).toMatch(/TLS: .*not trusted.*--ca/);
     }
   });
+
+  it('checks an image (drawn to a canvas) and a font as well as fetch', async () => {
+    for (const [kind, path] of [['img-canvas', '/logo.png'], ['font', '/font.otf']] as const) {
+      const result = await runCheck({ plan: planFromCli(`https://api.example.com${path}`, flags({ kind, sweep: false })), timeoutMs: 8000, certDir: tempCertDir() });
+      const allowed = cellsFor(result.results, `GET https://api.example.com${path} from ${APP}`);
+      expect(allowed.map((cell) => cell.outcome)).toEqual(['allowed', 'allowed', 'allowed']);
+      const foreign = cellsFor(result.results, `GET https://api.example.com${path} from ${FOREIGN}`);
+      // WebKitGTK loads fonts in no-cors mode (see the font scenarios), so only it renders the foreign font.
+      expect(foreign.map((cell) => cell.outcome)).toEqual(kind === 'font' ? ['blocked', 'blocked', 'allowed'] : ['blocked', 'blocked', 'blocked']);
+    }
+  });
 });
 
 describe('check against other servers', () => {
