@@ -2,19 +2,14 @@
 // refuse the origins it should? Exit codes as for run: 0 every engine as
 // expected, 1 one is not (or a security finding), 2 bad input or harness failure.
 import { Option, type Command } from 'commander';
-import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
+import { ENGINE_IDS } from '../engines/types.ts';
 import { CHECK_KINDS, CheckInputError, DEFAULT_ORIGIN, planFromCli, planFromConfig, type CheckPlan, type CliCheckInput } from '../check/plan.ts';
 import { runCheck } from '../check/runner.ts';
-import { chooseReporters, EXIT, parseBrowsers, parseTimeout, report } from './main.ts';
+import { chooseReporters, EXIT, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { ProgressLine } from './progress.ts';
 
-interface CheckFlags extends CliCheckInput {
+interface CheckFlags extends CliCheckInput, OutputFlags {
   config?: string;
-  browsers?: EngineId[];
-  reporter: string[];
-  out: string;
-  timeout: number;
-  color?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];

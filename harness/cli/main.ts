@@ -1,48 +1,22 @@
 // The `cors-lab` command line. Exit codes: 0 every cell matches its
 // expectation, 1 unexpected results, 2 bad input or harness failure.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { discoverAll } from '../engines/discovery.ts';
 import { readVersion } from '../engines/versions.ts';
-import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '../engines/types.ts';
+import { ENGINE_IDS, ENGINE_PROFILES, type EngineProfile } from '../engines/types.ts';
 import { formatProblem, loadScenarios } from '../scenario/loader.ts';
-import type { RunResult } from '../run/result.ts';
 import { runScenarios, toolVersion, type IsolationMode } from '../run/runner.ts';
-import { renderTerminal } from '../../reports/terminal.ts';
-import { parseReporters, writeReports, type ReporterChoice } from '../../reports/write.ts';
 import { addCheckCommand } from './check.ts';
+import { chooseReporters, EXIT, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { installBrowsers } from './install-browsers.ts';
 import { ProgressLine } from './progress.ts';
 
 export const BUILTIN_CATALOG = fileURLToPath(new URL('../../scenarios', import.meta.url));
 
-export const EXIT = { ok: 0, unexpected: 1, badInput: 2 } as const;
-
-export function parseBrowsers(value: string): EngineId[] {
-  const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
-  for (const id of ids) {
-    if (!(ENGINE_IDS as readonly string[]).includes(id)) {
-      throw new InvalidArgumentError(`unknown engine "${id}". Use a comma-separated list of ${ENGINE_IDS.join(', ')}`);
-    }
-  }
-  if (ids.length === 0) throw new InvalidArgumentError(`name at least one engine: ${ENGINE_IDS.join(', ')}`);
-  return [...new Set(ids)] as EngineId[];
-}
-
-export function parseTimeout(value: string): number {
-  const ms = /^\d+$/.test(value) ? Number(value) : /^(\d+(?:\.\d+)?)s$/.test(value) ? Number(value.slice(0, -1)) * 1000 : NaN;
-  if (!Number.isFinite(ms) || ms < 100) throw new InvalidArgumentError('give milliseconds (e.g. 8000) or seconds (e.g. 8s), at least 100 ms');
-  return ms;
-}
-
-export interface RunFlags {
-  browsers?: EngineId[];
-  reporter: string[];
-  out: string;
-  timeout: number;
+interface RunFlags extends OutputFlags {
   isolation: IsolationMode;
   profile: EngineProfile;
-  color?: boolean;
 }
 
 async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
@@ -71,33 +45,6 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
   }).finally(() => progress.stop());
 
   return report(result, reporters, flags);
-}
-
-/** Prints the terminal view, writes the reports, and gives the exit code (shared by run and check). */
-export function report(result: RunResult, reporters: ReporterChoice[], flags: Pick<RunFlags, 'browsers' | 'out' | 'color'>, namedBrowsers = flags.browsers !== undefined): number {
-  const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
-  process.stdout.write(`${renderTerminal(result, { color })}\n`);
-  const written = writeReports(result, reporters, flags.out);
-  for (const path of written) process.stdout.write(`report: ${path}\n`);
-
-  const failedLaunch = result.engines.filter((engine) => engine.launchError);
-  if (result.engines.length === 0) {
-    process.stderr.write('cors-lab: no engine could be run. See `npx cors-lab browsers` and `npx cors-lab install-browsers`\n');
-    return EXIT.badInput;
-  }
-  // An engine the user asked for by name that did not run is a harness failure, not a pass.
-  if (namedBrowsers && (result.enginesMissing.length > 0 || failedLaunch.length > 0)) return EXIT.badInput;
-  return result.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
-}
-
-/** --reporter values, or json and html by default; a bad name is bad input. */
-export function chooseReporters(values: string[]): ReporterChoice[] | undefined {
-  try {
-    return values.length > 0 ? parseReporters(values) : [{ name: 'json' }, { name: 'html' }];
-  } catch (error) {
-    process.stderr.write(`cors-lab: ${(error as Error).message}\n`);
-    return undefined;
-  }
 }
 
 async function browsersCommand(): Promise<number> {
