@@ -61,20 +61,24 @@ const s = result.summary;
 document.getElementById('meta').textContent =
   s.total + ' cells: ' + s.allowed + ' allowed, ' + s.blocked + ' blocked, ' + s.error + ' error; ' + s.knownDeviations +
   ' known deviations, ' + s.newFindings + ' new findings; ' + s.unexpected + ' not as expected. Started ' + result.startedAt + ', took ' + (result.durationMs / 1000).toFixed(1) + ' s. ' + result.tool.name + ' ' + result.tool.version + '.';
-const cells = new Map(result.results.map((cell) => [cell.scenario + '|' + cell.engine, cell]));
+// Columns: engines, or (run --middleware) each middleware in each engine.
+const columnKey = (engineId, variant) => variant === undefined ? engineId : variant + '/' + engineId;
+const columns = (result.middleware ? result.middleware.variants.map((variant) => variant.id) : [undefined])
+  .flatMap((variant) => result.engines.map((engine) => ({ engine, variant, key: columnKey(engine.id, variant) })));
+const cells = new Map(result.results.map((cell) => [cell.scenario + '|' + columnKey(cell.engine, cell.variant), cell]));
 const table = document.getElementById('matrix');
 const head = $('tr', {}, $('th', {}, 'scenario'), $('th', {}, 'spec'));
-for (const engine of result.engines) head.append($('th', {}, engine.id, $('small', {}, engine.browser + ' ' + engine.version)));
+for (const column of columns) head.append($('th', {}, (column.variant ? column.variant + ' · ' : '') + column.engine.id, $('small', {}, column.engine.browser + ' ' + column.engine.version)));
 table.append($('thead', {}, head));
 const body = $('tbody');
 for (const scenario of result.scenarios) {
   const row = $('tr', { 'data-scenario': scenario.id },
     $('td', {}, $('code', {}, scenario.id), $('div', { class: 'scenario-title' }, scenario.title)),
     $('td', { class: 'spec', title: scenario.specModel.explanation }, scenario.expected.spec + (scenario.specModel.declared ? ' (file says ' + scenario.specModel.declared + ')' : '')));
-  for (const engine of result.engines) {
-    const cell = cells.get(scenario.id + '|' + engine.id);
+  for (const column of columns) {
+    const cell = cells.get(scenario.id + '|' + column.key);
     row.append($('td', {}, cell
-      ? $('button', { class: 'cell ' + cell.outcome + ' ' + verdict(cell), 'data-engine': engine.id, title: cell.explanation, onclick: () => openEvidence(scenario, engine, cell) }, cell.outcome)
+      ? $('button', { class: 'cell ' + cell.outcome + ' ' + verdict(cell), 'data-engine': column.engine.id, ...(column.variant ? { 'data-variant': column.variant } : {}), title: cell.explanation, onclick: () => openEvidence(scenario, column.engine, cell) }, cell.outcome)
       : '–'));
   }
   body.append(row);
@@ -123,6 +127,19 @@ function replayText(replay) {
     (exchange.error ? 'no answer: ' + exchange.error : exchange.status + '\\n' + exchange.headers.map(([name, value]) => name + ': ' + value).join('\\n')));
   return (lines.join('\\n\\n') || '(nothing replayed)') + (replay.error ? '\\n\\n' + replay.error : '');
 }
+// run --middleware: each middleware's version, hygiene findings and Private Network answer.
+if (result.middleware) {
+  const box = document.getElementById('middleware');
+  box.hidden = false;
+  box.append($('h2', {}, 'Middlewares compared'));
+  for (const variant of result.middleware.variants) {
+    const list = $('ul');
+    list.append($('li', {}, 'Private Network preflight: ' + variant.privateNetwork));
+    if (!variant.hygiene.length) list.append($('li', {}, 'hygiene: no findings'));
+    for (const finding of variant.hygiene) list.append($('li', { class: 'hygiene' }, 'hygiene ' + finding.rule + ' (' + finding.scenarios.join(', ') + '): ' + finding.detail + ' — first seen in ' + finding.scenario + ', journal ' + finding.evidence));
+    box.append($('h3', {}, variant.id + ': ' + variant.version), list);
+  }
+}
 // cors-lab check: the security sweep's findings, above the matrix.
 if (result.check) {
   const box = document.getElementById('findings');
@@ -136,7 +153,7 @@ function openEvidence(scenario, engine, cell) {
   const dialog = document.getElementById('evidence');
   const ev = cell.evidence;
   dialog.replaceChildren(
-    $('header', {}, $('strong', {}, scenario.id + ' in ' + engine.id + ' ' + engine.version + ': ' + cell.outcome), $('button', { onclick: () => dialog.close(), 'aria-label': 'close' }, '×')),
+    $('header', {}, $('strong', {}, scenario.id + ' in ' + (cell.variant ? cell.variant + ' · ' : '') + engine.id + ' ' + engine.version + ': ' + cell.outcome), $('button', { onclick: () => dialog.close(), 'aria-label': 'close' }, '×')),
     $('section', { class: 'explanation' }, $('h3', {}, 'What happened'), $('p', {}, cell.explanation),
       $('p', {}, 'Verdict: ' + cell.verdict.replace('-', ' '), ...(cell.deviation ? [' (source: ', ...linked(cell.deviation.source), ')'] : []), '; expected here: ' + cell.expected + (cell.matchesExpectation ? '.' : ' — NOT AS EXPECTED.'))),
     $('section', { class: 'spec-model' }, $('h3', {}, 'What the spec predicts: ' + cell.spec), $('p', {}, cell.specExplanation),
@@ -169,6 +186,7 @@ export function renderHtml(result: RunResult): string {
 <h1>cors-lab compatibility matrix</h1>
 <div class="meta" id="meta"></div>
 <div id="findings" hidden></div>
+<div id="middleware" class="middleware" hidden></div>
 <div class="filters"><label><input type="checkbox" id="only-unexpected"> only rows with new findings or unexpected results</label>
  — click a cell for its evidence. ~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding, ✗ unexpected.</div>
 <table class="matrix" id="matrix"></table>

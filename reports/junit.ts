@@ -1,6 +1,7 @@
 // JUnit XML: one testsuite per engine, one testcase per scenario; a result
 // that does not match its expectation is a failure.
 import type { RunResult } from '../harness/run/result.ts';
+import { columnKey, matrixColumns } from './labels.ts';
 
 export function escapeXml(text: string): string {
   return text
@@ -13,19 +14,19 @@ export function escapeXml(text: string): string {
 
 export function renderJunit(result: RunResult): string {
   const titles = new Map(result.scenarios.map((scenario) => [scenario.id, scenario]));
-  const suites = result.engines.map((engine) => {
-    const cells = result.results.filter((cell) => cell.engine === engine.id);
+  const suites = matrixColumns(result).map(({ key, engine, variant }) => {
+    const cells = result.results.filter((cell) => columnKey(cell) === key);
     const failures = cells.filter((cell) => !cell.matchesExpectation).length;
     const seconds = cells.reduce((sum, cell) => sum + cell.durationMs, 0) / 1000;
     const cases = cells.map((cell) => {
       const scenario = titles.get(cell.scenario);
-      const open = `    <testcase classname="cors-lab.${escapeXml(engine.id)}" name="${escapeXml(cell.scenario)}" file="${escapeXml(scenario?.file ?? '')}" time="${(cell.durationMs / 1000).toFixed(3)}">`;
+      const open = `    <testcase classname="cors-lab.${escapeXml(variant ? `${variant}.${engine.id}` : engine.id)}" name="${escapeXml(cell.scenario)}" file="${escapeXml(scenario?.file ?? '')}" time="${(cell.durationMs / 1000).toFixed(3)}">`;
       const body = cell.matchesExpectation
         ? ''
         : `\n      <failure message="${escapeXml(`expected ${cell.expected}, got ${cell.outcome}`)}" type="${cell.verdict}">${escapeXml(`${cell.explanation}\nSpec: ${cell.specExplanation}`)}</failure>\n    `;
       return `${open}${body}<system-out>${escapeXml(`${scenario?.title ?? ''}\n${cell.explanation}`)}</system-out></testcase>`;
     });
-    return `  <testsuite name="${escapeXml(`${engine.id} ${engine.browser} ${engine.version}`)}" tests="${cells.length}" failures="${failures}" errors="0" time="${seconds.toFixed(3)}" timestamp="${result.startedAt}">\n${cases.join('\n')}\n  </testsuite>`;
+    return `  <testsuite name="${escapeXml(`${variant ? `${variant} · ` : ''}${engine.id} ${engine.browser} ${engine.version}`)}" tests="${cells.length}" failures="${failures}" errors="0" time="${seconds.toFixed(3)}" timestamp="${result.startedAt}">\n${cases.join('\n')}\n  </testsuite>`;
   });
   const total = result.results.length;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="cors-lab" tests="${total}" failures="${result.summary.unexpected}" time="${(result.durationMs / 1000).toFixed(3)}">\n${suites.join('\n')}\n</testsuites>\n`;

@@ -20,14 +20,55 @@ export function engineHeading(engine: RunResult['engines'][number]): string {
   return `${engine.id} ${engine.version}`;
 }
 
-/** Cells indexed by scenario id, then engine id. */
+/** A matrix column: one engine, or with `run --middleware` one middleware in one engine. */
+export interface MatrixColumn {
+  key: string;
+  engine: RunResult['engines'][number];
+  variant?: string;
+  heading: string;
+}
+
+export function columnKey(cell: Pick<CellResult, 'engine' | 'variant'>): string {
+  return cell.variant === undefined ? cell.engine : `${cell.variant}/${cell.engine}`;
+}
+
+/** The matrix columns, in order: engines, or middlewares × engines. */
+export function matrixColumns(result: RunResult): MatrixColumn[] {
+  const variants = result.middleware?.variants.map((variant) => variant.id) ?? [undefined];
+  return variants.flatMap((variant) =>
+    result.engines.map((engine) => ({
+      key: columnKey({ engine: engine.id, variant }),
+      engine,
+      ...(variant !== undefined ? { variant } : {}),
+      heading: variant === undefined ? engineHeading(engine) : `${variant} · ${engineHeading(engine)}`,
+    })),
+  );
+}
+
+/** Cells indexed by scenario id, then column key (see columnKey). */
 export function cellIndex(result: RunResult): Map<string, Map<string, CellResult>> {
   const index = new Map<string, Map<string, CellResult>>();
   for (const cell of result.results) {
     if (!index.has(cell.scenario)) index.set(cell.scenario, new Map());
-    index.get(cell.scenario)!.set(cell.engine, cell);
+    index.get(cell.scenario)!.set(columnKey(cell), cell);
   }
   return index;
+}
+
+function describeScenarios(ids: string[]): string {
+  return ids.length <= 3 ? ids.join(', ') : `${ids.length} scenarios (${ids.slice(0, 3).join(', ')}, ...)`;
+}
+
+/** `run --middleware`: each middleware's version, hygiene findings and Private Network answer, as lines. */
+export function middlewareLines(result: RunResult): string[] {
+  const lines: string[] = [];
+  for (const variant of result.middleware?.variants ?? []) {
+    lines.push(`${variant.id}: ${variant.version}; Private Network preflight: ${variant.privateNetwork}`);
+    if (variant.hygiene.length === 0) lines.push('  hygiene: no findings');
+    for (const finding of variant.hygiene) lines.push(`  hygiene ${finding.rule}, in ${describeScenarios(finding.scenarios)}: ${finding.detail} (first seen in ${finding.scenario}, journal ${finding.evidence})`);
+    for (const error of variant.launchErrors) lines.push(`  launch failed: ${error}`);
+  }
+  return lines;
 }
 
 export function summaryLine(result: RunResult): string {

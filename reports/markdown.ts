@@ -1,6 +1,6 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { RunResult } from '../harness/run/result.ts';
-import { cellIndex, engineHeading, specDisagreements, summaryLine, verdictOf } from './labels.ts';
+import { cellIndex, matrixColumns, middlewareLines, specDisagreements, summaryLine, verdictOf } from './labels.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
 
@@ -13,11 +13,12 @@ export function renderMarkdown(result: RunResult): string {
   const lines: string[] = [];
   const verdict = result.summary.unexpected === 0 ? 'all cells match their expectation' : `**${result.summary.unexpected} unexpected**`;
   lines.push('## cors-lab results', '', `${summaryLine(result)} — ${verdict}.`, '');
-  lines.push(`| scenario | spec | ${result.engines.map(engineHeading).join(' | ')} |`);
-  lines.push(`|---|---|${result.engines.map(() => '---').join('|')}|`);
+  const columns = matrixColumns(result);
+  lines.push(`| scenario | spec | ${columns.map((column) => column.heading).join(' | ')} |`);
+  lines.push(`|---|---|${columns.map(() => '---').join('|')}|`);
   for (const scenario of result.scenarios) {
-    const cells = result.engines.map((engine) => {
-      const cell = index.get(scenario.id)?.get(engine.id);
+    const cells = columns.map((column) => {
+      const cell = index.get(scenario.id)?.get(column.key);
       if (!cell) return '–';
       const label = verdictOf(cell);
       const text = ICON[cell.outcome]!;
@@ -31,6 +32,10 @@ export function renderMarkdown(result: RunResult): string {
     lines.push(`| ${engine.id} | ${escapeCell(`${engine.browser} ${engine.version}`)}${engine.launchError ? ` (launch failed: ${escapeCell(engine.launchError)})` : ''} | ${escapeCell(engine.driver)} | ${escapeCell(engine.trust)} | ${escapeCell(`${engine.profile}: ${engine.cookieSettings}`)} |`);
   }
   for (const missing of result.enginesMissing) lines.push(`| ${missing.id} | not run: ${escapeCell(missing.reason)} | | fix: \`${escapeCell(missing.fix)}\` | |`);
+  if (result.middleware) {
+    lines.push('', '### Middlewares', '');
+    for (const line of middlewareLines(result)) lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `- **${escapeCell(line)}**`);
+  }
   if (result.check) {
     const findings = result.check.findings;
     lines.push('', findings.length > 0 ? `### Security findings (${findings.length})` : '### Security sweep', '');
@@ -40,7 +45,7 @@ export function renderMarkdown(result: RunResult): string {
   const unexpected = result.results.filter((cell) => !cell.matchesExpectation);
   if (unexpected.length > 0) {
     lines.push('', '### Not as expected (new findings and errors)', '');
-    for (const cell of unexpected) lines.push(`- \`${cell.scenario}\` in ${cell.engine}: the spec predicts ${cell.spec}, measured ${cell.outcome}. ${escapeCell(cell.explanation)} Spec: ${escapeCell(cell.specExplanation)}`);
+    for (const cell of unexpected) lines.push(`- \`${cell.scenario}\` in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}, measured ${cell.outcome}. ${escapeCell(cell.explanation)} Spec: ${escapeCell(cell.specExplanation)}`);
   }
   const disagreements = specDisagreements(result);
   if (disagreements.length > 0) {

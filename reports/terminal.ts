@@ -2,7 +2,7 @@
 // column per engine headed by its exact version.
 import { styleText } from 'node:util';
 import type { RunResult } from '../harness/run/result.ts';
-import { cellIndex, engineHeading, LEGEND, MARKS, specDisagreements, summaryLine, verdictOf } from './labels.ts';
+import { cellIndex, LEGEND, MARKS, matrixColumns, middlewareLines, specDisagreements, summaryLine, verdictOf } from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -14,10 +14,11 @@ export function renderTerminal(result: RunResult, options: TerminalOptions): str
   const paint = (style: Style, text: string) => (options.color ? styleText(style, text, { validateStream: false }) : text);
   const outcomeStyle: Record<string, Style> = { allowed: 'green', blocked: 'yellow', error: 'red' };
   const index = cellIndex(result);
-  const headings = ['scenario', 'spec', ...result.engines.map(engineHeading)];
+  const columns = matrixColumns(result);
+  const headings = ['scenario', 'spec', ...columns.map((column) => column.heading)];
   const rows = result.scenarios.map((scenario) => {
-    const cells = result.engines.map((engine) => {
-      const cell = index.get(scenario.id)?.get(engine.id);
+    const cells = columns.map((column) => {
+      const cell = index.get(scenario.id)?.get(column.key);
       if (!cell) return { text: '-', style: 'gray' as Style };
       const label = verdictOf(cell);
       const loud = label === 'unexpected' || label === 'new finding';
@@ -42,11 +43,12 @@ export function renderTerminal(result: RunResult, options: TerminalOptions): str
     lines.push(`${paint('bold', missing.id)}: ${paint('red', 'not run')} — ${missing.reason}. Fix: ${missing.fix}`);
   }
   if (result.check) lines.push(...checkLines(result, index, paint));
+  if (result.middleware) lines.push('', paint('bold', 'Middlewares (hygiene judged from the journal, apart from the browsers)'), ...middlewareLines(result).map((line) => `  ${line}`));
   const unexpected = result.results.filter((cell) => !cell.matchesExpectation && !result.check);
   if (unexpected.length > 0) {
     lines.push('', paint('bold', 'Not as expected (new findings and errors):'));
     for (const cell of unexpected) {
-      lines.push(`  ${cell.scenario} in ${cell.engine}: the spec predicts ${cell.spec}${cell.expected !== cell.spec ? ` (expected here: ${cell.expected})` : ''}, measured ${cell.outcome}. ${cell.explanation} Spec: ${cell.specExplanation}`);
+      lines.push(`  ${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}${cell.expected !== cell.spec ? ` (expected here: ${cell.expected})` : ''}, measured ${cell.outcome}. ${cell.explanation} Spec: ${cell.specExplanation}`);
     }
   }
   const disagreements = specDisagreements(result);

@@ -11,7 +11,8 @@ import { METHODS } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { answerBodyText, pickAnswer } from '../harness/scenario/answers.ts';
 import type { Route } from '../harness/scenario/schema.ts';
-import { headersFromRaw, type Journal, type JournalEntry } from '../harness/lab/journal.ts';
+import { headersFromRaw, responseHeadersFromLines, type Journal, type JournalEntry } from '../harness/lab/journal.ts';
+import { isHopByHop, rawHeaderPairs, Upstream } from '../harness/lab/upstream.ts';
 import { probeScript } from '../harness/probes/bundle.ts';
 import { ASSETS } from './assets.ts';
 
@@ -23,6 +24,10 @@ export interface ProbeRoute {
   render(text: string): string;
   /** How many earlier requests of this kind the probe made to this URL (journal count). */
   count(kind: 'preflight' | 'request'): number;
+  /** Set when a real middleware's server answers this origin: the request goes there, as sent. */
+  forwardPort?: number;
+  /** With forwardPort: preflights after this many are refused by the lab (403), not forwarded. */
+  passPreflights?: number;
 }
 
 export interface LabOriginOptions {
@@ -143,6 +148,12 @@ async function answerProbe(request: FastifyRequest, reply: FastifyReply, options
   }
   const isPreflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
   const kind = isPreflight ? 'preflight' : 'request';
+  if (probe.forwardPort !== undefined) {
+    const refuse = isPreflight && probe.passPreflights !== undefined && probe.count('preflight') >= probe.passPreflights;
+    // A preflight the cache should have saved: refused, so the outcome shows whether it was.
+    if (refuse) return reply.code(403).header('X-Cors-Lab', 'preflight refused by the lab: only the first passes to the middleware').send();
+    return forwardToMiddleware(request, reply, probe.forwardPort);
+  }
   const answer = pickAnswer(probe.route, kind, probe.count(kind));
 
   if (answer.delayMs) {
@@ -170,4 +181,30 @@ async function answerProbe(request: FastifyRequest, reply: FastifyReply, options
   if (answer.status === 204 || answer.status === 304 || request.method === 'HEAD' || body === '') return reply.send();
   if (!reply.hasHeader('content-type')) reply.type('text/plain; charset=utf-8');
   return reply.send(probe.render(body));
+}
+
+const toMiddleware = new Upstream();
+
+/**
+ * The lab journals the request (onRequest), then a real middleware's server
+ * answers it: the request as the browser sent it, the answer back as the
+ * middleware wrote it, repeated headers and all.
+ */
+async function forwardToMiddleware(request: FastifyRequest, reply: FastifyReply, port: number) {
+  reply.hijack();
+  const entry = request.journalEntry;
+  try {
+    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+    const answer = await toMiddleware.send({ url: `http://127.0.0.1:${port}${request.url}`, method: request.method, headers: rawHeaderPairs(request.raw.rawHeaders), ...(body ? { body } : {}) });
+    const lines = answer.headers.filter(([name]) => !isHopByHop(name));
+    if (entry) {
+      entry.status = answer.status;
+      entry.responseHeaders = responseHeadersFromLines(lines);
+    }
+    reply.raw.writeHead(answer.status, lines.flat());
+    answer.body.pipe(reply.raw);
+  } catch (error) {
+    if (entry) entry.error = `the middleware's server gave no answer: ${(error as Error).message}`;
+    reply.raw.destroy();
+  }
 }

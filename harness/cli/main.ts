@@ -4,7 +4,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { discoverAll } from '../engines/discovery.ts';
 import { readVersion } from '../engines/versions.ts';
-import { ENGINE_IDS, ENGINE_PROFILES, type EngineProfile } from '../engines/types.ts';
+import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '../engines/types.ts';
+import type { MiddlewareAdapter } from '../middleware/adapter.ts';
+import { runWithMiddlewares } from '../middleware/compare.ts';
+import { loadAdapter } from '../middleware/registry.ts';
 import { formatProblem, loadScenarios } from '../scenario/loader.ts';
 import { runScenarios, toolVersion, type IsolationMode } from '../run/runner.ts';
 import { addCheckCommand } from './check.ts';
@@ -17,6 +20,7 @@ export const BUILTIN_CATALOG = fileURLToPath(new URL('../../scenarios', import.m
 interface RunFlags extends OutputFlags {
   isolation: IsolationMode;
   profile: EngineProfile;
+  middleware?: string[];
 }
 
 async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
@@ -28,21 +32,35 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     for (const problem of loaded.problems) process.stderr.write(`  ${formatProblem(problem)}\n`);
     return EXIT.badInput;
   }
-  if (loaded.scenarios.length === 0) {
-    process.stderr.write('cors-lab: no scenarios found (looked for *.yaml and *.yml). Give a file or a directory\n');
+  let adapters: MiddlewareAdapter[] = [];
+  try {
+    adapters = await Promise.all((flags.middleware ?? []).map(loadAdapter));
+  } catch (error) {
+    process.stderr.write(`cors-lab: --middleware: ${(error as Error).message}\n`);
+    return EXIT.badInput;
+  }
+  // Middleware scenarios need a middleware; without --middleware they are left out, and said so.
+  const needing = loaded.scenarios.filter((scenario) => scenario.middleware);
+  const scenarios = adapters.length > 0 ? loaded.scenarios : loaded.scenarios.filter((scenario) => !scenario.middleware);
+  if (adapters.length === 0 && needing.length > 0) {
+    process.stderr.write(`cors-lab: left out ${needing.length} middleware scenario(s) (${needing[0]!.file}, ...); run them with --middleware cors,@fastify/cors,hono,@koa/cors\n`);
+  }
+  if (scenarios.length === 0) {
+    process.stderr.write(needing.length > 0 ? 'cors-lab: nothing to run without --middleware\n' : 'cors-lab: no scenarios found (looked for *.yaml and *.yml). Give a file or a directory\n');
     return EXIT.badInput;
   }
 
   const progress = new ProgressLine(process.stderr, !process.env.CI && process.stderr.isTTY === true);
-  progress.start(`running ${loaded.scenarios.length} scenarios`);
-  const result = await runScenarios({
-    scenarios: loaded.scenarios,
+  progress.start(`running ${scenarios.length} scenarios${adapters.length > 0 ? ` against ${adapters.map((adapter) => adapter.name).join(', ')}` : ''}`);
+  const options = {
+    scenarios,
     engines: flags.browsers,
     timeoutMs: flags.timeout,
     isolation: flags.isolation,
     profile: flags.profile,
-    onProgress: (update) => progress.update(update.engine, update.done, update.total),
-  }).finally(() => progress.stop());
+    onProgress: (update: { engine: EngineId; done: number; total: number }) => progress.update(update.engine, update.done, update.total),
+  };
+  const result = await (adapters.length > 0 ? runWithMiddlewares({ ...options, adapters }) : runScenarios(options)).finally(() => progress.stop());
 
   return report(result, reporters, flags);
 }
@@ -87,6 +105,7 @@ export function buildProgram(exitCode: { value: number }): Command {
         .choices([...ENGINE_PROFILES])
         .default('defaults'),
     )
+    .option('--middleware <list>', 'real CORS middlewares for the middleware scenarios: cors, @fastify/cors, hono, @koa/cors, or ./my-adapter.ts (comma-separated); one column group each', (value: string) => value.split(',').map((name) => name.trim()).filter(Boolean))
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')
     .action(async (paths: string[], flags: RunFlags) => {

@@ -75,3 +75,14 @@ export function headersFromRaw(rawHeaders: string[]): Record<string, string> {
   }
   return headers;
 }
+
+/** Journal form of response headers from raw lines: lower-cased names, repeats as arrays. */
+export function responseHeadersFromLines(lines: [string, string][]): Record<string, string | string[]> {
+  const grouped: Record<string, string | string[]> = {};
+  for (const [rawName, value] of lines) {
+    const name = rawName.toLowerCase();
+    const existing = grouped[name];
+    grouped[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return grouped;
+}

@@ -21,6 +21,16 @@ export function serverKeyFor(origin: Pick<LabOrigin, 'scheme' | 'slot' | 'certif
 interface Registration {
   scenario: Scenario;
   nonce: string;
+  forward?: MiddlewareForward;
+}
+
+/** A real middleware's server that answers one origin's probe requests. */
+export interface MiddlewareForward {
+  host: string;
+  serverKey: ServerKey;
+  port: number;
+  /** Forward only this many preflights per probe; the lab refuses later ones (see the scenario field). */
+  passPreflights?: number;
 }
 
 export interface Lab {
@@ -31,7 +41,8 @@ export interface Lab {
   originUrl(origin: LabOrigin): string;
   /** The URL a probe requests: origin + /x/<nonce> + path. */
   probeUrl(scenario: Scenario, nonce: string): string;
-  register(scenario: Scenario, nonce: string): void;
+  /** Maps a probe nonce to its scenario; with `forward`, that origin's probe requests go to a middleware's server. */
+  register(scenario: Scenario, nonce: string, forward?: MiddlewareForward): void;
   /** Fills a scenario value's templates for one probe. */
   render(scenario: Scenario, nonce: string, text: string): string;
   close(): Promise<void>;
@@ -94,7 +105,14 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     // The journal already holds this request, so earlier ones are count - 1.
     const count = (kind: 'preflight' | 'request') =>
       journal.forNonce(nonce).filter((entry) => entry.kind === kind && entry.server === serverKey && new URL(entry.url!).hostname === host && new URL(entry.url!).pathname.endsWith(path)).length - 1;
-    return { route, render: (text) => render(scenario, nonce, text), count };
+    const forward = registration.forward;
+    const forwardPort = forward && forward.host === host && forward.serverKey === serverKey ? forward.port : undefined;
+    return {
+      route,
+      render: (text) => render(scenario, nonce, text),
+      count,
+      ...(forwardPort !== undefined ? { forwardPort, ...(forward?.passPreflights ? { passPreflights: forward.passPreflights } : {}) } : {}),
+    };
   };
 
   try {
@@ -136,7 +154,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     ports,
     originUrl,
     probeUrl,
-    register: (scenario, nonce) => registrations.set(nonce, { scenario, nonce }),
+    register: (scenario, nonce, forward) => registrations.set(nonce, { scenario, nonce, ...(forward ? { forward } : {}) }),
     render,
     close: async () => {
       await Promise.allSettled(servers.map((app) => app.close()));

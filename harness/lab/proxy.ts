@@ -13,7 +13,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { connect as netConnect, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { KeyAndCert } from './certificates.ts';
-import { headersFromRaw, type Journal, type JournalEntry } from './journal.ts';
+import { headersFromRaw, responseHeadersFromLines, type Journal, type JournalEntry } from './journal.ts';
 import { isHopByHop, rawHeaderPairs, type Upstream } from './upstream.ts';
 
 export interface ProxyOptions {
@@ -143,7 +143,7 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
       const answer = await options.upstream.send({ url, method: request.method ?? 'GET', headers: rawHeaderPairs(request.rawHeaders), body: request });
       const kept = answer.headers.filter(([name]) => !isHopByHop(name));
       entry.status = answer.status;
-      entry.responseHeaders = groupHeaders(kept);
+      entry.responseHeaders = responseHeadersFromLines(kept);
       response.writeHead(answer.status, kept.flat());
       answer.body.pipe(response);
       answer.body.on('error', () => response.destroy());
@@ -202,15 +202,4 @@ function splitAuthority(authority: string): [string, string] {
 
 function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
-}
-
-/** Journal form of response headers: lower-cased names, repeats as arrays. */
-function groupHeaders(lines: [string, string][]): Record<string, string | string[]> {
-  const grouped: Record<string, string | string[]> = {};
-  for (const [rawName, value] of lines) {
-    const name = rawName.toLowerCase();
-    const existing = grouped[name];
-    grouped[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return grouped;
 }

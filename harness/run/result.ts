@@ -2,6 +2,8 @@
 // rendered from this shape. Fields may be added; a change of meaning bumps
 // SCHEMA_VERSION.
 import type { JournalEntry } from '../lab/journal.ts';
+import type { CorsPolicy } from '../middleware/policy.ts';
+import type { HygieneFinding } from '../middleware/hygiene.ts';
 import type { Replay } from '../check/replay.ts';
 import type { ReachabilityControl } from './reachability.ts';
 import { ENGINE_IDS, type ConsoleEntry, type EngineId, type EngineInfo } from '../engines/types.ts';
@@ -83,6 +85,8 @@ export function verdictFor(outcome: Outcome, spec: Outcome, deviation: Deviation
 export interface CellResult {
   scenario: string;
   engine: EngineId;
+  /** With `run --middleware`: which middleware answered (one column group per middleware). */
+  variant?: string;
   outcome: Outcome;
   /** The spec model's predicted outcome. */
   spec: Outcome;
@@ -101,6 +105,8 @@ export interface CellResult {
 }
 
 export interface ScenarioSummary {
+  /** With `run --middleware`: the scenario's policy, its templates filled in for this run. */
+  middlewarePolicy?: CorsPolicy;
   /** `cors-lab check` only: the server's answers to cors-lab's own replay of the request (never what a browser saw). */
   replay?: Replay;
   id: string;
@@ -163,6 +169,23 @@ export interface RunResult {
   summary: { total: number; allowed: number; blocked: number; error: number; unexpected: number; knownDeviations: number; newFindings: number };
   /** Present for `cors-lab check`: the endpoints, how they were reached, and the security sweep's findings. */
   check?: CheckSection;
+  /** Present for `run --middleware`: one column group per middleware (CellResult.variant), with its findings. */
+  middleware?: MiddlewareSection;
+}
+
+/** `run --middleware`: the middlewares compared, in column order. */
+export interface MiddlewareSection {
+  variants: {
+    /** The adapter name, as in CellResult.variant. */
+    id: string;
+    /** Middleware and framework versions, read from the installed packages. */
+    version: string;
+    /** What the middleware sends, judged from the journal (harness/middleware/hygiene.ts). */
+    hygiene: HygieneFinding[];
+    /** Its answer to a Private Network preflight (asked from Node: browsers do not send one on loopback). */
+    privateNetwork: string;
+    launchErrors: string[];
+  }[];
 }
 
 /** Engines in ENGINE_IDS order; results by row (as `rowOrder` lists them), then engine. */

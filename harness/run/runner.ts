@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { discoverForRun, type discoverAll } from '../engines/discovery.ts';
 import type { EngineContext, EngineId, EngineProfile, LaunchedEngine } from '../engines/types.ts';
 import { ENGINE_IDS } from '../engines/types.ts';
-import { hostnamesOf, serverKeyFor, startLab, type Lab } from '../lab/lab.ts';
+import { hostnamesOf, serverKeyFor, startLab, type Lab, type MiddlewareForward } from '../lab/lab.ts';
+import type { MiddlewareAdapter } from '../middleware/adapter.ts';
+import { describePolicy, type CorsPolicy } from '../middleware/policy.ts';
+import { serveMiddleware, type MiddlewareServer } from '../middleware/serve.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import type { Scenario } from '../scenario/loader.ts';
 import { buildCell } from './cell.ts';
@@ -35,6 +38,12 @@ export interface RunOptions {
   profile?: EngineProfile;
   onProgress?: (progress: Progress) => void;
   certDir?: string;
+  /**
+   * A real CORS middleware for scenarios with a `middleware` policy: each such
+   * scenario gets the middleware's own server, configured from its policy.
+   * Without it, those scenarios cannot run and are refused.
+   */
+  middleware?: MiddlewareAdapter;
 }
 
 /** At most this many probes in flight in one page. */
@@ -57,21 +66,39 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   const started = performance.now();
   const { runnable, missing: enginesMissing } = await discoverForRun(options.engines ?? ENGINE_IDS);
 
+  const needing = options.scenarios.filter((scenario) => scenario.middleware);
+  if (needing.length > 0 && !options.middleware) {
+    throw new Error(`${needing.length} scenario(s) need a real middleware (${needing[0]!.id}, ...): run them with --middleware, e.g. --middleware cors`);
+  }
   const lab = await startLab({ hostnames: hostnamesOf(options.scenarios), certDir: options.certDir });
   // The spec model's view, once per scenario (the nonce only changes URLs).
   const predictions = new Map(options.scenarios.map((scenario) => [scenario.id, specView(scenario, lab)]));
   const engines: EngineEntry[] = [];
   const results: CellResult[] = [];
+  const middlewareServers: MiddlewareServer[] = [];
+  const forwards = new Map<string, MiddlewareForward>();
+  const policies = new Map<string, CorsPolicy>();
   try {
+    // One real middleware server per scenario policy, its templates filled in for this lab.
+    for (const scenario of needing) {
+      const { on, policy, passPreflights } = scenario.middleware!;
+      const rendered = Array.isArray(policy.origins) ? { ...policy, origins: policy.origins.map((origin) => lab.render(scenario, 'spec', origin)) } : policy;
+      policies.set(scenario.id, rendered);
+      const server = await serveMiddleware(options.middleware!, rendered);
+      middlewareServers.push(server);
+      forwards.set(scenario.id, { host: on.host, serverKey: serverKeyFor(on), port: server.port, ...(passPreflights ? { passPreflights } : {}) });
+    }
+    const shared: RunShared = { predictions, forwards };
     const perEngine = await Promise.all(
       runnable.map(async (engine) => {
-        const run = await runEngine(engine.id, engine.driver!, lab, options, engine.discovery, predictions);
+        const run = await runEngine(engine.id, engine.driver!, lab, options, engine.discovery, shared);
         engines.push(run.entry);
         return run.results;
       }),
     );
     results.push(...perEngine.flat());
   } finally {
+    await Promise.all(middlewareServers.map((server) => server.close()));
     await lab.close();
   }
 
@@ -97,6 +124,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
         ...(Object.keys(scenario.expect.deviations).length > 0 ? { deviations: scenario.expect.deviations } : {}),
       },
       specModel: predictions.get(scenario.id)!,
+      ...(policies.has(scenario.id) ? { middlewarePolicy: policies.get(scenario.id)! } : {}),
     })),
     results,
     summary: summarize(results),
@@ -110,6 +138,12 @@ function withDeviationsFor(scenario: Scenario, profile: EngineProfile): Scenario
   return { ...scenario, expect: { ...scenario.expect, deviations } };
 }
 
+/** What every engine's run of one lab shares: spec views, and the middleware servers by scenario. */
+interface RunShared {
+  predictions: Map<string, SpecView>;
+  forwards: Map<string, MiddlewareForward>;
+}
+
 interface EngineRun {
   entry: EngineEntry;
   results: CellResult[];
@@ -121,8 +155,9 @@ async function runEngine(
   lab: Lab,
   options: RunOptions,
   discovery: Awaited<ReturnType<typeof discoverAll>>[number]['discovery'],
-  predictions: Map<string, SpecView>,
+  shared: RunShared,
 ): Promise<EngineRun> {
+  const { predictions } = shared;
   let engine: LaunchedEngine;
   try {
     engine = await driver.launch({
@@ -158,7 +193,7 @@ async function runEngine(
   report(0); // launched: the probe phase starts
   try {
     for (const batch of planBatches(options.scenarios, options.isolation)) {
-      results.push(...(await runBatch(engine, batch, lab, options, report, predictions)));
+      results.push(...(await runBatch(engine, batch, lab, options, report, shared)));
     }
   } finally {
     await engine.close();
@@ -253,12 +288,12 @@ async function runBatch(
   lab: Lab,
   options: RunOptions,
   report: (count: number) => void,
-  predictions: Map<string, SpecView>,
+  { predictions, forwards }: RunShared,
 ): Promise<CellResult[]> {
   const id = engine.info.id;
   const probes = batch.scenarios.map((scenario) => {
     const nonce = `${id[0]}${randomBytes(6).toString('hex')}`;
-    lab.register(scenario, nonce);
+    lab.register(scenario, nonce, forwards.get(scenario.id));
     return { scenario, request: probeRequest(scenario, lab, nonce, options.timeoutMs) };
   });
   const from = lab.journal.now();
@@ -348,6 +383,16 @@ function cell(
  * the input, the scenario's declared expectation stands in, and says so.
  */
 function specView(scenario: Scenario, lab: Lab): SpecView {
+  // A middleware scenario's answers come from the middleware, not from the
+  // file: the expectation is the policy's intent, the same for every middleware.
+  if (scenario.middleware) {
+    return {
+      outcome: scenario.expect.spec ?? 'blocked',
+      explanation: `what the policy intends (${describePolicy(scenario.middleware.policy)}); every middleware is held to it`,
+      preflight: false,
+      steps: [],
+    };
+  }
   try {
     const prediction = predictScenario(scenario, lab, 'spec');
     return {

@@ -15,6 +15,7 @@ import {
   type ScenarioData,
 } from './schema.ts';
 import type { EngineId } from '../engines/types.ts';
+import type { CorsPolicy } from '../middleware/policy.ts';
 
 export type PortSlot = 'main' | 'alt';
 
@@ -45,6 +46,8 @@ export interface Scenario {
   expect: { spec?: 'allowed' | 'blocked'; cookiePolicy: boolean; deviations: Partial<Record<EngineId, Deviation>> };
   /** Cookies a first-party visit to `on` sets before the probe. */
   cookies?: { on: LabOrigin; set: string[] };
+  /** With --middleware: the origin a real middleware answers, and its policy (templates not yet filled). */
+  middleware?: { on: LabOrigin; policy: CorsPolicy; passPreflights?: number };
 }
 
 export interface ScenarioProblem {
@@ -240,7 +243,7 @@ function resolveScenario(
   prefix: string,
 ): { scenario: Scenario } | { problems: ScenarioProblem[] } {
   const problems: ScenarioProblem[] = [];
-  const at = (...parts: string[]) => joinPath(prefix, parts);
+  const at = (...parts: (string | number)[]) => joinPath(prefix, parts);
   const origins: Record<string, LabOrigin> = {};
   for (const [name, value] of Object.entries(data.origins)) origins[name] = parseOrigin(name, value);
   const names = Object.keys(origins);
@@ -280,6 +283,15 @@ function resolveScenario(
   for (const [header, value] of Object.entries(data.request.headers)) {
     for (const message of templateProblems(value, names)) problems.push({ file, field: at('request', 'headers', header), message });
   }
+  const middlewareOn = data.middleware?.on ?? data.request.target;
+  if (data.middleware && !origins[middlewareOn]) {
+    problems.push({ file, field: at('middleware', 'on'), message: `"${middlewareOn}" is not a declared origin (${list}). Fix: use one of them` });
+  }
+  if (data.middleware && Array.isArray(data.middleware.policy.origins)) {
+    data.middleware.policy.origins.forEach((value, index) => {
+      for (const message of templateProblems(value, names)) problems.push({ file, field: at('middleware', 'policy', 'origins', index), message });
+    });
+  }
   if (data.cookies && !origins[data.cookies.on]) {
     problems.push({ file, field: at('cookies', 'on'), message: `"${data.cookies.on}" is not a declared origin (${list}). Fix: use one of them` });
   }
@@ -304,6 +316,7 @@ function resolveScenario(
       server: data.server,
       expect: { spec: data.expect.spec, cookiePolicy: data.expect.cookiePolicy ?? false, deviations: (data.expect.deviations ?? {}) as Scenario['expect']['deviations'] },
       ...(data.cookies ? { cookies: { on: origins[data.cookies.on]!, set: data.cookies.set } } : {}),
+      ...(data.middleware ? { middleware: { on: origins[middlewareOn]!, policy: data.middleware.policy, ...(data.middleware.passPreflights ? { passPreflights: data.middleware.passPreflights } : {}) } } : {}),
     },
   };
 }

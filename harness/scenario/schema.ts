@@ -3,6 +3,7 @@
 // editors (yaml-language-server).
 import { z } from 'zod';
 import { ENGINE_IDS, ENGINE_PROFILES } from '../engines/types.ts';
+import { policySchema } from '../middleware/policy.ts';
 
 /** Header values are written verbatim to the wire, so CR, LF or NUL would inject headers. */
 const NO_LINE_BREAKS = /^[^\r\n\0]*$/;
@@ -231,6 +232,20 @@ export const scenarioSchema = z
       .strict()
       .optional()
       .describe('Cookies set by a first-party visit before the request; the scenario then gets a browser context of its own'),
+    middleware: z
+      .object({
+        on: z.string().optional().describe('Origin whose probe requests a real middleware answers; default: the request target'),
+        policy: policySchema,
+        passPreflights: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe('With repeat: only the first N preflights reach the middleware; the lab answers later ones 403, so a repeated request succeeds only from the preflight cache (shows Max-Age)'),
+      })
+      .strict()
+      .optional()
+      .describe('Run with --middleware: a real CORS middleware, configured from this policy, answers the origin instead of `server` declarations'),
     expect: expectSchema,
   })
   .strict();

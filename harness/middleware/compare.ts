@@ -1,0 +1,67 @@
+// `cors-lab run --middleware a,b,...`: the same scenarios against each real
+// middleware in turn, merged into one result whose columns are middleware ×
+// engine, with each middleware's hygiene findings and what it answers to a
+// Private Network preflight.
+import { Upstream } from '../lab/upstream.ts';
+import { sortForReport, summarize, type CellResult, type MiddlewareSection, type RunResult } from '../run/result.ts';
+import { runScenarios, type RunOptions } from '../run/runner.ts';
+import type { MiddlewareAdapter } from './adapter.ts';
+import { hygieneFindings } from './hygiene.ts';
+import { serveMiddleware } from './serve.ts';
+
+export async function runWithMiddlewares(options: Omit<RunOptions, 'middleware'> & { adapters: MiddlewareAdapter[] }): Promise<RunResult> {
+  const started = performance.now();
+  const runs: { adapter: MiddlewareAdapter; result: RunResult }[] = [];
+  for (const adapter of options.adapters) {
+    runs.push({ adapter, result: await runScenarios({ ...options, middleware: adapter }) });
+  }
+  const first = runs[0]!.result;
+  const results: CellResult[] = runs.flatMap(({ adapter, result }) => result.results.map((cell) => ({ ...cell, variant: adapter.name })));
+  // Rows as listed; within a row, middlewares as given, then engines.
+  const variantOrder = new Map(options.adapters.map((adapter, index) => [adapter.name, index]));
+  sortForReport([...first.engines], results, first.scenarios.map((scenario) => scenario.id));
+  const rowOrder = new Map(first.scenarios.map((scenario, index) => [scenario.id, index]));
+  results.sort((a, b) => rowOrder.get(a.scenario)! - rowOrder.get(b.scenario)! || variantOrder.get(a.variant!)! - variantOrder.get(b.variant!)!);
+
+  const middleware: MiddlewareSection = { variants: [] };
+  for (const { adapter, result } of runs) {
+    middleware.variants.push({
+      id: adapter.name,
+      version: adapter.version,
+      hygiene: hygieneFindings(result.scenarios, result.results),
+      privateNetwork: await privateNetworkAnswer(adapter),
+      launchErrors: result.engines.filter((engine) => engine.launchError).map((engine) => `${engine.id}: ${engine.launchError}`),
+    });
+  }
+  return {
+    ...first,
+    durationMs: Math.round(performance.now() - started),
+    results,
+    summary: summarize(results),
+    middleware,
+  };
+}
+
+/**
+ * Browsers send Access-Control-Request-Private-Network only from public
+ * pages to private addresses, which a loopback lab is not; so this one is
+ * asked from Node: a preflight with the header, to a policy that allows it.
+ */
+async function privateNetworkAnswer(adapter: MiddlewareAdapter): Promise<string> {
+  const origin = 'https://app.example.com';
+  const server = await serveMiddleware(adapter, { origins: [origin], privateNetwork: true });
+  try {
+    const answer = await new Upstream({ timeoutMs: 5000 }).send({
+      url: `http://127.0.0.1:${server.port}/items`,
+      method: 'OPTIONS',
+      headers: [['Origin', origin], ['Access-Control-Request-Method', 'GET'], ['Access-Control-Request-Private-Network', 'true']],
+    });
+    answer.body.resume();
+    const allow = answer.headers.find(([name]) => name.toLowerCase() === 'access-control-allow-private-network')?.[1];
+    return allow === 'true' ? 'answers Access-Control-Allow-Private-Network: true' : `no Access-Control-Allow-Private-Network in its ${answer.status} answer (not supported)`;
+  } catch (error) {
+    return `could not be asked: ${(error as Error).message}`;
+  } finally {
+    await server.close();
+  }
+}

@@ -1,0 +1,78 @@
+// Server hygiene: what a middleware sends, judged from the journal (the
+// requests the browsers made and the middleware's raw answers), apart from
+// what the browsers did with it.
+import type { JournalEntry } from '../lab/journal.ts';
+import type { CellResult, ScenarioSummary } from '../run/result.ts';
+import { HANDLER_HEADER } from './adapter.ts';
+import { dependsOnOrigin, policyAllows } from './policy.ts';
+
+export type HygieneRule = 'vary-origin' | 'preflight-204-content-length' | 'options-not-preflight' | 'refused-origin-acao' | 'handler-on-refused-preflight';
+
+export const HYGIENE_RULES: Record<HygieneRule, string> = {
+  'vary-origin': 'Vary: Origin on every answer whose Access-Control-Allow-Origin depends on the request origin, refusals included (else a shared cache can serve one origin the answer meant for another)',
+  'preflight-204-content-length': 'a preflight answered 204 carries Content-Length: 0 (cors sets it because some clients waited for a body; RFC 9110 § 8.6 lets a server omit it, so this is a compatibility habit, not a rule)',
+  'options-not-preflight': 'an OPTIONS request without Access-Control-Request-Method is not answered as a preflight: it reaches the route',
+  'refused-origin-acao': 'a refused origin gets no Access-Control-Allow-Origin',
+  'handler-on-refused-preflight': 'the route handler does not run for a refused preflight',
+};
+
+export interface HygieneFinding {
+  rule: HygieneRule;
+  /** The first scenario that shows it. */
+  scenario: string;
+  /** Every scenario that shows it. */
+  scenarios: string[];
+  /** The journal entry that shows it, as "#seq METHOD url → status". */
+  evidence: string;
+  detail: string;
+}
+
+function header(entry: JournalEntry, name: string): string | undefined {
+  const value = entry.responseHeaders?.[name];
+  return value === undefined ? undefined : Array.isArray(value) ? value.join(', ') : value;
+}
+
+function cite(entry: JournalEntry): string {
+  return `#${entry.seq} ${entry.method} ${entry.url} → ${entry.status}`;
+}
+
+/** One finding per rule: the first journal entry that breaks it, and every scenario where one does. */
+export function hygieneFindings(scenarios: ScenarioSummary[], cells: CellResult[]): HygieneFinding[] {
+  const findings = new Map<string, HygieneFinding>();
+  const add = (rule: HygieneRule, scenario: string, entry: JournalEntry, detail: string) => {
+    const found = findings.get(rule);
+    if (!found) findings.set(rule, { rule, scenario, scenarios: [scenario], evidence: cite(entry), detail });
+    else if (!found.scenarios.includes(scenario)) found.scenarios.push(scenario);
+  };
+  const byId = new Map(scenarios.map((scenario) => [scenario.id, scenario]));
+  for (const cell of cells) {
+    const scenario = byId.get(cell.scenario);
+    const policy = scenario?.middlewarePolicy;
+    if (!scenario || !policy) continue;
+    // Only what the middleware answered (the lab's own refusals are marked X-Cors-Lab).
+    const answered = cell.evidence.journal.filter((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status !== undefined && header(entry, 'x-cors-lab') === undefined);
+    for (const entry of answered) {
+      const origin = entry.headers?.origin;
+      const acao = header(entry, 'access-control-allow-origin');
+      const vary = (header(entry, 'vary') ?? '').toLowerCase().split(',').map((token) => token.trim());
+      const reflected = acao !== undefined && acao !== '*' && acao === origin;
+      if ((dependsOnOrigin(policy) || reflected) && !vary.includes('origin') && !vary.includes('*')) {
+        add('vary-origin', scenario.id, entry, `${entry.kind === 'preflight' ? 'the preflight answer' : 'the answer'} has ${acao === undefined ? 'no ACAO' : `ACAO '${acao}'`} and Vary '${header(entry, 'vary') ?? ''}'`);
+      }
+      const allowed = policyAllows(policy, origin);
+      if (entry.kind === 'preflight' && entry.status === 204 && header(entry, 'content-length') !== '0') {
+        add('preflight-204-content-length', scenario.id, entry, `Content-Length is ${header(entry, 'content-length') === undefined ? 'absent' : `'${header(entry, 'content-length')}'`}`);
+      }
+      if (entry.kind === 'request' && entry.method === 'OPTIONS' && header(entry, HANDLER_HEADER.toLowerCase()) === undefined) {
+        add('options-not-preflight', scenario.id, entry, `answered ${entry.status} by the middleware${header(entry, 'access-control-allow-methods') ? ` with Access-Control-Allow-Methods '${header(entry, 'access-control-allow-methods')}'` : ''}; the route never saw it`);
+      }
+      if (!allowed && acao !== undefined && Array.isArray(policy.origins)) {
+        add('refused-origin-acao', scenario.id, entry, `Origin '${origin}' is not on the allowlist, yet the answer has ACAO '${acao}'`);
+      }
+      if (entry.kind === 'preflight' && !allowed && Array.isArray(policy.origins) && header(entry, HANDLER_HEADER.toLowerCase()) !== undefined) {
+        add('handler-on-refused-preflight', scenario.id, entry, `the preflight from '${origin}' reached the route handler`);
+      }
+    }
+  }
+  return [...findings.values()];
+}

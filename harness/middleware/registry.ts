@@ -1,0 +1,36 @@
+// The built-in adapters by name, and custom ones from a module path.
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { MiddlewareAdapter } from './adapter.ts';
+import { expressCors } from './adapters/express-cors.ts';
+import { fastifyCors } from './adapters/fastify-cors.ts';
+import { honoCors } from './adapters/hono-cors.ts';
+import { koaCors } from './adapters/koa-cors.ts';
+
+export const BUILTIN_ADAPTERS: Record<string, MiddlewareAdapter> = {
+  cors: expressCors,
+  '@fastify/cors': fastifyCors,
+  hono: honoCors,
+  '@koa/cors': koaCors,
+};
+
+/** "cors", "hono", ... or a path to a module whose default export is an adapter. */
+export async function loadAdapter(spec: string): Promise<MiddlewareAdapter> {
+  const builtin = BUILTIN_ADAPTERS[spec];
+  if (builtin) return builtin;
+  if (!/^[./]/.test(spec) && !isAbsolute(spec)) {
+    throw new Error(`unknown middleware "${spec}". Use ${Object.keys(BUILTIN_ADAPTERS).join(', ')}, or a path to your adapter module (./my-adapter.ts)`);
+  }
+  const file = resolve(spec);
+  let loaded: { default?: unknown };
+  try {
+    loaded = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (error) {
+    throw new Error(`cannot load the adapter ${file}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const adapter = loaded.default as Partial<MiddlewareAdapter> | undefined;
+  if (!adapter || typeof adapter.name !== 'string' || typeof adapter.create !== 'function') {
+    throw new Error(`${file}: the default export must be an adapter { name, version, create(policy, handler) } (see harness/middleware/adapter.ts)`);
+  }
+  return { name: adapter.name, version: typeof adapter.version === 'string' ? adapter.version : 'unknown', create: adapter.create.bind(adapter) };
+}

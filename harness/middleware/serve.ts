@@ -1,0 +1,34 @@
+// Starts an adapter's real server on loopback for one policy.
+import { createServer, Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { routeHandler, type MiddlewareAdapter } from './adapter.ts';
+import type { CorsPolicy } from './policy.ts';
+
+export interface MiddlewareServer {
+  adapter: MiddlewareAdapter;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function serveMiddleware(adapter: MiddlewareAdapter, policy: CorsPolicy): Promise<MiddlewareServer> {
+  const made = await adapter.create(policy, routeHandler);
+  const server = made instanceof Server ? made : createServer(made);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  return {
+    adapter,
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
