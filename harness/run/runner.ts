@@ -249,7 +249,7 @@ async function dropContext(engine: LaunchedEngine): Promise<void> {
   await current?.context.close().catch(() => {});
 }
 
-function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: number): ProbeRequest {
+export function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: number): ProbeRequest {
   const request = scenario.request;
   const renderHeaders = (headers: Record<string, string>) =>
     Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, lab.render(scenario, nonce, value)]));

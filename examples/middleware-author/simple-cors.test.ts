@@ -1,0 +1,51 @@
+// simple-cors in real Chromium, Firefox and WebKit. One lab for the whole
+// file: the browsers stay warm, so each probe costs a request, not a launch.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corsMatchers, createLab, type CorsLab, type CorsMatchers } from 'cors-lab';
+import { simpleCors } from './simple-cors.ts';
+
+declare module 'vitest' {
+  interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends CorsMatchers<R> {}
+}
+expect.extend(corsMatchers);
+
+let lab: CorsLab;
+beforeAll(async () => {
+  lab = await createLab();
+});
+afterAll(async () => {
+  await lab?.close();
+});
+
+describe('simple-cors in real browsers', () => {
+  it('lets the listed front end read a response', async () => {
+    const result = await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request: { path: '/items' } });
+    expect(result).toBeAllowedIn();
+  });
+
+  it('refuses a foreign page', async () => {
+    const result = await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request: { path: '/items' }, from: 'foreign' });
+    expect(result).toBeBlockedIn();
+  });
+
+  it('allows credentials only when asked to', async () => {
+    const request = { path: '/me', credentials: 'include' as const };
+    expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page], credentials: true }), request })).toBeAllowedIn();
+    expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request })).toBeBlockedIn();
+  });
+
+  it('preflights PUT, and allows it only when listed', async () => {
+    const request = { method: 'PUT', path: '/items/1', body: '{}', headers: { 'Content-Type': 'application/json' } };
+    expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request })).toBeBlockedIn();
+    const listed = await lab.probe({ server: simpleCors({ origins: [lab.origins.page], methods: ['GET', 'PUT'] }), request });
+    expect(listed).toBeAllowedIn();
+    // The journal shows the preflight the browser sent.
+    for (const cell of listed.cells) expect(cell.evidence.preflightSent).toBe(true);
+  });
+
+  it('exposes a response header only when listed', async () => {
+    const request = { path: '/items', readHeader: 'X-Request-Id' };
+    expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request })).toBeBlockedIn();
+    expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page], exposeHeaders: ['X-Request-Id'] }), request })).toBeAllowedIn();
+  });
+});

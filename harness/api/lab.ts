@@ -1,0 +1,217 @@
+// The programmatic lab for middleware authors (import { createLab } from
+// 'cors-lab'): the lab's servers and warm browsers, started once; each probe
+// mounts the author's middleware in a real server behind a lab origin and
+// makes one request in every engine, with no browser start-up and no page load.
+import { randomBytes } from 'node:crypto';
+import { createServer, Server, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { discoverForRun } from '../engines/discovery.ts';
+import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine } from '../engines/types.ts';
+import { serverKeyFor, startLab, type Lab } from '../lab/lab.ts';
+import { Upstream } from '../lab/upstream.ts';
+import { routeHandler, type MiddlewareAdapter } from '../middleware/adapter.ts';
+import type { CorsPolicy } from '../middleware/policy.ts';
+import { loadAdapter } from '../middleware/registry.ts';
+import { listenOnLoopback } from '../middleware/serve.ts';
+import type { ProbeResult } from '../probes/bundle.ts';
+import { replay } from '../check/replay.ts';
+import { buildCell } from '../run/cell.ts';
+import type { CellResult, EngineEntry, SpecView } from '../run/result.ts';
+import { probeRequest } from '../run/runner.ts';
+import type { LabOrigin, Scenario } from '../scenario/loader.ts';
+import { requestSchema } from '../scenario/schema.ts';
+
+/** Connect-style middleware: cors-lab's route handler is its `next`. */
+export type ConnectMiddleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
+
+export interface ProbeInput {
+  /**
+   * What answers the API origin: a connect-style middleware (request,
+   * response, next), a whole app (request listener) or an http.Server, or a
+   * built-in adapter with a policy: { adapter: 'hono', policy: {...} }.
+   */
+  server: ConnectMiddleware | RequestListener | Server | { adapter: string | MiddlewareAdapter; policy: CorsPolicy };
+  request?: {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    credentials?: 'omit' | 'same-origin' | 'include';
+    kind?: 'fetch' | 'xhr';
+    /** The outcome is "allowed" only if the page can read this response header. */
+    readHeader?: string;
+  };
+  /** The page making the request: the front end (default) or a foreign site. */
+  from?: 'page' | 'foreign';
+}
+
+export interface ProbeOutcome {
+  /** One cell per engine, with the journal evidence and the explanation. */
+  cells: CellResult[];
+  allowedIn: EngineId[];
+  blockedIn: EngineId[];
+  /** The spec model's explanation, from the server's answers to a replay (labelled as replayed). */
+  spec: SpecView;
+  engines: EngineEntry[];
+}
+
+export interface CorsLab {
+  /** Serialized origins: the front end, a foreign site, and the API the middleware answers. */
+  origins: { page: string; foreign: string; api: string };
+  engines: EngineEntry[];
+  /** Engines asked for that are not installed: never run, never invented. */
+  missing: { id: EngineId; reason: string; fix: string }[];
+  probe(input: ProbeInput): Promise<ProbeOutcome>;
+  close(): Promise<void>;
+}
+
+export interface CreateLabOptions {
+  engines?: EngineId[];
+  /** Per probe; default 8000 ms. */
+  timeoutMs?: number;
+  certDir?: string;
+}
+
+const origin = (name: string, host: string): LabOrigin => ({ name, scheme: 'https', host, slot: 'main', certificate: 'lab', state: 'running' });
+const PAGE = origin('page', 'app.site-a.localhost');
+const FOREIGN = origin('page', 'evil.site-e.localhost');
+const API = origin('api', 'api.site-b.localhost');
+
+export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab> {
+  const timeoutMs = options.timeoutMs ?? 8000;
+  const lab = await startLab({ hostnames: [PAGE.host, FOREIGN.host, API.host], certDir: options.certDir });
+  const { runnable, missing } = await discoverForRun(options.engines ?? ENGINE_IDS);
+  const warm: { engine: LaunchedEngine; context: EngineContext; page?: string }[] = [];
+  const servers = new Map<unknown, Promise<{ port: number; close(): Promise<void> }>>();
+  try {
+    const launched = await Promise.all(
+      runnable.map(async ({ driver }) => {
+        const engine = await driver!.launch({ trust: { caCertPem: lab.certificates.ca.certPem, caCertPath: lab.certificates.caCertPath, spkiHashes: lab.certificates.spkiHashes }, timeoutMs: 60_000 });
+        return { engine, context: await engine.newContext() };
+      }),
+    );
+    warm.push(...launched);
+  } catch (error) {
+    await Promise.all(warm.map(({ engine }) => engine.close()));
+    await lab.close();
+    throw error;
+  }
+  const replayer = new Upstream({ caPems: [lab.certificates.ca.certPem], timeoutMs });
+  let closed = false;
+
+  return {
+    origins: { page: lab.originUrl(PAGE), foreign: lab.originUrl(FOREIGN), api: lab.originUrl(API) },
+    engines: warm.map(({ engine }) => engine.info),
+    missing,
+    async probe(input) {
+      if (closed) throw new Error('this lab is closed');
+      let started = servers.get(input.server);
+      if (!started) {
+        started = serve(input.server);
+        servers.set(input.server, started);
+      }
+      const { port } = await started;
+      const scenario = scenarioFor(input);
+      const forward = { host: API.host, serverKey: serverKeyFor(API), port };
+      // The spec model's view, from a replay through the lab (its own nonce, so the browsers' journal stays theirs).
+      const replayNonce = `r${randomBytes(6).toString('hex')}`;
+      lab.register(scenario, replayNonce, forward);
+      const replayRequest = probeRequest(scenario, lab, replayNonce, timeoutMs);
+      const replaying = replay(
+        { url: replayRequest.url, origin: lab.originUrl(scenario.page), method: replayRequest.method, headers: Object.entries(replayRequest.headers), mode: 'cors', credentials: replayRequest.credentials, ...(replayRequest.body !== undefined ? { body: replayRequest.body } : {}) },
+        replayer,
+      );
+      const cells = await Promise.all(warm.map((slot) => probeIn(slot, lab, scenario, forward, timeoutMs)));
+      const replayed = await replaying;
+      const spec: SpecView = replayed.prediction
+        ? { outcome: replayed.prediction.outcome, explanation: `${replayed.prediction.explanation} (from the replayed answers)`, preflight: replayed.prediction.preflight, steps: replayed.prediction.steps }
+        : { outcome: 'error', explanation: `no spec prediction: ${replayed.error}`, preflight: false, steps: [] };
+      const withSpec = cells.map((cell) => ({ ...cell, spec: spec.outcome, specExplanation: spec.explanation }));
+      return {
+        cells: withSpec,
+        allowedIn: withSpec.filter((cell) => cell.outcome === 'allowed').map((cell) => cell.engine),
+        blockedIn: withSpec.filter((cell) => cell.outcome === 'blocked').map((cell) => cell.engine),
+        spec,
+        engines: warm.map(({ engine }) => engine.info),
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(warm.map(({ engine }) => engine.close()));
+      await Promise.all([...servers.values()].map(async (server) => (await server.catch(() => undefined))?.close()));
+      await lab.close();
+    },
+  };
+}
+
+/** One probe in one warm engine: the runner page stays loaded between probes from the same page origin. */
+async function probeIn(slot: { engine: LaunchedEngine; context: EngineContext; page?: string }, lab: Lab, scenario: Scenario, forward: Parameters<Lab['register']>[2], timeoutMs: number): Promise<CellResult> {
+  const nonce = `${slot.engine.info.id[0]}${randomBytes(6).toString('hex')}`;
+  lab.register(scenario, nonce, forward);
+  const request = probeRequest(scenario, lab, nonce, timeoutMs);
+  const started = performance.now();
+  let probe: ProbeResult | { harnessError: string };
+  const page = `${lab.originUrl(scenario.page)}/__lab/runner`;
+  try {
+    if (slot.page !== page) {
+      await slot.context.goto(page, timeoutMs + 5000);
+      slot.page = page;
+    }
+    slot.context.takeConsole();
+    const [result] = await slot.context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify([request])})`, timeoutMs + 10_000);
+    probe = result ?? { harnessError: 'the page returned no result' };
+  } catch (error) {
+    probe = { harnessError: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+    slot.page = undefined;
+  }
+  return buildCell({
+    scenario: scenario.id,
+    engine: slot.engine.info.id,
+    spec: { outcome: 'allowed', explanation: '', preflight: false, steps: [] },
+    expected: 'allowed',
+    cookiePolicy: false,
+    classifyAs: { mode: request.mode, readHeader: scenario.request.readHeader },
+    probe,
+    journal: lab.journal.forNonce(nonce),
+    tlsErrors: 0,
+    console: slot.context.takeConsole(),
+    request,
+    durationMs: Math.round(performance.now() - started),
+  });
+}
+
+function scenarioFor(input: ProbeInput): Scenario {
+  const request = requestSchema.parse({ target: 'api', path: '/api', ...input.request });
+  const page = input.from === 'foreign' ? FOREIGN : PAGE;
+  return {
+    id: `probe-${request.method.toLowerCase()}-${request.path.replace(/[^a-z0-9]+/gi, '-')}`,
+    title: `${request.method} ${request.path} from the ${input.from ?? 'page'} origin`,
+    file: 'lab.probe',
+    tags: [],
+    isolation: 'shared',
+    origins: { page, api: API },
+    page,
+    target: API,
+    request,
+    server: {},
+    expect: { cookiePolicy: false, deviations: {} },
+    middleware: { on: API, policy: {} },
+  };
+}
+
+/** Starts whatever answers the API origin on a loopback port. */
+async function serve(server: ProbeInput['server']): Promise<{ port: number; close(): Promise<void> }> {
+  let listener: Server;
+  if (server instanceof Server) {
+    listener = server;
+  } else if (typeof server === 'function') {
+    const handler = server as ConnectMiddleware;
+    // Three parameters: connect-style middleware, with cors-lab's route after it.
+    listener = createServer(server.length >= 3 ? (request, response) => handler(request, response, () => routeHandler(request, response)) : (server as RequestListener));
+  } else {
+    const adapter = typeof server.adapter === 'string' ? await loadAdapter(server.adapter) : server.adapter;
+    const made = await adapter.create(server.policy, routeHandler);
+    listener = made instanceof Server ? made : createServer(made);
+  }
+  return listenOnLoopback(listener);
+}

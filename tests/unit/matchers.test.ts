@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { corsMatchers } from '../../harness/api/matchers.ts';
+import type { ProbeOutcome } from '../../harness/api/lab.ts';
+import type { CellResult } from '../../harness/run/result.ts';
+
+function outcome(cells: [CellResult['engine'], CellResult['outcome'], string][]): ProbeOutcome {
+  return {
+    cells: cells.map(([engine, outcome, explanation]) => ({ engine, outcome, explanation }) as CellResult),
+    allowedIn: cells.filter(([, result]) => result === 'allowed').map(([engine]) => engine),
+    blockedIn: cells.filter(([, result]) => result === 'blocked').map(([engine]) => engine),
+    spec: { outcome: 'blocked', explanation: "blocked: the preflight answer's Access-Control-Allow-Headers does not list 'x-api-key'", preflight: true, steps: [] },
+    engines: [
+      { id: 'chromium', version: '156.0' },
+      { id: 'firefox', version: '153.7.0esr' },
+      { id: 'webkit', version: '2.50.6' },
+    ] as ProbeOutcome['engines'],
+  };
+}
+
+describe('toBeAllowedIn / toBeBlockedIn', () => {
+  const mixed = outcome([
+    ['chromium', 'allowed', 'allowed: the page read the response (status 200).'],
+    ['firefox', 'blocked', 'blocked: the browser refused the preflight answer (status 204).'],
+    ['webkit', 'allowed', 'allowed: the page read the response (status 200).'],
+  ]);
+
+  it('passes only when every asked engine gives the outcome', () => {
+    expect(corsMatchers.toBeAllowedIn.call({}, mixed).pass).toBe(false);
+    expect(corsMatchers.toBeAllowedIn.call({}, mixed, ['chromium', 'webkit']).pass).toBe(true);
+    expect(corsMatchers.toBeBlockedIn.call({}, mixed, ['firefox']).pass).toBe(true);
+  });
+
+  it('fails for an engine that did not run, instead of passing by omission', () => {
+    const onlyChromium = outcome([['chromium', 'allowed', 'allowed']]);
+    const result = corsMatchers.toBeAllowedIn.call({}, onlyChromium, ['chromium', 'webkit']);
+    expect(result.pass).toBe(false);
+    expect(result.message()).toMatch(/not run here \(never counted as a pass\): webkit/);
+  });
+
+  it('explains a failure engine by engine, with the spec model', () => {
+    const message = corsMatchers.toBeAllowedIn.call({}, mixed).message();
+    expect(message).toMatch(/^expected allowed in chromium, firefox, webkit/);
+    expect(message).toMatch(/✗ firefox 153\.7\.0esr\s+blocked\s+blocked: the browser refused the preflight answer/);
+    expect(message).toMatch(/✓ chromium 156\.0/);
+    expect(message).toMatch(/spec model: blocked: the preflight answer's Access-Control-Allow-Headers does not list 'x-api-key'/);
+  });
+});
