@@ -1,7 +1,8 @@
-// simple-cors in real Chromium, Firefox and WebKit. One lab for the whole
-// file: the browsers stay warm, so each probe costs a request, not a launch.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corsMatchers, createLab, type CorsLab, type CorsMatchers } from 'cors-lab';
+// simple-cors in real Chromium, Firefox and WebKit. The lab and its warm
+// browsers come from global-setup.ts, so each probe costs a request, not a
+// launch. (In a single file, `lab = await createLab()` in beforeAll does too.)
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connectLab, corsMatchers, type CorsLab, type CorsMatchers } from 'cors-lab';
 import { simpleCors } from './simple-cors.ts';
 
 declare module 'vitest' {
@@ -11,7 +12,7 @@ expect.extend(corsMatchers);
 
 let lab: CorsLab;
 beforeAll(async () => {
-  lab = await createLab();
+  lab = await connectLab(inject('corsLab'));
 });
 afterAll(async () => {
   await lab?.close();

@@ -27,9 +27,10 @@ export interface ProbeInput {
   /**
    * What answers the API origin: a connect-style middleware (request,
    * response, next), a whole app (request listener) or an http.Server, or a
-   * built-in adapter with a policy: { adapter: 'hono', policy: {...} }.
+   * built-in adapter with a policy: { adapter: 'hono', policy: {...} }, or
+   * a server already listening on a loopback port: { port }.
    */
-  server: ConnectMiddleware | RequestListener | Server | { adapter: string | MiddlewareAdapter; policy: CorsPolicy };
+  server: ConnectMiddleware | RequestListener | Server | { adapter: string | MiddlewareAdapter; policy: CorsPolicy } | { port: number };
   request?: {
     method?: string;
     path?: string;
@@ -200,7 +201,7 @@ function scenarioFor(input: ProbeInput): Scenario {
 }
 
 /** Starts whatever answers the API origin on a loopback port. */
-async function serve(server: ProbeInput['server']): Promise<{ port: number; close(): Promise<void> }> {
+export async function serve(server: ProbeInput['server']): Promise<{ port: number; close(): Promise<void> }> {
   let listener: Server;
   if (server instanceof Server) {
     listener = server;
@@ -208,6 +209,9 @@ async function serve(server: ProbeInput['server']): Promise<{ port: number; clos
     const handler = server as ConnectMiddleware;
     // Three parameters: connect-style middleware, with cors-lab's route after it.
     listener = createServer(server.length >= 3 ? (request, response) => handler(request, response, () => routeHandler(request, response)) : (server as RequestListener));
+  } else if ('port' in server) {
+    // Already listening (in another process, for a lab served with serveLab).
+    return { port: server.port, close: async () => {} };
   } else {
     const adapter = typeof server.adapter === 'string' ? await loadAdapter(server.adapter) : server.adapter;
     const made = await adapter.create(server.policy, routeHandler);
