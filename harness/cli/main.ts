@@ -40,8 +40,8 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     return EXIT.badInput;
   }
   // Middleware scenarios need a middleware; without --middleware they are left out, and said so.
-  const needing = loaded.scenarios.filter((scenario) => scenario.middleware);
-  const scenarios = adapters.length > 0 ? loaded.scenarios : loaded.scenarios.filter((scenario) => !scenario.middleware);
+  const needing = loaded.scenarios.filter((scenario) => scenario.middleware && !scenario.middleware.use);
+  const scenarios = adapters.length > 0 ? loaded.scenarios : loaded.scenarios.filter((scenario) => !needing.includes(scenario));
   if (adapters.length === 0 && needing.length > 0) {
     process.stderr.write(`cors-lab: left out ${needing.length} middleware scenario(s) (${needing[0]!.file}, ...); run them with --middleware cors,@fastify/cors,hono,@koa/cors\n`);
   }

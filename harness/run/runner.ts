@@ -10,6 +10,7 @@ import { ENGINE_IDS } from '../engines/types.ts';
 import { hostnamesOf, serverKeyFor, startLab, type Lab, type MiddlewareForward } from '../lab/lab.ts';
 import type { MiddlewareAdapter } from '../middleware/adapter.ts';
 import { describePolicy, type CorsPolicy } from '../middleware/policy.ts';
+import { loadAdapter } from '../middleware/registry.ts';
 import { serveMiddleware, type MiddlewareServer } from '../middleware/serve.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import type { Scenario } from '../scenario/loader.ts';
@@ -67,8 +68,9 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   const { runnable, missing: enginesMissing } = await discoverForRun(options.engines ?? ENGINE_IDS);
 
   const needing = options.scenarios.filter((scenario) => scenario.middleware);
-  if (needing.length > 0 && !options.middleware) {
-    throw new Error(`${needing.length} scenario(s) need a real middleware (${needing[0]!.id}, ...): run them with --middleware, e.g. --middleware cors`);
+  const unserved = needing.filter((scenario) => !options.middleware && !scenario.middleware!.use);
+  if (unserved.length > 0) {
+    throw new Error(`${unserved.length} scenario(s) need a real middleware (${unserved[0]!.id}, ...): run them with --middleware, e.g. --middleware cors`);
   }
   const lab = await startLab({ hostnames: hostnamesOf(options.scenarios), certDir: options.certDir });
   // The spec model's view, once per scenario (the nonce only changes URLs).
@@ -84,7 +86,8 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
       const { on, policy, passPreflights } = scenario.middleware!;
       const rendered = Array.isArray(policy.origins) ? { ...policy, origins: policy.origins.map((origin) => lab.render(scenario, 'spec', origin)) } : policy;
       policies.set(scenario.id, rendered);
-      const server = await serveMiddleware(options.middleware!, rendered);
+      // --middleware wins; otherwise the scenario names its own.
+      const server = await serveMiddleware(options.middleware ?? (await loadAdapter(scenario.middleware!.use!)), rendered);
       middlewareServers.push(server);
       forwards.set(scenario.id, { host: on.host, serverKey: serverKeyFor(on), port: server.port, ...(passPreflights ? { passPreflights } : {}) });
     }

@@ -47,7 +47,7 @@ export interface Scenario {
   /** Cookies a first-party visit to `on` sets before the probe. */
   cookies?: { on: LabOrigin; set: string[] };
   /** With --middleware: the origin a real middleware answers, and its policy (templates not yet filled). */
-  middleware?: { on: LabOrigin; policy: CorsPolicy; passPreflights?: number };
+  middleware?: { on: LabOrigin; policy: CorsPolicy; passPreflights?: number; use?: string };
 }
 
 export interface ScenarioProblem {
@@ -316,7 +316,7 @@ function resolveScenario(
       server: data.server,
       expect: { spec: data.expect.spec, cookiePolicy: data.expect.cookiePolicy ?? false, deviations: (data.expect.deviations ?? {}) as Scenario['expect']['deviations'] },
       ...(data.cookies ? { cookies: { on: origins[data.cookies.on]!, set: data.cookies.set } } : {}),
-      ...(data.middleware ? { middleware: { on: origins[middlewareOn]!, policy: data.middleware.policy, ...(data.middleware.passPreflights ? { passPreflights: data.middleware.passPreflights } : {}) } } : {}),
+      ...(data.middleware ? { middleware: { on: origins[middlewareOn]!, policy: data.middleware.policy, ...(data.middleware.passPreflights ? { passPreflights: data.middleware.passPreflights } : {}), ...(data.middleware.use ? { use: data.middleware.use } : {}) } } : {}),
     },
   };
 }

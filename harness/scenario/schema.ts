@@ -235,6 +235,11 @@ export const scenarioSchema = z
     middleware: z
       .object({
         on: z.string().optional().describe('Origin whose probe requests a real middleware answers; default: the request target'),
+        use: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('The middleware for this scenario when none is given with --middleware: cors, @fastify/cors, hono, @koa/cors, or a path to an adapter module'),
         policy: policySchema,
         passPreflights: z
           .number()

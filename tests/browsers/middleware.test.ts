@@ -70,3 +70,25 @@ describe('a custom adapter', () => {
     expect(status).toBe(1);
   });
 });
+
+describe('a scenario that names its middleware', () => {
+  it('runs without --middleware, and the journal shows the real middleware answering', async () => {
+    const { scenariosFrom } = await import('../helpers.ts');
+    const { runScenarios } = await import('../../harness/run/runner.ts');
+    const own = scenariosFrom(`
+origins: { page: https://evil.site-e.localhost, api: https://api.site-b.localhost }
+scenarios:
+  - id: koa-reflects-with-credentials
+    title: "@koa/cors with credentials and no origin reflects a foreign page"
+    request: { target: api, path: /me, credentials: include }
+    middleware: { use: "@koa/cors", policy: { credentials: true } }
+    expect: { spec: blocked }
+`);
+    const result = await runScenarios({ scenarios: own, engines: ['chromium'], timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    const [cell] = result.results;
+    expect(cell).toMatchObject({ outcome: 'allowed', matchesExpectation: false });
+    const answer = cell!.evidence.journal.find((entry) => entry.kind === 'request')!;
+    expect(answer.responseHeaders!['access-control-allow-origin']).toBe(answer.headers!.origin);
+    expect(answer.responseHeaders!['x-cors-lab-handler']).toBe('ran');
+  });
+});
