@@ -2,6 +2,7 @@
 // canonical JSON result is embedded and the page renders the matrix from it;
 // a cell opens its evidence in a dialog.
 import type { RunResult } from '../harness/run/result.ts';
+import { maxAgeHtml } from './research.ts';
 
 /** JSON safe inside a <script> element. */
 function embedJson(value: unknown): string {
@@ -44,6 +45,10 @@ pre { background: #f2f4f7; padding: 8px; overflow: auto; font-size: 12px; white-
 .findings.bad { background: #fde8e8; border: 2px solid #c62828; }
 .findings.bad h2 { color: #b71c1c; }
 .findings.good { background: #e8f5e9; border: 1px solid #2e7d32; }
+
+.research-table { border-collapse: collapse; margin: 8px 0; background: #fff; }
+.research-table th, .research-table td { border: 1px solid #dde1e8; padding: 6px 8px; vertical-align: top; font-size: 13px; }
+.research figure { margin: 12px 0; }
 `;
 
 const SCRIPT = `
@@ -192,6 +197,7 @@ export function renderHtml(result: RunResult): string {
 <table class="matrix" id="matrix"></table>
 <p id="nothing-unexpected" hidden>No new findings and no unexpected results in this run.</p>
 <div class="engines" id="engines"></div>
+${result.research?.maxAge ? maxAgeHtml(result.research.maxAge) : ''}
 <dialog id="evidence"></dialog>
 <script type="application/json" id="cors-lab-result">${embedJson(result)}</script>
 <script>${SCRIPT}</script>

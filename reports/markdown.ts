@@ -1,6 +1,7 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { RunResult } from '../harness/run/result.ts';
 import { cellIndex, matrixColumns, middlewareLines, specDisagreements, summaryLine, verdictOf } from './labels.ts';
+import { maxAgeMarkdown } from './research.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
 
@@ -47,6 +48,7 @@ export function renderMarkdown(result: RunResult): string {
     lines.push('', '### Not as expected (new findings and errors)', '');
     for (const cell of unexpected) lines.push(`- \`${cell.scenario}\` in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}, measured ${cell.outcome}. ${escapeCell(cell.explanation)} Spec: ${escapeCell(cell.specExplanation)}`);
   }
+  if (result.research?.maxAge) lines.push('', maxAgeMarkdown(result.research.maxAge));
   const disagreements = specDisagreements(result);
   if (disagreements.length > 0) {
     lines.push('', '### Scenario files that disagree with the spec model', '');

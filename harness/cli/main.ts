@@ -13,6 +13,7 @@ import { runScenarios, toolVersion, type IsolationMode } from '../run/runner.ts'
 import { addCheckCommand } from './check.ts';
 import { chooseReporters, EXIT, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { installBrowsers } from './install-browsers.ts';
+import { addResearchCommand } from './research.ts';
 import { ProgressLine } from './progress.ts';
 
 export const BUILTIN_CATALOG = fileURLToPath(new URL('../../scenarios', import.meta.url));
@@ -113,6 +114,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     });
 
   addCheckCommand(program, exitCode);
+  addResearchCommand(program, exitCode);
 
   program
     .command('browsers')
@@ -123,7 +125,7 @@ export function buildProgram(exitCode: { value: number }): Command {
 
   program
     .command('install-browsers')
-    .description("install Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb and libnss3-tools (as root with apt), or explain the choices")
+    .description("install Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb, libnss3-tools and faketime (as root with apt), or explain the choices")
     .action(async () => {
       exitCode.value = await installBrowsers();
     });

@@ -2,6 +2,8 @@
 // rendered from this shape. Fields may be added; a change of meaning bumps
 // SCHEMA_VERSION.
 import type { JournalEntry } from '../lab/journal.ts';
+import type { MaxAgeStudy } from '../research/max-age.ts';
+import type { PnaStudy } from '../research/pna.ts';
 import type { CorsPolicy } from '../middleware/policy.ts';
 import type { HygieneFinding } from '../middleware/hygiene.ts';
 import type { Replay } from '../check/replay.ts';
@@ -171,6 +173,11 @@ export interface RunResult {
   check?: CheckSection;
   /** Present for `run --middleware`: one column group per middleware (CellResult.variant), with its findings. */
   middleware?: MiddlewareSection;
+  /**
+   * Present for `cors-lab research`: studies measured here, each with its own
+   * shape (harness/research/). Such a result has no scenarios or cells.
+   */
+  research?: { maxAge?: MaxAgeStudy; pna?: PnaStudy };
 }
 
 /** `run --middleware`: the middlewares compared, in column order. */

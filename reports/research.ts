@@ -1,0 +1,85 @@
+// Research studies as people read them: a Markdown table per study (rows the
+// cases, columns the engines with their exact builds), and for the HTML
+// report the same table with each cell's evidence, plus an SVG timeline per
+// engine: every trial's second request against elapsed clock time, a filled
+// mark where a preflight was sent, an open one where the cache answered.
+import type { MaxAgeEngineResult, MaxAgeStudy } from '../harness/research/max-age.ts';
+
+const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function engineColumn(result: MaxAgeEngineResult): string {
+  return `${result.engine.id} ${result.engine.version} (${result.engine.browser}, ${result.engine.driver}; ${result.clock.mode} time)`;
+}
+
+/** The short form of a lifetime for a table cell. */
+function cellText(lifetime: MaxAgeEngineResult['cases'][number]['lifetime']): string {
+  switch (lifetime.kind) {
+    case 'bracket':
+      return `${lifetime.cachedAt}–${lifetime.refetchedAt} s (cached at ${lifetime.cachedAt} s, re-preflighted at ${lifetime.refetchedAt} s)`;
+    case 'not-cached':
+      return lifetime.time === 'controlled' ? 'not cached (re-preflighted at once)' : `not cached at ${lifetime.refetchedAt} s (shortest interval measured, real time)`;
+    case 'lower-bound':
+      return `≥ ${lifetime.cachedAt} s, lower bound (${lifetime.time} time)`;
+    default:
+      return `error: ${lifetime.error ?? 'unknown'}`;
+  }
+}
+
+export function maxAgeMarkdown(study: MaxAgeStudy): string {
+  const lines = ['### Preflight-cache lifetime by Access-Control-Max-Age', ''];
+  lines.push(`| Max-Age | ${study.engines.map((engine) => escapeCell(engineColumn(engine))).join(' | ')} |`);
+  lines.push(`|---|${study.engines.map(() => '---').join('|')}|`);
+  for (const [index, entry] of (study.engines[0]?.cases ?? []).entries()) {
+    lines.push(`| ${escapeCell(entry.label)} | ${study.engines.map((engine) => escapeCell(cellText(engine.cases[index]!.lifetime))).join(' | ')} |`);
+  }
+  lines.push('');
+  for (const engine of study.engines) lines.push(`- ${engine.engine.id}: clock ${engine.clock.mode}: ${escapeCell(engine.clock.detail)}`);
+  for (const missing of study.enginesMissing) lines.push(`- ${missing.id}: not run (${escapeCell(missing.reason)})`);
+  lines.push(`- Real-time measurements wait at most ${study.maxWaitSeconds} s (--max-wait); a longer lifetime is a lower bound, never a guess.`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function maxAgeHtml(study: MaxAgeStudy): string {
+  const head = `<tr><th>Max-Age</th>${study.engines.map((engine) => `<th>${escapeHtml(engineColumn(engine))}</th>`).join('')}</tr>`;
+  const rows = (study.engines[0]?.cases ?? []).map((entry, index) => {
+    const cells = study.engines.map((engine) => {
+      const measured = engine.cases[index]!;
+      const trials = measured.trials.map((trial) => `${trial.elapsed} s: ${trial.cached ? 'cached' : 'preflight sent'} (journal ${trial.preflights.map((seq) => `#${seq}`).join(', ')})`).join('<br>');
+      return `<td><b>${escapeHtml(cellText(measured.lifetime))}</b><details><summary>${measured.trials.length} trials</summary>${trials}</details></td>`;
+    });
+    return `<tr><td><code>${escapeHtml(entry.label)}</code></td>${cells.join('')}</tr>`;
+  });
+  const clocks = study.engines.map((engine) => `<li><b>${escapeHtml(engine.engine.id)}</b>: ${escapeHtml(engine.clock.detail)}</li>`).join('');
+  const timelines = study.engines.map((engine) => `<figure><figcaption>${escapeHtml(engineColumn(engine))}</figcaption>${maxAgeTimeline(engine)}</figure>`).join('');
+  return `<section class="research"><h2>Preflight-cache lifetime by Access-Control-Max-Age</h2><table class="research-table"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table><ul>${clocks}</ul>${timelines}</section>`;
+}
+
+/**
+ * One row per case; x is the elapsed clock time of each trial's second
+ * request on a log scale (0.5 s to 2 days); filled red: a preflight was sent
+ * (the entry had expired); open green: served from the cache.
+ */
+export function maxAgeTimeline(engine: MaxAgeEngineResult): string {
+  const width = 760;
+  const left = 150;
+  const row = 22;
+  const height = 40 + engine.cases.length * row;
+  const minLog = Math.log10(0.5);
+  const maxLog = Math.log10(2 * 86400);
+  const x = (seconds: number) => left + ((Math.log10(Math.max(seconds, 0.5)) - minLog) / (maxLog - minLog)) * (width - left - 10);
+  const ticks = [1, 10, 60, 600, 3600, 7200, 86400].map((seconds) => {
+    const label = seconds >= 3600 ? `${seconds / 3600} h` : seconds >= 60 ? `${seconds / 60} min` : `${seconds} s`;
+    return `<line x1="${x(seconds)}" y1="20" x2="${x(seconds)}" y2="${height - 10}" stroke="#ddd"/><text x="${x(seconds)}" y="14" font-size="10" text-anchor="middle">${label}</text>`;
+  });
+  const rows = engine.cases.map((entry, index) => {
+    const y = 34 + index * row;
+    const marks = entry.trials.map((trial) =>
+      trial.cached
+        ? `<circle cx="${x(trial.elapsed)}" cy="${y}" r="4" fill="none" stroke="#2e7d32"><title>${trial.elapsed} s: cached</title></circle>`
+        : `<circle cx="${x(trial.elapsed)}" cy="${y}" r="4" fill="#c62828"><title>${trial.elapsed} s: preflight sent</title></circle>`,
+    );
+    return `<text x="4" y="${y + 4}" font-size="11">${escapeHtml(entry.label)}</text>${marks.join('')}`;
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="preflight cache timeline for ${escapeHtml(engine.engine.id)}">${ticks.join('')}${rows.join('')}</svg>`;
+}

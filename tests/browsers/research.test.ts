@@ -1,0 +1,74 @@
+// Clock control for the max-age study, where it is claimed: WebKitGTK under
+// libfaketime (Chromium stops answering once its clock is about a minute
+// ahead, and Firefox does not start; the study measures and reports both).
+import { describe, expect, it } from 'vitest';
+import { webkitDriver } from '../../harness/engines/webkit.ts';
+import { startLab } from '../../harness/lab/lab.ts';
+import { createClock, findLibfaketime } from '../../harness/research/clock.ts';
+import { scenarioFor, trial } from '../../harness/research/max-age.ts';
+import { tempCertDir } from '../helpers.ts';
+
+const library = findLibfaketime();
+
+describe('max-age clock control (libfaketime)', () => {
+  it('webkit: Max-Age 10 is cached at 9 s and re-preflighted at 11 s of controlled time', async () => {
+    expect(library, 'libfaketime is needed: apt-get install faketime (npx cors-lab install-browsers does)').toBeDefined();
+    const lab = await startLab({ hostnames: ['app.site-a.localhost', 'api.site-b.localhost'], certDir: tempCertDir() });
+    const clock = createClock(library!);
+    const engine = await webkitDriver.launch({ trust: { caCertPem: lab.certificates.ca.certPem, caCertPath: lab.certificates.caCertPath, spkiHashes: lab.certificates.spkiHashes }, timeoutMs: 60_000, env: clock.env });
+    try {
+      const context = await engine.newContext();
+      const scenario = scenarioFor('ten', '10');
+      const runnerUrl = `${lab.originUrl(scenario.page)}/__lab/runner`;
+      await context.goto(runnerUrl, 10_000);
+      const bench = { lab, context, runnerUrl, clock, timeoutMs: 8000 };
+      const started = performance.now();
+      const nine = await trial(bench, scenario, 9, 'controlled');
+      const eleven = await trial(bench, scenario, 11, 'controlled');
+      expect(nine).toMatchObject({ cached: true });
+      expect(nine.preflights).toHaveLength(1);
+      expect(eleven).toMatchObject({ cached: false });
+      expect(eleven.preflights).toHaveLength(2);
+      // Controlled time: 20 s of browser time passed in far less real time.
+      expect(clock.offset).toBe(20);
+      expect(performance.now() - started).toBeLessThan(15_000);
+    } finally {
+      await engine.close();
+      clock.close();
+      await lab.close();
+    }
+  });
+});
+
+describe('cors-lab research max-age', () => {
+  it('measures every case in webkit with a controlled clock, and writes the table, the HTML section and the timeline', async () => {
+    const { spawn } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    const { tempDir } = await import('../helpers.ts');
+    const out = tempDir('research');
+    const NODE = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
+    const BIN = new URL('../../bin/cors-lab.js', import.meta.url).pathname;
+    const run = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+      const child = spawn(NODE, [BIN, 'research', 'max-age', '--browsers', 'webkit', '--max-wait', '4', '--reporter', 'json,html,markdown', '--out', out], { env: { ...process.env, CI: 'true' } });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+      child.on('close', (status) => resolve({ status, stdout }));
+    });
+    expect(run.status).toBe(0);
+    const result = JSON.parse(readFileSync(`${out}/result.json`, 'utf8'));
+    const [webkit] = result.research.maxAge.engines;
+    expect(webkit.engine).toMatchObject({ id: 'webkit', version: expect.stringMatching(/^\d+\.\d+/) });
+    expect(webkit.clock.mode).toBe('controlled');
+    expect(webkit.clock.validation.agree).toBe(true);
+    expect(webkit.cases).toHaveLength(10);
+    const byLabel = Object.fromEntries(webkit.cases.map((entry: { label: string; lifetime: unknown }) => [entry.label, entry.lifetime]));
+    expect(byLabel['5']).toMatchObject({ kind: 'bracket', cachedAt: 4, refetchedAt: 5, time: 'controlled' });
+    expect(byLabel['0']).toMatchObject({ kind: 'not-cached' });
+    for (const entry of webkit.cases) expect(['bracket', 'not-cached', 'lower-bound']).toContain(entry.lifetime.kind);
+    expect(run.stdout).toMatch(/\| Max-Age \| webkit \d/);
+    expect(readFileSync(`${out}/report.md`, 'utf8')).toMatch(/cached at 4 s, re-preflighted at 5 s/);
+    const html = readFileSync(`${out}/report.html`, 'utf8');
+    expect(html).toMatch(/<svg [^>]*aria-label="preflight cache timeline for webkit"/);
+    expect(html).toMatch(/<table class="research-table">/);
+  });
+});
