@@ -3,6 +3,7 @@
 // mounts the author's middleware in a real server behind a lab origin and
 // makes one request in every engine, with no browser start-up and no page load.
 import { randomBytes } from 'node:crypto';
+import { trustMaterial } from '../lab/certificates.ts';
 import { createServer, Server, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { discoverForRun } from '../engines/discovery.ts';
 import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine } from '../engines/types.ts';
@@ -86,7 +87,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
   try {
     const launched = await Promise.all(
       runnable.map(async ({ driver }) => {
-        const engine = await driver!.launch({ trust: { caCertPem: lab.certificates.ca.certPem, caCertPath: lab.certificates.caCertPath, spkiHashes: lab.certificates.spkiHashes }, timeoutMs: 60_000 });
+        const engine = await driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: 60_000 });
         return { engine, context: await engine.newContext() };
       }),
     );

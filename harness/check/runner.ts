@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { discoverForRun, type discoverAll } from '../engines/discovery.ts';
 import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine } from '../engines/types.ts';
-import { ensureLabCertificates } from '../lab/certificates.ts';
+import { ensureLabCertificates, trustMaterial } from '../lab/certificates.ts';
 import { startLab, type Lab } from '../lab/lab.ts';
 import { startProxy, type LabProxy } from '../lab/proxy.ts';
 import { Upstream } from '../lab/upstream.ts';
@@ -261,7 +261,7 @@ async function runEngine(
   });
   try {
     engine = await driver.launch({
-      trust: { caCertPem: lab.certificates.ca.certPem, caCertPath: lab.certificates.caCertPath, spkiHashes: lab.certificates.spkiHashes },
+      trust: trustMaterial(lab.certificates),
       timeoutMs: LAUNCH_TIMEOUT_MS,
       proxy: proxy.address,
     });

@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import type { TrustMaterial } from '../engines/types.ts';
 
 export interface KeyAndCert {
   keyPem: string;
@@ -68,6 +69,11 @@ export function ensureLabCertificates(hostnames: Iterable<string>, dir = default
     untrustedLeaf: { keyPem: rogueLeafKeyPem, certPem: rogueLeafCert },
     spkiHashes: [spkiHash(ca.certPem), spkiHash(leafCert)],
   };
+}
+
+/** What a driver needs to trust the lab CA, and nothing else, in its browser. */
+export function trustMaterial(certificates: LabCertificates): TrustMaterial {
+  return { caCertPem: certificates.ca.certPem, caCertPath: certificates.caCertPath, spkiHashes: certificates.spkiHashes };
 }
 
 /** base64 SHA-256 of a certificate's SubjectPublicKeyInfo, as Chromium expects it. */

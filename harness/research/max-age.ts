@@ -7,6 +7,7 @@
 // the same run; otherwise in real time, up to --max-wait, and a lifetime
 // longer than that is reported as a lower bound.
 import { randomBytes } from 'node:crypto';
+import { trustMaterial } from '../lab/certificates.ts';
 import { discoverForRun } from '../engines/discovery.ts';
 import { ENGINE_IDS, type EngineContext, type EngineId, type EngineInfo, type LaunchedEngine } from '../engines/types.ts';
 import { withTimeout } from '../engines/system.ts';
@@ -218,7 +219,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
     const engines = await Promise.all(
       runnable.map(async ({ id, driver }) => {
         const launch = (env?: Record<string, string>) =>
-          driver!.launch({ trust: { caCertPem: lab.certificates.ca.certPem, caCertPath: lab.certificates.caCertPath, spkiHashes: lab.certificates.spkiHashes }, timeoutMs: 60_000, ...(env ? { env } : {}) });
+          driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: 60_000, ...(env ? { env } : {}) });
         const open = async (engine: LaunchedEngine, clock?: ControlledClock): Promise<Bench> => {
           const context = await engine.newContext();
           await context.goto(runnerUrl, options.timeoutMs + 5000);

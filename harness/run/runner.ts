@@ -3,6 +3,7 @@
 // that share a page origin run concurrently in one page: their URLs carry
 // unique nonces, so neither the preflight cache nor the journal mixes them up.
 import { randomBytes } from 'node:crypto';
+import { trustMaterial } from '../lab/certificates.ts';
 import { readFileSync } from 'node:fs';
 import { discoverForRun, type discoverAll } from '../engines/discovery.ts';
 import type { EngineContext, EngineId, EngineProfile, LaunchedEngine } from '../engines/types.ts';
@@ -164,7 +165,7 @@ async function runEngine(
   let engine: LaunchedEngine;
   try {
     engine = await driver.launch({
-      trust: { caCertPem: lab.certificates.ca.certPem, caCertPath: lab.certificates.caCertPath, spkiHashes: lab.certificates.spkiHashes },
+      trust: trustMaterial(lab.certificates),
       timeoutMs: LAUNCH_TIMEOUT_MS,
       profile: options.profile!,
     });

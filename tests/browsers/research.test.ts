@@ -2,6 +2,7 @@
 // libfaketime (Chromium stops answering once its clock is about a minute
 // ahead, and Firefox does not start; the study measures and reports both).
 import { describe, expect, it } from 'vitest';
+import { trustMaterial } from '../../harness/lab/certificates.ts';
 import { webkitDriver } from '../../harness/engines/webkit.ts';
 import { startLab } from '../../harness/lab/lab.ts';
 import { createClock, findLibfaketime } from '../../harness/research/clock.ts';
@@ -15,7 +16,7 @@ describe('max-age clock control (libfaketime)', () => {
     expect(library, 'libfaketime is needed: apt-get install faketime (npx cors-lab install-browsers does)').toBeDefined();
     const lab = await startLab({ hostnames: ['app.site-a.localhost', 'api.site-b.localhost'], certDir: tempCertDir() });
     const clock = createClock(library!);
-    const engine = await webkitDriver.launch({ trust: { caCertPem: lab.certificates.ca.certPem, caCertPath: lab.certificates.caCertPath, spkiHashes: lab.certificates.spkiHashes }, timeoutMs: 60_000, env: clock.env });
+    const engine = await webkitDriver.launch({ trust: trustMaterial(lab.certificates), timeoutMs: 60_000, env: clock.env });
     try {
       const context = await engine.newContext();
       const scenario = scenarioFor('ten', '10');
