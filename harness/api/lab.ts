@@ -14,7 +14,7 @@ import type { CorsPolicy } from '../middleware/policy.ts';
 import { loadAdapter } from '../middleware/registry.ts';
 import { listenOnLoopback } from '../middleware/serve.ts';
 import type { ProbeResult } from '../probes/bundle.ts';
-import { replay } from '../check/replay.ts';
+import { replay, specRequestOf, specViewOf } from '../check/replay.ts';
 import { buildCell } from '../run/cell.ts';
 import type { CellResult, EngineEntry, SpecView } from '../run/result.ts';
 import { probeRequest } from '../run/runner.ts';
@@ -118,21 +118,14 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
       const replayNonce = `r${randomBytes(6).toString('hex')}`;
       lab.register(scenario, replayNonce, forward);
       const replayRequest = probeRequest(scenario, lab, replayNonce, timeoutMs);
-      const replaying = replay(
-        { url: replayRequest.url, origin: lab.originUrl(scenario.page), method: replayRequest.method, headers: Object.entries(replayRequest.headers), mode: 'cors', credentials: replayRequest.credentials, ...(replayRequest.body !== undefined ? { body: replayRequest.body } : {}) },
-        replayer,
-      );
-      const cells = await Promise.all(warm.map((slot) => probeIn(slot, lab, scenario, forward, timeoutMs)));
-      const replayed = await replaying;
-      const spec: SpecView = replayed.prediction
-        ? { outcome: replayed.prediction.outcome, explanation: `${replayed.prediction.explanation} (from the replayed answers)`, preflight: replayed.prediction.preflight, steps: replayed.prediction.steps }
-        : { outcome: 'error', explanation: `no spec prediction: ${replayed.error}`, preflight: false, steps: [] };
-      const withSpec = cells.map((cell) => ({ ...cell, spec: spec.outcome, specExplanation: spec.explanation }));
+      // The replay runs while the browsers probe; each cell waits for it to know the spec column.
+      const spec = replay(specRequestOf(replayRequest, lab.originUrl(scenario.page)), replayer).then(specViewOf);
+      const cells = await Promise.all(warm.map((slot) => probeIn(slot, lab, scenario, forward, timeoutMs, spec)));
       return {
-        cells: withSpec,
-        allowedIn: withSpec.filter((cell) => cell.outcome === 'allowed').map((cell) => cell.engine),
-        blockedIn: withSpec.filter((cell) => cell.outcome === 'blocked').map((cell) => cell.engine),
-        spec,
+        cells,
+        allowedIn: cells.filter((cell) => cell.outcome === 'allowed').map((cell) => cell.engine),
+        blockedIn: cells.filter((cell) => cell.outcome === 'blocked').map((cell) => cell.engine),
+        spec: await spec,
         engines: warm.map(({ engine }) => engine.info),
       };
     },
@@ -147,7 +140,14 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
 }
 
 /** One probe in one warm engine: the runner page stays loaded between probes from the same page origin. */
-async function probeIn(slot: { engine: LaunchedEngine; context: EngineContext; page?: string }, lab: Lab, scenario: Scenario, forward: Parameters<Lab['register']>[2], timeoutMs: number): Promise<CellResult> {
+async function probeIn(
+  slot: { engine: LaunchedEngine; context: EngineContext; page?: string },
+  lab: Lab,
+  scenario: Scenario,
+  forward: Parameters<Lab['register']>[2],
+  timeoutMs: number,
+  spec: Promise<SpecView>,
+): Promise<CellResult> {
   const nonce = `${slot.engine.info.id[0]}${randomBytes(6).toString('hex')}`;
   lab.register(scenario, nonce, forward);
   const request = probeRequest(scenario, lab, nonce, timeoutMs);
@@ -166,19 +166,23 @@ async function probeIn(slot: { engine: LaunchedEngine; context: EngineContext; p
     probe = { harnessError: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
     slot.page = undefined;
   }
+  const consoleEntries = slot.context.takeConsole();
+  const durationMs = Math.round(performance.now() - started);
+  const specView = await spec;
+  // No expectation of its own here (the matchers bring theirs): a cell is held to the spec model.
   return buildCell({
     scenario: scenario.id,
     engine: slot.engine.info.id,
-    spec: { outcome: 'allowed', explanation: '', preflight: false, steps: [] },
-    expected: 'allowed',
+    spec: specView,
+    expected: specView.outcome,
     cookiePolicy: false,
     classifyAs: { mode: request.mode, readHeader: scenario.request.readHeader },
     probe,
     journal: lab.journal.forNonce(nonce),
     tlsErrors: 0,
-    console: slot.context.takeConsole(),
+    console: consoleEntries,
     request,
-    durationMs: Math.round(performance.now() - started),
+    durationMs,
   });
 }
 

@@ -6,6 +6,8 @@
 // told cors-lab, not what a browser saw (no cookies are sent, for one).
 import { predict, type Prediction, type SentRequest, type SpecAnswer, type SpecRequest } from '../spec/model.ts';
 import type { Upstream } from '../lab/upstream.ts';
+import type { ProbeRequest } from '../probes/bundle.ts';
+import type { SpecView } from '../run/result.ts';
 
 export const REPLAY_LABEL = 'replayed from Node by cors-lab: what the server answered cors-lab, not what a browser saw';
 
@@ -72,4 +74,32 @@ export async function replay(request: SpecRequest, upstream: Upstream): Promise<
     }
   }
   return { label: REPLAY_LABEL, exchanges, error: `more than ${MAX_REPLAYED} hops; not replayed further` };
+}
+
+/** The spec model's input for a probe the page makes from `origin` (a serialized origin, or "null"). */
+export function specRequestOf(request: ProbeRequest, origin: string): SpecRequest {
+  return {
+    url: request.url,
+    origin,
+    method: request.method,
+    headers: Object.entries(request.headers),
+    mode: request.mode,
+    credentials: request.credentials,
+    ...(request.body !== undefined ? { body: request.body } : {}),
+  };
+}
+
+/** The spec column for a replayed request: the model's prediction from the server's answers, labelled as such. */
+export function specViewOf(replayed: Replay): SpecView {
+  if (!replayed.prediction) {
+    return { outcome: 'error', explanation: `no spec prediction: ${replayed.error}`, preflight: false, steps: [] };
+  }
+  const prediction = replayed.prediction;
+  return {
+    outcome: prediction.outcome,
+    explanation: `${prediction.explanation} (from the replayed answers)`,
+    preflight: prediction.preflight,
+    ...(prediction.preflightHeaders ? { preflightHeaders: prediction.preflightHeaders } : {}),
+    steps: prediction.steps,
+  };
 }

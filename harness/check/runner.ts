@@ -15,10 +15,9 @@ import { buildCell } from '../run/cell.ts';
 import { needsControl, runControl, type ReachabilityControl } from '../run/reachability.ts';
 import { SCHEMA_VERSION, sortForReport, summarize, type CellResult, type CheckSection, type EngineEntry, type RunResult, type ScenarioSummary, type SecurityFinding, type SpecView } from '../run/result.ts';
 import { toolVersion } from '../run/runner.ts';
-import type { SpecRequest } from '../spec/model.ts';
 import { hostileOrigins, type HostileOrigin } from './hostile.ts';
 import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
-import { replay, type Replay } from './replay.ts';
+import { replay, specRequestOf, specViewOf } from './replay.ts';
 
 export interface CheckOptions {
   plan: CheckPlan;
@@ -103,32 +102,6 @@ function probeRequestFor(probe: CheckProbe, nonce: string, timeoutMs: number): P
   }
 }
 
-function specRequestFor(probe: CheckProbe, request: ProbeRequest): SpecRequest {
-  return {
-    url: request.url,
-    origin: probe.origin,
-    method: request.method,
-    headers: Object.entries(request.headers),
-    mode: request.mode,
-    credentials: request.credentials,
-    ...(request.body !== undefined ? { body: request.body } : {}),
-  };
-}
-
-function specViewFrom(replayed: Replay): SpecView {
-  if (!replayed.prediction) {
-    return { outcome: 'error', explanation: `no spec prediction: ${replayed.error}`, preflight: false, steps: [] };
-  }
-  const prediction = replayed.prediction;
-  return {
-    outcome: prediction.outcome,
-    explanation: `${prediction.explanation} (from the replayed answers)`,
-    preflight: prediction.preflight,
-    ...(prediction.preflightHeaders ? { preflightHeaders: prediction.preflightHeaders } : {}),
-    steps: prediction.steps,
-  };
-}
-
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const startedAt = new Date();
   const started = performance.now();
@@ -157,8 +130,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 
   const nonceless = probes.map((probe) => probeRequestFor(probe, 'replay', options.timeoutMs));
   // Replays run while the browsers start; each cell waits for its own.
-  const replaying = probes.map((probe, index) => replay(specRequestFor(probe, nonceless[index]!), upstream));
-  const specViews = new Map(probes.map((probe, index) => [probe.id, replaying[index]!.then(specViewFrom)]));
+  const replaying = probes.map((probe, index) => replay(specRequestOf(nonceless[index]!, probe.origin), upstream));
+  const specViews = new Map(probes.map((probe, index) => [probe.id, replaying[index]!.then(specViewOf)]));
 
   const engines: EngineEntry[] = [];
   const results: CellResult[] = [];
@@ -192,8 +165,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     file: 'check',
     kind: probe.endpoint.kind,
     tags: probe.hostile ? ['check', 'sweep', probe.hostile.attack] : ['check'],
-    expected: { spec: specViewFrom(replays[index]!).outcome },
-    specModel: specViewFrom(replays[index]!),
+    expected: { spec: specViewOf(replays[index]!).outcome },
+    specModel: specViewOf(replays[index]!),
     replay: replays[index]!,
   }));
 
