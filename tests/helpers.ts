@@ -1,4 +1,5 @@
 // Test helpers: scenarios written inline as YAML, loaded through the real loader.
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,4 +30,20 @@ export function tempCertDir(): string {
   const dir = join(tempDir('certs'), 'certs');
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+export const NODE = new URL('../node_modules/.bin/node', import.meta.url).pathname;
+export const BIN = new URL('../bin/cors-lab.js', import.meta.url).pathname;
+export const PROJECT_ROOT = new URL('..', import.meta.url).pathname;
+
+/** Runs the CLI as a user does, without blocking this process's event loop (fixture servers may live in it). */
+export function runCli(args: string[], options: { cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(NODE, [BIN, ...args], { env: { ...process.env, CI: 'true' }, ...(options.cwd ? { cwd: options.cwd } : {}) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }

@@ -51,16 +51,10 @@ describe('the middleware profile', () => {
 
 describe('a custom adapter', () => {
   it('runs the profile against ./examples/middleware-author/adapter.ts from the command line, and names it in the report', async () => {
-    const { spawn } = await import('node:child_process');
     const { readFileSync } = await import('node:fs');
-    const { tempDir } = await import('../helpers.ts');
+    const { PROJECT_ROOT, runCli, tempDir } = await import('../helpers.ts');
     const out = tempDir('custom-adapter');
-    const NODE = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
-    const BIN = new URL('../../bin/cors-lab.js', import.meta.url).pathname;
-    const status = await new Promise<number | null>((resolve) => {
-      const child = spawn(NODE, [BIN, 'run', `${BUILTIN_CATALOG}/middleware`, '--middleware', './examples/middleware-author/adapter.ts', '--browsers', 'chromium', '--out', out], { cwd: new URL('../..', import.meta.url).pathname, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
-      child.on('close', resolve);
-    });
+    const { status } = await runCli(['run', `${BUILTIN_CATALOG}/middleware`, '--middleware', './examples/middleware-author/adapter.ts', '--browsers', 'chromium', '--out', out], { cwd: PROJECT_ROOT });
     const result = JSON.parse(readFileSync(`${out}/result.json`, 'utf8')) as RunResult;
     expect(result.middleware!.variants).toMatchObject([{ id: 'simple-cors', version: 'simple-cors 0.0.1 (example)' }]);
     expect(result.summary.error).toBe(0);

@@ -43,18 +43,10 @@ describe('max-age clock control (libfaketime)', () => {
 
 describe('cors-lab research max-age', () => {
   it('measures every case in webkit with a controlled clock, and writes the table, the HTML section and the timeline', async () => {
-    const { spawn } = await import('node:child_process');
     const { readFileSync } = await import('node:fs');
-    const { tempDir } = await import('../helpers.ts');
+    const { runCli, tempDir } = await import('../helpers.ts');
     const out = tempDir('research');
-    const NODE = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
-    const BIN = new URL('../../bin/cors-lab.js', import.meta.url).pathname;
-    const run = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
-      const child = spawn(NODE, [BIN, 'research', 'max-age', '--browsers', 'webkit', '--max-wait', '4', '--reporter', 'json,html,markdown', '--out', out], { env: { ...process.env, CI: 'true' } });
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-      child.on('close', (status) => resolve({ status, stdout }));
-    });
+    const run = await runCli(['research', 'max-age', '--browsers', 'webkit', '--max-wait', '4', '--reporter', 'json,html,markdown', '--out', out]);
     expect(run.status).toBe(0);
     const result = JSON.parse(readFileSync(`${out}/result.json`, 'utf8'));
     const [webkit] = result.research.maxAge.engines;

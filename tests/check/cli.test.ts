@@ -1,27 +1,14 @@
 // `cors-lab check` as a user runs it: a real process, real exit codes, the
 // terminal verdicts and every reporter.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
 import { startFixture } from '../check-helpers.ts';
-import { tempDir } from '../helpers.ts';
+import { BIN, NODE, runCli, tempDir } from '../helpers.ts';
 
-const NODE = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
-const BIN = new URL('../../bin/cors-lab.js', import.meta.url).pathname;
-
-/** Runs the CLI without blocking the event loop (the fixture server lives in this process's children). */
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(NODE, [BIN, ...args], { env: { ...process.env, CI: 'true' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe('cors-lab check CLI', () => {
   it('exits 2 for bad input, naming the flag or the config field, and writes nothing', () => {

@@ -1,12 +1,10 @@
 // The CLI as a user runs it: a real process, real exit codes.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { tempDir } from '../helpers.ts';
+import { BIN, NODE, tempDir } from '../helpers.ts';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const NODE = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
-const BIN = new URL('../../bin/cors-lab.js', import.meta.url).pathname;
 
 function cli(...args: string[]) {
   return cliWith({}, ...args);
