@@ -1,6 +1,7 @@
 // The terminal matrix: one row per scenario, a "spec" column, then one
 // column per engine headed by its exact version.
 import { styleText } from 'node:util';
+import { responseHeader } from '../harness/lab/journal.ts';
 import type { RunResult } from '../harness/run/result.ts';
 import { cellIndex, LEGEND, MARKS, matrixColumns, middlewareLines, specDisagreements, summaryLine, verdictOf } from './labels.ts';
 
@@ -99,8 +100,8 @@ function evidenceOf(result: RunResult, scenario: string): string {
   const answer = cell?.evidence.journal.filter((entry) => entry.kind === 'request' && entry.status !== undefined).at(-1);
   if (!cell || !answer) return 'see the report';
   const header = (name: string) => {
-    const value = answer.responseHeaders?.[name];
-    return value === undefined ? 'absent' : `'${Array.isArray(value) ? value.join(', ') : value}'`;
+    const value = responseHeader(answer, name);
+    return value === undefined ? 'absent' : `'${value}'`;
   };
   return `the request carried Origin '${answer.headers?.origin ?? 'none'}'${answer.headers?.cookie ? ' and cookies' : ''}; the server answered ${answer.status} with Access-Control-Allow-Origin ${header('access-control-allow-origin')} and Access-Control-Allow-Credentials ${header('access-control-allow-credentials')} (journal #${answer.seq}, ${cell.engine})`;
 }

@@ -86,3 +86,9 @@ export function responseHeadersFromLines(lines: [string, string][]): Record<stri
   }
   return grouped;
 }
+
+/** One response header of a journal entry as a single value (repeats joined with ", "), or undefined. */
+export function responseHeader(entry: JournalEntry, name: string): string | undefined {
+  const value = entry.responseHeaders?.[name.toLowerCase()];
+  return value === undefined ? undefined : Array.isArray(value) ? value.join(', ') : value;
+}

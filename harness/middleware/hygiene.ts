@@ -1,7 +1,7 @@
 // Server hygiene: what a middleware sends, judged from the journal (the
 // requests the browsers made and the middleware's raw answers), apart from
 // what the browsers did with it.
-import type { JournalEntry } from '../lab/journal.ts';
+import { responseHeader, type JournalEntry } from '../lab/journal.ts';
 import type { CellResult, ScenarioSummary } from '../run/result.ts';
 import { HANDLER_HEADER } from './adapter.ts';
 import { dependsOnOrigin, policyAllows } from './policy.ts';
@@ -27,11 +27,6 @@ export interface HygieneFinding {
   detail: string;
 }
 
-function header(entry: JournalEntry, name: string): string | undefined {
-  const value = entry.responseHeaders?.[name];
-  return value === undefined ? undefined : Array.isArray(value) ? value.join(', ') : value;
-}
-
 function cite(entry: JournalEntry): string {
   return `#${entry.seq} ${entry.method} ${entry.url} → ${entry.status}`;
 }
@@ -50,26 +45,26 @@ export function hygieneFindings(scenarios: ScenarioSummary[], cells: CellResult[
     const policy = scenario?.middlewarePolicy;
     if (!scenario || !policy) continue;
     // Only what the middleware answered (the lab's own refusals are marked X-Cors-Lab).
-    const answered = cell.evidence.journal.filter((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status !== undefined && header(entry, 'x-cors-lab') === undefined);
+    const answered = cell.evidence.journal.filter((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status !== undefined && responseHeader(entry, 'x-cors-lab') === undefined);
     for (const entry of answered) {
       const origin = entry.headers?.origin;
-      const acao = header(entry, 'access-control-allow-origin');
-      const vary = (header(entry, 'vary') ?? '').toLowerCase().split(',').map((token) => token.trim());
+      const acao = responseHeader(entry, 'access-control-allow-origin');
+      const vary = (responseHeader(entry, 'vary') ?? '').toLowerCase().split(',').map((token) => token.trim());
       const reflected = acao !== undefined && acao !== '*' && acao === origin;
       if ((dependsOnOrigin(policy) || reflected) && !vary.includes('origin') && !vary.includes('*')) {
-        add('vary-origin', scenario.id, entry, `${entry.kind === 'preflight' ? 'the preflight answer' : 'the answer'} has ${acao === undefined ? 'no ACAO' : `ACAO '${acao}'`} and Vary '${header(entry, 'vary') ?? ''}'`);
+        add('vary-origin', scenario.id, entry, `${entry.kind === 'preflight' ? 'the preflight answer' : 'the answer'} has ${acao === undefined ? 'no ACAO' : `ACAO '${acao}'`} and Vary '${responseHeader(entry, 'vary') ?? ''}'`);
       }
       const allowed = policyAllows(policy, origin);
-      if (entry.kind === 'preflight' && entry.status === 204 && header(entry, 'content-length') !== '0') {
-        add('preflight-204-content-length', scenario.id, entry, `Content-Length is ${header(entry, 'content-length') === undefined ? 'absent' : `'${header(entry, 'content-length')}'`}`);
+      if (entry.kind === 'preflight' && entry.status === 204 && responseHeader(entry, 'content-length') !== '0') {
+        add('preflight-204-content-length', scenario.id, entry, `Content-Length is ${responseHeader(entry, 'content-length') === undefined ? 'absent' : `'${responseHeader(entry, 'content-length')}'`}`);
       }
-      if (entry.kind === 'request' && entry.method === 'OPTIONS' && header(entry, HANDLER_HEADER.toLowerCase()) === undefined) {
-        add('options-not-preflight', scenario.id, entry, `answered ${entry.status} by the middleware${header(entry, 'access-control-allow-methods') ? ` with Access-Control-Allow-Methods '${header(entry, 'access-control-allow-methods')}'` : ''}; the route never saw it`);
+      if (entry.kind === 'request' && entry.method === 'OPTIONS' && responseHeader(entry, HANDLER_HEADER) === undefined) {
+        add('options-not-preflight', scenario.id, entry, `answered ${entry.status} by the middleware${responseHeader(entry, 'access-control-allow-methods') ? ` with Access-Control-Allow-Methods '${responseHeader(entry, 'access-control-allow-methods')}'` : ''}; the route never saw it`);
       }
       if (!allowed && acao !== undefined && Array.isArray(policy.origins)) {
         add('refused-origin-acao', scenario.id, entry, `Origin '${origin}' is not on the allowlist, yet the answer has ACAO '${acao}'`);
       }
-      if (entry.kind === 'preflight' && !allowed && Array.isArray(policy.origins) && header(entry, HANDLER_HEADER.toLowerCase()) !== undefined) {
+      if (entry.kind === 'preflight' && !allowed && Array.isArray(policy.origins) && responseHeader(entry, HANDLER_HEADER) !== undefined) {
         add('handler-on-refused-preflight', scenario.id, entry, `the preflight from '${origin}' reached the route handler`);
       }
     }
