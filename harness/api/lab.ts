@@ -83,7 +83,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
   const lab = await startLab({ hostnames: [PAGE.host, FOREIGN.host, API.host], certDir: options.certDir });
   const { runnable, missing } = await discoverForRun(options.engines ?? ENGINE_IDS);
   const warm: { engine: LaunchedEngine; context: EngineContext; page?: string }[] = [];
-  const servers = new Map<unknown, Promise<{ port: number; close(): Promise<void> }>>();
+  const servers = serverPool();
   try {
     const launched = await Promise.all(
       runnable.map(async ({ driver }) => {
@@ -106,12 +106,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
     missing,
     async probe(input) {
       if (closed) throw new Error('this lab is closed');
-      let started = servers.get(input.server);
-      if (!started) {
-        started = serve(input.server);
-        servers.set(input.server, started);
-      }
-      const { port } = await started;
+      const port = await servers.portFor(input.server);
       const scenario = scenarioFor(input);
       const forward = { host: API.host, serverKey: serverKeyFor(API), port };
       // The spec model's view, from a replay through the lab (its own nonce, so the browsers' journal stays theirs).
@@ -133,7 +128,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
       if (closed) return;
       closed = true;
       await Promise.all(warm.map(({ engine }) => engine.close()));
-      await Promise.all([...servers.values()].map(async (server) => (await server.catch(() => undefined))?.close()));
+      await servers.closeAll();
       await lab.close();
     },
   };
@@ -205,8 +200,29 @@ function scenarioFor(input: ProbeInput): Scenario {
   };
 }
 
+/**
+ * The servers probes are made against, each started once (the same
+ * middleware object, probed again, reuses its server); closeAll ends them.
+ */
+export function serverPool(): { portFor(server: ProbeInput['server']): Promise<number>; closeAll(): Promise<void> } {
+  const started = new Map<unknown, Promise<{ port: number; close(): Promise<void> }>>();
+  return {
+    async portFor(server) {
+      let running = started.get(server);
+      if (!running) {
+        running = serve(server);
+        started.set(server, running);
+      }
+      return (await running).port;
+    },
+    async closeAll() {
+      await Promise.all([...started.values()].map(async (running) => (await running.catch(() => undefined))?.close()));
+    },
+  };
+}
+
 /** Starts whatever answers the API origin on a loopback port. */
-export async function serve(server: ProbeInput['server']): Promise<{ port: number; close(): Promise<void> }> {
+async function serve(server: ProbeInput['server']): Promise<{ port: number; close(): Promise<void> }> {
   let listener: Server;
   if (server instanceof Server) {
     listener = server;

@@ -16,7 +16,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from '../middleware/serve.ts';
 import type { CorsLab, ProbeInput, ProbeOutcome } from './lab.ts';
-import { serve } from './lab.ts';
+import { serverPool } from './lab.ts';
 
 interface RemoteProbe {
   port: number;
@@ -51,16 +51,11 @@ function send(response: ServerResponse, status: number, body: unknown): void {
 /** A lab served by serveLab, used like createLab's: the middleware runs here, the browsers there. */
 export async function connectLab(url: string): Promise<CorsLab> {
   const info = (await (await fetch(`${url}/`)).json()) as Pick<CorsLab, 'origins' | 'engines' | 'missing'>;
-  const started = new Map<unknown, Promise<{ port: number; close(): Promise<void> }>>();
+  const servers = serverPool();
   return {
     ...info,
     async probe(input) {
-      let local = started.get(input.server);
-      if (!local) {
-        local = serve(input.server);
-        started.set(input.server, local);
-      }
-      const { port } = await local;
+      const port = await servers.portFor(input.server);
       const reply = await fetch(`${url}/probe`, { method: 'POST', body: JSON.stringify({ port, request: input.request, from: input.from } satisfies RemoteProbe) });
       const body = (await reply.json()) as ProbeOutcome | { error: string };
       if ('error' in body) throw new Error(`cors-lab lab at ${url}: ${body.error}`);
@@ -68,7 +63,7 @@ export async function connectLab(url: string): Promise<CorsLab> {
     },
     async close() {
       // The lab belongs to globalSetup; this closes only the servers started here.
-      await Promise.all([...started.values()].map(async (server) => (await server.catch(() => undefined))?.close()));
+      await servers.closeAll();
     },
   };
 }

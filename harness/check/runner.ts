@@ -13,7 +13,7 @@ import { Upstream } from '../lab/upstream.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import { buildCell } from '../run/cell.ts';
 import { needsControl, runControl, type ReachabilityControl } from '../run/reachability.ts';
-import { SCHEMA_VERSION, sortForReport, summarize, type CellResult, type CheckSection, type EngineEntry, type RunResult, type ScenarioSummary, type SecurityFinding, type SpecView } from '../run/result.ts';
+import { launchFailedEntry, SCHEMA_VERSION, sortForReport, summarize, type CellResult, type CheckSection, type EngineEntry, type RunResult, type ScenarioSummary, type SecurityFinding, type SpecView } from '../run/result.ts';
 import { toolVersion } from '../run/runner.ts';
 import { hostileOrigins, type HostileOrigin } from './hostile.ts';
 import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
@@ -240,7 +240,7 @@ async function runEngine(
     });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    return notRun(`engine failed to launch: ${message}`, { id, browser: id, version: 'unknown (launch failed)', driver: 'none', trust: 'none', executablePath: '', profile: 'defaults', cookieSettings: 'unknown (launch failed)', launchError: message });
+    return notRun(`engine failed to launch: ${message}`, launchFailedEntry(id, message, 'defaults'));
   }
   const results: CellResult[] = [];
   options.onProgress?.({ engine: id, done: 0, total: probes.length });

@@ -194,6 +194,21 @@ export interface MiddlewareSection {
   }[];
 }
 
+/** The engine column for an engine that was found but would not start: never run, said so. */
+export function launchFailedEntry(id: EngineId, message: string, profile: EngineEntry['profile'], found?: { driver: string; executablePath: string }): EngineEntry {
+  return {
+    id,
+    browser: id,
+    version: 'unknown (launch failed)',
+    driver: found?.driver ?? 'none',
+    trust: 'none',
+    executablePath: found?.executablePath ?? '',
+    profile,
+    cookieSettings: 'unknown (launch failed)',
+    launchError: message,
+  };
+}
+
 /** Engines in ENGINE_IDS order; results by row (as `rowOrder` lists them), then engine. */
 export function sortForReport(engines: EngineEntry[], results: CellResult[], rowOrder: string[]): void {
   const order = (id: EngineId) => ENGINE_IDS.indexOf(id);

@@ -19,7 +19,7 @@ import { buildCell } from './cell.ts';
 import { effectiveModes } from './modes.ts';
 import { predictScenario } from './predict.ts';
 import { labControlUrl, needsControl, runControl, type ReachabilityControl } from './reachability.ts';
-import { SCHEMA_VERSION, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from './result.ts';
+import { launchFailedEntry, SCHEMA_VERSION, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from './result.ts';
 
 export type IsolationMode = 'group' | 'probe';
 
@@ -171,17 +171,7 @@ async function runEngine(
     });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    const entry: EngineEntry = {
-      id,
-      browser: id,
-      version: 'unknown (launch failed)',
-      driver: discovery.found ? discovery.driver : 'none',
-      trust: 'none',
-      executablePath: discovery.found ? discovery.executablePath : '',
-      profile: options.profile!,
-      cookieSettings: 'unknown (launch failed)',
-      launchError: message,
-    };
+    const entry = launchFailedEntry(id, message, options.profile!, discovery.found ? discovery : undefined);
     const results = options.scenarios.map((scenario) =>
       cell(scenario, id, predictions.get(scenario.id)!, { harnessError: `engine failed to launch: ${message}` }, [], 0, null, probeRequest(scenario, lab, 'not-run', options.timeoutMs), 0),
     );
