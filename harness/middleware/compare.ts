@@ -3,7 +3,7 @@
 // engine, with each middleware's hygiene findings and what it answers to a
 // Private Network preflight.
 import { Upstream } from '../lab/upstream.ts';
-import { sortForReport, summarize, type CellResult, type MiddlewareSection, type RunResult } from '../run/result.ts';
+import { summarize, type CellResult, type MiddlewareSection, type RunResult } from '../run/result.ts';
 import { runScenarios, type RunOptions } from '../run/runner.ts';
 import type { MiddlewareAdapter } from './adapter.ts';
 import { hygieneFindings } from './hygiene.ts';
@@ -17,11 +17,11 @@ export async function runWithMiddlewares(options: Omit<RunOptions, 'middleware'>
   }
   const first = runs[0]!.result;
   const results: CellResult[] = runs.flatMap(({ adapter, result }) => result.results.map((cell) => ({ ...cell, variant: adapter.name })));
-  // Rows as listed; within a row, middlewares as given, then engines.
-  const variantOrder = new Map(options.adapters.map((adapter, index) => [adapter.name, index]));
-  sortForReport([...first.engines], results, first.scenarios.map((scenario) => scenario.id));
+  // Rows as listed; within a row, middlewares as given, then engines. Each
+  // run's cells are already by row then engine, and they are concatenated in
+  // middleware order, so a stable sort by row is enough.
   const rowOrder = new Map(first.scenarios.map((scenario, index) => [scenario.id, index]));
-  results.sort((a, b) => rowOrder.get(a.scenario)! - rowOrder.get(b.scenario)! || variantOrder.get(a.variant!)! - variantOrder.get(b.variant!)!);
+  results.sort((a, b) => rowOrder.get(a.scenario)! - rowOrder.get(b.scenario)!);
 
   const middleware: MiddlewareSection = { variants: [] };
   for (const { adapter, result } of runs) {
