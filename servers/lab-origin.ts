@@ -3,7 +3,7 @@
 // api.site-b.localhost on the same port are different origins of one server.
 //
 // Routes:
-//   GET /__lab/runner        the page that runs probes
+//   GET /__lab/runner        the page that runs probes (?treat-as-public-address adds that CSP)
 //   GET /__lab/probes.js     the browser-side probe code
 //   *   /x/:nonce/<path>     a probe's target: answers as its scenario declares
 // Every request, whatever its path, is journaled before routing.
@@ -96,7 +96,13 @@ export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
     return payload;
   });
 
-  app.get('/__lab/runner', async (_request, reply) => reply.type('text/html; charset=utf-8').send(RUNNER_PAGE));
+  app.get('/__lab/runner', async (request, reply) => {
+    // The Private/Local Network Access study makes a loopback page "public"
+    // with this header, as WPT does (a CSP directive from the Private Network
+    // Access draft).
+    if ('treat-as-public-address' in (request.query as Record<string, string>)) reply.header('content-security-policy', 'treat-as-public-address');
+    return reply.type('text/html; charset=utf-8').send(RUNNER_PAGE);
+  });
   app.get('/__lab/probes.js', async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-store').send(probeScript()),
   );

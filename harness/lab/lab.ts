@@ -9,7 +9,7 @@ import { ensureLabCertificates, type LabCertificates } from './certificates.ts';
 import { Journal } from './journal.ts';
 
 /** The servers a lab runs; "stopped-*" reserve a port nobody listens on. */
-export const SERVER_KEYS = ['https-main', 'https-alt', 'http-main', 'http-alt', 'https-untrusted', 'stopped-https', 'stopped-http'] as const;
+export const SERVER_KEYS = ['https-main', 'https-alt', 'https-third', 'http-main', 'http-alt', 'http-third', 'https-untrusted', 'stopped-https', 'stopped-http'] as const;
 export type ServerKey = (typeof SERVER_KEYS)[number];
 
 export function serverKeyFor(origin: Pick<LabOrigin, 'scheme' | 'slot' | 'certificate' | 'state'>): ServerKey {

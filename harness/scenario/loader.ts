@@ -17,7 +17,7 @@ import {
 import type { EngineId } from '../engines/types.ts';
 import type { CorsPolicy } from '../middleware/policy.ts';
 
-export type PortSlot = 'main' | 'alt';
+export type PortSlot = 'main' | 'alt' | 'third';
 
 export interface LabOrigin {
   name: string;

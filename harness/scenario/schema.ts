@@ -56,15 +56,17 @@ export const routeSchema = z
   .strict();
 
 /**
- * A lab origin: scheme, a loopback hostname and a port slot. `:alt` picks the
- * lab's second port for that scheme, for same-host different-port origins.
+ * A lab origin: scheme, a loopback hostname and a port slot. `:alt` and `:third` pick
+ * the lab's second and third port for that scheme, for same-host
+ * different-port origins (and for studies that give each port its own
+ * address space).
  */
 export const ORIGIN_PATTERN =
-  /^(https?):\/\/(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})(:(main|alt))?$/;
+  /^(https?):\/\/(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})(:(main|alt|third))?$/;
 
 const originUrl = z.string().regex(ORIGIN_PATTERN, {
   message:
-    'an origin must look like https://app.site-a.localhost or http://api.site-b.localhost:alt (scheme http/https, a *.localhost or 127.x hostname, optional :main or :alt port slot, no path). The lab only serves loopback',
+    'an origin must look like https://app.site-a.localhost or http://api.site-b.localhost:alt (scheme http/https, a *.localhost or 127.x hostname, optional :main, :alt or :third port slot, no path). The lab only serves loopback',
 });
 
 export const originSchema = z.union([
