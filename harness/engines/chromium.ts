@@ -3,11 +3,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { onInterrupt, temporaryDirectory } from './cleanup.ts';
 import { firstExisting, playwrightBundled } from './discovery.ts';
 import { withTimeout } from './system.ts';
-import type { ConsoleEntry, Discovery, EngineContext, EngineDriver, EngineProfile, LaunchedEngine, LaunchOptions } from './types.ts';
+import type { AddressSpaceNetwork, ConsoleEntry, Discovery, EngineContext, EngineDriver, EngineProfile, LaunchedEngine, LaunchOptions, NetworkSupport, PermissionState } from './types.ts';
 
 const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -44,6 +44,22 @@ function describeCookieControls(mode: number | undefined): string {
     ? 'profile.cookie_controls_mode=0 (allow third-party cookies)'
     : "profile.cookie_controls_mode=2 (Chrome's default: block third-party cookies in Incognito only)";
 }
+
+/**
+ * The Private/Local Network Access study's network: Chromium's address-space
+ * override switch (the one WPT's runner uses; "ip:port=space") and a host
+ * resolver rule for the non-secure page's hostname.
+ */
+export function chromiumNetworkArgs(network: AddressSpaceNetwork): string[] {
+  const overrides = [...network.publicAddresses.map((address) => `${address}=public`), ...network.localAddresses.map((address) => `${address}=local`)];
+  const rules = network.loopbackHostnames.map((host) => `MAP ${host} 127.0.0.1`);
+  return [
+    ...(overrides.length > 0 ? [`--ip-address-space-overrides=${overrides.join(',')}`] : []),
+    ...(rules.length > 0 ? [`--host-resolver-rules=${rules.join(',')}`] : []),
+  ];
+}
+
+const PLAYWRIGHT_PERMISSIONS = 'DevTools protocol Browser.setPermission, for the context';
 
 export const chromiumDriver: EngineDriver = {
   id: 'chromium',
@@ -96,6 +112,7 @@ export const chromiumDriver: EngineDriver = {
         `--disable-features=${[...QUIET_FEATURES, ...(options.proxy ? ['HttpsUpgrades'] : [])].join(',')}`,
         // The posing proxy; <-loopback> removes the implicit bypass for localhost.
         ...(options.proxy ? [`--proxy-server=http://${options.proxy}`, '--proxy-bypass-list=<-loopback>'] : []),
+        ...(options.network ? chromiumNetworkArgs(options.network) : []),
         ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
       ],
     };
@@ -130,7 +147,13 @@ export const chromiumDriver: EngineDriver = {
       executablePath: found.executablePath,
       profile,
       cookieSettings: describeCookieControls(cookieControlsMode),
-    }, stopInterrupt, undefined, removeUserData);
+    }, stopInterrupt, {
+      afterClose: removeUserData,
+      networkSupport: () =>
+        options.network
+          ? { overrides: true, overridesDetail: chromiumNetworkArgs(options.network).join(' '), permissionsDetail: PLAYWRIGHT_PERMISSIONS }
+          : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: PLAYWRIGHT_PERMISSIONS },
+    });
   },
 };
 
@@ -143,19 +166,24 @@ export class PlaywrightEngine implements LaunchedEngine {
 
   readonly #contextOptions: { ignoreHTTPSErrors: boolean };
   readonly #afterClose: () => Promise<void>;
+  readonly #networkSupport: LaunchedEngine['networkSupport'];
 
   constructor(
     browser: Browser,
     info: LaunchedEngine['info'],
     stopInterrupt: () => void,
-    contextOptions = { ignoreHTTPSErrors: false },
-    afterClose = async (): Promise<void> => {},
+    extras: { contextOptions?: { ignoreHTTPSErrors: boolean }; afterClose?: () => Promise<void>; networkSupport?: LaunchedEngine['networkSupport'] } = {},
   ) {
     this.#browser = browser;
-    this.#contextOptions = contextOptions;
-    this.#afterClose = afterClose;
+    this.#contextOptions = extras.contextOptions ?? { ignoreHTTPSErrors: false };
+    this.#afterClose = extras.afterClose ?? (async () => {});
+    this.#networkSupport = extras.networkSupport ?? (() => ({ overrides: false, overridesDetail: 'this build has no address-space override cors-lab knows', permissionsDetail: PLAYWRIGHT_PERMISSIONS }));
     this.info = info;
     this.#stopInterrupt = stopInterrupt;
+  }
+
+  networkSupport(network: AddressSpaceNetwork): NetworkSupport {
+    return this.#networkSupport(network);
   }
 
   async newContext(): Promise<EngineContext> {
@@ -177,6 +205,7 @@ class PlaywrightContext implements EngineContext {
   readonly #context: BrowserContext;
   readonly #page: Page;
   #console: ConsoleEntry[] = [];
+  #permissions: Promise<{ session: CDPSession; browserContextId: string }> | undefined;
 
   constructor(context: BrowserContext, page: Page) {
     this.#context = context;
@@ -200,7 +229,37 @@ class PlaywrightContext implements EngineContext {
     return taken;
   }
 
+  async setPermission(name: string, state: PermissionState, origin: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+    try {
+      // The DevTools protocol rather than grantPermissions: Playwright only
+      // grants, and knows fewer permission names than Chromium. Without the
+      // context's id the setting would land in the default context.
+      this.#permissions ??= this.#permissionSession();
+      const { session, browserContextId } = await this.#permissions;
+      await session.send('Browser.setPermission', { permission: { name }, setting: state, origin, browserContextId });
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message.split('\n')[0]! };
+    }
+  }
+
+  /**
+   * A browser-level DevTools session for this context's permissions. It stays
+   * open until the context closes: Chromium drops a session's permission
+   * overrides when it detaches, and ignores Browser.* sent on a page session.
+   */
+  async #permissionSession(): Promise<{ session: CDPSession; browserContextId: string }> {
+    const pageSession = await this.#context.newCDPSession(this.#page);
+    const { targetInfo } = await pageSession.send('Target.getTargetInfo');
+    await pageSession.detach();
+    const browser = this.#context.browser();
+    if (!targetInfo.browserContextId || !browser) throw new Error('the DevTools protocol gave no browser context for this page');
+    return { session: await browser.newBrowserCDPSession(), browserContextId: targetInfo.browserContextId };
+  }
+
   async close(): Promise<void> {
+    const permissions = await this.#permissions?.catch(() => undefined);
+    await permissions?.session.detach().catch(() => {});
     await this.#context.close().catch(() => {});
   }
 }

@@ -20,6 +20,8 @@ import type {
   EngineInfo,
   LaunchedEngine,
   LaunchOptions,
+  PermissionState,
+  AddressSpaceNetwork,
 } from './types.ts';
 
 const DRIVER = 'webdriver-bidi (puppeteer-core)';
@@ -179,7 +181,7 @@ export const firefoxDriver: EngineDriver = {
         executablePath,
         headless: true,
         userDataDir: profile,
-        extraPrefsFirefox: { ...FIREFOX_PREFS, ...cookiePrefs, ...(options.proxy ? proxyPrefs(options.proxy) : {}) },
+        extraPrefsFirefox: { ...FIREFOX_PREFS, ...cookiePrefs, ...(options.proxy ? proxyPrefs(options.proxy) : {}), ...(options.network ? networkPrefs(options.network) : {}) },
         acceptInsecureCerts: false,
         timeout: timeoutMs,
         protocolTimeout: timeoutMs,
@@ -221,7 +223,15 @@ export const firefoxDriver: EngineDriver = {
             : 'network.cookie.cookieBehavior=5 (ESR and release default: Total Cookie Protection partitions third-party cookies)',
       };
       const bidi = new BidiTracker(browser);
-      return { info, newContext: () => openContext(browser, bidi, timeoutMs), close };
+      return {
+        info,
+        newContext: () => openContext(browser, bidi, timeoutMs),
+        networkSupport: (network) =>
+          options.network
+            ? { overrides: true, overridesDetail: describePrefs(networkPrefs(network)), permissionsDetail: 'WebDriver BiDi permissions.setPermission' }
+            : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: 'WebDriver BiDi permissions.setPermission' },
+        close,
+      };
     } catch (error) {
       await close();
       throw error;
@@ -260,6 +270,15 @@ async function openContext(browser: Browser, bidi: BidiTracker, timeoutMs: numbe
     },
 
     takeConsole: () => buffer.take(),
+
+    async setPermission(name, state, origin) {
+      try {
+        await withTimeout(bidi.setPermission(context, name, state, origin), timeoutMs, 'permissions.setPermission');
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: describeError(error) };
+      }
+    },
 
     async close() {
       if (closed) return;
@@ -377,6 +396,12 @@ class BidiTracker {
     }
   }
 
+  /** WebDriver BiDi permissions.setPermission, for one origin in the context's user context. */
+  async setPermission(context: BrowserContext, name: string, state: PermissionState, origin: string): Promise<void> {
+    if (!this.#connection || !context.id) throw new Error('no WebDriver BiDi connection to set permissions on');
+    await this.#connection.send('permissions.setPermission', { descriptor: { name }, state, origin, userContext: context.id });
+  }
+
   close(context: BrowserContext): void {
     if (!context.id) return;
     this.#buffers.delete(context.id);
@@ -482,6 +507,23 @@ function startWatchdog(pgid: number, profile: string): () => void {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/**
+ * The Private/Local Network Access study's network: Firefox's Local Network
+ * Access address-space override prefs ("ip:port" lists), and
+ * network.dns.localDomains, which resolves the listed names to loopback.
+ */
+export function networkPrefs(network: AddressSpaceNetwork): Record<string, string | number | boolean> {
+  return {
+    'network.lna.address_space.public.override': network.publicAddresses.join(','),
+    'network.lna.address_space.private.override': network.localAddresses.join(','),
+    'network.dns.localDomains': network.loopbackHostnames.join(','),
+  };
+}
+
+function describePrefs(prefs: Record<string, string | number | boolean>): string {
+  return Object.entries(prefs).map(([name, value]) => `${name}=${value}`).join('; ');
+}
 
 /** Manual HTTP and HTTPS proxy for every host, localhost and loopback included. */
 function proxyPrefs(proxy: string): Record<string, string | number | boolean> {

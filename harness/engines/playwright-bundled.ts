@@ -38,7 +38,7 @@ function bundledDriver(id: EngineId, type: BrowserType, browserName: string): En
           cookieSettings: "Playwright build defaults (its Firefox changes cookie prefs; not adjusted per profile)",
         },
         stopInterrupt,
-        { ignoreHTTPSErrors: true },
+        { contextOptions: { ignoreHTTPSErrors: true } },
       );
     },
   };

@@ -62,7 +62,33 @@ export interface LaunchOptions {
    * origins at exactly the given host and port.
    */
   proxy?: string;
+  /** The Private/Local Network Access study's address spaces and host mapping. */
+  network?: AddressSpaceNetwork;
 }
+
+/**
+ * Address spaces for the Private/Local Network Access study: lab addresses
+ * ("127.0.0.1:<port>") the engine must treat as public or local, and
+ * hostnames it must resolve to 127.0.0.1 itself (pages on a name that is not
+ * *.localhost are not secure contexts over http).
+ */
+export interface AddressSpaceNetwork {
+  publicAddresses: string[];
+  localAddresses: string[];
+  loopbackHostnames: string[];
+}
+
+/** What a launched engine can do with an AddressSpaceNetwork, as launched. */
+export interface NetworkSupport {
+  /** The engine applied the address-space overrides. */
+  overrides: boolean;
+  /** How (the flag or prefs), or why it could not. */
+  overridesDetail: string;
+  /** How permissions are set in this engine, or why they cannot be. */
+  permissionsDetail: string;
+}
+
+export type PermissionState = 'granted' | 'denied';
 
 export interface EngineDriver {
   readonly id: EngineId;
@@ -74,6 +100,8 @@ export interface LaunchedEngine {
   readonly info: EngineInfo;
   /** A fresh isolated browsing context: its own cookies, cache and storage. */
   newContext(): Promise<EngineContext>;
+  /** What the launch did with LaunchOptions.network. */
+  networkSupport(network: AddressSpaceNetwork): NetworkSupport;
   /** Closes everything the launch started. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -96,5 +124,10 @@ export interface EngineContext {
    * does not expose them (the report then says "not exposed").
    */
   takeConsole(): ConsoleEntry[] | null;
+  /**
+   * Sets a permission (e.g. "local-network-access") for one origin in this
+   * context, before the page is loaded; { ok: false } says why it could not.
+   */
+  setPermission(name: string, state: PermissionState, origin: string): Promise<{ ok: true } | { ok: false; reason: string }>;
   close(): Promise<void>;
 }

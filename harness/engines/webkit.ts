@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { onInterrupt, trackProcessGroup } from './cleanup.ts';
-import type { Discovery, EngineContext, EngineDriver, EngineInfo, EngineProfile, LaunchedEngine, LaunchOptions, TrustMaterial } from './types.ts';
+import type { Discovery, EngineContext, EngineDriver, EngineInfo, EngineProfile, LaunchedEngine, LaunchOptions, PermissionState, TrustMaterial } from './types.ts';
 import { firstExecutable, isExecutable, onPath, run, stopProcessGroup } from './system.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
 
@@ -203,6 +203,11 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workD
 
   return {
     info,
+    networkSupport: () => ({
+      overrides: false,
+      overridesDetail: 'WebKitGTK has no address-space override setting (MiniBrowser and WebKitWebDriver offer none)',
+      permissionsDetail: "WebDriver's Set Permission command (POST /session/{id}/permissions)",
+    }),
     async newContext(): Promise<EngineContext> {
       if (closed) throw new Error('WebKit engine is closed');
       const taken = spare ?? openSlot(config);
@@ -296,6 +301,16 @@ class WebKitContext implements EngineContext {
     }
     if (!outcome.ok) throw new Error(`evaluate: ${outcome.error}`);
     return JSON.parse(outcome.json) as T;
+  }
+
+  /** The Permissions spec's WebDriver extension; WebKitWebDriver answers "unknown command" where it lacks it. */
+  async setPermission(name: string, state: PermissionState, _origin: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+    try {
+      await this.#command('POST', 'permissions', { descriptor: { name }, state }, this.#commandTimeoutMs);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: messageOf(error) };
+    }
   }
 
   /** WebDriver classic exposes no console, and WebKit does not print it for automated pages. */
