@@ -2,7 +2,7 @@
 // canonical JSON result is embedded and the page renders the matrix from it;
 // a cell opens its evidence in a dialog.
 import type { RunResult } from '../harness/run/result.ts';
-import { maxAgeHtml } from './research.ts';
+import { maxAgeHtml, pnaHtml } from './research.ts';
 
 /** JSON safe inside a <script> element. */
 function embedJson(value: unknown): string {
@@ -198,6 +198,7 @@ export function renderHtml(result: RunResult): string {
 <p id="nothing-unexpected" hidden>No new findings and no unexpected results in this run.</p>
 <div class="engines" id="engines"></div>
 ${result.research?.maxAge ? maxAgeHtml(result.research.maxAge) : ''}
+${result.research?.pna ? pnaHtml(result.research.pna) : ''}
 <dialog id="evidence"></dialog>
 <script type="application/json" id="cors-lab-result">${embedJson(result)}</script>
 <script>${SCRIPT}</script>

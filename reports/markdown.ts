@@ -1,7 +1,7 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { RunResult } from '../harness/run/result.ts';
 import { cellIndex, matrixColumns, middlewareLines, specDisagreements, summaryLine, verdictOf } from './labels.ts';
-import { maxAgeMarkdown } from './research.ts';
+import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
 
@@ -49,6 +49,7 @@ export function renderMarkdown(result: RunResult): string {
     for (const cell of unexpected) lines.push(`- \`${cell.scenario}\` in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}, measured ${cell.outcome}. ${escapeCell(cell.explanation)} Spec: ${escapeCell(cell.specExplanation)}`);
   }
   if (result.research?.maxAge) lines.push('', maxAgeMarkdown(result.research.maxAge));
+  if (result.research?.pna) lines.push('', pnaMarkdown(result.research.pna));
   const disagreements = specDisagreements(result);
   if (disagreements.length > 0) {
     lines.push('', '### Scenario files that disagree with the spec model', '');

@@ -3,13 +3,16 @@
 // report the same table with each cell's evidence, plus an SVG timeline per
 // engine: every trial's second request against elapsed clock time, a filled
 // mark where a preflight was sent, an open one where the cache answered.
+import type { EngineInfo } from '../harness/engines/types.ts';
 import type { MaxAgeEngineResult, MaxAgeStudy } from '../harness/research/max-age.ts';
+import { PAGE_MECHANISMS, PAGE_SECURITIES, pnaCell, TARGET_SPACES, type PageMechanism, type PageSecurity, type PnaStudy, type TargetSpace } from '../harness/research/pna.ts';
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-function engineColumn(result: MaxAgeEngineResult): string {
-  return `${result.engine.id} ${result.engine.version} (${result.engine.browser}, ${result.engine.driver}; ${result.clock.mode} time)`;
+/** A column heading that names the exact build and driver (a Playwright build says so in its browser name). */
+function engineColumn(result: { engine: EngineInfo; clock?: MaxAgeEngineResult['clock'] }): string {
+  return `${result.engine.id} ${result.engine.version} (${result.engine.browser}, ${result.engine.driver}${result.clock ? `; ${result.clock.mode} time` : ''})`;
 }
 
 /** The short form of a lifetime for a table cell. */
@@ -82,4 +85,55 @@ export function maxAgeTimeline(engine: MaxAgeEngineResult): string {
     return `<text x="4" y="${y + 4}" font-size="11">${escapeHtml(entry.label)}</text>${marks.join('')}`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="preflight cache timeline for ${escapeHtml(engine.engine.id)}">${ticks.join('')}${rows.join('')}</svg>`;
+}
+
+const MECHANISM_WORDS: Record<PageMechanism, string> = { override: 'engine override', csp: 'CSP treat-as-public-address' };
+
+/** The study's rows: how the page was made public, whether it is secure, and the target's address space. */
+function pnaRows(): { mechanism: PageMechanism; page: PageSecurity; target: TargetSpace; label: string }[] {
+  return PAGE_MECHANISMS.flatMap((mechanism) =>
+    PAGE_SECURITIES.flatMap((page) => TARGET_SPACES.map((target) => ({ mechanism, page, target, label: `${page} public page (${MECHANISM_WORDS[mechanism]}) → ${target} target` }))),
+  );
+}
+
+/** How to read a cell, for both reports. */
+function pnaLegend(study: PnaStudy): string {
+  return `Each cell: the outcomes of a preflighted fetch, a simple fetch and a no-cors fetch with the permission as launched ("default"), every Local Network Access permission granted or denied, or only one granted; any Private/Local Network Access header seen in a preflight; and whether answering Access-Control-Allow-Private-Network: true (and -Local-Network) changed an outcome. "not sent": nothing reached the lab and the page got an error; "held": nothing reached the lab and the request had not settled after ${study.timeoutMs / 1000} s.`;
+}
+
+export function pnaMarkdown(study: PnaStudy): string {
+  const lines = ['### Private/Local Network Access', ''];
+  lines.push(`| Public page → target | ${study.engines.map((engine) => escapeCell(engineColumn(engine))).join(' | ')} |`);
+  lines.push(`|---|${study.engines.map(() => '---').join('|')}|`);
+  for (const row of pnaRows()) {
+    lines.push(`| ${escapeCell(row.label)} | ${study.engines.map((engine) => pnaCell(engine, row.mechanism, row.page, row.target).lines.map(escapeCell).join('<br>')).join(' | ')} |`);
+  }
+  lines.push('');
+  for (const engine of study.engines) lines.push(`- ${engine.engine.id}: address spaces: ${escapeCell(engine.overrides)}; permissions: ${escapeCell(engine.permissions)}`);
+  for (const missing of study.enginesMissing) lines.push(`- ${missing.id}: not run (${escapeCell(missing.reason)})`);
+  lines.push(`- ${pnaLegend(study)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function pnaHtml(study: PnaStudy): string {
+  const head = `<tr><th>Public page → target</th>${study.engines.map((engine) => `<th>${escapeHtml(engineColumn(engine))}</th>`).join('')}</tr>`;
+  const rows = pnaRows().map((row) => {
+    const cells = study.engines.map((engine) => {
+      const cell = pnaCell(engine, row.mechanism, row.page, row.target);
+      const evidence = cell.observations
+        .map((entry) => {
+          const journal = entry.journal.length > 0 ? `journal ${entry.journal.map((seq) => `#${seq}`).join(', ')}` : 'nothing in the journal';
+          const headers = entry.pnaHeaders.length > 0 ? `; ${entry.pnaHeaders.join(', ')}` : '';
+          return `${entry.permission}, ${entry.allowHeader ? 'Allow-Private-Network' : 'plain answer'}, ${entry.request}: <b>${escapeHtml(entry.outcome)}</b> (${journal}${escapeHtml(headers)})${entry.message ? `<br><small>${escapeHtml(entry.message)}</small>` : ''}`;
+        })
+        .join('<br>');
+      const details = cell.observations.length > 0 ? `<details><summary>${cell.observations.length} requests</summary>${evidence}</details>` : '';
+      return `<td>${cell.lines.map(escapeHtml).join('<br>')}${details}</td>`;
+    });
+    return `<tr><td>${escapeHtml(row.label)}</td>${cells.join('')}</tr>`;
+  });
+  const notes = study.engines
+    .map((engine) => `<li><b>${escapeHtml(engine.engine.id)}</b>: address spaces: ${escapeHtml(engine.overrides)}; permissions: ${escapeHtml(engine.permissions)}; pages: ${engine.pages.map((page) => escapeHtml(page.url)).join(', ')}</li>`)
+    .join('');
+  return `<section class="research"><h2>Private/Local Network Access</h2><table class="research-table"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table><p>${escapeHtml(pnaLegend(study))}</p><ul>${notes}</ul></section>`;
 }

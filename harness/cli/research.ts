@@ -1,30 +1,35 @@
-// `cors-lab research max-age`: measurements of engine behaviour, with the
-// exact builds, in the JSON result under `research`, a Markdown table, and a
-// section of the HTML report.
+// `cors-lab research max-age|pna`: measurements of engine behaviour, with
+// the exact builds, in the JSON result under `research`, a Markdown table,
+// and a section of the HTML report.
 import { Argument, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
 import type { EngineEntry, RunResult } from '../run/result.ts';
 import { SCHEMA_VERSION } from '../run/result.ts';
 import { toolVersion } from '../run/runner.ts';
 import { studyMaxAge } from '../research/max-age.ts';
-import { maxAgeMarkdown } from '../../reports/research.ts';
+import { studyPna } from '../research/pna.ts';
+import { maxAgeMarkdown, pnaMarkdown } from '../../reports/research.ts';
 import { writeReports } from '../../reports/write.ts';
 import { chooseReporters, EXIT, parseBrowsers, parseTimeout, type OutputFlags } from './common.ts';
 
-interface ResearchFlags extends OutputFlags {
+interface ResearchFlags extends Omit<OutputFlags, 'timeout'> {
   maxWait: number;
+  /** Undefined: each study's own default. */
+  timeout?: number;
 }
 
 export function addResearchCommand(program: Command, exitCode: { value: number }): void {
   program
     .command('research')
-    .description('measure engine behaviour: max-age (effective preflight-cache lifetimes, with a controlled clock where the engine allows it)')
-    .addArgument(new Argument('<study>', 'the study to run').choices(['max-age']))
+    .description(
+      'measure engine behaviour: max-age (effective preflight-cache lifetimes, with a controlled clock where the engine allows it); pna (Private/Local Network Access: public pages calling local and loopback targets)',
+    )
+    .addArgument(new Argument('<study>', 'the study to run').choices(['max-age', 'pna']))
     .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} (default: every engine found)`, parseBrowsers)
     .option('--max-wait <seconds>', 'longest real-time wait where the clock cannot be controlled; longer lifetimes are lower bounds', (value: string) => Number(value), 30)
     .option('--reporter <name[=path]>', 'json, html, markdown; repeatable or comma-separated (default: json,html)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
-    .option('--timeout <ms>', 'per request, in ms or with an "s" suffix', parseTimeout, 8000)
+    .option('--timeout <ms>', 'per request, in ms or with an "s" suffix (default: 8 s for max-age; 4 s for pna, where a request held by a permission prompt never settles)', parseTimeout)
     .action(async (study: string, flags: ResearchFlags) => {
       exitCode.value = await researchCommand(study, flags);
     });
@@ -37,31 +42,36 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
     process.stderr.write('cors-lab: --max-wait: give seconds between 2 and 600\n');
     return EXIT.badInput;
   }
+  const timeoutMs = flags.timeout ?? (study === 'pna' ? 4000 : 8000);
   const startedAt = new Date();
   const started = performance.now();
-  const result = await studyMaxAge({
+  const common = {
     ...(flags.browsers ? { engines: flags.browsers } : {}),
-    maxWaitSeconds: flags.maxWait,
-    timeoutMs: flags.timeout,
-    onProgress: (line) => process.stderr.write(`cors-lab: ${line}\n`),
-  });
-  const engines: EngineEntry[] = result.engines.map((engine) => engine.engine);
+    timeoutMs,
+    onProgress: (line: string) => process.stderr.write(`cors-lab: ${line}\n`),
+  };
+  const measured =
+    study === 'pna'
+      ? { key: 'pna' as const, result: await studyPna(common) }
+      : { key: 'maxAge' as const, result: await studyMaxAge({ ...common, maxWaitSeconds: flags.maxWait }) };
+  const engines: EngineEntry[] = measured.result.engines.map((engine) => engine.engine);
   const run: RunResult = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'cors-lab', version: toolVersion() },
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
-    options: { isolation: `research ${study}`, timeoutMs: flags.timeout, profile: 'defaults' },
+    options: { isolation: `research ${study}`, timeoutMs, profile: 'defaults' },
     engines,
-    enginesMissing: result.enginesMissing,
+    enginesMissing: measured.result.enginesMissing,
     scenarios: [],
     results: [],
     summary: { total: 0, allowed: 0, blocked: 0, error: 0, unexpected: 0, knownDeviations: 0, newFindings: 0 },
-    research: { maxAge: result },
+    research: measured.key === 'pna' ? { pna: measured.result } : { maxAge: measured.result },
   };
-  process.stdout.write(maxAgeMarkdown(result));
+  process.stdout.write(measured.key === 'pna' ? pnaMarkdown(measured.result) : maxAgeMarkdown(measured.result));
   process.stdout.write(`\n(${(run.durationMs / 1000).toFixed(1)} s)\n`);
   for (const path of writeReports(run, reporters, flags.out)) process.stdout.write(`report: ${path}\n`);
-  if (result.engines.length === 0) return EXIT.badInput;
-  return result.engines.some((engine) => engine.cases.some((entry) => entry.lifetime.kind === 'error')) ? EXIT.unexpected : EXIT.ok;
+  if (measured.result.engines.length === 0) return EXIT.badInput;
+  if (measured.key === 'pna') return EXIT.ok;
+  return measured.result.engines.some((engine) => engine.cases.some((entry) => entry.lifetime.kind === 'error')) ? EXIT.unexpected : EXIT.ok;
 }

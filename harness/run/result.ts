@@ -3,6 +3,7 @@
 // SCHEMA_VERSION.
 import type { JournalEntry } from '../lab/journal.ts';
 import type { MaxAgeStudy } from '../research/max-age.ts';
+import type { PnaStudy } from '../research/pna.ts';
 import type { CorsPolicy } from '../middleware/policy.ts';
 import type { HygieneFinding } from '../middleware/hygiene.ts';
 import type { Replay } from '../check/replay.ts';
@@ -176,7 +177,7 @@ export interface RunResult {
    * Present for `cors-lab research`: studies measured here, each with its own
    * shape (harness/research/). Such a result has no scenarios or cells.
    */
-  research?: { maxAge?: MaxAgeStudy };
+  research?: { maxAge?: MaxAgeStudy; pna?: PnaStudy };
 }
 
 /** `run --middleware`: the middlewares compared, in column order. */

@@ -65,3 +65,56 @@ describe('cors-lab research max-age', () => {
     expect(html).toMatch(/<table class="research-table">/);
   });
 });
+
+describe('cors-lab research pna', () => {
+  type Observation = { mechanism: string; page: string; target: string; permission: string; allowHeader: boolean; request: string; outcome: string; preflight: boolean; pnaHeaders: string[]; journal: number[] };
+  const pick = (observations: Observation[], fields: Partial<Observation>) =>
+    observations.filter((entry) => Object.entries(fields).every(([key, value]) => entry[key as keyof Observation] === value)).map((entry) => entry.outcome);
+
+  it('chromium and webkit: overrides and permissions take effect, every cell is backed by the journal, and the table names the builds', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { runCli, tempDir } = await import('../helpers.ts');
+    const out = tempDir('research-pna');
+    const run = await runCli(['research', 'pna', '--browsers', 'chromium,webkit', '--reporter', 'json,html,markdown', '--out', out]);
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(`${out}/result.json`, 'utf8'));
+    const [chromium, webkit] = result.research.pna.engines;
+    expect(chromium.engine.id).toBe('chromium');
+    expect(webkit.engine.id).toBe('webkit');
+    const observations: Observation[] = chromium.observations;
+    // The override made the page public and one port local: by default the engine refuses before sending...
+    expect(pick(observations, { mechanism: 'override', page: 'secure', target: 'local', permission: 'default' })).toEqual(Array(6).fill('not-sent'));
+    // ...and the permissions set through the automation change that, each for its own target.
+    expect(pick(observations, { mechanism: 'override', page: 'secure', target: 'local', permission: 'granted', request: 'simple' })).toEqual(['allowed', 'allowed']);
+    expect(pick(observations, { mechanism: 'override', page: 'secure', target: 'local', permission: 'only local-network granted', request: 'simple' })).toEqual(['allowed', 'allowed']);
+    expect(pick(observations, { mechanism: 'override', page: 'secure', target: 'loopback', permission: 'only local-network granted', request: 'simple' })).toEqual(['not-sent', 'not-sent']);
+    const pages = Object.fromEntries(chromium.pages.map((page: { mechanism: string; page: string; isSecureContext: boolean }) => [`${page.mechanism} ${page.page}`, page.isSecureContext]));
+    expect(pages).toMatchObject({ 'override secure': true, 'override non-secure': false });
+    // Evidence: whatever reached the page came through the lab; a refusal left no journal entry.
+    for (const engine of [chromium, webkit]) {
+      for (const entry of engine.observations as Observation[]) {
+        if (entry.outcome === 'allowed' || entry.outcome === 'opaque' || entry.outcome === 'blocked') expect(entry.journal.length).toBeGreaterThan(0);
+        else expect(entry.journal).toEqual([]);
+        if (entry.outcome === 'allowed' && entry.request === 'preflighted') expect(entry.preflight).toBe(true);
+      }
+    }
+    // WebKitGTK has no override: only the CSP pages, and the report says why.
+    expect(webkit.pages.find((page: { mechanism: string; page: string }) => page.mechanism === 'override' && page.page === 'secure').skipped).toMatch(/no address-space override/);
+    expect(run.stdout).toMatch(/\| Public page → target \| chromium \d+[^|]*\| webkit \d/);
+    const html = readFileSync(`${out}/report.html`, 'utf8');
+    expect(html).toMatch(/<h2>Private\/Local Network Access<\/h2>/);
+    expect(readFileSync(`${out}/report.md`, 'utf8')).toMatch(/secure public page \(engine override\) → local target/);
+  });
+
+  it('firefox: the address-space prefs and WebDriver BiDi permissions take effect', async () => {
+    const { studyPna } = await import('../../harness/research/pna.ts');
+    const study = await studyPna({ engines: ['firefox'], permissions: ['granted', 'denied'], timeoutMs: 4000, certDir: tempCertDir() });
+    const [firefox] = study.engines;
+    expect(firefox!.engine.id).toBe('firefox');
+    const observations = firefox!.observations as Observation[];
+    expect(pick(observations, { mechanism: 'override', page: 'secure', target: 'local', permission: 'granted', request: 'simple' })).toEqual(['allowed', 'allowed']);
+    expect(pick(observations, { mechanism: 'override', page: 'secure', target: 'local', permission: 'denied' })).toEqual(Array(6).fill('not-sent'));
+    expect(pick(observations, { mechanism: 'override', page: 'secure', target: 'loopback', permission: 'denied' })).toEqual(Array(6).fill('not-sent'));
+    expect(firefox!.pages.find((page) => page.mechanism === 'override' && page.page === 'non-secure')!.isSecureContext).toBe(false);
+  });
+});
