@@ -178,11 +178,21 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workD
   };
   const contexts = new Set<WebKitContext>();
   let spare: Promise<Slot> | undefined = Promise.resolve(first);
+  // Slots still starting: closing stops them at once rather than wait out
+  // their session request (one that hangs holds the process for its timeout).
+  const starting = new Set<AbortController>();
   let closed = false;
   let closing: Promise<void> | undefined;
 
+  const startSlot = (): Promise<Slot> => {
+    const abort = new AbortController();
+    starting.add(abort);
+    const slot = openSlot(config, config.timeoutMs, abort.signal);
+    void slot.then(() => starting.delete(abort), () => starting.delete(abort));
+    return slot;
+  };
   const prefetch = (): void => {
-    spare = openSlot(config);
+    spare = startSlot();
     spare.catch(() => {}); // reported when a context takes it
   };
 
@@ -192,6 +202,7 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workD
       unregisterInterrupt();
       const pending = spare;
       spare = undefined;
+      for (const abort of starting) abort.abort();
       await Promise.all([
         ...[...contexts].map((context) => context.close()),
         pending?.then((slot) => slot.close(), () => {}),
@@ -210,13 +221,14 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workD
     }),
     async newContext(): Promise<EngineContext> {
       if (closed) throw new Error('WebKit engine is closed');
-      const taken = spare ?? openSlot(config);
+      const taken = spare ?? startSlot();
       spare = undefined;
       let slot: Slot;
       try {
         slot = await taken;
-      } catch {
-        slot = await openSlot(config); // a failed spare gets one fresh attempt
+      } catch (error) {
+        if (closed) throw error; // stopped by close(): no fresh attempt
+        slot = await startSlot(); // a failed spare gets one fresh attempt
       }
       if (closed) {
         await slot.close();
@@ -432,7 +444,7 @@ async function namespaceTrust(material: TrustMaterial, workDir: string, timeoutM
 // ---------------------------------------------------------------------------
 // WebKitWebDriver processes and sessions
 
-async function openSlot(config: SlotConfig, timeoutMs = config.timeoutMs): Promise<Slot> {
+async function openSlot(config: SlotConfig, timeoutMs = config.timeoutMs, signal?: AbortSignal): Promise<Slot> {
   const deadline = Date.now() + timeoutMs;
   const port = await freePort();
   const argv = [...config.trust.wrapper, config.driverPath, `--port=${port}`, '--host=127.0.0.1'];
@@ -462,6 +474,9 @@ async function openSlot(config: SlotConfig, timeoutMs = config.timeoutMs): Promi
       await stopProcessGroup(child, CLOSE_GRACE_MS);
     })());
 
+  // Aborted: the driver and its browser go at once, which fails the pending requests.
+  if (signal?.aborted) void close();
+  else signal?.addEventListener('abort', () => void close(), { once: true });
   try {
     await waitForDriver(child, base, deadline, () => spawnError?.message ?? stderr);
     const created = await webdriver<{ sessionId: string; capabilities: Record<string, unknown> }>(
