@@ -3,8 +3,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-/** chromium, firefox-esr, WebKitWebDriver + MiniBrowser, Xvfb for WebKit, certutil for Firefox's profile. */
-export const DEBIAN_PACKAGES = ['chromium', 'firefox-esr', 'webkit2gtk-driver', 'xvfb', 'libnss3-tools', 'faketime'];
+/** chromium, firefox-esr, WebKitWebDriver + MiniBrowser, Xvfb for WebKit, certutil for Firefox's profile, a C compiler and libc headers for the research clock shim. */
+export const DEBIAN_PACKAGES = ['chromium', 'firefox-esr', 'webkit2gtk-driver', 'xvfb', 'libnss3-tools', 'gcc', 'libc6-dev'];
 
 function isInstalled(pkg: string): boolean {
   const result = spawnSync('dpkg-query', ['-W', '-f', '${Status}', pkg], { encoding: 'utf8' });

@@ -125,7 +125,7 @@ export function buildProgram(exitCode: { value: number }): Command {
 
   program
     .command('install-browsers')
-    .description("install Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb, libnss3-tools and faketime (as root with apt), or explain the choices")
+    .description("install Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb, libnss3-tools, gcc and libc6-dev (as root with apt; the C compiler builds the research clock shim), or explain the choices")
     .action(async () => {
       exitCode.value = await installBrowsers();
     });

@@ -1,14 +1,19 @@
-// Browser clock control with libfaketime (Debian's `faketime` package): the
-// browser is launched with libfaketimeMT preloaded, reading its offset from a
-// file that cors-lab rewrites, so hours of cache lifetime pass in a moment.
-// The offset only moves forward: the monotonic clocks the caches use must
-// never run backwards.
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Browser clock control: the browser is launched with cors-lab's clock shim
+// preloaded (clock-shim.c, built here with the system C compiler), reading
+// its offset from a file that cors-lab rewrites, so hours of cache lifetime
+// pass in a moment. The offset only moves forward: the monotonic clocks the
+// caches use must never run backwards.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const SHIM_SOURCE = new URL('./clock-shim.c', import.meta.url);
 
 export interface ControlledClock {
-  /** Launch environment for the browser (LD_PRELOAD and libfaketime's settings). */
+  /** Launch environment for the browser (LD_PRELOAD and the offset file). */
   env: Record<string, string>;
   /** Seconds the browser's clocks are ahead of real time. */
   readonly offset: number;
@@ -17,42 +22,51 @@ export interface ControlledClock {
   close(): void;
 }
 
-/** libfaketimeMT (the thread-safe build browsers need), or undefined when `faketime` is not installed. */
-export function findLibfaketime(): string | undefined {
-  const roots = ['/usr/lib', '/usr/local/lib', '/usr/lib64'];
-  for (const root of roots) {
-    const candidates = [join(root, 'faketime', 'libfaketimeMT.so.1')];
-    try {
-      for (const entry of readdirSync(root)) candidates.push(join(root, entry, 'faketime', 'libfaketimeMT.so.1'));
-    } catch {
-      // not there
-    }
-    const found = candidates.find((path) => existsSync(path));
-    if (found) return found;
-  }
-  return undefined;
+/** Where built shims are kept, one per source version. */
+function cacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cors-lab');
 }
 
-export function createClock(library: string): ControlledClock {
+/**
+ * The clock shim as a shared library, built once per source version with
+ * `cc`; { error } says what is missing when it cannot be built.
+ */
+export async function buildClockShim(): Promise<{ path: string } | { error: string }> {
+  const source = readFileSync(SHIM_SOURCE);
+  const version = createHash('sha256').update(source).digest('hex').slice(0, 12);
+  const dir = cacheDir();
+  const path = join(dir, `clock-shim-${version}.so`);
+  if (existsSync(path)) return { path };
+  try {
+    mkdirSync(dir, { recursive: true });
+    // Built under a private name, then renamed: a concurrent run never loads half a file.
+    const partial = `${path}.${process.pid}.partial`;
+    await promisify(execFile)('cc', ['-O2', '-fPIC', '-shared', '-o', partial, SHIM_SOURCE.pathname, '-ldl', '-lpthread'], { timeout: 60_000 });
+    renameSync(partial, path);
+    return { path };
+  } catch (error) {
+    const message = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no C compiler (cc)' : ((error as { stderr?: string }).stderr || (error as Error).message).trim().split('\n')[0];
+    return { error: `the clock shim could not be built: ${message} (apt-get install gcc libc6-dev; npx cors-lab install-browsers does)` };
+  }
+}
+
+export function createClock(shim: string): ControlledClock {
   const dir = mkdtempSync(join(tmpdir(), 'cors-lab-clock-'));
   const file = join(dir, 'offset');
   let offset = 0;
-  // libfaketime's relative form: "+N" seconds ahead of the real clock. The
-  // file is replaced atomically: a reader that caught it half-written would
-  // see no offset, and the clocks would run backwards for a moment (Chromium
-  // then stalls).
+  const fd = openSync(file, 'w+');
+  // The shim's format: the offset in nanoseconds, twice, rewritten in place
+  // with one write (a reader seeing the copies differ reads again).
   const write = () => {
-    writeFileSync(`${file}.next`, `+${offset}\n`);
-    renameSync(`${file}.next`, file);
+    const bytes = Buffer.alloc(16);
+    const ns = BigInt(Math.round(offset * 1e9));
+    bytes.writeBigInt64LE(ns, 0);
+    bytes.writeBigInt64LE(ns, 8);
+    writeSync(fd, bytes, 0, 16, 0);
   };
   write();
   return {
-    env: {
-      LD_PRELOAD: library,
-      FAKETIME_TIMESTAMP_FILE: file,
-      // Re-read the file on every clock call, so a jump applies at once.
-      FAKETIME_NO_CACHE: '1',
-    },
+    env: { LD_PRELOAD: shim, CORS_LAB_CLOCK_FILE: file },
     get offset() {
       return offset;
     },
@@ -62,6 +76,7 @@ export function createClock(library: string): ControlledClock {
       write();
     },
     close() {
+      closeSync(fd);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -3,7 +3,7 @@
 // A trial makes a preflighted PUT, lets time pass, and makes the same PUT
 // again: one preflight in the journal means the second was served from the
 // cache, two mean the entry had expired. Time passes on a controlled clock
-// (libfaketime) where the engine honours it, validated against real time in
+// (clock.ts) where the engine honours it, validated against real time in
 // the same run; otherwise in real time, up to --max-wait, and a lifetime
 // longer than that is reported as a lower bound.
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import { startLab, type Lab } from '../lab/lab.ts';
 import type { ProbeResult } from '../probes/bundle.ts';
 import { probeRequest } from '../run/runner.ts';
 import { loadScenarioText, type Scenario } from '../scenario/loader.ts';
-import { createClock, findLibfaketime, type ControlledClock } from './clock.ts';
+import { buildClockShim, createClock, type ControlledClock } from './clock.ts';
 
 /** The Max-Age values studied: absent, invalid ones, ordinary ones, and a huge one to find the cap. */
 export const MAX_AGE_CASES: { label: string; value: string | undefined }[] = [
@@ -56,7 +56,7 @@ export interface Lifetime {
   kind: 'bracket' | 'not-cached' | 'lower-bound' | 'error';
   cachedAt?: number;
   refetchedAt?: number;
-  /** controlled (libfaketime) or real time. */
+  /** controlled (the clock shim) or real time. */
   time: 'controlled' | 'real';
   text: string;
   error?: string;
@@ -100,6 +100,35 @@ export interface Bench {
   runnerUrl: string;
   clock?: ControlledClock;
   timeoutMs: number;
+  /** Replaces `context` with a fresh one on the runner page (when one stopped answering). */
+  reopen?(): Promise<void>;
+}
+
+/** Attempts at a working context: after a clock jump an engine's hang watchdog may kill a page or a starting session. */
+const CONTEXT_ATTEMPTS = 3;
+
+/**
+ * A fresh context on the runner page, with a timer run in it. A clock jump
+ * can set off an engine's own watchdogs (WebKitGTK, for one, then drops a
+ * page as hung, or a session it was starting never answers), so a failed
+ * attempt is closed and another made, up to CONTEXT_ATTEMPTS; the last
+ * error is thrown.
+ */
+export async function openRunner(engine: LaunchedEngine, runnerUrl: string, timeoutMs: number): Promise<EngineContext> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < CONTEXT_ATTEMPTS; attempt++) {
+    let context: EngineContext | undefined;
+    try {
+      context = await withTimeout(engine.newContext(), timeoutMs + 5000, 'a new context');
+      await context.goto(runnerUrl, timeoutMs + 5000);
+      await withTimeout(context.evaluate('new Promise((resolve) => setTimeout(resolve, 10))', timeoutMs), timeoutMs, 'a page timer');
+      return context;
+    } catch (error) {
+      lastError = error;
+      await context?.close().catch(() => {});
+    }
+  }
+  throw lastError;
 }
 
 async function request(bench: Bench, scenario: Scenario, nonce: string): Promise<void> {
@@ -139,9 +168,11 @@ async function searchControlled(bench: Bench, scenario: Scenario): Promise<{ lif
     try {
       result = await trial(bench, scenario, seconds, 'controlled');
     } catch {
-      // Now and then a page stops answering after a clock jump: reload it and
-      // repeat the trial once, on a fresh URL (a failed trial proves nothing).
-      await bench.context.goto(bench.runnerUrl, bench.timeoutMs + 5000);
+      // Now and then a page stops answering after a clock jump: a fresh
+      // context (or at least the page reloaded), and the trial once more on a
+      // fresh URL (a failed trial proves nothing).
+      if (bench.reopen) await bench.reopen();
+      else await bench.context.goto(bench.runnerUrl, bench.timeoutMs + 5000);
       result = await trial(bench, scenario, seconds, 'controlled');
     }
     trials.push(result);
@@ -213,7 +244,8 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
   const scenarios = MAX_AGE_CASES.map((entry) => scenarioFor(entry.label, entry.value));
   const validation = scenarioFor(`validation-${VALIDATION_MAX_AGE}`, String(VALIDATION_MAX_AGE));
   const grid = realTimeGrid(options.maxWaitSeconds);
-  const library = findLibfaketime();
+  const shim = await buildClockShim();
+  const library = 'path' in shim ? shim.path : undefined;
   const runnerUrl = `${lab.originUrl(scenarios[0]!.page)}/__lab/runner`;
   try {
     const engines = await Promise.all(
@@ -221,19 +253,28 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
         const launch = (env?: Record<string, string>) =>
           driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: 60_000, ...(env ? { env } : {}) });
         const open = async (engine: LaunchedEngine, clock?: ControlledClock): Promise<Bench> => {
-          const context = await engine.newContext();
-          await context.goto(runnerUrl, options.timeoutMs + 5000);
-          return { lab, context, runnerUrl, timeoutMs: options.timeoutMs, ...(clock ? { clock } : {}) };
+          const bench: Bench = {
+            lab,
+            context: await openRunner(engine, runnerUrl, options.timeoutMs),
+            runnerUrl,
+            timeoutMs: options.timeoutMs,
+            ...(clock ? { clock } : {}),
+            reopen: async () => {
+              await bench.context.close().catch(() => {});
+              bench.context = await openRunner(engine, runnerUrl, options.timeoutMs);
+            },
+          };
+          return bench;
         };
-        let detail = library ? '' : 'libfaketime not found (apt-get install faketime): real time only';
+        let detail = 'error' in shim ? `${shim.error}: real time only` : '';
         let validated: MaxAgeEngineResult['clock']['validation'];
-        // 1. Under libfaketime: validate against real time, then check the engine still works far ahead.
+        // 1. Under the clock shim: validate against real time, then check the engine still works far ahead.
         if (library) {
           const clock = createClock(library);
           let engine: LaunchedEngine | undefined;
           try {
-            // Some engines cannot even start under libfaketime: measured here, with a deadline.
-            engine = await withTimeout(launch(clock.env), 45_000, `launching ${id} under libfaketime`);
+            // An engine might not even start with its clock moved: measured here, with a deadline.
+            engine = await withTimeout(launch(clock.env), 45_000, `launching ${id} with the clock shim`);
             const bench = await open(engine, clock);
             options.onProgress?.(`${id}: validating clock control with Max-Age ${VALIDATION_MAX_AGE}`);
             const [real] = await searchRealTime(bench, [validation], [VALIDATION_MAX_AGE - 2, VALIDATION_MAX_AGE - 1, VALIDATION_MAX_AGE + 1, VALIDATION_MAX_AGE + 2]);
@@ -241,7 +282,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
             const agree = real!.lifetime.kind === 'bracket' && controlled.lifetime.kind === 'bracket' && Math.abs(real!.lifetime.cachedAt! - controlled.lifetime.cachedAt!) <= 2 && Math.abs(real!.lifetime.refetchedAt! - controlled.lifetime.refetchedAt!) <= 2;
             validated = { maxAge: VALIDATION_MAX_AGE, real: real!.lifetime, controlled: controlled.lifetime, agree };
             if (!agree) {
-              detail = `libfaketime did not agree with real time (controlled: ${controlled.lifetime.text}; real: ${real!.lifetime.text}): real time only`;
+              detail = `the controlled clock did not agree with real time (controlled: ${controlled.lifetime.text}; real: ${real!.lifetime.text}): real time only`;
             } else {
               // Long lifetimes need the clock far ahead: the engine must still load a page there.
               const reach = await clockReach(engine, clock, runnerUrl, options.timeoutMs);
@@ -261,11 +302,11 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
                 });
                 return {
                   engine: engine.info,
-                  clock: { mode: 'controlled', detail: `libfaketime (${library}); validated: Max-Age ${VALIDATION_MAX_AGE} gave "${controlled.lifetime.text}" and "${real!.lifetime.text}"; ${reach.detail}`, validation: validated },
+                  clock: { mode: 'controlled', detail: `clock shim (${library}); validated: Max-Age ${VALIDATION_MAX_AGE} gave "${controlled.lifetime.text}" and "${real!.lifetime.text}"; ${reach.detail}`, validation: validated },
                   cases: MAX_AGE_CASES.map((entry, index) => ({ label: entry.label, value: entry.value, ...measured[index]! })),
                 } satisfies MaxAgeEngineResult;
               }
-              detail = `libfaketime agreed with real time at Max-Age ${VALIDATION_MAX_AGE}, but ${reach.detail}: real time only`;
+              detail = `the controlled clock agreed with real time at Max-Age ${VALIDATION_MAX_AGE}, but ${reach.detail}: real time only`;
             }
           } catch (error) {
             detail = `clock control failed (${(error as Error).message.split('\n')[0]}): real time only`;
@@ -274,7 +315,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
             clock.close();
           }
         }
-        // 2. Real time, up to --max-wait, in a browser without libfaketime.
+        // 2. Real time, up to --max-wait, in a browser without the clock shim.
         const engine = await launch();
         try {
           options.onProgress?.(`${id}: measuring ${scenarios.length} cases in real time (up to ${options.maxWaitSeconds} s)`);
@@ -300,23 +341,17 @@ const REACH_S = CONTROLLED_LIMIT_S * 4;
 
 /**
  * Whether the engine still loads a page and runs a timer with its clock far
- * ahead (some builds stop answering after a large jump): loads the runner page
- * and runs a timer. Measured in a fresh
- * context; the clock stays where it is (it only moves forward).
+ * ahead (some builds stop answering after a large jump), each step in a
+ * fresh context; the clock stays where it is (it only moves forward).
  */
 async function clockReach(engine: LaunchedEngine, clock: ControlledClock, runnerUrl: string, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
   const steps = [60, 600, 7200, REACH_S];
   for (const target of steps) {
     if (clock.offset < target) clock.advance(target - clock.offset);
-    let context: EngineContext | undefined;
     try {
-      context = await withTimeout(engine.newContext(), timeoutMs + 5000, 'a new context');
-      await context.goto(runnerUrl, timeoutMs);
-      await withTimeout(context.evaluate('new Promise((resolve) => setTimeout(resolve, 10))', timeoutMs), timeoutMs, 'a page timer');
+      await (await openRunner(engine, runnerUrl, timeoutMs)).close().catch(() => {});
     } catch (error) {
-      return { ok: false, detail: `the engine stopped answering with its clock ${target} s ahead (${(error as Error).message.split('\n')[0]})` };
-    } finally {
-      await context?.close().catch(() => {});
+      return { ok: false, detail: `the engine stopped answering with its clock ${target} s ahead (${CONTEXT_ATTEMPTS} attempts; last: ${(error as Error).message.split('\n')[0]})` };
     }
   }
   return { ok: true, detail: `the engine kept working with its clock up to ${REACH_S} s ahead` };

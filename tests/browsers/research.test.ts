@@ -1,22 +1,29 @@
-// Clock control for the max-age study, where it is claimed: WebKitGTK under
-// libfaketime (Chromium stops answering once its clock is about a minute
-// ahead, and Firefox does not start; the study measures and reports both).
+// Clock control for the max-age study, in every engine (it is claimed for
+// all three): the browser runs with cors-lab's clock shim and its clock moves
+// forward 9 s, then 11 s more, in far less real time.
 import { describe, expect, it } from 'vitest';
 import { trustMaterial } from '../../harness/lab/certificates.ts';
+import { chromiumDriver } from '../../harness/engines/chromium.ts';
+import { firefoxDriver } from '../../harness/engines/firefox.ts';
+import type { EngineDriver } from '../../harness/engines/types.ts';
 import { webkitDriver } from '../../harness/engines/webkit.ts';
 import { startLab } from '../../harness/lab/lab.ts';
-import { createClock, findLibfaketime } from '../../harness/research/clock.ts';
+import { buildClockShim, createClock } from '../../harness/research/clock.ts';
 import { scenarioFor, trial } from '../../harness/research/max-age.ts';
 import { tempCertDir } from '../helpers.ts';
 
-const library = findLibfaketime();
-
-describe('max-age clock control (libfaketime)', () => {
-  it('webkit: Max-Age 10 is cached at 9 s and re-preflighted at 11 s of controlled time', async () => {
-    expect(library, 'libfaketime is needed: apt-get install faketime (npx cors-lab install-browsers does)').toBeDefined();
+describe('max-age clock control (the clock shim)', () => {
+  const engines: [string, EngineDriver][] = [
+    ['chromium', chromiumDriver],
+    ['webkit', webkitDriver],
+    ['firefox', firefoxDriver],
+  ];
+  it.each(engines)('%s: Max-Age 10 is cached at 9 s and re-preflighted at 11 s of controlled time', async (_id, driver) => {
+    const shim = await buildClockShim();
+    expect('path' in shim, JSON.stringify(shim)).toBe(true);
     const lab = await startLab({ hostnames: ['app.site-a.localhost', 'api.site-b.localhost'], certDir: tempCertDir() });
-    const clock = createClock(library!);
-    const engine = await webkitDriver.launch({ trust: trustMaterial(lab.certificates), timeoutMs: 60_000, env: clock.env });
+    const clock = createClock((shim as { path: string }).path);
+    const engine = await driver.launch({ trust: trustMaterial(lab.certificates), timeoutMs: 60_000, env: clock.env });
     try {
       const context = await engine.newContext();
       const scenario = scenarioFor('ten', '10');
@@ -42,26 +49,32 @@ describe('max-age clock control (libfaketime)', () => {
 });
 
 describe('cors-lab research max-age', () => {
-  it('measures every case in webkit with a controlled clock, and writes the table, the HTML section and the timeline', async () => {
+  it('brackets every case in all three engines with a controlled clock, and writes the table, the HTML section and the timelines', async () => {
     const { readFileSync } = await import('node:fs');
     const { runCli, tempDir } = await import('../helpers.ts');
     const out = tempDir('research');
-    const run = await runCli(['research', 'max-age', '--browsers', 'webkit', '--max-wait', '4', '--reporter', 'json,html,markdown', '--out', out]);
-    expect(run.status).toBe(0);
+    const run = await runCli(['research', 'max-age', '--max-wait', '4', '--reporter', 'json,html,markdown', '--out', out]);
+    expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(readFileSync(`${out}/result.json`, 'utf8'));
-    const [webkit] = result.research.maxAge.engines;
-    expect(webkit.engine).toMatchObject({ id: 'webkit', version: expect.stringMatching(/^\d+\.\d+/) });
-    expect(webkit.clock.mode).toBe('controlled');
-    expect(webkit.clock.validation.agree).toBe(true);
-    expect(webkit.cases).toHaveLength(10);
-    const byLabel = Object.fromEntries(webkit.cases.map((entry: { label: string; lifetime: unknown }) => [entry.label, entry.lifetime]));
-    expect(byLabel['5']).toMatchObject({ kind: 'bracket', cachedAt: 4, refetchedAt: 5, time: 'controlled' });
-    expect(byLabel['0']).toMatchObject({ kind: 'not-cached' });
-    for (const entry of webkit.cases) expect(['bracket', 'not-cached', 'lower-bound']).toContain(entry.lifetime.kind);
-    expect(run.stdout).toMatch(/\| Max-Age \| webkit \d/);
+    const engines = result.research.maxAge.engines;
+    expect(engines.map((engine: { engine: { id: string } }) => engine.engine.id).sort()).toEqual(['chromium', 'firefox', 'webkit']);
+    for (const engine of engines) {
+      expect(engine.engine.version).toMatch(/^\d+\.\d+/);
+      expect(engine.clock.mode, engine.clock.detail).toBe('controlled');
+      expect(engine.clock.validation.agree).toBe(true);
+      expect(engine.cases).toHaveLength(10);
+      const byLabel = Object.fromEntries(engine.cases.map((entry: { label: string; lifetime: unknown }) => [entry.label, entry.lifetime]));
+      expect(byLabel['5']).toMatchObject({ kind: 'bracket', cachedAt: 4, refetchedAt: 5, time: 'controlled' });
+      expect(byLabel['0']).toMatchObject({ kind: 'not-cached' });
+      // Every case is bracketed (or not cached at all): no lower bounds, no errors.
+      for (const entry of engine.cases) expect(['bracket', 'not-cached'], `${engine.engine.id} ${entry.label}`).toContain(entry.lifetime.kind);
+      // The cap: a huge Max-Age expires where some finite cap ends, within two days.
+      expect(byLabel['2147483648 (huge)'].refetchedAt).toBeLessThanOrEqual(2 * 86400);
+    }
+    expect(run.stdout).toMatch(/\| Max-Age \| chromium \d/);
     expect(readFileSync(`${out}/report.md`, 'utf8')).toMatch(/cached at 4 s, re-preflighted at 5 s/);
     const html = readFileSync(`${out}/report.html`, 'utf8');
-    expect(html).toMatch(/<svg [^>]*aria-label="preflight cache timeline for webkit"/);
+    for (const id of ['chromium', 'firefox', 'webkit']) expect(html).toMatch(new RegExp(`<svg [^>]*aria-label="preflight cache timeline for ${id}"`));
     expect(html).toMatch(/<table class="research-table">/);
   });
 });
