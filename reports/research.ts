@@ -109,7 +109,7 @@ export function pnaMarkdown(study: PnaStudy): string {
     lines.push(`| ${escapeCell(row.label)} | ${study.engines.map((engine) => pnaCell(engine, row.mechanism, row.page, row.target).lines.map(escapeCell).join('<br>')).join(' | ')} |`);
   }
   lines.push('');
-  for (const engine of study.engines) lines.push(`- ${engine.engine.id}: address spaces: ${escapeCell(engine.overrides)}; permissions: ${escapeCell(engine.permissions)}`);
+  for (const engine of study.engines) lines.push(`- ${engine.engine.id}: address spaces: ${escapeCell(engine.overrides)}; permissions: ${escapeCell(engine.permissions)}; ${escapeCell(engine.hosts)}`);
   for (const missing of study.enginesMissing) lines.push(`- ${missing.id}: not run (${escapeCell(missing.reason)})`);
   lines.push(`- ${pnaLegend(study)}`);
   return `${lines.join('\n')}\n`;
@@ -133,7 +133,7 @@ export function pnaHtml(study: PnaStudy): string {
     return `<tr><td>${escapeHtml(row.label)}</td>${cells.join('')}</tr>`;
   });
   const notes = study.engines
-    .map((engine) => `<li><b>${escapeHtml(engine.engine.id)}</b>: address spaces: ${escapeHtml(engine.overrides)}; permissions: ${escapeHtml(engine.permissions)}; pages: ${engine.pages.map((page) => escapeHtml(page.url)).join(', ')}</li>`)
+    .map((engine) => `<li><b>${escapeHtml(engine.engine.id)}</b>: address spaces: ${escapeHtml(engine.overrides)}; permissions: ${escapeHtml(engine.permissions)}; ${escapeHtml(engine.hosts)}; pages: ${engine.pages.map((page) => escapeHtml(page.url)).join(', ')}</li>`)
     .join('');
   return `<section class="research"><h2>Private/Local Network Access</h2><table class="research-table"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table><p>${escapeHtml(pnaLegend(study))}</p><ul>${notes}</ul></section>`;
 }

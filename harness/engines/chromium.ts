@@ -151,8 +151,8 @@ export const chromiumDriver: EngineDriver = {
       afterClose: removeUserData,
       networkSupport: () =>
         options.network
-          ? { overrides: true, overridesDetail: chromiumNetworkArgs(options.network).join(' '), permissionsDetail: PLAYWRIGHT_PERMISSIONS }
-          : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: PLAYWRIGHT_PERMISSIONS },
+          ? { overrides: true, overridesDetail: chromiumNetworkArgs(options.network).join(' '), permissionsDetail: PLAYWRIGHT_PERMISSIONS, hostMapping: true }
+          : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: PLAYWRIGHT_PERMISSIONS, hostMapping: false },
     });
   },
 };
@@ -177,7 +177,7 @@ export class PlaywrightEngine implements LaunchedEngine {
     this.#browser = browser;
     this.#contextOptions = extras.contextOptions ?? { ignoreHTTPSErrors: false };
     this.#afterClose = extras.afterClose ?? (async () => {});
-    this.#networkSupport = extras.networkSupport ?? (() => ({ overrides: false, overridesDetail: 'this build has no address-space override cors-lab knows', permissionsDetail: PLAYWRIGHT_PERMISSIONS }));
+    this.#networkSupport = extras.networkSupport ?? (() => ({ overrides: false, overridesDetail: 'this build has no address-space override cors-lab knows', permissionsDetail: PLAYWRIGHT_PERMISSIONS, hostMapping: false }));
     this.info = info;
     this.#stopInterrupt = stopInterrupt;
   }

@@ -228,8 +228,8 @@ export const firefoxDriver: EngineDriver = {
         newContext: () => openContext(browser, bidi, timeoutMs),
         networkSupport: (network) =>
           options.network
-            ? { overrides: true, overridesDetail: describePrefs(networkPrefs(network)), permissionsDetail: 'WebDriver BiDi permissions.setPermission' }
-            : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: 'WebDriver BiDi permissions.setPermission' },
+            ? { overrides: true, overridesDetail: describePrefs(networkPrefs(network)), permissionsDetail: 'WebDriver BiDi permissions.setPermission', hostMapping: true }
+            : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: 'WebDriver BiDi permissions.setPermission', hostMapping: false },
         close,
       };
     } catch (error) {

@@ -86,6 +86,8 @@ export interface NetworkSupport {
   overridesDetail: string;
   /** How permissions are set in this engine, or why they cannot be. */
   permissionsDetail: string;
+  /** The engine resolves `loopbackHostnames` itself; without it they must come through a proxy. */
+  hostMapping: boolean;
 }
 
 export type PermissionState = 'granted' | 'denied';

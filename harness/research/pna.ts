@@ -23,8 +23,10 @@ import {
   type LaunchedEngine,
   type PermissionState,
 } from '../engines/types.ts';
+import { Journal, type JournalEntry } from '../lab/journal.ts';
 import { startLab, type Lab, type ServerKey } from '../lab/lab.ts';
-import type { JournalEntry } from '../lab/journal.ts';
+import { startProxy, type LabProxy } from '../lab/proxy.ts';
+import { Upstream } from '../lab/upstream.ts';
 import type { ProbeResult } from '../probes/bundle.ts';
 import { probeRequest } from '../run/runner.ts';
 import { loadScenarioText, type Scenario } from '../scenario/loader.ts';
@@ -123,6 +125,8 @@ export interface PnaEngineResult {
   overrides: string;
   /** How permissions are set in this engine (what each page's attempts gave is under pages). */
   permissions: string;
+  /** How the non-secure page's hostname reached the lab. */
+  hosts: string;
   pages: PnaPage[];
   observations: PnaObservation[];
 }
@@ -203,11 +207,24 @@ export async function studyPna(options: PnaOptions): Promise<PnaStudy> {
     // refusal in one engine must not slow another's timings.
     for (const { id, driver } of runnable) {
       const network = pnaNetwork(lab);
-      const engine = await driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: 60_000, network });
+      const launch = (proxy?: string) => driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: 60_000, network, ...(proxy ? { proxy } : {}) });
+      let engine = await launch();
+      let proxy: LabProxy | undefined;
       try {
-        engines.push(await studyEngine(lab, engine, options, network));
+        // An engine that cannot resolve the non-secure page's host itself
+        // reaches it through the lab's posing proxy (relaunched with it).
+        if (!engine.networkSupport(network).hostMapping) {
+          await engine.close();
+          proxy = await posingProxy(lab);
+          engine = await launch(proxy.address);
+        }
+        const hostDetail = proxy
+          ? `${NON_SECURE_PAGE_HOST} reached through cors-lab's posing proxy, which carried all of this engine's requests`
+          : `${NON_SECURE_PAGE_HOST} resolved to 127.0.0.1 by the engine`;
+        engines.push(await studyEngine(lab, engine, options, network, hostDetail));
       } finally {
         await engine.close();
+        await proxy?.close();
       }
       options.onProgress?.(`${id}: done`);
     }
@@ -217,7 +234,19 @@ export async function studyPna(options: PnaOptions): Promise<PnaStudy> {
   }
 }
 
-async function studyEngine(lab: Lab, engine: LaunchedEngine, options: PnaOptions, network: AddressSpaceNetwork): Promise<PnaEngineResult> {
+/** A proxy that serves the non-secure page host from the lab and forwards the lab's own hosts (its journal is its own). */
+function posingProxy(lab: Lab): Promise<LabProxy> {
+  return startProxy({
+    journal: new Journal(),
+    label: 'proxy:pna',
+    posedPort: (scheme, host, port) => (scheme === 'http' && host === NON_SECURE_PAGE_HOST ? port : undefined),
+    forwards: (host) => host === SECURE_PAGE_HOST || host === TARGET_HOST,
+    upstream: new Upstream({ caPems: [lab.certificates.ca.certPem] }),
+    certificateFor: () => lab.certificates.leaf,
+  });
+}
+
+async function studyEngine(lab: Lab, engine: LaunchedEngine, options: PnaOptions, network: AddressSpaceNetwork, hosts: string): Promise<PnaEngineResult> {
   const support = engine.networkSupport(network);
   const pages: PnaPage[] = [];
   const observations: PnaObservation[] = [];
@@ -264,7 +293,7 @@ async function studyEngine(lab: Lab, engine: LaunchedEngine, options: PnaOptions
       }
     }
   }
-  return { engine: engine.info, overrides: support.overridesDetail, permissions: support.permissionsDetail, pages, observations };
+  return { engine: engine.info, overrides: support.overridesDetail, permissions: support.permissionsDetail, hosts, pages, observations };
 }
 
 /** Every target, answer and request from one loaded page, one at a time (so console lines belong to one request). */

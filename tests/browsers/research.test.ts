@@ -111,6 +111,9 @@ describe('cors-lab research pna', () => {
         if (entry.outcome === 'allowed' && entry.request === 'preflighted') expect(entry.preflight).toBe(true);
       }
     }
+    // WebKitGTK reaches the non-secure page through the posing proxy: a real non-secure context.
+    expect(webkit.pages.find((page: { mechanism: string; page: string }) => page.mechanism === 'csp' && page.page === 'non-secure').isSecureContext).toBe(false);
+    expect(pick(webkit.observations, { mechanism: 'csp', page: 'non-secure', target: 'loopback', permission: 'default' }).length).toBe(6);
     // WebKitGTK has no override: only the CSP pages, and the report says why.
     expect(webkit.pages.find((page: { mechanism: string; page: string }) => page.mechanism === 'override' && page.page === 'secure').skipped).toMatch(/no address-space override/);
     expect(run.stdout).toMatch(/\| Public page → target \| chromium \d+[^|]*\| webkit \d/);

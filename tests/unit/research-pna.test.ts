@@ -117,6 +117,7 @@ describe('research pna: a table cell', () => {
     engine: ENGINE,
     overrides: '--ip-address-space-overrides=…',
     permissions: 'test',
+    hosts: 'resolved by the engine',
     pages: [
       {
         mechanism: 'override',
