@@ -104,6 +104,25 @@ export interface Bench {
   reopen?(): Promise<void>;
 }
 
+/** Attempts at launching an engine with the clock shim (WebKitGTK now and then stalls a session start). */
+const LAUNCH_ATTEMPTS = 2;
+const LAUNCH_DEADLINE_MS = 45_000;
+
+/** Launches with a deadline, a second time if the first misses it; a launch that missed is closed once it finishes. */
+async function launchWithin(launch: () => Promise<LaunchedEngine>, what: string): Promise<LaunchedEngine> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < LAUNCH_ATTEMPTS; attempt++) {
+    const launching = launch();
+    try {
+      return await withTimeout(launching, LAUNCH_DEADLINE_MS, `${what} (attempt ${attempt + 1} of ${LAUNCH_ATTEMPTS})`);
+    } catch (error) {
+      lastError = error;
+      void launching.then((late) => late.close(), () => {});
+    }
+  }
+  throw lastError;
+}
+
 /** Attempts at a working context: after a clock jump an engine's hang watchdog may kill a page or a starting session. */
 const CONTEXT_ATTEMPTS = 3;
 
@@ -274,7 +293,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
           let engine: LaunchedEngine | undefined;
           try {
             // An engine might not even start with its clock moved: measured here, with a deadline.
-            engine = await withTimeout(launch(clock.env), 45_000, `launching ${id} with the clock shim`);
+            engine = await launchWithin(() => launch(clock.env), `launching ${id} with the clock shim`);
             const bench = await open(engine, clock);
             options.onProgress?.(`${id}: validating clock control with Max-Age ${VALIDATION_MAX_AGE}`);
             const [real] = await searchRealTime(bench, [validation], [VALIDATION_MAX_AGE - 2, VALIDATION_MAX_AGE - 1, VALIDATION_MAX_AGE + 1, VALIDATION_MAX_AGE + 2]);
