@@ -208,7 +208,14 @@ export async function studyPna(options: PnaOptions): Promise<PnaStudy> {
     for (const { id, driver } of runnable) {
       const network = pnaNetwork(lab);
       const launch = (proxy?: string) => driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: 60_000, network, ...(proxy ? { proxy } : {}) });
-      let engine = await launch();
+      let engine: LaunchedEngine;
+      try {
+        engine = await launch();
+      } catch (error) {
+        // Reported as not run, with why: nothing is measured in an engine that did not start.
+        missing.push({ id, reason: `the engine did not start: ${(error as Error).message.split('\n')[0]}`, fix: 'npx cors-lab browsers   (shows each engine and how to fix it)' });
+        continue;
+      }
       let proxy: LabProxy | undefined;
       try {
         // An engine that cannot resolve the non-secure page's host itself

@@ -122,6 +122,20 @@ describe('cors-lab research pna', () => {
     expect(readFileSync(`${out}/report.md`, 'utf8')).toMatch(/secure public page \(engine override\) → local target/);
   });
 
+  it('an engine that does not start is reported as not run, with why, and nothing is measured for it', async () => {
+    const { studyPna } = await import('../../harness/research/pna.ts');
+    const saved = process.env.CORS_LAB_CHROMIUM;
+    process.env.CORS_LAB_CHROMIUM = '/bin/false';
+    try {
+      const study = await studyPna({ engines: ['chromium'], timeoutMs: 4000, certDir: tempCertDir() });
+      expect(study.engines).toEqual([]);
+      expect(study.enginesMissing).toEqual([expect.objectContaining({ id: 'chromium', reason: expect.stringMatching(/^the engine did not start: /) })]);
+    } finally {
+      if (saved === undefined) delete process.env.CORS_LAB_CHROMIUM;
+      else process.env.CORS_LAB_CHROMIUM = saved;
+    }
+  });
+
   it('firefox: the address-space prefs and WebDriver BiDi permissions take effect', async () => {
     const { studyPna } = await import('../../harness/research/pna.ts');
     const study = await studyPna({ engines: ['firefox'], permissions: ['granted', 'denied'], timeoutMs: 4000, certDir: tempCertDir() });
