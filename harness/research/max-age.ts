@@ -104,7 +104,7 @@ export interface Bench {
   reopen?(): Promise<void>;
 }
 
-/** Attempts at launching an engine with the clock shim (WebKitGTK now and then stalls a session start). */
+/** Attempts at launching an engine with the clock shim: a safety net, since a browser process that dies at start can leave its driver waiting. */
 const LAUNCH_ATTEMPTS = 2;
 const LAUNCH_DEADLINE_MS = 45_000;
 
