@@ -125,11 +125,27 @@ describe('check against other servers', () => {
   });
 
   it('a target that is down is an error in every engine', async () => {
-    const down = await startFixture('reflecting-server');
-    await down.stop(); // its port is now closed
+    // A port below the ephemeral range (nothing started with port 0 can take
+    // it while the check runs, as a just-freed port could be), not on any
+    // engine's unsafe-port list, and refusing connections right now.
+    const down = { port: await refusingPort([81, 82, 83, 84, 85, 86, 88, 89, 90, 91]) };
     const plan = planFromCli(`http://api.example.com:${down.port}/x`, flags({ origin: ['http://app.example.com'], expect: [], resolve: [`api.example.com:${down.port}:127.0.0.1:${down.port}`], ca: [], sweep: false }));
     const result = await runCheck({ plan, timeoutMs: 8000, certDir: tempCertDir() });
     expect(result.results.map((cell) => cell.outcome)).toEqual(['error', 'error', 'error']);
     for (const cell of result.results) expect(cell.explanation).toMatch(/connection refused/);
   });
 });
+
+/** The first of `ports` where a connection to 127.0.0.1 is refused. */
+async function refusingPort(ports: number[]): Promise<number> {
+  const { connect } = await import('node:net');
+  for (const port of ports) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => (socket.destroy(), resolve(false)));
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+    });
+    if (refused) return port;
+  }
+  throw new Error(`every one of ports ${ports.join(', ')} answers on 127.0.0.1: free one for this test`);
+}
