@@ -17,7 +17,7 @@ import type { ProbeResult } from '../probes/bundle.ts';
 import { replay, specRequestOf, specViewOf } from '../check/replay.ts';
 import { buildCell } from '../run/cell.ts';
 import type { CellResult, EngineEntry, SpecView } from '../run/result.ts';
-import { probeRequest } from '../run/runner.ts';
+import { LAUNCH_TIMEOUT_MS, probeRequest, runInPage } from '../run/runner.ts';
 import type { LabOrigin, Scenario } from '../scenario/loader.ts';
 import { requestSchema } from '../scenario/schema.ts';
 
@@ -87,7 +87,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
   try {
     const launched = await Promise.all(
       runnable.map(async ({ driver }) => {
-        const engine = await driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: 60_000 });
+        const engine = await driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: LAUNCH_TIMEOUT_MS });
         return { engine, context: await engine.newContext() };
       }),
     );
@@ -155,7 +155,7 @@ async function probeIn(
       slot.page = page;
     }
     slot.context.takeConsole();
-    const [result] = await slot.context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify([request])})`, timeoutMs + 10_000);
+    const [result] = await runInPage(slot.context, [request], timeoutMs);
     probe = result ?? { harnessError: 'the page returned no result' };
   } catch (error) {
     probe = { harnessError: error instanceof Error ? error.message.split('\n')[0]! : String(error) };

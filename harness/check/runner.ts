@@ -14,7 +14,7 @@ import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import { buildCell } from '../run/cell.ts';
 import { needsControl, runControl, type ReachabilityControl } from '../run/reachability.ts';
 import { launchFailedEntry, SCHEMA_VERSION, sortForReport, summarize, type CellResult, type CheckSection, type EngineEntry, type RunResult, type ScenarioSummary, type SecurityFinding, type SpecView } from '../run/result.ts';
-import { toolVersion } from '../run/runner.ts';
+import { CONSOLE_SETTLE_MS, LAUNCH_TIMEOUT_MS, runInPage, toolVersion } from '../run/runner.ts';
 import { hostileOrigins, type HostileOrigin } from './hostile.ts';
 import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
 import { replay, specRequestOf, specViewOf } from './replay.ts';
@@ -44,8 +44,6 @@ export interface CheckProbe {
 
 export type CheckResult = RunResult & { check: CheckSection };
 
-const LAUNCH_TIMEOUT_MS = 60_000;
-const CONSOLE_SETTLE_MS = 100;
 
 export function planProbes(plan: CheckPlan): CheckProbe[] {
   const probes: CheckProbe[] = [];
@@ -263,7 +261,7 @@ async function runEngine(
           outcome = { harnessError: `this engine cannot pose as ${probe.pageOrigin}: the page's origin was ${pageOrigin}, so the probe was not run` };
         } else {
           context.takeConsole();
-          const [pageResult] = await context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify([request])})`, options.timeoutMs + 10_000);
+          const [pageResult] = await runInPage(context, [request], options.timeoutMs);
           await new Promise((resolve) => setTimeout(resolve, CONSOLE_SETTLE_MS));
           consoleEntries = context.takeConsole();
           outcome = pageResult ?? { harnessError: 'the page returned no result' };

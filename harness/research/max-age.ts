@@ -12,8 +12,7 @@ import { discoverForRun } from '../engines/discovery.ts';
 import { ENGINE_IDS, type EngineContext, type EngineId, type EngineInfo, type LaunchedEngine } from '../engines/types.ts';
 import { withTimeout } from '../engines/system.ts';
 import { startLab, type Lab } from '../lab/lab.ts';
-import type { ProbeResult } from '../probes/bundle.ts';
-import { probeRequest } from '../run/runner.ts';
+import { LAUNCH_TIMEOUT_MS, probeRequest, runInPage } from '../run/runner.ts';
 import { loadScenarioText, type Scenario } from '../scenario/loader.ts';
 import { buildClockShim, createClock, type ControlledClock } from './clock.ts';
 
@@ -152,7 +151,7 @@ export async function openRunner(engine: LaunchedEngine, runnerUrl: string, time
 
 async function request(bench: Bench, scenario: Scenario, nonce: string): Promise<void> {
   const probe = probeRequest(scenario, bench.lab, nonce, bench.timeoutMs);
-  const [result] = await bench.context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify([probe])})`, bench.timeoutMs + 10_000);
+  const [result] = await runInPage(bench.context, [probe], bench.timeoutMs);
   if (!result || result.settled === 'timeout') throw new Error(`the request did not settle (${JSON.stringify(result)})`);
 }
 
@@ -270,7 +269,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
     const engines = await Promise.all(
       runnable.map(async ({ id, driver }) => {
         const launch = (env?: Record<string, string>) =>
-          driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: 60_000, ...(env ? { env } : {}) });
+          driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: LAUNCH_TIMEOUT_MS, ...(env ? { env } : {}) });
         const open = async (engine: LaunchedEngine, clock?: ControlledClock): Promise<Bench> => {
           const bench: Bench = {
             lab,

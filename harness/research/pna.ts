@@ -28,7 +28,7 @@ import { startLab, type Lab, type ServerKey } from '../lab/lab.ts';
 import { startProxy, type LabProxy } from '../lab/proxy.ts';
 import { Upstream } from '../lab/upstream.ts';
 import type { ProbeResult } from '../probes/bundle.ts';
-import { probeRequest } from '../run/runner.ts';
+import { LAUNCH_TIMEOUT_MS, probeRequest, runInPage } from '../run/runner.ts';
 import { loadScenarioText, type Scenario } from '../scenario/loader.ts';
 
 export type PageMechanism = 'override' | 'csp';
@@ -207,7 +207,7 @@ export async function studyPna(options: PnaOptions): Promise<PnaStudy> {
     // refusal in one engine must not slow another's timings.
     for (const { id, driver } of runnable) {
       const network = pnaNetwork(lab);
-      const launch = (proxy?: string) => driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: 60_000, network, ...(proxy ? { proxy } : {}) });
+      const launch = (proxy?: string) => driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: LAUNCH_TIMEOUT_MS, network, ...(proxy ? { proxy } : {}) });
       let engine: LaunchedEngine;
       try {
         engine = await launch();
@@ -322,9 +322,7 @@ async function observePage(
         lab.register(scenario, nonce);
         const probe = probeRequest(scenario, lab, nonce, options.timeoutMs);
         let failure: string | undefined;
-        const [result] = await context
-          .evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify([probe])})`, options.timeoutMs + 10_000)
-          .catch((error: unknown) => {
+        const [result] = await runInPage(context, [probe], options.timeoutMs).catch((error: unknown) => {
             failure = (error as Error).message.split('\n')[0];
             return [undefined];
           });

@@ -51,9 +51,16 @@ export interface RunOptions {
 /** At most this many probes in flight in one page. */
 const BATCH_SIZE = 40;
 /** How long console messages may trail the probes they describe. */
-const CONSOLE_SETTLE_MS = 100;
+export const CONSOLE_SETTLE_MS = 100;
 /** Browser start-up can be slow on a busy 2-core machine. */
-const LAUNCH_TIMEOUT_MS = 60_000;
+export const LAUNCH_TIMEOUT_MS = 60_000;
+/** How long a page may take, beyond the probes' own timeout, to report their results. */
+const PAGE_REPORT_SLACK_MS = 10_000;
+
+/** Runs probe requests in the context's runner page, all at once; the page's results, in order. */
+export function runInPage(context: EngineContext, requests: ProbeRequest[], timeoutMs: number): Promise<ProbeResult[]> {
+  return context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify(requests)})`, timeoutMs + PAGE_REPORT_SLACK_MS);
+}
 
 export function toolVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -304,9 +311,10 @@ async function runBatch(
     }
     await context.goto(`${lab.originUrl(batch.pageOrigin)}/__lab/runner`, options.timeoutMs + 5000);
     context.takeConsole(); // drop messages from loading the runner itself
-    pageResults = await context.evaluate<ProbeResult[]>(
-      `window.__corsLab.run(${JSON.stringify(probes.map((probe) => probe.request))})`,
-      options.timeoutMs + 10_000,
+    pageResults = await runInPage(
+      context,
+      probes.map((probe) => probe.request),
+      options.timeoutMs,
     );
     // Firefox logs a CORS refusal a few ms after the promise settles.
     await new Promise((resolve) => setTimeout(resolve, CONSOLE_SETTLE_MS));
