@@ -393,12 +393,13 @@ export function pnaCell(result: PnaEngineResult, mechanism: PageMechanism, page:
   const headers = [...new Set(observations.flatMap((entry) => entry.pnaHeaders))];
   const preflights = observations.filter((entry) => entry.preflight).length;
   lines.push(`preflight header: ${headers.length > 0 ? headers.join(', ') : preflights > 0 ? `none (in ${preflights} preflights)` : 'none (no preflight reached the lab)'}`);
-  const changed = observations.filter((entry) => !entry.allowHeader).filter((entry) => {
-    const twin = observations.find((other) => other.allowHeader && other.permission === entry.permission && other.request === entry.request);
-    return twin !== undefined && twin.outcome !== entry.outcome;
-  });
+  // Each plain answer beside the same request answered with the allow header.
+  const changed = observations
+    .filter((entry) => !entry.allowHeader)
+    .map((plain) => ({ plain, allow: observations.find((other) => other.allowHeader && other.permission === plain.permission && other.request === plain.request) }))
+    .filter(({ plain, allow }) => allow !== undefined && allow.outcome !== plain.outcome);
   lines.push(
-    `Allow-Private-Network: true: ${changed.length === 0 ? 'no change' : `changes ${changed.map((entry) => `${entry.permission} ${entry.request}: ${entry.outcome} → ${observations.find((other) => other.allowHeader && other.permission === entry.permission && other.request === entry.request)!.outcome}`).join('; ')}`}`,
+    `Allow-Private-Network: true: ${changed.length === 0 ? 'no change' : `changes ${changed.map(({ plain, allow }) => `${plain.permission} ${plain.request}: ${plain.outcome} → ${allow!.outcome}`).join('; ')}`}`,
   );
   return { lines, observations };
 }
