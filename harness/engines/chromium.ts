@@ -149,10 +149,9 @@ export const chromiumDriver: EngineDriver = {
       cookieSettings: describeCookieControls(cookieControlsMode),
     }, stopInterrupt, {
       afterClose: removeUserData,
-      networkSupport: () =>
-        options.network
-          ? { overrides: true, overridesDetail: chromiumNetworkArgs(options.network).join(' '), permissionsDetail: PLAYWRIGHT_PERMISSIONS, hostMapping: true }
-          : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: PLAYWRIGHT_PERMISSIONS, hostMapping: false },
+      networkSupport: options.network
+        ? { overrides: true, overridesDetail: chromiumNetworkArgs(options.network).join(' '), permissionsDetail: PLAYWRIGHT_PERMISSIONS, hostMapping: true }
+        : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: PLAYWRIGHT_PERMISSIONS, hostMapping: false },
     });
   },
 };
@@ -160,30 +159,26 @@ export const chromiumDriver: EngineDriver = {
 /** A launched Playwright browser; shared with the bundled-browser drivers. */
 export class PlaywrightEngine implements LaunchedEngine {
   readonly info: LaunchedEngine['info'];
+  readonly networkSupport: NetworkSupport;
   readonly #browser: Browser;
   readonly #stopInterrupt: () => void;
   #closed = false;
 
   readonly #contextOptions: { ignoreHTTPSErrors: boolean };
   readonly #afterClose: () => Promise<void>;
-  readonly #networkSupport: LaunchedEngine['networkSupport'];
 
   constructor(
     browser: Browser,
     info: LaunchedEngine['info'],
     stopInterrupt: () => void,
-    extras: { contextOptions?: { ignoreHTTPSErrors: boolean }; afterClose?: () => Promise<void>; networkSupport?: LaunchedEngine['networkSupport'] } = {},
+    extras: { contextOptions?: { ignoreHTTPSErrors: boolean }; afterClose?: () => Promise<void>; networkSupport?: NetworkSupport } = {},
   ) {
     this.#browser = browser;
     this.#contextOptions = extras.contextOptions ?? { ignoreHTTPSErrors: false };
     this.#afterClose = extras.afterClose ?? (async () => {});
-    this.#networkSupport = extras.networkSupport ?? (() => ({ overrides: false, overridesDetail: 'this build has no address-space override cors-lab knows', permissionsDetail: PLAYWRIGHT_PERMISSIONS, hostMapping: false }));
+    this.networkSupport = extras.networkSupport ?? { overrides: false, overridesDetail: 'this build has no address-space override cors-lab knows', permissionsDetail: PLAYWRIGHT_PERMISSIONS, hostMapping: false };
     this.info = info;
     this.#stopInterrupt = stopInterrupt;
-  }
-
-  networkSupport(network: AddressSpaceNetwork): NetworkSupport {
-    return this.#networkSupport(network);
   }
 
   async newContext(): Promise<EngineContext> {

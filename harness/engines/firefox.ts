@@ -226,10 +226,9 @@ export const firefoxDriver: EngineDriver = {
       return {
         info,
         newContext: () => openContext(browser, bidi, timeoutMs),
-        networkSupport: (network) =>
-          options.network
-            ? { overrides: true, overridesDetail: describePrefs(networkPrefs(network)), permissionsDetail: 'WebDriver BiDi permissions.setPermission', hostMapping: true }
-            : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: 'WebDriver BiDi permissions.setPermission', hostMapping: false },
+        networkSupport: options.network
+          ? { overrides: true, overridesDetail: describePrefs(networkPrefs(options.network)), permissionsDetail: 'WebDriver BiDi permissions.setPermission', hostMapping: true }
+          : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: 'WebDriver BiDi permissions.setPermission', hostMapping: false },
         close,
       };
     } catch (error) {

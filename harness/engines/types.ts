@@ -103,7 +103,7 @@ export interface LaunchedEngine {
   /** A fresh isolated browsing context: its own cookies, cache and storage. */
   newContext(): Promise<EngineContext>;
   /** What the launch did with LaunchOptions.network. */
-  networkSupport(network: AddressSpaceNetwork): NetworkSupport;
+  readonly networkSupport: NetworkSupport;
   /** Closes everything the launch started. Safe to call twice. */
   close(): Promise<void>;
 }

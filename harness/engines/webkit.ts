@@ -214,12 +214,12 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workD
 
   return {
     info,
-    networkSupport: () => ({
+    networkSupport: {
       overrides: false,
       overridesDetail: 'WebKitGTK has no address-space override setting (MiniBrowser and WebKitWebDriver offer none)',
       permissionsDetail: "WebDriver's Set Permission command (POST /session/{id}/permissions)",
       hostMapping: false,
-    }),
+    },
     async newContext(): Promise<EngineContext> {
       if (closed) throw new Error('WebKit engine is closed');
       const taken = spare ?? startSlot();

@@ -220,7 +220,7 @@ export async function studyPna(options: PnaOptions): Promise<PnaStudy> {
       try {
         // An engine that cannot resolve the non-secure page's host itself
         // reaches it through the lab's posing proxy (relaunched with it).
-        if (!engine.networkSupport(network).hostMapping) {
+        if (!engine.networkSupport.hostMapping) {
           await engine.close();
           proxy = await posingProxy(lab);
           engine = await launch(proxy.address);
@@ -228,7 +228,7 @@ export async function studyPna(options: PnaOptions): Promise<PnaStudy> {
         const hostDetail = proxy
           ? `${NON_SECURE_PAGE_HOST} reached through cors-lab's posing proxy, which carried all of this engine's requests`
           : `${NON_SECURE_PAGE_HOST} resolved to 127.0.0.1 by the engine`;
-        engines.push(await studyEngine(lab, engine, options, network, hostDetail));
+        engines.push(await studyEngine(lab, engine, options, hostDetail));
       } finally {
         await engine.close();
         await proxy?.close();
@@ -253,8 +253,8 @@ function posingProxy(lab: Lab): Promise<LabProxy> {
   });
 }
 
-async function studyEngine(lab: Lab, engine: LaunchedEngine, options: PnaOptions, network: AddressSpaceNetwork, hosts: string): Promise<PnaEngineResult> {
-  const support = engine.networkSupport(network);
+async function studyEngine(lab: Lab, engine: LaunchedEngine, options: PnaOptions, hosts: string): Promise<PnaEngineResult> {
+  const support = engine.networkSupport;
   const pages: PnaPage[] = [];
   const observations: PnaObservation[] = [];
   for (const mechanism of PAGE_MECHANISMS) {
