@@ -1,6 +1,7 @@
 // Clock control for the max-age study, in every engine (it is claimed for
 // all three): the browser runs with cors-lab's clock shim and its clock moves
 // forward 9 s, then 11 s more, in far less real time.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { trustMaterial } from '../../harness/lab/certificates.ts';
 import { chromiumDriver } from '../../harness/engines/chromium.ts';
@@ -10,7 +11,17 @@ import { webkitDriver } from '../../harness/engines/webkit.ts';
 import { startLab } from '../../harness/lab/lab.ts';
 import { buildClockShim, createClock } from '../../harness/research/clock.ts';
 import { scenarioFor, trial } from '../../harness/research/max-age.ts';
-import { tempCertDir } from '../helpers.ts';
+import { studyPna } from '../../harness/research/pna.ts';
+import { runCli, tempCertDir, tempDir } from '../helpers.ts';
+
+/** `cors-lab research <args>` with every reporter, which must exit 0; its stdout and the reports it wrote. */
+async function runResearch(args: string[]) {
+  const out = tempDir('research');
+  const run = await runCli(['research', ...args, '--reporter', 'json,html,markdown', '--out', out]);
+  expect(run.status, run.stderr).toBe(0);
+  const read = (name: string) => readFileSync(`${out}/${name}`, 'utf8');
+  return { stdout: run.stdout, result: JSON.parse(read('result.json')), markdown: read('report.md'), html: read('report.html') };
+}
 
 describe('max-age clock control (the clock shim)', () => {
   const engines: [string, EngineDriver][] = [
@@ -50,12 +61,7 @@ describe('max-age clock control (the clock shim)', () => {
 
 describe('cors-lab research max-age', () => {
   it('brackets every case in all three engines with a controlled clock, and writes the table, the HTML section and the timelines', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { runCli, tempDir } = await import('../helpers.ts');
-    const out = tempDir('research');
-    const run = await runCli(['research', 'max-age', '--max-wait', '4', '--reporter', 'json,html,markdown', '--out', out]);
-    expect(run.status, run.stderr).toBe(0);
-    const result = JSON.parse(readFileSync(`${out}/result.json`, 'utf8'));
+    const { stdout, result, markdown, html } = await runResearch(['max-age', '--max-wait', '4']);
     const engines = result.research.maxAge.engines;
     expect(engines.map((engine: { engine: { id: string } }) => engine.engine.id).sort()).toEqual(['chromium', 'firefox', 'webkit']);
     for (const engine of engines) {
@@ -71,9 +77,8 @@ describe('cors-lab research max-age', () => {
       // The cap: a huge Max-Age expires where some finite cap ends, within two days.
       expect(byLabel['2147483648 (huge)'].refetchedAt).toBeLessThanOrEqual(2 * 86400);
     }
-    expect(run.stdout).toMatch(/\| Max-Age \| chromium \d/);
-    expect(readFileSync(`${out}/report.md`, 'utf8')).toMatch(/cached at 4 s, re-preflighted at 5 s/);
-    const html = readFileSync(`${out}/report.html`, 'utf8');
+    expect(stdout).toMatch(/\| Max-Age \| chromium \d/);
+    expect(markdown).toMatch(/cached at 4 s, re-preflighted at 5 s/);
     for (const id of ['chromium', 'firefox', 'webkit']) expect(html).toMatch(new RegExp(`<svg [^>]*aria-label="preflight cache timeline for ${id}"`));
     expect(html).toMatch(/<table class="research-table">/);
   });
@@ -85,12 +90,7 @@ describe('cors-lab research pna', () => {
     observations.filter((entry) => Object.entries(fields).every(([key, value]) => entry[key as keyof Observation] === value)).map((entry) => entry.outcome);
 
   it('chromium and webkit: overrides and permissions take effect, every cell is backed by the journal, and the table names the builds', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { runCli, tempDir } = await import('../helpers.ts');
-    const out = tempDir('research-pna');
-    const run = await runCli(['research', 'pna', '--browsers', 'chromium,webkit', '--reporter', 'json,html,markdown', '--out', out]);
-    expect(run.status, run.stderr).toBe(0);
-    const result = JSON.parse(readFileSync(`${out}/result.json`, 'utf8'));
+    const { stdout, result, markdown, html } = await runResearch(['pna', '--browsers', 'chromium,webkit']);
     const [chromium, webkit] = result.research.pna.engines;
     expect(chromium.engine.id).toBe('chromium');
     expect(webkit.engine.id).toBe('webkit');
@@ -116,14 +116,12 @@ describe('cors-lab research pna', () => {
     expect(pick(webkit.observations, { mechanism: 'csp', page: 'non-secure', target: 'loopback', permission: 'default' }).length).toBe(6);
     // WebKitGTK has no override: only the CSP pages, and the report says why.
     expect(webkit.pages.find((page: { mechanism: string; page: string }) => page.mechanism === 'override' && page.page === 'secure').skipped).toMatch(/no address-space override/);
-    expect(run.stdout).toMatch(/\| Public page → target \| chromium \d+[^|]*\| webkit \d/);
-    const html = readFileSync(`${out}/report.html`, 'utf8');
+    expect(stdout).toMatch(/\| Public page → target \| chromium \d+[^|]*\| webkit \d/);
     expect(html).toMatch(/<h2>Private\/Local Network Access<\/h2>/);
-    expect(readFileSync(`${out}/report.md`, 'utf8')).toMatch(/secure public page \(engine override\) → local target/);
+    expect(markdown).toMatch(/secure public page \(engine override\) → local target/);
   });
 
   it('an engine that does not start is reported as not run, with why, and nothing is measured for it', async () => {
-    const { studyPna } = await import('../../harness/research/pna.ts');
     const saved = process.env.CORS_LAB_CHROMIUM;
     process.env.CORS_LAB_CHROMIUM = '/bin/false';
     try {
@@ -137,7 +135,6 @@ describe('cors-lab research pna', () => {
   });
 
   it('firefox: the address-space prefs and WebDriver BiDi permissions take effect', async () => {
-    const { studyPna } = await import('../../harness/research/pna.ts');
     const study = await studyPna({ engines: ['firefox'], permissions: ['granted', 'denied'], timeoutMs: 4000, certDir: tempCertDir() });
     const [firefox] = study.engines;
     expect(firefox!.engine.id).toBe('firefox');
