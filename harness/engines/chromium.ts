@@ -63,6 +63,7 @@ const PLAYWRIGHT_PERMISSIONS = 'DevTools protocol Browser.setPermission, for the
 
 export const chromiumDriver: EngineDriver = {
   id: 'chromium',
+  mapsHostnames: true,
 
   async discover(): Promise<Discovery> {
     const system = firstExisting([process.env.CORS_LAB_CHROMIUM, ...SYSTEM_PATHS]);
@@ -150,8 +151,8 @@ export const chromiumDriver: EngineDriver = {
     }, stopInterrupt, {
       afterClose: removeUserData,
       networkSupport: options.network
-        ? { overrides: true, overridesDetail: chromiumNetworkArgs(options.network).join(' '), permissionsDetail: PLAYWRIGHT_PERMISSIONS, hostMapping: true }
-        : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: PLAYWRIGHT_PERMISSIONS, hostMapping: false },
+        ? { overrides: true, overridesDetail: chromiumNetworkArgs(options.network).join(' '), permissionsDetail: PLAYWRIGHT_PERMISSIONS }
+        : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: PLAYWRIGHT_PERMISSIONS },
     });
   },
 };
@@ -176,7 +177,7 @@ export class PlaywrightEngine implements LaunchedEngine {
     this.#browser = browser;
     this.#contextOptions = extras.contextOptions ?? { ignoreHTTPSErrors: false };
     this.#afterClose = extras.afterClose ?? (async () => {});
-    this.networkSupport = extras.networkSupport ?? { overrides: false, overridesDetail: 'this build has no address-space override cors-lab knows', permissionsDetail: PLAYWRIGHT_PERMISSIONS, hostMapping: false };
+    this.networkSupport = extras.networkSupport ?? { overrides: false, overridesDetail: 'this build has no address-space override cors-lab knows', permissionsDetail: PLAYWRIGHT_PERMISSIONS };
     this.info = info;
     this.#stopInterrupt = stopInterrupt;
   }

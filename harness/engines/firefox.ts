@@ -97,6 +97,7 @@ export const FIREFOX_PREFS: Readonly<Record<string, string | number | boolean>> 
 
 export const firefoxDriver: EngineDriver = {
   id: 'firefox',
+  mapsHostnames: true,
 
   async discover(): Promise<Discovery> {
     const override = process.env.CORS_LAB_FIREFOX;
@@ -227,8 +228,8 @@ export const firefoxDriver: EngineDriver = {
         info,
         newContext: () => openContext(browser, bidi, timeoutMs),
         networkSupport: options.network
-          ? { overrides: true, overridesDetail: describePrefs(networkPrefs(options.network)), permissionsDetail: 'WebDriver BiDi permissions.setPermission', hostMapping: true }
-          : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: 'WebDriver BiDi permissions.setPermission', hostMapping: false },
+          ? { overrides: true, overridesDetail: describePrefs(networkPrefs(options.network)), permissionsDetail: 'WebDriver BiDi permissions.setPermission' }
+          : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: 'WebDriver BiDi permissions.setPermission' },
         close,
       };
     } catch (error) {

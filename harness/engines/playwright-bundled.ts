@@ -12,6 +12,7 @@ import type { Discovery, EngineDriver, EngineId, LaunchedEngine, LaunchOptions }
 function bundledDriver(id: EngineId, type: BrowserType, browserName: string): EngineDriver {
   return {
     id,
+    mapsHostnames: false,
     async discover(): Promise<Discovery> {
       const path = playwrightBundled(() => type.executablePath());
       if (path) return { found: true, id, executablePath: path, driver: 'playwright (bundled build)' };

@@ -86,14 +86,14 @@ export interface NetworkSupport {
   overridesDetail: string;
   /** How permissions are set in this engine, or why they cannot be. */
   permissionsDetail: string;
-  /** The engine resolves `loopbackHostnames` itself; without it they must come through a proxy. */
-  hostMapping: boolean;
 }
 
 export type PermissionState = 'granted' | 'denied';
 
 export interface EngineDriver {
   readonly id: EngineId;
+  /** The engine resolves AddressSpaceNetwork.loopbackHostnames itself; otherwise they must come through a proxy. */
+  readonly mapsHostnames: boolean;
   discover(): Promise<Discovery>;
   launch(options: LaunchOptions): Promise<LaunchedEngine>;
 }

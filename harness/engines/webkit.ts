@@ -79,6 +79,7 @@ interface Slot {
 
 export const webkitDriver: EngineDriver = {
   id: 'webkit',
+  mapsHostnames: false,
 
   async discover(): Promise<Discovery> {
     const miss = (reason: string, fix = INSTALL_FIX): Discovery => ({ found: false, id: 'webkit', reason, fix });
@@ -218,7 +219,6 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workD
       overrides: false,
       overridesDetail: 'WebKitGTK has no address-space override setting (MiniBrowser and WebKitWebDriver offer none)',
       permissionsDetail: "WebDriver's Set Permission command (POST /session/{id}/permissions)",
-      hostMapping: false,
     },
     async newContext(): Promise<EngineContext> {
       if (closed) throw new Error('WebKit engine is closed');

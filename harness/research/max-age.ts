@@ -263,7 +263,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
   const validation = scenarioFor(`validation-${VALIDATION_MAX_AGE}`, String(VALIDATION_MAX_AGE));
   const grid = realTimeGrid(options.maxWaitSeconds);
   const shim = await buildClockShim();
-  const library = 'path' in shim ? shim.path : undefined;
+  const shimPath = 'path' in shim ? shim.path : undefined;
   const runnerUrl = `${lab.originUrl(scenarios[0]!.page)}/__lab/runner`;
   try {
     const engines = await Promise.all(
@@ -287,8 +287,8 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
         let detail = 'error' in shim ? `${shim.error}: real time only` : '';
         let validated: MaxAgeEngineResult['clock']['validation'];
         // 1. Under the clock shim: validate against real time, then check the engine still works far ahead.
-        if (library) {
-          const clock = createClock(library);
+        if (shimPath) {
+          const clock = createClock(shimPath);
           let engine: LaunchedEngine | undefined;
           try {
             // An engine might not even start with its clock moved: measured here, with a deadline.
@@ -320,7 +320,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
                 });
                 return {
                   engine: engine.info,
-                  clock: { mode: 'controlled', detail: `clock shim (${library}); validated: Max-Age ${VALIDATION_MAX_AGE} gave "${controlled.lifetime.text}" and "${real!.lifetime.text}"; ${reach.detail}`, validation: validated },
+                  clock: { mode: 'controlled', detail: `clock shim (${shimPath}); validated: Max-Age ${VALIDATION_MAX_AGE} gave "${controlled.lifetime.text}" and "${real!.lifetime.text}"; ${reach.detail}`, validation: validated },
                   cases: MAX_AGE_CASES.map((entry, index) => ({ label: entry.label, value: entry.value, ...measured[index]! })),
                 } satisfies MaxAgeEngineResult;
               }

@@ -208,23 +208,19 @@ export async function studyPna(options: PnaOptions): Promise<PnaStudy> {
     for (const { id, driver } of runnable) {
       const network = pnaNetwork(lab);
       const launch = (proxy?: string) => driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: LAUNCH_TIMEOUT_MS, network, ...(proxy ? { proxy } : {}) });
+      // An engine that cannot resolve the non-secure page's host itself
+      // reaches it through the lab's posing proxy.
+      const proxy = driver!.mapsHostnames ? undefined : await posingProxy(lab);
       let engine: LaunchedEngine;
       try {
-        engine = await launch();
+        engine = await launch(proxy?.address);
       } catch (error) {
+        await proxy?.close();
         // Reported as not run, with why: nothing is measured in an engine that did not start.
         missing.push({ id, reason: `the engine did not start: ${(error as Error).message.split('\n')[0]}`, fix: 'npx cors-lab browsers   (shows each engine and how to fix it)' });
         continue;
       }
-      let proxy: LabProxy | undefined;
       try {
-        // An engine that cannot resolve the non-secure page's host itself
-        // reaches it through the lab's posing proxy (relaunched with it).
-        if (!engine.networkSupport.hostMapping) {
-          await engine.close();
-          proxy = await posingProxy(lab);
-          engine = await launch(proxy.address);
-        }
         const hostDetail = proxy
           ? `${NON_SECURE_PAGE_HOST} reached through cors-lab's posing proxy, which carried all of this engine's requests`
           : `${NON_SECURE_PAGE_HOST} resolved to 127.0.0.1 by the engine`;
