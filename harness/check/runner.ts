@@ -13,8 +13,8 @@ import { Upstream } from '../lab/upstream.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import { buildCell } from '../run/cell.ts';
 import { needsControl, runControl, type ReachabilityControl } from '../run/reachability.ts';
-import { launchFailedEntry, SCHEMA_VERSION, sortForReport, summarize, type CellResult, type CheckSection, type EngineEntry, type RunResult, type ScenarioSummary, type SecurityFinding, type SpecView } from '../run/result.ts';
-import { CONSOLE_SETTLE_MS, LAUNCH_TIMEOUT_MS, runInPage, toolVersion } from '../run/runner.ts';
+import { launchFailedEntry, sortForReport, summarize, type CellResult, type CheckSection, type EngineEntry, type RunResult, type ScenarioSummary, type SecurityFinding, type SpecView } from '../run/result.ts';
+import { CONSOLE_SETTLE_MS, LAUNCH_TIMEOUT_MS, resultHeader, runInPage } from '../run/runner.ts';
 import { hostileOrigins, type HostileOrigin } from './hostile.ts';
 import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
 import { replay, specRequestOf, specViewOf } from './replay.ts';
@@ -169,10 +169,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   }));
 
   return {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'cors-lab', version: toolVersion() },
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - started),
+    ...resultHeader(startedAt, started),
     options: { isolation: 'check', timeoutMs: options.timeoutMs, profile: 'defaults' },
     engines,
     enginesMissing,

@@ -4,8 +4,8 @@
 import { Argument, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
 import type { EngineEntry, RunResult } from '../run/result.ts';
-import { SCHEMA_VERSION } from '../run/result.ts';
-import { toolVersion } from '../run/runner.ts';
+import { summarize } from '../run/result.ts';
+import { resultHeader } from '../run/runner.ts';
 import { studyMaxAge } from '../research/max-age.ts';
 import { studyPna } from '../research/pna.ts';
 import { maxAgeMarkdown, pnaMarkdown } from '../../reports/research.ts';
@@ -56,16 +56,13 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
       : { key: 'maxAge' as const, result: await studyMaxAge({ ...common, maxWaitSeconds: flags.maxWait }) };
   const engines: EngineEntry[] = measured.result.engines.map((engine) => engine.engine);
   const run: RunResult = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'cors-lab', version: toolVersion() },
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - started),
+    ...resultHeader(startedAt, started),
     options: { isolation: `research ${study}`, timeoutMs, profile: 'defaults' },
     engines,
     enginesMissing: measured.result.enginesMissing,
     scenarios: [],
     results: [],
-    summary: { total: 0, allowed: 0, blocked: 0, error: 0, unexpected: 0, knownDeviations: 0, newFindings: 0 },
+    summary: summarize([]),
     research: measured.key === 'pna' ? { pna: measured.result } : { maxAge: measured.result },
   };
   process.stdout.write(measured.key === 'pna' ? pnaMarkdown(measured.result) : maxAgeMarkdown(measured.result));

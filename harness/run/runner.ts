@@ -67,6 +67,16 @@ export function toolVersion(): string {
   return pkg.version;
 }
 
+/** The fields every result starts with: format, tool, and when it ran (`startedMs` from performance.now()). */
+export function resultHeader(startedAt: Date, startedMs: number): Pick<RunResult, 'schemaVersion' | 'tool' | 'startedAt' | 'durationMs'> {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'cors-lab', version: toolVersion() },
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - startedMs),
+  };
+}
+
 export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   // A deviation scoped to some engine profiles is no expectation in the others.
   const profile = requested.profile ?? 'defaults';
@@ -116,10 +126,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   sortForReport(engines, results, options.scenarios.map((scenario) => scenario.id));
 
   return {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'cors-lab', version: toolVersion() },
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - started),
+    ...resultHeader(startedAt, started),
     options: { isolation: options.isolation, timeoutMs: options.timeoutMs, profile },
     engines,
     enginesMissing,
