@@ -1,6 +1,11 @@
 // Shared wording for every renderer, so the reports agree on what a cell says.
 import type { CellResult, RunResult } from '../harness/run/result.ts';
 
+/** Text inside a Markdown table cell: pipes escaped, one line. */
+export function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
 /** How one cell reads in every report. */
 export type CellLabel = 'matches' | 'known deviation' | 'cookie policy' | 'new finding' | 'unexpected';
 

@@ -1,13 +1,9 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { RunResult } from '../harness/run/result.ts';
-import { cellIndex, matrixColumns, middlewareLines, specDisagreements, summaryLine, verdictOf } from './labels.ts';
+import { cellIndex, escapeCell, matrixColumns, middlewareLines, specDisagreements, summaryLine, verdictOf } from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
-
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
 
 export function renderMarkdown(result: RunResult): string {
   const index = cellIndex(result);

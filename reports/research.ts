@@ -4,11 +4,11 @@
 // engine: every trial's second request against elapsed clock time, a filled
 // mark where a preflight was sent, an open one where the cache answered.
 import type { EngineInfo } from '../harness/engines/types.ts';
+import { escapeCell } from './labels.ts';
 import type { MaxAgeEngineResult, MaxAgeStudy } from '../harness/research/max-age.ts';
 import { PAGE_MECHANISMS, PAGE_SECURITIES, pnaCell, TARGET_SPACES, type PageMechanism, type PageSecurity, type PnaStudy, type TargetSpace } from '../harness/research/pna.ts';
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** A column heading that names the exact build and driver (a Playwright build says so in its browser name). */
 function engineColumn(result: { engine: EngineInfo; clock?: MaxAgeEngineResult['clock'] }): string {
