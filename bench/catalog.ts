@@ -5,7 +5,7 @@
 // between the two modes. Figures are measured here, in this run.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILTIN_CATALOG } from '../harness/cli/main.ts';
+import { BUILTIN_CATALOG } from '../harness/package/root.ts';
 import { ENGINE_IDS, type EngineId } from '../harness/engines/types.ts';
 import { loadScenarios } from '../harness/scenario/loader.ts';
 import { runScenarios, type IsolationMode } from '../harness/run/runner.ts';

@@ -1,15 +1,21 @@
 #!/usr/bin/env node
-// Entry point. cors-lab is TypeScript run directly by Node's type stripping,
-// which needs Node >= 22.18 (Node 20 is end-of-life). The project ships Node 24
-// as the npm package "node", which `npx` and npm scripts put first on PATH.
+// Entry point. In a clone, cors-lab's TypeScript runs directly (Node's type
+// stripping); an installed package runs the JavaScript built into dist/ at
+// pack time, because Node does not strip types under node_modules. Either way
+// it needs Node >= 22.18: user config files and adapters may be TypeScript.
+import { existsSync } from 'node:fs';
+
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(
-    `cors-lab needs Node >= 22.18; this is Node ${process.versions.node}.\n` +
-      'Run it through npx (npx cors-lab ...) or npm scripts inside the project, which use the bundled Node 24,\n' +
-      'or install a current Node.\n',
+    `cors-lab needs Node 22.18 or newer; this is Node ${process.versions.node} (${process.execPath}).\n` +
+      'Fix: install a current Node (24 LTS) and run cors-lab with it, for example:\n' +
+      '  npm install --save-dev node@24   # this project only: npx and npm scripts then use Node 24\n' +
+      '  or Node 24 from nodejs.org, your package manager, nvm, fnm or volta\n',
   );
   process.exit(2);
 }
-const { main } = await import('../harness/cli/main.ts');
+const source = new URL('../harness/cli/main.ts', import.meta.url);
+const entry = existsSync(source) ? source : new URL('../dist/harness/cli/main.js', import.meta.url);
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv);

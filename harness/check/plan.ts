@@ -5,11 +5,11 @@
 // flag), the field and the fix.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
 import { parseResolveRule, type ResolveRule } from '../lab/upstream.ts';
+import { importUserModule } from '../package/user-module.ts';
 import { zodProblems, type ScenarioProblem } from '../scenario/loader.ts';
 import { headerName, headerValue } from '../scenario/schema.ts';
 
@@ -234,8 +234,7 @@ export async function planFromConfig(path: string): Promise<CheckPlan> {
   let data: unknown;
   try {
     if (/\.(c|m)?(t|j)s$/.test(file)) {
-      const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
-      data = module.default;
+      data = await importUserModule(file);
       if (data === undefined) throw new CheckInputError([{ file, field: '', message: 'no default export. Fix: export default defineConfig({ ... })' }]);
     } else {
       data = parseYaml(readFileSync(file, 'utf8'));

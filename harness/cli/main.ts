@@ -1,7 +1,6 @@
 // The `cors-lab` command line. Exit codes: 0 every cell matches its
 // expectation, 1 unexpected results, 2 bad input or harness failure.
 import { Command, CommanderError, Option } from 'commander';
-import { fileURLToPath } from 'node:url';
 import { discoverAll } from '../engines/discovery.ts';
 import { readVersion } from '../engines/versions.ts';
 import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '../engines/types.ts';
@@ -9,14 +8,13 @@ import type { MiddlewareAdapter } from '../middleware/adapter.ts';
 import { runWithMiddlewares } from '../middleware/compare.ts';
 import { loadAdapter } from '../middleware/registry.ts';
 import { formatProblem, loadScenarios } from '../scenario/loader.ts';
-import { runScenarios, toolVersion, type IsolationMode } from '../run/runner.ts';
+import { BUILTIN_CATALOG, toolVersion } from '../package/root.ts';
+import { runScenarios, type IsolationMode } from '../run/runner.ts';
 import { addCheckCommand } from './check.ts';
 import { chooseReporters, EXIT, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { installBrowsers } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
 import { ProgressLine } from './progress.ts';
-
-export const BUILTIN_CATALOG = fileURLToPath(new URL('../../scenarios', import.meta.url));
 
 interface RunFlags extends OutputFlags {
   isolation: IsolationMode;

@@ -1,6 +1,6 @@
 // The built-in adapters by name, and custom ones from a module path.
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importUserModule } from '../package/user-module.ts';
 import type { MiddlewareAdapter } from './adapter.ts';
 import { expressCors } from './adapters/express-cors.ts';
 import { fastifyCors } from './adapters/fastify-cors.ts';
@@ -22,15 +22,14 @@ export async function loadAdapter(spec: string): Promise<MiddlewareAdapter> {
     throw new Error(`unknown middleware "${spec}". Use ${Object.keys(BUILTIN_ADAPTERS).join(', ')}, or a path to your adapter module (./my-adapter.ts)`);
   }
   const file = resolve(spec);
-  let loaded: { default?: unknown };
+  let adapter: Partial<MiddlewareAdapter> | undefined;
   try {
-    loaded = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    adapter = (await importUserModule(file)) as Partial<MiddlewareAdapter> | undefined;
   } catch (error) {
     throw new Error(`cannot load the adapter ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
-  const adapter = loaded.default as Partial<MiddlewareAdapter> | undefined;
   if (!adapter || typeof adapter.name !== 'string' || typeof adapter.create !== 'function') {
-    throw new Error(`${file}: the default export must be an adapter { name, version, create(policy, handler) } (see harness/middleware/adapter.ts)`);
+    throw new Error(`${file}: the default export must be an adapter { name, version, create(policy, handler) } (the MiddlewareAdapter type, exported by cors-lab)`);
   }
   return { name: adapter.name, version: typeof adapter.version === 'string' ? adapter.version : 'unknown', create: adapter.create.bind(adapter) };
 }

@@ -4,7 +4,6 @@
 // unique nonces, so neither the preflight cache nor the journal mixes them up.
 import { randomBytes } from 'node:crypto';
 import { trustMaterial } from '../lab/certificates.ts';
-import { readFileSync } from 'node:fs';
 import { discoverForRun, type discoverAll } from '../engines/discovery.ts';
 import type { EngineContext, EngineId, EngineProfile, LaunchedEngine } from '../engines/types.ts';
 import { ENGINE_IDS } from '../engines/types.ts';
@@ -19,6 +18,7 @@ import { buildCell } from './cell.ts';
 import { effectiveModes } from './modes.ts';
 import { predictScenario } from './predict.ts';
 import { labControlUrl, needsControl, runControl, type ReachabilityControl } from './reachability.ts';
+import { toolVersion } from '../package/root.ts';
 import { launchFailedEntry, SCHEMA_VERSION, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from './result.ts';
 
 export type IsolationMode = 'group' | 'probe';
@@ -60,11 +60,6 @@ const PAGE_REPORT_SLACK_MS = 10_000;
 /** Runs probe requests in the context's runner page, all at once; the page's results, in order. */
 export function runInPage(context: EngineContext, requests: ProbeRequest[], timeoutMs: number): Promise<ProbeResult[]> {
   return context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify(requests)})`, timeoutMs + PAGE_REPORT_SLACK_MS);
-}
-
-export function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 /** The fields every result starts with: format, tool, and when it ran (`startedMs` from performance.now()). */

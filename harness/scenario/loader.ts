@@ -2,7 +2,7 @@
 // Every problem in every file is collected, so one bad file never hides
 // another; each problem names the file, the field path and the fix.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import {
@@ -237,6 +237,11 @@ export function templateProblems(value: string, originNames: string[]): string[]
   return found;
 }
 
+/** A built-in middleware name as it is; an adapter path is relative to the scenario's file, as a config's `ca` is to its file. */
+function adapterSpec(use: string, file: string): string {
+  return use.startsWith('.') ? resolve(dirname(file), use) : use;
+}
+
 function resolveScenario(
   data: ScenarioData,
   file: string,
@@ -316,7 +321,7 @@ function resolveScenario(
       server: data.server,
       expect: { spec: data.expect.spec, cookiePolicy: data.expect.cookiePolicy ?? false, deviations: (data.expect.deviations ?? {}) as Scenario['expect']['deviations'] },
       ...(data.cookies ? { cookies: { on: origins[data.cookies.on]!, set: data.cookies.set } } : {}),
-      ...(data.middleware ? { middleware: { on: origins[middlewareOn]!, policy: data.middleware.policy, ...(data.middleware.passPreflights ? { passPreflights: data.middleware.passPreflights } : {}), ...(data.middleware.use ? { use: data.middleware.use } : {}) } } : {}),
+      ...(data.middleware ? { middleware: { on: origins[middlewareOn]!, policy: data.middleware.policy, ...(data.middleware.passPreflights ? { passPreflights: data.middleware.passPreflights } : {}), ...(data.middleware.use ? { use: adapterSpec(data.middleware.use, file) } : {}) } } : {}),
     },
   };
 }

@@ -241,7 +241,7 @@ export const scenarioSchema = z
           .string()
           .min(1)
           .optional()
-          .describe('The middleware for this scenario when none is given with --middleware: cors, @fastify/cors, hono, @koa/cors, or a path to an adapter module'),
+          .describe('The middleware for this scenario when none is given with --middleware: cors, @fastify/cors, hono, @koa/cors, or a path to an adapter module (relative to this file)'),
         policy: policySchema,
         passPreflights: z
           .number()

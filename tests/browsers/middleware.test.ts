@@ -6,7 +6,7 @@ import { runWithMiddlewares } from '../../harness/middleware/compare.ts';
 import { BUILTIN_ADAPTERS } from '../../harness/middleware/registry.ts';
 import type { RunResult } from '../../harness/run/result.ts';
 import { loadScenarios } from '../../harness/scenario/loader.ts';
-import { BUILTIN_CATALOG } from '../../harness/cli/main.ts';
+import { BUILTIN_CATALOG } from '../../harness/package/root.ts';
 import { tempCertDir } from '../helpers.ts';
 
 const { scenarios } = loadScenarios([`${BUILTIN_CATALOG}/middleware`]);

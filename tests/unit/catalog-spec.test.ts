@@ -2,7 +2,7 @@
 // outcome must agree with what the model predicts, so the catalog and the
 // model check each other without a browser.
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_CATALOG } from '../../harness/cli/main.ts';
+import { BUILTIN_CATALOG } from '../../harness/package/root.ts';
 import { labAddresses, SERVER_KEYS, type ServerKey } from '../../harness/lab/lab.ts';
 import { predictScenario } from '../../harness/run/predict.ts';
 import { loadScenarios } from '../../harness/scenario/loader.ts';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenarios, loadScenarioText } from '../../harness/scenario/loader.ts';
-import { BUILTIN_CATALOG } from '../../harness/cli/main.ts';
+import { BUILTIN_CATALOG } from '../../harness/package/root.ts';
 import { tempDir } from '../helpers.ts';
 
 const VALID = `
