@@ -36,14 +36,25 @@ export const NODE = new URL('../node_modules/.bin/node', import.meta.url).pathna
 export const BIN = new URL('../bin/cors-lab.js', import.meta.url).pathname;
 export const PROJECT_ROOT = new URL('..', import.meta.url).pathname;
 
-/** Runs the CLI as a user does, without blocking this process's event loop (fixture servers may live in it). */
-export function runCli(args: string[], options: { cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export interface Finished {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end, without blocking this process's event loop (fixture servers may live in it). */
+export function runCommand(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
   return new Promise((resolve) => {
-    const child = spawn(NODE, [BIN, ...args], { env: { ...process.env, CI: 'true' }, ...(options.cwd ? { cwd: options.cwd } : {}) });
+    const child = spawn(command, args, { env: { ...process.env, CI: 'true', ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** Runs the CLI as a user does. */
+export function runCli(args: string[], options: { cwd?: string } = {}): Promise<Finished> {
+  return runCommand(NODE, [BIN, ...args], options);
 }

@@ -1,0 +1,209 @@
+// cors-lab as users meet it: `npm pack`, the tarball installed into fresh
+// projects outside this repository (one CommonJS, as `npm init -y` makes it,
+// one "type": "module"), and every documented entry point run from there with
+// the project's own files: scenarios, a check suite, an adapter, a vitest
+// suite on the shared-lab pattern, and a real API server in its own process.
+// Each declared vitest major is used by one of the projects.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINE_IDS } from '../../harness/engines/types.ts';
+import { issueCa, issueServerCertificate } from '../../harness/lab/certificates.ts';
+import type { RunResult } from '../../harness/run/result.ts';
+import { startFixture, type FixtureServer } from '../check-helpers.ts';
+import { NODE, PROJECT_ROOT, runCommand, tempDir, type Finished } from '../helpers.ts';
+
+const APP = 'https://app.example.com';
+const PARTNER = 'https://partner.example.net';
+const FIXTURE_PROJECT = new URL('./project/', import.meta.url).pathname;
+/** The example middleware and its suite, exactly as the README shows them. */
+const EXAMPLE_FILES = ['simple-cors.ts', 'simple-cors.test.ts', 'global-setup.ts', 'adapter.ts'].map((name) => join(PROJECT_ROOT, 'examples/middleware-author', name));
+
+/** The system Node, where it is too old for cors-lab (Debian 12 ships Node 18 or 20). */
+const OLD_NODE = ((): { path: string; version: string } | undefined => {
+  const path = '/usr/bin/node';
+  if (!existsSync(path)) return undefined;
+  const version = execFileSync(path, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
+  const [major, minor] = version.split('.').map(Number);
+  return major! < 22 || (major === 22 && minor! < 18) ? { path, version } : undefined;
+})();
+
+const PROJECTS = [
+  { type: 'commonjs', vitest: '4' },
+  { type: 'module', vitest: '5' },
+] as const;
+
+/**
+ * The environment a user's shell would have: this Node first on PATH (npx and
+ * the bin's `#!/usr/bin/env node` use it), and none of the variables that
+ * `npm test` and this vitest run set, which would steer the nested npm and vitest.
+ */
+function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(npm_|VITEST|TEST$|NODE_ENV$|NODE_OPTIONS$|INIT_CWD$)/.test(name)) env[name] = value;
+  }
+  return { ...env, PATH: `${dirname(NODE)}:${process.env.PATH}`, ...extra };
+}
+
+function expectSuccess(finished: Finished, what: string): void {
+  if (finished.status !== 0) throw new Error(`${what} exited ${finished.status}\n--- stdout\n${finished.stdout}\n--- stderr\n${finished.stderr}`);
+}
+
+let tarball = '';
+let packedFiles: string[] = [];
+let api: FixtureServer;
+let caPem = '';
+let tlsDir = '';
+
+beforeAll(async () => {
+  const destination = tempDir('pack');
+  // prepack builds dist/ first.
+  const packed = await runCommand('npm', ['pack', '--json', '--pack-destination', destination], { cwd: PROJECT_ROOT, env: userEnv() });
+  expectSuccess(packed, 'npm pack');
+  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[];
+  tarball = join(destination, info!.filename);
+  packedFiles = info!.files.map((file) => file.path);
+  process.stdout.write(`package: ${info!.filename}, ${(info!.size / 1024).toFixed(1)} KiB packed, ${(info!.unpackedSize / 1024).toFixed(1)} KiB unpacked, ${packedFiles.length} files\n`);
+
+  // The API's own CA (nothing trusts it unless told to) and a real Express
+  // server with the cors middleware, in its own process.
+  tlsDir = tempDir('api-tls');
+  const ca = issueCa('the API team CA');
+  const leaf = issueServerCertificate(['api.example.com'], ca);
+  caPem = ca.certPem;
+  writeFileSync(join(tlsDir, 'key.pem'), leaf.keyPem);
+  writeFileSync(join(tlsDir, 'cert.pem'), leaf.certPem);
+  api = await startFixture('express-cors-server', { ALLOWED_ORIGINS: APP, TLS_KEY: join(tlsDir, 'key.pem'), TLS_CERT: join(tlsDir, 'cert.pem') });
+}, 300_000);
+
+afterAll(async () => {
+  await api?.stop();
+});
+
+describe('the tarball', () => {
+  it('ships the built code, the catalog and the bin, and no tests, fixtures, examples or sources', () => {
+    expect(packedFiles).toEqual(expect.arrayContaining([
+      'package.json',
+      'README.md',
+      'bin/cors-lab.js',
+      'dist/harness/index.js',
+      'dist/harness/index.d.ts',
+      'dist/harness/cli/main.js',
+      'dist/harness/probes/fetch.js',
+      'dist/harness/research/clock-shim.c',
+      'dist/servers/lab-origin.js',
+      'dist/reports/html.js',
+      'scenarios/basics/acao.yaml',
+      'scenarios/scenario.schema.json',
+    ]));
+    const unwanted = packedFiles.filter((path) =>
+      /^(tests|examples|bench|\.ci|node_modules|cors-lab-report)\//.test(path) ||
+      /\.test\.|\.spec\.|tsconfig|vitest\.config|playwright\.config|package-lock/.test(path) ||
+      (/\.ts$/.test(path) && !/\.d\.ts$/.test(path)) ||
+      /^dist\/harness\/package\/build\./.test(path),
+    );
+    expect(unwanted).toEqual([]);
+  });
+});
+
+describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vitest $vitest', ({ type, vitest }) => {
+  let project = '';
+  const env = () => userEnv({ CORS_LAB_CACHE: join(project, '.cache-cors-lab'), API_PORT: String(api.port) });
+  const npx = (args: string[]) => runCommand('npx', ['--no-install', ...args], { cwd: project, env: env() });
+  const resultAt = (folder: string) => JSON.parse(readFileSync(join(project, folder, 'result.json'), 'utf8')) as RunResult;
+
+  beforeAll(async () => {
+    project = tempDir(`project-${type}`);
+    expectSuccess(await runCommand('npm', ['init', '-y'], { cwd: project, env: userEnv() }), 'npm init -y');
+    const packageJson = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as Record<string, unknown>;
+    // npm init -y writes "type": "commonjs"; the ES-module project is the other common setup.
+    expect(packageJson.type).toBe('commonjs');
+    if (type === 'module') writeFileSync(join(project, 'package.json'), JSON.stringify({ ...packageJson, type: 'module' }, null, 2));
+    cpSync(FIXTURE_PROJECT, project, { recursive: true });
+    for (const file of EXAMPLE_FILES) cpSync(file, join(project, file.split('/').pop()!));
+    mkdirSync(join(project, 'certs'));
+    writeFileSync(join(project, 'certs/rootCA.pem'), caPem);
+    // Only the npm registry is reached; what this machine's cache has is used from there.
+    const install = await runCommand('npm', ['install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', tarball, `vitest@${vitest}`], { cwd: project, env: userEnv() });
+    expectSuccess(install, 'npm install');
+  }, 300_000);
+
+  it('cors-lab browsers lists every engine with its driver', async () => {
+    const finished = await npx(['cors-lab', 'browsers']);
+    expectSuccess(finished, 'cors-lab browsers');
+    for (const engine of ENGINE_IDS) expect(finished.stdout).toMatch(new RegExp(`^${engine}\\s+\\S.*\\n\\s+driver: `, 'm'));
+  });
+
+  it('cors-lab run runs a scenario file kept in the project, in every engine, and writes the report where asked', async () => {
+    const finished = await npx(['cors-lab', 'run', 'scenarios/my-api.yaml', '--out', 'reports/run']);
+    expectSuccess(finished, 'cors-lab run');
+    const result = resultAt('reports/run');
+    // Shown relative to the user's working directory, where the file was found.
+    expect(result.scenarios.map((scenario) => scenario.file)).toEqual(['scenarios/my-api.yaml', 'scenarios/my-api.yaml']);
+    expect(result.engines.map((engine) => engine.id).sort()).toEqual([...ENGINE_IDS].sort());
+    for (const engine of ENGINE_IDS) {
+      const cell = (scenario: string) => result.results.find((candidate) => candidate.scenario === scenario && candidate.engine === engine)!;
+      expect(cell('my-api-me-with-credentials')).toMatchObject({ outcome: 'allowed', evidence: { preflightSent: true, requestReached: true } });
+      expect(cell('my-api-me-without-acac')).toMatchObject({ outcome: 'blocked', evidence: { requestReached: true } });
+    }
+    expect(finished.stdout).toContain(`report: ${join(project, 'reports/run/result.json')}`);
+  });
+
+  it('cors-lab check reaches a real server in its own process through --resolve, trusting its CA with --ca', async () => {
+    const seenBefore = api.log.length;
+    const finished = await npx(['cors-lab', 'check', 'https://api.example.com/api/me', '--resolve', `api.example.com:443:127.0.0.1:${api.port}`, '--ca', 'certs/rootCA.pem', '--origin', APP, '--out', 'reports/check']);
+    expectSuccess(finished, 'cors-lab check');
+    const result = resultAt('reports/check');
+    const own = result.results.filter((cell) => cell.scenario === result.scenarios[0]!.id);
+    expect(own.map((cell) => [cell.engine, cell.outcome]).sort()).toEqual(ENGINE_IDS.map((engine) => [engine, 'allowed']).sort());
+    // The sweep ran and the allowlist refused every hostile origin.
+    expect(result.check!.findings).toEqual([]);
+    expect(result.results.length).toBeGreaterThan(own.length);
+    // The server's own log saw the browsers' requests with the posed origin.
+    expect(api.log.slice(seenBefore).filter((line) => line.origin === APP && line.path === '/api/me').length).toBeGreaterThanOrEqual(ENGINE_IDS.length);
+  });
+
+  it('cors-lab check --config loads cors-lab.config.ts (defineConfig from cors-lab) with its resolve and ca', async () => {
+    const finished = await npx(['cors-lab', 'check', '--config', 'cors-lab.config.ts', '--out', 'reports/config']);
+    expectSuccess(finished, 'cors-lab check --config');
+    const result = resultAt('reports/config');
+    const originOf = (scenarioId: string) => [APP, PARTNER].find((origin) => result.scenarios.find((scenario) => scenario.id === scenarioId)!.title.includes(`from ${origin}`));
+    const outcomes = result.results.map((cell) => `${cell.engine} ${originOf(cell.scenario)} ${cell.outcome}`).sort();
+    expect(outcomes).toEqual(ENGINE_IDS.flatMap((engine) => [`${engine} ${APP} allowed`, `${engine} ${PARTNER} blocked`]).sort());
+  });
+
+  it('cors-lab run --middleware runs the built-in profile against an adapter file from the project', async () => {
+    const finished = await npx(['cors-lab', 'run', 'node_modules/cors-lab/scenarios/middleware', '--middleware', './adapter.ts', '--out', 'reports/middleware']);
+    // simple-cors has no "reflect", so the profile shows differences: exit 1, not 2.
+    expect(finished.status, finished.stderr).toBe(1);
+    const result = resultAt('reports/middleware');
+    expect(result.middleware!.variants).toMatchObject([{ id: 'simple-cors', version: 'simple-cors 0.0.1 (example)' }]);
+    expect(result.summary.error).toBe(0);
+    const outcomes = (scenario: string) => result.results.filter((cell) => cell.scenario === scenario).map((cell) => cell.outcome);
+    expect(outcomes('mw-allowlist-first-origin')).toEqual(['allowed', 'allowed', 'allowed']);
+    expect(outcomes('mw-reflect-origin')).toEqual(['blocked', 'blocked', 'blocked']);
+  });
+
+  it('a vitest suite in the project uses createLab, lab.probe and the matchers through the globalSetup pattern', async () => {
+    const finished = await npx(['vitest', 'run']);
+    expectSuccess(finished, 'vitest run');
+    const output = finished.stdout.replace(/\x1b\[[0-9;]*m/g, '');
+    expect(output).toMatch(/Tests\s+5 passed \(5\)/);
+    expect(output).toMatch(new RegExp(`v${vitest}\\.\\d+\\.\\d+`));
+  });
+
+  it.skipIf(OLD_NODE === undefined)('on a Node older than 22.18 (the system Node here) the bin says what to install', async () => {
+    const finished = await runCommand(OLD_NODE!.path, [join(project, 'node_modules/.bin/cors-lab'), 'browsers'], { cwd: project });
+    expect(finished.status).toBe(2);
+    expect(finished.stderr).toContain(`this is Node ${OLD_NODE!.version}`);
+    expect(finished.stderr).toContain('npm install --save-dev node@24');
+  });
+
+  it('writes nothing outside the folders it was given', () => {
+    // jiti keeps no cache on disk, and reports went where --out said.
+    expect(existsSync(join(project, 'node_modules/.cache/jiti'))).toBe(false);
+    expect(existsSync(join(project, 'cors-lab-report'))).toBe(false);
+  });
+});
