@@ -7,10 +7,10 @@
 // certificate gives `error`, never `blocked`.
 import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import type { TrustMaterial } from '../engines/types.ts';
+import { userCacheDir } from '../package/root.ts';
 
 export interface KeyAndCert {
   keyPem: string;
@@ -36,8 +36,7 @@ const LEAF_DAYS = 365;
 const RENEW_MARGIN_MS = 30 * 24 * 3600 * 1000;
 
 export function defaultCertDir(): string {
-  const base = process.env.CORS_LAB_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cors-lab');
-  return join(base, 'certs');
+  return join(userCacheDir(), 'certs');
 }
 
 /**

@@ -3,6 +3,7 @@
 // node_modules (dist/harness/... sits one level deeper there, so a fixed
 // relative path cannot serve both).
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,4 +41,9 @@ export const BUILTIN_CATALOG = join(PACKAGE_ROOT, 'scenarios');
 
 export function toolVersion(): string {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as PackageJson).version ?? 'unknown';
+}
+
+/** cors-lab's per-user cache (lab certificates, the built clock shim): CORS_LAB_CACHE, or cors-lab under XDG_CACHE_HOME or ~/.cache. */
+export function userCacheDir(): string {
+  return process.env.CORS_LAB_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cors-lab');
 }

@@ -6,9 +6,11 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { userCacheDir } from '../package/root.ts';
 
 const SHIM_SOURCE = new URL('./clock-shim.c', import.meta.url);
 
@@ -22,11 +24,6 @@ export interface ControlledClock {
   close(): void;
 }
 
-/** Where built shims are kept, one per source version. */
-function cacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cors-lab');
-}
-
 /**
  * The clock shim as a shared library, built once per source version with
  * `cc`; { error } says what is missing when it cannot be built.
@@ -34,14 +31,14 @@ function cacheDir(): string {
 export async function buildClockShim(): Promise<{ path: string } | { error: string }> {
   const source = readFileSync(SHIM_SOURCE);
   const version = createHash('sha256').update(source).digest('hex').slice(0, 12);
-  const dir = cacheDir();
+  const dir = userCacheDir();
   const path = join(dir, `clock-shim-${version}.so`);
   if (existsSync(path)) return { path };
   try {
     mkdirSync(dir, { recursive: true });
     // Built under a private name, then renamed: a concurrent run never loads half a file.
     const partial = `${path}.${process.pid}.partial`;
-    await promisify(execFile)('cc', ['-O2', '-fPIC', '-shared', '-o', partial, SHIM_SOURCE.pathname, '-ldl', '-lpthread'], { timeout: 60_000 });
+    await promisify(execFile)('cc', ['-O2', '-fPIC', '-shared', '-o', partial, fileURLToPath(SHIM_SOURCE), '-ldl', '-lpthread'], { timeout: 60_000 });
     renameSync(partial, path);
     return { path };
   } catch (error) {

@@ -5,7 +5,7 @@
 // suite on the shared-lab pattern, and a real API server in its own process.
 // Each declared vitest major is used by one of the projects.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_IDS } from '../../harness/engines/types.ts';
@@ -130,10 +130,24 @@ describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vites
     expectSuccess(install, 'npm install');
   }, 300_000);
 
-  it('cors-lab browsers lists every engine with its driver', async () => {
+  it('cors-lab install-browsers finds the Debian packages installed, and cors-lab browsers lists every engine with its driver', async () => {
+    const install = await npx(['cors-lab', 'install-browsers']);
+    expectSuccess(install, 'cors-lab install-browsers');
+    expect(install.stdout).toContain('all browser packages are installed');
     const finished = await npx(['cors-lab', 'browsers']);
     expectSuccess(finished, 'cors-lab browsers');
     for (const engine of ENGINE_IDS) expect(finished.stdout).toMatch(new RegExp(`^${engine}\\s+\\S.*\\n\\s+driver: `, 'm'));
+  });
+
+  // The study's code and its clock shim's C source come from the package; one module system is enough.
+  it.runIf(type === 'commonjs')('cors-lab research max-age builds the clock shim from the package and brackets every case in Chromium', async () => {
+    const finished = await npx(['cors-lab', 'research', 'max-age', '--browsers', 'chromium', '--out', 'reports/max-age']);
+    expectSuccess(finished, 'cors-lab research max-age');
+    expect(readdirSync(join(project, '.cache-cors-lab')).some((name) => /^clock-shim-[0-9a-f]+\.so$/.test(name))).toBe(true);
+    const study = resultAt('reports/max-age').research!.maxAge!;
+    const chromium = study.engines.find((engine) => engine.engine.id === 'chromium')!;
+    expect(chromium.clock).toMatchObject({ mode: 'controlled', detail: expect.stringMatching(/^clock shim \(.*\.cache-cors-lab\/clock-shim-/) });
+    expect(chromium.cases.find((entry) => entry.value === '600')!.lifetime).toMatchObject({ kind: 'bracket', cachedAt: 599, refetchedAt: 600, time: 'controlled' });
   });
 
   it('cors-lab run runs a scenario file kept in the project, in every engine, and writes the report where asked', async () => {
