@@ -30,9 +30,11 @@ const OLD_NODE = ((): { path: string; version: string } | undefined => {
 })();
 
 const PROJECTS = [
-  { type: 'commonjs', vitest: '4' },
-  { type: 'module', vitest: '5' },
+  { type: 'commonjs', vitest: '4', typescript: false },
+  // A TypeScript user's project: its own tsc checks its files against the package's declarations.
+  { type: 'module', vitest: '5', typescript: true },
 ] as const;
+const TYPESCRIPT_VERSION = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules/typescript/package.json'), 'utf8')) as { version: string }).version;
 
 /**
  * The environment a user's shell would have: this Node first on PATH (npx and
@@ -108,7 +110,7 @@ describe('the tarball', () => {
   });
 });
 
-describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vitest $vitest', ({ type, vitest }) => {
+describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vitest $vitest', ({ type, vitest, typescript }) => {
   let project = '';
   const env = () => userEnv({ CORS_LAB_CACHE: join(project, '.cache-cors-lab'), API_PORT: String(api.port) });
   const npx = (args: string[]) => runCommand('npx', ['--no-install', ...args], { cwd: project, env: env() });
@@ -126,7 +128,8 @@ describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vites
     mkdirSync(join(project, 'certs'));
     writeFileSync(join(project, 'certs/rootCA.pem'), caPem);
     // Only the npm registry is reached; what this machine's cache has is used from there.
-    const install = await runCommand('npm', ['install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', tarball, `vitest@${vitest}`], { cwd: project, env: userEnv() });
+    const packages = [tarball, `vitest@${vitest}`, ...(typescript ? [`typescript@${TYPESCRIPT_VERSION}`, '@types/node@24'] : [])];
+    const install = await runCommand('npm', ['install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', ...packages], { cwd: project, env: userEnv() });
     expectSuccess(install, 'npm install');
   }, 300_000);
 
@@ -206,6 +209,17 @@ describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vites
     const output = finished.stdout.replace(/\x1b\[[0-9;]*m/g, '');
     expect(output).toMatch(/Tests\s+5 passed \(5\)/);
     expect(output).toMatch(new RegExp(`v${vitest}\\.\\d+\\.\\d+`));
+  });
+
+  it.runIf(typescript)("the package's declarations type-check the project's config, adapter and vitest files, and catch a wrong field", async () => {
+    const tsconfig = { compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', strict: true, noEmit: true, allowImportingTsExtensions: true, skipLibCheck: false, types: ['node'] }, include: ['*.ts'] };
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
+    expectSuccess(await npx(['tsc', '-p', '.']), 'tsc');
+    writeFileSync(join(project, 'wrong.ts'), `import { defineConfig, type MiddlewareAdapter } from 'cors-lab';\nexport default defineConfig({ endpoints: [{ url: 1, origins: {} }] });\nexport const adapter: MiddlewareAdapter = { name: 'x', version: '1' };\n`);
+    const wrong = await npx(['tsc', '-p', '.']);
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stdout).toMatch(/wrong\.ts\(2,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/);
+    expect(wrong.stdout).toMatch(/wrong\.ts\(3,\d+\): error TS2741: Property 'create' is missing/);
   });
 
   it.skipIf(OLD_NODE === undefined)('on a Node older than 22.18 (the system Node here) the bin says what to install', async () => {
