@@ -1,5 +1,5 @@
-// The README's vitest.config.ts for the shared-lab pattern: one lab with warm
-// browsers for the whole run (global-setup.ts), which the test files connect to.
+// vitest.config.ts: one lab with warm browsers for the whole run, started in
+// global-setup.ts, which every test file connects to.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
