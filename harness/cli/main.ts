@@ -7,7 +7,7 @@ import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '
 import type { MiddlewareAdapter } from '../middleware/adapter.ts';
 import { runWithMiddlewares } from '../middleware/compare.ts';
 import { loadAdapter } from '../middleware/registry.ts';
-import { formatProblem, loadScenarios } from '../scenario/loader.ts';
+import { formatProblem, loadScenarios, needsMiddlewareFlag } from '../scenario/loader.ts';
 import { BUILTIN_CATALOG, toolVersion } from '../package/root.ts';
 import { runScenarios, type IsolationMode } from '../run/runner.ts';
 import { addCheckCommand } from './check.ts';
@@ -39,7 +39,7 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     return EXIT.badInput;
   }
   // Middleware scenarios need a middleware; without --middleware they are left out, and said so.
-  const needing = loaded.scenarios.filter((scenario) => scenario.middleware && !scenario.middleware.use);
+  const needing = loaded.scenarios.filter(needsMiddlewareFlag);
   const scenarios = adapters.length > 0 ? loaded.scenarios : loaded.scenarios.filter((scenario) => !needing.includes(scenario));
   if (adapters.length === 0 && needing.length > 0) {
     process.stderr.write(`cors-lab: left out ${needing.length} middleware scenario(s) (${needing[0]!.file}, ...); run them with --middleware cors,@fastify/cors,hono,@koa/cors\n`);

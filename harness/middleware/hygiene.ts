@@ -8,14 +8,6 @@ import { dependsOnOrigin, policyAllows } from './policy.ts';
 
 export type HygieneRule = 'vary-origin' | 'preflight-204-content-length' | 'options-not-preflight' | 'refused-origin-acao' | 'handler-on-refused-preflight';
 
-export const HYGIENE_RULES: Record<HygieneRule, string> = {
-  'vary-origin': 'Vary: Origin on every answer whose Access-Control-Allow-Origin depends on the request origin, refusals included (else a shared cache can serve one origin the answer meant for another)',
-  'preflight-204-content-length': 'a preflight answered 204 carries Content-Length: 0 (cors sets it because some clients waited for a body; RFC 9110 § 8.6 lets a server omit it, so this is a compatibility habit, not a rule)',
-  'options-not-preflight': 'an OPTIONS request without Access-Control-Request-Method is not answered as a preflight: it reaches the route',
-  'refused-origin-acao': 'a refused origin gets no Access-Control-Allow-Origin',
-  'handler-on-refused-preflight': 'the route handler does not run for a refused preflight',
-};
-
 export interface HygieneFinding {
   rule: HygieneRule;
   /** The first scenario that shows it. */

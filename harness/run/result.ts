@@ -1,4 +1,4 @@
-// The canonical JSON result (DESIGN.md, "The JSON result"). Every report is
+// The canonical JSON result (ARCHITECTURE.md, "The JSON result"). Every report is
 // rendered from this shape. Fields may be added; a change of meaning bumps
 // SCHEMA_VERSION.
 import type { JournalEntry } from '../lab/journal.ts';

@@ -13,7 +13,7 @@ import { describePolicy, type CorsPolicy } from '../middleware/policy.ts';
 import { loadAdapter } from '../middleware/registry.ts';
 import { serveMiddleware, type MiddlewareServer } from '../middleware/serve.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
-import type { Scenario } from '../scenario/loader.ts';
+import { needsMiddlewareFlag, type Scenario } from '../scenario/loader.ts';
 import { buildCell } from './cell.ts';
 import { effectiveModes } from './modes.ts';
 import { predictScenario } from './predict.ts';
@@ -81,7 +81,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   const { runnable, missing: enginesMissing } = await discoverForRun(options.engines ?? ENGINE_IDS);
 
   const needing = options.scenarios.filter((scenario) => scenario.middleware);
-  const unserved = needing.filter((scenario) => !options.middleware && !scenario.middleware!.use);
+  const unserved = options.middleware ? [] : needing.filter(needsMiddlewareFlag);
   if (unserved.length > 0) {
     throw new Error(`${unserved.length} scenario(s) need a real middleware (${unserved[0]!.id}, ...): run them with --middleware, e.g. --middleware cors`);
   }

@@ -62,14 +62,6 @@ export interface LoadResult {
   problems: ScenarioProblem[];
 }
 
-export class ScenarioError extends Error {
-  readonly problems: ScenarioProblem[];
-  constructor(problems: ScenarioProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
-    this.problems = problems;
-  }
-}
-
 export function formatProblem(problem: ScenarioProblem): string {
   return `${problem.file}: ${problem.field || '(file)'}: ${problem.message}`;
 }
@@ -235,6 +227,11 @@ export function templateProblems(value: string, originNames: string[]): string[]
     }
   }
   return found;
+}
+
+/** A middleware scenario that names no middleware itself: it runs only with --middleware. */
+export function needsMiddlewareFlag(scenario: Scenario): boolean {
+  return scenario.middleware !== undefined && scenario.middleware.use === undefined;
 }
 
 /** A built-in middleware name as it is; an adapter path is relative to the scenario's file, as a config's `ca` is to its file. */
