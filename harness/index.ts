@@ -5,5 +5,6 @@ export { corsMatchers, type CorsMatchers } from './api/matchers.ts';
 export { connectLab, serveLab } from './api/remote.ts';
 export { defineConfig, type CheckConfig } from './check/plan.ts';
 export { HANDLER_ANSWER, type MiddlewareAdapter, type RouteHandler } from './middleware/adapter.ts';
-export type { CorsPolicy } from './middleware/policy.ts';
-export type { CellResult, CheckSection, RunResult, SecurityFinding } from './run/result.ts';
+export type { CorsPolicy } from './scenario/policy.ts';
+export type { CheckSection, SecurityFinding } from './result/check.ts';
+export type { CellResult, RunResult } from './result/result.ts';

@@ -1,8 +1,64 @@
-// A single self-contained HTML file (no network, no external assets). The
-// canonical JSON result is embedded and the page renders the matrix from it;
-// a cell opens its evidence in a dialog.
-import type { RunResult } from '../harness/run/result.ts';
+// A single self-contained HTML file (no network, no external assets). What
+// the page shows is worked out here, in Node, with the wording every report
+// shares (labels.ts): the view below. The page's script only draws it,
+// filters rows, and shows a cell's evidence from the embedded JSON result.
+import type { RunResult } from '../harness/result/result.ts';
+import { cellIndex, engineDescription, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepHeadline, verdictOf, type CellLabel } from './labels.ts';
 import { maxAgeHtml, pnaHtml } from './research.ts';
+
+/** CSS class of each cell label. */
+const LABEL_CLASS: Record<CellLabel, string> = { matches: '', 'known deviation': 'known-deviation', 'cookie policy': 'cookie-policy', 'new finding': 'new-finding', unexpected: 'unexpected' };
+
+/** What the page draws; cells point into result.scenarios and result.results for their evidence. */
+export interface HtmlView {
+  meta: string;
+  legend: string;
+  columns: { engine: string; heading: string; subheading: string; variant?: string }[];
+  /** `loud`: a cell in the row is a new finding or not as expected (the filter keeps these rows). */
+  rows: { scenario: number; spec: string; loud: boolean; cells: ({ result: number; text: string; classes: string; verdict: CellLabel; expectation: string } | null)[] }[];
+  engines: { id: string; text: string; failed: boolean }[];
+  middleware: string[];
+  sweep?: { bad: boolean; headline: string; lines: string[] };
+}
+
+export function htmlView(result: RunResult): HtmlView {
+  const index = cellIndex(result);
+  const position = new Map(result.results.map((cell, at) => [cell, at]));
+  const columns = matrixColumns(result);
+  return {
+    meta: `${summaryLine(result)}. Started ${result.startedAt}, took ${(result.durationMs / 1000).toFixed(1)} s. ${result.tool.name} ${result.tool.version}.`,
+    legend: LEGEND,
+    columns: columns.map((column) => ({
+      engine: column.engine.id,
+      heading: column.variant === undefined ? column.engine.id : `${column.variant} · ${column.engine.id}`,
+      subheading: `${column.engine.browser} ${column.engine.version}`,
+      ...(column.variant !== undefined ? { variant: column.variant } : {}),
+    })),
+    rows: result.scenarios.map((scenario, at) => {
+      const cells = columns.map((column) => {
+        const cell = index.get(scenario.id)?.get(column.key);
+        if (!cell) return null;
+        const verdict = verdictOf(cell);
+        const expectation = `expected here: ${cell.expected}${cell.matchesExpectation ? '.' : ' — NOT AS EXPECTED.'}`;
+        return { result: position.get(cell)!, text: `${cell.outcome}${MARKS[verdict]}`, classes: `cell ${cell.outcome} ${LABEL_CLASS[verdict]}`.trim(), verdict, expectation };
+      });
+      return {
+        scenario: at,
+        spec: `${scenario.expected.spec}${scenario.specModel.declared ? ` (file says ${scenario.specModel.declared})` : ''}`,
+        loud: cells.some((cell) => cell?.verdict === 'new finding' || cell?.verdict === 'unexpected'),
+        cells,
+      };
+    }),
+    engines: [
+      ...result.engines.map((engine) => ({ id: engine.id, text: `${engine.browser} ${engine.version} — ${engineDescription(engine)}`, failed: engine.launchError !== undefined })),
+      ...result.enginesMissing.map((missing) => ({ id: missing.id, text: missingDescription(missing), failed: true })),
+    ],
+    middleware: middlewareLines(result),
+    ...(result.check
+      ? { sweep: { bad: result.check.findings.length > 0, headline: sweepHeadline(result.check), lines: result.check.findings.map((finding) => `✗ ${finding.summary} (attack: ${finding.attack}, derived from ${finding.derivedFrom})`) } }
+      : {}),
+  };
+}
 
 /** JSON safe inside a <script> element. */
 function embedJson(value: unknown): string {
@@ -25,14 +81,11 @@ button.cell { border: 0; border-radius: 4px; padding: 3px 8px; cursor: pointer; 
 .error { background: #fbd5d5; color: #8a1414; }
 .spec { color: #5b6475; }
 .unexpected { outline: 2px solid #c01818; font-weight: bold; }
-.known-deviation::after { content: ' ~'; }
-.cookie-policy::after { content: ' c'; }
 .new-finding { outline: 2px dashed #6a2bd1; font-weight: bold; }
-.new-finding::after { content: ' !'; }
-.unexpected::after { content: ' ✗'; }
 ol.steps { font-size: 12px; color: #3b4250; margin: 4px 0; padding-left: 20px; }
 .engines { margin-top: 16px; font-size: 13px; color: #3b4250; }
-.missing { color: #8a1414; }
+.failed { color: #8a1414; }
+.middleware li.detail { margin-left: 1.5em; }
 dialog { max-width: 960px; width: 90vw; border: 0; border-radius: 8px; box-shadow: 0 8px 30px #0005; padding: 0; }
 dialog header { padding: 12px 16px; background: #eef1f5; display: flex; justify-content: space-between; align-items: center; }
 dialog section { padding: 8px 16px; }
@@ -61,45 +114,34 @@ const $ = (tag, attrs = {}, ...children) => {
   for (const child of children) el.append(child);
   return el;
 };
-const verdict = (cell) => ['known-deviation', 'new-finding', 'cookie-policy'].includes(cell.verdict) ? cell.verdict : !cell.matchesExpectation ? 'unexpected' : '';
-const s = result.summary;
-document.getElementById('meta').textContent =
-  s.total + ' cells: ' + s.allowed + ' allowed, ' + s.blocked + ' blocked, ' + s.error + ' error; ' + s.knownDeviations +
-  ' known deviations, ' + s.newFindings + ' new findings; ' + s.unexpected + ' not as expected. Started ' + result.startedAt + ', took ' + (result.durationMs / 1000).toFixed(1) + ' s. ' + result.tool.name + ' ' + result.tool.version + '.';
-// Columns: engines, or (run --middleware) each middleware in each engine.
-const columnKey = (engineId, variant) => variant === undefined ? engineId : variant + '/' + engineId;
-const columns = (result.middleware ? result.middleware.variants.map((variant) => variant.id) : [undefined])
-  .flatMap((variant) => result.engines.map((engine) => ({ engine, variant, key: columnKey(engine.id, variant) })));
-const cells = new Map(result.results.map((cell) => [cell.scenario + '|' + columnKey(cell.engine, cell.variant), cell]));
+const view = JSON.parse(document.getElementById('cors-lab-view').textContent);
+document.getElementById('meta').textContent = view.meta;
+document.getElementById('legend').textContent = view.legend;
 const table = document.getElementById('matrix');
 const head = $('tr', {}, $('th', {}, 'scenario'), $('th', {}, 'spec'));
-for (const column of columns) head.append($('th', {}, (column.variant ? column.variant + ' · ' : '') + column.engine.id, $('small', {}, column.engine.browser + ' ' + column.engine.version)));
+for (const column of view.columns) head.append($('th', {}, column.heading, $('small', {}, column.subheading)));
 table.append($('thead', {}, head));
 const body = $('tbody');
-for (const scenario of result.scenarios) {
-  const row = $('tr', { 'data-scenario': scenario.id },
+for (const row of view.rows) {
+  const scenario = result.scenarios[row.scenario];
+  const tr = $('tr', { 'data-scenario': scenario.id, ...(row.loud ? { 'data-loud': '' } : {}) },
     $('td', {}, $('code', {}, scenario.id), $('div', { class: 'scenario-title' }, scenario.title)),
-    $('td', { class: 'spec', title: scenario.specModel.explanation }, scenario.expected.spec + (scenario.specModel.declared ? ' (file says ' + scenario.specModel.declared + ')' : '')));
-  for (const column of columns) {
-    const cell = cells.get(scenario.id + '|' + column.key);
-    row.append($('td', {}, cell
-      ? $('button', { class: 'cell ' + cell.outcome + ' ' + verdict(cell), 'data-engine': column.engine.id, ...(column.variant ? { 'data-variant': column.variant } : {}), title: cell.explanation, onclick: () => openEvidence(scenario, column.engine, cell) }, cell.outcome)
+    $('td', { class: 'spec', title: scenario.specModel.explanation }, row.spec));
+  row.cells.forEach((cell, at) => {
+    const column = view.columns[at];
+    const measured = cell && result.results[cell.result];
+    tr.append($('td', {}, cell
+      ? $('button', { class: cell.classes, 'data-engine': column.engine, ...(column.variant ? { 'data-variant': column.variant } : {}), title: measured.explanation, onclick: () => openEvidence(scenario, column, measured, cell) }, cell.text)
       : '–'));
-  }
-  body.append(row);
+  });
+  body.append(tr);
 }
 table.append(body);
 const enginesEl = document.getElementById('engines');
-for (const engine of result.engines) {
-  enginesEl.append($('div', {}, $('b', {}, engine.id), ': ' + engine.browser + ' ' + engine.version + ' — ' + engine.driver + '; CA trust: ' + engine.trust + '; profile ' + engine.profile + ': ' + engine.cookieSettings + (engine.launchError ? ' — launch failed: ' + engine.launchError : '')));
-}
-for (const missing of result.enginesMissing) {
-  enginesEl.append($('div', { class: 'missing' }, $('b', {}, missing.id), ': not run — ' + missing.reason + '. Fix: ' + missing.fix));
-}
+for (const engine of view.engines) enginesEl.append($('div', engine.failed ? { class: 'failed' } : {}, $('b', {}, engine.id), ': ' + engine.text));
 document.getElementById('only-unexpected').addEventListener('change', (event) => {
   for (const row of body.rows) {
-    const unexpected = row.querySelector('.unexpected, .new-finding');
-    row.hidden = event.target.checked && !unexpected;
+    row.hidden = event.target.checked && !row.hasAttribute('data-loud');
   }
   document.getElementById('nothing-unexpected').hidden = !event.target.checked || [...body.rows].some((row) => !row.hidden);
 });
@@ -132,35 +174,24 @@ function replayText(replay) {
     (exchange.error ? 'no answer: ' + exchange.error : exchange.status + '\\n' + exchange.headers.map(([name, value]) => name + ': ' + value).join('\\n')));
   return (lines.join('\\n\\n') || '(nothing replayed)') + (replay.error ? '\\n\\n' + replay.error : '');
 }
-// run --middleware: each middleware's version, hygiene findings and Private Network answer.
-if (result.middleware) {
+if (view.middleware.length) {
   const box = document.getElementById('middleware');
   box.hidden = false;
-  box.append($('h2', {}, 'Middlewares compared'));
-  for (const variant of result.middleware.variants) {
-    const list = $('ul');
-    list.append($('li', {}, 'Private Network preflight: ' + variant.privateNetwork));
-    if (!variant.hygiene.length) list.append($('li', {}, 'hygiene: no findings'));
-    for (const finding of variant.hygiene) list.append($('li', { class: 'hygiene' }, 'hygiene ' + finding.rule + ' (' + finding.scenarios.join(', ') + '): ' + finding.detail + ' — first seen in ' + finding.scenario + ', journal ' + finding.evidence));
-    box.append($('h3', {}, variant.id + ': ' + variant.version), list);
-  }
+  box.append($('h2', {}, 'Middlewares compared'), $('ul', {}, ...view.middleware.map((line) => $('li', line.startsWith('  ') ? { class: 'detail' } : {}, line.trim()))));
 }
-// cors-lab check: the security sweep's findings, above the matrix.
-if (result.check) {
+if (view.sweep) {
   const box = document.getElementById('findings');
   box.hidden = false;
-  const findings = result.check.findings;
-  box.className = findings.length ? 'findings bad' : 'findings good';
-  box.append($('h2', {}, findings.length ? 'Security findings (' + findings.length + '): real browsers let hostile origins read credentialed responses' : (result.check.sweep ? 'Security sweep: every hostile origin was refused' : 'Security sweep: off')));
-  for (const finding of findings) box.append($('p', {}, '✗ ' + finding.summary + ' (attack: ' + finding.attack + ', derived from ' + finding.derivedFrom + ')'));
+  box.className = view.sweep.bad ? 'findings bad' : 'findings good';
+  box.append($('h2', {}, view.sweep.headline), ...view.sweep.lines.map((line) => $('p', {}, line)));
 }
-function openEvidence(scenario, engine, cell) {
+function openEvidence(scenario, column, cell, shown) {
   const dialog = document.getElementById('evidence');
   const ev = cell.evidence;
   dialog.replaceChildren(
-    $('header', {}, $('strong', {}, scenario.id + ' in ' + (cell.variant ? cell.variant + ' · ' : '') + engine.id + ' ' + engine.version + ': ' + cell.outcome), $('button', { onclick: () => dialog.close(), 'aria-label': 'close' }, '×')),
+    $('header', {}, $('strong', {}, scenario.id + ' in ' + column.heading + ' (' + column.subheading + '): ' + cell.outcome), $('button', { onclick: () => dialog.close(), 'aria-label': 'close' }, '×')),
     $('section', { class: 'explanation' }, $('h3', {}, 'What happened'), $('p', {}, cell.explanation),
-      $('p', {}, 'Verdict: ' + cell.verdict.replace('-', ' '), ...(cell.deviation ? [' (source: ', ...linked(cell.deviation.source), ')'] : []), '; expected here: ' + cell.expected + (cell.matchesExpectation ? '.' : ' — NOT AS EXPECTED.'))),
+      $('p', {}, 'Verdict: ' + shown.verdict, ...(cell.deviation ? [' (source: ', ...linked(cell.deviation.source), ')'] : []), '; ' + shown.expectation)),
     $('section', { class: 'spec-model' }, $('h3', {}, 'What the spec predicts: ' + cell.spec), $('p', {}, cell.specExplanation),
       scenario.specModel.preflightHeaders ? $('p', {}, 'Predicted preflight: Access-Control-Request-Method: ' + scenario.specModel.preflightHeaders.method + (scenario.specModel.preflightHeaders.requestHeaders ? ', Access-Control-Request-Headers: ' + scenario.specModel.preflightHeaders.requestHeaders : '')) : $('p', {}, 'Predicted preflight: ' + (scenario.specModel.preflight ? 'yes' : 'none')),
       $('details', {}, $('summary', {}, 'Spec steps (' + scenario.specModel.steps.length + ')'), $('ol', { class: 'steps' }, ...scenario.specModel.steps.map((step) => $('li', {}, step))))),
@@ -193,7 +224,7 @@ export function renderHtml(result: RunResult): string {
 <div id="findings" hidden></div>
 <div id="middleware" class="middleware" hidden></div>
 <div class="filters"><label><input type="checkbox" id="only-unexpected"> only rows with new findings or unexpected results</label>
- — click a cell for its evidence. ~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding, ✗ unexpected.</div>
+ — click a cell for its evidence. <span id="legend"></span></div>
 <table class="matrix" id="matrix"></table>
 <p id="nothing-unexpected" hidden>No new findings and no unexpected results in this run.</p>
 <div class="engines" id="engines"></div>
@@ -201,6 +232,7 @@ ${result.research?.maxAge ? maxAgeHtml(result.research.maxAge) : ''}
 ${result.research?.pna ? pnaHtml(result.research.pna) : ''}
 <dialog id="evidence"></dialog>
 <script type="application/json" id="cors-lab-result">${embedJson(result)}</script>
+<script type="application/json" id="cors-lab-view">${embedJson(htmlView(result))}</script>
 <script>${SCRIPT}</script>
 </body></html>
 `;

@@ -1,6 +1,6 @@
 // JUnit XML: one testsuite per engine, one testcase per scenario; a result
 // that does not match its expectation is a failure.
-import type { RunResult } from '../harness/run/result.ts';
+import type { RunResult } from '../harness/result/result.ts';
 import { columnKey, matrixColumns } from './labels.ts';
 
 export function escapeXml(text: string): string {

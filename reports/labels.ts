@@ -1,5 +1,6 @@
 // Shared wording for every renderer, so the reports agree on what a cell says.
-import type { CellResult, RunResult } from '../harness/run/result.ts';
+import type { CheckSection } from '../harness/result/check.ts';
+import type { CellResult, EngineEntry, MissingEngine, RunResult } from '../harness/result/result.ts';
 
 /** Text inside a Markdown table cell: pipes escaped, one line. */
 export function escapeCell(text: string): string {
@@ -86,4 +87,20 @@ export function specDisagreements(result: RunResult): string[] {
   return result.scenarios
     .filter((scenario) => scenario.specModel.declared !== undefined)
     .map((scenario) => `${scenario.id}: the file says ${scenario.specModel.declared}, the spec model predicts ${scenario.specModel.outcome} (${scenario.specModel.explanation})`);
+}
+
+/** An engine as every report describes it: driver, trust and profile, or why it did not start. */
+export function engineDescription(engine: EngineEntry): string {
+  return engine.launchError ? `launch failed: ${engine.launchError}` : `${engine.driver}; trust: ${engine.trust}; profile ${engine.profile}: ${engine.cookieSettings}`;
+}
+
+/** An engine that was asked for and not found: never run, never invented. */
+export function missingDescription(missing: MissingEngine): string {
+  return `not run — ${missing.reason}. Fix: ${missing.fix}`;
+}
+
+/** `cors-lab check`: the security sweep's outcome in one line. */
+export function sweepHeadline(check: CheckSection): string {
+  if (check.findings.length > 0) return `Security findings (${check.findings.length}): real browsers let hostile origins read credentialed responses`;
+  return check.sweep ? 'Security sweep: every hostile origin was refused in every engine that ran.' : 'Security sweep: off.';
 }

@@ -1,6 +1,6 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
-import type { RunResult } from '../harness/run/result.ts';
-import { cellIndex, escapeCell, matrixColumns, middlewareLines, specDisagreements, summaryLine, verdictOf } from './labels.ts';
+import type { RunResult } from '../harness/result/result.ts';
+import { cellIndex, escapeCell, matrixColumns, middlewareLines, specDisagreements, summaryLine, sweepHeadline, verdictOf } from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
@@ -35,8 +35,7 @@ export function renderMarkdown(result: RunResult): string {
   }
   if (result.check) {
     const findings = result.check.findings;
-    lines.push('', findings.length > 0 ? `### Security findings (${findings.length})` : '### Security sweep', '');
-    if (findings.length === 0) lines.push(result.check.sweep ? 'Every hostile origin was refused in every engine that ran.' : 'The sweep was off.');
+    lines.push('', `### ${escapeCell(sweepHeadline(result.check))}`, '');
     for (const finding of findings) lines.push(`- ❌ **${escapeCell(finding.summary)}** (attack: ${finding.attack}, derived from ${finding.derivedFrom})`);
   }
   const unexpected = result.results.filter((cell) => !cell.matchesExpectation);

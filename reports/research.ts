@@ -5,8 +5,7 @@
 // mark where a preflight was sent, an open one where the cache answered.
 import type { EngineInfo } from '../harness/engines/types.ts';
 import { escapeCell } from './labels.ts';
-import type { MaxAgeEngineResult, MaxAgeStudy } from '../harness/research/max-age.ts';
-import { PAGE_MECHANISMS, PAGE_SECURITIES, pnaCell, TARGET_SPACES, type PageMechanism, type PageSecurity, type PnaStudy, type TargetSpace } from '../harness/research/pna.ts';
+import { PAGE_MECHANISMS, PAGE_SECURITIES, PERMISSION_CASES, PNA_REQUESTS, TARGET_SPACES, type MaxAgeEngineResult, type MaxAgeStudy, type PageMechanism, type PageSecurity, type PnaEngineResult, type PnaObservation, type PnaStudy, type TargetSpace } from '../harness/result/research.ts';
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -136,4 +135,72 @@ export function pnaHtml(study: PnaStudy): string {
     .map((engine) => `<li><b>${escapeHtml(engine.engine.id)}</b>: address spaces: ${escapeHtml(engine.overrides)}; permissions: ${escapeHtml(engine.permissions)}; ${escapeHtml(engine.hosts)}; pages: ${engine.pages.map((page) => escapeHtml(page.url)).join(', ')}</li>`)
     .join('');
   return `<section class="research"><h2>Private/Local Network Access</h2><table class="research-table"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table><p>${escapeHtml(pnaLegend(study))}</p><ul>${notes}</ul></section>`;
+}
+
+const OUTCOME_WORDS: Record<PnaObservation['outcome'], string> = {
+  allowed: 'allowed',
+  opaque: 'opaque response',
+  blocked: 'blocked (answered, withheld)',
+  'not-sent': 'not sent (refused before sending)',
+  timeout: 'held (no result within the timeout)',
+};
+
+/** One request set's outcomes in a few words: "allowed" when all agree, else per request. */
+function describeOutcomes(observations: PnaObservation[]): string {
+  const found = PNA_REQUESTS.map((request) => observations.find((observation) => observation.request === request));
+  // An opaque response is what no-cors always gives: allowed, as far as the network goes.
+  if (found.every((observation) => observation && (observation.outcome === 'allowed' || (observation.request === 'no-cors' && observation.outcome === 'opaque')))) return 'allowed (no-cors: opaque response)';
+  const words = found.map((observation) => (observation ? OUTCOME_WORDS[observation.outcome] : 'not measured'));
+  if (new Set(words).size === 1) return words[0]!;
+  return PNA_REQUESTS.map((request, index) => `${request} ${words[index]}`).join(', ');
+}
+
+/** A driver's refusal in a few words: no protocol prefixes, session ids or stack. */
+function shortReason(reason: string | undefined): string {
+  return (reason ?? 'no reason given')
+    .replace(/^\w+\.send: /, '')
+    .replace(/^Protocol error \([^)]*\): /, '')
+    .replace(/\/session\/[^/]+\//, '/session/…/')
+    .replace(/^(.{90}).+$/, '$1…');
+}
+
+/** One table cell: what one engine did for one kind of page calling one kind of target. */
+export interface PnaCell {
+  /** Short lines for the table. */
+  lines: string[];
+  /** The observations behind it (the evidence). */
+  observations: PnaObservation[];
+}
+
+export function pnaCell(result: PnaEngineResult, mechanism: PageMechanism, page: PageSecurity, target: TargetSpace): PnaCell {
+  const measured = result.pages.find((entry) => entry.mechanism === mechanism && entry.page === page);
+  if (!measured) return { lines: ['not measured'], observations: [] };
+  if (measured.skipped) return { lines: [`not measured: ${measured.skipped}`], observations: [] };
+  const observations = result.observations.filter((entry) => entry.mechanism === mechanism && entry.page === page && entry.target === target);
+  if (observations.length === 0) return { lines: [`no ${target} target: ${result.overrides}`], observations };
+  const lines: string[] = [];
+  if ((page === 'secure') !== measured.isSecureContext) lines.push(`page isSecureContext: ${measured.isSecureContext}`);
+  for (const permission of PERMISSION_CASES) {
+    const chosen = observations.filter((entry) => entry.permission === permission && !entry.allowHeader);
+    if (chosen.length > 0) lines.push(`${permission}: ${describeOutcomes(chosen)}`);
+  }
+  const refused = new Map<string, { states: Set<string>; reason: string }>();
+  for (const entry of measured.permissions.filter((attempt) => !attempt.ok)) {
+    const found = refused.get(entry.name) ?? { states: new Set<string>(), reason: shortReason(entry.reason) };
+    found.states.add(entry.state);
+    refused.set(entry.name, found);
+  }
+  if (refused.size > 0) lines.push(`automation could not set: ${[...refused].map(([name, { states, reason }]) => `${name} ${[...states].join('/')} (${reason})`).join('; ')}`);
+  const headers = [...new Set(observations.flatMap((entry) => entry.pnaHeaders))];
+  const preflights = observations.filter((entry) => entry.preflight).length;
+  lines.push(`preflight header: ${headers.length > 0 ? headers.join(', ') : preflights > 0 ? `none (in ${preflights} preflights)` : 'none (no preflight reached the lab)'}`);
+  // Each plain answer beside the same request answered with the allow header.
+  const changed = observations
+    .filter((entry) => !entry.allowHeader)
+    .map((plain) => ({ plain, allow: observations.find((other) => other.allowHeader && other.permission === plain.permission && other.request === plain.request) }))
+    .filter(({ plain, allow }) => allow !== undefined && allow.outcome !== plain.outcome);
+  lines.push(
+    `Allow-Private-Network: true: ${changed.length === 0 ? 'no change' : `changes ${changed.map(({ plain, allow }) => `${plain.permission} ${plain.request}: ${plain.outcome} → ${allow!.outcome}`).join('; ')}`}`,
+  );
+  return { lines, observations };
 }

@@ -1,9 +1,9 @@
 // The terminal matrix: one row per scenario, a "spec" column, then one
 // column per engine headed by its exact version.
 import { styleText } from 'node:util';
-import { responseHeader } from '../harness/lab/journal.ts';
-import type { RunResult } from '../harness/run/result.ts';
-import { cellIndex, LEGEND, MARKS, matrixColumns, middlewareLines, specDisagreements, summaryLine, verdictOf } from './labels.ts';
+import { responseHeader } from '../servers/journal.ts';
+import type { RunResult } from '../harness/result/result.ts';
+import { cellIndex, engineDescription, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepHeadline, verdictOf } from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -35,14 +35,9 @@ export function renderTerminal(result: RunResult, options: TerminalOptions): str
   for (const row of rows) lines.push(row.map((cell, column) => paint(cell.style, pad(cell.text, column))).join('  '));
   lines.push('');
   for (const engine of result.engines) {
-    const state = engine.launchError
-      ? paint('red', `launch failed: ${engine.launchError}`)
-      : `${engine.driver}; trust: ${engine.trust}; profile ${engine.profile}: ${engine.cookieSettings}`;
-    lines.push(`${paint('bold', engine.id)}: ${engine.browser} ${engine.version} — ${state}`);
+    lines.push(`${paint('bold', engine.id)}: ${engine.browser} ${engine.version} — ${engine.launchError ? paint('red', engineDescription(engine)) : engineDescription(engine)}`);
   }
-  for (const missing of result.enginesMissing) {
-    lines.push(`${paint('bold', missing.id)}: ${paint('red', 'not run')} — ${missing.reason}. Fix: ${missing.fix}`);
-  }
+  for (const missing of result.enginesMissing) lines.push(`${paint('bold', missing.id)}: ${paint('red', missingDescription(missing))}`);
   if (result.check) lines.push(...checkLines(result, index, paint));
   if (result.middleware) lines.push('', paint('bold', 'Middlewares (hygiene judged from the journal, apart from the browsers)'), ...middlewareLines(result).map((line) => `  ${line}`));
   const unexpected = result.results.filter((cell) => !cell.matchesExpectation && !result.check);
@@ -83,10 +78,10 @@ function checkLines(result: RunResult, index: ReturnType<typeof cellIndex>, pain
   }
   const findings = result.check!.findings;
   if (findings.length === 0) {
-    if (result.check!.sweep) lines.push('', paint('green', 'Security sweep: every hostile origin was refused in every engine that ran.'));
+    if (result.check!.sweep) lines.push('', paint('green', sweepHeadline(result.check!)));
     return lines;
   }
-  lines.push('', paint(['bold', 'red'], `SECURITY FINDINGS (${findings.length}): real browsers let hostile origins read credentialed responses`));
+  lines.push('', paint(['bold', 'red'], sweepHeadline(result.check!)));
   for (const finding of findings) {
     lines.push(paint('red', `  ✗ ${finding.summary}.`));
     lines.push(`    attack: ${finding.attack}, derived from ${finding.derivedFrom}; evidence: ${evidenceOf(result, finding.scenario)}`);

@@ -1,8 +1,10 @@
 // Writes the chosen reports, each rendered from the one JSON result. Files are
-// written to a temporary name and renamed, so a crash never leaves half a report.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+// written to a temporary name and renamed, so a crash never leaves half a
+// report. One reporter that fails (a renderer that throws, a path that cannot
+// be written) is reported and does not stop the others.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { RunResult } from '../harness/run/result.ts';
+import type { RunResult } from '../harness/result/result.ts';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -35,15 +37,34 @@ export function parseReporters(values: string[]): ReporterChoice[] {
   return choices;
 }
 
-export function writeReports(result: RunResult, choices: ReporterChoice[], outDir: string): string[] {
-  const written: string[] = [];
+export interface WrittenReports {
+  written: string[];
+  /** Reporters that could not write, each with the path and why; the others were written. */
+  failed: { name: ReporterName; path: string; error: string }[];
+}
+
+export function writeReports(result: RunResult, choices: ReporterChoice[], outDir: string, reporters: Record<ReporterName, { file: string; render: (result: RunResult) => string }> = REPORTERS): WrittenReports {
+  const outcome: WrittenReports = { written: [], failed: [] };
   for (const choice of choices) {
-    const path = resolve(choice.path ?? join(outDir, REPORTERS[choice.name].file));
-    mkdirSync(dirname(path), { recursive: true });
+    const path = resolve(choice.path ?? join(outDir, reporters[choice.name].file));
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, REPORTERS[choice.name].render(result));
-    renameSync(tmp, path);
-    written.push(path);
+    try {
+      const text = reporters[choice.name].render(result);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(tmp, text);
+      renameSync(tmp, path);
+      outcome.written.push(path);
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      outcome.failed.push({ name: choice.name, path, error: (error as Error).message.split('\n')[0]! });
+    }
   }
-  return written;
+  return outcome;
+}
+
+/** Prints where the reports went, and each one that failed; true when all were written. */
+export function announceReports({ written, failed }: WrittenReports): boolean {
+  for (const path of written) process.stdout.write(`report: ${path}\n`);
+  for (const failure of failed) process.stderr.write(`cors-lab: the ${failure.name} report could not be written to ${failure.path}: ${failure.error}\n`);
+  return failed.length === 0;
 }

@@ -11,8 +11,8 @@ import { METHODS } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { answerBodyText, pickAnswer } from '../harness/scenario/answers.ts';
 import type { Route } from '../harness/scenario/schema.ts';
-import { headersFromRaw, responseHeadersFromLines, type Journal, type JournalEntry } from '../harness/lab/journal.ts';
-import { isHopByHop, rawHeaderPairs, Upstream } from '../harness/lab/upstream.ts';
+import { headersFromRaw, responseHeadersFromLines, type Journal, type JournalEntry } from './journal.ts';
+import { isHopByHop, rawHeaderPairs, Upstream } from './upstream.ts';
 import { probeScript } from '../harness/probes/bundle.ts';
 import { ASSETS } from './assets.ts';
 

@@ -2,22 +2,22 @@
 // 'cors-lab'): the lab's servers and warm browsers, started once; each probe
 // mounts the author's middleware in a real server behind a lab origin and
 // makes one request in every engine, with no browser start-up and no page load.
-import { randomBytes } from 'node:crypto';
-import { trustMaterial } from '../lab/certificates.ts';
 import { createServer, Server, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { discoverForRun } from '../engines/discovery.ts';
 import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine } from '../engines/types.ts';
 import { serverKeyFor, startLab, type Lab } from '../lab/lab.ts';
-import { Upstream } from '../lab/upstream.ts';
+import { Upstream } from '../../servers/upstream.ts';
 import { routeHandler, type MiddlewareAdapter } from '../middleware/adapter.ts';
-import type { CorsPolicy } from '../middleware/policy.ts';
+import type { CorsPolicy } from '../scenario/policy.ts';
 import { loadAdapter } from '../middleware/registry.ts';
 import { listenOnLoopback } from '../middleware/serve.ts';
 import type { ProbeResult } from '../probes/bundle.ts';
 import { replay, specRequestOf, specViewOf } from '../check/replay.ts';
 import { buildCell } from '../run/cell.ts';
-import type { CellResult, EngineEntry, SpecView } from '../run/result.ts';
-import { LAUNCH_TIMEOUT_MS, probeRequest, runInPage } from '../run/runner.ts';
+import type { CellResult, EngineEntry, SpecView } from '../result/result.ts';
+import { launchForLab } from '../session/launch.ts';
+import { gotoPage, mintNonce, runInPage } from '../session/page.ts';
+import { probeRequest } from '../session/probe-request.ts';
 import type { LabOrigin, Scenario } from '../scenario/loader.ts';
 import { requestSchema } from '../scenario/schema.ts';
 
@@ -87,7 +87,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
   try {
     const launched = await Promise.all(
       runnable.map(async ({ driver }) => {
-        const engine = await driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: LAUNCH_TIMEOUT_MS });
+        const engine = await launchForLab(driver!, lab.certificates);
         return { engine, context: await engine.newContext() };
       }),
     );
@@ -110,7 +110,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
       const scenario = scenarioFor(input);
       const forward = { host: API.host, serverKey: serverKeyFor(API), port };
       // The spec model's view, from a replay through the lab (its own nonce, so the browsers' journal stays theirs).
-      const replayNonce = `r${randomBytes(6).toString('hex')}`;
+      const replayNonce = mintNonce('replay');
       lab.register(scenario, replayNonce, forward);
       const replayRequest = probeRequest(scenario, lab, replayNonce, timeoutMs);
       // The replay runs while the browsers probe; each cell waits for it to know the spec column.
@@ -143,7 +143,7 @@ async function probeIn(
   timeoutMs: number,
   spec: Promise<SpecView>,
 ): Promise<CellResult> {
-  const nonce = `${slot.engine.info.id[0]}${randomBytes(6).toString('hex')}`;
+  const nonce = mintNonce(slot.engine.info.id);
   lab.register(scenario, nonce, forward);
   const request = probeRequest(scenario, lab, nonce, timeoutMs);
   const started = performance.now();
@@ -151,7 +151,7 @@ async function probeIn(
   const page = `${lab.originUrl(scenario.page)}/__lab/runner`;
   try {
     if (slot.page !== page) {
-      await slot.context.goto(page, timeoutMs + 5000);
+      await gotoPage(slot.context, page, timeoutMs);
       slot.page = page;
     }
     slot.context.takeConsole();

@@ -8,7 +8,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
-import { parseResolveRule, type ResolveRule } from '../lab/upstream.ts';
+import { parseResolveRule, type ResolveRule } from '../../servers/upstream.ts';
 import { importUserModule } from '../package/user-module.ts';
 import { zodProblems, type ScenarioProblem } from '../scenario/loader.ts';
 import { headerName, headerValue } from '../scenario/schema.ts';

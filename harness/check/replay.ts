@@ -4,34 +4,13 @@
 // server's raw answers. The model then explains the outcome from those
 // answers. Replayed exchanges are labelled as such: they are what the server
 // told cors-lab, not what a browser saw (no cookies are sent, for one).
-import { predict, type Prediction, type SentRequest, type SpecAnswer, type SpecRequest } from '../spec/model.ts';
-import type { Upstream } from '../lab/upstream.ts';
+import { predict, type SentRequest, type SpecAnswer, type SpecRequest } from '../spec/model.ts';
+import type { Upstream } from '../../servers/upstream.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
-import type { SpecView } from '../run/result.ts';
+import type { Replay, ReplayedExchange } from '../result/check.ts';
+import type { SpecView } from '../result/result.ts';
 
 export const REPLAY_LABEL = 'replayed from Node by cors-lab: what the server answered cors-lab, not what a browser saw';
-
-export interface ReplayedExchange {
-  kind: 'preflight' | 'request';
-  method: string;
-  url: string;
-  /** The headers cors-lab sent (those the spec says a browser sends that matter to CORS). */
-  sent: [string, string][];
-  status?: number;
-  /** The raw answer lines, in order. */
-  headers?: [string, string][];
-  /** Set when the server could not be reached. */
-  error?: string;
-}
-
-export interface Replay {
-  label: string;
-  exchanges: ReplayedExchange[];
-  /** The spec model's prediction from the replayed answers; absent if the target could not be reached. */
-  prediction?: Prediction;
-  /** Why there is no prediction. */
-  error?: string;
-}
 
 /** At most this many hops are replayed (the model follows up to 20 redirects; a check rarely needs more than a few). */
 const MAX_REPLAYED = 8;

@@ -3,18 +3,19 @@
 // at exactly the origin asked for, and makes the request; the proxy journals
 // what the browser sent and what the server answered. A replay from Node
 // (replay.ts) gives the spec model the server's answers for its explanation.
-import { randomBytes } from 'node:crypto';
 import { discoverForRun, type discoverAll } from '../engines/discovery.ts';
 import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine } from '../engines/types.ts';
-import { ensureLabCertificates, trustMaterial } from '../lab/certificates.ts';
+import { ensureLabCertificates } from '../lab/certificates.ts';
 import { startLab, type Lab } from '../lab/lab.ts';
 import { startProxy, type LabProxy } from '../lab/proxy.ts';
-import { Upstream } from '../lab/upstream.ts';
+import { Upstream } from '../../servers/upstream.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import { buildCell } from '../run/cell.ts';
-import { needsControl, runControl, type ReachabilityControl } from '../run/reachability.ts';
-import { launchFailedEntry, sortForReport, summarize, type CellResult, type CheckSection, type EngineEntry, type RunResult, type ScenarioSummary, type SecurityFinding, type SpecView } from '../run/result.ts';
-import { CONSOLE_SETTLE_MS, LAUNCH_TIMEOUT_MS, resultHeader, runInPage } from '../run/runner.ts';
+import { needsControl, runControl } from '../run/reachability.ts';
+import type { CheckSection, SecurityFinding } from '../result/check.ts';
+import { launchFailedEntry, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type ReachabilityControl, type RunResult, type ScenarioSummary, type SpecView } from '../result/result.ts';
+import { launchForLab } from '../session/launch.ts';
+import { gotoPage, mintNonce, runInPage, settledConsole } from '../session/page.ts';
 import { hostileOrigins, type HostileOrigin } from './hostile.ts';
 import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
 import { replay, specRequestOf, specViewOf } from './replay.ts';
@@ -228,13 +229,9 @@ async function runEngine(
     results: await Promise.all(probes.map(async (probe) => checkCell(probe, id, await specViews.get(probe.id)!, { harnessError: message }, lab, 'not-run', null, probeRequestFor(probe, 'not-run', options.timeoutMs), 0))),
   });
   try {
-    engine = await driver.launch({
-      trust: trustMaterial(lab.certificates),
-      timeoutMs: LAUNCH_TIMEOUT_MS,
-      proxy: proxy.address,
-    });
+    engine = await launchForLab(driver, lab.certificates, { proxy: proxy.address });
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    const message = (error as Error).message;
     return notRun(`engine failed to launch: ${message}`, launchFailedEntry(id, message, 'defaults'));
   }
   const results: CellResult[] = [];
@@ -242,7 +239,7 @@ async function runEngine(
   let context: EngineContext | undefined;
   try {
     for (const probe of probes) {
-      const nonce = `${id[0]}${randomBytes(6).toString('hex')}`;
+      const nonce = mintNonce(id);
       const request = probeRequestFor(probe, nonce, options.timeoutMs);
       const started = performance.now();
       let outcome: ProbeResult | { harnessError: string };
@@ -251,7 +248,7 @@ async function runEngine(
       try {
         context ??= await engine.newContext();
         proxy.tag(nonce);
-        await context.goto(`${probe.pageOrigin}/__lab/runner?nonce=${nonce}`, options.timeoutMs + 5000);
+        await gotoPage(context, `${probe.pageOrigin}/__lab/runner?nonce=${nonce}`, options.timeoutMs);
         // Posing must be exact: never run under another origin.
         const pageOrigin = await context.evaluate<string>('location.origin', options.timeoutMs);
         if (pageOrigin !== probe.pageOrigin) {
@@ -259,8 +256,7 @@ async function runEngine(
         } else {
           context.takeConsole();
           const [pageResult] = await runInPage(context, [request], options.timeoutMs);
-          await new Promise((resolve) => setTimeout(resolve, CONSOLE_SETTLE_MS));
-          consoleEntries = context.takeConsole();
+          consoleEntries = await settledConsole(context);
           outcome = pageResult ?? { harnessError: 'the page returned no result' };
           if (needsControl(outcome, lab.journal.forNonce(nonce), 0)) {
             // Could this engine reach the target at all? A top-level GET of its URL tells.

@@ -2,9 +2,9 @@
 // end of a command (terminal view, reports, exit code).
 import { InvalidArgumentError } from 'commander';
 import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
-import type { RunResult } from '../run/result.ts';
+import type { RunResult } from '../result/result.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
-import { parseReporters, writeReports, type ReporterChoice } from '../../reports/write.ts';
+import { announceReports, parseReporters, writeReports, type ReporterChoice } from '../../reports/write.ts';
 
 /** 0 every cell matches its expectation, 1 unexpected results, 2 bad input or harness failure. */
 export const EXIT = { ok: 0, unexpected: 1, badInput: 2 } as const;
@@ -39,14 +39,15 @@ export interface OutputFlags {
 export function report(result: RunResult, reporters: ReporterChoice[], flags: Pick<OutputFlags, 'browsers' | 'out' | 'color'>, namedBrowsers = flags.browsers !== undefined): number {
   const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
   process.stdout.write(`${renderTerminal(result, { color })}\n`);
-  const written = writeReports(result, reporters, flags.out);
-  for (const path of written) process.stdout.write(`report: ${path}\n`);
+  const allWritten = announceReports(writeReports(result, reporters, flags.out));
 
   const failedLaunch = result.engines.filter((engine) => engine.launchError);
   if (result.engines.length === 0) {
     process.stderr.write('cors-lab: no engine could be run. See `npx cors-lab browsers` and `npx cors-lab install-browsers`\n');
     return EXIT.badInput;
   }
+  // A report that was asked for and not written is a harness failure: CI would read a stale or missing file.
+  if (!allWritten) return EXIT.badInput;
   // An engine the user asked for by name that did not run is a harness failure, not a pass.
   if (namedBrowsers && (result.enginesMissing.length > 0 || failedLaunch.length > 0)) return EXIT.badInput;
   return result.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;

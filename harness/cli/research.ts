@@ -3,13 +3,11 @@
 // and a section of the HTML report.
 import { Argument, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
-import type { EngineEntry, RunResult } from '../run/result.ts';
-import { summarize } from '../run/result.ts';
-import { resultHeader } from '../run/runner.ts';
+import { resultHeader, summarize, type EngineEntry, type RunResult } from '../result/result.ts';
 import { studyMaxAge } from '../research/max-age.ts';
 import { studyPna } from '../research/pna.ts';
 import { maxAgeMarkdown, pnaMarkdown } from '../../reports/research.ts';
-import { writeReports } from '../../reports/write.ts';
+import { announceReports, writeReports } from '../../reports/write.ts';
 import { chooseReporters, EXIT, parseBrowsers, parseTimeout, type OutputFlags } from './common.ts';
 
 interface ResearchFlags extends Omit<OutputFlags, 'timeout'> {
@@ -67,8 +65,8 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
   };
   process.stdout.write(measured.key === 'pna' ? pnaMarkdown(measured.result) : maxAgeMarkdown(measured.result));
   process.stdout.write(`\n(${(run.durationMs / 1000).toFixed(1)} s)\n`);
-  for (const path of writeReports(run, reporters, flags.out)) process.stdout.write(`report: ${path}\n`);
-  if (measured.result.engines.length === 0) return EXIT.badInput;
+  const allWritten = announceReports(writeReports(run, reporters, flags.out));
+  if (measured.result.engines.length === 0 || !allWritten) return EXIT.badInput;
   if (measured.key === 'pna') return EXIT.ok;
   return measured.result.engines.some((engine) => engine.cases.some((entry) => entry.lifetime.kind === 'error')) ? EXIT.unexpected : EXIT.ok;
 }

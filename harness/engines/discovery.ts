@@ -1,21 +1,6 @@
 // Finding browsers: each engine id has drivers in order of preference (the
 // system build first, Playwright's bundled build when it is installed).
-import { existsSync } from 'node:fs';
 import { ENGINE_IDS, type Discovery, type EngineDriver, type EngineId } from './types.ts';
-
-export function firstExisting(paths: (string | undefined)[]): string | undefined {
-  return paths.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
-}
-
-/** Path of a Playwright-bundled browser if `npx playwright install` put it there. */
-export function playwrightBundled(executablePath: () => string): string | undefined {
-  try {
-    const path = executablePath();
-    return existsSync(path) ? path : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 // Loaded on demand: puppeteer-core and playwright-core are slow to import,
 // and a run with --browsers chromium should not pay for the others.

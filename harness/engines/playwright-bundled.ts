@@ -4,9 +4,9 @@
 // builds' profiles, so trust here is `ignoreHTTPSErrors`: every certificate is
 // accepted, which the engine info states.
 import { firefox, webkit, type BrowserType } from 'playwright-core';
-import { PlaywrightEngine } from './chromium.ts';
+import { PlaywrightEngine } from './playwright-engine.ts';
 import { onInterrupt } from './cleanup.ts';
-import { playwrightBundled } from './discovery.ts';
+import { playwrightBundled } from './system.ts';
 import type { Discovery, EngineDriver, EngineId, LaunchedEngine, LaunchOptions } from './types.ts';
 
 function bundledDriver(id: EngineId, type: BrowserType, browserName: string): EngineDriver {

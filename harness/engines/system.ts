@@ -2,10 +2,24 @@
 // command, and stopping a process group.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { untrackProcessGroup } from './cleanup.ts';
+
+export function firstExisting(paths: (string | undefined)[]): string | undefined {
+  return paths.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
+}
+
+/** Path of a Playwright-bundled browser if `npx playwright install` put it there. */
+export function playwrightBundled(executablePath: () => string): string | undefined {
+  try {
+    const path = executablePath();
+    return existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function isExecutable(file: string): Promise<boolean> {
   try {

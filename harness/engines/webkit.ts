@@ -1,29 +1,26 @@
 // WebKitGTK's MiniBrowser over WebDriver classic, spoken with plain fetch to
 // WebKitWebDriver (Debian's webkit2gtk-driver).
 //
-// Trust is scoped with a private mount namespace: the browser's process tree
-// (driver, MiniBrowser, network and web processes) sees a CA bundle holding
-// only the lab CA bind-mounted over the system bundle that GnuTLS reads. The
-// rest of the machine keeps its trust store, and a certificate from any other
-// CA still fails. WebKitGTK has no scoped alternative: glib-networking and
-// GnuTLS honour no CA-file environment variable, and WebKitWebDriver's
-// `certificates` capability only allows one exact leaf per host.
+// Trust is scoped with a private mount namespace (webkit-trust.ts); the
+// WebKitWebDriver processes are in webkit-slots.ts, the WebDriver commands in
+// webdriver-client.ts.
 //
 // Isolation: WebDriver classic has no browser contexts, and WebKitWebDriver
 // holds a single session. Each context is therefore its own WebKitWebDriver
 // and MiniBrowser; MiniBrowser's automation mode uses an ephemeral data
 // manager, so cookies, cache and storage start empty. One session is kept
 // ready in advance so newContext() does not wait for a browser start.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { readdirSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { onInterrupt, trackProcessGroup } from './cleanup.ts';
-import type { Discovery, EngineContext, EngineDriver, EngineInfo, EngineProfile, LaunchedEngine, LaunchOptions, PermissionState, TrustMaterial } from './types.ts';
-import { firstExecutable, isExecutable, onPath, run, stopProcessGroup } from './system.ts';
+import { onInterrupt } from './cleanup.ts';
+import type { Discovery, EngineContext, EngineDriver, EngineInfo, EngineProfile, LaunchedEngine, LaunchOptions, PermissionState } from './types.ts';
+import { firstExecutable, isExecutable, onPath } from './system.ts';
+import { messageOf, WebDriverError, webdriver } from './webdriver-client.ts';
+import { openSlot, removeWorkDir, trackWorkDir, type Slot, type SlotConfig } from './webkit-slots.ts';
+import { prepareTrust } from './webkit-trust.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
 
 const DRIVER = 'webdriver-classic (WebKitWebDriver)';
@@ -31,51 +28,10 @@ const BROWSER = 'WebKitGTK MiniBrowser';
 const INSTALL_FIX = 'sudo apt-get install webkit2gtk-driver xvfb (or npx cors-lab install-browsers)';
 /** Where distributions put MiniBrowser, below /usr/lib/<multiarch>/ or /usr/libexec/. */
 const MINIBROWSER_DIRS = ['webkit2gtk-4.1', 'webkitgtk-6.0', 'webkit2gtk-4.0'];
-/**
- * CA bundles GnuTLS may be built to read as its system trust (Debian and
- * Ubuntu: the first). Every one that exists is covered by the lab bundle.
- */
-const SYSTEM_CA_BUNDLES = [
-  '/etc/ssl/certs/ca-certificates.crt',
-  '/etc/pki/tls/certs/ca-bundle.crt',
-  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem',
-  '/etc/ssl/ca-bundle.pem',
-  '/etc/ssl/cert.pem',
-];
 /** Proxy variables are dropped so lab traffic goes straight to loopback. */
 const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy', 'no_proxy', 'ftp_proxy'];
 /** Extra time a WebDriver command gets beyond the browser-side timeout before fetch gives up. */
 const COMMAND_SLACK_MS = 5000;
-/** How long deleting a session may take before the driver's group is killed anyway. */
-const CLOSE_GRACE_MS = 3000;
-
-interface Trust {
-  /** Command prefix that runs the driver inside the trust namespace. */
-  wrapper: string[];
-  acceptInsecureCerts: boolean;
-  /** Honest description for EngineInfo.trust. */
-  description: string;
-}
-
-interface SlotConfig {
-  driverPath: string;
-  miniBrowserPath: string;
-  /** MiniBrowser arguments for the engine profile (cookie policy, ITP). */
-  profileArgs: string[];
-  /** The posing proxy, "host:port", if any. */
-  proxy?: string;
-  env: NodeJS.ProcessEnv;
-  trust: Trust;
-  timeoutMs: number;
-}
-
-/** One WebKitWebDriver process with its one session (one MiniBrowser). */
-interface Slot {
-  base: string;
-  sessionId: string;
-  capabilities: Record<string, unknown>;
-  close(): Promise<void>;
-}
 
 export const webkitDriver: EngineDriver = {
   id: 'webkit',
@@ -151,15 +107,6 @@ const PROFILE_ARGS: Record<EngineProfile, string[]> = {
   shipping: ['--enable-itp'],
   'allow-third-party': ['--cookies-policy=always'],
 };
-
-/**
- * MiniBrowser's own --proxy, one HTTP proxy for every scheme. (WebDriver's
- * proxy capability is no use here: WebKitGTK reads its sslProxy as a proxy
- * that itself speaks TLS.)
- */
-function proxyArgs(proxy: string | undefined): string[] {
-  return proxy ? [`--proxy=http://${proxy}`] : [];
-}
 
 function describeCookieArgs(args: string[]): string {
   const policy = args.find((arg) => arg.startsWith('--cookies-policy='))?.split('=')[1] ?? 'no-third-party (MiniBrowser default)';
@@ -379,214 +326,6 @@ function isFragmentNavigation(before: string | undefined, url: string): boolean 
   }
 }
 
-// ---------------------------------------------------------------------------
-// Trust
-
-/**
- * CORS_LAB_WEBKIT_TRUST picks the mode: "auto" (default: namespace when it
- * works, else acceptInsecureCerts), "namespace", "insecure" or "none".
- */
-async function prepareTrust(material: TrustMaterial, workDir: string, timeoutMs: number): Promise<Trust> {
-  const wanted = process.env.CORS_LAB_WEBKIT_TRUST ?? 'auto';
-  if (wanted === 'none') {
-    return { wrapper: [], acceptInsecureCerts: false, description: 'none: system trust store only, lab CA not trusted (every lab HTTPS load fails)' };
-  }
-  if (wanted === 'insecure') return insecureTrust('CORS_LAB_WEBKIT_TRUST=insecure');
-  if (wanted !== 'auto' && wanted !== 'namespace') {
-    throw new Error(`CORS_LAB_WEBKIT_TRUST=${wanted} is not one of auto, namespace, insecure, none`);
-  }
-  const attempt = await namespaceTrust(material, workDir, timeoutMs);
-  if ('wrapper' in attempt) return attempt;
-  if (wanted === 'namespace') throw new Error(`scoped WebKit trust unavailable: ${attempt.unavailable}`);
-  return insecureTrust(attempt.unavailable);
-}
-
-function insecureTrust(why: string): Trust {
-  return {
-    wrapper: [],
-    acceptInsecureCerts: true,
-    description: `acceptInsecureCerts (NOT scoped: every certificate is accepted, so untrusted-certificate cases cannot fail; ${why})`,
-  };
-}
-
-/**
- * Runs the driver under `unshare --mount` with the lab CA bind-mounted over
- * the system CA bundles. The mount is private to that process tree. Root
- * uses the mount namespace directly; other users need an unprivileged user
- * namespace (`--map-root-user`) to be allowed to mount.
- */
-async function namespaceTrust(material: TrustMaterial, workDir: string, timeoutMs: number): Promise<Trust | { unavailable: string }> {
-  const unshare = await firstExecutable(onPath('unshare'));
-  if (!unshare) return { unavailable: 'unshare (util-linux) not found' };
-  const targets = SYSTEM_CA_BUNDLES.filter((file) => existsSync(file));
-  if (targets.length === 0) return { unavailable: `no system CA bundle to replace (looked for ${SYSTEM_CA_BUNDLES.join(', ')})` };
-
-  const bundle = path.join(workDir, 'lab-ca-bundle.pem');
-  const pem = material.caCertPem.endsWith('\n') ? material.caCertPem : `${material.caCertPem}\n`;
-  await writeFile(bundle, pem, { mode: 0o644 });
-  const namespaceFlags = process.getuid?.() === 0 ? ['--mount'] : ['--user', '--map-root-user', '--mount'];
-  // $1 is the bundle, then targets up to "--", then the command to exec.
-  const script = 'b="$1"; shift; while [ "$1" != -- ]; do mount --bind "$b" "$1" || exit 97; shift; done; shift; exec "$@"';
-  const wrapper = [unshare, ...namespaceFlags, '--propagation', 'private', '--', 'sh', '-c', script, 'cors-lab-trust', bundle, ...targets, '--'];
-
-  // Prove the mount works and is what GnuTLS will read before relying on it.
-  const seen = await run(wrapper[0]!, [...wrapper.slice(1), 'cat', targets[0]!], timeoutMs).catch((error: unknown) => error);
-  if (seen !== pem) {
-    const why = typeof seen === 'string' ? 'bind mount did not take effect' : messageOf(seen);
-    return { unavailable: `private mount namespace failed (${why})` };
-  }
-  return {
-    wrapper,
-    acceptInsecureCerts: false,
-    description: `private mount namespace: the lab CA alone is bind-mounted over ${targets.join(', ')} for the browser's processes only; other CAs fail`,
-  };
-}
-
-// ---------------------------------------------------------------------------
-// WebKitWebDriver processes and sessions
-
-async function openSlot(config: SlotConfig, timeoutMs = config.timeoutMs, signal?: AbortSignal): Promise<Slot> {
-  const deadline = Date.now() + timeoutMs;
-  const port = await freePort();
-  const argv = [...config.trust.wrapper, config.driverPath, `--port=${port}`, '--host=127.0.0.1'];
-  // Detached: the driver leads a process group that MiniBrowser and its
-  // WebKit processes join, so one kill reaches all of them.
-  const child = spawn(argv[0]!, argv.slice(1), { detached: true, env: config.env, stdio: ['ignore', 'ignore', 'pipe'] });
-  trackProcessGroup(child.pid);
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
-  (child.stderr as net.Socket).unref();
-  child.unref();
-  let spawnError: Error | undefined;
-  child.once('error', (error) => {
-    spawnError = error; // surfaced by the readiness wait below
-  });
-  const base = `http://127.0.0.1:${port}`;
-  let sessionId: string | undefined;
-
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      // Deleting the session makes the driver close MiniBrowser cleanly.
-      if (sessionId) await webdriver(base, 'DELETE', `/session/${sessionId}`, undefined, CLOSE_GRACE_MS).catch(() => {});
-      await stopProcessGroup(child, CLOSE_GRACE_MS);
-    })());
-
-  // Aborted: the driver and its browser go at once, which fails the pending requests.
-  if (signal?.aborted) void close();
-  else signal?.addEventListener('abort', () => void close(), { once: true });
-  try {
-    await waitForDriver(child, base, deadline, () => spawnError?.message ?? stderr);
-    const created = await webdriver<{ sessionId: string; capabilities: Record<string, unknown> }>(
-      base,
-      'POST',
-      '/session',
-      {
-        capabilities: {
-          alwaysMatch: {
-            acceptInsecureCerts: config.trust.acceptInsecureCerts,
-            pageLoadStrategy: 'normal',
-            // A stray alert() must not block the probe commands.
-            unhandledPromptBehavior: 'dismiss',
-            'webkitgtk:browserOptions': { binary: config.miniBrowserPath, args: ['--automation', ...config.profileArgs, ...proxyArgs(config.proxy)] },
-          },
-        },
-      },
-      Math.max(1, deadline - Date.now()),
-    );
-    sessionId = created.sessionId;
-    return { base, sessionId, capabilities: created.capabilities, close };
-  } catch (error) {
-    await close();
-    const tail = stderr.trim().split('\n').slice(-3).join(' | ');
-    throw new Error(`WebKitWebDriver session failed: ${messageOf(error)}${tail ? ` (stderr: ${tail})` : ''}`);
-  }
-}
-
-async function waitForDriver(child: ChildProcess, base: string, deadline: number, stderr: () => string): Promise<void> {
-  // A failed spawn has no pid and reports why on the next tick.
-  if (child.pid === undefined) await new Promise((resolve) => setImmediate(resolve));
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
-      throw new Error(`WebKitWebDriver exited (${child.signalCode ?? `code ${child.exitCode}`}) before listening: ${stderr().trim() || 'no output'}`);
-    }
-    const status = await webdriver<{ ready?: boolean }>(base, 'GET', '/status', undefined, 1000).catch(() => undefined);
-    if (status?.ready) return;
-    if (Date.now() > deadline) throw new Error('WebKitWebDriver did not become ready in time (timeout)');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-class WebDriverError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message ? `${code}: ${message}` : code);
-    this.code = code;
-  }
-}
-
-/** One WebDriver classic command; error responses become WebDriverError. */
-async function webdriver<T>(base: string, method: string, route: string, body: unknown, timeoutMs: number): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(base + route, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json; charset=utf-8' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(Math.ceil(timeoutMs)),
-    });
-  } catch (error) {
-    if (error instanceof Error && error.name === 'TimeoutError') {
-      throw new WebDriverError('timeout', `WebKitWebDriver did not answer ${method} ${route} within ${timeoutMs} ms`);
-    }
-    throw new Error(`WebKitWebDriver unreachable (${method} ${route}): ${messageOf(error)}`);
-  }
-  const payload = (await response.json().catch(() => undefined)) as { value?: unknown } | undefined;
-  const value = payload?.value;
-  if (value !== null && typeof value === 'object' && 'error' in value) {
-    const { error, message } = value as { error: unknown; message?: unknown };
-    throw new WebDriverError(String(error), typeof message === 'string' ? message : '');
-  }
-  if (!response.ok) throw new WebDriverError(`http ${response.status}`, `${method} ${route}`);
-  return value as T;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------
-// Small helpers
-
-/** Work dirs (they hold the CA bundle) still present; removed on exit even without close(). */
-const liveWorkDirs = new Set<string>();
-
-function trackWorkDir(dir: string): void {
-  if (liveWorkDirs.size === 0) process.once('exit', removeLiveWorkDirs);
-  liveWorkDirs.add(dir);
-}
-
-function removeLiveWorkDirs(): void {
-  for (const dir of liveWorkDirs) rmSync(dir, { recursive: true, force: true });
-  liveWorkDirs.clear();
-}
-
-async function removeWorkDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-  liveWorkDirs.delete(dir);
-  if (liveWorkDirs.size === 0) process.removeListener('exit', removeLiveWorkDirs);
-}
-
 function miniBrowserCandidates(): string[] {
   const roots: string[] = [];
   try {
@@ -596,8 +335,4 @@ function miniBrowserCandidates(): string[] {
   }
   roots.push('/usr/libexec', '/usr/lib');
   return roots.flatMap((root) => MINIBROWSER_DIRS.map((dir) => path.join(root, dir, 'MiniBrowser')));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

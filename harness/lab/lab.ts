@@ -6,7 +6,7 @@ import { buildLabOrigin, type ProbeRoute } from '../../servers/lab-origin.ts';
 import type { LabOrigin, Scenario } from '../scenario/loader.ts';
 import type { Route } from '../scenario/schema.ts';
 import { ensureLabCertificates, type LabCertificates } from './certificates.ts';
-import { Journal } from './journal.ts';
+import { Journal } from '../../servers/journal.ts';
 
 /** The servers a lab runs; "stopped-*" reserve a port nobody listens on. */
 export const SERVER_KEYS = ['https-main', 'https-alt', 'https-third', 'http-main', 'http-alt', 'http-third', 'https-untrusted', 'stopped-https', 'stopped-http'] as const;

@@ -13,8 +13,8 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { connect as netConnect, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { KeyAndCert } from './certificates.ts';
-import { headersFromRaw, responseHeadersFromLines, type Journal, type JournalEntry } from './journal.ts';
-import { isHopByHop, rawHeaderPairs, type Upstream } from './upstream.ts';
+import { headersFromRaw, responseHeadersFromLines, type Journal, type JournalEntry } from '../../servers/journal.ts';
+import { isHopByHop, rawHeaderPairs, type Upstream } from '../../servers/upstream.ts';
 
 export interface ProxyOptions {
   journal: Journal;

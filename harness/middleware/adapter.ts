@@ -15,7 +15,7 @@
 // header X-Cors-Lab-Handler: ran, so the journal shows whether a request got
 // past the middleware.
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
-import type { CorsPolicy } from './policy.ts';
+import type { CorsPolicy } from '../scenario/policy.ts';
 
 export interface MiddlewareAdapter {
   /** Short name used in reports and on the command line, e.g. "cors". */

@@ -2,8 +2,9 @@
 // middleware in turn, merged into one result whose columns are middleware ×
 // engine, with each middleware's hygiene findings and what it answers to a
 // Private Network preflight.
-import { Upstream } from '../lab/upstream.ts';
-import { summarize, type CellResult, type MiddlewareSection, type RunResult } from '../run/result.ts';
+import { Upstream } from '../../servers/upstream.ts';
+import type { MiddlewareSection } from '../result/middleware.ts';
+import { summarize, type CellResult, type RunResult } from '../result/result.ts';
 import { runScenarios, type RunOptions } from '../run/runner.ts';
 import type { MiddlewareAdapter } from './adapter.ts';
 import { hygieneFindings } from './hygiene.ts';

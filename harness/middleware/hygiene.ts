@@ -1,23 +1,11 @@
 // Server hygiene: what a middleware sends, judged from the journal (the
 // requests the browsers made and the middleware's raw answers), apart from
 // what the browsers did with it.
-import { responseHeader, type JournalEntry } from '../lab/journal.ts';
-import type { CellResult, ScenarioSummary } from '../run/result.ts';
+import { responseHeader, type JournalEntry } from '../../servers/journal.ts';
+import type { HygieneFinding, HygieneRule } from '../result/middleware.ts';
+import type { CellResult, ScenarioSummary } from '../result/result.ts';
 import { HANDLER_HEADER } from './adapter.ts';
-import { dependsOnOrigin, policyAllows } from './policy.ts';
-
-export type HygieneRule = 'vary-origin' | 'preflight-204-content-length' | 'options-not-preflight' | 'refused-origin-acao' | 'handler-on-refused-preflight';
-
-export interface HygieneFinding {
-  rule: HygieneRule;
-  /** The first scenario that shows it. */
-  scenario: string;
-  /** Every scenario that shows it. */
-  scenarios: string[];
-  /** The journal entry that shows it, as "#seq METHOD url → status". */
-  evidence: string;
-  detail: string;
-}
+import { dependsOnOrigin, policyAllows } from '../scenario/policy.ts';
 
 function cite(entry: JournalEntry): string {
   return `#${entry.seq} ${entry.method} ${entry.url} → ${entry.status}`;

@@ -2,7 +2,7 @@
 import { createServer, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { routeHandler, type MiddlewareAdapter } from './adapter.ts';
-import type { CorsPolicy } from './policy.ts';
+import type { CorsPolicy } from '../scenario/policy.ts';
 
 export interface MiddlewareServer {
   adapter: MiddlewareAdapter;

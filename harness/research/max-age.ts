@@ -6,13 +6,14 @@
 // (clock.ts) where the engine honours it, validated against real time in
 // the same run; otherwise in real time, up to --max-wait, and a lifetime
 // longer than that is reported as a lower bound.
-import { randomBytes } from 'node:crypto';
-import { trustMaterial } from '../lab/certificates.ts';
 import { discoverForRun } from '../engines/discovery.ts';
-import { ENGINE_IDS, type EngineContext, type EngineId, type EngineInfo, type LaunchedEngine } from '../engines/types.ts';
+import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine } from '../engines/types.ts';
 import { withTimeout } from '../engines/system.ts';
 import { startLab, type Lab } from '../lab/lab.ts';
-import { LAUNCH_TIMEOUT_MS, probeRequest, runInPage } from '../run/runner.ts';
+import { labLaunchOptions } from '../session/launch.ts';
+import { gotoPage, mintNonce, runInPage } from '../session/page.ts';
+import { probeRequest } from '../session/probe-request.ts';
+import type { Lifetime, MaxAgeEngineResult, MaxAgeStudy, Trial } from '../result/research.ts';
 import { loadScenarioText, type Scenario } from '../scenario/loader.ts';
 import { buildClockShim, createClock, type ControlledClock } from './clock.ts';
 
@@ -36,43 +37,6 @@ const CONTROLLED_LIMIT_S = 2 * 86400;
 const REAL_TIME_CASES_AT_ONCE = 4;
 /** The short lifetime that validates clock control against real time. */
 const VALIDATION_MAX_AGE = 4;
-
-export interface Trial {
-  /** Seconds between the first request's preflight and the second request, from the journal (clock offset added). */
-  elapsed: number;
-  /** Served from the cache: the second request sent no preflight. */
-  cached: boolean;
-  /** Journal entries (seq) of the preflights sent. */
-  preflights: number[];
-}
-
-export interface Lifetime {
-  /**
-   * bracket: cached at `cachedAt`, re-preflighted at `refetchedAt`;
-   * not-cached: re-preflighted even at the shortest interval tried;
-   * lower-bound: still cached at the longest interval tried.
-   */
-  kind: 'bracket' | 'not-cached' | 'lower-bound' | 'error';
-  cachedAt?: number;
-  refetchedAt?: number;
-  /** controlled (the clock shim) or real time. */
-  time: 'controlled' | 'real';
-  text: string;
-  error?: string;
-}
-
-export interface MaxAgeEngineResult {
-  engine: EngineInfo;
-  clock: { mode: 'controlled' | 'real'; detail: string; validation?: { maxAge: number; real: Lifetime; controlled: Lifetime; agree: boolean } };
-  cases: { label: string; value: string | undefined; lifetime: Lifetime; trials: Trial[] }[];
-}
-
-export interface MaxAgeStudy {
-  study: 'max-age';
-  maxWaitSeconds: number;
-  engines: MaxAgeEngineResult[];
-  enginesMissing: { id: EngineId; reason: string; fix: string }[];
-}
 
 const ORIGINS = 'origins: { page: https://app.site-a.localhost, api: https://api.site-b.localhost }';
 
@@ -138,7 +102,7 @@ export async function openRunner(engine: LaunchedEngine, runnerUrl: string, time
     let context: EngineContext | undefined;
     try {
       context = await withTimeout(engine.newContext(), timeoutMs + 5000, 'a new context');
-      await context.goto(runnerUrl, timeoutMs + 5000);
+      await gotoPage(context, runnerUrl, timeoutMs);
       await withTimeout(context.evaluate('new Promise((resolve) => setTimeout(resolve, 10))', timeoutMs), timeoutMs, 'a page timer');
       return context;
     } catch (error) {
@@ -157,7 +121,7 @@ async function request(bench: Bench, scenario: Scenario, nonce: string): Promise
 
 /** One trial: a PUT, `seconds` of (controlled or real) time, the same PUT again. */
 export async function trial(bench: Bench, scenario: Scenario, seconds: number, time: 'controlled' | 'real'): Promise<Trial> {
-  const nonce = `m${randomBytes(6).toString('hex')}`;
+  const nonce = mintNonce('max-age');
   bench.lab.register(scenario, nonce);
   await request(bench, scenario, nonce);
   const offsetBefore = bench.clock?.offset ?? 0;
@@ -190,7 +154,7 @@ async function searchControlled(bench: Bench, scenario: Scenario): Promise<{ lif
       // context (or at least the page reloaded), and the trial once more on a
       // fresh URL (a failed trial proves nothing).
       if (bench.reopen) await bench.reopen();
-      else await bench.context.goto(bench.runnerUrl, bench.timeoutMs + 5000);
+      else await gotoPage(bench.context, bench.runnerUrl, bench.timeoutMs);
       result = await trial(bench, scenario, seconds, 'controlled');
     }
     trials.push(result);
@@ -268,8 +232,8 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
   try {
     const engines = await Promise.all(
       runnable.map(async ({ id, driver }) => {
-        const launch = (env?: Record<string, string>) =>
-          driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: LAUNCH_TIMEOUT_MS, ...(env ? { env } : {}) });
+        // Its own attempts and deadline (launchWithin): an engine may not start with its clock moved.
+        const launch = (env?: Record<string, string>) => driver!.launch(labLaunchOptions(lab.certificates, env ? { env } : {}));
         const open = async (engine: LaunchedEngine, clock?: ControlledClock): Promise<Bench> => {
           const bench: Bench = {
             lab,

@@ -11,48 +11,41 @@
 // request (preflighted fetch, simple fetch, no-cors fetch), an observation
 // records whether the request reached the lab, whether a preflight carried a
 // Private/Local Network Access header, and what the page got.
-import { randomBytes } from 'node:crypto';
-import { trustMaterial } from '../lab/certificates.ts';
 import { discoverForRun } from '../engines/discovery.ts';
 import {
   ENGINE_IDS,
   type AddressSpaceNetwork,
   type EngineContext,
   type EngineId,
-  type EngineInfo,
   type LaunchedEngine,
   type PermissionState,
 } from '../engines/types.ts';
-import { Journal, type JournalEntry } from '../lab/journal.ts';
+import { Journal, type JournalEntry } from '../../servers/journal.ts';
 import { startLab, type Lab, type ServerKey } from '../lab/lab.ts';
 import { startProxy, type LabProxy } from '../lab/proxy.ts';
-import { Upstream } from '../lab/upstream.ts';
+import { Upstream } from '../../servers/upstream.ts';
 import type { ProbeResult } from '../probes/bundle.ts';
-import { LAUNCH_TIMEOUT_MS, probeRequest, runInPage } from '../run/runner.ts';
+import { launchForLab } from '../session/launch.ts';
+import { gotoPage, mintNonce, runInPage } from '../session/page.ts';
+import { probeRequest } from '../session/probe-request.ts';
+import {
+  LNA_PERMISSIONS,
+  PAGE_MECHANISMS,
+  PAGE_SECURITIES,
+  PERMISSION_CASES,
+  PNA_REQUESTS,
+  TARGET_SPACES,
+  type PageMechanism,
+  type PageSecurity,
+  type PermissionCase,
+  type PnaEngineResult,
+  type PnaObservation,
+  type PnaPage,
+  type PnaRequest,
+  type PnaStudy,
+  type TargetSpace,
+} from '../result/research.ts';
 import { loadScenarioText, type Scenario } from '../scenario/loader.ts';
-
-export type PageMechanism = 'override' | 'csp';
-export type PageSecurity = 'secure' | 'non-secure';
-export type TargetSpace = 'local' | 'loopback';
-export type PnaRequest = 'preflighted' | 'simple' | 'no-cors';
-/**
- * The permission as launched; every LNA permission name granted or denied;
- * or only one name granted (which target each name governs).
- */
-export type PermissionCase = 'default' | PermissionState | `only ${string} granted`;
-
-export const PAGE_MECHANISMS: PageMechanism[] = ['override', 'csp'];
-export const PAGE_SECURITIES: PageSecurity[] = ['secure', 'non-secure'];
-export const TARGET_SPACES: TargetSpace[] = ['local', 'loopback'];
-export const PNA_REQUESTS: PnaRequest[] = ['preflighted', 'simple', 'no-cors'];
-
-/**
- * Permission names automation may know for Local Network Access: the
- * original single permission, and the newer split into local and loopback.
- */
-export const LNA_PERMISSIONS = ['local-network-access', 'local-network', 'loopback-network'];
-
-export const PERMISSION_CASES: PermissionCase[] = ['default', 'granted', 'denied', ...LNA_PERMISSIONS.map((name) => `only ${name} granted` as const)];
 
 /** The permissions a case sets, and to what. */
 function permissionsOf(permission: PermissionCase): { names: string[]; state: PermissionState } | undefined {
@@ -78,66 +71,6 @@ export const ALLOW_PRIVATE_NETWORK = { 'Access-Control-Allow-Private-Network': '
 
 /** Request headers that belong to Private/Local Network Access (any of these in a preflight is recorded). */
 const PNA_HEADER = /private-network|local-network|address-space/i;
-
-export interface PnaObservation {
-  mechanism: PageMechanism;
-  page: PageSecurity;
-  target: TargetSpace;
-  permission: PermissionCase;
-  /** The target answered with Access-Control-Allow-Private-Network: true (and -Local-Network). */
-  allowHeader: boolean;
-  request: PnaRequest;
-  pageUrl: string;
-  targetUrl: string;
-  /**
-   * allowed: the page read the response; opaque: no-cors fetch resolved with
-   * an opaque response; blocked: the lab answered but the page got an error;
-   * not-sent: nothing reached the lab (the engine refused before sending);
-   * timeout: the request never settled (for example a permission prompt
-   * nobody answers).
-   */
-  outcome: 'allowed' | 'opaque' | 'blocked' | 'not-sent' | 'timeout';
-  /** A preflight reached the lab. */
-  preflight: boolean;
-  /** Private/Local Network Access request headers seen in the journal, "name: value". */
-  pnaHeaders: string[];
-  /** Journal entries (seq) of this request. */
-  journal: number[];
-  /** The page's error, and console lines that came with it. */
-  message?: string;
-}
-
-export interface PnaPage {
-  mechanism: PageMechanism;
-  page: PageSecurity;
-  url: string;
-  /** window.isSecureContext as the page itself reported it. */
-  isSecureContext: boolean | null;
-  /** Why this page could not be measured (e.g. the engine has no override), if so. */
-  skipped?: string;
-  /** Each permission the study tried to set for this page's origin, and whether the automation could. */
-  permissions: { case: PermissionCase; name: string; state: PermissionState; ok: boolean; reason?: string }[];
-}
-
-export interface PnaEngineResult {
-  engine: EngineInfo;
-  /** How the engine was told which lab ports are public and local, or why it cannot be. */
-  overrides: string;
-  /** How permissions are set in this engine (what each page's attempts gave is under pages). */
-  permissions: string;
-  /** How the non-secure page's hostname reached the lab. */
-  hosts: string;
-  pages: PnaPage[];
-  observations: PnaObservation[];
-}
-
-export interface PnaStudy {
-  study: 'pna';
-  /** Per request: a request still unsettled then is "timeout" (held). */
-  timeoutMs: number;
-  engines: PnaEngineResult[];
-  enginesMissing: { id: EngineId; reason: string; fix: string }[];
-}
 
 const ORIGINS = `origins: { page: https://${SECURE_PAGE_HOST}, local: https://${TARGET_HOST}:alt, loopback: https://${TARGET_HOST}:third }`;
 
@@ -207,7 +140,7 @@ export async function studyPna(options: PnaOptions): Promise<PnaStudy> {
     // refusal in one engine must not slow another's timings.
     for (const { id, driver } of runnable) {
       const network = pnaNetwork(lab);
-      const launch = (proxy?: string) => driver!.launch({ trust: trustMaterial(lab.certificates), timeoutMs: LAUNCH_TIMEOUT_MS, network, ...(proxy ? { proxy } : {}) });
+      const launch = (proxy?: string) => launchForLab(driver!, lab.certificates, { network, ...(proxy ? { proxy } : {}) });
       // An engine that cannot resolve the non-secure page's host itself
       // reaches it through the lab's posing proxy.
       const proxy = driver!.mapsHostnames ? undefined : await posingProxy(lab);
@@ -274,7 +207,7 @@ async function studyEngine(lab: Lab, engine: LaunchedEngine, options: PnaOptions
           // Nothing the automation accepted: the case would only repeat the default.
           if (setting && !measured.permissions.some((entry) => entry.case === permission && entry.ok)) continue;
           try {
-            await context.goto(url, options.timeoutMs + 5000);
+            await gotoPage(context, url, options.timeoutMs);
           } catch (error) {
             measured.skipped = `the page could not be loaded: ${(error as Error).message.split('\n')[0]}`;
             break;
@@ -314,7 +247,7 @@ async function observePage(
     for (const allowHeader of [false, true]) {
       for (const request of PNA_REQUESTS) {
         const scenario = pnaScenario(target, allowHeader, request);
-        const nonce = `p${randomBytes(6).toString('hex')}`;
+        const nonce = mintNonce('pna');
         lab.register(scenario, nonce);
         const probe = probeRequest(scenario, lab, nonce, options.timeoutMs);
         let failure: string | undefined;
@@ -332,70 +265,3 @@ async function observePage(
   return observations;
 }
 
-const OUTCOME_WORDS: Record<PnaObservation['outcome'], string> = {
-  allowed: 'allowed',
-  opaque: 'opaque response',
-  blocked: 'blocked (answered, withheld)',
-  'not-sent': 'not sent (refused before sending)',
-  timeout: 'held (no result within the timeout)',
-};
-
-/** One request set's outcomes in a few words: "allowed" when all agree, else per request. */
-function describeOutcomes(observations: PnaObservation[]): string {
-  const found = PNA_REQUESTS.map((request) => observations.find((observation) => observation.request === request));
-  // An opaque response is what no-cors always gives: allowed, as far as the network goes.
-  if (found.every((observation) => observation && (observation.outcome === 'allowed' || (observation.request === 'no-cors' && observation.outcome === 'opaque')))) return 'allowed (no-cors: opaque response)';
-  const words = found.map((observation) => (observation ? OUTCOME_WORDS[observation.outcome] : 'not measured'));
-  if (new Set(words).size === 1) return words[0]!;
-  return PNA_REQUESTS.map((request, index) => `${request} ${words[index]}`).join(', ');
-}
-
-/** A driver's refusal in a few words: no protocol prefixes, session ids or stack. */
-function shortReason(reason: string | undefined): string {
-  return (reason ?? 'no reason given')
-    .replace(/^\w+\.send: /, '')
-    .replace(/^Protocol error \([^)]*\): /, '')
-    .replace(/\/session\/[^/]+\//, '/session/…/')
-    .replace(/^(.{90}).+$/, '$1…');
-}
-
-/** One table cell: what one engine did for one kind of page calling one kind of target. */
-export interface PnaCell {
-  /** Short lines for the table. */
-  lines: string[];
-  /** The observations behind it (the evidence). */
-  observations: PnaObservation[];
-}
-
-export function pnaCell(result: PnaEngineResult, mechanism: PageMechanism, page: PageSecurity, target: TargetSpace): PnaCell {
-  const measured = result.pages.find((entry) => entry.mechanism === mechanism && entry.page === page);
-  if (!measured) return { lines: ['not measured'], observations: [] };
-  if (measured.skipped) return { lines: [`not measured: ${measured.skipped}`], observations: [] };
-  const observations = result.observations.filter((entry) => entry.mechanism === mechanism && entry.page === page && entry.target === target);
-  if (observations.length === 0) return { lines: [`no ${target} target: ${result.overrides}`], observations };
-  const lines: string[] = [];
-  if ((page === 'secure') !== measured.isSecureContext) lines.push(`page isSecureContext: ${measured.isSecureContext}`);
-  for (const permission of PERMISSION_CASES) {
-    const chosen = observations.filter((entry) => entry.permission === permission && !entry.allowHeader);
-    if (chosen.length > 0) lines.push(`${permission}: ${describeOutcomes(chosen)}`);
-  }
-  const refused = new Map<string, { states: Set<string>; reason: string }>();
-  for (const entry of measured.permissions.filter((attempt) => !attempt.ok)) {
-    const found = refused.get(entry.name) ?? { states: new Set<string>(), reason: shortReason(entry.reason) };
-    found.states.add(entry.state);
-    refused.set(entry.name, found);
-  }
-  if (refused.size > 0) lines.push(`automation could not set: ${[...refused].map(([name, { states, reason }]) => `${name} ${[...states].join('/')} (${reason})`).join('; ')}`);
-  const headers = [...new Set(observations.flatMap((entry) => entry.pnaHeaders))];
-  const preflights = observations.filter((entry) => entry.preflight).length;
-  lines.push(`preflight header: ${headers.length > 0 ? headers.join(', ') : preflights > 0 ? `none (in ${preflights} preflights)` : 'none (no preflight reached the lab)'}`);
-  // Each plain answer beside the same request answered with the allow header.
-  const changed = observations
-    .filter((entry) => !entry.allowHeader)
-    .map((plain) => ({ plain, allow: observations.find((other) => other.allowHeader && other.permission === plain.permission && other.request === plain.request) }))
-    .filter(({ plain, allow }) => allow !== undefined && allow.outcome !== plain.outcome);
-  lines.push(
-    `Allow-Private-Network: true: ${changed.length === 0 ? 'no change' : `changes ${changed.map(({ plain, allow }) => `${plain.permission} ${plain.request}: ${plain.outcome} → ${allow!.outcome}`).join('; ')}`}`,
-  );
-  return { lines, observations };
-}

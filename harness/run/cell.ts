@@ -2,12 +2,11 @@
 // compared with the expectation, with the evidence behind it. Shared by the
 // catalog runner and `cors-lab check`.
 import type { ConsoleEntry, EngineId } from '../engines/types.ts';
-import type { JournalEntry } from '../lab/journal.ts';
+import type { JournalEntry } from '../../servers/journal.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import type { Deviation, Outcome } from '../scenario/schema.ts';
 import { classify, type ClassifyInput } from './classify.ts';
-import type { ReachabilityControl } from './reachability.ts';
-import { verdictFor, type CellResult, type SpecView } from './result.ts';
+import { verdictFor, type CellResult, type ReachabilityControl, type SpecView } from '../result/result.ts';
 
 export interface CellInput {
   scenario: string;

@@ -5,10 +5,10 @@
 //            nothing was sent, but a reachability control shows the engine
 //            reaches that server, so the browser refused the request itself;
 //   error    no answer reached the browser: refused, TLS, DNS, timeout, crash.
-import type { JournalEntry } from '../lab/journal.ts';
+import type { JournalEntry } from '../../servers/journal.ts';
 import type { ProbeResult } from '../probes/bundle.ts';
 import type { Outcome } from '../scenario/schema.ts';
-import type { ReachabilityControl } from './reachability.ts';
+import type { ReachabilityControl } from '../result/result.ts';
 
 export interface ClassifyInput {
   /** What the page reported, or a harness failure that kept it from reporting. */

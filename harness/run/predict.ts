@@ -1,15 +1,14 @@
 // Feeds a scenario to the spec model: the request as the page makes it, and
 // the answers the lab servers will give, exactly as they will be rendered.
 import { cookieSent, siteOf, storeCookie } from '../spec/cookies.ts';
-import type { StoredResponse } from '../spec/http-cache.ts';
 import { predict } from '../spec/model.ts';
-import type { PreflightCacheEntry, Prediction, SpecAnswer, SpecRequest } from '../spec/types.ts';
+import type { PreflightCacheEntry, Prediction, SpecAnswer, SpecRequest, StoredResponse } from '../spec/types.ts';
 import { routeFor, serverKeyFor, type LabAddresses } from '../lab/lab.ts';
 import type { Scenario } from '../scenario/loader.ts';
 import { answerBodyText, pickAnswer } from '../scenario/answers.ts';
 import type { Answer } from '../scenario/schema.ts';
 import { ASSETS } from '../../servers/assets.ts';
-import { effectiveModes } from './modes.ts';
+import { effectiveModes } from '../scenario/modes.ts';
 
 
 /** The spec's prediction for one probe of `scenario` with `nonce`. */

@@ -6,17 +6,9 @@
 // target's origin. If that navigation reaches the lab server, the engine can
 // reach it, and the probe was refused by the browser itself.
 import type { EngineContext } from '../engines/types.ts';
-import type { Journal, JournalEntry } from '../lab/journal.ts';
+import type { Journal, JournalEntry } from '../../servers/journal.ts';
 import type { ProbeResult } from '../probes/bundle.ts';
-
-export interface ReachabilityControl {
-  /** The top-level URL the engine navigated to. */
-  url: string;
-  /** A lab server journaled the navigation and answered it. */
-  reached: boolean;
-  /** The navigation's own failure, if any (for example net::ERR_CONNECTION_REFUSED). */
-  error?: string;
-}
+import type { ReachabilityControl } from '../result/result.ts';
 
 /** How long a control navigation may take: a reachable lab server answers at once. */
 const CONTROL_TIMEOUT_MS = 5000;

@@ -2,24 +2,23 @@
 // context per isolation group (or per probe with isolation "probe"). Probes
 // that share a page origin run concurrently in one page: their URLs carry
 // unique nonces, so neither the preflight cache nor the journal mixes them up.
-import { randomBytes } from 'node:crypto';
-import { trustMaterial } from '../lab/certificates.ts';
 import { discoverForRun, type discoverAll } from '../engines/discovery.ts';
 import type { EngineContext, EngineId, EngineProfile, LaunchedEngine } from '../engines/types.ts';
 import { ENGINE_IDS } from '../engines/types.ts';
 import { hostnamesOf, serverKeyFor, startLab, type Lab, type MiddlewareForward } from '../lab/lab.ts';
 import type { MiddlewareAdapter } from '../middleware/adapter.ts';
-import { describePolicy, type CorsPolicy } from '../middleware/policy.ts';
+import { describePolicy, type CorsPolicy } from '../scenario/policy.ts';
 import { loadAdapter } from '../middleware/registry.ts';
 import { serveMiddleware, type MiddlewareServer } from '../middleware/serve.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import { needsMiddlewareFlag, type Scenario } from '../scenario/loader.ts';
+import { launchForLab } from '../session/launch.ts';
+import { gotoPage, mintNonce, runInPage, settledConsole } from '../session/page.ts';
+import { probeRequest } from '../session/probe-request.ts';
 import { buildCell } from './cell.ts';
-import { effectiveModes } from './modes.ts';
 import { predictScenario } from './predict.ts';
-import { labControlUrl, needsControl, runControl, type ReachabilityControl } from './reachability.ts';
-import { toolVersion } from '../package/root.ts';
-import { launchFailedEntry, SCHEMA_VERSION, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from './result.ts';
+import { labControlUrl, needsControl, runControl } from './reachability.ts';
+import { launchFailedEntry, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type ReachabilityControl, type RunResult, type SpecView } from '../result/result.ts';
 
 export type IsolationMode = 'group' | 'probe';
 
@@ -50,28 +49,6 @@ export interface RunOptions {
 
 /** At most this many probes in flight in one page. */
 const BATCH_SIZE = 40;
-/** How long console messages may trail the probes they describe. */
-export const CONSOLE_SETTLE_MS = 100;
-/** Browser start-up can be slow on a busy 2-core machine. */
-export const LAUNCH_TIMEOUT_MS = 60_000;
-/** How long a page may take, beyond the probes' own timeout, to report their results. */
-const PAGE_REPORT_SLACK_MS = 10_000;
-
-/** Runs probe requests in the context's runner page, all at once; the page's results, in order. */
-export function runInPage(context: EngineContext, requests: ProbeRequest[], timeoutMs: number): Promise<ProbeResult[]> {
-  return context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify(requests)})`, timeoutMs + PAGE_REPORT_SLACK_MS);
-}
-
-/** The fields every result starts with: format, tool, and when it ran (`startedMs` from performance.now()). */
-export function resultHeader(startedAt: Date, startedMs: number): Pick<RunResult, 'schemaVersion' | 'tool' | 'startedAt' | 'durationMs'> {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'cors-lab', version: toolVersion() },
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - startedMs),
-  };
-}
-
 export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   // A deviation scoped to some engine profiles is no expectation in the others.
   const profile = requested.profile ?? 'defaults';
@@ -173,13 +150,9 @@ async function runEngine(
   const { predictions } = shared;
   let engine: LaunchedEngine;
   try {
-    engine = await driver.launch({
-      trust: trustMaterial(lab.certificates),
-      timeoutMs: LAUNCH_TIMEOUT_MS,
-      profile: options.profile!,
-    });
+    engine = await launchForLab(driver, lab.certificates, { profile: options.profile! });
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    const message = (error as Error).message;
     const entry = launchFailedEntry(id, message, options.profile!, discovery.found ? discovery : undefined);
     const results = options.scenarios.map((scenario) =>
       cell(scenario, id, predictions.get(scenario.id)!, { harnessError: `engine failed to launch: ${message}` }, [], 0, null, probeRequest(scenario, lab, 'not-run', options.timeoutMs), 0),
@@ -252,39 +225,6 @@ async function dropContext(engine: LaunchedEngine): Promise<void> {
   await current?.context.close().catch(() => {});
 }
 
-export function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: number): ProbeRequest {
-  const request = scenario.request;
-  const renderHeaders = (headers: Record<string, string>) =>
-    Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, lab.render(scenario, nonce, value)]));
-  return {
-    nonce,
-    kind: request.kind,
-    url: lab.probeUrl(scenario, nonce),
-    method: request.method,
-    headers: renderHeaders(request.headers),
-    ...effectiveModes(request),
-    ...(request.body !== undefined ? { body: lab.render(scenario, nonce, request.body) } : {}),
-    ...(request.readHeader ? { readHeader: request.readHeader } : {}),
-    ...(request.context !== 'page' ? { context: request.context } : {}),
-    ...(request.repeat > 1 ? { repeat: request.repeat } : {}),
-    ...(request.then
-      ? {
-          then: {
-            ...(request.then.credentials ? { credentials: request.then.credentials } : {}),
-            ...(request.then.context ? { context: request.then.context } : {}),
-            ...(request.then.headers ? { headers: renderHeaders(request.then.headers) } : {}),
-          },
-        }
-      : {}),
-    ...(request.keepalive ? { keepalive: true } : {}),
-    ...(request.uploadListener ? { uploadListener: true } : {}),
-    ...(request.crossOrigin && request.crossOrigin !== 'none' ? { crossOrigin: request.crossOrigin } : {}),
-    ...(request.drawVia ? { drawVia: request.drawVia } : {}),
-    ...(request.kind === 'font' ? { fontVia: request.fontVia ?? 'font-face-rule' } : {}),
-    timeoutMs,
-  };
-}
-
 async function runBatch(
   engine: LaunchedEngine,
   batch: Batch,
@@ -295,7 +235,7 @@ async function runBatch(
 ): Promise<CellResult[]> {
   const id = engine.info.id;
   const probes = batch.scenarios.map((scenario) => {
-    const nonce = `${id[0]}${randomBytes(6).toString('hex')}`;
+    const nonce = mintNonce(id);
     lab.register(scenario, nonce, forwards.get(scenario.id));
     return { scenario, request: probeRequest(scenario, lab, nonce, options.timeoutMs) };
   });
@@ -309,18 +249,16 @@ async function runBatch(
     // Cookie scenarios (alone in their context) first visit the cookie's own
     // origin as a top-level page, so the cookies are set first-party.
     for (const { scenario, request } of probes) {
-      if (scenario.cookies) await context.goto(`${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${request.nonce}`, options.timeoutMs + 5000);
+      if (scenario.cookies) await gotoPage(context, `${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${request.nonce}`, options.timeoutMs);
     }
-    await context.goto(`${lab.originUrl(batch.pageOrigin)}/__lab/runner`, options.timeoutMs + 5000);
+    await gotoPage(context, `${lab.originUrl(batch.pageOrigin)}/__lab/runner`, options.timeoutMs);
     context.takeConsole(); // drop messages from loading the runner itself
     pageResults = await runInPage(
       context,
       probes.map((probe) => probe.request),
       options.timeoutMs,
     );
-    // Firefox logs a CORS refusal a few ms after the promise settles.
-    await new Promise((resolve) => setTimeout(resolve, CONSOLE_SETTLE_MS));
-    consoleEntries = context.takeConsole();
+    consoleEntries = await settledConsole(context);
   } catch (error) {
     harnessError = error instanceof Error ? error.message.split('\n')[0] : String(error);
     context = undefined;

@@ -15,7 +15,7 @@ import {
   type ScenarioData,
 } from './schema.ts';
 import type { EngineId } from '../engines/types.ts';
-import type { CorsPolicy } from '../middleware/policy.ts';
+import type { CorsPolicy } from './policy.ts';
 
 export type PortSlot = 'main' | 'alt' | 'third';
 

@@ -3,7 +3,7 @@
 // editors (yaml-language-server).
 import { z } from 'zod';
 import { ENGINE_IDS, ENGINE_PROFILES } from '../engines/types.ts';
-import { policySchema } from '../middleware/policy.ts';
+import { policySchema } from './policy.ts';
 
 /** Header values are written verbatim to the wire, so CR, LF or NUL would inject headers. */
 const NO_LINE_BREAKS = /^[^\r\n\0]*$/;

@@ -7,14 +7,7 @@
 // Cache-Control: no-cache), and the cache key is the URL alone (one page, one
 // network partition key).
 import { contains, getHeader } from './header-lists.ts';
-import type { HeaderList } from './types.ts';
-
-export interface StoredResponse {
-  /** The URL requested, without fragment. */
-  url: string;
-  status: number;
-  headers: HeaderList;
-}
+import type { HeaderList, StoredResponse } from './types.ts';
 
 const STORE = 'RFC 9111 § 3 storing responses in caches';
 const FRESHEN = 'Fetch § 4.6 HTTP-network-or-cache fetch (a 304 to a revalidation) and RFC 9111 § 4.3.4 freshening stored responses upon validation';

@@ -2,10 +2,16 @@
 // (https://fetch.spec.whatwg.org/, section numbers as of July 2026) for one
 // request issued by fetch() from a page, and predicts what the page sees.
 
-import type { StoredResponse } from './http-cache.ts';
-
 /** A header list (Fetch § 2.2.2): ordered (name, value) pairs; a name may repeat. */
 export type HeaderList = [name: string, value: string][];
+
+/** A response the model's HTTP cache holds (RFC 9111 § 3). */
+export interface StoredResponse {
+  /** The URL requested, without fragment. */
+  url: string;
+  status: number;
+  headers: HeaderList;
+}
 
 export type CredentialsMode = 'omit' | 'same-origin' | 'include';
 export type RequestMode = 'cors' | 'no-cors' | 'same-origin';

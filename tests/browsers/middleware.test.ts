@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ENGINE_IDS } from '../../harness/engines/types.ts';
 import { runWithMiddlewares } from '../../harness/middleware/compare.ts';
 import { BUILTIN_ADAPTERS } from '../../harness/middleware/registry.ts';
-import type { RunResult } from '../../harness/run/result.ts';
+import type { RunResult } from '../../harness/result/result.ts';
 import { loadScenarios } from '../../harness/scenario/loader.ts';
 import { BUILTIN_CATALOG } from '../../harness/package/root.ts';
 import { tempCertDir } from '../helpers.ts';

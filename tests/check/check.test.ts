@@ -7,7 +7,7 @@ import { planFromCli } from '../../harness/check/plan.ts';
 import { runCheck } from '../../harness/check/runner.ts';
 import { ENGINE_IDS } from '../../harness/engines/types.ts';
 import { issueCa, issueServerCertificate } from '../../harness/lab/certificates.ts';
-import type { CellResult } from '../../harness/run/result.ts';
+import type { CellResult } from '../../harness/result/result.ts';
 import { startFixture, type FixtureServer } from '../check-helpers.ts';
 import { tempCertDir, tempDir } from '../helpers.ts';
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../harness/run/result.ts';
+import type { RunResult } from '../../harness/result/result.ts';
 import { startFixture } from '../check-helpers.ts';
 import { BIN, NODE, runCli, tempDir } from '../helpers.ts';
 
@@ -34,7 +34,7 @@ describe('cors-lab check CLI', () => {
       const run = await cli('check', target, '--origin', 'http://app.example.com', '--credentials', 'include', '--resolve', resolve, '--browsers', 'chromium', '--reporter', 'json,html,junit,markdown', '--out', dir, '--no-color');
       expect(run.status).toBe(1);
       expect(run.stdout).toMatch(/Chromium 1\d\d\.[\d.]+: allowed, as expected/);
-      expect(run.stdout).toMatch(/SECURITY FINDINGS \(5\)/);
+      expect(run.stdout).toMatch(/Security findings \(5\): real browsers let hostile origins read credentialed responses/);
       expect(run.stdout).toMatch(/chromium let a page at http:\/\/cors-lab-attacker\.test \(an unrelated site\) read the response to a credentialed request/);
       const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
       expect(result.check!.findings).toHaveLength(5);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueCa, issueServerCertificate } from '../../harness/lab/certificates.ts';
 import { startLab, type Lab } from '../../harness/lab/lab.ts';
 import { startProxy, type LabProxy } from '../../harness/lab/proxy.ts';
-import { Upstream } from '../../harness/lab/upstream.ts';
+import { Upstream } from '../../servers/upstream.ts';
 import { tempCertDir } from '../helpers.ts';
 
 let lab: Lab;

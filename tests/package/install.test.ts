@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_IDS } from '../../harness/engines/types.ts';
 import { issueCa, issueServerCertificate } from '../../harness/lab/certificates.ts';
-import type { RunResult } from '../../harness/run/result.ts';
+import type { RunResult } from '../../harness/result/result.ts';
 import { startFixture, type FixtureServer } from '../check-helpers.ts';
 import { NODE, PROJECT_ROOT, runCommand, tempDir, type Finished } from '../helpers.ts';
 

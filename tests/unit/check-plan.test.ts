@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { hostileOrigins } from '../../harness/check/hostile.ts';
 import { CheckInputError, originProblem, planFromCli, planFromConfig } from '../../harness/check/plan.ts';
 import { planProbes } from '../../harness/check/runner.ts';
-import { parseResolveRule } from '../../harness/lab/upstream.ts';
+import { parseResolveRule } from '../../servers/upstream.ts';
 import { tempDir } from '../helpers.ts';
 
 const base = { origin: [] as string[], expect: [] as string[], method: 'GET', header: [] as string[], credentials: 'same-origin' as const, kind: 'fetch' as const, resolve: [] as string[], ca: [] as string[], sweep: true };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../harness/run/classify.ts';
-import type { JournalEntry } from '../../harness/lab/journal.ts';
+import type { JournalEntry } from '../../servers/journal.ts';
 
 let seq = 0;
 function entry(kind: JournalEntry['kind'], status?: number, headers: Record<string, string> = {}): JournalEntry {

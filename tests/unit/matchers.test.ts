@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { corsMatchers } from '../../harness/api/matchers.ts';
 import type { ProbeOutcome } from '../../harness/api/lab.ts';
-import type { CellResult } from '../../harness/run/result.ts';
+import type { CellResult } from '../../harness/result/result.ts';
 
 function outcome(cells: [CellResult['engine'], CellResult['outcome'], string][]): ProbeOutcome {
   return {

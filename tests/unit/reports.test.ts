@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CellResult, RunResult } from '../../harness/run/result.ts';
+import type { CellResult, RunResult } from '../../harness/result/result.ts';
 import { scenarioJsonSchemaText } from '../../harness/scenario/json-schema.ts';
-import { renderHtml } from '../../reports/html.ts';
+import { htmlView, renderHtml } from '../../reports/html.ts';
+import { LEGEND, summaryLine } from '../../reports/labels.ts';
 import { renderJunit } from '../../reports/junit.ts';
 import { renderMarkdown } from '../../reports/markdown.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
-import { parseReporters } from '../../reports/write.ts';
+import { parseReporters, REPORTERS, writeReports } from '../../reports/write.ts';
+import { tempDir } from '../helpers.ts';
 
 function cell(scenario: string, engine: CellResult['engine'], outcome: CellResult['outcome'], expected: CellResult['expected']): CellResult {
   return {
@@ -62,6 +65,24 @@ describe('reports', () => {
     expect(JSON.parse(embedded)).toEqual(result);
   });
 
+  it('html: the page draws a view worked out in Node with the shared wording (no second copy in the page script)', () => {
+    const view = htmlView(result);
+    expect(view.meta.startsWith(`${summaryLine(result)}. Started 2026-01-01T00:00:00.000Z`)).toBe(true);
+    expect(view.legend).toBe(LEGEND);
+    expect(view.columns.map((column) => `${column.heading} (${column.subheading})`)).toEqual(['chromium (Chromium 156.0.1)', 'firefox (Firefox ESR 153.7.0esr)']);
+    expect(view.rows[0]!.cells).toEqual([
+      { result: 0, text: 'blocked', classes: 'cell blocked', verdict: 'matches', expectation: 'expected here: blocked.' },
+      { result: 1, text: 'allowed !', classes: 'cell allowed new-finding', verdict: 'new finding', expectation: 'expected here: blocked — NOT AS EXPECTED.' },
+    ]);
+    expect(view.rows[0]!.loud).toBe(true);
+    expect(view.engines.at(-1)).toEqual({ id: 'webkit', text: 'not run — no WebKitWebDriver. Fix: apt-get install webkit2gtk-driver', failed: true });
+    const html = renderHtml(result);
+    expect(JSON.parse(/<script type="application\/json" id="cors-lab-view">(.*?)<\/script>/s.exec(html)![1]!)).toEqual(view);
+    // The page script carries no verdict, label or column-key logic of its own.
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)![1]!;
+    expect(script).not.toMatch(/matchesExpectation|known-deviation|new finding|columnKey/);
+  });
+
   it('parses reporter choices with optional paths', () => {
     expect(parseReporters(['json=out.json,html', 'junit'])).toEqual([{ name: 'json', path: 'out.json' }, { name: 'html' }, { name: 'junit' }]);
     expect(() => parseReporters(['xml'])).toThrow(/unknown reporter "xml"/);
@@ -70,5 +91,28 @@ describe('reports', () => {
   it('the committed JSON Schema for editors matches the zod schema (run `npm run schema`)', () => {
     const committed = readFileSync(new URL('../../scenarios/scenario.schema.json', import.meta.url), 'utf8');
     expect(committed).toBe(scenarioJsonSchemaText());
+  });
+});
+
+describe('writing reports', () => {
+  it('one reporter that throws is reported, and the others are still written', () => {
+    const out = tempDir('reports-throw');
+    const broken = { ...REPORTERS, html: { file: 'report.html', render: () => { throw new Error('renderer bug'); } } };
+    const outcome = writeReports(result, parseReporters(['json,html,junit']), out, broken);
+    expect(outcome.written).toEqual([join(out, 'result.json'), join(out, 'junit.xml')]);
+    expect(outcome.failed).toEqual([{ name: 'html', path: join(out, 'report.html'), error: 'renderer bug' }]);
+    expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).summary).toEqual(result.summary);
+    // Nothing half-written is left behind.
+    expect(readdirSync(out).sort()).toEqual(['junit.xml', 'result.json']);
+  });
+
+  it('a path that cannot be written (a folder) fails that reporter alone, with the path and why', () => {
+    const out = tempDir('reports-eisdir');
+    mkdirSync(join(out, 'taken.xml'));
+    const outcome = writeReports(result, parseReporters([`json,junit=${join(out, 'taken.xml')}`]), out);
+    expect(outcome.written).toEqual([join(out, 'result.json')]);
+    expect(outcome.failed).toMatchObject([{ name: 'junit', path: join(out, 'taken.xml'), error: expect.stringMatching(/EISDIR|ENOTEMPTY|EEXIST|directory/i) }]);
+    expect(existsSync(join(out, 'result.json'))).toBe(true);
+    expect(readdirSync(out).sort()).toEqual(['result.json', 'taken.xml']);
   });
 });

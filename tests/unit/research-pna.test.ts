@@ -5,19 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { chromiumNetworkArgs } from '../../harness/engines/chromium.ts';
 import { networkPrefs } from '../../harness/engines/firefox.ts';
 import type { EngineInfo } from '../../harness/engines/types.ts';
-import type { JournalEntry } from '../../harness/lab/journal.ts';
+import type { JournalEntry } from '../../servers/journal.ts';
 import { SERVER_KEYS, type ServerKey } from '../../harness/lab/lab.ts';
-import {
-  NON_SECURE_PAGE_HOST,
-  observe,
-  pageUrl,
-  pnaCell,
-  pnaNetwork,
-  pnaScenario,
-  type PnaEngineResult,
-  type PnaObservation,
-} from '../../harness/research/pna.ts';
-import { pnaMarkdown } from '../../reports/research.ts';
+import { NON_SECURE_PAGE_HOST, observe, pageUrl, pnaNetwork, pnaScenario } from '../../harness/research/pna.ts';
+import type { PnaEngineResult, PnaObservation } from '../../harness/result/research.ts';
+import { pnaCell, pnaMarkdown } from '../../reports/research.ts';
 
 const ports = Object.fromEntries(SERVER_KEYS.map((key, index) => [key, 42000 + index])) as Record<ServerKey, number>;
 

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { predict } from '../../harness/spec/model.ts';
 import type { PredictInput, SentRequest, SpecAnswer, SpecRequest } from '../../harness/spec/model.ts';
-import type { PreflightCacheEntry } from '../../harness/spec/types.ts';
-import { freshen, isStorable, type StoredResponse } from '../../harness/spec/http-cache.ts';
+import type { PreflightCacheEntry, StoredResponse } from '../../harness/spec/types.ts';
+import { freshen, isStorable } from '../../harness/spec/http-cache.ts';
 
 const PAGE = 'https://app.site-a.localhost:4431';
 const API = 'https://api.site-b.localhost:4432';

@@ -1,6 +1,6 @@
 // `cors` and `@fastify/cors` share option names and shapes: one translation.
-import type { CorsPolicy } from '../policy.ts';
-import { allowlistFunction } from '../policy.ts';
+import type { CorsPolicy } from '../../scenario/policy.ts';
+import { allowlistFunction } from '../../scenario/policy.ts';
 
 export function corsStyleOptions(policy: CorsPolicy): Record<string, unknown> {
   const options: Record<string, unknown> = {};

@@ -1,7 +1,7 @@
 // `hono/cors` on @hono/node-server.
 import type { RequestListener } from 'node:http';
 import { HANDLER_ANSWER, type MiddlewareAdapter } from '../adapter.ts';
-import { allowlistFunction } from '../policy.ts';
+import { allowlistFunction } from '../../scenario/policy.ts';
 import { importPackage, installedVersion } from './versions.ts';
 
 interface HonoContext {

@@ -1,7 +1,7 @@
 // `@koa/cors` on Koa.
 import type { RequestListener } from 'node:http';
 import type { MiddlewareAdapter } from '../adapter.ts';
-import { allowlistFunction } from '../policy.ts';
+import { allowlistFunction } from '../../scenario/policy.ts';
 import { importPackage, installedVersion } from './versions.ts';
 
 interface KoaApp {

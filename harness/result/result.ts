@@ -1,15 +1,14 @@
 // The canonical JSON result (ARCHITECTURE.md, "The JSON result"). Every report is
 // rendered from this shape. Fields may be added; a change of meaning bumps
 // SCHEMA_VERSION.
-import type { JournalEntry } from '../lab/journal.ts';
-import type { MaxAgeStudy } from '../research/max-age.ts';
-import type { PnaStudy } from '../research/pna.ts';
-import type { CorsPolicy } from '../middleware/policy.ts';
-import type { HygieneFinding } from '../middleware/hygiene.ts';
-import type { Replay } from '../check/replay.ts';
-import type { ReachabilityControl } from './reachability.ts';
+import type { JournalEntry } from '../../servers/journal.ts';
+import type { MaxAgeStudy, PnaStudy } from './research.ts';
+import type { CorsPolicy } from '../scenario/policy.ts';
+import type { CheckSection, Replay } from './check.ts';
+import type { MiddlewareSection } from './middleware.ts';
 import { ENGINE_IDS, type ConsoleEntry, type EngineId, type EngineInfo } from '../engines/types.ts';
 import type { Deviation, Outcome } from '../scenario/schema.ts';
+import { toolVersion } from '../package/root.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -20,6 +19,15 @@ export interface RequestSent {
   mode: string;
   credentials: string;
   body?: string;
+}
+
+export interface ReachabilityControl {
+  /** The top-level URL the engine navigated to. */
+  url: string;
+  /** A lab server journaled the navigation and answered it. */
+  reached: boolean;
+  /** The navigation's own failure, if any (for example net::ERR_CONNECTION_REFUSED). */
+  error?: string;
 }
 
 export interface Evidence {
@@ -132,31 +140,6 @@ export interface MissingEngine {
   fix: string;
 }
 
-/** `cors-lab check` only: a credentialed response that a hostile origin could read in a real browser. */
-export interface SecurityFinding {
-  scenario: string;
-  endpoint: string;
-  origin: string;
-  /** How the origin was derived: null, http-downgrade, sibling-subdomain, prefix, suffix, unrelated. */
-  attack: string;
-  derivedFrom: string;
-  description: string;
-  /** Engines that let the page read a credentialed response from this origin. */
-  engines: EngineId[];
-  severity: 'high';
-  summary: string;
-}
-
-export interface CheckSection {
-  endpoints: { name: string; url: string; method: string; kind: string; credentials: string }[];
-  resolve: string[];
-  ca: string[];
-  sweep: boolean;
-  findings: SecurityFinding[];
-  /** How the engines reach the target: through the lab's proxy. */
-  via: string;
-}
-
 export interface RunResult {
   schemaVersion: number;
   tool: { name: string; version: string };
@@ -178,21 +161,6 @@ export interface RunResult {
    * shape (harness/research/). Such a result has no scenarios or cells.
    */
   research?: { maxAge?: MaxAgeStudy; pna?: PnaStudy };
-}
-
-/** `run --middleware`: the middlewares compared, in column order. */
-export interface MiddlewareSection {
-  variants: {
-    /** The adapter name, as in CellResult.variant. */
-    id: string;
-    /** Middleware and framework versions, read from the installed packages. */
-    version: string;
-    /** What the middleware sends, judged from the journal (harness/middleware/hygiene.ts). */
-    hygiene: HygieneFinding[];
-    /** Its answer to a Private Network preflight (asked from Node: browsers do not send one on loopback). */
-    privateNetwork: string;
-    launchErrors: string[];
-  }[];
 }
 
 /** The engine column for an engine that was found but would not start: never run, said so. */
@@ -227,5 +195,15 @@ export function summarize(results: CellResult[]): RunResult['summary'] {
     unexpected: results.filter((result) => !result.matchesExpectation).length,
     knownDeviations: results.filter((result) => result.verdict === 'known-deviation').length,
     newFindings: results.filter((result) => result.verdict === 'new-finding').length,
+  };
+}
+
+/** The fields every result starts with: format, tool, and when it ran (`startedMs` from performance.now()). */
+export function resultHeader(startedAt: Date, startedMs: number): Pick<RunResult, 'schemaVersion' | 'tool' | 'startedAt' | 'durationMs'> {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'cors-lab', version: toolVersion() },
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - startedMs),
   };
 }

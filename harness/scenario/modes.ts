@@ -1,6 +1,6 @@
 // The request mode and credentials mode each request kind really uses.
 import type { ProbeRequest } from '../probes/bundle.ts';
-import type { RequestSpec } from '../scenario/schema.ts';
+import type { RequestSpec } from './schema.ts';
 
 /**
  * An <img> with no crossorigin attribute is a no-cors request with

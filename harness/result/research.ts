@@ -1,0 +1,130 @@
+// The research studies' sections of the result (result.research): what each
+// study measured, per engine. The studies (harness/research/) fill them in;
+// the reports read them.
+import type { EngineId, EngineInfo, PermissionState } from '../engines/types.ts';
+
+// ---------------------------------------------------------------------------
+// research max-age: preflight-cache lifetime per Access-Control-Max-Age case
+
+export interface Trial {
+  /** Seconds between the first request's preflight and the second request, from the journal (clock offset added). */
+  elapsed: number;
+  /** Served from the cache: the second request sent no preflight. */
+  cached: boolean;
+  /** Journal entries (seq) of the preflights sent. */
+  preflights: number[];
+}
+
+export interface Lifetime {
+  /**
+   * bracket: cached at `cachedAt`, re-preflighted at `refetchedAt`;
+   * not-cached: re-preflighted even at the shortest interval tried;
+   * lower-bound: still cached at the longest interval tried.
+   */
+  kind: 'bracket' | 'not-cached' | 'lower-bound' | 'error';
+  cachedAt?: number;
+  refetchedAt?: number;
+  /** controlled (the clock shim) or real time. */
+  time: 'controlled' | 'real';
+  text: string;
+  error?: string;
+}
+
+export interface MaxAgeEngineResult {
+  engine: EngineInfo;
+  clock: { mode: 'controlled' | 'real'; detail: string; validation?: { maxAge: number; real: Lifetime; controlled: Lifetime; agree: boolean } };
+  cases: { label: string; value: string | undefined; lifetime: Lifetime; trials: Trial[] }[];
+}
+
+export interface MaxAgeStudy {
+  study: 'max-age';
+  maxWaitSeconds: number;
+  engines: MaxAgeEngineResult[];
+  enginesMissing: { id: EngineId; reason: string; fix: string }[];
+}
+
+// ---------------------------------------------------------------------------
+// research pna: Private/Local Network Access from public pages
+
+export type PageMechanism = 'override' | 'csp';
+export type PageSecurity = 'secure' | 'non-secure';
+export type TargetSpace = 'local' | 'loopback';
+export type PnaRequest = 'preflighted' | 'simple' | 'no-cors';
+/**
+ * The permission as launched; every LNA permission name granted or denied;
+ * or only one name granted (which target each name governs).
+ */
+export type PermissionCase = 'default' | PermissionState | `only ${string} granted`;
+
+export const PAGE_MECHANISMS: PageMechanism[] = ['override', 'csp'];
+export const PAGE_SECURITIES: PageSecurity[] = ['secure', 'non-secure'];
+export const TARGET_SPACES: TargetSpace[] = ['local', 'loopback'];
+export const PNA_REQUESTS: PnaRequest[] = ['preflighted', 'simple', 'no-cors'];
+
+/**
+ * Permission names automation may know for Local Network Access: the
+ * original single permission, and the newer split into local and loopback.
+ */
+export const LNA_PERMISSIONS = ['local-network-access', 'local-network', 'loopback-network'];
+
+export const PERMISSION_CASES: PermissionCase[] = ['default', 'granted', 'denied', ...LNA_PERMISSIONS.map((name) => `only ${name} granted` as const)];
+
+export interface PnaObservation {
+  mechanism: PageMechanism;
+  page: PageSecurity;
+  target: TargetSpace;
+  permission: PermissionCase;
+  /** The target answered with Access-Control-Allow-Private-Network: true (and -Local-Network). */
+  allowHeader: boolean;
+  request: PnaRequest;
+  pageUrl: string;
+  targetUrl: string;
+  /**
+   * allowed: the page read the response; opaque: no-cors fetch resolved with
+   * an opaque response; blocked: the lab answered but the page got an error;
+   * not-sent: nothing reached the lab (the engine refused before sending);
+   * timeout: the request never settled (for example a permission prompt
+   * nobody answers).
+   */
+  outcome: 'allowed' | 'opaque' | 'blocked' | 'not-sent' | 'timeout';
+  /** A preflight reached the lab. */
+  preflight: boolean;
+  /** Private/Local Network Access request headers seen in the journal, "name: value". */
+  pnaHeaders: string[];
+  /** Journal entries (seq) of this request. */
+  journal: number[];
+  /** The page's error, and console lines that came with it. */
+  message?: string;
+}
+
+export interface PnaPage {
+  mechanism: PageMechanism;
+  page: PageSecurity;
+  url: string;
+  /** window.isSecureContext as the page itself reported it. */
+  isSecureContext: boolean | null;
+  /** Why this page could not be measured (e.g. the engine has no override), if so. */
+  skipped?: string;
+  /** Each permission the study tried to set for this page's origin, and whether the automation could. */
+  permissions: { case: PermissionCase; name: string; state: PermissionState; ok: boolean; reason?: string }[];
+}
+
+export interface PnaEngineResult {
+  engine: EngineInfo;
+  /** How the engine was told which lab ports are public and local, or why it cannot be. */
+  overrides: string;
+  /** How permissions are set in this engine (what each page's attempts gave is under pages). */
+  permissions: string;
+  /** How the non-secure page's hostname reached the lab. */
+  hosts: string;
+  pages: PnaPage[];
+  observations: PnaObservation[];
+}
+
+export interface PnaStudy {
+  study: 'pna';
+  /** Per request: a request still unsettled then is "timeout" (held). */
+  timeoutMs: number;
+  engines: PnaEngineResult[];
+  enginesMissing: { id: EngineId; reason: string; fix: string }[];
+}

@@ -1,0 +1,28 @@
+// Launching an engine for a lab: the lab CA trusted (and only it), one time
+// limit, and a second attempt, the same in every flow. A browser on a busy
+// machine now and then misses its start; one more try is cheaper than a
+// column of error cells.
+import type { EngineDriver, LaunchedEngine, LaunchOptions } from '../engines/types.ts';
+import { trustMaterial, type LabCertificates } from '../lab/certificates.ts';
+import { LAUNCH_TIMEOUT_MS } from './page.ts';
+
+export type LaunchExtras = Omit<LaunchOptions, 'trust' | 'timeoutMs'>;
+
+/** The launch options for a lab: its CA as the trust, the common time limit, and the flow's extras. */
+export function labLaunchOptions(certificates: LabCertificates, extras: LaunchExtras = {}): LaunchOptions {
+  return { trust: trustMaterial(certificates), timeoutMs: LAUNCH_TIMEOUT_MS, ...extras };
+}
+
+/** Launches `driver`'s browser trusting the lab's CA; throws the second attempt's error, first line only. */
+export async function launchForLab(driver: EngineDriver, certificates: LabCertificates, extras: LaunchExtras = {}): Promise<LaunchedEngine> {
+  const options = labLaunchOptions(certificates, extras);
+  try {
+    return await driver.launch(options);
+  } catch {
+    try {
+      return await driver.launch(options);
+    } catch (error) {
+      throw new Error(error instanceof Error ? error.message.split('\n')[0]! : String(error));
+    }
+  }
+}

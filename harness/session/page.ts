@@ -1,0 +1,39 @@
+// Driving the runner page: the steps every flow (run, check, the research
+// studies, the vitest API) takes with a context, with one set of time limits.
+import { randomBytes } from 'node:crypto';
+import type { ConsoleEntry, EngineContext, EngineId } from '../engines/types.ts';
+import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
+
+/** Browser start-up can be slow on a busy 2-core machine. */
+export const LAUNCH_TIMEOUT_MS = 60_000;
+/** How long console messages may trail the probes they describe (Firefox logs a CORS refusal a few ms after the promise settles). */
+export const CONSOLE_SETTLE_MS = 100;
+/** How long a page may take, beyond the probes' own timeout, to report their results. */
+const PAGE_REPORT_SLACK_MS = 10_000;
+/** How long a navigation may take beyond the probes' own timeout. */
+const NAVIGATION_SLACK_MS = 5000;
+
+/**
+ * A probe's unique token: it goes into the probe's URLs, so neither the
+ * preflight cache nor the journal mixes two probes up. `prefix` says who made
+ * it in the journal (an engine's initial, or a study's letter).
+ */
+export function mintNonce(prefix: EngineId | string): string {
+  return `${prefix[0]}${randomBytes(6).toString('hex')}`;
+}
+
+/** Loads `url` as the context's top-level page, allowing the probes' timeout plus navigation slack. */
+export function gotoPage(context: EngineContext, url: string, timeoutMs: number): Promise<void> {
+  return context.goto(url, timeoutMs + NAVIGATION_SLACK_MS);
+}
+
+/** Runs probe requests in the context's runner page, all at once; the page's results, in order. */
+export function runInPage(context: EngineContext, requests: ProbeRequest[], timeoutMs: number): Promise<ProbeResult[]> {
+  return context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify(requests)})`, timeoutMs + PAGE_REPORT_SLACK_MS);
+}
+
+/** The console messages since the last take, after letting late ones arrive; null where the engine does not expose the console. */
+export async function settledConsole(context: EngineContext): Promise<ConsoleEntry[] | null> {
+  await new Promise((resolve) => setTimeout(resolve, CONSOLE_SETTLE_MS));
+  return context.takeConsole();
+}
