@@ -50,7 +50,7 @@ export function htmlView(result: RunResult): HtmlView {
       };
     }),
     engines: [
-      ...result.engines.map((engine) => ({ id: engine.id, text: `${engine.browser} ${engine.version} — ${engineDescription(engine)}`, failed: engine.launchError !== undefined })),
+      ...result.engines.map((engine) => ({ id: engine.id, text: `${engine.browser} ${engine.version} — ${engineDescription(engine)}`, failed: false })),
       ...result.enginesMissing.map((missing) => ({ id: missing.id, text: missingDescription(missing), failed: true })),
     ],
     middleware: middlewareLines(result),

@@ -1,6 +1,7 @@
 // Shared wording for every renderer, so the reports agree on what a cell says.
 import type { CheckSection } from '../harness/result/check.ts';
-import type { CellResult, EngineEntry, MissingEngine, RunResult } from '../harness/result/result.ts';
+import type { MissingEngine } from '../harness/engines/types.ts';
+import type { CellResult, EngineEntry, RunResult } from '../harness/result/result.ts';
 
 /** Text inside a Markdown table cell: pipes escaped, one line. */
 export function escapeCell(text: string): string {
@@ -72,7 +73,6 @@ export function middlewareLines(result: RunResult): string[] {
     lines.push(`${variant.id}: ${variant.version}; Private Network preflight: ${variant.privateNetwork}`);
     if (variant.hygiene.length === 0) lines.push('  hygiene: no findings');
     for (const finding of variant.hygiene) lines.push(`  hygiene ${finding.rule}, in ${describeScenarios(finding.scenarios)}: ${finding.detail} (first seen in ${finding.scenario}, journal ${finding.evidence})`);
-    for (const error of variant.launchErrors) lines.push(`  launch failed: ${error}`);
   }
   return lines;
 }
@@ -89,9 +89,9 @@ export function specDisagreements(result: RunResult): string[] {
     .map((scenario) => `${scenario.id}: the file says ${scenario.specModel.declared}, the spec model predicts ${scenario.specModel.outcome} (${scenario.specModel.explanation})`);
 }
 
-/** An engine as every report describes it: driver, trust and profile, or why it did not start. */
+/** An engine as every report describes it: driver, trust and profile. */
 export function engineDescription(engine: EngineEntry): string {
-  return engine.launchError ? `launch failed: ${engine.launchError}` : `${engine.driver}; trust: ${engine.trust}; profile ${engine.profile}: ${engine.cookieSettings}`;
+  return `${engine.driver}; trust: ${engine.trust}; profile ${engine.profile}: ${engine.cookieSettings}`;
 }
 
 /** An engine that was asked for and not found: never run, never invented. */

@@ -26,7 +26,7 @@ export function renderMarkdown(result: RunResult): string {
   }
   lines.push('', '| engine | browser | driver | CA trust | profile and cookie settings |', '|---|---|---|---|---|');
   for (const engine of result.engines) {
-    lines.push(`| ${engine.id} | ${escapeCell(`${engine.browser} ${engine.version}`)}${engine.launchError ? ` (launch failed: ${escapeCell(engine.launchError)})` : ''} | ${escapeCell(engine.driver)} | ${escapeCell(engine.trust)} | ${escapeCell(`${engine.profile}: ${engine.cookieSettings}`)} |`);
+    lines.push(`| ${engine.id} | ${escapeCell(`${engine.browser} ${engine.version}`)} | ${escapeCell(engine.driver)} | ${escapeCell(engine.trust)} | ${escapeCell(`${engine.profile}: ${engine.cookieSettings}`)} |`);
   }
   for (const missing of result.enginesMissing) lines.push(`| ${missing.id} | not run: ${escapeCell(missing.reason)} | | fix: \`${escapeCell(missing.fix)}\` | |`);
   if (result.middleware) {

@@ -35,7 +35,7 @@ export function renderTerminal(result: RunResult, options: TerminalOptions): str
   for (const row of rows) lines.push(row.map((cell, column) => paint(cell.style, pad(cell.text, column))).join('  '));
   lines.push('');
   for (const engine of result.engines) {
-    lines.push(`${paint('bold', engine.id)}: ${engine.browser} ${engine.version} — ${engine.launchError ? paint('red', engineDescription(engine)) : engineDescription(engine)}`);
+    lines.push(`${paint('bold', engine.id)}: ${engine.browser} ${engine.version} — ${engineDescription(engine)}`);
   }
   for (const missing of result.enginesMissing) lines.push(`${paint('bold', missing.id)}: ${paint('red', missingDescription(missing))}`);
   if (result.check) lines.push(...checkLines(result, index, paint));

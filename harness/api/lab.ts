@@ -4,7 +4,7 @@
 // makes one request in every engine, with no browser start-up and no page load.
 import { createServer, Server, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { discoverForRun } from '../engines/discovery.ts';
-import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine } from '../engines/types.ts';
+import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine, type MissingEngine } from '../engines/types.ts';
 import { serverKeyFor, startLab, type Lab } from '../lab/lab.ts';
 import { Upstream } from '../../servers/upstream.ts';
 import { routeHandler, type MiddlewareAdapter } from '../middleware/adapter.ts';
@@ -15,7 +15,7 @@ import type { ProbeResult } from '../probes/bundle.ts';
 import { replay, specRequestOf, specViewOf } from '../check/replay.ts';
 import { buildCell } from '../run/cell.ts';
 import type { CellResult, EngineEntry, SpecView } from '../result/result.ts';
-import { launchForLab } from '../session/launch.ts';
+import { launchForLab, notStarted } from '../session/launch.ts';
 import { gotoPage, mintNonce, runInPage } from '../session/page.ts';
 import { probeRequest } from '../session/probe-request.ts';
 import type { LabOrigin, Scenario } from '../scenario/loader.ts';
@@ -60,8 +60,8 @@ export interface CorsLab {
   /** Serialized origins: the front end, a foreign site, and the API the middleware answers. */
   origins: { page: string; foreign: string; api: string };
   engines: EngineEntry[];
-  /** Engines asked for that are not installed: never run, never invented. */
-  missing: { id: EngineId; reason: string; fix: string }[];
+  /** Engines asked for that are not installed, or found and did not start (found: true): never run, never invented. */
+  missing: MissingEngine[];
   probe(input: ProbeInput): Promise<ProbeOutcome>;
   close(): Promise<void>;
 }
@@ -84,19 +84,28 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
   const { runnable, missing } = await discoverForRun(options.engines ?? ENGINE_IDS);
   const warm: { engine: LaunchedEngine; context: EngineContext; page?: string }[] = [];
   const servers = serverPool();
-  try {
-    const launched = await Promise.all(
-      runnable.map(async ({ driver }) => {
-        const engine = await launchForLab(driver!, lab.certificates);
-        return { engine, context: await engine.newContext() };
-      }),
-    );
-    warm.push(...launched);
-  } catch (error) {
-    await Promise.all(warm.map(({ engine }) => engine.close()));
+  // An engine that does not start is listed in `missing`, as in every flow;
+  // the lab works with the others, and says so, since a matcher's "every
+  // engine that ran" would otherwise quietly cover fewer engines.
+  await Promise.all(
+    runnable.map(async ({ id, driver }) => {
+      let engine: LaunchedEngine | undefined;
+      try {
+        engine = await launchForLab(driver!, lab.certificates);
+        warm.push({ engine, context: await engine.newContext() });
+      } catch (error) {
+        await engine?.close();
+        missing.push(notStarted(id, error));
+      }
+    }),
+  );
+  for (const entry of missing.filter((candidate) => candidate.found)) process.emitWarning(`cors-lab: ${entry.id}: ${entry.reason}; lab.probe runs without it`);
+  if (warm.length === 0) {
     await lab.close();
-    throw error;
+    throw new Error(`cors-lab: no engine could be started: ${missing.map((entry) => `${entry.id}: ${entry.reason}`).join('; ') || 'none was asked for'}. See npx cors-lab browsers`);
   }
+  // Engines in ENGINE_IDS order, whichever started first.
+  warm.sort((a, b) => ENGINE_IDS.indexOf(a.engine.info.id) - ENGINE_IDS.indexOf(b.engine.info.id));
   const replayer = new Upstream({ caPems: [lab.certificates.ca.certPem], timeoutMs });
   let closed = false;
 

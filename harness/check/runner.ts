@@ -4,7 +4,7 @@
 // what the browser sent and what the server answered. A replay from Node
 // (replay.ts) gives the spec model the server's answers for its explanation.
 import { discoverForRun, type discoverAll } from '../engines/discovery.ts';
-import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine } from '../engines/types.ts';
+import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine, type MissingEngine } from '../engines/types.ts';
 import { ensureLabCertificates } from '../lab/certificates.ts';
 import { startLab, type Lab } from '../lab/lab.ts';
 import { startProxy, type LabProxy } from '../lab/proxy.ts';
@@ -13,8 +13,8 @@ import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import { buildCell } from '../run/cell.ts';
 import { needsControl, runControl } from '../run/reachability.ts';
 import type { CheckSection, SecurityFinding } from '../result/check.ts';
-import { launchFailedEntry, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type ReachabilityControl, type RunResult, type ScenarioSummary, type SpecView } from '../result/result.ts';
-import { launchForLab } from '../session/launch.ts';
+import { resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type ReachabilityControl, type RunResult, type ScenarioSummary, type SpecView } from '../result/result.ts';
+import { launchForLab, notStarted } from '../session/launch.ts';
 import { gotoPage, mintNonce, runInPage, settledConsole } from '../session/page.ts';
 import { hostileOrigins, type HostileOrigin } from './hostile.ts';
 import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
@@ -141,6 +141,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
         const proxy = await startProxy({ journal: lab.journal, label: `proxy:${engine.id}`, posedPort, forwards, upstream, certificateFor });
         try {
           const run = await runEngine(engine.id, engine.driver!, lab, proxy, probes, specViews, options);
+          if ('notStarted' in run) {
+            enginesMissing.push(run.notStarted);
+            return [];
+          }
           engines.push(run.entry);
           return run.results;
         } finally {
@@ -170,7 +174,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   }));
 
   return {
-    ...resultHeader(startedAt, started),
+    ...resultHeader('check', startedAt, started),
     options: { isolation: 'check', timeoutMs: options.timeoutMs, profile: 'defaults' },
     engines,
     enginesMissing,
@@ -222,17 +226,12 @@ async function runEngine(
   probes: CheckProbe[],
   specViews: Map<string, Promise<SpecView>>,
   options: CheckOptions,
-): Promise<{ entry: EngineEntry; results: CellResult[] }> {
+): Promise<{ entry: EngineEntry; results: CellResult[] } | { notStarted: MissingEngine }> {
   let engine: LaunchedEngine;
-  const notRun = async (message: string, entry: EngineEntry) => ({
-    entry,
-    results: await Promise.all(probes.map(async (probe) => checkCell(probe, id, await specViews.get(probe.id)!, { harnessError: message }, lab, 'not-run', null, probeRequestFor(probe, 'not-run', options.timeoutMs), 0))),
-  });
   try {
     engine = await launchForLab(driver, lab.certificates, { proxy: proxy.address });
   } catch (error) {
-    const message = (error as Error).message;
-    return notRun(`engine failed to launch: ${message}`, launchFailedEntry(id, message, 'defaults'));
+    return { notStarted: notStarted(id, error) };
   }
   const results: CellResult[] = [];
   options.onProgress?.({ engine: id, done: 0, total: probes.length });

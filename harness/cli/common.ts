@@ -41,15 +41,14 @@ export function report(result: RunResult, reporters: ReporterChoice[], flags: Pi
   process.stdout.write(`${renderTerminal(result, { color })}\n`);
   const allWritten = announceReports(writeReports(result, reporters, flags.out));
 
-  const failedLaunch = result.engines.filter((engine) => engine.launchError);
   if (result.engines.length === 0) {
     process.stderr.write('cors-lab: no engine could be run. See `npx cors-lab browsers` and `npx cors-lab install-browsers`\n');
     return EXIT.badInput;
   }
   // A report that was asked for and not written is a harness failure: CI would read a stale or missing file.
   if (!allWritten) return EXIT.badInput;
-  // An engine the user asked for by name that did not run is a harness failure, not a pass.
-  if (namedBrowsers && (result.enginesMissing.length > 0 || failedLaunch.length > 0)) return EXIT.badInput;
+  // An engine that was found and did not start, or one the user asked for by name that did not run, is a harness failure, not a pass.
+  if (result.enginesMissing.some((missing) => missing.found) || (namedBrowsers && result.enginesMissing.length > 0)) return EXIT.badInput;
   return result.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
 }
 

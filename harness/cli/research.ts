@@ -54,7 +54,7 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
       : { key: 'maxAge' as const, result: await studyMaxAge({ ...common, maxWaitSeconds: flags.maxWait }) };
   const engines: EngineEntry[] = measured.result.engines.map((engine) => engine.engine);
   const run: RunResult = {
-    ...resultHeader(startedAt, started),
+    ...resultHeader('research', startedAt, started),
     options: { isolation: `research ${study}`, timeoutMs, profile: 'defaults' },
     engines,
     enginesMissing: measured.result.enginesMissing,

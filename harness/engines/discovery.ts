@@ -1,6 +1,6 @@
 // Finding browsers: each engine id has drivers in order of preference (the
 // system build first, Playwright's bundled build when it is installed).
-import { ENGINE_IDS, type Discovery, type EngineDriver, type EngineId } from './types.ts';
+import { ENGINE_IDS, type Discovery, type EngineDriver, type EngineId, type MissingEngine } from './types.ts';
 
 // Loaded on demand: puppeteer-core and playwright-core are slow to import,
 // and a run with --browsers chromium should not pay for the others.
@@ -40,8 +40,8 @@ export async function discoverAll(ids: readonly EngineId[] = ENGINE_IDS): Promis
 }
 
 /** The engines to run, and the ones asked for that are missing, each with why and the fix. */
-export async function discoverForRun(ids: readonly EngineId[]): Promise<{ runnable: DiscoveredEngine[]; missing: { id: EngineId; reason: string; fix: string }[] }> {
+export async function discoverForRun(ids: readonly EngineId[]): Promise<{ runnable: DiscoveredEngine[]; missing: MissingEngine[] }> {
   const discovered = await discoverAll(ids);
-  const missing = discovered.flatMap((engine) => (engine.discovery.found ? [] : [{ id: engine.id, reason: engine.discovery.reason, fix: engine.discovery.fix }]));
+  const missing = discovered.flatMap((engine) => (engine.discovery.found ? [] : [{ id: engine.id, reason: engine.discovery.reason, fix: engine.discovery.fix, found: false }]));
   return { runnable: discovered.filter((engine) => engine.driver !== undefined), missing };
 }

@@ -38,6 +38,15 @@ export type Discovery =
   | { found: true; id: EngineId; executablePath: string; driver: string }
   | { found: false; id: EngineId; reason: string; fix: string };
 
+/** An engine asked for and not run, with why and the fix: never run, never invented. */
+export interface MissingEngine {
+  id: EngineId;
+  reason: string;
+  fix: string;
+  /** The browser was found but did not start: a harness failure, where a browser not found is a missing install. */
+  found: boolean;
+}
+
 /** Material the driver needs to trust the lab CA (and only it). */
 export interface TrustMaterial {
   /** PEM of the lab CA certificate. */

@@ -31,11 +31,14 @@ export async function runWithMiddlewares(options: Omit<RunOptions, 'middleware'>
       version: adapter.version,
       hygiene: hygieneFindings(result.scenarios, result.results),
       privateNetwork: await privateNetworkAnswer(adapter),
-      launchErrors: result.engines.filter((engine) => engine.launchError).map((engine) => `${engine.id}: ${engine.launchError}`),
     });
   }
+  // Each middleware's run launched the engines anew: an engine that did not start in any of them is listed once.
+  const byId = <T extends { id: string }>(entries: T[]) => [...new Map(entries.map((entry) => [entry.id, entry])).values()];
   return {
     ...first,
+    engines: byId(runs.flatMap(({ result }) => result.engines)),
+    enginesMissing: byId(runs.flatMap(({ result }) => result.enginesMissing)),
     durationMs: Math.round(performance.now() - started),
     results,
     summary: summarize(results),

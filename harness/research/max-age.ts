@@ -7,10 +7,10 @@
 // the same run; otherwise in real time, up to --max-wait, and a lifetime
 // longer than that is reported as a lower bound.
 import { discoverForRun } from '../engines/discovery.ts';
-import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine } from '../engines/types.ts';
+import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine, type MissingEngine } from '../engines/types.ts';
 import { withTimeout } from '../engines/system.ts';
 import { startLab, type Lab } from '../lab/lab.ts';
-import { labLaunchOptions } from '../session/launch.ts';
+import { labLaunchOptions, launchForLab, notStarted } from '../session/launch.ts';
 import { gotoPage, mintNonce, runInPage } from '../session/page.ts';
 import { probeRequest } from '../session/probe-request.ts';
 import type { Lifetime, MaxAgeEngineResult, MaxAgeStudy, Trial } from '../result/research.ts';
@@ -231,7 +231,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
   const runnerUrl = `${lab.originUrl(scenarios[0]!.page)}/__lab/runner`;
   try {
     const engines = await Promise.all(
-      runnable.map(async ({ id, driver }) => {
+      runnable.map(async ({ id, driver }): Promise<MaxAgeEngineResult | MissingEngine> => {
         // Its own attempts and deadline (launchWithin): an engine may not start with its clock moved.
         const launch = (env?: Record<string, string>) => driver!.launch(labLaunchOptions(lab.certificates, env ? { env } : {}));
         const open = async (engine: LaunchedEngine, clock?: ControlledClock): Promise<Bench> => {
@@ -298,7 +298,12 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
           }
         }
         // 2. Real time, up to --max-wait, in a browser without the clock shim.
-        const engine = await launch();
+        let engine: LaunchedEngine;
+        try {
+          engine = await launchForLab(driver!, lab.certificates);
+        } catch (error) {
+          return notStarted(id, error);
+        }
         try {
           options.onProgress?.(`${id}: measuring ${scenarios.length} cases in real time (up to ${options.maxWaitSeconds} s)`);
           const measured = await searchRealTime(await open(engine), scenarios, grid);
@@ -312,7 +317,9 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
         }
       }),
     );
-    return { study: 'max-age', maxWaitSeconds: options.maxWaitSeconds, engines, enginesMissing: missing };
+    const measured = engines.filter((entry): entry is MaxAgeEngineResult => 'cases' in entry);
+    const notRun = engines.filter((entry): entry is MissingEngine => !('cases' in entry));
+    return { study: 'max-age', maxWaitSeconds: options.maxWaitSeconds, engines: measured, enginesMissing: [...missing, ...notRun] };
   } finally {
     await lab.close();
   }

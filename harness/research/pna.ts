@@ -25,7 +25,7 @@ import { startLab, type Lab, type ServerKey } from '../lab/lab.ts';
 import { startProxy, type LabProxy } from '../lab/proxy.ts';
 import { Upstream } from '../../servers/upstream.ts';
 import type { ProbeResult } from '../probes/bundle.ts';
-import { launchForLab } from '../session/launch.ts';
+import { launchForLab, notStarted } from '../session/launch.ts';
 import { gotoPage, mintNonce, runInPage } from '../session/page.ts';
 import { probeRequest } from '../session/probe-request.ts';
 import {
@@ -149,8 +149,7 @@ export async function studyPna(options: PnaOptions): Promise<PnaStudy> {
         engine = await launch(proxy?.address);
       } catch (error) {
         await proxy?.close();
-        // Reported as not run, with why: nothing is measured in an engine that did not start.
-        missing.push({ id, reason: `the engine did not start: ${(error as Error).message.split('\n')[0]}`, fix: 'npx cors-lab browsers   (shows each engine and how to fix it)' });
+        missing.push(notStarted(id, error));
         continue;
       }
       try {

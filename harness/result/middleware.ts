@@ -25,6 +25,5 @@ export interface MiddlewareSection {
     hygiene: HygieneFinding[];
     /** Its answer to a Private Network preflight (asked from Node: browsers do not send one on loopback). */
     privateNetwork: string;
-    launchErrors: string[];
   }[];
 }

@@ -1,7 +1,7 @@
 // The research studies' sections of the result (result.research): what each
 // study measured, per engine. The studies (harness/research/) fill them in;
 // the reports read them.
-import type { EngineId, EngineInfo, PermissionState } from '../engines/types.ts';
+import type { EngineInfo, MissingEngine, PermissionState } from '../engines/types.ts';
 
 // ---------------------------------------------------------------------------
 // research max-age: preflight-cache lifetime per Access-Control-Max-Age case
@@ -40,7 +40,7 @@ export interface MaxAgeStudy {
   study: 'max-age';
   maxWaitSeconds: number;
   engines: MaxAgeEngineResult[];
-  enginesMissing: { id: EngineId; reason: string; fix: string }[];
+  enginesMissing: MissingEngine[];
 }
 
 // ---------------------------------------------------------------------------
@@ -126,5 +126,5 @@ export interface PnaStudy {
   /** Per request: a request still unsettled then is "timeout" (held). */
   timeoutMs: number;
   engines: PnaEngineResult[];
-  enginesMissing: { id: EngineId; reason: string; fix: string }[];
+  enginesMissing: MissingEngine[];
 }

@@ -6,11 +6,19 @@ import type { MaxAgeStudy, PnaStudy } from './research.ts';
 import type { CorsPolicy } from '../scenario/policy.ts';
 import type { CheckSection, Replay } from './check.ts';
 import type { MiddlewareSection } from './middleware.ts';
-import { ENGINE_IDS, type ConsoleEntry, type EngineId, type EngineInfo } from '../engines/types.ts';
+import { ENGINE_IDS, type ConsoleEntry, type EngineId, type EngineInfo, type MissingEngine } from '../engines/types.ts';
 import type { Deviation, Outcome } from '../scenario/schema.ts';
 import { toolVersion } from '../package/root.ts';
 
-export const SCHEMA_VERSION = 1;
+/**
+ * 2: `kind` added; an engine that was found but did not start is listed in
+ * enginesMissing (found: true) instead of a column of error cells, so
+ * EngineEntry.launchError and the middleware variants' launchErrors are gone.
+ */
+export const SCHEMA_VERSION = 2;
+
+/** What produced the result: a catalog run (with or without --middleware), a check, or a research study (no scenarios or cells). */
+export type ResultKind = 'run' | 'check' | 'research';
 
 export interface RequestSent {
   url: string;
@@ -129,19 +137,12 @@ export interface ScenarioSummary {
   specModel: SpecView;
 }
 
-export interface EngineEntry extends EngineInfo {
-  /** Set when the engine was found but could not be launched. */
-  launchError?: string;
-}
-
-export interface MissingEngine {
-  id: EngineId;
-  reason: string;
-  fix: string;
-}
+/** An engine that ran, as the result names it. */
+export type EngineEntry = EngineInfo;
 
 export interface RunResult {
   schemaVersion: number;
+  kind: ResultKind;
   tool: { name: string; version: string };
   startedAt: string;
   durationMs: number;
@@ -161,21 +162,6 @@ export interface RunResult {
    * shape (harness/research/). Such a result has no scenarios or cells.
    */
   research?: { maxAge?: MaxAgeStudy; pna?: PnaStudy };
-}
-
-/** The engine column for an engine that was found but would not start: never run, said so. */
-export function launchFailedEntry(id: EngineId, message: string, profile: EngineEntry['profile'], found?: { driver: string; executablePath: string }): EngineEntry {
-  return {
-    id,
-    browser: id,
-    version: 'unknown (launch failed)',
-    driver: found?.driver ?? 'none',
-    trust: 'none',
-    executablePath: found?.executablePath ?? '',
-    profile,
-    cookieSettings: 'unknown (launch failed)',
-    launchError: message,
-  };
 }
 
 /** Engines in ENGINE_IDS order; results by row (as `rowOrder` lists them), then engine. */
@@ -199,9 +185,10 @@ export function summarize(results: CellResult[]): RunResult['summary'] {
 }
 
 /** The fields every result starts with: format, tool, and when it ran (`startedMs` from performance.now()). */
-export function resultHeader(startedAt: Date, startedMs: number): Pick<RunResult, 'schemaVersion' | 'tool' | 'startedAt' | 'durationMs'> {
+export function resultHeader(kind: ResultKind, startedAt: Date, startedMs: number): Pick<RunResult, 'schemaVersion' | 'kind' | 'tool' | 'startedAt' | 'durationMs'> {
   return {
     schemaVersion: SCHEMA_VERSION,
+    kind,
     tool: { name: 'cors-lab', version: toolVersion() },
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - startedMs),

@@ -3,7 +3,7 @@
 // that share a page origin run concurrently in one page: their URLs carry
 // unique nonces, so neither the preflight cache nor the journal mixes them up.
 import { discoverForRun, type discoverAll } from '../engines/discovery.ts';
-import type { EngineContext, EngineId, EngineProfile, LaunchedEngine } from '../engines/types.ts';
+import type { EngineContext, EngineId, EngineProfile, LaunchedEngine, MissingEngine } from '../engines/types.ts';
 import { ENGINE_IDS } from '../engines/types.ts';
 import { hostnamesOf, serverKeyFor, startLab, type Lab, type MiddlewareForward } from '../lab/lab.ts';
 import type { MiddlewareAdapter } from '../middleware/adapter.ts';
@@ -12,13 +12,13 @@ import { loadAdapter } from '../middleware/registry.ts';
 import { serveMiddleware, type MiddlewareServer } from '../middleware/serve.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import { needsMiddlewareFlag, type Scenario } from '../scenario/loader.ts';
-import { launchForLab } from '../session/launch.ts';
+import { launchForLab, notStarted } from '../session/launch.ts';
 import { gotoPage, mintNonce, runInPage, settledConsole } from '../session/page.ts';
 import { probeRequest } from '../session/probe-request.ts';
 import { buildCell } from './cell.ts';
 import { predictScenario } from './predict.ts';
 import { labControlUrl, needsControl, runControl } from './reachability.ts';
-import { launchFailedEntry, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type ReachabilityControl, type RunResult, type SpecView } from '../result/result.ts';
+import { resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type ReachabilityControl, type RunResult, type SpecView } from '../result/result.ts';
 
 export type IsolationMode = 'group' | 'probe';
 
@@ -84,7 +84,11 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
     const shared: RunShared = { predictions, forwards };
     const perEngine = await Promise.all(
       runnable.map(async (engine) => {
-        const run = await runEngine(engine.id, engine.driver!, lab, options, engine.discovery, shared);
+        const run = await runEngine(engine.id, engine.driver!, lab, options, shared);
+        if ('notStarted' in run) {
+          enginesMissing.push(run.notStarted);
+          return [];
+        }
         engines.push(run.entry);
         return run.results;
       }),
@@ -98,7 +102,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   sortForReport(engines, results, options.scenarios.map((scenario) => scenario.id));
 
   return {
-    ...resultHeader(startedAt, started),
+    ...resultHeader('run', startedAt, started),
     options: { isolation: options.isolation, timeoutMs: options.timeoutMs, profile },
     engines,
     enginesMissing,
@@ -134,30 +138,20 @@ interface RunShared {
   forwards: Map<string, MiddlewareForward>;
 }
 
-interface EngineRun {
-  entry: EngineEntry;
-  results: CellResult[];
-}
+type EngineRun = { entry: EngineEntry; results: CellResult[] } | { notStarted: MissingEngine };
 
 async function runEngine(
   id: EngineId,
   driver: NonNullable<Awaited<ReturnType<typeof discoverAll>>[number]['driver']>,
   lab: Lab,
   options: RunOptions,
-  discovery: Awaited<ReturnType<typeof discoverAll>>[number]['discovery'],
   shared: RunShared,
 ): Promise<EngineRun> {
-  const { predictions } = shared;
   let engine: LaunchedEngine;
   try {
     engine = await launchForLab(driver, lab.certificates, { profile: options.profile! });
   } catch (error) {
-    const message = (error as Error).message;
-    const entry = launchFailedEntry(id, message, options.profile!, discovery.found ? discovery : undefined);
-    const results = options.scenarios.map((scenario) =>
-      cell(scenario, id, predictions.get(scenario.id)!, { harnessError: `engine failed to launch: ${message}` }, [], 0, null, probeRequest(scenario, lab, 'not-run', options.timeoutMs), 0),
-    );
-    return { entry, results };
+    return { notStarted: notStarted(id, error) };
   }
 
   const results: CellResult[] = [];

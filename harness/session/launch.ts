@@ -2,7 +2,7 @@
 // limit, and a second attempt, the same in every flow. A browser on a busy
 // machine now and then misses its start; one more try is cheaper than a
 // column of error cells.
-import type { EngineDriver, LaunchedEngine, LaunchOptions } from '../engines/types.ts';
+import type { EngineDriver, EngineId, LaunchedEngine, LaunchOptions, MissingEngine } from '../engines/types.ts';
 import { trustMaterial, type LabCertificates } from '../lab/certificates.ts';
 import { LAUNCH_TIMEOUT_MS } from './page.ts';
 
@@ -25,4 +25,18 @@ export async function launchForLab(driver: EngineDriver, certificates: LabCertif
       throw new Error(error instanceof Error ? error.message.split('\n')[0]! : String(error));
     }
   }
+}
+
+/**
+ * How every flow records an engine that was found and did not start (after
+ * the second attempt): not run, with why. Nothing is measured or invented
+ * for it, and the CLI treats it as a harness failure (exit 2).
+ */
+export function notStarted(id: EngineId, error: unknown): MissingEngine {
+  return {
+    id,
+    reason: `the engine did not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    fix: 'npx cors-lab browsers   (shows each engine and how to fix it)',
+    found: true,
+  };
 }

@@ -60,7 +60,6 @@ describe.each(ENGINE_IDS)('%s', (id) => {
     const result = await runScenarios({ scenarios, engines: [id], timeoutMs: 6000, isolation: 'group', certDir: tempCertDir() });
     expect(result.enginesMissing).toEqual([]);
     expect(result.engines).toHaveLength(1);
-    expect(result.engines[0]!.launchError).toBeUndefined();
     expect(result.engines[0]!.version).toMatch(/\d+\.\d+/);
     const cell = (scenario: string) => result.results.find((entry) => entry.scenario === scenario)!;
 

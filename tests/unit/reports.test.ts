@@ -21,13 +21,13 @@ function cell(scenario: string, engine: CellResult['engine'], outcome: CellResul
 }
 
 const result: RunResult = {
-  schemaVersion: 1, tool: { name: 'cors-lab', version: '0.0.0' }, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1234,
+  schemaVersion: 2, kind: 'run', tool: { name: 'cors-lab', version: '0.0.0' }, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1234,
   options: { isolation: 'group', timeoutMs: 1000, profile: 'defaults' },
   engines: [
     { id: 'chromium', browser: 'Chromium', version: '156.0.1', driver: 'playwright', trust: 'spki', executablePath: '/c', profile: 'defaults', cookieSettings: 'third-party allowed' },
     { id: 'firefox', browser: 'Firefox ESR', version: '153.7.0esr', driver: 'bidi', trust: 'certutil', executablePath: '/f', profile: 'defaults', cookieSettings: 'cookieBehavior=5' },
   ],
-  enginesMissing: [{ id: 'webkit', reason: 'no WebKitWebDriver', fix: 'apt-get install webkit2gtk-driver' }],
+  enginesMissing: [{ id: 'webkit', reason: 'no WebKitWebDriver', fix: 'apt-get install webkit2gtk-driver', found: false }],
   scenarios: [{ id: 'acao-missing', title: 'ACAO <missing> | pipe', file: 'a.yaml', kind: 'fetch', tags: [], expected: { spec: 'blocked' }, specModel: { outcome: 'blocked', explanation: 'blocked: no ACAO', preflight: false, steps: ['Fetch § 4.10 CORS check'] } }],
   results: [cell('acao-missing', 'chromium', 'blocked', 'blocked'), cell('acao-missing', 'firefox', 'allowed', 'blocked')],
   summary: { total: 2, allowed: 1, blocked: 1, error: 0, unexpected: 1, knownDeviations: 0, newFindings: 1 },

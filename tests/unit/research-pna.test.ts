@@ -147,7 +147,7 @@ describe('research pna: a table cell', () => {
 
   it('says why a page was not measured, and names the build in the Markdown table', () => {
     expect(pnaCell(result, 'override', 'non-secure', 'local').lines).toEqual(['not measured: the page could not be loaded: DNS']);
-    const markdown = pnaMarkdown({ study: 'pna', timeoutMs: 4000, engines: [result], enginesMissing: [{ id: 'webkit', reason: 'not installed', fix: 'apt-get install' }] });
+    const markdown = pnaMarkdown({ study: 'pna', timeoutMs: 4000, engines: [result], enginesMissing: [{ id: 'webkit', reason: 'not installed', fix: 'apt-get install', found: false }] });
     expect(markdown).toMatch(/\| Public page → target \| chromium 1\.2\.3 \(Chromium, test driver\) \|/);
     expect(markdown).toMatch(/\| secure public page \(engine override\) → local target \| default: not sent/);
     expect(markdown).toMatch(/- webkit: not run \(not installed\)/);
