@@ -1,6 +1,7 @@
 // Test helpers: scenarios written inline as YAML, loaded through the real loader.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenarioText, type Scenario } from '../harness/scenario/loader.ts';
@@ -58,3 +59,16 @@ export function runCommand(command: string, args: string[], options: { cwd?: str
 export function runCli(args: string[], options: { cwd?: string } = {}): Promise<Finished> {
   return runCommand(NODE, [BIN, ...args], options);
 }
+
+/**
+ * Fails unless `result` (a parsed result.json of any kind) is valid against
+ * scenarios/result.schema.json, the published schema of the result, naming
+ * every field that is not.
+ */
+export function expectValidResult(result: unknown): void {
+  validateResult ??= new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(new URL('../scenarios/result.schema.json', import.meta.url), 'utf8')) as object);
+  if (!validateResult(result)) {
+    throw new Error(`the result does not match scenarios/result.schema.json:\n${validateResult.errors!.map((error) => `  ${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`).join('\n')}`);
+  }
+}
+let validateResult: ValidateFunction | undefined;

@@ -15,7 +15,7 @@ import { studyPna } from '../../harness/research/pna.ts';
 import type { RunResult } from '../../harness/result/result.ts';
 import { runScenarios } from '../../harness/run/runner.ts';
 import { startFixture, type FixtureServer } from '../check-helpers.ts';
-import { runCli, scenariosFrom, tempCertDir, tempDir } from '../helpers.ts';
+import { expectValidResult, runCli, scenariosFrom, tempCertDir, tempDir } from '../helpers.ts';
 
 const SCENARIO = `
 origins: { page: https://app.site-a.localhost, api: https://api.site-b.localhost }
@@ -91,6 +91,8 @@ describe('an engine that is found and does not start', () => {
     expect(run.status).toBe(2);
     expect(run.stdout).toMatch(/^chromium: not run — the engine did not start: .*\. Fix: npx cors-lab browsers/m);
     const result = JSON.parse(readFileSync(join(dir, 'out/result.json'), 'utf8')) as RunResult;
+    expectValidResult(result);
+    expect(result.enginesMissing).toEqual([expect.objectContaining({ id: 'chromium', found: true })]);
     expect(result.results.some((cell) => cell.engine === 'chromium')).toBe(false);
     expect(result.results.length).toBeGreaterThan(0);
   });

@@ -52,10 +52,11 @@ describe('the middleware profile', () => {
 describe('a custom adapter', () => {
   it('runs the profile against ./examples/middleware-author/adapter.ts from the command line, and names it in the report', async () => {
     const { readFileSync } = await import('node:fs');
-    const { PROJECT_ROOT, runCli, tempDir } = await import('../helpers.ts');
+    const { expectValidResult, PROJECT_ROOT, runCli, tempDir } = await import('../helpers.ts');
     const out = tempDir('custom-adapter');
     const { status } = await runCli(['run', `${BUILTIN_CATALOG}/middleware`, '--middleware', './examples/middleware-author/adapter.ts', '--browsers', 'chromium', '--out', out], { cwd: PROJECT_ROOT });
     const result = JSON.parse(readFileSync(`${out}/result.json`, 'utf8')) as RunResult;
+    expectValidResult(result);
     expect(result.middleware!.variants).toMatchObject([{ id: 'simple-cors', version: 'simple-cors 0.0.1 (example)' }]);
     expect(result.summary.error).toBe(0);
     // simple-cors has no "reflect": the profile shows it, so the run is not a pass.

@@ -12,7 +12,7 @@ import { startLab } from '../../harness/lab/lab.ts';
 import { buildClockShim, createClock } from '../../harness/research/clock.ts';
 import { scenarioFor, trial } from '../../harness/research/max-age.ts';
 import { studyPna } from '../../harness/research/pna.ts';
-import { runCli, tempCertDir, tempDir } from '../helpers.ts';
+import { expectValidResult, runCli, tempCertDir, tempDir } from '../helpers.ts';
 
 /** `cors-lab research <args>` with every reporter, which must exit 0; its stdout and the reports it wrote. */
 async function runResearch(args: string[]) {
@@ -20,7 +20,10 @@ async function runResearch(args: string[]) {
   const run = await runCli(['research', ...args, '--reporter', 'json,html,markdown', '--out', out]);
   expect(run.status, run.stderr).toBe(0);
   const read = (name: string) => readFileSync(`${out}/${name}`, 'utf8');
-  return { stdout: run.stdout, result: JSON.parse(read('result.json')), markdown: read('report.md'), html: read('report.html') };
+  const result = JSON.parse(read('result.json'));
+  expectValidResult(result);
+  expect(result.kind).toBe('research');
+  return { stdout: run.stdout, result, markdown: read('report.md'), html: read('report.html') };
 }
 
 describe('max-age clock control (the clock shim)', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/result/result.ts';
 import { startFixture } from '../check-helpers.ts';
-import { BIN, NODE, runCli, tempDir } from '../helpers.ts';
+import { BIN, expectValidResult, NODE, runCli, tempDir } from '../helpers.ts';
 
 const cli = (...args: string[]) => runCli(args);
 
@@ -37,6 +37,8 @@ describe('cors-lab check CLI', () => {
       expect(run.stdout).toMatch(/Security findings \(5\): real browsers let hostile origins read credentialed responses/);
       expect(run.stdout).toMatch(/chromium let a page at http:\/\/cors-lab-attacker\.test \(an unrelated site\) read the response to a credentialed request/);
       const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
+      expectValidResult(result);
+      expect(result.kind).toBe('check');
       expect(result.check!.findings).toHaveLength(5);
       expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/Security findings/);
       expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<failure/);

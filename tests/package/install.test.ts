@@ -12,7 +12,7 @@ import { ENGINE_IDS } from '../../harness/engines/types.ts';
 import { issueCa, issueServerCertificate } from '../../harness/lab/certificates.ts';
 import type { RunResult } from '../../harness/result/result.ts';
 import { startFixture, type FixtureServer } from '../check-helpers.ts';
-import { NODE, PROJECT_ROOT, runCommand, tempDir, type Finished } from '../helpers.ts';
+import { expectValidResult, NODE, PROJECT_ROOT, runCommand, tempDir, type Finished } from '../helpers.ts';
 
 const APP = 'https://app.example.com';
 const PARTNER = 'https://partner.example.net';
@@ -114,7 +114,12 @@ describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vites
   let project = '';
   const env = () => userEnv({ CORS_LAB_CACHE: join(project, '.cache-cors-lab'), API_PORT: String(api.port) });
   const npx = (args: string[]) => runCommand('npx', ['--no-install', ...args], { cwd: project, env: env() });
-  const resultAt = (folder: string) => JSON.parse(readFileSync(join(project, folder, 'result.json'), 'utf8')) as RunResult;
+  /** A result.json the installed package wrote, valid against the schema it ships. */
+  const resultAt = (folder: string) => {
+    const result = JSON.parse(readFileSync(join(project, folder, 'result.json'), 'utf8')) as RunResult;
+    expectValidResult(result);
+    return result;
+  };
 
   beforeAll(async () => {
     project = tempDir(`project-${type}`);

@@ -1,0 +1,32 @@
+// scenarios/result.schema.json is the published schema of result.json: it is
+// generated from the result's TypeScript types (npm run schema) and must be
+// current. Real results of every kind are validated against it where the
+// tests produce them (check CLI, research CLI, run --middleware, the engine
+// start test and every command in the package test).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { resultJsonSchemaText } from '../../harness/result/json-schema.ts';
+import { expectValidResult } from '../helpers.ts';
+
+const minimal = {
+  schemaVersion: 2, kind: 'run', tool: { name: 'cors-lab', version: '0.1.0' }, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1,
+  options: { isolation: 'group', timeoutMs: 1000, profile: 'defaults' },
+  engines: [], enginesMissing: [{ id: 'webkit', reason: 'not installed', fix: 'npx cors-lab install-browsers', found: false }],
+  scenarios: [], results: [],
+  summary: { total: 0, allowed: 0, blocked: 0, error: 0, unexpected: 0, knownDeviations: 0, newFindings: 0 },
+};
+
+describe('the result schema', () => {
+  it('is generated from the current types (run npm run schema after changing them)', () => {
+    expect(readFileSync(new URL('../../scenarios/result.schema.json', import.meta.url), 'utf8')).toBe(resultJsonSchemaText());
+  });
+
+  it('takes a valid result and names what is wrong in an invalid one', () => {
+    expect(() => expectValidResult(minimal)).not.toThrow();
+    expect(() => expectValidResult({ ...minimal, kind: 'nonsense' })).toThrow(/\/kind must be equal to one of the allowed values/);
+    const { kind: _, ...noKind } = minimal;
+    expect(() => expectValidResult(noKind)).toThrow(/must have required property 'kind'/);
+    expect(() => expectValidResult({ ...minimal, extra: 1 })).toThrow(/must NOT have additional properties/);
+    expect(() => expectValidResult({ ...minimal, enginesMissing: [{ id: 'webkit', reason: 'x', fix: 'y' }] })).toThrow(/\/enginesMissing\/0 must have required property 'found'/);
+  });
+});
