@@ -99,6 +99,7 @@ describe('the tarball', () => {
       'dist/reports/html.js',
       'scenarios/basics/acao.yaml',
       'scenarios/scenario.schema.json',
+      'scenarios/result.schema.json',
     ]));
     const unwanted = packedFiles.filter((path) =>
       /^(tests|examples|bench|\.ci|node_modules|cors-lab-report)\//.test(path) ||
