@@ -10,6 +10,7 @@ import { BUILTIN_CATALOG } from '../harness/package/root.ts';
 import { ENGINE_IDS, type EngineId } from '../harness/engines/types.ts';
 import { loadScenarios, needsMiddlewareFlag } from '../harness/scenario/loader.ts';
 import { runScenarios, type IsolationMode } from '../harness/run/runner.ts';
+import { RUN_PHASES, type RunPhase } from '../harness/session/phases.ts';
 import { seconds, type BenchPart } from './figures.ts';
 
 /** Which engine a process belongs to, from its executable name. */
@@ -62,7 +63,15 @@ interface EngineFigures {
 /** The quick form: one file, enough to show every engine and both modes still run. */
 const QUICK = [join(BUILTIN_CATALOG, 'basics/acao.yaml')];
 
-async function measure(isolation: IsolationMode, paths: string[]): Promise<{ totalMs: number; cells: number; engines: Map<EngineId, EngineFigures> }> {
+interface Measured {
+  totalMs: number;
+  cells: number;
+  engines: Map<EngineId, EngineFigures>;
+  /** Milliseconds per phase of each engine's run (the engine's phases run one after another). */
+  phases: Map<EngineId, Map<RunPhase, number>>;
+}
+
+async function measure(isolation: IsolationMode, paths: string[]): Promise<Measured> {
   const loaded = loadScenarios(paths);
   if (loaded.problems.length > 0) throw new Error(`catalog has problems: ${JSON.stringify(loaded.problems)}`);
   const scenarios = loaded.scenarios.filter((scenario) => !needsMiddlewareFlag(scenario));
@@ -72,11 +81,17 @@ async function measure(isolation: IsolationMode, paths: string[]): Promise<{ tot
   const sampler = setInterval(() => {
     for (const [engine, rss] of engineRss()) peaks.set(engine, Math.max(peaks.get(engine) ?? 0, rss));
   }, 1000); // reading smaps_rollup costs CPU: sample once a second so the bench measures the lab, not itself
+  const phases = new Map<EngineId, Map<RunPhase, number>>();
   const started = performance.now();
   const result = await runScenarios({
     scenarios,
     timeoutMs: 10_000,
     isolation,
+    onPhase: (engine, phase, ms) => {
+      const spent = phases.get(engine) ?? new Map<RunPhase, number>();
+      spent.set(phase, (spent.get(phase) ?? 0) + ms);
+      phases.set(engine, spent);
+    },
     onProgress: ({ engine, done, total }) => {
       if (done === 0) launched.set(engine, performance.now() - started);
       if (done === total) finished.set(engine, performance.now() - started);
@@ -96,7 +111,7 @@ async function measure(isolation: IsolationMode, paths: string[]): Promise<{ tot
     });
   }
   for (const missing of result.enginesMissing) process.stdout.write(`  ${missing.id}: not run (${missing.reason})\n`);
-  return { totalMs, cells: result.results.length, engines };
+  return { totalMs, cells: result.results.length, engines, phases };
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -124,6 +139,12 @@ export const catalogPart: BenchPart = async (quick) => {
     const a = group.engines.get(id);
     const b = probe.engines.get(id);
     if (a && b) process.stdout.write(`  ${id}: ${(b.probePhaseMs / a.probePhaseMs).toFixed(1)}x probe phase, ${(b.wallMs / a.wallMs).toFixed(1)}x wall\n`);
+  }
+  for (const [mode, run] of [['default isolation', group], ['--isolation probe', probe]] as const) {
+    process.stdout.write(`where the time goes, ${mode} (each engine's phases run one after another; engines side by side):\n`);
+    for (const [engine, spent] of run.phases) {
+      process.stdout.write(`  ${engine}: ${RUN_PHASES.map((phase) => `${phase} ${seconds(spent.get(phase) ?? 0)}`).join(', ')}\n`);
+    }
   }
   const errors = (run: typeof group) => [...run.engines.values()].reduce((sum, figures) => sum + figures.errors, 0);
   const goal = quick ? '' : ` (goal: <= 12 s, ratio ${(group.totalMs / 12_000).toFixed(2)})`;

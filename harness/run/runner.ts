@@ -14,6 +14,7 @@ import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import { needsMiddlewareFlag, type Scenario } from '../scenario/loader.ts';
 import { launchForLab, notStarted } from '../session/launch.ts';
 import { gotoPage, mintNonce, runInPage, settledConsole } from '../session/page.ts';
+import { timed, type PhaseReport, type RunPhase } from '../session/phases.ts';
 import { probeRequest } from '../session/probe-request.ts';
 import { buildCell } from './cell.ts';
 import { predictScenario } from './predict.ts';
@@ -38,6 +39,8 @@ export interface RunOptions {
   /** Engine profile to emulate; default "defaults". */
   profile?: EngineProfile;
   onProgress?: (progress: Progress) => void;
+  /** Told how long each phase of each engine's run took (the benchmark's breakdown). */
+  onPhase?: PhaseReport;
   certDir?: string;
   /**
    * A real CORS middleware for scenarios with a `middleware` policy: each such
@@ -149,7 +152,7 @@ async function runEngine(
 ): Promise<EngineRun> {
   let engine: LaunchedEngine;
   try {
-    engine = await launchForLab(driver, lab.certificates, { profile: options.profile! });
+    engine = await timed(options.onPhase, id, 'launch', () => launchForLab(driver, lab.certificates, { profile: options.profile! }));
   } catch (error) {
     return { notStarted: notStarted(id, error) };
   }
@@ -166,7 +169,7 @@ async function runEngine(
       results.push(...(await runBatch(engine, batch, lab, options, report, shared)));
     }
   } finally {
-    await engine.close();
+    await timed(options.onPhase, id, 'close', () => engine.close());
   }
   return { entry: engine.info, results };
 }
@@ -228,6 +231,7 @@ async function runBatch(
   { predictions, forwards }: RunShared,
 ): Promise<CellResult[]> {
   const id = engine.info.id;
+  const phase = <T>(name: RunPhase, work: () => Promise<T>) => timed(options.onPhase, id, name, work);
   const probes = batch.scenarios.map((scenario) => {
     const nonce = mintNonce(id);
     lab.register(scenario, nonce, forwards.get(scenario.id));
@@ -239,24 +243,28 @@ async function runBatch(
   let consoleEntries: ReturnType<EngineContext['takeConsole']> = null;
   let context: EngineContext | undefined;
   try {
-    context = await contextFor(engine, batch.contextKey);
+    const opened = (context = await phase('contexts', () => contextFor(engine, batch.contextKey)));
     // Cookie scenarios (alone in their context) first visit the cookie's own
     // origin as a top-level page, so the cookies are set first-party.
-    for (const { scenario, request } of probes) {
-      if (scenario.cookies) await gotoPage(context, `${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${request.nonce}`, options.timeoutMs);
-    }
-    await gotoPage(context, `${lab.originUrl(batch.pageOrigin)}/__lab/runner`, options.timeoutMs);
+    await phase('page loads', async () => {
+      for (const { scenario, request } of probes) {
+        if (scenario.cookies) await gotoPage(opened, `${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${request.nonce}`, options.timeoutMs);
+      }
+      await gotoPage(opened, `${lab.originUrl(batch.pageOrigin)}/__lab/runner`, options.timeoutMs);
+    });
     context.takeConsole(); // drop messages from loading the runner itself
-    pageResults = await runInPage(
-      context,
-      probes.map((probe) => probe.request),
-      options.timeoutMs,
+    pageResults = await phase('probes', () =>
+      runInPage(
+        opened,
+        probes.map((probe) => probe.request),
+        options.timeoutMs,
+      ),
     );
-    consoleEntries = await settledConsole(context);
+    consoleEntries = await phase('console settling', () => settledConsole(opened));
   } catch (error) {
     harnessError = error instanceof Error ? error.message.split('\n')[0] : String(error);
     context = undefined;
-    await dropContext(engine); // a broken context is not reused
+    await phase('contexts', () => dropContext(engine)); // a broken context is not reused
   }
   const to = lab.journal.now();
   const observed = probes.map(({ scenario, request }, index) => ({
@@ -270,10 +278,11 @@ async function runBatch(
   // Probes that reached no server: could this engine reach it at all?
   for (const probe of observed) {
     if (context && needsControl(probe.probe, lab.journal.forNonce(probe.request.nonce), probe.tlsErrors)) {
-      probe.control = await runControl(context, labControlUrl(probe.request.url, probe.request.nonce), probe.request.nonce, lab.journal);
+      const reachable = context;
+      probe.control = await phase('controls', () => runControl(reachable, labControlUrl(probe.request.url, probe.request.nonce), probe.request.nonce, lab.journal));
     }
   }
-  if (options.isolation === 'probe') await dropContext(engine);
+  if (options.isolation === 'probe') await phase('contexts', () => dropContext(engine));
   report(probes.length);
 
   return observed.map(({ scenario, request, pageResult, probe, tlsErrors, control }) => {
