@@ -7,4 +7,4 @@ export { defineConfig, type CheckConfig } from './check/plan.ts';
 export { HANDLER_ANSWER, type MiddlewareAdapter, type RouteHandler } from './middleware/adapter.ts';
 export type { CorsPolicy } from './scenario/policy.ts';
 export type { CheckSection, SecurityFinding } from './result/check.ts';
-export type { CellResult, RunResult } from './result/result.ts';
+export type { CellResult, CheckResult, CorsLabResult, ResearchResult, RunResult } from './result/result.ts';

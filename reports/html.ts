@@ -2,7 +2,7 @@
 // the page shows is worked out here, in Node, with the wording every report
 // shares (labels.ts): the view below. The page's script only draws it,
 // filters rows, and shows a cell's evidence from the embedded JSON result.
-import type { RunResult } from '../harness/result/result.ts';
+import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
 import { cellIndex, engineDescription, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepHeadline, verdictOf, type CellLabel } from './labels.ts';
 import { maxAgeHtml, pnaHtml } from './research.ts';
 
@@ -21,7 +21,7 @@ export interface HtmlView {
   sweep?: { bad: boolean; headline: string; lines: string[] };
 }
 
-export function htmlView(result: RunResult): HtmlView {
+export function htmlView(result: MatrixResult): HtmlView {
   const index = cellIndex(result);
   const position = new Map(result.results.map((cell, at) => [cell, at]));
   const columns = matrixColumns(result);
@@ -54,7 +54,7 @@ export function htmlView(result: RunResult): HtmlView {
       ...result.enginesMissing.map((missing) => ({ id: missing.id, text: missingDescription(missing), failed: true })),
     ],
     middleware: middlewareLines(result),
-    ...(result.check
+    ...(result.kind === 'check'
       ? { sweep: { bad: result.check.findings.length > 0, headline: sweepHeadline(result.check), lines: result.check.findings.map((finding) => `✗ ${finding.summary} (attack: ${finding.attack}, derived from ${finding.derivedFrom})`) } }
       : {}),
   };
@@ -212,14 +212,39 @@ function openEvidence(scenario, column, cell, shown) {
 }
 `;
 
-export function renderHtml(result: RunResult): string {
+function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>cors-lab report</title>
+<title>${title}</title>
 <style>${STYLE}</style></head>
 <body>
-<h1>cors-lab compatibility matrix</h1>
+${body}
+</body></html>
+`;
+}
+
+export function renderHtml(result: CorsLabResult): string {
+  return result.kind === 'research' ? researchHtml(result) : matrixHtml(result);
+}
+
+/** A research result: the studies' own sections (static HTML), and the engines behind them. */
+function researchHtml(result: ResearchResult): string {
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const engines = [
+    ...result.engines.map((engine) => `<div><b>${engine.id}</b>: ${escape(`${engine.browser} ${engine.version} — ${engineDescription(engine)}`)}</div>`),
+    ...result.enginesMissing.map((missing) => `<div class="failed"><b>${missing.id}</b>: ${escape(missingDescription(missing))}</div>`),
+  ];
+  return page('cors-lab research', `<h1>cors-lab research</h1>
+<div class="meta">Started ${result.startedAt}, took ${(result.durationMs / 1000).toFixed(1)} s. ${result.tool.name} ${result.tool.version}.</div>
+<div class="engines">${engines.join('\n')}</div>
+${result.research.maxAge ? maxAgeHtml(result.research.maxAge) : ''}
+${result.research.pna ? pnaHtml(result.research.pna) : ''}
+<script type="application/json" id="cors-lab-result">${embedJson(result)}</script>`);
+}
+
+function matrixHtml(result: MatrixResult): string {
+  return page('cors-lab report', `<h1>cors-lab compatibility matrix</h1>
 <div class="meta" id="meta"></div>
 <div id="findings" hidden></div>
 <div id="middleware" class="middleware" hidden></div>
@@ -228,12 +253,8 @@ export function renderHtml(result: RunResult): string {
 <table class="matrix" id="matrix"></table>
 <p id="nothing-unexpected" hidden>No new findings and no unexpected results in this run.</p>
 <div class="engines" id="engines"></div>
-${result.research?.maxAge ? maxAgeHtml(result.research.maxAge) : ''}
-${result.research?.pna ? pnaHtml(result.research.pna) : ''}
 <dialog id="evidence"></dialog>
 <script type="application/json" id="cors-lab-result">${embedJson(result)}</script>
 <script type="application/json" id="cors-lab-view">${embedJson(htmlView(result))}</script>
-<script>${SCRIPT}</script>
-</body></html>
-`;
+<script>${SCRIPT}</script>`);
 }

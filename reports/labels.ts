@@ -1,7 +1,8 @@
 // Shared wording for every renderer, so the reports agree on what a cell says.
 import type { CheckSection } from '../harness/result/check.ts';
 import type { MissingEngine } from '../harness/engines/types.ts';
-import type { CellResult, EngineEntry, RunResult } from '../harness/result/result.ts';
+import type { MiddlewareSection } from '../harness/result/middleware.ts';
+import type { CellResult, EngineEntry, MatrixResult } from '../harness/result/result.ts';
 
 /** Text inside a Markdown table cell: pipes escaped, one line. */
 export function escapeCell(text: string): string {
@@ -23,14 +24,14 @@ export const MARKS: Record<CellLabel, string> = { matches: '', 'known deviation'
 export const LEGEND = "~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding (deviation with no known source), ✗ unexpected";
 
 /** Column heading for an engine: id and exact version. */
-export function engineHeading(engine: RunResult['engines'][number]): string {
+export function engineHeading(engine: EngineEntry): string {
   return `${engine.id} ${engine.version}`;
 }
 
 /** A matrix column: one engine, or with `run --middleware` one middleware in one engine. */
 export interface MatrixColumn {
   key: string;
-  engine: RunResult['engines'][number];
+  engine: EngineEntry;
   variant?: string;
   heading: string;
 }
@@ -39,9 +40,14 @@ export function columnKey(cell: Pick<CellResult, 'engine' | 'variant'>): string 
   return cell.variant === undefined ? cell.engine : `${cell.variant}/${cell.engine}`;
 }
 
+/** `run --middleware`'s section, if this result has one. */
+export function middlewareOf(result: MatrixResult): MiddlewareSection | undefined {
+  return result.kind === 'run' ? result.middleware : undefined;
+}
+
 /** The matrix columns, in order: engines, or middlewares × engines. */
-export function matrixColumns(result: RunResult): MatrixColumn[] {
-  const variants = result.middleware?.variants.map((variant) => variant.id) ?? [undefined];
+export function matrixColumns(result: MatrixResult): MatrixColumn[] {
+  const variants = middlewareOf(result)?.variants.map((variant) => variant.id) ?? [undefined];
   return variants.flatMap((variant) =>
     result.engines.map((engine) => ({
       key: columnKey({ engine: engine.id, variant }),
@@ -53,7 +59,7 @@ export function matrixColumns(result: RunResult): MatrixColumn[] {
 }
 
 /** Cells indexed by scenario id, then column key (see columnKey). */
-export function cellIndex(result: RunResult): Map<string, Map<string, CellResult>> {
+export function cellIndex(result: MatrixResult): Map<string, Map<string, CellResult>> {
   const index = new Map<string, Map<string, CellResult>>();
   for (const cell of result.results) {
     if (!index.has(cell.scenario)) index.set(cell.scenario, new Map());
@@ -67,9 +73,9 @@ function describeScenarios(ids: string[]): string {
 }
 
 /** `run --middleware`: each middleware's version, hygiene findings and Private Network answer, as lines. */
-export function middlewareLines(result: RunResult): string[] {
+export function middlewareLines(result: MatrixResult): string[] {
   const lines: string[] = [];
-  for (const variant of result.middleware?.variants ?? []) {
+  for (const variant of middlewareOf(result)?.variants ?? []) {
     lines.push(`${variant.id}: ${variant.version}; Private Network preflight: ${variant.privateNetwork}`);
     if (variant.hygiene.length === 0) lines.push('  hygiene: no findings');
     for (const finding of variant.hygiene) lines.push(`  hygiene ${finding.rule}, in ${describeScenarios(finding.scenarios)}: ${finding.detail} (first seen in ${finding.scenario}, journal ${finding.evidence})`);
@@ -77,13 +83,13 @@ export function middlewareLines(result: RunResult): string[] {
   return lines;
 }
 
-export function summaryLine(result: RunResult): string {
+export function summaryLine(result: MatrixResult): string {
   const { total, allowed, blocked, error, unexpected, knownDeviations, newFindings } = result.summary;
   return `${total} cells: ${allowed} allowed, ${blocked} blocked, ${error} error; ${knownDeviations} known deviations, ${newFindings} new findings; ${unexpected} not as expected`;
 }
 
 /** Scenarios whose file claims a different spec outcome than the model predicts. */
-export function specDisagreements(result: RunResult): string[] {
+export function specDisagreements(result: MatrixResult): string[] {
   return result.scenarios
     .filter((scenario) => scenario.specModel.declared !== undefined)
     .map((scenario) => `${scenario.id}: the file says ${scenario.specModel.declared}, the spec model predicts ${scenario.specModel.outcome} (${scenario.specModel.explanation})`);

@@ -1,11 +1,32 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
-import type { RunResult } from '../harness/result/result.ts';
-import { cellIndex, escapeCell, matrixColumns, middlewareLines, specDisagreements, summaryLine, sweepHeadline, verdictOf } from './labels.ts';
+import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
+import { cellIndex, escapeCell, matrixColumns, middlewareLines, middlewareOf, specDisagreements, summaryLine, sweepHeadline, verdictOf } from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
 
-export function renderMarkdown(result: RunResult): string {
+export function renderMarkdown(result: CorsLabResult): string {
+  return result.kind === 'research' ? researchMarkdown(result) : matrixMarkdown(result);
+}
+
+/** The engines that ran, and those that did not, with why. */
+function engineTable(result: CorsLabResult): string[] {
+  const lines = ['| engine | browser | driver | CA trust | profile and cookie settings |', '|---|---|---|---|---|'];
+  for (const engine of result.engines) {
+    lines.push(`| ${engine.id} | ${escapeCell(`${engine.browser} ${engine.version}`)} | ${escapeCell(engine.driver)} | ${escapeCell(engine.trust)} | ${escapeCell(`${engine.profile}: ${engine.cookieSettings}`)} |`);
+  }
+  for (const missing of result.enginesMissing) lines.push(`| ${missing.id} | not run: ${escapeCell(missing.reason)} | | fix: \`${escapeCell(missing.fix)}\` | |`);
+  return lines;
+}
+
+function researchMarkdown(result: ResearchResult): string {
+  const lines = ['## cors-lab research', '', ...engineTable(result)];
+  if (result.research.maxAge) lines.push('', maxAgeMarkdown(result.research.maxAge));
+  if (result.research.pna) lines.push('', pnaMarkdown(result.research.pna));
+  return `${lines.join('\n')}\n`;
+}
+
+function matrixMarkdown(result: MatrixResult): string {
   const index = cellIndex(result);
   const lines: string[] = [];
   const verdict = result.summary.unexpected === 0 ? 'all cells match their expectation' : `**${result.summary.unexpected} unexpected**`;
@@ -24,16 +45,12 @@ export function renderMarkdown(result: RunResult): string {
     });
     lines.push(`| \`${scenario.id}\` ${escapeCell(scenario.title)} | ${scenario.expected.spec} | ${cells.join(' | ')} |`);
   }
-  lines.push('', '| engine | browser | driver | CA trust | profile and cookie settings |', '|---|---|---|---|---|');
-  for (const engine of result.engines) {
-    lines.push(`| ${engine.id} | ${escapeCell(`${engine.browser} ${engine.version}`)} | ${escapeCell(engine.driver)} | ${escapeCell(engine.trust)} | ${escapeCell(`${engine.profile}: ${engine.cookieSettings}`)} |`);
-  }
-  for (const missing of result.enginesMissing) lines.push(`| ${missing.id} | not run: ${escapeCell(missing.reason)} | | fix: \`${escapeCell(missing.fix)}\` | |`);
-  if (result.middleware) {
+  lines.push('', ...engineTable(result));
+  if (middlewareOf(result)) {
     lines.push('', '### Middlewares', '');
     for (const line of middlewareLines(result)) lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `- **${escapeCell(line)}**`);
   }
-  if (result.check) {
+  if (result.kind === 'check') {
     const findings = result.check.findings;
     lines.push('', `### ${escapeCell(sweepHeadline(result.check))}`, '');
     for (const finding of findings) lines.push(`- ❌ **${escapeCell(finding.summary)}** (attack: ${finding.attack}, derived from ${finding.derivedFrom})`);
@@ -43,8 +60,6 @@ export function renderMarkdown(result: RunResult): string {
     lines.push('', '### Not as expected (new findings and errors)', '');
     for (const cell of unexpected) lines.push(`- \`${cell.scenario}\` in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}, measured ${cell.outcome}. ${escapeCell(cell.explanation)} Spec: ${escapeCell(cell.specExplanation)}`);
   }
-  if (result.research?.maxAge) lines.push('', maxAgeMarkdown(result.research.maxAge));
-  if (result.research?.pna) lines.push('', pnaMarkdown(result.research.pna));
   const disagreements = specDisagreements(result);
   if (disagreements.length > 0) {
     lines.push('', '### Scenario files that disagree with the spec model', '');

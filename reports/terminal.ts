@@ -2,8 +2,8 @@
 // column per engine headed by its exact version.
 import { styleText } from 'node:util';
 import { responseHeader } from '../servers/journal.ts';
-import type { RunResult } from '../harness/result/result.ts';
-import { cellIndex, engineDescription, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepHeadline, verdictOf } from './labels.ts';
+import type { CheckResult, MatrixResult } from '../harness/result/result.ts';
+import { cellIndex, engineDescription, middlewareOf, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepHeadline, verdictOf } from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -11,7 +11,7 @@ export interface TerminalOptions {
   color: boolean;
 }
 
-export function renderTerminal(result: RunResult, options: TerminalOptions): string {
+export function renderTerminal(result: MatrixResult, options: TerminalOptions): string {
   const paint = (style: Style, text: string) => (options.color ? styleText(style, text, { validateStream: false }) : text);
   const outcomeStyle: Record<string, Style> = { allowed: 'green', blocked: 'yellow', error: 'red' };
   const index = cellIndex(result);
@@ -38,9 +38,9 @@ export function renderTerminal(result: RunResult, options: TerminalOptions): str
     lines.push(`${paint('bold', engine.id)}: ${engine.browser} ${engine.version} — ${engineDescription(engine)}`);
   }
   for (const missing of result.enginesMissing) lines.push(`${paint('bold', missing.id)}: ${paint('red', missingDescription(missing))}`);
-  if (result.check) lines.push(...checkLines(result, index, paint));
-  if (result.middleware) lines.push('', paint('bold', 'Middlewares (hygiene judged from the journal, apart from the browsers)'), ...middlewareLines(result).map((line) => `  ${line}`));
-  const unexpected = result.results.filter((cell) => !cell.matchesExpectation && !result.check);
+  if (result.kind === 'check') lines.push(...checkLines(result, index, paint));
+  if (middlewareOf(result)) lines.push('', paint('bold', 'Middlewares (hygiene judged from the journal, apart from the browsers)'), ...middlewareLines(result).map((line) => `  ${line}`));
+  const unexpected = result.results.filter((cell) => !cell.matchesExpectation && result.kind !== 'check');
   if (unexpected.length > 0) {
     lines.push('', paint('bold', 'Not as expected (new findings and errors):'));
     for (const cell of unexpected) {
@@ -60,7 +60,7 @@ export function renderTerminal(result: RunResult, options: TerminalOptions): str
  * `cors-lab check`: a verdict per origin and engine, with the browser version
  * and why; then the security sweep's findings, loudly.
  */
-function checkLines(result: RunResult, index: ReturnType<typeof cellIndex>, paint: (style: Style, text: string) => string): string[] {
+function checkLines(result: CheckResult, index: ReturnType<typeof cellIndex>, paint: (style: Style, text: string) => string): string[] {
   const lines: string[] = ['', paint('bold', 'Verdicts')];
   const versions = new Map<string, string>(result.engines.map((engine) => [engine.id, `${engine.browser} ${engine.version}`]));
   for (const scenario of result.scenarios) {
@@ -76,12 +76,12 @@ function checkLines(result: RunResult, index: ReturnType<typeof cellIndex>, pain
       lines.push(`    ${versions.get(engine) ?? engine}: ${cell.outcome}, ${mark}. ${cell.explanation}`);
     }
   }
-  const findings = result.check!.findings;
+  const findings = result.check.findings;
   if (findings.length === 0) {
-    if (result.check!.sweep) lines.push('', paint('green', sweepHeadline(result.check!)));
+    if (result.check.sweep) lines.push('', paint('green', sweepHeadline(result.check)));
     return lines;
   }
-  lines.push('', paint(['bold', 'red'], sweepHeadline(result.check!)));
+  lines.push('', paint(['bold', 'red'], sweepHeadline(result.check)));
   for (const finding of findings) {
     lines.push(paint('red', `  ✗ ${finding.summary}.`));
     lines.push(`    attack: ${finding.attack}, derived from ${finding.derivedFrom}; evidence: ${evidenceOf(result, finding.scenario)}`);
@@ -90,7 +90,7 @@ function checkLines(result: RunResult, index: ReturnType<typeof cellIndex>, pain
 }
 
 /** What the server answered the hostile origin, from the journal. */
-function evidenceOf(result: RunResult, scenario: string): string {
+function evidenceOf(result: MatrixResult, scenario: string): string {
   const cell = result.results.find((candidate) => candidate.scenario === scenario && candidate.outcome === 'allowed');
   const answer = cell?.evidence.journal.filter((entry) => entry.kind === 'request' && entry.status !== undefined).at(-1);
   if (!cell || !answer) return 'see the report';

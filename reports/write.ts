@@ -4,13 +4,13 @@
 // be written) is reported and does not stop the others.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { RunResult } from '../harness/result/result.ts';
+import type { CorsLabResult } from '../harness/result/result.ts';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 
 export const REPORTERS = {
-  json: { file: 'result.json', render: (result: RunResult) => `${JSON.stringify(result, null, 2)}\n` },
+  json: { file: 'result.json', render: (result: CorsLabResult) => `${JSON.stringify(result, null, 2)}\n` },
   html: { file: 'report.html', render: renderHtml },
   junit: { file: 'junit.xml', render: renderJunit },
   markdown: { file: 'report.md', render: renderMarkdown },
@@ -43,7 +43,7 @@ export interface WrittenReports {
   failed: { name: ReporterName; path: string; error: string }[];
 }
 
-export function writeReports(result: RunResult, choices: ReporterChoice[], outDir: string, reporters: Record<ReporterName, { file: string; render: (result: RunResult) => string }> = REPORTERS): WrittenReports {
+export function writeReports(result: CorsLabResult, choices: ReporterChoice[], outDir: string, reporters: Record<ReporterName, { file: string; render: (result: CorsLabResult) => string }> = REPORTERS): WrittenReports {
   const outcome: WrittenReports = { written: [], failed: [] };
   for (const choice of choices) {
     const path = resolve(choice.path ?? join(outDir, reporters[choice.name].file));

@@ -12,8 +12,8 @@ import { Upstream } from '../../servers/upstream.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import { buildCell } from '../run/cell.ts';
 import { needsControl, runControl } from '../run/reachability.ts';
-import type { CheckSection, SecurityFinding } from '../result/check.ts';
-import { resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type ReachabilityControl, type RunResult, type ScenarioSummary, type SpecView } from '../result/result.ts';
+import type { SecurityFinding } from '../result/check.ts';
+import { resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type ReachabilityControl, type CheckResult, type ScenarioSummary, type SpecView } from '../result/result.ts';
 import { launchForLab, notStarted } from '../session/launch.ts';
 import { gotoPage, mintNonce, runInPage, settledConsole } from '../session/page.ts';
 import { hostileOrigins, type HostileOrigin } from './hostile.ts';
@@ -43,7 +43,6 @@ export interface CheckProbe {
   hostile?: HostileOrigin;
 }
 
-export type CheckResult = RunResult & { check: CheckSection };
 
 
 export function planProbes(plan: CheckPlan): CheckProbe[] {

@@ -2,7 +2,7 @@
 // end of a command (terminal view, reports, exit code).
 import { InvalidArgumentError } from 'commander';
 import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
-import type { RunResult } from '../result/result.ts';
+import type { MatrixResult } from '../result/result.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { announceReports, parseReporters, writeReports, type ReporterChoice } from '../../reports/write.ts';
 
@@ -36,7 +36,7 @@ export interface OutputFlags {
 }
 
 /** Prints the terminal view, writes the reports, and gives the exit code (shared by run and check). */
-export function report(result: RunResult, reporters: ReporterChoice[], flags: Pick<OutputFlags, 'browsers' | 'out' | 'color'>, namedBrowsers = flags.browsers !== undefined): number {
+export function report(result: MatrixResult, reporters: ReporterChoice[], flags: Pick<OutputFlags, 'browsers' | 'out' | 'color'>, namedBrowsers = flags.browsers !== undefined): number {
   const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
   process.stdout.write(`${renderTerminal(result, { color })}\n`);
   const allWritten = announceReports(writeReports(result, reporters, flags.out));

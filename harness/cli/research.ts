@@ -3,7 +3,7 @@
 // and a section of the HTML report.
 import { Argument, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
-import { resultHeader, summarize, type EngineEntry, type RunResult } from '../result/result.ts';
+import { resultHeader, type EngineEntry, type ResearchResult } from '../result/result.ts';
 import { studyMaxAge } from '../research/max-age.ts';
 import { studyPna } from '../research/pna.ts';
 import { maxAgeMarkdown, pnaMarkdown } from '../../reports/research.ts';
@@ -53,14 +53,11 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
       ? { key: 'pna' as const, result: await studyPna(common) }
       : { key: 'maxAge' as const, result: await studyMaxAge({ ...common, maxWaitSeconds: flags.maxWait }) };
   const engines: EngineEntry[] = measured.result.engines.map((engine) => engine.engine);
-  const run: RunResult = {
+  const run: ResearchResult = {
     ...resultHeader('research', startedAt, started),
     options: { isolation: `research ${study}`, timeoutMs, profile: 'defaults' },
     engines,
     enginesMissing: measured.result.enginesMissing,
-    scenarios: [],
-    results: [],
-    summary: summarize([]),
     research: measured.key === 'pna' ? { pna: measured.result } : { maxAge: measured.result },
   };
   process.stdout.write(measured.key === 'pna' ? pnaMarkdown(measured.result) : maxAgeMarkdown(measured.result));

@@ -1,4 +1,4 @@
-// The result's JSON Schema, generated from RunResult (result.ts) and the
+// The result's JSON Schema, generated from CorsLabResult (result.ts) and the
 // section types beside it. Two parts of the result are types that zod infers
 // from the scenario schema (a deviation, a middleware policy); the generator
 // cannot read z.infer, so their definitions come from zod itself. Only the
@@ -46,13 +46,13 @@ export function resultJsonSchemaText(): string {
     ...DEFAULT_CONFIG,
     path: fileURLToPath(new URL('./result.ts', import.meta.url)),
     tsconfig: fileURLToPath(new URL('../../tsconfig.json', import.meta.url)),
-    type: 'RunResult',
+    type: 'CorsLabResult',
     // Every field is checked: a field the types do not know is an error.
     additionalProperties: false,
     skipTypeCheck: true,
   };
   const program = createProgram(config);
   const parser = createParser(program, config, (chain) => chain.addNodeParser(zodInferred));
-  const schema = new ResultSchemaGenerator(program, parser, createFormatter(config), config).createSchema('RunResult');
+  const schema = new ResultSchemaGenerator(program, parser, createFormatter(config), config).createSchema('CorsLabResult');
   return `${JSON.stringify({ ...schema, title: 'cors-lab result (result.json)' }, null, 2)}\n`;
 }

@@ -11,9 +11,11 @@ import type { Deviation, Outcome } from '../scenario/schema.ts';
 import { toolVersion } from '../package/root.ts';
 
 /**
- * 2: `kind` added; an engine that was found but did not start is listed in
- * enginesMissing (found: true) instead of a column of error cells, so
- * EngineEntry.launchError and the middleware variants' launchErrors are gone.
+ * 2: `kind` added, and the result is one of three shapes told apart by it
+ * (a research result has no scenarios, results or summary); an engine that
+ * was found but did not start is listed in enginesMissing (found: true)
+ * instead of a column of error cells, so EngineEntry.launchError and the
+ * middleware variants' launchErrors are gone.
  */
 export const SCHEMA_VERSION = 2;
 
@@ -140,7 +142,8 @@ export interface ScenarioSummary {
 /** An engine that ran, as the result names it. */
 export type EngineEntry = EngineInfo;
 
-export interface RunResult {
+/** The fields every result has, whatever made it. */
+interface ResultBase {
   schemaVersion: number;
   kind: ResultKind;
   tool: { name: string; version: string };
@@ -148,21 +151,51 @@ export interface RunResult {
   durationMs: number;
   options: { isolation: string; timeoutMs: number; profile: string };
   engines: EngineEntry[];
-  /** Engines asked for (or looked for) and not found: never run, never invented. */
+  /** Engines asked for (or looked for) and not run: never run, never invented. */
   enginesMissing: MissingEngine[];
+}
+
+/** What a run or a check measured: a matrix of scenarios by engine. */
+interface MatrixBase extends ResultBase {
   scenarios: ScenarioSummary[];
   results: CellResult[];
-  summary: { total: number; allowed: number; blocked: number; error: number; unexpected: number; knownDeviations: number; newFindings: number };
-  /** Present for `cors-lab check`: the endpoints, how they were reached, and the security sweep's findings. */
-  check?: CheckSection;
+  summary: Summary;
+}
+
+export interface Summary {
+  total: number;
+  allowed: number;
+  blocked: number;
+  error: number;
+  unexpected: number;
+  knownDeviations: number;
+  newFindings: number;
+}
+
+/** `cors-lab run` (and the vitest API's cells): the catalog or the user's scenarios. */
+export interface RunResult extends MatrixBase {
+  kind: 'run';
   /** Present for `run --middleware`: one column group per middleware (CellResult.variant), with its findings. */
   middleware?: MiddlewareSection;
-  /**
-   * Present for `cors-lab research`: studies measured here, each with its own
-   * shape (harness/research/). Such a result has no scenarios or cells.
-   */
-  research?: { maxAge?: MaxAgeStudy; pna?: PnaStudy };
 }
+
+/** `cors-lab check`: the user's server, with the endpoints, how they were reached, and the security sweep's findings. */
+export interface CheckResult extends MatrixBase {
+  kind: 'check';
+  check: CheckSection;
+}
+
+/** `cors-lab research`: the studies measured here, each with its own shape. It has no scenarios or cells. */
+export interface ResearchResult extends ResultBase {
+  kind: 'research';
+  research: { maxAge?: MaxAgeStudy; pna?: PnaStudy };
+}
+
+/** A result with a matrix: what the matrix reports (terminal, JUnit, the HTML table) render. */
+export type MatrixResult = RunResult | CheckResult;
+
+/** Every result.json, told apart by `kind`. */
+export type CorsLabResult = RunResult | CheckResult | ResearchResult;
 
 /** Engines in ENGINE_IDS order; results by row (as `rowOrder` lists them), then engine. */
 export function sortForReport(engines: EngineEntry[], results: CellResult[], rowOrder: string[]): void {
@@ -172,7 +205,7 @@ export function sortForReport(engines: EngineEntry[], results: CellResult[], row
   results.sort((a, b) => rows.get(a.scenario)! - rows.get(b.scenario)! || order(a.engine) - order(b.engine));
 }
 
-export function summarize(results: CellResult[]): RunResult['summary'] {
+export function summarize(results: CellResult[]): Summary {
   return {
     total: results.length,
     allowed: results.filter((result) => result.outcome === 'allowed').length,
@@ -185,7 +218,7 @@ export function summarize(results: CellResult[]): RunResult['summary'] {
 }
 
 /** The fields every result starts with: format, tool, and when it ran (`startedMs` from performance.now()). */
-export function resultHeader(kind: ResultKind, startedAt: Date, startedMs: number): Pick<RunResult, 'schemaVersion' | 'kind' | 'tool' | 'startedAt' | 'durationMs'> {
+export function resultHeader<K extends ResultKind>(kind: K, startedAt: Date, startedMs: number): Pick<ResultBase, 'schemaVersion' | 'tool' | 'startedAt' | 'durationMs'> & { kind: K } {
   return {
     schemaVersion: SCHEMA_VERSION,
     kind,

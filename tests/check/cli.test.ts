@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../harness/result/result.ts';
+import type { CheckResult } from '../../harness/result/result.ts';
 import { startFixture } from '../check-helpers.ts';
 import { BIN, expectValidResult, NODE, runCli, tempDir } from '../helpers.ts';
 
@@ -36,10 +36,10 @@ describe('cors-lab check CLI', () => {
       expect(run.stdout).toMatch(/Chromium 1\d\d\.[\d.]+: allowed, as expected/);
       expect(run.stdout).toMatch(/Security findings \(5\): real browsers let hostile origins read credentialed responses/);
       expect(run.stdout).toMatch(/chromium let a page at http:\/\/cors-lab-attacker\.test \(an unrelated site\) read the response to a credentialed request/);
-      const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
+      const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CheckResult;
       expectValidResult(result);
       expect(result.kind).toBe('check');
-      expect(result.check!.findings).toHaveLength(5);
+      expect(result.check.findings).toHaveLength(5);
       expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/Security findings/);
       expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<failure/);
       expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/"findings":\[\{/);

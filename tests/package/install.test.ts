@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_IDS } from '../../harness/engines/types.ts';
 import { issueCa, issueServerCertificate } from '../../harness/lab/certificates.ts';
-import type { RunResult } from '../../harness/result/result.ts';
+import type { CheckResult, CorsLabResult, ResearchResult, RunResult } from '../../harness/result/result.ts';
 import { startFixture, type FixtureServer } from '../check-helpers.ts';
 import { expectValidResult, NODE, PROJECT_ROOT, runCommand, tempDir, type Finished } from '../helpers.ts';
 
@@ -116,8 +116,8 @@ describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vites
   const env = () => userEnv({ CORS_LAB_CACHE: join(project, '.cache-cors-lab'), API_PORT: String(api.port) });
   const npx = (args: string[]) => runCommand('npx', ['--no-install', ...args], { cwd: project, env: env() });
   /** A result.json the installed package wrote, valid against the schema it ships. */
-  const resultAt = (folder: string) => {
-    const result = JSON.parse(readFileSync(join(project, folder, 'result.json'), 'utf8')) as RunResult;
+  const resultAt = <T extends CorsLabResult = RunResult>(folder: string): T => {
+    const result = JSON.parse(readFileSync(join(project, folder, 'result.json'), 'utf8')) as T;
     expectValidResult(result);
     return result;
   };
@@ -153,7 +153,7 @@ describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vites
     const finished = await npx(['cors-lab', 'research', 'max-age', '--browsers', 'chromium', '--out', 'reports/max-age']);
     expectSuccess(finished, 'cors-lab research max-age');
     expect(readdirSync(join(project, '.cache-cors-lab')).some((name) => /^clock-shim-[0-9a-f]+\.so$/.test(name))).toBe(true);
-    const study = resultAt('reports/max-age').research!.maxAge!;
+    const study = resultAt<ResearchResult>('reports/max-age').research.maxAge!;
     const chromium = study.engines.find((engine) => engine.engine.id === 'chromium')!;
     expect(chromium.clock).toMatchObject({ mode: 'controlled', detail: expect.stringMatching(/^clock shim \(.*\.cache-cors-lab\/clock-shim-/) });
     expect(chromium.cases.find((entry) => entry.value === '600')!.lifetime).toMatchObject({ kind: 'bracket', cachedAt: 599, refetchedAt: 600, time: 'controlled' });
@@ -178,11 +178,11 @@ describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vites
     const seenBefore = api.log.length;
     const finished = await npx(['cors-lab', 'check', 'https://api.example.com/api/me', '--resolve', `api.example.com:443:127.0.0.1:${api.port}`, '--ca', 'certs/rootCA.pem', '--origin', APP, '--out', 'reports/check']);
     expectSuccess(finished, 'cors-lab check');
-    const result = resultAt('reports/check');
+    const result = resultAt<CheckResult>('reports/check');
     const own = result.results.filter((cell) => cell.scenario === result.scenarios[0]!.id);
     expect(own.map((cell) => [cell.engine, cell.outcome]).sort()).toEqual(ENGINE_IDS.map((engine) => [engine, 'allowed']).sort());
     // The sweep ran and the allowlist refused every hostile origin.
-    expect(result.check!.findings).toEqual([]);
+    expect(result.check.findings).toEqual([]);
     expect(result.results.length).toBeGreaterThan(own.length);
     // The server's own log saw the browsers' requests with the posed origin.
     expect(api.log.slice(seenBefore).filter((line) => line.origin === APP && line.path === '/api/me').length).toBeGreaterThanOrEqual(ENGINE_IDS.length);
@@ -191,7 +191,7 @@ describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vites
   it('cors-lab check --config loads cors-lab.config.ts (defineConfig from cors-lab) with its resolve and ca', async () => {
     const finished = await npx(['cors-lab', 'check', '--config', 'cors-lab.config.ts', '--out', 'reports/config']);
     expectSuccess(finished, 'cors-lab check --config');
-    const result = resultAt('reports/config');
+    const result = resultAt<CheckResult>('reports/config');
     const originOf = (scenarioId: string) => [APP, PARTNER].find((origin) => result.scenarios.find((scenario) => scenario.id === scenarioId)!.title.includes(`from ${origin}`));
     const outcomes = result.results.map((cell) => `${cell.engine} ${originOf(cell.scenario)} ${cell.outcome}`).sort();
     expect(outcomes).toEqual(ENGINE_IDS.flatMap((engine) => [`${engine} ${APP} allowed`, `${engine} ${PARTNER} blocked`]).sort());

@@ -23,7 +23,10 @@ describe('the result schema', () => {
 
   it('takes a valid result and names what is wrong in an invalid one', () => {
     expect(() => expectValidResult(minimal)).not.toThrow();
-    expect(() => expectValidResult({ ...minimal, kind: 'nonsense' })).toThrow(/\/kind must be equal to one of the allowed values/);
+    expect(() => expectValidResult({ ...minimal, kind: 'nonsense' })).toThrow(/\/kind must be equal to constant \{"allowedValue":"run"\}/);
+    // A research result carries no matrix, and a check must have its section.
+    expect(() => expectValidResult({ ...minimal, kind: 'research', research: {} })).toThrow(/must NOT have additional properties \{"additionalProperty":"scenarios"\}/);
+    expect(() => expectValidResult({ ...minimal, kind: 'check' })).toThrow(/must have required property 'check'/);
     const { kind: _, ...noKind } = minimal;
     expect(() => expectValidResult(noKind)).toThrow(/must have required property 'kind'/);
     expect(() => expectValidResult({ ...minimal, extra: 1 })).toThrow(/must NOT have additional properties/);
