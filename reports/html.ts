@@ -4,7 +4,7 @@
 // filters rows, and shows a cell's evidence from the embedded JSON result.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
 import { cellIndex, engineDescription, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepHeadline, verdictOf, type CellLabel } from './labels.ts';
-import { maxAgeHtml, pnaHtml } from './research.ts';
+import { escapeHtml, maxAgeHtml, pnaHtml } from './research.ts';
 
 /** CSS class of each cell label. */
 const LABEL_CLASS: Record<CellLabel, string> = { matches: '', 'known deviation': 'known-deviation', 'cookie policy': 'cookie-policy', 'new finding': 'new-finding', unexpected: 'unexpected' };
@@ -230,10 +230,9 @@ export function renderHtml(result: CorsLabResult): string {
 
 /** A research result: the studies' own sections (static HTML), and the engines behind them. */
 function researchHtml(result: ResearchResult): string {
-  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const engines = [
-    ...result.engines.map((engine) => `<div><b>${engine.id}</b>: ${escape(`${engine.browser} ${engine.version} — ${engineDescription(engine)}`)}</div>`),
-    ...result.enginesMissing.map((missing) => `<div class="failed"><b>${missing.id}</b>: ${escape(missingDescription(missing))}</div>`),
+    ...result.engines.map((engine) => `<div><b>${engine.id}</b>: ${escapeHtml(`${engine.browser} ${engine.version} — ${engineDescription(engine)}`)}</div>`),
+    ...result.enginesMissing.map((missing) => `<div class="failed"><b>${missing.id}</b>: ${escapeHtml(missingDescription(missing))}</div>`),
   ];
   return page('cors-lab research', `<h1>cors-lab research</h1>
 <div class="meta">Started ${result.startedAt}, took ${(result.durationMs / 1000).toFixed(1)} s. ${result.tool.name} ${result.tool.version}.</div>

@@ -7,7 +7,7 @@ import type { EngineInfo } from '../harness/engines/types.ts';
 import { escapeCell } from './labels.ts';
 import { PAGE_MECHANISMS, PAGE_SECURITIES, PERMISSION_CASES, PNA_REQUESTS, TARGET_SPACES, type MaxAgeEngineResult, type MaxAgeStudy, type PageMechanism, type PageSecurity, type PnaEngineResult, type PnaObservation, type PnaStudy, type TargetSpace } from '../harness/result/research.ts';
 
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A column heading that names the exact build and driver (a Playwright build says so in its browser name). */
 function engineColumn(result: { engine: EngineInfo; clock?: MaxAgeEngineResult['clock'] }): string {

@@ -13,17 +13,13 @@ export function labLaunchOptions(certificates: LabCertificates, extras: LaunchEx
   return { trust: trustMaterial(certificates), timeoutMs: LAUNCH_TIMEOUT_MS, ...extras };
 }
 
-/** Launches `driver`'s browser trusting the lab's CA; throws the second attempt's error, first line only. */
+/** Launches `driver`'s browser trusting the lab's CA; a second failure is thrown (notStarted turns it into the not-run entry). */
 export async function launchForLab(driver: EngineDriver, certificates: LabCertificates, extras: LaunchExtras = {}): Promise<LaunchedEngine> {
   const options = labLaunchOptions(certificates, extras);
   try {
     return await driver.launch(options);
   } catch {
-    try {
-      return await driver.launch(options);
-    } catch (error) {
-      throw new Error(error instanceof Error ? error.message.split('\n')[0]! : String(error));
-    }
+    return driver.launch(options);
   }
 }
 
