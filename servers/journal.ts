@@ -6,7 +6,7 @@
 /**
  * preflight and request: probe traffic (/x/<nonce>/...); control: a top-level
  * navigation that checks the engine can reach a server at all (see
- * run/reachability.ts); lab: the runner page and other lab pages.
+ * session/reachability.ts); lab: the runner page and other lab pages.
  */
 export type JournalKind = 'preflight' | 'request' | 'control' | 'lab' | 'tls-error';
 

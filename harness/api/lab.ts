@@ -4,19 +4,20 @@
 // makes one request in every engine, with no browser start-up and no page load.
 import { createServer, Server, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { discoverForRun } from '../engines/discovery.ts';
-import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine, type MissingEngine } from '../engines/types.ts';
+import { ENGINE_IDS, type EngineId, type MissingEngine } from '../engines/types.ts';
 import { serverKeyFor, startLab, type Lab } from '../lab/lab.ts';
 import { Upstream } from '../../servers/upstream.ts';
 import { routeHandler, type MiddlewareAdapter } from '../middleware/adapter.ts';
 import type { CorsPolicy } from '../scenario/policy.ts';
 import { loadAdapter } from '../middleware/registry.ts';
 import { listenOnLoopback } from '../middleware/serve.ts';
-import type { ProbeResult } from '../probes/bundle.ts';
 import { replay, specRequestOf, specViewOf } from '../check/replay.ts';
 import { buildCell } from '../run/cell.ts';
 import type { CellResult, EngineEntry, SpecView } from '../result/result.ts';
-import { launchForLab, notStarted } from '../session/launch.ts';
-import { gotoPage, mintNonce, runInPage } from '../session/page.ts';
+import { notStarted } from '../session/launch.ts';
+import { mintNonce } from '../session/page.ts';
+import { labControlUrl } from '../session/reachability.ts';
+import { ProbeSession } from '../session/session.ts';
 import { probeRequest } from '../session/probe-request.ts';
 import type { LabOrigin, Scenario } from '../scenario/loader.ts';
 import { requestSchema } from '../scenario/schema.ts';
@@ -82,19 +83,23 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
   const timeoutMs = options.timeoutMs ?? 8000;
   const lab = await startLab({ hostnames: [PAGE.host, FOREIGN.host, API.host], certDir: options.certDir });
   const { runnable, missing } = await discoverForRun(options.engines ?? ENGINE_IDS);
-  const warm: { engine: LaunchedEngine; context: EngineContext; page?: string }[] = [];
+  const warm: ProbeSession[] = [];
   const servers = serverPool();
   // An engine that does not start is listed in `missing`, as in every flow;
   // the lab works with the others, and says so, since a matcher's "every
   // engine that ran" would otherwise quietly cover fewer engines.
   await Promise.all(
     runnable.map(async ({ id, driver }) => {
-      let engine: LaunchedEngine | undefined;
+      const started = await ProbeSession.start(id, driver!, lab, { timeoutMs });
+      if ('notStarted' in started) {
+        missing.push(started.notStarted);
+        return;
+      }
       try {
-        engine = await launchForLab(driver!, lab.certificates);
-        warm.push({ engine, context: await engine.newContext() });
+        await started.session.context(WARM_CONTEXT);
+        warm.push(started.session);
       } catch (error) {
-        await engine?.close();
+        await started.session.close();
         missing.push(notStarted(id, error));
       }
     }),
@@ -105,13 +110,13 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
     throw new Error(`cors-lab: no engine could be started: ${missing.map((entry) => `${entry.id}: ${entry.reason}`).join('; ') || 'none was asked for'}. See npx cors-lab browsers`);
   }
   // Engines in ENGINE_IDS order, whichever started first.
-  warm.sort((a, b) => ENGINE_IDS.indexOf(a.engine.info.id) - ENGINE_IDS.indexOf(b.engine.info.id));
+  warm.sort((a, b) => ENGINE_IDS.indexOf(a.id) - ENGINE_IDS.indexOf(b.id));
   const replayer = new Upstream({ caPems: [lab.certificates.ca.certPem], timeoutMs });
   let closed = false;
 
   return {
     origins: { page: lab.originUrl(PAGE), foreign: lab.originUrl(FOREIGN), api: lab.originUrl(API) },
-    engines: warm.map(({ engine }) => engine.info),
+    engines: warm.map((session) => session.engine.info),
     missing,
     async probe(input) {
       if (closed) throw new Error('this lab is closed');
@@ -124,69 +129,57 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
       const replayRequest = probeRequest(scenario, lab, replayNonce, timeoutMs);
       // The replay runs while the browsers probe; each cell waits for it to know the spec column.
       const spec = replay(specRequestOf(replayRequest, lab.originUrl(scenario.page)), replayer).then(specViewOf);
-      const cells = await Promise.all(warm.map((slot) => probeIn(slot, lab, scenario, forward, timeoutMs, spec)));
+      const cells = await Promise.all(warm.map((session) => probeIn(session, lab, scenario, forward, timeoutMs, spec)));
       return {
         cells,
         allowedIn: cells.filter((cell) => cell.outcome === 'allowed').map((cell) => cell.engine),
         blockedIn: cells.filter((cell) => cell.outcome === 'blocked').map((cell) => cell.engine),
         spec: await spec,
-        engines: warm.map(({ engine }) => engine.info),
+        engines: warm.map((session) => session.engine.info),
       };
     },
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all(warm.map(({ engine }) => engine.close()));
+      await Promise.all(warm.map((session) => session.close()));
       await servers.closeAll();
       await lab.close();
     },
   };
 }
 
+/** The warm context every probe of the lab runs in. */
+const WARM_CONTEXT = 'lab';
+
 /** One probe in one warm engine: the runner page stays loaded between probes from the same page origin. */
-async function probeIn(
-  slot: { engine: LaunchedEngine; context: EngineContext; page?: string },
-  lab: Lab,
-  scenario: Scenario,
-  forward: Parameters<Lab['register']>[2],
-  timeoutMs: number,
-  spec: Promise<SpecView>,
-): Promise<CellResult> {
-  const nonce = mintNonce(slot.engine.info.id);
+async function probeIn(session: ProbeSession, lab: Lab, scenario: Scenario, forward: Parameters<Lab['register']>[2], timeoutMs: number, spec: Promise<SpecView>): Promise<CellResult> {
+  const nonce = mintNonce(session.id);
   lab.register(scenario, nonce, forward);
-  const request = probeRequest(scenario, lab, nonce, timeoutMs);
-  const started = performance.now();
-  let probe: ProbeResult | { harnessError: string };
-  const page = `${lab.originUrl(scenario.page)}/__lab/runner`;
-  try {
-    if (slot.page !== page) {
-      await gotoPage(slot.context, page, timeoutMs);
-      slot.page = page;
-    }
-    slot.context.takeConsole();
-    const [result] = await runInPage(slot.context, [request], timeoutMs);
-    probe = result ?? { harnessError: 'the page returned no result' };
-  } catch (error) {
-    probe = { harnessError: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
-    slot.page = undefined;
-  }
-  const consoleEntries = slot.context.takeConsole();
-  const durationMs = Math.round(performance.now() - started);
+  const [run] = await session.run({
+    contextKey: WARM_CONTEXT,
+    runnerUrl: `${lab.originUrl(scenario.page)}/__lab/runner`,
+    requests: [probeRequest(scenario, lab, nonce, timeoutMs)],
+    control: { url: (request) => labControlUrl(request.url, request.nonce) },
+    reuseLoadedPage: true,
+    // A probe here is meant to take milliseconds: the console is taken at once.
+    settleConsole: false,
+  });
   const specView = await spec;
   // No expectation of its own here (the matchers bring theirs): a cell is held to the spec model.
   return buildCell({
     scenario: scenario.id,
-    engine: slot.engine.info.id,
+    engine: session.id,
     spec: specView,
     expected: specView.outcome,
     cookiePolicy: false,
-    classifyAs: { mode: request.mode, readHeader: scenario.request.readHeader },
-    probe,
+    classifyAs: { mode: run!.request.mode, readHeader: scenario.request.readHeader },
+    probe: run!.outcome,
     journal: lab.journal.forNonce(nonce),
-    tlsErrors: 0,
-    console: consoleEntries,
-    request,
-    durationMs,
+    tlsErrors: run!.tlsErrors,
+    console: run!.console,
+    request: run!.request,
+    durationMs: run!.durationMs,
+    control: run!.control,
   });
 }
 

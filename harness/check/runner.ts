@@ -3,19 +3,19 @@
 // at exactly the origin asked for, and makes the request; the proxy journals
 // what the browser sent and what the server answered. A replay from Node
 // (replay.ts) gives the spec model the server's answers for its explanation.
-import { discoverForRun, type discoverAll } from '../engines/discovery.ts';
-import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine, type MissingEngine } from '../engines/types.ts';
+import { discoverForRun } from '../engines/discovery.ts';
+import { ENGINE_IDS, type EngineDriver, type EngineId, type MissingEngine } from '../engines/types.ts';
 import { ensureLabCertificates } from '../lab/certificates.ts';
 import { startLab, type Lab } from '../lab/lab.ts';
 import { startProxy, type LabProxy } from '../lab/proxy.ts';
+import type { JournalEntry } from '../../servers/journal.ts';
 import { Upstream } from '../../servers/upstream.ts';
-import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
+import type { ProbeRequest } from '../probes/bundle.ts';
 import { buildCell } from '../run/cell.ts';
-import { needsControl, runControl } from '../run/reachability.ts';
 import type { SecurityFinding } from '../result/check.ts';
-import { resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type ReachabilityControl, type CheckResult, type ScenarioSummary, type SpecView } from '../result/result.ts';
-import { launchForLab, notStarted } from '../session/launch.ts';
-import { gotoPage, mintNonce, runInPage, settledConsole } from '../session/page.ts';
+import { resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type CheckResult, type ScenarioSummary, type SpecView } from '../result/result.ts';
+import { mintNonce } from '../session/page.ts';
+import { ProbeSession, type ProbeRun } from '../session/session.ts';
 import { hostileOrigins, type HostileOrigin } from './hostile.ts';
 import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
 import { replay, specRequestOf, specViewOf } from './replay.ts';
@@ -219,93 +219,60 @@ function findingsOf(probes: CheckProbe[], results: CellResult[]): SecurityFindin
 
 async function runEngine(
   id: EngineId,
-  driver: NonNullable<Awaited<ReturnType<typeof discoverAll>>[number]['driver']>,
+  driver: EngineDriver,
   lab: Lab,
   proxy: LabProxy,
   probes: CheckProbe[],
   specViews: Map<string, Promise<SpecView>>,
   options: CheckOptions,
 ): Promise<{ entry: EngineEntry; results: CellResult[] } | { notStarted: MissingEngine }> {
-  let engine: LaunchedEngine;
-  try {
-    engine = await launchForLab(driver, lab.certificates, { proxy: proxy.address });
-  } catch (error) {
-    return { notStarted: notStarted(id, error) };
-  }
+  const started = await ProbeSession.start(id, driver, lab, { timeoutMs: options.timeoutMs, launch: { proxy: proxy.address } });
+  if ('notStarted' in started) return started;
+  const { session } = started;
   const results: CellResult[] = [];
   options.onProgress?.({ engine: id, done: 0, total: probes.length });
-  let context: EngineContext | undefined;
   try {
     for (const probe of probes) {
       const nonce = mintNonce(id);
-      const request = probeRequestFor(probe, nonce, options.timeoutMs);
-      const started = performance.now();
-      let outcome: ProbeResult | { harnessError: string };
-      let consoleEntries: ReturnType<EngineContext['takeConsole']> = null;
-      let control: ReachabilityControl | undefined;
-      try {
-        context ??= await engine.newContext();
-        proxy.tag(nonce);
-        await gotoPage(context, `${probe.pageOrigin}/__lab/runner?nonce=${nonce}`, options.timeoutMs);
-        // Posing must be exact: never run under another origin.
-        const pageOrigin = await context.evaluate<string>('location.origin', options.timeoutMs);
-        if (pageOrigin !== probe.pageOrigin) {
-          outcome = { harnessError: `this engine cannot pose as ${probe.pageOrigin}: the page's origin was ${pageOrigin}, so the probe was not run` };
-        } else {
-          context.takeConsole();
-          const [pageResult] = await runInPage(context, [request], options.timeoutMs);
-          consoleEntries = await settledConsole(context);
-          outcome = pageResult ?? { harnessError: 'the page returned no result' };
-          if (needsControl(outcome, lab.journal.forNonce(nonce), 0)) {
-            // Could this engine reach the target at all? A top-level GET of its URL tells.
-            proxy.tag(nonce, 'control');
-            control = await runControl(context, probe.endpoint.url, nonce, lab.journal);
-          }
-        }
-      } catch (error) {
-        outcome = { harnessError: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
-        await context?.close().catch(() => {});
-        context = undefined; // a broken context is not reused
-      } finally {
-        proxy.tag(undefined);
-      }
-      results.push(checkCell(probe, id, await specViews.get(probe.id)!, outcome, lab, nonce, consoleEntries, request, Math.round(performance.now() - started), control));
+      proxy.tag(nonce);
+      const [run] = await session
+        .run({
+          contextKey: 'check',
+          runnerUrl: `${probe.pageOrigin}/__lab/runner?nonce=${nonce}`,
+          requests: [probeRequestFor(probe, nonce, options.timeoutMs)],
+          // Posing must be exact: never run under another origin.
+          refuse: async (context) => {
+            const pageOrigin = await context.evaluate<string>('location.origin', options.timeoutMs);
+            return pageOrigin === probe.pageOrigin ? undefined : `this engine cannot pose as ${probe.pageOrigin}: the page's origin was ${pageOrigin}, so the probe was not run`;
+          },
+          // Could this engine reach the target at all? A top-level GET of its URL tells.
+          control: { url: () => probe.endpoint.url, before: () => proxy.tag(nonce, 'control') },
+        })
+        .finally(() => proxy.tag(undefined));
+      results.push(checkCell(probe, id, await specViews.get(probe.id)!, run!, lab.journal.forNonce(nonce)));
       options.onProgress?.({ engine: id, done: results.length, total: probes.length });
     }
   } finally {
-    await context?.close().catch(() => {});
-    await engine.close();
+    await session.close();
   }
-  return { entry: engine.info, results };
+  return { entry: session.engine.info, results };
 }
 
-function checkCell(
-  probe: CheckProbe,
-  engine: EngineId,
-  spec: SpecView,
-  outcome: ProbeResult | { harnessError: string },
-  lab: Lab,
-  nonce: string,
-  consoleEntries: ReturnType<EngineContext['takeConsole']>,
-  request: ProbeRequest,
-  durationMs: number,
-  control?: ReachabilityControl,
-): CellResult {
-  const journal = lab.journal.forNonce(nonce);
+function checkCell(probe: CheckProbe, engine: EngineId, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
   const cell = buildCell({
     scenario: probe.id,
     engine,
     spec,
     expected: probe.expect,
     cookiePolicy: false,
-    classifyAs: { mode: request.mode },
-    probe: outcome,
+    classifyAs: { mode: run.request.mode },
+    probe: run.outcome,
     journal,
-    tlsErrors: journal.filter((entry) => entry.kind === 'tls-error').length,
-    console: consoleEntries,
-    request,
-    durationMs,
-    control,
+    tlsErrors: run.tlsErrors,
+    console: run.console,
+    request: run.request,
+    durationMs: run.durationMs,
+    control: run.control,
   });
   // Say why in the spec's words when the engine did what the model predicts.
   if (cell.outcome === spec.outcome && cell.outcome !== 'error') cell.explanation = `${cell.explanation} Why: ${spec.explanation}`;

@@ -40,7 +40,7 @@ export interface LabProxy {
   /**
    * Journal entries made from now on carry this nonce (one probe at a time
    * per proxy); with `control`, forwarded requests are journaled as the
-   * reachability control (run/reachability.ts) rather than as probe traffic.
+   * reachability control (session/reachability.ts) rather than as probe traffic.
    */
   tag(nonce: string | undefined, as?: 'control'): void;
   close(): Promise<void>;

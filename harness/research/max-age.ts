@@ -10,9 +10,10 @@ import { discoverForRun } from '../engines/discovery.ts';
 import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine, type MissingEngine } from '../engines/types.ts';
 import { withTimeout } from '../engines/system.ts';
 import { startLab, type Lab } from '../lab/lab.ts';
-import { labLaunchOptions, launchForLab, notStarted } from '../session/launch.ts';
+import { launchForLab, notStarted } from '../session/launch.ts';
 import { gotoPage, mintNonce, runInPage } from '../session/page.ts';
 import { probeRequest } from '../session/probe-request.ts';
+import { firstLine } from '../session/failure.ts';
 import type { Lifetime, MaxAgeEngineResult, MaxAgeStudy, Trial } from '../result/research.ts';
 import { loadScenarioText, type Scenario } from '../scenario/loader.ts';
 import { buildClockShim, createClock, type ControlledClock } from './clock.ts';
@@ -65,25 +66,6 @@ export interface Bench {
   timeoutMs: number;
   /** Replaces `context` with a fresh one on the runner page (when one stopped answering). */
   reopen?(): Promise<void>;
-}
-
-/** Attempts at launching an engine with the clock shim: a safety net, since a browser process that dies at start can leave its driver waiting. */
-const LAUNCH_ATTEMPTS = 2;
-const LAUNCH_DEADLINE_MS = 45_000;
-
-/** Launches with a deadline, a second time if the first misses it; a launch that missed is closed once it finishes. */
-async function launchWithin(launch: () => Promise<LaunchedEngine>, what: string): Promise<LaunchedEngine> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < LAUNCH_ATTEMPTS; attempt++) {
-    const launching = launch();
-    try {
-      return await withTimeout(launching, LAUNCH_DEADLINE_MS, `${what} (attempt ${attempt + 1} of ${LAUNCH_ATTEMPTS})`);
-    } catch (error) {
-      lastError = error;
-      void launching.then((late) => late.close(), () => {});
-    }
-  }
-  throw lastError;
 }
 
 /** Attempts at a working context: after a clock jump an engine's hang watchdog may kill a page or a starting session. */
@@ -232,8 +214,6 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
   try {
     const engines = await Promise.all(
       runnable.map(async ({ id, driver }): Promise<MaxAgeEngineResult | MissingEngine> => {
-        // Its own attempts and deadline (launchWithin): an engine may not start with its clock moved.
-        const launch = (env?: Record<string, string>) => driver!.launch(labLaunchOptions(lab.certificates, env ? { env } : {}));
         const open = async (engine: LaunchedEngine, clock?: ControlledClock): Promise<Bench> => {
           const bench: Bench = {
             lab,
@@ -255,8 +235,8 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
           const clock = createClock(shimPath);
           let engine: LaunchedEngine | undefined;
           try {
-            // An engine might not even start with its clock moved: measured here, with a deadline.
-            engine = await launchWithin(() => launch(clock.env), `launching ${id} with the clock shim`);
+            // An engine might not even start with its clock moved: launchForLab's deadline covers it.
+            engine = await launchForLab(driver!, lab.certificates, { env: clock.env });
             const bench = await open(engine, clock);
             options.onProgress?.(`${id}: validating clock control with Max-Age ${VALIDATION_MAX_AGE}`);
             const [real] = await searchRealTime(bench, [validation], [VALIDATION_MAX_AGE - 2, VALIDATION_MAX_AGE - 1, VALIDATION_MAX_AGE + 1, VALIDATION_MAX_AGE + 2]);
@@ -275,7 +255,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
                   let bench: Bench | undefined;
                   const found = await (async () => searchControlled((bench = await open(engine!, clock)), scenario))()
                     .catch((error: unknown) => ({
-                      lifetime: { kind: 'error' as const, time: 'controlled' as const, text: 'error', error: (error as Error).message.split('\n')[0] },
+                      lifetime: { kind: 'error' as const, time: 'controlled' as const, text: 'error', error: firstLine(error) },
                       trials: [],
                     }))
                     .finally(() => bench?.context.close().catch(() => {}));
@@ -291,7 +271,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
               detail = `the controlled clock agreed with real time at Max-Age ${VALIDATION_MAX_AGE}, but ${reach.detail}: real time only`;
             }
           } catch (error) {
-            detail = `clock control failed (${(error as Error).message.split('\n')[0]}): real time only`;
+            detail = `clock control failed (${firstLine(error)}): real time only`;
           } finally {
             await engine?.close();
             clock.close();
@@ -340,7 +320,7 @@ async function clockReach(engine: LaunchedEngine, clock: ControlledClock, runner
     try {
       await (await openRunner(engine, runnerUrl, timeoutMs)).close().catch(() => {});
     } catch (error) {
-      return { ok: false, detail: `the engine stopped answering with its clock ${target} s ahead (${CONTEXT_ATTEMPTS} attempts; last: ${(error as Error).message.split('\n')[0]})` };
+      return { ok: false, detail: `the engine stopped answering with its clock ${target} s ahead (${CONTEXT_ATTEMPTS} attempts; last: ${firstLine(error)})` };
     }
   }
   return { ok: true, detail: `the engine kept working with its clock up to ${REACH_S} s ahead` };

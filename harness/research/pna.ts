@@ -12,22 +12,17 @@
 // records whether the request reached the lab, whether a preflight carried a
 // Private/Local Network Access header, and what the page got.
 import { discoverForRun } from '../engines/discovery.ts';
-import {
-  ENGINE_IDS,
-  type AddressSpaceNetwork,
-  type EngineContext,
-  type EngineId,
-  type LaunchedEngine,
-  type PermissionState,
-} from '../engines/types.ts';
+import pLimit from 'p-limit';
+import { ENGINE_IDS, type AddressSpaceNetwork, type EngineContext, type EngineId, type LaunchedEngine, type PermissionState } from '../engines/types.ts';
 import { Journal, type JournalEntry } from '../../servers/journal.ts';
 import { startLab, type Lab, type ServerKey } from '../lab/lab.ts';
 import { startProxy, type LabProxy } from '../lab/proxy.ts';
 import { Upstream } from '../../servers/upstream.ts';
-import type { ProbeResult } from '../probes/bundle.ts';
-import { launchForLab, notStarted } from '../session/launch.ts';
+import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
+import { firstLine, harnessFailure } from '../session/failure.ts';
 import { gotoPage, mintNonce, runInPage } from '../session/page.ts';
 import { probeRequest } from '../session/probe-request.ts';
+import { ProbeSession } from '../session/session.ts';
 import {
   LNA_PERMISSIONS,
   PAGE_MECHANISMS,
@@ -135,34 +130,35 @@ export async function studyPna(options: PnaOptions): Promise<PnaStudy> {
   const { runnable, missing } = await discoverForRun(options.engines ?? ENGINE_IDS);
   const lab = await startLab({ hostnames: [SECURE_PAGE_HOST, TARGET_HOST], certDir: options.certDir });
   try {
-    const engines: PnaEngineResult[] = [];
-    // One engine at a time: the study is short, and a permission prompt or a
-    // refusal in one engine must not slow another's timings.
-    for (const { id, driver } of runnable) {
-      const network = pnaNetwork(lab);
-      const launch = (proxy?: string) => launchForLab(driver!, lab.certificates, { network, ...(proxy ? { proxy } : {}) });
-      // An engine that cannot resolve the non-secure page's host itself
-      // reaches it through the lab's posing proxy.
-      const proxy = driver!.mapsHostnames ? undefined : await posingProxy(lab);
-      let engine: LaunchedEngine;
-      try {
-        engine = await launch(proxy?.address);
-      } catch (error) {
-        await proxy?.close();
-        missing.push(notStarted(id, error));
-        continue;
-      }
-      try {
-        const hostDetail = proxy
-          ? `${NON_SECURE_PAGE_HOST} reached through cors-lab's posing proxy, which carried all of this engine's requests`
-          : `${NON_SECURE_PAGE_HOST} resolved to 127.0.0.1 by the engine`;
-        engines.push(await studyEngine(lab, engine, options, hostDetail));
-      } finally {
-        await engine.close();
-        await proxy?.close();
-      }
-      options.onProgress?.(`${id}: done`);
-    }
+    // Engines side by side: most of the study is requests waiting at a
+    // prompt, which costs no CPU; a request the lab answers settles in
+    // milliseconds, far inside the timeout.
+    const studied = await Promise.all(
+      runnable.map(async ({ id, driver }): Promise<PnaEngineResult | undefined> => {
+        // An engine that cannot resolve the non-secure page's host itself
+        // reaches it through the lab's posing proxy.
+        const proxy = driver!.mapsHostnames ? undefined : await posingProxy(lab);
+        try {
+          const started = await ProbeSession.start(id, driver!, lab, { timeoutMs: options.timeoutMs, launch: { network: pnaNetwork(lab), ...(proxy ? { proxy: proxy.address } : {}) } });
+          if ('notStarted' in started) {
+            missing.push(started.notStarted);
+            return undefined;
+          }
+          try {
+            const hostDetail = proxy
+              ? `${NON_SECURE_PAGE_HOST} reached through cors-lab's posing proxy, which carried all of this engine's requests`
+              : `${NON_SECURE_PAGE_HOST} resolved to 127.0.0.1 by the engine`;
+            return await studyEngine(lab, started.session, options, hostDetail);
+          } finally {
+            await started.session.close();
+            options.onProgress?.(`${id}: done`);
+          }
+        } finally {
+          await proxy?.close();
+        }
+      }),
+    );
+    const engines = studied.filter((entry): entry is PnaEngineResult => entry !== undefined);
     return { study: 'pna', timeoutMs: options.timeoutMs, engines, enginesMissing: missing };
   } finally {
     await lab.close();
@@ -181,10 +177,21 @@ function posingProxy(lab: Lab): Promise<LabProxy> {
   });
 }
 
-async function studyEngine(lab: Lab, engine: LaunchedEngine, options: PnaOptions, hosts: string): Promise<PnaEngineResult> {
+/**
+ * Page runs side by side. A page run is one case's requests to one target,
+ * made one at a time in a fresh context, as a user's page would make them:
+ * several Local Network Access requests at once are another experiment
+ * (Firefox ESR refuses a request while another waits at its prompt). The
+ * lanes let requests held by a prompt wait out the timeout together, not
+ * one after another.
+ */
+const LANES = 8;
+
+async function studyEngine(lab: Lab, session: ProbeSession, options: PnaOptions, hosts: string): Promise<PnaEngineResult> {
+  const { engine } = session;
   const support = engine.networkSupport;
   const pages: PnaPage[] = [];
-  const observations: PnaObservation[] = [];
+  const runs: PageRun[] = [];
   for (const mechanism of PAGE_MECHANISMS) {
     for (const page of PAGE_SECURITIES) {
       const url = pageUrl(lab, mechanism, page);
@@ -195,72 +202,132 @@ async function studyEngine(lab: Lab, engine: LaunchedEngine, options: PnaOptions
         continue;
       }
       for (const permission of options.permissions ?? PERMISSION_CASES) {
-        const context = await engine.newContext();
-        try {
-          const setting = permissionsOf(permission);
-          for (const name of setting?.names ?? []) {
-            const set = await context.setPermission(name, setting!.state, new URL(url).origin);
-            // The first sentence is enough: drivers add stack lines.
-            measured.permissions.push({ case: permission, name, state: setting!.state, ok: set.ok, ...(set.ok ? {} : { reason: set.reason.split(/(?<=\.) | RemoteError@/)[0]!.slice(0, 200) }) });
-          }
-          // Nothing the automation accepted: the case would only repeat the default.
-          if (setting && !measured.permissions.some((entry) => entry.case === permission && entry.ok)) continue;
-          try {
-            await gotoPage(context, url, options.timeoutMs);
-          } catch (error) {
-            measured.skipped = `the page could not be loaded: ${(error as Error).message.split('\n')[0]}`;
-            break;
-          }
-          measured.isSecureContext = await context.evaluate<boolean>('window.isSecureContext', options.timeoutMs);
-          // The runner's own script comes from the same loopback server: an
-          // engine may refuse even that for a page it treats as public.
-          if (!(await context.evaluate<boolean>("typeof window.__corsLab === 'object'", options.timeoutMs))) {
-            const console = (context.takeConsole() ?? []).map((line) => line.text).join(' | ');
-            measured.skipped = `the page's own probe script (same server) did not load, so nothing could be asked of it${console ? `: ${console}` : ''}`;
-            break;
-          }
-          context.takeConsole();
-          observations.push(...(await observePage(lab, context, options, { mechanism, page, permission, pageUrl: url }, support.overrides)));
-        } finally {
-          await context.close().catch(() => {});
+        // Without an override no lab port is local: only loopback targets exist.
+        for (const target of TARGET_SPACES.filter((space) => space !== 'local' || support.overrides)) {
+          runs.push({ measured, where: { mechanism, page, permission, pageUrl: url }, requests: planRequests(lab, options, target) });
         }
-        options.onProgress?.(`${engine.info.id}: ${mechanism} ${page} page, permission ${permission}: ${observations.length} requests so far`);
       }
+    }
+  }
+  const lanes = pLimit(LANES);
+  const done = await Promise.all(runs.map((run) => lanes(() => observePageRun(lab, engine, options, run))));
+
+  // Put together in the study's order: per page, per permission case, per target.
+  const observations: PnaObservation[] = [];
+  for (const measured of pages.filter((entry) => !entry.skipped)) {
+    for (const permission of options.permissions ?? PERMISSION_CASES) {
+      const ofCase = done.filter((observed) => observed.run.measured === measured && observed.run.where.permission === permission);
+      const first = ofCase[0]!;
+      const state = permissionsOf(permission)?.state;
+      // The first sentence is enough: drivers add stack lines.
+      measured.permissions.push(...first.permissions.map(({ name, set }) => ({ case: permission, name, state: state!, ok: set.ok, ...(set.ok ? {} : { reason: set.reason.split(/(?<=\.) | RemoteError@/)[0]!.slice(0, 200) }) })));
+      // Nothing the automation accepted: the case would only repeat the default.
+      if (ofCase.every((observed) => observed.unsettable)) continue;
+      if (first.isSecureContext !== undefined) measured.isSecureContext = first.isSecureContext;
+      const skipped = ofCase.find((observed) => observed.skipped)?.skipped;
+      if (skipped) {
+        measured.skipped = skipped;
+        break;
+      }
+      observations.push(...ofCase.flatMap((observed) => observed.observations));
+      options.onProgress?.(`${engine.info.id}: ${measured.mechanism} ${measured.page} page, permission ${permission}: ${observations.length} requests so far`);
     }
   }
   return { engine: engine.info, overrides: support.overridesDetail, permissions: support.permissionsDetail, hosts, pages, observations };
 }
 
-/** Every target, answer and request from one loaded page, one at a time (so console lines belong to one request). */
-async function observePage(
-  lab: Lab,
-  context: EngineContext,
-  options: PnaOptions,
-  where: Pick<PnaObservation, 'mechanism' | 'page' | 'permission' | 'pageUrl'>,
-  overrides: boolean,
-): Promise<PnaObservation[]> {
-  const observations: PnaObservation[] = [];
-  for (const target of TARGET_SPACES) {
-    // Without an override no lab port is local: only loopback targets exist.
-    if (target === 'local' && !overrides) continue;
-    for (const allowHeader of [false, true]) {
-      for (const request of PNA_REQUESTS) {
-        const scenario = pnaScenario(target, allowHeader, request);
-        const nonce = mintNonce('pna');
-        lab.register(scenario, nonce);
-        const probe = probeRequest(scenario, lab, nonce, options.timeoutMs);
-        let failure: string | undefined;
-        const [result] = await runInPage(context, [probe], options.timeoutMs).catch((error: unknown) => {
-            failure = (error as Error).message.split('\n')[0];
-            return [undefined];
-          });
-        const entries = lab.journal.forNonce(nonce).sort((a, b) => a.seq - b.seq);
-        const console = (context.takeConsole() ?? []).map((line) => line.text);
-        const message = [failure, result?.error ? `${result.error.name}: ${result.error.message}` : '', ...console].filter(Boolean).join(' | ');
-        observations.push({ ...where, target, allowHeader, request, targetUrl: probe.url, ...observe(entries, result, request), ...(message ? { message } : {}) });
-      }
-    }
-  }
-  return observations;
+interface PlannedRequest {
+  target: TargetSpace;
+  allowHeader: boolean;
+  request: PnaRequest;
+  probe: ProbeRequest;
 }
 
+type Where = Pick<PnaObservation, 'mechanism' | 'page' | 'permission' | 'pageUrl'>;
+
+/** One case's requests to one target, made in one page. */
+interface PageRun {
+  measured: PnaPage;
+  where: Where;
+  requests: PlannedRequest[];
+}
+
+/** Every answer and request a page asks of one target, each with its own nonce. */
+function planRequests(lab: Lab, options: PnaOptions, target: TargetSpace): PlannedRequest[] {
+  const planned: PlannedRequest[] = [];
+  for (const allowHeader of [false, true]) {
+    for (const request of PNA_REQUESTS) {
+      const scenario = pnaScenario(target, allowHeader, request);
+      const nonce = mintNonce('pna');
+      lab.register(scenario, nonce);
+      planned.push({ target, allowHeader, request, probe: probeRequest(scenario, lab, nonce, options.timeoutMs) });
+    }
+  }
+  return planned;
+}
+
+interface Observed {
+  run: PageRun;
+  /** What the automation said to each of the case's permissions. */
+  permissions: { name: string; set: Awaited<ReturnType<EngineContext['setPermission']>> }[];
+  /** The automation set none of the case's permissions: nothing was asked. */
+  unsettable?: boolean;
+  isSecureContext?: boolean;
+  /** Why the page could not be asked anything. */
+  skipped?: string;
+  observations: PnaObservation[];
+}
+
+/** Attempts at a new context: an engine asked for several at once now and then loses one. */
+const CONTEXT_ATTEMPTS = 2;
+
+async function newContext(engine: LaunchedEngine): Promise<EngineContext> {
+  try {
+    return await engine.newContext();
+  } catch {
+    return engine.newContext();
+  }
+}
+
+/** A page run in a fresh context: the case's permissions set, the page loaded and checked, then its requests one at a time. */
+async function observePageRun(lab: Lab, engine: LaunchedEngine, options: PnaOptions, run: PageRun): Promise<Observed> {
+  const { where } = run;
+  const setting = permissionsOf(where.permission);
+  let context: EngineContext;
+  try {
+    context = await newContext(engine);
+  } catch (error) {
+    return { run, permissions: [], skipped: `no context could be opened (${CONTEXT_ATTEMPTS} attempts): ${firstLine(error)}`, observations: [] };
+  }
+  try {
+    const permissions: Observed['permissions'] = [];
+    for (const name of setting?.names ?? []) permissions.push({ name, set: await context.setPermission(name, setting!.state, new URL(where.pageUrl).origin) });
+    if (setting && !permissions.some((entry) => entry.set.ok)) return { run, permissions, unsettable: true, observations: [] };
+    try {
+      await gotoPage(context, where.pageUrl, options.timeoutMs);
+    } catch (error) {
+      return { run, permissions, skipped: `the page could not be loaded: ${firstLine(error)}`, observations: [] };
+    }
+    const isSecureContext = await context.evaluate<boolean>('window.isSecureContext', options.timeoutMs);
+    // The runner's own script comes from the same loopback server: an
+    // engine may refuse even that for a page it treats as public.
+    if (!(await context.evaluate<boolean>("typeof window.__corsLab === 'object'", options.timeoutMs))) {
+      const console = (context.takeConsole() ?? []).map((line) => line.text).join(' | ');
+      return { run, permissions, isSecureContext, skipped: `the page's own probe script (same server) did not load, so nothing could be asked of it${console ? `: ${console}` : ''}`, observations: [] };
+    }
+    context.takeConsole();
+    const observations: PnaObservation[] = [];
+    for (const { target, allowHeader, request, probe } of run.requests) {
+      const [outcome] = await runInPage(context, [probe], options.timeoutMs).catch((error: unknown) => [harnessFailure(error)]);
+      const result = outcome && !('harnessError' in outcome) ? outcome : undefined;
+      const failure = outcome && 'harnessError' in outcome ? outcome.harnessError : undefined;
+      const entries = lab.journal.forNonce(probe.nonce).sort((a, b) => a.seq - b.seq);
+      const console = (context.takeConsole() ?? []).map((line) => line.text);
+      const message = [failure, result?.error ? `${result.error.name}: ${result.error.message}` : '', ...console].filter(Boolean).join(' | ');
+      observations.push({ ...where, target, allowHeader, request, targetUrl: probe.url, ...observe(entries, result, request), ...(message ? { message } : {}) });
+    }
+    return { run, permissions, isSecureContext, observations };
+  } finally {
+    await context.close().catch(() => {});
+  }
+}

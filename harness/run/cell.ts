@@ -3,8 +3,9 @@
 // catalog runner and `cors-lab check`.
 import type { ConsoleEntry, EngineId } from '../engines/types.ts';
 import type { JournalEntry } from '../../servers/journal.ts';
-import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
+import type { ProbeRequest } from '../probes/bundle.ts';
 import type { Deviation, Outcome } from '../scenario/schema.ts';
+import type { PageOutcome } from '../session/failure.ts';
 import { classify, type ClassifyInput } from './classify.ts';
 import { verdictFor, type CellResult, type ReachabilityControl, type SpecView } from '../result/result.ts';
 
@@ -18,7 +19,7 @@ export interface CellInput {
   /** Whether a cookie withheld by the engine's cookie policy still counts as expected. */
   cookiePolicy: boolean;
   classifyAs: Pick<ClassifyInput, 'mode' | 'readHeader' | 'requireCookie'>;
-  probe: ProbeResult | { harnessError: string };
+  probe: PageOutcome;
   journal: JournalEntry[];
   tlsErrors: number;
   /** null where the engine does not expose console text. */

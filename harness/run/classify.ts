@@ -6,13 +6,13 @@
 //            reaches that server, so the browser refused the request itself;
 //   error    no answer reached the browser: refused, TLS, DNS, timeout, crash.
 import type { JournalEntry } from '../../servers/journal.ts';
-import type { ProbeResult } from '../probes/bundle.ts';
 import type { Outcome } from '../scenario/schema.ts';
+import type { PageOutcome } from '../session/failure.ts';
 import type { ReachabilityControl } from '../result/result.ts';
 
 export interface ClassifyInput {
   /** What the page reported, or a harness failure that kept it from reporting. */
-  probe: ProbeResult | { harnessError: string };
+  probe: PageOutcome;
   /** Journal entries carrying this probe's nonce. */
   journal: JournalEntry[];
   /** TLS handshake failures on the target's server while the probe ran. */

@@ -2,24 +2,24 @@
 // context per isolation group (or per probe with isolation "probe"). Probes
 // that share a page origin run concurrently in one page: their URLs carry
 // unique nonces, so neither the preflight cache nor the journal mixes them up.
-import { discoverForRun, type discoverAll } from '../engines/discovery.ts';
-import type { EngineContext, EngineId, EngineProfile, LaunchedEngine, MissingEngine } from '../engines/types.ts';
+import { discoverForRun } from '../engines/discovery.ts';
+import type { EngineDriver, EngineId, EngineProfile, MissingEngine } from '../engines/types.ts';
 import { ENGINE_IDS } from '../engines/types.ts';
 import { hostnamesOf, serverKeyFor, startLab, type Lab, type MiddlewareForward } from '../lab/lab.ts';
 import type { MiddlewareAdapter } from '../middleware/adapter.ts';
 import { describePolicy, type CorsPolicy } from '../scenario/policy.ts';
 import { loadAdapter } from '../middleware/registry.ts';
 import { serveMiddleware, type MiddlewareServer } from '../middleware/serve.ts';
-import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
+import type { JournalEntry } from '../../servers/journal.ts';
 import { needsMiddlewareFlag, type Scenario } from '../scenario/loader.ts';
-import { launchForLab, notStarted } from '../session/launch.ts';
-import { gotoPage, mintNonce, runInPage, settledConsole } from '../session/page.ts';
-import { timed, type PhaseReport, type RunPhase } from '../session/phases.ts';
+import { mintNonce } from '../session/page.ts';
+import type { PhaseReport } from '../session/phases.ts';
 import { probeRequest } from '../session/probe-request.ts';
+import { labControlUrl } from '../session/reachability.ts';
+import { ProbeSession, type ProbeRun } from '../session/session.ts';
 import { buildCell } from './cell.ts';
 import { predictScenario } from './predict.ts';
-import { labControlUrl, needsControl, runControl } from './reachability.ts';
-import { resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type ReachabilityControl, type RunResult, type SpecView } from '../result/result.ts';
+import { resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from '../result/result.ts';
 
 export type IsolationMode = 'group' | 'probe';
 
@@ -143,20 +143,10 @@ interface RunShared {
 
 type EngineRun = { entry: EngineEntry; results: CellResult[] } | { notStarted: MissingEngine };
 
-async function runEngine(
-  id: EngineId,
-  driver: NonNullable<Awaited<ReturnType<typeof discoverAll>>[number]['driver']>,
-  lab: Lab,
-  options: RunOptions,
-  shared: RunShared,
-): Promise<EngineRun> {
-  let engine: LaunchedEngine;
-  try {
-    engine = await timed(options.onPhase, id, 'launch', () => launchForLab(driver, lab.certificates, { profile: options.profile! }));
-  } catch (error) {
-    return { notStarted: notStarted(id, error) };
-  }
-
+async function runEngine(id: EngineId, driver: EngineDriver, lab: Lab, options: RunOptions, shared: RunShared): Promise<EngineRun> {
+  const started = await ProbeSession.start(id, driver, lab, { timeoutMs: options.timeoutMs, onPhase: options.onPhase, launch: { profile: options.profile! } });
+  if ('notStarted' in started) return started;
+  const { session } = started;
   const results: CellResult[] = [];
   let done = 0;
   const report = (count: number) => {
@@ -166,12 +156,13 @@ async function runEngine(
   report(0); // launched: the probe phase starts
   try {
     for (const batch of planBatches(options.scenarios, options.isolation)) {
-      results.push(...(await runBatch(engine, batch, lab, options, report, shared)));
+      results.push(...(await runBatch(session, batch, lab, options, shared)));
+      report(batch.scenarios.length);
     }
   } finally {
-    await timed(options.onPhase, id, 'close', () => engine.close());
+    await session.close();
   }
-  return { entry: engine.info, results };
+  return { entry: session.engine.info, results };
 }
 
 interface Batch {
@@ -203,107 +194,33 @@ export function planBatches(scenarios: Scenario[], isolation: IsolationMode): Ba
   return result.sort((a, b) => a.contextKey.localeCompare(b.contextKey));
 }
 
-/** One context per context key, closed when the next key starts. */
-const contexts = new WeakMap<LaunchedEngine, { key: string; context: EngineContext }>();
-
-async function contextFor(engine: LaunchedEngine, key: string): Promise<EngineContext> {
-  const current = contexts.get(engine);
-  if (current?.key === key) return current.context;
-  if (current) await current.context.close();
-  contexts.delete(engine);
-  const context = await engine.newContext();
-  contexts.set(engine, { key, context });
-  return context;
-}
-
-async function dropContext(engine: LaunchedEngine): Promise<void> {
-  const current = contexts.get(engine);
-  contexts.delete(engine);
-  await current?.context.close().catch(() => {});
-}
-
-async function runBatch(
-  engine: LaunchedEngine,
-  batch: Batch,
-  lab: Lab,
-  options: RunOptions,
-  report: (count: number) => void,
-  { predictions, forwards }: RunShared,
-): Promise<CellResult[]> {
-  const id = engine.info.id;
-  const phase = <T>(name: RunPhase, work: () => Promise<T>) => timed(options.onPhase, id, name, work);
-  const probes = batch.scenarios.map((scenario) => {
-    const nonce = mintNonce(id);
+/** One batch in one engine: the session runs it; the cells are the catalog's. */
+async function runBatch(session: ProbeSession, batch: Batch, lab: Lab, options: RunOptions, { predictions, forwards }: RunShared): Promise<CellResult[]> {
+  const planned = batch.scenarios.map((scenario) => {
+    const nonce = mintNonce(session.id);
     lab.register(scenario, nonce, forwards.get(scenario.id));
     return { scenario, request: probeRequest(scenario, lab, nonce, options.timeoutMs) };
   });
-  const from = lab.journal.now();
-  let pageResults: ProbeResult[] | undefined;
-  let harnessError: string | undefined;
-  let consoleEntries: ReturnType<EngineContext['takeConsole']> = null;
-  let context: EngineContext | undefined;
-  try {
-    const opened = (context = await phase('contexts', () => contextFor(engine, batch.contextKey)));
+  const runs = await session.run({
+    contextKey: batch.contextKey,
     // Cookie scenarios (alone in their context) first visit the cookie's own
     // origin as a top-level page, so the cookies are set first-party.
-    await phase('page loads', async () => {
-      for (const { scenario, request } of probes) {
-        if (scenario.cookies) await gotoPage(opened, `${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${request.nonce}`, options.timeoutMs);
-      }
-      await gotoPage(opened, `${lab.originUrl(batch.pageOrigin)}/__lab/runner`, options.timeoutMs);
-    });
-    context.takeConsole(); // drop messages from loading the runner itself
-    pageResults = await phase('probes', () =>
-      runInPage(
-        opened,
-        probes.map((probe) => probe.request),
-        options.timeoutMs,
-      ),
-    );
-    consoleEntries = await phase('console settling', () => settledConsole(opened));
-  } catch (error) {
-    harnessError = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    context = undefined;
-    await phase('contexts', () => dropContext(engine)); // a broken context is not reused
-  }
-  const to = lab.journal.now();
-  const observed = probes.map(({ scenario, request }, index) => ({
-    scenario,
-    request,
-    pageResult: pageResults?.[index],
-    probe: pageResults?.[index] ?? { harnessError: harnessError ?? 'the page returned no result' },
-    tlsErrors: lab.journal.tlsErrors(serverKeyFor(scenario.target), from, to).length,
-    control: undefined as ReachabilityControl | undefined,
-  }));
-  // Probes that reached no server: could this engine reach it at all?
-  for (const probe of observed) {
-    if (context && needsControl(probe.probe, lab.journal.forNonce(probe.request.nonce), probe.tlsErrors)) {
-      const reachable = context;
-      probe.control = await phase('controls', () => runControl(reachable, labControlUrl(probe.request.url, probe.request.nonce), probe.request.nonce, lab.journal));
-    }
-  }
-  if (options.isolation === 'probe') await phase('contexts', () => dropContext(engine));
-  report(probes.length);
-
-  return observed.map(({ scenario, request, pageResult, probe, tlsErrors, control }) => {
-    const consoleForProbe = consoleEntries === null ? null : consoleEntries.filter((entry) => batch.scenarios.length === 1 || entry.text.includes(request.nonce));
-    return cell(scenario, id, predictions.get(scenario.id)!, probe, lab.journal.forNonce(request.nonce), tlsErrors, consoleForProbe, request, pageResult?.durationMs ?? 0, control);
+    visits: planned.flatMap(({ scenario, request }) => (scenario.cookies ? [`${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${request.nonce}`] : [])),
+    runnerUrl: `${lab.originUrl(batch.pageOrigin)}/__lab/runner`,
+    requests: planned.map((probe) => probe.request),
+    control: { url: (request) => labControlUrl(request.url, request.nonce) },
+    // The lab's servers journal a failed handshake without a nonce: count the target server's in the batch's time.
+    tlsErrors: (request, span) => {
+      const target = planned.find((probe) => probe.request === request)!.scenario.target;
+      return lab.journal.tlsErrors(serverKeyFor(target), span.from, span.to).length;
+    },
+    closeContext: options.isolation === 'probe',
   });
+  return runs.map((run, index) => cell(planned[index]!.scenario, session.id, predictions.get(planned[index]!.scenario.id)!, run, lab.journal.forNonce(run.request.nonce)));
 }
 
 /** One cell of a catalog run: the scenario's expectations around buildCell. */
-function cell(
-  scenario: Scenario,
-  engine: EngineId,
-  spec: SpecView,
-  probe: ProbeResult | { harnessError: string },
-  journal: ReturnType<Lab['journal']['forNonce']>,
-  tlsErrors: number,
-  consoleEntries: ReturnType<EngineContext['takeConsole']>,
-  request: ProbeRequest,
-  durationMs: number,
-  control?: ReachabilityControl,
-): CellResult {
+function cell(scenario: Scenario, engine: EngineId, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
   const deviation = scenario.expect.deviations[engine];
   return buildCell({
     scenario: scenario.id,
@@ -312,14 +229,14 @@ function cell(
     expected: deviation?.outcome ?? spec.outcome,
     ...(deviation ? { deviation } : {}),
     cookiePolicy: scenario.expect.cookiePolicy === true,
-    classifyAs: { mode: request.mode, readHeader: scenario.request.readHeader, requireCookie: scenario.request.requireCookie },
-    probe,
+    classifyAs: { mode: run.request.mode, readHeader: scenario.request.readHeader, requireCookie: scenario.request.requireCookie },
+    probe: run.outcome,
     journal,
-    tlsErrors,
-    console: consoleEntries,
-    request,
-    durationMs,
-    control,
+    tlsErrors: run.tlsErrors,
+    console: run.console,
+    request: run.request,
+    durationMs: run.durationMs,
+    control: run.control,
   });
 }
 

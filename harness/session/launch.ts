@@ -2,7 +2,9 @@
 // limit, and a second attempt, the same in every flow. A browser on a busy
 // machine now and then misses its start; one more try is cheaper than a
 // column of error cells.
+import { firstLine } from './failure.ts';
 import type { EngineDriver, EngineId, LaunchedEngine, LaunchOptions, MissingEngine } from '../engines/types.ts';
+import { withTimeout } from '../engines/system.ts';
 import { trustMaterial, type LabCertificates } from '../lab/certificates.ts';
 import { LAUNCH_TIMEOUT_MS } from './page.ts';
 
@@ -13,13 +15,27 @@ export function labLaunchOptions(certificates: LabCertificates, extras: LaunchEx
   return { trust: trustMaterial(certificates), timeoutMs: LAUNCH_TIMEOUT_MS, ...extras };
 }
 
-/** Launches `driver`'s browser trusting the lab's CA; a second failure is thrown (notStarted turns it into the not-run entry). */
+/** How long past its own time limit a launch may take before it is given up: a browser that dies at start can leave its driver waiting. */
+const LAUNCH_DEADLINE_SLACK_MS = 5000;
+
+/**
+ * Launches `driver`'s browser trusting the lab's CA, each attempt under a
+ * deadline (a launch that missed it is closed once it finishes); a second
+ * failure is thrown (notStarted turns it into the not-run entry).
+ */
 export async function launchForLab(driver: EngineDriver, certificates: LabCertificates, extras: LaunchExtras = {}): Promise<LaunchedEngine> {
   const options = labLaunchOptions(certificates, extras);
+  const attempt = (number: number) => {
+    const launching = driver.launch(options);
+    return withTimeout(launching, LAUNCH_TIMEOUT_MS + LAUNCH_DEADLINE_SLACK_MS, `launching ${driver.id} (attempt ${number} of 2)`).catch((error: unknown) => {
+      void launching.then((late) => late.close(), () => {});
+      throw error;
+    });
+  };
   try {
-    return await driver.launch(options);
+    return await attempt(1);
   } catch {
-    return driver.launch(options);
+    return attempt(2);
   }
 }
 
@@ -31,7 +47,7 @@ export async function launchForLab(driver: EngineDriver, certificates: LabCertif
 export function notStarted(id: EngineId, error: unknown): MissingEngine {
   return {
     id,
-    reason: `the engine did not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    reason: `the engine did not start: ${firstLine(error)}`,
     fix: 'npx cors-lab browsers   (shows each engine and how to fix it)',
     found: true,
   };

@@ -5,16 +5,16 @@
 // evidence: the same engine, in the same context, navigates top-level to the
 // target's origin. If that navigation reaches the lab server, the engine can
 // reach it, and the probe was refused by the browser itself.
+import { firstLine, type PageOutcome } from './failure.ts';
 import type { EngineContext } from '../engines/types.ts';
 import type { Journal, JournalEntry } from '../../servers/journal.ts';
-import type { ProbeResult } from '../probes/bundle.ts';
 import type { ReachabilityControl } from '../result/result.ts';
 
 /** How long a control navigation may take: a reachable lab server answers at once. */
 const CONTROL_TIMEOUT_MS = 5000;
 
 /** A rejected probe that left no preflight or request in the journal, and no TLS failure. */
-export function needsControl(probe: ProbeResult | { harnessError: string }, journal: JournalEntry[], tlsErrors: number): boolean {
+export function needsControl(probe: PageOutcome, journal: JournalEntry[], tlsErrors: number): boolean {
   if ('harnessError' in probe || probe.settled !== 'rejected' || tlsErrors > 0) return false;
   return !journal.some((entry) => entry.kind === 'preflight' || entry.kind === 'request');
 }
@@ -30,7 +30,7 @@ export async function runControl(context: EngineContext, url: string, nonce: str
   try {
     await context.goto(url, CONTROL_TIMEOUT_MS);
   } catch (failure) {
-    error = failure instanceof Error ? failure.message.split('\n')[0] : String(failure);
+    error = firstLine(failure);
   }
   const reached = journal.forNonce(nonce).some((entry) => entry.kind === 'control' && entry.status !== undefined);
   return { url, reached, ...(error !== undefined ? { error } : {}) };

@@ -1,0 +1,178 @@
+// One engine's probe session in a lab: the chain every flow walks between a
+// plan and its cells. It launches the engine (a second attempt, then the
+// common not-run entry), keeps one context per isolation key, loads the
+// runner page, runs the probes in it, settles the console, runs a
+// reachability control for a probe that reached nothing, and turns any
+// exception into an error outcome with its cause (harnessFailure), so a
+// feature only plans requests and interprets what came back.
+import type { ConsoleEntry, EngineDriver, EngineContext, EngineId, LaunchedEngine, MissingEngine } from '../engines/types.ts';
+import type { LabCertificates } from '../lab/certificates.ts';
+import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
+import type { ReachabilityControl } from '../result/result.ts';
+import type { Journal } from '../../servers/journal.ts';
+import { launchForLab, notStarted, type LaunchExtras } from './launch.ts';
+import { harnessFailure, type PageOutcome } from './failure.ts';
+import { gotoPage, runInPage, settledConsole } from './page.ts';
+import { timed, type PhaseReport, type RunPhase } from './phases.ts';
+import { needsControl, runControl } from './reachability.ts';
+
+/** The console messages that belong to one of a page's probes: those naming its nonce, or all of them when it ran alone. */
+export function consoleFor(entries: ConsoleEntry[] | null, nonce: string, probesInPage: number): ConsoleEntry[] | null {
+  if (entries === null || probesInPage === 1) return entries;
+  return entries.filter((entry) => entry.text.includes(nonce));
+}
+
+export interface PageRun {
+  /** Runs with the same key share a context; another key closes the previous one first. */
+  contextKey: string;
+  /** Top-level pages loaded before the runner page (cookie scenarios set their cookies first-party this way). */
+  visits?: string[];
+  runnerUrl: string;
+  requests: ProbeRequest[];
+  /** Checked once the runner page is loaded: a reason here means the probes must not run (posing must be exact). */
+  refuse?: (context: EngineContext) => Promise<string | undefined>;
+  /** Where a probe that reached nothing is controlled, and what to do just before (the posing proxy tags the control's traffic); none when the flow classifies "not sent" itself. */
+  control?: { url(request: ProbeRequest): string; before?(request: ProbeRequest): void };
+  /** TLS failures that belong to a probe, within the journal window of the run; default: the journal's tls-error entries under its nonce. */
+  tlsErrors?: (request: ProbeRequest, window: { from: number; to: number }) => number;
+  /** Close the context after this run (isolation "probe"). */
+  closeContext?: boolean;
+  /** Keep the runner page when the previous run in this context loaded the same one (the vitest API's warm probes). */
+  reuseLoadedPage?: boolean;
+  /** Wait for console messages that trail the probes (default true); the vitest API takes them at once. */
+  settleConsole?: boolean;
+}
+
+export interface ProbeRun {
+  request: ProbeRequest;
+  outcome: PageOutcome;
+  /** The probe's own duration in the page, or the whole run's where the page gave none. */
+  durationMs: number;
+  /** null where the engine does not expose console text. */
+  console: ConsoleEntry[] | null;
+  tlsErrors: number;
+  control?: ReachabilityControl;
+}
+
+export interface SessionOptions {
+  /** Per probe. */
+  timeoutMs: number;
+  onPhase?: PhaseReport;
+}
+
+export type SessionStart = { session: ProbeSession } | { notStarted: MissingEngine };
+
+export class ProbeSession {
+  readonly engine: LaunchedEngine;
+  readonly #journal: Journal;
+  readonly #options: SessionOptions;
+  #current?: { key: string; context: EngineContext; page?: string };
+
+  private constructor(engine: LaunchedEngine, journal: Journal, options: SessionOptions) {
+    this.engine = engine;
+    this.#journal = journal;
+    this.#options = options;
+  }
+
+  /** Launches `driver`'s browser for the lab (second attempt included); one that does not start becomes its not-run entry. */
+  static async start(
+    id: EngineId,
+    driver: EngineDriver,
+    lab: { certificates: LabCertificates; journal: Journal },
+    options: SessionOptions & { launch?: LaunchExtras },
+  ): Promise<SessionStart> {
+    try {
+      const engine = await timed(options.onPhase, id, 'launch', () => launchForLab(driver, lab.certificates, options.launch));
+      return { session: new ProbeSession(engine, lab.journal, options) };
+    } catch (error) {
+      return { notStarted: notStarted(id, error) };
+    }
+  }
+
+  get id(): EngineId {
+    return this.engine.info.id;
+  }
+
+  #phase<T>(name: RunPhase, work: () => Promise<T>): Promise<T> {
+    return timed(this.#options.onPhase, this.id, name, work);
+  }
+
+  /** The context for `key`: the current one while the key holds, else a new one (the previous closed). */
+  async context(key: string): Promise<EngineContext> {
+    if (this.#current?.key === key) return this.#current.context;
+    await this.#dropContext();
+    const context = await this.#phase('contexts', () => this.engine.newContext());
+    this.#current = { key, context };
+    return context;
+  }
+
+  async #dropContext(): Promise<void> {
+    const current = this.#current;
+    this.#current = undefined;
+    if (current) await this.#phase('contexts', () => current.context.close().catch(() => {}));
+  }
+
+  /** Runs a page's probes together; every request gets an outcome, in order, whatever fails. */
+  async run(run: PageRun): Promise<ProbeRun[]> {
+    const { timeoutMs } = this.#options;
+    const started = performance.now();
+    const from = this.#journal.now();
+    let pageResults: ProbeResult[] | undefined;
+    let failure: PageOutcome | undefined;
+    let consoleEntries: ConsoleEntry[] | null = null;
+    let context: EngineContext | undefined;
+    try {
+      const opened = (context = await this.context(run.contextKey));
+      const current = this.#current!;
+      await this.#phase('page loads', async () => {
+        for (const url of run.visits ?? []) await gotoPage(opened, url, timeoutMs);
+        if (run.reuseLoadedPage && !run.visits?.length && current.page === run.runnerUrl) return;
+        current.page = undefined;
+        await gotoPage(opened, run.runnerUrl, timeoutMs);
+        current.page = run.runnerUrl;
+      });
+      const refusal = await run.refuse?.(opened);
+      if (refusal !== undefined) {
+        failure = { harnessError: refusal };
+      } else {
+        opened.takeConsole(); // drop messages from loading the runner itself
+        pageResults = await this.#phase('probes', () => runInPage(opened, run.requests, timeoutMs));
+        consoleEntries = run.settleConsole === false ? opened.takeConsole() : await this.#phase('console settling', () => settledConsole(opened));
+      }
+    } catch (error) {
+      failure = harnessFailure(error);
+      context = undefined;
+      await this.#dropContext(); // a broken context is not reused
+    }
+    const window = { from, to: this.#journal.now() };
+    const elapsedMs = Math.round(performance.now() - started);
+    const runs: ProbeRun[] = run.requests.map((request, index) => {
+      const pageResult = pageResults?.[index];
+      return {
+        request,
+        outcome: pageResult ?? failure ?? { harnessError: 'the page returned no result' },
+        durationMs: pageResult?.durationMs ?? elapsedMs,
+        console: consoleFor(consoleEntries, request.nonce, run.requests.length),
+        tlsErrors: run.tlsErrors ? run.tlsErrors(request, window) : this.#journal.forNonce(request.nonce).filter((entry) => entry.kind === 'tls-error').length,
+      };
+    });
+    // A probe that reached no server: could this engine reach it at all?
+    for (const probe of runs) {
+      if (context && run.control && needsControl(probe.outcome, this.#journal.forNonce(probe.request.nonce), probe.tlsErrors)) {
+        const reachable = context;
+        const control = run.control;
+        control.before?.(probe.request);
+        probe.control = await this.#phase('controls', () => runControl(reachable, control.url(probe.request), probe.request.nonce, this.#journal));
+        if (this.#current) this.#current.page = undefined; // the control navigated away from the runner
+      }
+    }
+    if (run.closeContext) await this.#dropContext();
+    return runs;
+  }
+
+  /** Closes the browser, and with it its contexts. */
+  async close(): Promise<void> {
+    this.#current = undefined;
+    await this.#phase('close', () => this.engine.close());
+  }
+}
