@@ -124,8 +124,22 @@ export async function trial(bench: Bench, scenario: Scenario, seconds: number, t
 
 const round = (value: number) => Math.round(value * 10) / 10;
 
-/** Exponential steps until the entry expires, then a binary search to 1 s (controlled time). */
-async function searchControlled(bench: Bench, scenario: Scenario): Promise<{ lifetime: Lifetime; trials: Trial[] }> {
+/**
+ * Lifetimes engines are known to use: Fetch's default of 5 s where Max-Age is
+ * absent or invalid, and the caps (WebKit 600 s, Chromium 7200 s, Firefox
+ * 86400 s). They only order the search; every bracket is measured.
+ */
+const KNOWN_LIFETIMES_S = [5, 600, 7200, 86400];
+
+/**
+ * The controlled-time search for the second at which the entry expires.
+ * Likely boundaries first (the declared Max-Age and KNOWN_LIFETIMES_S, in
+ * ascending order), then doubling past the last that still caches, then a
+ * binary search to 1 s that tries the boundary just under the first expired
+ * interval first. Whatever the order, the answer is a measured pair: cached at
+ * one second, re-preflighted at the next.
+ */
+async function searchControlled(bench: Bench, scenario: Scenario, declared?: string): Promise<{ lifetime: Lifetime; trials: Trial[] }> {
   const trials: Trial[] = [];
   const run = async (seconds: number) => {
     let result: Trial;
@@ -145,16 +159,27 @@ async function searchControlled(bench: Bench, scenario: Scenario): Promise<{ lif
   if (!(await run(0)).cached) return { lifetime: { kind: 'not-cached', refetchedAt: trials[0]!.elapsed, time: 'controlled', text: 'not cached: re-preflighted at once' }, trials };
   let low = 0;
   let high: number | undefined;
-  for (let seconds = 1; seconds <= CONTROLLED_LIMIT_S; seconds *= 2) {
+  const declaredSeconds = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  const likely = [...new Set([...(declaredSeconds !== undefined ? [declaredSeconds] : []), ...KNOWN_LIFETIMES_S])].filter((seconds) => seconds >= 1 && seconds <= CONTROLLED_LIMIT_S).sort((a, b) => a - b);
+  for (const seconds of likely) {
     if ((await run(seconds)).cached) low = seconds;
     else {
       high = seconds;
       break;
     }
   }
+  for (let seconds = Math.max(1, low * 2); high === undefined && seconds <= CONTROLLED_LIMIT_S; seconds *= 2) {
+    if ((await run(seconds)).cached) low = seconds;
+    else high = seconds;
+  }
   if (high === undefined) {
     if ((await run(CONTROLLED_LIMIT_S)).cached) return { lifetime: { kind: 'lower-bound', cachedAt: CONTROLLED_LIMIT_S, time: 'controlled', text: `still cached at ${CONTROLLED_LIMIT_S} s (the search limit): at least that` }, trials };
     high = CONTROLLED_LIMIT_S;
+  }
+  // The likeliest boundary is just under the first expired interval.
+  if (high - low > 1) {
+    if ((await run(high - 1)).cached) low = high - 1;
+    else high -= 1;
   }
   while (high - low > 1) {
     const middle = Math.floor((low + high) / 2);
@@ -240,7 +265,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
             const bench = await open(engine, clock);
             options.onProgress?.(`${id}: validating clock control with Max-Age ${VALIDATION_MAX_AGE}`);
             const [real] = await searchRealTime(bench, [validation], [VALIDATION_MAX_AGE - 2, VALIDATION_MAX_AGE - 1, VALIDATION_MAX_AGE + 1, VALIDATION_MAX_AGE + 2]);
-            const controlled = await searchControlled(bench, validation);
+            const controlled = await searchControlled(bench, validation, String(VALIDATION_MAX_AGE));
             const agree = real!.lifetime.kind === 'bracket' && controlled.lifetime.kind === 'bracket' && Math.abs(real!.lifetime.cachedAt! - controlled.lifetime.cachedAt!) <= 2 && Math.abs(real!.lifetime.refetchedAt! - controlled.lifetime.refetchedAt!) <= 2;
             validated = { maxAge: VALIDATION_MAX_AGE, real: real!.lifetime, controlled: controlled.lifetime, agree };
             if (!agree) {
@@ -250,10 +275,10 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
               const reach = await clockReach(engine, clock, runnerUrl, options.timeoutMs);
               if (reach.ok) {
                 options.onProgress?.(`${id}: measuring ${scenarios.length} cases in controlled time`);
-                const measured = await sequential(scenarios, async (scenario) => {
+                const measured = await sequential(scenarios, async (scenario, index) => {
                   // A fresh context per case (closed after it): a page that stops answering spoils one case at most.
                   let bench: Bench | undefined;
-                  const found = await (async () => searchControlled((bench = await open(engine!, clock)), scenario))()
+                  const found = await (async () => searchControlled((bench = await open(engine!, clock)), scenario, MAX_AGE_CASES[index]!.value))()
                     .catch((error: unknown) => ({
                       lifetime: { kind: 'error' as const, time: 'controlled' as const, text: 'error', error: firstLine(error) },
                       trials: [],
@@ -326,9 +351,9 @@ async function clockReach(engine: LaunchedEngine, clock: ControlledClock, runner
   return { ok: true, detail: `the engine kept working with its clock up to ${REACH_S} s ahead` };
 }
 
-async function sequential<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+async function sequential<T, R>(items: T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = [];
-  for (const item of items) results.push(await work(item));
+  for (const [index, item] of items.entries()) results.push(await work(item, index));
   return results;
 }
 
