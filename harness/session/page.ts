@@ -32,8 +32,10 @@ export function runInPage(context: EngineContext, requests: ProbeRequest[], time
   return context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify(requests)})`, timeoutMs + PAGE_REPORT_SLACK_MS);
 }
 
-/** The console messages since the last take, after letting late ones arrive; null where the engine does not expose the console. */
+/** The console messages since the last take, after letting late ones arrive; null, at once, where the engine does not expose the console. */
 export async function settledConsole(context: EngineContext): Promise<ConsoleEntry[] | null> {
+  const early = context.takeConsole();
+  if (early === null) return null;
   await new Promise((resolve) => setTimeout(resolve, CONSOLE_SETTLE_MS));
-  return context.takeConsole();
+  return [...early, ...(context.takeConsole() ?? [])];
 }

@@ -136,8 +136,11 @@ export class ProbeSession {
         failure = { harnessError: refusal };
       } else {
         opened.takeConsole(); // drop messages from loading the runner itself
-        pageResults = await this.#phase('probes', () => runInPage(opened, run.requests, timeoutMs));
-        consoleEntries = run.settleConsole === false ? opened.takeConsole() : await this.#phase('console settling', () => settledConsole(opened));
+        const results = (pageResults = await this.#phase('probes', () => runInPage(opened, run.requests, timeoutMs)));
+        // The wait is for refusals, which an engine may log just after the
+        // probe settles: a page where every probe resolved has none to wait for.
+        const refused = results.some((result) => result.settled !== 'resolved');
+        consoleEntries = run.settleConsole === false || !refused ? opened.takeConsole() : await this.#phase('console settling', () => settledConsole(opened));
       }
     } catch (error) {
       failure = harnessFailure(error);
