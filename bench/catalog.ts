@@ -5,14 +5,13 @@
 // second, the engine's share of the run, peak memory of its processes, and
 // the ratio between the two modes. Figures are measured here, in this run.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_CATALOG } from '../harness/package/root.ts';
 import { ENGINE_IDS, type EngineId } from '../harness/engines/types.ts';
 import { loadScenarios, needsMiddlewareFlag } from '../harness/scenario/loader.ts';
 import { runScenarios, type IsolationMode } from '../harness/run/runner.ts';
 import { RUN_PHASES, type RunPhase } from '../harness/session/phases.ts';
-import { cpuSeconds, seconds, type BenchPart } from './figures.ts';
+import { machineBusy, seconds, type BenchPart } from './figures.ts';
 
 /** Which engine a process belongs to, from its executable name. */
 const ENGINE_PROCESS: [RegExp, EngineId][] = [
@@ -70,8 +69,8 @@ interface Measured {
   engines: Map<EngineId, EngineFigures>;
   /** Milliseconds per phase of each engine's run (the engine's phases run one after another). */
   phases: Map<EngineId, Map<RunPhase, number>>;
-  /** CPU seconds of the run: cors-lab's own process (lab servers, drivers) and the browsers. */
-  cpu: { node: number; browsers: number };
+  /** Busy core-seconds of the machine during the run (everything on it, browsers and their helpers included). */
+  busySeconds: number;
 }
 
 async function measure(isolation: IsolationMode, paths: string[]): Promise<Measured> {
@@ -85,7 +84,7 @@ async function measure(isolation: IsolationMode, paths: string[]): Promise<Measu
     for (const [engine, rss] of engineRss()) peaks.set(engine, Math.max(peaks.get(engine) ?? 0, rss));
   }, 1000); // reading smaps_rollup costs CPU: sample once a second so the bench measures the lab, not itself
   const phases = new Map<EngineId, Map<RunPhase, number>>();
-  const cpuBefore = cpuSeconds();
+  const busyBefore = machineBusy();
   const started = performance.now();
   const result = await runScenarios({
     scenarios,
@@ -103,8 +102,7 @@ async function measure(isolation: IsolationMode, paths: string[]): Promise<Measu
   });
   const totalMs = performance.now() - started;
   clearInterval(sampler);
-  const cpuAfter = cpuSeconds();
-  const cpu = { node: cpuAfter.own - cpuBefore.own, browsers: cpuAfter.children - cpuBefore.children };
+  const busy = machineBusy().busySeconds - busyBefore.busySeconds;
   const engines = new Map<EngineId, EngineFigures>();
   for (const engine of result.engines) {
     engines.set(engine.id, {
@@ -117,7 +115,7 @@ async function measure(isolation: IsolationMode, paths: string[]): Promise<Measu
     });
   }
   for (const missing of result.enginesMissing) process.stdout.write(`  ${missing.id}: not run (${missing.reason})\n`);
-  return { totalMs, cells: result.results.length, engines, phases, cpu };
+  return { totalMs, cells: result.results.length, engines, phases, busySeconds: busy };
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -152,11 +150,11 @@ export const catalogPart: BenchPart = async (quick) => {
       process.stdout.write(`  ${engine}: ${RUN_PHASES.map((phase) => `${phase} ${seconds(spent.get(phase) ?? 0)}`).join(', ')}\n`);
     }
   }
-  // The floor no scheduling can go under: the run's CPU time spread over every core.
-  const cores = availableParallelism();
+  // The floor no scheduling can go under: the machine's busy time spread over every core.
+  const { cores } = machineBusy();
   for (const [mode, run] of [['default isolation', group], ['--isolation probe', probe]] as const) {
-    const total = run.cpu.node + run.cpu.browsers;
-    process.stdout.write(`CPU, ${mode}: ${total.toFixed(1)} s (browsers ${run.cpu.browsers.toFixed(1)} s, cors-lab ${run.cpu.node.toFixed(1)} s); on ${cores} cores no run can take less than ${(total / cores).toFixed(1)} s, the wall time is ${seconds(run.totalMs)}\n`);
+    const share = run.busySeconds / cores / (run.totalMs / 1000);
+    process.stdout.write(`CPU, ${mode}: the machine was busy ${Math.round(share * 100)} % of ${cores} cores for the ${seconds(run.totalMs)} (${run.busySeconds.toFixed(1)} core-seconds); the same work cannot take less than ${(run.busySeconds / cores).toFixed(1)} s here\n`);
   }
   const errors = (run: typeof group) => [...run.engines.values()].reduce((sum, figures) => sum + figures.errors, 0);
   const goal = quick ? '' : ` (goal: <= 12 s, ratio ${(group.totalMs / 12_000).toFixed(2)})`;

@@ -1,0 +1,89 @@
+// The session layer with a real browser and a real lab: what every flow
+// (run, check, createLab) gets back when something breaks under a page.
+// A context closed while its probes are in flight turns every probe of the
+// page into an error with its cause (never "blocked"), the broken context is
+// not reused, and the next page runs in a fresh one.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discoverForRun } from '../../harness/engines/discovery.ts';
+import { startLab, type Lab } from '../../harness/lab/lab.ts';
+import { buildCell } from '../../harness/run/cell.ts';
+import { mintNonce } from '../../harness/session/page.ts';
+import { probeRequest } from '../../harness/session/probe-request.ts';
+import { labControlUrl } from '../../harness/session/reachability.ts';
+import { ProbeSession } from '../../harness/session/session.ts';
+import { scenariosFrom, tempCertDir } from '../helpers.ts';
+
+const [slow, quick] = scenariosFrom(`
+origins: { page: https://app.site-a.localhost, api: https://api.site-b.localhost }
+scenarios:
+  - id: slow
+    title: an answer that takes 5 s
+    request: { target: api, path: /slow }
+    server: { api: { /slow: { actual: { delayMs: 5000, headers: { Access-Control-Allow-Origin: "*" } } } } }
+  - id: quick
+    title: an answer at once
+    request: { target: api, path: /quick }
+    server: { api: { /quick: { actual: { headers: { Access-Control-Allow-Origin: "*" } } } } }
+`) as [ReturnType<typeof scenariosFrom>[number], ReturnType<typeof scenariosFrom>[number]];
+
+let lab: Lab;
+let session: ProbeSession;
+beforeAll(async () => {
+  lab = await startLab({ hostnames: ['app.site-a.localhost', 'api.site-b.localhost'], certDir: tempCertDir() });
+  const [chromium] = (await discoverForRun(['chromium'])).runnable;
+  const started = await ProbeSession.start('chromium', chromium!.driver!, lab, { timeoutMs: 8000 });
+  if ('notStarted' in started) throw new Error(started.notStarted.reason);
+  session = started.session;
+}, 120_000);
+afterAll(async () => {
+  await session?.close();
+  await lab?.close();
+});
+
+const pageRun = (requests: ReturnType<typeof probeRequest>[]) => ({
+  contextKey: 'shared',
+  runnerUrl: `${lab.originUrl(slow.page)}/__lab/runner`,
+  requests,
+  control: { url: (request: { url: string; nonce: string }) => labControlUrl(request.url, request.nonce) },
+});
+
+const planned = (scenario: typeof slow) => {
+  const nonce = mintNonce('chromium');
+  lab.register(scenario, nonce);
+  return probeRequest(scenario, lab, nonce, 8000);
+};
+
+describe('ProbeSession.run', () => {
+  it('a context closed under its probes: every probe an error with the cause, none blocked, and the next page in a fresh context', async () => {
+    const requests = [planned(slow), planned(slow)];
+    const doomed = await session.context('shared');
+    setTimeout(() => void doomed.close(), 500);
+    const runs = await session.run(pageRun(requests));
+
+    expect(runs).toHaveLength(2);
+    for (const run of runs) {
+      expect(run.outcome).toEqual({ harnessError: expect.stringMatching(/\S/) });
+      expect(run.control).toBeUndefined(); // no context left to run a control in
+      const cell = buildCell({
+        scenario: 'slow',
+        engine: 'chromium',
+        spec: { outcome: 'allowed', explanation: '', preflight: false, steps: [] },
+        expected: 'allowed',
+        cookiePolicy: false,
+        classifyAs: { mode: run.request.mode },
+        probe: run.outcome,
+        journal: lab.journal.forNonce(run.request.nonce),
+        tlsErrors: run.tlsErrors,
+        console: run.console,
+        request: run.request,
+        durationMs: run.durationMs,
+      });
+      expect(cell.outcome).toBe('error');
+    }
+
+    // Same key: the broken context is not reused.
+    const [next] = await session.run(pageRun([planned(quick)]));
+    expect(next!.outcome).toMatchObject({ settled: 'resolved', status: 200 });
+    expect(await session.context('shared')).not.toBe(doomed);
+  }, 60_000);
+});
