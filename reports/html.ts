@@ -3,7 +3,7 @@
 // shares (labels.ts): the view below. The page's script only draws it,
 // filters rows, and shows a cell's evidence from the embedded JSON result.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, engineDescription, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepHeadline, verdictOf, type CellLabel } from './labels.ts';
+import { cellIndex, engineDescription, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, type CellLabel } from './labels.ts';
 import { escapeHtml, maxAgeHtml, pnaHtml } from './research.ts';
 
 /** CSS class of each cell label. */
@@ -55,7 +55,7 @@ export function htmlView(result: MatrixResult): HtmlView {
     ],
     middleware: middlewareLines(result),
     ...(result.kind === 'check'
-      ? { sweep: { bad: result.check.findings.length > 0, headline: sweepHeadline(result.check), lines: result.check.findings.map((finding) => `✗ ${finding.summary} (attack: ${finding.attack}, derived from ${finding.derivedFrom})`) } }
+      ? { sweep: { bad: !sweepVerdict(result).clean, headline: sweepVerdict(result).headline, lines: result.check.findings.map((finding) => `✗ ${finding.summary} (attack: ${finding.attack}, derived from ${finding.derivedFrom})`) } }
       : {}),
   };
 }

@@ -1,8 +1,7 @@
 // Shared wording for every renderer, so the reports agree on what a cell says.
-import type { CheckSection } from '../harness/result/check.ts';
 import type { MissingEngine } from '../harness/engines/types.ts';
 import type { MiddlewareSection } from '../harness/result/middleware.ts';
-import type { CellResult, EngineEntry, MatrixResult } from '../harness/result/result.ts';
+import type { CellResult, CheckResult, EngineEntry, MatrixResult } from '../harness/result/result.ts';
 
 /** Text inside a Markdown table cell: pipes escaped, one line. */
 export function escapeCell(text: string): string {
@@ -105,8 +104,21 @@ export function missingDescription(missing: MissingEngine): string {
   return `not run — ${missing.reason}. Fix: ${missing.fix}`;
 }
 
-/** `cors-lab check`: the security sweep's outcome in one line. */
-export function sweepHeadline(check: CheckSection): string {
-  if (check.findings.length > 0) return `Security findings (${check.findings.length}): real browsers let hostile origins read credentialed responses`;
-  return check.sweep ? 'Security sweep: every hostile origin was refused in every engine that ran.' : 'Security sweep: off.';
+/**
+ * `cors-lab check`: the security sweep's outcome in one line, and whether it
+ * is clean. A refusal is only claimed where one was seen: a sweep cell that
+ * is an error (no answer) tested nothing.
+ */
+export function sweepVerdict(result: CheckResult): { headline: string; clean: boolean } {
+  const { check } = result;
+  if (check.findings.length > 0) return { headline: `Security findings (${check.findings.length}): real browsers let hostile origins read credentialed responses`, clean: false };
+  if (!check.sweep) return { headline: 'Security sweep: off.', clean: true };
+  const sweepScenarios = new Set(result.scenarios.filter((scenario) => scenario.tags.includes('sweep')).map((scenario) => scenario.id));
+  const cells = result.results.filter((cell) => sweepScenarios.has(cell.scenario));
+  const refused = cells.filter((cell) => cell.outcome === 'blocked').length;
+  const untested = cells.length - refused;
+  if (cells.length === 0) return { headline: 'Security sweep: no hostile origin to try (they are derived from the origins expected to be allowed).', clean: true };
+  if (untested === 0) return { headline: 'Security sweep: every hostile origin was refused in every engine that ran.', clean: true };
+  if (refused === 0) return { headline: `Security sweep: not tested: all ${cells.length} hostile-origin cells are errors (no answer), so no refusal was seen.`, clean: false };
+  return { headline: `Security sweep: ${refused} of ${cells.length} hostile-origin cells refused; the other ${untested} are errors (no answer) and tested nothing.`, clean: false };
 }

@@ -1,6 +1,6 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, escapeCell, matrixColumns, middlewareLines, middlewareOf, specDisagreements, summaryLine, sweepHeadline, verdictOf } from './labels.ts';
+import { cellIndex, escapeCell, matrixColumns, middlewareLines, middlewareOf, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
@@ -52,7 +52,7 @@ function matrixMarkdown(result: MatrixResult): string {
   }
   if (result.kind === 'check') {
     const findings = result.check.findings;
-    lines.push('', `### ${escapeCell(sweepHeadline(result.check))}`, '');
+    lines.push('', `### ${escapeCell(sweepVerdict(result).headline)}`, '');
     for (const finding of findings) lines.push(`- ❌ **${escapeCell(finding.summary)}** (attack: ${finding.attack}, derived from ${finding.derivedFrom})`);
   }
   const unexpected = result.results.filter((cell) => !cell.matchesExpectation);

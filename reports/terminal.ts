@@ -3,7 +3,7 @@
 import { styleText } from 'node:util';
 import { responseHeader } from '../servers/journal.ts';
 import type { CheckResult, MatrixResult } from '../harness/result/result.ts';
-import { cellIndex, engineDescription, middlewareOf, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepHeadline, verdictOf } from './labels.ts';
+import { cellIndex, engineDescription, middlewareOf, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -77,11 +77,12 @@ function checkLines(result: CheckResult, index: ReturnType<typeof cellIndex>, pa
     }
   }
   const findings = result.check.findings;
+  const sweep = sweepVerdict(result);
   if (findings.length === 0) {
-    if (result.check.sweep) lines.push('', paint('green', sweepHeadline(result.check)));
+    if (result.check.sweep) lines.push('', sweep.clean ? paint('green', sweep.headline) : paint(['bold', 'red'], sweep.headline));
     return lines;
   }
-  lines.push('', paint(['bold', 'red'], sweepHeadline(result.check)));
+  lines.push('', paint(['bold', 'red'], sweep.headline));
   for (const finding of findings) {
     lines.push(paint('red', `  ✗ ${finding.summary}.`));
     lines.push(`    attack: ${finding.attack}, derived from ${finding.derivedFrom}; evidence: ${evidenceOf(result, finding.scenario)}`);

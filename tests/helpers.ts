@@ -41,17 +41,31 @@ export interface Finished {
   status: number | null;
   stdout: string;
   stderr: string;
+  /** Set when the command was stopped for running past its time limit. */
+  timedOut?: true;
 }
 
-/** Runs a command to its end, without blocking this process's event loop (fixture servers may live in it). */
-export function runCommand(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
+/**
+ * Runs a command to its end, without blocking this process's event loop
+ * (fixture servers may live in it); with `timeoutMs`, one that has not ended
+ * by then is sent SIGTERM and reported as timed out.
+ */
+export function runCommand(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { env: { ...process.env, CI: 'true', ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}) });
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+    }, options.timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr, ...(timedOut ? { timedOut: true as const } : {}) });
+    });
   });
 }
 

@@ -8,10 +8,11 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
+import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
 import { parseResolveRule, type ResolveRule } from '../../servers/upstream.ts';
 import { importUserModule } from '../package/user-module.ts';
 import { zodProblems, type ScenarioProblem } from '../scenario/loader.ts';
-import { headerName, headerValue } from '../scenario/schema.ts';
+import { headerName, headerValue, httpMethod, MAX_HEADER_VALUE_LENGTH } from '../scenario/schema.ts';
 
 export const CHECK_KINDS = ['fetch', 'xhr', 'img-canvas', 'font'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
@@ -27,7 +28,7 @@ const endpointSchema = z
   .object({
     name: z.string().min(1).optional().describe('Shown in the report; default "METHOD url"'),
     url: z.string().min(1).describe('Absolute, or relative to baseUrl'),
-    method: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'not an HTTP method token' }).default('GET'),
+    method: httpMethod.default('GET'),
     headers: z.record(headerName, headerValue).default({}),
     body: z.string().optional(),
     credentials: z.enum(['omit', 'same-origin', 'include']).default('same-origin'),
@@ -46,7 +47,7 @@ export const configSchema = z
     ca: z.array(z.string()).default([]).describe('PEM files of CAs to trust for the target (relative to the config file)'),
     browsers: z.array(z.enum(ENGINE_IDS)).optional(),
     sweep: z.boolean().default(true).describe('Derive hostile origins from each allowed one and check the server refuses them'),
-    timeout: z.number().int().min(100).optional().describe('Per probe, in milliseconds'),
+    timeout: z.number().int().min(100).max(MAX_PROBE_TIMEOUT_MS).optional().describe('Per probe, in milliseconds (100 ms to 10 minutes)'),
     endpoints: z.array(endpointSchema).min(1),
   })
   .strict();
@@ -146,11 +147,13 @@ export function planFromCli(url: string, input: CliCheckInput): CheckPlan {
     const name = colon === -1 ? '' : line.slice(0, colon).trim();
     const value = colon === -1 ? '' : line.slice(colon + 1).trim();
     if (!headerName.safeParse(name).success || !headerValue.safeParse(value).success) {
-      flag('--header', `'${line}' is not 'Name: value' (one header, no line breaks)`);
+      flag('--header', `'${line.length > 80 ? `${line.slice(0, 80)}…` : line}' is not 'Name: value' (one header, no line breaks, a value of at most ${MAX_HEADER_VALUE_LENGTH} characters)`);
     } else {
       headers[name] = value;
     }
   }
+  const method = httpMethod.safeParse(input.method);
+  if (!method.success) flag('--method', `${JSON.stringify(input.method)}: ${method.error.issues[0]!.message}`);
   const resolve = parseResolveRules(input.resolve, (message) => flag('--resolve', message));
   const ca = readCaFiles(input.ca, process.cwd(), (message) => flag('--ca', message));
   if (problems.length > 0) throw new CheckInputError(problems);

@@ -43,7 +43,8 @@ export async function replay(request: SpecRequest, upstream: Upstream): Promise<
         headers: sent.headers,
         ...(kind === 'request' && request.body !== undefined && !['GET', 'HEAD'].includes(sent.method) ? { body: request.body } : {}),
       });
-      answer.body.resume(); // the body is not needed
+      // The body is not needed, and may never end (Server-Sent Events): the connection (one per request) is closed.
+      answer.body.destroy();
       exchange.status = answer.status;
       exchange.headers = answer.headers;
       answers.set(key(url, kind, sent), { status: answer.status, headers: answer.headers });

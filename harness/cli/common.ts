@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from 'commander';
 import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
 import type { MatrixResult } from '../result/result.ts';
+import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { announceReports, parseReporters, writeReports, type ReporterChoice } from '../../reports/write.ts';
 
@@ -22,8 +23,8 @@ export function parseBrowsers(value: string): EngineId[] {
 
 export function parseTimeout(value: string): number {
   const ms = /^\d+$/.test(value) ? Number(value) : /^(\d+(?:\.\d+)?)s$/.test(value) ? Number(value.slice(0, -1)) * 1000 : NaN;
-  if (!Number.isFinite(ms) || ms < 100) throw new InvalidArgumentError('give milliseconds (e.g. 8000) or seconds (e.g. 8s), at least 100 ms');
-  return ms;
+  if (!Number.isFinite(ms) || ms < 100 || ms > MAX_PROBE_TIMEOUT_MS) throw new InvalidArgumentError(`give milliseconds (e.g. 8000) or seconds (e.g. 8s), from 100 ms to ${MAX_PROBE_TIMEOUT_MS / 60_000} minutes`);
+  return Math.round(ms);
 }
 
 /** The reporting flags both commands take. */

@@ -11,6 +11,7 @@
 //   the system roots and the user's --ca.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
+import { pipeline } from 'node:stream';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { KeyAndCert } from './certificates.ts';
 import { headersFromRaw, responseHeadersFromLines, type Journal, type JournalEntry } from '../../servers/journal.ts';
@@ -145,8 +146,8 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
       entry.status = answer.status;
       entry.responseHeaders = responseHeadersFromLines(kept);
       response.writeHead(answer.status, kept.flat());
-      answer.body.pipe(response);
-      answer.body.on('error', () => response.destroy());
+      // pipeline, not pipe: a browser that goes away (a cancelled stream) closes the upstream answer too.
+      pipeline(answer.body, response, () => {});
     } catch (error) {
       // No answer: the browser must see a network failure, not an answer
       // made up by the proxy, so the connection is dropped.
@@ -166,7 +167,7 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
     const headers = rawHeaderPairs(request.rawHeaders).filter(([name]) => !isHopByHop(name)).flat();
     const outgoing = httpRequest({ host: '127.0.0.1', port: labPort, method: request.method, path: `${url.pathname}${url.search}`, headers, agent: false }, (answer) => {
       response.writeHead(answer.statusCode ?? 502, rawHeaderPairs(answer.rawHeaders).filter(([name]) => !isHopByHop(name)).flat());
-      answer.pipe(response);
+      pipeline(answer, response, () => {});
     });
     outgoing.on('error', () => response.destroy());
     request.pipe(outgoing);

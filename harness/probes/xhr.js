@@ -4,6 +4,8 @@
 (function () {
   'use strict';
   const BODY_LIMIT = 2048;
+  /** How long the body may keep coming once the headers are in: a stream never ends. */
+  const BODY_WAIT_MS = 1000;
 
   function parseHeaders(text) {
     const headers = {};
@@ -25,19 +27,34 @@
       for (const [name, value] of Object.entries(probe.headers)) xhr.setRequestHeader(name, value);
       if (probe.uploadListener) xhr.upload.onprogress = function () {};
       signal.addEventListener('abort', () => xhr.abort());
-      xhr.onload = function () {
+      let settled = false;
+      const finish = function (streaming) {
+        if (settled) return;
+        settled = true;
+        const body = String(xhr.responseText).slice(0, BODY_LIMIT);
         const result = {
           settled: 'resolved',
           type: 'xhr',
           status: xhr.status,
           readableHeaders: parseHeaders(xhr.getAllResponseHeaders()),
-          body: String(xhr.responseText).slice(0, BODY_LIMIT),
+          body: streaming ? body + '<still streaming after ' + BODY_WAIT_MS + ' ms: read no further>' : body,
         };
         if (probe.readHeader) result.readHeader = { name: probe.readHeader, value: xhr.getResponseHeader(probe.readHeader) };
         resolve(result);
+        if (streaming) xhr.abort();
+      };
+      xhr.onload = function () {
+        finish(false);
+      };
+      // The headers are in (so CORS has let the response through); a body that
+      // keeps coming (Server-Sent Events) is cut off rather than waited for.
+      xhr.onreadystatechange = function () {
+        if (xhr.readyState === XMLHttpRequest.HEADERS_RECEIVED) setTimeout(() => finish(true), BODY_WAIT_MS);
       };
       // An XHR network error carries no message; status 0 is all the page sees.
       xhr.onerror = function () {
+        if (settled) return;
+        settled = true;
         resolve({ settled: 'rejected', error: { name: 'NetworkError', message: 'XMLHttpRequest error event (status ' + xhr.status + ')' } });
       };
       xhr.send(probe.body === undefined ? null : probe.body);

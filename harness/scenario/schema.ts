@@ -14,9 +14,18 @@ export const headerName = z.string().regex(TOKEN, {
   message: 'a header name must be an HTTP token (letters, digits and !#$%&\'*+-.^_`|~), without spaces or colons',
 });
 
-export const headerValue = z.string().regex(NO_LINE_BREAKS, {
-  message: 'header values must not contain CR, LF or NUL: they would inject extra headers. Put each value on one line',
-});
+/** Longer values are no longer a CORS question: servers and browsers refuse whole header sections past 8-16 KiB. */
+export const MAX_HEADER_VALUE_LENGTH = 8192;
+
+export const headerValue = z
+  .string()
+  .regex(NO_LINE_BREAKS, {
+    message: 'header values must not contain CR, LF or NUL: they would inject extra headers. Put each value on one line',
+  })
+  .max(MAX_HEADER_VALUE_LENGTH, { message: `a header value may have at most ${MAX_HEADER_VALUE_LENGTH} characters: servers and browsers refuse larger header sections outright, which tests no CORS rule` });
+
+/** A request method: an RFC 9110 token. */
+export const httpMethod = z.string().regex(TOKEN, { message: 'a method must be an HTTP token such as GET, PUT or PATCH' });
 
 /** A value, or a list of values sent as separate header lines (e.g. two ACAO headers). */
 export const headerValues = z.union([headerValue, z.array(headerValue).min(1)]);
@@ -83,14 +92,29 @@ export const originSchema = z.union([
     .strict(),
 ]);
 
+/** "." and ".." segments, also percent-encoded: the URL parser of every browser removes them. */
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
+
+/**
+ * A request path as the browser will send it. A dot segment would be
+ * normalised away before sending, so the request would not go where the
+ * scenario says and the lab could not match it to its probe.
+ */
+const requestPath = z
+  .string()
+  .regex(/^\/[^\s#]*$/, { message: 'a path starts with "/" and has no spaces or "#"' })
+  .refine((path) => !path.split('?')[0]!.split('/').some((segment) => DOT_SEGMENT.test(segment)), {
+    message: 'a path must not have "." or ".." segments: the browser removes them before sending, so the request would not reach this path. Fix: write the path the browser requests (/a/../b is /b)',
+  });
+
 export const REQUEST_KINDS = ['fetch', 'xhr', 'img-canvas', 'font', 'script', 'stylesheet', 'event-source'] as const;
 
 export const requestSchema = z
   .object({
     kind: z.enum(REQUEST_KINDS).default('fetch'),
     target: z.string().describe('Name of the origin (under origins) the request goes to'),
-    path: z.string().regex(/^\/[^\s#]*$/, { message: 'a path starts with "/" and has no spaces or "#"' }).default('/'),
-    method: z.string().regex(TOKEN, { message: 'a method must be an HTTP token such as GET, PUT or PATCH' }).default('GET'),
+    path: requestPath.default('/'),
+    method: httpMethod.default('GET'),
     headers: z.record(headerName, headerValue).default({}),
     credentials: z.enum(['omit', 'same-origin', 'include']).default('same-origin'),
     mode: z.enum(['cors', 'no-cors']).default('cors'),

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import type { ConsoleEntry, EngineContext, EngineId } from '../engines/types.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 
+/** The longest a probe may wait: far beyond any answer worth waiting for, and well inside what a timer holds (2^31 - 1 ms). */
+export const MAX_PROBE_TIMEOUT_MS = 10 * 60_000;
 /** Browser start-up can be slow on a busy 2-core machine. */
 export const LAUNCH_TIMEOUT_MS = 60_000;
 /** How long console messages may trail the probes they describe (Firefox logs a CORS refusal a few ms after the promise settles). */

@@ -23,6 +23,12 @@ describe('cors-lab check CLI', () => {
     expect(config.status).toBe(2);
     expect(config.stderr).toMatch(/suite\.yaml: endpoints: /);
     expect(spawnSync(NODE, [BIN, 'check'], { encoding: 'utf8' }).status).toBe(2);
+    // A method or header that would inject header lines, or a value no server takes, is refused before anything starts.
+    const injecting = spawnSync(NODE, [BIN, 'check', 'https://api.example.com/x', '--method', 'GET\r\nX-Injected: 1', '--header', `X-Big: ${'a'.repeat(9000)}`, '--out', join(dir, 'out')], { encoding: 'utf8' });
+    expect(injecting.status).toBe(2);
+    expect(injecting.stderr).toContain('command line: --method: "GET\\r\\nX-Injected: 1": a method must be an HTTP token');
+    expect(injecting.stderr).toMatch(/command line: --header: 'X-Big: a+…' is not 'Name: value' \(.*at most 8192 characters\)/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
   it('exits 1 with the security findings shown and in every report; 0 for a config suite that holds', async () => {

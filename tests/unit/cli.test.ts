@@ -34,6 +34,15 @@ describe('cors-lab CLI', () => {
     expect(reporter.stderr).toMatch(/unknown reporter "pdf"/);
   });
 
+  it('exits 2 for a timeout a timer cannot hold or too short to mean anything, before anything starts', () => {
+    for (const [command, value] of [['run', '2147483648'], ['check', '11m'], ['research', '50']] as const) {
+      const args = command === 'check' ? ['check', 'https://api.example.com/x', '--origin', 'https://app.example.com'] : command === 'research' ? ['research', 'pna'] : ['run'];
+      const result = cli(...args, '--timeout', value);
+      expect(result.status, `${command} --timeout ${value}`).toBe(2);
+      expect(result.stderr).toMatch(/--timeout .*from 100 ms to 10 minutes/);
+    }
+  });
+
   it('prints help with exit 0', () => {
     const result = cli('--help');
     expect(result.status).toBe(0);

@@ -34,6 +34,20 @@ describe('scenario loader', () => {
     expect(scenarios[0]!.id).toBe('my-case');
   });
 
+  it('refuses a path with dot segments, which the browser would normalise away before sending', () => {
+    for (const path of ['/a/../b', '/a/./b', '/a/%2E%2e/b', '/..', '/a/.?x=1']) {
+      const { problems } = loadScenarioText(VALID.replace('path: /data', `path: "${path}"`), 'x.yaml');
+      expect(problems, path).toEqual([expect.objectContaining({ file: 'x.yaml', field: 'scenarios[0].request.path', message: expect.stringMatching(/must not have "\." or "\.\." segments.*Fix: /) })]);
+    }
+    // Dots inside a segment are ordinary characters.
+    expect(loadScenarioText(VALID.replace('path: /data', 'path: /v1.2/a..b/.well-known?x=../y'), 'x.yaml').problems).toEqual([]);
+  });
+
+  it('refuses header values longer than 8192 characters, naming the field and the limit', () => {
+    const { problems } = loadScenarioText(VALID.replace('X-A: "1"', `X-A: "${'a'.repeat(8193)}"`), 'x.yaml');
+    expect(problems).toEqual([expect.objectContaining({ field: 'scenarios[0].request.headers.X-A', message: expect.stringMatching(/at most 8192 characters/) })]);
+  });
+
   it('refuses header values with CR or LF, naming the field', () => {
     const { problems } = loadScenarioText(VALID.replace('"{{origin.page}}"', '"x\\r\\nSet-Cookie: a=b"'), 'bad.yaml');
     expect(problems).toHaveLength(1);
