@@ -2,7 +2,7 @@
 // written to a temporary name and renamed, so a crash never leaves half a
 // report. One reporter that fails (a renderer that throws, a path that cannot
 // be written) is reported and does not stop the others.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CorsLabResult } from '../harness/result/result.ts';
 import { renderHtml } from './html.ts';
@@ -37,6 +37,47 @@ export function parseReporters(values: string[]): ReporterChoice[] {
   return choices;
 }
 
+/** Where a choice's report goes: its own path, or <out>/<the reporter's file>. */
+export function reportPath(choice: ReporterChoice, outDir: string, reporters: Record<ReporterName, { file: string }> = REPORTERS): string {
+  return resolve(choice.path ?? join(outDir, reporters[choice.name].file));
+}
+
+/** Kernel interfaces, not folders for reports (writing there can spin or fail in odd ways). */
+const SYSTEM_TREES = ['/proc', '/sys', '/dev'];
+
+/**
+ * Why the chosen reports could not be written, found before anything runs,
+ * so a long run never ends with its results lost: each problem names the
+ * flag, the path and the fix. Empty when every report can be written.
+ */
+export function reportPathProblems(choices: ReporterChoice[], outDir: string): string[] {
+  const problems: string[] = [];
+  for (const choice of choices) {
+    const path = reportPath(choice, outDir);
+    const flag = choice.path === undefined ? `--out ${outDir}` : `--reporter ${choice.name}=${choice.path}`;
+    const problem = pathProblem(path);
+    if (problem) problems.push(`${flag}: ${problem}`);
+  }
+  return [...new Set(problems)];
+}
+
+function pathProblem(path: string): string | undefined {
+  const tree = SYSTEM_TREES.find((root) => path === root || path.startsWith(`${root}/`));
+  if (tree) return `${path} is under ${tree}, which holds kernel interfaces, not files. Fix: choose a folder of your own`;
+  if (existsSync(path) && statSync(path).isDirectory()) return `${path} is a folder; the report needs a file name there. Fix: give a file path, or use --out for the folder`;
+  // The nearest part of the path that exists must be a folder this process may write in.
+  let existing = dirname(path);
+  while (!existsSync(existing)) existing = dirname(existing);
+  if (!statSync(existing).isDirectory()) return `${existing} is a file, so the folder ${dirname(path)} cannot be made. Fix: choose another folder`;
+  try {
+    accessSync(existing, constants.W_OK);
+    if (existsSync(path)) accessSync(path, constants.W_OK);
+  } catch {
+    return `${existsSync(path) ? path : existing} cannot be written by this user. Fix: choose a folder you can write in`;
+  }
+  return undefined;
+}
+
 export interface WrittenReports {
   written: string[];
   /** Reporters that could not write, each with the path and why; the others were written. */
@@ -46,7 +87,7 @@ export interface WrittenReports {
 export function writeReports(result: CorsLabResult, choices: ReporterChoice[], outDir: string, reporters: Record<ReporterName, { file: string; render: (result: CorsLabResult) => string }> = REPORTERS): WrittenReports {
   const outcome: WrittenReports = { written: [], failed: [] };
   for (const choice of choices) {
-    const path = resolve(choice.path ?? join(outDir, reporters[choice.name].file));
+    const path = reportPath(choice, outDir, reporters);
     const tmp = `${path}.${process.pid}.tmp`;
     try {
       const text = reporters[choice.name].render(result);

@@ -42,7 +42,7 @@ export function addCheckCommand(program: Command, exitCode: { value: number }): 
 }
 
 async function checkCommand(url: string | undefined, flags: CheckFlags): Promise<number> {
-  const reporters = chooseReporters(flags.reporter);
+  const reporters = chooseReporters(flags.reporter, flags.out);
   if (!reporters) return EXIT.badInput;
   let plan: CheckPlan;
   try {

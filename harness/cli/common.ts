@@ -5,7 +5,7 @@ import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
 import type { MatrixResult } from '../result/result.ts';
 import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
-import { announceReports, parseReporters, writeReports, type ReporterChoice } from '../../reports/write.ts';
+import { announceReports, parseReporters, reportPathProblems, writeReports, type ReporterChoice } from '../../reports/write.ts';
 
 /** 0 every cell matches its expectation, 1 unexpected results, 2 bad input or harness failure. */
 export const EXIT = { ok: 0, unexpected: 1, badInput: 2 } as const;
@@ -53,13 +53,18 @@ export function report(result: MatrixResult, reporters: ReporterChoice[], flags:
   return result.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
 }
 
-/** --reporter values, or json and html by default; a bad name is bad input. */
-export function chooseReporters(values: string[]): ReporterChoice[] | undefined {
+/** --reporter values, or json and html by default; a bad name, or a path no report can be written to, is bad input, found before anything runs. */
+export function chooseReporters(values: string[], outDir: string): ReporterChoice[] | undefined {
+  let choices: ReporterChoice[];
   try {
-    return values.length > 0 ? parseReporters(values) : [{ name: 'json' }, { name: 'html' }];
+    choices = values.length > 0 ? parseReporters(values) : [{ name: 'json' }, { name: 'html' }];
   } catch (error) {
     process.stderr.write(`cors-lab: ${(error as Error).message}\n`);
     return undefined;
   }
+  const problems = reportPathProblems(choices, outDir);
+  if (problems.length === 0) return choices;
+  process.stderr.write(`cors-lab: ${problems.length} report path problem(s); nothing was run:\n${problems.map((problem) => `  ${problem}\n`).join('')}`);
+  return undefined;
 }
 

@@ -23,7 +23,7 @@ interface RunFlags extends OutputFlags {
 }
 
 async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
-  const reporters = chooseReporters(flags.reporter);
+  const reporters = chooseReporters(flags.reporter, flags.out);
   if (!reporters) return EXIT.badInput;
   const loaded = loadScenarios(paths.length > 0 ? paths : [BUILTIN_CATALOG]);
   if (loaded.problems.length > 0) {

@@ -34,7 +34,7 @@ export function addResearchCommand(program: Command, exitCode: { value: number }
 }
 
 async function researchCommand(study: string, flags: ResearchFlags): Promise<number> {
-  const reporters = chooseReporters(flags.reporter);
+  const reporters = chooseReporters(flags.reporter, flags.out);
   if (!reporters) return EXIT.badInput;
   if (!Number.isFinite(flags.maxWait) || flags.maxWait < 2 || flags.maxWait > 600) {
     process.stderr.write('cors-lab: --max-wait: give seconds between 2 and 600\n');

@@ -6,7 +6,7 @@
 // nothing trusts it, so a leaf it signs is how tests prove that an untrusted
 // certificate gives `error`, never `blocked`.
 import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import type { TrustMaterial } from '../engines/types.ts';
@@ -46,6 +46,76 @@ export function defaultCertDir(): string {
 export function ensureLabCertificates(hostnames: Iterable<string>, dir = defaultCertDir()): LabCertificates {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
+  // Two runs starting at once on an empty cache would each make a CA and
+  // mix their files (a key from one, a certificate from the other).
+  return withCacheLock(dir, () => loadOrIssue(hostnames, dir));
+}
+
+/** How long a run waits for another process to finish making the cache. */
+const LOCK_WAIT_MS = 60_000;
+const LOCK_POLL_MS = 50;
+
+/**
+ * Runs `work` holding the cache's lock: a folder made with mkdir (atomic on
+ * every file system) holding the owner's pid. A lock whose owner is gone is
+ * taken over. Synchronous, like the rest of the cache, so the wait sleeps
+ * with Atomics.wait rather than spinning.
+ */
+function withCacheLock<T>(dir: string, work: () => T): T {
+  const lock = join(dir, '.lock');
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (!ownerAlive(lock)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`the certificate cache ${dir} stayed locked for ${LOCK_WAIT_MS / 1000} s by process ${readOwner(lock)}. Fix: wait for that run to end, or remove ${lock} if no cors-lab is running`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, LOCK_POLL_MS);
+    }
+  }
+  try {
+    return work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function readOwner(lock: string): number | undefined {
+  try {
+    return Number(readFileSync(join(lock, 'pid'), 'utf8')) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How long a lock may be without its pid before it counts as left by a crash (the pid is written right after mkdir). */
+const PIDLESS_LOCK_MS = 5000;
+
+/** Whether the lock's owner still runs. */
+function ownerAlive(lock: string): boolean {
+  const owner = readOwner(lock);
+  if (owner === undefined) {
+    try {
+      return Date.now() - statSync(lock).mtimeMs < PIDLESS_LOCK_MS;
+    } catch {
+      return false; // gone already
+    }
+  }
+  try {
+    process.kill(owner, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function loadOrIssue(hostnames: Iterable<string>, dir: string): LabCertificates {
   const names = [...new Set(['localhost', '127.0.0.1', ...hostnames])].sort();
 
   const ca = loadOrCreate(dir, 'lab-ca', () => issueCa('cors-lab local CA (trusted only inside lab browsers)'));

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureLabCertificates, spkiHash } from '../../harness/lab/certificates.ts';
@@ -43,5 +44,18 @@ describe('lab certificates', () => {
     expect(wider.leaf.keyPem).toBe(first.leaf.keyPem);
     expect(new X509Certificate(wider.leaf.certPem).checkHost('other.localhost')).toBe('other.localhost');
     expect(wider.spkiHashes).toEqual(first.spkiHashes);
+  });
+});
+
+describe('the certificate cache lock', () => {
+  it('takes over a lock left by a process that is gone, and leaves no lock behind', () => {
+    const dir = tempCertDir();
+    // A real pid that no longer runs: a process that has ended.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    mkdirSync(join(dir, '.lock'));
+    writeFileSync(join(dir, '.lock', 'pid'), String(gone));
+    const made = ensureLabCertificates(['app.site-a.localhost'], dir);
+    expect(new X509Certificate(made.leaf.certPem).verify(new X509Certificate(made.ca.certPem).publicKey)).toBe(true);
+    expect(existsSync(join(dir, '.lock'))).toBe(false);
   });
 });

@@ -43,6 +43,20 @@ describe('cors-lab CLI', () => {
     }
   });
 
+  it('exits 2 for report paths that cannot be written, before anything runs', () => {
+    const dir = tempDir('cli-out');
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a folder');
+    for (const command of [['run'], ['check', 'https://api.example.com/x'], ['research', 'pna']]) {
+      const result = cli(...command, '--out', file, '--reporter', 'json,html=/proc/nope/r.html');
+      expect(result.status, command.join(' ')).toBe(2);
+      expect(result.stderr).toContain(`--out ${file}: ${file} is a file, so the folder ${file} cannot be made. Fix: choose another folder`);
+      expect(result.stderr).toContain('--reporter html=/proc/nope/r.html: /proc/nope/r.html is under /proc, which holds kernel interfaces, not files');
+      expect(result.stderr).toContain('nothing was run');
+    }
+    expect(readFileSync(file, 'utf8')).toBe('not a folder');
+  });
+
   it('prints help with exit 0', () => {
     const result = cli('--help');
     expect(result.status).toBe(0);
