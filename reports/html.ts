@@ -3,7 +3,7 @@
 // shares (labels.ts): the view below. The page's script only draws it,
 // filters rows, and shows a cell's evidence from the embedded JSON result.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, engineDescription, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, type CellLabel } from './labels.ts';
+import { cellIndex, engineDescription, interruptionBanner, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, type CellLabel } from './labels.ts';
 import { escapeHtml, maxAgeHtml, pnaHtml } from './research.ts';
 
 /** CSS class of each cell label. */
@@ -19,6 +19,8 @@ export interface HtmlView {
   engines: { id: string; text: string; failed: boolean }[];
   middleware: string[];
   sweep?: { bad: boolean; headline: string; lines: string[] };
+  /** The banner of a run a signal stopped. */
+  interrupted?: string;
 }
 
 export function htmlView(result: MatrixResult): HtmlView {
@@ -54,6 +56,7 @@ export function htmlView(result: MatrixResult): HtmlView {
       ...result.enginesMissing.map((missing) => ({ id: missing.id, text: missingDescription(missing), failed: true })),
     ],
     middleware: middlewareLines(result),
+    ...(result.interrupted ? { interrupted: interruptionBanner(result)! } : {}),
     ...(result.kind === 'check'
       ? { sweep: { bad: !sweepVerdict(result).clean, headline: sweepVerdict(result).headline, lines: result.check.findings.map((finding) => `✗ ${finding.summary} (attack: ${finding.attack}, derived from ${finding.derivedFrom})`) } }
       : {}),
@@ -179,6 +182,11 @@ if (view.middleware.length) {
   box.hidden = false;
   box.append($('h2', {}, 'Middlewares compared'), $('ul', {}, ...view.middleware.map((line) => $('li', line.startsWith('  ') ? { class: 'detail' } : {}, line.trim()))));
 }
+if (view.interrupted) {
+  const box = document.getElementById('interrupted');
+  box.hidden = false;
+  box.append($('h2', {}, view.interrupted));
+}
 if (view.sweep) {
   const box = document.getElementById('findings');
   box.hidden = false;
@@ -245,6 +253,7 @@ ${result.research.pna ? pnaHtml(result.research.pna) : ''}
 function matrixHtml(result: MatrixResult): string {
   return page('cors-lab report', `<h1>cors-lab compatibility matrix</h1>
 <div class="meta" id="meta"></div>
+<div id="interrupted" class="findings bad" hidden></div>
 <div id="findings" hidden></div>
 <div id="middleware" class="middleware" hidden></div>
 <div class="filters"><label><input type="checkbox" id="only-unexpected"> only rows with new findings or unexpected results</label>

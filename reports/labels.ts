@@ -122,3 +122,10 @@ export function sweepVerdict(result: CheckResult): { headline: string; clean: bo
   if (refused === 0) return { headline: `Security sweep: not tested: all ${cells.length} hostile-origin cells are errors (no answer), so no refusal was seen.`, clean: false };
   return { headline: `Security sweep: ${refused} of ${cells.length} hostile-origin cells refused; the other ${untested} are errors (no answer) and tested nothing.`, clean: false };
 }
+
+/** A run a signal stopped, in one line every report leads with; undefined for a run that completed. */
+export function interruptionBanner(result: MatrixResult): string | undefined {
+  const stop = result.interrupted;
+  if (!stop) return undefined;
+  return `INTERRUPTED by ${stop.signal} at ${stop.at}: this report is incomplete. ${stop.completed} cells completed before the signal and are shown; ${stop.notRun} were not run (they are not errors).`;
+}

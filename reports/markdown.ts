@@ -1,6 +1,6 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, escapeCell, matrixColumns, middlewareLines, middlewareOf, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
+import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
@@ -30,7 +30,10 @@ function matrixMarkdown(result: MatrixResult): string {
   const index = cellIndex(result);
   const lines: string[] = [];
   const verdict = result.summary.unexpected === 0 ? 'all cells match their expectation' : `**${result.summary.unexpected} unexpected**`;
-  lines.push('## cors-lab results', '', `${summaryLine(result)} — ${verdict}.`, '');
+  lines.push('## cors-lab results', '');
+  const banner = interruptionBanner(result);
+  if (banner) lines.push(`> **${escapeCell(banner)}**`, '');
+  lines.push(`${summaryLine(result)} — ${verdict}.`, '');
   const columns = matrixColumns(result);
   lines.push(`| scenario | spec | ${columns.map((column) => column.heading).join(' | ')} |`);
   lines.push(`|---|---|${columns.map(() => '---').join('|')}|`);

@@ -3,7 +3,7 @@
 import { styleText } from 'node:util';
 import { responseHeader } from '../servers/journal.ts';
 import type { CheckResult, MatrixResult } from '../harness/result/result.ts';
-import { cellIndex, engineDescription, middlewareOf, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
+import { cellIndex, engineDescription, interruptionBanner, middlewareOf, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -30,6 +30,8 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
   const widths = headings.map((heading, column) => Math.max(heading.length, ...rows.map((row) => row[column]!.text.length)));
   const pad = (text: string, column: number) => text.padEnd(widths[column]!);
   const lines: string[] = [];
+  const banner = interruptionBanner(result);
+  if (banner) lines.push(paint(['bold', 'red'], banner), '');
   lines.push(headings.map((heading, column) => paint('bold', pad(heading, column))).join('  '));
   lines.push(widths.map((width) => '─'.repeat(width)).join('  '));
   for (const row of rows) lines.push(row.map((cell, column) => paint(cell.style, pad(cell.text, column))).join('  '));
@@ -53,6 +55,7 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     for (const line of disagreements) lines.push(`  ${line}`);
   }
   lines.push('', `${summaryLine(result)}  in ${(result.durationMs / 1000).toFixed(1)} s`, `(${LEGEND})`);
+  if (banner) lines.push(paint(['bold', 'red'], banner));
   return lines.join('\n');
 }
 

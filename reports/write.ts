@@ -3,7 +3,7 @@
 // report. One reporter that fails (a renderer that throws, a path that cannot
 // be written) is reported and does not stop the others.
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import type { CorsLabResult } from '../harness/result/result.ts';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
@@ -78,6 +78,12 @@ function pathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** Where an interrupted run's report goes: beside the complete one, never over it (result.json → result.interrupted.json). */
+export function interruptedPath(path: string): string {
+  const extension = extname(path);
+  return `${path.slice(0, path.length - extension.length)}.interrupted${extension}`;
+}
+
 export interface WrittenReports {
   written: string[];
   /** Reporters that could not write, each with the path and why; the others were written. */
@@ -87,7 +93,8 @@ export interface WrittenReports {
 export function writeReports(result: CorsLabResult, choices: ReporterChoice[], outDir: string, reporters: Record<ReporterName, { file: string; render: (result: CorsLabResult) => string }> = REPORTERS): WrittenReports {
   const outcome: WrittenReports = { written: [], failed: [] };
   for (const choice of choices) {
-    const path = reportPath(choice, outDir, reporters);
+    const complete = reportPath(choice, outDir, reporters);
+    const path = 'interrupted' in result && result.interrupted ? interruptedPath(complete) : complete;
     const tmp = `${path}.${process.pid}.tmp`;
     try {
       const text = reporters[choice.name].render(result);

@@ -13,9 +13,11 @@ import { Upstream } from '../../servers/upstream.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
 import { buildCell } from '../run/cell.ts';
 import type { SecurityFinding } from '../result/check.ts';
-import { resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type CheckResult, type ScenarioSummary, type SpecView } from '../result/result.ts';
+import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type CheckResult, type ScenarioSummary, type SpecView } from '../result/result.ts';
 import { mintNonce } from '../session/page.ts';
+import { keptOnInterrupt } from '../session/failure.ts';
 import { ProbeSession, type ProbeRun } from '../session/session.ts';
+import { interruption } from '../engines/cleanup.ts';
 import { hostileOrigins, type HostileOrigin } from './hostile.ts';
 import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
 import { replay, specRequestOf, specViewOf } from './replay.ts';
@@ -140,6 +142,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
         const proxy = await startProxy({ journal: lab.journal, label: `proxy:${engine.id}`, posedPort, forwards, upstream, certificateFor });
         try {
           const run = await runEngine(engine.id, engine.driver!, lab, proxy, probes, specViews, options);
+          if ('notLaunched' in run) return [];
           if ('notStarted' in run) {
             enginesMissing.push(run.notStarted);
             return [];
@@ -180,6 +183,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     scenarios,
     results,
     summary: summarize(results),
+    ...interruptionRecord(interruption(), probes.length * (runnable.length - enginesMissing.filter((missing) => missing.found).length), results.length),
     check: {
       endpoints: plan.endpoints.map((endpoint) => ({ name: endpoint.name, url: endpoint.url, method: endpoint.method, kind: endpoint.kind, credentials: endpoint.credentials })),
       resolve: plan.resolve.map((rule) => `${rule.host}:${rule.port}:${rule.address}:${rule.targetPort}`),
@@ -225,8 +229,9 @@ async function runEngine(
   probes: CheckProbe[],
   specViews: Map<string, Promise<SpecView>>,
   options: CheckOptions,
-): Promise<{ entry: EngineEntry; results: CellResult[] } | { notStarted: MissingEngine }> {
-  const started = await ProbeSession.start(id, driver, lab, { timeoutMs: options.timeoutMs, launch: { proxy: proxy.address } });
+): Promise<{ entry: EngineEntry; results: CellResult[] } | { notStarted: MissingEngine } | { notLaunched: true }> {
+  const started = await ProbeSession.start(id, driver, lab, { timeoutMs: options.timeoutMs, launch: { proxy: proxy.address } }).catch(keptOnInterrupt(undefined));
+  if (!started) return { notLaunched: true };
   if ('notStarted' in started) return started;
   const { session } = started;
   const results: CellResult[] = [];
@@ -252,6 +257,8 @@ async function runEngine(
       results.push(checkCell(probe, id, await specViews.get(probe.id)!, run!, lab.journal.forNonce(nonce)));
       options.onProgress?.({ engine: id, done: results.length, total: probes.length });
     }
+  } catch (error) {
+    keptOnInterrupt(undefined)(error); // the cells completed before a signal stay; anything else is a harness failure
   } finally {
     await session.close();
   }

@@ -7,6 +7,7 @@ import { CHECK_KINDS, CheckInputError, DEFAULT_ORIGIN, planFromCli, planFromConf
 import { runCheck } from '../check/runner.ts';
 import { chooseReporters, EXIT, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { ProgressLine } from './progress.ts';
+import { reportInterruptions } from '../engines/cleanup.ts';
 
 interface CheckFlags extends CliCheckInput, OutputFlags {
   config?: string;
@@ -58,6 +59,8 @@ async function checkCommand(url: string | undefined, flags: CheckFlags): Promise
   }
   if (!flags.sweep) plan = { ...plan, sweep: false };
 
+  // A signal from here on: keep what completed, write it marked interrupted, exit with the signal's code.
+  reportInterruptions();
   const progress = new ProgressLine(process.stderr, !process.env.CI && process.stderr.isTTY === true);
   progress.start(`checking ${plan.endpoints.length} endpoint(s)`);
   const browsers = flags.browsers ?? plan.browsers;

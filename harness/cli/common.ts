@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
 import type { MatrixResult } from '../result/result.ts';
 import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
+import { exitCodeFor } from '../engines/cleanup.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { announceReports, parseReporters, reportPathProblems, writeReports, type ReporterChoice } from '../../reports/write.ts';
 
@@ -41,6 +42,10 @@ export function report(result: MatrixResult, reporters: ReporterChoice[], flags:
   const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
   process.stdout.write(`${renderTerminal(result, { color })}\n`);
   const allWritten = announceReports(writeReports(result, reporters, flags.out));
+  if (result.interrupted) {
+    process.stderr.write(`cors-lab: interrupted by ${result.interrupted.signal}: the reports above are marked interrupted and written beside any complete ones (*.interrupted.*), which are left as they were\n`);
+    return exitCodeFor(result.interrupted.signal as NodeJS.Signals);
+  }
 
   if (result.engines.length === 0) {
     process.stderr.write('cors-lab: no engine could be run. See `npx cors-lab browsers` and `npx cors-lab install-browsers`\n');

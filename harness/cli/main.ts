@@ -15,6 +15,7 @@ import { chooseReporters, EXIT, parseBrowsers, parseTimeout, report, type Output
 import { installBrowsers } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
 import { ProgressLine } from './progress.ts';
+import { reportInterruptions } from '../engines/cleanup.ts';
 
 interface RunFlags extends OutputFlags {
   isolation: IsolationMode;
@@ -49,6 +50,8 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     return EXIT.badInput;
   }
 
+  // A signal from here on: keep what completed, write it marked interrupted, exit with the signal's code.
+  reportInterruptions();
   const progress = new ProgressLine(process.stderr, !process.env.CI && process.stderr.isTTY === true);
   progress.start(`running ${scenarios.length} scenarios${adapters.length > 0 ? ` against ${adapters.map((adapter) => adapter.name).join(', ')}` : ''}`);
   const options = {

@@ -9,6 +9,8 @@ import { studyPna } from '../research/pna.ts';
 import { maxAgeMarkdown, pnaMarkdown } from '../../reports/research.ts';
 import { announceReports, writeReports } from '../../reports/write.ts';
 import { chooseReporters, EXIT, parseBrowsers, parseTimeout, type OutputFlags } from './common.ts';
+import { exitCodeFor, interruption } from '../engines/cleanup.ts';
+import { keptOnInterrupt } from '../session/failure.ts';
 
 interface ResearchFlags extends Omit<OutputFlags, 'timeout'> {
   maxWait: number;
@@ -48,10 +50,14 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
     timeoutMs,
     onProgress: (line: string) => process.stderr.write(`cors-lab: ${line}\n`),
   };
-  const measured =
-    study === 'pna'
-      ? { key: 'pna' as const, result: await studyPna(common) }
-      : { key: 'maxAge' as const, result: await studyMaxAge({ ...common, maxWaitSeconds: flags.maxWait }) };
+  const measuring = study === 'pna' ? studyPna(common).then((result) => ({ key: 'pna' as const, result })) : studyMaxAge({ ...common, maxWaitSeconds: flags.maxWait }).then((result) => ({ key: 'maxAge' as const, result }));
+  const measured = await measuring.catch(keptOnInterrupt(undefined));
+  // A study cut short measures nothing worth a table: no report, the signal's exit code.
+  const stop = interruption();
+  if (stop || !measured) {
+    process.stderr.write(`cors-lab: research ${study} interrupted by ${stop?.signal ?? 'a signal'}; no report written\n`);
+    return exitCodeFor(stop?.signal ?? 'SIGTERM');
+  }
   const engines: EngineEntry[] = measured.result.engines.map((engine) => engine.engine);
   const run: ResearchResult = {
     ...resultHeader('research', startedAt, started),

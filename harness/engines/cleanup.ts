@@ -59,20 +59,68 @@ export function killTrackedGroups(): void {
   liveGroups.clear();
 }
 
+/** How an interruption happened: the signal, and when. */
+export interface Interruption {
+  signal: NodeJS.Signals;
+  at: Date;
+}
+
+let interruptedBy: Interruption | undefined;
+/** Flows that report an interruption themselves (a partial report, then the signal's exit code). */
+let reporting = 0;
+/** How long such a flow may take to write its partial report before the process exits anyway. */
+const REPORT_GRACE_MS = 20_000;
+
+/** The signal that interrupted this process, if one did. */
+export function interruption(): Interruption | undefined {
+  return interruptedBy;
+}
+
+/** The shell's convention: 128 + the signal's number. */
+export function exitCodeFor(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143;
+}
+
+/**
+ * Declares that the caller reports an interruption itself: on a signal the
+ * browsers are closed as always, but the process is left to finish (keep the
+ * cells it completed, write a report marked interrupted, exit with the
+ * signal's code) for up to REPORT_GRACE_MS. A second signal exits at once.
+ * Returns the undo.
+ */
+export function reportInterruptions(): () => void {
+  installHandlers();
+  reporting++;
+  return () => {
+    reporting--;
+  };
+}
+
 function installHandlers(): void {
   if (installed) return;
   installed = true;
   process.on('exit', killTrackedGroups);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
       const hadBrowsers = liveGroups.size > 0 || closers.size > 0;
+      if (interruptedBy) return finish(signal, hadBrowsers); // a second signal: stop now
+      interruptedBy = { signal, at: new Date() };
       const pending = [...closers].map((close) => close().catch(() => {}));
       // Give graceful closes a moment, then kill whatever is left.
-      const deadline = setTimeout(() => finish(signal, hadBrowsers), 2000);
-      Promise.all(pending).finally(() => {
-        clearTimeout(deadline);
-        finish(signal, hadBrowsers);
+      const closed = new Promise<void>((resolve) => {
+        const deadline = setTimeout(resolve, 2000);
+        void Promise.all(pending).finally(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
       });
+      if (reporting === 0) {
+        void closed.then(() => finish(signal, hadBrowsers));
+        return;
+      }
+      void closed.then(killTrackedGroups);
+      process.stderr.write(`\ncors-lab: stopped by ${signal}; browsers closed, writing the report of what completed (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)\n`);
+      setTimeout(() => finish(signal, false), REPORT_GRACE_MS);
     });
   }
 }
@@ -80,5 +128,5 @@ function installHandlers(): void {
 function finish(signal: NodeJS.Signals, hadBrowsers: boolean): void {
   killTrackedGroups();
   if (hadBrowsers) process.stderr.write(`\ncors-lab: stopped by ${signal}; browsers closed\n`);
-  process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.exit(exitCodeFor(signal));
 }

@@ -4,7 +4,7 @@
 // Private Network preflight.
 import { Upstream } from '../../servers/upstream.ts';
 import type { MiddlewareSection } from '../result/middleware.ts';
-import { summarize, type CellResult, type RunResult } from '../result/result.ts';
+import { interruptionRecord, summarize, type CellResult, type RunResult } from '../result/result.ts';
 import { runScenarios, type RunOptions } from '../run/runner.ts';
 import type { MiddlewareAdapter } from './adapter.ts';
 import { hygieneFindings } from './hygiene.ts';
@@ -14,9 +14,14 @@ export async function runWithMiddlewares(options: Omit<RunOptions, 'middleware'>
   const started = performance.now();
   const runs: { adapter: MiddlewareAdapter; result: RunResult }[] = [];
   for (const adapter of options.adapters) {
-    runs.push({ adapter, result: await runScenarios({ ...options, middleware: adapter }) });
+    const result = await runScenarios({ ...options, middleware: adapter });
+    runs.push({ adapter, result });
+    if (result.interrupted) break; // a signal: the middlewares after this one are not run
   }
-  const first = runs[0]!.result;
+  const { interrupted: firstInterrupted, ...first } = runs[0]!.result;
+  const stopped = runs.at(-1)!.result.interrupted;
+  // Every middleware's run plans the same cells.
+  const plannedPerRun = firstInterrupted ? firstInterrupted.completed + firstInterrupted.notRun : first.results.length;
   const results: CellResult[] = runs.flatMap(({ adapter, result }) => result.results.map((cell) => ({ ...cell, variant: adapter.name })));
   // Rows as listed; within a row, middlewares as given, then engines. Each
   // run's cells are already by row then engine, and they are concatenated in
@@ -42,6 +47,7 @@ export async function runWithMiddlewares(options: Omit<RunOptions, 'middleware'>
     durationMs: Math.round(performance.now() - started),
     results,
     summary: summarize(results),
+    ...interruptionRecord(stopped ? { signal: stopped.signal, at: new Date(stopped.at) } : undefined, plannedPerRun * options.adapters.length, results.length),
     middleware,
   };
 }

@@ -160,6 +160,23 @@ interface MatrixBase extends ResultBase {
   scenarios: ScenarioSummary[];
   results: CellResult[];
   summary: Summary;
+  /** Set when a signal stopped the run: `results` holds the cells completed before it; the others were not run (never counted as errors). */
+  interrupted?: InterruptionRecord;
+}
+
+export interface InterruptionRecord {
+  signal: string;
+  /** When the signal came (ISO 8601). */
+  at: string;
+  /** Cells completed before the signal (all of `results`). */
+  completed: number;
+  /** Cells planned for the engines that were to run and not run. */
+  notRun: number;
+}
+
+/** The interruption record of a run that planned `planned` cells and completed `completed`, if a signal stopped it. */
+export function interruptionRecord(stop: { signal: string; at: Date } | undefined, planned: number, completed: number): { interrupted: InterruptionRecord } | Record<string, never> {
+  return stop ? { interrupted: { signal: stop.signal, at: stop.at.toISOString(), completed, notRun: Math.max(0, planned - completed) } } : {};
 }
 
 export interface Summary {

@@ -16,10 +16,12 @@ import { mintNonce } from '../session/page.ts';
 import type { PhaseReport } from '../session/phases.ts';
 import { probeRequest } from '../session/probe-request.ts';
 import { labControlUrl } from '../session/reachability.ts';
+import { keptOnInterrupt } from '../session/failure.ts';
 import { ProbeSession, type ProbeRun } from '../session/session.ts';
+import { interruption } from '../engines/cleanup.ts';
 import { buildCell } from './cell.ts';
 import { predictScenario } from './predict.ts';
-import { resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from '../result/result.ts';
+import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from '../result/result.ts';
 
 export type IsolationMode = 'group' | 'probe';
 
@@ -88,6 +90,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
     const perEngine = await Promise.all(
       runnable.map(async (engine) => {
         const run = await runEngine(engine.id, engine.driver!, lab, options, shared);
+        if ('notLaunched' in run) return [];
         if ('notStarted' in run) {
           enginesMissing.push(run.notStarted);
           return [];
@@ -125,6 +128,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
     })),
     results,
     summary: summarize(results),
+    ...interruptionRecord(interruption(), options.scenarios.length * runnable.length - enginesMissing.filter((missing) => missing.found).length * options.scenarios.length, results.length),
   };
 }
 
@@ -141,10 +145,11 @@ interface RunShared {
   forwards: Map<string, MiddlewareForward>;
 }
 
-type EngineRun = { entry: EngineEntry; results: CellResult[] } | { notStarted: MissingEngine };
+type EngineRun = { entry: EngineEntry; results: CellResult[] } | { notStarted: MissingEngine } | { notLaunched: true };
 
 async function runEngine(id: EngineId, driver: EngineDriver, lab: Lab, options: RunOptions, shared: RunShared): Promise<EngineRun> {
-  const started = await ProbeSession.start(id, driver, lab, { timeoutMs: options.timeoutMs, onPhase: options.onPhase, launch: { profile: options.profile! } });
+  const started = await ProbeSession.start(id, driver, lab, { timeoutMs: options.timeoutMs, onPhase: options.onPhase, launch: { profile: options.profile! } }).catch(keptOnInterrupt(undefined));
+  if (!started) return { notLaunched: true };
   if ('notStarted' in started) return started;
   const { session } = started;
   const results: CellResult[] = [];
@@ -159,11 +164,14 @@ async function runEngine(id: EngineId, driver: EngineDriver, lab: Lab, options: 
       results.push(...(await runBatch(session, batch, lab, options, shared)));
       report(batch.scenarios.length);
     }
+  } catch (error) {
+    keptOnInterrupt(undefined)(error); // the cells completed before a signal stay; anything else is a harness failure
   } finally {
     await session.close();
   }
   return { entry: session.engine.info, results };
 }
+
 
 interface Batch {
   /** Batches with the same context key share a browser context. */

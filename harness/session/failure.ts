@@ -16,3 +16,24 @@ export function firstLine(error: unknown): string {
 export function harnessFailure(error: unknown): { harnessError: string } {
   return { harnessError: firstLine(error) };
 }
+
+/**
+ * Thrown by the session once a signal has interrupted the process: what was
+ * in flight then is dropped (its browser was closed under it, so its
+ * outcomes would be errors the run never had), and the flow keeps the
+ * cells it completed before.
+ */
+export class Interrupted extends Error {
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`);
+    this.name = 'Interrupted';
+  }
+}
+
+/** For a catch: a signal's Interrupted becomes `kept` (the flow stops with what it has); any other error is thrown on. */
+export function keptOnInterrupt<T>(kept: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof Interrupted) return kept;
+    throw error;
+  };
+}

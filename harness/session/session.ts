@@ -11,7 +11,8 @@ import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import type { ReachabilityControl } from '../result/result.ts';
 import type { Journal } from '../../servers/journal.ts';
 import { launchForLab, notStarted, type LaunchExtras } from './launch.ts';
-import { harnessFailure, type PageOutcome } from './failure.ts';
+import { interruption } from '../engines/cleanup.ts';
+import { harnessFailure, Interrupted, type PageOutcome } from './failure.ts';
 import { gotoPage, runInPage, settledConsole } from './page.ts';
 import { timed, type PhaseReport, type RunPhase } from './phases.ts';
 import { needsControl, runControl } from './reachability.ts';
@@ -81,12 +82,20 @@ export class ProbeSession {
     lab: { certificates: LabCertificates; journal: Journal },
     options: SessionOptions & { launch?: LaunchExtras },
   ): Promise<SessionStart> {
+    throwIfInterrupted();
+    let engine: LaunchedEngine;
     try {
-      const engine = await timed(options.onPhase, id, 'launch', () => launchForLab(driver, lab.certificates, options.launch));
-      return { session: new ProbeSession(engine, lab.journal, options) };
+      engine = await timed(options.onPhase, id, 'launch', () => launchForLab(driver, lab.certificates, options.launch));
     } catch (error) {
+      // A launch cut short by a signal is no engine failure.
+      throwIfInterrupted();
       return { notStarted: notStarted(id, error) };
     }
+    if (interruption()) {
+      await engine.close();
+      throwIfInterrupted();
+    }
+    return { session: new ProbeSession(engine, lab.journal, options) };
   }
 
   get id(): EngineId {
@@ -112,8 +121,13 @@ export class ProbeSession {
     if (current) await this.#phase('contexts', () => current.context.close().catch(() => {}));
   }
 
-  /** Runs a page's probes together; every request gets an outcome, in order, whatever fails. */
+  /**
+   * Runs a page's probes together; every request gets an outcome, in order,
+   * whatever fails. Throws Interrupted once a signal has come, before or
+   * during the run.
+   */
   async run(run: PageRun): Promise<ProbeRun[]> {
+    throwIfInterrupted();
     const { timeoutMs } = this.#options;
     const started = performance.now();
     const from = this.#journal.now();
@@ -170,6 +184,7 @@ export class ProbeSession {
       }
     }
     if (run.closeContext) await this.#dropContext();
+    throwIfInterrupted();
     return runs;
   }
 
@@ -178,4 +193,10 @@ export class ProbeSession {
     this.#current = undefined;
     await this.#phase('close', () => this.engine.close());
   }
+}
+
+/** Interrupted, once a signal has come. */
+export function throwIfInterrupted(): void {
+  const stop = interruption();
+  if (stop) throw new Interrupted(stop.signal);
 }

@@ -1,0 +1,89 @@
+// Fault: a run stopped by a real signal sent to its real process. It keeps
+// the cells it completed, marks the rest not run (never error), marks the
+// result and every report as interrupted, writes them beside the previous
+// complete report instead of over it, exits 130 (SIGINT) or 143 (SIGTERM),
+// and leaves no browser process and no temporary folder behind.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../../harness/result/result.ts';
+import { BIN, expectValidResult, NODE, tempDir } from '../helpers.ts';
+
+/** The pids of every process below `root`, from ps. */
+function descendants(root: number): number[] {
+  const table = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).stdout.trim().split('\n').map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [pid, ppid] of table) if (ppid === parent) (found.push(pid), walk(pid));
+  };
+  walk(root);
+  return found;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The cors-lab temporary folders (browser profiles) named on these processes' command lines. */
+function foldersOf(pids: number[]): string[] {
+  const lines = spawnSync('ps', ['-o', 'args=', '-p', pids.join(',')], { encoding: 'utf8' }).stdout;
+  return [...new Set(lines.match(new RegExp(`${tmpdir()}/cors-lab-[a-z]+-[A-Za-z0-9]+`, 'g')) ?? [])];
+}
+
+async function interruptedRun(signal: 'SIGINT' | 'SIGTERM') {
+  const dir = tempDir(`fault-interrupt-${signal}`);
+  const previous = '{"a previous complete report": true}\n';
+  writeFileSync(join(dir, 'result.json'), previous);
+  const child = spawn(NODE, [BIN, 'run', '--browsers', 'chromium,firefox', '--reporter', 'json,html,junit,markdown', '--out', dir, '--no-color'], { env: { ...process.env, CI: 'true' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  // Mid-run: both browsers up (several processes each), then a few seconds of probes.
+  const deadline = Date.now() + 60_000;
+  while (descendants(child.pid!).length < 6 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  const browsers = descendants(child.pid!);
+  const folders = foldersOf(browsers);
+  child.kill(signal);
+  const status = await exited;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return { dir, previous, status, stdout, stderr, browsers, folders };
+}
+
+describe('an interrupted run', () => {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`${signal}: keeps the completed cells, marks the rest not run and every report interrupted, keeps the previous report, exits ${code}, leaves nothing behind`, async () => {
+      const run = await interruptedRun(signal);
+      expect(run.status, run.stderr).toBe(code);
+      // The previous complete report is untouched; the interrupted one sits beside it.
+      expect(readFileSync(join(run.dir, 'result.json'), 'utf8')).toBe(run.previous);
+      const result = JSON.parse(readFileSync(join(run.dir, 'result.interrupted.json'), 'utf8')) as RunResult;
+      expectValidResult(result);
+      expect(result.interrupted).toMatchObject({ signal, completed: result.results.length });
+      expect(result.interrupted!.notRun).toBeGreaterThan(0);
+      expect(result.results.length + result.interrupted!.notRun).toBe(result.scenarios.length * 2);
+      // What completed is real: no cell became an error because its browser was closed under it.
+      expect(result.results.filter((cell) => cell.outcome === 'error')).toEqual([]);
+      const banner = `INTERRUPTED by ${signal}`;
+      expect(run.stdout).toContain(banner);
+      expect(readFileSync(join(run.dir, 'report.interrupted.md'), 'utf8')).toContain(banner);
+      expect(readFileSync(join(run.dir, 'report.interrupted.html'), 'utf8')).toContain(banner);
+      expect(readFileSync(join(run.dir, 'junit.interrupted.xml'), 'utf8')).toMatch(/<error message="INTERRUPTED by/);
+      expect(existsSync(join(run.dir, 'report.html'))).toBe(false);
+      // Nothing of the run is left: no browser process, no temporary folder.
+      expect(run.browsers.length).toBeGreaterThan(0);
+      expect(run.browsers.filter(alive)).toEqual([]);
+      expect(run.folders.length).toBeGreaterThan(0);
+      expect(run.folders.filter((folder) => existsSync(folder))).toEqual([]);
+    }, 180_000);
+  }
+});
