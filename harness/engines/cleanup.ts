@@ -1,7 +1,7 @@
 // Browser processes must never outlive a run, even on a crash or Ctrl-C.
 // Drivers register every process group they start; on exit (normal, signal
 // or uncaught error) the remaining groups are killed synchronously.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -96,9 +96,53 @@ export function reportInterruptions(): () => void {
   };
 }
 
+/** How often the processes that launched cors-lab under npm are looked at. */
+const LAUNCHER_POLL_MS = 500;
+
+/**
+ * Under npm (npx, npm exec, npm run) a signal sent to npm does not reach
+ * cors-lab: npm passes it to its `sh -c`, which dies without passing it on,
+ * and cors-lab would run on with no one waiting for it. So when the process
+ * that started cors-lab there, or npm above it, goes away, cors-lab acts as
+ * if it had been sent SIGTERM. Only under npm: a run left going on purpose
+ * (nohup, a terminal closed) is not stopped.
+ */
+function watchLauncher(): void {
+  if (!process.env.npm_command && !process.env.npm_lifecycle_event) return;
+  const parent = process.ppid;
+  const launchers = [parent, parentOf(parent)].filter((pid): pid is number => pid !== undefined && pid > 1);
+  const timer = setInterval(() => {
+    if (process.ppid === parent && launchers.every(isRunning)) return;
+    clearInterval(timer);
+    process.kill(process.pid, 'SIGTERM');
+  }, LAUNCHER_POLL_MS);
+  timer.unref();
+}
+
+/** A process's parent, from /proc (Linux); undefined where it cannot be read. */
+function parentOf(pid: number): number | undefined {
+  try {
+    // The comm field may hold spaces and parentheses: the fields after it start after the last ')'.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+    return Number(fields[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function installHandlers(): void {
   if (installed) return;
   installed = true;
+  watchLauncher();
   process.on('exit', killTrackedGroups);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
@@ -120,7 +164,8 @@ function installHandlers(): void {
       }
       void closed.then(killTrackedGroups);
       process.stderr.write(`\ncors-lab: stopped by ${signal}; browsers closed, writing the report of what completed (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)\n`);
-      setTimeout(() => finish(signal, false), REPORT_GRACE_MS);
+      // unref: a flow that is done exits by itself; one that hangs is stopped here.
+      setTimeout(() => finish(signal, false), REPORT_GRACE_MS).unref();
     });
   }
 }

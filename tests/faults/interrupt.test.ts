@@ -3,39 +3,13 @@
 // result and every report as interrupted, writes them beside the previous
 // complete report instead of over it, exits 130 (SIGINT) or 143 (SIGTERM),
 // and leaves no browser process and no temporary folder behind.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/result/result.ts';
 import { BIN, expectValidResult, NODE, tempDir } from '../helpers.ts';
-
-/** The pids of every process below `root`, from ps. */
-function descendants(root: number): number[] {
-  const table = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).stdout.trim().split('\n').map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
-  const found: number[] = [];
-  const walk = (parent: number) => {
-    for (const [pid, ppid] of table) if (ppid === parent) (found.push(pid), walk(pid));
-  };
-  walk(root);
-  return found;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** The cors-lab temporary folders (browser profiles) named on these processes' command lines. */
-function foldersOf(pids: number[]): string[] {
-  const lines = spawnSync('ps', ['-o', 'args=', '-p', pids.join(',')], { encoding: 'utf8' }).stdout;
-  return [...new Set(lines.match(new RegExp(`${tmpdir()}/cors-lab-[a-z]+-[A-Za-z0-9]+`, 'g')) ?? [])];
-}
+import { alive, descendants, foldersOf, until } from './processes.ts';
 
 async function interruptedRun(signal: 'SIGINT' | 'SIGTERM') {
   const dir = tempDir(`fault-interrupt-${signal}`);
@@ -81,6 +55,8 @@ describe('an interrupted run', () => {
       expect(existsSync(join(run.dir, 'report.html'))).toBe(false);
       // Nothing of the run is left: no browser process, no temporary folder.
       expect(run.browsers.length).toBeGreaterThan(0);
+      // Killed processes are reaped by their new parent a moment after cors-lab exits.
+      await until(() => !run.browsers.some(alive), 10_000);
       expect(run.browsers.filter(alive)).toEqual([]);
       expect(run.folders.length).toBeGreaterThan(0);
       expect(run.folders.filter((folder) => existsSync(folder))).toEqual([]);

@@ -1,0 +1,38 @@
+// What the fault tests look at from outside a run: its process tree, and the
+// temporary folders its browsers were given.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+/** The pids of every process below `root`, from ps. */
+export function descendants(root: number): number[] {
+  const table = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).stdout.trim().split('\n').map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [pid, ppid] of table) if (ppid === parent) (found.push(pid), walk(pid));
+  };
+  walk(root);
+  return found;
+}
+
+/** Whether a process still runs: a zombie (ended, not yet reaped by its new parent) does not. */
+export function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)![0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `condition` every 250 ms until it holds or `limitMs` has passed; its last value. */
+export async function until(condition: () => boolean, limitMs: number): Promise<boolean> {
+  const deadline = Date.now() + limitMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+  return condition();
+}
+
+/** The browsers' temporary folders (cors-lab's profile and work folders) named on these processes' command lines. */
+export function foldersOf(pids: number[]): string[] {
+  const lines = spawnSync('ps', ['-o', 'args=', '-p', pids.join(',')], { encoding: 'utf8' }).stdout;
+  return [...new Set(lines.match(new RegExp(`${tmpdir()}/cors-lab-(?:chromium|firefox|webkit)-[A-Za-z0-9]+`, 'g')) ?? [])];
+}
