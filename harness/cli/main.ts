@@ -46,7 +46,7 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     process.stderr.write(`cors-lab: left out ${needing.length} middleware scenario(s) (${needing[0]!.file}, ...); run them with --middleware cors,@fastify/cors,hono,@koa/cors\n`);
   }
   if (scenarios.length === 0) {
-    process.stderr.write(needing.length > 0 ? 'cors-lab: nothing to run without --middleware\n' : 'cors-lab: no scenarios found (looked for *.yaml and *.yml). Give a file or a directory\n');
+    process.stderr.write(needing.length > 0 ? 'cors-lab: nothing to run without --middleware\n' : `cors-lab: no scenarios found in ${paths.length > 0 ? paths.join(', ') : BUILTIN_CATALOG} (looked for *.yaml and *.yml files). Fix: give a scenario file, or a directory that holds some\n`);
     return EXIT.badInput;
   }
 

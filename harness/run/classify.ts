@@ -53,7 +53,7 @@ export function classify(input: ClassifyInput): Classification {
     cookiesReceived: cookieNames(lastRequest?.headers?.cookie),
     serverStatus: lastRequest?.status ?? preflights.at(-1)?.status,
   };
-  const serverSaw = describeJournal(preflights, requests);
+  const serverSaw = describeJournal(preflights, requests, input.journal.filter((entry) => entry.kind === 'request' && entry.error !== undefined));
 
   if ('harnessError' in input.probe) {
     return { ...facts, outcome: 'error', explanation: `error: the harness could not run the probe (${input.probe.harnessError}). ${serverSaw}` };
@@ -121,13 +121,16 @@ export function classify(input: ClassifyInput): Classification {
   return { ...facts, outcome: 'error', explanation: `error: no answer: ${why}. Page saw "${message}".` };
 }
 
-function describeJournal(preflights: JournalEntry[], requests: JournalEntry[]): string {
+/** What the journal shows, in one sentence; `unanswered`: requests the lab's proxy sent on that got no answer (check mode). */
+function describeJournal(preflights: JournalEntry[], requests: JournalEntry[], unanswered: JournalEntry[] = []): string {
   const parts: string[] = [];
   parts.push(preflights.length > 0 ? `Preflight sent (answered ${preflights.map((entry) => entry.status ?? 'nothing').join(', ')})` : 'No preflight');
   parts.push(
     requests.length > 0
       ? `request reached the server ${requests.length > 1 ? `${requests.length} times ` : ''}(answered ${requests.map((entry) => entry.status ?? 'nothing').join(', ')})`
-      : 'request never reached the server',
+      : unanswered.length > 0
+        ? `the browser sent the request and the lab's proxy passed it on, but the target gave no answer (${unanswered[0]!.error})`
+        : 'request never reached the server',
   );
   return `${parts.join('; ')}.`;
 }

@@ -184,8 +184,22 @@ function joinPath(prefix: string, path: PropertyKey[]): string {
   return out;
 }
 
+/**
+ * A union's own issue says only "Invalid input". The branch whose issues go
+ * deepest into the value is the one the author meant (an answer object with
+ * a bad field, not a list of answers), so its issues are reported instead,
+ * each at its full path.
+ */
+function specificIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const depth = (issues: z.core.$ZodIssue[]) => Math.max(0, ...issues.map((inner) => inner.path.length));
+  const meant = issue.errors.reduce((best, branch) => (depth(branch) > depth(best) ? branch : best));
+  if (depth(meant) === 0) return [issue];
+  return meant.flatMap((inner) => specificIssues({ ...inner, path: [...issue.path, ...inner.path] }));
+}
+
 export function zodProblems(file: string, prefix: string, error: z.ZodError): ScenarioProblem[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap(specificIssues).map((issue) => {
     let message = issue.message;
     if (issue.code === 'unrecognized_keys') {
       message = `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}. Fix: remove or correct the spelling`;

@@ -43,4 +43,21 @@ describe('a streaming target', () => {
       await server.stop();
     }
   }, 2 * HANG_LIMIT_MS + 30_000);
+
+  it('a target that never answers is an error that says the request was passed on and got no answer, not that it never reached the server', async () => {
+    const server = await startFixture('streaming-server');
+    try {
+      const dir = tempDir('fault-hang');
+      const run = await runCommand(NODE, [BIN, 'check', `http://api.example.com:${server.port}/hang`, '--resolve', `api.example.com:${server.port}:127.0.0.1`, '--origin', 'http://app.example.com', '--browsers', 'chromium', '--no-sweep', '--timeout', '2s', '--reporter', 'json', '--out', dir, '--no-color'], { timeoutMs: HANG_LIMIT_MS });
+      expect(run.timedOut).toBeUndefined();
+      const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CheckResult;
+      const [cell] = result.results;
+      expect(cell!.outcome).toBe('error');
+      expect(cell!.explanation).toMatch(/the browser sent the request and the lab's proxy passed it on, but the target gave no answer \(.*no answer within 2000 ms\)/);
+      expect(cell!.explanation).not.toMatch(/never reached/);
+      expect(server.log.some((line) => line.path === '/hang')).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  }, HANG_LIMIT_MS + 30_000);
 });

@@ -27,6 +27,13 @@ describe('cors-lab CLI', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('names the directory that holds no scenario files', () => {
+    const empty = tempDir('cli-empty');
+    const result = cli('run', empty, '--out', join(empty, 'out'));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`no scenarios found in ${empty} (looked for *.yaml and *.yml files)`);
+  });
+
   it('exits 2 for an unknown engine or reporter', () => {
     expect(cli('run', '--browsers', 'opera').status).toBe(2);
     const reporter = cli('run', '--reporter', 'pdf');

@@ -48,6 +48,11 @@ describe('scenario loader', () => {
     expect(problems).toEqual([expect.objectContaining({ field: 'scenarios[0].request.headers.X-A', message: expect.stringMatching(/at most 8192 characters/) })]);
   });
 
+  it('names the field of a bad answer rather than "Invalid input" of the list-or-answer union', () => {
+    const { problems } = loadScenarioText(VALID.replace('actual: { headers:', 'actual: { status: "200", headers:'), 'x.yaml');
+    expect(problems).toEqual([expect.objectContaining({ field: 'scenarios[0].server.api./data.actual.status', message: expect.stringMatching(/expected number, received string/) })]);
+  });
+
   it('refuses header values with CR or LF, naming the field', () => {
     const { problems } = loadScenarioText(VALID.replace('"{{origin.page}}"', '"x\\r\\nSet-Cookie: a=b"'), 'bad.yaml');
     expect(problems).toHaveLength(1);
