@@ -55,12 +55,17 @@ declare module 'fastify' {
   }
 }
 
+/** Larger than any browser's request header section, so the lab journals whatever a browser sends. */
+const LAB_MAX_HEADER_BYTES = 1024 * 1024;
+
 export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
     // Closing the lab must not wait for a browser's keep-alive or hung request.
     forceCloseConnections: true,
-    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
+    // Node refuses header sections past 16 KiB with a 431 of its own, before
+    // any route or journal sees the request; browsers send up to 256 KiB.
+    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, maxHeaderSize: LAB_MAX_HEADER_BYTES } } : { http: { maxHeaderSize: LAB_MAX_HEADER_BYTES } }),
     // Probe paths may be long and carry odd characters; do not rewrite them.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
   });

@@ -8,6 +8,7 @@
 import type { JournalEntry } from '../../servers/journal.ts';
 import type { Outcome } from '../scenario/schema.ts';
 import type { PageOutcome } from '../session/failure.ts';
+import { REDIRECT_LIMIT } from '../spec/redirects.ts';
 import type { ReachabilityControl } from '../result/result.ts';
 
 export interface ClassifyInput {
@@ -95,6 +96,9 @@ export function classify(input: ClassifyInput): Classification {
   // Rejected: blocked only if a lab server really answered.
   const message = probe.error ? `${probe.error.name}: ${probe.error.message}` : 'rejected';
   if (answered.length > 0) {
+    // A network error that no CORS rule caused is no refusal: error, with its cause.
+    const notCors = networkFailure(answered);
+    if (notCors) return { ...facts, outcome: 'error', explanation: `error: ${notCors}, a network error in every browser and no CORS refusal. Page saw "${message}". ${serverSaw}` };
     // The last answer decides (with repeat, earlier attempts came first).
     const last = answered.at(-1)!;
     const reason =
@@ -122,6 +126,32 @@ export function classify(input: ClassifyInput): Classification {
 }
 
 /** What the journal shows, in one sentence; `unanswered`: requests the lab's proxy sent on that got no answer (check mode). */
+/** Larger header sections than this are refused by Chromium (256 KiB; Firefox takes up to 384 KiB, WebKitGTK's libsoup less). */
+export const MAX_BROWSER_HEADER_BYTES = 256 * 1024;
+
+/**
+ * Why the answers a rejected probe got would fail in any browser whatever
+ * their CORS headers, or undefined: more redirects than Fetch follows, or a
+ * header section larger than browsers accept.
+ */
+function networkFailure(answered: JournalEntry[]): string | undefined {
+  const redirects = answered.filter((entry) => entry.kind === 'request' && entry.status !== undefined && entry.status >= 300 && entry.status < 400 && entry.responseHeaders?.location !== undefined);
+  if (redirects.length > REDIRECT_LIMIT) {
+    return `the server redirected ${redirects.length} times; Fetch follows at most ${REDIRECT_LIMIT} redirects (Fetch § 4.4 HTTP-redirect fetch: "if request's redirect count is 20, return a network error")`;
+  }
+  const huge = answered.find((entry) => headerBytes(entry.responseHeaders) > MAX_BROWSER_HEADER_BYTES);
+  if (huge) return `the answer to the ${huge.kind} had a ${Math.round(headerBytes(huge.responseHeaders) / 1024)} KiB header section; browsers refuse header sections past ${MAX_BROWSER_HEADER_BYTES / 1024} KiB`;
+  return undefined;
+}
+
+function headerBytes(headers: JournalEntry['responseHeaders']): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    for (const line of Array.isArray(value) ? value : [value]) bytes += name.length + String(line).length + 4;
+  }
+  return bytes;
+}
+
 function describeJournal(preflights: JournalEntry[], requests: JournalEntry[], unanswered: JournalEntry[] = []): string {
   const parts: string[] = [];
   parts.push(preflights.length > 0 ? `Preflight sent (answered ${preflights.map((entry) => entry.status ?? 'nothing').join(', ')})` : 'No preflight');

@@ -123,7 +123,8 @@ export interface Hop {
  * - allowed: the page reads the response (and `readHeader`, when asked).
  * - blocked: the page does not get the response: a network error after an
  *   answer (failed CORS check, failed preflight, bad redirect, too many
- *   redirects), an opaque response (no-cors), `readHeader` not readable; or,
+ *   redirects; the harness reports the last as an error, since no CORS rule
+ *   decides it), an opaque response (no-cors), `readHeader` not readable; or,
  *   with no hops at all, a request never sent: fetch() throws a TypeError
  *   (e.g. mode 'no-cors' with PUT, a forbidden method, URL with credentials)
  *   or main fetch refuses before the network (mode 'same-origin' to another
