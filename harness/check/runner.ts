@@ -7,6 +7,7 @@ import { discoverForRun } from '../engines/discovery.ts';
 import { ENGINE_IDS, type EngineDriver, type EngineId, type MissingEngine } from '../engines/types.ts';
 import { ensureLabCertificates } from '../lab/certificates.ts';
 import { startLab, type Lab } from '../lab/lab.ts';
+import { peerIsDescendant } from '../lab/peer-process.ts';
 import { startProxy, type LabProxy } from '../lab/proxy.ts';
 import type { JournalEntry } from '../../servers/journal.ts';
 import { Upstream } from '../../servers/upstream.ts';
@@ -139,7 +140,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     const perEngine = await Promise.all(
       runnable.map(async (engine) => {
         // One proxy per engine: its journal entries are that engine's traffic.
-        const proxy = await startProxy({ journal: lab.journal, label: `proxy:${engine.id}`, posedPort, forwards, upstream, certificateFor });
+        const proxy = await startProxy({ journal: lab.journal, label: `proxy:${engine.id}`, posedPort, forwards, upstream, certificateFor, admits: peerIsDescendant });
         try {
           const run = await runEngine(engine.id, engine.driver!, lab, proxy, probes, specViews, options);
           if ('notLaunched' in run) return [];

@@ -32,6 +32,8 @@ export interface ProxyOptions {
   forwards(host: string, port: number): boolean;
   /** A lab-CA certificate for a target host (the browsers trust the lab CA). */
   certificateFor(host: string): KeyAndCert;
+  /** Whether a connection may use the proxy (the run's own browsers only); default: every connection. */
+  admits?(socket: Socket): boolean;
 }
 
 export interface LabProxy {
@@ -119,8 +121,15 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
     inner.emit('connection', tls);
   });
 
+  // Checked before anything is read from the connection; a refusal is journaled without a nonce, so it never counts in a cell.
+  front.prependListener('connection', (socket: Socket) => {
+    if (!options.admits || options.admits(socket)) return;
+    options.journal.add({ server: options.label, kind: 'lab', url: `from 127.0.0.1:${socket.remotePort}`, error: 'refused: a connection from a process that is not one of this run\'s browsers' });
+    socket.destroy();
+  });
   for (const server of [front, inner]) {
     server.on('connection', (socket: Socket) => {
+      if (socket.destroyed) return;
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     });

@@ -16,6 +16,7 @@ import pLimit from 'p-limit';
 import { ENGINE_IDS, type AddressSpaceNetwork, type EngineContext, type EngineId, type LaunchedEngine, type PermissionState } from '../engines/types.ts';
 import { Journal, type JournalEntry } from '../../servers/journal.ts';
 import { startLab, type Lab, type ServerKey } from '../lab/lab.ts';
+import { peerIsDescendant } from '../lab/peer-process.ts';
 import { startProxy, type LabProxy } from '../lab/proxy.ts';
 import { Upstream } from '../../servers/upstream.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
@@ -174,6 +175,7 @@ function posingProxy(lab: Lab): Promise<LabProxy> {
     forwards: (host) => host === SECURE_PAGE_HOST || host === TARGET_HOST,
     upstream: new Upstream({ caPems: [lab.certificates.ca.certPem] }),
     certificateFor: () => lab.certificates.leaf,
+    admits: peerIsDescendant,
   });
 }
 
