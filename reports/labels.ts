@@ -96,7 +96,8 @@ export function specDisagreements(result: MatrixResult): string[] {
 
 /** An engine as every report describes it: driver, trust and profile. */
 export function engineDescription(engine: EngineEntry): string {
-  return `${engine.driver}; trust: ${engine.trust}; profile ${engine.profile}: ${engine.cookieSettings}`;
+  const relaunched = engine.relaunched?.length ? `; RELAUNCHED ${engine.relaunched.length} time(s) during the run: ${engine.relaunched.join('; ')}` : '';
+  return `${engine.driver}; trust: ${engine.trust}; profile ${engine.profile}: ${engine.cookieSettings}${relaunched}`;
 }
 
 /** An engine that was asked for and not found: never run, never invented. */

@@ -116,7 +116,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
 
   return {
     origins: { page: lab.originUrl(PAGE), foreign: lab.originUrl(FOREIGN), api: lab.originUrl(API) },
-    engines: warm.map((session) => session.engine.info),
+    engines: warm.map((session) => session.info),
     missing,
     async probe(input) {
       if (closed) throw new Error('this lab is closed');
@@ -135,7 +135,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
         allowedIn: cells.filter((cell) => cell.outcome === 'allowed').map((cell) => cell.engine),
         blockedIn: cells.filter((cell) => cell.outcome === 'blocked').map((cell) => cell.engine),
         spec: await spec,
-        engines: warm.map((session) => session.engine.info),
+        engines: warm.map((session) => session.info),
       };
     },
     async close() {

@@ -263,7 +263,7 @@ async function runEngine(
   } finally {
     await session.close();
   }
-  return { entry: session.engine.info, results };
+  return { entry: session.info, results };
 }
 
 function checkCell(probe: CheckProbe, engine: EngineId, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {

@@ -140,7 +140,10 @@ export interface ScenarioSummary {
 }
 
 /** An engine that ran, as the result names it. */
-export type EngineEntry = EngineInfo;
+export interface EngineEntry extends EngineInfo {
+  /** When and why its browser was relaunched during the run (it crashed or was killed); the page it died in is errors. */
+  relaunched?: string[];
+}
 
 /** The fields every result has, whatever made it. */
 interface ResultBase {

@@ -169,7 +169,7 @@ async function runEngine(id: EngineId, driver: EngineDriver, lab: Lab, options: 
   } finally {
     await session.close();
   }
-  return { entry: session.engine.info, results };
+  return { entry: session.info, results };
 }
 
 

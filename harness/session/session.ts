@@ -8,7 +8,8 @@
 import type { ConsoleEntry, EngineDriver, EngineContext, EngineId, LaunchedEngine, MissingEngine } from '../engines/types.ts';
 import type { LabCertificates } from '../lab/certificates.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
-import type { ReachabilityControl } from '../result/result.ts';
+import type { EngineEntry, ReachabilityControl } from '../result/result.ts';
+import { withTimeout } from '../engines/system.ts';
 import type { Journal } from '../../servers/journal.ts';
 import { launchForLab, notStarted, type LaunchExtras } from './launch.ts';
 import { interruption } from '../engines/cleanup.ts';
@@ -63,16 +64,46 @@ export interface SessionOptions {
 
 export type SessionStart = { session: ProbeSession } | { notStarted: MissingEngine };
 
+/** How often a session relaunches a browser that died under it before it lets the rest of its pages fail. */
+const MAX_RELAUNCHES = 2;
+/** How long a browser that is still there takes to open a context. */
+const ALIVE_CHECK_MS = 15_000;
+/**
+ * How long closing a context or a browser may take. A driver call on a
+ * browser that died under it can wait forever on an answer that never
+ * comes (the soak found a run waiting with nothing left to wait on), so
+ * every call the session makes has a deadline.
+ */
+const CLOSE_DEADLINE_MS = 15_000;
+
+/** `close`, given up after CLOSE_DEADLINE_MS: what is left is killed when cors-lab exits. */
+function closeWithin(close: () => Promise<void>, what: string): Promise<void> {
+  return withTimeout(close(), CLOSE_DEADLINE_MS, `closing ${what}`).catch(() => {});
+}
+
 export class ProbeSession {
-  readonly engine: LaunchedEngine;
+  #engine: LaunchedEngine;
+  readonly #relaunch: () => Promise<LaunchedEngine>;
   readonly #journal: Journal;
   readonly #options: SessionOptions;
   #current?: { key: string; context: EngineContext; page?: string };
+  /** Why and when the browser was relaunched (it had crashed or been killed). */
+  readonly relaunches: string[] = [];
 
-  private constructor(engine: LaunchedEngine, journal: Journal, options: SessionOptions) {
-    this.engine = engine;
+  private constructor(engine: LaunchedEngine, relaunch: () => Promise<LaunchedEngine>, journal: Journal, options: SessionOptions) {
+    this.#engine = engine;
+    this.#relaunch = relaunch;
     this.#journal = journal;
     this.#options = options;
+  }
+
+  get engine(): LaunchedEngine {
+    return this.#engine;
+  }
+
+  /** The engine as the result names it, with any relaunch. */
+  get info(): EngineEntry {
+    return { ...this.#engine.info, ...(this.relaunches.length > 0 ? { relaunched: [...this.relaunches] } : {}) };
   }
 
   /** Launches `driver`'s browser for the lab (second attempt included); one that does not start becomes its not-run entry. */
@@ -83,9 +114,10 @@ export class ProbeSession {
     options: SessionOptions & { launch?: LaunchExtras },
   ): Promise<SessionStart> {
     throwIfInterrupted();
+    const launch = () => launchForLab(driver, lab.certificates, options.launch);
     let engine: LaunchedEngine;
     try {
-      engine = await timed(options.onPhase, id, 'launch', () => launchForLab(driver, lab.certificates, options.launch));
+      engine = await timed(options.onPhase, id, 'launch', launch);
     } catch (error) {
       // A launch cut short by a signal is no engine failure.
       throwIfInterrupted();
@@ -95,7 +127,7 @@ export class ProbeSession {
       await engine.close();
       throwIfInterrupted();
     }
-    return { session: new ProbeSession(engine, lab.journal, options) };
+    return { session: new ProbeSession(engine, launch, lab.journal, options) };
   }
 
   get id(): EngineId {
@@ -110,7 +142,7 @@ export class ProbeSession {
   async context(key: string): Promise<EngineContext> {
     if (this.#current?.key === key) return this.#current.context;
     await this.#dropContext();
-    const context = await this.#phase('contexts', () => this.engine.newContext());
+    const context = await this.#phase('contexts', () => withTimeout(this.#engine.newContext(), ALIVE_CHECK_MS, 'a new context'));
     this.#current = { key, context };
     return context;
   }
@@ -118,7 +150,7 @@ export class ProbeSession {
   async #dropContext(): Promise<void> {
     const current = this.#current;
     this.#current = undefined;
-    if (current) await this.#phase('contexts', () => current.context.close().catch(() => {}));
+    if (current) await this.#phase('contexts', () => closeWithin(() => current.context.close(), 'a context'));
   }
 
   /**
@@ -160,6 +192,8 @@ export class ProbeSession {
       failure = harnessFailure(error);
       context = undefined;
       await this.#dropContext(); // a broken context is not reused
+      throwIfInterrupted(); // a signal closed the browser: no crash to recover from
+      await this.#relaunchIfGone(failure.harnessError);
     }
     const window = { from, to: this.#journal.now() };
     const elapsedMs = Math.round(performance.now() - started);
@@ -188,10 +222,33 @@ export class ProbeSession {
     return runs;
   }
 
+  /**
+   * After a failed page: a browser that can no longer open a context (it
+   * crashed or was killed) is relaunched, so the pages after this one run;
+   * this page's probes stay errors, with their cause.
+   */
+  async #relaunchIfGone(cause: string): Promise<void> {
+    const alive = await withTimeout(this.#engine.newContext(), ALIVE_CHECK_MS, 'a new context').then(
+      async (context) => {
+        await closeWithin(() => context.close(), 'a context');
+        return true;
+      },
+      () => false,
+    );
+    if (alive || this.relaunches.length >= MAX_RELAUNCHES) return;
+    await closeWithin(() => this.#engine.close(), 'the browser that stopped answering');
+    try {
+      this.#engine = await this.#phase('launch', this.#relaunch);
+      this.relaunches.push(`${new Date().toISOString()}: relaunched after the browser stopped answering (${cause})`);
+    } catch (error) {
+      this.relaunches.push(`${new Date().toISOString()}: the browser stopped answering (${cause}) and could not be relaunched (${harnessFailure(error).harnessError})`);
+    }
+  }
+
   /** Closes the browser, and with it its contexts. */
   async close(): Promise<void> {
     this.#current = undefined;
-    await this.#phase('close', () => this.engine.close());
+    await this.#phase('close', () => closeWithin(() => this.#engine.close(), 'the browser'));
   }
 }
 

@@ -2,7 +2,8 @@
 // (run, check, createLab) gets back when something breaks under a page.
 // A context closed while its probes are in flight turns every probe of the
 // page into an error with its cause (never "blocked"), the broken context is
-// not reused, and the next page runs in a fresh one.
+// not reused, and the next page runs in a fresh one. A browser killed under
+// a page is relaunched for the pages after it, and the result says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverForRun } from '../../harness/engines/discovery.ts';
 import { startLab, type Lab } from '../../harness/lab/lab.ts';
@@ -11,6 +12,7 @@ import { mintNonce } from '../../harness/session/page.ts';
 import { probeRequest } from '../../harness/session/probe-request.ts';
 import { labControlUrl } from '../../harness/session/reachability.ts';
 import { ProbeSession } from '../../harness/session/session.ts';
+import { mainBrowserProcess } from '../faults/processes.ts';
 import { scenariosFrom, tempCertDir } from '../helpers.ts';
 
 const [slow, quick] = scenariosFrom(`
@@ -86,4 +88,17 @@ describe('ProbeSession.run', () => {
     expect(next!.outcome).toMatchObject({ settled: 'resolved', status: 200 });
     expect(await session.context('shared')).not.toBe(doomed);
   }, 60_000);
+
+  it('a browser killed under a page: that page is errors, the browser is relaunched and recorded, and the next page runs', async () => {
+    const main = mainBrowserProcess(process.pid, 'chromium');
+    expect(main).toBeDefined();
+    const running = session.run(pageRun([planned(slow)]));
+    setTimeout(() => process.kill(main!, 'SIGKILL'), 500);
+    const [killed] = await running;
+    expect(killed!.outcome).toEqual({ harnessError: expect.stringMatching(/\S/) });
+
+    const [next] = await session.run(pageRun([planned(quick)]));
+    expect(next!.outcome).toMatchObject({ settled: 'resolved', status: 200 });
+    expect(session.info.relaunched).toEqual([expect.stringMatching(/relaunched after the browser stopped answering/)]);
+  }, 90_000);
 });

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { EngineId } from '../../harness/engines/types.ts';
 
 /** The pids of every process below `root`, from ps. */
 export function descendants(root: number): number[] {
@@ -35,4 +36,24 @@ export async function until(condition: () => boolean, limitMs: number): Promise<
 export function foldersOf(pids: number[]): string[] {
   const lines = spawnSync('ps', ['-o', 'args=', '-p', pids.join(',')], { encoding: 'utf8' }).stdout;
   return [...new Set(lines.match(new RegExp(`${tmpdir()}/cors-lab-(?:chromium|firefox|webkit)-[A-Za-z0-9]+`, 'g')) ?? [])];
+}
+
+/** How each engine's main browser process looks on its command line (argv[0] and its arguments), as against its helper processes. */
+const MAIN_PROCESS: Record<EngineId, (args: string[]) => boolean> = {
+  chromium: (args) => /chromium|chrome/.test(args[0] ?? '') && !args.some((arg) => arg.startsWith('--type=')),
+  firefox: (args) => /firefox/.test(args[0] ?? '') && !args.includes('-contentproc'),
+  webkit: (args) => /MiniBrowser/.test(args[0] ?? ''),
+};
+
+function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** The engine's main browser process below `root`, once it runs. */
+export function mainBrowserProcess(root: number, engine: EngineId): number | undefined {
+  return descendants(root).find((pid) => MAIN_PROCESS[engine](commandLine(pid)));
 }
