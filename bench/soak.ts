@@ -1,0 +1,103 @@
+// `npm run soak`: the full catalog, run again and again as a user runs it
+// (the CLI, in its own process), with one engine's browser killed at a random
+// moment in each run. It prints per run and in total: the cells lost (errors
+// in the killed engine; none may be lost in the others, and none may be
+// reported allowed or blocked without evidence), what was left behind
+// (processes, folders), and how long the run took to finish after the kill.
+// `--runs N` (default 10). The figures are quoted in the README.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENGINE_IDS, type EngineId } from '../harness/engines/types.ts';
+import type { RunResult } from '../harness/result/result.ts';
+import { mainBrowserProcess } from '../tests/faults/processes.ts';
+import { leftoversSince, snapshot } from '../tests/leftovers.ts';
+
+const BIN = new URL('../bin/cors-lab.js', import.meta.url).pathname;
+const runsFlag = process.argv.indexOf('--runs');
+const RUNS = runsFlag === -1 ? 10 : Number(process.argv[runsFlag + 1]);
+interface RunFigures {
+  killed: EngineId | 'none';
+  killedAtS: number;
+  finishedAfterKillS: number;
+  exitCode: number | null;
+  cells: number;
+  errorsInKilled: number;
+  errorsElsewhere: number;
+  killedCellsWithoutEvidence: number;
+  /** The killed engine's relaunches, as the result records them. */
+  relaunches: number;
+  leftovers: string[];
+}
+
+async function soakRun(index: number, dir: string): Promise<RunFigures> {
+  const before = snapshot();
+  const out = join(dir, `run-${index}`);
+  const started = performance.now();
+  const child = spawn(process.execPath, [BIN, 'run', '--reporter', 'json', '--out', out, '--no-color'], { env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  // A random engine, killed at a random moment 1 to 8 s after its browser is
+  // up (a kill during the launch only costs the second attempt cors-lab makes).
+  const victim = ENGINE_IDS[Math.floor(Math.random() * ENGINE_IDS.length)]!;
+  let killedAt = 0;
+  let killed: EngineId | 'none' = 'none';
+  let done = false;
+  void exited.then(() => (done = true));
+  const killer = (async () => {
+    while (!done && mainBrowserProcess(child.pid!, victim) === undefined) await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 1000 + Math.random() * 7000));
+    const main = done ? undefined : mainBrowserProcess(child.pid!, victim);
+    if (main === undefined) return;
+    process.kill(main, 'SIGKILL');
+    killedAt = performance.now();
+    killed = victim;
+  })();
+  const exitCode = await exited;
+  await killer;
+  const finished = performance.now();
+  const leftovers = await leftoversSince(before);
+  let result: RunResult | undefined;
+  try {
+    result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+  } catch {
+    // no report: counted below as every cell lost
+  }
+  const cells = result?.results ?? [];
+  const inKilled = cells.filter((cell) => cell.engine === killed);
+  return {
+    killed,
+    killedAtS: killedAt ? (killedAt - started) / 1000 : 0,
+    finishedAfterKillS: killedAt ? (finished - killedAt) / 1000 : 0,
+    exitCode,
+    cells: cells.length,
+    errorsInKilled: inKilled.filter((cell) => cell.outcome === 'error').length,
+    errorsElsewhere: cells.filter((cell) => cell.engine !== killed && cell.outcome === 'error').length,
+    // Allowed or blocked is only ever claimed with the journal behind it (a request, a preflight or a control).
+    killedCellsWithoutEvidence: inKilled.filter((cell) => cell.outcome !== 'error' && !cell.evidence.journal.some((entry) => ['request', 'preflight', 'control'].includes(entry.kind))).length,
+    relaunches: result?.engines.find((engine) => engine.id === killed)?.relaunched?.length ?? 0,
+    leftovers,
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'cors-lab-soak-'));
+process.stdout.write(`cors-lab soak: the full catalog ${RUNS} times, one engine's browser killed at a random moment in each\n`);
+const all: RunFigures[] = [];
+try {
+  for (let index = 1; index <= RUNS; index++) {
+    const figures = await soakRun(index, dir);
+    all.push(figures);
+    process.stdout.write(
+      `  run ${index}: killed ${figures.killed}${figures.killed === 'none' ? ' (its browser was not up yet)' : ` at ${figures.killedAtS.toFixed(1)} s`}; exit ${figures.exitCode}; ${figures.cells} cells, ${figures.errorsInKilled} errors in the killed engine (relaunched ${figures.relaunches} time(s)), ${figures.errorsElsewhere} in the others; finished ${figures.finishedAfterKillS.toFixed(1)} s after the kill; left behind: ${figures.leftovers.length === 0 ? 'nothing' : figures.leftovers.join(', ')}\n`,
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const killedRuns = all.filter((run) => run.killed !== 'none');
+const lost = killedRuns.map((run) => run.errorsInKilled);
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+process.stdout.write(
+  `soak: ${all.length} runs, ${killedRuns.length} with a browser killed (${sum(killedRuns.map((run) => run.relaunches))} relaunches recorded); cells lost (errors in the killed engine) per kill: mean ${(sum(lost) / Math.max(1, lost.length)).toFixed(1)}, max ${Math.max(0, ...lost)}; errors in the engines not killed: ${sum(all.map((run) => run.errorsElsewhere))}; killed-engine cells claimed without evidence: ${sum(all.map((run) => run.killedCellsWithoutEvidence))}; runs with something left behind: ${all.filter((run) => run.leftovers.length > 0).length}; finished after the kill: mean ${(sum(killedRuns.map((run) => run.finishedAfterKillS)) / Math.max(1, killedRuns.length)).toFixed(1)} s\n`,
+);
+process.exitCode = all.some((run) => run.leftovers.length > 0 || run.errorsElsewhere > 0 || run.killedCellsWithoutEvidence > 0) ? 1 : 0;
