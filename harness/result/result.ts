@@ -141,7 +141,7 @@ export interface ScenarioSummary {
 
 /** An engine that ran, as the result names it. */
 export interface EngineEntry extends EngineInfo {
-  /** When and why its browser was relaunched during the run (it crashed or was killed); the page it died in is errors. */
+  /** When and why its browser was relaunched: it crashed or was killed during the run (the page it died in is errors), or a launch attempt failed. */
   relaunched?: string[];
 }
 

@@ -21,9 +21,10 @@ const LAUNCH_DEADLINE_SLACK_MS = 5000;
 /**
  * Launches `driver`'s browser trusting the lab's CA, each attempt under a
  * deadline (a launch that missed it is closed once it finishes); a second
- * failure is thrown (notStarted turns it into the not-run entry).
+ * failure is thrown (notStarted turns it into the not-run entry). A first
+ * failure goes to `onRetry`, so a result can say its engine needed two.
  */
-export async function launchForLab(driver: EngineDriver, certificates: LabCertificates, extras: LaunchExtras = {}): Promise<LaunchedEngine> {
+export async function launchForLab(driver: EngineDriver, certificates: LabCertificates, extras: LaunchExtras = {}, onRetry?: (cause: string) => void): Promise<LaunchedEngine> {
   const options = labLaunchOptions(certificates, extras);
   const attempt = (number: number) => {
     const launching = driver.launch(options);
@@ -34,7 +35,8 @@ export async function launchForLab(driver: EngineDriver, certificates: LabCertif
   };
   try {
     return await attempt(1);
-  } catch {
+  } catch (error) {
+    onRetry?.(firstLine(error));
     return attempt(2);
   }
 }

@@ -87,11 +87,13 @@ export class ProbeSession {
   readonly #journal: Journal;
   readonly #options: SessionOptions;
   #current?: { key: string; context: EngineContext; page?: string };
-  /** Why and when the browser was relaunched (it had crashed or been killed). */
-  readonly relaunches: string[] = [];
+  /** Why and when the browser was relaunched: it crashed or was killed during the run, or a launch attempt failed. */
+  readonly relaunches: string[];
+  #relaunchesAfterCrash = 0;
 
-  private constructor(engine: LaunchedEngine, relaunch: () => Promise<LaunchedEngine>, journal: Journal, options: SessionOptions) {
+  private constructor(engine: LaunchedEngine, relaunch: () => Promise<LaunchedEngine>, journal: Journal, options: SessionOptions, relaunches: string[]) {
     this.#engine = engine;
+    this.relaunches = relaunches;
     this.#relaunch = relaunch;
     this.#journal = journal;
     this.#options = options;
@@ -114,7 +116,8 @@ export class ProbeSession {
     options: SessionOptions & { launch?: LaunchExtras },
   ): Promise<SessionStart> {
     throwIfInterrupted();
-    const launch = () => launchForLab(driver, lab.certificates, options.launch);
+    const relaunches: string[] = [];
+    const launch = () => launchForLab(driver, lab.certificates, options.launch, (cause) => relaunches.push(`${new Date().toISOString()}: a launch failed (${cause}); the second attempt started it`));
     let engine: LaunchedEngine;
     try {
       engine = await timed(options.onPhase, id, 'launch', launch);
@@ -127,7 +130,7 @@ export class ProbeSession {
       await engine.close();
       throwIfInterrupted();
     }
-    return { session: new ProbeSession(engine, launch, lab.journal, options) };
+    return { session: new ProbeSession(engine, launch, lab.journal, options, relaunches) };
   }
 
   get id(): EngineId {
@@ -235,7 +238,8 @@ export class ProbeSession {
       },
       () => false,
     );
-    if (alive || this.relaunches.length >= MAX_RELAUNCHES) return;
+    if (alive || this.#relaunchesAfterCrash >= MAX_RELAUNCHES) return;
+    this.#relaunchesAfterCrash++;
     await closeWithin(() => this.#engine.close(), 'the browser that stopped answering');
     try {
       this.#engine = await this.#phase('launch', this.#relaunch);

@@ -4,6 +4,8 @@
 // page into an error with its cause (never "blocked"), the broken context is
 // not reused, and the next page runs in a fresh one. A browser killed under
 // a page is relaunched for the pages after it, and the result says so.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverForRun } from '../../harness/engines/discovery.ts';
 import { startLab, type Lab } from '../../harness/lab/lab.ts';
@@ -30,9 +32,11 @@ scenarios:
 
 let lab: Lab;
 let session: ProbeSession;
+let chromiumPath: string;
 beforeAll(async () => {
   lab = await startLab({ hostnames: ['app.site-a.localhost', 'api.site-b.localhost'], certDir: tempCertDir() });
   const [chromium] = (await discoverForRun(['chromium'])).runnable;
+  chromiumPath = (chromium!.discovery as { executablePath: string }).executablePath;
   const started = await ProbeSession.start('chromium', chromium!.driver!, lab, { timeoutMs: 8000 });
   if ('notStarted' in started) throw new Error(started.notStarted.reason);
   session = started.session;
@@ -100,5 +104,29 @@ describe('ProbeSession.run', () => {
     const [next] = await session.run(pageRun([planned(quick)]));
     expect(next!.outcome).toMatchObject({ settled: 'resolved', status: 200 });
     expect(session.info.relaunched).toEqual([expect.stringMatching(/relaunched after the browser stopped answering/)]);
+  }, 90_000);
+
+  it('a browser that fails its first start: the second attempt starts it, the result says so, and it measures', async () => {
+    // A real Chromium behind a wrapper that exits at its first start (Playwright launches it with --remote-debugging-pipe).
+    const dir = tempCertDir();
+    const wrapper = join(dir, 'chromium-fails-once');
+    writeFileSync(wrapper, `#!/bin/sh\ncase "$*" in *--remote-debugging-pipe*) [ -e "$0.failed" ] || { touch "$0.failed"; exit 1; };; esac\nexec ${chromiumPath} "$@"\n`, { mode: 0o755 });
+    const saved = process.env.CORS_LAB_CHROMIUM;
+    process.env.CORS_LAB_CHROMIUM = wrapper;
+    try {
+      const [chromium] = (await discoverForRun(['chromium'])).runnable;
+      const started = await ProbeSession.start('chromium', chromium!.driver!, lab, { timeoutMs: 8000 });
+      if ('notStarted' in started) throw new Error(started.notStarted.reason);
+      try {
+        expect(started.session.info.relaunched).toEqual([expect.stringMatching(/a launch failed \(.+\); the second attempt started it/)]);
+        const [cell] = await started.session.run(pageRun([planned(quick)]));
+        expect(cell!.outcome).toMatchObject({ settled: 'resolved', status: 200 });
+      } finally {
+        await started.session.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.CORS_LAB_CHROMIUM;
+      else process.env.CORS_LAB_CHROMIUM = saved;
+    }
   }, 90_000);
 });
