@@ -1,10 +1,16 @@
 // The lab CA and its leaf certificates.
 //
-// The CA is made once and cached per user (0700 directory, 0600 keys). It is
-// never installed in the system trust store: each engine driver trusts it in
-// its own scoped way (see harness/engines). A second, "rogue" CA is kept too:
-// nothing trusts it, so a leaf it signs is how tests prove that an untrusted
-// certificate gives `error`, never `blocked`.
+// The CA is cached per user (0700 directory, 0600 keys). It is never
+// installed in the system trust store: each engine driver trusts it in its
+// own scoped way (see harness/engines). Were its key to leak, it still could
+// not sign for any host: it carries name constraints (RFC 5280 4.2.1.10)
+// limiting it to the names the lab serves (loopback names, the reserved
+// .test TLD the check sweep uses, loopback addresses, and the hosts a check
+// poses as or targets), and it is valid for 90 days, re-created before it
+// expires. A check's posed hosts make a CA of their own, cached under a tag
+// of its name space. A second, "rogue" CA is kept too: nothing trusts it, so
+// a leaf it signs is how tests prove that an untrusted certificate gives
+// `error`, never `blocked`.
 import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,10 +36,19 @@ export interface LabCertificates {
   spkiHashes: string[];
 }
 
-const CA_DAYS = 3650;
-const LEAF_DAYS = 365;
-/** Re-issue a cached certificate this long before it expires. */
+/** Short lives, so a copied key is soon worthless; far longer than a run, whose browser clock the max-age study moves days ahead. */
+const CA_DAYS = 90;
+const LEAF_DAYS = 90;
+/** Re-issue a cached certificate this long before it expires (every run then has a month in hand). */
 const RENEW_MARGIN_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * The names every lab CA may sign for: `localhost` and every name under it
+ * (a dNSName constraint admits the name and any labels added on the left),
+ * the reserved `.test` TLD (the sweep's attacker site), and loopback
+ * addresses. A check adds the hosts it poses as and targets.
+ */
+export const LAB_NAME_SPACE: readonly string[] = ['localhost', 'test', '127.0.0.0/8', '::1/128'];
 
 export function defaultCertDir(): string {
   return join(userCacheDir(), 'certs');
@@ -118,22 +133,25 @@ function ownerAlive(lock: string): boolean {
 function loadOrIssue(hostnames: Iterable<string>, dir: string): LabCertificates {
   const names = [...new Set(['localhost', '127.0.0.1', ...hostnames])].sort();
 
-  const ca = loadOrCreate(dir, 'lab-ca', () => issueCa('cors-lab local CA (trusted only inside lab browsers)'));
-  const rogueCa = loadOrCreate(dir, 'untrusted-ca', () => issueCa('cors-lab untrusted CA (trusted by nothing)'));
+  const nameSpace = nameSpaceFor(names);
+  const spaceTag = createHash('sha256').update(nameSpace.join(',')).digest('hex').slice(0, 16);
+  const caName = `lab-ca-${spaceTag}`;
+  const ca = loadOrCreate(dir, caName, () => issueCa('cors-lab local CA (trusted only inside lab browsers)', nameSpace));
+  const rogueCa = loadOrCreate(dir, 'untrusted-ca', () => issueCa('cors-lab untrusted CA (trusted by nothing)', nameSpace));
   // One stable leaf key: Chromium's SPKI allow-list then stays valid across host sets.
   const leafKeyPem = loadOrCreateKey(dir, 'lab-leaf');
   const rogueLeafKeyPem = loadOrCreateKey(dir, 'untrusted-leaf');
 
   const hostsTag = createHash('sha256').update(names.join(',')).digest('hex').slice(0, 16);
-  const leafCert = loadOrCreateCert(dir, `lab-leaf-${hostsTag}`, () => issueLeaf(names, leafKeyPem, ca));
-  const rogueLeafCert = loadOrCreateCert(dir, `untrusted-leaf-${hostsTag}`, () =>
+  const leafCert = loadOrCreateCert(dir, `lab-leaf-${hostsTag}`, ca, () => issueLeaf(names, leafKeyPem, ca));
+  const rogueLeafCert = loadOrCreateCert(dir, `untrusted-leaf-${hostsTag}`, rogueCa, () =>
     issueLeaf(names, rogueLeafKeyPem, rogueCa),
   );
 
   return {
     dir,
     ca,
-    caCertPath: join(dir, 'lab-ca.cert.pem'),
+    caCertPath: join(dir, `${caName}.cert.pem`),
     leaf: { keyPem: leafKeyPem, certPem: leafCert },
     untrustedLeaf: { keyPem: rogueLeafKeyPem, certPem: rogueLeafCert },
     spkiHashes: [spkiHash(ca.certPem), spkiHash(leafCert)],
@@ -149,6 +167,58 @@ export function trustMaterial(certificates: LabCertificates): TrustMaterial {
 export function spkiHash(certPem: string): string {
   const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(spki).digest('base64');
+}
+
+/**
+ * The lab name space, plus each name it does not already cover (a check's
+ * posed and target hosts, exactly: one host and the names under it).
+ */
+export function nameSpaceFor(names: Iterable<string>): string[] {
+  const extra = [...names].filter((name) => !LAB_NAME_SPACE.some((space) => inNameSpace(name, space)));
+  return [...LAB_NAME_SPACE, ...[...new Set(extra)].sort()];
+}
+
+/** Whether `name` (a DNS name or an IP address) falls in one name-space entry (a DNS name, or an address with a prefix length). */
+function inNameSpace(name: string, space: string): boolean {
+  const ip = ipAndMask(space);
+  if (!ip) return !isIp(name) && (name === space || name.endsWith(`.${space}`));
+  const address = isIp(name) ? bytesFromIP(name) : null;
+  if (!address || address.length !== ip.address.length) return false;
+  for (let index = 0; index < address.length; index++) {
+    if ((address.charCodeAt(index) & ip.mask.charCodeAt(index)) !== ip.address.charCodeAt(index)) return false;
+  }
+  return true;
+}
+
+/** forge's own parser of IPv4 and IPv6 addresses to bytes (left out of its type declarations). */
+const bytesFromIP = (forge.util as unknown as { bytesFromIP(ip: string): string | null }).bytesFromIP;
+
+const isIp = (name: string) => /^[\d.]+$|:/.test(name);
+
+/** An address ("127.0.0.0/8", "::1/128", or a bare address: all of it) as the bytes RFC 5280 puts in an iPAddress constraint; null for a DNS name. */
+function ipAndMask(space: string): { address: string; mask: string } | null {
+  const [host = '', prefix] = space.split('/');
+  if (!isIp(host)) return null;
+  const address = bytesFromIP(host);
+  if (!address) throw new Error(`'${space}' is not an IP address`);
+  const bits = prefix === undefined ? address.length * 8 : Number(prefix);
+  let mask = '';
+  for (let index = 0; index < address.length; index++) mask += String.fromCharCode(0xff & (0xff << (8 - Math.max(0, Math.min(8, bits - index * 8)))));
+  return { address, mask };
+}
+
+/** The nameConstraints extension (RFC 5280 4.2.1.10) permitting only `nameSpace`: dNSName and iPAddress subtrees, critical as the RFC asks. */
+function nameConstraints(nameSpace: readonly string[]) {
+  const { asn1 } = forge;
+  const subtrees = nameSpace.map((space) => {
+    const ip = ipAndMask(space);
+    // GeneralName: [2] dNSName IA5String, [7] iPAddress OCTET STRING (address then mask), both implicit.
+    const base = ip ? asn1.create(asn1.Class.CONTEXT_SPECIFIC, 7, false, ip.address + ip.mask) : asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, space);
+    return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [base]);
+  });
+  // NameConstraints ::= SEQUENCE { permittedSubtrees [0] GeneralSubtrees }
+  const value = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, subtrees)]);
+  return { id: '2.5.29.30', critical: true, value };
 }
 
 function loadOrCreate(dir: string, name: string, create: () => KeyAndCert): KeyAndCert {
@@ -172,11 +242,12 @@ function loadOrCreateKey(dir: string, name: string): string {
   return keyPem;
 }
 
-function loadOrCreateCert(dir: string, name: string, create: () => string): string {
+/** A cached leaf, unless it expires soon or was signed by an earlier CA (one re-created since). */
+function loadOrCreateCert(dir: string, name: string, issuer: KeyAndCert, create: () => string): string {
   const certPath = join(dir, `${name}.cert.pem`);
   if (existsSync(certPath)) {
     const certPem = readFileSync(certPath, 'utf8');
-    if (!expiresSoon(certPem)) return certPem;
+    if (!expiresSoon(certPem) && new X509Certificate(certPem).verify(new X509Certificate(issuer.certPem).publicKey)) return certPem;
   }
   const certPem = create();
   writeAtomically(certPath, certPem, 0o644);
@@ -217,8 +288,8 @@ function baseCertificate(publicKey: forge.pki.PublicKey, days: number): forge.pk
   return cert;
 }
 
-/** A new CA, e.g. to stand for a server's own CA (mkcert's root) in tests. */
-export function issueCa(commonName: string): KeyAndCert {
+/** A new CA, e.g. to stand for a server's own CA (mkcert's root) in tests; with `nameSpace`, it may sign only for those names. */
+export function issueCa(commonName: string, nameSpace?: readonly string[]): KeyAndCert {
   const keyPem = newRsaKeyPem();
   const privateKey = forge.pki.privateKeyFromPem(keyPem);
   const publicKey = forge.pki.setRsaPublicKey(privateKey.n, privateKey.e);
@@ -234,6 +305,7 @@ export function issueCa(commonName: string): KeyAndCert {
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
+    ...(nameSpace ? [nameConstraints(nameSpace)] : []),
   ]);
   cert.sign(privateKey, forge.md.sha256.create());
   return { keyPem, certPem: forge.pki.certificateToPem(cert) };
@@ -260,7 +332,7 @@ function issueLeaf(hostnames: string[], leafKeyPem: string, issuer: KeyAndCert):
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
     {
       name: 'subjectAltName',
-      altNames: hostnames.map((host) => (/^[\d.]+$|:/.test(host) ? { type: 7, ip: host } : { type: 2, value: host })),
+      altNames: hostnames.map((host) => (isIp(host) ? { type: 7, ip: host } : { type: 2, value: host })),
     },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(issuer.keyPem), forge.md.sha256.create());

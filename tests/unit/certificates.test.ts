@@ -2,8 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ensureLabCertificates, spkiHash } from '../../harness/lab/certificates.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ensureLabCertificates, issueServerCertificate, spkiHash, type KeyAndCert } from '../../harness/lab/certificates.ts';
 import { tempCertDir } from '../helpers.ts';
 
 describe('lab certificates', () => {
@@ -57,5 +57,56 @@ describe('the certificate cache lock', () => {
     const made = ensureLabCertificates(['app.site-a.localhost'], dir);
     expect(new X509Certificate(made.leaf.certPem).verify(new X509Certificate(made.ca.certPem).publicKey)).toBe(true);
     expect(existsSync(join(dir, '.lock'))).toBe(false);
+  });
+});
+
+/** What OpenSSL's verifier (which enforces name constraints) says of `leaf` under `ca`: "OK" or its error. */
+function opensslVerify(ca: KeyAndCert, leafPem: string, atMs = Date.now()): string {
+  const dir = tempCertDir();
+  writeFileSync(join(dir, 'ca.pem'), ca.certPem);
+  writeFileSync(join(dir, 'leaf.pem'), leafPem);
+  const verify = spawnSync('openssl', ['verify', '-attime', String(Math.floor(atMs / 1000)), '-CAfile', join(dir, 'ca.pem'), join(dir, 'leaf.pem')], { encoding: 'utf8' });
+  return verify.status === 0 ? 'OK' : `${verify.stdout}${verify.stderr}`;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+describe('the lab CA\'s reach', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('can sign only for loopback names, .test and loopback addresses: a leaf it signs for any other host fails verification', () => {
+    const { ca, leaf } = ensureLabCertificates(['app.site-a.localhost'], tempCertDir());
+    expect(opensslVerify(ca, leaf.certPem)).toBe('OK');
+    expect(opensslVerify(ca, issueServerCertificate(['cors-lab-attacker.test', '::1'], ca).certPem)).toBe('OK');
+    expect(opensslVerify(ca, issueServerCertificate(['www.example.com'], ca).certPem)).toMatch(/permitted subtree violation/);
+    expect(opensslVerify(ca, issueServerCertificate(['10.0.0.1'], ca).certPem)).toMatch(/permitted subtree violation/);
+    expect(opensslVerify(ca, issueServerCertificate(['localhost.example.com'], ca).certPem)).toMatch(/permitted subtree violation/);
+  });
+
+  it('a check\'s posed hosts get a CA of their own, covering exactly them besides the lab\'s names', () => {
+    const dir = tempCertDir();
+    const lab = ensureLabCertificates(['app.site-a.localhost'], dir);
+    const posing = ensureLabCertificates(['app.example.com', 'api.example.com', 'cors-lab-attacker.test'], dir);
+    expect(posing.ca.certPem).not.toBe(lab.ca.certPem);
+    expect(posing.caCertPath).not.toBe(lab.caCertPath);
+    expect(opensslVerify(posing.ca, posing.leaf.certPem)).toBe('OK');
+    expect(opensslVerify(posing.ca, issueServerCertificate(['evil.example.com'], posing.ca).certPem)).toMatch(/permitted subtree violation/);
+    // The same posed hosts again: the same cached CA.
+    expect(ensureLabCertificates(['api.example.com', 'app.example.com'], dir).ca.certPem).toBe(posing.ca.certPem);
+  });
+
+  it('is valid for 90 days, and is re-created, with new leaves, when fewer than 30 remain', () => {
+    const dir = tempCertDir();
+    const first = ensureLabCertificates(['app.site-a.localhost'], dir);
+    const ca = new X509Certificate(first.ca.certPem);
+    expect(Date.parse(ca.validTo) - Date.parse(ca.validFrom)).toBeLessThanOrEqual(91 * DAY_MS);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 59 * DAY_MS);
+    expect(ensureLabCertificates(['app.site-a.localhost'], dir).ca.certPem).toBe(first.ca.certPem);
+    vi.setSystemTime(Date.now() + 2 * DAY_MS);
+    const renewed = ensureLabCertificates(['app.site-a.localhost'], dir);
+    expect(renewed.ca.certPem).not.toBe(first.ca.certPem);
+    expect(new X509Certificate(renewed.leaf.certPem).verify(new X509Certificate(renewed.ca.certPem).publicKey)).toBe(true);
+    expect(opensslVerify(renewed.ca, renewed.leaf.certPem)).toBe('OK');
   });
 });
