@@ -4,7 +4,9 @@
 // in the killed engine; none may be lost in the others, and none may be
 // reported allowed or blocked without evidence), what was left behind
 // (processes, folders), and how long the run took to finish after the kill.
-// `--runs N` (default 10). The figures are quoted in the README.
+// `--runs N` (default 10), `--engine ID` to kill only that engine's browser.
+// The figures are quoted in the README. Run it on a quiet machine: a browser
+// another program starts meanwhile would count as left behind.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +19,14 @@ import { leftoversSince, snapshot } from '../tests/leftovers.ts';
 const BIN = new URL('../bin/cors-lab.js', import.meta.url).pathname;
 const runsFlag = process.argv.indexOf('--runs');
 const RUNS = runsFlag === -1 ? 10 : Number(process.argv[runsFlag + 1]);
+const engineFlag = process.argv.indexOf('--engine');
+/** `--engine ID`: always kill that engine's browser (default: one at random each run). */
+const ONLY = engineFlag === -1 ? undefined : (process.argv[engineFlag + 1] as EngineId);
+if (ONLY !== undefined && !ENGINE_IDS.includes(ONLY)) throw new Error(`--engine ${ONLY}: expected one of ${ENGINE_IDS.join(', ')}`);
 interface RunFigures {
   killed: EngineId | 'none';
+  /** The killed process's command line, cut short. */
+  killedCommand: string;
   killedAtS: number;
   finishedAfterKillS: number;
   exitCode: number | null;
@@ -39,9 +47,10 @@ async function soakRun(index: number, dir: string): Promise<RunFigures> {
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   // A random engine, killed at a random moment 1 to 8 s after its browser is
   // up (a kill during the launch only costs the second attempt cors-lab makes).
-  const victim = ENGINE_IDS[Math.floor(Math.random() * ENGINE_IDS.length)]!;
+  const victim = ONLY ?? ENGINE_IDS[Math.floor(Math.random() * ENGINE_IDS.length)]!;
   let killedAt = 0;
   let killed: EngineId | 'none' = 'none';
+  let killedCommand = '';
   let done = false;
   void exited.then(() => (done = true));
   const killer = (async () => {
@@ -49,6 +58,7 @@ async function soakRun(index: number, dir: string): Promise<RunFigures> {
     await new Promise((resolve) => setTimeout(resolve, 1000 + Math.random() * 7000));
     const main = done ? undefined : mainBrowserProcess(child.pid!, victim);
     if (main === undefined) return;
+    killedCommand = readFileSync(`/proc/${main}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 80);
     process.kill(main, 'SIGKILL');
     killedAt = performance.now();
     killed = victim;
@@ -67,6 +77,7 @@ async function soakRun(index: number, dir: string): Promise<RunFigures> {
   const inKilled = cells.filter((cell) => cell.engine === killed);
   return {
     killed,
+    killedCommand,
     killedAtS: killedAt ? (killedAt - started) / 1000 : 0,
     finishedAfterKillS: killedAt ? (finished - killedAt) / 1000 : 0,
     exitCode,
@@ -88,7 +99,7 @@ try {
     const figures = await soakRun(index, dir);
     all.push(figures);
     process.stdout.write(
-      `  run ${index}: killed ${figures.killed}${figures.killed === 'none' ? ' (its browser was not up yet)' : ` at ${figures.killedAtS.toFixed(1)} s`}; exit ${figures.exitCode}; ${figures.cells} cells, ${figures.errorsInKilled} errors in the killed engine (relaunched ${figures.relaunches} time(s)), ${figures.errorsElsewhere} in the others; finished ${figures.finishedAfterKillS.toFixed(1)} s after the kill; left behind: ${figures.leftovers.length === 0 ? 'nothing' : figures.leftovers.join(', ')}\n`,
+      `  run ${index}: killed ${figures.killed}${figures.killed === 'none' ? ' (its browser was not up yet)' : ` (${figures.killedCommand}) at ${figures.killedAtS.toFixed(1)} s`}; exit ${figures.exitCode}; ${figures.cells} cells, ${figures.errorsInKilled} errors in the killed engine (relaunched ${figures.relaunches} time(s)), ${figures.errorsElsewhere} in the others; finished ${figures.finishedAfterKillS.toFixed(1)} s after the kill; left behind: ${figures.leftovers.length === 0 ? 'nothing' : figures.leftovers.join(', ')}\n`,
     );
   }
 } finally {
@@ -98,6 +109,6 @@ const killedRuns = all.filter((run) => run.killed !== 'none');
 const lost = killedRuns.map((run) => run.errorsInKilled);
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 process.stdout.write(
-  `soak: ${all.length} runs, ${killedRuns.length} with a browser killed (${sum(killedRuns.map((run) => run.relaunches))} relaunches recorded); cells lost (errors in the killed engine) per kill: mean ${(sum(lost) / Math.max(1, lost.length)).toFixed(1)}, max ${Math.max(0, ...lost)}; errors in the engines not killed: ${sum(all.map((run) => run.errorsElsewhere))}; killed-engine cells claimed without evidence: ${sum(all.map((run) => run.killedCellsWithoutEvidence))}; runs with something left behind: ${all.filter((run) => run.leftovers.length > 0).length}; finished after the kill: mean ${(sum(killedRuns.map((run) => run.finishedAfterKillS)) / Math.max(1, killedRuns.length)).toFixed(1)} s\n`,
+  `soak: ${all.length} runs, ${killedRuns.length} with a browser killed (${sum(killedRuns.map((run) => run.relaunches))} relaunches recorded); cells lost (errors in the killed engine) per kill: mean ${(sum(lost) / Math.max(1, lost.length)).toFixed(1)}, max ${Math.max(0, ...lost)}; errors in the engines not killed: ${sum(all.map((run) => run.errorsElsewhere))}; killed-engine cells claimed without evidence: ${sum(all.map((run) => run.killedCellsWithoutEvidence))}; kills that left no trace in the result (no error, no relaunch): ${killedRuns.filter((run) => run.errorsInKilled === 0 && run.relaunches === 0).length}; runs with something left behind: ${all.filter((run) => run.leftovers.length > 0).length}; finished after the kill: mean ${(sum(killedRuns.map((run) => run.finishedAfterKillS)) / Math.max(1, killedRuns.length)).toFixed(1)} s\n`,
 );
 process.exitCode = all.some((run) => run.leftovers.length > 0 || run.errorsElsewhere > 0 || run.killedCellsWithoutEvidence > 0) ? 1 : 0;
