@@ -40,7 +40,9 @@ export function hostileOrigins(allowed: string): HostileOrigin[] {
     const sibling = labels.length > 2 ? ['cors-lab-sibling', ...labels.slice(1)].join('.') : `cors-lab-sibling.${host}`;
     found.push(posed('sibling-subdomain', sibling, 'another subdomain of the same parent'));
   }
-  found.push(posed('prefix', `${host.replace(/^\[|\]$/g, '').replace(/:/g, '-')}.${ATTACKER_HOST}`, `an attacker domain that starts with ${host} (prefix matching)`));
+  // No host name can start with an IPv6 address (and "--1", the old stand-in
+  // for [::1], is no valid DNS label: a CA with name constraints refuses it).
+  if (!host.startsWith('[')) found.push(posed('prefix', `${host}.${ATTACKER_HOST}`, `an attacker domain that starts with ${host} (prefix matching)`));
   if (!isIp) found.push(posed('suffix', `evil${host}`, `a domain that ends with ${host} (suffix matching)`));
   found.push(posed('unrelated', ATTACKER_HOST, 'an unrelated site'));
   // Never sweep an origin that the user listed themselves.

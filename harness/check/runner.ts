@@ -114,9 +114,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const hostnames = new Set<string>();
   for (const probe of probes) {
     const page = new URL(probe.pageOrigin);
-    posed.set(`${page.protocol}//${page.hostname}:${page.port || (page.protocol === 'https:' ? 443 : 80)}`, undefined);
-    hostnames.add(page.hostname);
-    hostnames.add(new URL(probe.endpoint.url).hostname.replace(/^\[|\]$/g, ''));
+    // Keyed as the proxy sees a CONNECT or absolute URL: an IPv6 host without its brackets.
+    posed.set(`${page.protocol}//${authorityOf(page)}`, undefined);
+    hostnames.add(bareHostname(page));
+    hostnames.add(bareHostname(new URL(probe.endpoint.url)));
   }
   const { runnable, missing: enginesMissing } = await discoverForRun(options.engines ?? plan.browsers ?? ENGINE_IDS);
 
@@ -196,8 +197,13 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   };
 }
 
+/** The URL's host as a certificate and the proxy name it: an IPv6 address without brackets. */
+function bareHostname(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+}
+
 function authorityOf(url: URL): string {
-  return `${url.hostname.replace(/^\[|\]$/g, '').toLowerCase()}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+  return `${bareHostname(url)}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
 }
 
 /** A hostile origin whose credentialed response a real browser let the page read. */

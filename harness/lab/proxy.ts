@@ -21,7 +21,7 @@ export interface ProxyOptions {
   journal: Journal;
   /** Names this proxy's journal entries, e.g. "proxy:firefox". */
   label: string;
-  /** The lab port serving a posed origin (scheme, host, port), if it is one. */
+  /** The lab port serving a posed origin (scheme, host, port), if it is one. Hosts come lowercase and bare (an IPv6 address without brackets), in every callback. */
   posedPort(scheme: 'http' | 'https', host: string, port: number): number | undefined;
   upstream: Upstream;
   /**
@@ -81,9 +81,11 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
       return void response.writeHead(400, { 'content-type': 'text/plain' }).end('cors-lab proxy: expected an absolute URL\n');
     }
     const port = Number(url.port || 80);
-    const labPort = options.posedPort('http', url.hostname, port);
+    // Hosts are named bare, as a CONNECT names them: an IPv6 address without its brackets.
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const labPort = options.posedPort('http', host, port);
     if (labPort !== undefined) return void toLab(request, response, labPort, url);
-    if (!options.forwards(url.hostname, port)) return void refuse(response, `${url.hostname}:${port}`);
+    if (!options.forwards(host, port)) return void refuse(response, `${url.hostname}:${port}`);
     void forward(request, response, url.href);
   });
 

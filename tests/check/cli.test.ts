@@ -60,3 +60,24 @@ describe('cors-lab check CLI', () => {
     }
   });
 });
+
+describe('cors-lab check posing as an IPv6 origin', () => {
+  it('serves the posed page at [::1] over http and https in every engine, and sweeps it with valid host names', async () => {
+    const express = await startFixture('express-cors-server', { ALLOWED_ORIGINS: 'http://[::1]:8081' });
+    try {
+      const dir = tempDir('check-ipv6');
+      const run = await cli('check', `http://api.example.com:${express.port}/api/me`, '--origin', 'http://[::1]:8081', '--origin', 'https://[::1]', '--expect', 'https://[::1]=blocked',
+        '--resolve', `api.example.com:${express.port}:127.0.0.1:${express.port}`, '--reporter', 'json', '--out', dir, '--no-color');
+      const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CheckResult;
+      const cells = (origin: string) => result.results.filter((cell) => cell.scenario.endsWith(` from ${origin}`)).map((cell) => `${cell.engine} ${cell.outcome}`);
+      // Before, the proxy named the http host with brackets and the https one without: the posed page never loaded (an error).
+      expect(cells('http://[::1]:8081')).toEqual(['chromium allowed', 'firefox allowed', 'webkit allowed']);
+      // An https page may not fetch an http API (mixed content): blocked, the page having loaded in every engine.
+      expect(cells('https://[::1]')).toEqual(['chromium blocked', 'firefox blocked', 'webkit blocked']);
+      expect(result.results.filter((cell) => cell.outcome === 'error'), run.stdout).toEqual([]);
+      expect(run.status, run.stderr).toBe(0);
+    } finally {
+      await express.stop();
+    }
+  }, 180_000);
+});

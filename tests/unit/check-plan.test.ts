@@ -120,6 +120,8 @@ describe('the security sweep', () => {
     // The null origin is a sandboxed iframe inside the allowed origin's page.
     expect(hostileOrigins('https://app.example.com')[0]!.pageOrigin).toBe('https://app.example.com');
     expect(hostileOrigins('http://127.0.0.1:8080').map((hostile) => hostile.attack)).toEqual(['null', 'prefix', 'unrelated']);
+    // No host name starts with an IPv6 address: no prefix attack, and no invalid DNS label posed.
+    expect(hostileOrigins('https://[::1]').map((hostile) => hostile.origin)).toEqual(['null', 'http://[::1]', 'https://cors-lab-attacker.test']);
   });
 
   it('sweeps only allowed origins, never an origin the user listed, with credentials, expecting blocked', () => {
