@@ -137,13 +137,15 @@ function loadOrIssue(hostnames: Iterable<string>, dir: string): LabCertificates 
   const spaceTag = createHash('sha256').update(nameSpace.join(',')).digest('hex').slice(0, 16);
   const caName = `lab-ca-${spaceTag}`;
   const ca = loadOrCreate(dir, caName, () => issueCa('cors-lab local CA (trusted only inside lab browsers)', nameSpace));
-  const rogueCa = loadOrCreate(dir, 'untrusted-ca', () => issueCa('cors-lab untrusted CA (trusted by nothing)', nameSpace));
+  // Trusted by nothing, so its leaves fail as an unknown issuer, whatever their names.
+  const rogueCa = loadOrCreate(dir, 'untrusted-ca', () => issueCa('cors-lab untrusted CA (trusted by nothing)'));
   // One stable leaf key: Chromium's SPKI allow-list then stays valid across host sets.
   const leafKeyPem = loadOrCreateKey(dir, 'lab-leaf');
   const rogueLeafKeyPem = loadOrCreateKey(dir, 'untrusted-leaf');
 
   const hostsTag = createHash('sha256').update(names.join(',')).digest('hex').slice(0, 16);
-  const leafCert = loadOrCreateCert(dir, `lab-leaf-${hostsTag}`, ca, () => issueLeaf(names, leafKeyPem, ca));
+  // Named by its CA too: a cors-lab of another version sharing this cache keeps its own CA's leaves.
+  const leafCert = loadOrCreateCert(dir, `lab-leaf-${spaceTag}-${hostsTag}`, ca, () => issueLeaf(names, leafKeyPem, ca));
   const rogueLeafCert = loadOrCreateCert(dir, `untrusted-leaf-${hostsTag}`, rogueCa, () =>
     issueLeaf(names, rogueLeafKeyPem, rogueCa),
   );

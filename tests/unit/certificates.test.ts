@@ -1,6 +1,6 @@
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ensureLabCertificates, issueServerCertificate, spkiHash, type KeyAndCert } from '../../harness/lab/certificates.ts';
@@ -108,5 +108,16 @@ describe('the lab CA\'s reach', () => {
     expect(renewed.ca.certPem).not.toBe(first.ca.certPem);
     expect(new X509Certificate(renewed.leaf.certPem).verify(new X509Certificate(renewed.ca.certPem).publicKey)).toBe(true);
     expect(opensslVerify(renewed.ca, renewed.leaf.certPem)).toBe('OK');
+  });
+
+  it('leaves the files of an older cors-lab sharing the cache as they were (its CA and the leaves it signed)', () => {
+    const dir = tempCertDir();
+    const older = { 'lab-ca.cert.pem': 'older CA', 'lab-ca.key.pem': 'older key' } as Record<string, string>;
+    // An older cors-lab named its leaves by their host set alone.
+    const hostsTag = createHash('sha256').update(['127.0.0.1', 'app.site-a.localhost', 'localhost'].join(',')).digest('hex').slice(0, 16);
+    older[`lab-leaf-${hostsTag}.cert.pem`] = 'older leaf';
+    for (const [name, text] of Object.entries(older)) writeFileSync(join(dir, name), text);
+    ensureLabCertificates(['app.site-a.localhost'], dir);
+    for (const [name, text] of Object.entries(older)) expect(readFileSync(join(dir, name), 'utf8')).toBe(text);
   });
 });
