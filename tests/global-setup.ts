@@ -2,7 +2,8 @@
 // workers (which may be stopped by a signal) never leave files behind. At the
 // end, the run also checks that nothing of cors-lab's outlived it: no browser,
 // driver or Xvfb process and no browser profile folder that appeared during
-// the tests (the fault suite kills and interrupts runs on purpose).
+// the tests (the fault suite kills and interrupts runs on purpose), and no
+// listening socket that was not there before.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

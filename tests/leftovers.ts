@@ -1,7 +1,10 @@
 // What cors-lab may leave behind on this machine: browser, driver and Xvfb
-// processes, and the temporary folders its engines and clock make. The test
+// processes, listening TCP sockets (a lab server, a proxy, a fixture server
+// that outlived its run), and the temporary folders its engines and clock
+// make. The test
 // run's teardown (tests/global-setup.ts) and the soak (bench/soak.ts) compare
 // a snapshot from before with one from after.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,13 +31,25 @@ export function labProcesses(): Map<number, string> {
 
 export const labFolders = () => new Set(readdirSync(tmpdir()).filter((name) => LAB_FOLDER.test(name)));
 
+/** Listening TCP sockets, as "address:port" mapped to what ss says of their process ("users:((\"node\",pid=…))"). */
+export function listeners(): Map<string, string> {
+  const found = new Map<string, string>();
+  const table = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' }).stdout ?? '';
+  for (const line of table.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length >= 4) found.set(fields[3]!, fields.slice(5).join(' '));
+  }
+  return found;
+}
+
 export interface Snapshot {
   processes: Map<number, string>;
   folders: Set<string>;
+  listeners: Map<string, string>;
 }
 
 export function snapshot(): Snapshot {
-  return { processes: labProcesses(), folders: labFolders() };
+  return { processes: labProcesses(), folders: labFolders(), listeners: listeners() };
 }
 
 /** What appeared since `before` and is still there, waiting up to `waitMs` for killed processes to be reaped. */
@@ -44,6 +59,7 @@ export async function leftoversSince(before: Snapshot, waitMs = 10_000): Promise
     const left = [
       ...[...labProcesses()].filter(([pid]) => !before.processes.has(pid)).map(([pid, name]) => `process ${pid} (${name})`),
       ...[...labFolders()].filter((name) => !before.folders.has(name)).map((name) => `folder ${join(tmpdir(), name)}`),
+      ...[...listeners()].filter(([address]) => !before.listeners.has(address)).map(([address, owner]) => `listening socket ${address} ${owner}`),
     ];
     if (left.length === 0 || Date.now() > deadline) return left;
     await new Promise((resolve) => setTimeout(resolve, 500));
