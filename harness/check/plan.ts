@@ -246,8 +246,8 @@ export async function planFromConfig(path: string): Promise<CheckPlan> {
     if (error instanceof CheckInputError) throw error;
     throw new CheckInputError([{ file, field: '', message: `cannot load: ${(error as Error).message.split('\n')[0]}` }]);
   }
-  const parsed = configSchema.safeParse(data);
-  if (!parsed.success) throw new CheckInputError(zodProblems(file, '', parsed.error));
+  const parsed = configSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) throw new CheckInputError(zodProblems(file, '', parsed.error, configSchema));
   const config = parsed.data;
   const problems: ScenarioProblem[] = [];
   const endpoints: CheckEndpoint[] = config.endpoints.map((endpoint, index) => {

@@ -4,9 +4,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { didYouMean, fieldsAt } from './suggest.ts';
 import {
   ORIGIN_PATTERN,
+  originSchema,
   scenarioFileSchema,
   scenarioSchema,
   type Deviation,
@@ -145,14 +147,27 @@ export function loadScenarioText(text: string, file: string): LoadResult {
   const entries: { input: unknown; prefix: string }[] = isList
     ? (fileLevel.scenarios as unknown[]).map((input, index) => ({ input, prefix: `scenarios[${index}]` }))
     : [{ input: { id: basename(file, extname(file)), ...fileLevel }, prefix: '' }];
+  // Every problem of the file in one pass: the file-level ones, then each
+  // scenario's fields and references. A bad shared origin is reported once
+  // and its name still counts as declared, so references to it add nothing.
+  let shared: { origins: ScenarioData['origins']; tags: string[] } = { origins: {}, tags: [] };
+  const badOrigins = new Set<string>();
   if (isList) {
-    const listShape = scenarioFileSchema.options[0].safeParse(raw);
-    if (!listShape.success) {
-      problems.push(...zodProblems(file, '', listShape.error));
-      return { scenarios: [], problems };
+    const listSchema = scenarioFileSchema.options[0];
+    const listShape = listSchema.safeParse(raw, { reportInput: true });
+    if (listShape.success) shared = listShape.data;
+    else {
+      problems.push(...zodProblems(file, '', listShape.error, listSchema));
+      const origins = fileLevel.origins !== null && typeof fileLevel.origins === 'object' ? (fileLevel.origins as Record<string, unknown>) : {};
+      for (const [name, value] of Object.entries(origins)) {
+        const origin = originSchema.safeParse(value);
+        if (origin.success) shared.origins[name] = origin.data;
+        else badOrigins.add(name);
+      }
+      const tags = z.array(z.string()).safeParse(fileLevel.tags ?? []);
+      if (tags.success) shared.tags = tags.data;
     }
   }
-  const shared = isList ? scenarioFileSchema.options[0].parse(raw) : { origins: {}, tags: [] };
 
   const scenarios: Scenario[] = [];
   for (const { input, prefix } of entries) {
@@ -163,14 +178,19 @@ export function loadScenarioText(text: string, file: string): LoadResult {
     const merged = { ...(input as Record<string, unknown>) };
     merged.origins = { ...shared.origins, ...((merged.origins as object | undefined) ?? {}) };
     if (shared.tags.length > 0) merged.tags = [...shared.tags, ...((merged.tags as string[] | undefined) ?? [])];
-    const parsed = scenarioSchema.safeParse(merged);
+    const parsed = scenarioSchema.safeParse(merged, { reportInput: true });
     if (!parsed.success) {
-      problems.push(...zodProblems(file, prefix, parsed.error));
+      const fieldProblems = zodProblems(file, prefix, parsed.error, scenarioSchema);
+      problems.push(...fieldProblems);
+      // The references too, as far as the fields they use are well formed.
+      const reported = new Set(fieldProblems.map((problem) => problem.field));
+      const declared = [...Object.keys(merged.origins as object), ...badOrigins];
+      problems.push(...referenceProblems(merged as LooseScenario, declared, file, prefix).filter((problem) => ![...reported].some((field) => problem.field.startsWith(field))));
       continue;
     }
-    const resolved = resolveScenario(parsed.data, file, prefix);
+    const resolved = resolveScenario(parsed.data, file, prefix, badOrigins);
     if ('problems' in resolved) problems.push(...resolved.problems);
-    else scenarios.push(resolved.scenario);
+    else if (!('unresolved' in resolved)) scenarios.push(resolved.scenario);
   }
   return { scenarios, problems };
 }
@@ -198,18 +218,35 @@ function specificIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   return meant.flatMap((inner) => specificIssues({ ...inner, path: [...issue.path, ...inner.path] }));
 }
 
-export function zodProblems(file: string, prefix: string, error: z.ZodError): ScenarioProblem[] {
-  return error.issues.flatMap(specificIssues).map((issue) => {
-    let message = issue.message;
+/** Problems from a zod error, each at its path; with `schema`, an unknown field or value gets the nearest allowed one ("did you mean"). */
+export function zodProblems(file: string, prefix: string, error: z.ZodError, schema?: z.ZodType): ScenarioProblem[] {
+  return error.issues.flatMap(specificIssues).flatMap((issue) => {
+    const field = joinPath(prefix, issue.path);
     if (issue.code === 'unrecognized_keys') {
-      message = `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}. Fix: remove or correct the spelling`;
-    } else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+      const known = schema ? fieldsAt(schema, issue.path) : [];
+      // One problem per unknown field, each at its own path, with the field meant where one is near.
+      return issue.keys.map((key) => {
+        const meant = didYouMean(key, known);
+        const fix = meant ? `did you mean "${meant}"? Fix: rename it to ${meant}` : `Fix: remove it or correct the spelling${known.length > 0 ? ` (fields here: ${known.join(', ')})` : ''}`;
+        return { file, field: joinPath(field, [key]), message: `unknown field "${key}": ${fix}` };
+      });
+    }
+    let message = issue.message;
+    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
       message = `this field is required (${issue.expected} expected)`;
     } else if (issue.code === 'invalid_value' && 'values' in issue) {
-      message = `expected one of ${(issue.values as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
+      const values = (issue.values as unknown[]).map((value) => String(value));
+      const given = valueAt(issue);
+      const meant = typeof given === 'string' ? didYouMean(given, values) : undefined;
+      message = `expected one of ${values.map((value) => JSON.stringify(value)).join(', ')}${meant ? `; did you mean ${JSON.stringify(meant)}?` : ''}`;
     }
-    return { file, field: joinPath(prefix, issue.path), message };
+    return [{ file, field, message }];
   });
+}
+
+/** The value an issue is about, where zod keeps it. */
+function valueAt(issue: z.core.$ZodIssue): unknown {
+  return (issue as { input?: unknown }).input;
 }
 
 function parseOrigin(name: string, value: ScenarioData['origins'][string]): LabOrigin {
@@ -253,31 +290,57 @@ function adapterSpec(use: string, file: string): string {
   return use.startsWith('.') ? resolve(dirname(file), use) : use;
 }
 
+/** The parts of a scenario that name origins, as written (checked before or without the rest being valid). */
+interface LooseScenario {
+  request?: { target?: unknown };
+  server?: unknown;
+  cookies?: { on?: unknown };
+  middleware?: { on?: unknown };
+}
+
+/** Each origin name the scenario uses that `declared` lacks, with the names it could have meant. */
+function referenceProblems(data: LooseScenario, declared: string[], file: string, prefix: string): ScenarioProblem[] {
+  const problems: ScenarioProblem[] = [];
+  const list = declared.length > 0 ? declared.join(', ') : '(none declared)';
+  const check = (name: unknown, field: string, fix: string) => {
+    if (typeof name !== 'string' || declared.includes(name)) return;
+    const meant = didYouMean(name, declared);
+    problems.push({ file, field, message: `"${name}" is not a declared origin (${list}). ${meant ? `Did you mean "${meant}"? ` : ''}Fix: ${fix}` });
+  };
+  const at = (...parts: (string | number)[]) => joinPath(prefix, parts);
+  check(data.request?.target, at('request', 'target'), 'use one of them or declare it under origins');
+  if (data.server !== null && typeof data.server === 'object') for (const name of Object.keys(data.server)) check(name, at('server', name), 'use one of them');
+  if (data.middleware) check(data.middleware.on ?? data.request?.target, at('middleware', 'on'), 'use one of them');
+  check(data.cookies?.on, at('cookies', 'on'), 'use one of them');
+  // The middleware's default origin is the target: one wrong name, one problem.
+  return problems.filter((problem, index) => !(problem.field === at('middleware', 'on') && data.middleware?.on === undefined && problems.slice(0, index).some((earlier) => earlier.field === at('request', 'target'))));
+}
+
+/**
+ * A valid scenario's origins resolved and its references and templates
+ * checked. One that names a shared origin the file declared badly (already
+ * reported) is left unresolved without a second problem.
+ */
 function resolveScenario(
   data: ScenarioData,
   file: string,
   prefix: string,
-): { scenario: Scenario } | { problems: ScenarioProblem[] } {
+  badOrigins: ReadonlySet<string> = new Set(),
+): { scenario: Scenario } | { problems: ScenarioProblem[] } | { unresolved: true } {
   const problems: ScenarioProblem[] = [];
   const at = (...parts: (string | number)[]) => joinPath(prefix, parts);
   const origins: Record<string, LabOrigin> = {};
   for (const [name, value] of Object.entries(data.origins)) origins[name] = parseOrigin(name, value);
   const names = Object.keys(origins);
-  const list = names.length > 0 ? names.join(', ') : '(none declared)';
 
-  if (!origins.page) {
+  if (!origins.page && !badOrigins.has('page')) {
     problems.push({ file, field: at('origins', 'page'), message: 'every scenario needs a "page" origin: where the runner page that makes the request is served. Fix: add origins.page, e.g. https://app.site-a.localhost' });
-  } else if (origins.page.state === 'stopped' || origins.page.certificate === 'untrusted') {
+  } else if (origins.page && (origins.page.state === 'stopped' || origins.page.certificate === 'untrusted')) {
     problems.push({ file, field: at('origins', 'page'), message: 'the page origin must be a running origin with the lab certificate, or no request could be made' });
   }
-  if (!origins[data.request.target]) {
-    problems.push({ file, field: at('request', 'target'), message: `"${data.request.target}" is not a declared origin (${list}). Fix: use one of them or declare it under origins` });
-  }
+  problems.push(...referenceProblems(data, [...names, ...badOrigins], file, prefix));
   for (const [originName, routes] of Object.entries(data.server)) {
-    if (!origins[originName]) {
-      problems.push({ file, field: at('server', originName), message: `"${originName}" is not a declared origin (${list}). Fix: use one of them` });
-      continue;
-    }
+    if (!origins[originName]) continue; // reported above
     for (const [path, route] of Object.entries(routes)) {
       for (const phase of ['preflight', 'actual'] as const) {
         const declared = route[phase];
@@ -300,21 +363,18 @@ function resolveScenario(
     for (const message of templateProblems(value, names)) problems.push({ file, field: at('request', 'headers', header), message });
   }
   const middlewareOn = data.middleware?.on ?? data.request.target;
-  if (data.middleware && !origins[middlewareOn]) {
-    problems.push({ file, field: at('middleware', 'on'), message: `"${middlewareOn}" is not a declared origin (${list}). Fix: use one of them` });
-  }
   if (data.middleware && Array.isArray(data.middleware.policy.origins)) {
     data.middleware.policy.origins.forEach((value, index) => {
       for (const message of templateProblems(value, names)) problems.push({ file, field: at('middleware', 'policy', 'origins', index), message });
     });
   }
-  if (data.cookies && !origins[data.cookies.on]) {
-    problems.push({ file, field: at('cookies', 'on'), message: `"${data.cookies.on}" is not a declared origin (${list}). Fix: use one of them` });
-  }
   if (data.request.body !== undefined && ['GET', 'HEAD'].includes(data.request.method.toUpperCase())) {
     problems.push({ file, field: at('request', 'body'), message: `a ${data.request.method} request cannot have a body (fetch refuses it). Fix: remove body or use POST/PUT` });
   }
   if (problems.length > 0) return { problems };
+  // A reference to a shared origin the file declared badly: reported once, at the origin.
+  const usesBadOrigin = [data.request.target, middlewareOn, data.cookies?.on, ...Object.keys(data.server)].some((name) => name !== undefined && badOrigins.has(name));
+  if (usesBadOrigin || !origins.page) return { unresolved: true };
 
   return {
     scenario: {

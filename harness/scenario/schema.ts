@@ -31,10 +31,10 @@ export const httpMethod = z.string().regex(TOKEN, { message: 'a method must be a
 export const headerValues = z.union([headerValue, z.array(headerValue).min(1)]);
 export const headerMap = z.record(headerName, headerValues);
 
-/** One HTTP answer from a lab server. */
-export const answerSchema = z
+/** One HTTP answer from a lab server; `defaultStatus` is what an answer declared without a status is sent with. */
+const answerWithDefault = (defaultStatus: number) => z
   .object({
-    status: z.number().int().min(100).max(599).default(200).describe('HTTP status code'),
+    status: z.number().int().min(100).max(599).default(defaultStatus).describe(`HTTP status code (default: ${defaultStatus})`),
     headers: headerMap.default({}).describe('Response headers; {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}} and {{nonce}} are filled in'),
     body: z.string().optional().describe('Response body (default: "ok")'),
     asset: z
@@ -51,16 +51,19 @@ export const answerSchema = z
   })
   .strict();
 
+export const answerSchema = answerWithDefault(200);
+/** A preflight answer declared without a status is a 204, as CORS middlewares send it and as the lab answers an undeclared preflight. */
+const preflightAnswerSchema = answerWithDefault(204);
 
 /** One answer, or a sequence: the Nth request of a probe gets the Nth answer (the last one repeats). */
-const answers = z.union([answerSchema, z.array(answerSchema).min(1)]);
+const answersOf = (answer: typeof answerSchema) => z.union([answer, z.array(answer).min(1)]);
 
 export const routeSchema = z
   .object({
-    preflight: answers
+    preflight: answersOf(preflightAnswerSchema)
       .optional()
       .describe('Answer to a CORS preflight (OPTIONS with Access-Control-Request-Method), or a list: the Nth preflight gets the Nth answer, the last repeats. Default: 204 with no CORS headers'),
-    actual: answers.optional().describe('Answer to every other request, or a list as for preflight. Default: 200 "ok" with no CORS headers'),
+    actual: answersOf(answerSchema).optional().describe('Answer to every other request, or a list as for preflight. Default: 200 "ok" with no CORS headers'),
   })
   .strict();
 
@@ -73,9 +76,15 @@ export const routeSchema = z
 export const ORIGIN_PATTERN =
   /^(https?):\/\/(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})(:(main|alt|third))?$/;
 
+const ORIGIN_SHAPE =
+  'an origin must look like https://app.site-a.localhost or http://api.site-b.localhost:alt (scheme http/https, a *.localhost or 127.x hostname, optional :main, :alt or :third port slot, no path). The lab only serves loopback';
+
+/** The JSON Schema keeps the pattern; the loader's message also says why a numeric port is refused and what to write instead. */
 const originUrl = z.string().regex(ORIGIN_PATTERN, {
-  message:
-    'an origin must look like https://app.site-a.localhost or http://api.site-b.localhost:alt (scheme http/https, a *.localhost or 127.x hostname, optional :main, :alt or :third port slot, no path). The lab only serves loopback',
+  error: (issue) =>
+    /:\d+\/?$/.test(String(issue.input))
+      ? `${JSON.stringify(issue.input)}: a port cannot be pinned, since the lab picks free ports each run (several runs and engines share the machine). Fix: drop the number and pick a port slot, :main (the default), :alt or :third; values refer to the port actually used as {{port.NAME}}`
+      : ORIGIN_SHAPE,
 });
 
 export const originSchema = z.union([

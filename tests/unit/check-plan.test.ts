@@ -97,13 +97,15 @@ export default defineConfig({ endpoints: [{ name: 'me', url: 'http://api.example
   it('names the file and the field of every problem', async () => {
     const dir = tempDir('config-bad');
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, `endpoints:\n  - url: /relative\n    method: "GE T"\n    origins: { "https://app.example.com/x": allowed }\n    extra: 1\n`);
+    writeFileSync(file, `endpoints:\n  - url: /relative\n    method: "GE T"\n    origins: { "https://app.example.com/x": allowed }\n    extra: 1\n    credential: include\n`);
     const error = await planFromConfig(file).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CheckInputError);
     const problems = (error as CheckInputError).problems;
     expect(problems.every((problem) => problem.file === file)).toBe(true);
     const fields = problems.map((problem) => problem.field);
-    expect(fields).toEqual(expect.arrayContaining(['endpoints[0].method', 'endpoints[0]', 'endpoints[0].origins.https://app.example.com/x']));
+    expect(fields).toEqual(expect.arrayContaining(['endpoints[0].method', 'endpoints[0].extra', 'endpoints[0].origins.https://app.example.com/x']));
+    // A config gets the same "did you mean" as a scenario file.
+    expect(problems.find((problem) => problem.field === 'endpoints[0].credential')?.message).toBe('unknown field "credential": did you mean "credentials"? Fix: rename it to credentials');
   });
 });
 

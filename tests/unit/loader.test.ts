@@ -65,7 +65,7 @@ describe('scenario loader', () => {
     const text = VALID.replace('method: PUT', 'methd: PUT').replace('spec: allowed', 'spec: maybe');
     const { problems } = loadScenarioText(text, 'bad.yaml');
     const byField = Object.fromEntries(problems.map((problem) => [problem.field, problem.message]));
-    expect(byField['scenarios[0].request']).toMatch(/unknown field.*"methd"/);
+    expect(byField['scenarios[0].request.methd']).toBe('unknown field "methd": did you mean "method"? Fix: rename it to method');
     expect(byField['scenarios[0].expect.spec']).toMatch(/"allowed", "blocked"/);
     const missing = loadScenarioText(VALID.replace('    title: One\n', ''), 'bad.yaml').problems;
     expect(missing.map((problem) => problem.field)).toContain('scenarios[0].title');
@@ -90,6 +90,40 @@ describe('scenario loader', () => {
     const messages = loadScenarioText(text, 'bad.yaml').problems.map((problem) => `${problem.field}: ${problem.message}`);
     expect(messages.some((message) => message.startsWith('scenarios[0].request.target: "apii" is not a declared origin'))).toBe(true);
     expect(messages.some((message) => message.includes('{{origin.pag}} names no declared origin'))).toBe(true);
+  });
+
+  it('reports every problem of a file in one pass, each with the field meant where one is near', () => {
+    const text = `
+origins:
+  page: https://app.site-a.localhost
+  api: https://api.example.com
+  api2: https://api.site-b.localhost:8443
+scenarios:
+  - id: one
+    title: several mistakes
+    request: { target: apii, path: /x, crossorigin: anonymous, mode: corz }
+    server: { api2: { /x: { actual: { headers: { Access-Control-Allow-Origin: "*" } } } } }
+    expect: { spec: alowed }
+  - id: two
+    title: uses the badly declared origin, nothing else wrong
+    request: { target: api, path: /y }
+`;
+    const { scenarios, problems } = loadScenarioText(text, 'bad.yaml');
+    expect(scenarios).toEqual([]);
+    expect(problems.map((problem) => `${problem.field}: ${problem.message}`)).toEqual([
+      expect.stringMatching(/^origins\.api: an origin must look like/),
+      expect.stringMatching(/^origins\.api2: "https:\/\/api\.site-b\.localhost:8443": a port cannot be pinned, .*Fix: drop the number and pick a port slot, :main \(the default\), :alt or :third; values refer to the port actually used as \{\{port\.NAME\}\}$/),
+      'scenarios[0].request.mode: expected one of "cors", "no-cors"; did you mean "cors"?',
+      'scenarios[0].request.crossorigin: unknown field "crossorigin": did you mean "crossOrigin"? Fix: rename it to crossOrigin',
+      'scenarios[0].expect.spec: expected one of "allowed", "blocked"; did you mean "allowed"?',
+      'scenarios[0].request.target: "apii" is not a declared origin (page, api, api2). Did you mean "api"? Fix: use one of them or declare it under origins',
+    ]);
+  });
+
+  it('sends a preflight answer declared without a status as 204, as the schema says', () => {
+    const [scenario] = loadScenarioText(VALID.replace('expect: { spec: allowed }', 'expect: { spec: allowed }').replace('/data: {', '/data: { preflight: { headers: { Access-Control-Allow-Methods: PUT } },'), 'x.yaml').scenarios;
+    expect(scenario!.server.api!['/data']!.preflight).toMatchObject({ status: 204 });
+    expect(scenario!.server.api!['/data']!.actual).toMatchObject({ status: 200 });
   });
 
   it('reports YAML syntax errors with a line number', () => {
