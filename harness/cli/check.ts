@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
 import { CHECK_KINDS, CheckInputError, DEFAULT_ORIGIN, planFromCli, planFromConfig, type CheckPlan, type CliCheckInput } from '../check/plan.ts';
 import { runCheck } from '../check/runner.ts';
-import { chooseReporters, EXIT, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
+import { chooseReporters, EXIT, withOutGiven, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
@@ -37,13 +37,13 @@ export function addCheckCommand(program: Command, exitCode: { value: number }): 
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')
-    .action(async (url: string | undefined, flags: CheckFlags) => {
-      exitCode.value = await checkCommand(url, flags);
+    .action(async (url: string | undefined, flags: CheckFlags, command: Command) => {
+      exitCode.value = await checkCommand(url, withOutGiven(flags, command));
     });
 }
 
 async function checkCommand(url: string | undefined, flags: CheckFlags): Promise<number> {
-  const reporters = chooseReporters(flags.reporter, flags.out);
+  const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
   if (!reporters) return EXIT.badInput;
   let plan: CheckPlan;
   try {

@@ -33,8 +33,15 @@ export interface OutputFlags {
   browsers?: EngineId[];
   reporter: string[];
   out: string;
+  /** --out was given on the command line (not its default). */
+  outGiven?: boolean;
   timeout: number;
   color?: boolean;
+}
+
+/** Records whether --out came from the command line, which commander alone knows. */
+export function withOutGiven<T extends Pick<OutputFlags, 'out' | 'outGiven'>>(flags: T, command: { getOptionValueSource(name: string): string | undefined }): T {
+  return { ...flags, outGiven: command.getOptionValueSource('out') === 'cli' };
 }
 
 /** Prints the terminal view, writes the reports, and gives the exit code (shared by run and check). */
@@ -58,8 +65,12 @@ export function report(result: MatrixResult, reporters: ReporterChoice[], flags:
   return result.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
 }
 
-/** --reporter values, or json and html by default; a bad name, or a path no report can be written to, is bad input, found before anything runs. */
-export function chooseReporters(values: string[], outDir: string): ReporterChoice[] | undefined {
+/**
+ * --reporter values, or json and html by default; a bad name, a path no
+ * report can be written to, or an --out that no reporter would write into
+ * (each has its own path) is bad input, found before anything runs.
+ */
+export function chooseReporters(values: string[], outDir: string, outGiven = false): ReporterChoice[] | undefined {
   let choices: ReporterChoice[];
   try {
     choices = values.length > 0 ? parseReporters(values) : [{ name: 'json' }, { name: 'html' }];
@@ -68,6 +79,9 @@ export function chooseReporters(values: string[], outDir: string): ReporterChoic
     return undefined;
   }
   const problems = reportPathProblems(choices, outDir);
+  if (outGiven && choices.every((choice) => choice.path !== undefined)) {
+    problems.push(`--out ${outDir}: no report would be written there, since every --reporter names its own path (${choices.map((choice) => `${choice.name}=${choice.path}`).join(', ')}). Fix: drop --out, or name a reporter without a path (e.g. --reporter html) to write it into ${outDir}`);
+  }
   if (problems.length === 0) return choices;
   process.stderr.write(`cors-lab: ${problems.length} report path problem(s); nothing was run:\n${problems.map((problem) => `  ${problem}\n`).join('')}`);
   return undefined;

@@ -11,7 +11,7 @@ import { formatProblem, loadScenarios, needsMiddlewareFlag } from '../scenario/l
 import { BUILTIN_CATALOG, toolVersion } from '../package/root.ts';
 import { runScenarios, type IsolationMode } from '../run/runner.ts';
 import { addCheckCommand } from './check.ts';
-import { chooseReporters, EXIT, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
+import { chooseReporters, EXIT, withOutGiven, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { installBrowsers } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
 import { ProgressLine } from './progress.ts';
@@ -24,7 +24,7 @@ interface RunFlags extends OutputFlags {
 }
 
 async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
-  const reporters = chooseReporters(flags.reporter, flags.out);
+  const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
   if (!reporters) return EXIT.badInput;
   const loaded = loadScenarios(paths.length > 0 ? paths : [BUILTIN_CATALOG]);
   if (loaded.problems.length > 0) {
@@ -110,8 +110,8 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--middleware <list>', 'real CORS middlewares for the middleware scenarios: cors, @fastify/cors, hono, @koa/cors, or ./my-adapter.ts (comma-separated); one column group each', (value: string) => value.split(',').map((name) => name.trim()).filter(Boolean))
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')
-    .action(async (paths: string[], flags: RunFlags) => {
-      exitCode.value = await runCommand(paths, flags);
+    .action(async (paths: string[], flags: RunFlags, command: Command) => {
+      exitCode.value = await runCommand(paths, withOutGiven(flags, command));
     });
 
   addCheckCommand(program, exitCode);

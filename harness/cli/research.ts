@@ -8,7 +8,7 @@ import { studyMaxAge } from '../research/max-age.ts';
 import { studyPna } from '../research/pna.ts';
 import { maxAgeMarkdown, pnaMarkdown } from '../../reports/research.ts';
 import { announceReports, writeReports } from '../../reports/write.ts';
-import { chooseReporters, EXIT, parseBrowsers, parseTimeout, type OutputFlags } from './common.ts';
+import { chooseReporters, EXIT, withOutGiven, parseBrowsers, parseTimeout, type OutputFlags } from './common.ts';
 import { exitCodeFor, interruption } from '../engines/cleanup.ts';
 import { keptOnInterrupt } from '../session/failure.ts';
 
@@ -30,13 +30,13 @@ export function addResearchCommand(program: Command, exitCode: { value: number }
     .option('--reporter <name[=path]>', 'json, html, markdown; repeatable or comma-separated (default: json,html)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--timeout <ms>', 'per request, in ms or with an "s" suffix (default: 8 s for max-age; 4 s for pna, where a request held by a permission prompt never settles)', parseTimeout)
-    .action(async (study: string, flags: ResearchFlags) => {
-      exitCode.value = await researchCommand(study, flags);
+    .action(async (study: string, flags: ResearchFlags, command: Command) => {
+      exitCode.value = await researchCommand(study, withOutGiven(flags, command));
     });
 }
 
 async function researchCommand(study: string, flags: ResearchFlags): Promise<number> {
-  const reporters = chooseReporters(flags.reporter, flags.out);
+  const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
   if (!reporters) return EXIT.badInput;
   if (!Number.isFinite(flags.maxWait) || flags.maxWait < 2 || flags.maxWait > 600) {
     process.stderr.write('cors-lab: --max-wait: give seconds between 2 and 600\n');

@@ -27,6 +27,15 @@ describe('cors-lab CLI', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses an --out that no reporter would write into, before anything runs', () => {
+    const dir = tempDir('cli-out');
+    const result = cli('run', '--reporter', `json=${join(dir, 'r.json')}`, '--out', join(dir, 'reports'));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`--out ${join(dir, 'reports')}: no report would be written there, since every --reporter names its own path (json=${join(dir, 'r.json')}). Fix: drop --out, or name a reporter without a path`);
+    expect(existsSync(join(dir, 'r.json'))).toBe(false);
+    expect(existsSync(join(dir, 'reports'))).toBe(false);
+  });
+
   it('names the directory that holds no scenario files', () => {
     const empty = tempDir('cli-empty');
     const result = cli('run', empty, '--out', join(empty, 'out'));
