@@ -3,7 +3,7 @@
 // shares (labels.ts): the view below. The page's script only draws it,
 // filters rows, and shows a cell's evidence from the embedded JSON result.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, engineDescription, interruptionBanner, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, type CellLabel } from './labels.ts';
+import { cellIndex, cellText, engineDescription, interruptionBanner, LEGEND, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, type CellLabel } from './labels.ts';
 import { escapeHtml, maxAgeHtml, pnaHtml } from './research.ts';
 
 /** CSS class of each cell label. */
@@ -42,7 +42,7 @@ export function htmlView(result: MatrixResult): HtmlView {
         if (!cell) return null;
         const verdict = verdictOf(cell);
         const expectation = `expected here: ${cell.expected}${cell.matchesExpectation ? '.' : ' — NOT AS EXPECTED.'}`;
-        return { result: position.get(cell)!, text: `${cell.outcome}${MARKS[verdict]}`, classes: `cell ${cell.outcome} ${LABEL_CLASS[verdict]}`.trim(), verdict, expectation };
+        return { result: position.get(cell)!, text: cellText(cell), classes: `cell ${cell.outcome} ${LABEL_CLASS[verdict]}`.trim(), verdict, expectation };
       });
       return {
         scenario: at,
@@ -199,7 +199,8 @@ function openEvidence(scenario, column, cell, shown) {
   dialog.replaceChildren(
     $('header', {}, $('strong', {}, scenario.id + ' in ' + column.heading + ' (' + column.subheading + '): ' + cell.outcome), $('button', { onclick: () => dialog.close(), 'aria-label': 'close' }, '×')),
     $('section', { class: 'explanation' }, $('h3', {}, 'What happened'), $('p', {}, cell.explanation),
-      $('p', {}, 'Verdict: ' + shown.verdict, ...(cell.deviation ? [' (source: ', ...linked(cell.deviation.source), ')'] : []), '; ' + shown.expectation)),
+      $('p', {}, 'Verdict: ' + shown.verdict, ...(cell.deviation ? [' (source: ', ...linked(cell.deviation.source), ')'] : []), '; ' + shown.expectation),
+      cell.requestMismatch ? $('p', { class: 'request-mismatch' }, '? ' + cell.requestMismatch) : ''),
     $('section', { class: 'spec-model' }, $('h3', {}, 'What the spec predicts: ' + cell.spec), $('p', {}, cell.specExplanation),
       scenario.specModel.preflightHeaders ? $('p', {}, 'Predicted preflight: Access-Control-Request-Method: ' + scenario.specModel.preflightHeaders.method + (scenario.specModel.preflightHeaders.requestHeaders ? ', Access-Control-Request-Headers: ' + scenario.specModel.preflightHeaders.requestHeaders : '')) : $('p', {}, 'Predicted preflight: ' + (scenario.specModel.preflight ? 'yes' : 'none')),
       $('details', {}, $('summary', {}, 'Spec steps (' + scenario.specModel.steps.length + ')'), $('ol', { class: 'steps' }, ...scenario.specModel.steps.map((step) => $('li', {}, step))))),
@@ -207,6 +208,7 @@ function openEvidence(scenario, column, cell, shown) {
       $('span', {}, 'preflight sent: ' + ev.preflightSent), $('span', {}, 'request reached server: ' + ev.requestReached),
       $('span', {}, 'cookies sent: ' + (ev.cookiesReceived && ev.cookiesReceived.length ? ev.cookiesReceived.join(', ') : ev.cookiesSent)), $('span', {}, 'page promise: ' + ev.settled),
       ev.status !== undefined ? $('span', {}, 'status: ' + ev.status) : '', ev.tlsErrors ? $('span', {}, 'TLS handshake failures: ' + ev.tlsErrors) : '',
+      ev.requestShape ? $('span', {}, 'request made: ' + (ev.requestShape.seen.mode ? ev.requestShape.seen.mode + ' mode, ' : '') + (ev.requestShape.seen.origin === null ? 'no Origin header' : 'Origin: ' + ev.requestShape.seen.origin) + (ev.requestShape.seen.preflight ? ', after a preflight' : '') + ' (spec: ' + ev.requestShape.expected.mode + ' mode, ' + (ev.requestShape.expected.origin === null ? 'no Origin header' : 'Origin: ' + ev.requestShape.expected.origin) + (ev.requestShape.expected.preflight ? ', after a preflight' : '') + ')') : '',
       ev.control ? $('span', {}, 'reachability control (top-level navigation to ' + ev.control.url + '): ' + (ev.control.reached ? 'reached the server' : 'did not reach it' + (ev.control.error ? ' — ' + ev.control.error : ''))) : ''),
     $('section', { class: 'request' }, $('h3', {}, 'Request sent'), pre(ev.request.method + ' ' + ev.request.url + '\\nmode: ' + ev.request.mode + ', credentials: ' + ev.request.credentials + '\\n' + headersText(ev.request.headers) + (ev.request.body !== undefined ? '\\n\\n' + ev.request.body : ''))),
     $('section', { class: 'response' }, $('h3', {}, 'What the page could read'),

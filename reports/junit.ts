@@ -26,7 +26,9 @@ export function renderJunit(result: CorsLabResult): string {
       const body = cell.matchesExpectation
         ? ''
         : `\n      <failure message="${escapeXml(`expected ${cell.expected}, got ${cell.outcome}`)}" type="${cell.verdict}">${escapeXml(`${cell.explanation}\nSpec: ${cell.specExplanation}`)}</failure>\n    `;
-      return `${open}${body}<system-out>${escapeXml(`${scenario?.title ?? ''}\n${cell.explanation}`)}</system-out></testcase>`;
+      // A request made otherwise is no failure (the outcome is the spec's), but CI readers see it beside the case.
+      const mismatch = cell.requestMismatch ? `\n? ${cell.requestMismatch}` : '';
+      return `${open}${body}<system-out>${escapeXml(`${scenario?.title ?? ''}\n${cell.explanation}${mismatch}`)}</system-out></testcase>`;
     });
     return `  <testsuite name="${escapeXml(`${variant ? `${variant} · ` : ''}${engine.id} ${engine.browser} ${engine.version}`)}" tests="${cells.length}" failures="${failures}" errors="0" time="${seconds.toFixed(3)}" timestamp="${result.startedAt}">\n${cases.join('\n')}\n  </testsuite>`;
   });

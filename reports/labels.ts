@@ -20,7 +20,21 @@ export function verdictOf(cell: CellResult): CellLabel {
 
 /** The mark after an outcome: none, ~ known deviation, ! new finding, ✗ unexpected. */
 export const MARKS: Record<CellLabel, string> = { matches: '', 'known deviation': ' ~', 'cookie policy': ' c', 'new finding': ' !', unexpected: ' ✗' };
-export const LEGEND = "~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding (deviation with no known source), ✗ unexpected";
+/** The mark of a cell with the spec's outcome whose request was not made as the spec makes it. */
+export const REQUEST_MISMATCH_MARK = ' ?';
+export const LEGEND = "~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding (deviation with no known source), ✗ unexpected, ? the spec's outcome, but the request was not made as the spec makes it (e.g. no CORS request at all)";
+
+/** A cell as the matrix shows it: outcome, verdict mark, and ? for a request made otherwise. */
+export function cellText(cell: CellResult): string {
+  return `${cell.outcome}${MARKS[verdictOf(cell)]}${cell.requestMismatch ? REQUEST_MISMATCH_MARK : ''}`;
+}
+
+/** Cells with the spec's outcome whose request was made otherwise, one line each. */
+export function requestMismatchLines(result: MatrixResult): string[] {
+  return result.results
+    .filter((cell) => cell.requestMismatch !== undefined)
+    .map((cell) => `${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: ${cell.outcome} as the spec predicts, but ${cell.requestMismatch}`);
+}
 
 /** Column heading for an engine: id and exact version. */
 export function engineHeading(engine: EngineEntry): string {
@@ -84,7 +98,9 @@ export function middlewareLines(result: MatrixResult): string[] {
 
 export function summaryLine(result: MatrixResult): string {
   const { total, allowed, blocked, error, unexpected, knownDeviations, newFindings } = result.summary;
-  return `${total} cells: ${allowed} allowed, ${blocked} blocked, ${error} error; ${knownDeviations} known deviations, ${newFindings} new findings; ${unexpected} not as expected`;
+  // Results written before the field existed have no count.
+  const mismatches = result.summary.requestMismatches ?? 0;
+  return `${total} cells: ${allowed} allowed, ${blocked} blocked, ${error} error; ${knownDeviations} known deviations, ${newFindings} new findings; ${unexpected} not as expected${mismatches > 0 ? `; ${mismatches} with the request made otherwise (?)` : ''}`;
 }
 
 /** Scenarios whose file claims a different spec outcome than the model predicts. */

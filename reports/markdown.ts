@@ -1,6 +1,6 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
+import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, requestMismatchLines, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
@@ -43,8 +43,9 @@ function matrixMarkdown(result: MatrixResult): string {
       if (!cell) return '–';
       const label = verdictOf(cell);
       const text = ICON[cell.outcome]!;
-      if (label === 'matches') return text;
-      return label === 'known deviation' || label === 'cookie policy' ? `${text} (${label})` : `**${text} (${label})**`;
+      const mismatch = cell.requestMismatch ? ' (?)' : '';
+      if (label === 'matches') return `${text}${mismatch}`;
+      return label === 'known deviation' || label === 'cookie policy' ? `${text} (${label})${mismatch}` : `**${text} (${label})**${mismatch}`;
     });
     lines.push(`| \`${scenario.id}\` ${escapeCell(scenario.title)} | ${scenario.expected.spec} | ${cells.join(' | ')} |`);
   }
@@ -62,6 +63,11 @@ function matrixMarkdown(result: MatrixResult): string {
   if (unexpected.length > 0) {
     lines.push('', '### Not as expected (new findings and errors)', '');
     for (const cell of unexpected) lines.push(`- \`${cell.scenario}\` in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}, measured ${cell.outcome}. ${escapeCell(cell.explanation)} Spec: ${escapeCell(cell.specExplanation)}`);
+  }
+  const mismatches = requestMismatchLines(result);
+  if (mismatches.length > 0) {
+    lines.push('', "### The spec's outcome, but the request made otherwise (?)", '');
+    for (const line of mismatches) lines.push(`- ${escapeCell(line)}`);
   }
   const disagreements = specDisagreements(result);
   if (disagreements.length > 0) {

@@ -3,7 +3,7 @@
 import { styleText } from 'node:util';
 import { responseHeader } from '../servers/journal.ts';
 import type { CheckResult, MatrixResult } from '../harness/result/result.ts';
-import { cellIndex, engineDescription, interruptionBanner, middlewareOf, LEGEND, MARKS, matrixColumns, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
+import { cellIndex, cellText, engineDescription, interruptionBanner, middlewareOf, LEGEND, matrixColumns, requestMismatchLines, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -23,7 +23,7 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
       if (!cell) return { text: '-', style: 'gray' as Style };
       const label = verdictOf(cell);
       const loud = label === 'unexpected' || label === 'new finding';
-      return { text: `${cell.outcome}${MARKS[label]}`, style: (loud ? ['bold', outcomeStyle[cell.outcome]!] : outcomeStyle[cell.outcome]!) as Style };
+      return { text: cellText(cell), style: (loud ? ['bold', outcomeStyle[cell.outcome]!] : outcomeStyle[cell.outcome]!) as Style };
     });
     return [{ text: scenario.id, style: 'reset' as Style }, { text: scenario.expected.spec, style: 'dim' as Style }, ...cells];
   });
@@ -48,6 +48,11 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     for (const cell of unexpected) {
       lines.push(`  ${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}${cell.expected !== cell.spec ? ` (expected here: ${cell.expected})` : ''}, measured ${cell.outcome}. ${cell.explanation} Spec: ${cell.specExplanation}`);
     }
+  }
+  const mismatches = requestMismatchLines(result);
+  if (mismatches.length > 0) {
+    lines.push('', paint('bold', 'The spec\'s outcome, but the request made otherwise (?):'));
+    for (const line of mismatches) lines.push(`  ${line}`);
   }
   const disagreements = specDisagreements(result);
   if (disagreements.length > 0) {

@@ -9,6 +9,7 @@ import type { Upstream } from '../../servers/upstream.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
 import type { Replay, ReplayedExchange } from '../result/check.ts';
 import type { SpecView } from '../result/result.ts';
+import { firstRequestOf } from '../spec/first-request.ts';
 
 export const REPLAY_LABEL = 'replayed from Node by cors-lab: what the server answered cors-lab, not what a browser saw';
 
@@ -79,6 +80,7 @@ export function specViewOf(replayed: Replay): SpecView {
     outcome: prediction.outcome,
     explanation: `${prediction.explanation} (from the replayed answers)`,
     preflight: prediction.preflight,
+    firstRequest: firstRequestOf(prediction),
     ...(prediction.preflightHeaders ? { preflightHeaders: prediction.preflightHeaders } : {}),
     steps: prediction.steps,
   };

@@ -9,6 +9,7 @@ import type { MiddlewareSection } from './middleware.ts';
 import { ENGINE_IDS, type ConsoleEntry, type EngineId, type EngineInfo, type MissingEngine } from '../engines/types.ts';
 import type { Deviation, Outcome } from '../scenario/schema.ts';
 import { toolVersion } from '../package/root.ts';
+import type { FirstRequest } from '../spec/first-request.ts';
 
 /**
  * 2: `kind` added, and the result is one of three shapes told apart by it
@@ -68,7 +69,25 @@ export interface Evidence {
    * (reached: the browser refused the request itself, so "blocked").
    */
   control?: ReachabilityControl;
+  /** The engine's first request to the probe URL, from the journal, held against how the spec makes it; absent when nothing reached the server. */
+  requestShape?: RequestShape;
   journal: JournalEntry[];
+}
+
+/** How a request was made: its mode (as Sec-Fetch-Mode names it), its Origin header, and whether a preflight went first. */
+export interface RequestMade {
+  /** Absent where the engine sent no Sec-Fetch-Mode. */
+  mode?: string;
+  /** null: no Origin header. */
+  origin: string | null;
+  preflight: boolean;
+}
+
+export interface RequestShape {
+  expected: RequestMade;
+  seen: RequestMade;
+  /** Each way the engine's request differs from the spec's, as a sentence; empty when they agree. */
+  differences: string[];
 }
 
 /** The spec model's prediction for a scenario, shown beside every engine. */
@@ -80,6 +99,8 @@ export interface SpecView {
   preflightHeaders?: { method: string; requestHeaders: string };
   /** The spec steps taken, each citing its section. */
   steps: string[];
+  /** How the spec makes the first request (its first attempt, with repeat): what each engine's request is held against. */
+  firstRequest?: FirstRequest;
   /** Set when the scenario file declares a different spec outcome than the model predicts. */
   declared?: Outcome;
 }
@@ -116,6 +137,12 @@ export interface CellResult {
   verdict: CellVerdict;
   /** Set when the expectation came from a known per-engine deviation. */
   deviation?: Deviation;
+  /**
+   * Set when the outcome is the spec's but the engine made the request
+   * otherwise than the spec makes it (evidence.requestShape): the right
+   * answer for the wrong reason, e.g. a CORS request sent as no-cors.
+   */
+  requestMismatch?: string;
   evidence: Evidence;
   /** What happened, from the page's result and the journal. */
   explanation: string;
@@ -190,6 +217,8 @@ export interface Summary {
   unexpected: number;
   knownDeviations: number;
   newFindings: number;
+  /** Cells with the spec's outcome whose request the engine made otherwise than the spec makes it (CellResult.requestMismatch); absent in results from before the check. */
+  requestMismatches?: number;
 }
 
 /** `cors-lab run` (and the vitest API's cells): the catalog or the user's scenarios. */
@@ -234,6 +263,7 @@ export function summarize(results: CellResult[]): Summary {
     unexpected: results.filter((result) => !result.matchesExpectation).length,
     knownDeviations: results.filter((result) => result.verdict === 'known-deviation').length,
     newFindings: results.filter((result) => result.verdict === 'new-finding').length,
+    requestMismatches: results.filter((result) => result.requestMismatch !== undefined).length,
   };
 }
 

@@ -7,6 +7,7 @@ import type { ProbeRequest } from '../probes/bundle.ts';
 import type { Deviation, Outcome } from '../scenario/schema.ts';
 import type { PageOutcome } from '../session/failure.ts';
 import { classify, type ClassifyInput } from './classify.ts';
+import { requestMismatch, requestShape } from './request-shape.ts';
 import { verdictFor, type CellResult, type ReachabilityControl, type SpecView } from '../result/result.ts';
 
 export interface CellInput {
@@ -35,6 +36,9 @@ export function buildCell(input: CellInput): CellResult {
   // A cookie withheld by the engine's own cookie policy is data, not a failure.
   const cookiePolicy = input.cookiePolicy && verdict.cookieWithheld === true;
   const pageSaw = 'harnessError' in probe ? undefined : probe;
+  const shape = input.spec.firstRequest ? requestShape(request.mode, input.spec.firstRequest, request.url, journal) : undefined;
+  // Only a cell with the spec's outcome can be right for the wrong reason; any other is flagged by its verdict already.
+  const mismatch = verdict.outcome === input.spec.outcome ? requestMismatch(shape) : undefined;
   return {
     scenario: input.scenario,
     engine: input.engine,
@@ -44,6 +48,7 @@ export function buildCell(input: CellInput): CellResult {
     matchesExpectation: verdict.outcome === input.expected || cookiePolicy,
     verdict: verdictFor(verdict.outcome, input.spec.outcome, input.deviation, cookiePolicy),
     ...(input.deviation ? { deviation: input.deviation } : {}),
+    ...(mismatch ? { requestMismatch: mismatch } : {}),
     evidence: {
       request: {
         url: request.url,
@@ -67,6 +72,7 @@ export function buildCell(input: CellInput): CellResult {
       console: input.console ?? 'not exposed',
       tlsErrors,
       ...(control ? { control } : {}),
+      ...(shape ? { requestShape: shape } : {}),
       journal,
     },
     explanation: verdict.explanation,

@@ -11,8 +11,13 @@ import { ASSETS } from '../../servers/assets.ts';
 import { effectiveModes } from '../scenario/modes.ts';
 
 
-/** The spec's prediction for one probe of `scenario` with `nonce`. */
+/** The spec's prediction for one probe of `scenario` with `nonce` (its last attempt, with repeat). */
 export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: string): Prediction {
+  return predictAttempts(scenario, lab, nonce).last;
+}
+
+/** The spec's prediction for the first and the last attempt of one probe (the same without repeat). */
+export function predictAttempts(scenario: Scenario, lab: LabAddresses, nonce: string): { first: Prediction; last: Prediction } {
   const request = scenario.request;
   const modes = effectiveModes(request);
   const render = (text: string) => lab.render(scenario, nonce, text);
@@ -56,9 +61,10 @@ export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: st
     ...(request.then?.context ? { origin: request.then.context === 'page' ? lab.originUrl(scenario.page) : 'null' } : {}),
     ...(request.then?.headers ? { headers: renderHeaderList(request.then.headers) } : {}),
   };
-  let prediction = predict({ request: specRequest, answer, preflightCache, httpCache });
+  const first = predict({ request: specRequest, answer, preflightCache, httpCache });
+  let prediction = first;
   for (let attempt = 1; attempt < request.repeat; attempt++) prediction = predict({ request: later, answer, preflightCache, httpCache });
-  return requireCookie(scenario, lab, nonce, prediction);
+  return { first, last: requireCookie(scenario, lab, nonce, prediction) };
 }
 
 /**

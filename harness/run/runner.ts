@@ -20,7 +20,8 @@ import { keptOnInterrupt } from '../session/failure.ts';
 import { ProbeSession, type ProbeRun } from '../session/session.ts';
 import { interruption } from '../engines/cleanup.ts';
 import { buildCell } from './cell.ts';
-import { predictScenario } from './predict.ts';
+import { predictAttempts } from './predict.ts';
+import { firstRequestOf } from '../spec/first-request.ts';
 import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from '../result/result.ts';
 
 export type IsolationMode = 'group' | 'probe';
@@ -264,11 +265,12 @@ function specView(scenario: Scenario, lab: Lab): SpecView {
     };
   }
   try {
-    const prediction = predictScenario(scenario, lab, 'spec');
+    const { first, last: prediction } = predictAttempts(scenario, lab, 'spec');
     return {
       outcome: prediction.outcome,
       explanation: prediction.explanation,
       preflight: prediction.preflight,
+      firstRequest: firstRequestOf(first),
       ...(prediction.preflightHeaders ? { preflightHeaders: prediction.preflightHeaders } : {}),
       steps: prediction.steps,
       ...(scenario.expect.spec !== undefined && scenario.expect.spec !== prediction.outcome ? { declared: scenario.expect.spec } : {}),

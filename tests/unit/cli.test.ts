@@ -115,7 +115,7 @@ scenarios:
       expect(cell.specExplanation).toMatch(/^(allowed|blocked): /);
       expect(cell.evidence.journal.length).toBeGreaterThan(0);
     }
-    expect(parsed.summary).toEqual({ total: 2, allowed: 1, blocked: 1, error: 0, unexpected: 1, knownDeviations: 0, newFindings: 0 });
+    expect(parsed.summary).toEqual({ total: 2, allowed: 1, blocked: 1, error: 0, unexpected: 1, knownDeviations: 0, newFindings: 0, requestMismatches: 0 });
     expect(readFileSync(join(dir, 'reports', 'junit.xml'), 'utf8')).toMatch(/<failure message="expected allowed, got blocked"/);
     expect(readFileSync(join(dir, 'reports', 'report.md'), 'utf8')).toMatch(/\*\*⛔ blocked \(unexpected\)\*\*/);
     expect(parsed.scenarios[1].specModel).toMatchObject({ outcome: 'blocked', declared: 'allowed', preflight: false });
