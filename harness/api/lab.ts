@@ -13,6 +13,7 @@ import { loadAdapter } from '../middleware/registry.ts';
 import { listenOnLoopback } from '../middleware/serve.ts';
 import { replay, specRequestOf, specViewOf } from '../check/replay.ts';
 import { buildCell } from '../run/cell.ts';
+import { behaviourDeviation } from '../scenario/behaviours.ts';
 import type { CellResult, EngineEntry, SpecView } from '../result/result.ts';
 import { notStarted } from '../session/launch.ts';
 import { mintNonce } from '../session/page.ts';
@@ -128,7 +129,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
       lab.register(scenario, replayNonce, forward);
       const replayRequest = probeRequest(scenario, lab, replayNonce, timeoutMs);
       // The replay runs while the browsers probe; each cell waits for it to know the spec column.
-      const spec = replay(specRequestOf(replayRequest, lab.originUrl(scenario.page)), replayer).then(specViewOf);
+      const spec = replay(specRequestOf(replayRequest, lab.originUrl(scenario.page)), replayer).then((replayed) => specViewOf(replayed, replayRequest, lab.originUrl(scenario.page)));
       const cells = await Promise.all(warm.map((session) => probeIn(session, lab, scenario, forward, timeoutMs, spec)));
       return {
         cells,
@@ -165,12 +166,14 @@ async function probeIn(session: ProbeSession, lab: Lab, scenario: Scenario, forw
     settleConsole: false,
   });
   const specView = await spec;
-  // No expectation of its own here (the matchers bring theirs): a cell is held to the spec model.
+  // No expectation of its own here (the matchers bring theirs): a cell is held to the spec model and the known engine behaviours (the lab's browsers run the defaults profile).
+  const deviation = behaviourDeviation(specView.knownBehaviours, session.id, 'defaults', specView.outcome);
   return buildCell({
     scenario: scenario.id,
     engine: session.id,
     spec: specView,
-    expected: specView.outcome,
+    expected: deviation?.outcome ?? specView.outcome,
+    ...(deviation ? { deviation } : {}),
     cookiePolicy: false,
     classifyAs: { mode: run!.request.mode, readHeader: scenario.request.readHeader },
     probe: run!.outcome,

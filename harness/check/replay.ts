@@ -10,6 +10,7 @@ import type { ProbeRequest } from '../probes/bundle.ts';
 import type { Replay, ReplayedExchange } from '../result/check.ts';
 import type { SpecView } from '../result/result.ts';
 import { firstRequestOf } from '../spec/first-request.ts';
+import { behavioursFor, caseOfRequest } from '../scenario/behaviours.ts';
 
 export const REPLAY_LABEL = 'replayed from Node by cors-lab: what the server answered cors-lab, not what a browser saw';
 
@@ -70,8 +71,12 @@ export function specRequestOf(request: ProbeRequest, origin: string): SpecReques
   };
 }
 
-/** The spec column for a replayed request: the model's prediction from the server's answers, labelled as such. */
-export function specViewOf(replayed: Replay): SpecView {
+/**
+ * The spec column for a replayed request: the model's prediction from the
+ * server's answers, labelled as such; with the request and its page origin,
+ * the registry's engine behaviours that hold for it too.
+ */
+export function specViewOf(replayed: Replay, request?: ProbeRequest, pageOrigin?: string): SpecView {
   if (!replayed.prediction) {
     return { outcome: 'error', explanation: `no spec prediction: ${replayed.error}`, preflight: false, steps: [] };
   }
@@ -81,7 +86,16 @@ export function specViewOf(replayed: Replay): SpecView {
     explanation: `${prediction.explanation} (from the replayed answers)`,
     preflight: prediction.preflight,
     firstRequest: firstRequestOf(prediction),
+    ...knownBehavioursOf(replayed, request, pageOrigin),
     ...(prediction.preflightHeaders ? { preflightHeaders: prediction.preflightHeaders } : {}),
     steps: prediction.steps,
   };
+}
+
+/** The registry entries whose conditions hold for the request and the answers the server gave the replay. */
+function knownBehavioursOf(replayed: Replay, request: ProbeRequest | undefined, pageOrigin: string | undefined): Pick<SpecView, 'knownBehaviours'> {
+  if (!request || pageOrigin === undefined) return {};
+  const answers = replayed.exchanges.flatMap((exchange) => (exchange.status === undefined ? [] : [{ kind: exchange.kind, status: exchange.status, headers: exchange.headers ?? [] }]));
+  const known = behavioursFor(caseOfRequest(request, pageOrigin, answers));
+  return known.length > 0 ? { knownBehaviours: known } : {};
 }

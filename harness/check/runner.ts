@@ -21,6 +21,7 @@ import { interruption } from '../engines/cleanup.ts';
 import { hostileOrigins, type HostileOrigin } from './hostile.ts';
 import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
 import { replay, specRequestOf, specViewOf } from './replay.ts';
+import { behaviourDeviation } from '../scenario/behaviours.ts';
 
 export interface CheckOptions {
   plan: CheckPlan;
@@ -133,7 +134,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const nonceless = probes.map((probe) => probeRequestFor(probe, 'replay', options.timeoutMs));
   // Replays run while the browsers start; each cell waits for its own.
   const replaying = probes.map((probe, index) => replay(specRequestOf(nonceless[index]!, probe.origin), upstream));
-  const specViews = new Map(probes.map((probe, index) => [probe.id, replaying[index]!.then(specViewOf)]));
+  const specViews = new Map(probes.map((probe, index) => [probe.id, replaying[index]!.then((replayed) => specViewOf(replayed, nonceless[index]!, probe.origin))]));
 
   const engines: EngineEntry[] = [];
   const results: CellResult[] = [];
@@ -173,7 +174,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     kind: probe.endpoint.kind,
     tags: probe.hostile ? ['check', 'sweep', probe.hostile.attack] : ['check'],
     expected: { spec: specViewOf(replays[index]!).outcome },
-    specModel: specViewOf(replays[index]!),
+    specModel: specViewOf(replays[index]!, nonceless[index]!, probe.origin),
     replay: replays[index]!,
   }));
 
@@ -273,11 +274,14 @@ async function runEngine(
 }
 
 function checkCell(probe: CheckProbe, engine: EngineId, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
+  // What the user expects stays the expectation; a known engine behaviour only names the verdict (check runs the defaults profile).
+  const deviation = behaviourDeviation(spec.knownBehaviours, engine, 'defaults', spec.outcome);
   const cell = buildCell({
     scenario: probe.id,
     engine,
     spec,
     expected: probe.expect,
+    ...(deviation ? { deviation } : {}),
     cookiePolicy: false,
     classifyAs: { mode: run.request.mode },
     probe: run.outcome,

@@ -1,6 +1,6 @@
 // The result's JSON Schema, generated from CorsLabResult (result.ts) and the
-// section types beside it. Two parts of the result are types that zod infers
-// from the scenario schema (a deviation, a middleware policy); the generator
+// section types beside it. Three parts of the result are types that zod
+// infers (a deviation, a middleware policy, an engine-behaviour entry); the generator
 // cannot read z.infer, so their definitions come from zod itself. Only the
 // schema writer and the tests load this file: the generator is a development
 // dependency.
@@ -10,6 +10,7 @@ import { AnyType, createFormatter, createParser, createProgram, DEFAULT_CONFIG, 
 import { z } from 'zod';
 import { policySchema } from '../scenario/policy.ts';
 import { deviationSchema } from '../scenario/schema.ts';
+import { behaviourSchema } from '../scenario/behaviours.ts';
 
 /** The TypeScript the generator reads the types with (its own: TypeScript 7's package has no JavaScript API). */
 const ts = createRequire(import.meta.resolve('ts-json-schema-generator'))('typescript') as {
@@ -18,7 +19,7 @@ const ts = createRequire(import.meta.resolve('ts-json-schema-generator'))('types
 };
 
 /** Result types that are z.infer of a scenario schema: their JSON Schema comes from zod. */
-const FROM_ZOD: Record<string, z.ZodType> = { CorsPolicy: policySchema, Deviation: deviationSchema };
+const FROM_ZOD: Record<string, z.ZodType> = { CorsPolicy: policySchema, Deviation: deviationSchema, Behaviour: behaviourSchema };
 
 function zodTypeName(node: unknown): string | undefined {
   return ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName) && node.typeName.text in FROM_ZOD ? node.typeName.text : undefined;

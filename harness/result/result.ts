@@ -10,6 +10,7 @@ import { ENGINE_IDS, type ConsoleEntry, type EngineId, type EngineInfo, type Mis
 import type { Deviation, Outcome } from '../scenario/schema.ts';
 import { toolVersion } from '../package/root.ts';
 import type { FirstRequest } from '../spec/first-request.ts';
+import type { Behaviour } from '../scenario/behaviours.ts';
 
 /**
  * 2: `kind` added, and the result is one of three shapes told apart by it
@@ -101,6 +102,8 @@ export interface SpecView {
   steps: string[];
   /** How the spec makes the first request (its first attempt, with repeat): what each engine's request is held against. */
   firstRequest?: FirstRequest;
+  /** The engine-behaviour registry's entries whose conditions hold for this request and its answers (scenarios/engines.behaviours.yaml). */
+  knownBehaviours?: Behaviour[];
   /** Set when the scenario file declares a different spec outcome than the model predicts. */
   declared?: Outcome;
 }

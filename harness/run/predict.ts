@@ -9,7 +9,11 @@ import { answerBodyText, pickAnswer } from '../scenario/answers.ts';
 import type { Answer } from '../scenario/schema.ts';
 import { ASSETS } from '../../servers/assets.ts';
 import { effectiveModes } from '../scenario/modes.ts';
+import { behavioursFor, caseOfRequest, type Behaviour } from '../scenario/behaviours.ts';
+import { probeRequest } from '../session/probe-request.ts';
 
+
+export type AnsweredInOrder = { kind: 'preflight' | 'request'; status: number; headers: [string, string][] }[];
 
 /** The spec's prediction for one probe of `scenario` with `nonce` (its last attempt, with repeat). */
 export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: string): Prediction {
@@ -17,7 +21,7 @@ export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: st
 }
 
 /** The spec's prediction for the first and the last attempt of one probe (the same without repeat). */
-export function predictAttempts(scenario: Scenario, lab: LabAddresses, nonce: string): { first: Prediction; last: Prediction } {
+export function predictAttempts(scenario: Scenario, lab: LabAddresses, nonce: string): { first: Prediction; last: Prediction; answers: AnsweredInOrder } {
   const request = scenario.request;
   const modes = effectiveModes(request);
   const render = (text: string) => lab.render(scenario, nonce, text);
@@ -37,6 +41,8 @@ export function predictAttempts(scenario: Scenario, lab: LabAddresses, nonce: st
 
   // Lists of answers are served in order per URL and kind, as the server does.
   const served = new Map<string, number>();
+  // Every answer the model asked for, in order: what the engine-behaviour registry's conditions read.
+  const answers: AnsweredInOrder = [];
   const answer = (url: string, kind: 'preflight' | 'request'): SpecAnswer => {
     const parsed = new URL(url);
     const origin = Object.values(scenario.origins).find(
@@ -48,7 +54,9 @@ export function predictAttempts(scenario: Scenario, lab: LabAddresses, nonce: st
     const key = `${kind} ${parsed.origin}${parsed.pathname}`;
     const index = served.get(key) ?? 0;
     served.set(key, index + 1);
-    return toSpecAnswer(pickAnswer(route, kind, index), kind, render);
+    const given = toSpecAnswer(pickAnswer(route, kind, index), kind, render);
+    answers.push({ kind, status: given.status, headers: given.headers });
+    return given;
   };
 
   // repeat: the same request again in the same context, so the preflight
@@ -64,7 +72,7 @@ export function predictAttempts(scenario: Scenario, lab: LabAddresses, nonce: st
   const first = predict({ request: specRequest, answer, preflightCache, httpCache });
   let prediction = first;
   for (let attempt = 1; attempt < request.repeat; attempt++) prediction = predict({ request: later, answer, preflightCache, httpCache });
-  return { first, last: requireCookie(scenario, lab, nonce, prediction) };
+  return { first, last: requireCookie(scenario, lab, nonce, prediction), answers };
 }
 
 /**
@@ -100,4 +108,10 @@ function toSpecAnswer(answer: Answer, kind: 'preflight' | 'request', render: (te
     if (!has('content-length')) headers.push(['content-length', String(body.length)]);
   }
   return { status: answer.status, headers };
+}
+
+/** The engine-behaviour registry's entries that hold for a scenario's request and the answers the model got (`answers` from predictAttempts). */
+export function scenarioBehaviours(scenario: Scenario, lab: LabAddresses, answers: AnsweredInOrder): Behaviour[] {
+  const pageOrigin = scenario.request.context === 'page' ? lab.originUrl(scenario.page) : 'null';
+  return behavioursFor(caseOfRequest(probeRequest(scenario, lab, 'spec', 0), pageOrigin, answers, { requireCookie: scenario.request.requireCookie, cookies: scenario.cookies?.set }));
 }

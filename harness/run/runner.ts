@@ -20,8 +20,9 @@ import { keptOnInterrupt } from '../session/failure.ts';
 import { ProbeSession, type ProbeRun } from '../session/session.ts';
 import { interruption } from '../engines/cleanup.ts';
 import { buildCell } from './cell.ts';
-import { predictAttempts } from './predict.ts';
+import { predictAttempts, scenarioBehaviours } from './predict.ts';
 import { firstRequestOf } from '../spec/first-request.ts';
+import { behaviourDeviation } from '../scenario/behaviours.ts';
 import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from '../result/result.ts';
 
 export type IsolationMode = 'group' | 'probe';
@@ -225,12 +226,13 @@ async function runBatch(session: ProbeSession, batch: Batch, lab: Lab, options: 
     },
     closeContext: options.isolation === 'probe',
   });
-  return runs.map((run, index) => cell(planned[index]!.scenario, session.id, predictions.get(planned[index]!.scenario.id)!, run, lab.journal.forNonce(run.request.nonce)));
+  return runs.map((run, index) => cell(planned[index]!.scenario, session.id, options.profile!, predictions.get(planned[index]!.scenario.id)!, run, lab.journal.forNonce(run.request.nonce)));
 }
 
 /** One cell of a catalog run: the scenario's expectations around buildCell. */
-function cell(scenario: Scenario, engine: EngineId, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
-  const deviation = scenario.expect.deviations[engine];
+function cell(scenario: Scenario, engine: EngineId, profile: EngineProfile, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
+  // The scenario's own deviation wins; otherwise the registry's, where its condition holds.
+  const deviation = scenario.expect.deviations[engine] ?? behaviourDeviation(spec.knownBehaviours, engine, profile, spec.outcome);
   return buildCell({
     scenario: scenario.id,
     engine,
@@ -265,12 +267,14 @@ function specView(scenario: Scenario, lab: Lab): SpecView {
     };
   }
   try {
-    const { first, last: prediction } = predictAttempts(scenario, lab, 'spec');
+    const { first, last: prediction, answers } = predictAttempts(scenario, lab, 'spec');
+    const known = scenarioBehaviours(scenario, lab, answers);
     return {
       outcome: prediction.outcome,
       explanation: prediction.explanation,
       preflight: prediction.preflight,
       firstRequest: firstRequestOf(first),
+      ...(known.length > 0 ? { knownBehaviours: known } : {}),
       ...(prediction.preflightHeaders ? { preflightHeaders: prediction.preflightHeaders } : {}),
       steps: prediction.steps,
       ...(scenario.expect.spec !== undefined && scenario.expect.spec !== prediction.outcome ? { declared: scenario.expect.spec } : {}),

@@ -6,6 +6,7 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { didYouMean, fieldsAt } from './suggest.ts';
+import { BEHAVIOURS_SUFFIX } from './behaviours.ts';
 import {
   ORIGIN_PATTERN,
   originSchema,
@@ -91,7 +92,8 @@ function walk(dir: string): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const full = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...walk(full));
-    else if (['.yaml', '.yml'].includes(extname(entry.name))) found.push(full);
+    // The engine-behaviour registry sits beside the scenarios it explains, and is no scenario.
+    else if (['.yaml', '.yml'].includes(extname(entry.name)) && !entry.name.endsWith(BEHAVIOURS_SUFFIX)) found.push(full);
   }
   return found;
 }

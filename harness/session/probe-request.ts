@@ -1,11 +1,11 @@
 // The request a catalog scenario's probe makes, rendered for one lab and one
 // nonce: what the page's probe runtime receives.
-import type { Lab } from '../lab/lab.ts';
+import type { LabAddresses } from '../lab/lab.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
 import type { Scenario } from '../scenario/loader.ts';
 import { effectiveModes } from '../scenario/modes.ts';
 
-export function probeRequest(scenario: Scenario, lab: Lab, nonce: string, timeoutMs: number): ProbeRequest {
+export function probeRequest(scenario: Scenario, lab: Pick<LabAddresses, 'render' | 'probeUrl'>, nonce: string, timeoutMs: number): ProbeRequest {
   const request = scenario.request;
   const renderHeaders = (headers: Record<string, string>) =>
     Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, lab.render(scenario, nonce, value)]));

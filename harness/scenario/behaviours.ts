@@ -1,0 +1,158 @@
+// The engine-behaviour registry: what an engine does instead of the spec,
+// as data (scenarios/engines.behaviours.yaml), each entry with a condition on
+// the request and the answers and with its source. It applies to every
+// scenario, the user's own included, to `check` and to `lab.probe`: a cell
+// that does what an entry says is a known engine behaviour, not a new
+// finding. A scenario may still declare a deviation of its own, which wins.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '../engines/types.ts';
+import { BUILTIN_CATALOG } from '../package/root.ts';
+import { REQUEST_KINDS, type Deviation, type Outcome } from './schema.ts';
+import type { ProbeRequest } from '../probes/bundle.ts';
+
+/** Files the catalog holds besides scenarios end so; the scenario loader leaves them out. */
+export const BEHAVIOURS_SUFFIX = '.behaviours.yaml';
+export const BUILTIN_BEHAVIOURS = join(BUILTIN_CATALOG, `engines${BEHAVIOURS_SUFFIX}`);
+
+const oneOrMore = <T extends z.ZodType>(item: T) => z.array(item).min(1);
+
+/** Every field given must hold; a list holds when any of its values does. */
+const conditionSchema = z
+  .object({
+    kind: oneOrMore(z.enum(REQUEST_KINDS)).optional().describe('The request kind (fetch, xhr, font, ...)'),
+    crossOrigin: oneOrMore(z.enum(['none', 'anonymous', 'use-credentials'])).optional().describe('img, script, stylesheet: the crossorigin attribute ("none": no attribute)'),
+    credentials: oneOrMore(z.enum(['omit', 'same-origin', 'include'])).optional().describe('The credentials mode the request really uses'),
+    sameOrigin: z.boolean().optional().describe('The target is (true) or is not (false) same origin with the page'),
+    pageScheme: z.enum(['http', 'https']).optional(),
+    targetScheme: z.enum(['http', 'https']).optional(),
+    requestHeader: z.string().optional().describe('The request carries this header (any case)'),
+    preflightAllowHeaders: z.string().optional().describe('A preflight answer has exactly this Access-Control-Allow-Headers value'),
+    answerStatus: z.number().int().optional().describe('An answer (after the first request) has this status, e.g. 304'),
+    requireCookie: z.boolean().optional().describe('The outcome depends on a cookie being sent (requireCookie)'),
+    cookieAttribute: z.string().optional().describe('A cookie the scenario sets has this attribute (any case), e.g. Partitioned'),
+  })
+  .strict();
+
+export const behaviourSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+    title: z.string().min(1),
+    engines: oneOrMore(z.enum(ENGINE_IDS as [EngineId, ...EngineId[]])),
+    profiles: oneOrMore(z.enum(ENGINE_PROFILES)).optional().describe('The engine profiles it shows in; default: every profile'),
+    outcome: z.enum(['allowed', 'blocked', 'error']),
+    when: conditionSchema,
+    source: z.string().min(1).describe('Upstream bug, spec issue, WPT result, or "measured by cors-lab" with the build'),
+  })
+  .strict();
+
+export type Behaviour = z.output<typeof behaviourSchema>;
+export type BehaviourCondition = z.output<typeof conditionSchema>;
+
+/** What the registry's conditions are held against: the request as the engine is asked to make it, and the answers the server gives. */
+export interface BehaviourCase {
+  kind: string;
+  crossOrigin: 'none' | 'anonymous' | 'use-credentials';
+  credentials: 'omit' | 'same-origin' | 'include';
+  sameOrigin: boolean;
+  pageScheme: string;
+  targetScheme: string;
+  /** Request header names, lowercased. */
+  requestHeaders: string[];
+  answers: { kind: 'preflight' | 'request'; status: number; headers: [string, string][] }[];
+  requireCookie: boolean;
+  /** Set-Cookie values the scenario's first-party visit sets. */
+  cookies: string[];
+}
+
+/** Whether every field of `when` holds for `found`. */
+export function conditionHolds(when: BehaviourCondition, found: BehaviourCase): boolean {
+  const header = (headers: [string, string][], name: string) => headers.filter(([key]) => key.toLowerCase() === name).map(([, value]) => value.trim());
+  const checks: boolean[] = [
+    when.kind === undefined || when.kind.includes(found.kind as (typeof REQUEST_KINDS)[number]),
+    when.crossOrigin === undefined || when.crossOrigin.includes(found.crossOrigin),
+    when.credentials === undefined || when.credentials.includes(found.credentials),
+    when.sameOrigin === undefined || when.sameOrigin === found.sameOrigin,
+    when.pageScheme === undefined || when.pageScheme === found.pageScheme,
+    when.targetScheme === undefined || when.targetScheme === found.targetScheme,
+    when.requestHeader === undefined || found.requestHeaders.includes(when.requestHeader.toLowerCase()),
+    when.preflightAllowHeaders === undefined || found.answers.some((answer) => answer.kind === 'preflight' && header(answer.headers, 'access-control-allow-headers').join(', ') === when.preflightAllowHeaders),
+    when.answerStatus === undefined || found.answers.slice(1).some((answer) => answer.status === when.answerStatus),
+    when.requireCookie === undefined || when.requireCookie === found.requireCookie,
+    when.cookieAttribute === undefined || found.cookies.some((cookie) => cookie.split(';').slice(1).some((part) => part.trim().split('=')[0]!.toLowerCase() === when.cookieAttribute!.toLowerCase())),
+  ];
+  return checks.every(Boolean);
+}
+
+export interface BehaviourProblem {
+  file: string;
+  field: string;
+  message: string;
+}
+
+/** Reads a registry file; every problem names the file and the field. */
+export function loadBehaviours(file: string, text = readFileSync(file, 'utf8')): { behaviours: Behaviour[]; problems: BehaviourProblem[] } {
+  const document = parseDocument(text);
+  if (document.errors.length > 0) return { behaviours: [], problems: document.errors.map((error) => ({ file, field: '', message: `YAML syntax error: ${error.message.split('\n')[0]}` })) };
+  const parsed = z.object({ behaviours: z.array(behaviourSchema) }).strict().safeParse(document.toJS());
+  if (!parsed.success) return { behaviours: [], problems: parsed.error.issues.map((issue) => ({ file, field: issue.path.map(String).join('.'), message: issue.message })) };
+  const ids = new Set<string>();
+  const problems: BehaviourProblem[] = [];
+  parsed.data.behaviours.forEach((behaviour, index) => {
+    if (ids.has(behaviour.id)) problems.push({ file, field: `behaviours.${index}.id`, message: `"${behaviour.id}" is used twice. Fix: give one another id` });
+    ids.add(behaviour.id);
+  });
+  return { behaviours: problems.length > 0 ? [] : parsed.data.behaviours, problems };
+}
+
+let builtIn: Behaviour[] | undefined;
+
+/** The built-in registry; a broken one is a harness failure, never silently empty. */
+export function builtInBehaviours(): Behaviour[] {
+  if (builtIn) return builtIn;
+  const { behaviours, problems } = loadBehaviours(BUILTIN_BEHAVIOURS);
+  if (problems.length > 0) throw new Error(`the engine-behaviour registry is broken: ${problems.map((problem) => `${problem.file}: ${problem.field}: ${problem.message}`).join('; ')}`);
+  return (builtIn = behaviours);
+}
+
+/** The registry entries whose conditions hold for a case, in any engine. */
+export function behavioursFor(found: BehaviourCase, registry: Behaviour[] = builtInBehaviours()): Behaviour[] {
+  return registry.filter((behaviour) => conditionHolds(behaviour.when, found));
+}
+
+/** The entry that applies to one engine under one profile, if any. */
+export function behaviourIn(matching: Behaviour[] | undefined, engine: EngineId, profile: EngineProfile): Behaviour | undefined {
+  return matching?.find((behaviour) => behaviour.engines.includes(engine) && (behaviour.profiles === undefined || behaviour.profiles.includes(profile)));
+}
+
+/** The case of one request as a probe makes it from `pageOrigin` ("null" for an opaque one), with the answers the server gives. */
+export function caseOfRequest(request: ProbeRequest, pageOrigin: string, answers: BehaviourCase['answers'], scenario: { requireCookie?: string; cookies?: string[] } = {}): BehaviourCase {
+  const target = new URL(request.url);
+  const page = pageOrigin === 'null' ? undefined : new URL(pageOrigin);
+  return {
+    kind: request.kind,
+    crossOrigin: request.crossOrigin ?? 'none',
+    credentials: request.credentials,
+    sameOrigin: page !== undefined && page.origin === target.origin,
+    pageScheme: page?.protocol.replace(':', '') ?? '',
+    targetScheme: target.protocol.replace(':', ''),
+    requestHeaders: Object.keys(request.headers).map((name) => name.toLowerCase()),
+    answers,
+    requireCookie: scenario.requireCookie !== undefined,
+    cookies: scenario.cookies ?? [],
+  };
+}
+
+/**
+ * A registry entry as the deviation a cell is held to, where it predicts
+ * another outcome than the spec (an entry that agrees with the spec adds
+ * nothing to the cell).
+ */
+export function behaviourDeviation(matching: Behaviour[] | undefined, engine: EngineId, profile: EngineProfile, spec: Outcome): Deviation | undefined {
+  const behaviour = behaviourIn(matching?.filter((entry) => entry.outcome !== spec), engine, profile);
+  return behaviour ? { outcome: behaviour.outcome, source: behaviour.source, note: `known engine behaviour ${behaviour.id} (${BUILTIN_BEHAVIOURS_NAME}): ${behaviour.title}` } : undefined;
+}
+
+const BUILTIN_BEHAVIOURS_NAME = `scenarios/engines${BEHAVIOURS_SUFFIX}`;

@@ -1,0 +1,71 @@
+// Known engine behaviours outside the catalog, in real engines: a user's own
+// scenario file, `check` against a real Express server in its own process,
+// and `lab.probe` all read the engine-behaviour registry, so a behaviour the
+// tool knows is "~" with its source there too, and no new finding.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { createLab } from '../../harness/api/lab.ts';
+import { planFromCli } from '../../harness/check/plan.ts';
+import { runCheck } from '../../harness/check/runner.ts';
+import { runScenarios } from '../../harness/run/runner.ts';
+import { startFixture } from '../check-helpers.ts';
+import { scenariosFrom, tempCertDir } from '../helpers.ts';
+
+const ISSUE_1919 = 'whatwg/fetch/issues/1919';
+
+describe('known engine behaviours beyond the catalog', () => {
+  it('a user\'s scenario file: Authorization under ACAH * is ~ with its source in every engine, no new finding', async () => {
+    const scenarios = scenariosFrom(`
+origins: { page: https://app.site-a.localhost, api: https://api.site-b.localhost:alt }
+scenarios:
+  - id: my-api-patch-with-bearer
+    title: our PATCH endpoint with a bearer token, answered with ACAH *
+    request: { target: api, path: /v1/me, method: PATCH, headers: { authorization: "Bearer t", Content-Type: application/json }, body: "{}" }
+    server: { api: { /v1/me: { preflight: { headers: { Access-Control-Allow-Origin: "{{origin.page}}", Access-Control-Allow-Methods: PATCH, Access-Control-Allow-Headers: "*" } }, actual: { headers: { Access-Control-Allow-Origin: "{{origin.page}}" } } } } }
+`, 'my-api.yaml');
+    const result = await runScenarios({ scenarios, timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    expect(result.results).toHaveLength(3);
+    for (const cell of result.results) {
+      expect({ engine: cell.engine, outcome: cell.outcome, spec: cell.spec, verdict: cell.verdict, matches: cell.matchesExpectation }).toEqual({ engine: cell.engine, outcome: 'allowed', spec: 'blocked', verdict: 'known-deviation', matches: true });
+      expect(cell.deviation?.source).toContain(ISSUE_1919);
+      expect(cell.deviation?.note).toContain('acah-star-covers-authorization');
+    }
+    expect(result.summary.newFindings).toBe(0);
+  }, 120_000);
+
+  it('lab.probe: the same behaviour, the same verdict', async () => {
+    const lab = await createLab({ certDir: tempCertDir() });
+    try {
+      const server = (request: IncomingMessage, response: ServerResponse) => {
+        const cors = { 'Access-Control-Allow-Origin': lab.origins.page };
+        if (request.method === 'OPTIONS') return void response.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Allow-Headers': '*' }).end();
+        response.writeHead(200, cors).end('me');
+      };
+      const outcome = await lab.probe({ server, request: { path: '/me', headers: { Authorization: 'Bearer t' } } });
+      expect(outcome.spec.outcome).toBe('blocked');
+      expect(outcome.cells.map((cell) => `${cell.engine} ${cell.outcome} ${cell.verdict}`)).toEqual(['chromium allowed known-deviation', 'firefox allowed known-deviation', 'webkit allowed known-deviation']);
+      for (const cell of outcome.cells) expect(cell.deviation?.source).toContain(ISSUE_1919);
+    } finally {
+      await lab.close();
+    }
+  }, 120_000);
+
+  it('check: a font from an origin the server does not allow is ~ in WebKitGTK (fonts without CORS), matching the spec elsewhere', async () => {
+    const express = await startFixture('express-cors-server', { ALLOWED_ORIGINS: 'http://app.example.com' });
+    try {
+      const plan = planFromCli(`http://api.example.com:${express.port}/font.otf`, {
+        origin: ['http://other.example.com'], expect: ['blocked'], method: 'GET', header: [], credentials: 'same-origin', kind: 'font',
+        resolve: [`api.example.com:${express.port}:127.0.0.1:${express.port}`], ca: [], sweep: false,
+      });
+      const result = await runCheck({ plan, timeoutMs: 8000, certDir: tempCertDir() });
+      expect(result.results.map((cell) => `${cell.engine} ${cell.outcome} ${cell.verdict}`)).toEqual(['chromium blocked matches-spec', 'firefox blocked matches-spec', 'webkit allowed known-deviation']);
+      const webkit = result.results.find((cell) => cell.engine === 'webkit')!;
+      expect(webkit.deviation?.note).toContain('webkit-fonts-no-cors');
+      // The user expected blocked: what WebKitGTK does is known, and still not what the user wanted.
+      expect(webkit.matchesExpectation).toBe(false);
+      expect(result.summary.newFindings).toBe(0);
+    } finally {
+      await express.stop();
+    }
+  }, 120_000);
+});
