@@ -6,10 +6,20 @@
 // journal shows, and the spec model's explanation.
 import type { EngineId } from '../engines/types.ts';
 import type { ProbeOutcome } from './lab.ts';
+import type { CellResult } from '../result/result.ts';
 
 interface MatcherResult {
   pass: boolean;
   message: () => string;
+}
+
+/** What the cell is against the spec: a known engine behaviour (with its source), a new finding, a request made otherwise. */
+function verdictNote(cell: CellResult): string {
+  const notes: string[] = [];
+  if (cell.verdict === 'known-deviation' && cell.deviation) notes.push(`${cell.deviation.note ?? 'known engine behaviour'} (source: ${cell.deviation.source})`);
+  if (cell.verdict === 'new-finding') notes.push('new finding: no known engine behaviour predicts it');
+  if (cell.requestMismatch) notes.push(`? ${cell.requestMismatch}`);
+  return notes.length > 0 ? ` [${notes.join('; ')}]` : '';
 }
 
 function expectOutcome(received: ProbeOutcome, wanted: 'allowed' | 'blocked', engines: EngineId[] | undefined, negated: boolean): MatcherResult {
@@ -25,7 +35,7 @@ function expectOutcome(received: ProbeOutcome, wanted: 'allowed' | 'blocked', en
     .map((cell) => {
       const mark = !asked.includes(cell.engine) ? ' ' : cell.outcome === wanted ? '✓' : '✗';
       const version = received.engines.find((engine) => engine.id === cell.engine)?.version ?? '';
-      return `  ${mark} ${`${cell.engine} ${version}`.padEnd(28)} ${cell.outcome.padEnd(8)} ${cell.explanation}`;
+      return `  ${mark} ${`${cell.engine} ${version}`.padEnd(28)} ${cell.outcome.padEnd(8)} ${cell.explanation}${verdictNote(cell)}`;
     })
     .join('\n');
   return {

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createLab } from '../../harness/api/lab.ts';
+import { corsMatchers } from '../../harness/api/matchers.ts';
 import { planFromCli } from '../../harness/check/plan.ts';
 import { runCheck } from '../../harness/check/runner.ts';
 import { runScenarios } from '../../harness/run/runner.ts';
@@ -45,6 +46,9 @@ scenarios:
       expect(outcome.spec.outcome).toBe('blocked');
       expect(outcome.cells.map((cell) => `${cell.engine} ${cell.outcome} ${cell.verdict}`)).toEqual(['chromium allowed known-deviation', 'firefox allowed known-deviation', 'webkit allowed known-deviation']);
       for (const cell of outcome.cells) expect(cell.deviation?.source).toContain(ISSUE_1919);
+      // A matcher's message says which behaviour it is and where it is documented.
+      const message = corsMatchers.toBeBlockedIn.call({}, outcome).message();
+      expect(message).toMatch(/allowed .*\[known engine behaviour acah-star-covers-authorization .*\(source: .*whatwg\/fetch\/issues\/1919/);
     } finally {
       await lab.close();
     }

@@ -1,0 +1,34 @@
+// Stale knowledge is as bad as missing knowledge: the catalog scenarios in
+// which a registry entry departs from the spec run in every engine, and each
+// cell the registry speaks for must still give the entry's outcome. A
+// failure names the entry and the browser build that no longer follows it.
+import { describe, expect, it } from 'vitest';
+import { labAddresses, SERVER_KEYS, type ServerKey } from '../../harness/lab/lab.ts';
+import { BUILTIN_CATALOG } from '../../harness/package/root.ts';
+import { predictAttempts, scenarioBehaviours } from '../../harness/run/predict.ts';
+import { runScenarios } from '../../harness/run/runner.ts';
+import { behaviourDeviation } from '../../harness/scenario/behaviours.ts';
+import { ENGINE_IDS } from '../../harness/engines/types.ts';
+import { loadScenarios } from '../../harness/scenario/loader.ts';
+import { tempCertDir } from '../helpers.ts';
+
+const addresses = labAddresses(Object.fromEntries(SERVER_KEYS.map((key, index) => [key, 42000 + index])) as Record<ServerKey, number>);
+const exercising = loadScenarios([BUILTIN_CATALOG]).scenarios.filter((scenario) => {
+  if (scenario.middleware) return false;
+  const { last, answers } = predictAttempts(scenario, addresses, 'n0');
+  const known = scenarioBehaviours(scenario, addresses, answers);
+  return ENGINE_IDS.some((engine) => behaviourDeviation(known, engine, 'defaults', last.outcome) !== undefined);
+});
+
+describe('the engine-behaviour registry against the engines', () => {
+  it('every entry still holds in the builds on this machine', async () => {
+    expect(exercising.length).toBeGreaterThanOrEqual(6);
+    const result = await runScenarios({ scenarios: exercising, timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    const fromRegistry = result.results.filter((cell) => cell.deviation?.note?.startsWith('known engine behaviour'));
+    expect(fromRegistry.length).toBeGreaterThanOrEqual(exercising.length);
+    for (const cell of fromRegistry) {
+      const build = result.engines.find((engine) => engine.id === cell.engine)!;
+      expect(cell.outcome, `${cell.deviation!.note} no longer holds in ${build.browser} ${build.version} (scenario ${cell.scenario}: ${cell.explanation})`).toBe(cell.deviation!.outcome);
+    }
+  }, 180_000);
+});
