@@ -113,5 +113,5 @@ function toSpecAnswer(answer: Answer, kind: 'preflight' | 'request', render: (te
 /** The engine-behaviour registry's entries that hold for a scenario's request and the answers the model got (`answers` from predictAttempts). */
 export function scenarioBehaviours(scenario: Scenario, lab: LabAddresses, answers: AnsweredInOrder): Behaviour[] {
   const pageOrigin = scenario.request.context === 'page' ? lab.originUrl(scenario.page) : 'null';
-  return behavioursFor(caseOfRequest(probeRequest(scenario, lab, 'spec', 0), pageOrigin, answers, { requireCookie: scenario.request.requireCookie, cookies: scenario.cookies?.set }));
+  return behavioursFor(caseOfRequest(probeRequest(scenario, lab, 'spec', 0), pageOrigin, answers, { requireCookie: scenario.request.requireCookie, cookies: scenario.cookies?.set, ...(scenario.cookies ? { cookieOrigin: lab.originUrl(scenario.cookies.on) } : {}) }));
 }

@@ -22,7 +22,7 @@ import { interruption } from '../engines/cleanup.ts';
 import { buildCell } from './cell.ts';
 import { predictAttempts, scenarioBehaviours } from './predict.ts';
 import { firstRequestOf } from '../spec/first-request.ts';
-import { behaviourDeviation } from '../scenario/behaviours.ts';
+import { behaviourDeviation, isCookiePolicy } from '../scenario/behaviours.ts';
 import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from '../result/result.ts';
 
 export type IsolationMode = 'group' | 'probe';
@@ -239,7 +239,8 @@ function cell(scenario: Scenario, engine: EngineId, profile: EngineProfile, spec
     spec,
     expected: deviation?.outcome ?? spec.outcome,
     ...(deviation ? { deviation } : {}),
-    cookiePolicy: scenario.expect.cookiePolicy === true,
+    // The scenario says so, or the registry knows the engine's third-party cookie policy under this profile.
+    cookiePolicy: scenario.expect.cookiePolicy === true || isCookiePolicy(spec.knownBehaviours, engine, profile, spec.outcome),
     classifyAs: { mode: run.request.mode, readHeader: scenario.request.readHeader, requireCookie: scenario.request.requireCookie },
     probe: run.outcome,
     journal,

@@ -12,6 +12,7 @@ import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '
 import { BUILTIN_CATALOG } from '../package/root.ts';
 import { REQUEST_KINDS, type Deviation, type Outcome } from './schema.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
+import { siteOf } from '../spec/cookies.ts';
 
 /** Files the catalog holds besides scenarios end so; the scenario loader leaves them out. */
 export const BEHAVIOURS_SUFFIX = '.behaviours.yaml';
@@ -33,6 +34,7 @@ const conditionSchema = z
     answerStatus: z.number().int().optional().describe('An answer (after the first request) has this status, e.g. 304'),
     requireCookie: z.boolean().optional().describe('The outcome depends on a cookie being sent (requireCookie)'),
     cookieAttribute: z.string().optional().describe('A cookie the scenario sets has this attribute (any case), e.g. Partitioned'),
+    thirdPartyCookie: z.boolean().optional().describe('The cookies are set on a site other than the page\'s (third-party when the page makes the request)'),
   })
   .strict();
 
@@ -43,6 +45,10 @@ export const behaviourSchema = z
     engines: oneOrMore(z.enum(ENGINE_IDS as [EngineId, ...EngineId[]])),
     profiles: oneOrMore(z.enum(ENGINE_PROFILES)).optional().describe('The engine profiles it shows in; default: every profile'),
     outcome: z.enum(['allowed', 'blocked', 'error']),
+    cookiePolicy: z
+      .boolean()
+      .optional()
+      .describe('The entry is the engine\'s third-party cookie policy under these profiles: a cell where only the cookie was withheld reads "cookie policy" (c)'),
     when: conditionSchema,
     source: z.string().min(1).describe('Upstream bug, spec issue, WPT result, or "measured by cors-lab" with the build'),
   })
@@ -65,6 +71,8 @@ export interface BehaviourCase {
   requireCookie: boolean;
   /** Set-Cookie values the scenario's first-party visit sets. */
   cookies: string[];
+  /** The cookies are set on another site than the page's. */
+  thirdPartyCookie: boolean;
 }
 
 /** Whether every field of `when` holds for `found`. */
@@ -81,6 +89,7 @@ export function conditionHolds(when: BehaviourCondition, found: BehaviourCase): 
     when.preflightAllowHeaders === undefined || found.answers.some((answer) => answer.kind === 'preflight' && header(answer.headers, 'access-control-allow-headers').join(', ') === when.preflightAllowHeaders),
     when.answerStatus === undefined || found.answers.slice(1).some((answer) => answer.status === when.answerStatus),
     when.requireCookie === undefined || when.requireCookie === found.requireCookie,
+    when.thirdPartyCookie === undefined || when.thirdPartyCookie === found.thirdPartyCookie,
     when.cookieAttribute === undefined || found.cookies.some((cookie) => cookie.split(';').slice(1).some((part) => part.trim().split('=')[0]!.toLowerCase() === when.cookieAttribute!.toLowerCase())),
   ];
   return checks.every(Boolean);
@@ -128,7 +137,7 @@ export function behaviourIn(matching: Behaviour[] | undefined, engine: EngineId,
 }
 
 /** The case of one request as a probe makes it from `pageOrigin` ("null" for an opaque one), with the answers the server gives. */
-export function caseOfRequest(request: ProbeRequest, pageOrigin: string, answers: BehaviourCase['answers'], scenario: { requireCookie?: string; cookies?: string[] } = {}): BehaviourCase {
+export function caseOfRequest(request: ProbeRequest, pageOrigin: string, answers: BehaviourCase['answers'], scenario: { requireCookie?: string; cookies?: string[]; cookieOrigin?: string } = {}): BehaviourCase {
   const target = new URL(request.url);
   const page = pageOrigin === 'null' ? undefined : new URL(pageOrigin);
   return {
@@ -142,6 +151,7 @@ export function caseOfRequest(request: ProbeRequest, pageOrigin: string, answers
     answers,
     requireCookie: scenario.requireCookie !== undefined,
     cookies: scenario.cookies ?? [],
+    thirdPartyCookie: scenario.cookieOrigin !== undefined && (page === undefined || siteOf(new URL(scenario.cookieOrigin)) !== siteOf(page)),
   };
 }
 
@@ -156,3 +166,8 @@ export function behaviourDeviation(matching: Behaviour[] | undefined, engine: En
 }
 
 const BUILTIN_BEHAVIOURS_NAME = `scenarios/engines${BEHAVIOURS_SUFFIX}`;
+
+/** Whether the entry behind a cell's engine prediction is its engine's cookie policy (the cell then reads "cookie policy" where only the cookie was withheld). */
+export function isCookiePolicy(matching: Behaviour[] | undefined, engine: EngineId, profile: EngineProfile, spec: Outcome): boolean {
+  return behaviourIn(matching?.filter((entry) => entry.outcome !== spec), engine, profile)?.cookiePolicy === true;
+}

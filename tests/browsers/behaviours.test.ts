@@ -8,27 +8,29 @@ import { BUILTIN_CATALOG } from '../../harness/package/root.ts';
 import { predictAttempts, scenarioBehaviours } from '../../harness/run/predict.ts';
 import { runScenarios } from '../../harness/run/runner.ts';
 import { behaviourDeviation } from '../../harness/scenario/behaviours.ts';
-import { ENGINE_IDS } from '../../harness/engines/types.ts';
+import { ENGINE_IDS, ENGINE_PROFILES, type EngineProfile } from '../../harness/engines/types.ts';
 import { loadScenarios } from '../../harness/scenario/loader.ts';
 import { tempCertDir } from '../helpers.ts';
 
 const addresses = labAddresses(Object.fromEntries(SERVER_KEYS.map((key, index) => [key, 42000 + index])) as Record<ServerKey, number>);
-const exercising = loadScenarios([BUILTIN_CATALOG]).scenarios.filter((scenario) => {
+/** The catalog scenarios in which an entry departs from the spec under `profile`. */
+const exercisingIn = (profile: EngineProfile) => loadScenarios([BUILTIN_CATALOG]).scenarios.filter((scenario) => {
   if (scenario.middleware) return false;
   const { last, answers } = predictAttempts(scenario, addresses, 'n0');
   const known = scenarioBehaviours(scenario, addresses, answers);
-  return ENGINE_IDS.some((engine) => behaviourDeviation(known, engine, 'defaults', last.outcome) !== undefined);
+  return ENGINE_IDS.some((engine) => behaviourDeviation(known, engine, profile, last.outcome) !== undefined);
 });
 
 describe('the engine-behaviour registry against the engines', () => {
-  it('every entry still holds in the builds on this machine', async () => {
+  it.each(ENGINE_PROFILES)('every entry for the %s profile still holds in the builds on this machine', async (profile) => {
+    const exercising = exercisingIn(profile);
     expect(exercising.length).toBeGreaterThanOrEqual(6);
-    const result = await runScenarios({ scenarios: exercising, timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    const result = await runScenarios({ scenarios: exercising, profile, timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
     const fromRegistry = result.results.filter((cell) => cell.deviation?.note?.startsWith('known engine behaviour'));
     expect(fromRegistry.length).toBeGreaterThanOrEqual(exercising.length);
     for (const cell of fromRegistry) {
       const build = result.engines.find((engine) => engine.id === cell.engine)!;
-      expect(cell.outcome, `${cell.deviation!.note} no longer holds in ${build.browser} ${build.version} (scenario ${cell.scenario}: ${cell.explanation})`).toBe(cell.deviation!.outcome);
+      expect(cell.outcome, `${cell.deviation!.note} no longer holds in ${build.browser} ${build.version}, profile ${profile} (scenario ${cell.scenario}: ${cell.explanation})`).toBe(cell.deviation!.outcome);
     }
   }, 180_000);
 });

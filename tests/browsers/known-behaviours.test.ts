@@ -34,6 +34,22 @@ scenarios:
     expect(result.summary.newFindings).toBe(0);
   }, 120_000);
 
+  it('a user\'s credentialed scenario without cookiePolicy: the engines\' third-party cookie policies are predicted, "cookie policy" with the entry', async () => {
+    const scenarios = scenariosFrom(`
+origins: { page: https://shop.site-a.localhost, auth: https://auth.site-c.localhost }
+scenarios:
+  - id: my-session-check
+    title: the shop asks the auth site who is logged in, with the auth site's session cookie
+    cookies: { on: auth, set: ["session=abc; SameSite=None; Secure; Path=/"] }
+    request: { kind: xhr, target: auth, path: /whoami, credentials: include, requireCookie: session }
+    server: { auth: { /whoami: { actual: { headers: { Access-Control-Allow-Origin: "{{origin.page}}", Access-Control-Allow-Credentials: "true" } } } } }
+`, 'my-auth.yaml');
+    const result = await runScenarios({ scenarios, timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    expect(result.results.map((cell) => `${cell.engine} ${cell.outcome} ${cell.verdict}`)).toEqual(['chromium blocked cookie-policy', 'firefox blocked cookie-policy', 'webkit allowed matches-spec']);
+    expect(result.results.map((cell) => cell.deviation?.note?.split(' ')[3])).toEqual(['chromium-blocks-third-party-cookies-as-launched', 'firefox-total-cookie-protection', undefined]);
+    expect(result.summary.unexpected).toBe(0);
+  }, 120_000);
+
   it('lab.probe: the same behaviour, the same verdict', async () => {
     const lab = await createLab({ certDir: tempCertDir() });
     try {
