@@ -199,7 +199,7 @@ function openEvidence(scenario, column, cell, shown) {
   dialog.replaceChildren(
     $('header', {}, $('strong', {}, scenario.id + ' in ' + column.heading + ' (' + column.subheading + '): ' + cell.outcome), $('button', { onclick: () => dialog.close(), 'aria-label': 'close' }, '×')),
     $('section', { class: 'explanation' }, $('h3', {}, 'What happened'), $('p', {}, cell.explanation),
-      $('p', {}, 'Verdict: ' + shown.verdict, ...(cell.deviation ? [' (source: ', ...linked(cell.deviation.source), ')'] : []), '; ' + shown.expectation),
+      $('p', {}, 'Verdict: ' + shown.verdict, ...(cell.deviation ? [' (' + (cell.deviation.note ? cell.deviation.note + '; ' : '') + 'source: ', ...linked(cell.deviation.source), ')'] : []), '; ' + shown.expectation),
       cell.requestMismatch ? $('p', { class: 'request-mismatch' }, '? ' + cell.requestMismatch) : ''),
     $('section', { class: 'spec-model' }, $('h3', {}, 'What the spec predicts: ' + cell.spec), $('p', {}, cell.specExplanation),
       scenario.specModel.preflightHeaders ? $('p', {}, 'Predicted preflight: Access-Control-Request-Method: ' + scenario.specModel.preflightHeaders.method + (scenario.specModel.preflightHeaders.requestHeaders ? ', Access-Control-Request-Headers: ' + scenario.specModel.preflightHeaders.requestHeaders : '')) : $('p', {}, 'Predicted preflight: ' + (scenario.specModel.preflight ? 'yes' : 'none')),

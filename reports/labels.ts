@@ -146,3 +146,18 @@ export function interruptionBanner(result: MatrixResult): string | undefined {
   if (!stop) return undefined;
   return `INTERRUPTED by ${stop.signal} at ${stop.at}: this report is incomplete. ${stop.completed} cells completed before the signal and are shown; ${stop.notRun} were not run (they are not errors).`;
 }
+
+/** The known engine behaviours (registry entries or a scenario's own deviations) this result's cells were held to, one line each with its cells and source. */
+export function knownBehaviourLines(result: MatrixResult): string[] {
+  const byBehaviour = new Map<string, { source: string; cells: string[] }>();
+  for (const cell of result.results) {
+    if (!cell.deviation || (cell.verdict !== 'known-deviation' && cell.verdict !== 'cookie-policy')) continue;
+    // A registry entry's note reads "known engine behaviour ID (FILE): TITLE"; shown as "ID — TITLE".
+    const registry = /^known engine behaviour (\S+) \([^)]*\): (.*)$/.exec(cell.deviation.note ?? '');
+    const name = registry ? `${registry[1]} — ${registry[2]}` : `declared in the scenario ${cell.scenario}${cell.deviation.note ? ` (${cell.deviation.note})` : ''}`;
+    const entry = byBehaviour.get(name) ?? { source: cell.deviation.source, cells: [] };
+    entry.cells.push(`${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}`);
+    byBehaviour.set(name, entry);
+  }
+  return [...byBehaviour].map(([name, { source, cells }]) => `${name}: ${describeScenarios(cells)}. Source: ${source}`);
+}

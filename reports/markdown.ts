@@ -1,6 +1,6 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, requestMismatchLines, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
+import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, knownBehaviourLines, requestMismatchLines, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
@@ -63,6 +63,11 @@ function matrixMarkdown(result: MatrixResult): string {
   if (unexpected.length > 0) {
     lines.push('', '### Not as expected (new findings and errors)', '');
     for (const cell of unexpected) lines.push(`- \`${cell.scenario}\` in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}, measured ${cell.outcome}. ${escapeCell(cell.explanation)} Spec: ${escapeCell(cell.specExplanation)}`);
+  }
+  const known = knownBehaviourLines(result);
+  if (known.length > 0) {
+    lines.push('', '### Known engine behaviours (~ and c)', '');
+    for (const line of known) lines.push(`- ${escapeCell(line)}`);
   }
   const mismatches = requestMismatchLines(result);
   if (mismatches.length > 0) {

@@ -3,7 +3,7 @@
 import { styleText } from 'node:util';
 import { responseHeader } from '../servers/journal.ts';
 import type { CheckResult, MatrixResult } from '../harness/result/result.ts';
-import { cellIndex, cellText, engineDescription, interruptionBanner, middlewareOf, LEGEND, matrixColumns, requestMismatchLines, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
+import { cellIndex, cellText, engineDescription, interruptionBanner, middlewareOf, LEGEND, matrixColumns, knownBehaviourLines, requestMismatchLines, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -48,6 +48,11 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     for (const cell of unexpected) {
       lines.push(`  ${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}${cell.expected !== cell.spec ? ` (expected here: ${cell.expected})` : ''}, measured ${cell.outcome}. ${cell.explanation} Spec: ${cell.specExplanation}`);
     }
+  }
+  const known = knownBehaviourLines(result);
+  if (known.length > 0) {
+    lines.push('', paint('bold', 'Known engine behaviours (~ and c):'));
+    for (const line of known) lines.push(`  ${line}`);
   }
   const mismatches = requestMismatchLines(result);
   if (mismatches.length > 0) {
