@@ -167,7 +167,7 @@ async function probeIn(session: ProbeSession, lab: Lab, scenario: Scenario, forw
   });
   const specView = await spec;
   // No expectation of its own here (the matchers bring theirs): a cell is held to the spec model and the known engine behaviours (the lab's browsers run the defaults profile).
-  const deviation = behaviourDeviation(specView.knownBehaviours, session.id, 'defaults', specView.outcome);
+  const deviation = behaviourDeviation(specView.knownBehaviours, { id: session.id, profile: 'defaults', version: session.info.version }, specView.outcome);
   return buildCell({
     scenario: scenario.id,
     engine: session.id,

@@ -21,7 +21,7 @@ import { interruption } from '../engines/cleanup.ts';
 import { hostileOrigins, type HostileOrigin } from './hostile.ts';
 import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
 import { replay, specRequestOf, specViewOf } from './replay.ts';
-import { behaviourDeviation } from '../scenario/behaviours.ts';
+import { behaviourDeviation, type EngineBuild } from '../scenario/behaviours.ts';
 
 export interface CheckOptions {
   plan: CheckPlan;
@@ -262,7 +262,7 @@ async function runEngine(
           control: { url: () => probe.endpoint.url, before: () => proxy.tag(nonce, 'control') },
         })
         .finally(() => proxy.tag(undefined));
-      results.push(checkCell(probe, id, await specViews.get(probe.id)!, run!, lab.journal.forNonce(nonce)));
+      results.push(checkCell(probe, { id, profile: 'defaults', version: session.info.version }, await specViews.get(probe.id)!, run!, lab.journal.forNonce(nonce)));
       options.onProgress?.({ engine: id, done: results.length, total: probes.length });
     }
   } catch (error) {
@@ -273,9 +273,10 @@ async function runEngine(
   return { entry: session.info, results };
 }
 
-function checkCell(probe: CheckProbe, engine: EngineId, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
+function checkCell(probe: CheckProbe, build: EngineBuild, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
+  const engine = build.id;
   // What the user expects stays the expectation; a known engine behaviour only names the verdict (check runs the defaults profile).
-  const deviation = behaviourDeviation(spec.knownBehaviours, engine, 'defaults', spec.outcome);
+  const deviation = behaviourDeviation(spec.knownBehaviours, build, spec.outcome);
   const cell = buildCell({
     scenario: probe.id,
     engine,

@@ -22,7 +22,7 @@ import { interruption } from '../engines/cleanup.ts';
 import { buildCell } from './cell.ts';
 import { predictAttempts, scenarioBehaviours } from './predict.ts';
 import { firstRequestOf } from '../spec/first-request.ts';
-import { behaviourDeviation, isCookiePolicy } from '../scenario/behaviours.ts';
+import { behaviourDeviation, isCookiePolicy, type EngineBuild } from '../scenario/behaviours.ts';
 import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from '../result/result.ts';
 
 export type IsolationMode = 'group' | 'probe';
@@ -226,13 +226,15 @@ async function runBatch(session: ProbeSession, batch: Batch, lab: Lab, options: 
     },
     closeContext: options.isolation === 'probe',
   });
-  return runs.map((run, index) => cell(planned[index]!.scenario, session.id, options.profile!, predictions.get(planned[index]!.scenario.id)!, run, lab.journal.forNonce(run.request.nonce)));
+  const build = { id: session.id, profile: options.profile!, version: session.info.version };
+  return runs.map((run, index) => cell(planned[index]!.scenario, build, predictions.get(planned[index]!.scenario.id)!, run, lab.journal.forNonce(run.request.nonce)));
 }
 
 /** One cell of a catalog run: the scenario's expectations around buildCell. */
-function cell(scenario: Scenario, engine: EngineId, profile: EngineProfile, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
+function cell(scenario: Scenario, build: EngineBuild, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
+  const engine = build.id;
   // The scenario's own deviation wins; otherwise the registry's, where its condition holds.
-  const deviation = scenario.expect.deviations[engine] ?? behaviourDeviation(spec.knownBehaviours, engine, profile, spec.outcome);
+  const deviation = scenario.expect.deviations[engine] ?? behaviourDeviation(spec.knownBehaviours, build, spec.outcome);
   return buildCell({
     scenario: scenario.id,
     engine,
@@ -240,7 +242,7 @@ function cell(scenario: Scenario, engine: EngineId, profile: EngineProfile, spec
     expected: deviation?.outcome ?? spec.outcome,
     ...(deviation ? { deviation } : {}),
     // The scenario says so, or the registry knows the engine's third-party cookie policy under this profile.
-    cookiePolicy: scenario.expect.cookiePolicy === true || isCookiePolicy(spec.knownBehaviours, engine, profile, spec.outcome),
+    cookiePolicy: scenario.expect.cookiePolicy === true || isCookiePolicy(spec.knownBehaviours, build, spec.outcome),
     classifyAs: { mode: run.request.mode, readHeader: scenario.request.readHeader, requireCookie: scenario.request.requireCookie },
     probe: run.outcome,
     journal,

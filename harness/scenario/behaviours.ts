@@ -18,6 +18,20 @@ import { siteOf } from '../spec/cookies.ts';
 export const BEHAVIOURS_SUFFIX = '.behaviours.yaml';
 export const BUILTIN_BEHAVIOURS = join(BUILTIN_CATALOG, `engines${BEHAVIOURS_SUFFIX}`);
 
+/** A dotted version, as engines report theirs ("156.0.8078.114", "153.8.0esr", "2.50.6"): its numbers are compared. */
+const VERSION = /^\d+(\.\d+)*/;
+
+/** Compares the leading dotted numbers of two versions: negative, zero or positive. */
+export function compareVersions(a: string, b: string): number {
+  const numbers = (version: string) => (VERSION.exec(version)?.[0] ?? '0').split('.').map(Number);
+  const [left, right] = [numbers(a), numbers(b)];
+  for (let index = 0; index < Math.max(left.length, right.length); index++) {
+    const difference = (left[index] ?? 0) - (right[index] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
 const oneOrMore = <T extends z.ZodType>(item: T) => z.array(item).min(1);
 
 /** Every field given must hold; a list holds when any of its values does. */
@@ -44,6 +58,10 @@ export const behaviourSchema = z
     title: z.string().min(1),
     engines: oneOrMore(z.enum(ENGINE_IDS as [EngineId, ...EngineId[]])),
     profiles: oneOrMore(z.enum(ENGINE_PROFILES)).optional().describe('The engine profiles it shows in; default: every profile'),
+    versions: z
+      .partialRecord(z.enum(ENGINE_IDS as [EngineId, ...EngineId[]]), z.object({ from: z.string().regex(VERSION).optional(), before: z.string().regex(VERSION).optional() }).strict())
+      .optional()
+      .describe('Per engine, the builds it shows in: from this version on, and/or before this one (dotted numbers, e.g. "156" or "2.50"); default: every build'),
     outcome: z.enum(['allowed', 'blocked', 'error']),
     cookiePolicy: z
       .boolean()
@@ -131,9 +149,24 @@ export function behavioursFor(found: BehaviourCase, registry: Behaviour[] = buil
   return registry.filter((behaviour) => conditionHolds(behaviour.when, found));
 }
 
-/** The entry that applies to one engine under one profile, if any. */
-export function behaviourIn(matching: Behaviour[] | undefined, engine: EngineId, profile: EngineProfile): Behaviour | undefined {
-  return matching?.find((behaviour) => behaviour.engines.includes(engine) && (behaviour.profiles === undefined || behaviour.profiles.includes(profile)));
+/** The engine build a cell comes from: its id, its profile, and its version where it ran (absent in static checks: no version range is then applied). */
+export interface EngineBuild {
+  id: EngineId;
+  profile: EngineProfile;
+  version?: string;
+}
+
+function appliesTo(behaviour: Behaviour, build: EngineBuild): boolean {
+  if (!behaviour.engines.includes(build.id)) return false;
+  if (behaviour.profiles !== undefined && !behaviour.profiles.includes(build.profile)) return false;
+  const range = behaviour.versions?.[build.id];
+  if (!range || build.version === undefined) return true;
+  return (range.from === undefined || compareVersions(build.version, range.from) >= 0) && (range.before === undefined || compareVersions(build.version, range.before) < 0);
+}
+
+/** The entry that applies to one engine build, if any. */
+export function behaviourIn(matching: Behaviour[] | undefined, build: EngineBuild): Behaviour | undefined {
+  return matching?.find((behaviour) => appliesTo(behaviour, build));
 }
 
 /** The case of one request as a probe makes it from `pageOrigin` ("null" for an opaque one), with the answers the server gives. */
@@ -160,14 +193,14 @@ export function caseOfRequest(request: ProbeRequest, pageOrigin: string, answers
  * another outcome than the spec (an entry that agrees with the spec adds
  * nothing to the cell).
  */
-export function behaviourDeviation(matching: Behaviour[] | undefined, engine: EngineId, profile: EngineProfile, spec: Outcome): Deviation | undefined {
-  const behaviour = behaviourIn(matching?.filter((entry) => entry.outcome !== spec), engine, profile);
+export function behaviourDeviation(matching: Behaviour[] | undefined, build: EngineBuild, spec: Outcome): Deviation | undefined {
+  const behaviour = behaviourIn(matching?.filter((entry) => entry.outcome !== spec), build);
   return behaviour ? { outcome: behaviour.outcome, source: behaviour.source, note: `known engine behaviour ${behaviour.id} (${BUILTIN_BEHAVIOURS_NAME}): ${behaviour.title}` } : undefined;
 }
 
 const BUILTIN_BEHAVIOURS_NAME = `scenarios/engines${BEHAVIOURS_SUFFIX}`;
 
 /** Whether the entry behind a cell's engine prediction is its engine's cookie policy (the cell then reads "cookie policy" where only the cookie was withheld). */
-export function isCookiePolicy(matching: Behaviour[] | undefined, engine: EngineId, profile: EngineProfile, spec: Outcome): boolean {
-  return behaviourIn(matching?.filter((entry) => entry.outcome !== spec), engine, profile)?.cookiePolicy === true;
+export function isCookiePolicy(matching: Behaviour[] | undefined, build: EngineBuild, spec: Outcome): boolean {
+  return behaviourIn(matching?.filter((entry) => entry.outcome !== spec), build)?.cookiePolicy === true;
 }
