@@ -28,7 +28,9 @@ export function renderJunit(result: CorsLabResult): string {
         : `\n      <failure message="${escapeXml(`expected ${cell.expected}, got ${cell.outcome}`)}" type="${cell.verdict}">${escapeXml(`${cell.explanation}\nSpec: ${cell.specExplanation}`)}</failure>\n    `;
       // A request made otherwise is no failure (the outcome is the spec's), but CI readers see it beside the case.
       const mismatch = cell.requestMismatch ? `\n? ${cell.requestMismatch}` : '';
-      return `${open}${body}<system-out>${escapeXml(`${scenario?.title ?? ''}\n${cell.explanation}${mismatch}`)}</system-out></testcase>`;
+      // A known engine behaviour passes, and says which it is.
+      const known = cell.deviation && (cell.verdict === 'known-deviation' || cell.verdict === 'cookie-policy') ? `\n${cell.verdict === 'cookie-policy' ? 'c' : '~'} ${cell.deviation.note ?? 'known deviation'} (source: ${cell.deviation.source})` : '';
+      return `${open}${body}<system-out>${escapeXml(`${scenario?.title ?? ''}\n${cell.explanation}${known}${mismatch}`)}</system-out></testcase>`;
     });
     return `  <testsuite name="${escapeXml(`${variant ? `${variant} · ` : ''}${engine.id} ${engine.browser} ${engine.version}`)}" tests="${cells.length}" failures="${failures}" errors="0" time="${seconds.toFixed(3)}" timestamp="${result.startedAt}">\n${cases.join('\n')}\n  </testsuite>`;
   });

@@ -50,6 +50,29 @@ describe('reports', () => {
     expect(xml).not.toContain('</script><b>');
   });
 
+  it('a known engine behaviour and a request made otherwise read the same in the terminal, Markdown and JUnit', () => {
+    const known: RunResult = {
+      ...result,
+      results: [
+        { ...cell('acao-missing', 'chromium', 'blocked', 'blocked'), requestMismatch: 'no CORS request made: the request went in no-cors mode' },
+        { ...cell('acao-missing', 'firefox', 'allowed', 'allowed'), verdict: 'known-deviation', deviation: { outcome: 'allowed', source: 'https://bugs.example/1', note: 'known engine behaviour some-entry (scenarios/engines.behaviours.yaml): engines do it' } },
+      ],
+      summary: { ...result.summary, unexpected: 0, knownDeviations: 1, newFindings: 0, requestMismatches: 1 },
+    };
+    const terminal = renderTerminal(known, { color: false });
+    expect(terminal).toMatch(/acao-missing\s+blocked\s+blocked \?\s+allowed ~/);
+    expect(terminal).toContain('some-entry — engines do it: acao-missing in firefox. Source: https://bugs.example/1');
+    expect(terminal).toContain('acao-missing in chromium: blocked as the spec predicts, but no CORS request made');
+    expect(terminal).toContain('1 with the request made otherwise (?)');
+    const md = renderMarkdown(known);
+    expect(md).toContain('### Known engine behaviours (~ and c)');
+    expect(md).toContain('(?)');
+    const xml = renderJunit(known);
+    expect(xml).toContain('~ known engine behaviour some-entry');
+    expect(xml).toContain('? no CORS request made');
+    expect(xml.match(/<failure /g)).toBeNull();
+  });
+
   it('markdown: a table with engine versions and an unexpected list', () => {
     const md = renderMarkdown(result);
     expect(md).toContain('| scenario | spec | chromium 156.0.1 | firefox 153.7.0esr |');
