@@ -280,3 +280,20 @@ export async function planFromConfig(path: string): Promise<CheckPlan> {
     ...(config.timeout !== undefined ? { timeoutMs: config.timeout } : {}),
   };
 }
+
+/** The options that describe one endpoint: a config describes its endpoints itself. */
+export const ENDPOINT_FLAGS = ['origin', 'expect', 'method', 'header', 'body', 'credentials', 'kind'] as const;
+
+/**
+ * A config's plan with what the command line adds: its --resolve rules (one
+ * for a host and port the config also names replaces the config's) and its
+ * --ca files, read from the working directory; problems name the flag.
+ */
+export function withCommandLine(plan: CheckPlan, input: Pick<CliCheckInput, 'resolve' | 'ca'>): CheckPlan {
+  const problems: ScenarioProblem[] = [];
+  const resolve = parseResolveRules(input.resolve, (message) => problems.push({ file: 'command line', field: '--resolve', message }));
+  const ca = readCaFiles(input.ca, process.cwd(), (message) => problems.push({ file: 'command line', field: '--ca', message }));
+  if (problems.length > 0) throw new CheckInputError(problems);
+  const overridden = new Set(resolve.map((rule) => `${rule.host}:${rule.port}`));
+  return { ...plan, resolve: [...plan.resolve.filter((rule) => !overridden.has(`${rule.host}:${rule.port}`)), ...resolve], ca: [...plan.ca, ...ca] };
+}

@@ -3,9 +3,9 @@
 // expected, 1 one is not (or a security finding), 2 bad input or harness failure.
 import { Option, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
-import { CHECK_KINDS, CheckInputError, DEFAULT_ORIGIN, planFromCli, planFromConfig, type CheckPlan, type CliCheckInput } from '../check/plan.ts';
+import { CHECK_KINDS, CheckInputError, DEFAULT_ORIGIN, ENDPOINT_FLAGS, planFromCli, planFromConfig, withCommandLine, type CheckPlan, type CliCheckInput } from '../check/plan.ts';
 import { runCheck } from '../check/runner.ts';
-import { chooseReporters, EXIT, withOutGiven, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
+import { chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
@@ -13,42 +13,50 @@ interface CheckFlags extends CliCheckInput, OutputFlags {
   config?: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+/** Check's repeatable options (lists, [] when not given). */
+const REPEATABLE = ['origin', 'expect', 'header', 'resolve', 'ca', 'reporter'] as const;
 
 export function addCheckCommand(program: Command, exitCode: { value: number }): void {
   program
     .command('check')
     .description("real browsers against your own server: pose as front-end origins, say per engine whether the response is allowed, and sweep hostile origins")
     .argument('[url]', 'the endpoint to check, e.g. https://api.example.com/users (or use --config)')
-    .option('--origin <origin>', `page origin to pose as, exactly (repeatable; default ${DEFAULT_ORIGIN})`, collect, [] as string[])
-    .option('--expect <outcome>', 'allowed|blocked: once for all origins, once per --origin in order, or ORIGIN=OUTCOME (default: allowed)', collect, [] as string[])
+    .option('--origin <origin>', `page origin to pose as, exactly (repeatable; default ${DEFAULT_ORIGIN})`, repeatable)
+    .option('--expect <outcome>', 'allowed|blocked: once for all origins, once per --origin in order, or ORIGIN=OUTCOME (default: allowed)', repeatable)
     .option('--method <method>', 'request method', 'GET')
-    .option('--header <line>', "request header 'Name: value' (repeatable)", collect, [] as string[])
+    .option('--header <line>', "request header 'Name: value' (repeatable)", repeatable)
     .option('--body <text>', 'request body')
     .addOption(new Option('--credentials <mode>', 'fetch credentials mode').choices(['omit', 'same-origin', 'include']).default('same-origin'))
     .addOption(new Option('--kind <kind>', 'request kind').choices([...CHECK_KINDS]).default('fetch'))
-    .option('--resolve <host:port:addr:port>', "point a hostname at another address, as curl's --resolve (repeatable)", collect, [] as string[])
-    .option('--ca <file.pem>', "trust this CA for the target (its own CA, e.g. mkcert's root); trusted by the lab's proxy only (repeatable)", collect, [] as string[])
+    .option('--resolve <host:port:addr:port>', "point a hostname at another address, as curl's --connect-to host:port:address:port, or --resolve host:port:address (repeatable)", repeatable)
+    .option('--ca <file.pem>', "trust this CA for the target (its own CA, e.g. mkcert's root); trusted by the lab's proxy only (repeatable)", repeatable)
     .option('--no-sweep', 'skip the security sweep of hostile origins')
     .option('--config <file>', 'a suite: cors-lab.config.ts (defineConfig) or YAML with endpoints, origins and expected outcomes')
     .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} (default: every engine found)`, parseBrowsers)
-    .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', collect, [] as string[])
+    .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', repeatable)
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')
     .action(async (url: string | undefined, flags: CheckFlags, command: Command) => {
-      exitCode.value = await checkCommand(url, withOutGiven(flags, command));
+      exitCode.value = await checkCommand(url, fromCommandLine(flags, command, REPEATABLE));
     });
 }
 
-async function checkCommand(url: string | undefined, flags: CheckFlags): Promise<number> {
+async function checkCommand(url: string | undefined, flags: CheckFlags & { given: Set<string> }): Promise<number> {
   const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
   if (!reporters) return EXIT.badInput;
   let plan: CheckPlan;
   try {
     if (flags.config && url) throw new CheckInputError([{ file: 'command line', field: '<url>', message: 'give a URL or --config, not both' }]);
-    if (flags.config) plan = await planFromConfig(flags.config);
+    if (flags.config) {
+      // The file describes the endpoints: a flag that describes one would be silently lost beside it.
+      const endpointFlags = ENDPOINT_FLAGS.filter((name) => flags.given.has(name));
+      if (endpointFlags.length > 0) {
+        throw new CheckInputError(endpointFlags.map((name) => ({ file: 'command line', field: `--${name}`, message: `not with --config, whose endpoints say this themselves. Fix: put it in ${flags.config} (or drop --config and give a URL)` })));
+      }
+      plan = withCommandLine(await planFromConfig(flags.config), flags);
+    }
     else if (url) plan = planFromCli(url, flags);
     else throw new CheckInputError([{ file: 'command line', field: '<url>', message: 'missing. Fix: cors-lab check https://api.example.com/users --origin https://app.example.com, or --config cors-lab.config.ts' }]);
   } catch (error) {
@@ -67,7 +75,8 @@ async function checkCommand(url: string | undefined, flags: CheckFlags): Promise
   const result = await runCheck({
     plan,
     ...(browsers ? { engines: browsers } : {}),
-    timeoutMs: plan.timeoutMs ?? flags.timeout,
+    // The command line wins over the config; the config over the default.
+    timeoutMs: flags.given.has('timeout') ? flags.timeout : (plan.timeoutMs ?? flags.timeout),
     onProgress: (update) => progress.update(update.engine, update.done, update.total),
   }).finally(() => progress.stop());
   return report(result, reporters, flags, browsers !== undefined);

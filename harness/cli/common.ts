@@ -39,9 +39,27 @@ export interface OutputFlags {
   color?: boolean;
 }
 
-/** Records whether --out came from the command line, which commander alone knows. */
-export function withOutGiven<T extends Pick<OutputFlags, 'out' | 'outGiven'>>(flags: T, command: { getOptionValueSource(name: string): string | undefined }): T {
-  return { ...flags, outGiven: command.getOptionValueSource('out') === 'cli' };
+/**
+ * A repeatable option's parser. It has no default of its own: commander
+ * would print "(default: [])" in --help; fromCommandLine fills in [].
+ */
+export const repeatable = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** The parts of a commander Command fromCommandLine reads. */
+interface ParsedCommand {
+  options: readonly { attributeName(): string }[];
+  getOptionValueSource(name: string): string | undefined;
+}
+
+/**
+ * The flags as a command's code wants them: each repeatable option a list
+ * ([] when not given), and which options came from the command line rather
+ * than a default (commander alone knows).
+ */
+export function fromCommandLine<T extends Pick<OutputFlags, 'out' | 'outGiven'>>(flags: T, command: ParsedCommand, repeatables: readonly string[] = ['reporter']): T & { given: Set<string> } {
+  const lists = Object.fromEntries(repeatables.map((name) => [name, (flags as Record<string, unknown>)[name] ?? []]));
+  const given = new Set(command.options.map((option) => option.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli'));
+  return { ...flags, ...lists, outGiven: given.has('out'), given };
 }
 
 /** Prints the terminal view, writes the reports, and gives the exit code (shared by run and check). */

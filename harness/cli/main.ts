@@ -11,7 +11,7 @@ import { formatProblem, loadScenarios, needsMiddlewareFlag } from '../scenario/l
 import { BUILTIN_CATALOG, toolVersion } from '../package/root.ts';
 import { runScenarios, type IsolationMode } from '../run/runner.ts';
 import { addCheckCommand } from './check.ts';
-import { chooseReporters, EXIT, withOutGiven, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
+import { chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { installBrowsers } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
 import { ProgressLine } from './progress.ts';
@@ -98,7 +98,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .description('run scenario files or directories (default: the built-in catalog) in every engine found')
     .argument('[paths...]', 'scenario files (.yaml) or directories')
     .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} (default: every engine found)`, parseBrowsers)
-    .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', repeatable)
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
     .addOption(new Option('--isolation <mode>', 'group: a context per isolation group; probe: a fresh context for every probe').choices(['group', 'probe']).default('group'))
@@ -111,7 +111,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')
     .action(async (paths: string[], flags: RunFlags, command: Command) => {
-      exitCode.value = await runCommand(paths, withOutGiven(flags, command));
+      exitCode.value = await runCommand(paths, fromCommandLine(flags, command));
     });
 
   addCheckCommand(program, exitCode);

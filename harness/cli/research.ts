@@ -8,7 +8,7 @@ import { studyMaxAge } from '../research/max-age.ts';
 import { studyPna } from '../research/pna.ts';
 import { maxAgeMarkdown, pnaMarkdown } from '../../reports/research.ts';
 import { announceReports, writeReports } from '../../reports/write.ts';
-import { chooseReporters, EXIT, withOutGiven, parseBrowsers, parseTimeout, type OutputFlags } from './common.ts';
+import { chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, type OutputFlags } from './common.ts';
 import { exitCodeFor, interruption } from '../engines/cleanup.ts';
 import { keptOnInterrupt } from '../session/failure.ts';
 
@@ -27,11 +27,11 @@ export function addResearchCommand(program: Command, exitCode: { value: number }
     .addArgument(new Argument('<study>', 'the study to run').choices(['max-age', 'pna']))
     .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} (default: every engine found)`, parseBrowsers)
     .option('--max-wait <seconds>', 'longest real-time wait where the clock cannot be controlled; longer lifetimes are lower bounds', (value: string) => Number(value), 30)
-    .option('--reporter <name[=path]>', 'json, html, markdown; repeatable or comma-separated (default: json,html)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--reporter <name[=path]>', 'json, html, markdown; repeatable or comma-separated (default: json,html)', repeatable)
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--timeout <ms>', 'per request, in ms or with an "s" suffix (default: 8 s for max-age; 4 s for pna, where a request held by a permission prompt never settles)', parseTimeout)
     .action(async (study: string, flags: ResearchFlags, command: Command) => {
-      exitCode.value = await researchCommand(study, withOutGiven(flags, command));
+      exitCode.value = await researchCommand(study, fromCommandLine(flags, command));
     });
 }
 

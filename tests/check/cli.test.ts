@@ -29,6 +29,16 @@ describe('cors-lab check CLI', () => {
     expect(injecting.stderr).toContain('command line: --method: "GET\\r\\nX-Injected: 1": a method must be an HTTP token');
     expect(injecting.stderr).toMatch(/command line: --header: 'X-Big: a+…' is not 'Name: value' \(.*at most 8192 characters\)/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
+    // With --config, a flag that describes an endpoint would be lost: refused, naming each.
+    const beside = spawnSync(NODE, [BIN, 'check', '--config', join(dir, 'suite.yaml'), '--origin', 'https://x.example.com', '--header', 'X-A: 1', '--out', join(dir, 'out')], { encoding: 'utf8' });
+    expect(beside.status).toBe(2);
+    expect(beside.stderr).toContain(`command line: --origin: not with --config, whose endpoints say this themselves. Fix: put it in ${join(dir, 'suite.yaml')}`);
+    expect(beside.stderr).toContain('command line: --header: not with --config');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    // --help shows no "(default: [])" for repeatable options.
+    const help = spawnSync(NODE, [BIN, 'check', '--help'], { encoding: 'utf8' });
+    expect(help.stdout).toContain('--connect-to');
+    expect(help.stdout).not.toContain('(default: [])');
   });
 
   it('exits 1 with the security findings shown and in every report; 0 for a config suite that holds', async () => {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hostileOrigins } from '../../harness/check/hostile.ts';
-import { CheckInputError, originProblem, planFromCli, planFromConfig } from '../../harness/check/plan.ts';
+import { CheckInputError, originProblem, planFromCli, planFromConfig, withCommandLine } from '../../harness/check/plan.ts';
 import { planProbes } from '../../harness/check/runner.ts';
 import { parseResolveRule } from '../../servers/upstream.ts';
 import { tempDir } from '../helpers.ts';
@@ -134,5 +134,18 @@ describe('the security sweep', () => {
     expect(sweep).toHaveLength(5);
     expect(sweep.every((probe) => probe.credentials === 'include' && probe.expect === 'blocked')).toBe(true);
     expect(planProbes({ ...plan, sweep: false })).toHaveLength(2);
+  });
+});
+
+describe('a config with the command line', () => {
+  it('adds --resolve and --ca to the config, a --resolve for the same host and port replacing the config\'s', async () => {
+    const dir = tempDir('config-merge');
+    const file = join(dir, 'suite.yaml');
+    writeFileSync(file, 'resolve: ["api.example.com:443:127.0.0.1:8443", "auth.example.com:443:127.0.0.1:9443"]\nendpoints:\n  - url: https://api.example.com/me\n    origins: { "https://app.example.com": allowed }\n');
+    const plan = await planFromConfig(file);
+    const merged = withCommandLine(plan, { resolve: ['api.example.com:443:127.0.0.1:7443'], ca: [] });
+    expect(merged.resolve.map((rule) => `${rule.host}:${rule.port}->${rule.address}:${rule.targetPort}`)).toEqual(['auth.example.com:443->127.0.0.1:9443', 'api.example.com:443->127.0.0.1:7443']);
+    expect(merged.endpoints).toEqual(plan.endpoints);
+    expect(() => withCommandLine(plan, { resolve: ['nonsense'], ca: [join(dir, 'missing.pem')] })).toThrow(CheckInputError);
   });
 });
