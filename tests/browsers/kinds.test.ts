@@ -70,8 +70,8 @@ describe.each(ENGINE_IDS)('%s', (id) => {
     expect(allowed).toMatchObject({ scenario: 'font-allowed', outcome: 'allowed', evidence: { body: expect.stringMatching(/^font status loaded; text width \d+px with the font/) } });
     const sentOrigin = noAcao!.evidence.journal[0]!.headers!.origin;
     if (id === 'webkit') {
-      // WebKitGTK fetches fonts in no-cors mode: no Origin, and the font renders.
-      expect(noAcao).toMatchObject({ outcome: 'allowed', spec: 'blocked', verdict: 'new-finding' });
+      // WebKitGTK fetches fonts in no-cors mode: no Origin, and the font renders. The registry knows it, in this file too.
+      expect(noAcao).toMatchObject({ outcome: 'allowed', spec: 'blocked', verdict: 'known-deviation', deviation: { note: expect.stringContaining('webkit-fonts-no-cors') } });
       expect(sentOrigin).toBeUndefined();
     } else {
       expect(noAcao).toMatchObject({ outcome: 'blocked', spec: 'blocked', verdict: 'matches-spec', evidence: { requestReached: true } });
