@@ -100,6 +100,8 @@ describe('the tarball', () => {
       'scenarios/basics/acao.yaml',
       'scenarios/scenario.schema.json',
       'scenarios/result.schema.json',
+      'scenarios/check-config.schema.json',
+      'scenarios/engines.behaviours.yaml',
     ]));
     const unwanted = packedFiles.filter((path) =>
       /^(tests|examples|bench|\.ci|node_modules|cors-lab-report)\//.test(path) ||

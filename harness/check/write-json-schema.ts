@@ -1,0 +1,7 @@
+// `npm run schema`: writes scenarios/check-config.schema.json from the zod schema.
+import { writeFileSync } from 'node:fs';
+import { checkConfigJsonSchemaText } from './json-schema.ts';
+
+const path = new URL('../../scenarios/check-config.schema.json', import.meta.url);
+writeFileSync(path, checkConfigJsonSchemaText());
+process.stdout.write(`wrote ${path.pathname}\n`);
