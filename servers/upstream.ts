@@ -133,6 +133,11 @@ function isIp(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
 }
 
+/** Whether a reason describeNetworkError gave means the target cannot be reached or trusted at all (DNS, refused, untrusted TLS), as against one that was reached and did not answer in time. */
+export function meansUnreachable(reason: string): boolean {
+  return /^(TLS: |connection refused by |DNS: )/.test(reason);
+}
+
 /** "TLS: certificate from an unknown CA (UNABLE_TO_VERIFY_LEAF_SIGNATURE); pass its CA with --ca" rather than a bare code. */
 function describeNetworkError(error: Error & { code?: string }, origin: string, host: string, port: number): string {
   const where = `${origin} (connecting to ${host}:${port})`;

@@ -5,7 +5,7 @@
 // answers. Replayed exchanges are labelled as such: they are what the server
 // told cors-lab, not what a browser saw (no cookies are sent, for one).
 import { predict, type SentRequest, type SpecAnswer, type SpecRequest } from '../spec/model.ts';
-import type { Upstream } from '../../servers/upstream.ts';
+import { meansUnreachable, type Upstream } from '../../servers/upstream.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
 import type { Replay, ReplayedExchange } from '../result/check.ts';
 import type { SpecView } from '../result/result.ts';
@@ -98,4 +98,21 @@ function knownBehavioursOf(replayed: Replay, request: ProbeRequest | undefined, 
   const answers = replayed.exchanges.flatMap((exchange) => (exchange.status === undefined ? [] : [{ kind: exchange.kind, status: exchange.status, headers: exchange.headers ?? [] }]));
   const known = behavioursFor(caseOfRequest(request, pageOrigin, answers));
   return known.length > 0 ? { knownBehaviours: known } : {};
+}
+
+/** Every replay failed because the target cannot be reached or trusted: no browser can reach it either (the lab's proxy forwards through the same Upstream). */
+export class TargetUnreachable extends Error {
+  /** Each distinct reason, once. */
+  readonly reasons: string[];
+  constructor(reasons: string[], requests: number) {
+    super(`the target could not be reached or trusted for any of the ${requests} request(s), so no browser was run: ${reasons.join('; ')}`);
+    this.reasons = reasons;
+  }
+}
+
+/** The TargetUnreachable that every replay failing to reach the target makes, or undefined when any reached it (or failed otherwise, e.g. timed out). */
+export function unreachableTarget(replays: Replay[]): TargetUnreachable | undefined {
+  const reasons = replays.map((replayed) => replayed.exchanges.find((exchange) => exchange.error !== undefined && meansUnreachable(exchange.error))?.error);
+  if (replays.length === 0 || reasons.some((reason) => reason === undefined)) return undefined;
+  return new TargetUnreachable([...new Set(reasons as string[])], replays.length);
 }

@@ -20,7 +20,7 @@ import { ProbeSession, type ProbeRun } from '../session/session.ts';
 import { interruption } from '../engines/cleanup.ts';
 import { hostileOrigins, type HostileOrigin } from './hostile.ts';
 import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
-import { replay, specRequestOf, specViewOf } from './replay.ts';
+import { replay, specRequestOf, specViewOf, unreachableTarget } from './replay.ts';
 import { behaviourDeviation, type EngineBuild } from '../scenario/behaviours.ts';
 
 export interface CheckOptions {
@@ -122,6 +122,13 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   }
   const { runnable, missing: enginesMissing } = await discoverForRun(options.engines ?? plan.browsers ?? ENGINE_IDS);
 
+  const nonceless = probes.map((probe) => probeRequestFor(probe, 'replay', options.timeoutMs));
+  const replaying = probes.map((probe, index) => replay(specRequestOf(nonceless[index]!, probe.origin), upstream));
+  const specViews = new Map(probes.map((probe, index) => [probe.id, replaying[index]!.then((replayed) => specViewOf(replayed, nonceless[index]!, probe.origin))]));
+  // A target the replays cannot reach or trust, the browsers cannot either: said once, before anything starts (not as an error in every cell after the probes time out).
+  const unreachable = unreachableTarget(await Promise.all(replaying));
+  if (unreachable) throw unreachable;
+
   const lab = await startLab({ hostnames: [...hostnames], certDir: options.certDir });
   const posedPort = (scheme: 'http' | 'https', host: string, port: number): number | undefined =>
     posed.has(`${scheme}://${host}:${port}`) ? lab.ports[scheme === 'https' ? 'https-main' : 'http-main'] : undefined;
@@ -131,10 +138,6 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   // The leaf covers every target (the proxy forwards no other host), and its CA's name space is this set of hosts: a leaf for any other would need a CA the browsers were not given.
   const certificateFor = () => lab.certificates.leaf;
 
-  const nonceless = probes.map((probe) => probeRequestFor(probe, 'replay', options.timeoutMs));
-  // Replays run while the browsers start; each cell waits for its own.
-  const replaying = probes.map((probe, index) => replay(specRequestOf(nonceless[index]!, probe.origin), upstream));
-  const specViews = new Map(probes.map((probe, index) => [probe.id, replaying[index]!.then((replayed) => specViewOf(replayed, nonceless[index]!, probe.origin))]));
 
   const engines: EngineEntry[] = [];
   const results: CellResult[] = [];

@@ -1,10 +1,12 @@
 // `cors-lab check <url>`: will real browsers accept my API's CORS, and does it
-// refuse the origins it should? Exit codes as for run: 0 every engine as
-// expected, 1 one is not (or a security finding), 2 bad input or harness failure.
+// refuse the origins it should? Exit codes: 0 every engine as expected, 1 one
+// is not (or a security finding), 2 bad input or harness failure, 3 the
+// target could not be reached or trusted (no browser was run).
 import { Option, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
 import { CHECK_KINDS, CheckInputError, DEFAULT_ORIGIN, ENDPOINT_FLAGS, planFromCli, planFromConfig, withCommandLine, type CheckPlan, type CliCheckInput } from '../check/plan.ts';
 import { runCheck } from '../check/runner.ts';
+import { TargetUnreachable } from '../check/replay.ts';
 import { chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
@@ -72,12 +74,19 @@ async function checkCommand(url: string | undefined, flags: CheckFlags & { given
   const progress = new ProgressLine(process.stderr, !process.env.CI && process.stderr.isTTY === true);
   progress.start(`checking ${plan.endpoints.length} endpoint(s)`);
   const browsers = flags.browsers ?? plan.browsers;
-  const result = await runCheck({
-    plan,
-    ...(browsers ? { engines: browsers } : {}),
-    // The command line wins over the config; the config over the default.
-    timeoutMs: flags.given.has('timeout') ? flags.timeout : (plan.timeoutMs ?? flags.timeout),
-    onProgress: (update) => progress.update(update.engine, update.done, update.total),
-  }).finally(() => progress.stop());
+  let result;
+  try {
+    result = await runCheck({
+      plan,
+      ...(browsers ? { engines: browsers } : {}),
+      // The command line wins over the config; the config over the default.
+      timeoutMs: flags.given.has('timeout') ? flags.timeout : (plan.timeoutMs ?? flags.timeout),
+      onProgress: (update) => progress.update(update.engine, update.done, update.total),
+    }).finally(() => progress.stop());
+  } catch (error) {
+    if (!(error instanceof TargetUnreachable)) throw error;
+    process.stderr.write(`cors-lab: ${error.message}\n`);
+    return EXIT.unreachable;
+  }
   return report(result, reporters, flags, browsers !== undefined);
 }

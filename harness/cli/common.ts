@@ -9,7 +9,8 @@ import { renderTerminal } from '../../reports/terminal.ts';
 import { announceReports, parseReporters, reportPathProblems, writeReports, type ReporterChoice } from '../../reports/write.ts';
 
 /** 0 every cell matches its expectation, 1 unexpected results, 2 bad input or harness failure. */
-export const EXIT = { ok: 0, unexpected: 1, badInput: 2 } as const;
+/** 3: check's target could not be reached or trusted at all, so no browser ran. */
+export const EXIT = { ok: 0, unexpected: 1, badInput: 2, unreachable: 3 } as const;
 
 export function parseBrowsers(value: string): EngineId[] {
   const ids = value.split(',').map((id) => id.trim()).filter(Boolean);

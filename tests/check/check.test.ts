@@ -1,15 +1,16 @@
 // `cors-lab check` against real servers in their own processes (loopback
 // only), in all three engines, posing as origins under example.com.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFromCli } from '../../harness/check/plan.ts';
 import { runCheck } from '../../harness/check/runner.ts';
+import { TargetUnreachable } from '../../harness/check/replay.ts';
 import { ENGINE_IDS } from '../../harness/engines/types.ts';
 import { issueCa, issueServerCertificate } from '../../harness/lab/certificates.ts';
 import type { CellResult } from '../../harness/result/result.ts';
 import { startFixture, type FixtureServer } from '../check-helpers.ts';
-import { tempCertDir, tempDir } from '../helpers.ts';
+import { runCli, tempCertDir, tempDir } from '../helpers.ts';
 
 const APP = 'https://app.example.com';
 const FOREIGN = 'https://foreign.example.org';
@@ -81,13 +82,10 @@ describe('check against Express 5 + cors (allowlist, credentials, its own CA)', 
     }
   });
 
-  it('without --ca the untrusted certificate is an error with a TLS explanation, never blocked', async () => {
-    const result = await runCheck({ plan: planFromCli('https://api.example.com/api/me', flags({ origin: [APP], expect: [], ca: [], sweep: false })), timeoutMs: 8000, certDir: tempCertDir() });
-    expect(result.results).toHaveLength(3);
-    for (const cell of result.results) {
-      expect(cell.outcome).toBe('error');
-      expect(cell.explanation).toMatch(/TLS: .*not trusted.*--ca/);
-    }
+  it('without --ca the untrusted certificate stops the check before any browser, with a TLS reason naming --ca (never blocked)', async () => {
+    const refused = await runCheck({ plan: planFromCli('https://api.example.com/api/me', flags({ origin: [APP], expect: [], ca: [], sweep: false })), timeoutMs: 8000, certDir: tempCertDir() }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TargetUnreachable);
+    expect((refused as TargetUnreachable).reasons).toEqual([expect.stringMatching(/^TLS: .*not trusted.*--ca/)]);
   });
 
   it('checks an image (drawn to a canvas) and a font as well as fetch', async () => {
@@ -124,15 +122,22 @@ describe('check against other servers', () => {
     }
   });
 
-  it('a target that is down is an error in every engine', async () => {
+  it('a target that is down is said once, before any browser starts: exit 3, the reason once, no report', async () => {
     // A port below the ephemeral range (nothing started with port 0 can take
     // it while the check runs, as a just-freed port could be), not on any
     // engine's unsafe-port list, and refusing connections right now.
     const down = { port: await refusingPort([81, 82, 83, 84, 85, 86, 88, 89, 90, 91]) };
     const plan = planFromCli(`http://api.example.com:${down.port}/x`, flags({ origin: ['http://app.example.com'], expect: [], resolve: [`api.example.com:${down.port}:127.0.0.1:${down.port}`], ca: [], sweep: false }));
-    const result = await runCheck({ plan, timeoutMs: 8000, certDir: tempCertDir() });
-    expect(result.results.map((cell) => cell.outcome)).toEqual(['error', 'error', 'error']);
-    for (const cell of result.results) expect(cell.explanation).toMatch(/connection refused/);
+    const refused = await runCheck({ plan, timeoutMs: 8000, certDir: tempCertDir() }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TargetUnreachable);
+    expect((refused as TargetUnreachable).reasons).toEqual([expect.stringMatching(/^connection refused by http:\/\/api\.example\.com:\d+ \(connecting to 127\.0\.0\.1:\d+\): is the server running\?$/)]);
+    // From the command line, with the sweep on: one line for all its requests.
+    const out = join(tempDir('check-down'), 'out');
+    const run = await runCli(['check', `http://api.example.com:${down.port}/x`, '--origin', 'http://app.example.com', '--resolve', `api.example.com:${down.port}:127.0.0.1:${down.port}`, '--out', out]);
+    expect(run.status, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/the target could not be reached or trusted for any of the \d+ request\(s\), so no browser was run: connection refused by/);
+    expect(run.stderr.match(/connection refused/g)).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
   });
 });
 

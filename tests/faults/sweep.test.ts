@@ -1,27 +1,20 @@
-// Fault: a check whose target cannot be reached. Every cell, the sweep's
-// included, is an error (no answer); the sweep's headline must not claim a
-// refusal it never saw.
+// Fault: a check whose target never answers (it takes the connection and
+// sends nothing, so the check goes on to the browsers; a target that refuses
+// connections stops the check before them, see tests/check). Every cell, the
+// sweep's included, is an error (no answer); the sweep's headline must not
+// claim a refusal it never saw.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../harness/result/result.ts';
+import { startFixture } from '../check-helpers.ts';
 import { expectValidResult, runCli, tempDir } from '../helpers.ts';
-
-/** A loopback port nothing listens on: taken, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('a sweep that reached nothing', () => {
   it('says the hostile origins were not tested, in the terminal and the reports, and does not pass', async () => {
-    const port = await closedPort();
+    const server = await startFixture('streaming-server');
     const dir = tempDir('fault-sweep');
-    const run = await runCli(['check', `http://api.example.com:${port}/account`, '--resolve', `api.example.com:${port}:127.0.0.1`, '--origin', 'http://app.example.com', '--credentials', 'include', '--browsers', 'chromium', '--reporter', 'json,markdown', '--out', dir, '--no-color']);
+    const run = await runCli(['check', `http://api.example.com:${server.port}/hang`, '--resolve', `api.example.com:${server.port}:127.0.0.1`, '--origin', 'http://app.example.com', '--credentials', 'include', '--browsers', 'chromium', '--timeout', '2s', '--reporter', 'json,markdown', '--out', dir, '--no-color']).finally(() => server.stop());
     const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CheckResult;
     expectValidResult(result);
     const sweepCells = result.results.filter((cell) => result.scenarios.find((scenario) => scenario.id === cell.scenario)!.tags.includes('sweep'));
