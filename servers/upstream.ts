@@ -49,6 +49,11 @@ export function isHopByHop(name: string): boolean {
 }
 
 /** Parses curl's "host:port:address[:port]" (an IPv6 address in brackets). */
+/** A URL's host as certificates, resolve rules and the lab's proxy name it: lowercase, an IPv6 address without its brackets. */
+export function bareHostname(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+}
+
 export function parseResolveRule(text: string): ResolveRule | string {
   const match = /^([^:\s]+):(\d{1,5}):(\[[0-9a-fA-F:.]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(text.trim());
   if (!match) return `'${text}' is not host:port:address[:port] (for example api.example.com:443:127.0.0.1:8443)`;
@@ -72,7 +77,7 @@ export class Upstream {
   /** Where a connection for `url` really goes: "address:port", after --resolve. */
   addressFor(url: URL): { host: string; port: number } {
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const host = bareHostname(url);
     const rule = this.#resolve.find((candidate) => candidate.host === host && candidate.port === port);
     if (rule) return { host: rule.address, port: rule.targetPort };
     // As the browsers do: *.localhost is loopback, whatever the system resolver says.
@@ -105,7 +110,7 @@ export class Upstream {
               ca: this.#ca,
               ALPNProtocols: ['http/1.1'],
               // The certificate must name the URL's host, wherever --resolve points.
-              checkServerIdentity: (_host: string, certificate: PeerCertificate) => checkServerIdentity(url.hostname.replace(/^\[|\]$/g, ''), certificate),
+              checkServerIdentity: (_host: string, certificate: PeerCertificate) => checkServerIdentity(bareHostname(url), certificate),
             }
           : {}),
       };

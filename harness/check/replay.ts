@@ -72,11 +72,11 @@ export function specRequestOf(request: ProbeRequest, origin: string): SpecReques
 }
 
 /**
- * The spec column for a replayed request: the model's prediction from the
- * server's answers, labelled as such; with the request and its page origin,
- * the registry's engine behaviours that hold for it too.
+ * The spec column for a replayed request (`request`, made from `pageOrigin`):
+ * the model's prediction from the server's answers, labelled as such, and the
+ * registry's engine behaviours that hold for it.
  */
-export function specViewOf(replayed: Replay, request?: ProbeRequest, pageOrigin?: string): SpecView {
+export function specViewOf(replayed: Replay, request: ProbeRequest, pageOrigin: string): SpecView {
   if (!replayed.prediction) {
     return { outcome: 'error', explanation: `no spec prediction: ${replayed.error}`, preflight: false, steps: [] };
   }
@@ -93,8 +93,7 @@ export function specViewOf(replayed: Replay, request?: ProbeRequest, pageOrigin?
 }
 
 /** The registry entries whose conditions hold for the request and the answers the server gave the replay. */
-function knownBehavioursOf(replayed: Replay, request: ProbeRequest | undefined, pageOrigin: string | undefined): Pick<SpecView, 'knownBehaviours'> {
-  if (!request || pageOrigin === undefined) return {};
+function knownBehavioursOf(replayed: Replay, request: ProbeRequest, pageOrigin: string): Pick<SpecView, 'knownBehaviours'> {
   const answers = replayed.exchanges.flatMap((exchange) => (exchange.status === undefined ? [] : [{ kind: exchange.kind, status: exchange.status, headers: exchange.headers ?? [] }]));
   const known = behavioursFor(caseOfRequest(request, pageOrigin, answers));
   return known.length > 0 ? { knownBehaviours: known } : {};

@@ -9,7 +9,7 @@ import { startLab, type Lab } from '../lab/lab.ts';
 import { peerIsDescendant } from '../lab/peer-process.ts';
 import { startProxy, type LabProxy } from '../lab/proxy.ts';
 import type { JournalEntry } from '../../servers/journal.ts';
-import { Upstream } from '../../servers/upstream.ts';
+import { bareHostname, Upstream } from '../../servers/upstream.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
 import { buildCell } from '../run/cell.ts';
 import type { SecurityFinding } from '../result/check.ts';
@@ -123,11 +123,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const { runnable, missing: enginesMissing } = await discoverForRun(options.engines ?? plan.browsers ?? ENGINE_IDS);
 
   const nonceless = probes.map((probe) => probeRequestFor(probe, 'replay', options.timeoutMs));
-  const replaying = probes.map((probe, index) => replay(specRequestOf(nonceless[index]!, probe.origin), upstream));
-  const specViews = new Map(probes.map((probe, index) => [probe.id, replaying[index]!.then((replayed) => specViewOf(replayed, nonceless[index]!, probe.origin))]));
+  const replays = await Promise.all(probes.map((probe, index) => replay(specRequestOf(nonceless[index]!, probe.origin), upstream)));
   // A target the replays cannot reach or trust, the browsers cannot either: said once, before anything starts (not as an error in every cell after the probes time out).
-  const unreachable = unreachableTarget(await Promise.all(replaying));
+  const unreachable = unreachableTarget(replays);
   if (unreachable) throw unreachable;
+  const specViews = new Map(probes.map((probe, index) => [probe.id, specViewOf(replays[index]!, nonceless[index]!, probe.origin)]));
 
   const lab = await startLab({ hostnames: [...hostnames], certDir: options.certDir });
   const posedPort = (scheme: 'http' | 'https', host: string, port: number): number | undefined =>
@@ -164,7 +164,6 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   } finally {
     await lab.close();
   }
-  const replays = await Promise.all(replaying);
 
   sortForReport(engines, results, probes.map((probe) => probe.id));
 
@@ -176,8 +175,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     file: 'check',
     kind: probe.endpoint.kind,
     tags: probe.hostile ? ['check', 'sweep', probe.hostile.attack] : ['check'],
-    expected: { spec: specViewOf(replays[index]!).outcome },
-    specModel: specViewOf(replays[index]!, nonceless[index]!, probe.origin),
+    expected: { spec: specViews.get(probe.id)!.outcome },
+    specModel: specViews.get(probe.id)!,
     replay: replays[index]!,
   }));
 
@@ -199,11 +198,6 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       via: "each engine's own proxy setting points at the lab's proxy: posed origins are served by the lab; requests to the target are forwarded to its real address (or --resolve), TLS verified by the lab with the system roots and --ca, and journaled",
     },
   };
-}
-
-/** The URL's host as a certificate and the proxy name it: an IPv6 address without brackets. */
-function bareHostname(url: URL): string {
-  return url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
 }
 
 function authorityOf(url: URL): string {
@@ -238,7 +232,7 @@ async function runEngine(
   lab: Lab,
   proxy: LabProxy,
   probes: CheckProbe[],
-  specViews: Map<string, Promise<SpecView>>,
+  specViews: Map<string, SpecView>,
   options: CheckOptions,
 ): Promise<{ entry: EngineEntry; results: CellResult[] } | { notStarted: MissingEngine } | { notLaunched: true }> {
   const started = await ProbeSession.start(id, driver, lab, { timeoutMs: options.timeoutMs, launch: { proxy: proxy.address } }).catch(keptOnInterrupt(undefined));
@@ -265,7 +259,7 @@ async function runEngine(
           control: { url: () => probe.endpoint.url, before: () => proxy.tag(nonce, 'control') },
         })
         .finally(() => proxy.tag(undefined));
-      results.push(checkCell(probe, { id, profile: 'defaults', version: session.info.version }, await specViews.get(probe.id)!, run!, lab.journal.forNonce(nonce)));
+      results.push(checkCell(probe, { id, profile: 'defaults', version: session.info.version }, specViews.get(probe.id)!, run!, lab.journal.forNonce(nonce)));
       options.onProgress?.({ engine: id, done: results.length, total: probes.length });
     }
   } catch (error) {

@@ -130,11 +130,16 @@ function ownerAlive(lock: string): boolean {
   }
 }
 
+/** A short, stable file-name tag for a list of names. */
+function tagOf(names: readonly string[]): string {
+  return createHash('sha256').update(names.join(',')).digest('hex').slice(0, 16);
+}
+
 function loadOrIssue(hostnames: Iterable<string>, dir: string): LabCertificates {
   const names = [...new Set(['localhost', '127.0.0.1', ...hostnames])].sort();
 
   const nameSpace = nameSpaceFor(names);
-  const spaceTag = createHash('sha256').update(nameSpace.join(',')).digest('hex').slice(0, 16);
+  const spaceTag = tagOf(nameSpace);
   const caName = `lab-ca-${spaceTag}`;
   const ca = loadOrCreate(dir, caName, () => issueCa('cors-lab local CA (trusted only inside lab browsers)', nameSpace));
   // Trusted by nothing, so its leaves fail as an unknown issuer, whatever their names.
@@ -143,7 +148,7 @@ function loadOrIssue(hostnames: Iterable<string>, dir: string): LabCertificates 
   const leafKeyPem = loadOrCreateKey(dir, 'lab-leaf');
   const rogueLeafKeyPem = loadOrCreateKey(dir, 'untrusted-leaf');
 
-  const hostsTag = createHash('sha256').update(names.join(',')).digest('hex').slice(0, 16);
+  const hostsTag = tagOf(names);
   // Named by its CA too: a cors-lab of another version sharing this cache keeps its own CA's leaves.
   const leafCert = loadOrCreateCert(dir, `lab-leaf-${spaceTag}-${hostsTag}`, ca, () => issueLeaf(names, leafKeyPem, ca));
   const rogueLeafCert = loadOrCreateCert(dir, `untrusted-leaf-${hostsTag}`, rogueCa, () =>

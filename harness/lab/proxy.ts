@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { KeyAndCert } from './certificates.ts';
 import { headersFromRaw, responseHeadersFromLines, type Journal, type JournalEntry } from '../../servers/journal.ts';
-import { isHopByHop, rawHeaderPairs, type Upstream } from '../../servers/upstream.ts';
+import { bareHostname, isHopByHop, rawHeaderPairs, type Upstream } from '../../servers/upstream.ts';
 
 export interface ProxyOptions {
   journal: Journal;
@@ -82,7 +82,7 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
     }
     const port = Number(url.port || 80);
     // Hosts are named bare, as a CONNECT names them: an IPv6 address without its brackets.
-    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const host = bareHostname(url);
     const labPort = options.posedPort('http', host, port);
     if (labPort !== undefined) return void toLab(request, response, labPort, url);
     if (!options.forwards(host, port)) return void refuse(response, `${url.hostname}:${port}`);

@@ -22,7 +22,7 @@ import { interruption } from '../engines/cleanup.ts';
 import { buildCell } from './cell.ts';
 import { predictAttempts, scenarioBehaviours } from './predict.ts';
 import { firstRequestOf } from '../spec/first-request.ts';
-import { behaviourDeviation, isCookiePolicy, type EngineBuild } from '../scenario/behaviours.ts';
+import { asDeviation, departingBehaviour, type EngineBuild } from '../scenario/behaviours.ts';
 import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from '../result/result.ts';
 
 export type IsolationMode = 'group' | 'probe';
@@ -234,7 +234,8 @@ async function runBatch(session: ProbeSession, batch: Batch, lab: Lab, options: 
 function cell(scenario: Scenario, build: EngineBuild, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
   const engine = build.id;
   // The scenario's own deviation wins; otherwise the registry's, where its condition holds.
-  const deviation = scenario.expect.deviations[engine] ?? behaviourDeviation(spec.knownBehaviours, build, spec.outcome);
+  const known = departingBehaviour(spec.knownBehaviours, build, spec.outcome);
+  const deviation = scenario.expect.deviations[engine] ?? (known ? asDeviation(known) : undefined);
   return buildCell({
     scenario: scenario.id,
     engine,
@@ -242,7 +243,7 @@ function cell(scenario: Scenario, build: EngineBuild, spec: SpecView, run: Probe
     expected: deviation?.outcome ?? spec.outcome,
     ...(deviation ? { deviation } : {}),
     // The scenario says so, or the registry knows the engine's third-party cookie policy under this profile.
-    cookiePolicy: scenario.expect.cookiePolicy === true || isCookiePolicy(spec.knownBehaviours, build, spec.outcome),
+    cookiePolicy: scenario.expect.cookiePolicy === true || known?.cookiePolicy === true,
     classifyAs: { mode: run.request.mode, readHeader: scenario.request.readHeader, requireCookie: scenario.request.requireCookie },
     probe: run.outcome,
     journal,

@@ -188,19 +188,21 @@ export function caseOfRequest(request: ProbeRequest, pageOrigin: string, answers
   };
 }
 
-/**
- * A registry entry as the deviation a cell is held to, where it predicts
- * another outcome than the spec (an entry that agrees with the spec adds
- * nothing to the cell).
- */
+/** The entry that predicts another outcome than the spec for this engine build: an entry that agrees with the spec adds nothing to a cell. */
+export function departingBehaviour(matching: Behaviour[] | undefined, build: EngineBuild, spec: Outcome): Behaviour | undefined {
+  return behaviourIn(matching?.filter((entry) => entry.outcome !== spec), build);
+}
+
+/** A registry entry as the deviation a cell is held to. */
+export function asDeviation(behaviour: Behaviour): Deviation {
+  return { outcome: behaviour.outcome, source: behaviour.source, note: `known engine behaviour ${behaviour.id} (${BUILTIN_BEHAVIOURS_NAME}): ${behaviour.title}` };
+}
+
+/** The deviation the registry holds a cell to, if an entry departs from the spec for its engine build. */
 export function behaviourDeviation(matching: Behaviour[] | undefined, build: EngineBuild, spec: Outcome): Deviation | undefined {
-  const behaviour = behaviourIn(matching?.filter((entry) => entry.outcome !== spec), build);
-  return behaviour ? { outcome: behaviour.outcome, source: behaviour.source, note: `known engine behaviour ${behaviour.id} (${BUILTIN_BEHAVIOURS_NAME}): ${behaviour.title}` } : undefined;
+  const behaviour = departingBehaviour(matching, build, spec);
+  return behaviour ? asDeviation(behaviour) : undefined;
 }
 
 const BUILTIN_BEHAVIOURS_NAME = `scenarios/engines${BEHAVIOURS_SUFFIX}`;
 
-/** Whether the entry behind a cell's engine prediction is its engine's cookie policy (the cell then reads "cookie policy" where only the cookie was withheld). */
-export function isCookiePolicy(matching: Behaviour[] | undefined, build: EngineBuild, spec: Outcome): boolean {
-  return behaviourIn(matching?.filter((entry) => entry.outcome !== spec), build)?.cookiePolicy === true;
-}

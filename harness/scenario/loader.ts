@@ -312,10 +312,10 @@ function referenceProblems(data: LooseScenario, declared: string[], file: string
   const at = (...parts: (string | number)[]) => joinPath(prefix, parts);
   check(data.request?.target, at('request', 'target'), 'use one of them or declare it under origins');
   if (data.server !== null && typeof data.server === 'object') for (const name of Object.keys(data.server)) check(name, at('server', name), 'use one of them');
-  if (data.middleware) check(data.middleware.on ?? data.request?.target, at('middleware', 'on'), 'use one of them');
+  // Without its own `on`, the middleware answers the target, checked above.
+  check(data.middleware?.on, at('middleware', 'on'), 'use one of them');
   check(data.cookies?.on, at('cookies', 'on'), 'use one of them');
-  // The middleware's default origin is the target: one wrong name, one problem.
-  return problems.filter((problem, index) => !(problem.field === at('middleware', 'on') && data.middleware?.on === undefined && problems.slice(0, index).some((earlier) => earlier.field === at('request', 'target'))));
+  return problems;
 }
 
 /**
