@@ -6,5 +6,5 @@ export { connectLab, serveLab } from './api/remote.ts';
 export { defineConfig, type CheckConfig } from './check/plan.ts';
 export { HANDLER_ANSWER, type MiddlewareAdapter, type RouteHandler } from './middleware/adapter.ts';
 export type { CorsPolicy } from './scenario/policy.ts';
-export type { CheckSection, SecurityFinding } from './result/check.ts';
+export type { CheckSection, CheckFinding, FindingCase, FindingCause } from './result/check.ts';
 export type { CellResult, CheckResult, CorsLabResult, ResearchResult, RunResult } from './result/result.ts';

@@ -3,7 +3,7 @@
 // shares (labels.ts): the view below. The page's script only draws it,
 // filters rows, and shows a cell's evidence from the embedded JSON result.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, cellText, engineDescription, interruptionBanner, LEGEND, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, type CellLabel } from './labels.ts';
+import { cellIndex, cellText, engineDescription, interruptionBanner, LEGEND, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, specColumnText, type CellLabel } from './labels.ts';
 import { escapeHtml, maxAgeHtml, pnaHtml } from './research.ts';
 
 /** CSS class of each cell label. */
@@ -46,7 +46,7 @@ export function htmlView(result: MatrixResult): HtmlView {
       });
       return {
         scenario: at,
-        spec: `${scenario.expected.spec}${scenario.specModel.declared ? ` (file says ${scenario.specModel.declared})` : ''}`,
+        spec: specColumnText(result, scenario),
         loud: cells.some((cell) => cell?.verdict === 'new finding' || cell?.verdict === 'unexpected'),
         cells,
       };
@@ -58,7 +58,13 @@ export function htmlView(result: MatrixResult): HtmlView {
     middleware: middlewareLines(result),
     ...(result.interrupted ? { interrupted: interruptionBanner(result)! } : {}),
     ...(result.kind === 'check'
-      ? { sweep: { bad: !sweepVerdict(result).clean, headline: sweepVerdict(result).headline, lines: result.check.findings.map((finding) => `✗ ${finding.summary} (attack: ${finding.attack}, derived from ${finding.derivedFrom})`) } }
+      ? {
+          sweep: {
+            bad: !sweepVerdict(result).clean || result.check.findings.length > 0,
+            headline: sweepVerdict(result).headline,
+            lines: [findingsHeadline(result), ...findingBlocks(result).flatMap((block) => [`✗ ${block.heading}`, ...block.details.map((detail) => `  ${detail}`)])],
+          },
+        }
       : {}),
   };
 }
@@ -89,6 +95,7 @@ ol.steps { font-size: 12px; color: #3b4250; margin: 4px 0; padding-left: 20px; }
 .engines { margin-top: 16px; font-size: 13px; color: #3b4250; }
 .failed { color: #8a1414; }
 .middleware li.detail { margin-left: 1.5em; }
+.findings p.detail { margin: .2em 0 .2em 1.5em; font-size: 14px; }
 dialog { max-width: 960px; width: 90vw; border: 0; border-radius: 8px; box-shadow: 0 8px 30px #0005; padding: 0; }
 dialog header { padding: 12px 16px; background: #eef1f5; display: flex; justify-content: space-between; align-items: center; }
 dialog section { padding: 8px 16px; }
@@ -191,7 +198,7 @@ if (view.sweep) {
   const box = document.getElementById('findings');
   box.hidden = false;
   box.className = view.sweep.bad ? 'findings bad' : 'findings good';
-  box.append($('h2', {}, view.sweep.headline), ...view.sweep.lines.map((line) => $('p', {}, line)));
+  box.append($('h2', {}, view.sweep.headline), ...view.sweep.lines.map((line) => $('p', line.startsWith('  ') ? { class: 'detail' } : {}, line.trim())));
 }
 function openEvidence(scenario, column, cell, shown) {
   const dialog = document.getElementById('evidence');

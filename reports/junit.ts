@@ -1,7 +1,7 @@
 // JUnit XML: one testsuite per engine, one testcase per scenario; a result
 // that does not match its expectation is a failure.
 import type { CorsLabResult } from '../harness/result/result.ts';
-import { columnKey, interruptionBanner, matrixColumns } from './labels.ts';
+import { columnKey, findingBlocks, interruptionBanner, matrixColumns } from './labels.ts';
 
 export function escapeXml(text: string): string {
   return text
@@ -34,9 +34,15 @@ export function renderJunit(result: CorsLabResult): string {
     });
     return `  <testsuite name="${escapeXml(`${variant ? `${variant} · ` : ''}${engine.id} ${engine.browser} ${engine.version}`)}" tests="${cells.length}" failures="${failures}" errors="0" time="${seconds.toFixed(3)}" timestamp="${result.startedAt}">\n${cases.join('\n')}\n  </testsuite>`;
   });
+  // check's findings, one failing case per cause, so CI shows the hygiene ones too (their cells may all pass).
+  const findings = result.kind === 'check' ? findingBlocks(result) : [];
+  if (findings.length > 0) {
+    const cases = findings.map((block) => `    <testcase classname="cors-lab.findings" name="${escapeXml(block.heading)}" time="0.000"><failure message="${escapeXml(block.heading)}" type="${escapeXml(block.kind)}">${escapeXml(block.details.join('\n'))}</failure></testcase>`);
+    suites.push(`  <testsuite name="cors-lab check findings" tests="${findings.length}" failures="${findings.length}" errors="0" time="0.000" timestamp="${result.startedAt}">\n${cases.join('\n')}\n  </testsuite>`);
+  }
   // An interrupted run is an error in CI, whatever its completed cells say.
   const banner = interruptionBanner(result);
   if (banner) suites.push(`  <testsuite name="cors-lab run" tests="1" failures="0" errors="1" time="0.000" timestamp="${result.startedAt}">\n    <testcase classname="cors-lab" name="interrupted" time="0.000"><error message="${escapeXml(banner)}" type="interrupted"/></testcase>\n  </testsuite>`);
-  const total = result.results.length + (banner ? 1 : 0);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="cors-lab" tests="${total}" failures="${result.summary.unexpected}" errors="${banner ? 1 : 0}" time="${(result.durationMs / 1000).toFixed(3)}">\n${suites.join('\n')}\n</testsuites>\n`;
+  const total = result.results.length + findings.length + (banner ? 1 : 0);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="cors-lab" tests="${total}" failures="${result.summary.unexpected + findings.length}" errors="${banner ? 1 : 0}" time="${(result.durationMs / 1000).toFixed(3)}">\n${suites.join('\n')}\n</testsuites>\n`;
 }

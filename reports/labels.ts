@@ -128,7 +128,11 @@ export function missingDescription(missing: MissingEngine): string {
  */
 export function sweepVerdict(result: CheckResult): { headline: string; clean: boolean } {
   const { check } = result;
-  if (check.findings.length > 0) return { headline: `Security findings (${check.findings.length}): real browsers let hostile origins read credentialed responses`, clean: false };
+  const holes = check.findings.filter((finding) => finding.kind === 'security');
+  if (holes.length > 0) {
+    const origins = new Set(holes.flatMap((finding) => finding.cases.map((found) => `${found.endpoint} ${found.origin}`))).size;
+    return { headline: `Security sweep: real browsers let ${origins} hostile origin(s) read credentialed responses, from ${holes.length} cause(s) (findings below)`, clean: false };
+  }
   if (!check.sweep) return { headline: 'Security sweep: off.', clean: true };
   const sweepScenarios = new Set(result.scenarios.filter((scenario) => scenario.tags.includes('sweep')).map((scenario) => scenario.id));
   const cells = result.results.filter((cell) => sweepScenarios.has(cell.scenario));
@@ -138,6 +142,47 @@ export function sweepVerdict(result: CheckResult): { headline: string; clean: bo
   if (untested === 0) return { headline: 'Security sweep: every hostile origin was refused in every engine that ran.', clean: true };
   if (refused === 0) return { headline: `Security sweep: not tested: all ${cells.length} hostile-origin cells are errors (no answer), so no refusal was seen.`, clean: false };
   return { headline: `Security sweep: ${refused} of ${cells.length} hostile-origin cells refused; the other ${untested} are errors (no answer) and tested nothing.`, clean: false };
+}
+
+/** `cors-lab check`: each finding (one per cause) as a heading and its details, numbered as every report numbers them. */
+export function findingBlocks(result: CheckResult): { kind: string; heading: string; details: string[] }[] {
+  return result.check.findings.map((finding, at) => {
+    const engines = finding.engines.length > 0 ? ` — ${finding.engines.join(', ')}` : ' — in the server\'s answers';
+    const hostile = finding.cases.every((found) => found.attack !== undefined);
+    const details = hostile
+      ? [hostileOriginsLine(finding.cases), `evidence: ${finding.cases[0]!.evidence}`]
+      : finding.cases.map((found) => found.evidence);
+    return {
+      kind: finding.kind,
+      heading: `${at + 1}. [${finding.kind}] ${finding.title}${engines}; ${finding.endpoints.length === 1 ? finding.endpoints[0] : `${finding.endpoints.length} endpoints: ${finding.endpoints.join(', ')}`}`,
+      details: [...details, `why it matters: ${finding.why}`, `fix: ${finding.fix}`],
+    };
+  });
+}
+
+/** "origins derived from https://app.example.com: null (null), http://… (suffix)", the source named once when all share it. */
+function hostileOriginsLine(cases: CheckResult['check']['findings'][number]['cases']): string {
+  const sources = new Set(cases.map((found) => found.derivedFrom));
+  const one = sources.size === 1 ? [...sources][0] : undefined;
+  return `origins${one ? ` derived from ${one}` : ''}: ${cases.map((found) => `${found.origin} (${found.attack}${!one && found.derivedFrom ? `, from ${found.derivedFrom}` : ''})`).join(', ')}`;
+}
+
+/** The finding (by its number in findingBlocks) that a check row shows, if any. */
+export function findingOfRow(result: CheckResult, scenario: string): { number: number; title: string } | undefined {
+  const at = result.check.findings.findIndex((finding) => finding.kind !== 'hygiene' && finding.cases.some((found) => found.scenario === scenario));
+  return at === -1 ? undefined : { number: at + 1, title: result.check.findings[at]!.title };
+}
+
+/** The findings' one-line count, e.g. "Findings: 2 security, 1 cors, 0 hygiene". */
+export function findingsHeadline(result: CheckResult): string {
+  const count = (kind: string) => result.check.findings.filter((finding) => finding.kind === kind).length;
+  return result.check.findings.length === 0 ? 'Findings: none.' : `Findings (one per cause): ${count('security')} security, ${count('cors')} cors, ${count('hygiene')} hygiene`;
+}
+
+/** The spec column: a hostile origin the spec lets read the answer is a hole, never a bare "allowed". */
+export function specColumnText(result: MatrixResult, scenario: MatrixResult['scenarios'][number]): string {
+  const hole = result.kind === 'check' && scenario.tags.includes('sweep') && scenario.expected.spec === 'allowed';
+  return `${scenario.expected.spec}${hole ? ' (hole)' : ''}${scenario.specModel.declared ? ` (file says ${scenario.specModel.declared})` : ''}`;
 }
 
 /** A run a signal stopped, in one line every report leads with; undefined for a run that completed. */

@@ -1,6 +1,6 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, knownBehaviourLines, requestMismatchLines, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
+import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, knownBehaviourLines, requestMismatchLines, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, specColumnText } from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
@@ -47,7 +47,7 @@ function matrixMarkdown(result: MatrixResult): string {
       if (label === 'matches') return `${text}${mismatch}`;
       return label === 'known deviation' || label === 'cookie policy' ? `${text} (${label})${mismatch}` : `**${text} (${label})**${mismatch}`;
     });
-    lines.push(`| \`${scenario.id}\` ${escapeCell(scenario.title)} | ${scenario.expected.spec} | ${cells.join(' | ')} |`);
+    lines.push(`| \`${scenario.id}\` ${escapeCell(scenario.title)} | ${escapeCell(specColumnText(result, scenario))} | ${cells.join(' | ')} |`);
   }
   lines.push('', ...engineTable(result));
   if (middlewareOf(result)) {
@@ -55,9 +55,11 @@ function matrixMarkdown(result: MatrixResult): string {
     for (const line of middlewareLines(result)) lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `- **${escapeCell(line)}**`);
   }
   if (result.kind === 'check') {
-    const findings = result.check.findings;
-    lines.push('', `### ${escapeCell(sweepVerdict(result).headline)}`, '');
-    for (const finding of findings) lines.push(`- ❌ **${escapeCell(finding.summary)}** (attack: ${finding.attack}, derived from ${finding.derivedFrom})`);
+    lines.push('', `### ${escapeCell(sweepVerdict(result).headline)}`, '', `### ${escapeCell(findingsHeadline(result))}`, '');
+    for (const block of findingBlocks(result)) {
+      lines.push(`- ❌ **${escapeCell(block.heading)}**`);
+      for (const detail of block.details) lines.push(`  - ${escapeCell(detail)}`);
+    }
   }
   const unexpected = result.results.filter((cell) => !cell.matchesExpectation);
   if (unexpected.length > 0) {

@@ -1,9 +1,8 @@
 // The terminal matrix: one row per scenario, a "spec" column, then one
 // column per engine headed by its exact version.
 import { styleText } from 'node:util';
-import { responseHeader } from '../servers/journal.ts';
 import type { CheckResult, MatrixResult } from '../harness/result/result.ts';
-import { cellIndex, cellText, engineDescription, interruptionBanner, middlewareOf, LEGEND, matrixColumns, knownBehaviourLines, requestMismatchLines, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf } from './labels.ts';
+import { cellIndex, cellText, engineDescription, interruptionBanner, middlewareOf, LEGEND, matrixColumns, knownBehaviourLines, requestMismatchLines, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingOfRow, findingsHeadline, specColumnText } from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -25,7 +24,7 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
       const loud = label === 'unexpected' || label === 'new finding';
       return { text: cellText(cell), style: (loud ? ['bold', outcomeStyle[cell.outcome]!] : outcomeStyle[cell.outcome]!) as Style };
     });
-    return [{ text: scenario.id, style: 'reset' as Style }, { text: scenario.expected.spec, style: 'dim' as Style }, ...cells];
+    return [{ text: scenario.id, style: 'reset' as Style }, { text: specColumnText(result, scenario), style: (specColumnText(result, scenario).includes('hole') ? ['bold', 'red'] : 'dim') as Style }, ...cells];
   });
   const widths = headings.map((heading, column) => Math.max(heading.length, ...rows.map((row) => row[column]!.text.length)));
   const pad = (text: string, column: number) => text.padEnd(widths[column]!);
@@ -83,35 +82,30 @@ function checkLines(result: CheckResult, index: ReturnType<typeof cellIndex>, pa
       lines.push(`  ${scenario.title}: ${paint('green', `${cells[0]!.outcome} in ${cells.map((cell) => cell.engine).join(', ')}, as expected`)}`);
       continue;
     }
+    // A row a finding explains: one line pointing at it, not the finding again.
+    const finding = findingOfRow(result, scenario.id);
+    if (finding) {
+      const outcomes = [...new Set(cells.map((cell) => cell.outcome))].map((outcome) => `${outcome} in ${cells.filter((cell) => cell.outcome === outcome).map((cell) => cell.engine).join(', ')}`);
+      lines.push(`  ${scenario.title}: ${paint(['bold', 'red'], `${outcomes.join('; ')} → finding ${finding.number}`)} (${finding.title})`);
+      continue;
+    }
+    // Every engine did the same, as expected: one line, and the spec's reason once.
+    if (cells.length > 0 && cells.every((cell) => cell.matchesExpectation && cell.outcome === cells[0]!.outcome)) {
+      lines.push(`  ${scenario.title}: ${paint('green', `${cells[0]!.outcome} in ${cells.map((cell) => cell.engine).join(', ')}, as expected`)}. Why: ${scenario.specModel.explanation}`);
+      continue;
+    }
     lines.push(`  ${scenario.title}`);
     for (const [engine, cell] of index.get(scenario.id) ?? []) {
       const mark = cell.matchesExpectation ? paint('green', 'as expected') : paint(['bold', 'red'], `NOT AS EXPECTED (expected ${cell.expected})`);
       lines.push(`    ${versions.get(engine) ?? engine}: ${cell.outcome}, ${mark}. ${cell.explanation}`);
     }
   }
-  const findings = result.check.findings;
   const sweep = sweepVerdict(result);
-  if (findings.length === 0) {
-    if (result.check.sweep) lines.push('', sweep.clean ? paint('green', sweep.headline) : paint(['bold', 'red'], sweep.headline));
-    return lines;
-  }
-  lines.push('', paint(['bold', 'red'], sweep.headline));
-  for (const finding of findings) {
-    lines.push(paint('red', `  ✗ ${finding.summary}.`));
-    lines.push(`    attack: ${finding.attack}, derived from ${finding.derivedFrom}; evidence: ${evidenceOf(result, finding.scenario)}`);
+  if (result.check.sweep || !sweep.clean) lines.push('', sweep.clean ? paint('green', sweep.headline) : paint(['bold', 'red'], sweep.headline));
+  lines.push('', result.check.findings.length === 0 ? paint('green', findingsHeadline(result)) : paint(['bold', 'red'], findingsHeadline(result)));
+  for (const block of findingBlocks(result)) {
+    lines.push(paint('red', `  ${block.heading}`));
+    for (const detail of block.details) lines.push(`     ${detail}`);
   }
   return lines;
 }
-
-/** What the server answered the hostile origin, from the journal. */
-function evidenceOf(result: MatrixResult, scenario: string): string {
-  const cell = result.results.find((candidate) => candidate.scenario === scenario && candidate.outcome === 'allowed');
-  const answer = cell?.evidence.journal.filter((entry) => entry.kind === 'request' && entry.status !== undefined).at(-1);
-  if (!cell || !answer) return 'see the report';
-  const header = (name: string) => {
-    const value = responseHeader(answer, name);
-    return value === undefined ? 'absent' : `'${value}'`;
-  };
-  return `the request carried Origin '${answer.headers?.origin ?? 'none'}'${answer.headers?.cookie ? ' and cookies' : ''}; the server answered ${answer.status} with Access-Control-Allow-Origin ${header('access-control-allow-origin')} and Access-Control-Allow-Credentials ${header('access-control-allow-credentials')} (journal #${answer.seq}, ${cell.engine})`;
-}
-

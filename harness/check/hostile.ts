@@ -2,6 +2,8 @@
 // are the look-alikes that careless allowlists (prefix or suffix matching,
 // reflection, "null", any scheme) also let in. Each is posed in the real
 // browsers, with credentials, and must be refused.
+import type { OriginPattern } from './origin-pattern.ts';
+
 export type Attack = 'null' | 'http-downgrade' | 'sibling-subdomain' | 'prefix' | 'suffix' | 'unrelated';
 
 export interface HostileOrigin {
@@ -47,4 +49,21 @@ export function hostileOrigins(allowed: string): HostileOrigin[] {
   found.push(posed('unrelated', ATTACKER_HOST, 'an unrelated site'));
   // Never sweep an origin that the user listed themselves.
   return found.filter((hostile) => hostile.origin !== allowed);
+}
+
+/**
+ * Look-alikes of an intended pattern's own domain (https://*.example.com →
+ * example.com): a domain that starts with it, one that ends with it, and a
+ * subdomain over plain http. The caller drops any the patterns admit.
+ */
+export function patternLookAlikes(pattern: OriginPattern): HostileOrigin[] {
+  if (!pattern.base) return [];
+  const { scheme, domain } = pattern.base;
+  const posed = (attack: Attack, origin: string, description: string): HostileOrigin => ({ attack, origin, pageOrigin: origin, derivedFrom: pattern.source, description });
+  const found = [
+    posed('prefix', `${scheme}//${domain}.${ATTACKER_HOST}`, `an attacker domain that starts with ${domain} (prefix matching)`),
+    posed('suffix', `${scheme}//evil${domain}`, `a domain that ends with ${domain} without a dot (suffix matching)`),
+  ];
+  if (scheme === 'https:') found.push(posed('http-downgrade', `http://cors-lab-sibling.${domain}`, `a subdomain of ${domain} over plain http`));
+  return found;
 }

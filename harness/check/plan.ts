@@ -11,6 +11,7 @@ import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
 import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
 import { parseResolveRule, type ResolveRule } from '../../servers/upstream.ts';
 import { importUserModule } from '../package/user-module.ts';
+import { parseOriginPattern, type OriginPattern } from './origin-pattern.ts';
 import { zodProblems, type ScenarioProblem } from '../scenario/loader.ts';
 import { headerName, headerValue, httpMethod, MAX_HEADER_VALUE_LENGTH } from '../scenario/schema.ts';
 
@@ -47,6 +48,9 @@ export const configSchema = z
     ca: z.array(z.string()).default([]).describe('PEM files of CAs to trust for the target (relative to the config file)'),
     browsers: z.array(z.enum(ENGINE_IDS)).optional(),
     sweep: z.boolean().default(true).describe('Derive hostile origins from each allowed one and check the server refuses them'),
+    allowOriginPatterns: z.array(z.string().min(1)).default([]).describe('Origins you mean to allow, as a glob (https://*.example.com) or an anchored regex (^https://[a-z0-9-]+\\.example\\.com$): the sweep never poses one they admit, and tries look-alikes of them'),
+    missingPath: z.boolean().default(true).describe('Also request a path that does not exist beside each endpoint, and report when error answers lack the CORS headers success answers carry'),
+    errorPaths: z.array(z.string().min(1)).default([]).describe('Paths (or URLs) known to fail, e.g. /api/boom, requested like the endpoints to see whether their error answers carry CORS headers'),
     timeout: z.number().int().min(100).max(MAX_PROBE_TIMEOUT_MS).optional().describe('Per probe, in milliseconds (100 ms to 10 minutes)'),
     endpoints: z.array(endpointSchema).min(1),
   })
@@ -77,6 +81,10 @@ export interface CheckPlan {
   ca: { file: string; pem: string }[];
   browsers?: EngineId[];
   sweep: boolean;
+  allowOriginPatterns: OriginPattern[];
+  missingPath: boolean;
+  /** Paths or URLs known to fail, resolved against each endpoint's URL. */
+  errorPaths: string[];
   timeoutMs?: number;
 }
 
@@ -120,6 +128,12 @@ export interface CliCheckInput {
   resolve: string[];
   ca: string[];
   sweep: boolean;
+  /** Default none. */
+  allowOriginPattern?: string[];
+  /** Default true. */
+  missingPath?: boolean;
+  /** Default none. */
+  errorPath?: string[];
 }
 
 /** The default page origin when none is given: a lab origin. */
@@ -156,6 +170,8 @@ export function planFromCli(url: string, input: CliCheckInput): CheckPlan {
   if (!method.success) flag('--method', `${JSON.stringify(input.method)}: ${method.error.issues[0]!.message}`);
   const resolve = parseResolveRules(input.resolve, (message) => flag('--resolve', message));
   const ca = readCaFiles(input.ca, process.cwd(), (message) => flag('--ca', message));
+  const allowOriginPatterns = parsePatterns(input.allowOriginPattern ?? [], (message) => flag('--allow-origin-pattern', message));
+  const errorPaths = checkErrorPaths(input.errorPath ?? [], url, (message) => flag('--error-path', message));
   if (problems.length > 0) throw new CheckInputError(problems);
   return {
     endpoints: [
@@ -173,7 +189,41 @@ export function planFromCli(url: string, input: CliCheckInput): CheckPlan {
     resolve,
     ca,
     sweep: input.sweep,
+    allowOriginPatterns,
+    missingPath: input.missingPath ?? true,
+    errorPaths,
   };
+}
+
+function parsePatterns(values: string[], problem: (message: string) => void): OriginPattern[] {
+  return parseEach(values, parseOriginPattern, problem);
+}
+
+/** Each value parsed, or its problem (a parser's string answer) reported. */
+function parseEach<T>(values: string[], parse: (value: string) => T | string, problem: (message: string) => void): T[] {
+  const parsed: T[] = [];
+  for (const value of values) {
+    const result = parse(value);
+    if (typeof result === 'string') problem(result);
+    else parsed.push(result);
+  }
+  return parsed;
+}
+
+/** Error paths resolve against an endpoint's URL: a path (/api/boom) or an absolute http(s) URL. */
+function checkErrorPaths(values: string[], example: string | undefined, problem: (message: string) => void): string[] {
+  for (const value of values) {
+    let resolved: URL | undefined;
+    try {
+      resolved = new URL(value, example ?? 'https://api.example.com/');
+    } catch {
+      resolved = undefined;
+    }
+    if (!resolved || (resolved.protocol !== 'http:' && resolved.protocol !== 'https:') || !/^(\/|https?:\/\/)/i.test(value)) {
+      problem(`'${value}' is not a path or an http(s) URL. Fix: give a path that fails on your server, e.g. /api/boom`);
+    }
+  }
+  return values;
 }
 
 /**
@@ -205,13 +255,7 @@ function parseExpectations(values: string[], origins: string[], problem: (messag
 }
 
 function parseResolveRules(values: string[], problem: (message: string) => void): ResolveRule[] {
-  const rules: ResolveRule[] = [];
-  for (const value of values) {
-    const rule = parseResolveRule(value);
-    if (typeof rule === 'string') problem(rule);
-    else rules.push(rule);
-  }
-  return rules;
+  return parseEach(values, parseResolveRule, problem);
 }
 
 function readCaFiles(paths: string[], base: string, problem: (message: string) => void): { file: string; pem: string }[] {
@@ -270,6 +314,8 @@ export async function planFromConfig(path: string): Promise<CheckPlan> {
   });
   const resolve = parseResolveRules(config.resolve, (message) => problems.push({ file, field: 'resolve', message }));
   const ca = readCaFiles(config.ca, dirname(file), (message) => problems.push({ file, field: 'ca', message }));
+  const allowOriginPatterns = parsePatterns(config.allowOriginPatterns, (message) => problems.push({ file, field: 'allowOriginPatterns', message }));
+  checkErrorPaths(config.errorPaths, config.baseUrl, (message) => problems.push({ file, field: 'errorPaths', message }));
   if (problems.length > 0) throw new CheckInputError(problems);
   return {
     endpoints,
@@ -277,6 +323,9 @@ export async function planFromConfig(path: string): Promise<CheckPlan> {
     ca,
     ...(config.browsers ? { browsers: config.browsers } : {}),
     sweep: config.sweep,
+    allowOriginPatterns,
+    missingPath: config.missingPath,
+    errorPaths: config.errorPaths,
     ...(config.timeout !== undefined ? { timeoutMs: config.timeout } : {}),
   };
 }
@@ -286,14 +335,24 @@ export const ENDPOINT_FLAGS = ['origin', 'expect', 'method', 'header', 'body', '
 
 /**
  * A config's plan with what the command line adds: its --resolve rules (one
- * for a host and port the config also names replaces the config's) and its
- * --ca files, read from the working directory; problems name the flag.
+ * for a host and port the config also names replaces the config's), its
+ * --ca files (read from the working directory), --allow-origin-pattern and
+ * --error-path values; problems name the flag.
  */
-export function withCommandLine(plan: CheckPlan, input: Pick<CliCheckInput, 'resolve' | 'ca'>): CheckPlan {
+export function withCommandLine(plan: CheckPlan, input: Pick<CliCheckInput, 'resolve' | 'ca' | 'allowOriginPattern' | 'errorPath'>): CheckPlan {
   const problems: ScenarioProblem[] = [];
-  const resolve = parseResolveRules(input.resolve, (message) => problems.push({ file: 'command line', field: '--resolve', message }));
-  const ca = readCaFiles(input.ca, process.cwd(), (message) => problems.push({ file: 'command line', field: '--ca', message }));
+  const flag = (field: string) => (message: string) => problems.push({ file: 'command line', field, message });
+  const resolve = parseResolveRules(input.resolve, flag('--resolve'));
+  const ca = readCaFiles(input.ca, process.cwd(), flag('--ca'));
+  const patterns = parsePatterns(input.allowOriginPattern ?? [], flag('--allow-origin-pattern'));
+  const errorPaths = checkErrorPaths(input.errorPath ?? [], undefined, flag('--error-path'));
   if (problems.length > 0) throw new CheckInputError(problems);
   const overridden = new Set(resolve.map((rule) => `${rule.host}:${rule.port}`));
-  return { ...plan, resolve: [...plan.resolve.filter((rule) => !overridden.has(`${rule.host}:${rule.port}`)), ...resolve], ca: [...plan.ca, ...ca] };
+  return {
+    ...plan,
+    resolve: [...plan.resolve.filter((rule) => !overridden.has(`${rule.host}:${rule.port}`)), ...resolve],
+    ca: [...plan.ca, ...ca],
+    allowOriginPatterns: [...plan.allowOriginPatterns, ...patterns],
+    errorPaths: [...plan.errorPaths, ...errorPaths],
+  };
 }

@@ -12,14 +12,14 @@ import type { JournalEntry } from '../../servers/journal.ts';
 import { bareHostname, Upstream } from '../../servers/upstream.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
 import { buildCell } from '../run/cell.ts';
-import type { SecurityFinding } from '../result/check.ts';
 import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type CheckResult, type ScenarioSummary, type SpecView } from '../result/result.ts';
 import { mintNonce } from '../session/page.ts';
 import { keptOnInterrupt } from '../session/failure.ts';
 import { ProbeSession, type ProbeRun } from '../session/session.ts';
 import { interruption } from '../engines/cleanup.ts';
-import { hostileOrigins, type HostileOrigin } from './hostile.ts';
-import type { CheckEndpoint, CheckPlan, Expectation } from './plan.ts';
+import { findingsOf } from './findings.ts';
+import { planProbes, type CheckProbe } from './rows.ts';
+import type { CheckPlan } from './plan.ts';
 import { replay, specRequestOf, specViewOf, unreachableTarget } from './replay.ts';
 import { behaviourDeviation, type EngineBuild } from '../scenario/behaviours.ts';
 
@@ -29,53 +29,6 @@ export interface CheckOptions {
   timeoutMs: number;
   certDir?: string;
   onProgress?: (progress: { engine: EngineId; done: number; total: number }) => void;
-}
-
-/** One (endpoint, origin) pair: a row of the matrix. */
-export interface CheckProbe {
-  id: string;
-  endpoint: CheckEndpoint;
-  /** The origin the request carries: a posed origin, or "null". */
-  origin: string;
-  /** The origin of the page the engine loads. */
-  pageOrigin: string;
-  context: 'page' | 'sandboxed-iframe';
-  credentials: CheckEndpoint['credentials'];
-  expect: Expectation;
-  /** Set for the security sweep's derived origins. */
-  hostile?: HostileOrigin;
-}
-
-
-
-export function planProbes(plan: CheckPlan): CheckProbe[] {
-  const probes: CheckProbe[] = [];
-  for (const endpoint of plan.endpoints) {
-    const listed = new Set(endpoint.origins.map((entry) => entry.origin));
-    for (const { origin, expect } of endpoint.origins) {
-      probes.push({ id: `${endpoint.name} from ${origin}`, endpoint, origin, pageOrigin: origin, context: 'page', credentials: endpoint.credentials, expect });
-    }
-    if (!plan.sweep) continue;
-    const seen = new Set<string>();
-    for (const { origin } of endpoint.origins.filter((entry) => entry.expect === 'allowed')) {
-      for (const hostile of hostileOrigins(origin)) {
-        if (listed.has(hostile.origin) || seen.has(hostile.origin)) continue;
-        seen.add(hostile.origin);
-        probes.push({
-          id: `${endpoint.name} from ${hostile.origin} (sweep: ${hostile.attack})`,
-          endpoint,
-          origin: hostile.origin,
-          pageOrigin: hostile.pageOrigin,
-          context: hostile.origin === 'null' ? 'sandboxed-iframe' : 'page',
-          // The sweep asks the dangerous question: is a credentialed response readable?
-          credentials: 'include',
-          expect: 'blocked',
-          hostile,
-        });
-      }
-    }
-  }
-  return probes;
 }
 
 /** The request as the probe runtime makes it. */
@@ -194,7 +147,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       resolve: plan.resolve.map((rule) => `${rule.host}:${rule.port}:${rule.address}:${rule.targetPort}`),
       ca: plan.ca.map((ca) => ca.file),
       sweep: plan.sweep,
-      findings: findingsOf(probes, results),
+      findings: findingsOf(probes, new Map(probes.map((probe, index) => [probe.id, replays[index]!])), results),
+      ...(plan.allowOriginPatterns.length > 0 ? { allowOriginPatterns: plan.allowOriginPatterns.map((pattern) => pattern.source) } : {}),
+      errorPaths: { missingPath: plan.missingPath, paths: plan.errorPaths },
       via: "each engine's own proxy setting points at the lab's proxy: posed origins are served by the lab; requests to the target are forwarded to its real address (or --resolve), TLS verified by the lab with the system roots and --ca, and journaled",
     },
   };
@@ -202,28 +157,6 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 
 function authorityOf(url: URL): string {
   return `${bareHostname(url)}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
-}
-
-/** A hostile origin whose credentialed response a real browser let the page read. */
-function findingsOf(probes: CheckProbe[], results: CellResult[]): SecurityFinding[] {
-  const findings: SecurityFinding[] = [];
-  for (const probe of probes) {
-    if (!probe.hostile) continue;
-    const engines = results.filter((cell) => cell.scenario === probe.id && cell.outcome === 'allowed').map((cell) => cell.engine);
-    if (engines.length === 0) continue;
-    findings.push({
-      scenario: probe.id,
-      endpoint: probe.endpoint.name,
-      origin: probe.origin,
-      attack: probe.hostile.attack,
-      derivedFrom: probe.hostile.derivedFrom,
-      description: probe.hostile.description,
-      engines,
-      severity: 'high',
-      summary: `${engines.join(', ')} let a page at ${probe.origin} (${probe.hostile.description}) read the response to a credentialed request (credentials: 'include') to ${probe.endpoint.url}`,
-    });
-  }
-  return findings;
 }
 
 async function runEngine(

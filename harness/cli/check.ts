@@ -1,11 +1,13 @@
 // `cors-lab check <url>`: will real browsers accept my API's CORS, and does it
-// refuse the origins it should? Exit codes: 0 every engine as expected, 1 one
-// is not (or a security finding), 2 bad input or harness failure, 3 the
-// target could not be reached or trusted (no browser was run).
+// refuse the origins it should? Exit codes: 0 every engine as expected and no
+// finding, 1 one is not (or error answers lack CORS headers, or Vary: Origin
+// is missing), 2 bad input or harness failure, 3 the target could not be
+// reached or trusted (no browser was run), 4 a security finding.
 import { Option, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
 import { CHECK_KINDS, CheckInputError, DEFAULT_ORIGIN, ENDPOINT_FLAGS, planFromCli, planFromConfig, withCommandLine, type CheckPlan, type CliCheckInput } from '../check/plan.ts';
 import { runCheck } from '../check/runner.ts';
+import { MISSING_PATH } from '../check/rows.ts';
 import { TargetUnreachable } from '../check/replay.ts';
 import { chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { ProgressLine } from './progress.ts';
@@ -16,7 +18,7 @@ interface CheckFlags extends CliCheckInput, OutputFlags {
 }
 
 /** Check's repeatable options (lists, [] when not given). */
-const REPEATABLE = ['origin', 'expect', 'header', 'resolve', 'ca', 'reporter'] as const;
+const REPEATABLE = ['origin', 'expect', 'header', 'resolve', 'ca', 'reporter', 'allowOriginPattern', 'errorPath'] as const;
 
 export function addCheckCommand(program: Command, exitCode: { value: number }): void {
   program
@@ -33,6 +35,9 @@ export function addCheckCommand(program: Command, exitCode: { value: number }): 
     .option('--resolve <host:port:addr:port>', "point a hostname at another address, as curl's --connect-to host:port:address:port, or --resolve host:port:address (repeatable)", repeatable)
     .option('--ca <file.pem>', "trust this CA for the target (its own CA, e.g. mkcert's root); trusted by the lab's proxy only (repeatable)", repeatable)
     .option('--no-sweep', 'skip the security sweep of hostile origins')
+    .option('--allow-origin-pattern <pattern>', 'origins you mean to allow, as a glob (https://*.example.com) or an anchored regex (^https://[a-z0-9-]+\\.example\\.com$): the sweep never poses one it admits, and tries look-alikes of it (repeatable)', repeatable)
+    .option('--error-path <path>', 'a path (or URL) known to fail, e.g. /api/boom: its error answer must carry CORS headers too (repeatable)', repeatable)
+    .option('--no-missing-path', `skip the request to a path that does not exist beside each endpoint (…/${MISSING_PATH}), which checks that error answers carry CORS headers`)
     .option('--config <file>', 'a suite: cors-lab.config.ts (defineConfig) or YAML with endpoints, origins and expected outcomes')
     .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} (default: every engine found)`, parseBrowsers)
     .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', repeatable)
@@ -68,6 +73,7 @@ async function checkCommand(url: string | undefined, flags: CheckFlags & { given
     return EXIT.badInput;
   }
   if (!flags.sweep) plan = { ...plan, sweep: false };
+  if (!flags.missingPath) plan = { ...plan, missingPath: false };
 
   // A signal from here on: keep what completed, write it marked interrupted, exit with the signal's code.
   reportInterruptions();

@@ -8,9 +8,13 @@ import { exitCodeFor } from '../engines/cleanup.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { announceReports, parseReporters, reportPathProblems, writeReports, type ReporterChoice } from '../../reports/write.ts';
 
-/** 0 every cell matches its expectation, 1 unexpected results, 2 bad input or harness failure. */
-/** 3: check's target could not be reached or trusted at all, so no browser ran. */
-export const EXIT = { ok: 0, unexpected: 1, badInput: 2, unreachable: 3 } as const;
+/**
+ * 0 every cell matches its expectation, 1 unexpected results (for check, also
+ * a cors or hygiene finding), 2 bad input or harness failure, 3 check's target
+ * could not be reached or trusted at all (no browser ran), 4 check found a
+ * security hole (a hostile origin could read a credentialed answer).
+ */
+export const EXIT = { ok: 0, unexpected: 1, badInput: 2, unreachable: 3, securityFinding: 4 } as const;
 
 export function parseBrowsers(value: string): EngineId[] {
   const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
@@ -81,6 +85,9 @@ export function report(result: MatrixResult, reporters: ReporterChoice[], flags:
   if (!allWritten) return EXIT.badInput;
   // An engine that was found and did not start, or one the user asked for by name that did not run, is a harness failure, not a pass.
   if (result.enginesMissing.some((missing) => missing.found) || (namedBrowsers && result.enginesMissing.length > 0)) return EXIT.badInput;
+  // check: a hostile origin that could read a credentialed answer outranks any other failure; any other finding (error answers, Vary) fails like an expectation.
+  if (result.kind === 'check' && result.check.findings.some((finding) => finding.kind === 'security')) return EXIT.securityFinding;
+  if (result.kind === 'check' && result.check.findings.length > 0) return EXIT.unexpected;
   return result.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
 }
 

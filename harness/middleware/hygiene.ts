@@ -6,6 +6,7 @@ import type { HygieneFinding, HygieneRule } from '../result/middleware.ts';
 import type { CellResult, ScenarioSummary } from '../result/result.ts';
 import { HANDLER_HEADER } from './adapter.ts';
 import { dependsOnOrigin, policyAllows } from '../scenario/policy.ts';
+import { echoesOrigin, varyLists } from '../spec/vary.ts';
 
 function cite(entry: JournalEntry): string {
   return `#${entry.seq} ${entry.method} ${entry.url} → ${entry.status}`;
@@ -29,9 +30,7 @@ export function hygieneFindings(scenarios: ScenarioSummary[], cells: CellResult[
     for (const entry of answered) {
       const origin = entry.headers?.origin;
       const acao = responseHeader(entry, 'access-control-allow-origin');
-      const vary = (responseHeader(entry, 'vary') ?? '').toLowerCase().split(',').map((token) => token.trim());
-      const reflected = acao !== undefined && acao !== '*' && acao === origin;
-      if ((dependsOnOrigin(policy) || reflected) && !vary.includes('origin') && !vary.includes('*')) {
+      if ((dependsOnOrigin(policy) || echoesOrigin(acao, origin)) && !varyLists(responseHeader(entry, 'vary'), 'origin')) {
         add('vary-origin', scenario.id, entry, `${entry.kind === 'preflight' ? 'the preflight answer' : 'the answer'} has ${acao === undefined ? 'no ACAO' : `ACAO '${acao}'`} and Vary '${responseHeader(entry, 'vary') ?? ''}'`);
       }
       const allowed = policyAllows(policy, origin);

@@ -25,19 +25,52 @@ export interface Replay {
   error?: string;
 }
 
-/** `cors-lab check` only: a credentialed response that a hostile origin could read in a real browser. */
-export interface SecurityFinding {
+/** Why a finding exists: one cause, however many origins or endpoints show it. */
+export type FindingCause =
+  | 'reflects-any-origin'
+  | 'allows-null'
+  | 'allows-http'
+  | 'allows-any-subdomain'
+  | 'matches-by-prefix'
+  | 'matches-by-suffix'
+  | 'error-answers-lack-cors'
+  | 'missing-vary-origin';
+
+/** One request that shows a finding's cause. */
+export interface FindingCase {
+  /** The matrix row. */
   scenario: string;
   endpoint: string;
+  /** The origin the request carried ("null" for a sandboxed iframe). */
   origin: string;
-  /** How the origin was derived: null, http-downgrade, sibling-subdomain, prefix, suffix, unrelated. */
-  attack: string;
-  derivedFrom: string;
-  description: string;
-  /** Engines that let the page read a credentialed response from this origin. */
+  /** Sweep rows: how the origin was derived, and from what (an allowed origin or an --allow-origin-pattern). */
+  attack?: string;
+  derivedFrom?: string;
+  /** Engines whose behaviour shows it (for a hostile origin: let the page read the credentialed response); empty when it is in the server's answers alone. */
   engines: EngineId[];
-  severity: 'high';
-  summary: string;
+  /** What the server answered, from the journal or the replay. */
+  evidence: string;
+}
+
+/**
+ * `cors-lab check` only: one cause found in the server's answers.
+ * - security: a hostile origin could read a credentialed response in a real browser;
+ * - cors: the front end cannot read answers it needs (error answers without CORS headers);
+ * - hygiene: the answers are right today but unsafe behind an HTTP cache (no Vary: Origin).
+ */
+export interface CheckFinding {
+  cause: FindingCause;
+  kind: 'security' | 'cors' | 'hygiene';
+  /** One line, e.g. "reflects any Origin, with credentials". */
+  title: string;
+  endpoints: string[];
+  /** Every engine in any case. */
+  engines: EngineId[];
+  cases: FindingCase[];
+  /** Why it matters. */
+  why: string;
+  /** How to fix it, naming the common servers where that helps. */
+  fix: string;
 }
 
 export interface CheckSection {
@@ -45,7 +78,12 @@ export interface CheckSection {
   resolve: string[];
   ca: string[];
   sweep: boolean;
-  findings: SecurityFinding[];
+  /** One per cause, security first. */
+  findings: CheckFinding[];
+  /** The origins the owner means to allow (--allow-origin-pattern), as given. */
+  allowOriginPatterns?: string[];
+  /** Whether a path that does not exist was requested beside each endpoint, and the --error-path values. */
+  errorPaths?: { missingPath: boolean; paths: string[] };
   /** How the engines reach the target: through the lab's proxy. */
   via: string;
 }

@@ -18,8 +18,11 @@ import type { Behaviour } from '../scenario/behaviours.ts';
  * was found but did not start is listed in enginesMissing (found: true)
  * instead of a column of error cells, so EngineEntry.launchError and the
  * middleware variants' launchErrors are gone.
+ * 3: check.findings holds one finding per cause (CheckFinding: cause, kind,
+ * cases with their origins, engines and evidence, why, fix), where it held
+ * one entry per hostile origin.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** What produced the result: a catalog run (with or without --middleware), a check, or a research study (no scenarios or cells). */
 export type ResultKind = 'run' | 'check' | 'research';

@@ -52,7 +52,7 @@ describe('an engine that is found and does not start', () => {
   it('check: the same', async () => {
     const plan = planFromCli(`http://api.example.com:${express.port}/api/me`, {
       origin: ['http://app.example.com'], expect: [], method: 'GET', header: [], credentials: 'same-origin', kind: 'fetch',
-      resolve: [`api.example.com:${express.port}:127.0.0.1:${express.port}`], ca: [], sweep: false,
+      resolve: [`api.example.com:${express.port}:127.0.0.1:${express.port}`], ca: [], sweep: false, missingPath: false,
     });
     const result = await runCheck({ plan, engines: ['chromium', 'firefox'], timeoutMs: 6000, certDir: tempCertDir() });
     chromiumNotStarted(result.enginesMissing);

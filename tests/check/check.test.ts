@@ -106,16 +106,22 @@ describe('check against other servers', () => {
     try {
       const plan = planFromCli(`http://api.example.com:${reflecting.port}/account`, flags({ origin: ['http://app.example.com'], expect: [], resolve: [`api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`], ca: [] }));
       const result = await runCheck({ plan, timeoutMs: 8000, certDir: tempCertDir() });
-      const attacks = result.check!.findings.map((finding) => finding.attack).sort();
-      expect(attacks).toEqual(['null', 'prefix', 'sibling-subdomain', 'suffix', 'unrelated']);
-      for (const finding of result.check!.findings) {
-        expect(finding.engines).toEqual([...ENGINE_IDS]);
-        const cell = result.results.find((candidate) => candidate.scenario === finding.scenario && candidate.engine === 'firefox')!;
+      // One cause, not one finding per hostile origin: the unrelated site got in, so any origin does.
+      expect(result.check!.findings.map((finding) => [finding.cause, finding.kind])).toEqual([['reflects-any-origin', 'security']]);
+      const [finding] = result.check!.findings;
+      expect(finding!.cases.map((found) => found.attack).sort()).toEqual(['null', 'prefix', 'sibling-subdomain', 'suffix', 'unrelated']);
+      expect(finding!.engines).toEqual([...ENGINE_IDS]);
+      for (const found of finding!.cases) {
+        expect(found.engines).toEqual([...ENGINE_IDS]);
+        const cell = result.results.find((candidate) => candidate.scenario === found.scenario && candidate.engine === 'firefox')!;
         const answer = cell.evidence.journal.find((entry) => entry.kind === 'request')!;
-        expect(answer.headers?.origin).toBe(finding.origin);
+        expect(answer.headers?.origin).toBe(found.origin);
         expect(answer.responseHeaders?.['access-control-allow-credentials']).toBe('true');
         expect(cell.evidence.request.credentials).toBe('include');
+        expect(found.evidence).toContain(`Access-Control-Allow-Origin '${found.origin}'`);
       }
+      // The path that does not exist answers like the rest (this server answers every path): no error-path finding.
+      expect(result.scenarios.some((row) => row.id.includes('/cors-lab-no-such-path from http://app.example.com (a path that does not exist)'))).toBe(true);
       expect(result.summary.unexpected).toBe(15);
     } finally {
       await reflecting.stop();

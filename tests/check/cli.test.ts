@@ -41,29 +41,36 @@ describe('cors-lab check CLI', () => {
     expect(help.stdout).not.toContain('(default: [])');
   });
 
-  it('exits 1 with the security findings shown and in every report; 0 for a config suite that holds', async () => {
+  it('exits 4 with the security finding shown once per cause and in every report; 0 for a config suite that holds', async () => {
     const reflecting = await startFixture('reflecting-server');
     try {
       const dir = tempDir('check-cli-run');
       const target = `http://api.example.com:${reflecting.port}/account`;
       const resolve = `api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`;
       const run = await cli('check', target, '--origin', 'http://app.example.com', '--credentials', 'include', '--resolve', resolve, '--browsers', 'chromium', '--reporter', 'json,html,junit,markdown', '--out', dir, '--no-color');
-      expect(run.status).toBe(1);
-      expect(run.stdout).toMatch(/Chromium 1\d\d\.[\d.]+: allowed, as expected/);
-      expect(run.stdout).toMatch(/Security findings \(5\): real browsers let hostile origins read credentialed responses/);
-      expect(run.stdout).toMatch(/chromium let a page at http:\/\/cors-lab-attacker\.test \(an unrelated site\) read the response to a credentialed request/);
+      expect(run.status, run.stderr).toBe(4);
+      expect(run.stdout).toMatch(/from http:\/\/app\.example\.com: expected allowed: allowed in chromium, as expected\. Why: allowed: /);
+      expect(run.stdout).toContain('Security sweep: real browsers let 5 hostile origin(s) read credentialed responses, from 1 cause(s)');
+      expect(run.stdout).toContain('Findings (one per cause): 1 security, 0 cors, 0 hygiene');
+      expect(run.stdout).toContain('1. [security] reflects any Origin, with credentials — chromium;');
+      // The verdicts point at the finding instead of repeating it; the spec column never reads as approval.
+      expect(run.stdout.match(/→ finding 1 \(reflects any Origin, with credentials\)/g)).toHaveLength(5);
+      expect(run.stdout).toMatch(/\(sweep: unrelated\)\s+allowed \(hole\)/);
       const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CheckResult;
       expectValidResult(result);
       expect(result.kind).toBe('check');
-      expect(result.check.findings).toHaveLength(5);
-      expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/Security findings/);
-      expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<failure/);
-      expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/"findings":\[\{/);
+      expect(result.check.findings).toHaveLength(1);
+      expect(result.check.findings[0]!.cases).toHaveLength(5);
+      expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/1\. \[security\] reflects any Origin, with credentials/);
+      const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+      expect(junit).toMatch(/<testsuite name="cors-lab check findings" tests="1" failures="1"/);
+      expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/"findings":\[\{"cause":"reflects-any-origin"/);
 
       // The same endpoint as a suite that expects what the server does, sweep off.
       writeFileSync(join(dir, 'cors-lab.yaml'), `resolve: ["${resolve}"]\nsweep: false\nbrowsers: [chromium]\nendpoints:\n  - url: ${target}\n    credentials: include\n    origins: { "http://app.example.com": allowed }\n`);
       const suite = await cli('check', '--config', join(dir, 'cors-lab.yaml'), '--out', join(dir, 'suite'), '--no-color');
-      expect(suite.stdout).toMatch(/1 allowed, 0 blocked, 0 error/);
+      // The endpoint and the path that does not exist beside it (this server answers every path alike).
+      expect(suite.stdout).toMatch(/2 allowed, 0 blocked, 0 error/);
       expect(suite.status).toBe(0);
     } finally {
       await reflecting.stop();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hostileOrigins } from '../../harness/check/hostile.ts';
 import { CheckInputError, originProblem, planFromCli, planFromConfig, withCommandLine } from '../../harness/check/plan.ts';
-import { planProbes } from '../../harness/check/runner.ts';
+import { planProbes } from '../../harness/check/rows.ts';
 import { parseResolveRule } from '../../servers/upstream.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -133,7 +133,13 @@ describe('the security sweep', () => {
     expect(sweep.map((probe) => probe.origin)).not.toContain('https://cors-lab-attacker.test');
     expect(sweep).toHaveLength(5);
     expect(sweep.every((probe) => probe.credentials === 'include' && probe.expect === 'blocked')).toBe(true);
-    expect(planProbes({ ...plan, sweep: false })).toHaveLength(2);
+    // The two listed origins, and the path that does not exist, asked from the first allowed origin.
+    expect(planProbes({ ...plan, sweep: false }).map((probe) => probe.id)).toEqual([
+      'GET https://api.example.com/x from https://app.example.com',
+      'GET https://api.example.com/x from https://cors-lab-attacker.test',
+      'GET https://api.example.com/cors-lab-no-such-path from https://app.example.com (a path that does not exist)',
+    ]);
+    expect(planProbes({ ...plan, sweep: false, missingPath: false })).toHaveLength(2);
   });
 });
 
