@@ -3,7 +3,7 @@
 // shares (labels.ts): the view below. The page's script only draws it,
 // filters rows, and shows a cell's evidence from the embedded JSON result.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, cellText, engineDescription, interruptionBanner, LEGEND, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, specColumnText, type CellLabel } from './labels.ts';
+import { cellIndex, cellText, engineDescription, interruptionBanner, LEGEND, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, sourceLines, specColumnText, type CellLabel } from './labels.ts';
 import { escapeHtml, maxAgeHtml, pnaHtml } from './research.ts';
 
 /** CSS class of each cell label. */
@@ -62,7 +62,7 @@ export function htmlView(result: MatrixResult): HtmlView {
           sweep: {
             bad: !sweepVerdict(result).clean || result.check.findings.length > 0,
             headline: sweepVerdict(result).headline,
-            lines: [findingsHeadline(result), ...findingBlocks(result).flatMap((block) => [`✗ ${block.heading}`, ...block.details.map((detail) => `  ${detail}`)])],
+            lines: [...sourceLines(result), findingsHeadline(result), ...findingBlocks(result).flatMap((block) => [`✗ ${block.heading}`, ...block.details.map((detail) => `  ${detail}`)])],
           },
         }
       : {}),

@@ -139,7 +139,10 @@ export function sweepVerdict(result: CheckResult): { headline: string; clean: bo
   const refused = cells.filter((cell) => cell.outcome === 'blocked').length;
   const untested = cells.length - refused;
   if (cells.length === 0) return { headline: 'Security sweep: no hostile origin to try (they are derived from the origins expected to be allowed).', clean: true };
-  if (untested === 0) return { headline: 'Security sweep: every hostile origin was refused in every engine that ran.', clean: true };
+  if (untested === 0) {
+    const attacks = [...new Set(result.scenarios.filter((scenario) => sweepScenarios.has(scenario.id)).map((scenario) => scenario.tags.at(-1)))];
+    return { headline: `Security sweep: every hostile origin was refused in every engine that ran (${sweepScenarios.size} rows: ${attacks.join(', ')}).`, clean: true };
+  }
   if (refused === 0) return { headline: `Security sweep: not tested: all ${cells.length} hostile-origin cells are errors (no answer), so no refusal was seen.`, clean: false };
   return { headline: `Security sweep: ${refused} of ${cells.length} hostile-origin cells refused; the other ${untested} are errors (no answer) and tested nothing.`, clean: false };
 }
@@ -165,6 +168,17 @@ function hostileOriginsLine(cases: CheckResult['check']['findings'][number]['cas
   const sources = new Set(cases.map((found) => found.derivedFrom));
   const one = sources.size === 1 ? [...sources][0] : undefined;
   return `origins${one ? ` derived from ${one}` : ''}: ${cases.map((found) => `${found.origin} (${found.attack}${!one && found.derivedFrom ? `, from ${found.derivedFrom}` : ''})`).join(', ')}`;
+}
+
+/** Where the endpoints came from (--har, --openapi): what was read, checked and left out, as lines. */
+export function sourceLines(result: CheckResult): string[] {
+  const source = result.check.source;
+  if (!source) return [];
+  const what = source.kind === 'har' ? 'HAR entries' : 'OpenAPI operations';
+  return [
+    `Read ${source.read} ${what} from ${source.file}: checked ${source.taken} endpoint(s).`,
+    ...source.skipped.map((entry) => `  left out ${entry.count}: ${entry.reason} (e.g. ${entry.examples.join('; ')})`),
+  ];
 }
 
 /** The finding (by its number in findingBlocks) that a check row shows, if any. */

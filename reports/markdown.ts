@@ -1,6 +1,6 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, knownBehaviourLines, requestMismatchLines, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, specColumnText } from './labels.ts';
+import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, knownBehaviourLines, requestMismatchLines, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, sourceLines, specColumnText } from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
@@ -55,6 +55,7 @@ function matrixMarkdown(result: MatrixResult): string {
     for (const line of middlewareLines(result)) lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `- **${escapeCell(line)}**`);
   }
   if (result.kind === 'check') {
+    for (const line of sourceLines(result)) lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `\n${escapeCell(line)}\n`);
     lines.push('', `### ${escapeCell(sweepVerdict(result).headline)}`, '', `### ${escapeCell(findingsHeadline(result))}`, '');
     for (const block of findingBlocks(result)) {
       lines.push(`- ❌ **${escapeCell(block.heading)}**`);

@@ -2,7 +2,7 @@
 // column per engine headed by its exact version.
 import { styleText } from 'node:util';
 import type { CheckResult, MatrixResult } from '../harness/result/result.ts';
-import { cellIndex, cellText, engineDescription, interruptionBanner, middlewareOf, LEGEND, matrixColumns, knownBehaviourLines, requestMismatchLines, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingOfRow, findingsHeadline, specColumnText } from './labels.ts';
+import { cellIndex, cellText, engineDescription, interruptionBanner, middlewareOf, LEGEND, matrixColumns, knownBehaviourLines, requestMismatchLines, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingOfRow, findingsHeadline, sourceLines, specColumnText } from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -73,15 +73,12 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
  * and why; then the security sweep's findings, loudly.
  */
 function checkLines(result: CheckResult, index: ReturnType<typeof cellIndex>, paint: (style: Style, text: string) => string): string[] {
-  const lines: string[] = ['', paint('bold', 'Verdicts')];
+  const lines: string[] = [...(result.check.source ? ['', ...sourceLines(result)] : []), '', paint('bold', 'Verdicts')];
   const versions = new Map<string, string>(result.engines.map((engine) => [engine.id, `${engine.browser} ${engine.version}`]));
   for (const scenario of result.scenarios) {
     const cells = [...(index.get(scenario.id) ?? new Map()).values()];
-    // A sweep row every engine refused, as it should: one line is enough.
-    if (scenario.tags.includes('sweep') && cells.length > 0 && cells.every((cell) => cell.matchesExpectation)) {
-      lines.push(`  ${scenario.title}: ${paint('green', `${cells[0]!.outcome} in ${cells.map((cell) => cell.engine).join(', ')}, as expected`)}`);
-      continue;
-    }
+    // Sweep rows every engine refused, as they should: the sweep's headline says so, and the matrix shows each.
+    if (scenario.tags.includes('sweep') && cells.length > 0 && cells.every((cell) => cell.matchesExpectation)) continue;
     // A row a finding explains: one line pointing at it, not the finding again.
     const finding = findingOfRow(result, scenario.id);
     if (finding) {

@@ -158,7 +158,7 @@ function missingVary(rows: CheckProbe[], replays: Map<string, Replay>): Omit<Fin
     // One case per answer, the allowed ones first: they are what a cache would hand to the wrong page.
     unvaried.sort((a, b) => Number(a.allowOrigin === undefined) - Number(b.allowOrigin === undefined));
     for (const { probe, exchange } of unvaried) {
-      cases.push({ scenario: probe.id, origin: probe.origin, engines: [], evidence: `${describeExchange(exchange)}, from Origin '${probe.origin}' (replayed)` });
+      cases.push({ scenario: probe.id, origin: probe.origin, engines: [], evidence: `${describeExchange(exchange, ['Access-Control-Allow-Origin', 'Vary'])}, from Origin '${probe.origin}' (replayed)` });
     }
   }
   return cases;
@@ -172,13 +172,13 @@ function lastAnswered(replayed: Replay): ReplayedExchange | undefined {
   return replayed.exchanges.filter((exchange) => exchange.status !== undefined).at(-1);
 }
 
-/** "the preflight OPTIONS https://… was answered 404 with no Access-Control-Allow-Origin and no Vary". */
-function describeExchange(exchange: ReplayedExchange): string {
-  const shown = (name: string) => {
+/** "the preflight OPTIONS https://… was answered 404 with no Access-Control-Allow-Origin" (and each of `shown`). */
+function describeExchange(exchange: ReplayedExchange, shown: string[] = ['Access-Control-Allow-Origin']): string {
+  const described = shown.map((name) => {
     const value = header(exchange, name.toLowerCase());
     return value === undefined ? `no ${name}` : `${name} '${value}'`;
-  };
-  return `${exchange.kind === 'preflight' ? 'the preflight ' : ''}${exchange.method} ${exchange.url} was answered ${exchange.status} with ${shown('Access-Control-Allow-Origin')} and ${shown('Vary')}`;
+  });
+  return `${exchange.kind === 'preflight' ? 'the preflight ' : ''}${exchange.method} ${exchange.url} was answered ${exchange.status} with ${described.join(' and ')}`;
 }
 
 /** What the server answered the hostile origin in the engine that read it, from the journal. */

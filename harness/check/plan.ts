@@ -12,6 +12,7 @@ import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
 import { parseResolveRule, type ResolveRule } from '../../servers/upstream.ts';
 import { importUserModule } from '../package/user-module.ts';
 import { parseOriginPattern, type OriginPattern } from './origin-pattern.ts';
+import type { CheckSource } from '../result/check.ts';
 import { zodProblems, type ScenarioProblem } from '../scenario/loader.ts';
 import { headerName, headerValue, httpMethod, MAX_HEADER_VALUE_LENGTH } from '../scenario/schema.ts';
 
@@ -86,6 +87,8 @@ export interface CheckPlan {
   /** Paths or URLs known to fail, resolved against each endpoint's URL. */
   errorPaths: string[];
   timeoutMs?: number;
+  /** Set when the endpoints were read from a HAR or an OpenAPI document. */
+  source?: CheckSource;
 }
 
 export class CheckInputError extends Error {
@@ -149,12 +152,7 @@ export function planFromCli(url: string, input: CliCheckInput): CheckPlan {
   } catch {
     flag('<url>', `'${url}' is not a URL. Fix: give an absolute URL, e.g. https://api.example.com/users`);
   }
-  const origins = input.origin.length > 0 ? input.origin : [DEFAULT_ORIGIN];
-  for (const origin of origins) {
-    const problem = originProblem(origin);
-    if (problem) flag('--origin', problem);
-  }
-  const expectations = parseExpectations(input.expect, origins, (message) => flag('--expect', message));
+  const origins = originsFromCli(input.origin.length > 0 ? input.origin : [DEFAULT_ORIGIN], input.expect, flag);
   const headers: Record<string, string> = {};
   for (const line of input.header) {
     const colon = line.indexOf(':');
@@ -168,10 +166,7 @@ export function planFromCli(url: string, input: CliCheckInput): CheckPlan {
   }
   const method = httpMethod.safeParse(input.method);
   if (!method.success) flag('--method', `${JSON.stringify(input.method)}: ${method.error.issues[0]!.message}`);
-  const resolve = parseResolveRules(input.resolve, (message) => flag('--resolve', message));
-  const ca = readCaFiles(input.ca, process.cwd(), (message) => flag('--ca', message));
-  const allowOriginPatterns = parsePatterns(input.allowOriginPattern ?? [], (message) => flag('--allow-origin-pattern', message));
-  const errorPaths = checkErrorPaths(input.errorPath ?? [], url, (message) => flag('--error-path', message));
+  const options = optionsFromCli(input, url, flag);
   if (problems.length > 0) throw new CheckInputError(problems);
   return {
     endpoints: [
@@ -183,15 +178,49 @@ export function planFromCli(url: string, input: CliCheckInput): CheckPlan {
         ...(input.body !== undefined ? { body: input.body } : {}),
         credentials: input.credentials,
         kind: input.kind,
-        origins: origins.map((origin, index) => ({ origin: serializeOrigin(origin), expect: expectations[index]! })),
+        origins,
       },
     ],
-    resolve,
-    ca,
+    ...options,
+  };
+}
+
+/**
+ * A plan for endpoints read from a file (a HAR, an OpenAPI document) with the
+ * command line's options. --origin, when given, replaces each endpoint's
+ * origins (with --expect as for a URL); `originsRequired` says why there is
+ * no origin without it.
+ */
+export function planForEndpoints(endpoints: CheckEndpoint[], source: CheckSource, input: CliCheckInput, originsRequired?: string): CheckPlan {
+  const problems: ScenarioProblem[] = [];
+  const flag = (field: string, message: string) => problems.push({ file: 'command line', field, message });
+  if (input.origin.length === 0 && originsRequired) flag('--origin', `missing: ${originsRequired}. Fix: --origin https://app.example.com (repeatable)`);
+  if (input.origin.length === 0 && input.expect.length > 0) flag('--expect', 'only with --origin: the requests are expected to be allowed from the origins they came from');
+  const origins = input.origin.length > 0 ? originsFromCli(input.origin, input.expect, flag) : undefined;
+  const options = optionsFromCli(input, endpoints[0]?.url, flag);
+  if (problems.length > 0) throw new CheckInputError(problems);
+  return { endpoints: origins ? endpoints.map((endpoint) => ({ ...endpoint, origins })) : endpoints, source, ...options };
+}
+
+/** --origin values with their --expect outcomes, serialized as the browser reports them. */
+function originsFromCli(origins: string[], expect: string[], flag: (field: string, message: string) => void): CheckEndpoint['origins'] {
+  for (const origin of origins) {
+    const problem = originProblem(origin);
+    if (problem) flag('--origin', problem);
+  }
+  const expectations = parseExpectations(expect, origins, (message) => flag('--expect', message));
+  return origins.map((origin, index) => ({ origin: originProblem(origin) ? origin : serializeOrigin(origin), expect: expectations[index]! }));
+}
+
+/** What every plan from the command line takes besides its endpoints: reaching the target, the sweep, patterns and error paths. */
+function optionsFromCli(input: CliCheckInput, example: string | undefined, flag: (field: string, message: string) => void): Omit<CheckPlan, 'endpoints'> {
+  return {
+    resolve: parseResolveRules(input.resolve, (message) => flag('--resolve', message)),
+    ca: readCaFiles(input.ca, process.cwd(), (message) => flag('--ca', message)),
     sweep: input.sweep,
-    allowOriginPatterns,
+    allowOriginPatterns: parsePatterns(input.allowOriginPattern ?? [], (message) => flag('--allow-origin-pattern', message)),
     missingPath: input.missingPath ?? true,
-    errorPaths,
+    errorPaths: checkErrorPaths(input.errorPath ?? [], example, (message) => flag('--error-path', message)),
   };
 }
 

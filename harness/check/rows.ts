@@ -28,7 +28,7 @@ export interface CheckProbe {
 export function planProbes(plan: CheckPlan): CheckProbe[] {
   const probes: CheckProbe[] = [];
   const errorRequests = new Set<string>();
-  for (const endpoint of plan.endpoints) {
+  for (const endpoint of uniquelyNamed(plan.endpoints)) {
     const listed = new Set(endpoint.origins.map((entry) => entry.origin));
     for (const { origin, expect } of endpoint.origins) {
       probes.push({ id: rowId(endpoint, origin), endpoint, origin, pageOrigin: origin, context: 'page', credentials: endpoint.credentials, expect });
@@ -56,6 +56,16 @@ export function planProbes(plan: CheckPlan): CheckProbe[] {
     }
   }
   return probes;
+}
+
+/** Row ids come from endpoint names: a name given twice gets " (2)", " (3)"... */
+function uniquelyNamed(endpoints: CheckEndpoint[]): CheckEndpoint[] {
+  const seen = new Map<string, number>();
+  return endpoints.map((endpoint) => {
+    const count = (seen.get(endpoint.name) ?? 0) + 1;
+    seen.set(endpoint.name, count);
+    return count === 1 ? endpoint : { ...endpoint, name: `${endpoint.name} (${count})` };
+  });
 }
 
 function rowId(endpoint: CheckEndpoint, origin: string): string {

@@ -143,6 +143,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     summary: summarize(results),
     ...interruptionRecord(interruption(), probes.length * (runnable.length - enginesMissing.filter((missing) => missing.found).length), results.length),
     check: {
+      ...(plan.source ? { source: plan.source } : {}),
       endpoints: plan.endpoints.map((endpoint) => ({ name: endpoint.name, url: endpoint.url, method: endpoint.method, kind: endpoint.kind, credentials: endpoint.credentials })),
       resolve: plan.resolve.map((rule) => `${rule.host}:${rule.port}:${rule.address}:${rule.targetPort}`),
       ca: plan.ca.map((ca) => ca.file),

@@ -5,7 +5,9 @@
 // reached or trusted (no browser was run), 4 a security finding.
 import { Option, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
-import { CHECK_KINDS, CheckInputError, DEFAULT_ORIGIN, ENDPOINT_FLAGS, planFromCli, planFromConfig, withCommandLine, type CheckPlan, type CliCheckInput } from '../check/plan.ts';
+import { CHECK_KINDS, CheckInputError, DEFAULT_ORIGIN, ENDPOINT_FLAGS, planForEndpoints, planFromCli, planFromConfig, withCommandLine, type CheckPlan, type CliCheckInput } from '../check/plan.ts';
+import { endpointsFromHar } from '../check/har.ts';
+import { endpointsFromOpenApi } from '../check/openapi.ts';
 import { runCheck } from '../check/runner.ts';
 import { MISSING_PATH } from '../check/rows.ts';
 import { TargetUnreachable } from '../check/replay.ts';
@@ -15,10 +17,14 @@ import { reportInterruptions } from '../engines/cleanup.ts';
 
 interface CheckFlags extends CliCheckInput, OutputFlags {
   config?: string;
+  har?: string;
+  harExcludeHost: string[];
+  openapi?: string;
+  baseUrl?: string;
 }
 
 /** Check's repeatable options (lists, [] when not given). */
-const REPEATABLE = ['origin', 'expect', 'header', 'resolve', 'ca', 'reporter', 'allowOriginPattern', 'errorPath'] as const;
+const REPEATABLE = ['origin', 'expect', 'header', 'resolve', 'ca', 'reporter', 'allowOriginPattern', 'errorPath', 'harExcludeHost'] as const;
 
 export function addCheckCommand(program: Command, exitCode: { value: number }): void {
   program
@@ -39,6 +45,10 @@ export function addCheckCommand(program: Command, exitCode: { value: number }): 
     .option('--error-path <path>', 'a path (or URL) known to fail, e.g. /api/boom: its error answer must carry CORS headers too (repeatable)', repeatable)
     .option('--no-missing-path', `skip the request to a path that does not exist beside each endpoint (…/${MISSING_PATH}), which checks that error answers carry CORS headers`)
     .option('--config <file>', 'a suite: cors-lab.config.ts (defineConfig) or YAML with endpoints, origins and expected outcomes')
+    .option('--har <file>', "the front end's own traffic: every cross-origin CORS request in a HAR exported from DevTools, posed from the origin it came from (--origin replaces it)")
+    .option('--har-exclude-host <host>', 'with --har: leave out requests to this host, or *.example.com for it and its subdomains (third parties you do not own; repeatable)', repeatable)
+    .option('--openapi <file>', "the API's own description (OpenAPI 3.0/3.1, JSON or YAML): every operation, from each --origin")
+    .option('--base-url <url>', "with --openapi: where the API runs, instead of the document's first server")
     .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} (default: every engine found)`, parseBrowsers)
     .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', repeatable)
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
@@ -50,22 +60,43 @@ export function addCheckCommand(program: Command, exitCode: { value: number }): 
     });
 }
 
+/** Where the endpoints come from: exactly one of a URL, --config, --har and --openapi. */
+async function planOf(url: string | undefined, flags: CheckFlags & { given: Set<string> }): Promise<CheckPlan> {
+  const sources = [url ? '<url>' : undefined, flags.config ? '--config' : undefined, flags.har ? '--har' : undefined, flags.openapi ? '--openapi' : undefined].filter((source) => source !== undefined);
+  if (sources.length > 1) throw new CheckInputError([{ file: 'command line', field: sources.join(', '), message: 'give one of a URL, --config, --har or --openapi' }]);
+  if (sources.length === 0) {
+    throw new CheckInputError([{ file: 'command line', field: '<url>', message: 'missing. Fix: cors-lab check https://api.example.com/users --origin https://app.example.com, or --config cors-lab.config.ts, --har app.har, --openapi openapi.yaml' }]);
+  }
+  const source = sources[0]!;
+  // A file that describes its endpoints: a flag that describes one would be silently lost beside it (--har and --openapi take --origin and --expect).
+  const refused = ENDPOINT_FLAGS.filter((name) => flags.given.has(name) && !(source !== '--config' && (name === 'origin' || name === 'expect')));
+  if (source !== '<url>' && refused.length > 0) {
+    const file = flags.config ?? flags.har ?? flags.openapi;
+    throw new CheckInputError(refused.map((name) => ({ file: 'command line', field: `--${name}`, message: `not with ${source}, whose endpoints say this themselves${source === '--config' ? `. Fix: put it in ${file} (or drop --config and give a URL)` : ''}` })));
+  }
+  const onlyWith = (flag: string, name: keyof CheckFlags, owner: string) => {
+    if (flags.given.has(name) && source !== owner) throw new CheckInputError([{ file: 'command line', field: flag, message: `only with ${owner}` }]);
+  };
+  onlyWith('--har-exclude-host', 'harExcludeHost', '--har');
+  onlyWith('--base-url', 'baseUrl', '--openapi');
+  if (flags.config) return withCommandLine(await planFromConfig(flags.config), flags);
+  if (flags.har) {
+    const { endpoints, source: read } = endpointsFromHar(flags.har, { excludeHosts: flags.harExcludeHost });
+    return planForEndpoints(endpoints, read, flags);
+  }
+  if (flags.openapi) {
+    const { endpoints, source: read } = await endpointsFromOpenApi(flags.openapi, { ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}) });
+    return planForEndpoints(endpoints, read, flags, 'an OpenAPI document does not say which front-end origins call the API');
+  }
+  return planFromCli(url!, flags);
+}
+
 async function checkCommand(url: string | undefined, flags: CheckFlags & { given: Set<string> }): Promise<number> {
   const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
   if (!reporters) return EXIT.badInput;
   let plan: CheckPlan;
   try {
-    if (flags.config && url) throw new CheckInputError([{ file: 'command line', field: '<url>', message: 'give a URL or --config, not both' }]);
-    if (flags.config) {
-      // The file describes the endpoints: a flag that describes one would be silently lost beside it.
-      const endpointFlags = ENDPOINT_FLAGS.filter((name) => flags.given.has(name));
-      if (endpointFlags.length > 0) {
-        throw new CheckInputError(endpointFlags.map((name) => ({ file: 'command line', field: `--${name}`, message: `not with --config, whose endpoints say this themselves. Fix: put it in ${flags.config} (or drop --config and give a URL)` })));
-      }
-      plan = withCommandLine(await planFromConfig(flags.config), flags);
-    }
-    else if (url) plan = planFromCli(url, flags);
-    else throw new CheckInputError([{ file: 'command line', field: '<url>', message: 'missing. Fix: cors-lab check https://api.example.com/users --origin https://app.example.com, or --config cors-lab.config.ts' }]);
+    plan = await planOf(url, flags);
   } catch (error) {
     if (!(error instanceof CheckInputError)) throw error;
     process.stderr.write(`cors-lab: ${error.problems.length} problem(s); nothing was run:\n`);

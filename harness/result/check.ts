@@ -73,7 +73,20 @@ export interface CheckFinding {
   fix: string;
 }
 
+/** Where a check's endpoints came from when not typed in: a HAR or an OpenAPI document, with what was left out and why. */
+export interface CheckSource {
+  kind: 'har' | 'openapi';
+  file: string;
+  /** Requests (HAR entries) or operations read. */
+  read: number;
+  /** Endpoints checked. */
+  taken: number;
+  /** What was not checked, by reason, with a few examples. */
+  skipped: { reason: string; count: number; examples: string[] }[];
+}
+
 export interface CheckSection {
+  source?: CheckSource;
   endpoints: { name: string; url: string; method: string; kind: string; credentials: string }[];
   resolve: string[];
   ca: string[];

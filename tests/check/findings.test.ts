@@ -95,7 +95,7 @@ describe.skipIf(NGINX_MISSING !== undefined)('check against nginx configured fro
     expect(run.stdout).toContain('1. [cors] error answers lack the CORS headers that success answers carry — chromium, firefox, webkit; GET https://api.example.com/api/me');
     expect(run.stdout).toContain("fix: send the CORS headers on every status: nginx: add `always` to each add_header");
     // The nginx snippet answers every origin with the same static ACAO: no Vary needed, and the sweep finds nothing.
-    expect(run.stdout).toContain('Security sweep: every hostile origin was refused in every engine that ran.');
+    expect(run.stdout).toContain('Security sweep: every hostile origin was refused in every engine that ran (6 rows: null, http-downgrade, sibling-subdomain, prefix, suffix, unrelated).');
 
     const fixed = await startNginx(join(dir, 'fixed'), tutorialSnippet(true).replaceAll(' cert.pem', ` ${join(dir, 'cert.pem')}`).replaceAll(' key.pem', ` ${join(dir, 'key.pem')}`).replace('root www;', `root ${join(dir, 'www')};`));
     servers.push(fixed);
@@ -124,7 +124,7 @@ describe('check hygiene: Vary', () => {
       expect(finding!.cases[0]!.evidence).toMatch(/^GET https:\/\/api\.example\.com\/api\/me was answered 200 with Access-Control-Allow-Origin 'https:\/\/app\.example\.com' and no Vary, from Origin 'https:\/\/app\.example\.com' \(replayed\)$/);
       expect(finding!.cases.length).toBeGreaterThan(1);
       expect(run.stdout).toContain('1. [hygiene] the answer depends on the Origin but does not say Vary: Origin');
-      expect(run.stdout).toContain('Security sweep: every hostile origin was refused in every engine that ran.');
+      expect(run.stdout).toContain('Security sweep: every hostile origin was refused in every engine that ran (6 rows: null, http-downgrade, sibling-subdomain, prefix, suffix, unrelated).');
     } finally {
       await server.stop();
     }
