@@ -147,14 +147,14 @@ export function sweepVerdict(result: CheckResult): { headline: string; clean: bo
   return { headline: `Security sweep: ${refused} of ${cells.length} hostile-origin cells refused; the other ${untested} are errors (no answer) and tested nothing.`, clean: false };
 }
 
-/** `cors-lab check`: each finding (one per cause) as a heading and its details, numbered as every report numbers them. */
-export function findingBlocks(result: CheckResult): { kind: string; heading: string; details: string[] }[] {
+/** `cors-lab check`: each finding (one per cause) as a heading and its details (at most `maxCases` cases, then how many more), numbered as every report numbers them. */
+export function findingBlocks(result: CheckResult, maxCases = Number.POSITIVE_INFINITY): { kind: string; heading: string; details: string[] }[] {
   return result.check.findings.map((finding, at) => {
     const engines = finding.engines.length > 0 ? ` — ${finding.engines.join(', ')}` : ' — in the server\'s answers';
     const hostile = finding.cases.every((found) => found.attack !== undefined);
     const details = hostile
       ? [hostileOriginsLine(finding.cases), `evidence: ${finding.cases[0]!.evidence}`]
-      : finding.cases.map((found) => found.evidence);
+      : [...finding.cases.slice(0, maxCases).map((found) => found.evidence), ...(finding.cases.length > maxCases ? [`… and ${finding.cases.length - maxCases} more alike (all ${finding.cases.length} are in the HTML report and result.json)`] : [])];
     return {
       kind: finding.kind,
       heading: `${at + 1}. [${finding.kind}] ${finding.title}${engines}; ${finding.endpoints.length === 1 ? finding.endpoints[0] : `${finding.endpoints.length} endpoints: ${finding.endpoints.join(', ')}`}`,

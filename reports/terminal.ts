@@ -100,7 +100,8 @@ function checkLines(result: CheckResult, index: ReturnType<typeof cellIndex>, pa
   const sweep = sweepVerdict(result);
   if (result.check.sweep || !sweep.clean) lines.push('', sweep.clean ? paint('green', sweep.headline) : paint(['bold', 'red'], sweep.headline));
   lines.push('', result.check.findings.length === 0 ? paint('green', findingsHeadline(result)) : paint(['bold', 'red'], findingsHeadline(result)));
-  for (const block of findingBlocks(result)) {
+  // The terminal shows three cases of a finding; the other reports show all.
+  for (const block of findingBlocks(result, 3)) {
     lines.push(paint('red', `  ${block.heading}`));
     for (const detail of block.details) lines.push(`     ${detail}`);
   }

@@ -90,7 +90,8 @@ function errorPathProbes(plan: CheckPlan, endpoint: CheckEndpoint, origin: strin
     const request = JSON.stringify([url, endpoint.method, endpoint.headers, endpoint.credentials, endpoint.kind, origin]);
     if (url === endpoint.url || made.has(request)) continue;
     made.add(request);
-    const errorEndpoint = { ...endpoint, name: `${endpoint.method.toUpperCase()} ${url}`, url };
+    // Named after the endpoint (unique), so two endpoints' error rows never share an id.
+    const errorEndpoint = { ...endpoint, name: `${endpoint.name}, at ${url}`, url };
     probes.push({
       id: `${rowId(errorEndpoint, origin)} (${kind === 'missing' ? 'a path that does not exist' : 'an error path'})`,
       endpoint: errorEndpoint,

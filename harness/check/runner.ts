@@ -60,8 +60,21 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const startedAt = new Date();
   const started = performance.now();
   const { plan } = options;
-  const probes = planProbes(plan);
+  const planned = planProbes(plan);
   const upstream = new Upstream({ resolve: plan.resolve, caPems: plan.ca.map((ca) => ca.pem), timeoutMs: options.timeoutMs });
+
+  const plannedRequests = planned.map((probe) => probeRequestFor(probe, 'replay', options.timeoutMs));
+  const plannedReplays = await Promise.all(planned.map((probe, index) => replay(specRequestOf(plannedRequests[index]!, probe.origin), upstream)));
+  // A target the replays cannot reach or trust, the browsers cannot either: said once, before anything starts (not as an error in every cell after the probes time out).
+  const unreachable = unreachableTarget(plannedReplays);
+  if (unreachable) throw unreachable;
+  // An error path tells something only beside an endpoint whose own answer is readable: otherwise the endpoint's row already fails, for the same reason.
+  const readable = new Set(planned.filter((_, index) => plannedReplays[index]!.prediction?.outcome === 'allowed').map((probe) => probe.id));
+  const kept = planned.map((probe) => !probe.errorPath || readable.has(probe.errorPath.successRow));
+  const probes = planned.filter((_, index) => kept[index]);
+  const nonceless = plannedRequests.filter((_, index) => kept[index]);
+  const replays = plannedReplays.filter((_, index) => kept[index]);
+  const specViews = new Map(probes.map((probe, index) => [probe.id, specViewOf(replays[index]!, nonceless[index]!, probe.origin)]));
 
   // The lab's certificate covers every posed host and every target host.
   const posed = new Map<string, number | undefined>();
@@ -75,18 +88,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   }
   const { runnable, missing: enginesMissing } = await discoverForRun(options.engines ?? plan.browsers ?? ENGINE_IDS);
 
-  const nonceless = probes.map((probe) => probeRequestFor(probe, 'replay', options.timeoutMs));
-  const replays = await Promise.all(probes.map((probe, index) => replay(specRequestOf(nonceless[index]!, probe.origin), upstream)));
-  // A target the replays cannot reach or trust, the browsers cannot either: said once, before anything starts (not as an error in every cell after the probes time out).
-  const unreachable = unreachableTarget(replays);
-  if (unreachable) throw unreachable;
-  const specViews = new Map(probes.map((probe, index) => [probe.id, specViewOf(replays[index]!, nonceless[index]!, probe.origin)]));
-
   const lab = await startLab({ hostnames: [...hostnames], certDir: options.certDir });
   const posedPort = (scheme: 'http' | 'https', host: string, port: number): number | undefined =>
     posed.has(`${scheme}://${host}:${port}`) ? lab.ports[scheme === 'https' ? 'https-main' : 'http-main'] : undefined;
-  // Only the endpoints' own hosts (as written, before --resolve) are forwarded.
-  const targets = new Set(plan.endpoints.map((endpoint) => authorityOf(new URL(endpoint.url))));
+  // Only the rows' own target hosts (as written, before --resolve; an --error-path may name another) are forwarded.
+  const targets = new Set(probes.map((probe) => authorityOf(new URL(probe.endpoint.url))));
   const forwards = (host: string, port: number) => targets.has(`${host}:${port}`);
   // The leaf covers every target (the proxy forwards no other host), and its CA's name space is this set of hosts: a leaf for any other would need a CA the browsers were not given.
   const certificateFor = () => lab.certificates.leaf;

@@ -83,8 +83,8 @@ describe.skipIf(NGINX_MISSING !== undefined)('check against nginx configured fro
     // The endpoint itself works in every engine; its 404 and 500 do not.
     const cells = (row: string) => result.results.filter((cell) => cell.scenario === row).map((cell) => cell.outcome);
     expect(cells(`GET https://api.example.com/api/me from ${APP}`)).toEqual(['allowed', 'allowed', 'allowed']);
-    expect(cells(`GET https://api.example.com/api/cors-lab-no-such-path from ${APP} (a path that does not exist)`)).toEqual(['blocked', 'blocked', 'blocked']);
-    expect(cells(`GET https://api.example.com/api/boom from ${APP} (an error path)`)).toEqual(['blocked', 'blocked', 'blocked']);
+    expect(cells(`GET https://api.example.com/api/me, at https://api.example.com/api/cors-lab-no-such-path from ${APP} (a path that does not exist)`)).toEqual(['blocked', 'blocked', 'blocked']);
+    expect(cells(`GET https://api.example.com/api/me, at https://api.example.com/api/boom from ${APP} (an error path)`)).toEqual(['blocked', 'blocked', 'blocked']);
     expect(result.check.findings.map((finding) => [finding.cause, finding.kind])).toEqual([['error-answers-lack-cors', 'cors']]);
     const [finding] = result.check.findings;
     expect(finding!.engines).toEqual([...ENGINE_IDS]);

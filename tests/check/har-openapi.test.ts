@@ -140,7 +140,7 @@ paths:
 `,
     );
     const out = join(dir, 'report');
-    const run = await runCli(['check', '--openapi', document, '--origin', APP(), '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--no-sweep', '--no-missing-path', '--reporter', 'json', '--out', out, '--no-color']);
+    const run = await runCli(['check', '--openapi', document, '--origin', APP(), '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--no-sweep', '--reporter', 'json', '--out', out, '--no-color']);
     expect(run.status, run.stderr).toBe(1);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as CheckResult;
     expect(result.check.endpoints.map((endpoint) => `${endpoint.method} ${endpoint.url}`)).toEqual([
@@ -148,8 +148,16 @@ paths:
       `POST http://api.example.com:${api.port}/api/me`,
       `GET http://api.example.com:${api.port}/api/items/1`,
     ]);
-    const outcomes = result.scenarios.map((row) => cellsOf(result, row.id).map((cell) => cell.outcome).join(','));
-    expect(outcomes).toEqual(['allowed,allowed,allowed', 'allowed,allowed,allowed', 'blocked,blocked,blocked']);
+    const outcomes = Object.fromEntries(result.scenarios.map((row) => [row.id, cellsOf(result, row.id).map((cell) => cell.outcome).join(',')]));
+    const missing = `http://api.example.com:${api.port}/api/cors-lab-no-such-path`;
+    expect(outcomes).toEqual({
+      [`GET /api/me (me) from ${APP()}`]: 'allowed,allowed,allowed',
+      [`GET /api/me (me), at ${missing} from ${APP()} (a path that does not exist)`]: 'allowed,allowed,allowed',
+      [`POST /api/me (updateMe) from ${APP()}`]: 'allowed,allowed,allowed',
+      [`POST /api/me (updateMe), at ${missing} from ${APP()} (a path that does not exist)`]: 'allowed,allowed,allowed',
+      // The API-key operation is refused itself, so its error path (which would fail the same way) is not asked.
+      [`GET /api/items/{id} (item) from ${APP()}`]: 'blocked,blocked,blocked',
+    });
     // The bearer token made the GET non-simple: each engine sent a preflight asking for Authorization.
     for (const cell of cellsOf(result, result.scenarios[0]!.id)) {
       expect(cell.evidence.preflightSent).toBe(true);

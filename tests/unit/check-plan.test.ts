@@ -137,7 +137,7 @@ describe('the security sweep', () => {
     expect(planProbes({ ...plan, sweep: false }).map((probe) => probe.id)).toEqual([
       'GET https://api.example.com/x from https://app.example.com',
       'GET https://api.example.com/x from https://cors-lab-attacker.test',
-      'GET https://api.example.com/cors-lab-no-such-path from https://app.example.com (a path that does not exist)',
+      'GET https://api.example.com/x, at https://api.example.com/cors-lab-no-such-path from https://app.example.com (a path that does not exist)',
     ]);
     expect(planProbes({ ...plan, sweep: false, missingPath: false })).toHaveLength(2);
   });
