@@ -3,6 +3,7 @@
 // launch. (In a single file, `lab = await createLab()` in beforeAll does too.)
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectLab, corsMatchers, type CorsLab, type CorsMatchers } from 'cors-lab';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { simpleCors } from './simple-cors.ts';
 
 declare module 'vitest' {
@@ -48,5 +49,17 @@ describe('simple-cors in real browsers', () => {
     const request = { path: '/items', readHeader: 'X-Request-Id' };
     expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request })).toBeBlockedIn();
     expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page], exposeHeaders: ['X-Request-Id'] }), request })).toBeAllowedIn();
+  });
+
+  it('says Vary: Origin on every answer, refusals and preflights included, so caches key on the Origin', async () => {
+    const preflighted = { method: 'PUT', path: '/items/1', body: '{}', headers: { 'Content-Type': 'application/json' } };
+    expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page], methods: ['PUT'] }), request: preflighted })).toVaryOnOrigin();
+    expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request: { path: '/items' }, from: 'foreign' })).toVaryOnOrigin();
+    // A hand-rolled reflection without Vary fails it.
+    const reflecting = (request: IncomingMessage, response: ServerResponse, next: () => void) => {
+      response.setHeader('Access-Control-Allow-Origin', request.headers.origin ?? '');
+      next();
+    };
+    expect(await lab.probe({ server: reflecting, request: { path: '/items' } })).not.toVaryOnOrigin();
   });
 });

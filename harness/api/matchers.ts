@@ -2,11 +2,14 @@
 //   expect.extend(corsMatchers);
 //   expect(await lab.probe({...})).toBeAllowedIn();          // every engine that ran
 //   expect(await lab.probe({...})).toBeBlockedIn(['webkit']);
+//   expect(await lab.probe({...})).toVaryOnOrigin();         // every answer says Vary: Origin
 // A failure lists each engine's outcome against the expectation, what the
 // journal shows, and the spec model's explanation.
 import type { EngineId } from '../engines/types.ts';
 import type { ProbeOutcome } from './lab.ts';
 import type { CellResult } from '../result/result.ts';
+import { responseHeader } from '../../servers/journal.ts';
+import { VARY_STEP, varyLists } from '../spec/vary.ts';
 
 interface MatcherResult {
   pass: boolean;
@@ -50,6 +53,35 @@ function expectOutcome(received: ProbeOutcome, wanted: 'allowed' | 'blocked', en
   };
 }
 
+/**
+ * Every answer the server gave in the probe (preflights and requests, in
+ * every engine's journal; not the lab's own refusals) lists Origin in Vary,
+ * as a server whose CORS answer depends on the Origin must (Fetch § 3.2.5).
+ */
+function expectVaryOnOrigin(received: ProbeOutcome, negated: boolean): MatcherResult {
+  if (!received || !Array.isArray(received.cells)) return { pass: false, message: () => 'expected the result of lab.probe(...)' };
+  const answers = received.cells.flatMap((cell) =>
+    cell.evidence.journal
+      .filter((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status !== undefined && responseHeader(entry, 'x-cors-lab') === undefined)
+      .map((entry) => ({ engine: cell.engine, entry, varies: varyLists(responseHeader(entry, 'vary'), 'origin') })),
+  );
+  const pass = answers.length > 0 && answers.every((answer) => answer.varies);
+  const table = answers
+    .map(({ engine, entry, varies }) => {
+      const shown = (name: string) => responseHeader(entry, name) ?? '(none)';
+      return `  ${varies ? '✓' : '✗'} ${engine.padEnd(9)} ${entry.kind.padEnd(9)} ${entry.method} ${entry.url} → ${entry.status}: Vary ${shown('vary')}, Access-Control-Allow-Origin ${shown('access-control-allow-origin')} (journal #${entry.seq})`;
+    })
+    .join('\n');
+  return {
+    pass,
+    message: () =>
+      [
+        `expected ${negated ? 'not every' : 'every'} answer to list Origin in Vary (${VARY_STEP})`,
+        answers.length === 0 ? '  the server gave no answer in any engine: nothing to judge' : table,
+      ].join('\n'),
+  };
+}
+
 export const corsMatchers = {
   toBeAllowedIn(this: { isNot?: boolean }, received: ProbeOutcome, engines?: EngineId[]): MatcherResult {
     return expectOutcome(received, 'allowed', engines, this.isNot === true);
@@ -57,10 +89,15 @@ export const corsMatchers = {
   toBeBlockedIn(this: { isNot?: boolean }, received: ProbeOutcome, engines?: EngineId[]): MatcherResult {
     return expectOutcome(received, 'blocked', engines, this.isNot === true);
   },
+  toVaryOnOrigin(this: { isNot?: boolean }, received: ProbeOutcome): MatcherResult {
+    return expectVaryOnOrigin(received, this.isNot === true);
+  },
 };
 
 /** For `declare module 'vitest' { interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends CorsMatchers<R> {} }`. */
 export interface CorsMatchers<R = unknown> {
   toBeAllowedIn(engines?: EngineId[]): R;
   toBeBlockedIn(engines?: EngineId[]): R;
+  /** Every answer the server gave (preflights included, in every engine) lists Origin in Vary. */
+  toVaryOnOrigin(): R;
 }

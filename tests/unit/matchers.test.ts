@@ -45,3 +45,27 @@ describe('toBeAllowedIn / toBeBlockedIn', () => {
     expect(message).toMatch(/spec model: blocked: the preflight answer's Access-Control-Allow-Headers does not list 'x-api-key'/);
   });
 });
+
+describe('toVaryOnOrigin', () => {
+  const withAnswers = (varies: (string | undefined)[]) =>
+    ({
+      cells: [
+        {
+          engine: 'chromium',
+          evidence: {
+            journal: varies.map((vary, seq) => ({ seq, kind: seq === 0 ? 'preflight' : 'request', method: 'GET', url: 'https://api/x', status: 200, responseHeaders: { 'access-control-allow-origin': 'https://app', ...(vary ? { vary } : {}) } })),
+          },
+        },
+      ],
+    }) as unknown as ProbeOutcome;
+
+  it('passes only when every answer lists Origin (or *) in Vary, and names each that does not', () => {
+    expect(corsMatchers.toVaryOnOrigin.call({}, withAnswers(['Origin', 'Accept-Encoding, origin'])).pass).toBe(true);
+    expect(corsMatchers.toVaryOnOrigin.call({}, withAnswers(['*'])).pass).toBe(true);
+    const failed = corsMatchers.toVaryOnOrigin.call({}, withAnswers(['Origin', 'Accept-Encoding']));
+    expect(failed.pass).toBe(false);
+    expect(failed.message()).toMatch(/✗ chromium\s+request\s+GET https:\/\/api\/x → 200: Vary Accept-Encoding, Access-Control-Allow-Origin https:\/\/app \(journal #1\)/);
+    // No answer at all is nothing to judge: never a pass.
+    expect(corsMatchers.toVaryOnOrigin.call({}, withAnswers([])).pass).toBe(false);
+  });
+});
