@@ -187,7 +187,8 @@ async function runEngine(
       proxy.tag(nonce);
       const [run] = await session
         .run({
-          contextKey: 'check',
+          // A fresh context per row: no preflight cache, cookie or HTTP cache entry carries over from another row (the spec model judges each alone).
+          contextKey: `check: ${probe.id}`,
           runnerUrl: `${probe.pageOrigin}/__lab/runner?nonce=${nonce}`,
           requests: [probeRequestFor(probe, nonce, options.timeoutMs)],
           // Posing must be exact: never run under another origin.
