@@ -89,6 +89,7 @@ button.cell { border: 0; border-radius: 4px; padding: 3px 8px; cursor: pointer; 
 .blocked { background: #fdeccc; color: #744600; }
 .error { background: #fbd5d5; color: #8a1414; }
 .spec { color: #5b6475; }
+.spec.hole { color: #b71c1c; font-weight: bold; }
 .unexpected { outline: 2px solid #c01818; font-weight: bold; }
 .new-finding { outline: 2px dashed #6a2bd1; font-weight: bold; }
 ol.steps { font-size: 12px; color: #3b4250; margin: 4px 0; padding-left: 20px; }
@@ -136,7 +137,7 @@ for (const row of view.rows) {
   const scenario = result.scenarios[row.scenario];
   const tr = $('tr', { 'data-scenario': scenario.id, ...(row.loud ? { 'data-loud': '' } : {}) },
     $('td', {}, $('code', {}, scenario.id), $('div', { class: 'scenario-title' }, scenario.title)),
-    $('td', { class: 'spec', title: scenario.specModel.explanation }, row.spec));
+    $('td', { class: row.spec.includes('(hole)') ? 'spec hole' : 'spec', title: scenario.specModel.explanation }, row.spec));
   row.cells.forEach((cell, at) => {
     const column = view.columns[at];
     const measured = cell && result.results[cell.result];
