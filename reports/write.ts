@@ -24,21 +24,22 @@ export interface ReporterChoice {
   path?: string;
 }
 
-/** Parses "json,html=report.html" or repeated --reporter values. */
-export function parseReporters(values: string[]): ReporterChoice[] {
-  const choices: ReporterChoice[] = [];
+/** Parses "json,html=report.html" or repeated --reporter values, against a command's reporters (run's and check's by default). */
+export function parseReporters<N extends string = ReporterName>(values: string[], reporters: Record<N, unknown> = REPORTERS as unknown as Record<N, unknown>): { name: N; path?: string }[] {
+  const choices: { name: N; path?: string }[] = [];
   for (const part of values.flatMap((value) => value.split(',')).map((part) => part.trim()).filter(Boolean)) {
     const [name, ...rest] = part.split('=');
-    if (!(name! in REPORTERS)) {
-      throw new Error(`--reporter: unknown reporter "${name}". Use json, html, junit or markdown, each optionally =PATH (e.g. json=out.json)`);
+    if (!(name! in reporters)) {
+      const names = Object.keys(reporters);
+      throw new Error(`--reporter: unknown reporter "${name}". Use ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, each optionally =PATH (e.g. json=out.json)`);
     }
-    choices.push({ name: name as ReporterName, ...(rest.length > 0 && rest.join('=') !== '' ? { path: rest.join('=') } : {}) });
+    choices.push({ name: name as N, ...(rest.length > 0 && rest.join('=') !== '' ? { path: rest.join('=') } : {}) });
   }
   return choices;
 }
 
 /** Where a choice's report goes: its own path, or <out>/<the reporter's file>. */
-export function reportPath(choice: ReporterChoice, outDir: string, reporters: Record<ReporterName, { file: string }> = REPORTERS): string {
+export function reportPath<N extends string = ReporterName>(choice: { name: N; path?: string }, outDir: string, reporters: Record<N, { file: string }> = REPORTERS as unknown as Record<N, { file: string }>): string {
   return resolve(choice.path ?? join(outDir, reporters[choice.name].file));
 }
 
@@ -50,10 +51,10 @@ const SYSTEM_TREES = ['/proc', '/sys', '/dev'];
  * so a long run never ends with its results lost: each problem names the
  * flag, the path and the fix. Empty when every report can be written.
  */
-export function reportPathProblems(choices: ReporterChoice[], outDir: string): string[] {
+export function reportPathProblems<N extends string = ReporterName>(choices: { name: N; path?: string }[], outDir: string, reporters: Record<N, { file: string }> = REPORTERS as unknown as Record<N, { file: string }>): string[] {
   const problems: string[] = [];
   for (const choice of choices) {
-    const path = reportPath(choice, outDir);
+    const path = reportPath(choice, outDir, reporters);
     const flag = choice.path === undefined ? `--out ${outDir}` : `--reporter ${choice.name}=${choice.path}`;
     const problem = pathProblem(path);
     if (problem) problems.push(`${flag}: ${problem}`);
@@ -87,14 +88,21 @@ export function interruptedPath(path: string): string {
 export interface WrittenReports {
   written: string[];
   /** Reporters that could not write, each with the path and why; the others were written. */
-  failed: { name: ReporterName; path: string; error: string }[];
+  failed: { name: string; path: string; error: string }[];
 }
 
-export function writeReports(result: CorsLabResult, choices: ReporterChoice[], outDir: string, reporters: Record<ReporterName, { file: string; render: (result: CorsLabResult) => string }> = REPORTERS): WrittenReports {
+/** Writes each chosen report of `result` (a run's result, or another document such as a diff, with its own reporters). */
+export function writeReports<R = CorsLabResult, N extends string = ReporterName>(
+  result: R,
+  choices: { name: N; path?: string }[],
+  outDir: string,
+  reporters: Record<N, { file: string; render: (result: R) => string }> = REPORTERS as unknown as Record<N, { file: string; render: (result: R) => string }>,
+): WrittenReports {
   const outcome: WrittenReports = { written: [], failed: [] };
+  const interrupted = typeof result === 'object' && result !== null && 'interrupted' in result && Boolean((result as { interrupted?: unknown }).interrupted);
   for (const choice of choices) {
     const complete = reportPath(choice, outDir, reporters);
-    const path = 'interrupted' in result && result.interrupted ? interruptedPath(complete) : complete;
+    const path = interrupted ? interruptedPath(complete) : complete;
     const tmp = `${path}.${process.pid}.tmp`;
     try {
       const text = reporters[choice.name].render(result);

@@ -8,6 +8,7 @@ import type { CellResult } from '../result/result.ts';
 import { varyLists, VARY_STEP } from '../spec/vary.ts';
 import type { Attack, HostileOrigin } from './hostile.ts';
 import type { CheckProbe } from './rows.ts';
+import type { PreflightVariation } from './preflight-variation.ts';
 
 interface CauseText {
   kind: CheckFinding['kind'];
@@ -61,6 +62,12 @@ const CAUSES: Record<FindingCause, CauseText> = {
     why: 'the page cannot read a 4xx or 5xx answer: fetch fails with a network error instead of giving the status, so the front end cannot tell "not found" or "validation failed" from "offline"',
     fix: 'send the CORS headers on every status: nginx: add `always` to each add_header (add_header Access-Control-Allow-Origin $cors_origin always;), as add_header applies to 2xx and 3xx answers only; Express: app.use(cors()) before every route, the 404 handler and the error handler; other servers: set them in the not-found and error handlers too',
   },
+  'missing-vary-request-headers': {
+    kind: 'hygiene',
+    title: 'the preflight answer echoes what it was asked but Vary does not say so',
+    why: `${VARY_STEP}: Access-Control-Allow-Headers or -Methods changes with the preflight's Access-Control-Request-Headers or -Method, so a cache that stores preflight answers (HTTP caches do not by default, but a CDN can be told to) would answer one request's question with another's`,
+    fix: 'add Vary: Access-Control-Request-Headers (and Access-Control-Request-Method) to preflight answers that echo them, as the cors package does, or answer with a fixed list',
+  },
   'missing-vary-origin': {
     kind: 'hygiene',
     title: 'the answer depends on the Origin but does not say Vary: Origin',
@@ -79,7 +86,7 @@ const CAUSE_OF_ATTACK: Record<Attack, FindingCause> = {
 };
 
 /** The check's findings, security first, one per cause. */
-export function findingsOf(probes: CheckProbe[], replays: Map<string, Replay>, results: CellResult[]): CheckFinding[] {
+export function findingsOf(probes: CheckProbe[], replays: Map<string, Replay>, results: CellResult[], variations: PreflightVariation[] = []): CheckFinding[] {
   const found = new Map<FindingCause, CheckFinding>();
   const add = (cause: FindingCause, shown: FindingCase) => {
     const finding = found.get(cause) ?? { cause, ...CAUSES[cause], endpoints: [], engines: [], cases: [] };
@@ -129,8 +136,36 @@ export function findingsOf(probes: CheckProbe[], replays: Map<string, Replay>, r
     }
     for (const missing of missingVary(rows.filter((probe) => !probe.errorPath), replays)) add('missing-vary-origin', { ...missing, endpoint });
   }
+  for (const variation of variations) {
+    const unvaried = echoedWithoutVary(variation);
+    if (unvaried.length === 0) continue;
+    add('missing-vary-request-headers', {
+      scenario: variation.scenario,
+      endpoint: variation.endpoint,
+      origin: variation.origin,
+      engines: [],
+      evidence: unvaried.map(({ asked, allowed, answer }) => `asked ${asked}, answered ${allowed} (Vary '${header(answer, 'vary') ?? ''}')`).join('; ') + ` (two preflights replayed to ${variation.first.url})`,
+    });
+  }
   const order = (finding: CheckFinding) => ['security', 'cors', 'hygiene'].indexOf(finding.kind);
   return [...found.values()].sort((a, b) => order(a) - order(b));
+}
+
+/** Each Access-Control-Request-* whose answer changed with the question and is not in Vary. */
+function echoedWithoutVary({ first, second }: PreflightVariation): { asked: string; allowed: string; answer: ReplayedExchange }[] {
+  if (second.status === undefined) return [];
+  const sent = (exchange: ReplayedExchange, name: string) => exchange.sent.find(([candidate]) => candidate.toLowerCase() === name)?.[1] ?? '';
+  return (
+    [
+      ['access-control-request-headers', 'access-control-allow-headers'],
+      ['access-control-request-method', 'access-control-allow-methods'],
+    ] as const
+  ).flatMap(([request, response]) => {
+    const before = header(first, response);
+    const after = header(second, response);
+    if (before === after || varyLists(header(first, 'vary'), request)) return [];
+    return [{ asked: `${request} '${sent(first, request)}' then '${sent(second, request)}'`, allowed: `${response} '${before ?? ''}' then '${after ?? ''}'`, answer: first }];
+  });
 }
 
 /** A suffix look-alike (evilapp.example.com) of an origin with a parent domain is itself a subdomain of that parent. */

@@ -18,6 +18,7 @@ import { keptOnInterrupt } from '../session/failure.ts';
 import { ProbeSession, type ProbeRun } from '../session/session.ts';
 import { interruption } from '../engines/cleanup.ts';
 import { findingsOf } from './findings.ts';
+import { preflightVariations } from './preflight-variation.ts';
 import { planProbes, type CheckProbe } from './rows.ts';
 import type { CheckPlan } from './plan.ts';
 import { replay, specRequestOf, specViewOf, unreachableTarget } from './replay.ts';
@@ -75,6 +76,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const nonceless = plannedRequests.filter((_, index) => kept[index]);
   const replays = plannedReplays.filter((_, index) => kept[index]);
   const specViews = new Map(probes.map((probe, index) => [probe.id, specViewOf(replays[index]!, nonceless[index]!, probe.origin)]));
+  const replayOf = new Map(probes.map((probe, index) => [probe.id, replays[index]!]));
+  const variations = await preflightVariations(probes, replayOf, upstream);
 
   // The lab's certificate covers every posed host and every target host.
   const posed = new Map<string, number | undefined>();
@@ -140,7 +143,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   }));
 
   return {
-    ...resultHeader('check', startedAt, started),
+    ...resultHeader('check', startedAt, started, probes.map((probe) => ({ id: probe.id, definition: { endpoint: probe.endpoint, origin: probe.origin, expect: probe.expect, credentials: probe.credentials, context: probe.context } }))),
     options: { isolation: 'check', timeoutMs: options.timeoutMs, profile: 'defaults' },
     engines,
     enginesMissing,
@@ -154,7 +157,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       resolve: plan.resolve.map((rule) => `${rule.host}:${rule.port}:${rule.address}:${rule.targetPort}`),
       ca: plan.ca.map((ca) => ca.file),
       sweep: plan.sweep,
-      findings: findingsOf(probes, new Map(probes.map((probe, index) => [probe.id, replays[index]!])), results),
+      findings: findingsOf(probes, replayOf, results, variations),
       ...(plan.allowOriginPatterns.length > 0 ? { allowOriginPatterns: plan.allowOriginPatterns.map((pattern) => pattern.source) } : {}),
       errorPaths: { missingPath: plan.missingPath, paths: plan.errorPaths },
       via: "each engine's own proxy setting points at the lab's proxy: posed origins are served by the lab; requests to the target are forwarded to its real address (or --resolve), TLS verified by the lab with the system roots and --ca, and journaled",

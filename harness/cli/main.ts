@@ -11,6 +11,7 @@ import { formatProblem, loadScenarios, needsMiddlewareFlag } from '../scenario/l
 import { BUILTIN_CATALOG, toolVersion } from '../package/root.ts';
 import { runScenarios, type IsolationMode } from '../run/runner.ts';
 import { addCheckCommand } from './check.ts';
+import { addDiffCommand } from './diff.ts';
 import { chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { installBrowsers } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
@@ -115,6 +116,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     });
 
   addCheckCommand(program, exitCode);
+  addDiffCommand(program, exitCode);
   addResearchCommand(program, exitCode);
 
   program

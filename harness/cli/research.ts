@@ -60,7 +60,7 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
   }
   const engines: EngineEntry[] = measured.result.engines.map((engine) => engine.engine);
   const run: ResearchResult = {
-    ...resultHeader('research', startedAt, started),
+    ...resultHeader('research', startedAt, started, [{ id: `research ${study}`, definition: { study, ...(measured.key === 'maxAge' ? { maxWaitSeconds: flags.maxWait } : {}) } }]),
     options: { isolation: `research ${study}`, timeoutMs, profile: 'defaults' },
     engines,
     enginesMissing: measured.result.enginesMissing,

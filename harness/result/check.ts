@@ -34,7 +34,8 @@ export type FindingCause =
   | 'matches-by-prefix'
   | 'matches-by-suffix'
   | 'error-answers-lack-cors'
-  | 'missing-vary-origin';
+  | 'missing-vary-origin'
+  | 'missing-vary-request-headers';
 
 /** One request that shows a finding's cause. */
 export interface FindingCase {

@@ -11,6 +11,7 @@ import type { Deviation, Outcome } from '../scenario/schema.ts';
 import { toolVersion } from '../package/root.ts';
 import type { FirstRequest } from '../spec/first-request.ts';
 import type { Behaviour } from '../scenario/behaviours.ts';
+import { runInfo, type RowDefinition, type RunInfo } from './run-info.ts';
 
 /**
  * 2: `kind` added, and the result is one of three shapes told apart by it
@@ -20,7 +21,8 @@ import type { Behaviour } from '../scenario/behaviours.ts';
  * middleware variants' launchErrors are gone.
  * 3: check.findings holds one finding per cause (CheckFinding: cause, kind,
  * cases with their origins, engines and evidence, why, fix), where it held
- * one entry per hostile origin.
+ * one entry per hostile origin. (runInfo was added later in 3: a result
+ * without it was written before it existed.)
  */
 export const SCHEMA_VERSION = 3;
 
@@ -183,6 +185,8 @@ interface ResultBase {
   schemaVersion: number;
   kind: ResultKind;
   tool: { name: string; version: string };
+  /** What two results need to be compared: the cors-lab commit, the machine, a hash of the rows measured. */
+  runInfo: RunInfo;
   startedAt: string;
   durationMs: number;
   options: { isolation: string; timeoutMs: number; profile: string };
@@ -273,12 +277,13 @@ export function summarize(results: CellResult[]): Summary {
   };
 }
 
-/** The fields every result starts with: format, tool, and when it ran (`startedMs` from performance.now()). */
-export function resultHeader<K extends ResultKind>(kind: K, startedAt: Date, startedMs: number): Pick<ResultBase, 'schemaVersion' | 'tool' | 'startedAt' | 'durationMs'> & { kind: K } {
+/** The fields every result starts with: format, tool, what was measured (`rows`), and when it ran (`startedMs` from performance.now()). */
+export function resultHeader<K extends ResultKind>(kind: K, startedAt: Date, startedMs: number, rows: RowDefinition[]): Pick<ResultBase, 'schemaVersion' | 'tool' | 'runInfo' | 'startedAt' | 'durationMs'> & { kind: K } {
   return {
     schemaVersion: SCHEMA_VERSION,
     kind,
     tool: { name: 'cors-lab', version: toolVersion() },
+    runInfo: runInfo(rows),
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - startedMs),
   };

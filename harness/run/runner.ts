@@ -110,7 +110,8 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   sortForReport(engines, results, options.scenarios.map((scenario) => scenario.id));
 
   return {
-    ...resultHeader('run', startedAt, started),
+    // A scenario is defined by everything but where its file was read from.
+    ...resultHeader('run', startedAt, started, options.scenarios.map(({ file: _file, ...definition }) => ({ id: definition.id, definition }))),
     options: { isolation: options.isolation, timeoutMs: options.timeoutMs, profile },
     engines,
     enginesMissing,

@@ -192,3 +192,19 @@ describe('check with an intended wildcard-subdomain policy (--allow-origin-patte
     expect(run.stderr).toContain("command line: --allow-origin-pattern: 'example.com' is neither a glob such as https://*.example.com nor a regular expression anchored with ^ and $");
   });
 });
+
+describe('check hygiene: preflight answers that echo the question', () => {
+  it('a server that echoes Access-Control-Request-Headers without saying so in Vary gets a hygiene finding beside its security one', async () => {
+    const reflecting = await startFixture('reflecting-server');
+    try {
+      const out = join(tempDir('echo-acrh'), 'out');
+      const run = await runCli(['check', `http://api.example.com:${reflecting.port}/account`, '--origin', 'http://app.example.com', '--header', 'X-Trace: 1', '--resolve', `api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`, '--no-missing-path', '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color']);
+      expect(run.status, run.stderr).toBe(4);
+      const findings = readResult(out).check.findings;
+      expect(findings.map((finding) => [finding.cause, finding.kind])).toEqual([['reflects-any-origin', 'security'], ['missing-vary-request-headers', 'hygiene']]);
+      expect(findings[1]!.cases[0]!.evidence).toBe(`asked access-control-request-headers 'x-trace' then 'x-trace,x-cors-lab-vary-check', answered access-control-allow-headers 'x-trace' then 'x-trace,x-cors-lab-vary-check' (Vary 'Origin') (two preflights replayed to http://api.example.com:${reflecting.port}/account)`);
+    } finally {
+      await reflecting.stop();
+    }
+  });
+});

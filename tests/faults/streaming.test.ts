@@ -20,7 +20,7 @@ describe('a streaming target', () => {
       for (const [path, kind] of [['/events', 'fetch'], ['/endless', 'fetch'], ['/events', 'xhr']] as const) {
         const started = Date.now();
         const out = join(dir, `${path.slice(1)}-${kind}`);
-        const run = await runCommand(NODE, [BIN, 'check', `http://api.example.com:${server.port}${path}`, '--kind', kind, '--resolve', `api.example.com:${server.port}:127.0.0.1`, '--origin', 'http://app.example.com', '--browsers', 'chromium,firefox', '--no-sweep', '--reporter', 'json', '--out', out, '--no-color'], { timeoutMs: HANG_LIMIT_MS });
+        const run = await runCommand(NODE, [BIN, 'check', `http://api.example.com:${server.port}${path}`, '--kind', kind, '--resolve', `api.example.com:${server.port}:127.0.0.1`, '--origin', 'http://app.example.com', '--browsers', 'chromium,firefox', '--no-sweep', '--no-missing-path', '--reporter', 'json', '--out', out, '--no-color'], { timeoutMs: HANG_LIMIT_MS });
         expect(run.timedOut, `check of ${path} (${kind}) still running after ${HANG_LIMIT_MS} ms`).toBeUndefined();
         expect(run.stderr).not.toMatch(/harness failure/);
         expect(run.status).toBe(0);

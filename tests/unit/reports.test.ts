@@ -21,7 +21,7 @@ function cell(scenario: string, engine: CellResult['engine'], outcome: CellResul
 }
 
 const result: RunResult = {
-  schemaVersion: 3, kind: 'run', tool: { name: 'cors-lab', version: '0.0.0' }, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1234,
+  schemaVersion: 3, kind: 'run', tool: { name: 'cors-lab', version: '0.0.0' }, runInfo: { scenarioSet: { hash: 'sha256:0', rows: 1 }, os: { platform: 'linux', release: '6', arch: 'x64' }, node: 'v24.0.0' }, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1234,
   options: { isolation: 'group', timeoutMs: 1000, profile: 'defaults' },
   engines: [
     { id: 'chromium', browser: 'Chromium', version: '156.0.1', driver: 'playwright', trust: 'spki', executablePath: '/c', profile: 'defaults', cookieSettings: 'third-party allowed' },

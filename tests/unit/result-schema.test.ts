@@ -9,7 +9,7 @@ import { resultJsonSchemaText } from '../../harness/result/json-schema.ts';
 import { expectValidResult } from '../helpers.ts';
 
 const minimal = {
-  schemaVersion: 3, kind: 'run', tool: { name: 'cors-lab', version: '0.1.0' }, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1,
+  schemaVersion: 3, kind: 'run', tool: { name: 'cors-lab', version: '0.1.0' }, runInfo: { scenarioSet: { hash: 'sha256:0', rows: 0 }, os: { platform: 'linux', release: '6', arch: 'x64' }, node: 'v24.0.0' }, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1,
   options: { isolation: 'group', timeoutMs: 1000, profile: 'defaults' },
   engines: [], enginesMissing: [{ id: 'webkit', reason: 'not installed', fix: 'npx cors-lab install-browsers', found: false }],
   scenarios: [], results: [],

@@ -1,0 +1,65 @@
+// `cors-lab diff A.json B.json`: what changed between two runs, cell by cell.
+// Exit codes: 0 nothing regressed (with --fail-on changed: nothing changed at
+// all), 1 a cell regressed (or changed), 2 bad input.
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { diffResults } from '../diff/diff.ts';
+import type { CorsLabResult, MatrixResult } from '../result/result.ts';
+import { announceReports, parseReporters, reportPathProblems, writeReports } from '../../reports/write.ts';
+import { DIFF_REPORTERS, renderDiffTerminal } from '../../reports/diff.ts';
+import { EXIT, repeatable } from './common.ts';
+
+interface DiffFlags {
+  reporter?: string[];
+  out: string;
+  failOn: 'regressed' | 'changed';
+}
+
+export function addDiffCommand(program: Command, exitCode: { value: number }): void {
+  program
+    .command('diff')
+    .description('compare two results (run or check, result.json): per engine improved, regressed, changed, added and removed cells, with the evidence that changed')
+    .argument('<before>', 'the earlier result.json')
+    .argument('<after>', 'the later result.json')
+    .option('--reporter <name[=path]>', 'json, markdown, html; repeatable or comma-separated (default: the terminal only)', repeatable)
+    .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-diff')
+    .addOption(new Option('--fail-on <what>', 'exit 1 when a cell regressed, or when anything changed').choices(['regressed', 'changed']).default('regressed'))
+    .action((before: string, after: string, flags: DiffFlags) => {
+      exitCode.value = diffCommand(before, after, flags);
+    });
+}
+
+function diffCommand(beforeFile: string, afterFile: string, flags: DiffFlags): number {
+  const problems: string[] = [];
+  const read = (file: string): MatrixResult | undefined => {
+    let parsed: CorsLabResult;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8')) as CorsLabResult;
+    } catch (error) {
+      problems.push(`${file}: cannot read a result: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}. Fix: give the result.json a run or check wrote`);
+      return undefined;
+    }
+    if (parsed?.kind === 'research') problems.push(`${file}: a research result has no matrix to compare. Fix: give the result.json of a run or a check`);
+    else if (!Array.isArray((parsed as MatrixResult)?.results)) problems.push(`${file}: not a cors-lab result (no results). Fix: give the result.json a run or check wrote`);
+    else return parsed as MatrixResult;
+    return undefined;
+  };
+  const before = read(beforeFile);
+  const after = read(afterFile);
+  let choices: ReturnType<typeof parseReporters<keyof typeof DIFF_REPORTERS>> = [];
+  try {
+    choices = parseReporters(flags.reporter ?? [], DIFF_REPORTERS);
+    problems.push(...reportPathProblems(choices, flags.out, DIFF_REPORTERS));
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  if (!before || !after || problems.length > 0) {
+    process.stderr.write(`cors-lab: ${problems.length} problem(s); nothing was compared:\n${problems.map((problem) => `  ${problem}\n`).join('')}`);
+    return EXIT.badInput;
+  }
+  const diff = diffResults(before, after, { before: beforeFile, after: afterFile });
+  process.stdout.write(`${renderDiffTerminal(diff)}\n`);
+  if (!announceReports(writeReports(diff, choices, flags.out, DIFF_REPORTERS))) return EXIT.badInput;
+  const failing = flags.failOn === 'changed' ? diff.changes.length : diff.summary.regressed;
+  return failing > 0 ? EXIT.unexpected : EXIT.ok;
+}
