@@ -7,7 +7,7 @@ import { cellIndex, cellText, engineDescription, interruptionBanner, LEGEND, mat
 import { escapeHtml, maxAgeHtml, pnaHtml } from './research.ts';
 
 /** CSS class of each cell label. */
-const LABEL_CLASS: Record<CellLabel, string> = { matches: '', 'known deviation': 'known-deviation', 'cookie policy': 'cookie-policy', 'new finding': 'new-finding', unexpected: 'unexpected' };
+const LABEL_CLASS: Record<CellLabel, string> = { matches: '', 'known deviation': 'known-deviation', 'cookie policy': 'cookie-policy', 'new finding': 'new-finding', flaky: 'flaky', unexpected: 'unexpected' };
 
 /** What the page draws; cells point into result.scenarios and result.results for their evidence. */
 export interface HtmlView {
@@ -47,7 +47,7 @@ export function htmlView(result: MatrixResult): HtmlView {
       return {
         scenario: at,
         spec: specColumnText(result, scenario),
-        loud: cells.some((cell) => cell?.verdict === 'new finding' || cell?.verdict === 'unexpected'),
+        loud: cells.some((cell) => cell?.verdict === 'new finding' || cell?.verdict === 'unexpected' || cell?.verdict === 'flaky'),
         cells,
       };
     }),
@@ -92,6 +92,7 @@ button.cell { border: 0; border-radius: 4px; padding: 3px 8px; cursor: pointer; 
 .spec.hole { color: #b71c1c; font-weight: bold; }
 .unexpected { outline: 2px solid #c01818; font-weight: bold; }
 .new-finding { outline: 2px dashed #6a2bd1; font-weight: bold; }
+.flaky { outline: 2px dotted #b26a00; }
 ol.steps { font-size: 12px; color: #3b4250; margin: 4px 0; padding-left: 20px; }
 .engines { margin-top: 16px; font-size: 13px; color: #3b4250; }
 .failed { color: #8a1414; }

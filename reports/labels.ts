@@ -9,20 +9,21 @@ export function escapeCell(text: string): string {
 }
 
 /** How one cell reads in every report. */
-export type CellLabel = 'matches' | 'known deviation' | 'cookie policy' | 'new finding' | 'unexpected';
+export type CellLabel = 'matches' | 'known deviation' | 'cookie policy' | 'new finding' | 'flaky' | 'unexpected';
 
 export function verdictOf(cell: CellResult): CellLabel {
   if (cell.verdict === 'known-deviation') return 'known deviation';
   if (cell.verdict === 'cookie-policy') return 'cookie policy';
   if (cell.verdict === 'new-finding') return 'new finding';
+  if (cell.verdict === 'flaky') return 'flaky';
   return cell.matchesExpectation ? 'matches' : 'unexpected';
 }
 
 /** The mark after an outcome: none, ~ known deviation, ! new finding, ✗ unexpected. */
-export const MARKS: Record<CellLabel, string> = { matches: '', 'known deviation': ' ~', 'cookie policy': ' c', 'new finding': ' !', unexpected: ' ✗' };
+export const MARKS: Record<CellLabel, string> = { matches: '', 'known deviation': ' ~', 'cookie policy': ' c', 'new finding': ' !', flaky: ' ≈', unexpected: ' ✗' };
 /** The mark of a cell with the spec's outcome whose request was not made as the spec makes it. */
 export const REQUEST_MISMATCH_MARK = ' ?';
-export const LEGEND = "~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding (deviation with no known source), ✗ unexpected, ? the spec's outcome, but the request was not made as the spec makes it (e.g. no CORS request at all)";
+export const LEGEND = "~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding (deviation with no known source), ≈ flaky (--repeat: the attempts disagreed; the first attempt's outcome is shown), ✗ unexpected, ? the spec's outcome, but the request was not made as the spec makes it (e.g. no CORS request at all)";
 
 /** A cell as the matrix shows it: outcome, verdict mark, and ? for a request made otherwise. */
 export function cellText(cell: CellResult): string {
@@ -100,7 +101,9 @@ export function summaryLine(result: MatrixResult): string {
   const { total, allowed, blocked, error, unexpected, knownDeviations, newFindings } = result.summary;
   // Results written before the field existed have no count.
   const mismatches = result.summary.requestMismatches ?? 0;
-  return `${total} cells: ${allowed} allowed, ${blocked} blocked, ${error} error; ${knownDeviations} known deviations, ${newFindings} new findings; ${unexpected} not as expected${mismatches > 0 ? `; ${mismatches} with the request made otherwise (?)` : ''}`;
+  const { flaky, flakeRate } = result.summary;
+  const flakes = flaky === undefined ? '' : `; ${flaky} flaky (${Object.entries(flakeRate ?? {}).map(([engine, rate]) => `${engine} ${(rate * 100).toFixed(1)}%`).join(', ')}; ${result.options.repeat ?? 1} attempts each)`;
+  return `${total} cells: ${allowed} allowed, ${blocked} blocked, ${error} error; ${knownDeviations} known deviations, ${newFindings} new findings; ${unexpected} not as expected${mismatches > 0 ? `; ${mismatches} with the request made otherwise (?)` : ''}${flakes}`;
 }
 
 /** Scenarios whose file claims a different spec outcome than the model predicts. */
@@ -179,6 +182,16 @@ export function sourceLines(result: CheckResult): string[] {
     `Read ${source.read} ${what} from ${source.file}: checked ${source.taken} endpoint(s).`,
     ...source.skipped.map((entry) => `  left out ${entry.count}: ${entry.reason} (e.g. ${entry.examples.join('; ')})`),
   ];
+}
+
+/** With --repeat: each flaky cell, with every attempt's outcome and what the journal showed (listed apart, never a finding). */
+export function flakyLines(result: MatrixResult): string[] {
+  return result.results
+    .filter((cell) => cell.verdict === 'flaky')
+    .flatMap((cell) => [
+      `${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: ${cell.flaky!.map((attempt) => attempt.outcome).join(', ')}`,
+      ...cell.flaky!.map((attempt, at) => `  attempt ${at + 1}: ${attempt.outcome} (${attempt.verdict}); preflight ${attempt.preflightSent ? 'sent' : 'not sent'}, request ${attempt.requestReached ? `reached the server${attempt.status !== undefined ? ` (${attempt.status})` : ''}` : 'did not reach the server'}${attempt.console?.length ? `; console: ${attempt.console[0]!.slice(0, 160)}` : ''}`),
+    ]);
 }
 
 /** The finding (by its number in findingBlocks) that a check row shows, if any. */

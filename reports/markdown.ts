@@ -1,6 +1,6 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, knownBehaviourLines, requestMismatchLines, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, sourceLines, specColumnText } from './labels.ts';
+import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, knownBehaviourLines, requestMismatchLines, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, flakyLines, sourceLines, specColumnText } from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
@@ -62,10 +62,15 @@ function matrixMarkdown(result: MatrixResult): string {
       for (const detail of block.details) lines.push(`  - ${escapeCell(detail)}`);
     }
   }
-  const unexpected = result.results.filter((cell) => !cell.matchesExpectation);
+  const unexpected = result.results.filter((cell) => !cell.matchesExpectation && cell.verdict !== 'flaky');
   if (unexpected.length > 0) {
     lines.push('', '### Not as expected (new findings and errors)', '');
     for (const cell of unexpected) lines.push(`- \`${cell.scenario}\` in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}, measured ${cell.outcome}. ${escapeCell(cell.explanation)} Spec: ${escapeCell(cell.specExplanation)}`);
+  }
+  const flaky = flakyLines(result);
+  if (flaky.length > 0) {
+    lines.push('', '### Flaky (the attempts disagreed)', '');
+    for (const line of flaky) lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `- ${escapeCell(line)}`);
   }
   const known = knownBehaviourLines(result);
   if (known.length > 0) {

@@ -2,7 +2,7 @@
 // column per engine headed by its exact version.
 import { styleText } from 'node:util';
 import type { CheckResult, MatrixResult } from '../harness/result/result.ts';
-import { cellIndex, cellText, engineDescription, interruptionBanner, middlewareOf, LEGEND, matrixColumns, knownBehaviourLines, requestMismatchLines, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingOfRow, findingsHeadline, sourceLines, specColumnText } from './labels.ts';
+import { cellIndex, cellText, engineDescription, interruptionBanner, middlewareOf, LEGEND, matrixColumns, knownBehaviourLines, requestMismatchLines, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingOfRow, findingsHeadline, flakyLines, sourceLines, specColumnText } from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -41,12 +41,17 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
   for (const missing of result.enginesMissing) lines.push(`${paint('bold', missing.id)}: ${paint('red', missingDescription(missing))}`);
   if (result.kind === 'check') lines.push(...checkLines(result, index, paint));
   if (middlewareOf(result)) lines.push('', paint('bold', 'Middlewares (hygiene judged from the journal, apart from the browsers)'), ...middlewareLines(result).map((line) => `  ${line}`));
-  const unexpected = result.results.filter((cell) => !cell.matchesExpectation && result.kind !== 'check');
+  const unexpected = result.results.filter((cell) => !cell.matchesExpectation && cell.verdict !== 'flaky' && result.kind !== 'check');
   if (unexpected.length > 0) {
     lines.push('', paint('bold', 'Not as expected (new findings and errors):'));
     for (const cell of unexpected) {
       lines.push(`  ${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}${cell.expected !== cell.spec ? ` (expected here: ${cell.expected})` : ''}, measured ${cell.outcome}. ${cell.explanation} Spec: ${cell.specExplanation}`);
     }
+  }
+  const flaky = flakyLines(result);
+  if (flaky.length > 0) {
+    lines.push('', paint('bold', 'Flaky (--repeat: the attempts disagreed; never counted as passing, never a finding):'));
+    for (const line of flaky) lines.push(`  ${line}`);
   }
   const known = knownBehaviourLines(result);
   if (known.length > 0) {

@@ -3,6 +3,8 @@
 //   expect(await lab.probe({...})).toBeAllowedIn();          // every engine that ran
 //   expect(await lab.probe({...})).toBeBlockedIn(['webkit']);
 //   expect(await lab.probe({...})).toVaryOnOrigin();         // every answer says Vary: Origin
+//   expect(await lab.probe({...})).toMatchBaseline('cors-baseline.json', 'expose listed');
+//     // as recorded (CORS_LAB_UPDATE_BASELINE=1 records it)
 // A failure lists each engine's outcome against the expectation, what the
 // journal shows, and the spec model's explanation.
 import type { EngineId } from '../engines/types.ts';
@@ -10,6 +12,8 @@ import type { ProbeOutcome } from './lab.ts';
 import type { CellResult } from '../result/result.ts';
 import { responseHeader } from '../../servers/journal.ts';
 import { VARY_STEP, varyLists } from '../spec/vary.ts';
+import { existsSync } from 'node:fs';
+import { BASELINE_FORMAT, readBaseline, rowRecord, writeBaseline, type Baseline } from '../diff/baseline.ts';
 
 interface MatcherResult {
   pass: boolean;
@@ -82,6 +86,38 @@ function expectVaryOnOrigin(received: ProbeOutcome, negated: boolean): MatcherRe
   };
 }
 
+/**
+ * The probe's cells as recorded under `name` in a baseline file (kind
+ * "probe"). With CORS_LAB_UPDATE_BASELINE=1 the entry is (re)recorded and the
+ * assertion passes. One baseline file per test file keeps writers apart.
+ */
+function expectBaseline(received: ProbeOutcome, file: string, name: string, negated: boolean): MatcherResult {
+  if (!received || !Array.isArray(received.cells)) return { pass: false, message: () => 'expected the result of lab.probe(...)' };
+  const measured = rowRecord(received.cells);
+  if (process.env.CORS_LAB_UPDATE_BASELINE === '1') {
+    const baseline: Baseline = existsSync(file) ? readBaseline(file) : { format: BASELINE_FORMAT, kind: 'probe', profile: 'defaults', cells: {} };
+    writeBaseline(file, { ...baseline, cells: { ...baseline.cells, [name]: measured } });
+    return { pass: !negated, message: () => `recorded ${name} in ${file} (CORS_LAB_UPDATE_BASELINE=1)` };
+  }
+  let recorded: Record<string, string> | undefined;
+  try {
+    recorded = readBaseline(file).cells[name];
+  } catch (error) {
+    return { pass: false, message: () => `${(error as Error).message} (or run the tests with CORS_LAB_UPDATE_BASELINE=1)` };
+  }
+  if (!recorded) return { pass: false, message: () => `${file} has no entry '${name}'. Fix: run the tests once with CORS_LAB_UPDATE_BASELINE=1, and commit the file` };
+  const columns = [...new Set([...Object.keys(recorded), ...Object.keys(measured)])].sort();
+  const pass = columns.every((column) => recorded[column] === measured[column]);
+  return {
+    pass,
+    message: () =>
+      [
+        `expected '${name}' ${negated ? 'not ' : ''}to be as recorded in ${file}`,
+        ...columns.map((column) => `  ${recorded[column] === measured[column] ? '✓' : '✗'} ${column.padEnd(28)} recorded ${recorded[column] ?? '(nothing)'}, now ${measured[column] ?? '(not run)'}`),
+      ].join('\n'),
+  };
+}
+
 export const corsMatchers = {
   toBeAllowedIn(this: { isNot?: boolean }, received: ProbeOutcome, engines?: EngineId[]): MatcherResult {
     return expectOutcome(received, 'allowed', engines, this.isNot === true);
@@ -92,6 +128,9 @@ export const corsMatchers = {
   toVaryOnOrigin(this: { isNot?: boolean }, received: ProbeOutcome): MatcherResult {
     return expectVaryOnOrigin(received, this.isNot === true);
   },
+  toMatchBaseline(this: { isNot?: boolean }, received: ProbeOutcome, file: string, name: string): MatcherResult {
+    return expectBaseline(received, file, name, this.isNot === true);
+  },
 };
 
 /** For `declare module 'vitest' { interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends CorsMatchers<R> {} }`. */
@@ -100,4 +139,6 @@ export interface CorsMatchers<R = unknown> {
   toBeBlockedIn(engines?: EngineId[]): R;
   /** Every answer the server gave (preflights included, in every engine) lists Origin in Vary. */
   toVaryOnOrigin(): R;
+  /** Each engine's outcome as recorded under `name` in the baseline file; CORS_LAB_UPDATE_BASELINE=1 records it. */
+  toMatchBaseline(file: string, name: string): R;
 }

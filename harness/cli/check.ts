@@ -11,7 +11,7 @@ import { endpointsFromOpenApi } from '../check/openapi.ts';
 import { runCheck } from '../check/runner.ts';
 import { MISSING_PATH } from '../check/rows.ts';
 import { TargetUnreachable } from '../check/replay.ts';
-import { chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
+import { baselineProblem, chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
@@ -44,6 +44,8 @@ export function addCheckCommand(program: Command, exitCode: { value: number }): 
     .option('--allow-origin-pattern <pattern>', 'origins you mean to allow, as a glob (https://*.example.com) or an anchored regex (^https://[a-z0-9-]+\\.example\\.com$): the sweep never poses one it admits, and tries look-alikes of it (repeatable)', repeatable)
     .option('--error-path <path>', 'a path (or URL) known to fail, e.g. /api/boom: its error answer must carry CORS headers too (repeatable)', repeatable)
     .option('--no-missing-path', `skip the request to a path that does not exist beside each endpoint (…/${MISSING_PATH}), which checks that error answers carry CORS headers`)
+    .option('--baseline <file>', 'a recorded baseline (JSON): fail only on cells that differ from it')
+    .option('--update-baseline', "write --baseline's file from this check (commit it beside your tests)")
     .option('--config <file>', 'a suite: cors-lab.config.ts (defineConfig) or YAML with endpoints, origins and expected outcomes')
     .option('--har <file>', "the front end's own traffic: every cross-origin CORS request in a HAR exported from DevTools, posed from the origin it came from (--origin replaces it)")
     .option('--har-exclude-host <host>', 'with --har: leave out requests to this host, or *.example.com for it and its subdomains (third parties you do not own; repeatable)', repeatable)
@@ -94,6 +96,11 @@ async function planOf(url: string | undefined, flags: CheckFlags & { given: Set<
 async function checkCommand(url: string | undefined, flags: CheckFlags & { given: Set<string> }): Promise<number> {
   const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
   if (!reporters) return EXIT.badInput;
+  const baseline = baselineProblem(flags);
+  if (baseline) {
+    process.stderr.write(`cors-lab: ${baseline}\n`);
+    return EXIT.badInput;
+  }
   let plan: CheckPlan;
   try {
     plan = await planOf(url, flags);

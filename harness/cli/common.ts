@@ -5,6 +5,7 @@ import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
 import type { MatrixResult } from '../result/result.ts';
 import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
 import { exitCodeFor } from '../engines/cleanup.ts';
+import { BaselineError, baselineLines, baselineOf, compareToBaseline, readBaseline, writeBaseline } from '../diff/baseline.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { announceReports, parseReporters, reportPathProblems, writeReports, type ReporterChoice } from '../../reports/write.ts';
 
@@ -35,6 +36,10 @@ export function parseTimeout(value: string): number {
 
 /** The reporting flags both commands take. */
 export interface OutputFlags {
+  /** --baseline FILE: fail only on cells that differ from it. */
+  baseline?: string;
+  /** --update-baseline: write --baseline's file from this run instead. */
+  updateBaseline?: boolean;
   browsers?: EngineId[];
   reporter: string[];
   out: string;
@@ -68,7 +73,7 @@ export function fromCommandLine<T extends Pick<OutputFlags, 'out' | 'outGiven'>>
 }
 
 /** Prints the terminal view, writes the reports, and gives the exit code (shared by run and check). */
-export function report(result: MatrixResult, reporters: ReporterChoice[], flags: Pick<OutputFlags, 'browsers' | 'out' | 'color'>, namedBrowsers = flags.browsers !== undefined): number {
+export function report(result: MatrixResult, reporters: ReporterChoice[], flags: Pick<OutputFlags, 'browsers' | 'out' | 'color' | 'baseline' | 'updateBaseline'>, namedBrowsers = flags.browsers !== undefined): number {
   const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
   process.stdout.write(`${renderTerminal(result, { color })}\n`);
   const allWritten = announceReports(writeReports(result, reporters, flags.out));
@@ -85,6 +90,8 @@ export function report(result: MatrixResult, reporters: ReporterChoice[], flags:
   if (!allWritten) return EXIT.badInput;
   // An engine that was found and did not start, or one the user asked for by name that did not run, is a harness failure, not a pass.
   if (result.enginesMissing.some((missing) => missing.found) || (namedBrowsers && result.enginesMissing.length > 0)) return EXIT.badInput;
+  // With a baseline, the record is the expectation: only cells that differ from it fail.
+  if (flags.baseline) return againstBaseline(result, flags.baseline, flags.updateBaseline === true);
   // check: a hostile origin that could read a credentialed answer outranks any other failure; any other finding (error answers, Vary) fails like an expectation.
   if (result.kind === 'check' && result.check.findings.some((finding) => finding.kind === 'security')) return EXIT.securityFinding;
   if (result.kind === 'check' && result.check.findings.length > 0) return EXIT.unexpected;
@@ -113,3 +120,32 @@ export function chooseReporters(values: string[], outDir: string, outGiven = fal
   return undefined;
 }
 
+
+/**
+ * --baseline and --update-baseline, checked before anything runs: a
+ * baseline to compare with must exist and be readable; --update-baseline
+ * needs --baseline to name the file. The problem, or undefined.
+ */
+export function baselineProblem(flags: Pick<OutputFlags, 'baseline' | 'updateBaseline'>): string | undefined {
+  if (flags.updateBaseline && !flags.baseline) return '--update-baseline: which file? Fix: --baseline cors-baseline.json --update-baseline';
+  if (!flags.baseline || flags.updateBaseline) return undefined;
+  try {
+    readBaseline(flags.baseline);
+    return undefined;
+  } catch (error) {
+    if (error instanceof BaselineError) return `--baseline ${error.message}`;
+    throw error;
+  }
+}
+
+function againstBaseline(result: MatrixResult, file: string, update: boolean): number {
+  if (update) {
+    writeBaseline(file, baselineOf(result));
+    process.stdout.write(`baseline written: ${file} (${result.results.length} cells)\n`);
+    return EXIT.ok;
+  }
+  const baseline = readBaseline(file);
+  const differences = compareToBaseline(result, baseline);
+  process.stdout.write(`${baselineLines(file, baseline, result, differences).join('\n')}\n`);
+  return differences.length > 0 ? EXIT.unexpected : EXIT.ok;
+}

@@ -1,6 +1,6 @@
 // The `cors-lab` command line. Exit codes: 0 every cell matches its
 // expectation, 1 unexpected results, 2 bad input or harness failure.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { discoverAll } from '../engines/discovery.ts';
 import { readVersion } from '../engines/versions.ts';
 import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '../engines/types.ts';
@@ -12,13 +12,14 @@ import { BUILTIN_CATALOG, toolVersion } from '../package/root.ts';
 import { runScenarios, type IsolationMode } from '../run/runner.ts';
 import { addCheckCommand } from './check.ts';
 import { addDiffCommand } from './diff.ts';
-import { chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
+import { baselineProblem, chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { installBrowsers } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
 interface RunFlags extends OutputFlags {
+  repeat: number;
   isolation: IsolationMode;
   profile: EngineProfile;
   middleware?: string[];
@@ -27,6 +28,11 @@ interface RunFlags extends OutputFlags {
 async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
   const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
   if (!reporters) return EXIT.badInput;
+  const baseline = baselineProblem(flags);
+  if (baseline) {
+    process.stderr.write(`cors-lab: ${baseline}\n`);
+    return EXIT.badInput;
+  }
   const loaded = loadScenarios(paths.length > 0 ? paths : [BUILTIN_CATALOG]);
   if (loaded.problems.length > 0) {
     process.stderr.write(`cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n`);
@@ -61,6 +67,7 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     timeoutMs: flags.timeout,
     isolation: flags.isolation,
     profile: flags.profile,
+    repeat: flags.repeat,
     onProgress: (update: { engine: EngineId; done: number; total: number }) => progress.update(update.engine, update.done, update.total),
   };
   const result = await (adapters.length > 0 ? runWithMiddlewares({ ...options, adapters }) : runScenarios(options)).finally(() => progress.stop());
@@ -87,6 +94,12 @@ async function browsersCommand(): Promise<number> {
   return missing > 0 ? EXIT.unexpected : EXIT.ok;
 }
 
+function parseRepeat(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 100) throw new InvalidArgumentError('a whole number from 1 to 100');
+  return count;
+}
+
 export function buildProgram(exitCode: { value: number }): Command {
   const program = new Command('cors-lab')
     .description('Run CORS scenarios in real Chromium, Firefox and WebKit and write a compatibility matrix')
@@ -108,6 +121,9 @@ export function buildProgram(exitCode: { value: number }): Command {
         .choices([...ENGINE_PROFILES])
         .default('defaults'),
     )
+    .option('--baseline <file>', 'a recorded baseline (JSON): fail only on cells that differ from it')
+    .option('--update-baseline', "write --baseline's file from this run (commit it beside your tests)")
+    .option('--repeat <n>', 'run each cell n times, each attempt in fresh contexts; cells whose attempts disagree are flaky', parseRepeat, 1)
     .option('--middleware <list>', 'real CORS middlewares for the middleware scenarios: cors, @fastify/cors, hono, @koa/cors, or ./my-adapter.ts (comma-separated); one column group each', (value: string) => value.split(',').map((name) => name.trim()).filter(Boolean))
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')

@@ -122,7 +122,7 @@ export interface SpecView {
  * - new-finding: it differs and no known deviation covers it;
  * - error: no answer at all where the spec predicts one.
  */
-export type CellVerdict = 'matches-spec' | 'known-deviation' | 'cookie-policy' | 'new-finding' | 'error';
+export type CellVerdict = 'matches-spec' | 'known-deviation' | 'cookie-policy' | 'new-finding' | 'error' | 'flaky';
 
 export function verdictFor(outcome: Outcome, spec: Outcome, deviation: Deviation | undefined, withheldByCookiePolicy = false): CellVerdict {
   if (outcome === spec) return 'matches-spec';
@@ -152,11 +152,28 @@ export interface CellResult {
    */
   requestMismatch?: string;
   evidence: Evidence;
+  /** With --repeat: how many attempts the cell had (its evidence is the first's). */
+  attempts?: number;
+  /** With --repeat, when the attempts disagreed (verdict "flaky"): each attempt's outcome and evidence. */
+  flaky?: FlakyAttempt[];
   /** What happened, from the page's result and the journal. */
   explanation: string;
   /** Why the spec predicts what it does. */
   specExplanation: string;
   durationMs: number;
+}
+
+/** One attempt of a flaky cell: what the engine did that time, with its journal entries (by seq). */
+export interface FlakyAttempt {
+  outcome: Outcome;
+  verdict: CellVerdict;
+  explanation: string;
+  preflightSent: boolean;
+  requestReached: boolean;
+  status?: number;
+  console?: string[];
+  durationMs: number;
+  journal: number[];
 }
 
 export interface ScenarioSummary {
@@ -189,7 +206,8 @@ interface ResultBase {
   runInfo: RunInfo;
   startedAt: string;
   durationMs: number;
-  options: { isolation: string; timeoutMs: number; profile: string };
+  /** repeat: with --repeat N, each cell's attempts. */
+  options: { isolation: string; timeoutMs: number; profile: string; repeat?: number };
   engines: EngineEntry[];
   /** Engines asked for (or looked for) and not run: never run, never invented. */
   enginesMissing: MissingEngine[];
@@ -229,6 +247,9 @@ export interface Summary {
   newFindings: number;
   /** Cells with the spec's outcome whose request the engine made otherwise than the spec makes it (CellResult.requestMismatch); absent in results from before the check. */
   requestMismatches?: number;
+  /** With --repeat: cells whose attempts disagreed, and each engine's share of flaky cells. */
+  flaky?: number;
+  flakeRate?: Partial<Record<EngineId, number>>;
 }
 
 /** `cors-lab run` (and the vitest API's cells): the catalog or the user's scenarios. */
@@ -274,7 +295,19 @@ export function summarize(results: CellResult[]): Summary {
     knownDeviations: results.filter((result) => result.verdict === 'known-deviation').length,
     newFindings: results.filter((result) => result.verdict === 'new-finding').length,
     requestMismatches: results.filter((result) => result.requestMismatch !== undefined).length,
+    ...flakes(results),
   };
+}
+
+/** With --repeat (any cell has attempts): the flaky cells, and per engine the share of its cells that were flaky. */
+function flakes(results: CellResult[]): Pick<Summary, 'flaky' | 'flakeRate'> {
+  if (!results.some((result) => result.attempts !== undefined)) return {};
+  const engines = [...new Set(results.map((result) => result.engine))];
+  const rate = (engine: EngineId) => {
+    const cells = results.filter((result) => result.engine === engine);
+    return Math.round((cells.filter((result) => result.verdict === 'flaky').length / cells.length) * 10_000) / 10_000;
+  };
+  return { flaky: results.filter((result) => result.verdict === 'flaky').length, flakeRate: Object.fromEntries(engines.map((engine) => [engine, rate(engine)])) };
 }
 
 /** The fields every result starts with: format, tool, what was measured (`rows`), and when it ran (`startedMs` from performance.now()). */

@@ -20,6 +20,7 @@ import { keptOnInterrupt } from '../session/failure.ts';
 import { ProbeSession, type ProbeRun } from '../session/session.ts';
 import { interruption } from '../engines/cleanup.ts';
 import { buildCell } from './cell.ts';
+import { mergeAttempts } from './repeat.ts';
 import { predictAttempts, scenarioBehaviours } from './predict.ts';
 import { firstRequestOf } from '../spec/first-request.ts';
 import { asDeviation, departingBehaviour, type EngineBuild } from '../scenario/behaviours.ts';
@@ -52,6 +53,8 @@ export interface RunOptions {
    * Without it, those scenarios cannot run and are refused.
    */
   middleware?: MiddlewareAdapter;
+  /** Each cell runs this many times, each attempt in fresh contexts; cells whose attempts disagree are flaky. Default 1. */
+  repeat?: number;
 }
 
 /** At most this many probes in flight in one page. */
@@ -112,7 +115,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   return {
     // A scenario is defined by everything but where its file was read from.
     ...resultHeader('run', startedAt, started, options.scenarios.map(({ file: _file, ...definition }) => ({ id: definition.id, definition }))),
-    options: { isolation: options.isolation, timeoutMs: options.timeoutMs, profile },
+    options: { isolation: options.isolation, timeoutMs: options.timeoutMs, profile, ...(options.repeat && options.repeat > 1 ? { repeat: options.repeat } : {}) },
     engines,
     enginesMissing,
     scenarios: options.scenarios.map((scenario) => ({
@@ -155,24 +158,28 @@ async function runEngine(id: EngineId, driver: EngineDriver, lab: Lab, options: 
   if (!started) return { notLaunched: true };
   if ('notStarted' in started) return started;
   const { session } = started;
-  const results: CellResult[] = [];
+  const repeat = options.repeat ?? 1;
+  // Each cell's attempts, in order (one without --repeat).
+  const attempts = new Map<string, CellResult[]>();
   let done = 0;
   const report = (count: number) => {
     done += count;
-    options.onProgress?.({ engine: id, done, total: options.scenarios.length });
+    options.onProgress?.({ engine: id, done, total: options.scenarios.length * repeat });
   };
   report(0); // launched: the probe phase starts
   try {
-    for (const batch of planBatches(options.scenarios, options.isolation)) {
-      results.push(...(await runBatch(session, batch, lab, options, shared)));
-      report(batch.scenarios.length);
+    for (let attempt = 1; attempt <= repeat; attempt++) {
+      for (const batch of planBatches(options.scenarios, options.isolation)) {
+        for (const cell of await runBatch(session, batch, lab, options, shared, attempt)) attempts.set(cell.scenario, [...(attempts.get(cell.scenario) ?? []), cell]);
+        report(batch.scenarios.length);
+      }
     }
   } catch (error) {
     keptOnInterrupt(undefined)(error); // the cells completed before a signal stay; anything else is a harness failure
   } finally {
     await session.close();
   }
-  return { entry: session.info, results };
+  return { entry: session.info, results: [...attempts.values()].map(mergeAttempts) };
 }
 
 
@@ -206,14 +213,15 @@ export function planBatches(scenarios: Scenario[], isolation: IsolationMode): Ba
 }
 
 /** One batch in one engine: the session runs it; the cells are the catalog's. */
-async function runBatch(session: ProbeSession, batch: Batch, lab: Lab, options: RunOptions, { predictions, forwards }: RunShared): Promise<CellResult[]> {
+async function runBatch(session: ProbeSession, batch: Batch, lab: Lab, options: RunOptions, { predictions, forwards }: RunShared, attempt = 1): Promise<CellResult[]> {
   const planned = batch.scenarios.map((scenario) => {
     const nonce = mintNonce(session.id);
     lab.register(scenario, nonce, forwards.get(scenario.id));
     return { scenario, request: probeRequest(scenario, lab, nonce, options.timeoutMs) };
   });
   const runs = await session.run({
-    contextKey: batch.contextKey,
+    // Each attempt of --repeat gets contexts of its own.
+    contextKey: attempt === 1 ? batch.contextKey : `${batch.contextKey}#${attempt}`,
     // Cookie scenarios (alone in their context) first visit the cookie's own
     // origin as a top-level page, so the cookies are set first-party.
     visits: planned.flatMap(({ scenario, request }) => (scenario.cookies ? [`${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${request.nonce}`] : [])),

@@ -195,8 +195,12 @@ describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vites
     expectSuccess(finished, 'cors-lab check --config');
     const result = resultAt<CheckResult>('reports/config');
     const originOf = (scenarioId: string) => [APP, PARTNER].find((origin) => result.scenarios.find((scenario) => scenario.id === scenarioId)!.title.includes(`from ${origin}`));
-    const outcomes = result.results.map((cell) => `${cell.engine} ${originOf(cell.scenario)} ${cell.outcome}`).sort();
+    const missingPath = (scenarioId: string) => scenarioId.endsWith('(a path that does not exist)');
+    const outcomes = result.results.filter((cell) => !missingPath(cell.scenario)).map((cell) => `${cell.engine} ${originOf(cell.scenario)} ${cell.outcome}`).sort();
     expect(outcomes).toEqual(ENGINE_IDS.flatMap((engine) => [`${engine} ${APP} allowed`, `${engine} ${PARTNER} blocked`]).sort());
+    // The API's 404 beside the endpoint carries its CORS headers too (the cors middleware runs before the routes).
+    expect(result.results.filter((cell) => missingPath(cell.scenario)).map((cell) => cell.outcome)).toEqual(['allowed', 'allowed', 'allowed']);
+    expect(result.check.findings).toEqual([]);
   });
 
   it('cors-lab run --middleware runs the built-in profile against an adapter file from the project', async () => {
@@ -215,7 +219,7 @@ describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vites
     const finished = await npx(['vitest', 'run']);
     expectSuccess(finished, 'vitest run');
     const output = finished.stdout.replace(/\x1b\[[0-9;]*m/g, '');
-    expect(output).toMatch(/Tests\s+5 passed \(5\)/);
+    expect(output).toMatch(/Tests\s+6 passed \(6\)/);
     expect(output).toMatch(new RegExp(`v${vitest}\\.\\d+\\.\\d+`));
   });
 

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.ts';
 import { corsMatchers } from '../../harness/api/matchers.ts';
 import type { ProbeOutcome } from '../../harness/api/lab.ts';
 import type { CellResult } from '../../harness/result/result.ts';
@@ -67,5 +70,26 @@ describe('toVaryOnOrigin', () => {
     expect(failed.message()).toMatch(/✗ chromium\s+request\s+GET https:\/\/api\/x → 200: Vary Accept-Encoding, Access-Control-Allow-Origin https:\/\/app \(journal #1\)/);
     // No answer at all is nothing to judge: never a pass.
     expect(corsMatchers.toVaryOnOrigin.call({}, withAnswers([])).pass).toBe(false);
+  });
+});
+
+describe('toMatchBaseline', () => {
+  it('records with CORS_LAB_UPDATE_BASELINE=1, then passes as recorded and fails naming each column that changed', () => {
+    const file = join(tempDir('matcher-baseline'), 'cors-baseline.json');
+    const cells = (webkit: 'allowed' | 'blocked') =>
+      ({ cells: [{ engine: 'chromium', outcome: 'allowed', verdict: 'matches-spec' }, { engine: 'webkit', outcome: webkit, verdict: webkit === 'allowed' ? 'matches-spec' : 'new-finding' }] }) as unknown as ProbeOutcome;
+    process.env.CORS_LAB_UPDATE_BASELINE = '1';
+    try {
+      expect(corsMatchers.toMatchBaseline.call({}, cells('allowed'), file, 'expose listed').pass).toBe(true);
+    } finally {
+      delete process.env.CORS_LAB_UPDATE_BASELINE;
+    }
+    expect(readFileSync(file, 'utf8')).toContain('"expose listed": { "chromium": "allowed", "webkit": "allowed" }');
+    expect(corsMatchers.toMatchBaseline.call({}, cells('allowed'), file, 'expose listed').pass).toBe(true);
+    const changed = corsMatchers.toMatchBaseline.call({}, cells('blocked'), file, 'expose listed');
+    expect(changed.pass).toBe(false);
+    expect(changed.message()).toMatch(/✗ webkit\s+recorded allowed, now blocked \(new-finding\)/);
+    expect(changed.message()).toMatch(/✓ chromium\s+recorded allowed, now allowed/);
+    expect(corsMatchers.toMatchBaseline.call({}, cells('allowed'), file, 'never recorded').message()).toMatch(/has no entry 'never recorded'. Fix: run the tests once with CORS_LAB_UPDATE_BASELINE=1/);
   });
 });
