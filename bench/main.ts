@@ -7,6 +7,7 @@ import { checkPart } from './check.ts';
 import type { BenchPart } from './figures.ts';
 import { probePart } from './probe.ts';
 import { researchPart } from './research.ts';
+import { shardsPart } from './shards.ts';
 
 const quick = process.argv.includes('--quick');
 const PARTS: [string, BenchPart][] = [
@@ -14,6 +15,7 @@ const PARTS: [string, BenchPart][] = [
   ['check', checkPart],
   ['lab.probe', probePart],
   ['research', researchPart],
+  ['shards', shardsPart],
 ];
 
 const started = performance.now();

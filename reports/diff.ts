@@ -4,7 +4,9 @@
 // old and new outcome with the evidence that changed and its likeliest cause.
 import type { CellChange, DiffSide, RunDiff } from '../harness/result/diff.ts';
 import { escapeHtml } from './research.ts';
-import { escapeCell } from './labels.ts';
+import { escapeCell, middlewareOf, type ColumnGroup } from './labels.ts';
+import { matrixPage } from './html.ts';
+import { summarize, type MatrixResult, type RunResult } from '../harness/result/result.ts';
 
 const ORDER: CellChange['kind'][] = ['regressed', 'improved', 'changed', 'added', 'removed'];
 const HEADINGS: Record<CellChange['kind'], string> = { regressed: 'Regressed', improved: 'Improved', changed: 'Changed (same standing, another outcome or verdict)', added: 'Added (only in the second run)', removed: 'Removed (only in the first run)' };
@@ -61,34 +63,54 @@ export function renderDiffMarkdown(diff: RunDiff): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function renderDiffHtml(diff: RunDiff): string {
+/** The diff as HTML: the two runs, alignment, per-engine counts, each change. */
+function diffSummaryHtml(diff: RunDiff): string {
   const { head, engines, sections, verdict } = diffLines(diff);
-  const table = `<table><thead><tr>${engines[0]!.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr></thead><tbody>${engines
+  const table = `<table class="research-table"><thead><tr>${engines[0]!.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr></thead><tbody>${engines
     .slice(1)
     .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
   const body = sections
-    .map((section) => `<h2>${escapeHtml(section.heading)}</h2><ul>${section.changes.map((change) => `<li><strong>${escapeHtml(change.title)}</strong><ul>${change.details.map((detail) => `<li>${escapeHtml(detail)}</li>`).join('')}</ul></li>`).join('')}</ul>`)
+    .map((section) => `<h3>${escapeHtml(section.heading)}</h3><ul>${section.changes.map((change) => `<li><strong>${escapeHtml(change.title)}</strong><ul>${change.details.map((detail) => `<li>${escapeHtml(detail)}</li>`).join('')}</ul></li>`).join('')}</ul>`)
     .join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>cors-lab diff</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 24px; color: #1d2330; background: #f7f8fa; }
-table { border-collapse: collapse; margin: 12px 0; } td, th { border: 1px solid #d5d9e0; padding: 4px 8px; text-align: left; }
-.verdict { font-weight: bold; } .notaligned { color: #b71c1c; font-weight: bold; } li li { color: #3b4252; font-size: 14px; }
-</style></head><body>
-<h1>cors-lab diff</h1>
-${head.map((line) => `<p class="${line.startsWith('NOT aligned') ? 'notaligned' : ''}">${escapeHtml(line)}</p>`).join('\n')}
+  return `<section id="diff" class="findings ${diff.summary.regressed > 0 ? 'bad' : 'good'}">
+<h2>${escapeHtml(verdict)}</h2>
+${head.map((line) => `<p>${line.startsWith('NOT aligned') ? `<strong>${escapeHtml(line)}</strong>` : escapeHtml(line)}</p>`).join('\n')}
 ${table}
 ${body}
-<p class="verdict">${escapeHtml(verdict)}</p>
-<script type="application/json" id="diff">${JSON.stringify(diff).replace(/</g, '\\u003c')}</script>
-</body></html>
-`;
+<script type="application/json" id="cors-lab-diff">${JSON.stringify(diff).replace(/</g, '\\u003c')}</script>
+</section>`;
 }
 
-export const DIFF_REPORTERS = {
-  json: { file: 'diff.json', render: (diff: RunDiff) => `${JSON.stringify(diff, null, 2)}\n` },
-  markdown: { file: 'diff.md', render: renderDiffMarkdown },
-  html: { file: 'diff.html', render: renderDiffHtml },
-} as const;
+/**
+ * The diff's HTML page: the matrix page, with the earlier and the later
+ * run's cells side by side ("before" and "after" column groups, each with its
+ * engine builds and every cell's evidence), and the diff above it.
+ */
+export function renderDiffHtml(diff: RunDiff, before: MatrixResult, after: MatrixResult): string {
+  const side = (result: MatrixResult, name: string) => result.results.map((cell) => ({ ...cell, variant: cell.variant === undefined ? name : `${name} · ${cell.variant}` }));
+  const groups = (result: MatrixResult, name: string): ColumnGroup[] => (middlewareOf(result)?.variants.map((variant) => `${name} · ${variant.id}`) ?? [name]).map((id) => ({ id, engines: result.engines }));
+  const shown = new Set(after.scenarios.map((scenario) => scenario.id));
+  const results = [...side(before, 'before'), ...side(after, 'after')];
+  const combined: RunResult = {
+    ...after,
+    kind: 'run',
+    scenarios: [...after.scenarios, ...before.scenarios.filter((scenario) => !shown.has(scenario.id))],
+    results,
+    summary: summarize(results),
+    middleware: undefined,
+  };
+  return matrixPage(combined, { title: 'cors-lab diff', groups: [...groups(before, 'before'), ...groups(after, 'after')], intro: diffSummaryHtml(diff) });
+}
+
+/** The diff's reporters; the HTML page needs the two results themselves, for their cells' evidence. */
+export function diffReporters(before: MatrixResult, after: MatrixResult) {
+  return {
+    json: { file: 'diff.json', render: (diff: RunDiff) => `${JSON.stringify(diff, null, 2)}\n` },
+    markdown: { file: 'diff.md', render: renderDiffMarkdown },
+    html: { file: 'diff.html', render: (diff: RunDiff) => renderDiffHtml(diff, before, after) },
+  } as const;
+}
+
+/** The diff's reporter names and default files, before any result is read. */
+export const DIFF_REPORTER_FILES = { json: { file: 'diff.json' }, markdown: { file: 'diff.md' }, html: { file: 'diff.html' } } as const;

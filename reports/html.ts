@@ -2,8 +2,8 @@
 // the page shows is worked out here, in Node, with the wording every report
 // shares (labels.ts): the view below. The page's script only draws it,
 // filters rows, and shows a cell's evidence from the embedded JSON result.
-import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, cellText, engineDescription, interruptionBanner, LEGEND, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, sourceLines, specColumnText, type CellLabel } from './labels.ts';
+import type { CellResult, CorsLabResult, MatrixResult, ResearchResult, ScenarioSummary } from '../harness/result/result.ts';
+import { cellIndex, cellText, columnKey, engineDescription, interruptionBanner, LEGEND, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, sourceLines, specColumnText, type CellLabel, type ColumnGroup } from './labels.ts';
 import { escapeHtml, maxAgeHtml, pnaHtml } from './research.ts';
 
 /** CSS class of each cell label. */
@@ -14,8 +14,17 @@ export interface HtmlView {
   meta: string;
   legend: string;
   columns: { engine: string; heading: string; subheading: string; variant?: string }[];
-  /** `loud`: a cell in the row is a new finding or not as expected (the filter keeps these rows). */
-  rows: { scenario: number; spec: string; loud: boolean; cells: ({ result: number; text: string; classes: string; verdict: CellLabel; expectation: string } | null)[] }[];
+  /**
+   * `loud`: a cell in the row is a new finding, flaky or not as expected;
+   * `disagree`: the engines' outcomes differ; `deviates`: an engine's outcome
+   * is not the spec's; `group`: the row's topic (the catalog folder or
+   * scenario file, or a check's endpoint). The filters keep rows by these.
+   */
+  rows: { scenario: number; group: string; spec: string; loud: boolean; disagree: boolean; deviates: boolean; cells: ({ result: number; text: string; classes: string; verdict: CellLabel; expectation: string } | null)[] }[];
+  /** What the page says when the filters leave no row: with only the first filter on, and otherwise. */
+  empty: { unexpected: string; filtered: string };
+  /** Per engine column: how many cells agree with the spec, follow a known behaviour, are new findings, flaky, errors. */
+  overview: { heading: string; counts: { label: string; count: number; css: string }[]; total: number }[];
   engines: { id: string; text: string; failed: boolean }[];
   middleware: string[];
   sweep?: { bad: boolean; headline: string; lines: string[] };
@@ -23,10 +32,10 @@ export interface HtmlView {
   interrupted?: string;
 }
 
-export function htmlView(result: MatrixResult): HtmlView {
+export function htmlView(result: MatrixResult, groups?: ColumnGroup[]): HtmlView {
   const index = cellIndex(result);
   const position = new Map(result.results.map((cell, at) => [cell, at]));
-  const columns = matrixColumns(result);
+  const columns = matrixColumns(result, groups);
   return {
     meta: `${summaryLine(result)}. Started ${result.startedAt}, took ${(result.durationMs / 1000).toFixed(1)} s. ${result.tool.name} ${result.tool.version}.`,
     legend: LEGEND,
@@ -36,19 +45,41 @@ export function htmlView(result: MatrixResult): HtmlView {
       subheading: `${column.engine.browser} ${column.engine.version}`,
       ...(column.variant !== undefined ? { variant: column.variant } : {}),
     })),
-    rows: result.scenarios.map((scenario, at) => {
-      const cells = columns.map((column) => {
-        const cell = index.get(scenario.id)?.get(column.key);
-        if (!cell) return null;
-        const verdict = verdictOf(cell);
-        const expectation = `expected here: ${cell.expected}${cell.matchesExpectation ? '.' : ' — NOT AS EXPECTED.'}`;
-        return { result: position.get(cell)!, text: cellText(cell), classes: `cell ${cell.outcome} ${LABEL_CLASS[verdict]}`.trim(), verdict, expectation };
-      });
+    rows: groupedInOrder(
+      result.scenarios.map((scenario, at) => {
+        const measured = columns.map((column) => index.get(scenario.id)?.get(column.key));
+        const cells = measured.map((cell) => {
+          if (!cell) return null;
+          const verdict = verdictOf(cell);
+          const expectation = `expected here: ${cell.expected}${cell.matchesExpectation ? '.' : ' — NOT AS EXPECTED.'}`;
+          return { result: position.get(cell)!, text: cellText(cell), classes: `cell ${cell.outcome} ${LABEL_CLASS[verdict]}`.trim(), verdict, expectation };
+        });
+        const outcomes = new Set(measured.flatMap((cell) => (cell ? [cell.outcome] : [])));
+        return {
+          scenario: at,
+          group: topicOf(result, scenario),
+          spec: specColumnText(result, scenario),
+          loud: cells.some((cell) => cell?.verdict === 'new finding' || cell?.verdict === 'unexpected' || cell?.verdict === 'flaky'),
+          disagree: outcomes.size > 1,
+          deviates: measured.some((cell) => cell !== undefined && cell.outcome !== cell.spec),
+          cells,
+        };
+      }),
+    ),
+    empty: { unexpected: 'No new findings and no unexpected results in this run.', filtered: 'No rows match these filters.' },
+    overview: columns.map((column) => {
+      const cells = result.results.filter((cell) => columnKey(cell) === column.key);
+      const count = (test: (cell: CellResult) => boolean) => cells.filter(test).length;
       return {
-        scenario: at,
-        spec: specColumnText(result, scenario),
-        loud: cells.some((cell) => cell?.verdict === 'new finding' || cell?.verdict === 'unexpected' || cell?.verdict === 'flaky'),
-        cells,
+        heading: column.variant === undefined ? `${column.engine.id} ${column.engine.version}` : `${column.variant} · ${column.engine.id}`,
+        total: cells.length,
+        counts: [
+          { label: 'agrees with the spec', css: 'agrees', count: count((cell) => cell.verdict === 'matches-spec') },
+          { label: 'known behaviour', css: 'known', count: count((cell) => cell.verdict === 'known-deviation' || cell.verdict === 'cookie-policy') },
+          { label: 'new finding', css: 'finding', count: count((cell) => cell.verdict === 'new-finding') },
+          { label: 'flaky', css: 'flakes', count: count((cell) => cell.verdict === 'flaky') },
+          { label: 'error', css: 'errors', count: count((cell) => cell.verdict === 'error') },
+        ],
       };
     }),
     engines: [
@@ -67,6 +98,24 @@ export function htmlView(result: MatrixResult): HtmlView {
         }
       : {}),
   };
+}
+
+/**
+ * A row's topic: the catalog folder (scenarios/cookies/… → cookies) or the
+ * scenario file; for a check, the endpoint (its error path and sweep rows
+ * beside it).
+ */
+function topicOf(result: MatrixResult, scenario: ScenarioSummary): string {
+  if (result.kind === 'check') return scenario.id.split(' from ')[0]!.split(', at ')[0]!;
+  const parts = scenario.file.split(/[\\/]/);
+  return parts.length > 1 ? parts.at(-2)! : parts[0]!;
+}
+
+/** Rows of one topic together, topics in order of first appearance, rows in order within each. */
+function groupedInOrder<T extends { group: string }>(rows: T[]): T[] {
+  const order = new Map<string, number>();
+  for (const row of rows) if (!order.has(row.group)) order.set(row.group, order.size);
+  return rows.map((row, at) => ({ row, at })).sort((a, b) => order.get(a.row.group)! - order.get(b.row.group)! || a.at - b.at).map(({ row }) => row);
 }
 
 /** JSON safe inside a <script> element. */
@@ -105,6 +154,13 @@ dialog h3 { font-size: 14px; margin: 8px 0 4px; }
 pre { background: #f2f4f7; padding: 8px; overflow: auto; font-size: 12px; white-space: pre-wrap; word-break: break-all; margin: 0; }
 .facts span { display: inline-block; margin-right: 12px; }
 .filters { margin-bottom: 12px; font-size: 14px; }
+.filters label { margin-right: 14px; }
+.filters input[type=search] { font: inherit; padding: 2px 6px; min-width: 220px; }
+tr.group th { background: #e3e8f0; text-align: left; font-size: 13px; }
+#overview { display: grid; grid-template-columns: max-content 320px max-content; gap: 4px 12px; align-items: center; font-size: 13px; margin: 8px 0 14px; }
+.bar { display: flex; height: 14px; border-radius: 3px; overflow: hidden; background: #e5e8ee; }
+.bar span { display: block; height: 100%; }
+.agrees { background: #4caf50; } .known { background: #f0ad3d; } .finding { background: #7e3fd6; } .flakes { background: #b26a00; } .errors { background: #d64545; }
 
 .findings { margin: 1em 0; padding: .5em 1em; border-radius: 6px; }
 .findings.bad { background: #fde8e8; border: 2px solid #c62828; }
@@ -134,9 +190,16 @@ const head = $('tr', {}, $('th', {}, 'scenario'), $('th', {}, 'spec'));
 for (const column of view.columns) head.append($('th', {}, column.heading, $('small', {}, column.subheading)));
 table.append($('thead', {}, head));
 const body = $('tbody');
+const groupRows = new Map();
 for (const row of view.rows) {
+  if (!groupRows.has(row.group)) {
+    const heading = $('th', { colspan: String(2 + view.columns.length) }, row.group);
+    const tr = $('tr', { class: 'group', 'data-group': row.group }, heading);
+    groupRows.set(row.group, { tr, heading, rows: [] });
+    body.append(tr);
+  }
   const scenario = result.scenarios[row.scenario];
-  const tr = $('tr', { 'data-scenario': scenario.id, ...(row.loud ? { 'data-loud': '' } : {}) },
+  const tr = $('tr', { 'data-scenario': scenario.id, 'data-search': (scenario.id + ' ' + scenario.title).toLowerCase(), ...(row.loud ? { 'data-loud': '' } : {}), ...(row.disagree ? { 'data-disagree': '' } : {}), ...(row.deviates ? { 'data-deviates': '' } : {}) },
     $('td', {}, $('code', {}, scenario.id), $('div', { class: 'scenario-title' }, scenario.title)),
     $('td', { class: row.spec.includes('(hole)') ? 'spec hole' : 'spec', title: scenario.specModel.explanation }, row.spec));
   row.cells.forEach((cell, at) => {
@@ -147,16 +210,40 @@ for (const row of view.rows) {
       : '–'));
   });
   body.append(tr);
+  groupRows.get(row.group).rows.push(tr);
 }
 table.append(body);
+const overview = document.getElementById('overview');
+for (const engine of view.overview) {
+  const bar = $('div', { class: 'bar', title: engine.counts.map((part) => part.label + ': ' + part.count).join(', ') });
+  for (const part of engine.counts) if (part.count) bar.append($('span', { class: part.css, style: 'width:' + (100 * part.count / engine.total) + '%' }));
+  overview.append($('b', {}, engine.heading), bar, $('span', {}, engine.counts.filter((part) => part.count).map((part) => part.count + ' ' + part.label).join(', ') + ' (of ' + engine.total + ')'));
+}
 const enginesEl = document.getElementById('engines');
 for (const engine of view.engines) enginesEl.append($('div', engine.failed ? { class: 'failed' } : {}, $('b', {}, engine.id), ': ' + engine.text));
-document.getElementById('only-unexpected').addEventListener('change', (event) => {
-  for (const row of body.rows) {
-    row.hidden = event.target.checked && !row.hasAttribute('data-loud');
+// The filters combine: a row shows when it passes every one that is on.
+const filters = { unexpected: document.getElementById('only-unexpected'), disagree: document.getElementById('only-disagree'), deviates: document.getElementById('only-deviates'), search: document.getElementById('search') };
+function applyFilters() {
+  const words = filters.search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  let shown = 0;
+  for (const [group, entry] of groupRows) {
+    let inGroup = 0;
+    for (const row of entry.rows) {
+      row.hidden = (filters.unexpected.checked && !row.hasAttribute('data-loud')) || (filters.disagree.checked && !row.hasAttribute('data-disagree')) ||
+        (filters.deviates.checked && !row.hasAttribute('data-deviates')) || !words.every((word) => row.dataset.search.includes(word));
+      if (!row.hidden) inGroup++;
+    }
+    shown += inGroup;
+    entry.tr.hidden = inGroup === 0;
+    entry.heading.textContent = group + ' (' + (inGroup === entry.rows.length ? entry.rows.length + ' rows' : inGroup + ' of ' + entry.rows.length + ' rows') + ')';
   }
-  document.getElementById('nothing-unexpected').hidden = !event.target.checked || [...body.rows].some((row) => !row.hidden);
-});
+  const onlyUnexpected = filters.unexpected.checked && !filters.disagree.checked && !filters.deviates.checked && !words.length;
+  const nothing = document.getElementById('nothing-unexpected');
+  nothing.hidden = shown > 0;
+  nothing.textContent = onlyUnexpected ? view.empty.unexpected : view.empty.filtered;
+}
+for (const input of Object.values(filters)) input.addEventListener('input', applyFilters);
+applyFilters();
 
 function pre(text) { return $('pre', {}, text); }
 // Deviation sources are prose with bug-tracker and spec URLs in it.
@@ -262,18 +349,32 @@ ${result.research.pna ? pnaHtml(result.research.pna) : ''}
 }
 
 function matrixHtml(result: MatrixResult): string {
-  return page('cors-lab report', `<h1>cors-lab compatibility matrix</h1>
+  return matrixPage(result, { title: 'cors-lab compatibility matrix' });
+}
+
+/**
+ * The matrix page: overview, filters, grouped rows, evidence on click. The
+ * diff's page is the same, with "before" and "after" column groups and the
+ * diff itself above the matrix (`intro`, HTML).
+ */
+export function matrixPage(result: MatrixResult, options: { title: string; groups?: ColumnGroup[]; intro?: string }): string {
+  return page(options.title, `<h1>${escapeHtml(options.title)}</h1>
 <div class="meta" id="meta"></div>
+${options.intro ?? ''}
 <div id="interrupted" class="findings bad" hidden></div>
 <div id="findings" hidden></div>
 <div id="middleware" class="middleware" hidden></div>
+<div id="overview" aria-label="per engine: agrees with the spec, known behaviour, new finding, flaky, error"></div>
 <div class="filters"><label><input type="checkbox" id="only-unexpected"> only rows with new findings or unexpected results</label>
+<label><input type="checkbox" id="only-disagree"> only rows where the engines disagree</label>
+<label><input type="checkbox" id="only-deviates"> only rows where an engine deviates from the spec</label>
+<label>search <input type="search" id="search" placeholder="id or title"></label>
  — click a cell for its evidence. <span id="legend"></span></div>
 <table class="matrix" id="matrix"></table>
-<p id="nothing-unexpected" hidden>No new findings and no unexpected results in this run.</p>
+<p id="nothing-unexpected" hidden></p>
 <div class="engines" id="engines"></div>
 <dialog id="evidence"></dialog>
 <script type="application/json" id="cors-lab-result">${embedJson(result)}</script>
-<script type="application/json" id="cors-lab-view">${embedJson(htmlView(result))}</script>
+<script type="application/json" id="cors-lab-view">${embedJson(htmlView(result, options.groups))}</script>
 <script>${SCRIPT}</script>`);
 }

@@ -43,6 +43,12 @@ export function engineHeading(engine: EngineEntry): string {
 }
 
 /** A matrix column: one engine, or with `run --middleware` one middleware in one engine. */
+/** A group of columns: a middleware's, or one side of a diff, with the engine builds it ran. */
+export interface ColumnGroup {
+  id: string | undefined;
+  engines: EngineEntry[];
+}
+
 export interface MatrixColumn {
   key: string;
   engine: EngineEntry;
@@ -60,10 +66,15 @@ export function middlewareOf(result: MatrixResult): MiddlewareSection | undefine
 }
 
 /** The matrix columns, in order: engines, or middlewares × engines. */
-export function matrixColumns(result: MatrixResult): MatrixColumn[] {
-  const variants = middlewareOf(result)?.variants.map((variant) => variant.id) ?? [undefined];
-  return variants.flatMap((variant) =>
-    result.engines.map((engine) => ({
+/**
+ * The matrix's columns: each engine, once per middleware with `run
+ * --middleware`, or once per given column group (the diff page's "before"
+ * and "after", each with its own engine builds).
+ */
+export function matrixColumns(result: MatrixResult, groups?: ColumnGroup[]): MatrixColumn[] {
+  const variants: ColumnGroup[] = groups ?? middlewareOf(result)?.variants.map((variant) => ({ id: variant.id, engines: result.engines })) ?? [{ id: undefined, engines: result.engines }];
+  return variants.flatMap(({ id: variant, engines }) =>
+    engines.map((engine) => ({
       key: columnKey({ engine: engine.id, variant }),
       engine,
       ...(variant !== undefined ? { variant } : {}),

@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { diffResults } from '../diff/diff.ts';
 import type { CorsLabResult, MatrixResult } from '../result/result.ts';
 import { announceReports, parseReporters, reportPathProblems, writeReports } from '../../reports/write.ts';
-import { DIFF_REPORTERS, renderDiffTerminal } from '../../reports/diff.ts';
+import { DIFF_REPORTER_FILES, diffReporters, renderDiffTerminal } from '../../reports/diff.ts';
 import { EXIT, repeatable } from './common.ts';
 
 interface DiffFlags {
@@ -46,10 +46,10 @@ function diffCommand(beforeFile: string, afterFile: string, flags: DiffFlags): n
   };
   const before = read(beforeFile);
   const after = read(afterFile);
-  let choices: ReturnType<typeof parseReporters<keyof typeof DIFF_REPORTERS>> = [];
+  let choices: ReturnType<typeof parseReporters<keyof typeof DIFF_REPORTER_FILES>> = [];
   try {
-    choices = parseReporters(flags.reporter ?? [], DIFF_REPORTERS);
-    problems.push(...reportPathProblems(choices, flags.out, DIFF_REPORTERS));
+    choices = parseReporters(flags.reporter ?? [], DIFF_REPORTER_FILES);
+    problems.push(...reportPathProblems(choices, flags.out, DIFF_REPORTER_FILES));
   } catch (error) {
     problems.push((error as Error).message);
   }
@@ -59,7 +59,7 @@ function diffCommand(beforeFile: string, afterFile: string, flags: DiffFlags): n
   }
   const diff = diffResults(before, after, { before: beforeFile, after: afterFile });
   process.stdout.write(`${renderDiffTerminal(diff)}\n`);
-  if (!announceReports(writeReports(diff, choices, flags.out, DIFF_REPORTERS))) return EXIT.badInput;
+  if (!announceReports(writeReports(diff, choices, flags.out, diffReporters(before, after)))) return EXIT.badInput;
   const failing = flags.failOn === 'changed' ? diff.changes.length : diff.summary.regressed;
   return failing > 0 ? EXIT.unexpected : EXIT.ok;
 }

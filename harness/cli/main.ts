@@ -10,8 +10,10 @@ import { loadAdapter } from '../middleware/registry.ts';
 import { formatProblem, loadScenarios, needsMiddlewareFlag } from '../scenario/loader.ts';
 import { BUILTIN_CATALOG, toolVersion } from '../package/root.ts';
 import { runScenarios, type IsolationMode } from '../run/runner.ts';
+import { parseShard, type Shard } from '../run/shard.ts';
 import { addCheckCommand } from './check.ts';
 import { addDiffCommand } from './diff.ts';
+import { addMergeCommand } from './merge.ts';
 import { baselineProblem, chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
 import { installBrowsers } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
@@ -20,6 +22,7 @@ import { reportInterruptions } from '../engines/cleanup.ts';
 
 interface RunFlags extends OutputFlags {
   repeat: number;
+  shard?: Shard;
   isolation: IsolationMode;
   profile: EngineProfile;
   middleware?: string[];
@@ -68,6 +71,7 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     isolation: flags.isolation,
     profile: flags.profile,
     repeat: flags.repeat,
+    ...(flags.shard ? { shard: flags.shard } : {}),
     onProgress: (update: { engine: EngineId; done: number; total: number }) => progress.update(update.engine, update.done, update.total),
   };
   const result = await (adapters.length > 0 ? runWithMiddlewares({ ...options, adapters }) : runScenarios(options)).finally(() => progress.stop());
@@ -124,6 +128,11 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--baseline <file>', 'a recorded baseline (JSON): fail only on cells that differ from it')
     .option('--update-baseline', "write --baseline's file from this run (commit it beside your tests)")
     .option('--repeat <n>', 'run each cell n times, each attempt in fresh contexts; cells whose attempts disagree are flaky', parseRepeat, 1)
+    .option('--shard <i/n>', "run only shard i of n (cells assigned by a hash of scenario id and engine); put the shards' results together with cors-lab merge", (value: string) => {
+      const shard = parseShard(value);
+      if (typeof shard === 'string') throw new InvalidArgumentError(shard);
+      return shard;
+    })
     .option('--middleware <list>', 'real CORS middlewares for the middleware scenarios: cors, @fastify/cors, hono, @koa/cors, or ./my-adapter.ts (comma-separated); one column group each', (value: string) => value.split(',').map((name) => name.trim()).filter(Boolean))
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')
@@ -133,6 +142,7 @@ export function buildProgram(exitCode: { value: number }): Command {
 
   addCheckCommand(program, exitCode);
   addDiffCommand(program, exitCode);
+  addMergeCommand(program, exitCode);
   addResearchCommand(program, exitCode);
 
   program

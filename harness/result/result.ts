@@ -206,8 +206,8 @@ interface ResultBase {
   runInfo: RunInfo;
   startedAt: string;
   durationMs: number;
-  /** repeat: with --repeat N, each cell's attempts. */
-  options: { isolation: string; timeoutMs: number; profile: string; repeat?: number };
+  /** repeat: with --repeat N, each cell's attempts; shard: with --shard i/n, which part of the cells this result holds. */
+  options: { isolation: string; timeoutMs: number; profile: string; repeat?: number; shard?: { index: number; total: number }; merged?: { shards: number[]; total: number } };
   engines: EngineEntry[];
   /** Engines asked for (or looked for) and not run: never run, never invented. */
   enginesMissing: MissingEngine[];

@@ -21,6 +21,7 @@ import { ProbeSession, type ProbeRun } from '../session/session.ts';
 import { interruption } from '../engines/cleanup.ts';
 import { buildCell } from './cell.ts';
 import { mergeAttempts } from './repeat.ts';
+import { shardKey, shardOf, type Shard } from './shard.ts';
 import { predictAttempts, scenarioBehaviours } from './predict.ts';
 import { firstRequestOf } from '../spec/first-request.ts';
 import { asDeviation, departingBehaviour, type EngineBuild } from '../scenario/behaviours.ts';
@@ -55,6 +56,8 @@ export interface RunOptions {
   middleware?: MiddlewareAdapter;
   /** Each cell runs this many times, each attempt in fresh contexts; cells whose attempts disagree are flaky. Default 1. */
   repeat?: number;
+  /** Run only this shard's cells (run/shard.ts); `cors-lab merge` puts the shards together. */
+  shard?: Shard;
 }
 
 /** At most this many probes in flight in one page. */
@@ -115,7 +118,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   return {
     // A scenario is defined by everything but where its file was read from.
     ...resultHeader('run', startedAt, started, options.scenarios.map(({ file: _file, ...definition }) => ({ id: definition.id, definition }))),
-    options: { isolation: options.isolation, timeoutMs: options.timeoutMs, profile, ...(options.repeat && options.repeat > 1 ? { repeat: options.repeat } : {}) },
+    options: { isolation: options.isolation, timeoutMs: options.timeoutMs, profile, ...(options.repeat && options.repeat > 1 ? { repeat: options.repeat } : {}), ...(options.shard ? { shard: options.shard } : {}) },
     engines,
     enginesMissing,
     scenarios: options.scenarios.map((scenario) => ({
@@ -134,8 +137,14 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
     })),
     results,
     summary: summarize(results),
-    ...interruptionRecord(interruption(), options.scenarios.length * runnable.length - enginesMissing.filter((missing) => missing.found).length * options.scenarios.length, results.length),
+    ...interruptionRecord(interruption(), plannedCells(options, runnable.map((engine) => engine.id).filter((engine) => !enginesMissing.some((missing) => missing.found && missing.id === engine))), results.length),
   };
+}
+
+/** How many cells the run meant to make in these engines (its shard's, with --shard). */
+function plannedCells(options: RunOptions, engines: EngineId[]): number {
+  const { shard } = options;
+  return engines.reduce((sum, engine) => sum + (shard ? options.scenarios.filter((scenario) => shardOf(shardKey(scenario), engine, shard.total) === shard.index).length : options.scenarios.length), 0);
 }
 
 function withDeviationsFor(scenario: Scenario, profile: EngineProfile): Scenario {
@@ -159,17 +168,19 @@ async function runEngine(id: EngineId, driver: EngineDriver, lab: Lab, options: 
   if ('notStarted' in started) return started;
   const { session } = started;
   const repeat = options.repeat ?? 1;
+  const { shard } = options;
+  const scenarios = shard ? options.scenarios.filter((scenario) => shardOf(shardKey(scenario), id, shard.total) === shard.index) : options.scenarios;
   // Each cell's attempts, in order (one without --repeat).
   const attempts = new Map<string, CellResult[]>();
   let done = 0;
   const report = (count: number) => {
     done += count;
-    options.onProgress?.({ engine: id, done, total: options.scenarios.length * repeat });
+    options.onProgress?.({ engine: id, done, total: scenarios.length * repeat });
   };
   report(0); // launched: the probe phase starts
   try {
     for (let attempt = 1; attempt <= repeat; attempt++) {
-      for (const batch of planBatches(options.scenarios, options.isolation)) {
+      for (const batch of planBatches(scenarios, options.isolation)) {
         for (const cell of await runBatch(session, batch, lab, options, shared, attempt)) attempts.set(cell.scenario, [...(attempts.get(cell.scenario) ?? []), cell]);
         report(batch.scenarios.length);
       }

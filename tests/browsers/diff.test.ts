@@ -45,7 +45,11 @@ describe('cors-lab diff', () => {
     expect(run.stdout).toContain('NOT aligned: profile: allow-third-party vs defaults');
     expect(run.stdout).toMatch(new RegExp(`${expected.length} regressed, 0 improved, 0 changed, 0 added, 0 removed`));
     expect(readFileSync(join(dir, 'diff', 'diff.md'), 'utf8')).toMatch(/### Regressed \(\d+\)/);
-    expect(readFileSync(join(dir, 'diff', 'diff.html'), 'utf8')).toContain('<h2>Regressed (');
+    // The HTML is the matrix page with both runs side by side, the diff above it.
+    const html = readFileSync(join(dir, 'diff', 'diff.html'), 'utf8');
+    expect(html).toContain('<h3>Regressed (');
+    expect(/"heading":"before · chromium","subheading":"Chromium \d/.test(html)).toBe(true);
+    expect(/"heading":"after · webkit","subheading":"WebKitGTK /.test(html)).toBe(true);
   });
 
   it('a run against itself: no changes, aligned, exit 0; --fail-on changed turns a change into exit 1', async () => {

@@ -1,0 +1,55 @@
+// `cors-lab merge SHARD.json... --out DIR`: the results of `run --shard i/n`
+// as one result, and every report written from it. Exit codes as for run;
+// 2 also when shards disagree on what they measured, or cells are missing.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { MergeError, mergeShards } from '../diff/merge.ts';
+import type { CorsLabResult, RunResult } from '../result/result.ts';
+import { chooseReporters, EXIT, fromCommandLine, repeatable, report, type OutputFlags } from './common.ts';
+
+export function addMergeCommand(program: Command, exitCode: { value: number }): void {
+  program
+    .command('merge')
+    .description('put the results of run --shard i/n together: one result and every report, with missing and duplicate cells said')
+    .argument('<shards...>', "each shard's result.json")
+    .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', repeatable)
+    .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
+    .option('--color', 'coloured terminal output even when not a TTY')
+    .option('--no-color', 'plain terminal output')
+    .action((files: string[], flags: OutputFlags, command: Command) => {
+      exitCode.value = mergeCommand(files, fromCommandLine(flags, command));
+    });
+}
+
+function mergeCommand(files: string[], flags: OutputFlags): number {
+  const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
+  if (!reporters) return EXIT.badInput;
+  const shards: { file: string; result: RunResult }[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      shards.push({ file, result: JSON.parse(readFileSync(file, 'utf8')) as CorsLabResult as RunResult });
+    } catch (error) {
+      problems.push(`${file}: cannot read a result: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}`);
+    }
+  }
+  let merged;
+  try {
+    if (problems.length > 0) throw new MergeError(problems.join('\n'));
+    merged = mergeShards(shards);
+  } catch (error) {
+    if (!(error instanceof MergeError)) throw error;
+    process.stderr.write(`cors-lab: nothing was merged:\n${error.message.split('\n').map((line) => `  ${line}\n`).join('')}`);
+    return EXIT.badInput;
+  }
+  const code = report(merged.result, reporters, flags, false);
+  const { total, shards: given } = merged.result.options.merged!;
+  process.stdout.write(`merged shards ${given.join(', ')} of ${total}: ${merged.result.results.length} cells\n`);
+  if (merged.duplicates.length > 0) process.stdout.write(`measured by more than one shard (kept once where they agree, flaky where not): ${merged.duplicates.join('; ')}\n`);
+  const incomplete = [
+    ...(merged.absentShards.length > 0 ? [`shard(s) ${merged.absentShards.join(', ')} of ${total} not given: their cells are not in the result`] : []),
+    ...(merged.missing.length > 0 ? [`${merged.missing.length} cell(s) no shard measured: ${merged.missing.slice(0, 10).join('; ')}${merged.missing.length > 10 ? '; …' : ''}`] : []),
+  ];
+  for (const line of incomplete) process.stderr.write(`cors-lab: ${line}\n`);
+  return incomplete.length > 0 ? EXIT.badInput : code;
+}
