@@ -34,12 +34,23 @@
       const style = document.createElement('style');
       style.textContent = '@font-face { font-family: "' + family + '"; src: url(' + JSON.stringify(probe.url) + ') format("opentype"); }';
       document.head.appendChild(style);
+      // A busy page (many probes at once) may not have turned the new rule
+      // into a FontFace yet (WebKit): force the style, then wait for the face
+      // to appear before loading it, rather than reading "missing".
+      const findFace = () => Array.from(document.fonts).find((candidate) => candidate.family.replace(/"/g, '') === family);
+      void (style.sheet && style.sheet.cssRules.length);
+      void document.documentElement.offsetWidth;
+      let face = findFace();
+      for (let tries = 0; !face && tries < 200; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        face = findFace();
+      }
       try {
         await document.fonts.load('20px "' + family + '"', SAMPLE);
+        if (face && face.status === 'unloaded') await face.load();
       } catch (caught) {
         error = { name: caught.name, message: caught.message };
       }
-      const face = Array.from(document.fonts).find((candidate) => candidate.family.replace(/"/g, '') === family);
       status = face ? face.status : 'missing';
     }
     const renderedWidth = measure('"' + family + '", monospace');
