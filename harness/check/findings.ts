@@ -6,6 +6,7 @@ import { responseHeader, type JournalEntry } from '../../servers/journal.ts';
 import type { CheckFinding, FindingCase, FindingCause, Replay, ReplayedExchange } from '../result/check.ts';
 import type { CellResult } from '../result/result.ts';
 import { varyLists, VARY_STEP } from '../spec/vary.ts';
+import { getHeader } from '../spec/header-lists.ts';
 import type { Attack, HostileOrigin } from './hostile.ts';
 import type { CheckProbe } from './rows.ts';
 import type { PreflightVariation } from './preflight-variation.ts';
@@ -154,7 +155,7 @@ export function findingsOf(probes: CheckProbe[], replays: Map<string, Replay>, r
 /** Each Access-Control-Request-* whose answer changed with the question and is not in Vary. */
 function echoedWithoutVary({ first, second }: PreflightVariation): { asked: string; allowed: string; answer: ReplayedExchange }[] {
   if (second.status === undefined) return [];
-  const sent = (exchange: ReplayedExchange, name: string) => exchange.sent.find(([candidate]) => candidate.toLowerCase() === name)?.[1] ?? '';
+  const sent = (exchange: ReplayedExchange, name: string) => getHeader(exchange.sent, name) ?? '';
   return (
     [
       ['access-control-request-headers', 'access-control-allow-headers'],
@@ -199,8 +200,9 @@ function missingVary(rows: CheckProbe[], replays: Map<string, Replay>): Omit<Fin
   return cases;
 }
 
+/** An answer's header as the Fetch standard gets it: repeated lines combined (two Vary lines are one list). */
 function header(exchange: ReplayedExchange, name: string): string | undefined {
-  return exchange.headers?.find(([candidate]) => candidate.toLowerCase() === name)?.[1];
+  return getHeader(exchange.headers ?? [], name) ?? undefined;
 }
 
 function lastAnswered(replayed: Replay): ReplayedExchange | undefined {

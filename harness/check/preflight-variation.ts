@@ -5,6 +5,7 @@
 // answer depends on Access-Control-Request-Headers (or -Method), and Vary
 // should say so.
 import type { Upstream } from '../../servers/upstream.ts';
+import { getHeader } from '../spec/header-lists.ts';
 import type { Replay, ReplayedExchange } from '../result/check.ts';
 import type { CheckProbe } from './rows.ts';
 
@@ -48,9 +49,8 @@ export async function preflightVariations(probes: CheckProbe[], replays: Map<str
 
 /** The same preflight asking for one more header, and for PATCH instead of the method (or PUT instead of PATCH). */
 function otherQuestion(sent: [string, string][]): [string, string][] {
-  const named = (name: string) => sent.find(([candidate]) => candidate.toLowerCase() === name)?.[1];
-  const method = named('access-control-request-method') === 'PATCH' ? 'PUT' : 'PATCH';
-  const headers = [named('access-control-request-headers'), VARY_CHECK_HEADER].filter(Boolean).join(',');
+  const method = getHeader(sent, 'access-control-request-method') === 'PATCH' ? 'PUT' : 'PATCH';
+  const headers = [getHeader(sent, 'access-control-request-headers'), VARY_CHECK_HEADER].filter(Boolean).join(',');
   const others = sent.filter(([name]) => !['access-control-request-method', 'access-control-request-headers'].includes(name.toLowerCase()));
   return [...others, ['Access-Control-Request-Method', method], ['Access-Control-Request-Headers', headers]];
 }
