@@ -2,7 +2,8 @@
 // end of a command (terminal view, reports, exit code).
 import { InvalidArgumentError } from 'commander';
 import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
-import type { MatrixResult } from '../result/result.ts';
+import type { CorsLabResult, MatrixResult } from '../result/result.ts';
+import { readFileSync } from 'node:fs';
 import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
 import { exitCodeFor } from '../engines/cleanup.ts';
 import { BaselineError, baselineLines, baselineOf, compareToBaseline, readBaseline, writeBaseline } from '../diff/baseline.ts';
@@ -148,4 +149,14 @@ function againstBaseline(result: MatrixResult, file: string, update: boolean): n
   const differences = compareToBaseline(result, baseline);
   process.stdout.write(`${baselineLines(file, baseline, result, differences).join('\n')}\n`);
   return differences.length > 0 ? EXIT.unexpected : EXIT.ok;
+}
+
+/** A result.json read for diff or merge, or undefined with the problem (the file, why, the fix) added to `problems`. */
+export function readResultFile(file: string, problems: string[]): CorsLabResult | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as CorsLabResult;
+  } catch (error) {
+    problems.push(`${file}: cannot read a result: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}. Fix: give the result.json a run or check wrote`);
+    return undefined;
+  }
 }

@@ -1,13 +1,12 @@
 // `cors-lab diff A.json B.json`: what changed between two runs, cell by cell.
 // Exit codes: 0 nothing regressed (with --fail-on changed: nothing changed at
 // all), 1 a cell regressed (or changed), 2 bad input.
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { diffResults } from '../diff/diff.ts';
-import type { CorsLabResult, MatrixResult } from '../result/result.ts';
+import type { MatrixResult } from '../result/result.ts';
 import { announceReports, parseReporters, reportPathProblems, writeReports } from '../../reports/write.ts';
 import { DIFF_REPORTER_FILES, diffReporters, renderDiffTerminal } from '../../reports/diff.ts';
-import { EXIT, repeatable } from './common.ts';
+import { EXIT, readResultFile, repeatable } from './common.ts';
 
 interface DiffFlags {
   reporter?: string[];
@@ -32,13 +31,8 @@ export function addDiffCommand(program: Command, exitCode: { value: number }): v
 function diffCommand(beforeFile: string, afterFile: string, flags: DiffFlags): number {
   const problems: string[] = [];
   const read = (file: string): MatrixResult | undefined => {
-    let parsed: CorsLabResult;
-    try {
-      parsed = JSON.parse(readFileSync(file, 'utf8')) as CorsLabResult;
-    } catch (error) {
-      problems.push(`${file}: cannot read a result: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}. Fix: give the result.json a run or check wrote`);
-      return undefined;
-    }
+    const parsed = readResultFile(file, problems);
+    if (parsed === undefined) return undefined;
     if (parsed?.kind === 'research') problems.push(`${file}: a research result has no matrix to compare. Fix: give the result.json of a run or a check`);
     else if (!Array.isArray((parsed as MatrixResult)?.results)) problems.push(`${file}: not a cors-lab result (no results). Fix: give the result.json a run or check wrote`);
     else return parsed as MatrixResult;

@@ -1,11 +1,10 @@
 // `cors-lab merge SHARD.json... --out DIR`: the results of `run --shard i/n`
 // as one result, and every report written from it. Exit codes as for run;
 // 2 also when shards disagree on what they measured, or cells are missing.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { MergeError, mergeShards } from '../diff/merge.ts';
-import type { CorsLabResult, RunResult } from '../result/result.ts';
-import { chooseReporters, EXIT, fromCommandLine, repeatable, report, type OutputFlags } from './common.ts';
+import type { RunResult } from '../result/result.ts';
+import { chooseReporters, EXIT, fromCommandLine, readResultFile, repeatable, report, type OutputFlags } from './common.ts';
 
 export function addMergeCommand(program: Command, exitCode: { value: number }): void {
   program
@@ -27,11 +26,9 @@ function mergeCommand(files: string[], flags: OutputFlags): number {
   const shards: { file: string; result: RunResult }[] = [];
   const problems: string[] = [];
   for (const file of files) {
-    try {
-      shards.push({ file, result: JSON.parse(readFileSync(file, 'utf8')) as CorsLabResult as RunResult });
-    } catch (error) {
-      problems.push(`${file}: cannot read a result: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}`);
-    }
+    // mergeShards refuses what is not a run's shard, naming the file.
+    const result = readResultFile(file, problems);
+    if (result) shards.push({ file, result: result as RunResult });
   }
   let merged;
   try {
