@@ -22,7 +22,7 @@ const RUNS = runsFlag === -1 ? 10 : Number(process.argv[runsFlag + 1]);
 const engineFlag = process.argv.indexOf('--engine');
 /** `--engine ID`: always kill that engine's browser (default: one at random each run). */
 const ONLY = engineFlag === -1 ? undefined : (process.argv[engineFlag + 1] as EngineId);
-if (ONLY !== undefined && !ENGINE_IDS.includes(ONLY)) throw new Error(`--engine ${ONLY}: expected one of ${ENGINE_IDS.join(', ')}`);
+if (ONLY !== undefined && !(ENGINE_IDS as readonly string[]).includes(ONLY)) throw new Error(`--engine ${ONLY}: expected one of ${ENGINE_IDS.join(', ')}`);
 interface RunFigures {
   killed: EngineId | 'none';
   /** The killed process's command line, cut short. */

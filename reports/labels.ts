@@ -113,7 +113,7 @@ export function summaryLine(result: MatrixResult): string {
   // Results written before the field existed have no count.
   const mismatches = result.summary.requestMismatches ?? 0;
   const { flaky, flakeRate } = result.summary;
-  const flakes = flaky === undefined ? '' : `; ${flaky} flaky (${Object.entries(flakeRate ?? {}).map(([engine, rate]) => `${engine} ${(rate * 100).toFixed(1)}%`).join(', ')}; ${result.options.repeat ?? 1} attempts each)`;
+  const flakes = flaky === undefined ? '' : `; ${flaky} flaky (${Object.entries(flakeRate ?? {}).map(([engine, rate]) => `${engine} ${((rate ?? 0) * 100).toFixed(1)}%`).join(', ')}; ${result.options.repeat ?? 1} attempts each)`;
   return `${total} cells: ${allowed} allowed, ${blocked} blocked, ${error} error; ${knownDeviations} known deviations, ${newFindings} new findings; ${unexpected} not as expected${mismatches > 0 ? `; ${mismatches} with the request made otherwise (?)` : ''}${flakes}`;
 }
 

@@ -4,7 +4,7 @@
 // makes one request in every engine, with no browser start-up and no page load.
 import { createServer, Server, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { discoverForRun } from '../engines/discovery.ts';
-import { ENGINE_IDS, type EngineId, type MissingEngine } from '../engines/types.ts';
+import { compareEngineIds, ENGINE_IDS, type EngineId, type MissingEngine } from '../engines/types.ts';
 import { serverKeyFor, startLab, type Lab } from '../lab/lab.ts';
 import { Upstream } from '../../servers/upstream.ts';
 import { routeHandler, type MiddlewareAdapter } from '../middleware/adapter.ts';
@@ -13,7 +13,7 @@ import { loadAdapter } from '../middleware/registry.ts';
 import { listenOnLoopback } from '../middleware/serve.ts';
 import { replay, specRequestOf, specViewOf } from '../check/replay.ts';
 import { buildCell } from '../run/cell.ts';
-import { behaviourDeviation } from '../scenario/behaviours.ts';
+import { behaviourDeviation, buildOf } from '../scenario/behaviours.ts';
 import type { CellResult, EngineEntry, SpecView } from '../result/result.ts';
 import { notStarted } from '../session/launch.ts';
 import { mintNonce } from '../session/page.ts';
@@ -110,8 +110,8 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
     await lab.close();
     throw new Error(`cors-lab: no engine could be started: ${missing.map((entry) => `${entry.id}: ${entry.reason}`).join('; ') || 'none was asked for'}. See npx cors-lab browsers`);
   }
-  // Engines in ENGINE_IDS order, whichever started first.
-  warm.sort((a, b) => ENGINE_IDS.indexOf(a.id) - ENGINE_IDS.indexOf(b.id));
+  // Engines in result order, whichever started first.
+  warm.sort((a, b) => compareEngineIds(a.id, b.id));
   const replayer = new Upstream({ caPems: [lab.certificates.ca.certPem], timeoutMs });
   let closed = false;
 
@@ -167,7 +167,7 @@ async function probeIn(session: ProbeSession, lab: Lab, scenario: Scenario, forw
   });
   const specView = await spec;
   // No expectation of its own here (the matchers bring theirs): a cell is held to the spec model and the known engine behaviours (the lab's browsers run the defaults profile).
-  const deviation = behaviourDeviation(specView.knownBehaviours, { id: session.id, profile: 'defaults', version: session.info.version }, specView.outcome);
+  const deviation = behaviourDeviation(specView.knownBehaviours, buildOf(session.info, 'defaults'), specView.outcome);
   return buildCell({
     scenario: scenario.id,
     engine: session.id,

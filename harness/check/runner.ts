@@ -3,8 +3,9 @@
 // at exactly the origin asked for, and makes the request; the proxy journals
 // what the browser sent and what the server answered. A replay from Node
 // (replay.ts) gives the spec model the server's answers for its explanation.
-import { discoverForRun } from '../engines/discovery.ts';
-import { ENGINE_IDS, type EngineDriver, type EngineId, type MissingEngine } from '../engines/types.ts';
+import { discoverForRun, enginesToRun } from '../engines/discovery.ts';
+import type { RemoteEngineConfig } from '../engines/remote-config.ts';
+import { type EngineDriver, type EngineId, type MissingEngine } from '../engines/types.ts';
 import { startLab, type Lab } from '../lab/lab.ts';
 import { peerIsDescendant } from '../lab/peer-process.ts';
 import { startProxy, type LabProxy } from '../lab/proxy.ts';
@@ -22,11 +23,13 @@ import { preflightVariations } from './preflight-variation.ts';
 import { planProbes, type CheckProbe } from './rows.ts';
 import type { CheckPlan } from './plan.ts';
 import { replay, specRequestOf, specViewOf, unreachableTarget } from './replay.ts';
-import { behaviourDeviation, type EngineBuild } from '../scenario/behaviours.ts';
+import { behaviourDeviation, buildOf, type EngineBuild } from '../scenario/behaviours.ts';
 
 export interface CheckOptions {
   plan: CheckPlan;
   engines?: EngineId[];
+  /** Remote engines (engines/remote-config.ts): they reach the posing proxy at their lab address. */
+  remote?: RemoteEngineConfig[];
   timeoutMs: number;
   certDir?: string;
   onProgress?: (progress: { engine: EngineId; done: number; total: number }) => void;
@@ -89,7 +92,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     hostnames.add(bareHostname(page));
     hostnames.add(bareHostname(new URL(probe.endpoint.url)));
   }
-  const { runnable, missing: enginesMissing } = await discoverForRun(options.engines ?? plan.browsers ?? ENGINE_IDS);
+  const { runnable, missing: enginesMissing } = await discoverForRun(enginesToRun(options.engines ?? plan.browsers, options.remote), options.remote);
 
   const lab = await startLab({ hostnames: [...hostnames], certDir: options.certDir });
   const posedPort = (scheme: 'http' | 'https', host: string, port: number): number | undefined =>
@@ -107,7 +110,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     const perEngine = await Promise.all(
       runnable.map(async (engine) => {
         // One proxy per engine: its journal entries are that engine's traffic.
-        const proxy = await startProxy({ journal: lab.journal, label: `proxy:${engine.id}`, posedPort, forwards, upstream, certificateFor, admits: peerIsDescendant });
+        // A remote browser reaches it at its lab address, from another process (and machine): only the local ones are held to their own processes.
+        const remoteHost = engine.driver!.reachesLabThrough?.proxyListenHost;
+        const proxy = await startProxy({ journal: lab.journal, label: `proxy:${engine.id}`, posedPort, forwarding: { forwards, upstream, certificateFor }, ...(remoteHost ? { listenHost: remoteHost } : { admits: peerIsDescendant }) });
         try {
           const run = await runEngine(engine.id, engine.driver!, lab, proxy, probes, specViews, options);
           if ('notLaunched' in run) return [];
@@ -203,7 +208,7 @@ async function runEngine(
           control: { url: () => probe.endpoint.url, before: () => proxy.tag(nonce, 'control') },
         })
         .finally(() => proxy.tag(undefined));
-      results.push(checkCell(probe, { id, profile: 'defaults', version: session.info.version }, specViews.get(probe.id)!, run!, lab.journal.forNonce(nonce)));
+      results.push(checkCell(probe, id, buildOf(session.info, 'defaults'), specViews.get(probe.id)!, run!, lab.journal.forNonce(nonce)));
       options.onProgress?.({ engine: id, done: results.length, total: probes.length });
     }
   } catch (error) {
@@ -214,8 +219,7 @@ async function runEngine(
   return { entry: session.info, results };
 }
 
-function checkCell(probe: CheckProbe, build: EngineBuild, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
-  const engine = build.id;
+function checkCell(probe: CheckProbe, engine: EngineId, build: EngineBuild, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
   // What the user expects stays the expectation; a known engine behaviour only names the verdict (check runs the defaults profile).
   const deviation = behaviourDeviation(spec.knownBehaviours, build, spec.outcome);
   const cell = buildCell({

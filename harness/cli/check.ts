@@ -11,11 +11,11 @@ import { endpointsFromOpenApi } from '../check/openapi.ts';
 import { runCheck } from '../check/runner.ts';
 import { MISSING_PATH } from '../check/rows.ts';
 import { TargetUnreachable } from '../check/replay.ts';
-import { baselineProblem, chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
+import { addRemoteOptions, baselineProblem, chooseReporters, EXIT, fromCommandLine, remoteEnginesOf, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags } from './common.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
-interface CheckFlags extends CliCheckInput, OutputFlags {
+interface CheckFlags extends CliCheckInput, OutputFlags, RemoteFlags {
   config?: string;
   har?: string;
   harExcludeHost: string[];
@@ -27,10 +27,12 @@ interface CheckFlags extends CliCheckInput, OutputFlags {
 const REPEATABLE = ['origin', 'expect', 'header', 'resolve', 'ca', 'reporter', 'allowOriginPattern', 'errorPath', 'harExcludeHost'] as const;
 
 export function addCheckCommand(program: Command, exitCode: { value: number }): void {
-  program
-    .command('check')
-    .description("real browsers against your own server: pose as front-end origins, say per engine whether the response is allowed, and sweep hostile origins")
-    .argument('[url]', 'the endpoint to check, e.g. https://api.example.com/users (or use --config)')
+  addRemoteOptions(
+    program
+      .command('check')
+      .description("real browsers against your own server: pose as front-end origins, say per engine whether the response is allowed, and sweep hostile origins")
+      .argument('[url]', 'the endpoint to check, e.g. https://api.example.com/users (or use --config)'),
+  )
     .option('--origin <origin>', `page origin to pose as, exactly (repeatable; default ${DEFAULT_ORIGIN})`, repeatable)
     .option('--expect <outcome>', 'allowed|blocked: once for all origins, once per --origin in order, or ORIGIN=OUTCOME (default: allowed)', repeatable)
     .option('--method <method>', 'request method', 'GET')
@@ -51,7 +53,7 @@ export function addCheckCommand(program: Command, exitCode: { value: number }): 
     .option('--har-exclude-host <host>', 'with --har: leave out requests to this host, or *.example.com for it and its subdomains (third parties you do not own; repeatable)', repeatable)
     .option('--openapi <file>', "the API's own description (OpenAPI 3.0/3.1, JSON or YAML): every operation, from each --origin")
     .option('--base-url <url>', "with --openapi: where the API runs, instead of the document's first server")
-    .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} (default: every engine found)`, parseBrowsers)
+    .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`, parseBrowsers)
     .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', repeatable)
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
@@ -101,6 +103,8 @@ async function checkCommand(url: string | undefined, flags: CheckFlags & { given
     process.stderr.write(`cors-lab: ${baseline}\n`);
     return EXIT.badInput;
   }
+  const remote = remoteEnginesOf(flags);
+  if (!remote) return EXIT.badInput;
   let plan: CheckPlan;
   try {
     plan = await planOf(url, flags);
@@ -123,6 +127,7 @@ async function checkCommand(url: string | undefined, flags: CheckFlags & { given
     result = await runCheck({
       plan,
       ...(browsers ? { engines: browsers } : {}),
+      remote,
       // The command line wins over the config; the config over the default.
       timeoutMs: flags.given.has('timeout') ? flags.timeout : (plan.timeoutMs ?? flags.timeout),
       onProgress: (update) => progress.update(update.engine, update.done, update.total),

@@ -1,7 +1,9 @@
 // What the run and check commands share: exit codes, flag parsers, and the
 // end of a command (terminal view, reports, exit code).
-import { InvalidArgumentError } from 'commander';
-import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
+import { InvalidArgumentError, type Command } from 'commander';
+import { idProblems, parseRemoteFlag, readRemoteConfig, RemoteConfigError, type RemoteEngineConfig } from '../engines/remote-config.ts';
+import { formatProblem } from '../scenario/loader.ts';
+import { ENGINE_IDS, type EngineFamily, type EngineId } from '../engines/types.ts';
 import type { CorsLabResult, MatrixResult } from '../result/result.ts';
 import { readFileSync } from 'node:fs';
 import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
@@ -18,15 +20,43 @@ import { announceReports, parseReporters, reportPathProblems, writeReports, type
  */
 export const EXIT = { ok: 0, unexpected: 1, badInput: 2, unreachable: 3, securityFinding: 4 } as const;
 
+/** --browsers: local engine ids, or remote engines' ids (checked against --remote once it is read: engineIdProblem). */
 export function parseBrowsers(value: string): EngineId[] {
   const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
-  for (const id of ids) {
-    if (!(ENGINE_IDS as readonly string[]).includes(id)) {
-      throw new InvalidArgumentError(`unknown engine "${id}". Use a comma-separated list of ${ENGINE_IDS.join(', ')}`);
-    }
-  }
   if (ids.length === 0) throw new InvalidArgumentError(`name at least one engine: ${ENGINE_IDS.join(', ')}`);
-  return [...new Set(ids)] as EngineId[];
+  return [...new Set(ids)];
+}
+
+/** The flags that configure remote engines (run and check). */
+export interface RemoteFlags {
+  remote?: string[];
+  remoteConfig?: string;
+  labAddress?: string;
+}
+
+export function addRemoteOptions(command: Command): Command {
+  return command
+    .option('--remote <id=browser@url>', 'a remote engine behind a WebDriver endpoint (a Selenium Grid, safaridriver), e.g. grid-chrome=chrome@http://127.0.0.1:4444; repeatable', repeatable)
+    .option('--remote-config <file>', 'remote engines with their capabilities and credentials (YAML or JSON; see the README)')
+    .option('--lab-address <ip>', "the address of this machine the --remote browsers reach the lab at (default 127.0.0.1; a --remote-config file names its own)");
+}
+
+/** The remote engines the flags configure, or the problems (file, field, fix) on stderr and undefined. */
+export function remoteEnginesOf(flags: RemoteFlags & { browsers?: EngineId[] }): RemoteEngineConfig[] | undefined {
+  try {
+    const remote = [...(flags.remoteConfig ? readRemoteConfig(flags.remoteConfig) : []), ...(flags.remote ?? []).map((value) => parseRemoteFlag(value, flags.labAddress))];
+    const problems = idProblems(remote);
+    if (problems.length > 0) throw new RemoteConfigError(problems);
+    const unknown = (flags.browsers ?? []).filter((id) => !(ENGINE_IDS as readonly string[]).includes(id) && !remote.some((engine) => engine.id === id));
+    if (unknown.length > 0) {
+      throw new RemoteConfigError([{ file: 'command line', field: '--browsers', message: `unknown engine "${unknown[0]}". Fix: use a comma-separated list of ${[...ENGINE_IDS, ...remote.map((engine) => engine.id)].join(', ')}${remote.length === 0 ? ' (or configure a remote engine with --remote)' : ''}` }]);
+    }
+    return remote;
+  } catch (error) {
+    if (!(error instanceof RemoteConfigError)) throw error;
+    process.stderr.write(`cors-lab: ${error.problems.length} problem(s) with the engines; nothing was run:\n${error.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`);
+    return undefined;
+  }
 }
 
 export function parseTimeout(value: string): number {
@@ -154,7 +184,10 @@ function againstBaseline(result: MatrixResult, file: string, update: boolean): n
 /** A result.json read for diff or merge, or undefined with the problem (the file, why, the fix) added to `problems`. */
 export function readResultFile(file: string, problems: string[]): CorsLabResult | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as CorsLabResult;
+    const result = JSON.parse(readFileSync(file, 'utf8')) as CorsLabResult;
+    // Results written before remote engines name no family: a local engine's id is its family.
+    for (const engine of result.kind === 'research' ? [] : (result.engines ?? [])) engine.family ??= engine.id as EngineFamily;
+    return result;
   } catch (error) {
     problems.push(`${file}: cannot read a result: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}. Fix: give the result.json a run or check wrote`);
     return undefined;

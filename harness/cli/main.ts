@@ -14,13 +14,13 @@ import { parseShard, type Shard } from '../run/shard.ts';
 import { addCheckCommand } from './check.ts';
 import { addDiffCommand } from './diff.ts';
 import { addMergeCommand } from './merge.ts';
-import { baselineProblem, chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags } from './common.ts';
+import { addRemoteOptions, baselineProblem, chooseReporters, EXIT, fromCommandLine, remoteEnginesOf, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags } from './common.ts';
 import { installBrowsers } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
-interface RunFlags extends OutputFlags {
+interface RunFlags extends OutputFlags, RemoteFlags {
   repeat: number;
   shard?: Shard;
   isolation: IsolationMode;
@@ -36,6 +36,8 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     process.stderr.write(`cors-lab: ${baseline}\n`);
     return EXIT.badInput;
   }
+  const remote = remoteEnginesOf(flags);
+  if (!remote) return EXIT.badInput;
   const loaded = loadScenarios(paths.length > 0 ? paths : [BUILTIN_CATALOG]);
   if (loaded.problems.length > 0) {
     process.stderr.write(`cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n`);
@@ -67,6 +69,7 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
   const options = {
     scenarios,
     engines: flags.browsers,
+    remote,
     timeoutMs: flags.timeout,
     isolation: flags.isolation,
     profile: flags.profile,
@@ -111,11 +114,13 @@ export function buildProgram(exitCode: { value: number }): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  program
-    .command('run')
-    .description('run scenario files or directories (default: the built-in catalog) in every engine found')
-    .argument('[paths...]', 'scenario files (.yaml) or directories')
-    .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} (default: every engine found)`, parseBrowsers)
+  addRemoteOptions(
+    program
+      .command('run')
+      .description('run scenario files or directories (default: the built-in catalog) in every engine found')
+      .argument('[paths...]', 'scenario files (.yaml) or directories'),
+  )
+    .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`, parseBrowsers)
     .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', repeatable)
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)

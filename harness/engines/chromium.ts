@@ -139,6 +139,7 @@ export const chromiumDriver: EngineDriver = {
     const stopInterrupt = onInterrupt(() => browser.close());
     return new PlaywrightEngine(browser, {
       id: 'chromium',
+      family: 'chromium',
       browser: found.driver.includes('bundled') ? 'Chromium (Playwright build)' : 'Chromium',
       version: browser.version(),
       driver: found.driver,

@@ -212,6 +212,7 @@ export const firefoxDriver: EngineDriver = {
       const displayVersion = await cliVersion;
       const info: EngineInfo = {
         id: 'firefox',
+        family: 'firefox',
         browser: 'Firefox ESR',
         version: displayVersion?.startsWith(bidiVersion) ? displayVersion : bidiVersion,
         driver: DRIVER,

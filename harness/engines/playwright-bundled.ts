@@ -7,9 +7,9 @@ import { firefox, webkit, type BrowserType } from 'playwright-core';
 import { PlaywrightEngine } from './playwright-engine.ts';
 import { onInterrupt } from './cleanup.ts';
 import { playwrightBundled } from './system.ts';
-import type { Discovery, EngineDriver, EngineId, LaunchedEngine, LaunchOptions } from './types.ts';
+import type { Discovery, EngineDriver, EngineFamily, LaunchedEngine, LaunchOptions } from './types.ts';
 
-function bundledDriver(id: EngineId, type: BrowserType, browserName: string): EngineDriver {
+function bundledDriver(id: EngineFamily, type: BrowserType, browserName: string): EngineDriver {
   return {
     id,
     mapsHostnames: false,
@@ -30,6 +30,7 @@ function bundledDriver(id: EngineId, type: BrowserType, browserName: string): En
         browser,
         {
           id,
+          family: id,
           browser: `${browserName} (Playwright build)`,
           version: browser.version(),
           driver: 'playwright (bundled build)',

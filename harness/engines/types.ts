@@ -2,12 +2,22 @@
 // browser, launch it with the lab CA trusted in a scoped way, open isolated
 // contexts, navigate, evaluate a probe expression and close.
 
-export type EngineId = 'chromium' | 'firefox' | 'webkit';
-export const ENGINE_IDS: readonly EngineId[] = ['chromium', 'firefox', 'webkit'];
+/** The three browser engines; scenario deviations and the behaviour registry are keyed by family. */
+export type EngineFamily = 'chromium' | 'firefox' | 'webkit';
+export const ENGINE_FAMILIES: readonly EngineFamily[] = ['chromium', 'firefox', 'webkit'];
+/**
+ * A column of a result: a local engine's id is its family ("chromium"); a
+ * remote engine's (engines/remote.ts) is the name its configuration gives it.
+ */
+export type EngineId = string;
+/** The local engines, in the order results list them (remote engines follow). */
+export const ENGINE_IDS: readonly EngineFamily[] = ENGINE_FAMILIES;
 
 /** What `cors-lab browsers` prints and what every result names. */
 export interface EngineInfo {
   id: EngineId;
+  /** Which engine it is, for the deviations and behaviours that apply: the id itself for a local engine. */
+  family: EngineFamily;
   /** Product name, e.g. "Chromium", "Firefox ESR", "WebKitGTK MiniBrowser". */
   browser: string;
   /** Exact version reported by the browser itself, e.g. "156.0.8078.79". */
@@ -21,6 +31,18 @@ export interface EngineInfo {
   profile: EngineProfile;
   /** The settings behind its third-party cookie behaviour, as launched. */
   cookieSettings: string;
+  /** A remote engine: where it runs, as its WebDriver endpoint reports it. */
+  remote?: RemoteEngineInfo;
+}
+
+export interface RemoteEngineInfo {
+  /** The endpoint, without credentials. */
+  endpoint: string;
+  /** browserName as the endpoint reports it, e.g. "chrome", "MiniBrowser", "Safari". */
+  browserName: string;
+  platformName: string;
+  /** Whether the engine was driven over WebDriver BiDi as well as classic (the endpoint returned a webSocketUrl). */
+  bidi: boolean;
 }
 
 /**
@@ -103,6 +125,12 @@ export interface EngineDriver {
   readonly id: EngineId;
   /** The engine resolves AddressSpaceNetwork.loopbackHostnames itself; otherwise they must come through a proxy. */
   readonly mapsHostnames: boolean;
+  /**
+   * A browser that cannot reach the lab's loopback servers itself (a remote
+   * one) reaches them through a lab proxy listening on this address, which
+   * the browser can reach; launch() then gets that proxy in LaunchOptions.proxy.
+   */
+  readonly reachesLabThrough?: { proxyListenHost: string };
   discover(): Promise<Discovery>;
   launch(options: LaunchOptions): Promise<LaunchedEngine>;
 }
@@ -141,4 +169,13 @@ export interface EngineContext {
    */
   setPermission(name: string, state: PermissionState, origin: string): Promise<{ ok: true } | { ok: false; reason: string }>;
   close(): Promise<void>;
+}
+
+/** Results list the local engines in ENGINE_IDS order, then remote engines by id. */
+export function compareEngineIds(a: EngineId, b: EngineId): number {
+  const rank = (id: EngineId) => {
+    const index = (ENGINE_IDS as readonly string[]).indexOf(id);
+    return index === -1 ? ENGINE_IDS.length : index;
+  };
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }

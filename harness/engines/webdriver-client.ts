@@ -1,6 +1,7 @@
 // A WebDriver classic client over plain fetch: one command at a time against a
-// driver's HTTP endpoint (WebKitWebDriver here). Error answers become
-// WebDriverError with the WebDriver error code.
+// driver's HTTP endpoint (WebKitWebDriver, or a remote endpoint such as a
+// Selenium Grid). Error answers become WebDriverError with the WebDriver
+// error code.
 import net from 'node:net';
 
 export class WebDriverError extends Error {
@@ -11,21 +12,30 @@ export class WebDriverError extends Error {
   }
 }
 
+/** Where commands go: a base URL, or one with a name for messages and headers (credentials) for every command. */
+export interface WebDriverEndpoint {
+  base: string;
+  name: string;
+  headers?: Record<string, string>;
+}
+
 /** One WebDriver classic command; error responses become WebDriverError. */
-export async function webdriver<T>(base: string, method: string, route: string, body: unknown, timeoutMs: number): Promise<T> {
+export async function webdriver<T>(endpoint: string | WebDriverEndpoint, method: string, route: string, body: unknown, timeoutMs: number): Promise<T> {
+  const { base, name, headers } = typeof endpoint === 'string' ? { base: endpoint, name: `the WebDriver endpoint ${endpoint}`, headers: undefined } : endpoint;
   let response: Response;
   try {
     response = await fetch(base + route, {
       method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json; charset=utf-8' },
+      // A Selenium Grid refuses JSON without the charset.
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(Math.ceil(timeoutMs)),
     });
   } catch (error) {
     if (error instanceof Error && error.name === 'TimeoutError') {
-      throw new WebDriverError('timeout', `WebKitWebDriver did not answer ${method} ${route} within ${timeoutMs} ms`);
+      throw new WebDriverError('timeout', `${name} did not answer ${method} ${route} within ${timeoutMs} ms`);
     }
-    throw new Error(`WebKitWebDriver unreachable (${method} ${route}): ${messageOf(error)}`);
+    throw new Error(`${name} unreachable (${method} ${route}): ${messageOf(error)}${causeOf(error)}`);
   }
   const payload = (await response.json().catch(() => undefined)) as { value?: unknown } | undefined;
   const value = payload?.value;
@@ -47,6 +57,12 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** fetch says only "fetch failed"; the reason (ECONNREFUSED, ...) is its cause. */
+function causeOf(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+  return cause ? ` (${cause.code ?? cause.message})` : '';
 }
 
 export function messageOf(error: unknown): string {

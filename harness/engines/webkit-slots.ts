@@ -10,6 +10,7 @@ import process from 'node:process';
 import { trackProcessGroup } from './cleanup.ts';
 import { stopProcessGroup } from './system.ts';
 import { freePort, messageOf, webdriver } from './webdriver-client.ts';
+import type { WebDriverSession } from './webdriver-sessions.ts';
 import type { Trust } from './webkit-trust.ts';
 
 /** How long deleting a session may take before the driver's group is killed anyway. */
@@ -28,12 +29,7 @@ export interface SlotConfig {
 }
 
 /** One WebKitWebDriver process with its one session (one MiniBrowser). */
-export interface Slot {
-  base: string;
-  sessionId: string;
-  capabilities: Record<string, unknown>;
-  close(): Promise<void>;
-}
+export type Slot = WebDriverSession;
 
 /**
  * MiniBrowser's own --proxy, one HTTP proxy for every scheme. (WebDriver's
@@ -98,7 +94,7 @@ export async function openSlot(config: SlotConfig, timeoutMs = config.timeoutMs,
       Math.max(1, deadline - Date.now()),
     );
     sessionId = created.sessionId;
-    return { base, sessionId, capabilities: created.capabilities, close };
+    return { endpoint: base, sessionId, capabilities: created.capabilities, close };
   } catch (error) {
     await close();
     const tail = stderr.trim().split('\n').slice(-3).join(' | ');

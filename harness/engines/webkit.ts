@@ -7,18 +7,16 @@
 //
 // Isolation: WebDriver classic has no browser contexts, and WebKitWebDriver
 // holds a single session. Each context is therefore its own WebKitWebDriver
-// and MiniBrowser; MiniBrowser's automation mode uses an ephemeral data
-// manager, so cookies, cache and storage start empty. One session is kept
-// ready in advance so newContext() does not wait for a browser start.
+// and MiniBrowser (webdriver-sessions.ts); MiniBrowser's automation mode uses
+// an ephemeral data manager, so cookies, cache and storage start empty.
 import { readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { onInterrupt } from './cleanup.ts';
-import type { Discovery, EngineContext, EngineDriver, EngineInfo, EngineProfile, LaunchedEngine, LaunchOptions, PermissionState } from './types.ts';
+import type { Discovery, EngineDriver, EngineInfo, EngineProfile, LaunchedEngine, LaunchOptions } from './types.ts';
 import { firstExecutable, isExecutable, onPath } from './system.ts';
-import { messageOf, WebDriverError, webdriver } from './webdriver-client.ts';
+import { sessionPerContext } from './webdriver-sessions.ts';
 import { openSlot, removeWorkDir, trackWorkDir, type Slot, type SlotConfig } from './webkit-slots.ts';
 import { prepareTrust } from './webkit-trust.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
@@ -30,8 +28,6 @@ const INSTALL_FIX = 'sudo apt-get install webkit2gtk-driver xvfb (or npx cors-la
 const MINIBROWSER_DIRS = ['webkit2gtk-4.1', 'webkitgtk-6.0', 'webkit2gtk-4.0'];
 /** Proxy variables are dropped so lab traffic goes straight to loopback. */
 const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy', 'no_proxy', 'ftp_proxy'];
-/** Extra time a WebDriver command gets beyond the browser-side timeout before fetch gives up. */
-const COMMAND_SLACK_MS = 5000;
 
 export const webkitDriver: EngineDriver = {
   id: 'webkit',
@@ -116,6 +112,7 @@ function describeCookieArgs(args: string[]): string {
 function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workDir: string): LaunchedEngine {
   const info: EngineInfo = {
     id: 'webkit',
+    family: 'webkit',
     browser: BROWSER,
     version: typeof first.capabilities.browserVersion === 'string' ? first.capabilities.browserVersion : 'unknown',
     driver: DRIVER,
@@ -124,206 +121,22 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workD
     profile: (Object.keys(PROFILE_ARGS) as EngineProfile[]).find((name) => PROFILE_ARGS[name] === config.profileArgs) ?? 'defaults',
     cookieSettings: describeCookieArgs(config.profileArgs),
   };
-  const contexts = new Set<WebKitContext>();
-  let spare: Promise<Slot> | undefined = Promise.resolve(first);
-  // Slots still starting: closing stops them at once rather than wait out
-  // their session request (one that hangs holds the process for its timeout).
-  const starting = new Set<AbortController>();
-  let closed = false;
-  let closing: Promise<void> | undefined;
-
-  const startSlot = (): Promise<Slot> => {
-    const abort = new AbortController();
-    starting.add(abort);
-    const slot = openSlot(config, config.timeoutMs, abort.signal);
-    void slot.then(() => starting.delete(abort), () => starting.delete(abort));
-    return slot;
-  };
-  const prefetch = (): void => {
-    spare = startSlot();
-    spare.catch(() => {}); // reported when a context takes it
-  };
-
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      closed = true;
-      unregisterInterrupt();
-      const pending = spare;
-      spare = undefined;
-      for (const abort of starting) abort.abort();
-      await Promise.all([
-        ...[...contexts].map((context) => context.close()),
-        pending?.then((slot) => slot.close(), () => {}),
-      ]);
-      await display.stop();
-      await removeWorkDir(workDir);
-    })());
-  const unregisterInterrupt = onInterrupt(close);
-
-  return {
+  // WebKitWebDriver holds a single session: each context is its own driver and MiniBrowser.
+  return sessionPerContext({
     info,
     networkSupport: {
       overrides: false,
       overridesDetail: 'WebKitGTK has no address-space override setting (MiniBrowser and WebKitWebDriver offer none)',
       permissionsDetail: "WebDriver's Set Permission command (POST /session/{id}/permissions)",
     },
-    async newContext(): Promise<EngineContext> {
-      if (closed) throw new Error('WebKit engine is closed');
-      const taken = spare ?? startSlot();
-      spare = undefined;
-      let slot: Slot;
-      try {
-        slot = await taken;
-      } catch (error) {
-        if (closed) throw error; // stopped by close(): no fresh attempt
-        slot = await startSlot(); // a failed spare gets one fresh attempt
-      }
-      if (closed) {
-        await slot.close();
-        throw new Error('WebKit engine is closed');
-      }
-      prefetch();
-      const context = new WebKitContext(slot, config.timeoutMs, () => contexts.delete(context));
-      contexts.add(context);
-      return context;
+    first,
+    open: (signal) => openSlot(config, config.timeoutMs, signal),
+    commandTimeoutMs: config.timeoutMs,
+    afterClose: async () => {
+      await display.stop();
+      await removeWorkDir(workDir);
     },
-    close,
-  };
-}
-
-class WebKitContext implements EngineContext {
-  #slot: Slot;
-  #commandTimeoutMs: number;
-  #onClose: () => void;
-  #navigations = 0;
-  #timeouts: { script?: number; pageLoad?: number } = {};
-  /** Set after a navigation timeout: WebKitWebDriver then blocks every command on the stuck load. */
-  #unusable: string | undefined;
-  #closing: Promise<void> | undefined;
-
-  constructor(slot: Slot, commandTimeoutMs: number, onClose: () => void) {
-    this.#slot = slot;
-    this.#commandTimeoutMs = commandTimeoutMs;
-    this.#onClose = onClose;
-  }
-
-  async goto(url: string, timeoutMs: number): Promise<void> {
-    this.#checkUsable();
-    // A token on the current window tells a replaced document from a kept one:
-    // a failed load can leave the previous page in place without any error.
-    const token = `cors-lab-navigation-${++this.#navigations}`;
-    const before = await this.#execute<string>('window.__corsLabNavigation = arguments[0]; return location.href;', [token]).catch(() => undefined);
-    await this.#setTimeouts({ pageLoad: timeoutMs });
-    try {
-      await this.#command('POST', 'url', { url }, timeoutMs + COMMAND_SLACK_MS);
-    } catch (error) {
-      if (error instanceof WebDriverError && error.code === 'timeout') {
-        this.#unusable = `navigation to ${url} timed out`;
-        throw new Error(`goto ${url}: timeout after ${timeoutMs} ms waiting for the load event (this context can only be closed now)`);
-      }
-      throw new Error(`goto ${url}: ${messageOf(error)}`);
-    }
-    const after = await this.#execute<{ kept: boolean; href: string; text: string }>(
-      'return { kept: window.__corsLabNavigation === arguments[0], href: location.href, text: document.body ? document.body.innerText.trim().slice(0, 200) : "" };',
-      [token],
-    );
-    // Network and TLS errors end on an error page that reports about:blank.
-    if (after.href === 'about:blank' && !url.startsWith('about:')) {
-      throw new Error(`goto ${url}: navigation failed (network error${after.text ? `: ${after.text}` : ''})`);
-    }
-    if (after.kept && !isFragmentNavigation(before, url)) {
-      throw new Error(`goto ${url}: navigation failed (network error; the previous document ${after.href} is still shown)`);
-    }
-  }
-
-  async evaluate<T>(expression: string, timeoutMs: number): Promise<T> {
-    this.#checkUsable();
-    await this.#setTimeouts({ script: timeoutMs });
-    // The expression is compiled as part of the WebDriver script (not eval'd
-    // in the page), so a page CSP without 'unsafe-eval' does not block it.
-    // The result crosses as a JSON string so it means the same as elsewhere.
-    const script = [
-      'const done = arguments[arguments.length - 1];',
-      '(async () => (',
-      expression,
-      '))().then(',
-      '  (value) => { try { done({ ok: true, json: JSON.stringify(value === undefined ? null : value) ?? "null" }); } catch (error) { done({ ok: false, error: "result is not JSON-serialisable: " + error }); } },',
-      '  (error) => done({ ok: false, error: error instanceof Error ? error.name + ": " + error.message : String(error) }));',
-    ].join('\n');
-    let outcome: { ok: true; json: string } | { ok: false; error: string };
-    try {
-      outcome = await this.#command('POST', 'execute/async', { script, args: [] }, timeoutMs + COMMAND_SLACK_MS);
-    } catch (error) {
-      if (error instanceof WebDriverError && (error.code === 'script timeout' || error.code === 'timeout')) {
-        throw new Error(`evaluate: timeout after ${timeoutMs} ms`);
-      }
-      throw new Error(`evaluate: ${messageOf(error)}`);
-    }
-    if (!outcome.ok) throw new Error(`evaluate: ${outcome.error}`);
-    return JSON.parse(outcome.json) as T;
-  }
-
-  /** The Permissions spec's WebDriver extension; WebKitWebDriver answers "unknown command" where it lacks it. */
-  async setPermission(name: string, state: PermissionState, _origin: string): Promise<{ ok: true } | { ok: false; reason: string }> {
-    try {
-      await this.#command('POST', 'permissions', { descriptor: { name }, state }, this.#commandTimeoutMs);
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, reason: messageOf(error) };
-    }
-  }
-
-  /** WebDriver classic exposes no console, and WebKit does not print it for automated pages. */
-  takeConsole(): null {
-    return null;
-  }
-
-  close(): Promise<void> {
-    return (this.#closing ??= (async () => {
-      this.#unusable ??= 'context closed';
-      this.#onClose();
-      await this.#slot.close();
-    })());
-  }
-
-  #checkUsable(): void {
-    if (this.#unusable) throw new Error(`WebKit context unusable: ${this.#unusable}`);
-  }
-
-  async #setTimeouts(wanted: { script?: number; pageLoad?: number }): Promise<void> {
-    // WebDriver wants whole milliseconds.
-    const changed = Object.fromEntries(
-      Object.entries(wanted)
-        .map(([key, value]) => [key, Math.ceil(value)] as const)
-        .filter(([key, value]) => this.#timeouts[key as keyof typeof wanted] !== value),
-    );
-    if (Object.keys(changed).length === 0) return;
-    await this.#command('POST', 'timeouts', changed, this.#commandTimeoutMs);
-    Object.assign(this.#timeouts, changed);
-  }
-
-  #execute<T>(script: string, args: unknown[]): Promise<T> {
-    return this.#command<T>('POST', 'execute/sync', { script, args }, this.#commandTimeoutMs);
-  }
-
-  #command<T>(method: string, endpoint: string, body: unknown, timeoutMs: number): Promise<T> {
-    return webdriver<T>(this.#slot.base, method, `/session/${this.#slot.sessionId}/${endpoint}`, body, timeoutMs);
-  }
-}
-
-/** True when `url` differs from `before` only in its fragment (no new document). */
-function isFragmentNavigation(before: string | undefined, url: string): boolean {
-  if (!before) return false;
-  try {
-    const from = new URL(before);
-    const to = new URL(url);
-    if (!to.hash) return false;
-    from.hash = '';
-    to.hash = '';
-    return from.href === to.href;
-  } catch {
-    return false;
-  }
+  });
 }
 
 function miniBrowserCandidates(): string[] {

@@ -23,21 +23,26 @@ export interface ProxyOptions {
   label: string;
   /** The lab port serving a posed origin (scheme, host, port), if it is one. Hosts come lowercase and bare (an IPv6 address without brackets), in every callback. */
   posedPort(scheme: 'http' | 'https', host: string, port: number): number | undefined;
-  upstream: Upstream;
   /**
-   * Whether requests for host:port may be forwarded (the check's targets).
+   * Whether requests for host:port may be forwarded (the check's targets),
+   * through `upstream`, with a lab certificate from `certificateFor`.
    * Anything else, such as a browser's own background traffic, is refused:
    * the proxy is no open relay, and only probe traffic is journaled.
    */
-  forwards(host: string, port: number): boolean;
-  /** A lab-CA certificate for a target host (the browsers trust the lab CA). */
-  certificateFor(host: string): KeyAndCert;
+  forwarding?: {
+    forwards(host: string, port: number): boolean;
+    upstream: Upstream;
+    /** A lab-CA certificate for a target host (the browsers trust the lab CA). */
+    certificateFor(host: string): KeyAndCert;
+  };
   /** Whether a connection may use the proxy (the run's own browsers only); default: every connection. */
   admits?(socket: Socket): boolean;
+  /** The address to listen on; default 127.0.0.1. A remote browser needs one it can reach. */
+  listenHost?: string;
 }
 
 export interface LabProxy {
-  /** "127.0.0.1:<port>", for the engines' proxy settings. */
+  /** "127.0.0.1:<port>" (or the listen host's), for the engines' proxy settings. */
   address: string;
   port: number;
   /**
@@ -50,6 +55,7 @@ export interface LabProxy {
 }
 
 export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
+  const forwards = (host: string, port: number): boolean => options.forwarding?.forwards(host, port) ?? false;
   let currentTag: string | undefined;
   let taggedAsControl = false;
   const sockets = new Set<Socket>();
@@ -57,7 +63,7 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
   const contextFor = (host: string): SecureContext => {
     let context = contexts.get(host);
     if (!context) {
-      const { keyPem, certPem } = options.certificateFor(host);
+      const { keyPem, certPem } = options.forwarding!.certificateFor(host);
       context = createSecureContext({ key: keyPem, cert: certPem });
       contexts.set(host, context);
     }
@@ -85,7 +91,7 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
     const host = bareHostname(url);
     const labPort = options.posedPort('http', host, port);
     if (labPort !== undefined) return void toLab(request, response, labPort, url);
-    if (!options.forwards(host, port)) return void refuse(response, `${url.hostname}:${port}`);
+    if (!forwards(host, port)) return void refuse(response, `${url.hostname}:${port}`);
     void forward(request, response, url.href);
   });
 
@@ -107,7 +113,7 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
       client.on('close', () => lab.destroy());
       return;
     }
-    if (!options.forwards(host, port)) {
+    if (!forwards(host, port)) {
       options.journal.add({ server: options.label, kind: 'lab', method: 'CONNECT', url: `${host}:${port}`, error: 'refused: not a target of this check' });
       client.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
       return;
@@ -126,7 +132,7 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
   // Checked before anything is read from the connection; a refusal is journaled without a nonce, so it never counts in a cell.
   front.prependListener('connection', (socket: Socket) => {
     if (!options.admits || options.admits(socket)) return;
-    options.journal.add({ server: options.label, kind: 'lab', url: `from 127.0.0.1:${socket.remotePort}`, error: 'refused: a connection from a process that is not one of this run\'s browsers' });
+    options.journal.add({ server: options.label, kind: 'lab', url: `from ${socket.remoteAddress}:${socket.remotePort}`, error: 'refused: a connection from a process that is not one of this run\'s browsers' });
     socket.destroy();
   });
   for (const server of [front, inner]) {
@@ -152,7 +158,7 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
       ...tagged(),
     });
     try {
-      const answer = await options.upstream.send({ url, method: request.method ?? 'GET', headers: rawHeaderPairs(request.rawHeaders), body: request });
+      const answer = await options.forwarding!.upstream.send({ url, method: request.method ?? 'GET', headers: rawHeaderPairs(request.rawHeaders), body: request });
       const kept = answer.headers.filter(([name]) => !isHopByHop(name));
       entry.status = answer.status;
       entry.responseHeaders = responseHeadersFromLines(kept);
@@ -186,12 +192,12 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
 
   await new Promise<void>((resolve, reject) => {
     front.once('error', reject);
-    front.listen(0, '127.0.0.1', () => resolve());
+    front.listen(0, options.listenHost ?? '127.0.0.1', () => resolve());
   });
   const address = front.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
-    address: `127.0.0.1:${port}`,
+    address: `${hostForUrl(options.listenHost ?? '127.0.0.1')}:${port}`,
     port,
     tag: (nonce, as) => {
       currentTag = nonce;
@@ -214,4 +220,26 @@ function splitAuthority(authority: string): [string, string] {
 
 function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * A proxy that takes a remote browser to the lab: every lab origin (a
+ * loopback name on one of the lab's ports) is tunnelled to the lab's own
+ * server on that port, so the browser meets the lab's names, ports and
+ * certificates wherever it runs. Everything else is refused.
+ */
+export function startLabRouteProxy(options: { journal: Journal; label: string; ports: Record<string, number>; listenHost: string }): Promise<LabProxy> {
+  const portsOf = (scheme: 'http' | 'https') => new Set(Object.entries(options.ports).filter(([key]) => key.startsWith(`${scheme}-`) || key === `stopped-${scheme}`).map(([, port]) => port));
+  const routed = { http: portsOf('http'), https: portsOf('https') };
+  return startProxy({
+    journal: options.journal,
+    label: options.label,
+    listenHost: options.listenHost,
+    posedPort: (scheme, host, port) => (isLoopbackName(host) && routed[scheme].has(port) ? port : undefined),
+  });
+}
+
+/** The names lab origins use: localhost, *.localhost and the loopback addresses. */
+function isLoopbackName(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -172,9 +172,11 @@ function posingProxy(lab: Lab): Promise<LabProxy> {
     journal: new Journal(),
     label: 'proxy:pna',
     posedPort: (scheme, host, port) => (scheme === 'http' && host === NON_SECURE_PAGE_HOST ? port : undefined),
-    forwards: (host) => host === SECURE_PAGE_HOST || host === TARGET_HOST,
-    upstream: new Upstream({ caPems: [lab.certificates.ca.certPem] }),
-    certificateFor: () => lab.certificates.leaf,
+    forwarding: {
+      forwards: (host) => host === SECURE_PAGE_HOST || host === TARGET_HOST,
+      upstream: new Upstream({ caPems: [lab.certificates.ca.certPem] }),
+      certificateFor: () => lab.certificates.leaf,
+    },
     admits: peerIsDescendant,
   });
 }

@@ -6,7 +6,7 @@ import type { MaxAgeStudy, PnaStudy } from './research.ts';
 import type { CorsPolicy } from '../scenario/policy.ts';
 import type { CheckSection, Replay } from './check.ts';
 import type { MiddlewareSection } from './middleware.ts';
-import { ENGINE_IDS, type ConsoleEntry, type EngineId, type EngineInfo, type MissingEngine } from '../engines/types.ts';
+import { compareEngineIds, type ConsoleEntry, type EngineFamily, type EngineId, type EngineInfo, type MissingEngine } from '../engines/types.ts';
 import type { Deviation, Outcome } from '../scenario/schema.ts';
 import { toolVersion } from '../package/root.ts';
 import type { FirstRequest } from '../spec/first-request.ts';
@@ -187,7 +187,7 @@ export interface ScenarioSummary {
   kind: string;
   description?: string;
   tags: string[];
-  expected: { spec: Outcome; deviations?: Partial<Record<EngineId, Deviation>> };
+  expected: { spec: Outcome; deviations?: Partial<Record<EngineFamily, Deviation>> };
   specModel: SpecView;
 }
 
@@ -277,12 +277,11 @@ export type MatrixResult = RunResult | CheckResult;
 /** Every result.json, told apart by `kind`. */
 export type CorsLabResult = RunResult | CheckResult | ResearchResult;
 
-/** Engines in ENGINE_IDS order; results by row (as `rowOrder` lists them), then engine. */
+/** Engines in result order (compareEngineIds); results by row (as `rowOrder` lists them), then engine. */
 export function sortForReport(engines: EngineEntry[], results: CellResult[], rowOrder: string[]): void {
-  const order = (id: EngineId) => ENGINE_IDS.indexOf(id);
-  engines.sort((a, b) => order(a.id) - order(b.id));
+  engines.sort((a, b) => compareEngineIds(a.id, b.id));
   const rows = new Map(rowOrder.map((id, index) => [id, index]));
-  results.sort((a, b) => rows.get(a.scenario)! - rows.get(b.scenario)! || order(a.engine) - order(b.engine));
+  results.sort((a, b) => rows.get(a.scenario)! - rows.get(b.scenario)! || compareEngineIds(a.engine, b.engine));
 }
 
 export function summarize(results: CellResult[]): Summary {

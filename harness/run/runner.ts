@@ -2,9 +2,9 @@
 // context per isolation group (or per probe with isolation "probe"). Probes
 // that share a page origin run concurrently in one page: their URLs carry
 // unique nonces, so neither the preflight cache nor the journal mixes them up.
-import { discoverForRun } from '../engines/discovery.ts';
+import { discoverForRun, enginesToRun } from '../engines/discovery.ts';
+import type { RemoteEngineConfig } from '../engines/remote-config.ts';
 import type { EngineDriver, EngineId, EngineProfile, MissingEngine } from '../engines/types.ts';
-import { ENGINE_IDS } from '../engines/types.ts';
 import { hostnamesOf, serverKeyFor, startLab, type Lab, type MiddlewareForward } from '../lab/lab.ts';
 import type { MiddlewareAdapter } from '../middleware/adapter.ts';
 import { describePolicy, type CorsPolicy } from '../scenario/policy.ts';
@@ -24,7 +24,7 @@ import { mergeAttempts } from './repeat.ts';
 import { shardKey, shardOf, type Shard } from './shard.ts';
 import { predictAttempts, scenarioBehaviours } from './predict.ts';
 import { firstRequestOf } from '../spec/first-request.ts';
-import { asDeviation, departingBehaviour, type EngineBuild } from '../scenario/behaviours.ts';
+import { asDeviation, buildOf, departingBehaviour, type EngineBuild } from '../scenario/behaviours.ts';
 import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from '../result/result.ts';
 
 export type IsolationMode = 'group' | 'probe';
@@ -37,8 +37,10 @@ export interface Progress {
 
 export interface RunOptions {
   scenarios: Scenario[];
-  /** Engines to run; undefined runs every engine found. */
+  /** Engines to run; undefined runs every engine found, and every remote engine. */
   engines?: EngineId[];
+  /** Remote engines (engines/remote-config.ts), each run like a local one. */
+  remote?: RemoteEngineConfig[];
   /** Per-probe timeout. */
   timeoutMs: number;
   isolation: IsolationMode;
@@ -68,7 +70,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   const options: RunOptions = { ...requested, profile, scenarios: requested.scenarios.map((scenario) => withDeviationsFor(scenario, profile)) };
   const startedAt = new Date();
   const started = performance.now();
-  const { runnable, missing: enginesMissing } = await discoverForRun(options.engines ?? ENGINE_IDS);
+  const { runnable, missing: enginesMissing } = await discoverForRun(enginesToRun(options.engines, options.remote), options.remote);
 
   const needing = options.scenarios.filter((scenario) => scenario.middleware);
   const unserved = options.middleware ? [] : needing.filter(needsMiddlewareFlag);
@@ -246,16 +248,15 @@ async function runBatch(session: ProbeSession, batch: Batch, lab: Lab, options: 
     },
     closeContext: options.isolation === 'probe',
   });
-  const build = { id: session.id, profile: options.profile!, version: session.info.version };
-  return runs.map((run, index) => cell(planned[index]!.scenario, build, predictions.get(planned[index]!.scenario.id)!, run, lab.journal.forNonce(run.request.nonce)));
+  const build = buildOf(session.info, options.profile!);
+  return runs.map((run, index) => cell(planned[index]!.scenario, session.id, build, predictions.get(planned[index]!.scenario.id)!, run, lab.journal.forNonce(run.request.nonce)));
 }
 
 /** One cell of a catalog run: the scenario's expectations around buildCell. */
-function cell(scenario: Scenario, build: EngineBuild, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
-  const engine = build.id;
-  // The scenario's own deviation wins; otherwise the registry's, where its condition holds.
+function cell(scenario: Scenario, engine: EngineId, build: EngineBuild, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
+  // The scenario's own deviation wins (for the engine's family); otherwise the registry's, where its condition holds.
   const known = departingBehaviour(spec.knownBehaviours, build, spec.outcome);
-  const deviation = scenario.expect.deviations[engine] ?? (known ? asDeviation(known) : undefined);
+  const deviation = scenario.expect.deviations[build.family] ?? (known ? asDeviation(known) : undefined);
   return buildCell({
     scenario: scenario.id,
     engine,

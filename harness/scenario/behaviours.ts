@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '../engines/types.ts';
+import { ENGINE_FAMILIES, ENGINE_PROFILES, type EngineFamily, type EngineProfile } from '../engines/types.ts';
 import { BUILTIN_CATALOG } from '../package/root.ts';
 import { REQUEST_KINDS, type Deviation, type Outcome } from './schema.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
@@ -56,10 +56,10 @@ export const behaviourSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
     title: z.string().min(1),
-    engines: oneOrMore(z.enum(ENGINE_IDS as [EngineId, ...EngineId[]])),
+    engines: oneOrMore(z.enum(ENGINE_FAMILIES as [EngineFamily, ...EngineFamily[]])),
     profiles: oneOrMore(z.enum(ENGINE_PROFILES)).optional().describe('The engine profiles it shows in; default: every profile'),
     versions: z
-      .partialRecord(z.enum(ENGINE_IDS as [EngineId, ...EngineId[]]), z.object({ from: z.string().regex(VERSION).optional(), before: z.string().regex(VERSION).optional() }).strict())
+      .partialRecord(z.enum(ENGINE_FAMILIES as [EngineFamily, ...EngineFamily[]]), z.object({ from: z.string().regex(VERSION).optional(), before: z.string().regex(VERSION).optional() }).strict())
       .optional()
       .describe('Per engine, the builds it shows in: from this version on, and/or before this one (dotted numbers, e.g. "156" or "2.50"); default: every build'),
     outcome: z.enum(['allowed', 'blocked', 'error']),
@@ -149,17 +149,22 @@ export function behavioursFor(found: BehaviourCase, registry: Behaviour[] = buil
   return registry.filter((behaviour) => conditionHolds(behaviour.when, found));
 }
 
-/** The engine build a cell comes from: its id, its profile, and its version where it ran (absent in static checks: no version range is then applied). */
+/** The engine build a cell comes from: its family, its profile, and its version where it ran (absent in static checks: no version range is then applied). */
 export interface EngineBuild {
-  id: EngineId;
+  family: EngineFamily;
   profile: EngineProfile;
   version?: string;
 }
 
+/** The build of a launched engine, as the registry matches it. */
+export function buildOf(info: { family: EngineFamily; version: string }, profile: EngineProfile): EngineBuild {
+  return { family: info.family, profile, version: info.version };
+}
+
 function appliesTo(behaviour: Behaviour, build: EngineBuild): boolean {
-  if (!behaviour.engines.includes(build.id)) return false;
+  if (!behaviour.engines.includes(build.family)) return false;
   if (behaviour.profiles !== undefined && !behaviour.profiles.includes(build.profile)) return false;
-  const range = behaviour.versions?.[build.id];
+  const range = behaviour.versions?.[build.family];
   if (!range || build.version === undefined) return true;
   return (range.from === undefined || compareVersions(build.version, range.from) >= 0) && (range.before === undefined || compareVersions(build.version, range.before) < 0);
 }

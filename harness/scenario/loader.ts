@@ -17,7 +17,7 @@ import {
   type Route,
   type ScenarioData,
 } from './schema.ts';
-import type { EngineId } from '../engines/types.ts';
+import type { EngineFamily } from '../engines/types.ts';
 import type { CorsPolicy } from './policy.ts';
 
 export type PortSlot = 'main' | 'alt' | 'third';
@@ -46,7 +46,7 @@ export interface Scenario {
   /** Routes per origin name, keyed by path. */
   server: Record<string, Record<string, Route>>;
   /** spec is the scenario's own claim, checked against the spec model; optional. */
-  expect: { spec?: 'allowed' | 'blocked'; cookiePolicy: boolean; deviations: Partial<Record<EngineId, Deviation>> };
+  expect: { spec?: 'allowed' | 'blocked'; cookiePolicy: boolean; deviations: Partial<Record<EngineFamily, Deviation>> };
   /** Cookies a first-party visit to `on` sets before the probe. */
   cookies?: { on: LabOrigin; set: string[] };
   /** With --middleware: the origin a real middleware answers, and its policy (templates not yet filled). */

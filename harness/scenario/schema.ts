@@ -2,7 +2,7 @@
 // schema. `npm run schema` writes scenarios/scenario.schema.json from it for
 // editors (yaml-language-server).
 import { z } from 'zod';
-import { ENGINE_IDS, ENGINE_PROFILES } from '../engines/types.ts';
+import { ENGINE_FAMILIES, ENGINE_PROFILES } from '../engines/types.ts';
 import { policySchema } from './policy.ts';
 
 /** Header values are written verbatim to the wire, so CR, LF or NUL would inject headers. */
@@ -237,7 +237,7 @@ export const expectSchema = z
       .optional()
       .describe('Whether the cookie is sent depends on the engine\'s third-party cookie policy: a cell where only the cookie was withheld is reported as "cookie policy", not as a deviation'),
     deviations: z
-      .partialRecord(z.enum(ENGINE_IDS as [string, ...string[]]), deviationSchema)
+      .partialRecord(z.enum(ENGINE_FAMILIES as [string, ...string[]]), deviationSchema)
       .optional()
       .describe('Known per-engine differences from the spec, each with a source'),
   })

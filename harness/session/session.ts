@@ -10,6 +10,7 @@ import type { LabCertificates } from '../lab/certificates.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import type { EngineEntry, ReachabilityControl } from '../result/result.ts';
 import { withTimeout } from '../engines/system.ts';
+import { startLabRouteProxy, type LabProxy } from '../lab/proxy.ts';
 import type { Journal } from '../../servers/journal.ts';
 import { launchForLab, notStarted, type LaunchExtras } from './launch.ts';
 import { interruption } from '../engines/cleanup.ts';
@@ -90,9 +91,12 @@ export class ProbeSession {
   /** Why and when the browser was relaunched: it crashed or was killed during the run, or a launch attempt failed. */
   readonly relaunches: string[];
   #relaunchesAfterCrash = 0;
+  /** The proxy a remote engine reaches the lab through, closed with the session. */
+  readonly #route: LabProxy | undefined;
 
-  private constructor(engine: LaunchedEngine, relaunch: () => Promise<LaunchedEngine>, journal: Journal, options: SessionOptions, relaunches: string[]) {
+  private constructor(engine: LaunchedEngine, relaunch: () => Promise<LaunchedEngine>, journal: Journal, options: SessionOptions, relaunches: string[], route?: LabProxy) {
     this.#engine = engine;
+    this.#route = route;
     this.relaunches = relaunches;
     this.#relaunch = relaunch;
     this.#journal = journal;
@@ -112,25 +116,33 @@ export class ProbeSession {
   static async start(
     id: EngineId,
     driver: EngineDriver,
-    lab: { certificates: LabCertificates; journal: Journal },
+    lab: { certificates: LabCertificates; journal: Journal; ports?: Record<string, number> },
     options: SessionOptions & { launch?: LaunchExtras },
   ): Promise<SessionStart> {
     throwIfInterrupted();
     const relaunches: string[] = [];
-    const launch = () => launchForLab(driver, lab.certificates, options.launch, (cause) => relaunches.push(`${new Date().toISOString()}: a launch failed (${cause}); the second attempt started it`));
+    let route: LabProxy | undefined;
     let engine: LaunchedEngine;
+    let launch: () => Promise<LaunchedEngine>;
     try {
+      // A remote engine reaches the lab's loopback servers through a proxy it can reach (a flow's own posing proxy, or this one).
+      const through = driver.reachesLabThrough;
+      if (through && !options.launch?.proxy) route = await labRoute(id, lab, through.proxyListenHost);
+      const extras = route ? { ...options.launch, proxy: route.address } : options.launch;
+      launch = () => launchForLab(driver, lab.certificates, extras, (cause) => relaunches.push(`${new Date().toISOString()}: a launch failed (${cause}); the second attempt started it`));
       engine = await timed(options.onPhase, id, 'launch', launch);
     } catch (error) {
+      await route?.close();
       // A launch cut short by a signal is no engine failure.
       throwIfInterrupted();
       return { notStarted: notStarted(id, error) };
     }
     if (interruption()) {
       await engine.close();
+      await route?.close();
       throwIfInterrupted();
     }
-    return { session: new ProbeSession(engine, launch, lab.journal, options, relaunches) };
+    return { session: new ProbeSession(engine, launch, lab.journal, options, relaunches, route) };
   }
 
   get id(): EngineId {
@@ -253,6 +265,18 @@ export class ProbeSession {
   async close(): Promise<void> {
     this.#current = undefined;
     await this.#phase('close', () => closeWithin(() => this.#engine.close(), 'the browser'));
+    await this.#route?.close();
+  }
+}
+
+/** The lab proxy for a remote engine, listening where the engine can reach it. */
+async function labRoute(id: EngineId, lab: { journal: Journal; ports?: Record<string, number> }, listenHost: string): Promise<LabProxy> {
+  if (!lab.ports) throw new Error(`${id} is a remote engine, and this flow has no lab servers to route it to`);
+  try {
+    return await startLabRouteProxy({ journal: lab.journal, label: `proxy:${id}`, ports: lab.ports, listenHost });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`the lab proxy for ${id} cannot listen on ${listenHost} (${code ?? (error as Error).message}). Fix: labAddress must be an address of this machine that the remote browser can reach`);
   }
 }
 

@@ -18,7 +18,7 @@ const exercisingIn = (profile: EngineProfile) => loadScenarios([BUILTIN_CATALOG]
   if (scenario.middleware) return false;
   const { last, answers } = predictAttempts(scenario, addresses, 'n0');
   const known = scenarioBehaviours(scenario, addresses, answers);
-  return ENGINE_IDS.some((engine) => behaviourDeviation(known, { id: engine, profile: profile }, last.outcome) !== undefined);
+  return ENGINE_IDS.some((engine) => behaviourDeviation(known, { family: engine, profile: profile }, last.outcome) !== undefined);
 });
 
 describe('the engine-behaviour registry against the engines', () => {

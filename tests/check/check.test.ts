@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFromCli } from '../../harness/check/plan.ts';
 import { runCheck } from '../../harness/check/runner.ts';
 import { TargetUnreachable } from '../../harness/check/replay.ts';
-import { ENGINE_IDS } from '../../harness/engines/types.ts';
+import { ENGINE_IDS, type EngineFamily } from '../../harness/engines/types.ts';
 import { issueCa, issueServerCertificate } from '../../harness/lab/certificates.ts';
 import type { CellResult } from '../../harness/result/result.ts';
 import { startFixture, type FixtureServer } from '../check-helpers.ts';
@@ -78,7 +78,7 @@ describe('check against Express 5 + cors (allowlist, credentials, its own CA)', 
       expect(page?.headers?.host).toBe('app.example.com');
       const sent = cell.evidence.journal.find((entry) => entry.kind === 'request');
       expect(sent?.headers?.origin).toBe(APP);
-      expect(express.log.some((line) => line.origin === APP && UA[cell.engine].test(String(line.userAgent)))).toBe(true);
+      expect(express.log.some((line) => line.origin === APP && UA[cell.engine as EngineFamily].test(String(line.userAgent)))).toBe(true);
     }
   });
 

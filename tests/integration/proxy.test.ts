@@ -35,15 +35,17 @@ beforeAll(async () => {
     journal: lab.journal,
     label: 'proxy:test',
     posedPort: (scheme, host, port) => (host === 'app.example.com' && port === (scheme === 'https' ? 443 : 80) ? lab.ports[scheme === 'https' ? 'https-main' : 'http-main'] : undefined),
-    forwards: (host) => host === 'api.example.com' || host === 'down.example.com',
-    upstream: new Upstream({
-      resolve: [
-        { host: 'api.example.com', port: 443, address: '127.0.0.1', targetPort },
-        { host: 'down.example.com', port: 443, address: '127.0.0.1', targetPort: closedPort },
-      ],
-      caPems: [ownCa.certPem],
-    }),
-    certificateFor: () => lab.certificates.leaf,
+    forwarding: {
+      forwards: (host) => host === 'api.example.com' || host === 'down.example.com',
+      upstream: new Upstream({
+        resolve: [
+          { host: 'api.example.com', port: 443, address: '127.0.0.1', targetPort },
+          { host: 'down.example.com', port: 443, address: '127.0.0.1', targetPort: closedPort },
+        ],
+        caPems: [ownCa.certPem],
+      }),
+      certificateFor: () => lab.certificates.leaf,
+    },
   });
 });
 afterAll(async () => {

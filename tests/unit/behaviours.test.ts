@@ -31,7 +31,7 @@ describe('the engine-behaviour registry', () => {
     for (const engine of behaviour.engines) {
       it(`${behaviour.id} is exercised in ${engine} by a catalog scenario where it departs from the spec`, () => {
         const profile = behaviour.profiles?.[0] ?? 'defaults';
-        const exercising = views.filter((view) => behaviourDeviation(view.known, { id: engine, profile: profile }, view.spec)?.note?.includes(behaviour.id));
+        const exercising = views.filter((view) => behaviourDeviation(view.known, { family: engine, profile: profile }, view.spec)?.note?.includes(behaviour.id));
         expect(exercising.map((view) => view.scenario.id).length, behaviour.id).toBeGreaterThan(0);
       });
     }
@@ -57,15 +57,15 @@ scenarios:
     const bearer = predicted(authorization!);
     expect(bearer.spec).toBe('blocked');
     for (const engine of ['chromium', 'firefox', 'webkit'] as const) {
-      expect(behaviourDeviation(bearer.known, { id: engine, profile: 'defaults' }, bearer.spec)).toMatchObject({ outcome: 'allowed', source: expect.stringContaining('whatwg/fetch/issues/1919'), note: expect.stringContaining('acah-star-covers-authorization') });
+      expect(behaviourDeviation(bearer.known, { family: engine, profile: 'defaults' }, bearer.spec)).toMatchObject({ outcome: 'allowed', source: expect.stringContaining('whatwg/fetch/issues/1919'), note: expect.stringContaining('acah-star-covers-authorization') });
     }
     const fontView = predicted(font!);
-    expect(behaviourDeviation(fontView.known, { id: 'webkit', profile: 'defaults' }, fontView.spec)).toMatchObject({ outcome: 'allowed' });
-    expect(behaviourDeviation(fontView.known, { id: 'chromium', profile: 'defaults' }, fontView.spec)).toBeUndefined();
+    expect(behaviourDeviation(fontView.known, { family: 'webkit', profile: 'defaults' }, fontView.spec)).toMatchObject({ outcome: 'allowed' });
+    expect(behaviourDeviation(fontView.known, { family: 'chromium', profile: 'defaults' }, fontView.spec)).toBeUndefined();
     // An entry that agrees with the spec adds nothing to the cell.
     const same = predicted(sameOriginFont!);
     expect(same.spec).toBe('allowed');
-    expect(behaviourDeviation(same.known, { id: 'webkit', profile: 'defaults' }, same.spec)).toBeUndefined();
+    expect(behaviourDeviation(same.known, { family: 'webkit', profile: 'defaults' }, same.spec)).toBeUndefined();
   });
 
   it('with credentials, ACAH * is no wildcard in the spec or the engines: the entry does not apply', () => {
@@ -78,7 +78,7 @@ scenarios:
     server: { api: { /d: { preflight: { headers: { Access-Control-Allow-Origin: "{{origin.page}}", Access-Control-Allow-Credentials: "true", Access-Control-Allow-Headers: "*" } } } } }
 `);
     const view = predicted(withCredentials!);
-    expect(behaviourDeviation(view.known, { id: 'chromium', profile: 'defaults' }, view.spec)).toBeUndefined();
+    expect(behaviourDeviation(view.known, { family: 'chromium', profile: 'defaults' }, view.spec)).toBeUndefined();
   });
 
   it('applies to the builds in its version range, comparing dotted numbers', () => {
@@ -86,7 +86,7 @@ scenarios:
   - { id: old-webkit, title: t, engines: [webkit, chromium], outcome: allowed, when: {}, source: s, versions: { webkit: { before: "2.50" }, chromium: { from: "156" } } }
 `);
     expect(problems).toEqual([]);
-    const applies = (id: 'webkit' | 'chromium', version?: string) => behaviourIn(behaviours, { id, profile: 'defaults', ...(version ? { version } : {}) }) !== undefined;
+    const applies = (id: 'webkit' | 'chromium', version?: string) => behaviourIn(behaviours, { family: id, profile: 'defaults', ...(version ? { version } : {}) }) !== undefined;
     expect([applies('webkit', '2.48.3'), applies('webkit', '2.50.6'), applies('webkit', '2.50')]).toEqual([true, false, false]);
     expect([applies('chromium', '155.9.1'), applies('chromium', '156.0.8078.114'), applies('chromium', '157')]).toEqual([false, true, true]);
     // Without a build (a static check), the range is not applied.

@@ -24,8 +24,8 @@ const result: RunResult = {
   schemaVersion: 3, kind: 'run', tool: { name: 'cors-lab', version: '0.0.0' }, runInfo: { scenarioSet: { hash: 'sha256:0', rows: 1 }, os: { platform: 'linux', release: '6', arch: 'x64' }, node: 'v24.0.0' }, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1234,
   options: { isolation: 'group', timeoutMs: 1000, profile: 'defaults' },
   engines: [
-    { id: 'chromium', browser: 'Chromium', version: '156.0.1', driver: 'playwright', trust: 'spki', executablePath: '/c', profile: 'defaults', cookieSettings: 'third-party allowed' },
-    { id: 'firefox', browser: 'Firefox ESR', version: '153.7.0esr', driver: 'bidi', trust: 'certutil', executablePath: '/f', profile: 'defaults', cookieSettings: 'cookieBehavior=5' },
+    { id: 'chromium', family: 'chromium', browser: 'Chromium', version: '156.0.1', driver: 'playwright', trust: 'spki', executablePath: '/c', profile: 'defaults', cookieSettings: 'third-party allowed' },
+    { id: 'firefox', family: 'firefox', browser: 'Firefox ESR', version: '153.7.0esr', driver: 'bidi', trust: 'certutil', executablePath: '/f', profile: 'defaults', cookieSettings: 'cookieBehavior=5' },
   ],
   enginesMissing: [{ id: 'webkit', reason: 'no WebKitWebDriver', fix: 'apt-get install webkit2gtk-driver', found: false }],
   scenarios: [{ id: 'acao-missing', title: 'ACAO <missing> | pipe', file: 'a.yaml', kind: 'fetch', tags: [], expected: { spec: 'blocked' }, specModel: { outcome: 'blocked', explanation: 'blocked: no ACAO', preflight: false, steps: ['Fetch § 4.10 CORS check'] } }],

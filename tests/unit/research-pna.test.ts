@@ -73,6 +73,7 @@ describe('research pna: observing one request', () => {
 
 const ENGINE: EngineInfo = {
   id: 'chromium',
+  family: 'chromium',
   browser: 'Chromium',
   version: '1.2.3',
   driver: 'test driver',

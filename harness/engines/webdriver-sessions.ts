@@ -1,0 +1,237 @@
+// Engines driven over WebDriver classic, where a browsing context of its own
+// is a session of its own (classic has no browser contexts): WebKitGTK
+// through WebKitWebDriver, and remote engines (remote.ts). One session is
+// kept ready in advance so newContext() does not wait for a browser start.
+import { onInterrupt } from './cleanup.ts';
+import type { ConsoleEntry, EngineContext, EngineInfo, LaunchedEngine, NetworkSupport, PermissionState } from './types.ts';
+import { messageOf, WebDriverError, webdriver, type WebDriverEndpoint } from './webdriver-client.ts';
+
+/** One WebDriver session: its endpoint, id and capabilities, and what BiDi adds where the session has it. */
+export interface WebDriverSession {
+  endpoint: string | WebDriverEndpoint;
+  sessionId: string;
+  capabilities: Record<string, unknown>;
+  /** Console messages over BiDi, taken since the last call; absent where the session has no BiDi. */
+  takeConsole?(): ConsoleEntry[];
+  /** Sets a permission over BiDi; absent where the session has no BiDi (WebDriver classic's command is used). */
+  setPermission?(name: string, state: PermissionState, origin: string): Promise<void>;
+  /** Ends the session (and whatever process serves it). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Extra time a WebDriver command gets beyond the browser-side timeout before fetch gives up. */
+const COMMAND_SLACK_MS = 5000;
+
+export interface SessionPoolEngine {
+  info: EngineInfo;
+  networkSupport: NetworkSupport;
+  /** The session the launch opened (it proved the browser starts); it serves the first context. */
+  first: WebDriverSession;
+  /** Opens another session; an aborted signal stops it at once. */
+  open(signal: AbortSignal): Promise<WebDriverSession>;
+  /** Per WebDriver command that is not a navigation or a script. */
+  commandTimeoutMs: number;
+  /** Run after every session is closed (the display, work directories). */
+  afterClose?(): Promise<void>;
+}
+
+/** A launched engine whose every context is a WebDriver session of its own. */
+export function sessionPerContext(engine: SessionPoolEngine): LaunchedEngine {
+  const name = engine.info.id;
+  const contexts = new Set<WebDriverContext>();
+  let spare: Promise<WebDriverSession> | undefined = Promise.resolve(engine.first);
+  // Sessions still starting: closing stops them at once rather than wait out
+  // their session request (one that hangs holds the process for its timeout).
+  const starting = new Set<AbortController>();
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  const startSession = (): Promise<WebDriverSession> => {
+    const abort = new AbortController();
+    starting.add(abort);
+    const session = engine.open(abort.signal);
+    void session.then(() => starting.delete(abort), () => starting.delete(abort));
+    return session;
+  };
+  const prefetch = (): void => {
+    spare = startSession();
+    spare.catch(() => {}); // reported when a context takes it
+  };
+
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      closed = true;
+      unregisterInterrupt();
+      const pending = spare;
+      spare = undefined;
+      for (const abort of starting) abort.abort();
+      await Promise.all([
+        ...[...contexts].map((context) => context.close()),
+        pending?.then((session) => session.close(), () => {}),
+      ]);
+      await engine.afterClose?.();
+    })());
+  const unregisterInterrupt = onInterrupt(close);
+
+  return {
+    info: engine.info,
+    networkSupport: engine.networkSupport,
+    async newContext(): Promise<EngineContext> {
+      if (closed) throw new Error(`${name} engine is closed`);
+      const taken = spare ?? startSession();
+      spare = undefined;
+      let session: WebDriverSession;
+      try {
+        session = await taken;
+      } catch (error) {
+        if (closed) throw error; // stopped by close(): no fresh attempt
+        session = await startSession(); // a failed spare gets one fresh attempt
+      }
+      if (closed) {
+        await session.close();
+        throw new Error(`${name} engine is closed`);
+      }
+      prefetch();
+      const context = new WebDriverContext(session, engine.commandTimeoutMs, () => contexts.delete(context));
+      contexts.add(context);
+      return context;
+    },
+    close,
+  };
+}
+
+export class WebDriverContext implements EngineContext {
+  #session: WebDriverSession;
+  #commandTimeoutMs: number;
+  #onClose: () => void;
+  #navigations = 0;
+  #timeouts: { script?: number; pageLoad?: number } = {};
+  /** Set after a navigation timeout: WebKitWebDriver then blocks every command on the stuck load. */
+  #unusable: string | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(session: WebDriverSession, commandTimeoutMs: number, onClose: () => void) {
+    this.#session = session;
+    this.#commandTimeoutMs = commandTimeoutMs;
+    this.#onClose = onClose;
+  }
+
+  async goto(url: string, timeoutMs: number): Promise<void> {
+    this.#checkUsable();
+    // A token on the current window tells a replaced document from a kept one:
+    // a failed load can leave the previous page in place without any error.
+    const token = `cors-lab-navigation-${++this.#navigations}`;
+    const before = await this.#execute<string>('window.__corsLabNavigation = arguments[0]; return location.href;', [token]).catch(() => undefined);
+    await this.#setTimeouts({ pageLoad: timeoutMs });
+    try {
+      await this.#command('POST', 'url', { url }, timeoutMs + COMMAND_SLACK_MS);
+    } catch (error) {
+      if (error instanceof WebDriverError && error.code === 'timeout') {
+        this.#unusable = `navigation to ${url} timed out`;
+        throw new Error(`goto ${url}: timeout after ${timeoutMs} ms waiting for the load event (this context can only be closed now)`);
+      }
+      throw new Error(`goto ${url}: ${messageOf(error)}`);
+    }
+    const after = await this.#execute<{ kept: boolean; href: string; text: string }>(
+      'return { kept: window.__corsLabNavigation === arguments[0], href: location.href, text: document.body ? document.body.innerText.trim().slice(0, 200) : "" };',
+      [token],
+    );
+    // Network and TLS errors end on an error page that reports about:blank.
+    if (after.href === 'about:blank' && !url.startsWith('about:')) {
+      throw new Error(`goto ${url}: navigation failed (network error${after.text ? `: ${after.text}` : ''})`);
+    }
+    if (after.kept && !isFragmentNavigation(before, url)) {
+      throw new Error(`goto ${url}: navigation failed (network error; the previous document ${after.href} is still shown)`);
+    }
+  }
+
+  async evaluate<T>(expression: string, timeoutMs: number): Promise<T> {
+    this.#checkUsable();
+    await this.#setTimeouts({ script: timeoutMs });
+    // The expression is compiled as part of the WebDriver script (not eval'd
+    // in the page), so a page CSP without 'unsafe-eval' does not block it.
+    // The result crosses as a JSON string so it means the same as elsewhere.
+    const script = [
+      'const done = arguments[arguments.length - 1];',
+      '(async () => (',
+      expression,
+      '))().then(',
+      '  (value) => { try { done({ ok: true, json: JSON.stringify(value === undefined ? null : value) ?? "null" }); } catch (error) { done({ ok: false, error: "result is not JSON-serialisable: " + error }); } },',
+      '  (error) => done({ ok: false, error: error instanceof Error ? error.name + ": " + error.message : String(error) }));',
+    ].join('\n');
+    let outcome: { ok: true; json: string } | { ok: false; error: string };
+    try {
+      outcome = await this.#command('POST', 'execute/async', { script, args: [] }, timeoutMs + COMMAND_SLACK_MS);
+    } catch (error) {
+      if (error instanceof WebDriverError && (error.code === 'script timeout' || error.code === 'timeout')) {
+        throw new Error(`evaluate: timeout after ${timeoutMs} ms`);
+      }
+      throw new Error(`evaluate: ${messageOf(error)}`);
+    }
+    if (!outcome.ok) throw new Error(`evaluate: ${outcome.error}`);
+    return JSON.parse(outcome.json) as T;
+  }
+
+  /** Over BiDi where the session has it, else the Permissions spec's WebDriver extension (a driver without it answers "unknown command"). */
+  async setPermission(name: string, state: PermissionState, origin: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+    try {
+      if (this.#session.setPermission) await this.#session.setPermission(name, state, origin);
+      else await this.#command('POST', 'permissions', { descriptor: { name }, state }, this.#commandTimeoutMs);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: messageOf(error) };
+    }
+  }
+
+  /** Over BiDi where the session has it; WebDriver classic exposes no console (and WebKit does not print it for automated pages). */
+  takeConsole(): ConsoleEntry[] | null {
+    return this.#session.takeConsole?.() ?? null;
+  }
+
+  close(): Promise<void> {
+    return (this.#closing ??= (async () => {
+      this.#unusable ??= 'context closed';
+      this.#onClose();
+      await this.#session.close();
+    })());
+  }
+
+  #checkUsable(): void {
+    if (this.#unusable) throw new Error(`context unusable: ${this.#unusable}`);
+  }
+
+  async #setTimeouts(wanted: { script?: number; pageLoad?: number }): Promise<void> {
+    // WebDriver wants whole milliseconds.
+    const changed = Object.fromEntries(
+      Object.entries(wanted)
+        .map(([key, value]) => [key, Math.ceil(value)] as const)
+        .filter(([key, value]) => this.#timeouts[key as keyof typeof wanted] !== value),
+    );
+    if (Object.keys(changed).length === 0) return;
+    await this.#command('POST', 'timeouts', changed, this.#commandTimeoutMs);
+    Object.assign(this.#timeouts, changed);
+  }
+
+  #execute<T>(script: string, args: unknown[]): Promise<T> {
+    return this.#command<T>('POST', 'execute/sync', { script, args }, this.#commandTimeoutMs);
+  }
+
+  #command<T>(method: string, endpoint: string, body: unknown, timeoutMs: number): Promise<T> {
+    return webdriver<T>(this.#session.endpoint, method, `/session/${this.#session.sessionId}/${endpoint}`, body, timeoutMs);
+  }
+}
+
+/** True when `url` differs from `before` only in its fragment (no new document). */
+function isFragmentNavigation(before: string | undefined, url: string): boolean {
+  if (!before) return false;
+  try {
+    const from = new URL(before);
+    const to = new URL(url);
+    if (!to.hash) return false;
+    from.hash = '';
+    to.hash = '';
+    return from.href === to.href;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,72 @@
+// Remote engine configuration: the file and flag forms, and what they refuse.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseRemoteFlag, readRemoteConfig, RemoteConfigError } from '../../harness/engines/remote-config.ts';
+import { sessionPlan } from '../../harness/engines/remote.ts';
+import { tempDir } from '../helpers.ts';
+
+const TRUST = { caCertPem: '', caCertPath: '/ca.pem', spkiHashes: ['AAA=', 'BBB='] };
+
+function problemsOf(yaml: string): string[] {
+  const file = join(tempDir('remote-config'), 'remote.yaml');
+  writeFileSync(file, yaml);
+  try {
+    readRemoteConfig(file);
+  } catch (error) {
+    if (error instanceof RemoteConfigError) return error.problems.map((problem) => `${problem.field}: ${problem.message}`);
+    throw error;
+  }
+  return [];
+}
+
+describe('remote engine configuration', () => {
+  it('reads a file: family from browserName, the lab address, credentials by variable name', () => {
+    const file = join(tempDir('remote-config'), 'remote.yaml');
+    writeFileSync(file, 'labAddress: 10.201.0.1\nengines:\n  - id: grid-chrome\n    url: http://10.201.0.2:4444\n    capabilities: { browserName: chrome }\n  - id: cloud-safari\n    url: https://hub.example.test/wd/hub\n    capabilities: { browserName: Safari, platformName: macOS }\n    credentials: { usernameEnv: GRID_USER, passwordEnv: GRID_KEY }\n');
+    const engines = readRemoteConfig(file);
+    expect(engines.map((engine) => [engine.id, engine.family, engine.labAddress, engine.bidi])).toEqual([
+      ['grid-chrome', 'chromium', '10.201.0.1', true],
+      ['cloud-safari', 'webkit', '10.201.0.1', true],
+    ]);
+    expect(engines[1]!.credentials).toEqual({ usernameEnv: 'GRID_USER', passwordEnv: 'GRID_KEY' });
+  });
+
+  it('names the field and the fix for each problem', () => {
+    expect(problemsOf('engines:\n  - id: Grid Chrome\n    url: ftp://x\n    capabilities: { browserName: chrome }\n    extra: 1\n')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^engines\[0\]\.id: a short lowercase name/), expect.stringMatching(/^engines\[0\]\.url: /), expect.stringMatching(/^engines\[0\]\.extra: unknown field "extra"/)]),
+    );
+    expect(problemsOf('engines:\n  - id: x\n    url: http://127.0.0.1:1\n    capabilities: { browserName: opera }\n')).toEqual([expect.stringMatching(/^engines\[0\]\.family: browserName "opera" is not one cors-lab knows\. Fix: add family:/)]);
+    expect(problemsOf('labAddress: grid.local\nengines:\n  - { id: chromium, url: "http://127.0.0.1:1", capabilities: { browserName: chrome } }\n  - { id: b, url: "http://127.0.0.1:1", capabilities: { browserName: chrome } }\n  - { id: b, url: "http://127.0.0.1:1", capabilities: { browserName: chrome } }\n')).toEqual([
+      expect.stringMatching(/^labAddress: "grid\.local" is not an IP address/),
+      expect.stringMatching(/^id: "chromium" is a local engine's id\. Fix: .*grid-chromium/),
+      expect.stringMatching(/^id: "b" is given twice/),
+    ]);
+  });
+
+  it('reads the flag form ID=BROWSER@URL and refuses what it cannot use', () => {
+    expect(parseRemoteFlag('grid-webkit=MiniBrowser@http://127.0.0.1:4444/', '10.0.0.1')).toMatchObject({ id: 'grid-webkit', url: 'http://127.0.0.1:4444', family: 'webkit', labAddress: '10.0.0.1', capabilities: { browserName: 'MiniBrowser' } });
+    expect(() => parseRemoteFlag('http://127.0.0.1:4444')).toThrow(/expected ID=BROWSER@URL/);
+    expect(() => parseRemoteFlag('x=opera@http://127.0.0.1:4444')).toThrow(/browser "opera" is not one cors-lab knows/);
+    expect(() => parseRemoteFlag('x=chrome@ws://127.0.0.1:4444')).toThrow(/not an http\(s\) URL/);
+  });
+
+  it('asks each browser for the lab proxy and the narrowest trust it takes', () => {
+    const base = { url: 'http://127.0.0.1:4444', bidi: true, labAddress: '127.0.0.1', source: 'test' };
+    const chrome = sessionPlan({ ...base, id: 'c', family: 'chromium', capabilities: { browserName: 'chrome', 'goog:chromeOptions': { args: ['--headless=new'] } } }, '10.0.0.1:8080', TRUST);
+    expect(chrome.capabilities).toMatchObject({
+      proxy: { proxyType: 'manual', httpProxy: '10.0.0.1:8080', sslProxy: '10.0.0.1:8080' },
+      'goog:chromeOptions': { args: ['--headless=new', '--proxy-bypass-list=<-loopback>', '--ignore-certificate-errors-spki-list=AAA=,BBB='] },
+    });
+    expect(chrome.capabilities.acceptInsecureCerts).toBeUndefined();
+    expect(chrome.trust).toMatch(/scoped to the lab CA/);
+
+    const minibrowser = sessionPlan({ ...base, id: 'w', family: 'webkit', capabilities: { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: '/MiniBrowser', args: ['--automation'] } } }, '10.0.0.1:8080', TRUST);
+    expect(minibrowser.capabilities).toMatchObject({ acceptInsecureCerts: true, 'webkitgtk:browserOptions': { args: ['--automation', '--proxy=http://10.0.0.1:8080'] } });
+    expect(minibrowser.capabilities.proxy).toBeUndefined();
+    expect(minibrowser.trust).toMatch(/NOT scoped/);
+
+    const safari = sessionPlan({ ...base, id: 's', family: 'webkit', capabilities: { browserName: 'Safari' } }, '10.0.0.1:8080', TRUST);
+    expect(safari.capabilities).toMatchObject({ acceptInsecureCerts: true, proxy: { httpProxy: '10.0.0.1:8080' } });
+  });
+});
