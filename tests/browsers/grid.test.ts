@@ -1,0 +1,101 @@
+// Remote engines on a real Selenium Grid 4 (the README's Grid example): the
+// Grid runs in a network namespace of its own (examples/grid/start-grid.sh),
+// Chromium through chromedriver and WebKitGTK through a relay to
+// WebKitWebDriver, so the browsers are another host and reach the lab over a
+// veth link through the lab proxy. A part of the catalog through the Grid
+// must give the local engines' matrix for the same builds, cell for cell, and
+// every Grid session must be gone afterwards. The Grid is stopped and the
+// namespace removed also when a test fails.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../../harness/result/result.ts';
+import { expectValidResult, PROJECT_ROOT, runCli, tempDir } from '../helpers.ts';
+
+const GRID = 'http://10.201.0.2:4444';
+const EXAMPLE = join(PROJECT_ROOT, 'examples/grid');
+const PART = ['basics', 'preflight', 'wildcards', 'font', 'image', 'xhr'].map((folder) => join(PROJECT_ROOT, 'scenarios', folder));
+const run = tempDir('grid');
+const env = { ...process.env, CORS_LAB_GRID_RUN: join(run, 'grid') };
+
+function stopGrid(): string {
+  return execFileSync('bash', [join(EXAMPLE, 'stop-grid.sh')], { env, encoding: 'utf8' });
+}
+
+/** Each Grid slot's browser and whether a session holds it. */
+async function slots(): Promise<string[]> {
+  const status = (await (await fetch(`${GRID}/status`)).json()) as { value: { nodes: { slots: { stereotype: { browserName: string }; session: unknown }[] }[] } };
+  return status.value.nodes.flatMap((node) => node.slots.map((slot) => `${slot.stereotype.browserName}: ${slot.session ? 'busy' : 'free'}`)).sort();
+}
+
+beforeAll(() => {
+  const started = spawnSync('bash', [join(EXAMPLE, 'start-grid.sh')], { env, encoding: 'utf8', timeout: 150_000 });
+  if (started.status !== 0) {
+    stopGrid();
+    throw new Error(`the Grid did not start: ${started.stderr}${started.stdout}`);
+  }
+}, 160_000);
+
+afterAll(() => {
+  stopGrid();
+});
+
+describe('remote engines on a Selenium Grid in its own network namespace', () => {
+  let result: RunResult;
+  let stdout = '';
+
+  it('runs part of the catalog through the Grid beside the local engines, and names the Grid browsers in the matrix', async () => {
+    const out = join(run, 'out');
+    const cli = await runCli(['run', ...PART, '--remote-config', join(EXAMPLE, 'remote.yaml'), '--browsers', 'chromium,webkit,grid-chrome,grid-webkit', '--reporter', 'json', '--out', out, '--no-color']);
+    stdout = cli.stdout;
+    expect(cli.status, cli.stderr).toBe(0);
+    result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+    expectValidResult(result);
+    const byId = Object.fromEntries(result.engines.map((engine) => [engine.id, engine]));
+    expect(byId['grid-chrome']).toMatchObject({ family: 'chromium', browser: 'chrome (remote, linux)', version: byId.chromium!.version, remote: { endpoint: GRID, browserName: 'chrome', platformName: 'linux', bidi: true } });
+    expect(byId['grid-chrome']!.trust).toMatch(/scoped to the lab CA/);
+    // WebKitGTK has no BiDi: classic alone, and only acceptInsecureCerts, said to be unscoped.
+    expect(byId['grid-webkit']).toMatchObject({ family: 'webkit', browser: 'MiniBrowser (remote, linux)', version: byId.webkit!.version, remote: { endpoint: GRID, browserName: 'MiniBrowser', bidi: false } });
+    expect(byId['grid-webkit']!.trust).toMatch(/NOT scoped/);
+    expect(stdout).toMatch(/^scenario +spec +chromium \S+ +webkit \S+ +grid-chrome \S+ +grid-webkit \S+/m);
+    expect(stdout).toContain('grid-chrome: chrome (remote, linux)');
+  }, 300_000);
+
+  it('gives the same outcome, verdict and request evidence as the local engine of the same build, in every cell', () => {
+    const same = (remote: string, local: string) => {
+      const local_ = new Map(result.results.filter((cell) => cell.engine === local).map((cell) => [cell.scenario, cell]));
+      const remote_ = result.results.filter((cell) => cell.engine === remote);
+      expect(remote_.length).toBe(local_.size);
+      expect(remote_.length).toBeGreaterThan(50);
+      const view = (cell: RunResult['results'][number]) => ({
+        outcome: cell.outcome,
+        verdict: cell.verdict,
+        requestMismatch: cell.requestMismatch !== undefined,
+        preflightSent: cell.evidence.preflightSent,
+        requestReached: cell.evidence.requestReached,
+        status: cell.evidence.status,
+      });
+      for (const cell of remote_) expect(view(cell), `${cell.scenario} in ${remote} and ${local}`).toEqual(view(local_.get(cell.scenario)!));
+    };
+    same('grid-chrome', 'chromium');
+    same('grid-webkit', 'webkit');
+    // Over BiDi, the Grid's Chromium shows its own console refusals, as the local one does.
+    const refusal = result.results.find((cell) => cell.engine === 'grid-chrome' && cell.outcome === 'blocked' && cell.evidence.console?.some((entry) => /blocked by CORS policy/.test(entry.text)));
+    expect(refusal, 'a CORS refusal in the Grid Chromium console').toBeDefined();
+    expect(result.results.find((cell) => cell.engine === 'grid-webkit')!.evidence.console).toBe('not exposed');
+  });
+
+  it('leaves every Grid slot free: each session was deleted', async () => {
+    expect(await slots()).toEqual(['MiniBrowser: free', 'chrome: free']);
+  });
+
+  it('reports an endpoint that does not answer as a missing engine, with the fix, and runs nothing for it', async () => {
+    const out = join(run, 'missing');
+    const cli = await runCli(['run', PART[0]!, '--remote', 'grid-gone=chrome@http://10.201.0.2:4999', '--browsers', 'grid-gone', '--reporter', 'json', '--out', out, '--no-color']);
+    expect(cli.status).toBe(2);
+    const missing = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+    expect(missing.results).toEqual([]);
+    expect(missing.enginesMissing).toEqual([expect.objectContaining({ id: 'grid-gone', found: false, reason: expect.stringMatching(/unreachable.*ECONNREFUSED/), fix: expect.stringContaining('start the endpoint') })]);
+  }, 60_000);
+});
