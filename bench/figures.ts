@@ -1,7 +1,11 @@
-// What every bench part shares: how it reports back to bench/main.ts, and how
-// figures are printed.
+// What every bench part shares: how it reports back to bench/main.ts, how
+// figures are printed, and the CLI run as a user runs it.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../harness/package/root.ts';
+import type { RunResult } from '../harness/result/result.ts';
 export interface PartOutcome {
   /** The part did its work (cells came back, the study measured): the quick form checks this, never a timing. */
   ran: boolean;
@@ -24,4 +28,21 @@ export function machineBusy(): { busySeconds: number; cores: number } {
   // cpu user nice system idle iowait irq softirq steal, in clock ticks (USER_HZ, 100 on Linux).
   const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number) as number[];
   return { busySeconds: (user! + nice! + system! + irq! + softirq! + steal!) / 100, cores: availableParallelism() };
+}
+
+const BIN = join(PACKAGE_ROOT, 'bin', 'cors-lab.js');
+
+/** The CLI in a process of its own; its stderr comes back for the failure message. */
+export function cli(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (status) => resolve({ status, stderr }));
+  });
+}
+
+/** A result file's cells as sorted lines (scenario, engine as `engineName` names it, outcome, verdict), to compare two runs. */
+export function cellsOf(file: string, engineName: (id: string) => string = (id) => id): string {
+  return (JSON.parse(readFileSync(file, 'utf8')) as RunResult).results.map((cell) => `${cell.scenario} ${engineName(cell.engine)}: ${cell.outcome} ${cell.verdict}`).sort().join('\n');
 }

@@ -5,6 +5,7 @@
 import { catalogPart } from './catalog.ts';
 import { checkPart } from './check.ts';
 import type { BenchPart } from './figures.ts';
+import { gridPart } from './grid.ts';
 import { probePart } from './probe.ts';
 import { researchPart } from './research.ts';
 import { shardsPart } from './shards.ts';
@@ -16,6 +17,7 @@ const PARTS: [string, BenchPart][] = [
   ['lab.probe', probePart],
   ['research', researchPart],
   ['shards', shardsPart],
+  ['grid', gridPart],
 ];
 
 const started = performance.now();

@@ -2,27 +2,11 @@
 // run side by side in two processes (as two CI machines would, here sharing
 // this machine's cores) and merged, with the wall time of each and their
 // ratio, and whether the merge equals the single run cell for cell.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILTIN_CATALOG, PACKAGE_ROOT } from '../harness/package/root.ts';
-import type { RunResult } from '../harness/result/result.ts';
-import { seconds, type BenchPart } from './figures.ts';
-
-const BIN = join(PACKAGE_ROOT, 'bin', 'cors-lab.js');
-
-function cli(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (status) => resolve({ status, stderr }));
-  });
-}
-
-const cellsOf = (file: string) =>
-  (JSON.parse(readFileSync(file, 'utf8')) as RunResult).results.map((cell) => `${cell.scenario} ${cell.engine}: ${cell.outcome} ${cell.verdict}`).sort().join('\n');
+import { BUILTIN_CATALOG } from '../harness/package/root.ts';
+import { cellsOf, cli, seconds, type BenchPart } from './figures.ts';
 
 export const shardsPart: BenchPart = async (quick) => {
   const dir = mkdtempSync(join(tmpdir(), 'cors-lab-bench-shards-'));

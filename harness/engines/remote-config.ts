@@ -23,6 +23,8 @@ export interface RemoteEngineConfig {
   bidi: boolean;
   /** The address the remote browser reaches this machine at: the lab's proxy for it listens there. */
   labAddress: string;
+  /** The lab proxy's port, where a browser's proxy is set outside WebDriver (Safari: the Mac's own settings); default any free port. */
+  proxyPort?: number;
   /** Where it was configured, for messages. */
   source: string;
 }
@@ -59,6 +61,7 @@ const engineSchema = z
     family: z.enum(ENGINE_FAMILIES as [EngineFamily, ...EngineFamily[]]).optional().describe('which engine it is; default: from browserName'),
     credentials: z.object({ usernameEnv: z.string().min(1), passwordEnv: z.string().min(1) }).strict().optional(),
     bidi: z.boolean().default(true),
+    proxyPort: z.number().int().min(1024).max(65535).optional().describe("the lab proxy's port, for a browser whose proxy is set outside WebDriver (Safari)"),
   })
   .strict();
 

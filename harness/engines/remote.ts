@@ -36,7 +36,7 @@ export function remoteDriver(config: RemoteEngineConfig): EngineDriver {
   return {
     id: config.id,
     mapsHostnames: false,
-    reachesLabThrough: { proxyListenHost: config.labAddress },
+    reachesLabThrough: { proxyListenHost: config.labAddress, ...(config.proxyPort ? { proxyListenPort: config.proxyPort } : {}) },
 
     async discover(): Promise<Discovery> {
       const miss = (reason: string, fix: string): Discovery => ({ found: false, id: config.id, reason, fix });
@@ -134,6 +134,9 @@ export function sessionPlan(config: RemoteEngineConfig, proxy: string, trust: Tr
     // WebKitGTK reads the capability's sslProxy as a proxy that itself speaks
     // TLS; MiniBrowser's own --proxy is one HTTP proxy for every scheme.
     capabilities['webkitgtk:browserOptions'] = { ...webkitgtk, args: [...(webkitgtk.args ?? []), `--proxy=http://${proxy}`] };
+  } else if (browserName === 'safari') {
+    // safaridriver takes no proxy capability: Safari uses the Mac's own proxy
+    // settings, pointed at the lab proxy (proxyPort fixes its port).
   } else {
     capabilities.proxy = manualProxy;
   }

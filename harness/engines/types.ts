@@ -130,7 +130,7 @@ export interface EngineDriver {
    * one) reaches them through a lab proxy listening on this address, which
    * the browser can reach; launch() then gets that proxy in LaunchOptions.proxy.
    */
-  readonly reachesLabThrough?: { proxyListenHost: string };
+  readonly reachesLabThrough?: { proxyListenHost: string; proxyListenPort?: number };
   discover(): Promise<Discovery>;
   launch(options: LaunchOptions): Promise<LaunchedEngine>;
 }

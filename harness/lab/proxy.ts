@@ -39,6 +39,8 @@ export interface ProxyOptions {
   admits?(socket: Socket): boolean;
   /** The address to listen on; default 127.0.0.1. A remote browser needs one it can reach. */
   listenHost?: string;
+  /** The port; default any free one. */
+  listenPort?: number;
 }
 
 export interface LabProxy {
@@ -192,7 +194,7 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
 
   await new Promise<void>((resolve, reject) => {
     front.once('error', reject);
-    front.listen(0, options.listenHost ?? '127.0.0.1', () => resolve());
+    front.listen(options.listenPort ?? 0, options.listenHost ?? '127.0.0.1', () => resolve());
   });
   const address = front.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -228,13 +230,14 @@ function hostForUrl(host: string): string {
  * server on that port, so the browser meets the lab's names, ports and
  * certificates wherever it runs. Everything else is refused.
  */
-export function startLabRouteProxy(options: { journal: Journal; label: string; ports: Record<string, number>; listenHost: string }): Promise<LabProxy> {
+export function startLabRouteProxy(options: { journal: Journal; label: string; ports: Record<string, number>; listenHost: string; listenPort?: number }): Promise<LabProxy> {
   const portsOf = (scheme: 'http' | 'https') => new Set(Object.entries(options.ports).filter(([key]) => key.startsWith(`${scheme}-`) || key === `stopped-${scheme}`).map(([, port]) => port));
   const routed = { http: portsOf('http'), https: portsOf('https') };
   return startProxy({
     journal: options.journal,
     label: options.label,
     listenHost: options.listenHost,
+    ...(options.listenPort ? { listenPort: options.listenPort } : {}),
     posedPort: (scheme, host, port) => (isLoopbackName(host) && routed[scheme].has(port) ? port : undefined),
   });
 }

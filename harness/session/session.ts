@@ -127,7 +127,7 @@ export class ProbeSession {
     try {
       // A remote engine reaches the lab's loopback servers through a proxy it can reach (a flow's own posing proxy, or this one).
       const through = driver.reachesLabThrough;
-      if (through && !options.launch?.proxy) route = await labRoute(id, lab, through.proxyListenHost);
+      if (through && !options.launch?.proxy) route = await labRoute(id, lab, through.proxyListenHost, through.proxyListenPort);
       const extras = route ? { ...options.launch, proxy: route.address } : options.launch;
       launch = () => launchForLab(driver, lab.certificates, extras, (cause) => relaunches.push(`${new Date().toISOString()}: a launch failed (${cause}); the second attempt started it`));
       engine = await timed(options.onPhase, id, 'launch', launch);
@@ -270,13 +270,13 @@ export class ProbeSession {
 }
 
 /** The lab proxy for a remote engine, listening where the engine can reach it. */
-async function labRoute(id: EngineId, lab: { journal: Journal; ports?: Record<string, number> }, listenHost: string): Promise<LabProxy> {
+async function labRoute(id: EngineId, lab: { journal: Journal; ports?: Record<string, number> }, listenHost: string, listenPort?: number): Promise<LabProxy> {
   if (!lab.ports) throw new Error(`${id} is a remote engine, and this flow has no lab servers to route it to`);
   try {
-    return await startLabRouteProxy({ journal: lab.journal, label: `proxy:${id}`, ports: lab.ports, listenHost });
+    return await startLabRouteProxy({ journal: lab.journal, label: `proxy:${id}`, ports: lab.ports, listenHost, ...(listenPort ? { listenPort } : {}) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`the lab proxy for ${id} cannot listen on ${listenHost} (${code ?? (error as Error).message}). Fix: labAddress must be an address of this machine that the remote browser can reach`);
+    throw new Error(`the lab proxy for ${id} cannot listen on ${listenHost}${listenPort ? `:${listenPort}` : ''} (${code ?? (error as Error).message}). Fix: labAddress must be an address of this machine that the remote browser can reach${listenPort ? ', and proxyPort a free port' : ''}`);
   }
 }
 

@@ -81,7 +81,7 @@ describe('remote engines on a Selenium Grid in its own network namespace', () =>
     same('grid-chrome', 'chromium');
     same('grid-webkit', 'webkit');
     // Over BiDi, the Grid's Chromium shows its own console refusals, as the local one does.
-    const refusal = result.results.find((cell) => cell.engine === 'grid-chrome' && cell.outcome === 'blocked' && cell.evidence.console?.some((entry) => /blocked by CORS policy/.test(entry.text)));
+    const refusal = result.results.find((cell) => cell.engine === 'grid-chrome' && cell.outcome === 'blocked' && Array.isArray(cell.evidence.console) && cell.evidence.console.some((entry) => /blocked by CORS policy/.test(entry.text)));
     expect(refusal, 'a CORS refusal in the Grid Chromium console').toBeDefined();
     expect(result.results.find((cell) => cell.engine === 'grid-webkit')!.evidence.console).toBe('not exposed');
   });

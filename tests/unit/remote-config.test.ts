@@ -1,5 +1,5 @@
 // Remote engine configuration: the file and flag forms, and what they refuse.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRemoteFlag, readRemoteConfig, RemoteConfigError } from '../../harness/engines/remote-config.ts';
@@ -51,6 +51,18 @@ describe('remote engine configuration', () => {
     expect(() => parseRemoteFlag('x=chrome@ws://127.0.0.1:4444')).toThrow(/not an http\(s\) URL/);
   });
 
+  it("reads every remote engines file the README shows, and the Grid example's", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const blocks = [...readme.matchAll(/```yaml\n([^`]*?^engines:[^`]*?)```/gm)].map((match) => match[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    for (const [index, block] of blocks.entries()) {
+      const file = join(tempDir('remote-config'), `readme-${index}.yaml`);
+      writeFileSync(file, block);
+      expect(readRemoteConfig(file).length).toBeGreaterThan(0);
+    }
+    expect(readRemoteConfig(new URL('../../examples/grid/remote.yaml', import.meta.url).pathname).map((engine) => `${engine.id} ${engine.family} ${engine.labAddress}`)).toEqual(['grid-chrome chromium 10.201.0.1', 'grid-webkit webkit 10.201.0.1']);
+  });
+
   it('asks each browser for the lab proxy and the narrowest trust it takes', () => {
     const base = { url: 'http://127.0.0.1:4444', bidi: true, labAddress: '127.0.0.1', source: 'test' };
     const chrome = sessionPlan({ ...base, id: 'c', family: 'chromium', capabilities: { browserName: 'chrome', 'goog:chromeOptions': { args: ['--headless=new'] } } }, '10.0.0.1:8080', TRUST);
@@ -66,7 +78,11 @@ describe('remote engine configuration', () => {
     expect(minibrowser.capabilities.proxy).toBeUndefined();
     expect(minibrowser.trust).toMatch(/NOT scoped/);
 
+    // safaridriver takes no proxy capability: the Mac's own proxy settings point at the lab proxy.
     const safari = sessionPlan({ ...base, id: 's', family: 'webkit', capabilities: { browserName: 'Safari' } }, '10.0.0.1:8080', TRUST);
-    expect(safari.capabilities).toMatchObject({ acceptInsecureCerts: true, proxy: { httpProxy: '10.0.0.1:8080' } });
+    expect(safari.capabilities).toMatchObject({ acceptInsecureCerts: true });
+    expect(safari.capabilities.proxy).toBeUndefined();
+    const firefox = sessionPlan({ ...base, id: 'f', family: 'firefox', capabilities: { browserName: 'firefox' } }, '10.0.0.1:8080', TRUST);
+    expect(firefox.capabilities).toMatchObject({ acceptInsecureCerts: true, proxy: { httpProxy: '10.0.0.1:8080' }, 'moz:firefoxOptions': { prefs: { 'network.proxy.allow_hijacking_localhost': true } } });
   });
 });
