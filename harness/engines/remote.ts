@@ -117,7 +117,7 @@ export function sessionPlan(config: RemoteEngineConfig, proxy: string, trust: Tr
     // takes an SPKI list that trusts the lab CA and nothing else.
     const key = browserName === 'msedge' || browserName === 'microsoftedge' ? 'ms:edgeOptions' : 'goog:chromeOptions';
     const own = (capabilities[key] ?? {}) as { args?: string[] };
-    capabilities[key] = { ...own, args: [...(own.args ?? []), '--proxy-bypass-list=<-loopback>', `--ignore-certificate-errors-spki-list=${trust.spkiHashes.join(',')}`] };
+    capabilities[key] = { ...own, args: [...withDisabledFeature(own.args ?? [], 'HttpsUpgrades'), '--proxy-bypass-list=<-loopback>', `--ignore-certificate-errors-spki-list=${trust.spkiHashes.join(',')}`] };
     capabilities.proxy = manualProxy;
     return { capabilities, trust: `--ignore-certificate-errors-spki-list through ${key} (scoped to the lab CA)` };
   }
@@ -141,6 +141,17 @@ export function sessionPlan(config: RemoteEngineConfig, proxy: string, trust: Tr
     capabilities.proxy = manualProxy;
   }
   return { capabilities, trust: UNSCOPED_TRUST };
+}
+
+/**
+ * Chromium's HTTPS-Upgrades would turn a posed http origin (check) into https,
+ * as the local driver knows; added to any --disable-features already given,
+ * since Chromium reads only the last one.
+ */
+function withDisabledFeature(args: string[], feature: string): string[] {
+  const given = args.findLast((arg) => arg.startsWith('--disable-features='));
+  if (!given) return [...args, `--disable-features=${feature}`];
+  return [...args.filter((arg) => !arg.startsWith('--disable-features=')), `${given},${feature}`];
 }
 
 /** One session: created, its BiDi connected where there is one, and deleted on close whatever happened. */

@@ -6,7 +6,7 @@
 // must give the local engines' matrix for the same builds, cell for cell, and
 // every Grid session must be gone afterwards. The Grid is stopped and the
 // namespace removed also when a test fails.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,26 @@ async function slots(): Promise<string[]> {
   const status = (await (await fetch(`${GRID}/status`)).json()) as { value: { nodes: { slots: { stereotype: { browserName: string }; session: unknown }[] }[] } };
   return status.value.nodes.flatMap((node) => node.slots.map((slot) => `${slot.stereotype.browserName}: ${slot.session ? 'busy' : 'free'}`)).sort();
 }
+
+/** The user's server, in its own process: allows https://app.example.com, refuses any other origin. */
+let server: ChildProcess | undefined;
+let serverPort = 0;
+
+beforeAll(async () => {
+  server = spawn(process.execPath, ['-e', `
+    const http = require('node:http');
+    const s = http.createServer((request, response) => {
+      const allowed = request.headers.origin === 'https://app.example.com';
+      response.writeHead(200, { 'content-type': 'application/json', vary: 'Origin', ...(allowed ? { 'access-control-allow-origin': request.headers.origin } : {}) });
+      response.end('[]');
+    });
+    s.listen(0, '127.0.0.1', () => console.log(s.address().port));`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  serverPort = await new Promise<number>((resolve) => server!.stdout!.once('data', (chunk: Buffer) => resolve(Number(String(chunk).trim()))));
+});
+
+afterAll(() => {
+  server?.kill();
+});
 
 beforeAll(() => {
   const started = spawnSync('bash', [join(EXAMPLE, 'start-grid.sh')], { env, encoding: 'utf8', timeout: 150_000 });
@@ -89,6 +109,18 @@ describe('remote engines on a Selenium Grid in its own network namespace', () =>
   it('leaves every Grid slot free: each session was deleted', async () => {
     expect(await slots()).toEqual(['MiniBrowser: free', 'chrome: free']);
   });
+
+  it('checks a server in its own process through the Grid, posing as a front end, as the local engines do', async () => {
+    const out = join(run, 'check');
+    const cli = await runCli(['check', `http://127.0.0.1:${serverPort}/api/users`, '--origin', 'https://app.example.com', '--origin', 'http://other.example.com', '--expect', 'allowed', '--expect', 'blocked', '--no-sweep', '--no-missing-path', '--remote-config', join(EXAMPLE, 'remote.yaml'), '--browsers', 'chromium,webkit,grid-chrome,grid-webkit', '--reporter', 'json', '--out', out, '--no-color']);
+    const checked = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+    const outcomes = Object.fromEntries(['chromium', 'grid-chrome', 'webkit', 'grid-webkit'].map((engine) => [engine, checked.results.filter((cell) => cell.engine === engine).map((cell) => `${cell.scenario}: ${cell.outcome}`).sort()]));
+    expect(outcomes['grid-chrome']).toEqual(outcomes.chromium);
+    expect(outcomes['grid-webkit']).toEqual(outcomes.webkit);
+    // The allowed origin is read in the Grid's Chromium, and the other one refused (WebKitGTK refuses an http loopback target from an https page).
+    expect(outcomes['grid-chrome']).toEqual([expect.stringMatching(/from http:\/\/other\.example\.com: blocked$/), expect.stringMatching(/from https:\/\/app\.example\.com: allowed$/)]);
+    expect(cli.status, cli.stderr).toBe(1); // WebKit's mixed-content refusal of the allowed origin is not as expected
+  }, 180_000);
 
   it('reports an endpoint that does not answer as a missing engine, with the fix, and runs nothing for it', async () => {
     const out = join(run, 'missing');

@@ -68,9 +68,12 @@ describe('remote engine configuration', () => {
     const chrome = sessionPlan({ ...base, id: 'c', family: 'chromium', capabilities: { browserName: 'chrome', 'goog:chromeOptions': { args: ['--headless=new'] } } }, '10.0.0.1:8080', TRUST);
     expect(chrome.capabilities).toMatchObject({
       proxy: { proxyType: 'manual', httpProxy: '10.0.0.1:8080', sslProxy: '10.0.0.1:8080' },
-      'goog:chromeOptions': { args: ['--headless=new', '--proxy-bypass-list=<-loopback>', '--ignore-certificate-errors-spki-list=AAA=,BBB='] },
+      'goog:chromeOptions': { args: ['--headless=new', '--disable-features=HttpsUpgrades', '--proxy-bypass-list=<-loopback>', '--ignore-certificate-errors-spki-list=AAA=,BBB='] },
     });
     expect(chrome.capabilities.acceptInsecureCerts).toBeUndefined();
+    // Chromium reads only the last --disable-features: the user's features are kept in it.
+    const edge = sessionPlan({ ...base, id: 'e', family: 'chromium', capabilities: { browserName: 'MicrosoftEdge', 'ms:edgeOptions': { args: ['--disable-features=Foo'] } } }, '10.0.0.1:8080', TRUST);
+    expect((edge.capabilities['ms:edgeOptions'] as { args: string[] }).args.filter((arg) => arg.startsWith('--disable-features'))).toEqual(['--disable-features=Foo,HttpsUpgrades']);
     expect(chrome.trust).toMatch(/scoped to the lab CA/);
 
     const minibrowser = sessionPlan({ ...base, id: 'w', family: 'webkit', capabilities: { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: '/MiniBrowser', args: ['--automation'] } } }, '10.0.0.1:8080', TRUST);
