@@ -46,11 +46,12 @@ export async function launchForLab(driver: EngineDriver, certificates: LabCertif
  * the second attempt): not run, with why. Nothing is measured or invented
  * for it, and the CLI treats it as a harness failure (exit 2).
  */
-export function notStarted(id: EngineId, error: unknown): MissingEngine {
+export function notStarted(id: EngineId, error: unknown, driver?: EngineDriver): MissingEngine {
   return {
     id,
     reason: `the engine did not start: ${firstLine(error)}`,
-    fix: 'npx cors-lab browsers   (shows each engine and how to fix it)',
+    // A remote engine's browser is the endpoint's: its own status and log say why.
+    fix: driver?.reachesLabThrough ? "look at the endpoint's own status and log (a Selenium Grid: /status, its slots, and the node's log) and at the engine's capabilities" : 'npx cors-lab browsers   (shows each engine and how to fix it)',
     found: true,
   };
 }

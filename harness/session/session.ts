@@ -135,7 +135,7 @@ export class ProbeSession {
       await route?.close();
       // A launch cut short by a signal is no engine failure.
       throwIfInterrupted();
-      return { notStarted: notStarted(id, error) };
+      return { notStarted: notStarted(id, error, driver) };
     }
     if (interruption()) {
       await engine.close();
