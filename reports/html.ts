@@ -5,6 +5,7 @@
 import type { CellResult, CorsLabResult, MatrixResult, ResearchResult, ScenarioSummary } from '../harness/result/result.ts';
 import { cellIndex, cellText, columnKey, engineDescription, interruptionBanner, LEGEND, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, sourceLines, specColumnText, type CellLabel, type ColumnGroup } from './labels.ts';
 import { escapeHtml, maxAgeHtml, pnaHtml } from './research.ts';
+import { compatHtml } from './compat.ts';
 
 /** CSS class of each cell label. */
 const LABEL_CLASS: Record<CellLabel, string> = { matches: '', 'known deviation': 'known-deviation', 'cookie policy': 'cookie-policy', 'new finding': 'new-finding', flaky: 'flaky', unexpected: 'unexpected' };
@@ -345,6 +346,7 @@ function researchHtml(result: ResearchResult): string {
 <div class="engines">${engines.join('\n')}</div>
 ${result.research.maxAge ? maxAgeHtml(result.research.maxAge) : ''}
 ${result.research.pna ? pnaHtml(result.research.pna) : ''}
+${result.research.compat ? compatHtml(result.research.compat) : ''}
 <script type="application/json" id="cors-lab-result">${embedJson(result)}</script>`);
 }
 

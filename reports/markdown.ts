@@ -2,6 +2,7 @@
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
 import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, knownBehaviourLines, requestMismatchLines, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, flakyLines, sourceLines, specColumnText } from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
+import { compatMarkdown } from './compat.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
 
@@ -23,6 +24,7 @@ function researchMarkdown(result: ResearchResult): string {
   const lines = ['## cors-lab research', '', ...engineTable(result)];
   if (result.research.maxAge) lines.push('', maxAgeMarkdown(result.research.maxAge));
   if (result.research.pna) lines.push('', pnaMarkdown(result.research.pna));
+  if (result.research.compat) lines.push('', compatMarkdown(result.research.compat));
   return `${lines.join('\n')}\n`;
 }
 

@@ -204,3 +204,71 @@ export function pnaCell(result: PnaEngineResult, mechanism: PageMechanism, page:
   );
   return { lines, observations };
 }
+
+// ---------------------------------------------------------------------------
+// Compact terminal views: short engine headers, one line per row with
+// marks and a legend, cut to the terminal's width; the details are in the
+// Markdown and HTML reports.
+
+/** Cuts a line to the terminal's width. */
+export const cutTo = (width: number) => (line: string) => (line.length > width ? `${line.slice(0, width - 1)}…` : line);
+const shortEngine = (engine: EngineInfo) => `${engine.id} ${engine.version.split('.').slice(0, 2).join('.')}`;
+const table = (rows: string[][]) => {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+};
+
+/** Lifetimes in seconds, one row per Max-Age value. */
+export function maxAgeTerminal(study: MaxAgeStudy, width = 100): string {
+  const short = (lifetime: MaxAgeEngineResult['cases'][number]['lifetime']) =>
+    lifetime.kind === 'bracket' ? `${lifetime.cachedAt}–${lifetime.refetchedAt} s` : lifetime.kind === 'not-cached' ? 'not cached' : lifetime.kind === 'lower-bound' ? `≥ ${lifetime.cachedAt} s` : 'error';
+  const rows = [['Max-Age', ...study.engines.map((engine) => `${shortEngine(engine.engine)} (${engine.clock.mode === 'controlled' ? 'c' : 'r'})`)]];
+  for (const [index, entry] of (study.engines[0]?.cases ?? []).entries()) rows.push([entry.label, ...study.engines.map((engine) => short(engine.cases[index]!.lifetime))]);
+  const lines = ['Preflight-cache lifetime by Access-Control-Max-Age', '', ...table(rows), ''];
+  lines.push('a–b s: still cached at a s, preflighted again at b s; ≥ a s: still cached at the longest wait (a lower bound); (c) controlled clock, (r) real time');
+  for (const missing of study.enginesMissing) lines.push(`${missing.id}: not run (${missing.reason})`);
+  return `${lines.map(cutTo(width)).join('\n')}\n`;
+}
+
+const PNA_MARK: Record<PnaObservation['outcome'], string> = { allowed: '✓', opaque: 'o', blocked: '✗', 'not-sent': '-', timeout: '…' };
+
+/** One line per page, target and engine: per permission case, a mark for each request (preflighted, simple, no-cors). */
+export function pnaTerminal(study: PnaStudy, width = 100): string {
+  // default, granted, denied, then one column per permission granted alone, numbered in the legend.
+  const permissionHeads = PERMISSION_CASES.map((permission, index) => (index < 3 ? permission : `#${index - 2}`));
+  const rows = [['page → target', 'engine', ...permissionHeads, 'hdr', 'ACAPN']];
+  // The major version (two parts where the first is small, as WebKitGTK's 2.50).
+  const engineHead = (engine: EngineInfo) => `${engine.id} ${engine.version.split('.').slice(0, Number(engine.version.split('.')[0]) < 10 ? 2 : 1).join('.')}`;
+  const notes: string[] = [];
+  for (const row of pnaRows()) {
+    for (const engine of study.engines) {
+      const cell = pnaCell(engine, row.mechanism, row.page, row.target);
+      const label = `${row.page} ${row.mechanism} → ${row.target}`;
+      if (cell.observations.length === 0) {
+        // Why nothing was measured goes below the table, once.
+        const note = cell.lines[0]!;
+        if (!notes.includes(note)) notes.push(note);
+        rows.push([label, engineHead(engine.engine), `[${notes.indexOf(note) + 1}]`, ...permissionHeads.slice(1).map(() => ''), '', '']);
+        continue;
+      }
+      const marks = PERMISSION_CASES.map((permission) =>
+        PNA_REQUESTS.map((request) => {
+          const seen = cell.observations.find((entry) => entry.permission === permission && entry.request === request && !entry.allowHeader);
+          return seen ? PNA_MARK[seen.outcome] : ' ';
+        }).join(''),
+      );
+      const header = cell.observations.some((entry) => entry.pnaHeaders.length > 0) ? 'yes' : 'no';
+      const changed = cell.lines.find((line) => line.startsWith('Allow-Private-Network'))?.includes('changes') ? 'yes' : 'no';
+      rows.push([label, engineHead(engine.engine), ...marks, header, changed]);
+    }
+  }
+  const lines = ['Private/Local Network Access', '', ...table(rows), ''];
+  lines.push('Each permission column: preflighted, simple and no-cors fetch. ✓ allowed, o opaque (no-cors), ✗ blocked (answered, withheld), - not sent (refused before sending), … held (no result in time), blank: not measured.');
+  lines.push(`${PERMISSION_CASES.slice(3).map((permission, index) => `#${index + 1}: ${permission}`).join('; ')}.`);
+  lines.push('hdr: a Private/Local Network Access header in a preflight. ACAPN: answering Access-Control-Allow-Private-Network: true changed an outcome.');
+  lines.push('Pages: secure or non-secure, made public by the engine override or by CSP treat-as-public-address.');
+  for (const [index, note] of notes.entries()) lines.push(`[${index + 1}] ${note}`);
+  for (const missing of study.enginesMissing) lines.push(`${missing.id}: not run (${missing.reason})`);
+  lines.push('The engines\' address-space settings and every request\'s evidence are in the Markdown and HTML reports.');
+  return `${lines.map(cutTo(width)).join('\n')}\n`;
+}

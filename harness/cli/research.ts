@@ -6,7 +6,9 @@ import { ENGINE_IDS } from '../engines/types.ts';
 import { resultHeader, type EngineEntry, type ResearchResult } from '../result/result.ts';
 import { studyMaxAge } from '../research/max-age.ts';
 import { studyPna } from '../research/pna.ts';
-import { maxAgeMarkdown, pnaMarkdown } from '../../reports/research.ts';
+import { studyCompat } from '../research/compat.ts';
+import { compatTerminal } from '../../reports/compat.ts';
+import { maxAgeTerminal, pnaTerminal } from '../../reports/research.ts';
 import { announceReports, writeReports } from '../../reports/write.ts';
 import { chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, type OutputFlags } from './common.ts';
 import { exitCodeFor, interruption } from '../engines/cleanup.ts';
@@ -14,6 +16,8 @@ import { keptOnInterrupt } from '../session/failure.ts';
 
 interface ResearchFlags extends Omit<OutputFlags, 'timeout'> {
   maxWait: number;
+  /** compat: read the cells from this run result. */
+  from?: string;
   /** Undefined: each study's own default. */
   timeout?: number;
 }
@@ -22,9 +26,10 @@ export function addResearchCommand(program: Command, exitCode: { value: number }
   program
     .command('research')
     .description(
-      'measure engine behaviour: max-age (effective preflight-cache lifetimes, with a controlled clock where the engine allows it); pna (Private/Local Network Access: public pages calling local and loopback targets)',
+      'measure engine behaviour: max-age (effective preflight-cache lifetimes, with a controlled clock where the engine allows it); pna (Private/Local Network Access: public pages calling local and loopback targets); compat (the measured catalog against MDN browser-compat-data)',
     )
-    .addArgument(new Argument('<study>', 'the study to run').choices(['max-age', 'pna']))
+    .addArgument(new Argument('<study>', 'the study to run').choices(['max-age', 'pna', 'compat']))
+    .option('--from <result.json>', "compat: read the cells from a run's result instead of running the scenarios")
     .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} (default: every engine found)`, parseBrowsers)
     .option('--max-wait <seconds>', 'longest real-time wait where the clock cannot be controlled; longer lifetimes are lower bounds', (value: string) => Number(value), 30)
     .option('--reporter <name[=path]>', 'json, html, markdown; repeatable or comma-separated (default: json,html)', repeatable)
@@ -42,6 +47,10 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
     process.stderr.write('cors-lab: --max-wait: give seconds between 2 and 600\n');
     return EXIT.badInput;
   }
+  if (flags.from && study !== 'compat') {
+    process.stderr.write(`cors-lab: --from: only research compat reads a run's result\n`);
+    return EXIT.badInput;
+  }
   const timeoutMs = flags.timeout ?? (study === 'pna' ? 4000 : 8000);
   const startedAt = new Date();
   const started = performance.now();
@@ -50,26 +59,47 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
     timeoutMs,
     onProgress: (line: string) => process.stderr.write(`cors-lab: ${line}\n`),
   };
-  const measuring = study === 'pna' ? studyPna(common).then((result) => ({ key: 'pna' as const, result })) : studyMaxAge({ ...common, maxWaitSeconds: flags.maxWait }).then((result) => ({ key: 'maxAge' as const, result }));
-  const measured = await measuring.catch(keptOnInterrupt(undefined));
+  const measuring =
+    study === 'pna'
+      ? studyPna(common).then((result) => ({ key: 'pna' as const, result, engines: result.engines.map((engine) => engine.engine) }))
+      : study === 'compat'
+        ? studyCompat({ ...common, ...(flags.from ? { from: flags.from } : {}) }).then(({ study: result, engines }) => ({ key: 'compat' as const, result, engines }))
+        : studyMaxAge({ ...common, maxWaitSeconds: flags.maxWait }).then((result) => ({ key: 'maxAge' as const, result, engines: result.engines.map((engine) => engine.engine) }));
+  let measured: Awaited<typeof measuring> | undefined;
+  try {
+    measured = await measuring.catch(keptOnInterrupt(undefined));
+  } catch (error) {
+    // A mapping or --from problem: said, and nothing written.
+    if (study !== 'compat') throw error;
+    process.stderr.write(`cors-lab: ${(error as Error).message}\n`);
+    return EXIT.badInput;
+  }
   // A study cut short measures nothing worth a table: no report, the signal's exit code.
   const stop = interruption();
   if (stop || !measured) {
     process.stderr.write(`cors-lab: research ${study} interrupted by ${stop?.signal ?? 'a signal'}; no report written\n`);
     return exitCodeFor(stop?.signal ?? 'SIGTERM');
   }
-  const engines: EngineEntry[] = measured.result.engines.map((engine) => engine.engine);
+  const engines: EngineEntry[] = measured.engines;
   const run: ResearchResult = {
-    ...resultHeader('research', startedAt, started, [{ id: `research ${study}`, definition: { study, ...(measured.key === 'maxAge' ? { maxWaitSeconds: flags.maxWait } : {}) } }]),
+    ...resultHeader('research', startedAt, started, [{ id: `research ${study}`, definition: { study, ...(measured.key === 'maxAge' ? { maxWaitSeconds: flags.maxWait } : {}), ...(flags.from ? { from: flags.from } : {}) } }]),
     options: { isolation: `research ${study}`, timeoutMs, profile: 'defaults' },
     engines,
     enginesMissing: measured.result.enginesMissing,
-    research: measured.key === 'pna' ? { pna: measured.result } : { maxAge: measured.result },
+    research: measured.key === 'pna' ? { pna: measured.result } : measured.key === 'compat' ? { compat: measured.result } : { maxAge: measured.result },
   };
-  process.stdout.write(measured.key === 'pna' ? pnaMarkdown(measured.result) : maxAgeMarkdown(measured.result));
+  // A compact view sized to the terminal; the full tables are in the Markdown and HTML reports.
+  process.stdout.write(measured.key === 'pna' ? pnaTerminal(measured.result, terminalWidth()) : measured.key === 'compat' ? compatTerminal(measured.result, terminalWidth()) : maxAgeTerminal(measured.result, terminalWidth()));
   process.stdout.write(`\n(${(run.durationMs / 1000).toFixed(1)} s)\n`);
   const allWritten = announceReports(writeReports(run, reporters, flags.out));
-  if (measured.result.engines.length === 0 || !allWritten) return EXIT.badInput;
+  if (measured.engines.length === 0 || !allWritten) return EXIT.badInput;
   if (measured.key === 'pna') return EXIT.ok;
+  // A disagreement is a finding about the data, not a failure of the run.
+  if (measured.key === 'compat') return EXIT.ok;
   return measured.result.engines.some((engine) => engine.cases.some((entry) => entry.lifetime.kind === 'error')) ? EXIT.unexpected : EXIT.ok;
+}
+
+/** The terminal's width, or 100 columns where output is not a terminal. */
+function terminalWidth(): number {
+  return process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100;
 }

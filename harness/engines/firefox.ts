@@ -182,7 +182,7 @@ export const firefoxDriver: EngineDriver = {
         executablePath,
         headless: true,
         userDataDir: profile,
-        extraPrefsFirefox: { ...FIREFOX_PREFS, ...cookiePrefs, ...(options.proxy ? proxyPrefs(options.proxy) : {}), ...(options.network ? networkPrefs(options.network) : {}) },
+        extraPrefsFirefox: { ...FIREFOX_PREFS, ...cookiePrefs, ...(options.proxy ? proxyPrefs(options.proxy) : {}), ...(options.network ? networkPrefs(options.network) : {}), ...options.firefoxPrefs },
         acceptInsecureCerts: false,
         timeout: timeoutMs,
         protocolTimeout: timeoutMs,
@@ -215,7 +215,8 @@ export const firefoxDriver: EngineDriver = {
         family: 'firefox',
         browser: 'Firefox ESR',
         version: displayVersion?.startsWith(bidiVersion) ? displayVersion : bidiVersion,
-        driver: DRIVER,
+        // Preferences set for a study are part of the build measured.
+        driver: options.firefoxPrefs ? `${DRIVER}; preferences set: ${Object.entries(options.firefoxPrefs).map(([name, value]) => `${name}=${value}`).join(', ')}` : DRIVER,
         trust: 'lab CA added to a temporary profile with certutil',
         executablePath,
         profile: engineProfile,

@@ -19,7 +19,11 @@ export interface RemoteEngineConfig {
   family: EngineFamily;
   /** Basic authentication from these environment variables (a cloud grid's user and key). */
   credentials?: { usernameEnv: string; passwordEnv: string };
-  /** Ask for BiDi (webSocketUrl); default true, and an endpoint that cannot is driven over classic alone. */
+  /**
+   * Ask for BiDi (webSocketUrl). Default: yes, but not for WebKit: WebKitGTK
+   * and safaridriver refuse it, and a Selenium Grid relay that refused it
+   * once was seen to keep its slot reserved, so that no session came again.
+   */
   bidi: boolean;
   /** The address the remote browser reaches this machine at: the lab's proxy for it listens there. */
   labAddress: string;
@@ -60,7 +64,7 @@ const engineSchema = z
     capabilities: z.record(z.string(), z.unknown()).describe('new-session capabilities; browserName at least'),
     family: z.enum(ENGINE_FAMILIES as [EngineFamily, ...EngineFamily[]]).optional().describe('which engine it is; default: from browserName'),
     credentials: z.object({ usernameEnv: z.string().min(1), passwordEnv: z.string().min(1) }).strict().optional(),
-    bidi: z.boolean().default(true),
+    bidi: z.boolean().optional().describe('ask for WebDriver BiDi (webSocketUrl); default: yes, except for WebKit'),
     proxyPort: z.number().int().min(1024).max(65535).optional().describe("the lab proxy's port, for a browser whose proxy is set outside WebDriver (Safari)"),
   })
   .strict();
@@ -92,7 +96,7 @@ export function readRemoteConfig(file: string): RemoteEngineConfig[] {
       problems.push({ file, field: `engines[${index}].family`, message: `browserName ${JSON.stringify(entry.capabilities.browserName)} is not one cors-lab knows. Fix: add family: chromium, firefox or webkit` });
       return [];
     }
-    return [{ ...entry, family, labAddress, source: file }];
+    return [{ ...entry, family, bidi: entry.bidi ?? family !== 'webkit', labAddress, source: file }];
   });
   problems.push(...idProblems(engines, file));
   if (problems.length > 0) throw new RemoteConfigError(problems);
@@ -110,7 +114,7 @@ export function parseRemoteFlag(value: string, labAddress = '127.0.0.1'): Remote
   if (!isIP(labAddress)) throw new RemoteConfigError([{ file: 'command line', field: '--lab-address', message: `"${labAddress}" is not an IP address. Fix: the address of this machine that the remote browsers can reach` }]);
   const family = familyOf(browserName);
   if (!family) throw problem(`browser "${browserName}" is not one cors-lab knows (${Object.keys(FAMILY_OF_BROWSER).join(', ')}). Fix: use --remote-config with family: set`);
-  return { id, url: url.replace(/\/+$/, ''), capabilities: { browserName }, family, bidi: true, labAddress, source: 'command line' };
+  return { id, url: url.replace(/\/+$/, ''), capabilities: { browserName }, family, bidi: family !== 'webkit', labAddress, source: 'command line' };
 }
 
 /** Ids must be unique and not a local engine's. */

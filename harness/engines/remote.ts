@@ -64,7 +64,7 @@ export function remoteDriver(config: RemoteEngineConfig): EngineDriver {
         try {
           return await openSession(target, config, plan.capabilities, bidi, options.timeoutMs, signal);
         } catch (error) {
-          // An endpoint that cannot give BiDi (WebKitGTK) refuses webSocketUrl: classic alone then.
+          // An endpoint that cannot give BiDi refuses webSocketUrl: classic alone then (WebKit is not even asked: remote-config.ts).
           if (!bidi || !(error instanceof WebDriverError) || error.code !== 'session not created') throw error;
           bidi = false;
           return openSession(target, config, plan.capabilities, false, options.timeoutMs, signal);

@@ -95,6 +95,8 @@ export interface LaunchOptions {
   proxy?: string;
   /** The Private/Local Network Access study's address spaces and host mapping. */
   network?: AddressSpaceNetwork;
+  /** Firefox preferences to set beyond cors-lab's own (research compat's runs with a BCD flag); only the Firefox driver reads them. */
+  firefoxPrefs?: Record<string, string | number | boolean>;
 }
 
 /**

@@ -128,3 +128,65 @@ export interface PnaStudy {
   engines: PnaEngineResult[];
   enginesMissing: MissingEngine[];
 }
+
+// ---------------------------------------------------------------------------
+// research compat: the measured matrix held against MDN's browser-compat-data
+
+/** What BCD says of one feature in one browser at one version. */
+export interface BcdClaim {
+  /** The BCD browser the engine is compared with (chrome, firefox, safari). */
+  browser: string;
+  /** The version compared at: the measured one, or Safari's current release for WebKitGTK. */
+  atVersion: string;
+  /**
+   * supported: from `since`, by default; flag: only with `flags` set;
+   * partial: a partial implementation; not-supported; unknown: BCD has no data.
+   */
+  status: 'supported' | 'partial' | 'flag' | 'not-supported' | 'unknown';
+  since?: string;
+  flags?: { type: string; name: string; valueToSet?: string }[];
+  notes: string[];
+  /** The claim in words, e.g. "supported since 69", "only with the preference network.x = false (since 115)". */
+  text: string;
+}
+
+export interface CompatCell {
+  scenario: string;
+  /** The cell's outcome, or for a request-header rule the header's value ("absent" when not sent). */
+  measured: string;
+  /** What the rule wants for "supported". */
+  wanted: string;
+}
+
+export interface CompatVerdictRow {
+  engine: string;
+  family: string;
+  claim: BcdClaim;
+  /** Why the engine's column is compared with another browser's data, where it is (WebKitGTK with Safari's). */
+  comparedWith?: string;
+  measured: { supported: boolean | null; cells: CompatCell[]; text: string };
+  verdict: 'agree' | 'disagree' | 'not comparable';
+  reason: string;
+  /** For a claim behind a preference the engine can be run with: the same cells with the preference set. */
+  flagRun?: { setting: string; supported: boolean | null; cells: CompatCell[]; text: string; matchesClaim: boolean } | { setting: string; notRun: string };
+  /** For a disagreement: what could explain it, and what was tried. */
+  diagnosis?: string;
+}
+
+export interface CompatFeature {
+  key: string;
+  title: string;
+  mdnUrl?: string;
+  scenarios: string[];
+  engines: CompatVerdictRow[];
+}
+
+export interface CompatStudy {
+  study: 'compat';
+  /** The @mdn/browser-compat-data release compared with. */
+  bcd: { version: string; timestamp?: string };
+  /** Where the cells came from: this run, or a result file (--from). */
+  source: { kind: 'run' } | { kind: 'file'; file: string };
+  features: CompatFeature[];
+  enginesMissing: MissingEngine[];
+}

@@ -60,6 +60,8 @@ export interface RunOptions {
   repeat?: number;
   /** Run only this shard's cells (run/shard.ts); `cors-lab merge` puts the shards together. */
   shard?: Shard;
+  /** Firefox preferences to set (research compat's runs with a BCD flag). */
+  firefoxPrefs?: Record<string, string | number | boolean>;
 }
 
 /** At most this many probes in flight in one page. */
@@ -165,7 +167,7 @@ interface RunShared {
 type EngineRun = { entry: EngineEntry; results: CellResult[] } | { notStarted: MissingEngine } | { notLaunched: true };
 
 async function runEngine(id: EngineId, driver: EngineDriver, lab: Lab, options: RunOptions, shared: RunShared): Promise<EngineRun> {
-  const started = await ProbeSession.start(id, driver, lab, { timeoutMs: options.timeoutMs, onPhase: options.onPhase, launch: { profile: options.profile! } }).catch(keptOnInterrupt(undefined));
+  const started = await ProbeSession.start(id, driver, lab, { timeoutMs: options.timeoutMs, onPhase: options.onPhase, launch: { profile: options.profile!, ...(options.firefoxPrefs ? { firefoxPrefs: options.firefoxPrefs } : {}) } }).catch(keptOnInterrupt(undefined));
   if (!started) return { notLaunched: true };
   if ('notStarted' in started) return started;
   const { session } = started;

@@ -7,6 +7,9 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { didYouMean, fieldsAt } from './suggest.ts';
 import { BEHAVIOURS_SUFFIX } from './behaviours.ts';
+
+/** Files with this suffix hold the BCD mapping (compat-map.ts), not scenarios. */
+export const COMPAT_MAP_SUFFIX = '.bcd.yaml';
 import {
   ORIGIN_PATTERN,
   originSchema,
@@ -93,7 +96,7 @@ function walk(dir: string): string[] {
     const full = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...walk(full));
     // The engine-behaviour registry sits beside the scenarios it explains, and is no scenario.
-    else if (['.yaml', '.yml'].includes(extname(entry.name)) && !entry.name.endsWith(BEHAVIOURS_SUFFIX)) found.push(full);
+    else if (['.yaml', '.yml'].includes(extname(entry.name)) && !entry.name.endsWith(BEHAVIOURS_SUFFIX) && !entry.name.endsWith(COMPAT_MAP_SUFFIX)) found.push(full);
   }
   return found;
 }

@@ -80,7 +80,10 @@ describe('cors-lab research max-age', () => {
       // The cap: a huge Max-Age expires where some finite cap ends, within two days.
       expect(byLabel['2147483648 (huge)'].refetchedAt).toBeLessThanOrEqual(2 * 86400);
     }
-    expect(stdout).toMatch(/\| Max-Age \| chromium \d/);
+    // The terminal gets the compact view: short engine headers, no Markdown, no line past 100 columns (stdout is no terminal here).
+    expect(stdout).toMatch(/^Max-Age +chromium \d+\.\d+ \([cr]\) +firefox \d+\.\d+/m);
+    expect(stdout).not.toContain('<br>');
+    expect(Math.max(...stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(100);
     expect(markdown).toMatch(/cached at 4 s, re-preflighted at 5 s/);
     for (const id of ['chromium', 'firefox', 'webkit']) expect(html).toMatch(new RegExp(`<svg [^>]*aria-label="preflight cache timeline for ${id}"`));
     expect(html).toMatch(/<table class="research-table">/);
@@ -119,7 +122,12 @@ describe('cors-lab research pna', () => {
     expect(pick(webkit.observations, { mechanism: 'csp', page: 'non-secure', target: 'loopback', permission: 'default' }).length).toBe(6);
     // WebKitGTK has no override: only the CSP pages, and the report says why.
     expect(webkit.pages.find((page: { mechanism: string; page: string }) => page.mechanism === 'override' && page.page === 'secure').skipped).toMatch(/no address-space override/);
-    expect(stdout).toMatch(/\| Public page → target \| chromium \d+[^|]*\| webkit \d/);
+    expect(stdout).toMatch(/^page → target +engine +default +granted +denied/m);
+    expect(stdout).toMatch(/^secure override → local +chromium \d+ +--- +✓✓o /m);
+    expect(stdout).not.toContain('<br>');
+    expect(Math.max(...stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(100);
+    // The full table is in the Markdown report.
+    expect(markdown).toMatch(/\| Public page → target \| chromium \d+[^|]*\| webkit \d/);
     expect(html).toMatch(/<h2>Private\/Local Network Access<\/h2>/);
     expect(markdown).toMatch(/secure public page \(engine override\) → local target/);
   });

@@ -27,7 +27,7 @@ describe('remote engine configuration', () => {
     const engines = readRemoteConfig(file);
     expect(engines.map((engine) => [engine.id, engine.family, engine.labAddress, engine.bidi])).toEqual([
       ['grid-chrome', 'chromium', '10.201.0.1', true],
-      ['cloud-safari', 'webkit', '10.201.0.1', true],
+      ['cloud-safari', 'webkit', '10.201.0.1', false],
     ]);
     expect(engines[1]!.credentials).toEqual({ usernameEnv: 'GRID_USER', passwordEnv: 'GRID_KEY' });
   });
