@@ -82,14 +82,21 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
   return report(result, reporters, flags);
 }
 
-async function browsersCommand(): Promise<number> {
-  const engines = await discoverAll();
+async function browsersCommand(flags: RemoteFlags): Promise<number> {
+  const remote = remoteEnginesOf(flags);
+  if (!remote) return EXIT.badInput;
+  const engines = await discoverAll([...ENGINE_IDS, ...remote.map((engine) => engine.id)], remote);
   const lines: string[] = [];
   let missing = 0;
   for (const engine of engines) {
     if (!engine.discovery.found) {
       missing += 1;
       lines.push(`${engine.id.padEnd(9)} missing: ${engine.discovery.reason}\n          fix: ${engine.discovery.fix}`);
+      continue;
+    }
+    if (remote.some((entry) => entry.id === engine.id)) {
+      // A remote browser's version is known once a session starts; the endpoint answered.
+      lines.push(`${engine.id.padEnd(9)} remote endpoint ready\n          driver: ${engine.discovery.driver}`);
       continue;
     }
     const detail = await readVersion(engine.id, engine.discovery.executablePath).catch(
@@ -151,10 +158,10 @@ export function buildProgram(exitCode: { value: number }): Command {
   addResearchCommand(program, exitCode);
 
   program
-    .command('browsers')
-    .description('list the engines found (id, browser, version, driver, executable) and how to get missing ones')
-    .action(async () => {
-      exitCode.value = await browsersCommand();
+  addRemoteOptions(program.command('browsers'))
+    .description('list the engines found (id, browser, version, driver, executable) and how to get missing ones; with --remote or --remote-config, whether each remote endpoint answers')
+    .action(async (flags: RemoteFlags) => {
+      exitCode.value = await browsersCommand(flags);
     });
 
   program

@@ -46,9 +46,9 @@ export function remoteDriver(config: RemoteEngineConfig): EngineDriver {
         const status = await webdriver<{ ready?: boolean; message?: string }>(target, 'GET', '/status', undefined, STATUS_TIMEOUT_MS);
         if (status?.ready === false) return miss(`the endpoint at ${config.url} is not ready: ${status.message ?? 'no message'}`, 'wait until its nodes have registered, or check the Grid\'s own log');
       } catch (error) {
-        return miss(messageOf(error), `start the endpoint, or correct the url of ${config.id} in ${config.source}`);
+        return miss(messageOf(error), `start the endpoint, or correct the url of ${config.id} (${config.source})`);
       }
-      return { found: true, id: config.id, executablePath: config.url, driver: driverName(config, false) };
+      return { found: true, id: config.id, executablePath: config.url, driver: driverName(config, config.bidi) };
     },
 
     async launch(options: LaunchOptions): Promise<LaunchedEngine> {

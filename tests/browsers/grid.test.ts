@@ -122,6 +122,12 @@ describe('remote engines on a Selenium Grid in its own network namespace', () =>
     expect(cli.status, cli.stderr).toBe(1); // WebKit's mixed-content refusal of the allowed origin is not as expected
   }, 180_000);
 
+  it('cors-lab browsers says the Grid answers for each remote engine', async () => {
+    const listed = await runCli(['browsers', '--remote-config', join(EXAMPLE, 'remote.yaml')]);
+    expect(listed.stdout).toMatch(/^grid-chrome +remote endpoint ready\n +driver: webdriver-classic \+ bidi \(remote: http:\/\/10\.201\.0\.2:4444\)/m);
+    expect(listed.stdout).toMatch(/^grid-webkit +remote endpoint ready\n +driver: webdriver-classic \(remote: /m);
+  });
+
   it('reports an endpoint that does not answer as a missing engine, with the fix, and runs nothing for it', async () => {
     const out = join(run, 'missing');
     const cli = await runCli(['run', PART[0]!, '--remote', 'grid-gone=chrome@http://10.201.0.2:4999', '--browsers', 'grid-gone', '--reporter', 'json', '--out', out, '--no-color']);
