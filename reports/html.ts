@@ -5,7 +5,8 @@
 import type { CellResult, CorsLabResult, MatrixResult, ResearchResult, ScenarioSummary } from '../harness/result/result.ts';
 import { cellIndex, cellText, columnKey, engineDescription, interruptionBanner, LEGEND, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, sourceLines, specColumnText, type CellLabel, type ColumnGroup } from './labels.ts';
 import { escapeHtml, maxAgeHtml, pnaHtml } from './research.ts';
-import { compatHtml } from './compat.ts';
+import { compatAnchor, compatHtml } from './compat.ts';
+import type { CompatStudy } from '../harness/result/research.ts';
 
 /** CSS class of each cell label. */
 const LABEL_CLASS: Record<CellLabel, string> = { matches: '', 'known deviation': 'known-deviation', 'cookie policy': 'cookie-policy', 'new finding': 'new-finding', flaky: 'flaky', unexpected: 'unexpected' };
@@ -21,7 +22,7 @@ export interface HtmlView {
    * is not the spec's; `group`: the row's topic (the catalog folder or
    * scenario file, or a check's endpoint). The filters keep rows by these.
    */
-  rows: { scenario: number; group: string; spec: string; loud: boolean; disagree: boolean; deviates: boolean; cells: ({ result: number; text: string; classes: string; verdict: CellLabel; expectation: string } | null)[] }[];
+  rows: { scenario: number; group: string; spec: string; loud: boolean; disagree: boolean; deviates: boolean; cells: ({ result: number; text: string; classes: string; verdict: CellLabel; expectation: string } | null)[]; bcd?: { key: string; anchor: string }[] }[];
   /** What the page says when the filters leave no row: with only the first filter on, and otherwise. */
   empty: { unexpected: string; filtered: string };
   /** Per engine column: how many cells agree with the spec, follow a known behaviour, are new findings, flaky, errors. */
@@ -33,7 +34,7 @@ export interface HtmlView {
   interrupted?: string;
 }
 
-export function htmlView(result: MatrixResult, groups?: ColumnGroup[]): HtmlView {
+export function htmlView(result: MatrixResult, groups?: ColumnGroup[], compat?: CompatStudy): HtmlView {
   const index = cellIndex(result);
   const position = new Map(result.results.map((cell, at) => [cell, at]));
   const columns = matrixColumns(result, groups);
@@ -64,6 +65,8 @@ export function htmlView(result: MatrixResult, groups?: ColumnGroup[]): HtmlView
           disagree: outcomes.size > 1,
           deviates: measured.some((cell) => cell !== undefined && cell.outcome !== cell.spec),
           cells,
+          // The BCD features this row decides, linked to their section below the matrix.
+          ...bcdLinks(compat, scenario.id),
         };
       }),
     ),
@@ -134,6 +137,7 @@ table.matrix { border-collapse: collapse; background: #fff; box-shadow: 0 1px 2p
 .matrix th { background: #eef1f5; position: sticky; top: 0; }
 .matrix th small { display: block; font-weight: normal; color: #5b6475; }
 .scenario-title { color: #5b6475; font-size: 12px; }
+.bcd-link { font-size: 11px; }
 button.cell { border: 0; border-radius: 4px; padding: 3px 8px; cursor: pointer; font: inherit; min-width: 80px; text-align: left; }
 .allowed { background: #d9f2e1; color: #125a2b; }
 .blocked { background: #fdeccc; color: #744600; }
@@ -201,7 +205,7 @@ for (const row of view.rows) {
   }
   const scenario = result.scenarios[row.scenario];
   const tr = $('tr', { 'data-scenario': scenario.id, 'data-search': (scenario.id + ' ' + scenario.title).toLowerCase(), ...(row.loud ? { 'data-loud': '' } : {}), ...(row.disagree ? { 'data-disagree': '' } : {}), ...(row.deviates ? { 'data-deviates': '' } : {}) },
-    $('td', {}, $('code', {}, scenario.id), $('div', { class: 'scenario-title' }, scenario.title)),
+    $('td', {}, $('code', {}, scenario.id), $('div', { class: 'scenario-title' }, scenario.title), ...(row.bcd || []).map((feature) => $('div', { class: 'bcd-link' }, $('a', { href: '#' + feature.anchor }, 'BCD: ' + feature.key)))),
     $('td', { class: row.spec.includes('(hole)') ? 'spec hole' : 'spec', title: scenario.specModel.explanation }, row.spec));
   row.cells.forEach((cell, at) => {
     const column = view.columns[at];
@@ -351,7 +355,14 @@ ${result.research.compat ? compatHtml(result.research.compat) : ''}
 }
 
 function matrixHtml(result: MatrixResult): string {
-  return matrixPage(result, { title: 'cors-lab compatibility matrix' });
+  // A run of catalog scenarios behind BCD features holds them against the data too (research compat's section, from this run's cells).
+  const compat = result.kind === 'run' ? result.compat : undefined;
+  return matrixPage(result, { title: 'cors-lab compatibility matrix', ...(compat ? { compat } : {}) });
+}
+
+function bcdLinks(compat: CompatStudy | undefined, scenario: string): { bcd?: { key: string; anchor: string }[] } {
+  const features = compat?.features.filter((feature) => feature.scenarios.includes(scenario)) ?? [];
+  return features.length > 0 ? { bcd: features.map((feature) => ({ key: feature.key, anchor: compatAnchor(feature.key) })) } : {};
 }
 
 /**
@@ -359,7 +370,7 @@ function matrixHtml(result: MatrixResult): string {
  * diff's page is the same, with "before" and "after" column groups and the
  * diff itself above the matrix (`intro`, HTML).
  */
-export function matrixPage(result: MatrixResult, options: { title: string; groups?: ColumnGroup[]; intro?: string }): string {
+export function matrixPage(result: MatrixResult, options: { title: string; groups?: ColumnGroup[]; intro?: string; compat?: CompatStudy }): string {
   return page(options.title, `<h1>${escapeHtml(options.title)}</h1>
 <div class="meta" id="meta"></div>
 ${options.intro ?? ''}
@@ -375,8 +386,9 @@ ${options.intro ?? ''}
 <table class="matrix" id="matrix"></table>
 <p id="nothing-unexpected" hidden></p>
 <div class="engines" id="engines"></div>
+${options.compat ? compatHtml(options.compat) : ''}
 <dialog id="evidence"></dialog>
 <script type="application/json" id="cors-lab-result">${embedJson(result)}</script>
-<script type="application/json" id="cors-lab-view">${embedJson(htmlView(result, options.groups))}</script>
+<script type="application/json" id="cors-lab-view">${embedJson(htmlView(result, options.groups, options.compat))}</script>
 <script>${SCRIPT}</script>`);
 }

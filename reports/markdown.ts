@@ -69,6 +69,7 @@ function matrixMarkdown(result: MatrixResult): string {
     lines.push('', '### Not as expected (new findings and errors)', '');
     for (const cell of unexpected) lines.push(`- \`${cell.scenario}\` in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}, measured ${cell.outcome}. ${escapeCell(cell.explanation)} Spec: ${escapeCell(cell.specExplanation)}`);
   }
+  if (result.kind === 'run' && result.compat) lines.push('', compatMarkdown(result.compat));
   const flaky = flakyLines(result);
   if (flaky.length > 0) {
     lines.push('', '### Flaky (the attempts disagreed)', '');

@@ -6,6 +6,7 @@ import { readVersion } from '../engines/versions.ts';
 import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '../engines/types.ts';
 import type { MiddlewareAdapter } from '../middleware/adapter.ts';
 import { runWithMiddlewares } from '../middleware/compare.ts';
+import { compatOfRun } from '../research/compat.ts';
 import { loadAdapter } from '../middleware/registry.ts';
 import { formatProblem, loadScenarios, needsMiddlewareFlag } from '../scenario/loader.ts';
 import { BUILTIN_CATALOG, toolVersion } from '../package/root.ts';
@@ -78,6 +79,9 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     onProgress: (update: { engine: EngineId; done: number; total: number }) => progress.update(update.engine, update.done, update.total),
   };
   const result = await (adapters.length > 0 ? runWithMiddlewares({ ...options, adapters }) : runScenarios(options)).finally(() => progress.stop());
+  // Catalog scenarios behind BCD features: their cells against the data, for the reports.
+  const compat = compatOfRun(result);
+  if (compat) result.compat = compat;
 
   return report(result, reporters, flags);
 }

@@ -3,6 +3,7 @@
 // 2 also when shards disagree on what they measured, or cells are missing.
 import type { Command } from 'commander';
 import { MergeError, mergeShards } from '../diff/merge.ts';
+import { compatOfRun } from '../research/compat.ts';
 import type { RunResult } from '../result/result.ts';
 import { chooseReporters, EXIT, fromCommandLine, readResultFile, repeatable, report, type OutputFlags } from './common.ts';
 
@@ -39,6 +40,8 @@ function mergeCommand(files: string[], flags: OutputFlags): number {
     process.stderr.write(`cors-lab: nothing was merged:\n${error.message.split('\n').map((line) => `  ${line}\n`).join('')}`);
     return EXIT.badInput;
   }
+  const compat = compatOfRun(merged.result);
+  if (compat) merged.result.compat = compat;
   const code = report(merged.result, reporters, flags, false);
   const { total, shards: given } = merged.result.options.merged!;
   process.stdout.write(`merged shards ${given.join(', ')} of ${total}: ${merged.result.results.length} cells\n`);

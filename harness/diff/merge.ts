@@ -75,8 +75,10 @@ export function mergeShards(shards: { file: string; result: RunResult }[]): Merg
   const mergedEngines = [...engines.values()];
   sortForReport(mergedEngines, results, scenarios.map((scenario) => scenario.id));
   const { shard: _shard, ...options } = first!.result.options;
+  // A shard's BCD comparison holds its own cells only: the CLI makes the merged one.
+  const { compat: _compat, ...header } = first!.result;
   const result: RunResult = {
-    ...first!.result,
+    ...header,
     tool: { name: 'cors-lab', version: toolVersion() },
     startedAt: shards.map(({ result: shard }) => shard.startedAt).sort()[0]!,
     durationMs: Math.max(...shards.map(({ result: shard }) => shard.durationMs)),

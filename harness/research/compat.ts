@@ -67,20 +67,40 @@ export async function studyCompat(options: CompatOptions): Promise<CompatOutcome
     flagRuns.set(setting, flagged.engines.length > 0 ? { cells: cellsOf(flagged.results, firefox.id) } : { notRun: `not run: Firefox did not start (${flagged.enginesMissing[0]?.reason ?? 'unknown'})` });
   }
 
-  const study: CompatStudy = {
+  const study = compareCells(result, engines, options.from ? { kind: 'file', file: options.from } : { kind: 'run' }, features, flagRuns);
+  return { study, engines };
+}
+
+/**
+ * A run's cells held against BCD, without running anything (the run's HTML
+ * report has this section): undefined when the run holds none of the mapped
+ * scenarios.
+ */
+export function compatOfRun(result: RunResult): CompatStudy | undefined {
+  const features = loadCompatMap();
+  const measured = new Set(result.results.map((cell) => cell.scenario));
+  if (!features.some((feature) => scenariosOf(feature).some((scenario) => measured.has(scenario)))) return undefined;
+  const engines = result.engines.map((engine) => ({ ...engine, family: engine.family ?? (engine.id as EngineFamily) }));
+  const known = features.filter((feature) => compatOf(feature.key) !== undefined);
+  return compareCells(result, engines, { kind: 'run' }, known.filter((feature) => scenariosOf(feature).some((scenario) => measured.has(scenario))), new Map());
+}
+
+/** Every feature held against every engine's cells. */
+function compareCells(result: RunResult, engines: EngineInfo[], source: CompatStudy['source'], features: CompatFeatureRule[], flagRuns: Map<string, { cells?: EngineCells; notRun?: string }>): CompatStudy {
+  const cellsOf = (engine: EngineId): EngineCells => new Map(result.results.filter((cell) => cell.engine === engine).map((cell) => [cell.scenario, cell]));
+  return {
     study: 'compat',
     bcd: { version: bcd().__meta.version, ...(bcd().__meta.timestamp ? { timestamp: bcd().__meta.timestamp } : {}) },
-    source: options.from ? { kind: 'file', file: options.from } : { kind: 'run' },
+    source,
     features: features.map((feature): CompatFeature => ({
       key: feature.key,
       title: feature.title,
       ...(compatOf(feature.key)?.mdn_url ? { mdnUrl: compatOf(feature.key)!.mdn_url! } : {}),
       scenarios: scenariosOf(feature),
-      engines: engines.map((engine) => verdictRow(feature, engine, cellsOf(result.results, engine.id), flagRuns)),
+      engines: engines.map((engine) => verdictRow(feature, engine, cellsOf(engine.id), flagRuns)),
     })),
     enginesMissing: result.enginesMissing as MissingEngine[],
   };
-  return { study, engines };
 }
 
 function readRun(file: string): RunResult {

@@ -257,6 +257,8 @@ export interface RunResult extends MatrixBase {
   kind: 'run';
   /** Present for `run --middleware`: one column group per middleware (CellResult.variant), with its findings. */
   middleware?: MiddlewareSection;
+  /** The CLI's run of catalog scenarios behind BCD features: their cells held against @mdn/browser-compat-data (research compat's comparison, without its preference runs). */
+  compat?: CompatStudy;
 }
 
 /** `cors-lab check`: the user's server, with the endpoints, how they were reached, and the security sweep's findings. */

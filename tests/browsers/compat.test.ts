@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ResearchResult } from '../../harness/result/result.ts';
+import type { ResearchResult, RunResult } from '../../harness/result/result.ts';
 import type { CompatStudy, CompatVerdictRow } from '../../harness/result/research.ts';
 import { expectValidResult, runCli, tempDir } from '../helpers.ts';
 
@@ -68,8 +68,15 @@ describe('research compat', () => {
   });
 
   it('reads the cells of a run with --from, runs no browser, and says the preference run was not made', async () => {
-    const run = await runCli(['run', join(new URL('../../scenarios/wildcards', import.meta.url).pathname), '--browsers', 'firefox', '--reporter', 'json', '--out', join(dir, 'run')]);
+    const run = await runCli(['run', join(new URL('../../scenarios/wildcards', import.meta.url).pathname), '--browsers', 'firefox', '--reporter', 'json,html', '--out', join(dir, 'run')]);
     expect(run.status, run.stderr).toBe(0);
+    // The run itself holds its BCD features against the data, and its HTML rows link to them.
+    const ran = JSON.parse(readFileSync(join(dir, 'run', 'result.json'), 'utf8')) as RunResult;
+    expect(ran.compat?.features.map((feature) => feature.key).sort()).toEqual([AUTHORIZATION, 'http.headers.Access-Control-Allow-Headers.wildcard', 'http.headers.Access-Control-Allow-Methods.wildcard', 'http.headers.Access-Control-Expose-Headers.wildcard']);
+    expect(row(ran.compat!, AUTHORIZATION, 'firefox').verdict).toBe('agree');
+    const html = readFileSync(join(dir, 'run', 'report.html'), 'utf8');
+    expect(html).toContain(`id="${'bcd-http-headers-Access-Control-Allow-Headers-authorization_not_covered_by_wildcard'}"`);
+    expect(html).toContain('"anchor":"bcd-http-headers-Access-Control-Allow-Headers-wildcard"');
     const started = performance.now();
     const from = await runCli(['research', 'compat', '--from', join(dir, 'run', 'result.json'), '--reporter', 'json', '--out', join(dir, 'from')]);
     expect(from.status, from.stderr).toBe(0);
