@@ -14,6 +14,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { pipeline } from 'node:stream';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { KeyAndCert } from './certificates.ts';
+import { isLoopbackHost } from '../spec/origin.ts';
 import { headersFromRaw, responseHeadersFromLines, type Journal, type JournalEntry } from '../../servers/journal.ts';
 import { bareHostname, isHopByHop, rawHeaderPairs, type Upstream } from '../../servers/upstream.ts';
 
@@ -238,11 +239,7 @@ export function startLabRouteProxy(options: { journal: Journal; label: string; p
     label: options.label,
     listenHost: options.listenHost,
     ...(options.listenPort ? { listenPort: options.listenPort } : {}),
-    posedPort: (scheme, host, port) => (isLoopbackName(host) && routed[scheme].has(port) ? port : undefined),
+    // Lab origins use localhost names and loopback addresses only.
+    posedPort: (scheme, host, port) => (isLoopbackHost(host) && routed[scheme].has(port) ? port : undefined),
   });
-}
-
-/** The names lab origins use: localhost, *.localhost and the loopback addresses. */
-function isLoopbackName(host: string): boolean {
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -91,7 +91,11 @@ export function includeCredentials(credentials: CredentialsMode, tainting: Respo
 // https, loopback addresses, and localhost names.
 export function isPotentiallyTrustworthy(url: URL): boolean {
   if (url.protocol === 'https:' || url.protocol === 'wss:') return true;
-  const host = url.hostname;
-  if (/^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]') return true;
+  return isLoopbackHost(url.hostname);
+}
+
+/** Loopback addresses (IPv6 bare, as a CONNECT names it, or bracketed, as a URL does) and localhost names. */
+export function isLoopbackHost(host: string): boolean {
+  if (/^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]' || host === '::1') return true;
   return host === 'localhost' || host.endsWith('.localhost');
 }
