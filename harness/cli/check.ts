@@ -11,7 +11,7 @@ import { endpointsFromOpenApi } from '../check/openapi.ts';
 import { runCheck } from '../check/runner.ts';
 import { MISSING_PATH } from '../check/rows.ts';
 import { TargetUnreachable } from '../check/replay.ts';
-import { addRemoteOptions, baselineProblem, chooseReporters, EXIT, fromCommandLine, remoteEnginesOf, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags } from './common.ts';
+import { addRemoteOptions, commandInputs, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags } from './common.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
@@ -96,15 +96,9 @@ async function planOf(url: string | undefined, flags: CheckFlags & { given: Set<
 }
 
 async function checkCommand(url: string | undefined, flags: CheckFlags & { given: Set<string> }): Promise<number> {
-  const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
-  if (!reporters) return EXIT.badInput;
-  const baseline = baselineProblem(flags);
-  if (baseline) {
-    process.stderr.write(`cors-lab: ${baseline}\n`);
-    return EXIT.badInput;
-  }
-  const remote = remoteEnginesOf(flags);
-  if (!remote) return EXIT.badInput;
+  const inputs = commandInputs(flags);
+  if (!inputs) return EXIT.badInput;
+  const { reporters, remote } = inputs;
   let plan: CheckPlan;
   try {
     plan = await planOf(url, flags);

@@ -41,6 +41,23 @@ export function addRemoteOptions(command: Command): Command {
     .option('--lab-address <ip>', "the address of this machine the --remote browsers reach the lab at (default 127.0.0.1; a --remote-config file names its own)");
 }
 
+/**
+ * What run and check check before anything starts: the reporters, the
+ * baseline flags and the remote engines. Undefined (with the problem on
+ * stderr) when one is wrong.
+ */
+export function commandInputs(flags: OutputFlags & RemoteFlags): { reporters: ReporterChoice[]; remote: RemoteEngineConfig[] } | undefined {
+  const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
+  if (!reporters) return undefined;
+  const baseline = baselineProblem(flags);
+  if (baseline) {
+    process.stderr.write(`cors-lab: ${baseline}\n`);
+    return undefined;
+  }
+  const remote = remoteEnginesOf(flags);
+  return remote ? { reporters, remote } : undefined;
+}
+
 /** The remote engines the flags configure, or the problems (file, field, fix) on stderr and undefined. */
 export function remoteEnginesOf(flags: RemoteFlags & { browsers?: EngineId[] }): RemoteEngineConfig[] | undefined {
   try {

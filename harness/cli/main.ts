@@ -15,7 +15,7 @@ import { parseShard, type Shard } from '../run/shard.ts';
 import { addCheckCommand } from './check.ts';
 import { addDiffCommand } from './diff.ts';
 import { addMergeCommand } from './merge.ts';
-import { addRemoteOptions, baselineProblem, chooseReporters, EXIT, fromCommandLine, remoteEnginesOf, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags } from './common.ts';
+import { addRemoteOptions, commandInputs, EXIT, fromCommandLine, remoteEnginesOf, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags } from './common.ts';
 import { installBrowsers } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
 import { ProgressLine } from './progress.ts';
@@ -30,15 +30,9 @@ interface RunFlags extends OutputFlags, RemoteFlags {
 }
 
 async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
-  const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
-  if (!reporters) return EXIT.badInput;
-  const baseline = baselineProblem(flags);
-  if (baseline) {
-    process.stderr.write(`cors-lab: ${baseline}\n`);
-    return EXIT.badInput;
-  }
-  const remote = remoteEnginesOf(flags);
-  if (!remote) return EXIT.badInput;
+  const inputs = commandInputs(flags);
+  if (!inputs) return EXIT.badInput;
+  const { reporters, remote } = inputs;
   const loaded = loadScenarios(paths.length > 0 ? paths : [BUILTIN_CATALOG]);
   if (loaded.problems.length > 0) {
     process.stderr.write(`cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n`);
