@@ -3,8 +3,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { idProblems, parseRemoteFlag, readRemoteConfig, RemoteConfigError, type RemoteEngineConfig } from '../engines/remote-config.ts';
 import { formatProblem } from '../scenario/loader.ts';
-import { ENGINE_IDS, type EngineFamily, type EngineId } from '../engines/types.ts';
-import type { CorsLabResult, MatrixResult } from '../result/result.ts';
+import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
+import { withEngineFamilies, type CorsLabResult, type MatrixResult } from '../result/result.ts';
 import { readFileSync } from 'node:fs';
 import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
 import { exitCodeFor } from '../engines/cleanup.ts';
@@ -201,10 +201,7 @@ function againstBaseline(result: MatrixResult, file: string, update: boolean): n
 /** A result.json read for diff or merge, or undefined with the problem (the file, why, the fix) added to `problems`. */
 export function readResultFile(file: string, problems: string[]): CorsLabResult | undefined {
   try {
-    const result = JSON.parse(readFileSync(file, 'utf8')) as CorsLabResult;
-    // Results written before remote engines name no family: a local engine's id is its family.
-    for (const engine of result.kind === 'research' ? [] : (result.engines ?? [])) engine.family ??= engine.id as EngineFamily;
-    return result;
+    return withEngineFamilies(JSON.parse(readFileSync(file, 'utf8')) as CorsLabResult);
   } catch (error) {
     problems.push(`${file}: cannot read a result: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}. Fix: give the result.json a run or check wrote`);
     return undefined;

@@ -5,8 +5,8 @@
 // measured a second time with the preference set, so the data's flag is
 // checked too; a disagreement gets a diagnosis that says what was tried.
 import { readFileSync } from 'node:fs';
-import type { EngineFamily, EngineId, EngineInfo, MissingEngine } from '../engines/types.ts';
-import type { CellResult, RunResult } from '../result/result.ts';
+import type { EngineId, EngineInfo, MissingEngine } from '../engines/types.ts';
+import { withEngineFamilies, type CellResult, type RunResult } from '../result/result.ts';
 import type { BcdClaim, CompatCell, CompatFeature, CompatStudy, CompatVerdictRow } from '../result/research.ts';
 import { runScenarios } from '../run/runner.ts';
 import { loadCompatMap, scenariosOf, type CompatFeatureRule } from '../scenario/compat-map.ts';
@@ -30,6 +30,10 @@ export interface CompatOutcome {
 /** The cells of one engine, by scenario. */
 type EngineCells = Map<string, CellResult>;
 
+function engineCells(results: CellResult[], engine: EngineId): EngineCells {
+  return new Map(results.filter((cell) => cell.engine === engine).map((cell) => [cell.scenario, cell]));
+}
+
 export async function studyCompat(options: CompatOptions): Promise<CompatOutcome> {
   const features = loadCompatMap();
   const missingKeys = features.filter((feature) => !compatOf(feature.key)).map((feature) => feature.key);
@@ -47,7 +51,6 @@ export async function studyCompat(options: CompatOptions): Promise<CompatOutcome
     result = await runScenarios({ scenarios, ...(options.engines ? { engines: options.engines } : {}), timeoutMs: options.timeoutMs, isolation: 'group' });
   }
   const engines = result.engines.filter((engine) => !options.engines || options.engines.includes(engine.id));
-  const cellsOf = (results: CellResult[], engine: EngineId): EngineCells => new Map(results.filter((cell) => cell.engine === engine).map((cell) => [cell.scenario, cell]));
 
   // A BCD claim behind a Firefox preference: the feature's scenarios once more, with it set.
   const flagRuns = new Map<string, { cells?: EngineCells; notRun?: string }>();
@@ -64,7 +67,7 @@ export async function studyCompat(options: CompatOptions): Promise<CompatOutcome
     }
     options.onProgress?.(`running ${feature.key}'s scenarios in Firefox with ${setting}`);
     const flagged = await runScenarios({ scenarios: scenarios.filter((scenario) => scenariosOf(feature).includes(scenario.id)), engines: [firefox.id], timeoutMs: options.timeoutMs, isolation: 'group', firefoxPrefs: { [pref.name]: prefValue(pref.valueToSet!) } });
-    flagRuns.set(setting, flagged.engines.length > 0 ? { cells: cellsOf(flagged.results, firefox.id) } : { notRun: `not run: Firefox did not start (${flagged.enginesMissing[0]?.reason ?? 'unknown'})` });
+    flagRuns.set(setting, flagged.engines.length > 0 ? { cells: engineCells(flagged.results, firefox.id) } : { notRun: `not run: Firefox did not start (${flagged.enginesMissing[0]?.reason ?? 'unknown'})` });
   }
 
   const study = compareCells(result, engines, options.from ? { kind: 'file', file: options.from } : { kind: 'run' }, features, flagRuns);
@@ -80,14 +83,13 @@ export function compatOfRun(result: RunResult): CompatStudy | undefined {
   const features = loadCompatMap();
   const measured = new Set(result.results.map((cell) => cell.scenario));
   if (!features.some((feature) => scenariosOf(feature).some((scenario) => measured.has(scenario)))) return undefined;
-  const engines = result.engines.map((engine) => ({ ...engine, family: engine.family ?? (engine.id as EngineFamily) }));
   const known = features.filter((feature) => compatOf(feature.key) !== undefined);
-  return compareCells(result, engines, { kind: 'run' }, known.filter((feature) => scenariosOf(feature).some((scenario) => measured.has(scenario))), new Map());
+  return compareCells(result, result.engines, { kind: 'run' }, known.filter((feature) => scenariosOf(feature).some((scenario) => measured.has(scenario))), new Map());
 }
 
 /** Every feature held against every engine's cells. */
 function compareCells(result: RunResult, engines: EngineInfo[], source: CompatStudy['source'], features: CompatFeatureRule[], flagRuns: Map<string, { cells?: EngineCells; notRun?: string }>): CompatStudy {
-  const cellsOf = (engine: EngineId): EngineCells => new Map(result.results.filter((cell) => cell.engine === engine).map((cell) => [cell.scenario, cell]));
+  const cells = new Map(engines.map((engine) => [engine.id, engineCells(result.results, engine.id)]));
   return {
     study: 'compat',
     bcd: { version: bcd().__meta.version, ...(bcd().__meta.timestamp ? { timestamp: bcd().__meta.timestamp } : {}) },
@@ -97,7 +99,7 @@ function compareCells(result: RunResult, engines: EngineInfo[], source: CompatSt
       title: feature.title,
       ...(compatOf(feature.key)?.mdn_url ? { mdnUrl: compatOf(feature.key)!.mdn_url! } : {}),
       scenarios: scenariosOf(feature),
-      engines: engines.map((engine) => verdictRow(feature, engine, cellsOf(engine.id), flagRuns)),
+      engines: engines.map((engine) => verdictRow(feature, engine, cells.get(engine.id)!, flagRuns)),
     })),
     enginesMissing: result.enginesMissing as MissingEngine[],
   };
@@ -111,8 +113,7 @@ function readRun(file: string): RunResult {
     throw new Error(`--from ${file}: cannot read a result (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}). Fix: give the result.json of a cors-lab run`);
   }
   if (parsed.kind !== 'run') throw new Error(`--from ${file}: a ${parsed.kind} result; the catalog's cells come from a run. Fix: give the result.json of cors-lab run`);
-  for (const engine of parsed.engines) engine.family ??= engine.id as EngineFamily;
-  return parsed;
+  return withEngineFamilies(parsed);
 }
 
 /** BCD's claim for an engine: its own browser at its version; WebKitGTK at Safari's current release. */

@@ -279,6 +279,12 @@ export type MatrixResult = RunResult | CheckResult;
 /** Every result.json, told apart by `kind`. */
 export type CorsLabResult = RunResult | CheckResult | ResearchResult;
 
+/** Results written before remote engines name no family: a local engine's id is its family. */
+export function withEngineFamilies<T extends CorsLabResult>(result: T): T {
+  if (result.kind !== 'research') for (const engine of result.engines ?? []) engine.family ??= engine.id as EngineFamily;
+  return result;
+}
+
 /** Engines in result order (compareEngineIds); results by row (as `rowOrder` lists them), then engine. */
 export function sortForReport(engines: EngineEntry[], results: CellResult[], rowOrder: string[]): void {
   engines.sort((a, b) => compareEngineIds(a.id, b.id));
