@@ -127,7 +127,8 @@ export function specDisagreements(result: MatrixResult): string[] {
 /** An engine as every report describes it: driver, trust and profile. */
 export function engineDescription(engine: EngineEntry): string {
   const relaunched = engine.relaunched?.length ? `; RELAUNCHED ${engine.relaunched.length} time(s) during the run: ${engine.relaunched.join('; ')}` : '';
-  return `${engine.driver}; trust: ${engine.trust}; profile ${engine.profile}: ${engine.cookieSettings}${relaunched}`;
+  const build = engine.build ? `${engine.build.kind === 'headless-shell' ? 'headless shell' : 'full browser'} from ${engine.build.source}; ` : '';
+  return `${build}${engine.driver}; trust: ${engine.trust}; profile ${engine.profile}: ${engine.cookieSettings}${relaunched}`;
 }
 
 /** An engine that was asked for and not found: never run, never invented. */

@@ -3,6 +3,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { idProblems, parseRemoteFlag, readRemoteConfig, RemoteConfigError, type RemoteEngineConfig } from '../engines/remote-config.ts';
 import { formatProblem } from '../scenario/loader.ts';
+import { isBuildName, parseBuildName } from '../engines/builds/names.ts';
 import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
 import { withEngineFamilies, type CorsLabResult, type MatrixResult } from '../result/result.ts';
 import { readFileSync } from 'node:fs';
@@ -64,9 +65,14 @@ export function remoteEnginesOf(flags: RemoteFlags & { browsers?: EngineId[] }):
     const remote = [...(flags.remoteConfig ? readRemoteConfig(flags.remoteConfig) : []), ...(flags.remote ?? []).map((value) => parseRemoteFlag(value, flags.labAddress))];
     const problems = idProblems(remote);
     if (problems.length > 0) throw new RemoteConfigError(problems);
-    const unknown = (flags.browsers ?? []).filter((id) => !(ENGINE_IDS as readonly string[]).includes(id) && !remote.some((engine) => engine.id === id));
+    const unknown = (flags.browsers ?? []).filter((id) => !(ENGINE_IDS as readonly string[]).includes(id) && !remote.some((engine) => engine.id === id) && !isBuildName(id));
     if (unknown.length > 0) {
-      throw new RemoteConfigError([{ file: 'command line', field: '--browsers', message: `unknown engine "${unknown[0]}". Fix: use a comma-separated list of ${[...ENGINE_IDS, ...remote.map((engine) => engine.id)].join(', ')}${remote.length === 0 ? ' (or configure a remote engine with --remote)' : ''}` }]);
+      // A known product with a malformed version ("chromium@abc", a range) gets the build grammar's own message.
+      const parsed = parseBuildName(unknown[0]!);
+      const message = 'error' in parsed && unknown[0]!.includes('@') && !parsed.error.includes('names no engine build') ? parsed.error
+        : 'range' in parsed ? `"${unknown[0]}" is a range: name each build (${parsed.range.product}@${parsed.range.from},${parsed.range.product}@${parsed.range.to}); cors-lab research history takes ranges`
+        : `unknown engine "${unknown[0]}". Fix: use a comma-separated list of ${[...ENGINE_IDS, ...remote.map((engine) => engine.id)].join(', ')} or builds such as chromium@143, firefox@140${remote.length === 0 ? ' (or configure a remote engine with --remote)' : ''}`;
+      throw new RemoteConfigError([{ file: 'command line', field: '--browsers', message }]);
     }
     return remote;
   } catch (error) {

@@ -1,7 +1,13 @@
 // `cors-lab install-browsers`: installs the engines from Debian's packages
-// when it can (root and apt), and otherwise says exactly what to do.
+// when it can (root and apt), and otherwise says exactly what to do. Given
+// build names (chromium@143, firefox@140, chromium@103..153), it installs
+// those builds into cors-lab's build cache instead (engines/builds/).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { diskSize, formatBytes } from '../engines/builds/cache.ts';
+import { installBuild, resolveInstall, UnknownBuildError, type InstallOutcome } from '../engines/builds/install.ts';
+import { parseBuildName } from '../engines/builds/names.ts';
+import type { AvailableBuild } from '../engines/builds/sources.ts';
 
 /** chromium, firefox-esr, WebKitWebDriver + MiniBrowser, Xvfb for WebKit, certutil for Firefox's profile, a C compiler and libc headers for the research clock shim. */
 export const DEBIAN_PACKAGES = ['chromium', 'firefox-esr', 'webkit2gtk-driver', 'xvfb', 'libnss3-tools', 'gcc', 'libc6-dev'];
@@ -58,4 +64,48 @@ export async function installBrowsers(): Promise<number> {
   }
   process.stdout.write('cors-lab: browsers installed. `npx cors-lab browsers` lists them\n');
   return 0;
+}
+
+/**
+ * Installs named builds. Every name is checked and resolved before anything
+ * is downloaded, so a typo costs no download; then builds are installed one
+ * after another, each step printed (a download or unpack can take a minute).
+ */
+export async function installBuilds(names: readonly string[]): Promise<number> {
+  const wanted: AvailableBuild[] = [];
+  const problems: string[] = [];
+  for (const name of names) {
+    const parsed = parseBuildName(name);
+    if ('error' in parsed) {
+      problems.push(parsed.error);
+      continue;
+    }
+    const asked = 'build' in parsed ? parsed.build : parsed.range;
+    if ('build' in parsed && parsed.build.major === undefined) {
+      problems.push(`"${name}" names the system's build: install it with apt (cors-lab install-browsers with no names), or name a version such as ${parsed.build.product}@${parsed.build.family === 'firefox' ? 140 : 143}`);
+      continue;
+    }
+    try {
+      wanted.push(...(await resolveInstall(asked)));
+    } catch (error) {
+      if (!(error instanceof UnknownBuildError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  if (problems.length > 0) {
+    process.stderr.write(`cors-lab: nothing was installed:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n`);
+    return 2;
+  }
+  const started = performance.now();
+  const step = (text: string): void => {
+    process.stderr.write(`  [${((performance.now() - started) / 1000).toFixed(0).padStart(3)}s] ${text}\n`);
+  };
+  const outcomes: InstallOutcome[] = [];
+  for (const build of wanted) outcomes.push(await installBuild(build, step));
+  for (const outcome of outcomes) {
+    if (outcome.status === 'installed') process.stdout.write(`${outcome.name.padEnd(30)} installed: ${outcome.build.version} (${outcome.build.kind}), ${formatBytes(await diskSize(outcome.build.dir))}, from ${outcome.build.source.registry} ${outcome.build.source.package} ${outcome.build.source.version}\n`);
+    else if (outcome.status === 'present') process.stdout.write(`${outcome.name.padEnd(30)} ${outcome.detail}\n`);
+    else process.stdout.write(`${outcome.name.padEnd(30)} FAILED: ${outcome.reason} (nothing was left in the cache)\n`);
+  }
+  return outcomes.some((outcome) => outcome.status === 'failed') ? 2 : 0;
 }

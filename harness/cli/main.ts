@@ -1,6 +1,7 @@
 // The `cors-lab` command line. Exit codes: 0 every cell matches its
 // expectation, 1 unexpected results, 2 bad input or harness failure.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { buildsDir, diskSize, formatBytes, listCachedBuilds, pruneBuilds } from '../engines/builds/cache.ts';
 import { discoverAll } from '../engines/discovery.ts';
 import { readVersion } from '../engines/versions.ts';
 import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '../engines/types.ts';
@@ -16,7 +17,7 @@ import { addCheckCommand } from './check.ts';
 import { addDiffCommand } from './diff.ts';
 import { addMergeCommand } from './merge.ts';
 import { addRemoteOptions, commandInputs, EXIT, fromCommandLine, remoteEnginesOf, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags } from './common.ts';
-import { installBrowsers } from './install-browsers.ts';
+import { installBrowsers, installBuilds } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
@@ -102,8 +103,25 @@ async function browsersCommand(flags: RemoteFlags): Promise<number> {
     );
     lines.push(`${engine.id.padEnd(9)} ${detail}\n          driver: ${engine.discovery.driver}\n          executable: ${engine.discovery.executablePath}`);
   }
+  lines.push(...(await cachedBuildLines()));
   process.stdout.write(`${lines.join('\n')}\n`);
   return missing > 0 ? EXIT.unexpected : EXIT.ok;
+}
+
+/** The builds in cors-lab's build cache, with their size on disk and where each came from. */
+async function cachedBuildLines(): Promise<string[]> {
+  const builds = listCachedBuilds();
+  if (builds.length === 0) return [`builds in ${buildsDir()}: none (install some with cors-lab install-browsers chromium@143 firefox@140)`];
+  const sizes = await Promise.all(builds.map((build) => diskSize(build.dir)));
+  const lines = [`builds in ${buildsDir()} (${formatBytes(sizes.reduce((a, b) => a + b, 0))}; run one with --browsers ${builds[0]!.name}):`];
+  builds.forEach((build, index) => lines.push(`  ${build.name.padEnd(30)} ${build.version.padEnd(16)} ${build.kind.padEnd(14)} ${formatBytes(sizes[index]!).padStart(7)}  ${build.source.registry} ${build.source.package} ${build.source.version}`));
+  return lines;
+}
+
+async function pruneCommand(): Promise<number> {
+  const { removed, bytes } = await pruneBuilds();
+  process.stdout.write(removed.length === 0 ? `cors-lab: no builds in ${buildsDir()}\n` : `cors-lab: removed ${removed.length} build folder(s) from ${buildsDir()} (${formatBytes(bytes)}): ${removed.join(', ')}\n`);
+  return EXIT.ok;
 }
 
 function parseRepeat(value: string): number {
@@ -157,16 +175,18 @@ export function buildProgram(exitCode: { value: number }): Command {
 
   program
   addRemoteOptions(program.command('browsers'))
-    .description('list the engines found (id, browser, version, driver, executable) and how to get missing ones; with --remote or --remote-config, whether each remote endpoint answers')
-    .action(async (flags: RemoteFlags) => {
-      exitCode.value = await browsersCommand(flags);
+    .description("list the engines found (id, browser, version, driver, executable), how to get missing ones, and the builds in cors-lab's build cache with their size; with --remote or --remote-config, whether each remote endpoint answers")
+    .option('--prune', "remove every build from cors-lab's build cache (the system's browsers are not touched)")
+    .action(async (flags: RemoteFlags & { prune?: boolean }) => {
+      exitCode.value = flags.prune ? await pruneCommand() : await browsersCommand(flags);
     });
 
   program
     .command('install-browsers')
-    .description("install Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb, libnss3-tools, gcc and libc6-dev (as root with apt; the C compiler builds the research clock shim), or explain the choices")
-    .action(async () => {
-      exitCode.value = await installBrowsers();
+    .description("without names: install Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb, libnss3-tools, gcc and libc6-dev (as root with apt; the C compiler builds the research clock shim), or explain the choices. With build names (chromium@143, chromium-headless-shell@150, firefox@140, chromium@103..153): download those builds through npm and apt into cors-lab's build cache, check that each reports the version asked for, and install nothing system-wide")
+    .argument('[builds...]', 'builds to install: chromium@MAJOR, chromium-headless-shell@MAJOR, firefox@MAJOR, or a range such as chromium@110..143')
+    .action(async (builds: string[]) => {
+      exitCode.value = builds.length > 0 ? await installBuilds(builds) : await installBrowsers();
     });
 
   return program;

@@ -1,6 +1,7 @@
 // Finding browsers: each local engine has drivers in order of preference (the
 // system build first, Playwright's bundled build when it is installed); a
 // remote engine is its WebDriver endpoint (remote.ts).
+import { parseBuildName } from './builds/names.ts';
 import type { RemoteEngineConfig } from './remote-config.ts';
 import { ENGINE_IDS, type Discovery, type EngineDriver, type EngineFamily, type EngineId, type MissingEngine } from './types.ts';
 
@@ -34,8 +35,15 @@ export async function discoverEngine(id: EngineId, remote: readonly RemoteEngine
     return discovery.found ? { id, discovery, driver } : { id, discovery };
   }
   if (!(id in DRIVERS)) {
+    const parsed = parseBuildName(id);
+    if ('build' in parsed) {
+      const driver = (await import('./builds/resolve.ts')).buildDriver(parsed.build);
+      const discovery = await driver.discover();
+      return discovery.found ? { id, discovery, driver } : { id, discovery };
+    }
+    if ('range' in parsed) return { id, discovery: { found: false, id, reason: `"${id}" is a range of builds`, fix: `name each build (${parsed.range.product}@${parsed.range.from},${parsed.range.product}@${parsed.range.to}); cors-lab research history takes ranges` } };
     const known = [...ENGINE_IDS, ...remote.map((engine) => engine.id)].join(', ');
-    return { id, discovery: { found: false, id, reason: `no engine is called "${id}" (known: ${known})`, fix: 'name a local engine, or configure a remote one with --remote or --remote-config' } };
+    return { id, discovery: { found: false, id, reason: `no engine is called "${id}" (known: ${known})`, fix: 'name a local engine or build (chromium@143, firefox@140), or configure a remote one with --remote or --remote-config' } };
   }
   let firstMiss: Discovery | undefined;
   for (const load of DRIVERS[id as EngineFamily]) {

@@ -17,6 +17,7 @@ import type {
   Discovery,
   EngineContext,
   EngineDriver,
+  EngineId,
   EngineInfo,
   LaunchedEngine,
   LaunchOptions,
@@ -95,151 +96,158 @@ export const FIREFOX_PREFS: Readonly<Record<string, string | number | boolean>> 
   'security.enterprise_roots.enabled': false,
 };
 
-export const firefoxDriver: EngineDriver = {
-  id: 'firefox',
-  mapsHostnames: true,
-
-  async discover(): Promise<Discovery> {
-    const override = process.env.CORS_LAB_FIREFOX;
-    const candidates = override ? [override] : [...DEFAULT_LOCATIONS, ...onPath('firefox-esr')];
-    let executablePath: string | undefined;
-    for (const candidate of candidates) {
-      if (await isExecutable(candidate)) {
-        executablePath = await realpath(candidate);
-        break;
-      }
+/** The system's Firefox ESR, or CORS_LAB_FIREFOX. */
+export async function discoverSystemFirefox(): Promise<Discovery> {
+  const override = process.env.CORS_LAB_FIREFOX;
+  const candidates = override ? [override] : [...DEFAULT_LOCATIONS, ...onPath('firefox-esr')];
+  let executablePath: string | undefined;
+  for (const candidate of candidates) {
+    if (await isExecutable(candidate)) {
+      executablePath = await realpath(candidate);
+      break;
     }
-    if (!executablePath) {
-      return override
-        ? {
-            found: false,
-            id: 'firefox',
-            reason: `CORS_LAB_FIREFOX=${override} is not an executable file`,
-            fix: `point CORS_LAB_FIREFOX at a firefox-esr binary, or unset it and run: ${INSTALL_FIX}`,
-          }
-        : {
-            found: false,
-            id: 'firefox',
-            reason: `firefox-esr not found (looked in ${DEFAULT_LOCATIONS.join(', ')} and PATH)`,
-            fix: INSTALL_FIX,
-          };
-    }
-    // Without certutil the lab CA cannot be trusted, so the engine is unusable.
-    if (!(await firstExecutable(onPath('certutil')))) {
-      return {
-        found: false,
-        id: 'firefox',
-        reason: 'certutil (NSS tools) not found; it is needed to trust the lab CA in the Firefox profile',
-        fix: 'sudo apt-get install libnss3-tools',
-      };
-    }
-    return { found: true, id: 'firefox', executablePath, driver: DRIVER };
-  },
-
-  async launch(options: LaunchOptions): Promise<LaunchedEngine> {
-    const discovery = await firefoxDriver.discover();
-    if (!discovery.found) throw new Error(`Firefox ESR unavailable: ${discovery.reason}; fix: ${discovery.fix}`);
-    const { executablePath } = discovery;
-    const { timeoutMs } = options;
-    const engineProfile = options.profile ?? 'defaults';
-    // Only allow-third-party changes cookie prefs: the other profiles keep
-    // Firefox's own default (5, Total Cookie Protection).
-    const cookiePrefs: Record<string, number> = engineProfile === 'allow-third-party' ? { 'network.cookie.cookieBehavior': 0 } : {};
-
-    const profileDir = await temporaryDirectory('cors-lab-firefox-');
-    const profile = profileDir.path;
-    const abort = new AbortController();
-    let launched: Promise<Browser | undefined> = Promise.resolve(undefined);
-    let closing: Promise<void> | undefined;
-    let stopWatchdog = (): void => {};
-    const close = (): Promise<void> =>
-      (closing ??= (async () => {
-        unregisterInterrupt();
-        // Stops a launch still in progress (puppeteer then kills the browser).
-        abort.abort();
-        const browser = await launched;
-        const pid = browser?.process()?.pid;
-        if (browser) await withTimeout(browser.close(), CLOSE_GRACE_MS, 'browser.close').catch(() => {});
-        if (pid !== undefined) {
-          await killBrowserProcesses(pid);
-          untrackProcessGroup(pid);
+  }
+  if (!executablePath) {
+    return override
+      ? {
+          found: false,
+          id: 'firefox',
+          reason: `CORS_LAB_FIREFOX=${override} is not an executable file`,
+          fix: `point CORS_LAB_FIREFOX at a firefox-esr binary, or unset it and run: ${INSTALL_FIX}`,
         }
-        stopWatchdog();
-        await profileDir.remove();
-      })());
-    const unregisterInterrupt = onInterrupt(close);
+      : {
+          found: false,
+          id: 'firefox',
+          reason: `firefox-esr not found (looked in ${DEFAULT_LOCATIONS.join(', ')} and PATH)`,
+          fix: INSTALL_FIX,
+        };
+  }
+  return (await certutilMissing('firefox')) ?? { found: true, id: 'firefox', executablePath, driver: DRIVER, build: { name: 'firefox', kind: 'full', source: override ? `CORS_LAB_FIREFOX (${executablePath})` : `system (${executablePath})` } };
+}
 
-    try {
-      await run('certutil', ['-N', '--empty-password', '-d', `sql:${profile}`], timeoutMs);
-      await run('certutil', ['-A', '-d', `sql:${profile}`, '-n', 'cors-lab', '-t', 'C,,', '-i', options.trust.caCertPath], timeoutMs);
-      // `--version` gives the display version ("153.7.0esr"); BiDi drops the suffix.
-      const cliVersion = run(executablePath, ['--version'], timeoutMs).then(
-        (out) => /(\d+\.\d+[\w.]*)\s*$/.exec(out.trim())?.[1],
-        () => undefined,
-      );
-      const launching = puppeteer.launch({
-        browser: 'firefox',
-        executablePath,
-        headless: true,
-        userDataDir: profile,
-        extraPrefsFirefox: { ...FIREFOX_PREFS, ...cookiePrefs, ...(options.proxy ? proxyPrefs(options.proxy) : {}), ...(options.network ? networkPrefs(options.network) : {}), ...options.firefoxPrefs },
-        acceptInsecureCerts: false,
-        timeout: timeoutMs,
-        protocolTimeout: timeoutMs,
-        signal: abort.signal,
-        // cleanup.ts owns signal handling; puppeteer's handlers would race it.
-        handleSIGINT: false,
-        handleSIGTERM: false,
-        handleSIGHUP: false,
-        env: {
-          ...process.env,
-          MOZ_CRASHREPORTER_DISABLE: '1',
-          // Release builds ignore services.settings.server (and keep polling
-          // firefox.settings.services.mozilla.com) unless this is set.
-          MOZ_REMOTE_SETTINGS_DEVTOOLS: '1',
-          ...options.env,
-        },
-      });
-      launched = launching.catch(() => undefined);
-      const browser = await launching;
-      // puppeteer spawns Firefox detached, so its pid is the process group of
-      // the browser and all its content processes.
-      const pid = browser.process()?.pid;
-      trackProcessGroup(pid);
-      if (pid !== undefined) stopWatchdog = startWatchdog(pid, profile);
+/** Without certutil the lab CA cannot be trusted in a Firefox profile, so no Firefox build is usable. */
+export async function certutilMissing(id: EngineId): Promise<Discovery | undefined> {
+  if (await firstExecutable(onPath('certutil'))) return undefined;
+  return { found: false, id, reason: 'certutil (NSS tools) not found; it is needed to trust the lab CA in the Firefox profile', fix: 'sudo apt-get install libnss3-tools' };
+}
 
-      const bidiVersion = (await browser.version()).replace(/^firefox\//i, '');
-      const displayVersion = await cliVersion;
-      const info: EngineInfo = {
-        id: 'firefox',
-        family: 'firefox',
-        browser: 'Firefox ESR',
-        version: displayVersion?.startsWith(bidiVersion) ? displayVersion : bidiVersion,
-        // Preferences set for a study are part of the build measured.
-        driver: options.firefoxPrefs ? `${DRIVER}; preferences set: ${Object.entries(options.firefoxPrefs).map(([name, value]) => `${name}=${value}`).join(', ')}` : DRIVER,
-        trust: 'lab CA added to a temporary profile with certutil',
-        executablePath,
-        profile: engineProfile,
-        cookieSettings:
-          cookiePrefs['network.cookie.cookieBehavior'] === 0
-            ? 'network.cookie.cookieBehavior=0 (accept all cookies, third-party included)'
-            : 'network.cookie.cookieBehavior=5 (ESR and release default: Total Cookie Protection partitions third-party cookies)',
-      };
-      const bidi = new BidiTracker(browser);
-      return {
-        info,
-        newContext: () => openContext(browser, bidi, timeoutMs),
-        networkSupport: options.network
-          ? { overrides: true, overridesDetail: describePrefs(networkPrefs(options.network)), permissionsDetail: 'WebDriver BiDi permissions.setPermission' }
-          : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: 'WebDriver BiDi permissions.setPermission' },
-        close,
-      };
-    } catch (error) {
-      await close();
-      throw error;
-    }
-  },
-};
+/** How a Firefox build's driver is described. */
+export const FIREFOX_DRIVER = DRIVER;
+
+/** A Firefox driver for one build: the column `id`, and how to find its executable (the system's, the cache's for "firefox@140"). */
+export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>): EngineDriver {
+  return {
+    id,
+    mapsHostnames: true,
+    discover: locate,
+    async launch(options: LaunchOptions): Promise<LaunchedEngine> {
+      const discovery = await locate();
+      if (!discovery.found) throw new Error(`Firefox ESR unavailable: ${discovery.reason}; fix: ${discovery.fix}`);
+      const { executablePath } = discovery;
+      const { timeoutMs } = options;
+      const engineProfile = options.profile ?? 'defaults';
+      // Only allow-third-party changes cookie prefs: the other profiles keep
+      // Firefox's own default (5, Total Cookie Protection).
+      const cookiePrefs: Record<string, number> = engineProfile === 'allow-third-party' ? { 'network.cookie.cookieBehavior': 0 } : {};
+
+      const profileDir = await temporaryDirectory('cors-lab-firefox-');
+      const profile = profileDir.path;
+      const abort = new AbortController();
+      let launched: Promise<Browser | undefined> = Promise.resolve(undefined);
+      let closing: Promise<void> | undefined;
+      let stopWatchdog = (): void => {};
+      const close = (): Promise<void> =>
+        (closing ??= (async () => {
+          unregisterInterrupt();
+          // Stops a launch still in progress (puppeteer then kills the browser).
+          abort.abort();
+          const browser = await launched;
+          const pid = browser?.process()?.pid;
+          if (browser) await withTimeout(browser.close(), CLOSE_GRACE_MS, 'browser.close').catch(() => {});
+          if (pid !== undefined) {
+            await killBrowserProcesses(pid);
+            untrackProcessGroup(pid);
+          }
+          stopWatchdog();
+          await profileDir.remove();
+        })());
+      const unregisterInterrupt = onInterrupt(close);
+
+      try {
+        await run('certutil', ['-N', '--empty-password', '-d', `sql:${profile}`], timeoutMs);
+        await run('certutil', ['-A', '-d', `sql:${profile}`, '-n', 'cors-lab', '-t', 'C,,', '-i', options.trust.caCertPath], timeoutMs);
+        // `--version` gives the display version ("153.7.0esr"); BiDi drops the suffix.
+        const cliVersion = run(executablePath, ['--version'], timeoutMs).then(
+          (out) => /(\d+\.\d+[\w.]*)\s*$/.exec(out.trim())?.[1],
+          () => undefined,
+        );
+        const launching = puppeteer.launch({
+          browser: 'firefox',
+          executablePath,
+          headless: true,
+          userDataDir: profile,
+          extraPrefsFirefox: { ...FIREFOX_PREFS, ...cookiePrefs, ...(options.proxy ? proxyPrefs(options.proxy) : {}), ...(options.network ? networkPrefs(options.network) : {}), ...options.firefoxPrefs },
+          acceptInsecureCerts: false,
+          timeout: timeoutMs,
+          protocolTimeout: timeoutMs,
+          signal: abort.signal,
+          // cleanup.ts owns signal handling; puppeteer's handlers would race it.
+          handleSIGINT: false,
+          handleSIGTERM: false,
+          handleSIGHUP: false,
+          env: {
+            ...process.env,
+            MOZ_CRASHREPORTER_DISABLE: '1',
+            // Release builds ignore services.settings.server (and keep polling
+            // firefox.settings.services.mozilla.com) unless this is set.
+            MOZ_REMOTE_SETTINGS_DEVTOOLS: '1',
+            ...options.env,
+          },
+        });
+        launched = launching.catch(() => undefined);
+        const browser = await launching;
+        // puppeteer spawns Firefox detached, so its pid is the process group of
+        // the browser and all its content processes.
+        const pid = browser.process()?.pid;
+        trackProcessGroup(pid);
+        if (pid !== undefined) stopWatchdog = startWatchdog(pid, profile);
+
+        const bidiVersion = (await browser.version()).replace(/^firefox\//i, '');
+        const displayVersion = await cliVersion;
+        const info: EngineInfo = {
+          id,
+          family: 'firefox',
+          browser: 'Firefox ESR',
+          version: displayVersion?.startsWith(bidiVersion) ? displayVersion : bidiVersion,
+          // Preferences set for a study are part of the build measured.
+          driver: options.firefoxPrefs ? `${DRIVER}; preferences set: ${Object.entries(options.firefoxPrefs).map(([name, value]) => `${name}=${value}`).join(', ')}` : DRIVER,
+          trust: 'lab CA added to a temporary profile with certutil',
+          executablePath,
+          profile: engineProfile,
+          cookieSettings:
+            cookiePrefs['network.cookie.cookieBehavior'] === 0
+              ? 'network.cookie.cookieBehavior=0 (accept all cookies, third-party included)'
+              : 'network.cookie.cookieBehavior=5 (ESR and release default: Total Cookie Protection partitions third-party cookies)',
+          ...(discovery.build ? { build: discovery.build } : {}),
+        };
+        const bidi = new BidiTracker(browser);
+        return {
+          info,
+          newContext: () => openContext(browser, bidi, timeoutMs),
+          networkSupport: options.network
+            ? { overrides: true, overridesDetail: describePrefs(networkPrefs(options.network)), permissionsDetail: 'WebDriver BiDi permissions.setPermission' }
+            : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: 'WebDriver BiDi permissions.setPermission' },
+          close,
+        };
+      } catch (error) {
+        await close();
+        throw error;
+      }
+    },
+  };
+}
+
+export const firefoxDriver: EngineDriver = firefoxDriverFor('firefox', discoverSystemFirefox);
 
 async function openContext(browser: Browser, bidi: BidiTracker, timeoutMs: number): Promise<EngineContext> {
   const context = await withTimeout(browser.createBrowserContext(), timeoutMs, 'createBrowserContext');

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatProblem, zodProblems, type ScenarioProblem } from '../scenario/loader.ts';
+import { isBuildName } from './builds/names.ts';
 import { ENGINE_FAMILIES, ENGINE_IDS, type EngineFamily } from './types.ts';
 
 export interface RemoteEngineConfig {
@@ -121,7 +122,7 @@ export function parseRemoteFlag(value: string, labAddress = '127.0.0.1'): Remote
 export function idProblems(engines: Pick<RemoteEngineConfig, 'id' | 'source'>[], file = 'command line'): ScenarioProblem[] {
   const seen = new Set<string>();
   return engines.flatMap((engine) => {
-    if ((ENGINE_IDS as readonly string[]).includes(engine.id)) return [{ file: engine.source ?? file, field: 'id', message: `"${engine.id}" is a local engine's id. Fix: name the remote one otherwise, e.g. grid-${engine.id}` }];
+    if ((ENGINE_IDS as readonly string[]).includes(engine.id) || isBuildName(engine.id)) return [{ file: engine.source ?? file, field: 'id', message: `"${engine.id}" is a local engine's or build's name. Fix: name the remote one otherwise, e.g. grid-${engine.id}` }];
     if (seen.has(engine.id)) return [{ file: engine.source ?? file, field: 'id', message: `"${engine.id}" is given twice. Fix: give each remote engine its own id` }];
     seen.add(engine.id);
     return [];

@@ -13,6 +13,18 @@ export type EngineId = string;
 /** The local engines, in the order results list them (remote engines follow). */
 export const ENGINE_IDS: readonly EngineFamily[] = ENGINE_FAMILIES;
 
+/** The full browser, or Chromium's headless shell (a separate, smaller browser that differs on some cookie cases). */
+export type BuildKind = 'full' | 'headless-shell';
+
+/** Which build of its engine a column is: what was asked for, its kind and where it came from. */
+export interface EngineBuildInfo {
+  /** The build name asked for: "chromium", "chromium@143", "chromium-headless-shell", "firefox@140". */
+  name: string;
+  kind: BuildKind;
+  /** "system (/usr/bin/chromium)", "npm @sparticuz/chromium 143.0.4", "Debian firefox-esr 140.12.0esr-1~deb12u1". */
+  source: string;
+}
+
 /** What `cors-lab browsers` prints and what every result names. */
 export interface EngineInfo {
   id: EngineId;
@@ -33,6 +45,8 @@ export interface EngineInfo {
   cookieSettings: string;
   /** A remote engine: where it runs, as its WebDriver endpoint reports it. */
   remote?: RemoteEngineInfo;
+  /** A local engine's build (absent for remote engines, whose endpoint decides, and in results from before builds). */
+  build?: EngineBuildInfo;
 }
 
 export interface RemoteEngineInfo {
@@ -57,7 +71,7 @@ export const ENGINE_PROFILES = ['defaults', 'shipping', 'allow-third-party'] as 
 export type EngineProfile = (typeof ENGINE_PROFILES)[number];
 
 export type Discovery =
-  | { found: true; id: EngineId; executablePath: string; driver: string }
+  | { found: true; id: EngineId; executablePath: string; driver: string; build?: EngineBuildInfo }
   | { found: false; id: EngineId; reason: string; fix: string };
 
 /** An engine asked for and not run, with why and the fix: never run, never invented. */
@@ -173,11 +187,21 @@ export interface EngineContext {
   close(): Promise<void>;
 }
 
-/** Results list the local engines in ENGINE_IDS order, then remote engines by id. */
+/**
+ * Results list the local engines in ENGINE_IDS order, each family's builds
+ * together (full browsers, then headless shells; older majors first, the
+ * system's build last, as it is the newest there is), then remote engines by id.
+ */
 export function compareEngineIds(a: EngineId, b: EngineId): number {
-  const rank = (id: EngineId) => {
-    const index = (ENGINE_IDS as readonly string[]).indexOf(id);
-    return index === -1 ? ENGINE_IDS.length : index;
+  const rank = (id: EngineId): number[] => {
+    const build = /^(chromium|firefox|webkit)(-headless-shell)?(?:@(\d+))?$/.exec(id);
+    if (!build) return [ENGINE_IDS.length];
+    return [(ENGINE_IDS as readonly string[]).indexOf(build[1]!), build[2] ? 1 : 0, build[3] === undefined ? Number.MAX_SAFE_INTEGER : Number(build[3])];
   };
-  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+  const [left, right] = [rank(a), rank(b)];
+  for (let i = 0; i < Math.max(left.length, right.length); i += 1) {
+    const diff = (left[i] ?? -1) - (right[i] ?? -1);
+    if (diff !== 0) return diff;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
 }

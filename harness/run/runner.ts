@@ -2,6 +2,7 @@
 // context per isolation group (or per probe with isolation "probe"). Probes
 // that share a page origin run concurrently in one page: their URLs carry
 // unique nonces, so neither the preflight cache nor the journal mixes them up.
+import pLimit from 'p-limit';
 import { discoverForRun, enginesToRun } from '../engines/discovery.ts';
 import type { RemoteEngineConfig } from '../engines/remote-config.ts';
 import type { EngineDriver, EngineId, EngineProfile, MissingEngine } from '../engines/types.ts';
@@ -62,8 +63,12 @@ export interface RunOptions {
   shard?: Shard;
   /** Firefox preferences to set (research compat's runs with a BCD flag). */
   firefoxPrefs?: Record<string, string | number | boolean>;
+  /** How many engines run at once (default ENGINE_CONCURRENCY; research history runs builds one after another). */
+  engineConcurrency?: number;
 }
 
+/** At most this many engines run at once (the three engines side by side, as always; more builds wait their turn). */
+export const ENGINE_CONCURRENCY = 3;
 /** At most this many probes in flight in one page. */
 const BATCH_SIZE = 40;
 export async function runScenarios(requested: RunOptions): Promise<RunResult> {
@@ -99,8 +104,11 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
       forwards.set(scenario.id, { host: on.host, serverKey: serverKeyFor(on), port: server.port, ...(passPreflights ? { passPreflights } : {}) });
     }
     const shared: RunShared = { predictions, forwards };
+    // Engines side by side, but no more than ENGINE_CONCURRENCY at once: a run over many builds
+    // (chromium@110,chromium@143,chromium,...) would otherwise start them all on a small machine.
+    const limit = pLimit(options.engineConcurrency ?? ENGINE_CONCURRENCY);
     const perEngine = await Promise.all(
-      runnable.map(async (engine) => {
+      runnable.map((engine) => limit(async () => {
         const run = await runEngine(engine.id, engine.driver!, lab, options, shared);
         if ('notLaunched' in run) return [];
         if ('notStarted' in run) {
@@ -109,7 +117,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
         }
         engines.push(run.entry);
         return run.results;
-      }),
+      })),
     );
     results.push(...perEngine.flat());
   } finally {

@@ -39,7 +39,7 @@ describe('remote engine configuration', () => {
     expect(problemsOf('engines:\n  - id: x\n    url: http://127.0.0.1:1\n    capabilities: { browserName: opera }\n')).toEqual([expect.stringMatching(/^engines\[0\]\.family: browserName "opera" is not one cors-lab knows\. Fix: add family:/)]);
     expect(problemsOf('labAddress: grid.local\nengines:\n  - { id: chromium, url: "http://127.0.0.1:1", capabilities: { browserName: chrome } }\n  - { id: b, url: "http://127.0.0.1:1", capabilities: { browserName: chrome } }\n  - { id: b, url: "http://127.0.0.1:1", capabilities: { browserName: chrome } }\n')).toEqual([
       expect.stringMatching(/^labAddress: "grid\.local" is not an IP address/),
-      expect.stringMatching(/^id: "chromium" is a local engine's id\. Fix: .*grid-chromium/),
+      expect.stringMatching(/^id: "chromium" is a local engine's or build's name\. Fix: .*grid-chromium/),
       expect.stringMatching(/^id: "b" is given twice/),
     ]);
   });
