@@ -11,7 +11,7 @@ import { run } from '../system.ts';
 import type { EngineFamily } from '../types.ts';
 import { buildsDir, findCachedBuild, MANIFEST, partialPrefix, removeAbandonedPartials, type BuildManifest, type CachedBuild } from './cache.ts';
 import { canonicalName, majorOf, type BuildName, type BuildRange } from './names.ts';
-import { availableBuilds, sourceOf, type AvailableBuild, type Step } from './sources.ts';
+import { availableBuilds, sourceOf, type AvailableBuild, type BuildSourceDefinition, type Step } from './sources.ts';
 import { systemBuild } from './resolve.ts';
 
 const VERIFY_TIMEOUT_MS = 60_000;
@@ -75,7 +75,7 @@ async function reportedVersion(family: EngineFamily, executablePath: string): Pr
 }
 
 /** Installs one build; a build already in the cache (or the system's build of that version and kind) is left as it is. */
-export async function installBuild(build: AvailableBuild, step: Step): Promise<InstallOutcome> {
+export async function installBuild(build: AvailableBuild, step: Step, source: BuildSourceDefinition = sourceOf(build)): Promise<InstallOutcome> {
   const name = canonicalName(build.family, build.kind, build.major);
   const cached = findCachedBuild(build.family, build.major, build.kind);
   if (cached) return { name, status: 'present', detail: `already installed: ${cached.version} in ${cached.dir}` };
@@ -89,7 +89,6 @@ export async function installBuild(build: AvailableBuild, step: Step): Promise<I
   process.on('exit', removePartial);
   const stopInterrupt = onInterrupt(async () => removePartial());
   try {
-    const source = sourceOf(build);
     const executable = await source.fetch(build, partial, (text) => step(`${name}: ${text}`));
     step(`${name}: starting the browser to read its version`);
     const version = await reportedVersion(build.family, path.join(partial, executable));
