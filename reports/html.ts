@@ -5,6 +5,7 @@
 import type { CellResult, CorsLabResult, MatrixResult, ResearchResult, ScenarioSummary } from '../harness/result/result.ts';
 import { cellIndex, cellText, columnKey, engineDescription, interruptionBanner, LEGEND, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, sourceLines, specColumnText, type CellLabel, type ColumnGroup } from './labels.ts';
 import { escapeHtml, maxAgeHtml, pnaHtml } from './research.ts';
+import { historyHtml } from './history.ts';
 import { compatAnchor, compatHtml } from './compat.ts';
 import type { CompatStudy } from '../harness/result/research.ts';
 
@@ -351,6 +352,7 @@ function researchHtml(result: ResearchResult): string {
 ${result.research.maxAge ? maxAgeHtml(result.research.maxAge) : ''}
 ${result.research.pna ? pnaHtml(result.research.pna) : ''}
 ${result.research.compat ? compatHtml(result.research.compat) : ''}
+${result.research.history ? historyHtml(result.research.history) : ''}
 <script type="application/json" id="cors-lab-result">${embedJson(result)}</script>`);
 }
 

@@ -3,6 +3,7 @@ import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/res
 import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, knownBehaviourLines, requestMismatchLines, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, flakyLines, sourceLines, specColumnText } from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 import { compatMarkdown } from './compat.ts';
+import { historyMarkdown } from './history.ts';
 
 const ICON: Record<string, string> = { allowed: '✅ allowed', blocked: '⛔ blocked', error: '⚠️ error' };
 
@@ -25,6 +26,7 @@ function researchMarkdown(result: ResearchResult): string {
   if (result.research.maxAge) lines.push('', maxAgeMarkdown(result.research.maxAge));
   if (result.research.pna) lines.push('', pnaMarkdown(result.research.pna));
   if (result.research.compat) lines.push('', compatMarkdown(result.research.compat));
+  if (result.research.history) lines.push('', historyMarkdown(result.research.history));
   return `${lines.join('\n')}\n`;
 }
 

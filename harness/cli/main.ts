@@ -19,6 +19,7 @@ import { addMergeCommand } from './merge.ts';
 import { addRemoteOptions, commandInputs, EXIT, fromCommandLine, remoteEnginesOf, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags } from './common.ts';
 import { installBrowsers, installBuilds } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
+import { addBisectCommand } from './bisect.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
@@ -172,6 +173,7 @@ export function buildProgram(exitCode: { value: number }): Command {
   addDiffCommand(program, exitCode);
   addMergeCommand(program, exitCode);
   addResearchCommand(program, exitCode);
+  addBisectCommand(program, exitCode);
 
   program
   addRemoteOptions(program.command('browsers'))

@@ -11,8 +11,13 @@ import { compatTerminal } from '../../reports/compat.ts';
 import { maxAgeTerminal, pnaTerminal } from '../../reports/research.ts';
 import { announceReports, writeReports } from '../../reports/write.ts';
 import { chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, type OutputFlags } from './common.ts';
-import { exitCodeFor, interruption } from '../engines/cleanup.ts';
+import { exitCodeFor, interruption, reportInterruptions } from '../engines/cleanup.ts';
 import { keptOnInterrupt } from '../session/failure.ts';
+import { expandBuilds, studyHistory } from '../research/history.ts';
+import { historyTerminal } from '../../reports/history.ts';
+import { formatProblem, loadScenarios, needsMiddlewareFlag } from '../scenario/loader.ts';
+import { BUILTIN_CATALOG } from '../package/root.ts';
+import { ProgressLine } from './progress.ts';
 
 interface ResearchFlags extends Omit<OutputFlags, 'timeout'> {
   maxWait: number;
@@ -26,17 +31,23 @@ export function addResearchCommand(program: Command, exitCode: { value: number }
   program
     .command('research')
     .description(
-      'measure engine behaviour: max-age (effective preflight-cache lifetimes, with a controlled clock where the engine allows it); pna (Private/Local Network Access: public pages calling local and loopback targets); compat (the measured catalog against MDN browser-compat-data)',
+      'measure engine behaviour: max-age (effective preflight-cache lifetimes, with a controlled clock where the engine allows it); pna (Private/Local Network Access: public pages calling local and loopback targets); compat (the measured catalog against MDN browser-compat-data); history (scenarios across many builds: where outcome, request shape or journal changed between consecutive builds of one engine and kind)',
     )
-    .addArgument(new Argument('<study>', 'the study to run').choices(['max-age', 'pna', 'compat']))
+    .addArgument(new Argument('<study>', 'the study to run').choices(['max-age', 'pna', 'compat', 'history']))
+    .addArgument(new Argument('[paths...]', 'history: scenario files or directories (default: the built-in catalog)'))
     .option('--from <result.json>', "compat: read the cells from a run's result instead of running the scenarios")
-    .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} (default: every engine found)`, parseBrowsers)
+    .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')}, or builds (chromium@143, firefox@140; for history also ranges: chromium@110..153) (default: every engine found; for history every build on this machine)`, parseBrowsers)
     .option('--max-wait <seconds>', 'longest real-time wait where the clock cannot be controlled; longer lifetimes are lower bounds', (value: string) => Number(value), 30)
     .option('--reporter <name[=path]>', 'json, html, markdown; repeatable or comma-separated (default: json,html)', repeatable)
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--timeout <ms>', 'per request, in ms or with an "s" suffix (default: 8 s for max-age; 4 s for pna, where a request held by a permission prompt never settles)', parseTimeout)
-    .action(async (study: string, flags: ResearchFlags, command: Command) => {
-      exitCode.value = await researchCommand(study, fromCommandLine(flags, command));
+    .action(async (study: string, paths: string[], flags: ResearchFlags, command: Command) => {
+      if (paths.length > 0 && study !== 'history') {
+        process.stderr.write(`cors-lab: research ${study} takes no scenario paths (only research history does)\n`);
+        exitCode.value = EXIT.badInput;
+        return;
+      }
+      exitCode.value = study === 'history' ? await historyCommand(paths, fromCommandLine(flags, command)) : await researchCommand(study, fromCommandLine(flags, command));
     });
 }
 
@@ -102,4 +113,57 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
 /** The terminal's width, or 100 columns where output is not a terminal. */
 function terminalWidth(): number {
   return process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100;
+}
+
+/** Every build on this machine: the system's engines and shell, and every build in the cache. */
+function everyLocalBuild(): string[] {
+  return ['chromium@1..9999', 'firefox@1..9999'];
+}
+
+async function historyCommand(paths: string[], flags: ResearchFlags): Promise<number> {
+  const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
+  if (!reporters) return EXIT.badInput;
+  const loaded = loadScenarios(paths.length > 0 ? paths : [BUILTIN_CATALOG]);
+  if (loaded.problems.length > 0) {
+    process.stderr.write(`cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n${loaded.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`);
+    return EXIT.badInput;
+  }
+  // Middleware scenarios need a middleware server: history is about the engines, so they are left out.
+  const scenarios = loaded.scenarios.filter((scenario) => !needsMiddlewareFlag(scenario));
+  if (scenarios.length === 0) {
+    process.stderr.write('cors-lab: no scenarios to run (middleware scenarios are left out of history)\n');
+    return EXIT.badInput;
+  }
+  const { ids, problems } = await expandBuilds(flags.browsers ?? everyLocalBuild());
+  if (problems.length > 0) {
+    process.stderr.write(`cors-lab: research history: nothing was run:\n${problems.map((problem) => `  ${problem}\n`).join('')}`);
+    return EXIT.badInput;
+  }
+  reportInterruptions();
+  const startedAt = new Date();
+  const started = performance.now();
+  const progress = new ProgressLine(process.stderr, !process.env.CI && process.stderr.isTTY === true);
+  progress.start(`history: ${scenarios.length} scenarios in ${ids.length} builds`);
+  const measured = await studyHistory({ builds: ids, scenarios, timeoutMs: flags.timeout ?? 10_000, onProgress: (update) => progress.update(update.engine, update.done, update.total) })
+    .catch(keptOnInterrupt(undefined))
+    .finally(() => progress.stop());
+  const stop = interruption();
+  if (stop || !measured) {
+    process.stderr.write(`cors-lab: research history interrupted by ${stop?.signal ?? 'a signal'}; no report written\n`);
+    return exitCodeFor(stop?.signal ?? 'SIGTERM');
+  }
+  const { study, run: matrix } = measured;
+  const result: ResearchResult = {
+    ...resultHeader('research', startedAt, started, [{ id: 'research history', definition: { study: 'history', builds: ids, scenarios: scenarios.map((scenario) => scenario.id) } }]),
+    options: { isolation: 'research history', timeoutMs: flags.timeout ?? 10_000, profile: 'defaults' },
+    engines: matrix.engines,
+    enginesMissing: matrix.enginesMissing,
+    research: { history: study },
+  };
+  process.stdout.write(historyTerminal(study, terminalWidth()));
+  process.stdout.write(`\n(${(result.durationMs / 1000).toFixed(1)} s)\n`);
+  const allWritten = announceReports(writeReports(result, reporters, flags.out));
+  if (matrix.engines.length === 0 || !allWritten) return EXIT.badInput;
+  // A build asked for by name that did not run: the history has a hole, so the run is not a pass.
+  return matrix.enginesMissing.length > 0 ? EXIT.badInput : EXIT.ok;
 }

@@ -190,3 +190,66 @@ export interface CompatStudy {
   features: CompatFeature[];
   enginesMissing: MissingEngine[];
 }
+
+// ---------------------------------------------------------------------------
+// research history: the same scenarios across builds of one engine
+
+/** What is compared between builds: the page's outcome, the engine's first request, and every request the lab saw. */
+export type HistoryAspect = 'outcome' | 'request' | 'journal';
+export const HISTORY_ASPECTS: HistoryAspect[] = ['outcome', 'request', 'journal'];
+
+/** One build in a series, as measured. */
+export interface HistoryBuild {
+  engine: string;
+  version: string;
+}
+
+/** The builds of one family and kind, oldest first: history compares only within a series. */
+export interface HistorySeries {
+  family: string;
+  kind: string;
+  builds: HistoryBuild[];
+}
+
+/** A stretch of consecutive builds that behaved alike. */
+export interface HistoryStretch {
+  value: string;
+  first: HistoryBuild;
+  last: HistoryBuild;
+}
+
+/** One scenario's aspect across one series, where it changed at least once. */
+export interface HistoryTimeline {
+  scenario: string;
+  title: string;
+  family: string;
+  kind: string;
+  aspect: HistoryAspect;
+  stretches: HistoryStretch[];
+  /** "blocked up to 137.0.7151.0, allowed from 138.0.7204.0". */
+  text: string;
+}
+
+/** The same major version measured as both kinds disagreeing: a difference of build kind, not of version. */
+export interface KindDifference {
+  scenario: string;
+  family: string;
+  major: number;
+  aspect: HistoryAspect;
+  full: HistoryBuild & { value: string };
+  shell: HistoryBuild & { value: string };
+}
+
+export interface HistoryStudy {
+  study: 'history';
+  series: HistorySeries[];
+  scenarios: number;
+  timelines: HistoryTimeline[];
+  kindDifferences: KindDifference[];
+  /** Cells that gave no answer, left out of the comparison (never read as a change). */
+  errors: { scenario: string; engine: string; explanation: string }[];
+  /** Cells measured and how fast, for the benchmark's rate. */
+  cells: number;
+  durationMs: number;
+  enginesMissing: MissingEngine[];
+}

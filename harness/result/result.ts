@@ -2,7 +2,7 @@
 // rendered from this shape. Fields may be added; a change of meaning bumps
 // SCHEMA_VERSION.
 import type { JournalEntry } from '../../servers/journal.ts';
-import type { CompatStudy, MaxAgeStudy, PnaStudy } from './research.ts';
+import type { CompatStudy, HistoryStudy, MaxAgeStudy, PnaStudy } from './research.ts';
 import type { CorsPolicy } from '../scenario/policy.ts';
 import type { CheckSection, Replay } from './check.ts';
 import type { MiddlewareSection } from './middleware.ts';
@@ -270,7 +270,7 @@ export interface CheckResult extends MatrixBase {
 /** `cors-lab research`: the studies measured here, each with its own shape. It has no scenarios or cells. */
 export interface ResearchResult extends ResultBase {
   kind: 'research';
-  research: { maxAge?: MaxAgeStudy; pna?: PnaStudy; compat?: CompatStudy };
+  research: { maxAge?: MaxAgeStudy; pna?: PnaStudy; compat?: CompatStudy; history?: HistoryStudy };
 }
 
 /** A result with a matrix: what the matrix reports (terminal, JUnit, the HTML table) render. */

@@ -10,9 +10,9 @@
 //   `firefox-esr` builds beside the current ones, downloaded with
 //   `apt-get download` and unpacked with `dpkg-deb -x` into the build's own
 //   folder, never installed system-wide.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { chmod, mkdir, readdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress } from 'node:zlib';
@@ -91,15 +91,16 @@ async function unbrotli(from: string, to: string): Promise<void> {
   await pipeline(createReadStream(from), createBrotliDecompress(), createWriteStream(to, { mode: 0o755 }));
 }
 
-/** Extracts a .tar.br into `dir` through the system's tar. */
+/**
+ * Extracts a .tar.br into `dir`: decompressed to a file first, then the
+ * system's tar. (Piped, tar stops reading at the archive's end marker and
+ * the rest of the stream fails with "Premature close".)
+ */
 async function untarBrotli(from: string, dir: string): Promise<void> {
-  const tar = spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
-  let stderr = '';
-  tar.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => tar.on('close', resolve));
-  await pipeline(createReadStream(from), createBrotliDecompress(), tar.stdin);
-  const code = await exited;
-  if (code !== 0) throw new Error(`tar could not unpack ${path.basename(from)}: ${stderr.trim() || `exit ${code}`}`);
+  const tarball = `${from}.tar`;
+  await unbrotli(from, tarball);
+  await runCommand('tar', ['-xf', tarball, '-C', dir]);
+  await rm(tarball, { force: true });
 }
 
 const SPARTICUZ = '@sparticuz/chromium';

@@ -1,0 +1,80 @@
+// research history as people read it: in the terminal, one line per change
+// (cut to the width); in Markdown, a table of changes; in HTML, a timeline
+// per series: one row per scenario and aspect that changed, one column per
+// build, a letter and colour per distinct behaviour, the behaviours spelled
+// out under the row.
+import type { HistoryStudy, HistoryTimeline } from '../harness/result/research.ts';
+import { escapeCell } from './labels.ts';
+import { cutTo, escapeHtml } from './research.ts';
+
+const kindName = (kind: string) => (kind === 'headless-shell' ? 'headless shell' : 'full browser');
+
+function seriesLines(study: HistoryStudy): string[] {
+  return study.series.map((series) => `  ${series.family} ${kindName(series.kind)}: ${series.builds.map((build) => build.version).join(', ')}`);
+}
+
+/** Groups each scenario's aspects: "outcome, request" for one series when they change at the same builds. */
+function changeLine(timeline: HistoryTimeline): string {
+  return `  ${timeline.scenario}  [${timeline.family} ${kindName(timeline.kind)}, ${timeline.aspect}] ${timeline.text}`;
+}
+
+export function historyTerminal(study: HistoryStudy, width = 100): string {
+  const lines = [`History of ${study.scenarios} scenarios over ${study.series.reduce((count, series) => count + series.builds.length, 0)} builds (${study.cells} cells in ${(study.durationMs / 1000).toFixed(1)} s):`, ...seriesLines(study), ''];
+  const byAspect = (aspect: string) => study.timelines.filter((timeline) => timeline.aspect === aspect);
+  lines.push(`Outcome changes between consecutive builds of one kind: ${byAspect('outcome').length}`, ...byAspect('outcome').map(changeLine));
+  lines.push(`Request-shape changes (the engine's first request): ${byAspect('request').length}`, ...byAspect('request').map(changeLine));
+  lines.push(`Journal changes (every request the lab saw): ${byAspect('journal').length} (in the Markdown and HTML reports)`);
+  if (study.kindDifferences.length > 0) {
+    lines.push('', `Same version, other kind (full browser against headless shell): ${study.kindDifferences.length}`);
+    for (const difference of study.kindDifferences.filter((entry) => entry.aspect !== 'journal')) {
+      lines.push(`  ${difference.scenario}  [${difference.family} ${difference.major}, ${difference.aspect}] full browser: ${difference.full.value}; headless shell: ${difference.shell.value}`);
+    }
+  }
+  if (study.errors.length > 0) lines.push('', `${study.errors.length} cell(s) gave no answer and were left out of the comparison:`, ...study.errors.slice(0, 5).map((error) => `  ${error.scenario} in ${error.engine}: ${error.explanation}`));
+  for (const missing of study.enginesMissing) lines.push(`${missing.id}: not run (${missing.reason}). Fix: ${missing.fix}`);
+  return `${lines.map(cutTo(width)).join('\n')}\n`;
+}
+
+export function historyMarkdown(study: HistoryStudy): string {
+  const lines = ['### What changed between builds', '', 'Builds, oldest first, one series per engine and kind:', '', ...seriesLines(study).map((line) => `-${line.slice(1)}`), ''];
+  lines.push('| scenario | engine, kind | aspect | history |', '|---|---|---|---|');
+  for (const timeline of study.timelines) lines.push(`| ${timeline.scenario} | ${timeline.family}, ${kindName(timeline.kind)} | ${timeline.aspect} | ${escapeCell(timeline.text)} |`);
+  if (study.timelines.length === 0) lines.push('| (none) | | | every scenario behaved alike in every build of each series |');
+  if (study.kindDifferences.length > 0) {
+    lines.push('', '### Same version, other kind', '', '| scenario | engine, major | aspect | full browser | headless shell |', '|---|---|---|---|---|');
+    for (const difference of study.kindDifferences) lines.push(`| ${difference.scenario} | ${difference.family} ${difference.major} | ${difference.aspect} | ${escapeCell(difference.full.value)} | ${escapeCell(difference.shell.value)} |`);
+  }
+  if (study.errors.length > 0) lines.push('', `${study.errors.length} cell(s) gave no answer and were left out: ${study.errors.map((error) => `${error.scenario} in ${error.engine}`).join(', ')}`);
+  return lines.join('\n');
+}
+
+const COLOURS = ['#d8ecff', '#ffe0b3', '#d9f2d9', '#f6d5f0', '#eeeeee', '#fff3a8'];
+
+function timelineRow(timeline: HistoryTimeline, builds: { engine: string; version: string }[]): string {
+  const values = [...new Set(timeline.stretches.map((stretch) => stretch.value))];
+  const valueAt = (version: string) => {
+    const index = builds.findIndex((build) => build.version === version);
+    return timeline.stretches.find((stretch) => index >= builds.findIndex((build) => build.version === stretch.first.version) && index <= builds.findIndex((build) => build.version === stretch.last.version))?.value;
+  };
+  const cells = builds.map((build) => {
+    const value = valueAt(build.version);
+    if (value === undefined) return '<td class="none" title="no answer (error) or not measured">·</td>';
+    const index = values.indexOf(value);
+    return `<td style="background:${COLOURS[index % COLOURS.length]}" title="${escapeHtml(value)}">${String.fromCharCode(65 + index)}</td>`;
+  });
+  const legend = values.map((value, index) => `<span style="background:${COLOURS[index % COLOURS.length]}">${String.fromCharCode(65 + index)}</span> ${escapeHtml(value)}`).join('<br>');
+  return `<tr><th>${escapeHtml(timeline.scenario)}<div class="aspect">${timeline.aspect}</div></th>${cells.join('')}<td class="legend">${legend}</td></tr>`;
+}
+
+export function historyHtml(study: HistoryStudy): string {
+  const sections = study.series.map((series) => {
+    const rows = study.timelines.filter((timeline) => timeline.family === series.family && timeline.kind === series.kind);
+    const head = `<tr><th>scenario</th>${series.builds.map((build) => `<th title="${escapeHtml(build.engine)}">${escapeHtml(build.version)}</th>`).join('')}<th>behaviours</th></tr>`;
+    const body = rows.length > 0 ? rows.map((timeline) => timelineRow(timeline, series.builds)).join('\n') : `<tr><td colspan="${series.builds.length + 2}">every scenario behaved alike in every build</td></tr>`;
+    return `<h3>${escapeHtml(series.family)} (${kindName(series.kind)}): ${series.builds.length} builds</h3><table class="research-table history">${head}${body}</table>`;
+  });
+  const kinds = study.kindDifferences.length === 0 ? '' : `<h3>Same version, other kind</h3><table class="research-table"><tr><th>scenario</th><th>engine, major</th><th>aspect</th><th>full browser</th><th>headless shell</th></tr>${study.kindDifferences
+    .map((difference) => `<tr><td>${escapeHtml(difference.scenario)}</td><td>${difference.family} ${difference.major}</td><td>${difference.aspect}</td><td>${escapeHtml(difference.full.value)}</td><td>${escapeHtml(difference.shell.value)}</td></tr>`)
+    .join('')}</table>`;
+  return `<section class="research"><h2>History: what changed between builds</h2><p>Each row is a scenario whose outcome, first request or journal changed between consecutive builds of one engine and kind; each letter is one behaviour (hover for it, or read the legend).</p>${sections.join('\n')}${kinds}</section>`;
+}
