@@ -6,6 +6,7 @@ import { catalogPart } from './catalog.ts';
 import { checkPart } from './check.ts';
 import type { BenchPart } from './figures.ts';
 import { gridPart } from './grid.ts';
+import { historyPart } from './history.ts';
 import { probePart } from './probe.ts';
 import { researchPart } from './research.ts';
 import { shardsPart } from './shards.ts';
@@ -18,6 +19,7 @@ const PARTS: [string, BenchPart][] = [
   ['research', researchPart],
   ['shards', shardsPart],
   ['grid', gridPart],
+  ['history', historyPart],
 ];
 
 const started = performance.now();

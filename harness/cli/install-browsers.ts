@@ -4,7 +4,7 @@
 // those builds into cors-lab's build cache instead (engines/builds/).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { diskSize, formatBytes } from '../engines/builds/cache.ts';
+import { diskSize, formatBytes, sourceText } from '../engines/builds/cache.ts';
 import { installBuild, resolveInstall, UnknownBuildError, type InstallOutcome } from '../engines/builds/install.ts';
 import { parseBuildName } from '../engines/builds/names.ts';
 import type { AvailableBuild } from '../engines/builds/sources.ts';
@@ -103,7 +103,7 @@ export async function installBuilds(names: readonly string[]): Promise<number> {
   const outcomes: InstallOutcome[] = [];
   for (const build of wanted) outcomes.push(await installBuild(build, step));
   for (const outcome of outcomes) {
-    if (outcome.status === 'installed') process.stdout.write(`${outcome.name.padEnd(30)} installed: ${outcome.build.version} (${outcome.build.kind}), ${formatBytes(await diskSize(outcome.build.dir))}, from ${outcome.build.source.registry} ${outcome.build.source.package} ${outcome.build.source.version}\n`);
+    if (outcome.status === 'installed') process.stdout.write(`${outcome.name.padEnd(30)} installed: ${outcome.build.version} (${outcome.build.kind}), ${formatBytes(await diskSize(outcome.build.dir))}, from ${sourceText(outcome.build.source)}\n`);
     else if (outcome.status === 'present') process.stdout.write(`${outcome.name.padEnd(30)} ${outcome.detail}\n`);
     else process.stdout.write(`${outcome.name.padEnd(30)} FAILED: ${outcome.reason} (nothing was left in the cache)\n`);
   }

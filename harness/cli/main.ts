@@ -1,7 +1,7 @@
 // The `cors-lab` command line. Exit codes: 0 every cell matches its
 // expectation, 1 unexpected results, 2 bad input or harness failure.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { buildsDir, diskSize, formatBytes, listCachedBuilds, pruneBuilds } from '../engines/builds/cache.ts';
+import { buildsDir, diskSize, formatBytes, listCachedBuilds, pruneBuilds, sourceText } from '../engines/builds/cache.ts';
 import { discoverAll } from '../engines/discovery.ts';
 import { readVersion } from '../engines/versions.ts';
 import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '../engines/types.ts';
@@ -115,7 +115,7 @@ async function cachedBuildLines(): Promise<string[]> {
   if (builds.length === 0) return [`builds in ${buildsDir()}: none (install some with cors-lab install-browsers chromium@143 firefox@140)`];
   const sizes = await Promise.all(builds.map((build) => diskSize(build.dir)));
   const lines = [`builds in ${buildsDir()} (${formatBytes(sizes.reduce((a, b) => a + b, 0))}; run one with --browsers ${builds[0]!.name}):`];
-  builds.forEach((build, index) => lines.push(`  ${build.name.padEnd(30)} ${build.version.padEnd(16)} ${build.kind.padEnd(14)} ${formatBytes(sizes[index]!).padStart(7)}  ${build.source.registry} ${build.source.package} ${build.source.version}`));
+  builds.forEach((build, index) => lines.push(`  ${build.name.padEnd(30)} ${build.version.padEnd(16)} ${build.kind.padEnd(14)} ${formatBytes(sizes[index]!).padStart(7)}  ${sourceText(build.source)}`));
   return lines;
 }
 

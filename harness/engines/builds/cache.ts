@@ -36,6 +36,11 @@ export interface BuildManifest {
   installedAt: string;
 }
 
+/** "npm @sparticuz/chromium 143.0.4", "Debian firefox-esr 140.12.0esr-1~deb12u1". */
+export function sourceText(source: BuildSource): string {
+  return `${source.registry === 'npm' ? 'npm' : 'Debian'} ${source.package} ${source.version}`;
+}
+
 export interface CachedBuild extends BuildManifest {
   dir: string;
   executablePath: string;

@@ -57,6 +57,17 @@ export async function resolveInstall(asked: BuildName | BuildRange): Promise<Ava
   return [...perMajor.values()];
 }
 
+/**
+ * A failure in a few lines: Playwright's launch error holds its whole launch
+ * log (every argument, with terminal colours); its first line and the
+ * browser's own error output are what say why.
+ */
+function shortReason(error: Error): string {
+  const lines = error.message.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+  const browserErrors = lines.filter((line) => /\[err\]/.test(line)).slice(0, 5).map((line) => line.trim());
+  return [lines[0]!.trim(), ...browserErrors].join(' | ');
+}
+
 /** Launches the unpacked browser and reads the version it reports. */
 async function reportedVersion(family: EngineFamily, executablePath: string): Promise<string> {
   if (family === 'firefox') {
@@ -113,7 +124,7 @@ export async function installBuild(build: AvailableBuild, step: Step, source: Bu
     return { name, status: 'installed', build: findCachedBuild(build.family, build.major, build.kind)! };
   } catch (error) {
     removePartial();
-    return { name, status: 'failed', reason: (error as Error).message };
+    return { name, status: 'failed', reason: shortReason(error as Error) };
   } finally {
     process.off('exit', removePartial);
     stopInterrupt();

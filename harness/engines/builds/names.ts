@@ -67,7 +67,7 @@ export function parseBuildName(text: string): ParsedBuild {
   return { build: { name: `${product}@${Number(version)}`, product, ...known, major: Number(version) } };
 }
 
-/** True for a plain engine or system build name with no version ("chromium", "chromium-headless-shell"). */
+/** True for a well-formed build name: a plain engine or the system's shell ("chromium", "chromium-headless-shell") or one with a major version ("chromium@143"); false for ranges and anything malformed. */
 export function isBuildName(id: string): boolean {
   return 'build' in parseBuildName(id);
 }

@@ -7,7 +7,7 @@ import { CHROMIUM_DRIVER, chromiumDriverFor, discoverSystemChromium } from '../c
 import { certutilMissing, discoverSystemFirefox, FIREFOX_DRIVER, firefoxDriverFor } from '../firefox.ts';
 import { readVersion } from '../versions.ts';
 import type { BuildKind, Discovery, EngineDriver, EngineFamily } from '../types.ts';
-import { findCachedBuild, type CachedBuild } from './cache.ts';
+import { findCachedBuild, sourceText, type CachedBuild } from './cache.ts';
 import { majorOf, type BuildName } from './names.ts';
 
 const SYSTEM_SHELL_PATHS = ['/usr/bin/chromium-headless-shell', '/usr/lib/chromium/chromium-headless-shell'];
@@ -36,7 +36,7 @@ export async function systemBuild(family: EngineFamily, kind: BuildKind): Promis
 }
 
 function describeSource(build: CachedBuild): string {
-  return `${build.source.registry === 'npm' ? 'npm' : 'Debian'} ${build.source.package} ${build.source.version} (${build.dir})`;
+  return `${sourceText(build.source)} (${build.dir})`;
 }
 
 /** Finds the build a name asks for: the system's of that version and kind, else the cache's. */

@@ -87,6 +87,11 @@ export function newestPerMajor(versions: readonly string[], partsOf: (version: s
   return new Map([...newest].map(([major, { version }]) => [major, version]));
 }
 
+/** "140.12.0esr-1~deb12u1" (or with an epoch, "1:140.12.0esr-1"): the upstream version's numbers decide which is newest. */
+export function debianVersionParts(version: string): number[] | undefined {
+  return /^(?:\d+:)?(\d+(?:\.\d+)*)/.exec(version)?.[1]?.split('.').map(Number);
+}
+
 async function unbrotli(from: string, to: string): Promise<void> {
   await pipeline(createReadStream(from), createBrotliDecompress(), createWriteStream(to, { mode: 0o755 }));
 }
@@ -149,8 +154,7 @@ function debianSource(family: EngineFamily, kind: BuildKind, packages: string[],
       try {
         const madison = await runCommand('apt-cache', ['madison', main]);
         const versions = madison.split('\n').map((line) => line.split('|')[1]?.trim()).filter((version): version is string => Boolean(version));
-        // "140.12.0esr-1~deb12u1": the upstream version's numbers decide which is newest.
-        const newest = newestPerMajor(versions, (version) => /^(\d+(?:\.\d+)*)/.exec(version)?.[1]?.split('.').map(Number));
+        const newest = newestPerMajor(versions, debianVersionParts);
         const builds = [...newest].map(([major, version]) => ({ family, kind, major, source: { registry: 'debian' as const, package: packages.join(', '), version } }));
         return { source: this.name, builds, ...(builds.length === 0 ? { unavailable: `apt-cache knows no ${main} (run apt-get update first)` } : {}) };
       } catch (error) {
