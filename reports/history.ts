@@ -13,21 +13,38 @@ function seriesLines(study: HistoryStudy): string[] {
   return study.series.map((series) => `  ${series.family} ${kindName(series.kind)}: ${series.builds.map((build) => build.version).join(', ')}`);
 }
 
-/** Groups each scenario's aspects: "outcome, request" for one series when they change at the same builds. */
-function changeLine(timeline: HistoryTimeline): string {
-  return `  ${timeline.scenario}  [${timeline.family} ${kindName(timeline.kind)}, ${timeline.aspect}] ${timeline.text}`;
+/** The terminal's form: majors only ("103–110, 112"), so a series of 30 builds fits a line. */
+function seriesLinesShort(study: HistoryStudy, width: number): string[] {
+  return study.series.flatMap((series) => [`  ${series.family} ${kindName(series.kind)}, ${series.builds.length} builds:`, ...wrap(series.builds.map((build) => build.version.split('.')[0]).join(', '), width - 6).map((line) => `      ${line}`)]);
+}
+
+/** A change in two lines: which scenario, engine and aspect; then the history itself, wrapped to the width. */
+function changeLines(timeline: HistoryTimeline, width: number): string[] {
+  return [`  ${timeline.scenario} (${timeline.family} ${kindName(timeline.kind)}, ${timeline.aspect})`, ...wrap(timeline.text, width - 6).map((line) => `      ${line}`)];
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
 }
 
 export function historyTerminal(study: HistoryStudy, width = 100): string {
-  const lines = [`History of ${study.scenarios} scenarios over ${study.series.reduce((count, series) => count + series.builds.length, 0)} builds (${study.cells} cells in ${(study.durationMs / 1000).toFixed(1)} s):`, ...seriesLines(study), ''];
+  const lines = [`History of ${study.scenarios} scenarios over ${study.series.reduce((count, series) => count + series.builds.length, 0)} builds (${study.cells} cells in ${(study.durationMs / 1000).toFixed(1)} s):`, ...seriesLinesShort(study, width), ''];
   const byAspect = (aspect: string) => study.timelines.filter((timeline) => timeline.aspect === aspect);
-  lines.push(`Outcome changes between consecutive builds of one kind: ${byAspect('outcome').length}`, ...byAspect('outcome').map(changeLine));
-  lines.push(`Request-shape changes (the engine's first request): ${byAspect('request').length}`, ...byAspect('request').map(changeLine));
+  lines.push(`Outcome changes between consecutive builds of one kind: ${byAspect('outcome').length}`, ...byAspect('outcome').flatMap((timeline) => changeLines(timeline, width)));
+  lines.push(`Request-shape changes (the engine's first request): ${byAspect('request').length}`, ...byAspect('request').flatMap((timeline) => changeLines(timeline, width)));
   lines.push(`Journal changes (every request the lab saw): ${byAspect('journal').length} (in the Markdown and HTML reports)`);
   if (study.kindDifferences.length > 0) {
     lines.push('', `Same version, other kind (full browser against headless shell): ${study.kindDifferences.length}`);
     for (const difference of study.kindDifferences.filter((entry) => entry.aspect !== 'journal')) {
-      lines.push(`  ${difference.scenario}  [${difference.family} ${difference.major}, ${difference.aspect}] full browser: ${difference.full.value}; headless shell: ${difference.shell.value}`);
+      lines.push(`  ${difference.scenario} (${difference.family} ${difference.major}, ${difference.aspect})`, ...wrap(`full browser: ${difference.full.value}; headless shell: ${difference.shell.value}`, width - 6).map((line) => `      ${line}`));
     }
   }
   if (study.errors.length > 0) lines.push('', `${study.errors.length} cell(s) gave no answer and were left out of the comparison:`, ...study.errors.slice(0, 5).map((error) => `  ${error.scenario} in ${error.engine}: ${error.explanation}`));
@@ -60,21 +77,22 @@ function timelineRow(timeline: HistoryTimeline, builds: { engine: string; versio
     const value = valueAt(build.version);
     if (value === undefined) return '<td class="none" title="no answer (error) or not measured">·</td>';
     const index = values.indexOf(value);
-    return `<td style="background:${COLOURS[index % COLOURS.length]}" title="${escapeHtml(value)}">${String.fromCharCode(65 + index)}</td>`;
+    return `<td class="mark" style="background:${COLOURS[index % COLOURS.length]}" title="${escapeHtml(`${build.version}: ${value}`)}">${String.fromCharCode(65 + index)}</td>`;
   });
   const legend = values.map((value, index) => `<span style="background:${COLOURS[index % COLOURS.length]}">${String.fromCharCode(65 + index)}</span> ${escapeHtml(value)}`).join('<br>');
-  return `<tr><th>${escapeHtml(timeline.scenario)}<div class="aspect">${timeline.aspect}</div></th>${cells.join('')}<td class="legend">${legend}</td></tr>`;
+  return `<tr><th class="row">${escapeHtml(timeline.scenario)} <span class="aspect">(${timeline.aspect})</span><div class="legend">${legend}</div></th>${cells.join('')}</tr>`;
 }
 
 export function historyHtml(study: HistoryStudy): string {
   const sections = study.series.map((series) => {
     const rows = study.timelines.filter((timeline) => timeline.family === series.family && timeline.kind === series.kind);
-    const head = `<tr><th>scenario</th>${series.builds.map((build) => `<th title="${escapeHtml(build.engine)}">${escapeHtml(build.version)}</th>`).join('')}<th>behaviours</th></tr>`;
-    const body = rows.length > 0 ? rows.map((timeline) => timelineRow(timeline, series.builds)).join('\n') : `<tr><td colspan="${series.builds.length + 2}">every scenario behaved alike in every build</td></tr>`;
+    const head = `<tr><th>scenario (aspect) and its behaviours</th>${series.builds.map((build) => `<th title="${escapeHtml(`${build.engine}: ${build.version}`)}">${escapeHtml(build.version.split('.')[0]!)}</th>`).join('')}</tr>`;
+    const body = rows.length > 0 ? rows.map((timeline) => timelineRow(timeline, series.builds)).join('\n') : `<tr><td colspan="${series.builds.length + 1}">every scenario behaved alike in every build</td></tr>`;
     return `<h3>${escapeHtml(series.family)} (${kindName(series.kind)}): ${series.builds.length} builds</h3><table class="research-table history">${head}${body}</table>`;
   });
   const kinds = study.kindDifferences.length === 0 ? '' : `<h3>Same version, other kind</h3><table class="research-table"><tr><th>scenario</th><th>engine, major</th><th>aspect</th><th>full browser</th><th>headless shell</th></tr>${study.kindDifferences
     .map((difference) => `<tr><td>${escapeHtml(difference.scenario)}</td><td>${difference.family} ${difference.major}</td><td>${difference.aspect}</td><td>${escapeHtml(difference.full.value)}</td><td>${escapeHtml(difference.shell.value)}</td></tr>`)
     .join('')}</table>`;
-  return `<section class="research"><h2>History: what changed between builds</h2><p>Each row is a scenario whose outcome, first request or journal changed between consecutive builds of one engine and kind; each letter is one behaviour (hover for it, or read the legend).</p>${sections.join('\n')}${kinds}</section>`;
+  const style = '<style>.history th.row { text-align: left; font-weight: normal; min-width: 28em; max-width: 48em; } .history th.row .legend { font-size: 12px; margin-top: 4px; } .history th.row .legend span { padding: 0 4px; } .history td.mark { text-align: center; padding: 2px 5px; } .history .aspect { color: #555; }</style>';
+  return `${style}<section class="research"><h2>History: what changed between builds</h2><p>Each row is a scenario whose outcome, first request or journal changed between consecutive builds of one engine and kind; each letter is one behaviour (the legend under the scenario spells it out; hover over a cell for its build). Columns are builds, oldest first, headed by their major version.</p>${sections.join('\n')}${kinds}</section>`;
 }

@@ -348,7 +348,7 @@ function researchHtml(result: ResearchResult): string {
   ];
   return page('cors-lab research', `<h1>cors-lab research</h1>
 <div class="meta">Started ${result.startedAt}, took ${(result.durationMs / 1000).toFixed(1)} s. ${result.tool.name} ${result.tool.version}.</div>
-<div class="engines">${engines.join('\n')}</div>
+${engines.length > 6 ? `<details class="engines"><summary>${result.engines.length} engines ran${result.enginesMissing.length > 0 ? `, ${result.enginesMissing.length} did not` : ''}: the builds, drivers and trust</summary>${engines.join('\n')}</details>` : `<div class="engines">${engines.join('\n')}</div>`}
 ${result.research.maxAge ? maxAgeHtml(result.research.maxAge) : ''}
 ${result.research.pna ? pnaHtml(result.research.pna) : ''}
 ${result.research.compat ? compatHtml(result.research.compat) : ''}

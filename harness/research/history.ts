@@ -102,7 +102,7 @@ function describeStretches(stretches: readonly HistoryStretch[]): string {
       if (stretches.length === 1) return `${stretch.value} in every build`;
       if (index === 0) return `${stretch.value} up to ${stretch.last.version}`;
       if (index === stretches.length - 1) return `${stretch.value} from ${stretch.first.version}`;
-      return `${stretch.value} from ${stretch.first.version} to ${stretch.last.version}`;
+      return stretch.first === stretch.last ? `${stretch.value} in ${stretch.first.version} only` : `${stretch.value} from ${stretch.first.version} to ${stretch.last.version}`;
     })
     .join(', ');
 }
