@@ -176,6 +176,31 @@ describe.each(PROJECTS)('installed in a fresh "type": "$type" project with vites
     expect(finished.stdout).toContain(`report: ${join(project, 'reports/run/result.json')}`);
   });
 
+  // Issue 25's "done when", from the installed package: older builds named, fetched through npm and apt, and run as columns of their own.
+  it.runIf(type === 'module')('cors-lab install-browsers chromium@110 firefox@140, then run with those builds beside the system ones: a column each, with its real version and kind', async () => {
+    const install = await npx(['cors-lab', 'install-browsers', 'chromium@110', 'firefox@140']);
+    expectSuccess(install, 'cors-lab install-browsers chromium@110 firefox@140');
+    expect(install.stdout).toMatch(/^chromium-headless-shell@110 +installed: 110\./m);
+    expect(install.stdout).toMatch(/^firefox@140 +installed: 140\./m);
+    expect(existsSync(join(project, '.cache-cors-lab/browsers/firefox@140/build.json'))).toBe(true);
+    const finished = await npx(['cors-lab', 'run', 'scenarios/my-api.yaml', '--browsers', 'chromium@110,chromium,firefox@140,firefox', '--out', 'reports/builds']);
+    expectSuccess(finished, 'cors-lab run --browsers chromium@110,chromium,firefox@140,firefox');
+    const result = resultAt('reports/builds');
+    expect(result.engines.map((engine) => [engine.id, engine.version.split('.')[0], engine.build?.kind])).toEqual([
+      ['chromium@110', '110', 'headless-shell'],
+      ['chromium', expect.stringMatching(/^\d+$/), 'full'],
+      ['firefox@140', '140', 'full'],
+      ['firefox', expect.stringMatching(/^\d+$/), 'full'],
+    ]);
+    expect(result.results).toHaveLength(8);
+    expect(result.results.filter((cell) => cell.outcome === 'error')).toEqual([]);
+    for (const engine of ['chromium@110', 'firefox@140']) {
+      const cell = (scenario: string) => result.results.find((candidate) => candidate.scenario === scenario && candidate.engine === engine)!;
+      expect(cell('my-api-me-with-credentials')).toMatchObject({ outcome: 'allowed', evidence: { preflightSent: true, requestReached: true } });
+      expect(cell('my-api-me-without-acac')).toMatchObject({ outcome: 'blocked', evidence: { requestReached: true } });
+    }
+  }, 300_000);
+
   it('cors-lab check reaches a real server in its own process through --resolve, trusting its CA with --ca', async () => {
     const seenBefore = api.log.length;
     const finished = await npx(['cors-lab', 'check', 'https://api.example.com/api/me', '--resolve', `api.example.com:443:127.0.0.1:${api.port}`, '--ca', 'certs/rootCA.pem', '--origin', APP, '--out', 'reports/check']);
