@@ -36,8 +36,12 @@ function wrap(text: string, width: number): string[] {
 }
 
 export function historyTerminal(study: HistoryStudy, width = 100): string {
-  const lines = [`History of ${study.scenarios} scenarios over ${study.series.reduce((count, series) => count + series.builds.length, 0)} builds (${study.cells} cells in ${(study.durationMs / 1000).toFixed(1)} s):`, ...seriesLinesShort(study, width), ''];
+  const what = [...(study.studies.includes('catalog') ? [`${study.scenarios} scenarios`] : []), ...study.studies.filter((name) => name !== 'catalog').map((name) => `research ${name}`)].join(' and ');
+  const builds = study.series.reduce((count, series) => count + series.builds.length, 0);
+  const lines = [`History of ${what} over ${builds} builds (${study.cells > 0 ? `${study.cells} cells in ` : ''}${(study.durationMs / 1000).toFixed(1)} s):`, ...seriesLinesShort(study, width), ''];
   const byAspect = (aspect: string) => study.timelines.filter((timeline) => timeline.aspect === aspect);
+  const changedRows = new Set(study.timelines.map((timeline) => timeline.scenario)).size;
+  lines.push(`${study.rows} rows compared (each scenario, and each case of a study); ${changedRows} changed between builds, ${study.rows - changedRows} alike in every build of each series`, '');
   lines.push(`Outcome changes between consecutive builds of one kind: ${byAspect('outcome').length}`, ...byAspect('outcome').flatMap((timeline) => changeLines(timeline, width)));
   lines.push(`Request-shape changes (the engine's first request): ${byAspect('request').length}`, ...byAspect('request').flatMap((timeline) => changeLines(timeline, width)));
   lines.push(`Journal changes (every request the lab saw): ${byAspect('journal').length} (in the Markdown and HTML reports)`);
@@ -47,6 +51,7 @@ export function historyTerminal(study: HistoryStudy, width = 100): string {
       lines.push(`  ${difference.scenario} (${difference.family} ${difference.major}, ${difference.aspect})`, ...wrap(`full browser: ${difference.full.value}; headless shell: ${difference.shell.value}`, width - 6).map((line) => `      ${line}`));
     }
   }
+  if (study.studies.includes('pna')) lines.push('', 'pna marks, per permission case: preflighted, simple and no-cors fetch; ✓ allowed, o opaque, ✗ blocked, - not sent, … held (a prompt nobody answers)');
   if (study.errors.length > 0) lines.push('', `${study.errors.length} cell(s) gave no answer and were left out of the comparison:`, ...study.errors.slice(0, 5).map((error) => `  ${error.scenario} in ${error.engine}: ${error.explanation}`));
   for (const missing of study.enginesMissing) lines.push(`${missing.id}: not run (${missing.reason}). Fix: ${missing.fix}`);
   return `${lines.map(cutTo(width)).join('\n')}\n`;
@@ -61,6 +66,7 @@ export function historyMarkdown(study: HistoryStudy): string {
     lines.push('', '### Same version, other kind', '', '| scenario | engine, major | aspect | full browser | headless shell |', '|---|---|---|---|---|');
     for (const difference of study.kindDifferences) lines.push(`| ${difference.scenario} | ${difference.family} ${difference.major} | ${difference.aspect} | ${escapeCell(difference.full.value)} | ${escapeCell(difference.shell.value)} |`);
   }
+  if (study.studies.includes('pna')) lines.push('', 'pna marks, per permission case: preflighted, simple and no-cors fetch; ✓ allowed, o opaque, ✗ blocked, - not sent, … held (a prompt nobody answers)');
   if (study.errors.length > 0) lines.push('', `${study.errors.length} cell(s) gave no answer and were left out: ${study.errors.map((error) => `${error.scenario} in ${error.engine}`).join(', ')}`);
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 // `cors-lab research max-age|pna`: measurements of engine behaviour, with
 // the exact builds, in the JSON result under `research`, a Markdown table,
 // and a section of the HTML report.
-import { Argument, type Command } from 'commander';
+import { Argument, InvalidArgumentError, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
 import { resultHeader, type EngineEntry, type ResearchResult } from '../result/result.ts';
 import { studyMaxAge } from '../research/max-age.ts';
@@ -13,13 +13,15 @@ import { announceReports, writeReports } from '../../reports/write.ts';
 import { chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, type OutputFlags } from './common.ts';
 import { exitCodeFor, interruption, reportInterruptions } from '../engines/cleanup.ts';
 import { keptOnInterrupt } from '../session/failure.ts';
-import { expandBuilds, studyHistory } from '../research/history.ts';
+import { expandBuilds, HISTORY_STUDIES, studyHistory, type HistoryStudyName } from '../research/history.ts';
 import { historyTerminal } from '../../reports/history.ts';
 import { formatProblem, loadScenarios, needsMiddlewareFlag } from '../scenario/loader.ts';
 import { BUILTIN_CATALOG } from '../package/root.ts';
 import { ProgressLine } from './progress.ts';
 
 interface ResearchFlags extends Omit<OutputFlags, 'timeout'> {
+  /** history: what runs in every build. */
+  studies?: HistoryStudyName[];
   maxWait: number;
   /** compat: read the cells from this run result. */
   from?: string;
@@ -37,13 +39,14 @@ export function addResearchCommand(program: Command, exitCode: { value: number }
     .addArgument(new Argument('[paths...]', 'history: scenario files or directories (default: the built-in catalog)'))
     .option('--from <result.json>', "compat: read the cells from a run's result instead of running the scenarios")
     .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')}, or builds (chromium@143, firefox@140; for history also ranges: chromium@110..153) (default: every engine found; for history every build on this machine)`, parseBrowsers)
+    .option('--studies <list>', `history: what runs in every build, comma-separated: ${HISTORY_STUDIES.join(', ')} (default: catalog)`, parseStudies)
     .option('--max-wait <seconds>', 'longest real-time wait where the clock cannot be controlled; longer lifetimes are lower bounds', (value: string) => Number(value), 30)
     .option('--reporter <name[=path]>', 'json, html, markdown; repeatable or comma-separated (default: json,html)', repeatable)
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--timeout <ms>', 'per request, in ms or with an "s" suffix (default: 8 s for max-age; 4 s for pna, where a request held by a permission prompt never settles)', parseTimeout)
     .action(async (study: string, paths: string[], flags: ResearchFlags, command: Command) => {
-      if (paths.length > 0 && study !== 'history') {
-        process.stderr.write(`cors-lab: research ${study} takes no scenario paths (only research history does)\n`);
+      if ((paths.length > 0 || flags.studies) && study !== 'history') {
+        process.stderr.write(`cors-lab: research ${study} takes no ${paths.length > 0 ? 'scenario paths' : '--studies'} (only research history does)\n`);
         exitCode.value = EXIT.badInput;
         return;
       }
@@ -115,6 +118,13 @@ function terminalWidth(): number {
   return process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100;
 }
 
+function parseStudies(value: string): HistoryStudyName[] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(HISTORY_STUDIES as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`${unknown[0] ? `"${unknown[0]}" is not a study; ` : ''}name one or more of ${HISTORY_STUDIES.join(', ')}`);
+  return [...new Set(names)] as HistoryStudyName[];
+}
+
 /** Every build on this machine: the system's engines and shell, and every build in the cache. */
 function everyLocalBuild(): string[] {
   return ['chromium@1..9999', 'firefox@1..9999'];
@@ -144,7 +154,7 @@ async function historyCommand(paths: string[], flags: ResearchFlags): Promise<nu
   const started = performance.now();
   const progress = new ProgressLine(process.stderr, !process.env.CI && process.stderr.isTTY === true);
   progress.start(`history: ${scenarios.length} scenarios in ${ids.length} builds`);
-  const measured = await studyHistory({ builds: ids, scenarios, timeoutMs: flags.timeout ?? 10_000, onProgress: (update) => progress.update(update.engine, update.done, update.total) })
+  const measured = await studyHistory({ builds: ids, scenarios, studies: flags.studies ?? ['catalog'], timeoutMs: flags.timeout ?? 10_000, onProgress: (update) => progress.update(update.engine, update.done, update.total), onStudy: (line) => process.stderr.write(`cors-lab: ${line}\n`) })
     .catch(keptOnInterrupt(undefined))
     .finally(() => progress.stop());
   const stop = interruption();
@@ -152,18 +162,18 @@ async function historyCommand(paths: string[], flags: ResearchFlags): Promise<nu
     process.stderr.write(`cors-lab: research history interrupted by ${stop?.signal ?? 'a signal'}; no report written\n`);
     return exitCodeFor(stop?.signal ?? 'SIGTERM');
   }
-  const { study, run: matrix } = measured;
+  const { study, engines } = measured;
   const result: ResearchResult = {
     ...resultHeader('research', startedAt, started, [{ id: 'research history', definition: { study: 'history', builds: ids, scenarios: scenarios.map((scenario) => scenario.id) } }]),
     options: { isolation: 'research history', timeoutMs: flags.timeout ?? 10_000, profile: 'defaults' },
-    engines: matrix.engines,
-    enginesMissing: matrix.enginesMissing,
+    engines,
+    enginesMissing: study.enginesMissing,
     research: { history: study },
   };
   process.stdout.write(historyTerminal(study, terminalWidth()));
   process.stdout.write(`\n(${(result.durationMs / 1000).toFixed(1)} s)\n`);
   const allWritten = announceReports(writeReports(result, reporters, flags.out));
-  if (matrix.engines.length === 0 || !allWritten) return EXIT.badInput;
+  if (engines.length === 0 || !allWritten) return EXIT.badInput;
   // A build asked for by name that did not run: the history has a hole, so the run is not a pass.
-  return matrix.enginesMissing.length > 0 ? EXIT.badInput : EXIT.ok;
+  return study.enginesMissing.length > 0 ? EXIT.badInput : EXIT.ok;
 }

@@ -15,6 +15,7 @@ export const ENGINE_IDS: readonly EngineFamily[] = ENGINE_FAMILIES;
 
 /** The full browser, or Chromium's headless shell (a separate, smaller browser that differs on some cookie cases). */
 export type BuildKind = 'full' | 'headless-shell';
+export const BUILD_KINDS: readonly BuildKind[] = ['full', 'headless-shell'];
 
 /** Which build of its engine a column is: what was asked for, its kind and where it came from. */
 export interface EngineBuildInfo {

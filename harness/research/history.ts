@@ -9,8 +9,10 @@ import { majorOf, parseBuildName } from '../engines/builds/names.ts';
 import { systemBuild } from '../engines/builds/resolve.ts';
 import type { BuildKind, EngineInfo, MissingEngine } from '../engines/types.ts';
 import type { CellResult, RunResult } from '../result/result.ts';
-import { HISTORY_ASPECTS, type HistoryAspect, type HistoryBuild, type HistorySeries, type HistoryStretch, type HistoryStudy, type HistoryTimeline, type KindDifference } from '../result/research.ts';
+import { HISTORY_ASPECTS, PAGE_MECHANISMS, PAGE_SECURITIES, PERMISSION_CASES, PNA_REQUESTS, TARGET_SPACES, type PnaObservation, type HistoryAspect, type HistorySeries, type HistoryStretch, type HistoryStudy, type HistoryTimeline, type KindDifference, type MaxAgeEngineResult, type PnaEngineResult } from '../result/research.ts';
 import { runScenarios } from '../run/runner.ts';
+import { studyMaxAge } from './max-age.ts';
+import { studyPna } from './pna.ts';
 import type { Scenario } from '../scenario/loader.ts';
 
 /** Numbers of a version string, for ordering builds ("143.0.7499.0" → [143, 0, 7499, 0]; "140.12.0esr" → [140, 12, 0]). */
@@ -97,39 +99,65 @@ function seriesOf(engines: readonly EngineInfo[]): HistorySeries[] {
 }
 
 function describeStretches(stretches: readonly HistoryStretch[]): string {
-  return stretches
-    .map((stretch, index) => {
-      if (stretches.length === 1) return `${stretch.value} in every build`;
-      if (index === 0) return `${stretch.value} up to ${stretch.last.version}`;
-      if (index === stretches.length - 1) return `${stretch.value} from ${stretch.first.version}`;
-      return stretch.first === stretch.last ? `${stretch.value} in ${stretch.first.version} only` : `${stretch.value} from ${stretch.first.version} to ${stretch.last.version}`;
-    })
-    .join(', ');
+  const when = (stretch: HistoryStretch, index: number) =>
+    stretches.length === 1 ? 'in every build'
+      : index === 0 ? `up to ${stretch.last.version}`
+        : index === stretches.length - 1 ? `from ${stretch.first.version}`
+          : stretch.first === stretch.last ? `in ${stretch.first.version} only`
+            : `from ${stretch.first.version} to ${stretch.last.version}`;
+  // A value that is itself a list (a journal, a study's cases) is bracketed by its builds, so the two kinds of comma do not mix.
+  if (stretches.some((stretch) => /[,;]/.test(stretch.value))) return stretches.map((stretch, index) => `[${when(stretch, index)}] ${stretch.value}`).join(' → ');
+  return stretches.map((stretch, index) => `${stretch.value} ${when(stretch, index)}`).join(', ');
+}
+
+/** A row of the history: a catalog scenario, or one case of a study (research pna, research max-age), with its value per aspect in each build. */
+export interface HistoryRow {
+  id: string;
+  title: string;
+  /** Per engine id: the row's value per aspect, or undefined where that build gave no answer or did not measure it. */
+  valueIn: (engine: string) => Partial<Record<HistoryAspect, string>> | undefined;
+}
+
+/** Where each row changed between consecutive builds of each series. */
+export function timelinesOf(rows: readonly HistoryRow[], series: readonly HistorySeries[]): HistoryTimeline[] {
+  const timelines: HistoryTimeline[] = [];
+  for (const row of rows) {
+    for (const each of series) {
+      for (const aspect of HISTORY_ASPECTS) {
+        const stretches: HistoryStretch[] = [];
+        for (const build of each.builds) {
+          const value = row.valueIn(build.engine)?.[aspect];
+          if (value === undefined) continue;
+          const last = stretches.at(-1);
+          if (last && last.value === value) last.last = build;
+          else stretches.push({ value, first: build, last: build });
+        }
+        if (stretches.length > 1) timelines.push({ scenario: row.id, title: row.title, family: each.family, kind: each.kind, aspect, stretches, text: describeStretches(stretches) });
+      }
+    }
+  }
+  return timelines;
+}
+
+/** The catalog's rows: each scenario's cells, compared by cellSignature. */
+function scenarioRows(result: RunResult): HistoryRow[] {
+  const cells = new Map(result.results.map((cell) => [`${cell.scenario}\u0000${cell.engine}`, cell]));
+  return result.scenarios.map((scenario) => ({
+    id: scenario.id,
+    title: scenario.title,
+    valueIn: (engine: string) => {
+      const cell = cells.get(`${scenario.id}\u0000${engine}`);
+      return cell && cellSignature(cell);
+    },
+  }));
 }
 
 /** Where each scenario changed between consecutive builds of each series, and where the two kinds of one major disagree. */
 export function historyOf(result: RunResult, enginesMissing: MissingEngine[] = result.enginesMissing): HistoryStudy {
   const series = seriesOf(result.engines);
   const cells = new Map(result.results.map((cell) => [`${cell.scenario}\u0000${cell.engine}`, cell]));
-  const timelines: HistoryTimeline[] = [];
   const errors = result.results.filter((cell) => cell.outcome === 'error').map((cell) => ({ scenario: cell.scenario, engine: cell.engine, explanation: cell.explanation }));
-  for (const scenario of result.scenarios) {
-    for (const each of series) {
-      for (const aspect of HISTORY_ASPECTS) {
-        const stretches: HistoryStretch[] = [];
-        for (const build of each.builds) {
-          const cell = cells.get(`${scenario.id}\u0000${build.engine}`);
-          const value = cell && cellSignature(cell)?.[aspect];
-          if (value === undefined) continue;
-          const last = stretches.at(-1);
-          if (last && last.value === value) last.last = build;
-          else stretches.push({ value, first: build, last: build });
-        }
-        if (stretches.length > 1) timelines.push({ scenario: scenario.id, title: scenario.title, family: each.family, kind: each.kind, aspect, stretches, text: describeStretches(stretches) });
-      }
-    }
-  }
-  return { study: 'history', series, scenarios: result.scenarios.length, timelines, kindDifferences: kindDifferencesOf(result, series, cells), errors, cells: result.results.length, durationMs: result.durationMs, enginesMissing };
+  return { study: 'history', studies: ['catalog'], rows: result.scenarios.length, series, scenarios: result.scenarios.length, timelines: timelinesOf(scenarioRows(result), series), kindDifferences: kindDifferencesOf(result, series, cells), errors, cells: result.results.length, durationMs: result.durationMs, enginesMissing };
 }
 
 function kindDifferencesOf(result: RunResult, series: readonly HistorySeries[], cells: Map<string, CellResult>): KindDifference[] {
@@ -154,21 +182,117 @@ function kindDifferencesOf(result: RunResult, series: readonly HistorySeries[], 
   return differences;
 }
 
+/** What a history runs in every build: the scenarios, and the research studies whose findings are about versions. */
+export const HISTORY_STUDIES = ['catalog', 'pna', 'max-age'] as const;
+export type HistoryStudyName = (typeof HISTORY_STUDIES)[number];
+
 export interface HistoryOptions {
   builds: string[];
   scenarios: Scenario[];
   timeoutMs: number;
+  /** Default: the catalog (the scenarios) only. */
+  studies?: HistoryStudyName[];
   onProgress?: (progress: { engine: string; done: number; total: number }) => void;
+  onStudy?: (line: string) => void;
+}
+
+/** Builds two at a time: a study runs its engines side by side, and this machine has two cores. */
+async function inPairs<T>(builds: readonly string[], study: (pair: string[]) => Promise<T>): Promise<T[]> {
+  const outcomes: T[] = [];
+  for (let index = 0; index < builds.length; index += 2) outcomes.push(await study(builds.slice(index, index + 2)));
+  return outcomes;
+}
+
+/** ✓ allowed, o opaque (no-cors), ✗ blocked, - not sent, … held (a prompt nobody answers). */
+const PNA_MARKS: Record<PnaObservation['outcome'], string> = { allowed: '✓', opaque: 'o', blocked: '✗', 'not-sent': '-', timeout: '…' };
+
+/** research pna's rows: per page (secure or not, made public by override or CSP) and target, what each permission case gave, and the preflight's PNA/LNA headers. */
+function pnaRows(engines: readonly PnaEngineResult[]): HistoryRow[] {
+  const byId = new Map(engines.map((engine) => [engine.engine.id, engine]));
+  return PAGE_MECHANISMS.flatMap((mechanism) =>
+    PAGE_SECURITIES.flatMap((page) =>
+      TARGET_SPACES.map((target) => ({
+        id: `pna: ${page} page (${mechanism}) → ${target}`,
+        title: `research pna: a ${page} public page (made public by ${mechanism === 'csp' ? 'CSP treat-as-public-address' : 'the engine override'}) calling a ${target} target`,
+        valueIn: (engine: string) => {
+          const result = byId.get(engine);
+          const measured = result?.pages.find((entry) => entry.mechanism === mechanism && entry.page === page);
+          if (!result || !measured || measured.skipped) return undefined;
+          const observations = result.observations.filter((entry) => entry.mechanism === mechanism && entry.page === page && entry.target === target && !entry.allowHeader);
+          if (observations.length === 0) return undefined;
+          // Per permission case, one mark per request kind (preflighted, simple, no-cors), as research pna's terminal view marks them.
+          const outcome = PERMISSION_CASES.flatMap((permission) => {
+            const chosen = PNA_REQUESTS.map((request) => observations.find((entry) => entry.permission === permission && entry.request === request));
+            return chosen.every((entry) => entry === undefined) ? [] : [`${permission.replace(/^only (.*) granted$/, '$1 alone')} ${chosen.map((entry) => (entry ? PNA_MARKS[entry.outcome] : ' ')).join('')}`];
+          }).join('; ');
+          const headers = [...new Set(observations.flatMap((entry) => entry.pnaHeaders))];
+          return { outcome, request: headers.length > 0 ? `preflight header ${headers.join(', ')}` : 'no PNA/LNA preflight header' };
+        },
+      })),
+    ),
+  );
+}
+
+/** research max-age's rows: the preflight-cache lifetime per Access-Control-Max-Age value. */
+function maxAgeRows(engines: readonly MaxAgeEngineResult[]): HistoryRow[] {
+  const byId = new Map(engines.map((engine) => [engine.engine.id, engine]));
+  return (engines[0]?.cases ?? []).map((entry) => ({
+    id: `max-age: ${entry.label}`,
+    title: `research max-age: the preflight-cache lifetime for Access-Control-Max-Age ${entry.value ?? '(absent)'}`,
+    valueIn: (engine: string) => {
+      const lifetime = byId.get(engine)?.cases.find((each) => each.label === entry.label)?.lifetime;
+      if (!lifetime || lifetime.kind === 'error') return undefined;
+      return { outcome: lifetime.kind === 'bracket' ? `${lifetime.cachedAt}–${lifetime.refetchedAt} s` : lifetime.kind === 'not-cached' ? 'not cached' : `at least ${lifetime.cachedAt} s (${lifetime.time} time)` };
+    },
+  }));
 }
 
 /**
- * Runs the scenarios in every build, two builds at a time (one per core on
- * the machines cors-lab is measured on; each build is launched once), and
- * reads the history off the one result.
+ * Runs the scenarios in every build, two builds at a time (each build is
+ * launched once), and with `studies`, research pna and max-age in every build
+ * too, and reads the history off the results.
  */
-export async function studyHistory(options: HistoryOptions): Promise<{ study: HistoryStudy; run: RunResult }> {
-  const run = await runScenarios({ scenarios: options.scenarios, engines: options.builds, timeoutMs: options.timeoutMs, isolation: 'group', engineConcurrency: 2, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-  return { study: historyOf(run), run };
+export async function studyHistory(options: HistoryOptions): Promise<{ study: HistoryStudy; run?: RunResult; engines: EngineInfo[] }> {
+  const studies = options.studies ?? ['catalog'];
+  const started = performance.now();
+  const run = studies.includes('catalog')
+    ? await runScenarios({ scenarios: options.scenarios, engines: options.builds, timeoutMs: options.timeoutMs, isolation: 'group', engineConcurrency: 2, ...(options.onProgress ? { onProgress: options.onProgress } : {}) })
+    : undefined;
+  const rows = run ? scenarioRows(run) : [];
+  const engines = [...(run?.engines ?? [])];
+  const missing = [...(run?.enginesMissing ?? [])];
+  const add = (found: readonly EngineInfo[], notRun: readonly MissingEngine[]) => {
+    for (const engine of found) if (!engines.some((known) => known.id === engine.id)) engines.push(engine);
+    for (const each of notRun) if (!missing.some((known) => known.id === each.id)) missing.push(each);
+  };
+  if (studies.includes('pna')) {
+    options.onStudy?.(`research pna in ${options.builds.length} builds, two at a time`);
+    const parts = await inPairs(options.builds, (pair) => studyPna({ engines: pair, timeoutMs: 4000 }));
+    const measured = parts.flatMap((part) => part.engines);
+    add(measured.map((engine) => engine.engine), parts.flatMap((part) => part.enginesMissing));
+    rows.push(...pnaRows(measured));
+  }
+  if (studies.includes('max-age')) {
+    options.onStudy?.(`research max-age in ${options.builds.length} builds, two at a time`);
+    const parts = await inPairs(options.builds, (pair) => studyMaxAge({ engines: pair, maxWaitSeconds: 30, timeoutMs: 8000 }));
+    const measured = parts.flatMap((part) => part.engines);
+    add(measured.map((engine) => engine.engine), parts.flatMap((part) => part.enginesMissing));
+    rows.push(...maxAgeRows(measured));
+  }
+  const series = seriesOf(engines);
+  const cells = new Map((run?.results ?? []).map((cell) => [`${cell.scenario}\u0000${cell.engine}`, cell]));
+  const study: HistoryStudy = {
+    study: 'history',
+    studies: [...studies],
+    rows: rows.length,
+    series,
+    scenarios: run?.scenarios.length ?? 0,
+    timelines: timelinesOf(rows, series),
+    kindDifferences: run ? kindDifferencesOf(run, series, cells) : [],
+    errors: (run?.results ?? []).filter((cell) => cell.outcome === 'error').map((cell) => ({ scenario: cell.scenario, engine: cell.engine, explanation: cell.explanation })),
+    cells: run?.results.length ?? 0,
+    durationMs: performance.now() - started,
+    enginesMissing: missing,
+  };
+  return { study, run, engines };
 }
-
-export type { HistoryBuild };

@@ -242,6 +242,10 @@ export interface KindDifference {
 
 export interface HistoryStudy {
   study: 'history';
+  /** What ran in every build: "catalog" (the scenarios), "pna", "max-age". */
+  studies: string[];
+  /** Rows compared across builds (scenarios, and the studies' cases), changed or not. */
+  rows: number;
   series: HistorySeries[];
   scenarios: number;
   timelines: HistoryTimeline[];

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ENGINE_FAMILIES, ENGINE_PROFILES, type EngineFamily, type EngineProfile } from '../engines/types.ts';
+import { BUILD_KINDS, ENGINE_FAMILIES, ENGINE_PROFILES, type BuildKind, type EngineFamily, type EngineProfile } from '../engines/types.ts';
 import { BUILTIN_CATALOG } from '../package/root.ts';
 import { REQUEST_KINDS, type Deviation, type Outcome } from './schema.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
@@ -58,6 +58,9 @@ export const behaviourSchema = z
     title: z.string().min(1),
     engines: oneOrMore(z.enum(ENGINE_FAMILIES as [EngineFamily, ...EngineFamily[]])),
     profiles: oneOrMore(z.enum(ENGINE_PROFILES)).optional().describe('The engine profiles it shows in; default: every profile'),
+    kinds: oneOrMore(z.enum(BUILD_KINDS as [BuildKind, ...BuildKind[]]))
+      .optional()
+      .describe('The kinds of build it shows in: "full" (the full browser), "headless-shell" (Chromium\'s headless shell, a different browser on some cookie cases); default: every kind'),
     versions: z
       .partialRecord(z.enum(ENGINE_FAMILIES as [EngineFamily, ...EngineFamily[]]), z.object({ from: z.string().regex(VERSION).optional(), before: z.string().regex(VERSION).optional() }).strict())
       .optional()
@@ -149,21 +152,23 @@ export function behavioursFor(found: BehaviourCase, registry: Behaviour[] = buil
   return registry.filter((behaviour) => conditionHolds(behaviour.when, found));
 }
 
-/** The engine build a cell comes from: its family, its profile, and its version where it ran (absent in static checks: no version range is then applied). */
+/** The engine build a cell comes from: its family, its profile, and its version and kind where it ran (absent in static checks: no version range or kind is then applied). */
 export interface EngineBuild {
   family: EngineFamily;
   profile: EngineProfile;
   version?: string;
+  kind?: BuildKind;
 }
 
 /** The build of a launched engine, as the registry matches it. */
-export function buildOf(info: { family: EngineFamily; version: string }, profile: EngineProfile): EngineBuild {
-  return { family: info.family, profile, version: info.version };
+export function buildOf(info: { family: EngineFamily; version: string; build?: { kind: BuildKind } }, profile: EngineProfile): EngineBuild {
+  return { family: info.family, profile, version: info.version, ...(info.build ? { kind: info.build.kind } : {}) };
 }
 
 function appliesTo(behaviour: Behaviour, build: EngineBuild): boolean {
   if (!behaviour.engines.includes(build.family)) return false;
   if (behaviour.profiles !== undefined && !behaviour.profiles.includes(build.profile)) return false;
+  if (behaviour.kinds !== undefined && build.kind !== undefined && !behaviour.kinds.includes(build.kind)) return false;
   const range = behaviour.versions?.[build.family];
   if (!range || build.version === undefined) return true;
   return (range.from === undefined || compareVersions(build.version, range.from) >= 0) && (range.before === undefined || compareVersions(build.version, range.before) < 0);
