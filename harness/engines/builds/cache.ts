@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { userCacheDir } from '../../package/root.ts';
+import { isRunning } from '../cleanup.ts';
 import type { EngineFamily } from '../types.ts';
 import { canonicalName, type BuildKind } from './names.ts';
 
@@ -117,17 +118,8 @@ export async function removeAbandonedPartials(): Promise<void> {
   for (const entry of readdirSync(root)) {
     if (!entry.startsWith(PARTIAL_PREFIX)) continue;
     const pid = Number(entry.slice(PARTIAL_PREFIX.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
+    if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) continue;
     await rm(path.join(root, entry), { recursive: true, force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
