@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
+import { BUILD_NAME } from '../engines/builds/names.ts';
+import type { EngineId } from '../engines/types.ts';
 import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
 import { parseResolveRule, type ResolveRule } from '../../servers/upstream.ts';
 import { importUserModule } from '../package/user-module.ts';
@@ -47,7 +48,10 @@ export const configSchema = z
     baseUrl: z.string().url().optional().describe('Endpoint URLs may be relative to this, e.g. a preview deployment'),
     resolve: z.array(z.string()).default([]).describe("curl's host:port:address[:port], to point a hostname at another server"),
     ca: z.array(z.string()).default([]).describe('PEM files of CAs to trust for the target (relative to the config file)'),
-    browsers: z.array(z.enum(ENGINE_IDS)).optional(),
+    browsers: z
+      .array(z.string().regex(BUILD_NAME, 'a local engine or build: chromium, firefox, webkit, chromium-headless-shell, or a major version such as chromium@143, chromium-headless-shell@150, firefox@140'))
+      .optional()
+      .describe('Engines to run (default: every engine found): chromium, firefox, webkit, or builds such as chromium@143 and firefox@140 (cors-lab install-browsers fetches them)'),
     sweep: z.boolean().default(true).describe('Derive hostile origins from each allowed one and check the server refuses them'),
     allowOriginPatterns: z.array(z.string().min(1)).default([]).describe('Origins you mean to allow, as a glob (https://*.example.com) or an anchored regex (^https://[a-z0-9-]+\\.example\\.com$): the sweep never poses one they admit, and tries look-alikes of them'),
     missingPath: z.boolean().default(true).describe('Also request a path that does not exist beside each endpoint, and report when error answers lack the CORS headers success answers carry'),

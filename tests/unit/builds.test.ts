@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildsDir, findCachedBuild, listCachedBuilds, MANIFEST, pruneBuilds, removeAbandonedPartials, type BuildManifest } from '../../harness/engines/builds/cache.ts';
 import { compactMajors } from '../../harness/engines/builds/install.ts';
-import { canonicalName, isBuildName, majorOf, parseBuildName } from '../../harness/engines/builds/names.ts';
+import { BUILD_NAME, canonicalName, isBuildName, majorOf, parseBuildName } from '../../harness/engines/builds/names.ts';
 import { BUILD_SOURCES, debianVersionParts, newestPerMajor } from '../../harness/engines/builds/sources.ts';
 import { compareEngineIds } from '../../harness/engines/types.ts';
 import { BIN, NODE, PROJECT_ROOT, runCommand, tempDir } from '../helpers.ts';
@@ -277,4 +277,17 @@ describe('the CLI on builds, before anything is downloaded', () => {
     expect(existsSync(dir)).toBe(false);
     expect((await cli(cache, 'browsers', '--prune')).stdout).toBe(`cors-lab: no builds in ${join(cache, 'browsers')}\n`);
   }, 120_000);
+});
+
+describe('BUILD_NAME, the pattern schemas use', () => {
+  it('accepts what parseBuildName calls a build, and nothing else', () => {
+    for (const name of ['chromium', 'firefox', 'webkit', 'chromium-headless-shell', 'chromium@143', 'chromium-headless-shell@150', 'firefox@140']) {
+      expect([name, BUILD_NAME.test(name)]).toEqual([name, true]);
+      expect(isBuildName(name)).toBe(true);
+    }
+    for (const name of ['chromium@abc', 'chromium@103..153', 'webkit@2', 'firefox-esr', 'Chromium@143', 'chromium@12345', '']) {
+      expect([name, BUILD_NAME.test(name)]).toEqual([name, false]);
+      expect(isBuildName(name)).toBe(false);
+    }
+  });
 });

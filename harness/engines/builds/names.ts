@@ -47,6 +47,9 @@ export type ParsedBuild = { build: BuildName } | { range: BuildRange } | { error
 
 const MAJOR = /^\d{1,4}$/;
 
+/** A well-formed build name, as a pattern (for schemas, where parseBuildName cannot be called): what isBuildName accepts. */
+export const BUILD_NAME = /^(?:chromium(?:-headless-shell)?(?:@\d{1,4})?|firefox(?:@\d{1,4})?|webkit)$/;
+
 /** Parses "chromium@143", "chromium@103..153" or "firefox"; an error says what is accepted. */
 export function parseBuildName(text: string): ParsedBuild {
   const written = text.trim();
