@@ -4,10 +4,12 @@
 // found by both, with the evidence of each build; a bisect between two builds
 // that behave alike says so; bad input is refused before anything is fetched.
 import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLab } from '../../harness/api/lab.ts';
 import type { ResearchResult } from '../../harness/result/result.ts';
-import { expectValidResult, NODE, BIN, runCommand, tempDir } from '../helpers.ts';
+import { expectValidResult, NODE, BIN, runCommand, tempCertDir, tempDir } from '../helpers.ts';
 
 let cache = '';
 const cli = (args: string[]) => runCommand(NODE, [BIN, ...args], { env: { CORS_LAB_CACHE: cache } });
@@ -75,5 +77,30 @@ describe('cors-lab bisect', () => {
     expect(order.status).toBe(2);
     expect(order.stderr).toContain('give the older build first');
     expect(existsSync(join(cache, 'browsers', 'chromium@150'))).toBe(false);
+  }, 120_000);
+});
+
+describe('builds through the vitest API', () => {
+  it('createLab takes build names: each build probes as its own engine, with its version and kind', async () => {
+    const saved = process.env.CORS_LAB_CACHE;
+    process.env.CORS_LAB_CACHE = cache;
+    const lab = await createLab({ engines: ['chromium@113', 'chromium@114'], certDir: tempCertDir() });
+    try {
+      expect(lab.missing).toEqual([]);
+      expect(lab.engines.map((engine) => [engine.id, engine.version.split('.')[0], engine.build?.kind])).toEqual([
+        ['chromium@113', '113', 'headless-shell'],
+        ['chromium@114', '114', 'headless-shell'],
+      ]);
+      const allowing = (request: IncomingMessage, response: ServerResponse) => {
+        response.setHeader('Access-Control-Allow-Origin', request.headers.origin ?? '*');
+        response.end('ok');
+      };
+      const outcome = await lab.probe({ server: allowing, request: { path: '/me' } });
+      expect(outcome.cells.map((cell) => `${cell.engine} ${cell.outcome}`)).toEqual(['chromium@113 allowed', 'chromium@114 allowed']);
+    } finally {
+      await lab.close();
+      if (saved === undefined) delete process.env.CORS_LAB_CACHE;
+      else process.env.CORS_LAB_CACHE = saved;
+    }
   }, 120_000);
 });
