@@ -193,6 +193,7 @@ export function sourceLines(result: CheckResult): string[] {
   return [
     `Read ${source.read} ${what} from ${source.file}: checked ${source.taken} endpoint(s).`,
     ...source.skipped.map((entry) => `  left out ${entry.count}: ${entry.reason} (e.g. ${entry.examples.join('; ')})`),
+    ...(source.covered ?? []).map((entry) => `  ${entry.row}: checked with ${entry.checked}, covering ${entry.count} other request(s) of the same shape (e.g. ${entry.examples.join('; ')})`),
   ];
 }
 

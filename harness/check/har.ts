@@ -5,8 +5,10 @@
 // endpoint, posed from the page's origin, with the headers a
 // page can set, its body, and credentials when it carried cookies (or the
 // answer allowed them: a "sanitized" HAR drops the Cookie header).
-// Identical requests (method, URL without query, header names, credentials,
-// kind) are checked once.
+// Requests of one shape are checked once: the same method, origin, kind and
+// credentials, the same header names and body type, and the same path once
+// its numeric, UUID and long hex segments are collapsed (/item/0 ... /item/2999
+// is /item/{number}); the source lists what each checked row covers.
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
@@ -69,7 +71,7 @@ export function endpointsFromHar(path: string, options: HarOptions): { endpoints
   const skipped = new SkippedInputs();
   const skip = (reason: string, example: string) => skipped.add(reason, example);
   const problems: ScenarioProblem[] = [];
-  const byKey = new Map<string, CheckEndpoint & { seen: number }>();
+  const byKey = new Map<string, CheckEndpoint & { seen: number; checkedPath: string; others: string[] }>();
   entries.forEach((entry, index) => {
     const { request } = entry;
     const label = `${request.method} ${request.url}`;
@@ -101,16 +103,22 @@ export function endpointsFromHar(path: string, options: HarOptions): { endpoints
     const credentials = cookies || /^true$/i.test(responseHeaderOf(entry, 'access-control-allow-credentials') ?? '') ? 'include' : 'same-origin';
     const kind = kindOf(entry);
     const body = request.postData?.text;
-    const key = JSON.stringify([request.method, `${url.origin}${url.pathname}`, Object.keys(headers).sort(), credentials, kind, origin]);
+    const template = pathTemplate(url.pathname);
+    const bodyType = body === undefined ? 'none' : (headers['Content-Type'] ?? '').split(';')[0]!.trim().toLowerCase() || 'unlabelled';
+    const key = JSON.stringify([request.method.toUpperCase(), `${url.origin}${template}`, Object.keys(headers).map((name) => name.toLowerCase()).sort(), credentials, kind, origin, bodyType]);
     const known = byKey.get(key);
     if (known) {
       known.seen++;
+      const path = `${url.pathname}${url.search}`;
+      if (known.others.length < 3 && path !== known.checkedPath && !known.others.includes(path)) known.others.push(path);
       return;
     }
     // Named by what tells requests to one URL apart: the headers the page set, and cookies.
     const setHeaders = Object.keys(headers).filter((name) => !['accept', 'content-type'].includes(name.toLowerCase()));
     byKey.set(key, {
-      name: `${request.method.toUpperCase()} ${url.origin}${url.pathname}${setHeaders.length > 0 ? ` with ${setHeaders.join(', ')}` : ''}${credentials === 'include' ? ' with cookies' : ''}`,
+      name: `${request.method.toUpperCase()} ${url.origin}${template}${setHeaders.length > 0 ? ` with ${setHeaders.join(', ')}` : ''}${credentials === 'include' ? ' with cookies' : ''}`,
+      checkedPath: `${url.pathname}${url.search}`,
+      others: [],
       url: url.href,
       method: request.method,
       headers: kind === 'fetch' || kind === 'xhr' ? headers : {},
@@ -122,14 +130,17 @@ export function endpointsFromHar(path: string, options: HarOptions): { endpoints
     });
   });
   if (problems.length > 0) throw new CheckInputError(problems);
-  const endpoints = [...byKey.values()].map(({ seen, ...endpoint }) => ({ ...endpoint, name: seen > 1 ? `${endpoint.name} (${seen} requests in the HAR)` : endpoint.name }));
+  const rows = [...byKey.values()];
+  const endpoints = rows.map(({ seen, checkedPath, others, ...endpoint }) => ({ ...endpoint, name: seen > 1 ? `${endpoint.name} (${seen} requests in the HAR)` : endpoint.name }));
+  // What each checked row stands for: said in the report, never silently lost.
+  const covered = rows.filter((row) => row.seen > 1).map((row) => ({ row: row.name, checked: row.checkedPath, count: row.seen - 1, examples: row.others }));
   if (endpoints.length === 0) {
     const reasons = skipped.list().map((found) => `${found.count} ${found.reason}`).join('; ');
     throw new CheckInputError([{ file, field: 'log.entries', message: `no cross-origin CORS request to check among ${entries.length} entries (${reasons || 'none'}). Fix: record the HAR while the front end talks to the API, from the front end's own origin` }]);
   }
   return {
     endpoints,
-    source: { kind: 'har', file, read: entries.length, taken: endpoints.length, skipped: skipped.list() },
+    source: { kind: 'har', file, read: entries.length, taken: endpoints.length, skipped: skipped.list(), ...(covered.length > 0 ? { covered } : {}) },
   };
 }
 
@@ -150,6 +161,21 @@ function originOf(entry: HarEntry): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Path segments that name one item among many: all digits, a UUID, or a long hex id. */
+const ID_SEGMENTS: [RegExp, string][] = [
+  [/^\d+$/, '{number}'],
+  [/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, '{uuid}'],
+  [/^(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{12,}$/i, '{hex}'],
+];
+
+/** "/item/42/photos/9f8e7d6c5b4a3921" → "/item/{number}/photos/{hex}": the shape requests to one endpoint share. */
+export function pathTemplate(pathname: string): string {
+  return pathname
+    .split('/')
+    .map((segment) => ID_SEGMENTS.find(([pattern]) => pattern.test(segment))?.[1] ?? segment)
+    .join('/');
 }
 
 function headerOf(entry: HarEntry, name: string): string | undefined {

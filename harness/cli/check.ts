@@ -3,13 +3,13 @@
 // finding, 1 one is not (or error answers lack CORS headers, or Vary: Origin
 // is missing), 2 bad input or harness failure, 3 the target could not be
 // reached or trusted (no browser was run), 4 a security finding.
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
 import { CHECK_KINDS, CheckInputError, DEFAULT_ORIGIN, ENDPOINT_FLAGS, planForEndpoints, planFromCli, planFromConfig, withCommandLine, type CheckPlan, type CliCheckInput } from '../check/plan.ts';
 import { endpointsFromHar } from '../check/har.ts';
 import { endpointsFromOpenApi } from '../check/openapi.ts';
 import { runCheck } from '../check/runner.ts';
-import { MISSING_PATH } from '../check/rows.ts';
+import { MISSING_PATH, planProbes } from '../check/rows.ts';
 import { TargetUnreachable } from '../check/replay.ts';
 import { addRemoteOptions, commandInputs, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags } from './common.ts';
 import { ProgressLine } from './progress.ts';
@@ -21,7 +21,11 @@ interface CheckFlags extends CliCheckInput, OutputFlags, RemoteFlags {
   harExcludeHost: string[];
   openapi?: string;
   baseUrl?: string;
+  maxRows: number;
 }
+
+/** A plan with more rows than this is refused before anything starts (each row is a browser context per engine). */
+const DEFAULT_MAX_ROWS = 500;
 
 /** Check's repeatable options (lists, [] when not given). */
 const REPEATABLE = ['origin', 'expect', 'header', 'resolve', 'ca', 'reporter', 'allowOriginPattern', 'errorPath', 'harExcludeHost'] as const;
@@ -53,6 +57,7 @@ export function addCheckCommand(program: Command, exitCode: { value: number }): 
     .option('--har-exclude-host <host>', 'with --har: leave out requests to this host, or *.example.com for it and its subdomains (third parties you do not own; repeatable)', repeatable)
     .option('--openapi <file>', "the API's own description (OpenAPI 3.0/3.1, JSON or YAML): every operation, from each --origin")
     .option('--base-url <url>', "with --openapi: where the API runs, instead of the document's first server")
+    .option('--max-rows <n>', `refuse a plan of more rows than this before anything runs (a row is one request from one origin, error paths and the sweep's hostile origins included; default ${DEFAULT_MAX_ROWS})`, parseMaxRows, DEFAULT_MAX_ROWS)
     .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`, parseBrowsers)
     .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', repeatable)
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
@@ -62,6 +67,12 @@ export function addCheckCommand(program: Command, exitCode: { value: number }): 
     .action(async (url: string | undefined, flags: CheckFlags, command: Command) => {
       exitCode.value = await checkCommand(url, fromCommandLine(flags, command, REPEATABLE));
     });
+}
+
+function parseMaxRows(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('a whole number of rows, at least 1');
+  return count;
 }
 
 /** Where the endpoints come from: exactly one of a URL, --config, --har and --openapi. */
@@ -110,6 +121,13 @@ async function checkCommand(url: string | undefined, flags: CheckFlags & { given
   }
   if (!flags.sweep) plan = { ...plan, sweep: false };
   if (!flags.missingPath) plan = { ...plan, missingPath: false };
+  const rows = planProbes(plan).length;
+  if (rows > flags.maxRows) {
+    process.stderr.write(
+      `cors-lab: the check would run ${rows} rows (${plan.endpoints.length} endpoint(s), each from its origins, with error paths${plan.sweep ? " and the sweep's hostile origins" : ''}), more than --max-rows ${flags.maxRows}; nothing was run. Fix: raise --max-rows, leave third parties out (--har-exclude-host), or check fewer endpoints${plan.sweep ? ' (or --no-sweep)' : ''}\n`,
+    );
+    return EXIT.badInput;
+  }
 
   // A signal from here on: keep what completed, write it marked interrupted, exit with the signal's code.
   reportInterruptions();

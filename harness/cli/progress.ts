@@ -35,10 +35,19 @@ export class ProgressLine {
     this.#stream.write('\r\u001b[2K');
   }
 
+  /** ", about 40s left": from the rows done so far across every engine, once there is enough to go on. */
+  #timeLeft(elapsed: number): string {
+    const counts = [...this.#counts.values()];
+    const done = counts.reduce((sum, count) => sum + count.done, 0);
+    const total = counts.reduce((sum, count) => sum + count.total, 0);
+    if (elapsed < 3 || done === 0 || done >= total) return '';
+    return `, about ${Math.ceil((elapsed * (total - done)) / done)}s left`;
+  }
+
   #draw(): void {
     const engines = [...this.#counts].map(([engine, count]) => `${engine} ${count.done}/${count.total}`).join('  ');
-    const seconds = ((performance.now() - this.#started) / 1000).toFixed(0);
-    const line = `${this.#label} ${seconds}s  ${engines || 'starting browsers…'}`;
+    const elapsed = (performance.now() - this.#started) / 1000;
+    const line = `${this.#label} ${elapsed.toFixed(0)}s${this.#timeLeft(elapsed)}  ${engines || 'starting browsers…'}`;
     this.#stream.write(`\r\u001b[2K${line.slice(0, (this.#stream.columns ?? 100) - 1)}`);
   }
 }

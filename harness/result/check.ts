@@ -84,6 +84,8 @@ export interface CheckSource {
   taken: number;
   /** What was not checked, by reason, with a few examples. */
   skipped: { reason: string; count: number; examples: string[] }[];
+  /** Requests of one shape checked once (HAR): the row, the request it checked, and how many others it stands for, with a few. */
+  covered?: { row: string; checked: string; count: number; examples: string[] }[];
 }
 
 export interface CheckSection {

@@ -1,7 +1,7 @@
 // check --har and --openapi against a real Express API in its own process:
 // a HAR recorded by the test itself from a real page in Chromium, replayed
 // in all three engines; an OpenAPI document with a bearer-token operation.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
@@ -106,6 +106,48 @@ describe('check --har', () => {
     expect(empty.stderr).toMatch(/log\.entries: no cross-origin CORS request to check among 1 entries \(1 no Origin header/);
     const both = await runCli(['check', 'https://api.example.com/x', '--har', join(dir, 'empty.har'), '--method', 'POST']);
     expect(both.stderr).toContain('command line: <url>, --har: give one of a URL, --config, --har or --openapi');
+  });
+});
+
+describe('check --har at the size of real traffic', () => {
+  // A paginated list as a real front end makes it: 3,000 requests that differ only by the id in the path.
+  const paginated = () => ({
+    log: {
+      version: '1.2',
+      entries: Array.from({ length: 3000 }, (_, index) => ({
+        request: { method: 'GET', url: `http://api.example.com:${api.port}/api/items/${index}`, headers: [{ name: 'Origin', value: APP() }, { name: 'Accept', value: 'application/json' }] },
+        response: { status: 200, headers: [{ name: 'Access-Control-Allow-Origin', value: APP() }] },
+        _resourceType: 'fetch',
+      })),
+    },
+  });
+
+  it('checks 3,000 requests of one shape as one row (and its missing-path row), listing the 2,999 others as covered', async () => {
+    const dir = tempDir('har-large');
+    const harFile = join(dir, 'list.har');
+    writeFileSync(harFile, JSON.stringify(paginated()));
+    const out = join(dir, 'report');
+    const run = await runCli(['check', '--har', harFile, '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--no-sweep', '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color']);
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as CheckResult;
+    const row = `GET http://api.example.com:${api.port}/api/items/{number} (3000 requests in the HAR) from ${APP()}`;
+    expect(result.scenarios.map((scenario) => scenario.id)).toEqual([row, expect.stringMatching(/^GET http:\/\/api\.example\.com:\d+\/api\/items\/\{number\} \(3000 requests in the HAR\), at .*cors-lab-no-such-path/)]);
+    expect(result.results.map((cell) => [cell.engine, cell.outcome])).toEqual([['chromium', 'allowed'], ['chromium', 'allowed']]);
+    expect(result.check.source).toMatchObject({ read: 3000, taken: 1, covered: [{ checked: '/api/items/0', count: 2999, examples: ['/api/items/1', '/api/items/2', '/api/items/3'] }] });
+    expect(run.stdout).toContain('checked with /api/items/0, covering 2999 other request(s) of the same shape (e.g. /api/items/1; /api/items/2; /api/items/3)');
+  });
+
+  it('refuses a plan of more rows than --max-rows before anything runs, saying how many and what to do', async () => {
+    const dir = tempDir('har-max-rows');
+    const harFile = join(dir, 'list.har');
+    writeFileSync(harFile, JSON.stringify(paginated()));
+    const run = await runCli(['check', '--har', harFile, '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--max-rows', '3', '--out', join(dir, 'report')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/the check would run \d+ rows \(1 endpoint\(s\), each from its origins, with error paths and the sweep's hostile origins\), more than --max-rows 3; nothing was run\. Fix: raise --max-rows/);
+    expect(existsSync(join(dir, 'report'))).toBe(false);
+    const bad = await runCli(['check', '--har', harFile, '--max-rows', 'lots']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('a whole number of rows, at least 1');
   });
 });
 

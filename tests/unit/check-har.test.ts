@@ -63,3 +63,35 @@ describe('endpointsFromHar', () => {
     ]);
   });
 });
+
+describe('requests of one shape', () => {
+  it('a paginated list of 3,000 requests is one row, with the 2,999 others listed as covered by it', () => {
+    const entries = Array.from({ length: 3000 }, (_, index) => entry('GET', `https://api.example.com/item/${index}?page=${index}`, { Origin: APP, Accept: 'application/json' }, { headers: { 'Access-Control-Allow-Origin': APP } }));
+    const { endpoints, source } = read(entries);
+    expect(endpoints.map((endpoint) => [endpoint.name, endpoint.url])).toEqual([['GET https://api.example.com/item/{number} (3000 requests in the HAR)', 'https://api.example.com/item/0?page=0']]);
+    expect(source).toMatchObject({ read: 3000, taken: 1, covered: [{ row: 'GET https://api.example.com/item/{number}', checked: '/item/0?page=0', count: 2999, examples: ['/item/1?page=1', '/item/2?page=2', '/item/3?page=3'] }] });
+  });
+
+  it('collapses numeric, UUID and long hex segments only, and keeps requests apart that differ in method, header names, credentials or body type', () => {
+    const { endpoints } = read([
+      entry('GET', 'https://api.example.com/users/7f3c1a2b-9d4e-4f6a-8b1c-2d3e4f5a6b7c/photos/9f8e7d6c5b4a3921', { Origin: APP }),
+      entry('GET', 'https://api.example.com/users/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e/photos/a1b2c3d4e5f60718', { Origin: APP }),
+      entry('GET', 'https://api.example.com/users/me/photos/latest', { Origin: APP }),
+      entry('GET', 'https://api.example.com/users/deadbeefcafe/photos/1', { Origin: APP }),
+      entry('DELETE', 'https://api.example.com/item/1', { Origin: APP }),
+      entry('DELETE', 'https://api.example.com/item/2', { Origin: APP, 'X-Trace': 't' }),
+      entry('POST', 'https://api.example.com/item/3', { Origin: APP, 'Content-Type': 'application/json' }, {}, { request: { method: 'POST', url: 'https://api.example.com/item/3', headers: [{ name: 'Origin', value: APP }, { name: 'Content-Type', value: 'application/json' }], postData: { text: '{}' } } }),
+      entry('POST', 'https://api.example.com/item/4', { Origin: APP, 'Content-Type': 'text/plain' }, {}, { request: { method: 'POST', url: 'https://api.example.com/item/4', headers: [{ name: 'Origin', value: APP }, { name: 'Content-Type', value: 'text/plain' }], postData: { text: 'x' } } }),
+    ]);
+    expect(endpoints.map((endpoint) => endpoint.name)).toEqual([
+      'GET https://api.example.com/users/{uuid}/photos/{hex} (2 requests in the HAR)',
+      'GET https://api.example.com/users/me/photos/latest',
+      // "deadbeefcafe" has no digit: a word, not an id.
+      'GET https://api.example.com/users/deadbeefcafe/photos/{number}',
+      'DELETE https://api.example.com/item/{number}',
+      'DELETE https://api.example.com/item/{number} with X-Trace',
+      'POST https://api.example.com/item/{number}',
+      'POST https://api.example.com/item/{number}',
+    ]);
+  });
+});
