@@ -11,7 +11,7 @@ import { ENGINE_IDS, type EngineId } from '../harness/engines/types.ts';
 import { loadScenarios, needsMiddlewareFlag } from '../harness/scenario/loader.ts';
 import { runScenarios, type IsolationMode } from '../harness/run/runner.ts';
 import { RUN_PHASES, type RunPhase } from '../harness/session/phases.ts';
-import { machineBusy, seconds, type BenchPart } from './figures.ts';
+import { machineBusy, seconds, type BenchPart, type Figures } from './figures.ts';
 
 /** Which engine a process belongs to, from its executable name. */
 const ENGINE_PROCESS: [RegExp, EngineId][] = [
@@ -159,5 +159,23 @@ export const catalogPart: BenchPart = async (quick) => {
   const errors = (run: typeof group) => [...run.engines.values()].reduce((sum, figures) => sum + figures.errors, 0);
   const goal = quick ? '' : ` (goal: <= 12 s, ratio ${(group.totalMs / 12_000).toFixed(2)})`;
   process.stdout.write(`catalog, all engines side by side: default ${group.cells} cells in ${seconds(group.totalMs)}${goal}, ${errors(group)} error cells; --isolation probe ${seconds(probe.totalMs)} (${(probe.totalMs / group.totalMs).toFixed(1)}x)\n`);
-  return { ran: group.cells > 0 && probe.cells === group.cells, summary: `catalog: ${group.cells} cells per mode` };
+  const modeFigures = (run: Measured): Figures => ({
+    totalMs: Math.round(run.totalMs),
+    cells: run.cells,
+    busyCoreSeconds: Number(run.busySeconds.toFixed(1)),
+    engines: Object.fromEntries(
+      [...run.engines].map(([id, figures]) => {
+        const spent = run.phases.get(id) ?? new Map<RunPhase, number>();
+        const phases = Object.fromEntries(RUN_PHASES.map((phase) => [phase, Math.round(spent.get(phase) ?? 0)]));
+        // Set-up (issue 26's measure): launch, contexts, page loads and console settling, against the probes' own time.
+        const setup = ['launch', 'contexts', 'page loads', 'console settling'].reduce((sum, phase) => sum + (spent.get(phase as RunPhase) ?? 0), 0);
+        return [id, { wallMs: Math.round(figures.wallMs), probePhaseMs: Math.round(figures.probePhaseMs), cells: figures.probes, cellsPerSecond: Number((figures.probes / (figures.probePhaseMs / 1000)).toFixed(2)), peakMemoryMiB: Math.round(figures.peakRssBytes / 1024 / 1024), errors: figures.errors, phasesMs: phases, setupOverProbes: Number((setup / Math.max(spent.get('probes') ?? 0, 1)).toFixed(2)) }];
+      }),
+    ),
+  });
+  return {
+    ran: group.cells > 0 && probe.cells === group.cells,
+    summary: `catalog: ${group.cells} cells per mode`,
+    figures: { group: modeFigures(group), probe: modeFigures(probe), isolationProbeOverGroup: Number((probe.totalMs / group.totalMs).toFixed(2)) },
+  };
 };

@@ -56,7 +56,7 @@ export const checkPart: BenchPart = async () => {
       process.stdout.write(`  ${id} ${engine.version}: ${cells.length} probes done at ${((finished.get(id) ?? totalMs) / 1000).toFixed(1)} s, ${cells.filter((cell) => !cell.matchesExpectation).length} not as expected\n`);
     }
     process.stdout.write(`check, all engines side by side: ${seconds(totalMs)} wall for ${result.results.length} cells, ${result.check!.findings.length} security findings (goal: <= 15 s)\n`);
-    return { ran: result.results.length > 0, summary: `check: ${result.results.length} cells` };
+    return { ran: result.results.length > 0, summary: `check: ${result.results.length} cells`, figures: { wallMs: Math.round(totalMs), cells: result.results.length, securityFindings: result.check!.findings.length } };
   } finally {
     await express.stop();
     rmSync(dir, { recursive: true, force: true });

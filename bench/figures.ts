@@ -6,10 +6,16 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../harness/package/root.ts';
 import type { RunResult } from '../harness/result/result.ts';
+/** A part's figures for bench/result.json: numbers, grouped by name (an engine, a mode, a phase), so two runs compare figure by figure. */
+export interface Figures {
+  [name: string]: number | Figures;
+}
+
 export interface PartOutcome {
   /** The part did its work (cells came back, the study measured): the quick form checks this, never a timing. */
   ran: boolean;
   summary: string;
+  figures?: Figures;
 }
 
 /** `quick`: the short form CI runs so the benchmark cannot rot; it measures little. */

@@ -36,7 +36,7 @@ export const gridPart: BenchPart = async (quick) => {
     process.stdout.write(
       `\ngrid (${quick ? 'basics/acao.yaml' : 'the catalog'}, Chromium and WebKit): local ${seconds(local.ms)}; through the Selenium Grid ${seconds(grid.ms)} (${(grid.ms / local.ms).toFixed(2)}x local; the Grid started in ${seconds(gridStartMs)}, not counted); the Grid's matrix equals the local one: ${equal ? 'yes' : 'NO'}\n`,
     );
-    return { ran: equal, summary: equal ? "the Grid's matrix equals the local one" : "the Grid's matrix differs from the local one" };
+    return { ran: equal, summary: equal ? "the Grid's matrix equals the local one" : "the Grid's matrix differs from the local one", figures: { localMs: Math.round(local.ms), gridMs: Math.round(grid.ms), gridOverLocal: Number((grid.ms / local.ms).toFixed(2)), gridStartMs: Math.round(gridStartMs) } };
   } finally {
     execFileSync('bash', [join(EXAMPLE, 'stop-grid.sh')], { env, stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });

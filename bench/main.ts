@@ -1,8 +1,17 @@
 // `npm run bench`: every part of the benchmark in one run, so that the ratios
 // it prints compare figures measured together on this machine. `npm run bench
 // -- --quick` is the short form CI runs so the benchmark cannot rot: it checks
-// that each part ran and asserts no timing.
+// that each part ran and asserts no timing. The figures are also written as
+// JSON (bench/result.json, or --json FILE); --compare OLD.json prints each
+// figure against an earlier run's.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PACKAGE_ROOT } from '../harness/package/root.ts';
 import { catalogPart } from './catalog.ts';
+import { compareLines, readBenchResult, type BenchResult } from './compare.ts';
 import { checkPart } from './check.ts';
 import type { BenchPart } from './figures.ts';
 import { gridPart } from './grid.ts';
@@ -11,7 +20,17 @@ import { probePart } from './probe.ts';
 import { researchPart } from './research.ts';
 import { shardsPart } from './shards.ts';
 
-const quick = process.argv.includes('--quick');
+/** Bad arguments, or an earlier result that cannot be read: said before the long run, not after it. */
+function options(): { quick: boolean; jsonFile: string; earlier?: BenchResult } {
+  try {
+    const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, compare: { type: 'string' } } });
+    return { quick: values.quick!, jsonFile: values.json ?? join(PACKAGE_ROOT, 'bench', 'result.json'), ...(values.compare ? { earlier: readBenchResult(values.compare) } : {}) };
+  } catch (error) {
+    process.stderr.write(`cors-lab bench: ${(error as Error).message}\nUsage: npm run bench -- [--quick] [--json FILE] [--compare OLD.json]\n`);
+    process.exit(2);
+  }
+}
+const { quick, jsonFile, earlier } = options();
 const PARTS: [string, BenchPart][] = [
   ['catalog', catalogPart],
   ['check', checkPart],
@@ -24,14 +43,28 @@ const PARTS: [string, BenchPart][] = [
 
 const started = performance.now();
 const failed: string[] = [];
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+})();
+const result: BenchResult = { tool: 'cors-lab bench', startedAt: new Date().toISOString(), quick, machine: { cores: availableParallelism(), node: process.version, platform: process.platform }, ...(commit ? { commit } : {}), parts: {} };
 for (const [name, part] of PARTS) {
   try {
     const outcome = await part(quick);
+    result.parts[name] = outcome;
     if (!outcome.ran) failed.push(`${name}: did not run (${outcome.summary})`);
   } catch (error) {
+    result.parts[name] = { ran: false, summary: 'failed', error: (error as Error).message };
     failed.push(`${name}: ${(error as Error).stack ?? String(error)}`);
   }
 }
+mkdirSync(dirname(jsonFile), { recursive: true });
+writeFileSync(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
+process.stdout.write(`\nfigures: ${jsonFile}\n`);
+if (earlier) process.stdout.write(`${compareLines(earlier, result).join('\n')}\n`);
 process.stdout.write(`\ncors-lab bench${quick ? ' --quick' : ''}: ${PARTS.length - failed.length} of ${PARTS.length} parts ran in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 for (const failure of failed) process.stderr.write(`bench part failed: ${failure}\n`);
 process.exitCode = failed.length > 0 ? 1 : 0;

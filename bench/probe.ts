@@ -28,7 +28,7 @@ export const probePart: BenchPart = async (quick) => {
     const ms = (value: number) => `${Math.round(value)} ms`;
     process.stdout.write(`\ncors-lab bench: lab.probe with warm browsers (${lab.engines.map((engine) => `${engine.id} ${engine.version}`).join(', ')}), ${rounds} probes, simple GET and preflighted PUT alternating\n`);
     process.stdout.write(`lab.probe across ${lab.engines.length} engines: median ${ms(times[Math.floor(rounds / 2)]!)}, slowest ${ms(times.at(-1)!)} (goal: <= 1 s)\n`);
-    return { ran: times.length === rounds, summary: `lab.probe: ${rounds} probes in ${lab.engines.length} engines` };
+    return { ran: times.length === rounds, summary: `lab.probe: ${rounds} probes in ${lab.engines.length} engines`, figures: { medianMs: Math.round(times[Math.floor(rounds / 2)]!), slowestMs: Math.round(times.at(-1)!), engines: lab.engines.length } };
   } finally {
     await lab.close();
   }

@@ -27,5 +27,5 @@ export const researchPart: BenchPart = async (quick) => {
   process.stdout.write(`research pna: ${seconds(pnaMs)} for ${pna.engines.length} engines, ${observations} observations${goal(pnaMs, 60_000)}\n`);
   for (const missing of pna.enginesMissing) process.stdout.write(`  ${missing.id}: not run (${missing.reason})\n`);
 
-  return { ran: cases > 0 && observations > 0, summary: `research: ${cases} max-age cases, ${observations} pna observations` };
+  return { ran: cases > 0 && observations > 0, summary: `research: ${cases} max-age cases, ${observations} pna observations`, figures: { maxAgeMs: Math.round(maxAgeMs), maxAgeCases: cases, maxAgeBracketed: bracketed, pnaMs: Math.round(pnaMs), pnaObservations: observations } };
 };

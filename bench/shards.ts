@@ -28,7 +28,7 @@ export const shardsPart: BenchPart = async (quick) => {
     process.stdout.write(
       `\nshards (${quick ? 'basics/acao.yaml' : 'the catalog'}): one run ${seconds(wholeMs)}; two shards side by side ${seconds(shardsMs)} + merge ${seconds(mergeMs)} = ${seconds(shardsMs + mergeMs)} (${((shardsMs + mergeMs) / wholeMs).toFixed(2)}x the one run, both shards on this machine's cores); merged equals the one run: ${equal ? 'yes' : 'NO'}\n`,
     );
-    return { ran: equal, summary: equal ? 'merged equals the one run' : 'the merged result differs from the one run' };
+    return { ran: equal, summary: equal ? 'merged equals the one run' : 'the merged result differs from the one run', figures: { wholeMs: Math.round(wholeMs), shardsMs: Math.round(shardsMs), mergeMs: Math.round(mergeMs), shardsAndMergeOverWhole: Number(((shardsMs + mergeMs) / wholeMs).toFixed(2)) } };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
