@@ -11,23 +11,10 @@ import type { BuildKind, EngineInfo, MissingEngine } from '../engines/types.ts';
 import type { CellResult, RunResult } from '../result/result.ts';
 import { HISTORY_ASPECTS, PAGE_MECHANISMS, PAGE_SECURITIES, PERMISSION_CASES, PNA_REQUESTS, TARGET_SPACES, type PnaObservation, type HistoryAspect, type HistorySeries, type HistoryStretch, type HistoryStudy, type HistoryTimeline, type KindDifference, type MaxAgeEngineResult, type PnaEngineResult } from '../result/research.ts';
 import { runScenarios } from '../run/runner.ts';
+import { compareVersions } from '../scenario/behaviours.ts';
 import { studyMaxAge } from './max-age.ts';
 import { studyPna } from './pna.ts';
 import type { Scenario } from '../scenario/loader.ts';
-
-/** Numbers of a version string, for ordering builds ("143.0.7499.0" → [143, 0, 7499, 0]; "140.12.0esr" → [140, 12, 0]). */
-export function versionParts(version: string): number[] {
-  return (version.match(/\d+/g) ?? []).map(Number);
-}
-
-export function compareVersions(a: string, b: string): number {
-  const [left, right] = [versionParts(a), versionParts(b)];
-  for (let i = 0; i < Math.max(left.length, right.length); i += 1) {
-    const diff = (left[i] ?? 0) - (right[i] ?? 0);
-    if (diff !== 0) return diff;
-  }
-  return 0;
-}
 
 const withoutPort = (origin: string) => origin.replace(/:\d+$/, '');
 
@@ -150,14 +137,6 @@ function scenarioRows(result: RunResult): HistoryRow[] {
       return cell && cellSignature(cell);
     },
   }));
-}
-
-/** Where each scenario changed between consecutive builds of each series, and where the two kinds of one major disagree. */
-export function historyOf(result: RunResult, enginesMissing: MissingEngine[] = result.enginesMissing): HistoryStudy {
-  const series = seriesOf(result.engines);
-  const cells = new Map(result.results.map((cell) => [`${cell.scenario}\u0000${cell.engine}`, cell]));
-  const errors = result.results.filter((cell) => cell.outcome === 'error').map((cell) => ({ scenario: cell.scenario, engine: cell.engine, explanation: cell.explanation }));
-  return { study: 'history', studies: ['catalog'], rows: result.scenarios.length, series, scenarios: result.scenarios.length, timelines: timelinesOf(scenarioRows(result), series), kindDifferences: kindDifferencesOf(result, series, cells), errors, cells: result.results.length, durationMs: result.durationMs, enginesMissing };
 }
 
 function kindDifferencesOf(result: RunResult, series: readonly HistorySeries[], cells: Map<string, CellResult>): KindDifference[] {
