@@ -290,6 +290,10 @@ async function openContext(browser: Browser, bidi: BidiTracker, timeoutMs: numbe
       }
     },
 
+    async clearCookies() {
+      await withTimeout(bidi.deleteCookies(context), timeoutMs, 'storage.deleteCookies');
+    },
+
     async close() {
       if (closed) return;
       closed = true;
@@ -410,6 +414,12 @@ class BidiTracker {
   async setPermission(context: BrowserContext, name: string, state: PermissionState, origin: string): Promise<void> {
     if (!this.#connection || !context.id) throw new Error('no WebDriver BiDi connection to set permissions on');
     await this.#connection.send('permissions.setPermission', { descriptor: { name }, state, origin, userContext: context.id });
+  }
+
+  /** WebDriver BiDi storage.deleteCookies for the whole user context (its partitioned cookies too: the partition names no source origin). */
+  async deleteCookies(context: BrowserContext): Promise<void> {
+    if (!this.#connection || !context.id) throw new Error('no WebDriver BiDi connection to delete cookies over');
+    await this.#connection.send('storage.deleteCookies', { partition: { type: 'storageKey', userContext: context.id } });
   }
 
   close(context: BrowserContext): void {

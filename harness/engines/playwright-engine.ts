@@ -47,6 +47,7 @@ export class PlaywrightEngine implements LaunchedEngine {
 }
 
 class PlaywrightContext implements EngineContext {
+  readonly pageConsoleInOrder = true;
   readonly #context: BrowserContext;
   readonly #page: Page;
   #console: ConsoleEntry[] = [];
@@ -100,6 +101,11 @@ class PlaywrightContext implements EngineContext {
     const browser = this.#context.browser();
     if (!targetInfo.browserContextId || !browser) throw new Error('the DevTools protocol gave no browser context for this page');
     return { session: await browser.newBrowserCDPSession(), browserContextId: targetInfo.browserContextId };
+  }
+
+  async clearCookies(): Promise<void> {
+    // Storage.clearCookies for the browser context: its whole jar, partitioned cookies too.
+    await this.#context.clearCookies();
   }
 
   async close(): Promise<void> {

@@ -181,10 +181,24 @@ export interface EngineContext {
    */
   takeConsole(): ConsoleEntry[] | null;
   /**
+   * The top-level page's console messages arrive before the answer to an
+   * evaluate the page finished after logging them (one DevTools session
+   * carries both, in order), so none trails the probes of that page.
+   * Frames of their own (a sandboxed iframe) report on another session.
+   */
+  readonly pageConsoleInOrder?: boolean;
+  /**
    * Sets a permission (e.g. "local-network-access") for one origin in this
    * context, before the page is loaded; { ok: false } says why it could not.
    */
   setPermission(name: string, state: PermissionState, origin: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /**
+   * Deletes every cookie of this context, partitioned ones included, so the
+   * next page starts with an empty jar as in a new context. Absent where the
+   * engine cannot reach every cookie (WebDriver classic deletes only the
+   * current document's): the session then opens a new context instead.
+   */
+  clearCookies?(): Promise<void>;
   close(): Promise<void>;
 }
 

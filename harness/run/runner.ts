@@ -206,12 +206,17 @@ async function runEngine(id: EngineId, driver: EngineDriver, lab: Lab, options: 
 }
 
 
-interface Batch {
+export interface Batch {
   /** Batches with the same context key share a browser context. */
   contextKey: string;
+  /** A cookie scenario's own jar: it shares the cookie scenarios' context, with every earlier cookie deleted (ProbeSession's PageRun.cookieJar). */
+  cookieJar?: string;
   pageOrigin: Scenario['page'];
   scenarios: Scenario[];
 }
+
+/** The context a cookie scenario runs in: every cookie scenario's, each with a jar of its own (no scenario's isolation group starts with "isolation:"). */
+const COOKIE_SCENARIOS_CONTEXT = 'cookie scenarios';
 
 /** Groups scenarios into batches: by isolation group, then page origin. */
 export function planBatches(scenarios: Scenario[], isolation: IsolationMode): Batch[] {
@@ -225,13 +230,16 @@ export function planBatches(scenarios: Scenario[], isolation: IsolationMode): Ba
     const key = `${scenario.isolation}|${page.scheme}://${page.host}|${serverKeyFor(page)}`;
     let batch = batches.get(key);
     if (!batch || batch.scenarios.length >= BATCH_SIZE) {
-      batch = { contextKey: scenario.isolation, pageOrigin: page, scenarios: [] };
+      // A cookie scenario is alone in its isolation group (the loader's `cookies:<id>`): it needs its own jar, not a context of its own.
+      batch = scenario.cookies
+        ? { contextKey: COOKIE_SCENARIOS_CONTEXT, cookieJar: scenario.isolation, pageOrigin: page, scenarios: [] }
+        : { contextKey: `isolation:${scenario.isolation}`, pageOrigin: page, scenarios: [] };
       batches.set(key, batch);
       result.push(batch);
     }
     batch.scenarios.push(scenario);
   }
-  // Keep each isolation group's batches together so its context is made once.
+  // Keep each context's batches together so it is made once.
   return result.sort((a, b) => a.contextKey.localeCompare(b.contextKey));
 }
 
@@ -245,6 +253,7 @@ async function runBatch(session: ProbeSession, batch: Batch, lab: Lab, options: 
   const runs = await session.run({
     // Each attempt of --repeat gets contexts of its own.
     contextKey: attempt === 1 ? batch.contextKey : `${batch.contextKey}#${attempt}`,
+    ...(batch.cookieJar ? { cookieJar: batch.cookieJar } : {}),
     // Cookie scenarios (alone in their context) first visit the cookie's own
     // origin as a top-level page, so the cookies are set first-party.
     visits: planned.flatMap(({ scenario, request }) => (scenario.cookies ? [`${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${request.nonce}`] : [])),

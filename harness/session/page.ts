@@ -34,6 +34,11 @@ export function runInPage(context: EngineContext, requests: ProbeRequest[], time
   return context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify(requests)})`, timeoutMs + PAGE_REPORT_SLACK_MS);
 }
 
+/** Whether a probe runs in the top-level page itself, every request of it (not in an iframe, whose console may reach the harness later). */
+export function runsInTopLevelPage(request: ProbeRequest): boolean {
+  return (request.context ?? 'page') === 'page' && (request.then?.context ?? 'page') === 'page';
+}
+
 /** The console messages since the last take, after letting late ones arrive; null, at once, where the engine does not expose the console. */
 export async function settledConsole(context: EngineContext): Promise<ConsoleEntry[] | null> {
   const early = context.takeConsole();

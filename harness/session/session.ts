@@ -15,7 +15,7 @@ import type { Journal } from '../../servers/journal.ts';
 import { launchForLab, notStarted, type LaunchExtras } from './launch.ts';
 import { interruption } from '../engines/cleanup.ts';
 import { harnessFailure, Interrupted, type PageOutcome } from './failure.ts';
-import { gotoPage, runInPage, settledConsole } from './page.ts';
+import { gotoPage, runInPage, runsInTopLevelPage, settledConsole } from './page.ts';
 import { timed, type PhaseReport, type RunPhase } from './phases.ts';
 import { needsControl, runControl } from './reachability.ts';
 
@@ -28,6 +28,13 @@ export function consoleFor(entries: ConsoleEntry[] | null, nonce: string, probes
 export interface PageRun {
   /** Runs with the same key share a context; another key closes the previous one first. */
   contextKey: string;
+  /**
+   * Runs in one context with another cookie jar key start with no cookies:
+   * the session deletes the context's cookies where the engine can delete
+   * every one (EngineContext.clearCookies), else it opens a new context.
+   * Cookie scenarios are kept apart this way at a fraction of a context's cost.
+   */
+  cookieJar?: string;
   /** Top-level pages loaded before the runner page (cookie scenarios set their cookies first-party this way). */
   visits?: string[];
   runnerUrl: string;
@@ -87,7 +94,7 @@ export class ProbeSession {
   readonly #relaunch: () => Promise<LaunchedEngine>;
   readonly #journal: Journal;
   readonly #options: SessionOptions;
-  #current?: { key: string; context: EngineContext; page?: string };
+  #current?: { key: string; jar?: string; context: EngineContext; page?: string };
   /** Why and when the browser was relaunched: it crashed or was killed during the run, or a launch attempt failed. */
   readonly relaunches: string[];
   #relaunchesAfterCrash = 0;
@@ -153,12 +160,22 @@ export class ProbeSession {
     return timed(this.#options.onPhase, this.id, name, work);
   }
 
-  /** The context for `key`: the current one while the key holds, else a new one (the previous closed). */
-  async context(key: string): Promise<EngineContext> {
-    if (this.#current?.key === key) return this.#current.context;
+  /** The context for `key` (and cookie jar `jar`): the current one while the key holds, its cookies deleted for another jar; else a new one (the previous closed). */
+  async context(key: string, jar?: string): Promise<EngineContext> {
+    const current = this.#current;
+    if (current?.key === key && current.jar === jar) return current.context;
+    if (current?.key === key && current.context.clearCookies) {
+      const clear = current.context.clearCookies.bind(current.context);
+      const cleared = await this.#phase('contexts', () => withTimeout(clear(), ALIVE_CHECK_MS, 'deleting the cookies').then(() => true, () => false));
+      if (cleared) {
+        current.jar = jar;
+        return current.context;
+      }
+      // Cookies that could not be deleted leave no choice but a new context.
+    }
     await this.#dropContext();
     const context = await this.#phase('contexts', () => withTimeout(this.#engine.newContext(), ALIVE_CHECK_MS, 'a new context'));
-    this.#current = { key, context };
+    this.#current = { key, ...(jar !== undefined ? { jar } : {}), context };
     return context;
   }
 
@@ -183,7 +200,7 @@ export class ProbeSession {
     let consoleEntries: ConsoleEntry[] | null = null;
     let context: EngineContext | undefined;
     try {
-      const opened = (context = await this.context(run.contextKey));
+      const opened = (context = await this.context(run.contextKey, run.cookieJar));
       const current = this.#current!;
       await this.#phase('page loads', async () => {
         for (const url of run.visits ?? []) await gotoPage(opened, url, timeoutMs);
@@ -199,9 +216,11 @@ export class ProbeSession {
         opened.takeConsole(); // drop messages from loading the runner itself
         const results = (pageResults = await this.#phase('probes', () => runInPage(opened, run.requests, timeoutMs)));
         // The wait is for refusals, which an engine may log just after the
-        // probe settles: a page where every probe resolved has none to wait for.
-        const refused = results.some((result) => result.settled !== 'resolved');
-        consoleEntries = run.settleConsole === false || !refused ? opened.takeConsole() : await this.#phase('console settling', () => settledConsole(opened));
+        // probe settles: a page where every probe resolved has none to wait
+        // for, nor one whose refusals all came from the top-level page of an
+        // engine that delivers its console in order.
+        const trailing = results.some((result, index) => result.settled !== 'resolved' && !(opened.pageConsoleInOrder && runsInTopLevelPage(run.requests[index]!)));
+        consoleEntries = run.settleConsole === false || !trailing ? opened.takeConsole() : await this.#phase('console settling', () => settledConsole(opened));
       }
     } catch (error) {
       failure = harnessFailure(error);
