@@ -12,6 +12,7 @@ import puppeteer from 'puppeteer-core';
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
 import { onInterrupt, temporaryDirectory, trackProcessGroup, untrackProcessGroup } from './cleanup.ts';
 import { firstExecutable, isExecutable, onPath, run, withTimeout } from './system.ts';
+import { keepStartupCache, seedProfile } from './firefox-startup-cache.ts';
 import type {
   ConsoleEntry,
   Discovery,
@@ -163,12 +164,14 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
           abort.abort();
           const browser = await launched;
           const pid = browser?.process()?.pid;
-          if (browser) await withTimeout(browser.close(), CLOSE_GRACE_MS, 'browser.close').catch(() => {});
+          const closedCleanly = browser ? await withTimeout(browser.close(), CLOSE_GRACE_MS, 'browser.close').then(() => true, () => false) : false;
           if (pid !== undefined) {
             await killBrowserProcesses(pid);
             untrackProcessGroup(pid);
           }
           stopWatchdog();
+          // A browser that shut down by itself has written its startup cache whole: the next launch of this build starts from it.
+          if (closedCleanly) keepStartupCache(profile, executablePath);
           await profileDir.remove();
         })());
       const unregisterInterrupt = onInterrupt(close);
@@ -176,6 +179,7 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
       try {
         await run('certutil', ['-N', '--empty-password', '-d', `sql:${profile}`], timeoutMs);
         await run('certutil', ['-A', '-d', `sql:${profile}`, '-n', 'cors-lab', '-t', 'C,,', '-i', options.trust.caCertPath], timeoutMs);
+        seedProfile(profile, executablePath);
         // `--version` gives the display version ("153.7.0esr"); BiDi drops the suffix.
         const cliVersion = run(executablePath, ['--version'], timeoutMs).then(
           (out) => /(\d+\.\d+[\w.]*)\s*$/.exec(out.trim())?.[1],
@@ -260,6 +264,8 @@ async function openContext(browser: Browser, bidi: BidiTracker, timeoutMs: numbe
   }
   const buffer = bidi.open(context, page);
   let closed = false;
+  /** The tab first-party visits load in, opened at the first. */
+  let visits: Promise<Page> | undefined;
 
   return {
     async goto(url, ms) {
@@ -277,6 +283,16 @@ async function openContext(browser: Browser, bidi: BidiTracker, timeoutMs: numbe
       const wrapped = `(async () => JSON.stringify(await (\n${expression}\n)))()`;
       const json = await withTimeout(page.evaluate(wrapped) as Promise<string | undefined>, ms, 'evaluate');
       return (json === undefined ? undefined : JSON.parse(json)) as T;
+    },
+
+    async visit(url, ms) {
+      visits ??= withTimeout(context.newPage(), timeoutMs, 'newPage');
+      const tab = await visits;
+      try {
+        await withTimeout(tab.goto(url, { waitUntil: 'load', timeout: ms }), ms + 1000, 'goto');
+      } catch (error) {
+        throw new Error(`visit ${url} failed: ${describeError(error)}`);
+      }
     },
 
     takeConsole: () => buffer.take(),
@@ -374,7 +390,8 @@ class BidiTracker {
       const userContext = info.userContext ?? (info.parent ? this.#userContextOf.get(info.parent) : undefined);
       if (!userContext) return;
       this.#userContextOf.set(info.context, userContext);
-      if (!info.parent) this.#topLevelOf.set(userContext, info.context);
+      // The context's first tab is the page; a visit's tab (EngineContext.visit) comes later.
+      if (!info.parent && !this.#topLevelOf.has(userContext)) this.#topLevelOf.set(userContext, info.context);
     });
     connection.on('browsingContext.contextDestroyed', (info: ContextInfo) => {
       this.#userContextOf.delete(info.context);

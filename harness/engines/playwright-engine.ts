@@ -51,6 +51,8 @@ class PlaywrightContext implements EngineContext {
   readonly #context: BrowserContext;
   readonly #page: Page;
   #console: ConsoleEntry[] = [];
+  /** The tab first-party visits load in (PlaywrightContext.visit), opened at the first. */
+  #visits: Promise<Page> | undefined;
   #permissions: Promise<{ session: CDPSession; browserContextId: string }> | undefined;
 
   constructor(context: BrowserContext, page: Page) {
@@ -67,6 +69,11 @@ class PlaywrightContext implements EngineContext {
 
   async evaluate<T>(expression: string, timeoutMs: number): Promise<T> {
     return (await withTimeout(this.#page.evaluate(expression), timeoutMs, 'evaluate')) as T;
+  }
+
+  async visit(url: string, timeoutMs: number): Promise<void> {
+    this.#visits ??= this.#context.newPage();
+    await (await this.#visits).goto(url, { waitUntil: 'load', timeout: timeoutMs });
   }
 
   takeConsole(): ConsoleEntry[] {

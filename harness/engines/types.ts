@@ -193,6 +193,13 @@ export interface EngineContext {
    */
   setPermission(name: string, state: PermissionState, origin: string): Promise<{ ok: true } | { ok: false; reason: string }>;
   /**
+   * Loads `url` as a top-level page in a tab of its own beside the page's
+   * (opened by the automation, not by the page: no opener), leaving the
+   * page's document in place. Absent where the engine has no second tab
+   * cors-lab drives: a visit then replaces the page.
+   */
+  visit?(url: string, timeoutMs: number): Promise<void>;
+  /**
    * Deletes every cookie of this context, partitioned ones included, so the
    * next page starts with an empty jar as in a new context. Absent where the
    * engine cannot reach every cookie (WebDriver classic deletes only the

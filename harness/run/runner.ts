@@ -266,6 +266,8 @@ async function runBatch(session: ProbeSession, batch: Batch, lab: Lab, options: 
       return lab.journal.tlsErrors(serverKeyFor(target), span.from, span.to).length;
     },
     closeContext: options.isolation === 'probe',
+    // A batch of the same page origin after another (the cookie scenarios, their visits in a tab of their own) runs in the loaded runner page, as the probes of one batch do.
+    reuseLoadedPage: true,
   });
   const build = buildOf(session.info, options.profile!);
   return runs.map((run, index) => cell(planned[index]!.scenario, session.id, build, predictions.get(planned[index]!.scenario.id)!, run, lab.journal.forNonce(run.request.nonce)));

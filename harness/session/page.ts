@@ -29,6 +29,20 @@ export function gotoPage(context: EngineContext, url: string, timeoutMs: number)
   return context.goto(url, timeoutMs + NAVIGATION_SLACK_MS);
 }
 
+/**
+ * Loads `url` as a top-level page first-party (a cookie scenario's visit): in
+ * a tab of its own where the engine has one, keeping the page; true when it
+ * replaced the page instead.
+ */
+export async function visitPage(context: EngineContext, url: string, timeoutMs: number): Promise<boolean> {
+  if (context.visit) {
+    await context.visit(url, timeoutMs + NAVIGATION_SLACK_MS);
+    return false;
+  }
+  await gotoPage(context, url, timeoutMs);
+  return true;
+}
+
 /** Runs probe requests in the context's runner page, all at once; the page's results, in order. */
 export function runInPage(context: EngineContext, requests: ProbeRequest[], timeoutMs: number): Promise<ProbeResult[]> {
   return context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify(requests)})`, timeoutMs + PAGE_REPORT_SLACK_MS);

@@ -15,7 +15,7 @@ import type { Journal } from '../../servers/journal.ts';
 import { launchForLab, notStarted, type LaunchExtras } from './launch.ts';
 import { interruption } from '../engines/cleanup.ts';
 import { harnessFailure, Interrupted, type PageOutcome } from './failure.ts';
-import { gotoPage, runInPage, runsInTopLevelPage, settledConsole } from './page.ts';
+import { gotoPage, runInPage, runsInTopLevelPage, settledConsole, visitPage } from './page.ts';
 import { timed, type PhaseReport, type RunPhase } from './phases.ts';
 import { needsControl, runControl } from './reachability.ts';
 
@@ -35,7 +35,7 @@ export interface PageRun {
    * Cookie scenarios are kept apart this way at a fraction of a context's cost.
    */
   cookieJar?: string;
-  /** Top-level pages loaded before the runner page (cookie scenarios set their cookies first-party this way). */
+  /** Top-level pages loaded before the runner page (cookie scenarios set their cookies first-party this way), in a tab of their own where the engine has one (EngineContext.visit). */
   visits?: string[];
   runnerUrl: string;
   requests: ProbeRequest[];
@@ -47,7 +47,7 @@ export interface PageRun {
   tlsErrors?: (request: ProbeRequest, window: { from: number; to: number }) => number;
   /** Close the context after this run (isolation "probe"). */
   closeContext?: boolean;
-  /** Keep the runner page when the previous run in this context loaded the same one (the vitest API's warm probes). */
+  /** Keep the runner page when the previous run in this context loaded the same one and nothing replaced it since (the vitest API's warm probes, the catalog's batches). */
   reuseLoadedPage?: boolean;
   /** Wait for console messages that trail the probes (default true); the vitest API takes them at once. */
   settleConsole?: boolean;
@@ -203,8 +203,8 @@ export class ProbeSession {
       const opened = (context = await this.context(run.contextKey, run.cookieJar));
       const current = this.#current!;
       await this.#phase('page loads', async () => {
-        for (const url of run.visits ?? []) await gotoPage(opened, url, timeoutMs);
-        if (run.reuseLoadedPage && !run.visits?.length && current.page === run.runnerUrl) return;
+        for (const url of run.visits ?? []) if (await visitPage(opened, url, timeoutMs)) current.page = undefined;
+        if (run.reuseLoadedPage && current.page === run.runnerUrl) return;
         current.page = undefined;
         await gotoPage(opened, run.runnerUrl, timeoutMs);
         current.page = run.runnerUrl;
