@@ -53,10 +53,37 @@ export function runsInTopLevelPage(request: ProbeRequest): boolean {
   return (request.context ?? 'page') === 'page' && (request.then?.context ?? 'page') === 'page';
 }
 
-/** The console messages since the last take, after letting late ones arrive; null, at once, where the engine does not expose the console. */
-export async function settledConsole(context: EngineContext): Promise<ConsoleEntry[] | null> {
-  const early = context.takeConsole();
-  if (early === null) return null;
-  await new Promise((resolve) => setTimeout(resolve, CONSOLE_SETTLE_MS));
-  return [...early, ...(context.takeConsole() ?? [])];
+/** How often a settling console is looked at. */
+const CONSOLE_POLL_MS = 5;
+/**
+ * How long lines that follow a probe's first may take once every awaited
+ * probe has one. Measured here: Firefox's trailing refusals arrive within
+ * 1 ms of the probes' answer, also with three engines busy.
+ */
+const CONSOLE_FOLLOWERS_MS = 20;
+
+/**
+ * The console messages since the last take, after letting late ones arrive:
+ * until every probe in `awaited` (the nonces of refused probes) has a line
+ * naming it and its followers had time to come, or CONSOLE_SETTLE_MS at most
+ * (a refusal an engine does not log). Null, at once, where the engine does
+ * not expose the console.
+ */
+export async function settledConsole(context: EngineContext, awaited: string[]): Promise<ConsoleEntry[] | null> {
+  const seen = context.takeConsole();
+  if (seen === null) return null;
+  const take = () => seen.push(...(context.takeConsole() ?? []));
+  const named = () => awaited.every((nonce) => seen.some((entry) => entry.text.includes(nonce)));
+  const deadline = performance.now() + CONSOLE_SETTLE_MS;
+  while (!named() && performance.now() < deadline) {
+    await sleep(CONSOLE_POLL_MS);
+    take();
+  }
+  if (named()) {
+    await sleep(CONSOLE_FOLLOWERS_MS);
+    take();
+  }
+  return seen;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

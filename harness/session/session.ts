@@ -219,8 +219,8 @@ export class ProbeSession {
         // probe settles: a page where every probe resolved has none to wait
         // for, nor one whose refusals all came from the top-level page of an
         // engine that delivers its console in order.
-        const trailing = results.some((result, index) => result.settled !== 'resolved' && !(opened.pageConsoleInOrder && runsInTopLevelPage(run.requests[index]!)));
-        consoleEntries = run.settleConsole === false || !trailing ? opened.takeConsole() : await this.#phase('console settling', () => settledConsole(opened));
+        const trailing = run.requests.filter((request, index) => results[index]?.settled !== 'resolved' && !(opened.pageConsoleInOrder && runsInTopLevelPage(request)));
+        consoleEntries = run.settleConsole === false || trailing.length === 0 ? opened.takeConsole() : await this.#phase('console settling', () => settledConsole(opened, trailing.map((request) => request.nonce)));
       }
     } catch (error) {
       failure = harnessFailure(error);
