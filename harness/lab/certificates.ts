@@ -282,14 +282,24 @@ function newRsaKeyPem(): string {
   return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
+/**
+ * A certificate serial as forge takes it (hex): 16 random bytes, unique, so
+ * Firefox never sees two different certificates with the same issuer and
+ * serial. The first byte is never zero and has its high bit clear: forge
+ * drops only one leading zero byte, and bytes starting 00 00 then one below
+ * 0x80 (1 serial in 65,536 before) became a DER INTEGER that is not minimal,
+ * "illegal padding" to OpenSSL, which then refused the lab's certificate.
+ */
+export function certificateSerial(bytes: Buffer = randomBytes(16)): string {
+  const serial = Buffer.from(bytes);
+  serial[0] = serial[0]! & 0x7f || 0x01;
+  return serial.toString('hex');
+}
+
 function baseCertificate(publicKey: forge.pki.PublicKey, days: number): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
-  // 16 random bytes, high bit clear: unique serials, so Firefox never sees
-  // two different certificates with the same issuer and serial.
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
-  cert.serialNumber = serial.toString('hex');
+  cert.serialNumber = certificateSerial();
   cert.validity.notBefore = new Date(Date.now() - 3600 * 1000);
   cert.validity.notAfter = new Date(Date.now() + days * 24 * 3600 * 1000);
   return cert;

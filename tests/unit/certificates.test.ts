@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ensureLabCertificates, issueServerCertificate, spkiHash, type KeyAndCert } from '../../harness/lab/certificates.ts';
+import forge from 'node-forge';
+import { certificateSerial, ensureLabCertificates, issueServerCertificate, spkiHash, type KeyAndCert } from '../../harness/lab/certificates.ts';
 import { tempCertDir } from '../helpers.ts';
 
 describe('lab certificates', () => {
@@ -119,5 +120,45 @@ describe('the lab CA\'s reach', () => {
     for (const [name, text] of Object.entries(older)) writeFileSync(join(dir, name), text);
     ensureLabCertificates(['app.site-a.localhost'], dir);
     for (const [name, text] of Object.entries(older)) expect(readFileSync(join(dir, name), 'utf8')).toBe(text);
+  });
+});
+
+// The intermittent first-run failure ("asn1 encoding routines::illegal
+// padding" from X509Certificate): forge drops one leading zero byte of a
+// serial, so random bytes starting 00 00 and then a byte below 0x80 (1
+// serial in 65,536 with the high bit cleared) became an INTEGER starting 00
+// and a byte below 0x80: no minimal DER, which OpenSSL refuses. With a
+// hundred certificate caches made per `npm test`, a run failed now and then.
+describe('certificate serials', () => {
+  const forgeCertificate = (serialHex: string): string => {
+    const keys = forge.pki.rsa.generateKeyPair({ bits: 512, e: 0x10001 });
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = keys.publicKey;
+    cert.serialNumber = serialHex;
+    cert.validity.notBefore = new Date(Date.now() - 3600_000);
+    cert.validity.notAfter = new Date(Date.now() + 3600_000);
+    cert.setSubject([{ name: 'commonName', value: 'serial test' }]);
+    cert.setIssuer([{ name: 'commonName', value: 'serial test' }]);
+    cert.sign(keys.privateKey, forge.md.sha256.create());
+    return forge.pki.certificateToPem(cert);
+  };
+  const leadingZeros = Buffer.from('00001122334455667788990aabbccdde', 'hex');
+
+  it('random bytes starting 00 00 then below 0x80, as the lab used to take them, make a certificate OpenSSL refuses', () => {
+    expect(() => new X509Certificate(forgeCertificate(leadingZeros.toString('hex')))).toThrow(/illegal padding/);
+  });
+
+  it('is always a minimal positive DER INTEGER, so every certificate the lab writes parses', () => {
+    expect(() => new X509Certificate(forgeCertificate(certificateSerial(leadingZeros)))).not.toThrow();
+    for (const first of [0x00, 0x01, 0x7f, 0x80, 0xff]) {
+      const serial = Buffer.from(certificateSerial(Buffer.from([first, 0x00, 0x7f, ...leadingZeros.subarray(3)])), 'hex');
+      expect(serial[0]).toBeGreaterThan(0);
+      expect(serial[0]).toBeLessThan(0x80);
+      expect(serial).toHaveLength(16);
+    }
+    for (let draw = 0; draw < 20_000; draw++) {
+      const first = Buffer.from(certificateSerial(), 'hex')[0]!;
+      expect(first > 0 && first < 0x80).toBe(true);
+    }
   });
 });
