@@ -3,7 +3,10 @@
 // mode and with `--isolation probe` (a fresh context per probe), and per
 // engine: cells, wall time with browser start-up, the probe phase, cells per
 // second, the engine's share of the run, peak memory of its processes, and
-// the ratio between the two modes. Figures are measured here, in this run.
+// the ratio between the two modes. Then each engine alone, for issue 26's
+// goals: set-up (launch, contexts, page loads, console settling) against the
+// probes' own time per engine, and the engines side by side against the
+// slowest alone. Figures are measured here, in this run.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILTIN_CATALOG } from '../harness/package/root.ts';
@@ -73,7 +76,7 @@ interface Measured {
   busySeconds: number;
 }
 
-async function measure(isolation: IsolationMode, paths: string[]): Promise<Measured> {
+async function measure(isolation: IsolationMode, paths: string[], only?: EngineId): Promise<Measured> {
   const loaded = loadScenarios(paths);
   if (loaded.problems.length > 0) throw new Error(`catalog has problems: ${JSON.stringify(loaded.problems)}`);
   const scenarios = loaded.scenarios.filter((scenario) => !needsMiddlewareFlag(scenario));
@@ -90,6 +93,7 @@ async function measure(isolation: IsolationMode, paths: string[]): Promise<Measu
     scenarios,
     timeoutMs: 10_000,
     isolation,
+    ...(only ? { engines: [only] } : {}),
     onPhase: (engine, phase, ms) => {
       const spent = phases.get(engine) ?? new Map<RunPhase, number>();
       spent.set(phase, (spent.get(phase) ?? 0) + ms);
@@ -119,6 +123,12 @@ async function measure(isolation: IsolationMode, paths: string[]): Promise<Measu
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+/** Issue 26's set-up: what an engine spends before and around its probes. */
+const SETUP_PHASES: RunPhase[] = ['launch', 'contexts', 'page loads', 'console settling'];
+const setupOf = (spent: Map<RunPhase, number>) => SETUP_PHASES.reduce((sum, phase) => sum + (spent.get(phase) ?? 0), 0);
+/** Set-up over the probes' own time (goal: <= 1). */
+const setupRatio = (spent: Map<RunPhase, number> | undefined) => (spent ? setupOf(spent) / Math.max(spent.get('probes') ?? 0, 1) : Number.NaN);
 
 export const catalogPart: BenchPart = async (quick) => {
   const paths = quick ? QUICK : [BUILTIN_CATALOG];
@@ -156,6 +166,19 @@ export const catalogPart: BenchPart = async (quick) => {
     const share = run.busySeconds / cores / (run.totalMs / 1000);
     process.stdout.write(`CPU, ${mode}: the machine was busy ${Math.round(share * 100)} % of ${cores} cores for the ${seconds(run.totalMs)} (${run.busySeconds.toFixed(1)} core-seconds); the same work cannot take less than ${(run.busySeconds / cores).toFixed(1)} s here\n`);
   }
+  // Each engine alone, in the default mode: its set-up against its probes without the others on the cores, and what running them side by side costs.
+  const alone = new Map<EngineId, Measured>();
+  for (const id of group.engines.keys()) alone.set(id, await measure('group', paths, id));
+  process.stdout.write('set-up (launch + contexts + page loads + console settling) against the probes, per engine (goal: <= 1):\n');
+  for (const [id, run] of alone) {
+    const spent = run.phases.get(id)!;
+    const together = group.phases.get(id);
+    process.stdout.write(`  ${id}: alone ${seconds(setupOf(spent))} / ${seconds(spent.get('probes') ?? 0)} = ${setupRatio(spent).toFixed(2)}; side by side ${together ? `${seconds(setupOf(together))} / ${seconds(together.get('probes') ?? 0)} = ${setupRatio(together).toFixed(2)}` : 'not run'}\n`);
+  }
+  const slowest = [...alone].reduce<[EngineId, Measured] | undefined>((worst, entry) => (!worst || entry[1].totalMs > worst[1].totalMs ? entry : worst), undefined);
+  const sideBySide = slowest ? group.totalMs / slowest[1].totalMs : Number.NaN;
+  if (slowest) process.stdout.write(`engines side by side ${seconds(group.totalMs)} against the slowest alone (${slowest[0]}, ${seconds(slowest[1].totalMs)}): ${sideBySide.toFixed(2)}x (goal: <= 1.25); alone, one after another: ${seconds([...alone.values()].reduce((sum, run) => sum + run.totalMs, 0))}\n`);
+
   const errors = (run: typeof group) => [...run.engines.values()].reduce((sum, figures) => sum + figures.errors, 0);
   const goal = quick ? '' : ` (goal: <= 12 s, ratio ${(group.totalMs / 12_000).toFixed(2)})`;
   process.stdout.write(`catalog, all engines side by side: default ${group.cells} cells in ${seconds(group.totalMs)}${goal}, ${errors(group)} error cells; --isolation probe ${seconds(probe.totalMs)} (${(probe.totalMs / group.totalMs).toFixed(1)}x)\n`);
@@ -167,15 +190,19 @@ export const catalogPart: BenchPart = async (quick) => {
       [...run.engines].map(([id, figures]) => {
         const spent = run.phases.get(id) ?? new Map<RunPhase, number>();
         const phases = Object.fromEntries(RUN_PHASES.map((phase) => [phase, Math.round(spent.get(phase) ?? 0)]));
-        // Set-up (issue 26's measure): launch, contexts, page loads and console settling, against the probes' own time.
-        const setup = ['launch', 'contexts', 'page loads', 'console settling'].reduce((sum, phase) => sum + (spent.get(phase as RunPhase) ?? 0), 0);
-        return [id, { wallMs: Math.round(figures.wallMs), probePhaseMs: Math.round(figures.probePhaseMs), cells: figures.probes, cellsPerSecond: Number((figures.probes / (figures.probePhaseMs / 1000)).toFixed(2)), peakMemoryMiB: Math.round(figures.peakRssBytes / 1024 / 1024), errors: figures.errors, phasesMs: phases, setupOverProbes: Number((setup / Math.max(spent.get('probes') ?? 0, 1)).toFixed(2)) }];
+        return [id, { wallMs: Math.round(figures.wallMs), probePhaseMs: Math.round(figures.probePhaseMs), cells: figures.probes, cellsPerSecond: Number((figures.probes / (figures.probePhaseMs / 1000)).toFixed(2)), peakMemoryMiB: Math.round(figures.peakRssBytes / 1024 / 1024), errors: figures.errors, phasesMs: phases, setupOverProbes: Number(setupRatio(spent).toFixed(2)) }];
       }),
     ),
   });
   return {
-    ran: group.cells > 0 && probe.cells === group.cells,
+    ran: group.cells > 0 && probe.cells === group.cells && [...alone.values()].every((run) => run.cells > 0),
     summary: `catalog: ${group.cells} cells per mode`,
-    figures: { group: modeFigures(group), probe: modeFigures(probe), isolationProbeOverGroup: Number((probe.totalMs / group.totalMs).toFixed(2)) },
+    figures: {
+      group: modeFigures(group),
+      probe: modeFigures(probe),
+      alone: Object.fromEntries([...alone].map(([id, run]) => [id, modeFigures(run)])),
+      isolationProbeOverGroup: Number((probe.totalMs / group.totalMs).toFixed(2)),
+      sideBySideOverSlowestAlone: Number(sideBySide.toFixed(2)),
+    },
   };
 };

@@ -264,8 +264,8 @@ async function openContext(browser: Browser, bidi: BidiTracker, timeoutMs: numbe
   }
   const buffer = bidi.open(context, page);
   let closed = false;
-  /** The tab first-party visits load in, opened at the first. */
-  let visits: Promise<Page> | undefined;
+  /** The tab first-party visits load in (its browsing context id), opened at the first. */
+  let visits: Promise<string> | undefined;
 
   return {
     async goto(url, ms) {
@@ -286,10 +286,10 @@ async function openContext(browser: Browser, bidi: BidiTracker, timeoutMs: numbe
     },
 
     async visit(url, ms) {
-      visits ??= withTimeout(context.newPage(), timeoutMs, 'newPage');
+      visits ??= withTimeout(bidi.openVisitTab(context), timeoutMs, 'browsingContext.create');
       const tab = await visits;
       try {
-        await withTimeout(tab.goto(url, { waitUntil: 'load', timeout: ms }), ms + 1000, 'goto');
+        await withTimeout(bidi.navigateTab(tab, url, ms), ms, 'goto');
       } catch (error) {
         throw new Error(`visit ${url} failed: ${describeError(error)}`);
       }
@@ -420,11 +420,30 @@ class BidiTracker {
   async navigate(context: BrowserContext, page: Page, url: string, timeoutMs: number): Promise<void> {
     const topLevel = context.id ? this.#topLevelOf.get(context.id) : undefined;
     if (this.#connection && topLevel) {
-      // A little slack so our own timeout, not puppeteer's, reports first.
-      await this.#connection.send('browsingContext.navigate', { context: topLevel, url, wait: 'complete' }, timeoutMs + 1000);
+      await this.navigateTab(topLevel, url, timeoutMs);
     } else {
       await page.goto(url, { waitUntil: 'load', timeout: timeoutMs });
     }
+  }
+
+  /**
+   * A second tab in the context's user context for first-party visits,
+   * opened in the background: the page's tab stays the selected one, so its
+   * timers are not throttled as a background tab's are.
+   */
+  async openVisitTab(context: BrowserContext): Promise<string> {
+    if (!this.#connection || !context.id) throw new Error('no WebDriver BiDi connection to open a tab over');
+    const created = (await this.#connection.send('browsingContext.create', { type: 'tab', userContext: context.id, background: true })) as { result?: { context?: string }; context?: string };
+    const id = created.result?.context ?? created.context;
+    if (!id) throw new Error('browsingContext.create gave no browsing context');
+    return id;
+  }
+
+  /** Navigates a top-level browsing context and waits for its load. */
+  async navigateTab(tab: string, url: string, timeoutMs: number): Promise<void> {
+    if (!this.#connection) throw new Error('no WebDriver BiDi connection to navigate over');
+    // A little slack so our own timeout, not puppeteer's, reports first.
+    await this.#connection.send('browsingContext.navigate', { context: tab, url, wait: 'complete' }, timeoutMs + 1000);
   }
 
   /** WebDriver BiDi permissions.setPermission, for one origin in the context's user context. */
