@@ -125,7 +125,7 @@ async function measure(isolation: IsolationMode, paths: string[], only?: EngineI
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 /** Issue 26's set-up: what an engine spends before and around its probes. */
-const SETUP_PHASES: RunPhase[] = ['launch', 'contexts', 'page loads', 'console settling'];
+const SETUP_PHASES: RunPhase[] = ['launch', 'contexts', 'page loads', 'console settling', 'evidence settling'];
 const setupOf = (spent: Map<RunPhase, number>) => SETUP_PHASES.reduce((sum, phase) => sum + (spent.get(phase) ?? 0), 0);
 /** Set-up over the probes' own time (goal: <= 1). */
 const setupRatio = (spent: Map<RunPhase, number> | undefined) => (spent ? setupOf(spent) / Math.max(spent.get('probes') ?? 0, 1) : Number.NaN);
@@ -169,7 +169,7 @@ export const catalogPart: BenchPart = async (quick) => {
   // Each engine alone, in the default mode: its set-up against its probes without the others on the cores, and what running them side by side costs.
   const alone = new Map<EngineId, Measured>();
   for (const id of group.engines.keys()) alone.set(id, await measure('group', paths, id));
-  process.stdout.write('set-up (launch + contexts + page loads + console settling) against the probes, per engine (goal: <= 1):\n');
+  process.stdout.write('set-up (launch + contexts + page loads + console and evidence settling) against the probes, per engine (goal: <= 1):\n');
   for (const [id, run] of alone) {
     const spent = run.phases.get(id)!;
     const together = group.phases.get(id);

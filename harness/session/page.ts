@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ConsoleEntry, EngineContext, EngineId } from '../engines/types.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
+import type { Journal } from '../../servers/journal.ts';
 
 /** The longest a probe may wait: far beyond any answer worth waiting for, and well inside what a timer holds (2^31 - 1 ms). */
 export const MAX_PROBE_TIMEOUT_MS = 10 * 60_000;
@@ -84,6 +85,17 @@ export async function settledConsole(context: EngineContext, awaited: string[]):
     take();
   }
   return seen;
+}
+
+/**
+ * Waits until every preflight and request the journal holds for `nonces` has
+ * its answer or its error, or CONSOLE_SETTLE_MS at most (a hung lab server
+ * the browser gave up on never answers).
+ */
+export async function settledJournal(journal: Journal, nonces: string[]): Promise<void> {
+  const open = () => nonces.some((nonce) => journal.forNonce(nonce).some((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status === undefined && entry.error === undefined));
+  const deadline = performance.now() + CONSOLE_SETTLE_MS;
+  while (open() && performance.now() < deadline) await sleep(CONSOLE_POLL_MS);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,9 +1,10 @@
 // Where a run's time goes, per engine: the benchmark adds these up to show
 // what bounds a run (browser start, contexts, page loads, the probes
-// themselves, waiting for late console messages, reachability controls).
+// themselves, waiting for late console messages and for the answer of a
+// request still open when its probe ran out of time, reachability controls).
 import type { EngineId } from '../engines/types.ts';
 
-export const RUN_PHASES = ['launch', 'contexts', 'page loads', 'probes', 'console settling', 'controls', 'close'] as const;
+export const RUN_PHASES = ['launch', 'contexts', 'page loads', 'probes', 'console settling', 'evidence settling', 'controls', 'close'] as const;
 export type RunPhase = (typeof RUN_PHASES)[number];
 export type PhaseReport = (engine: EngineId, phase: RunPhase, ms: number) => void;
 

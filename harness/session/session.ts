@@ -15,7 +15,7 @@ import type { Journal } from '../../servers/journal.ts';
 import { launchForLab, notStarted, type LaunchExtras } from './launch.ts';
 import { interruption } from '../engines/cleanup.ts';
 import { harnessFailure, Interrupted, type PageOutcome } from './failure.ts';
-import { gotoPage, runInPage, runsInTopLevelPage, settledConsole, visitPage } from './page.ts';
+import { gotoPage, runInPage, runsInTopLevelPage, settledConsole, settledJournal, visitPage } from './page.ts';
 import { timed, type PhaseReport, type RunPhase } from './phases.ts';
 import { needsControl, runControl } from './reachability.ts';
 
@@ -221,6 +221,9 @@ export class ProbeSession {
         // engine that delivers its console in order.
         const trailing = run.requests.filter((request, index) => results[index]?.settled !== 'resolved' && !(opened.pageConsoleInOrder && runsInTopLevelPage(request)));
         consoleEntries = run.settleConsole === false || trailing.length === 0 ? opened.takeConsole() : await this.#phase('console settling', () => settledConsole(opened, trailing.map((request) => request.nonce)));
+        // A probe that ran out of time may have a request still open at a server or proxy that gives up at the same deadline: its answer or error lands just after.
+        const timedOut = run.requests.filter((_request, index) => results[index]?.settled === 'timeout');
+        if (timedOut.length > 0) await this.#phase('evidence settling', () => settledJournal(this.#journal, timedOut.map((request) => request.nonce)));
       }
     } catch (error) {
       failure = harnessFailure(error);
