@@ -158,6 +158,7 @@ dialog header { padding: 12px 16px; background: #eef1f5; display: flex; justify-
 dialog section { padding: 8px 16px; }
 dialog h3 { font-size: 14px; margin: 8px 0 4px; }
 pre { background: #f2f4f7; padding: 8px; overflow: auto; font-size: 12px; white-space: pre-wrap; word-break: break-all; margin: 0; }
+table.chain { border-collapse: collapse; width: 100%; } table.chain td, table.chain th { border: 1px solid #d0d5dd; padding: 4px; vertical-align: top; text-align: left; }
 .facts span { display: inline-block; margin-right: 12px; }
 .filters { margin-bottom: 12px; font-size: 14px; }
 .filters label { margin-right: 14px; }
@@ -252,6 +253,20 @@ for (const input of Object.values(filters)) input.addEventListener('input', appl
 applyFilters();
 
 function pre(text) { return $('pre', {}, text); }
+function hopText(hop) {
+  if (!hop) return '(nothing)';
+  return (hop.kind === 'preflight' ? 'preflight OPTIONS' : hop.method) + ' ' + hop.url + (hop.status !== undefined ? ' → ' + hop.status : '') +
+    '\\n' + (hop.origin === null || hop.origin === undefined ? 'no Origin' : 'Origin: ' + hop.origin) + (hop.mode ? ', mode ' + hop.mode : '') +
+    (hop.asks ? ', asks ' + hop.asks.method + (hop.asks.headers ? ' + ' + hop.asks.headers : '') : '') +
+    ('cookies' in hop ? (hop.cookies ? ', Cookie sent' : '') : (hop.credentials ? ', with credentials' : ''));
+}
+function chainTable(chain) {
+  const rows = [];
+  for (let index = 0; index < Math.max(chain.expected.length, chain.seen.length); index++) {
+    rows.push($('tr', {}, $('td', {}, String(index + 1)), $('td', {}, pre(hopText(chain.expected[index]))), $('td', {}, pre(hopText(chain.seen[index])))));
+  }
+  return $('table', { class: 'chain' }, $('thead', {}, $('tr', {}, $('th', {}, 'hop'), $('th', {}, 'the spec'), $('th', {}, 'the engine (journal)'))), $('tbody', {}, ...rows));
+}
 // Deviation sources are prose with bug-tracker and spec URLs in it.
 function linked(text) {
   return text.split(/(https?:[^ ;,)]+)/).map((part, index) => index % 2 ? $('a', { href: part, target: '_blank', rel: 'noopener' }, part) : part);
@@ -312,6 +327,7 @@ function openEvidence(scenario, column, cell, shown) {
       ev.status !== undefined ? $('span', {}, 'status: ' + ev.status) : '', ev.tlsErrors ? $('span', {}, 'TLS handshake failures: ' + ev.tlsErrors) : '',
       ev.requestShape ? $('span', {}, 'request made: ' + (ev.requestShape.seen.mode ? ev.requestShape.seen.mode + ' mode, ' : '') + (ev.requestShape.seen.origin === null ? 'no Origin header' : 'Origin: ' + ev.requestShape.seen.origin) + (ev.requestShape.seen.preflight ? ', after a preflight' : '') + ' (spec: ' + ev.requestShape.expected.mode + ' mode, ' + (ev.requestShape.expected.origin === null ? 'no Origin header' : 'Origin: ' + ev.requestShape.expected.origin) + (ev.requestShape.expected.preflight ? ', after a preflight' : '') + ')') : '',
       ev.control ? $('span', {}, 'reachability control (top-level navigation to ' + ev.control.url + '): ' + (ev.control.reached ? 'reached the server' : 'did not reach it' + (ev.control.error ? ' — ' + ev.control.error : ''))) : ''),
+    ev.requestShape && ev.requestShape.chain ? $('section', { class: 'chain' }, $('h3', {}, 'Request chain, hop by hop'), $('p', {}, ev.requestShape.chain.firstDifference ? 'Parts from the spec at ' + ev.requestShape.chain.firstDifference : 'Every hop as the spec makes it.'), chainTable(ev.requestShape.chain)) : '',
     $('section', { class: 'request' }, $('h3', {}, 'Request sent'), pre(ev.request.method + ' ' + ev.request.url + '\\nmode: ' + ev.request.mode + ', credentials: ' + ev.request.credentials + '\\n' + headersText(ev.request.headers) + (ev.request.body !== undefined ? '\\n\\n' + ev.request.body : ''))),
     $('section', { class: 'response' }, $('h3', {}, 'What the page could read'),
       pre(ev.errorMessage ? ev.errorMessage : pageRead(ev))),

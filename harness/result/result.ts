@@ -10,6 +10,7 @@ import { compareEngineIds, type ConsoleEntry, type EngineFamily, type EngineId, 
 import type { Deviation, Outcome } from '../scenario/schema.ts';
 import { toolVersion } from '../package/root.ts';
 import type { FirstRequest } from '../spec/first-request.ts';
+import type { Hop } from '../spec/types.ts';
 import type { Behaviour } from '../scenario/behaviours.ts';
 import { runInfo, type RowDefinition, type RunInfo } from './run-info.ts';
 
@@ -94,6 +95,31 @@ export interface RequestShape {
   seen: RequestMade;
   /** Each way the engine's request differs from the spec's, as a sentence; empty when they agree. */
   differences: string[];
+  /** The whole chain, hop by hop: the spec's and the engine's (from the journal), and where they first part. */
+  chain?: RequestChain;
+}
+
+/** One preflight or request as the journal shows it, in the terms of the spec's hops. */
+export interface HopSeen {
+  url: string;
+  kind: 'preflight' | 'request';
+  method: string;
+  status?: number;
+  /** null: no Origin header. */
+  origin: string | null;
+  /** Sec-Fetch-Mode; absent where the engine sent none. */
+  mode?: string;
+  /** A preflight's Access-Control-Request-Method and -Headers as sent ('' for no -Headers). */
+  asks?: { method: string; headers: string };
+  /** A Cookie header was sent. */
+  cookies: boolean;
+}
+
+export interface RequestChain {
+  expected: Hop[];
+  seen: HopSeen[];
+  /** Where the engine's chain first parts from the spec's, as a sentence ("hop 3, the preflight after the 307: ..."); absent when they agree. */
+  firstDifference?: string;
 }
 
 /** The spec model's prediction for a scenario, shown beside every engine. */
@@ -107,6 +133,8 @@ export interface SpecView {
   steps: string[];
   /** How the spec makes the first request (its first attempt, with repeat): what each engine's request is held against. */
   firstRequest?: FirstRequest;
+  /** Every preflight and request the spec sends, in order, over every attempt (redirect hops included): what each engine's journal is held against, hop by hop. */
+  chain?: Hop[];
   /** The engine-behaviour registry's entries whose conditions hold for this request and its answers (scenarios/engines.behaviours.yaml). */
   knownBehaviours?: Behaviour[];
   /** Set when the scenario file declares a different spec outcome than the model predicts. */

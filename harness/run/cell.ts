@@ -7,6 +7,7 @@ import type { ProbeRequest } from '../probes/bundle.ts';
 import type { Deviation, Outcome } from '../scenario/schema.ts';
 import type { PageOutcome } from '../session/failure.ts';
 import { classify, type ClassifyInput } from './classify.ts';
+import { compareChain } from './request-chain.ts';
 import { requestMismatch, requestShape } from './request-shape.ts';
 import { verdictFor, type CellResult, type ReachabilityControl, type SpecView } from '../result/result.ts';
 
@@ -36,7 +37,9 @@ export function buildCell(input: CellInput): CellResult {
   // A cookie withheld by the engine's own cookie policy is data, not a failure.
   const cookiePolicy = input.cookiePolicy && verdict.cookieWithheld === true;
   const pageSaw = 'harnessError' in probe ? undefined : probe;
-  const shape = input.spec.firstRequest ? requestShape(request.mode, input.spec.firstRequest, request.url, journal) : undefined;
+  const first = input.spec.firstRequest ? requestShape(request.mode, input.spec.firstRequest, request.url, journal) : undefined;
+  // Past the first request: every hop, where the spec's chain is known (the catalog's cells).
+  const shape = first && input.spec.chain ? { ...first, chain: compareChain(input.spec.chain, journal, request.nonce) } : first;
   // Only a cell with the spec's outcome can be right for the wrong reason; any other is flagged by its verdict already.
   const mismatch = verdict.outcome === input.spec.outcome ? requestMismatch(shape) : undefined;
   return {

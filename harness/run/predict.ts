@@ -2,7 +2,7 @@
 // the answers the lab servers will give, exactly as they will be rendered.
 import { cookieSent, siteOf, storeCookie } from '../spec/cookies.ts';
 import { predict } from '../spec/model.ts';
-import type { PreflightCacheEntry, Prediction, SpecAnswer, SpecRequest, StoredResponse } from '../spec/types.ts';
+import type { Hop, PreflightCacheEntry, Prediction, SpecAnswer, SpecRequest, StoredResponse } from '../spec/types.ts';
 import { routeFor, serverKeyFor, type LabAddresses } from '../lab/lab.ts';
 import type { Scenario } from '../scenario/loader.ts';
 import { answerBodyText, pickAnswer } from '../scenario/answers.ts';
@@ -20,8 +20,8 @@ export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: st
   return predictAttempts(scenario, lab, nonce).last;
 }
 
-/** The spec's prediction for the first and the last attempt of one probe (the same without repeat). */
-export function predictAttempts(scenario: Scenario, lab: LabAddresses, nonce: string): { first: Prediction; last: Prediction; answers: AnsweredInOrder } {
+/** The spec's prediction for the first and the last attempt of one probe (the same without repeat), and every hop of every attempt, in order (the chain an engine's journal is held against). */
+export function predictAttempts(scenario: Scenario, lab: LabAddresses, nonce: string): { first: Prediction; last: Prediction; answers: AnsweredInOrder; chain: Hop[] } {
   const request = scenario.request;
   const modes = effectiveModes(request);
   const render = (text: string) => lab.render(scenario, nonce, text);
@@ -71,8 +71,12 @@ export function predictAttempts(scenario: Scenario, lab: LabAddresses, nonce: st
   };
   const first = predict({ request: specRequest, answer, preflightCache, httpCache });
   let prediction = first;
-  for (let attempt = 1; attempt < request.repeat; attempt++) prediction = predict({ request: later, answer, preflightCache, httpCache });
-  return { first, last: requireCookie(scenario, lab, nonce, prediction), answers };
+  const chain = [...first.hops];
+  for (let attempt = 1; attempt < request.repeat; attempt++) {
+    prediction = predict({ request: later, answer, preflightCache, httpCache });
+    chain.push(...prediction.hops);
+  }
+  return { first, last: requireCookie(scenario, lab, nonce, prediction), answers, chain };
 }
 
 /**

@@ -56,10 +56,12 @@ export function requestShape(expectedMode: string, spec: FirstRequest, probeUrl:
 /**
  * The one-sentence flag for a cell with the spec's outcome whose request
  * differs: "no CORS request made" when the spec's CORS request went without
- * CORS (no-cors mode or no Origin header), else what differs.
+ * CORS (no-cors mode or no Origin header), else what differs; with the first
+ * request as the spec's, where a later hop first parts from the spec's chain.
  */
 export function requestMismatch(shape: RequestShape | undefined): string | undefined {
-  if (!shape || shape.differences.length === 0) return undefined;
+  if (!shape) return undefined;
+  if (shape.differences.length === 0) return shape.chain?.firstDifference ? `the request chain parts from the spec's at ${shape.chain.firstDifference}` : undefined;
   const noCors = shape.expected.mode === 'cors' && (shape.seen.mode === 'no-cors' || (shape.expected.origin !== null && shape.seen.origin === null));
   return `${noCors ? 'no CORS request made: ' : 'the request was made otherwise than the spec makes it: '}${shape.differences.join('; ')}`;
 }

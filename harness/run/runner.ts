@@ -313,13 +313,14 @@ function specView(scenario: Scenario, lab: Lab): SpecView {
     };
   }
   try {
-    const { first, last: prediction, answers } = predictAttempts(scenario, lab, 'spec');
+    const { first, last: prediction, answers, chain } = predictAttempts(scenario, lab, 'spec');
     const known = scenarioBehaviours(scenario, lab, answers);
     return {
       outcome: prediction.outcome,
       explanation: prediction.explanation,
       preflight: prediction.preflight,
       firstRequest: firstRequestOf(first),
+      chain,
       ...(known.length > 0 ? { knownBehaviours: known } : {}),
       ...(prediction.preflightHeaders ? { preflightHeaders: prediction.preflightHeaders } : {}),
       steps: prediction.steps,

@@ -49,6 +49,9 @@ const conditionSchema = z
     requireCookie: z.boolean().optional().describe('The outcome depends on a cookie being sent (requireCookie)'),
     cookieAttribute: z.string().optional().describe('A cookie the scenario sets has this attribute (any case), e.g. Partitioned'),
     thirdPartyCookie: z.boolean().optional().describe('The cookies are set on a site other than the page\'s (third-party when the page makes the request)'),
+    preflightAllowOrigin: z.string().optional().describe('A preflight answer has exactly this Access-Control-Allow-Origin value, e.g. "null"'),
+    redirectBackToPageOrigin: z.boolean().optional().describe('The redirects leave the page\'s origin and come back to it (the hops back carry Origin null)'),
+    preflightAfterCrossOriginRedirect: z.boolean().optional().describe('A preflight follows a redirect to another origin (the spec sends Origin null on it when the redirect left a cross-origin URL)'),
   })
   .strict();
 
@@ -94,6 +97,10 @@ export interface BehaviourCase {
   cookies: string[];
   /** The cookies are set on another site than the page's. */
   thirdPartyCookie: boolean;
+  /** The redirects leave the page's origin and come back to it. */
+  redirectBackToPageOrigin: boolean;
+  /** A preflight follows a redirect to another origin. */
+  preflightAfterCrossOriginRedirect: boolean;
 }
 
 /** Whether every field of `when` holds for `found`. */
@@ -111,6 +118,9 @@ export function conditionHolds(when: BehaviourCondition, found: BehaviourCase): 
     when.answerStatus === undefined || found.answers.slice(1).some((answer) => answer.status === when.answerStatus),
     when.requireCookie === undefined || when.requireCookie === found.requireCookie,
     when.thirdPartyCookie === undefined || when.thirdPartyCookie === found.thirdPartyCookie,
+    when.preflightAllowOrigin === undefined || found.answers.some((answer) => answer.kind === 'preflight' && header(answer.headers, 'access-control-allow-origin').join(', ') === when.preflightAllowOrigin),
+    when.redirectBackToPageOrigin === undefined || when.redirectBackToPageOrigin === found.redirectBackToPageOrigin,
+    when.preflightAfterCrossOriginRedirect === undefined || when.preflightAfterCrossOriginRedirect === found.preflightAfterCrossOriginRedirect,
     when.cookieAttribute === undefined || found.cookies.some((cookie) => cookie.split(';').slice(1).some((part) => part.trim().split('=')[0]!.toLowerCase() === when.cookieAttribute!.toLowerCase())),
   ];
   return checks.every(Boolean);
@@ -195,7 +205,31 @@ export function caseOfRequest(request: ProbeRequest, pageOrigin: string, answers
     requireCookie: scenario.requireCookie !== undefined,
     cookies: scenario.cookies ?? [],
     thirdPartyCookie: scenario.cookieOrigin !== undefined && (page === undefined || siteOf(new URL(scenario.cookieOrigin)) !== siteOf(page)),
+    ...redirectsOf(target, page, answers),
   };
+}
+
+/** What the redirects among the answers do, followed from the request's URL through each Location. */
+function redirectsOf(target: URL, page: URL | undefined, answers: BehaviourCase['answers']): Pick<BehaviourCase, 'redirectBackToPageOrigin' | 'preflightAfterCrossOriginRedirect'> {
+  let current = target;
+  let leftPage = page !== undefined && target.origin !== page.origin;
+  let redirectBackToPageOrigin = false;
+  let preflightAfterCrossOriginRedirect = false;
+  answers.forEach((answer, index) => {
+    const location = answer.headers.find(([name]) => name.toLowerCase() === 'location')?.[1];
+    if (answer.kind !== 'request' || answer.status < 300 || answer.status > 399 || location === undefined) return;
+    let next: URL;
+    try {
+      next = new URL(location, current);
+    } catch {
+      return;
+    }
+    if (page && next.origin === page.origin && leftPage) redirectBackToPageOrigin = true;
+    if (page && next.origin !== page.origin) leftPage = true;
+    if (next.origin !== current.origin && answers[index + 1]?.kind === 'preflight') preflightAfterCrossOriginRedirect = true;
+    current = next;
+  });
+  return { redirectBackToPageOrigin, preflightAfterCrossOriginRedirect };
 }
 
 /** The entry that predicts another outcome than the spec for this engine build: an entry that agrees with the spec adds nothing to a cell. */

@@ -107,7 +107,7 @@ export function predict(input: PredictInput): Prediction {
         const preflightSent: HeaderList = [['Origin', serializedOrigin], ['Accept', '*/*'], ['Access-Control-Request-Method', sent.method]];
         if (sent.requestHeaders !== '') preflightSent.push(['Access-Control-Request-Headers', sent.requestHeaders]);
         const answer = input.answer(wire, 'preflight', { method: 'OPTIONS', headers: preflightSent, credentials: false });
-        hops.push({ url: wire, kind: 'preflight', method: 'OPTIONS', status: answer.status, origin: serializedOrigin, credentials: false });
+        hops.push({ url: wire, kind: 'preflight', method: 'OPTIONS', status: answer.status, origin: serializedOrigin, credentials: false, mode: 'cors', asks: { method: sent.method, headers: sent.requestHeaders } });
         if (redirectCount === 0) firstPreflight = true;
         const result = checkPreflightAnswer(
           { method, headers, credentials: spec.credentials, useCorsPreflight, serializedOrigin },
@@ -127,7 +127,7 @@ export function predict(input: PredictInput): Prediction {
     const credentials = includeCredentials(spec.credentials, tainting);
     const requestSent: HeaderList = originHeader === undefined ? [...headers] : [['Origin', originHeader], ...headers];
     const wireAnswer = input.answer(wire, 'request', { method, headers: requestSent, credentials });
-    hops.push({ url: wire, kind: 'request', method, status: wireAnswer.status, ...(originHeader !== undefined && { origin: originHeader }), credentials });
+    hops.push({ url: wire, kind: 'request', method, status: wireAnswer.status, ...(originHeader !== undefined && { origin: originHeader }), credentials, mode: spec.mode });
     steps.push(
       `Fetch § 4.6 HTTP-network-or-cache fetch, steps 8.3 and 8.12: ${method} ${wire} with ${originHeader === undefined ? 'no Origin header' : `Origin '${originHeader}'`}, ${credentials ? 'with' : 'without'} credentials; answered ${wireAnswer.status}`,
     );

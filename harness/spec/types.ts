@@ -114,6 +114,13 @@ export interface Hop {
   origin?: string;
   /** Whether the spec includes credentials (cookies, HTTP auth) on this hop. */
   credentials: boolean;
+  /**
+   * The request's mode, which Sec-Fetch-Mode names (Fetch Metadata § 2.4):
+   * "cors" for a preflight (Fetch § 4.8 step 1), else the request's own.
+   */
+  mode: string;
+  /** A preflight's Access-Control-Request-Method and -Headers (Fetch § 4.8 steps 2-5): the headers as the spec serializes them, lowercase, sorted, comma-separated; '' when there are none. */
+  asks?: { method: string; headers: string };
 }
 
 /**

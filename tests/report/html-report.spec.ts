@@ -55,6 +55,12 @@ test('the matrix shows engine versions and a cell opens its evidence', async ({ 
   await expect(dialog.locator('section.journal')).toContainText('PREFLIGHT');
   await expect(dialog.locator('section.journal')).toContainText('access-control-request-headers: x-api-key');
   await expect(dialog.locator('section.console')).toContainText('x-api-key is not allowed by Access-Control-Allow-Headers');
+  // The request chain, the spec's beside the engine's: one preflight asking for x-api-key, the same in both columns.
+  const chain = dialog.locator('section.chain');
+  await expect(chain).toContainText('Every hop as the spec makes it.');
+  await expect(chain.locator('tbody tr')).toHaveCount(1);
+  await expect(chain.locator('tbody tr td').nth(1)).toContainText(/preflight OPTIONS https:\/\/api\.site-b\.localhost:\d+\/x\/spec\/data → 204/);
+  await expect(chain.locator('tbody tr td').nth(2)).toContainText('asks GET + x-api-key');
 
   await dialog.getByRole('button', { name: 'close' }).click();
   await expect(dialog).toBeHidden();

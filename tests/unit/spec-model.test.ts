@@ -47,7 +47,7 @@ describe('simple requests', () => {
     expect(p.outcome).toBe('allowed');
     expect(p.preflight).toBe(false);
     expect(p.preflightHeaders).toBeUndefined();
-    expect(p.hops).toEqual([{ url: `${API}/data`, kind: 'request', method: 'GET', status: 200, origin: PAGE, credentials: false }]);
+    expect(p.hops).toEqual([{ url: `${API}/data`, kind: 'request', method: 'GET', status: 200, origin: PAGE, credentials: false, mode: 'cors' }]);
     expect(p.explanation).toBe("allowed: the 200 response passes the CORS check (Access-Control-Allow-Origin is '*' and credentials mode is not 'include')");
     expect(p.steps[0]).toMatch(/^Fetch § 4\.1 main fetch, step 12: .* is cross-origin: the CORS protocol; a simple request needs no preflight/);
   });
@@ -188,7 +188,7 @@ describe('preflights', () => {
   it('does not follow a redirected preflight', () => {
     const p = run({ method: 'PUT' }, { [`${API}/data`]: { preflight: redirect(307, `${API}/elsewhere`, [['Access-Control-Allow-Origin', '*']]) } });
     expect(p.outcome).toBe('blocked');
-    expect(p.hops).toEqual([{ url: `${API}/data`, kind: 'preflight', method: 'OPTIONS', status: 307, origin: PAGE, credentials: false }]);
+    expect(p.hops).toEqual([{ url: `${API}/data`, kind: 'preflight', method: 'OPTIONS', status: 307, origin: PAGE, credentials: false, mode: 'cors', asks: { method: 'PUT', headers: '' } }]);
     expect(p.explanation).toBe('blocked: the preflight answer has status 307, not an ok status (200-299); a preflight never follows redirects');
   });
 
@@ -529,5 +529,51 @@ describe('every step names its section', () => {
     expect(p.hops.map((h) => h.kind)).toEqual(['preflight', 'request', 'preflight', 'request']);
     for (const step of p.steps) expect(step).toMatch(/^Fetch § \d+(\.\d+)* /);
     expect(p.explanation).toMatch(/^allowed: the 200 response after 1 redirect passes the CORS check/);
+  });
+});
+
+// The whole chain the spec sends, hop by hop: what each engine's journal is
+// held against (run/request-chain.ts).
+describe('the request chain', () => {
+  it('Fetch § 4.8 steps 1-5: a preflight in cors mode, no credentials, asking for the method and the unsafe header names lowercase, sorted, comma-separated', () => {
+    const p = run({ method: 'PUT', headers: [['X-B', '1'], ['X-A', '2'], ['Content-Type', 'application/json']], credentials: 'include' }, {
+      [`${API}/data`]: {
+        preflight: acao(PAGE, [['Access-Control-Allow-Methods', 'PUT'], ['Access-Control-Allow-Headers', 'x-a, x-b, content-type'], ['Access-Control-Allow-Credentials', 'true']]),
+        request: acao(PAGE, [['Access-Control-Allow-Credentials', 'true']]),
+      },
+    });
+    expect(p.hops).toEqual([
+      { url: `${API}/data`, kind: 'preflight', method: 'OPTIONS', status: 200, origin: PAGE, credentials: false, mode: 'cors', asks: { method: 'PUT', headers: 'content-type,x-a,x-b' } },
+      { url: `${API}/data`, kind: 'request', method: 'PUT', status: 200, origin: PAGE, credentials: true, mode: 'cors' },
+    ]);
+  });
+
+  it('Fetch § 4.5 step 10 and § 3.1: after a cross-origin redirect from a cross-origin URL, the next hop carries Origin null', () => {
+    const p = run({}, {
+      [`${API}/data`]: { request: redirect(302, `${API2}/next`, [['Access-Control-Allow-Origin', '*']]) },
+      [`${API2}/next`]: { request: acao('*') },
+    });
+    expect(p.hops.map((hop) => [hop.url, hop.status, hop.origin, hop.mode])).toEqual([
+      [`${API}/data`, 302, PAGE, 'cors'],
+      [`${API2}/next`, 200, 'null', 'cors'],
+    ]);
+  });
+
+  it('Fetch § 4.4 step 4.1 after a 307: the redirected request is preflighted again at the new URL, with the tainted origin', () => {
+    const p = run({ method: 'PUT' }, {
+      [`${API}/data`]: { preflight: acao(PAGE, [['Access-Control-Allow-Methods', 'PUT']]), request: redirect(307, `${API2}/next`, [['Access-Control-Allow-Origin', PAGE]]) },
+      [`${API2}/next`]: { preflight: acao('null', [['Access-Control-Allow-Methods', 'PUT']]), request: acao('null') },
+    });
+    expect(p.hops.map((hop) => `${hop.kind} ${hop.method} ${hop.url} ${hop.origin}`)).toEqual([
+      `preflight OPTIONS ${API}/data ${PAGE}`,
+      `request PUT ${API}/data ${PAGE}`,
+      `preflight OPTIONS ${API2}/next null`,
+      `request PUT ${API2}/next null`,
+    ]);
+  });
+
+  it('Fetch § 3.1: a no-cors GET carries no Origin and goes in no-cors mode', () => {
+    const p = run({ mode: 'no-cors' }, { [`${API}/data`]: { request: ok() } });
+    expect(p.hops).toEqual([{ url: `${API}/data`, kind: 'request', method: 'GET', status: 200, credentials: false, mode: 'no-cors' }]);
   });
 });
