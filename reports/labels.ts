@@ -244,5 +244,14 @@ export function knownBehaviourLines(result: MatrixResult): string[] {
     entry.cells.push(`${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}`);
     byBehaviour.set(name, entry);
   }
+  // Request-shape entries: the outcome is the spec's, the request was made the way the entry says.
+  for (const cell of result.results) {
+    const known = cell.knownRequestShape;
+    if (!known) continue;
+    const name = `${known.id} — ${known.title} (request shape)`;
+    const entry = byBehaviour.get(name) ?? { source: known.source, cells: [] };
+    entry.cells.push(`${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}`);
+    byBehaviour.set(name, entry);
+  }
   return [...byBehaviour].map(([name, { source, cells }]) => `${name}: ${describeScenarios(cells)}. Source: ${source}`);
 }

@@ -79,7 +79,7 @@ function matrixMarkdown(result: MatrixResult): string {
   }
   const known = knownBehaviourLines(result);
   if (known.length > 0) {
-    lines.push('', '### Known engine behaviours (~ and c)', '');
+    lines.push('', '### Known engine behaviours (~, c and request shapes)', '');
     for (const line of known) lines.push(`- ${escapeCell(line)}`);
   }
   const mismatches = requestMismatchLines(result);

@@ -55,7 +55,7 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
   }
   const known = knownBehaviourLines(result);
   if (known.length > 0) {
-    lines.push('', paint('bold', 'Known engine behaviours (~ and c):'));
+    lines.push('', paint('bold', 'Known engine behaviours (~, c and request shapes):'));
     for (const line of known) lines.push(`  ${line}`);
   }
   const mismatches = requestMismatchLines(result);

@@ -11,7 +11,7 @@ import type { Deviation, Outcome } from '../scenario/schema.ts';
 import { toolVersion } from '../package/root.ts';
 import type { FirstRequest } from '../spec/first-request.ts';
 import type { Hop } from '../spec/types.ts';
-import type { Behaviour } from '../scenario/behaviours.ts';
+import type { Behaviour, ShapeDeparture, ShapeField } from '../scenario/behaviours.ts';
 import { runInfo, type RowDefinition, type RunInfo } from './run-info.ts';
 
 /**
@@ -97,7 +97,11 @@ export interface RequestShape {
   differences: string[];
   /** The whole chain, hop by hop: the spec's and the engine's (from the journal), and where they first part. */
   chain?: RequestChain;
+  /** Where the engine's requests first part from the spec's, as fields an engine-behaviour registry entry can name; absent when they agree. */
+  departs?: ShapeDeparture;
 }
+
+export type { ShapeDeparture, ShapeField } from '../scenario/behaviours.ts';
 
 /** One preflight or request as the journal shows it, in the terms of the spec's hops. */
 export interface HopSeen {
@@ -120,6 +124,8 @@ export interface RequestChain {
   seen: HopSeen[];
   /** Where the engine's chain first parts from the spec's, as a sentence ("hop 3, the preflight after the 307: ..."); absent when they agree. */
   firstDifference?: string;
+  /** The same, as the hop (1-based) and the field that differs. */
+  firstDifferenceAt?: { hop: number; field: ShapeField };
 }
 
 /** The spec model's prediction for a scenario, shown beside every engine. */
@@ -179,6 +185,8 @@ export interface CellResult {
    * answer for the wrong reason, e.g. a CORS request sent as no-cors.
    */
   requestMismatch?: string;
+  /** The request differed from the spec's as an engine-behaviour registry entry says this engine's does: the entry, and the difference it explains (no ? then). */
+  knownRequestShape?: { id: string; title: string; source: string; difference: string };
   evidence: Evidence;
   /** With --repeat: how many attempts the cell had (its evidence is the first's). */
   attempts?: number;

@@ -8,7 +8,8 @@ import type { Deviation, Outcome } from '../scenario/schema.ts';
 import type { PageOutcome } from '../session/failure.ts';
 import { classify, type ClassifyInput } from './classify.ts';
 import { compareChain } from './request-chain.ts';
-import { requestMismatch, requestShape } from './request-shape.ts';
+import { departureText, requestMismatch, requestShape, withChain } from './request-shape.ts';
+import type { Behaviour, ShapeDeparture } from '../scenario/behaviours.ts';
 import { verdictFor, type CellResult, type ReachabilityControl, type SpecView } from '../result/result.ts';
 
 export interface CellInput {
@@ -29,6 +30,8 @@ export interface CellInput {
   request: ProbeRequest;
   durationMs: number;
   control?: ReachabilityControl;
+  /** The engine-behaviour registry entry that says this engine makes its requests so, where one does (the catalog runner's, which knows the engine build). */
+  explainRequestShape?: (departure: ShapeDeparture) => Behaviour | undefined;
 }
 
 export function buildCell(input: CellInput): CellResult {
@@ -39,9 +42,12 @@ export function buildCell(input: CellInput): CellResult {
   const pageSaw = 'harnessError' in probe ? undefined : probe;
   const first = input.spec.firstRequest ? requestShape(request.mode, input.spec.firstRequest, request.url, journal) : undefined;
   // Past the first request: every hop, where the spec's chain is known (the catalog's cells).
-  const shape = first && input.spec.chain ? { ...first, chain: compareChain(input.spec.chain, journal, request.nonce) } : first;
+  const shape = first && input.spec.chain ? withChain(first, compareChain(input.spec.chain, journal, request.nonce)) : first;
   // Only a cell with the spec's outcome can be right for the wrong reason; any other is flagged by its verdict already.
-  const mismatch = verdict.outcome === input.spec.outcome ? requestMismatch(shape) : undefined;
+  const departs = verdict.outcome === input.spec.outcome ? shape?.departs : undefined;
+  // A difference the registry knows of for this engine is knowledge, not a ? .
+  const known = departs ? input.explainRequestShape?.(departs) : undefined;
+  const mismatch = departs && !known ? requestMismatch(shape) : undefined;
   return {
     scenario: input.scenario,
     engine: input.engine,
@@ -52,6 +58,7 @@ export function buildCell(input: CellInput): CellResult {
     verdict: verdictFor(verdict.outcome, input.spec.outcome, input.deviation, cookiePolicy),
     ...(input.deviation ? { deviation: input.deviation } : {}),
     ...(mismatch ? { requestMismatch: mismatch } : {}),
+    ...(known ? { knownRequestShape: { id: known.id, title: known.title, source: known.source, difference: departureText(shape!)! } } : {}),
     evidence: {
       request: {
         url: request.url,

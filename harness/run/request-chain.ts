@@ -7,6 +7,7 @@
 // cookie where the spec includes none is a difference.
 import type { JournalEntry } from '../../servers/journal.ts';
 import type { HopSeen, RequestChain } from '../result/result.ts';
+import type { ShapeField } from '../scenario/behaviours.ts';
 import type { Hop } from '../spec/types.ts';
 
 /** The spec's chain is predicted with this nonce (runner.ts specView); an engine's with its own. */
@@ -50,21 +51,21 @@ function hopName(chain: Hop[], index: number): string {
 }
 
 /** How one seen hop differs from the spec's, first difference only; undefined when it does not. */
-function hopDifference(expected: Hop, seen: HopSeen, nonce: string): string | undefined {
-  if (seen.kind !== expected.kind) return `the engine sent ${seen.kind === 'preflight' ? 'a preflight' : `the ${seen.method} request`}, where the spec sends ${expected.kind === 'preflight' ? 'a preflight' : `the ${expected.method} request`}`;
-  if (seen.method !== expected.method) return `method ${seen.method}, where the spec sends ${expected.method}`;
+function hopDifference(expected: Hop, seen: HopSeen, nonce: string): { field: ShapeField; text: string } | undefined {
+  if (seen.kind !== expected.kind) return { field: 'kind', text: `the engine sent ${seen.kind === 'preflight' ? 'a preflight' : `the ${seen.method} request`}, where the spec sends ${expected.kind === 'preflight' ? 'a preflight' : `the ${expected.method} request`}` };
+  if (seen.method !== expected.method) return { field: 'method', text: `method ${seen.method}, where the spec sends ${expected.method}` };
   const url = asSpecUrl(seen.url, nonce);
-  if (url !== expected.url) return `to ${url}, where the spec goes to ${expected.url}`;
-  if (seen.origin !== (expected.origin ?? null)) return `${originText(seen.origin)}, where the spec sends ${originText(expected.origin)}`;
-  if (seen.mode !== undefined && seen.mode !== expected.mode) return `Sec-Fetch-Mode: ${seen.mode}, where the request's mode is ${expected.mode}`;
+  if (url !== expected.url) return { field: 'url', text: `to ${url}, where the spec goes to ${expected.url}` };
+  if (seen.origin !== (expected.origin ?? null)) return { field: 'origin', text: `${originText(seen.origin)}, where the spec sends ${originText(expected.origin)}` };
+  if (seen.mode !== undefined && seen.mode !== expected.mode) return { field: 'mode', text: `Sec-Fetch-Mode: ${seen.mode}, where the request's mode is ${expected.mode}` };
   if (expected.asks && seen.asks) {
-    if (seen.asks.method !== expected.asks.method) return `Access-Control-Request-Method: ${seen.asks.method}, where the spec asks for ${expected.asks.method}`;
+    if (seen.asks.method !== expected.asks.method) return { field: 'asks', text: `Access-Control-Request-Method: ${seen.asks.method}, where the spec asks for ${expected.asks.method}` };
     if (seen.asks.headers !== expected.asks.headers) {
       const shown = (list: string) => (list === '' ? 'no Access-Control-Request-Headers' : `Access-Control-Request-Headers: ${list}`);
-      return `${shown(seen.asks.headers)}, where the spec sends ${expected.asks.headers === '' ? 'none' : `'${expected.asks.headers}' (lowercase, sorted, comma-separated)`}`;
+      return { field: 'asks', text: `${shown(seen.asks.headers)}, where the spec sends ${expected.asks.headers === '' ? 'none' : `'${expected.asks.headers}' (lowercase, sorted, comma-separated)`}` };
     }
   }
-  if (seen.cookies && !expected.credentials) return 'a Cookie header, where the spec includes no credentials';
+  if (seen.cookies && !expected.credentials) return { field: 'cookies', text: 'a Cookie header, where the spec includes no credentials' };
   return undefined;
 }
 
@@ -76,18 +77,19 @@ function hopDifference(expected: Hop, seen: HopSeen, nonce: string): string | un
  */
 export function compareChain(expected: Hop[], journal: JournalEntry[], nonce: string): RequestChain {
   const seen = chainSeen(journal);
-  const firstDifference = firstPart(expected, seen, nonce);
-  return { expected, seen, ...(firstDifference ? { firstDifference } : {}) };
+  const parted = firstPart(expected, seen, nonce);
+  return { expected, seen, ...(parted ? { firstDifference: parted.text, firstDifferenceAt: { hop: parted.hop, field: parted.field } } : {}) };
 }
 
-function firstPart(expected: Hop[], seen: HopSeen[], nonce: string): string | undefined {
+function firstPart(expected: Hop[], seen: HopSeen[], nonce: string): { hop: number; field: ShapeField; text: string } | undefined {
   for (let index = 0; index < Math.max(expected.length, seen.length); index++) {
     const spec = expected[index];
     const engine = seen[index];
-    if (spec && !engine) return `${hopName(expected, index)}: the engine sent nothing more, where the spec sends ${what(spec)}`;
-    if (!spec && engine) return `hop ${index + 1}: the engine sent ${what({ ...engine, url: asSpecUrl(engine.url, nonce) })}, where the spec sends nothing more`;
+    const hop = index + 1;
+    if (spec && !engine) return { hop, field: 'missing hop', text: `${hopName(expected, index)}: the engine sent nothing more, where the spec sends ${what(spec)}` };
+    if (!spec && engine) return { hop, field: 'extra hop', text: `hop ${hop}: the engine sent ${what({ ...engine, url: asSpecUrl(engine.url, nonce) })}, where the spec sends nothing more` };
     const difference = hopDifference(spec!, engine!, nonce);
-    if (difference) return `${hopName(expected, index)}: ${difference}`;
+    if (difference) return { hop, field: difference.field, text: `${hopName(expected, index)}: ${difference.text}` };
   }
   return undefined;
 }

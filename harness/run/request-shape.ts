@@ -5,7 +5,8 @@
 // engine fetched in no-cors mode without an Origin header: the right answer
 // for the wrong reason.
 import type { JournalEntry } from '../../servers/journal.ts';
-import type { RequestMade, RequestShape } from '../result/result.ts';
+import type { RequestChain, RequestMade, RequestShape } from '../result/result.ts';
+import type { ShapeField } from '../scenario/behaviours.ts';
 import type { FirstRequest } from '../spec/first-request.ts';
 
 /** The engine's first preflight or request to `probeUrl`'s path, and whether a preflight came first; undefined when nothing reached the server. */
@@ -44,13 +45,30 @@ export function requestShape(expectedMode: string, spec: FirstRequest, probeUrl:
   };
   const expected: RequestMade = { mode: expectedMode, origin: spec.origin, preflight: spec.preflight };
   const differences: string[] = [];
-  if (spec.preflight && !preflight) differences.push('no preflight went first, where the spec sends one');
-  if (!spec.preflight && preflight) differences.push('a preflight went first, where the spec sends none');
+  const fields: ShapeField[] = [];
+  const differ = (field: ShapeField, sentence: string) => {
+    fields.push(field);
+    differences.push(sentence);
+  };
+  if (spec.preflight && !preflight) differ('preflight', 'no preflight went first, where the spec sends one');
+  if (!spec.preflight && preflight) differ('preflight', 'a preflight went first, where the spec sends none');
   if (isRequest && spec.sent) {
-    if (seen.mode !== undefined && seen.mode !== expectedMode) differences.push(`the request went in ${seen.mode} mode (Sec-Fetch-Mode: ${seen.mode}), where the spec makes a ${expectedMode} request`);
-    if (seen.origin !== spec.origin) differences.push(`the request carried ${originText(seen.origin)}, where the spec sends ${originText(spec.origin)}`);
+    if (seen.mode !== undefined && seen.mode !== expectedMode) differ('mode', `the request went in ${seen.mode} mode (Sec-Fetch-Mode: ${seen.mode}), where the spec makes a ${expectedMode} request`);
+    if (seen.origin !== spec.origin) differ('origin', `the request carried ${originText(seen.origin)}, where the spec sends ${originText(spec.origin)}`);
   }
-  return { expected, seen, differences };
+  return { expected, seen, differences, ...(fields.length > 0 ? { departs: { request: 'first' as const, fields } } : {}) };
+}
+
+/** The first request's shape with the whole chain beside it: where the first request agrees, a later hop that parts is where the requests depart. */
+export function withChain(shape: RequestShape, chain: RequestChain): RequestShape {
+  const later = shape.departs === undefined && chain.firstDifferenceAt ? { departs: { request: 'later' as const, fields: [chain.firstDifferenceAt.field] } } : {};
+  return { ...shape, chain, ...later };
+}
+
+/** The sentence of where the requests depart: the first request's differences, or the chain's first. */
+export function departureText(shape: RequestShape): string | undefined {
+  if (shape.differences.length > 0) return shape.differences.join('; ');
+  return shape.chain?.firstDifference;
 }
 
 /**

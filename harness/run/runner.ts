@@ -25,7 +25,7 @@ import { mergeAttempts } from './repeat.ts';
 import { shardKey, shardOf, type Shard } from './shard.ts';
 import { predictAttempts, scenarioBehaviours } from './predict.ts';
 import { firstRequestOf } from '../spec/first-request.ts';
-import { asDeviation, buildOf, departingBehaviour, type EngineBuild } from '../scenario/behaviours.ts';
+import { asDeviation, buildOf, departingBehaviour, requestShapeBehaviour, type EngineBuild } from '../scenario/behaviours.ts';
 import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from '../result/result.ts';
 
 export type IsolationMode = 'group' | 'probe';
@@ -294,6 +294,7 @@ function cell(scenario: Scenario, engine: EngineId, build: EngineBuild, spec: Sp
     request: run.request,
     durationMs: run.durationMs,
     control: run.control,
+    explainRequestShape: (departure) => requestShapeBehaviour(spec.knownBehaviours, build, departure),
   });
 }
 

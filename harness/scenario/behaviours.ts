@@ -55,6 +55,16 @@ const conditionSchema = z
   })
   .strict();
 
+/** What of a request can differ from the spec's: of the first request (preflight first or not, its mode, its Origin) or of a later hop. */
+export const SHAPE_FIELDS = ['preflight', 'mode', 'origin', 'kind', 'method', 'url', 'asks', 'cookies', 'missing hop', 'extra hop'] as const;
+export type ShapeField = (typeof SHAPE_FIELDS)[number];
+
+/** Where an engine's requests first part from the spec's: the first request's fields that differ, or the field of the first later hop that does. */
+export interface ShapeDeparture {
+  request: 'first' | 'later';
+  fields: ShapeField[];
+}
+
 export const behaviourSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
@@ -68,7 +78,15 @@ export const behaviourSchema = z
       .partialRecord(z.enum(ENGINE_FAMILIES as [EngineFamily, ...EngineFamily[]]), z.object({ from: z.string().regex(VERSION).optional(), before: z.string().regex(VERSION).optional() }).strict())
       .optional()
       .describe('Per engine, the builds it shows in: from this version on, and/or before this one (dotted numbers, e.g. "156" or "2.50"); default: every build'),
-    outcome: z.enum(['allowed', 'blocked', 'error']),
+    outcome: z.enum(['allowed', 'blocked', 'error']).optional().describe('The outcome the engine gives where the condition holds (an outcome entry)'),
+    requestShape: z
+      .object({
+        request: z.enum(['first', 'later']).describe('The first request, or a later hop (a redirect hop, the preflight or request after one, a repeated request)'),
+        field: z.enum(SHAPE_FIELDS).describe('What differs: of the first request preflight, mode or origin; of a later hop kind (a preflight where the spec sends the request, or the reverse), method, url, origin, mode, asks (Access-Control-Request-*), cookies, missing hop or extra hop'),
+      })
+      .strict()
+      .optional()
+      .describe('How the engine makes the request instead of as the spec does, where the condition holds (a request-shape entry): a cell with the spec\'s outcome that differs so reads "known request-shape behaviour", not ?'),
     cookiePolicy: z
       .boolean()
       .optional()
@@ -76,7 +94,8 @@ export const behaviourSchema = z
     when: conditionSchema,
     source: z.string().min(1).describe('Upstream bug, spec issue, WPT result, or "measured by cors-lab" with the build'),
   })
-  .strict();
+  .strict()
+  .refine((entry) => (entry.outcome === undefined) !== (entry.requestShape === undefined), { message: 'an entry says either the outcome the engine gives (outcome) or how it makes the request (requestShape). Fix: give exactly one of them', path: ['outcome'] });
 
 export type Behaviour = z.output<typeof behaviourSchema>;
 export type BehaviourCondition = z.output<typeof conditionSchema>;
@@ -234,12 +253,17 @@ function redirectsOf(target: URL, page: URL | undefined, answers: BehaviourCase[
 
 /** The entry that predicts another outcome than the spec for this engine build: an entry that agrees with the spec adds nothing to a cell. */
 export function departingBehaviour(matching: Behaviour[] | undefined, build: EngineBuild, spec: Outcome): Behaviour | undefined {
-  return behaviourIn(matching?.filter((entry) => entry.outcome !== spec), build);
+  return behaviourIn(matching?.filter((entry) => entry.outcome !== undefined && entry.outcome !== spec), build);
 }
 
 /** A registry entry as the deviation a cell is held to. */
 export function asDeviation(behaviour: Behaviour): Deviation {
-  return { outcome: behaviour.outcome, source: behaviour.source, note: `known engine behaviour ${behaviour.id} (${BUILTIN_BEHAVIOURS_NAME}): ${behaviour.title}` };
+  return { outcome: behaviour.outcome!, source: behaviour.source, note: `known engine behaviour ${behaviour.id} (${BUILTIN_BEHAVIOURS_NAME}): ${behaviour.title}` };
+}
+
+/** The request-shape entry that says this engine build's requests depart from the spec's as they did. */
+export function requestShapeBehaviour(matching: Behaviour[] | undefined, build: EngineBuild, departure: ShapeDeparture): Behaviour | undefined {
+  return behaviourIn(matching?.filter((entry) => entry.requestShape?.request === departure.request && departure.fields.includes(entry.requestShape.field)), build);
 }
 
 /** The deviation the registry holds a cell to, if an entry departs from the spec for its engine build. */

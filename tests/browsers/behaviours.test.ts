@@ -94,3 +94,28 @@ describe('registry version bounds against the builds on either side', () => {
     }
   }, 300_000);
 });
+
+// Request-shape entries are knowledge too: each must still describe how the
+// engines it names make their requests in the catalog scenarios where its
+// condition holds, and those cells are left with no ? the registry cannot
+// explain.
+describe('request-shape entries against the engines', () => {
+  it('every request-shape entry still describes how its engines make the request, in the builds on this machine', async () => {
+    const entries = builtInBehaviours().filter((behaviour) => behaviour.requestShape);
+    expect(entries.length).toBeGreaterThanOrEqual(4);
+    const exercising = loadScenarios([BUILTIN_CATALOG]).scenarios.filter((scenario) => {
+      if (scenario.middleware) return false;
+      const { answers } = predictAttempts(scenario, addresses, 'n0');
+      return scenarioBehaviours(scenario, addresses, answers).some((entry) => entry.requestShape);
+    });
+    const result = await runScenarios({ scenarios: exercising, timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    for (const entry of entries) {
+      for (const engine of entry.engines) {
+        const build = result.engines.find((found) => found.id === engine)!;
+        const shown = result.results.filter((cell) => cell.engine === engine && cell.knownRequestShape?.id === entry.id);
+        expect(shown.length, `${entry.id} no longer describes how ${build.browser} ${build.version} makes its requests (${entry.requestShape!.request} request, ${entry.requestShape!.field})`).toBeGreaterThan(0);
+      }
+    }
+    expect(result.results.filter((cell) => cell.requestMismatch).map((cell) => `${cell.scenario} ${cell.engine}: ${cell.requestMismatch}`)).toEqual([]);
+  }, 180_000);
+});

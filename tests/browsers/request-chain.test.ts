@@ -3,8 +3,10 @@
 // another site, whose second preflight must carry Origin null. ACAO * lets
 // it through whatever the Origin, so every engine's outcome is the spec's;
 // Firefox ESR sends the page's Origin on that preflight (measured here), and
-// only the hop-by-hop comparison says so. Chromium and WebKitGTK send what
-// the spec sends, hop by hop.
+// only the hop-by-hop comparison says so; the engine-behaviour registry knows
+// it (firefox-preflight-after-cross-origin-redirect-origin), so the cell reads
+// as that known request-shape behaviour instead of ?. Chromium and WebKitGTK
+// send what the spec sends, hop by hop.
 import { describe, expect, it } from 'vitest';
 import { runScenarios } from '../../harness/run/runner.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
@@ -28,7 +30,7 @@ scenarios:
 `, 'my-uploads.yaml');
 
 describe('the request chain in every engine', () => {
-  it('names the later hop where Firefox parts from the spec, and holds every other engine hop by hop', async () => {
+  it('names the later hop where Firefox parts from the spec, known to the registry, and holds every other engine hop by hop', async () => {
     const result = await runScenarios({ scenarios, timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
     expect(result.engines.map((engine) => engine.id)).toEqual(['chromium', 'firefox', 'webkit']);
     for (const cell of result.results) {
@@ -45,13 +47,17 @@ describe('the request chain in every engine', () => {
     const page = firefox.evidence.requestShape!.chain!.seen[0]!.origin!;
     expect(firefox.evidence.requestShape!.chain!.seen[2]!.origin).toBe(page);
     expect(firefox.evidence.requestShape!.differences).toEqual([]); // the first request is the spec's
-    expect(firefox.requestMismatch).toBe(`the request chain parts from the spec's at hop 3, the preflight after the 307: Origin '${page}', where the spec sends Origin 'null'`);
+    const parted = `hop 3, the preflight after the 307: Origin '${page}', where the spec sends Origin 'null'`;
+    expect(firefox.evidence.requestShape!.chain!.firstDifference).toBe(parted);
+    expect(firefox.evidence.requestShape!.departs).toEqual({ request: 'later', fields: ['origin'] });
+    expect(firefox.requestMismatch).toBeUndefined();
+    expect(firefox.knownRequestShape).toMatchObject({ id: 'firefox-preflight-after-cross-origin-redirect-origin', difference: parted });
     for (const engine of ['chromium', 'webkit']) {
       expect(byEngine.get(engine)!.evidence.requestShape!.chain!.seen.map((hop) => hop.origin)).toEqual([page, page, 'null', 'null']);
       expect(byEngine.get(engine)!.requestMismatch, engine).toBeUndefined();
     }
     const terminal = renderTerminal(result, { color: false });
-    expect(terminal).toMatch(/upload-moved\s+allowed\s+allowed\s+allowed \?\s+allowed/);
-    expect(terminal).toContain("upload-moved in firefox: allowed as the spec predicts, but the request chain parts from the spec's at hop 3, the preflight after the 307");
+    expect(terminal).toMatch(/upload-moved\s+allowed\s+allowed\s+allowed\s+allowed/);
+    expect(terminal).toContain("firefox-preflight-after-cross-origin-redirect-origin — Firefox sends the page's Origin, not null, on the preflight after a redirect to another site (request shape): upload-moved in firefox");
   }, 120_000);
 });

@@ -65,7 +65,7 @@ describe('reports', () => {
     expect(terminal).toContain('acao-missing in chromium: blocked as the spec predicts, but no CORS request made');
     expect(terminal).toContain('1 with the request made otherwise (?)');
     const md = renderMarkdown(known);
-    expect(md).toContain('### Known engine behaviours (~ and c)');
+    expect(md).toContain('### Known engine behaviours (~, c and request shapes)');
     expect(md).toContain('(?)');
     const xml = renderJunit(known);
     expect(xml).toContain('~ known engine behaviour some-entry');
