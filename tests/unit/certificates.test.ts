@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import forge from 'node-forge';
 import { certificateSerial, ensureLabCertificates, issueServerCertificate, spkiHash, type KeyAndCert } from '../../harness/lab/certificates.ts';
-import { tempCertDir } from '../helpers.ts';
+import { NODE, runCommand, tempCertDir } from '../helpers.ts';
 
 describe('lab certificates', () => {
   const dir = tempCertDir();
@@ -161,4 +161,28 @@ describe('certificate serials', () => {
       expect(first > 0 && first < 0x80).toBe(true);
     }
   });
+});
+
+// The first creation of the cache, as a user's first runs meet it: several
+// processes start on an empty cache at once (two `cors-lab run`s, a test
+// suite's workers). Each must get whole, readable certificates, the same CA
+// and leaf as the others, round after round.
+describe('the certificate cache made from empty by several processes at once', () => {
+  const MODULE = new URL('../../harness/lab/certificates.ts', import.meta.url).href;
+  const SCRIPT = `import { ensureLabCertificates, spkiHash } from ${JSON.stringify(MODULE)};
+const made = ensureLabCertificates(['app.site-a.localhost', 'api.site-b.localhost'], process.argv[1]);
+for (const pem of [made.ca.certPem, made.leaf.certPem, made.untrustedLeaf.certPem]) spkiHash(pem);
+process.stdout.write(made.spkiHashes.join(','));`;
+  const ROUNDS = 6;
+  const PROCESSES = 4;
+
+  it(`${PROCESSES} processes on an empty cache, ${ROUNDS} rounds: every one succeeds with the same CA and leaf`, async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const dir = tempCertDir();
+      const runs = await Promise.all(Array.from({ length: PROCESSES }, () => runCommand(NODE, ['--input-type=module', '-e', SCRIPT, dir], { timeoutMs: 60_000 })));
+      for (const run of runs) expect(run.status, `round ${round + 1}: ${run.stderr}`).toBe(0);
+      expect(new Set(runs.map((run) => run.stdout)).size, `round ${round + 1}: the processes got different certificates`).toBe(1);
+      expect(readdirSync(dir).filter((name) => name.endsWith('.tmp') || name === '.lock')).toEqual([]);
+    }
+  }, 180_000);
 });
