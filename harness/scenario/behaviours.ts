@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { yamlValue } from './yaml-value.ts';
 import { z } from 'zod';
 import { BUILD_KINDS, ENGINE_FAMILIES, ENGINE_PROFILES, type BuildKind, type EngineFamily, type EngineProfile } from '../engines/types.ts';
 import { BUILTIN_CATALOG } from '../package/root.ts';
@@ -153,9 +154,9 @@ export interface BehaviourProblem {
 
 /** Reads a registry file; every problem names the file and the field. */
 export function loadBehaviours(file: string, text = readFileSync(file, 'utf8')): { behaviours: Behaviour[]; problems: BehaviourProblem[] } {
-  const document = parseDocument(text);
-  if (document.errors.length > 0) return { behaviours: [], problems: document.errors.map((error) => ({ file, field: '', message: `YAML syntax error: ${error.message.split('\n')[0]}` })) };
-  const parsed = z.object({ behaviours: z.array(behaviourSchema) }).strict().safeParse(document.toJS());
+  const read = yamlValue(parseDocument(text));
+  if ('problems' in read) return { behaviours: [], problems: read.problems.map((problem) => ({ file, ...problem })) };
+  const parsed = z.object({ behaviours: z.array(behaviourSchema) }).strict().safeParse(read.value);
   if (!parsed.success) return { behaviours: [], problems: parsed.error.issues.map((issue) => ({ file, field: issue.path.map(String).join('.'), message: issue.message })) };
   const ids = new Set<string>();
   const problems: BehaviourProblem[] = [];

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { yamlValue } from './yaml-value.ts';
 import { z } from 'zod';
 import { didYouMean, fieldsAt } from './suggest.ts';
 import { BEHAVIOURS_SUFFIX } from './behaviours.ts';
@@ -132,15 +133,9 @@ function displayPath(file: string): string {
 /** Parses one file's text. Exported for tests and for scenarios built in code. */
 export function loadScenarioText(text: string, file: string): LoadResult {
   const problems: ScenarioProblem[] = [];
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    for (const error of document.errors) {
-      const where = error.linePos?.[0] ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-      problems.push({ file, field: where, message: `YAML syntax error: ${error.message.split('\n')[0]}` });
-    }
-    return { scenarios: [], problems };
-  }
-  const raw: unknown = document.toJS();
+  const read = yamlValue(parseDocument(text, { prettyErrors: true, uniqueKeys: true }));
+  if ('problems' in read) return { scenarios: [], problems: read.problems.map((problem) => ({ file, ...problem })) };
+  const raw: unknown = read.value;
   const shape = scenarioFileSchema.safeParse(raw);
   if (!shape.success || raw === null || typeof raw !== 'object') {
     problems.push({ file, field: '', message: 'expected a scenario (a mapping with id, title, request, expect) or a mapping with a "scenarios" list' });

@@ -17,6 +17,13 @@ scenarios:
 `;
 
 describe('scenario loader', () => {
+  it('refuses a YAML alias bomb as a problem of the file, naming the fix, and reads nothing of it', () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefgh'.split('').map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[index]}`).join(',')}]`), 'scenarios: *h'];
+    const { scenarios, problems } = loadScenarioText(levels.join('\n'), 'bomb.yaml');
+    expect(scenarios).toEqual([]);
+    expect(problems).toEqual([{ file: 'bomb.yaml', field: '', message: 'its aliases (*name) expand to more than the YAML reader takes, as an alias bomb does. Fix: write the values out, or nest fewer aliases' }]);
+  });
+
   it('resolves origins, defaults and port slots', () => {
     const { scenarios, problems } = loadScenarioText(VALID, 'x.yaml');
     expect(problems).toEqual([]);
