@@ -1,6 +1,7 @@
 // Browser processes must never outlive a run, even on a crash or Ctrl-C.
 // Drivers register every process group they start; on exit (normal, signal
 // or uncaught error) the remaining groups are killed synchronously.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -8,18 +9,80 @@ import path from 'node:path';
 import process from 'node:process';
 
 const liveGroups = new Set<number>();
+/** Per tracked group, the stop function of the watchdog that kills it should this process die without its exit handlers (SIGKILL). */
+const watchdogs = new Map<number, () => void>();
 const closers = new Set<() => Promise<void>>();
 let installed = false;
 
-/** Track a child started with `detached: true` (so its pid is its process group). */
-export function trackProcessGroup(pid: number | undefined): void {
+/**
+ * Track a child started with `detached: true` (so its pid is its process
+ * group): the exit handlers kill it, and so does a watchdog should this
+ * process die without running them (SIGKILL, a test runner killed from
+ * outside). `paths` are removed with it (a browser profile).
+ */
+export function trackProcessGroup(pid: number | undefined, paths: string[] = []): void {
   if (pid === undefined) return;
   installHandlers();
   liveGroups.add(pid);
+  watchdogs.get(pid)?.();
+  watchdogs.set(pid, startWatchdog({ group: pid }, paths));
+}
+
+/**
+ * For a browser still starting, whose process group is not known yet (puppeteer
+ * gives Firefox's pid only once it has connected): kills every process whose
+ * command line holds `commandLine` (the profile folder it was given) and
+ * removes `paths` should this process die before trackProcessGroup takes
+ * over. Returns the stop function.
+ */
+export function killStartingOnParentDeath(commandLine: string, paths: string[] = []): () => void {
+  return startWatchdog({ commandLine }, paths);
 }
 
 export function untrackProcessGroup(pid: number | undefined): void {
-  if (pid !== undefined) liveGroups.delete(pid);
+  if (pid === undefined) return;
+  liveGroups.delete(pid);
+  watchdogs.get(pid)?.();
+  watchdogs.delete(pid);
+}
+
+/**
+ * A detached shell that blocks reading a pipe only this process holds open.
+ * When this process dies, however it dies, the kernel closes the pipe, the
+ * read returns, and the shell kills the group and removes `paths`. Stopped
+ * (killed) when the group is closed the ordinary way.
+ */
+function startWatchdog(target: { group: number } | { commandLine: string }, paths: string[]): () => void {
+  // What to kill and remove travels in the environment, not on the command
+  // line: a shell whose arguments held the profile folder would be matched by
+  // its own pgrep. No `--` for kill: dash's kill rejects it, and "-<pgid>"
+  // after the signal is unambiguous.
+  const script = [
+    'read -r _',
+    'if [ -n "$CORS_LAB_GROUP" ]; then kill -KILL "-$CORS_LAB_GROUP" 2>/dev/null',
+    'else for pid in $(pgrep -f -- "$CORS_LAB_MATCH"); do group=$(ps -o pgid= -p "$pid" | tr -d " "); [ -n "$group" ] && kill -KILL "-$group" 2>/dev/null; done',
+    'fi',
+    'sleep 0.2',
+    'printf "%s\\n" "$CORS_LAB_PATHS" | while IFS= read -r path; do [ -n "$path" ] && rm -rf "$path"; done',
+  ].join('\n');
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', CORS_LAB_PATHS: paths.join('\n'), ...('group' in target ? { CORS_LAB_GROUP: String(target.group) } : { CORS_LAB_MATCH: target.commandLine }) };
+  let child: ChildProcess;
+  try {
+    child = spawn('/bin/sh', ['-c', script, 'cors-lab-watchdog'], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env });
+  } catch {
+    return () => {};
+  }
+  child.on('error', () => {});
+  // Neither the child nor its pipe may keep the event loop alive.
+  child.unref();
+  (child.stdin as { unref?: () => void } | null)?.unref?.();
+  return () => {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
 }
 
 /** Register an async closer (e.g. a Playwright browser) to run on SIGINT/SIGTERM. */

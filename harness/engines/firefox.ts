@@ -3,14 +3,13 @@
 // Trust is scoped: every launch gets a fresh temporary profile whose NSS
 // database has the lab CA added with certutil. acceptInsecureCerts stays off,
 // so a certificate from any other CA still fails.
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import puppeteer from 'puppeteer-core';
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
-import { onInterrupt, temporaryDirectory, trackProcessGroup, untrackProcessGroup } from './cleanup.ts';
+import { killStartingOnParentDeath, onInterrupt, temporaryDirectory, trackProcessGroup, untrackProcessGroup } from './cleanup.ts';
 import { firstExecutable, isExecutable, onPath, run, withTimeout } from './system.ts';
 import { keepStartupCache, seedProfile } from './firefox-startup-cache.ts';
 import type {
@@ -153,10 +152,10 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
 
       const profileDir = await temporaryDirectory('cors-lab-firefox-');
       const profile = profileDir.path;
+      let stopStartingWatch = (): void => {};
       const abort = new AbortController();
       let launched: Promise<Browser | undefined> = Promise.resolve(undefined);
       let closing: Promise<void> | undefined;
-      let stopWatchdog = (): void => {};
       const close = (): Promise<void> =>
         (closing ??= (async () => {
           unregisterInterrupt();
@@ -164,12 +163,12 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
           abort.abort();
           const browser = await launched;
           const pid = browser?.process()?.pid;
+          stopStartingWatch();
           const closedCleanly = browser ? await withTimeout(browser.close(), CLOSE_GRACE_MS, 'browser.close').then(() => true, () => false) : false;
           if (pid !== undefined) {
             await killBrowserProcesses(pid);
             untrackProcessGroup(pid);
           }
-          stopWatchdog();
           // A browser that shut down by itself has written its startup cache whole: the next launch of this build starts from it.
           if (closedCleanly) keepStartupCache(profile, executablePath);
           await profileDir.remove();
@@ -185,6 +184,8 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
           (out) => /(\d+\.\d+[\w.]*)\s*$/.exec(out.trim())?.[1],
           () => undefined,
         );
+        // Until its process group is known, the browser is found by its profile folder should cors-lab be killed.
+        stopStartingWatch = killStartingOnParentDeath(profile, [profile]);
         const launching = puppeteer.launch({
           browser: 'firefox',
           executablePath,
@@ -213,8 +214,9 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
         // puppeteer spawns Firefox detached, so its pid is the process group of
         // the browser and all its content processes.
         const pid = browser.process()?.pid;
-        trackProcessGroup(pid);
-        if (pid !== undefined) stopWatchdog = startWatchdog(pid, profile);
+        // Killed with the profile removed even if cors-lab itself is killed (SIGKILL).
+        trackProcessGroup(pid, [profile]);
+        stopStartingWatch();
 
         const bidiVersion = (await browser.version()).replace(/^firefox\//i, '');
         const displayVersion = await cliVersion;
@@ -536,31 +538,6 @@ async function killBrowserProcesses(pid: number): Promise<void> {
   }
 }
 
-/**
- * cleanup.ts cannot run when this process is SIGKILLed (or OOM-killed), and
- * a detached Firefox would then live on. This tiny shell holds the read end
- * of a pipe from us; when the pipe closes, for whatever reason, it kills the
- * browser's process group and removes the profile. Returns a stop function.
- */
-function startWatchdog(pgid: number, profile: string): () => void {
-  // No `--`: dash's kill rejects it, and "-<pgid>" after the signal is unambiguous.
-  const script = 'read -r _; kill -KILL "-$1" 2>/dev/null; rm -rf "$2"';
-  const child = spawn('/bin/sh', ['-c', script, 'cors-lab-firefox-watchdog', String(pgid), profile], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    detached: true,
-  });
-  child.on('error', () => {});
-  // Neither the child nor its pipe may keep the event loop alive.
-  child.unref();
-  (child.stdin as { unref?: () => void } | null)?.unref?.();
-  return () => {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
-}
 
 // ---------------------------------------------------------------- helpers
 

@@ -63,3 +63,36 @@ describe('an interrupted run', () => {
     }, 180_000);
   }
 });
+
+// SIGKILL gives cors-lab no say at all: no handler runs. Every process group
+// it started (Firefox, each WebKitWebDriver with its MiniBrowser, Xvfb) has a
+// watchdog that kills it when cors-lab's end of a pipe closes, so nothing of
+// the run outlives it; Chromium goes with Playwright's pipe.
+describe('a run killed with SIGKILL', () => {
+  it('leaves no browser, driver or Xvfb process and no profile folder within 10 s', async () => {
+    const dir = tempDir('fault-sigkill');
+    const child = spawn(NODE, [BIN, 'run', '--browsers', 'chromium,firefox,webkit', '--reporter', 'json', '--out', dir, '--no-color'], { env: { ...process.env, CI: 'true' } });
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    const name = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    };
+    // Mid-run: all three engines up, WebKit's driver, MiniBrowser and Xvfb among them.
+    const deadline = Date.now() + 60_000;
+    const upAll = () => ['WebKitWebDriver', 'MiniBrowser', 'Xvfb', 'firefox-esr'].every((wanted) => descendants(child.pid!).some((pid) => name(pid).startsWith(wanted.slice(0, 15))));
+    while (!upAll() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(upAll()).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const browsers = descendants(child.pid!);
+    const folders = foldersOf(browsers);
+    child.kill('SIGKILL');
+    await exited;
+    await until(() => !browsers.some(alive) && folders.every((folder) => !existsSync(folder)), 10_000);
+    expect(browsers.filter(alive).map((pid) => `${pid} ${name(pid)}`)).toEqual([]);
+    expect(folders.length).toBeGreaterThan(0);
+    expect(folders.filter((folder) => existsSync(folder))).toEqual([]);
+  }, 120_000);
+});
