@@ -52,7 +52,7 @@ export function untrackProcessGroup(pid: number | undefined): void {
  * read returns, and the shell kills the group and removes `paths`. Stopped
  * (killed) when the group is closed the ordinary way.
  */
-function startWatchdog(target: { group: number } | { commandLine: string }, paths: string[]): () => void {
+function startWatchdog(target: { group: number } | { commandLine: string } | Record<string, never>, paths: string[]): () => void {
   // What to kill and remove travels in the environment, not on the command
   // line: a shell whose arguments held the profile folder would be matched by
   // its own pgrep. No `--` for kill: dash's kill rejects it, and "-<pgid>"
@@ -60,12 +60,12 @@ function startWatchdog(target: { group: number } | { commandLine: string }, path
   const script = [
     'read -r _',
     'if [ -n "$CORS_LAB_GROUP" ]; then kill -KILL "-$CORS_LAB_GROUP" 2>/dev/null',
-    'else for pid in $(pgrep -f -- "$CORS_LAB_MATCH"); do group=$(ps -o pgid= -p "$pid" | tr -d " "); [ -n "$group" ] && kill -KILL "-$group" 2>/dev/null; done',
+    'elif [ -n "$CORS_LAB_MATCH" ]; then for pid in $(pgrep -f -- "$CORS_LAB_MATCH"); do group=$(ps -o pgid= -p "$pid" | tr -d " "); [ -n "$group" ] && kill -KILL "-$group" 2>/dev/null; done',
     'fi',
     'sleep 0.2',
     'printf "%s\\n" "$CORS_LAB_PATHS" | while IFS= read -r path; do [ -n "$path" ] && rm -rf "$path"; done',
   ].join('\n');
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', CORS_LAB_PATHS: paths.join('\n'), ...('group' in target ? { CORS_LAB_GROUP: String(target.group) } : { CORS_LAB_MATCH: target.commandLine }) };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', CORS_LAB_PATHS: paths.join('\n'), ...('group' in target ? { CORS_LAB_GROUP: String(target.group) } : 'commandLine' in target ? { CORS_LAB_MATCH: target.commandLine } : {}) };
   let child: ChildProcess;
   try {
     child = spawn('/bin/sh', ['-c', script, 'cors-lab-watchdog'], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env });
@@ -93,19 +93,23 @@ export function onInterrupt(close: () => Promise<void>): () => void {
 }
 
 /**
- * A temporary browser profile directory. `remove()` deletes it; if the
- * process exits first, an exit handler does, after the browsers it belonged
- * to are killed (the kill handler is installed first, so it runs first).
+ * A temporary browser profile or work directory. `remove()` deletes it; if
+ * the process exits first, an exit handler does, after the browsers it
+ * belonged to are killed (the kill handler is installed first, so it runs
+ * first); if the process is killed without running its handlers, a watchdog
+ * does.
  */
 export async function temporaryDirectory(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
   installHandlers();
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   const removeOnExit = (): void => rmSync(dir, { recursive: true, force: true });
   process.on('exit', removeOnExit);
+  const stopWatchdog = startWatchdog({}, [dir]);
   return {
     path: dir,
     async remove() {
       process.off('exit', removeOnExit);
+      stopWatchdog();
       await rm(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 }).catch(() => {});
     },
   };

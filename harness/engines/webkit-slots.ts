@@ -1,12 +1,8 @@
-// WebKitWebDriver processes, each with its one session (one MiniBrowser), and
-// the work folders that hold their CA bundles. Each driver leads a process
-// group that MiniBrowser and its WebKit processes join, so one kill reaches
-// them all.
+// WebKitWebDriver processes, each with its one session (one MiniBrowser).
+// Each driver leads a process group that MiniBrowser and its WebKit processes
+// join, so one kill reaches them all.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import type net from 'node:net';
-import process from 'node:process';
 import { trackProcessGroup } from './cleanup.ts';
 import { stopProcessGroup } from './system.ts';
 import { freePort, messageOf, webdriver } from './webdriver-client.ts';
@@ -117,21 +113,3 @@ async function waitForDriver(child: ChildProcess, base: string, deadline: number
 }
 
 
-/** Work dirs (they hold the CA bundle) still present; removed on exit even without close(). */
-const liveWorkDirs = new Set<string>();
-
-export function trackWorkDir(dir: string): void {
-  if (liveWorkDirs.size === 0) process.once('exit', removeLiveWorkDirs);
-  liveWorkDirs.add(dir);
-}
-
-function removeLiveWorkDirs(): void {
-  for (const dir of liveWorkDirs) rmSync(dir, { recursive: true, force: true });
-  liveWorkDirs.clear();
-}
-
-export async function removeWorkDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-  liveWorkDirs.delete(dir);
-  if (liveWorkDirs.size === 0) process.removeListener('exit', removeLiveWorkDirs);
-}

@@ -10,14 +10,13 @@
 // and MiniBrowser (webdriver-sessions.ts); MiniBrowser's automation mode uses
 // an ephemeral data manager, so cookies, cache and storage start empty.
 import { readdirSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import type { Discovery, EngineDriver, EngineInfo, EngineProfile, LaunchedEngine, LaunchOptions } from './types.ts';
+import { temporaryDirectory } from './cleanup.ts';
 import { firstExecutable, isExecutable, onPath } from './system.ts';
 import { sessionPerContext } from './webdriver-sessions.ts';
-import { openSlot, removeWorkDir, trackWorkDir, type Slot, type SlotConfig } from './webkit-slots.ts';
+import { openSlot, type Slot, type SlotConfig } from './webkit-slots.ts';
 import { prepareTrust } from './webkit-trust.ts';
 import { acquireDisplay, type XDisplay } from './xvfb.ts';
 
@@ -65,8 +64,8 @@ export const webkitDriver: EngineDriver = {
     const deadline = Date.now() + options.timeoutMs;
     const left = (): number => Math.max(1, deadline - Date.now());
 
-    const workDir = await mkdtemp(path.join(os.tmpdir(), 'cors-lab-webkit-'));
-    trackWorkDir(workDir);
+    const work = await temporaryDirectory('cors-lab-webkit-');
+    const workDir = work.path;
     let display: XDisplay | undefined;
     let first: Slot | undefined;
     try {
@@ -84,11 +83,11 @@ export const webkitDriver: EngineDriver = {
       // The first session proves the browser starts and reports its version;
       // it then serves the first newContext().
       first = await openSlot(config, left());
-      return startedEngine(config, first, display, workDir);
+      return startedEngine(config, first, display, work.remove);
     } catch (error) {
       await first?.close();
       await display?.stop();
-      await removeWorkDir(workDir);
+      await work.remove();
       throw error;
     }
   },
@@ -109,7 +108,7 @@ function describeCookieArgs(args: string[]): string {
   return `MiniBrowser --cookies-policy ${policy}; ITP ${args.includes('--enable-itp') ? 'on (--enable-itp)' : 'off'}`;
 }
 
-function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workDir: string): LaunchedEngine {
+function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, removeWorkDir: () => Promise<void>): LaunchedEngine {
   const info: EngineInfo = {
     id: 'webkit',
     family: 'webkit',
@@ -134,7 +133,7 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, workD
     commandTimeoutMs: config.timeoutMs,
     afterClose: async () => {
       await display.stop();
-      await removeWorkDir(workDir);
+      await removeWorkDir();
     },
   });
 }
