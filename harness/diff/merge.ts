@@ -3,7 +3,7 @@
 // options; a cell missing from every shard is said, a cell measured by two
 // shards is kept once if they agree and marked flaky if they do not.
 import { mergeAttempts } from '../run/repeat.ts';
-import { sortForReport, summarize, type CellResult, type EngineEntry, type RunResult } from '../result/result.ts';
+import { SCHEMA_VERSION, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult } from '../result/result.ts';
 import { toolVersion } from '../package/root.ts';
 
 export interface MergeOutcome {
@@ -23,6 +23,16 @@ export function mergeShards(shards: { file: string; result: RunResult }[]): Merg
   const [first] = shards;
   const problems: string[] = [];
   for (const { file, result } of shards) {
+    // JSON that is no run result at all (another tool's file, a cut-off one that still parses) is named, never read further.
+    const shape = result as Partial<RunResult> | null;
+    if (typeof shape !== 'object' || shape === null || !Array.isArray(shape.results) || typeof shape.options !== 'object' || shape.options === null) {
+      problems.push(`${file}: not a cors-lab run result (no results or options). Fix: give the result.json files run --shard i/n wrote`);
+      continue;
+    }
+    if (result.schemaVersion !== SCHEMA_VERSION) {
+      problems.push(`${file}: a result of schema version ${JSON.stringify(result.schemaVersion ?? null)}; this cors-lab reads and merges schema version ${SCHEMA_VERSION}. Fix: run the shards again with this cors-lab`);
+      continue;
+    }
     if (result.kind !== 'run') problems.push(`${file}: a ${result.kind} result; merge puts together the results of run --shard`);
     if (!result.options.shard) problems.push(`${file}: not a shard (no options.shard). Fix: give the results of run --shard i/n`);
     if (result.interrupted) problems.push(`${file}: interrupted by ${result.interrupted.signal}; its shard is incomplete. Fix: run that shard again`);
