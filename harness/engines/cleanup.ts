@@ -18,25 +18,25 @@ let installed = false;
  * Track a child started with `detached: true` (so its pid is its process
  * group): the exit handlers kill it, and so does a watchdog should this
  * process die without running them (SIGKILL, a test runner killed from
- * outside). `paths` are removed with it (a browser profile).
+ * outside). Its folders are temporaryDirectory()'s, which removes them.
  */
-export function trackProcessGroup(pid: number | undefined, paths: string[] = []): void {
+export function trackProcessGroup(pid: number | undefined): void {
   if (pid === undefined) return;
   installHandlers();
   liveGroups.add(pid);
   watchdogs.get(pid)?.();
-  watchdogs.set(pid, startWatchdog({ group: pid }, paths));
+  watchdogs.set(pid, startWatchdog({ group: pid }, []));
 }
 
 /**
  * For a browser still starting, whose process group is not known yet (puppeteer
  * gives Firefox's pid only once it has connected): kills every process whose
- * command line holds `commandLine` (the profile folder it was given) and
- * removes `paths` should this process die before trackProcessGroup takes
- * over. Returns the stop function.
+ * command line holds `commandLine` (the profile folder it was given) should
+ * this process die before trackProcessGroup takes over. Returns the stop
+ * function.
  */
-export function killStartingOnParentDeath(commandLine: string, paths: string[] = []): () => void {
-  return startWatchdog({ commandLine }, paths);
+export function killStartingOnParentDeath(commandLine: string): () => void {
+  return startWatchdog({ commandLine }, []);
 }
 
 export function untrackProcessGroup(pid: number | undefined): void {

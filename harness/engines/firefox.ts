@@ -184,8 +184,8 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
           (out) => /(\d+\.\d+[\w.]*)\s*$/.exec(out.trim())?.[1],
           () => undefined,
         );
-        // Until its process group is known, the browser is found by its profile folder should cors-lab be killed.
-        stopStartingWatch = killStartingOnParentDeath(profile, [profile]);
+        // Until its process group is known, the browser is found by its profile folder should cors-lab be killed (temporaryDirectory's own watchdog removes the folder).
+        stopStartingWatch = killStartingOnParentDeath(profile);
         const launching = puppeteer.launch({
           browser: 'firefox',
           executablePath,
@@ -214,8 +214,8 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
         // puppeteer spawns Firefox detached, so its pid is the process group of
         // the browser and all its content processes.
         const pid = browser.process()?.pid;
-        // Killed with the profile removed even if cors-lab itself is killed (SIGKILL).
-        trackProcessGroup(pid, [profile]);
+        // Killed even if cors-lab itself is killed (SIGKILL).
+        trackProcessGroup(pid);
         stopStartingWatch();
 
         const bidiVersion = (await browser.version()).replace(/^firefox\//i, '');

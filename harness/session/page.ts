@@ -75,12 +75,7 @@ export async function settledConsole(context: EngineContext, awaited: string[]):
   if (seen === null) return null;
   const take = () => seen.push(...(context.takeConsole() ?? []));
   const named = () => awaited.every((nonce) => seen.some((entry) => entry.text.includes(nonce)));
-  const deadline = performance.now() + CONSOLE_SETTLE_MS;
-  while (!named() && performance.now() < deadline) {
-    await sleep(CONSOLE_POLL_MS);
-    take();
-  }
-  if (named()) {
+  if (await waitFor(() => (take(), named()), CONSOLE_SETTLE_MS)) {
     await sleep(CONSOLE_FOLLOWERS_MS);
     take();
   }
@@ -94,8 +89,17 @@ export async function settledConsole(context: EngineContext, awaited: string[]):
  */
 export async function settledJournal(journal: Journal, nonces: string[]): Promise<void> {
   const open = () => nonces.some((nonce) => journal.forNonce(nonce).some((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status === undefined && entry.error === undefined));
-  const deadline = performance.now() + CONSOLE_SETTLE_MS;
-  while (open() && performance.now() < deadline) await sleep(CONSOLE_POLL_MS);
+  await waitFor(() => !open(), CONSOLE_SETTLE_MS);
+}
+
+/** Looks at `ready` every CONSOLE_POLL_MS until it holds (true) or `limitMs` have passed (false). */
+async function waitFor(ready: () => boolean, limitMs: number): Promise<boolean> {
+  const deadline = performance.now() + limitMs;
+  while (!ready()) {
+    if (performance.now() >= deadline) return false;
+    await sleep(CONSOLE_POLL_MS);
+  }
+  return true;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
