@@ -16,6 +16,9 @@ import { isHopByHop, rawHeaderPairs, Upstream } from './upstream.ts';
 import { probeScript } from '../harness/probes/bundle.ts';
 import { ASSETS } from './assets.ts';
 
+/** A blank page every lab server answers on any host (ProbeSession deletes cookies host by host on it). */
+export const LAB_BLANK_PATH = '/__lab/blank';
+
 /** What a lab server needs to answer a probe's request. */
 export interface ProbeRoute {
   /** The route the scenario declares for this host and path, if any. */
@@ -126,6 +129,10 @@ export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
     reply.header('set-cookie', cookies);
     return reply.type('text/html; charset=utf-8').send('<!doctype html><title>cors-lab first-party visit</title><p>cookies set</p>');
   });
+
+  // A page without cookies on any host: an engine that deletes only the
+  // current document's cookies deletes a cookie jar host by host here.
+  app.get(LAB_BLANK_PATH, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send('<!doctype html><title>cors-lab blank</title>'));
 
   // A reachability control: a top-level navigation here shows the engine can
   // reach this server, when a probe of the same nonce never did.

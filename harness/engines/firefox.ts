@@ -310,6 +310,7 @@ async function openContext(browser: Browser, bidi: BidiTracker, timeoutMs: numbe
 
     async clearCookies() {
       await withTimeout(bidi.deleteCookies(context), timeoutMs, 'storage.deleteCookies');
+      return false;
     },
 
     async close() {

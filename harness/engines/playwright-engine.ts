@@ -110,9 +110,10 @@ class PlaywrightContext implements EngineContext {
     return { session: await browser.newBrowserCDPSession(), browserContextId: targetInfo.browserContextId };
   }
 
-  async clearCookies(): Promise<void> {
+  async clearCookies(): Promise<boolean> {
     // Storage.clearCookies for the browser context: its whole jar, partitioned cookies too.
     await this.#context.clearCookies();
+    return false;
   }
 
   async close(): Promise<void> {

@@ -201,11 +201,14 @@ export interface EngineContext {
   visit?(url: string, timeoutMs: number): Promise<void>;
   /**
    * Deletes every cookie of this context, partitioned ones included, so the
-   * next page starts with an empty jar as in a new context. Absent where the
-   * engine cannot reach every cookie (WebDriver classic deletes only the
-   * current document's): the session then opens a new context instead.
+   * next page starts with an empty jar as in a new context. `hostPages` is a
+   * cookie-less page on each host whose cookies the jar may hold, for an
+   * engine that deletes only the current document's cookies (WebDriver
+   * classic): it loads each and deletes there, and resolves true as it has
+   * replaced the page shown. Absent where the engine cannot reach every
+   * cookie either way: the session then opens a new context instead.
    */
-  clearCookies?(): Promise<void>;
+  clearCookies?(hostPages: readonly string[]): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -31,6 +31,13 @@ export interface SessionPoolEngine {
   open(signal: AbortSignal): Promise<WebDriverSession>;
   /** Per WebDriver command that is not a navigation or a script. */
   commandTimeoutMs: number;
+  /**
+   * Delete All Cookies on a page of each host the jar reached deletes every
+   * cookie the session holds: true for WebKitGTK, which has no partitioned
+   * cookies. A remote engine may hold partitioned cookies no top-level page
+   * sees, so its cookie scenarios keep a session each.
+   */
+  cookiesPerHost?: boolean;
   /** Run after every session is closed (the display, work directories). */
   afterClose?(): Promise<void>;
 }
@@ -92,7 +99,7 @@ export function sessionPerContext(engine: SessionPoolEngine): LaunchedEngine {
         throw new Error(`${name} engine is closed`);
       }
       prefetch();
-      const context = new WebDriverContext(session, engine.commandTimeoutMs, () => contexts.delete(context));
+      const context = new WebDriverContext(session, engine.commandTimeoutMs, () => contexts.delete(context), engine.cookiesPerHost ?? false);
       contexts.add(context);
       return context;
     },
@@ -110,10 +117,25 @@ export class WebDriverContext implements EngineContext {
   #unusable: string | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(session: WebDriverSession, commandTimeoutMs: number, onClose: () => void) {
+  /** Present where deleting per host reaches every cookie (SessionPoolEngine.cookiesPerHost). */
+  readonly clearCookies?: (hostPages: readonly string[]) => Promise<boolean>;
+
+  constructor(session: WebDriverSession, commandTimeoutMs: number, onClose: () => void, cookiesPerHost = false) {
     this.#session = session;
     this.#commandTimeoutMs = commandTimeoutMs;
     this.#onClose = onClose;
+    if (cookiesPerHost) this.clearCookies = (hostPages) => this.#clearCookiesPerHost(hostPages);
+  }
+
+  /** Delete All Cookies reaches the current document's cookies only: so on a page of each host, then checked empty there. */
+  async #clearCookiesPerHost(hostPages: readonly string[]): Promise<boolean> {
+    for (const page of hostPages) {
+      await this.goto(page, this.#commandTimeoutMs);
+      await this.#command('DELETE', 'cookie', undefined, this.#commandTimeoutMs);
+      const left = await this.#command<unknown[]>('GET', 'cookie', undefined, this.#commandTimeoutMs);
+      if (left.length > 0) throw new Error(`${left.length} cookie(s) left on ${new URL(page).host} after Delete All Cookies`);
+    }
+    return hostPages.length > 0;
   }
 
   async goto(url: string, timeoutMs: number): Promise<void> {

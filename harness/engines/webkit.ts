@@ -131,6 +131,8 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, remov
     first,
     open: (signal) => openSlot(config, config.timeoutMs, signal),
     commandTimeoutMs: config.timeoutMs,
+    // WebKitGTK has no partitioned cookies (CHIPS): a page of each host sees them all.
+    cookiesPerHost: true,
     afterClose: async () => {
       await display.stop();
       await removeWorkDir();

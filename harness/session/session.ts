@@ -12,6 +12,7 @@ import type { EngineEntry, ReachabilityControl } from '../result/result.ts';
 import { withTimeout } from '../engines/system.ts';
 import { startLabRouteProxy, type LabProxy } from '../lab/proxy.ts';
 import type { Journal } from '../../servers/journal.ts';
+import { LAB_BLANK_PATH } from '../../servers/lab-origin.ts';
 import { launchForLab, notStarted, type LaunchExtras } from './launch.ts';
 import { interruption } from '../engines/cleanup.ts';
 import { harnessFailure, Interrupted, type PageOutcome } from './failure.ts';
@@ -84,6 +85,32 @@ const ALIVE_CHECK_MS = 15_000;
  */
 const CLOSE_DEADLINE_MS = 15_000;
 
+/**
+ * The hosts a context's pages and probes reached since its cookies were last
+ * deleted: the hosts whose cookies it may hold. Cookies belong to a host, not
+ * an origin; a Secure one is seen only from https, so https is kept where a
+ * host was reached both ways.
+ */
+class ReachedHosts {
+  readonly #origins = new Map<string, string>();
+
+  add(url: string): void {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return;
+    }
+    const known = this.#origins.get(parsed.hostname);
+    if (!known || (parsed.protocol === 'https:' && !known.startsWith('https:'))) this.#origins.set(parsed.hostname, parsed.origin);
+  }
+
+  /** A cookie-less lab page on each host (EngineContext.clearCookies). */
+  pages(): string[] {
+    return [...this.#origins.values()].map((origin) => origin + LAB_BLANK_PATH);
+  }
+}
+
 /** `close`, given up after CLOSE_DEADLINE_MS: what is left is killed when cors-lab exits. */
 function closeWithin(close: () => Promise<void>, what: string): Promise<void> {
   return withTimeout(close(), CLOSE_DEADLINE_MS, `closing ${what}`).catch(() => {});
@@ -94,7 +121,7 @@ export class ProbeSession {
   readonly #relaunch: () => Promise<LaunchedEngine>;
   readonly #journal: Journal;
   readonly #options: SessionOptions;
-  #current?: { key: string; jar?: string; context: EngineContext; page?: string };
+  #current?: { key: string; jar?: string; context: EngineContext; page?: string; reached: ReachedHosts };
   /** Why and when the browser was relaunched: it crashed or was killed during the run, or a launch attempt failed. */
   readonly relaunches: string[];
   #relaunchesAfterCrash = 0;
@@ -165,17 +192,19 @@ export class ProbeSession {
     const current = this.#current;
     if (current?.key === key && current.jar === jar) return current.context;
     if (current?.key === key && current.context.clearCookies) {
-      const clear = current.context.clearCookies.bind(current.context);
-      const cleared = await this.#phase('contexts', () => withTimeout(clear(), ALIVE_CHECK_MS, 'deleting the cookies').then(() => true, () => false));
+      const clear = current.context.clearCookies.bind(current.context, current.reached.pages());
+      const cleared = await this.#phase('contexts', () => withTimeout(clear(), ALIVE_CHECK_MS, 'deleting the cookies').then((replaced) => ({ replaced }), () => undefined));
       if (cleared) {
         current.jar = jar;
+        current.reached = new ReachedHosts();
+        if (cleared.replaced) current.page = undefined;
         return current.context;
       }
       // Cookies that could not be deleted leave no choice but a new context.
     }
     await this.#dropContext();
     const context = await this.#phase('contexts', () => withTimeout(this.#engine.newContext(), ALIVE_CHECK_MS, 'a new context'));
-    this.#current = { key, ...(jar !== undefined ? { jar } : {}), context };
+    this.#current = { key, ...(jar !== undefined ? { jar } : {}), context, reached: new ReachedHosts() };
     return context;
   }
 
@@ -202,6 +231,7 @@ export class ProbeSession {
     try {
       const opened = (context = await this.context(run.contextKey, run.cookieJar));
       const current = this.#current!;
+      for (const url of [...(run.visits ?? []), run.runnerUrl]) current.reached.add(url);
       await this.#phase('page loads', async () => {
         for (const url of run.visits ?? []) if (await visitPage(opened, url, timeoutMs)) current.page = undefined;
         if (run.reuseLoadedPage && current.page === run.runnerUrl) return;
@@ -232,6 +262,7 @@ export class ProbeSession {
       throwIfInterrupted(); // a signal closed the browser: no crash to recover from
       await this.#relaunchIfGone(failure.harnessError);
     }
+    for (const request of run.requests) for (const entry of this.#journal.forNonce(request.nonce)) if (entry.url) this.#current?.reached.add(entry.url);
     const window = { from, to: this.#journal.now() };
     const elapsedMs = Math.round(performance.now() - started);
     const runs: ProbeRun[] = run.requests.map((request, index) => {

@@ -1,6 +1,8 @@
 // Cookie scenarios share one browser context where the engine can delete
-// every cookie (Chromium, Firefox), each starting with an empty jar; where
-// it cannot (WebKit over WebDriver classic), each gets a context of its own.
+// every cookie, each starting with an empty jar: Chromium and Firefox delete
+// the whole jar at once; WebKit over WebDriver classic deletes the current
+// page's cookies only, so it loads a blank page on each host the jar reached
+// and deletes there.
 // Either way a scenario sees only the cookies it set: none set first-party by
 // an earlier scenario, none its server set in a third-party response, and no
 // partitioned one. allow-third-party makes every engine send third-party
