@@ -5,8 +5,8 @@ import { idProblems, parseRemoteFlag, readRemoteConfig, RemoteConfigError, type 
 import { formatProblem } from '../scenario/loader.ts';
 import { isBuildName, parseBuildName } from '../engines/builds/names.ts';
 import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
-import { withEngineFamilies, type CorsLabResult, type MatrixResult } from '../result/result.ts';
-import { readFileSync } from 'node:fs';
+import type { CorsLabResult, MatrixResult } from '../result/result.ts';
+import { readResult } from '../result/read.ts';
 import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
 import { exitCodeFor } from '../engines/cleanup.ts';
 import { BaselineError, baselineLines, baselineOf, compareToBaseline, readBaseline, writeBaseline } from '../diff/baseline.ts';
@@ -206,10 +206,7 @@ function againstBaseline(result: MatrixResult, file: string, update: boolean): n
 
 /** A result.json read for diff or merge, or undefined with the problem (the file, why, the fix) added to `problems`. */
 export function readResultFile(file: string, problems: string[]): CorsLabResult | undefined {
-  try {
-    return withEngineFamilies(JSON.parse(readFileSync(file, 'utf8')) as CorsLabResult);
-  } catch (error) {
-    problems.push(`${file}: cannot read a result: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}. Fix: give the result.json a run or check wrote`);
-    return undefined;
-  }
+  const read = readResult(file);
+  if ('problem' in read) problems.push(read.problem);
+  return 'result' in read ? read.result : undefined;
 }

@@ -4,9 +4,9 @@
 // agree / disagree / not comparable. A claim behind a Firefox preference is
 // measured a second time with the preference set, so the data's flag is
 // checked too; a disagreement gets a diagnosis that says what was tried.
-import { readFileSync } from 'node:fs';
 import type { EngineId, EngineInfo, MissingEngine } from '../engines/types.ts';
-import { withEngineFamilies, type CellResult, type RunResult } from '../result/result.ts';
+import type { CellResult, RunResult } from '../result/result.ts';
+import { readResult } from '../result/read.ts';
 import type { BcdClaim, CompatCell, CompatFeature, CompatStudy, CompatVerdictRow } from '../result/research.ts';
 import { runScenarios } from '../run/runner.ts';
 import { loadCompatMap, scenariosOf, type CompatFeatureRule } from '../scenario/compat-map.ts';
@@ -106,14 +106,10 @@ function compareCells(result: RunResult, engines: EngineInfo[], source: CompatSt
 }
 
 function readRun(file: string): RunResult {
-  let parsed: RunResult;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8')) as RunResult;
-  } catch (error) {
-    throw new Error(`--from ${file}: cannot read a result (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}). Fix: give the result.json of a cors-lab run`);
-  }
-  if (parsed.kind !== 'run') throw new Error(`--from ${file}: a ${parsed.kind} result; the catalog's cells come from a run. Fix: give the result.json of cors-lab run`);
-  return withEngineFamilies(parsed);
+  const read = readResult(file);
+  if ('problem' in read) throw new Error(`--from ${read.problem}`);
+  if (read.result.kind !== 'run') throw new Error(`--from ${file}: a ${read.result.kind} result; the catalog's cells come from a run. Fix: give the result.json of cors-lab run`);
+  return read.result;
 }
 
 /** BCD's claim for an engine: its own browser at its version; WebKitGTK at Safari's current release. */

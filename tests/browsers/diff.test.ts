@@ -68,6 +68,6 @@ describe('cors-lab diff', () => {
   it('refuses what it cannot compare, naming the file', async () => {
     const bad = await runCli(['diff', join(dir, 'nothing.json'), join(dir, 'defaults', 'result.json')]);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain(`${join(dir, 'nothing.json')}: cannot read a result: ENOENT`);
+    expect(bad.stderr).toContain(`${join(dir, 'nothing.json')}: cannot read it (ENOENT). Fix: check the path`);
   });
 });
