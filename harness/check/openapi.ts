@@ -143,7 +143,8 @@ function endpointOf(document: Document, base: string, template: string, method: 
   }
   let body: string | undefined;
   const content = operation.requestBody?.content;
-  if (content && !['get', 'head'].includes(method)) {
+  // A request body whose content lists no media type has no body cors-lab could send.
+  if (content && Object.keys(content).length > 0 && !['get', 'head'].includes(method)) {
     const type = Object.keys(content).find((candidate) => /json/i.test(candidate)) ?? Object.keys(content)[0]!;
     headers['Content-Type'] = type;
     const media = content[type]!;

@@ -176,15 +176,18 @@ export function loadScenarioText(text: string, file: string): LoadResult {
       continue;
     }
     const merged = { ...(input as Record<string, unknown>) };
-    merged.origins = { ...shared.origins, ...((merged.origins as object | undefined) ?? {}) };
-    if (shared.tags.length > 0) merged.tags = [...shared.tags, ...((merged.tags as string[] | undefined) ?? [])];
+    // Only a mapping and a list merge with the file's own: anything else stays
+    // as written, for the schema to name (a string spread would become one
+    // field per character, a million problems for a long one).
+    if (merged.origins === undefined || isMapping(merged.origins)) merged.origins = { ...shared.origins, ...(merged.origins ?? {}) };
+    if (shared.tags.length > 0 && (merged.tags === undefined || Array.isArray(merged.tags))) merged.tags = [...shared.tags, ...((merged.tags as unknown[] | undefined) ?? [])];
     const parsed = scenarioSchema.safeParse(merged, { reportInput: true });
     if (!parsed.success) {
       const fieldProblems = zodProblems(file, prefix, parsed.error, scenarioSchema);
       problems.push(...fieldProblems);
       // The references too, as far as the fields they use are well formed.
       const reported = new Set(fieldProblems.map((problem) => problem.field));
-      const declared = [...Object.keys(merged.origins as object), ...badOrigins];
+      const declared = [...Object.keys(isMapping(merged.origins) ? merged.origins : shared.origins), ...badOrigins];
       problems.push(...referenceProblems(merged as LooseScenario, declared, file, prefix).filter((problem) => ![...reported].some((field) => problem.field.startsWith(field))));
       continue;
     }
@@ -194,6 +197,13 @@ export function loadScenarioText(text: string, file: string): LoadResult {
   }
   return { scenarios, problems };
 }
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Problems a single zod error may add: past this, one line says how many more (a list of a million wrong items is one mistake, not a million lines). */
+const MAX_ZOD_PROBLEMS = 20;
 
 function joinPath(prefix: string, path: PropertyKey[]): string {
   let out = prefix;
@@ -220,6 +230,12 @@ function specificIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
 
 /** Problems from a zod error, each at its path; with `schema`, an unknown field or value gets the nearest allowed one ("did you mean"). */
 export function zodProblems(file: string, prefix: string, error: z.ZodError, schema?: z.ZodType): ScenarioProblem[] {
+  const all = allZodProblems(file, prefix, error, schema);
+  if (all.length <= MAX_ZOD_PROBLEMS) return all;
+  return [...all.slice(0, MAX_ZOD_PROBLEMS), { file, field: prefix, message: `and ${all.length - MAX_ZOD_PROBLEMS} more problems; the first ${MAX_ZOD_PROBLEMS} are above. Fix: those first, then read again` }];
+}
+
+function allZodProblems(file: string, prefix: string, error: z.ZodError, schema?: z.ZodType): ScenarioProblem[] {
   return error.issues.flatMap(specificIssues).flatMap((issue) => {
     const field = joinPath(prefix, issue.path);
     if (issue.code === 'unrecognized_keys') {

@@ -24,6 +24,23 @@ describe('scenario loader', () => {
     expect(problems).toEqual([{ file: 'bomb.yaml', field: '', message: 'its aliases (*name) expand to more than the YAML reader takes, as an alias bomb does. Fix: write the values out, or nest fewer aliases' }]);
   });
 
+  // Found by tests/faults/fuzz-inputs.test.ts: a long string where the
+  // origins mapping goes was spread into one field per character, and a
+  // million problems overflowed the stack (a harness failure).
+  it('names a scenario whose origins is a string, once, however long the string', () => {
+    const text = JSON.stringify({ origins: { page: 'https://app.site-a.localhost', api: 'https://api.site-b.localhost' }, tags: ['shared'], scenarios: [{ id: 'a', title: 't', origins: 'x'.repeat(1_000_000), tags: 'abc', request: { target: 'api', path: '/d' }, expect: { spec: 'allowed' } }] });
+    const { scenarios, problems } = loadScenarioText(text, 'long.yaml');
+    expect(scenarios).toEqual([]);
+    expect(problems.map((problem) => problem.field).sort()).toEqual(['scenarios[0].origins', 'scenarios[0].tags']);
+  });
+
+  it('reports the first 20 problems of one field and how many more, not one line per wrong item', () => {
+    const text = JSON.stringify({ origins: { page: 'https://app.site-a.localhost' }, scenarios: [{ id: 'a', title: 't', tags: Array(100_000).fill(7), request: { target: 'page', path: '/d' }, expect: { spec: 'allowed' } }] });
+    const { problems } = loadScenarioText(text, 'many.yaml');
+    expect(problems).toHaveLength(21);
+    expect(problems.at(-1)).toEqual({ file: 'many.yaml', field: 'scenarios[0]', message: 'and 99980 more problems; the first 20 are above. Fix: those first, then read again' });
+  });
+
   it('resolves origins, defaults and port slots', () => {
     const { scenarios, problems } = loadScenarioText(VALID, 'x.yaml');
     expect(problems).toEqual([]);
