@@ -5,13 +5,13 @@
 // flag), the field and the fix.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BUILD_NAME } from '../engines/builds/names.ts';
 import type { EngineId } from '../engines/types.ts';
 import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
 import { parseResolveRule, type ResolveRule } from '../../servers/upstream.ts';
 import { importUserModule } from '../package/user-module.ts';
+import { yamlFileValue } from '../scenario/yaml-value.ts';
 import { parseOriginPattern, type OriginPattern } from './origin-pattern.ts';
 import type { CheckSource } from '../result/check.ts';
 import { zodProblems, type ScenarioProblem } from '../scenario/loader.ts';
@@ -317,7 +317,9 @@ export async function planFromConfig(path: string): Promise<CheckPlan> {
       data = await importUserModule(file);
       if (data === undefined) throw new CheckInputError([{ file, field: '', message: 'no default export. Fix: export default defineConfig({ ... })' }]);
     } else {
-      data = parseYaml(readFileSync(file, 'utf8'));
+      const read = yamlFileValue(file);
+      if ('problems' in read) throw new CheckInputError(read.problems.map((problem) => ({ file, ...problem })));
+      data = read.value;
     }
   } catch (error) {
     if (error instanceof CheckInputError) throw error;

@@ -3,11 +3,10 @@
 // from a file (`--remote-config remote.yaml`) or the flag form
 // (`--remote ID=BROWSER@URL`); both are checked here, and a problem names the
 // file, the field and the fix.
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatProblem, zodProblems, type ScenarioProblem } from '../scenario/loader.ts';
+import { yamlFileValue } from '../scenario/yaml-value.ts';
 import { isBuildName } from './builds/names.ts';
 import { ENGINE_FAMILIES, ENGINE_IDS, type EngineFamily } from './types.ts';
 
@@ -79,14 +78,9 @@ const fileSchema = z
 
 /** The engines a remote config file declares. */
 export function readRemoteConfig(file: string): RemoteEngineConfig[] {
-  let data: unknown;
-  try {
-    data = parseYaml(readFileSync(file, 'utf8'));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new RemoteConfigError([{ file, field: '', message: code ? `cannot read it (${code}). Fix: give the path of a remote engines file` : `not YAML or JSON: ${(error as Error).message.split('\n')[0]}` }]);
-  }
-  const parsed = fileSchema.safeParse(data);
+  const read = yamlFileValue(file);
+  if ('problems' in read) throw new RemoteConfigError(read.problems.map((problem) => ({ file, ...problem })));
+  const parsed = fileSchema.safeParse(read.value);
   if (!parsed.success) throw new RemoteConfigError(zodProblems(file, '', parsed.error, fileSchema));
   const labAddress = parsed.data.labAddress ?? '127.0.0.1';
   const problems: ScenarioProblem[] = [];

@@ -21,6 +21,15 @@ function problemsOf(yaml: string): string[] {
 }
 
 describe('remote engine configuration', () => {
+  // Found by tests/faults/fuzz-inputs.test.ts: the YAML library's own error
+  // code was read as a file system's ("cannot read it (RESOURCE_EXHAUSTION).
+  // Fix: give the path of a remote engines file").
+  it('names a file nested deeper than the YAML reader goes, and an alias bomb, as what they are', () => {
+    expect(problemsOf('['.repeat(50_000) + ']'.repeat(50_000))).toEqual([': it nests deeper than the YAML reader goes. Fix: nest fewer levels']);
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefgh'.split('').map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[index]}`).join(',')}]`)].join('\n');
+    expect(problemsOf(bomb)).toEqual([': its aliases (*name) expand to more than the YAML reader takes, as an alias bomb does. Fix: write the values out, or nest fewer aliases']);
+  });
+
   it('reads a file: family from browserName, the lab address, credentials by variable name', () => {
     const file = join(tempDir('remote-config'), 'remote.yaml');
     writeFileSync(file, 'labAddress: 10.201.0.1\nengines:\n  - id: grid-chrome\n    url: http://10.201.0.2:4444\n    capabilities: { browserName: chrome }\n  - id: cloud-safari\n    url: https://hub.example.test/wd/hub\n    capabilities: { browserName: Safari, platformName: macOS }\n    credentials: { usernameEnv: GRID_USER, passwordEnv: GRID_KEY }\n');
