@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runOnParentDeath } from '../harness/engines/cleanup.ts';
 import { BUILTIN_CATALOG, PACKAGE_ROOT } from '../harness/package/root.ts';
 import { cellsOf, cli, seconds, type BenchPart } from './figures.ts';
 
@@ -17,6 +18,8 @@ const LOCAL_OF: Record<string, string> = { 'grid-chrome': 'chromium', 'grid-webk
 export const gridPart: BenchPart = async (quick) => {
   const dir = mkdtempSync(join(tmpdir(), 'cors-lab-bench-grid-'));
   const env = { ...process.env, CORS_LAB_GRID_RUN: join(dir, 'grid') };
+  // A bench killed mid-way (a CI timeout) must not leave the Grid and its namespace behind.
+  const stopOnDeath = runOnParentDeath(['bash', join(EXAMPLE, 'stop-grid.sh')], { CORS_LAB_GRID_RUN: env.CORS_LAB_GRID_RUN }, [dir]);
   try {
     const startedGrid = performance.now();
     const start = spawnSync('bash', [join(EXAMPLE, 'start-grid.sh')], { env, encoding: 'utf8', timeout: 150_000 });
@@ -38,6 +41,7 @@ export const gridPart: BenchPart = async (quick) => {
     );
     return { ran: equal, summary: equal ? "the Grid's matrix equals the local one" : "the Grid's matrix differs from the local one", figures: { localMs: Math.round(local.ms), gridMs: Math.round(grid.ms), gridOverLocal: Number((grid.ms / local.ms).toFixed(2)), gridStartMs: Math.round(gridStartMs) } };
   } finally {
+    stopOnDeath();
     execFileSync('bash', [join(EXAMPLE, 'stop-grid.sh')], { env, stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
   }

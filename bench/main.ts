@@ -3,7 +3,9 @@
 // -- --quick` is the short form CI runs so the benchmark cannot rot: it checks
 // that each part ran and asserts no timing. The figures are also written as
 // JSON (bench/result.json, or --json FILE); --compare OLD.json prints each
-// figure against an earlier run's.
+// figure against an earlier run's. --part NAME (repeatable) runs only the
+// parts named (their figures in bench/result-NAME.json, so a partial run does
+// not replace the whole run's).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,18 +22,7 @@ import { probePart } from './probe.ts';
 import { researchPart } from './research.ts';
 import { shardsPart } from './shards.ts';
 
-/** Bad arguments, or an earlier result that cannot be read: said before the long run, not after it. */
-function options(): { quick: boolean; jsonFile: string; earlier?: BenchResult } {
-  try {
-    const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, compare: { type: 'string' } } });
-    return { quick: values.quick!, jsonFile: values.json ?? join(PACKAGE_ROOT, 'bench', 'result.json'), ...(values.compare ? { earlier: readBenchResult(values.compare) } : {}) };
-  } catch (error) {
-    process.stderr.write(`cors-lab bench: ${(error as Error).message}\nUsage: npm run bench -- [--quick] [--json FILE] [--compare OLD.json]\n`);
-    process.exit(2);
-  }
-}
-const { quick, jsonFile, earlier } = options();
-const PARTS: [string, BenchPart][] = [
+const ALL_PARTS: [string, BenchPart][] = [
   ['catalog', catalogPart],
   ['check', checkPart],
   ['lab.probe', probePart],
@@ -40,6 +31,22 @@ const PARTS: [string, BenchPart][] = [
   ['grid', gridPart],
   ['history', historyPart],
 ];
+
+/** Bad arguments, or an earlier result that cannot be read: said before the long run, not after it. */
+function options(): { quick: boolean; jsonFile: string; earlier?: BenchResult; parts: [string, BenchPart][] } {
+  try {
+    const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, compare: { type: 'string' }, part: { type: 'string', multiple: true } } });
+    const names = ALL_PARTS.map(([name]) => name);
+    const unknown = (values.part ?? []).filter((name) => !names.includes(name));
+    if (unknown.length > 0) throw new Error(`--part ${unknown.join(', ')}: no such part. Fix: one of ${names.join(', ')}`);
+    const parts = values.part ? ALL_PARTS.filter(([name]) => values.part!.includes(name)) : ALL_PARTS;
+    return { quick: values.quick!, jsonFile: values.json ?? join(PACKAGE_ROOT, 'bench', values.part ? `result-${parts.map(([name]) => name).join('-')}.json` : 'result.json'), parts, ...(values.compare ? { earlier: readBenchResult(values.compare) } : {}) };
+  } catch (error) {
+    process.stderr.write(`cors-lab bench: ${(error as Error).message}\nUsage: npm run bench -- [--quick] [--part NAME]... [--json FILE] [--compare OLD.json]\n`);
+    process.exit(2);
+  }
+}
+const { quick, jsonFile, earlier, parts: PARTS } = options();
 
 const started = performance.now();
 const failed: string[] = [];

@@ -39,6 +39,17 @@ export function killStartingOnParentDeath(commandLine: string): () => void {
   return startWatchdog({ commandLine }, []);
 }
 
+/**
+ * Runs `command` (argv, with `env` added to a bare PATH) should this process
+ * die without stopping it first: for what cors-lab's tooling starts outside
+ * any process group it can kill, such as the Selenium Grid the bench and the
+ * tests start in a network namespace, whose own stop script must run; then
+ * removes `paths`. Returns the stop function.
+ */
+export function runOnParentDeath(command: string[], env: Record<string, string> = {}, paths: string[] = []): () => void {
+  return startWatchdog({ command, env }, paths);
+}
+
 export function untrackProcessGroup(pid: number | undefined): void {
   if (pid === undefined) return;
   liveGroups.delete(pid);
@@ -52,7 +63,7 @@ export function untrackProcessGroup(pid: number | undefined): void {
  * read returns, and the shell kills the group and removes `paths`. Stopped
  * (killed) when the group is closed the ordinary way.
  */
-function startWatchdog(target: { group: number } | { commandLine: string } | Record<string, never>, paths: string[]): () => void {
+function startWatchdog(target: { group: number } | { commandLine: string } | { command: string[]; env: Record<string, string> } | Record<string, never>, paths: string[]): () => void {
   // What to kill and remove travels in the environment, not on the command
   // line: a shell whose arguments held the profile folder would be matched by
   // its own pgrep. No `--` for kill: dash's kill rejects it, and "-<pgid>"
@@ -61,14 +72,21 @@ function startWatchdog(target: { group: number } | { commandLine: string } | Rec
     'read -r _',
     'if [ -n "$CORS_LAB_GROUP" ]; then kill -KILL "-$CORS_LAB_GROUP" 2>/dev/null',
     'elif [ -n "$CORS_LAB_MATCH" ]; then for pid in $(pgrep -f -- "$CORS_LAB_MATCH"); do group=$(ps -o pgid= -p "$pid" | tr -d " "); [ -n "$group" ] && kill -KILL "-$group" 2>/dev/null; done',
+    'elif [ "$#" -gt 0 ]; then "$@"',
     'fi',
     'sleep 0.2',
     'printf "%s\\n" "$CORS_LAB_PATHS" | while IFS= read -r path; do [ -n "$path" ] && rm -rf "$path"; done',
   ].join('\n');
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', CORS_LAB_PATHS: paths.join('\n'), ...('group' in target ? { CORS_LAB_GROUP: String(target.group) } : 'commandLine' in target ? { CORS_LAB_MATCH: target.commandLine } : {}) };
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    CORS_LAB_PATHS: paths.join('\n'),
+    ...('group' in target ? { CORS_LAB_GROUP: String(target.group) } : 'commandLine' in target ? { CORS_LAB_MATCH: target.commandLine } : 'command' in target ? target.env : {}),
+  };
+  // A command to run comes as the script's own arguments ("$@").
+  const command = 'command' in target ? target.command : [];
   let child: ChildProcess;
   try {
-    child = spawn('/bin/sh', ['-c', script, 'cors-lab-watchdog'], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env });
+    child = spawn('/bin/sh', ['-c', script, 'cors-lab-watchdog', ...command], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env });
   } catch {
     return () => {};
   }

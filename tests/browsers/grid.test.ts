@@ -7,11 +7,14 @@
 // every Grid session must be gone afterwards. The Grid is stopped and the
 // namespace removed also when a test fails.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOnParentDeath } from '../../harness/engines/cleanup.ts';
 import type { RunResult } from '../../harness/result/result.ts';
 import { expectValidResult, PROJECT_ROOT, runCli, tempDir } from '../helpers.ts';
+import { processName, until } from '../faults/processes.ts';
 
 const GRID = 'http://10.201.0.2:4444';
 const EXAMPLE = join(PROJECT_ROOT, 'examples/grid');
@@ -49,7 +52,11 @@ afterAll(() => {
   server?.kill();
 });
 
+/** The Grid is stopped should this test process die before afterAll (a run killed from outside). */
+let stopOnDeath = (): void => {};
+
 beforeAll(() => {
+  stopOnDeath = runOnParentDeath(['bash', join(EXAMPLE, 'stop-grid.sh')], { CORS_LAB_GRID_RUN: env.CORS_LAB_GRID_RUN });
   const started = spawnSync('bash', [join(EXAMPLE, 'start-grid.sh')], { env, encoding: 'utf8', timeout: 150_000 });
   if (started.status !== 0) {
     stopGrid();
@@ -58,6 +65,7 @@ beforeAll(() => {
 }, 160_000);
 
 afterAll(() => {
+  stopOnDeath();
   stopGrid();
 });
 
@@ -136,4 +144,26 @@ describe('remote engines on a Selenium Grid in its own network namespace', () =>
     expect(missing.results).toEqual([]);
     expect(missing.enginesMissing).toEqual([expect.objectContaining({ id: 'grid-gone', found: false, reason: expect.stringMatching(/unreachable.*ECONNREFUSED/), fix: expect.stringContaining('start the endpoint') })]);
   }, 60_000);
+});
+
+// Last in this file: it stops the file's Grid and starts the bench's own.
+// A CI timeout kills the whole process group; the Grid lives in its network
+// namespace, in sessions of its own, beyond any group cors-lab could kill,
+// so the bench's watchdog runs stop-grid.sh when the bench dies.
+describe('npm run bench killed during its Grid part', () => {
+  it('leaves no Grid process and no network namespace within 10 s', async () => {
+    stopGrid();
+    const benchFolders = () => readdirSync(tmpdir()).filter((name) => name.startsWith('cors-lab-bench-grid-'));
+    const foldersBefore = benchFolders();
+    const gridUp = () => spawnSync('ip', ['netns', 'pids', 'cors-lab-grid'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).some((pid) => processName(Number(pid)) === 'java');
+    const bench = spawn('npm', ['run', 'bench', '--', '--quick', '--part', 'grid', '--json', join(run, 'bench.json')], { cwd: PROJECT_ROOT, detached: true, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => bench.on('close', () => resolve()));
+    expect(await until(gridUp, 150_000), 'the bench started its Grid').toBe(true);
+    process.kill(-bench.pid!, 'SIGKILL');
+    await exited;
+    const namespaceGone = () => !spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.includes('cors-lab-grid');
+    expect(await until(namespaceGone, 10_000), 'the namespace cors-lab-grid was removed').toBe(true);
+    expect(spawnSync('pgrep', ['-f', 'selenium-server'], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    expect(await until(() => benchFolders().length === foldersBefore.length, 5_000), "the bench's Grid folder was removed").toBe(true);
+  }, 200_000);
 });

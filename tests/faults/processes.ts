@@ -1,7 +1,7 @@
 // What the fault tests look at from outside a run: its process tree, and the
 // temporary folders its browsers were given.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { EngineId } from '../../harness/engines/types.ts';
 
@@ -56,4 +56,47 @@ function commandLine(pid: number): string[] {
 /** The engine's main browser process below `root`, once it runs. */
 export function mainBrowserProcess(root: number, engine: EngineId): number | undefined {
   return descendants(root).find((pid) => MAIN_PROCESS[engine](commandLine(pid)));
+}
+
+/** The environment variable a fault test gives the process it starts, which everything below it inherits. */
+export const MARK_VARIABLE = 'CORS_LAB_FAULT_MARK';
+
+/** Every running process whose environment holds the mark: what a run started, however far below it and whatever its parent now is. */
+export function markedProcesses(mark: string): number[] {
+  const wanted = `${MARK_VARIABLE}=${mark}`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(wanted) && alive(Number(entry))) found.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** The short name (comm) of a process, or '' once it is gone. */
+export function processName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** TCP ports listening now, with the pids holding each (from ss). */
+export function listeningPorts(): Map<number, number[]> {
+  const ports = new Map<number, number[]>();
+  for (const line of spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' }).stdout.split('\n')) {
+    const port = Number(/:(\d+)\s/.exec(line.split(/\s+/).slice(3, 4).join(' ') + ' ')?.[1]);
+    if (!port) continue;
+    ports.set(port, [...line.matchAll(/pid=(\d+)/g)].map((match) => Number(match[1])));
+  }
+  return ports;
+}
+
+/** The ports these processes listen on. */
+export function portsOf(pids: number[]): number[] {
+  return [...listeningPorts()].filter(([, holders]) => holders.some((pid) => pids.includes(pid))).map(([port]) => port);
 }
