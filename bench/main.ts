@@ -18,6 +18,7 @@ import { checkPart } from './check.ts';
 import type { BenchPart } from './figures.ts';
 import { gridPart } from './grid.ts';
 import { historyPart } from './history.ts';
+import { inputsPart } from './inputs.ts';
 import { probePart } from './probe.ts';
 import { researchPart } from './research.ts';
 import { shardsPart } from './shards.ts';
@@ -25,6 +26,7 @@ import { shardsPart } from './shards.ts';
 const ALL_PARTS: [string, BenchPart][] = [
   ['catalog', catalogPart],
   ['check', checkPart],
+  ['inputs', inputsPart],
   ['lab.probe', probePart],
   ['research', researchPart],
   ['shards', shardsPart],

@@ -10,6 +10,7 @@
 // its numeric, UUID and long hex segments are collapsed (/item/0 ... /item/2999
 // is /item/{number}); the source lists what each checked row covers.
 import { readFileSync } from 'node:fs';
+import { sizeProblem } from './input-size.ts';
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { zodProblems, type ScenarioProblem } from '../scenario/loader.ts';
@@ -51,6 +52,13 @@ const BROWSER_SET = ['user-agent', 'accept-language', 'cache-control', 'pragma',
 /** A body larger than this is not replayed (the request's headers still are). */
 const MAX_BODY = 64 * 1024;
 
+/**
+ * The largest HAR read: parsed, a HAR takes about four times its size in
+ * memory on top of cors-lab's own (npm run bench measures it), so this bound
+ * keeps the peak near 1.2 GB, well inside Node's heap.
+ */
+export const MAX_HAR_BYTES = 256 * 1024 * 1024;
+
 export interface HarOptions {
   /** Hosts not to check (third parties): exact, or *.example.com for it and every subdomain. */
   excludeHosts: string[];
@@ -58,6 +66,8 @@ export interface HarOptions {
 
 export function endpointsFromHar(path: string, options: HarOptions): { endpoints: CheckEndpoint[]; source: CheckSource } {
   const file = resolvePath(path);
+  const tooLarge = sizeProblem(file, MAX_HAR_BYTES, 'HAR', "save only the API's requests (DevTools' Network panel filtered to Fetch/XHR), or drop the response bodies: jq 'del(.log.entries[].response.content.text)' app.har > api.har");
+  if (tooLarge) throw new CheckInputError([tooLarge]);
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));

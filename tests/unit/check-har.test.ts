@@ -1,9 +1,9 @@
 // Reading a HAR: which entries are CORS requests, from which origin, with
 // which headers and credentials mode, and what is left out and why.
-import { writeFileSync } from 'node:fs';
+import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { endpointsFromHar } from '../../harness/check/har.ts';
+import { endpointsFromHar, MAX_HAR_BYTES } from '../../harness/check/har.ts';
 import { tempDir } from '../helpers.ts';
 
 const APP = 'https://app.example.com';
@@ -20,6 +20,14 @@ function read(entries: unknown[], excludeHosts: string[] = []) {
 }
 
 describe('endpointsFromHar', () => {
+  it('refuses a HAR over the size bound before reading it, saying its size, the bound and how to cut it', () => {
+    // A sparse file: its size, not its bytes, is what is checked.
+    const file = join(tempDir('har-size'), 'huge.har');
+    writeFileSync(file, '');
+    truncateSync(file, MAX_HAR_BYTES + 1024 * 1024);
+    expect(() => endpointsFromHar(file, { excludeHosts: [] })).toThrow(`${file}: (file): the HAR is 257 MB; cors-lab reads HARs of up to 256 MB. Fix: save only the API's requests (DevTools' Network panel filtered to Fetch/XHR), or drop the response bodies: jq 'del(.log.entries[].response.content.text)' app.har > api.har`);
+  });
+
   it('takes CORS requests to other origins, with the headers the page set, and says what it left out', () => {
     const { endpoints, source } = read([
       entry('GET', `${APP}/`, { Accept: 'text/html' }, {}, { _resourceType: 'document' }),
