@@ -5,15 +5,21 @@
 // reported allowed or blocked without evidence), what was left behind
 // (processes, folders), and how long the run took to finish after the kill.
 // `--runs N` (default 10), `--engine ID` to kill only that engine's browser.
+// Then the parent kills (`--parent-kills N`, default 6): cors-lab itself, or
+// a vitest run whose test file holds a lab (createLab), SIGKILLed
+// at a random moment with its browsers up, as a CI timeout does; how long
+// until no process of the run and no port it listened on is left, and what
+// is still there 10 s after the kill.
 // The figures are quoted in the README. Run it on a quiet machine: a browser
 // another program starts meanwhile would count as left behind.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINE_IDS, type EngineId } from '../harness/engines/types.ts';
 import type { RunResult } from '../harness/result/result.ts';
-import { mainBrowserProcess } from '../tests/faults/processes.ts';
+import { listeningPorts, mainBrowserProcess, MARK_VARIABLE, markedProcesses, portsOf, processName, suiteHoldingALab } from '../tests/faults/processes.ts';
 import { leftoversSince, snapshot } from '../tests/leftovers.ts';
 
 const BIN = new URL('../bin/cors-lab.js', import.meta.url).pathname;
@@ -23,6 +29,10 @@ const engineFlag = process.argv.indexOf('--engine');
 /** `--engine ID`: always kill that engine's browser (default: one at random each run). */
 const ONLY = engineFlag === -1 ? undefined : (process.argv[engineFlag + 1] as EngineId);
 if (ONLY !== undefined && !(ENGINE_IDS as readonly string[]).includes(ONLY)) throw new Error(`--engine ${ONLY}: expected one of ${ENGINE_IDS.join(', ')}`);
+const parentKillsFlag = process.argv.indexOf('--parent-kills');
+const PARENT_KILLS = parentKillsFlag === -1 ? 6 : Number(process.argv[parentKillsFlag + 1]);
+const VITEST = new URL('../node_modules/vitest/vitest.mjs', import.meta.url).pathname;
+const ROOT = new URL('..', import.meta.url).pathname;
 interface RunFigures {
   killed: EngineId | 'none';
   /** The killed process's command line, cut short. */
@@ -91,15 +101,67 @@ async function soakRun(index: number, dir: string): Promise<RunFigures> {
   };
 }
 
+interface ParentKillFigures {
+  what: string;
+  killedAtS: number;
+  /** Seconds from the kill until no marked process and none of the run's ports remained; undefined when something outlived 30 s. */
+  goneAfterS: number | undefined;
+  leftovers: string[];
+}
+
+/** One parent kill: the run started with a mark every process it starts inherits, SIGKILLed 1 to 10 s after a browser is up. */
+async function parentKillRun(index: number, dir: string): Promise<ParentKillFigures> {
+  const before = snapshot();
+  const mark = randomUUID();
+  const cli = index % 2 === 1;
+  const what = cli ? 'cors-lab run' : 'vitest run with createLab in a test file';
+  // The vitest suite waits in a test with its lab open, so it is still running whenever the kill comes.
+  const suite = cli ? ROOT : suiteHoldingALab(join(dir, `suite-${index}`));
+  const args = cli ? [BIN, 'run', '--reporter', 'json', '--out', join(dir, `parent-${index}`), '--no-color'] : [VITEST, 'run', '--root', suite];
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd: suite, detached: true, env: { ...process.env, CI: 'true', [MARK_VARIABLE]: mark }, stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const browserUp = () => markedProcesses(mark).some((pid) => /^(chromium|firefox-esr|MiniBrowser)$/.test(processName(pid)));
+  while (!browserUp() && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 100));
+  await new Promise((resolve) => setTimeout(resolve, 1000 + Math.random() * 9000));
+  const ports = portsOf(markedProcesses(mark));
+  // A run that ended before its kill proves nothing about a kill.
+  if (child.exitCode !== null) return { what: `${what} (ended by itself before the kill)`, killedAtS: 0, goneAfterS: undefined, leftovers: await leftoversSince(before) };
+  const killedAt = performance.now();
+  child.kill('SIGKILL');
+  await exited;
+  let goneAfterS: number | undefined;
+  while (performance.now() - killedAt < 30_000) {
+    const open = listeningPorts();
+    if (markedProcesses(mark).length === 0 && !ports.some((port) => open.has(port))) {
+      goneAfterS = (performance.now() - killedAt) / 1000;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  // What is there 10 s after the kill is left behind.
+  const leftovers = await leftoversSince(before, Math.max(0, 10_000 - (performance.now() - killedAt)));
+  return { what, killedAtS: (killedAt - started) / 1000, goneAfterS, leftovers };
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'cors-lab-soak-'));
 process.stdout.write(`cors-lab soak: the full catalog ${RUNS} times, one engine's browser killed at a random moment in each\n`);
 const all: RunFigures[] = [];
+const parentKills: ParentKillFigures[] = [];
 try {
   for (let index = 1; index <= RUNS; index++) {
     const figures = await soakRun(index, dir);
     all.push(figures);
     process.stdout.write(
       `  run ${index}: killed ${figures.killed}${figures.killed === 'none' ? ' (its browser was not up yet)' : ` (${figures.killedCommand}) at ${figures.killedAtS.toFixed(1)} s`}; exit ${figures.exitCode}; ${figures.cells} cells, ${figures.errorsInKilled} errors in the killed engine (relaunched ${figures.relaunches} time(s)), ${figures.errorsElsewhere} in the others; finished ${figures.finishedAfterKillS.toFixed(1)} s after the kill; left behind: ${figures.leftovers.length === 0 ? 'nothing' : figures.leftovers.join(', ')}\n`,
+    );
+  }
+  if (PARENT_KILLS > 0) process.stdout.write(`cors-lab soak: ${PARENT_KILLS} parent kills, cors-lab run and a vitest run with createLab in turn, SIGKILLed with their browsers up\n`);
+  for (let index = 1; index <= PARENT_KILLS; index++) {
+    const figures = await parentKillRun(index, dir);
+    parentKills.push(figures);
+    process.stdout.write(
+      `  parent kill ${index}: ${figures.what} killed at ${figures.killedAtS.toFixed(1)} s; every process and port of the run gone ${figures.goneAfterS === undefined ? 'NOT within 30 s' : `${figures.goneAfterS.toFixed(1)} s after the kill`}; left behind after 10 s: ${figures.leftovers.length === 0 ? 'nothing' : figures.leftovers.join(', ')}\n`,
     );
   }
 } finally {
@@ -111,4 +173,11 @@ const sum = (values: number[]) => values.reduce((total, value) => total + value,
 process.stdout.write(
   `soak: ${all.length} runs, ${killedRuns.length} with a browser killed (${sum(killedRuns.map((run) => run.relaunches))} relaunches recorded); cells lost (errors in the killed engine) per kill: mean ${(sum(lost) / Math.max(1, lost.length)).toFixed(1)}, max ${Math.max(0, ...lost)}; errors in the engines not killed: ${sum(all.map((run) => run.errorsElsewhere))}; killed-engine cells claimed without evidence: ${sum(all.map((run) => run.killedCellsWithoutEvidence))}; kills that left no trace in the result (no error, no relaunch): ${killedRuns.filter((run) => run.errorsInKilled === 0 && run.relaunches === 0).length}; runs with something left behind: ${all.filter((run) => run.leftovers.length > 0).length}; finished after the kill: mean ${(sum(killedRuns.map((run) => run.finishedAfterKillS)) / Math.max(1, killedRuns.length)).toFixed(1)} s\n`,
 );
-process.exitCode = all.some((run) => run.leftovers.length > 0 || run.errorsElsewhere > 0 || run.killedCellsWithoutEvidence > 0) ? 1 : 0;
+const killedParents = parentKills.filter((run) => !run.what.includes('ended by itself'));
+const gone = killedParents.flatMap((run) => (run.goneAfterS === undefined ? [] : [run.goneAfterS]));
+if (parentKills.length > 0) {
+  process.stdout.write(
+    `parent kills: ${killedParents.length} (${killedParents.filter((run) => run.what.startsWith('cors-lab')).length} cors-lab run, ${killedParents.filter((run) => run.what.startsWith('vitest')).length} vitest with createLab${killedParents.length < parentKills.length ? `; ${parentKills.length - killedParents.length} ended before their kill, not counted` : ''}); every process and port of the run gone after the kill: mean ${(sum(gone) / Math.max(1, gone.length)).toFixed(1)} s, max ${Math.max(0, ...gone).toFixed(1)} s; not gone within 30 s: ${killedParents.length - gone.length}; runs with something left behind after 10 s: ${parentKills.filter((run) => run.leftovers.length > 0).length}\n`,
+  );
+}
+process.exitCode = all.some((run) => run.leftovers.length > 0 || run.errorsElsewhere > 0 || run.killedCellsWithoutEvidence > 0) || parentKills.some((run) => run.leftovers.length > 0) || killedParents.some((run) => run.goneAfterS === undefined) ? 1 : 0;

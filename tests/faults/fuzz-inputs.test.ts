@@ -1,13 +1,14 @@
 // Every file a user hands cors-lab, fuzzed (issue 28, part 1): scenario
-// YAML, check configs, HARs, OpenAPI documents, remote-engine configs,
-// baselines and result files. Each starts from a valid seed, which a
-// generator cuts short, flips bytes in, breaks the UTF-8 of, gives wrong
-// types, huge values and deep nesting, strips of fields, or replaces with an
-// alias bomb. The property: the reader the command calls accepts the file or
-// names it with what is wrong (its typed problem), in bounded time; never
-// another exception, which the CLI would print as a harness failure with a
-// stack trace. Then the real CLI, on one rejected input of each kind, exits
-// 2 with the file named, no stack trace and no report written.
+// YAML, check configs (YAML and TypeScript), middleware adapters, HARs,
+// OpenAPI documents, remote-engine configs, baselines and result files. Each
+// starts from a valid seed, which a generator cuts short, flips bytes in,
+// breaks the UTF-8 of, gives wrong types, huge values and deep nesting,
+// strips of fields, or replaces with an alias bomb. The property: the reader
+// the command calls accepts the file or names it with what is wrong (its
+// typed problem), in bounded time and memory; never another exception, which
+// the CLI would print as a harness failure with a stack trace. Then the real
+// CLI, on one rejected input of each kind, exits 2 with the file named, no
+// stack trace and no report written.
 //
 // A failure prints fast-check's seed and path: keep the input it found as a
 // regular test beside the reader's own tests.
@@ -19,6 +20,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckInputError, planFromConfig } from '../../harness/check/plan.ts';
 import { endpointsFromHar } from '../../harness/check/har.ts';
 import { endpointsFromOpenApi } from '../../harness/check/openapi.ts';
+import { loadAdapter } from '../../harness/middleware/registry.ts';
 import { readRemoteConfig, RemoteConfigError } from '../../harness/engines/remote-config.ts';
 import { BaselineError, readBaseline, serializeBaseline, baselineOf } from '../../harness/diff/baseline.ts';
 import { diffResults } from '../../harness/diff/diff.ts';
@@ -34,13 +36,16 @@ import { PROJECT_ROOT, runCli, scenariosFrom, tempCertDir, tempDir } from '../he
 const RUNS = Number(process.env.CORS_LAB_FUZZ_RUNS) || 40;
 /** A reader that takes longer than this on one input fails the property. */
 const READ_LIMIT_MS = 5_000;
+/** The test process's resident memory after any one input. */
+const RSS_LIMIT_BYTES = 2 * 1024 ** 3;
 
 type Verdict = 'accepted' | { problems: string[] };
 
 interface InputKind {
   name: string;
   file: string;
-  format: 'yaml' | 'json';
+  /** A TypeScript module's value is its default export, written as JSON in `module` (a config, an adapter). */
+  format: 'yaml' | 'json' | { module: (json: string) => string; data: () => unknown };
   seed: () => string;
   /** The reader the command calls first; any exception other than the input's own problem escapes. */
   read(file: string): Promise<Verdict>;
@@ -66,6 +71,23 @@ const verdictOf =
     }
   };
 
+const CHECK_CONFIG_YAML = [
+  'baseUrl: https://api.example.com',
+  'sweep: true',
+  'allowOriginPatterns: ["https://*.example.com"]',
+  'errorPaths: [/boom]',
+  'resolve: ["api.example.com:443:127.0.0.1:8443"]',
+  'timeout: 5000',
+  'endpoints:',
+  '  - url: /me',
+  '    method: POST',
+  '    headers: { Content-Type: application/json }',
+  '    body: "{}"',
+  '    credentials: include',
+  '    origins: { "https://app.example.com": allowed, "https://evil.example.net": blocked }',
+  '',
+].join('\n');
+
 const dir = tempDir('fuzz-inputs');
 let resultSeed = '';
 
@@ -85,25 +107,30 @@ const KINDS: InputKind[] = [
     name: 'check config',
     file: 'cors-lab.yaml',
     format: 'yaml',
-    seed: () =>
-      [
-        'baseUrl: https://api.example.com',
-        'sweep: true',
-        'allowOriginPatterns: ["https://*.example.com"]',
-        'errorPaths: [/boom]',
-        'resolve: ["api.example.com:443:127.0.0.1:8443"]',
-        'timeout: 5000',
-        'endpoints:',
-        '  - url: /me',
-        '    method: POST',
-        '    headers: { Content-Type: application/json }',
-        '    body: "{}"',
-        '    credentials: include',
-        '    origins: { "https://app.example.com": allowed, "https://evil.example.net": blocked }',
-        '',
-      ].join('\n'),
+    seed: () => CHECK_CONFIG_YAML,
     read: verdictOf(planFromConfig),
     command: (file, out) => ['check', '--config', file, '--out', out],
+  },
+  {
+    // Mutated TypeScript is run by the loader: the seed holds data only, so no mutation can make a loop.
+    name: 'check config in TypeScript',
+    file: 'cors-lab.config.ts',
+    format: { module: (json) => `export default ${json};\n`, data: () => parseYaml(CHECK_CONFIG_YAML) },
+    seed: () => `export default ${JSON.stringify(parseYaml(CHECK_CONFIG_YAML), null, 2)};\n`,
+    read: verdictOf(planFromConfig),
+    command: (file, out) => ['check', '--config', file, '--out', out],
+  },
+  {
+    name: 'middleware adapter',
+    file: 'adapter.ts',
+    format: { module: (json) => `export default { ...${json}, create(policy, handler) { return handler; } };\n`, data: () => ({ name: 'fuzzed', version: '1.0.0' }) },
+    seed: () => `export default { ...${JSON.stringify({ name: 'fuzzed', version: '1.0.0' })}, create(policy, handler) { return handler; } };\n`,
+    // The CLI takes any error loadAdapter throws as the adapter's problem (exit 2): its message must name the file.
+    read: async (file) => loadAdapter(file).then(
+      () => 'accepted' as const,
+      (error: Error) => ({ problems: [error.message] }),
+    ),
+    command: (file, out) => ['run', join(BUILTIN_CATALOG, 'basics', 'acao.yaml'), '--middleware', file, '--out', out],
   },
   {
     name: 'HAR',
@@ -218,11 +245,13 @@ function describeValue(value: unknown): string {
 
 function mutations(kind: InputKind, seedText: string): fc.Arbitrary<Mutant> {
   const seed = Buffer.from(seedText);
-  const data = kind.format === 'json' ? JSON.parse(seedText) : parseYaml(seedText);
+  const format = kind.format;
+  const data = format === 'json' ? JSON.parse(seedText) : format === 'yaml' ? parseYaml(seedText) : format.data();
   const paths = pathsOf(data);
   const serialize = (value: unknown, asYaml: boolean): string => {
     if (value === undefined) return '';
-    if (asYaml && kind.format === 'yaml') {
+    if (typeof format === 'object') return format.module(JSON.stringify(value));
+    if (asYaml && format === 'yaml') {
       try {
         return stringifyYaml(value, { aliasDuplicateObjects: false });
       } catch {
@@ -231,6 +260,8 @@ function mutations(kind: InputKind, seedText: string): fc.Arbitrary<Mutant> {
     }
     return JSON.stringify(value);
   };
+  /** JSON text as this kind's file: a module's default export, or the text itself. */
+  const serializeText = (json: string): string => (typeof format === 'object' ? format.module(json) : json);
   const at = (index: number) => paths[index]!.join('.') || '(the whole document)';
   return fc.oneof(
     fc.nat({ max: seed.length }).map((cut) => mutant(`cut short at byte ${cut}`, seed.subarray(0, cut))),
@@ -246,8 +277,8 @@ function mutations(kind: InputKind, seedText: string): fc.Arbitrary<Mutant> {
       mutant(`${at(index)} replaced by ${describeValue(value)}${asYaml ? ' (YAML)' : ''}`, Buffer.from(serialize(withValueAt(data, paths[index]!, value, false), asYaml))),
     ),
     fc.tuple(fc.nat({ max: paths.length - 1 }), fc.boolean()).map(([index, asYaml]) => mutant(`${at(index)} removed${asYaml ? ' (YAML)' : ''}`, Buffer.from(serialize(withValueAt(data, paths[index]!, undefined, true), asYaml)))),
-    fc.integer({ min: 1_000, max: 200_000 }).map((depth) => mutant(`a list nested ${depth} deep`, Buffer.from('['.repeat(depth) + ']'.repeat(depth)))),
-    fc.constant(kind.format === 'yaml' ? mutant('an alias bomb', Buffer.from(ALIAS_BOMB)) : mutant('an object opened 50000 times, never closed', Buffer.from('{"a":'.repeat(50_000)))),
+    fc.integer({ min: 1_000, max: 200_000 }).map((depth) => mutant(`a list nested ${depth} deep`, Buffer.from(serializeText('['.repeat(depth) + ']'.repeat(depth))))),
+    fc.constant(format === 'yaml' ? mutant('an alias bomb', Buffer.from(ALIAS_BOMB)) : mutant('an object opened 50000 times, never closed', Buffer.from('{"a":'.repeat(50_000)))),
   );
 }
 
@@ -258,6 +289,8 @@ async function verdictOn(kind: InputKind, file: string, bytes: Buffer): Promise<
   const verdict = await kind.read(file);
   const took = performance.now() - started;
   expect(took, `${kind.name}: ${Math.round(took)} ms on one input`).toBeLessThan(READ_LIMIT_MS);
+  // Bounded memory too: no input may make the reader hold gigabytes (the largest inputs here are a few MB).
+  expect(process.memoryUsage().rss, `${kind.name}: resident memory after one input`).toBeLessThan(RSS_LIMIT_BYTES);
   if (verdict !== 'accepted') {
     expect(verdict.problems.length, `${kind.name}: a rejection with no problem`).toBeGreaterThan(0);
     for (const problem of verdict.problems) expect(problem, `${kind.name}: a problem that does not name the file`).toContain(basename(file));

@@ -5,12 +5,12 @@
 // process holding the mark and no port the run listened on may remain within
 // 10 s.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NODE, PROJECT_ROOT, tempDir } from '../helpers.ts';
-import { listeningPorts, MARK_VARIABLE, markedProcesses, portsOf, processName, until } from './processes.ts';
+import { alive, listeningPorts, MARK_VARIABLE, markedProcesses, portsOf, processName, suiteHoldingALab, until } from './processes.ts';
 
 const VITEST = join(PROJECT_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
 /** The npm on PATH, as a user runs it. */
@@ -64,28 +64,42 @@ describe('a vitest run killed with SIGKILL', () => {
     await expectNothingLeft(run, () => run.child.kill('SIGKILL'));
   }, 180_000);
 
-  it('with createLab in a test file (a vitest worker): nothing is left either', async () => {
-    const dir = tempDir('parent-kill-worker');
-    mkdirSync(join(dir, 'suite'), { recursive: true });
-    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'));
-    writeFileSync(join(dir, 'vitest.config.ts'), `export default { test: { include: ['suite/*.test.ts'], testTimeout: 600000, hookTimeout: 600000 } };\n`);
-    writeFileSync(
-      join(dir, 'suite', 'lab.test.ts'),
-      [
-        `import { afterAll, beforeAll, it } from 'vitest';`,
-        `import { createLab } from ${JSON.stringify(join(PROJECT_ROOT, 'harness', 'index.ts'))};`,
-        `let lab;`,
-        `beforeAll(async () => { lab = await createLab(); });`,
-        `afterAll(async () => { await lab?.close(); });`,
-        `it('holds the lab open', async () => { await new Promise((resolve) => setTimeout(resolve, 600000)); });`,
-        '',
-      ].join('\n'),
-    );
+  it('with createLab in a test file: the runner SIGKILLed, nothing is left either', async () => {
+    const dir = suiteHoldingALab(tempDir('parent-kill-worker'));
     const run = startMarked(NODE, [VITEST, 'run', '--root', dir], dir);
     await browsersUp(run.mark, BROWSERS, run.output);
     await expectNothingLeft(run, () => run.child.kill('SIGKILL'));
   }, 180_000);
+
+  it('with createLab in a test file: the worker SIGKILLed from outside, nothing is left', async () => {
+    const dir = suiteHoldingALab(tempDir('parent-kill-worker'));
+    const run = startMarked(NODE, [VITEST, 'run', '--root', dir], dir);
+    await browsersUp(run.mark, BROWSERS, run.output);
+    // The worker is the process that started WebKit's driver (its parent), below the runner.
+    const driver = markedProcesses(run.mark).find((pid) => processName(pid) === 'WebKitWebDriver');
+    const worker = driver === undefined ? undefined : parentOf(driver);
+    expect(worker === undefined ? 0 : parentOf(worker), 'the worker runs below the runner').toBe(run.child.pid);
+    expect(worker, 'the vitest worker').toBeDefined();
+    await expectNothingLeft({ ...run, exited: workerGone(worker!) }, () => process.kill(worker!, 'SIGKILL'));
+    // The runner reports the lost worker and ends on its own.
+    await run.exited;
+  }, 180_000);
 });
+
+/** The parent pid of `pid`, from /proc. */
+function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Resolves once `pid` has ended. */
+async function workerGone(pid: number): Promise<void> {
+  await until(() => !alive(pid), 10_000);
+}
 
 describe('npm run bench killed mid-way', () => {
   it('its process group SIGKILLed during the catalog: no browser, driver, Xvfb or lab port is left', async () => {

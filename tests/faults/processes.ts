@@ -1,9 +1,11 @@
 // What the fault tests look at from outside a run: its process tree, and the
 // temporary folders its browsers were given.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { EngineId } from '../../harness/engines/types.ts';
+import { listeners } from '../leftovers.ts';
 
 /** The pids of every process below `root`, from ps. */
 export function descendants(root: number): number[] {
@@ -85,13 +87,12 @@ export function processName(pid: number): string {
   }
 }
 
-/** TCP ports listening now, with the pids holding each (from ss). */
+/** TCP ports listening now, with the pids holding each (from ss, as the leftovers check reads it). */
 export function listeningPorts(): Map<number, number[]> {
   const ports = new Map<number, number[]>();
-  for (const line of spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' }).stdout.split('\n')) {
-    const port = Number(/:(\d+)\s/.exec(line.split(/\s+/).slice(3, 4).join(' ') + ' ')?.[1]);
-    if (!port) continue;
-    ports.set(port, [...line.matchAll(/pid=(\d+)/g)].map((match) => Number(match[1])));
+  for (const [address, owner] of listeners()) {
+    const port = Number(address.slice(address.lastIndexOf(':') + 1));
+    if (port) ports.set(port, [...(ports.get(port) ?? []), ...[...owner.matchAll(/pid=(\d+)/g)].map((match) => Number(match[1]))]);
   }
   return ports;
 }
@@ -99,4 +100,29 @@ export function listeningPorts(): Map<number, number[]> {
 /** The ports these processes listen on. */
 export function portsOf(pids: number[]): number[] {
   return [...listeningPorts()].filter(([, holders]) => holders.some((pid) => pids.includes(pid))).map(([port]) => port);
+}
+
+/**
+ * A vitest project in `dir` whose one test file holds a lab (createLab in
+ * beforeAll) around a test that waits ten minutes: a suite that is still
+ * running whenever it is killed. Returns `dir`.
+ */
+export function suiteHoldingALab(dir: string): string {
+  const root = new URL('../..', import.meta.url).pathname;
+  mkdirSync(join(dir, 'suite'), { recursive: true });
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  writeFileSync(join(dir, 'vitest.config.ts'), `export default { test: { include: ['suite/*.test.ts'], testTimeout: 600000, hookTimeout: 600000 } };\n`);
+  writeFileSync(
+    join(dir, 'suite', 'lab.test.ts'),
+    [
+      `import { afterAll, beforeAll, it } from 'vitest';`,
+      `import { createLab } from ${JSON.stringify(join(root, 'harness', 'index.ts'))};`,
+      `let lab;`,
+      `beforeAll(async () => { lab = await createLab(); });`,
+      `afterAll(async () => { await lab?.close(); });`,
+      `it('holds the lab open', async () => { await new Promise((resolve) => setTimeout(resolve, 600000)); });`,
+      '',
+    ].join('\n'),
+  );
+  return dir;
 }
