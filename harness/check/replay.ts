@@ -86,6 +86,8 @@ export function specViewOf(replayed: Replay, request: ProbeRequest, pageOrigin: 
     explanation: `${prediction.explanation} (from the replayed answers)`,
     preflight: prediction.preflight,
     firstRequest: firstRequestOf(prediction),
+    // Every hop the replayed answers lead the spec through: each cell holds the engine's chain against it (run/request-chain.ts).
+    chain: prediction.hops,
     ...knownBehavioursOf(replayed, request, pageOrigin),
     ...(prediction.preflightHeaders ? { preflightHeaders: prediction.preflightHeaders } : {}),
     steps: prediction.steps,

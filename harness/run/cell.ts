@@ -41,7 +41,7 @@ export function buildCell(input: CellInput): CellResult {
   const cookiePolicy = input.cookiePolicy && verdict.cookieWithheld === true;
   const pageSaw = 'harnessError' in probe ? undefined : probe;
   const first = input.spec.firstRequest ? requestShape(request.mode, input.spec.firstRequest, request.url, journal) : undefined;
-  // Past the first request: every hop, where the spec's chain is known (the catalog's cells).
+  // Past the first request: every hop, where the spec's chain is known (the catalog's, check's and lab.probe's cells).
   const shape = first && input.spec.chain ? withChain(first, compareChain(input.spec.chain, journal, request.nonce)) : first;
   // Only a cell with the spec's outcome can be right for the wrong reason; any other is flagged by its verdict already.
   const departs = verdict.outcome === input.spec.outcome ? shape?.departs : undefined;

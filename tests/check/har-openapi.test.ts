@@ -204,6 +204,11 @@ paths:
     for (const cell of cellsOf(result, result.scenarios[0]!.id)) {
       expect(cell.evidence.preflightSent).toBe(true);
       expect(cell.evidence.journal.find((entry) => entry.kind === 'preflight')?.headers?.['access-control-request-headers']).toBe('authorization');
+      // The whole chain, held against the spec's from the replayed answers: the preflight, then the GET, as the spec sends them.
+      const chain = cell.evidence.requestShape?.chain;
+      expect(chain?.expected.map((hop) => `${hop.kind} ${hop.method} ${hop.asks?.headers ?? ''}`.trim()), cell.engine).toEqual(['preflight OPTIONS authorization', 'request GET']);
+      expect(chain?.seen.map((hop) => `${hop.kind} ${hop.method}`), cell.engine).toEqual(['preflight OPTIONS', 'request GET']);
+      expect(cell.evidence.requestShape?.departs, cell.engine).toBeUndefined();
     }
     expect(result.check.source).toMatchObject({ kind: 'openapi', read: 4, taken: 3, skipped: [{ reason: expect.stringMatching(/^an OPTIONS operation/), count: 1 }] });
     // Without --origin there is nothing to pose as.
