@@ -8,7 +8,7 @@ import type { Deviation, Outcome } from '../scenario/schema.ts';
 import type { PageOutcome } from '../session/failure.ts';
 import { classify, type ClassifyInput } from './classify.ts';
 import { compareChain } from './request-chain.ts';
-import { departureText, requestMismatch, requestShape, withChain } from './request-shape.ts';
+import { departureText, nothingReached, requestMismatch, requestShape, withChain } from './request-shape.ts';
 import type { Behaviour, ShapeDeparture } from '../scenario/behaviours.ts';
 import { verdictFor, type CellResult, type ReachabilityControl, type SpecView } from '../result/result.ts';
 
@@ -42,7 +42,9 @@ export function buildCell(input: CellInput): CellResult {
   const pageSaw = 'harnessError' in probe ? undefined : probe;
   const first = input.spec.firstRequest ? requestShape(request.mode, input.spec.firstRequest, request.url, journal) : undefined;
   // Past the first request: every hop, where the spec's chain is known (the catalog's, check's and lab.probe's cells).
-  const shape = first && input.spec.chain ? withChain(first, compareChain(input.spec.chain, journal, request.nonce)) : first;
+  const chain = input.spec.chain ? compareChain(input.spec.chain, journal, request.nonce) : undefined;
+  // Where nothing reached the server, the whole chain the spec sends is what differs.
+  const shape = first ? (chain ? withChain(first, chain) : first) : input.spec.firstRequest ? nothingReached(request.mode, input.spec.firstRequest, chain) : undefined;
   // Only a cell with the spec's outcome can be right for the wrong reason; any other is flagged by its verdict already.
   const departs = verdict.outcome === input.spec.outcome ? shape?.departs : undefined;
   // A difference the registry knows of for this engine is knowledge, not a ? .

@@ -86,7 +86,7 @@ function firstPart(expected: Hop[], seen: HopSeen[], nonce: string): { hop: numb
     const spec = expected[index];
     const engine = seen[index];
     const hop = index + 1;
-    if (spec && !engine) return { hop, field: 'missing hop', text: `${hopName(expected, index)}: the engine sent nothing more, where the spec sends ${what(spec)}` };
+    if (spec && !engine) return { hop, field: 'missing hop', text: `${hopName(expected, index)}: the engine sent nothing${index > 0 ? ' more' : ''}, where the spec sends ${what(spec)}` };
     if (!spec && engine) return { hop, field: 'extra hop', text: `hop ${hop}: the engine sent ${what({ ...engine, url: asSpecUrl(engine.url, nonce) })}, where the spec sends nothing more` };
     const difference = hopDifference(spec!, engine!, nonce);
     if (difference) return { hop, field: difference.field, text: `${hopName(expected, index)}: ${difference.text}` };

@@ -59,6 +59,22 @@ export function requestShape(expectedMode: string, spec: FirstRequest, probeUrl:
   return { expected, seen, differences, ...(fields.length > 0 ? { departs: { request: 'first' as const, fields } } : {}) };
 }
 
+/**
+ * A cell where nothing reached the server, though the spec sends a request
+ * (or a preflight): its whole chain is missing, from hop 1. Undefined where
+ * the spec sends nothing either, or its chain is not known.
+ */
+export function nothingReached(expectedMode: string, spec: FirstRequest, chain: RequestChain | undefined): RequestShape | undefined {
+  if (!chain || chain.expected.length === 0 || chain.seen.length > 0) return undefined;
+  return {
+    expected: { mode: expectedMode, origin: spec.origin, preflight: spec.preflight },
+    seen: { origin: null, preflight: false },
+    differences: [],
+    chain,
+    ...(chain.firstDifferenceAt ? { departs: { request: 'first' as const, fields: [chain.firstDifferenceAt.field] } } : {}),
+  };
+}
+
 /** The first request's shape with the whole chain beside it: where the first request agrees, a later hop that parts is where the requests depart. */
 export function withChain(shape: RequestShape, chain: RequestChain): RequestShape {
   const later = shape.departs === undefined && chain.firstDifferenceAt ? { departs: { request: 'later' as const, fields: [chain.firstDifferenceAt.field] } } : {};

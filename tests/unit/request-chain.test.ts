@@ -3,7 +3,7 @@
 // from the spec's, and what is not compared.
 import { describe, expect, it } from 'vitest';
 import { chainSeen, compareChain } from '../../harness/run/request-chain.ts';
-import { requestMismatch } from '../../harness/run/request-shape.ts';
+import { nothingReached, requestMismatch } from '../../harness/run/request-shape.ts';
 import type { Hop } from '../../harness/spec/types.ts';
 import type { JournalEntry } from '../../servers/journal.ts';
 
@@ -32,6 +32,17 @@ describe('the request chain', () => {
     expect(chain.firstDifference).toBeUndefined();
     expect(chain.seen.map((hop) => `${hop.kind} ${hop.origin}`)).toEqual([`preflight ${PAGE}`, `request ${PAGE}`, 'preflight null', 'request null']);
     expect(requestMismatch({ expected: { mode: 'cors', origin: PAGE, preflight: true }, seen: { mode: 'cors', origin: PAGE, preflight: true }, differences: [], chain })).toBeUndefined();
+  });
+
+  it('an engine that sent nothing where the spec sends a preflight: the chain is missing from hop 1, as the first request', () => {
+    const chain = compareChain(SPEC, [], 'n1');
+    expect(chain.firstDifferenceAt).toEqual({ hop: 1, field: 'missing hop' });
+    const shape = nothingReached('cors', { preflight: true, origin: PAGE, sent: true }, chain);
+    expect(shape?.departs).toEqual({ request: 'first', fields: ['missing hop'] });
+    expect(requestMismatch(shape)).toBe(`the request chain parts from the spec's at hop 1, the preflight: the engine sent nothing, where the spec sends a preflight to ${API}/x/spec/d`);
+    // Nothing sent where the spec sends nothing either is no difference; nor is a chain with hops seen.
+    expect(nothingReached('cors', { preflight: false, origin: PAGE, sent: false }, compareChain([], [], 'n1'))).toBeUndefined();
+    expect(nothingReached('cors', { preflight: true, origin: PAGE, sent: true }, compareChain(SPEC, asSpec(), 'n1'))).toBeUndefined();
   });
 
   it('names the first hop where they part: the preflight after the 307 with the page origin where the spec sends null', () => {
