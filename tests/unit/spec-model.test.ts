@@ -572,6 +572,32 @@ describe('the request chain', () => {
     ]);
   });
 
+  it('Fetch § 4.5 step 12: a 303 after a preflighted PUT is followed with GET, no body and no preflight (a GET without unsafe headers needs none)', () => {
+    const p = run({ method: 'PUT', headers: [['Content-Type', 'application/json']], body: '{}' }, {
+      [`${API}/data`]: { preflight: acao(PAGE, [['Access-Control-Allow-Methods', 'PUT'], ['Access-Control-Allow-Headers', 'content-type']]), request: redirect(303, `${API}/end`, [['Access-Control-Allow-Origin', PAGE]]) },
+      [`${API}/end`]: { request: acao(PAGE) },
+    });
+    expect(p.hops.map((hop) => `${hop.kind} ${hop.method} ${hop.url} ${hop.asks?.headers ?? '-'}`)).toEqual([`preflight OPTIONS ${API}/data content-type`, `request PUT ${API}/data -`, `request GET ${API}/end -`]);
+    const last = p.sent.at(-1)!.sent;
+    expect(last.headers.find(([name]) => name.toLowerCase() === 'content-type')).toBeUndefined();
+  });
+
+  it("Fetch § 4.6 step 8.3: same-origin credentials go on a same-origin hop and not on the cross-origin hop it redirects to", () => {
+    const p = run({ url: `${PAGE}/start`, credentials: 'same-origin' }, {
+      [`${PAGE}/start`]: { request: redirect(302, `${API}/end`) },
+      [`${API}/end`]: { request: acao('null') },
+    });
+    expect(p.hops.map((hop) => `${hop.url} credentials ${hop.credentials}`)).toEqual([`${PAGE}/start credentials true`, `${API}/end credentials false`]);
+  });
+
+  it('Fetch § 4.6 step 8.3: include sends credentials on every hop, tainted origin or not', () => {
+    const p = run({ credentials: 'include' }, {
+      [`${API}/data`]: { request: redirect(307, `${API2}/next`, [['Access-Control-Allow-Origin', PAGE], ['Access-Control-Allow-Credentials', 'true']]) },
+      [`${API2}/next`]: { request: acao('null', [['Access-Control-Allow-Credentials', 'true']]) },
+    });
+    expect(p.hops.map((hop) => `${hop.origin} credentials ${hop.credentials}`)).toEqual([`${PAGE} credentials true`, 'null credentials true']);
+  });
+
   it('Fetch § 3.1: a no-cors GET carries no Origin and goes in no-cors mode', () => {
     const p = run({ mode: 'no-cors' }, { [`${API}/data`]: { request: ok() } });
     expect(p.hops).toEqual([{ url: `${API}/data`, kind: 'request', method: 'GET', status: 200, credentials: false, mode: 'no-cors' }]);
