@@ -50,7 +50,8 @@ export function largeOpenApi(bytes: number): string {
   const document = { openapi: '3.1.0', info: { title: 'Large', version: '1' }, servers: [{ url: 'https://api.example.com' }], paths, components: { schemas } };
   const id = [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }];
   // The size is counted as the paths are added: stringifying the whole document each time would take minutes.
-  for (let i = 0, size = JSON.stringify(document).length; size < bytes; i++) {
+  // At least 100 paths, so a size below the shared components' own still gives operations to plan.
+  for (let i = 0, size = JSON.stringify(document).length; size < bytes || i < 100; i++) {
     const ref = { $ref: `#/components/schemas/Thing${i % 400}` };
     const key = `/api/things${i}/{id}`;
     paths[key] = {
@@ -80,7 +81,7 @@ export const inputsPart: BenchPart = async (quick) => {
   const dir = mkdtempSync(join(tmpdir(), 'cors-lab-bench-inputs-'));
   try {
     const harBytes = (quick ? 5 : 50) * MB;
-    const openApiBytes = (quick ? 0.5 : 5) * MB;
+    const openApiBytes = (quick ? 1.5 : 5) * MB;
     writeFileSync(join(dir, 'large.har'), largeHar(harBytes));
     writeFileSync(join(dir, 'large.json'), largeOpenApi(openApiBytes));
     const origin = ['--origin', 'https://app.example.com'];
