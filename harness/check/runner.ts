@@ -33,6 +33,8 @@ export interface CheckOptions {
   timeoutMs: number;
   certDir?: string;
   onProgress?: (progress: { engine: EngineId; done: number; total: number }) => void;
+  /** Each cell as soon as its engine made it (cors-lab ui streams them). */
+  onCell?: (cell: CellResult) => void;
 }
 
 /** The request as the probe runtime makes it. */
@@ -208,7 +210,9 @@ async function runEngine(
           control: { url: () => probe.endpoint.url, before: () => proxy.tag(nonce, 'control') },
         })
         .finally(() => proxy.tag(undefined));
-      results.push(checkCell(probe, id, buildOf(session.info, 'defaults'), specViews.get(probe.id)!, run!, lab.journal.forNonce(nonce)));
+      const cell = checkCell(probe, id, buildOf(session.info, 'defaults'), specViews.get(probe.id)!, run!, lab.journal.forNonce(nonce));
+      results.push(cell);
+      options.onCell?.(cell);
       options.onProgress?.({ engine: id, done: results.length, total: probes.length });
     }
   } catch (error) {

@@ -20,6 +20,7 @@ import { addRemoteOptions, commandInputs, EXIT, fromCommandLine, remoteEnginesOf
 import { installBrowsers, installBuilds } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
 import { addBisectCommand } from './bisect.ts';
+import { addUiCommand } from './ui.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
@@ -174,6 +175,7 @@ export function buildProgram(exitCode: { value: number }): Command {
   addMergeCommand(program, exitCode);
   addResearchCommand(program, exitCode);
   addBisectCommand(program, exitCode);
+  addUiCommand(program, exitCode);
 
   program
   addRemoteOptions(program.command('browsers'))
