@@ -1,6 +1,9 @@
 // Real servers for the check tests, each in its own process on 127.0.0.1.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { issueCa, issueServerCertificate } from '../harness/lab/certificates.ts';
 
 export interface FixtureServer {
   port: number;
@@ -40,4 +43,14 @@ export async function startFixture(name: string, env: Record<string, string> = {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The API's own CA (as mkcert would make, trusted by nothing unless told) and a certificate for api.example.com, as PEM files in `dir`; `tls` is what express-cors-server serves HTTPS with. */
+export function ownCa(dir: string): { caFile: string; tls: { TLS_KEY: string; TLS_CERT: string } } {
+  const ca = issueCa('the API team CA');
+  const leaf = issueServerCertificate(['api.example.com'], ca);
+  writeFileSync(join(dir, 'root.pem'), ca.certPem);
+  writeFileSync(join(dir, 'key.pem'), leaf.keyPem);
+  writeFileSync(join(dir, 'cert.pem'), leaf.certPem);
+  return { caFile: join(dir, 'root.pem'), tls: { TLS_KEY: join(dir, 'key.pem'), TLS_CERT: join(dir, 'cert.pem') } };
 }

@@ -5,10 +5,8 @@
 // (replay.ts) gives the spec model the server's answers for its explanation.
 import { discoverForRun, enginesToRun } from '../engines/discovery.ts';
 import type { RemoteEngineConfig } from '../engines/remote-config.ts';
-import { type EngineDriver, type EngineId, type MissingEngine } from '../engines/types.ts';
-import { startLab, type Lab } from '../lab/lab.ts';
-import { peerIsDescendant } from '../lab/peer-process.ts';
-import { startProxy, type LabProxy } from '../lab/proxy.ts';
+import type { EngineId } from '../engines/types.ts';
+import type { Lab } from '../lab/lab.ts';
 import type { JournalEntry } from '../../servers/journal.ts';
 import { bareHostname, Upstream } from '../../servers/upstream.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
@@ -16,7 +14,8 @@ import { buildCell } from '../run/cell.ts';
 import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type CheckResult, type ScenarioSummary, type SpecView } from '../result/result.ts';
 import { mintNonce } from '../session/page.ts';
 import { keptOnInterrupt } from '../session/failure.ts';
-import { ProbeSession, type ProbeRun } from '../session/session.ts';
+import type { ProbeRun } from '../session/session.ts';
+import { CheckEngines, type CheckEngine } from './engines.ts';
 import { interruption } from '../engines/cleanup.ts';
 import { findingsOf } from './findings.ts';
 import { preflightVariations } from './preflight-variation.ts';
@@ -35,6 +34,8 @@ export interface CheckOptions {
   onProgress?: (progress: { engine: EngineId; done: number; total: number }) => void;
   /** Each cell as soon as its engine made it (cors-lab ui streams them). */
   onCell?: (cell: CellResult) => void;
+  /** The lab, proxies and browsers to run in and keep for the next run (cors-lab ui); default: the run's own, closed at its end. */
+  warm?: CheckEngines;
 }
 
 /** The request as the probe runtime makes it. */
@@ -85,53 +86,47 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const variations = await preflightVariations(probes, replayOf, upstream);
 
   // The lab's certificate covers every posed host and every target host.
-  const posed = new Map<string, number | undefined>();
+  const posed = new Set<string>();
   const hostnames = new Set<string>();
   for (const probe of probes) {
     const page = new URL(probe.pageOrigin);
     // Keyed as the proxy sees a CONNECT or absolute URL: an IPv6 host without its brackets.
-    posed.set(`${page.protocol}//${authorityOf(page)}`, undefined);
+    posed.add(`${page.protocol}//${authorityOf(page)}`);
     hostnames.add(bareHostname(page));
     hostnames.add(bareHostname(new URL(probe.endpoint.url)));
   }
   const { runnable, missing: enginesMissing } = await discoverForRun(enginesToRun(options.engines ?? plan.browsers, options.remote), options.remote);
 
-  const lab = await startLab({ hostnames: [...hostnames], certDir: options.certDir });
-  const posedPort = (scheme: 'http' | 'https', host: string, port: number): number | undefined =>
-    posed.has(`${scheme}://${host}:${port}`) ? lab.ports[scheme === 'https' ? 'https-main' : 'http-main'] : undefined;
   // Only the rows' own target hosts (as written, before --resolve; an --error-path may name another) are forwarded.
   const targets = new Set(probes.map((probe) => authorityOf(new URL(probe.endpoint.url))));
-  const forwards = (host: string, port: number) => targets.has(`${host}:${port}`);
-  // The leaf covers every target (the proxy forwards no other host), and its CA's name space is this set of hosts: a leaf for any other would need a CA the browsers were not given.
-  const certificateFor = () => lab.certificates.leaf;
-
+  const checkEngines = options.warm ?? new CheckEngines({ timeoutMs: options.timeoutMs, ...(options.certDir ? { certDir: options.certDir } : {}) });
+  const lab = await checkEngines.labFor(hostnames, { posed, targets, upstream });
+  // Each run's contexts are its own, also in browsers kept warm from an earlier run.
+  const runKey = mintNonce('check');
 
   const engines: EngineEntry[] = [];
   const results: CellResult[] = [];
   try {
     const perEngine = await Promise.all(
       runnable.map(async (engine) => {
-        // One proxy per engine: its journal entries are that engine's traffic.
-        // A remote browser reaches it at its lab address, from another process (and machine): only the local ones are held to their own processes.
-        const remoteHost = engine.driver!.reachesLabThrough?.proxyListenHost;
-        const proxy = await startProxy({ journal: lab.journal, label: `proxy:${engine.id}`, posedPort, forwarding: { forwards, upstream, certificateFor }, ...(remoteHost ? { listenHost: remoteHost } : { admits: peerIsDescendant }) });
         try {
-          const run = await runEngine(engine.id, engine.driver!, lab, proxy, probes, specViews, options);
-          if ('notLaunched' in run) return [];
-          if ('notStarted' in run) {
-            enginesMissing.push(run.notStarted);
+          const started = await checkEngines.engine(engine.id, engine.driver!);
+          if ('notLaunched' in started) return [];
+          if ('notStarted' in started) {
+            enginesMissing.push(started.notStarted);
             return [];
           }
+          const run = await runEngine(started, lab, probes, specViews, runKey, options);
           engines.push(run.entry);
           return run.results;
         } finally {
-          await proxy.close();
+          if (!options.warm) await checkEngines.closeEngine(engine.id);
         }
       }),
     );
     results.push(...perEngine.flat());
   } finally {
-    await lab.close();
+    if (!options.warm) await checkEngines.close();
   }
 
   sortForReport(engines, results, probes.map((probe) => probe.id));
@@ -177,18 +172,14 @@ function authorityOf(url: URL): string {
 }
 
 async function runEngine(
-  id: EngineId,
-  driver: EngineDriver,
+  { proxy, session }: CheckEngine,
   lab: Lab,
-  proxy: LabProxy,
   probes: CheckProbe[],
   specViews: Map<string, SpecView>,
+  runKey: string,
   options: CheckOptions,
-): Promise<{ entry: EngineEntry; results: CellResult[] } | { notStarted: MissingEngine } | { notLaunched: true }> {
-  const started = await ProbeSession.start(id, driver, lab, { timeoutMs: options.timeoutMs, launch: { proxy: proxy.address } }).catch(keptOnInterrupt(undefined));
-  if (!started) return { notLaunched: true };
-  if ('notStarted' in started) return started;
-  const { session } = started;
+): Promise<{ entry: EngineEntry; results: CellResult[] }> {
+  const { id } = session;
   const results: CellResult[] = [];
   options.onProgress?.({ engine: id, done: 0, total: probes.length });
   try {
@@ -197,8 +188,8 @@ async function runEngine(
       proxy.tag(nonce);
       const [run] = await session
         .run({
-          // A fresh context per row: no preflight cache, cookie or HTTP cache entry carries over from another row (the spec model judges each alone).
-          contextKey: `check: ${probe.id}`,
+          // A fresh context per row: no preflight cache, cookie or HTTP cache entry carries over from another row, or from an earlier run (the spec model judges each alone).
+          contextKey: `${runKey}: ${probe.id}`,
           runnerUrl: `${probe.pageOrigin}/__lab/runner?nonce=${nonce}`,
           requests: [probeRequestFor(probe, nonce, options.timeoutMs)],
           // Posing must be exact: never run under another origin.
@@ -217,8 +208,6 @@ async function runEngine(
     }
   } catch (error) {
     keptOnInterrupt(undefined)(error); // the cells completed before a signal stay; anything else is a harness failure
-  } finally {
-    await session.close();
   }
   return { entry: session.info, results };
 }

@@ -1,6 +1,7 @@
 // Builds the package into dist/: the TypeScript compiled to JavaScript with
 // declarations, plus the files the built code reads at run time beside its
-// modules (the browser-side probe scripts and the clock shim's C source).
+// modules (the browser-side probe scripts, the UI page's script and the clock
+// shim's C source).
 // The clone keeps running the TypeScript directly; this is for the tarball.
 import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ const DIST = join(PACKAGE_ROOT, 'dist');
 /** Run-time files that are not TypeScript, by folder. */
 const RUNTIME_FILES: Record<string, RegExp> = {
   'harness/probes': /\.js$/,
+  'harness/ui': /\.js$/,
   'harness/research': /\.c$/,
 };
 

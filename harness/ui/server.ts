@@ -8,18 +8,16 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import { CheckInputError, planFromCli } from '../check/plan.ts';
+import { CheckInputError, planFromCli, type CheckPlan } from '../check/plan.ts';
+import { CheckEngines } from '../check/engines.ts';
 import { runCheck } from '../check/runner.ts';
 import { formatProblem } from '../scenario/loader.ts';
-import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
-import type { CellResult } from '../result/result.ts';
+import { EXPORT_KINDS, exportRun, type ExportKind } from './export.ts';
 import { UI_PAGE } from './page.ts';
+import { cellView, compareRuns, runForm, RunStore, type RunForm, type UiEvent, type UiRun } from './runs.ts';
 
 /** The header the page sends its token in; the event stream, which cannot send headers, takes it in the query. */
 export const TOKEN_HEADER = 'x-cors-lab-token';
-/** Runs kept for their event streams: the oldest go first. */
-const KEPT_RUNS = 20;
 
 export interface UiOptions {
   /** 0: any free port. */
@@ -36,35 +34,18 @@ export interface RunningUi {
   token: string;
   /** How many runs the form started: what a refused request must leave unchanged. */
   runsStarted(): number;
+  /** How many browsers the UI has launched: runs after the first over the same hosts launch none. */
+  browsersLaunched(): number;
   close(): Promise<void>;
-}
-
-/** What the form sends: check's options, one request. */
-const runInput = z
-  .object({
-    url: z.string().min(1),
-    origins: z.array(z.string()).default([]),
-    method: z.string().default('GET'),
-    headers: z.array(z.string()).default([]),
-    body: z.string().optional(),
-    credentials: z.enum(['omit', 'same-origin', 'include']).default('same-origin'),
-    kind: z.enum(['fetch', 'xhr', 'img-canvas', 'font']).default('fetch'),
-    resolve: z.array(z.string()).default([]),
-    engines: z.array(z.enum(ENGINE_IDS)).default([...ENGINE_IDS]),
-  })
-  .strict();
-
-interface Run {
-  events: { event: string; data: unknown }[];
-  done: boolean;
-  listeners: Set<(event: { event: string; data: unknown }) => void>;
 }
 
 export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
   const token = randomBytes(24).toString('base64url');
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
-  const runs = new Map<string, Run>();
-  let started = 0;
+  const runs = new RunStore();
+  // Browsers kept warm between runs (a run after the first starts none), one run at a time in them.
+  const warm = new CheckEngines({ timeoutMs: options.timeoutMs ?? 10_000, ...(options.certDir ? { certDir: options.certDir } : {}) });
+  let queue: Promise<void> = Promise.resolve();
   let port = 0;
   const ownHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
   const ownOrigins = () => ownHosts().map((host) => `http://${host}`);
@@ -90,45 +71,21 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
   app.post('/api/runs', async (request, reply) => {
     // JSON only: a form another site posts cannot be JSON without a preflight this server never answers.
     if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return reply.code(415).send({ problems: ['send the form as application/json'] });
-    const input = runInput.safeParse(request.body);
+    const input = runForm.safeParse(request.body);
     if (!input.success) return reply.code(400).send({ problems: input.error.issues.map((issue) => `${issue.path.join('.') || '(form)'}: ${issue.message}`) });
-    const form = input.data;
-    let plan;
-    try {
-      plan = planFromCli(form.url, {
-        origin: form.origins,
-        expect: [],
-        method: form.method,
-        header: form.headers,
-        ...(form.body !== undefined && form.body !== '' ? { body: form.body } : {}),
-        credentials: form.credentials,
-        kind: form.kind,
-        resolve: form.resolve,
-        ca: [],
-        sweep: false,
-        missingPath: false,
-      });
-    } catch (error) {
-      if (!(error instanceof CheckInputError)) throw error;
-      return reply.code(400).send({ problems: error.problems.map((problem) => formatProblem(problem).replace(/^command line: /, '')) });
-    }
-    const id = randomBytes(8).toString('hex');
-    started++;
-    const run: Run = { events: [], done: false, listeners: new Set() };
-    runs.set(id, run);
-    for (const old of [...runs.keys()].slice(0, Math.max(0, runs.size - KEPT_RUNS))) runs.delete(old);
-    const emit = (event: string, data: unknown) => {
-      run.events.push({ event, data });
-      for (const listener of run.listeners) listener({ event, data });
-    };
-    void runCheck({ plan, engines: form.engines as EngineId[], timeoutMs: options.timeoutMs ?? 10_000, ...(options.certDir ? { certDir: options.certDir } : {}), onCell: (cell) => emit('cell', cellView(cell)) })
-      .then((result) => emit('done', { engines: result.engines.map((engine) => ({ id: engine.id, browser: engine.browser, version: engine.version })), missing: result.enginesMissing.map((missing) => ({ id: missing.id, reason: missing.reason })) }))
-      .catch((error: unknown) => emit('failed', { message: error instanceof Error ? error.message : String(error) }))
-      .finally(() => {
-        run.done = true;
-        for (const listener of run.listeners) listener({ event: 'end', data: {} });
-      });
-    return reply.code(202).send({ id });
+    const planned = planOf(input.data);
+    if ('problems' in planned) return reply.code(400).send(planned);
+    const run = runs.add(input.data);
+    queue = queue.then(() => startRun(run, planned.plan));
+    return reply.code(202).send({ id: run.id });
+  });
+
+  app.get('/api/runs', async () => ({ runs: runs.history() }));
+
+  app.get('/api/runs/:id', async (request, reply) => {
+    const run = runs.get((request.params as { id: string }).id);
+    if (!run) return reply.code(404).send({ problems: ['no such run: the UI keeps the last 30'] });
+    return { id: run.id, startedAt: run.startedAt, form: run.form, done: run.done, cells: (run.result?.results ?? []).map((cell) => cellView(cell, run.result)), findings: run.result?.check.findings ?? [] };
   });
 
   app.get('/api/runs/:id/events', (request, reply) => {
@@ -137,14 +94,13 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
-    const send = ({ event, data }: { event: string; data: unknown }) => raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = ({ event, data }: UiEvent) => raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     for (const event of run.events) send(event);
     if (run.done) {
-      send({ event: 'end', data: {} });
       raw.end();
       return;
     }
-    const listener = (event: { event: string; data: unknown }) => {
+    const listener = (event: UiEvent) => {
       send(event);
       if (event.event === 'end') raw.end();
     };
@@ -152,24 +108,88 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
     request.raw.on('close', () => run.listeners.delete(listener));
   });
 
+  app.get('/api/compare', async (request, reply) => {
+    const { a, b } = request.query as { a?: string; b?: string };
+    const before = runs.get(a ?? '');
+    const after = runs.get(b ?? '');
+    if (!before?.result || !after?.result) return reply.code(404).send({ problems: ['compare two finished runs from the history (a= and b=)'] });
+    return compareRuns(before, after);
+  });
+
+  app.get('/api/runs/:id/export', async (request, reply) => {
+    const run = runs.get((request.params as { id: string }).id);
+    const as = (request.query as { as?: string }).as as ExportKind;
+    if (!EXPORT_KINDS.includes(as)) return reply.code(400).send({ problems: [`as: one of ${EXPORT_KINDS.join(', ')}`] });
+    if (!run?.result || !run.plan) return reply.code(404).send({ problems: ['export a finished run from the history'] });
+    const exported = exportRun(as, run.plan, run.result);
+    return reply.type(exported.contentType).header('content-disposition', `attachment; filename="${exported.fileName}"`).send(exported.text);
+  });
+
+  /** Runs the plan, streaming each cell; whatever happens, the run ends and the UI stays up for the next. */
+  async function startRun(run: UiRun, plan: CheckPlan): Promise<void> {
+    run.plan = plan;
+    const started = performance.now();
+    try {
+      const result = await runCheck({ plan, engines: run.form.engines, timeoutMs: options.timeoutMs ?? 10_000, ...(options.certDir ? { certDir: options.certDir } : {}), warm, onCell: (cell) => runs.emit(run, { event: 'cell', data: cellView(cell) }) });
+      run.result = result;
+      runs.emit(run, {
+        event: 'done',
+        data: {
+          engines: result.engines.map((engine) => ({ id: engine.id, browser: engine.browser, version: engine.version })),
+          seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+          missing: result.enginesMissing.map((missing) => ({ id: missing.id, reason: missing.reason })),
+          // The final cells carry the spec's steps, which the streamed ones did not have yet.
+          cells: result.results.map((cell) => cellView(cell, result)),
+          findings: result.check.findings,
+        },
+      });
+    } catch (error) {
+      runs.emit(run, { event: 'failed', data: { message: error instanceof Error ? error.message : String(error) } });
+    } finally {
+      run.done = true;
+      runs.emit(run, { event: 'end', data: {} });
+    }
+  }
+
   // Loopback only: the UI is for the person at this machine.
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   port = (app.server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}/?token=${token}`, port, token, runsStarted: () => started, close: () => app.close() };
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    runsStarted: () => runs.started,
+    browsersLaunched: () => warm.launched,
+    close: async () => {
+      await app.close();
+      await queue;
+      await warm.close();
+    },
+  };
 }
 
-/** What the page shows of a cell: the outcome, the spec's, the verdict and why, and the requests the journal holds. */
-function cellView(cell: CellResult) {
-  return {
-    row: cell.scenario,
-    engine: cell.engine,
-    outcome: cell.outcome,
-    spec: cell.spec,
-    verdict: cell.verdict,
-    explanation: cell.explanation,
-    ...(cell.deviation ? { knownBehaviour: { source: cell.deviation.source, note: cell.deviation.note ?? '' } } : {}),
-    ...(cell.requestMismatch ? { requestMismatch: cell.requestMismatch } : {}),
-    chain: cell.evidence.requestShape?.chain ?? null,
-    journal: cell.evidence.journal.filter((entry) => entry.kind === 'preflight' || entry.kind === 'request').map((entry) => ({ kind: entry.kind, method: entry.method, url: entry.url, status: entry.status, origin: entry.headers?.origin ?? null })),
-  };
+
+/** The form as a check plan (planFromCli, as the command line would give it), or the problems with it in check's words. */
+function planOf(form: RunForm): { plan: CheckPlan } | { problems: string[] } {
+  try {
+    const plan = planFromCli(form.url, {
+      origin: form.origins,
+      expect: [],
+      method: form.method,
+      header: form.headers,
+      ...(form.body !== undefined && form.body !== '' ? { body: form.body } : {}),
+      credentials: form.credentials,
+      kind: form.kind,
+      resolve: form.resolve,
+      ca: [],
+      sweep: form.sweep,
+      missingPath: false,
+    });
+    const notPem = form.ca.filter((ca) => !ca.pem.includes('-----BEGIN CERTIFICATE-----'));
+    if (notPem.length > 0) return { problems: notPem.map((ca) => `ca: ${ca.name} holds no PEM certificate (-----BEGIN CERTIFICATE-----). Fix: choose the CA's certificate file in PEM form`) };
+    return { plan: { ...plan, ca: form.ca.map((ca) => ({ file: ca.name, pem: ca.pem })) } };
+  } catch (error) {
+    if (!(error instanceof CheckInputError)) throw error;
+    return { problems: error.problems.map((problem) => formatProblem(problem).replace(/^command line: /, '')) };
+  }
 }

@@ -1,15 +1,14 @@
 // `cors-lab check` against real servers in their own processes (loopback
 // only), in all three engines, posing as origins under example.com.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFromCli } from '../../harness/check/plan.ts';
 import { runCheck } from '../../harness/check/runner.ts';
 import { TargetUnreachable } from '../../harness/check/replay.ts';
 import { ENGINE_IDS, type EngineFamily } from '../../harness/engines/types.ts';
-import { issueCa, issueServerCertificate } from '../../harness/lab/certificates.ts';
 import type { CellResult } from '../../harness/result/result.ts';
-import { startFixture, type FixtureServer } from '../check-helpers.ts';
+import { ownCa, startFixture, type FixtureServer } from '../check-helpers.ts';
 import { runCli, tempCertDir, tempDir } from '../helpers.ts';
 
 const APP = 'https://app.example.com';
@@ -22,14 +21,9 @@ let caFile = '';
 
 beforeAll(async () => {
   // The API's own CA, as mkcert would make: nothing trusts it unless told to.
-  const dir = tempDir('own-ca');
-  const ca = issueCa('the API team CA');
-  const server = issueServerCertificate(['api.example.com'], ca);
-  caFile = join(dir, 'root.pem');
-  writeFileSync(caFile, ca.certPem);
-  writeFileSync(join(dir, 'key.pem'), server.keyPem);
-  writeFileSync(join(dir, 'cert.pem'), server.certPem);
-  express = await startFixture('express-cors-server', { ALLOWED_ORIGINS: APP, TLS_KEY: join(dir, 'key.pem'), TLS_CERT: join(dir, 'cert.pem') });
+  const own = ownCa(tempDir('own-ca'));
+  caFile = own.caFile;
+  express = await startFixture('express-cors-server', { ALLOWED_ORIGINS: APP, ...own.tls });
 });
 afterAll(async () => {
   await express?.stop();

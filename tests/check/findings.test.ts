@@ -6,9 +6,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_IDS } from '../../harness/engines/types.ts';
-import { issueCa, issueServerCertificate } from '../../harness/lab/certificates.ts';
 import type { CheckResult } from '../../harness/result/result.ts';
-import { startFixture } from '../check-helpers.ts';
+import { ownCa, startFixture } from '../check-helpers.ts';
 import { runCli, tempDir } from '../helpers.ts';
 import { NGINX_MISSING, startNginx, type NginxServer } from '../nginx.ts';
 
@@ -43,16 +42,6 @@ function tutorialSnippet(always: boolean): string {
       ${add('Access-Control-Expose-Headers', 'Content-Length,Content-Range')}
       try_files $uri =404;
     }`;
-}
-
-/** The API's own CA and a certificate for api.example.com, as PEM files in `dir`. */
-function ownCa(dir: string): { caFile: string; tls: { TLS_KEY: string; TLS_CERT: string } } {
-  const ca = issueCa('the API team CA');
-  const leaf = issueServerCertificate(['api.example.com'], ca);
-  writeFileSync(join(dir, 'root.pem'), ca.certPem);
-  writeFileSync(join(dir, 'key.pem'), leaf.keyPem);
-  writeFileSync(join(dir, 'cert.pem'), leaf.certPem);
-  return { caFile: join(dir, 'root.pem'), tls: { TLS_KEY: join(dir, 'key.pem'), TLS_CERT: join(dir, 'cert.pem') } };
 }
 
 const readResult = (dir: string) => JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CheckResult;
