@@ -1,7 +1,7 @@
 // `cors-lab ui`: the local web app (ui/server.ts), until Ctrl-C.
 import { InvalidArgumentError, type Command } from 'commander';
 import { startUi } from '../ui/server.ts';
-import { EXIT, parseTimeout } from './common.ts';
+import { addRemoteOptions, EXIT, parseTimeout, remoteEnginesOf, type RemoteFlags } from './common.ts';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -10,15 +10,19 @@ function parsePort(value: string): number {
 }
 
 export function addUiCommand(program: Command, exitCode: { value: number }): void {
-  program
-    .command('ui')
+  addRemoteOptions(program.command('ui'))
     .description("a local web page where a form takes what check takes and shows each engine's answer as it comes; on 127.0.0.1 only, behind a token in the URL it prints")
     .option('--port <n>', 'the port to listen on (default: any free port)', parsePort, 0)
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
-    .action(async (flags: { port: number; timeout: number }) => {
+    .action(async (flags: RemoteFlags & { port: number; timeout: number }) => {
+      const remote = remoteEnginesOf(flags);
+      if (!remote) {
+        exitCode.value = EXIT.badInput;
+        return;
+      }
       let ui;
       try {
-        ui = await startUi({ port: flags.port, timeoutMs: flags.timeout });
+        ui = await startUi({ port: flags.port, timeoutMs: flags.timeout, remote });
       } catch (error) {
         process.stderr.write(`cors-lab ui: cannot listen on 127.0.0.1:${flags.port}: ${(error as Error).message}. Fix: another --port, or --port 0 for any free one\n`);
         exitCode.value = EXIT.badInput;

@@ -3,7 +3,8 @@
 // server saw, the history of runs, compare, exports. Plain DOM, no build step;
 // the token comes from the URL the person opened and goes with every request.
 const token = new URLSearchParams(location.search).get('token') || '';
-const ENGINES = ['chromium', 'firefox', 'webkit'];
+/** Engine ids in the order the server lists them: cells are shown in it. */
+let engineOrder = [];
 const $ = (id) => document.getElementById(id);
 const SVG = 'http://www.w3.org/2000/svg';
 let current = null; // the run on screen: { id, rows: Map<row, Map<engine, cell>> }
@@ -28,12 +29,19 @@ const button = (label, onClick, className) => {
   return node;
 };
 
-for (const engine of ENGINES) {
-  const label = document.createElement('label');
-  const box = document.createElement('input');
-  Object.assign(box, { type: 'checkbox', name: 'engine', value: engine, checked: true });
-  label.append(box, ' ' + engine);
-  $('engines').append(label);
+/** The engines this machine has, as the server found them: system engines checked, builds and remote engines to pick. */
+async function listEngines() {
+  const answer = await api('/api/engines');
+  engineOrder = answer.body.engines.map((engine) => engine.id);
+  for (const engine of answer.body.engines) {
+    const label = document.createElement('label');
+    const box = document.createElement('input');
+    Object.assign(box, { type: 'checkbox', name: 'engine', value: engine.id, checked: engine.found && engine.detail === 'system', disabled: !engine.found });
+    label.title = engine.detail;
+    label.append(box, ' ' + engine.id);
+    if (!engine.found) label.className = 'missing';
+    $('engines').append(label);
+  }
 }
 
 /** The CA files the person chose, read as text: the server gets their PEM, never a path. */
@@ -65,7 +73,7 @@ function fillForm(form) {
   $('credentials').value = form.credentials;
   $('kind').value = form.kind;
   $('resolve').value = form.resolve.join('\n');
-  for (const box of document.querySelectorAll('input[name=engine]')) box.checked = form.engines.includes(box.value);
+  for (const box of document.querySelectorAll('input[name=engine]')) box.checked = !box.disabled && form.engines.includes(box.value);
 }
 
 // The sequence diagram: the page on the left, the server on the right, each request and its answer's CORS headers.
@@ -193,7 +201,7 @@ function render() {
     section.append(text('p', `The spec: ${first.spec}. ${first.specExplanation || ''}`, 'spec'));
     const grid = document.createElement('div');
     grid.className = 'engines-grid';
-    for (const engine of [...cells.keys()].sort((a, b) => ENGINES.indexOf(a) - ENGINES.indexOf(b))) grid.append(cellBox(cells.get(engine), differingHops(cells, engine)));
+    for (const engine of [...cells.keys()].sort((a, b) => engineOrder.indexOf(a) - engineOrder.indexOf(b))) grid.append(cellBox(cells.get(engine), differingHops(cells, engine)));
     section.append(grid);
     results.append(section);
   }
@@ -330,4 +338,5 @@ $('form').addEventListener('submit', (event) => {
 });
 $('sweep').addEventListener('click', () => start(true));
 $('compare-button').addEventListener('click', compareChecked);
+listEngines();
 refreshHistory();

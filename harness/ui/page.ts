@@ -20,7 +20,8 @@ form { display: grid; grid-template-columns: 11rem 1fr; gap: .5rem 1rem; align-i
 label { font-weight: 600; padding-top: .3rem; }
 input[type=text], textarea, select { font: inherit; padding: .3rem .4rem; border: 1px solid #98a2b3; border-radius: 4px; width: 100%; box-sizing: border-box; }
 textarea { min-height: 3.2rem; font-family: ui-monospace, monospace; font-size: 13px; }
-.engines label { font-weight: normal; margin-right: 1rem; }
+.engines label { font-weight: normal; margin-right: 1rem; display: inline-block; }
+.engines label.missing { color: #98a2b3; }
 button { font: inherit; padding: .4rem 1.2rem; border-radius: 4px; border: 1px solid #1d4ed8; background: #1d4ed8; color: white; cursor: pointer; margin: 0 .4rem .4rem 0; }
 button.secondary { background: white; color: #1d4ed8; }
 button.small { padding: .1rem .6rem; font-size: 13px; }

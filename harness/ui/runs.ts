@@ -24,7 +24,8 @@ export const runForm = z
     resolve: z.array(z.string()).default([]),
     /** PEM text of CAs to trust for the target (the page reads the files the person picks). */
     ca: z.array(z.object({ name: z.string().min(1), pem: z.string().min(1) }).strict()).default([]),
-    engines: z.array(z.enum(ENGINE_IDS)).min(1, 'choose at least one engine').default([...ENGINE_IDS]),
+    /** Engine ids as GET /api/engines offers them: the families, cached builds (chromium@143), remote engines. */
+    engines: z.array(z.string().min(1)).min(1, 'choose at least one engine').default([...ENGINE_IDS]),
     /** Also pose as hostile origins derived from each listed one (check's security sweep). */
     sweep: z.boolean().default(false),
   })

@@ -11,6 +11,10 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { CheckInputError, planFromCli, type CheckPlan } from '../check/plan.ts';
 import { CheckEngines } from '../check/engines.ts';
 import { runCheck } from '../check/runner.ts';
+import { listCachedBuilds } from '../engines/builds/cache.ts';
+import { discoverAll } from '../engines/discovery.ts';
+import type { RemoteEngineConfig } from '../engines/remote-config.ts';
+import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
 import { formatProblem } from '../scenario/loader.ts';
 import { EXPORT_KINDS, exportRun, type ExportKind } from './export.ts';
 import { UI_PAGE } from './page.ts';
@@ -20,6 +24,8 @@ import { cellView, compareRuns, runForm, RunStore, type RunForm, type UiEvent, t
 export const TOKEN_HEADER = 'x-cors-lab-token';
 
 export interface UiOptions {
+  /** Remote engines (--remote, --remote-config), offered beside the local ones. */
+  remote?: RemoteEngineConfig[];
   /** 0: any free port. */
   port?: number;
   /** Per probe, as check's --timeout. */
@@ -75,12 +81,17 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
     if (!input.success) return reply.code(400).send({ problems: input.error.issues.map((issue) => `${issue.path.join('.') || '(form)'}: ${issue.message}`) });
     const planned = planOf(input.data);
     if ('problems' in planned) return reply.code(400).send(planned);
+    const offered = await enginesOffered(options.remote ?? []);
+    const unknown = input.data.engines.filter((id) => !offered.some((engine) => engine.id === id && engine.found));
+    if (unknown.length > 0) return reply.code(400).send({ problems: unknown.map((id) => `engines: '${id}' is not an engine this machine has. Fix: choose one the form lists (npx cors-lab browsers says how to get more)`) });
     const run = runs.add(input.data);
     queue = queue.then(() => startRun(run, planned.plan));
     return reply.code(202).send({ id: run.id });
   });
 
   app.get('/api/runs', async () => ({ runs: runs.history() }));
+
+  app.get('/api/engines', async () => ({ engines: await enginesOffered(options.remote ?? []) }));
 
   app.get('/api/runs/:id', async (request, reply) => {
     const run = runs.get((request.params as { id: string }).id);
@@ -130,7 +141,7 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
     run.plan = plan;
     const started = performance.now();
     try {
-      const result = await runCheck({ plan, engines: run.form.engines, timeoutMs: options.timeoutMs ?? 10_000, ...(options.certDir ? { certDir: options.certDir } : {}), warm, onCell: (cell) => runs.emit(run, { event: 'cell', data: cellView(cell) }) });
+      const result = await runCheck({ plan, engines: run.form.engines, remote: options.remote ?? [], timeoutMs: options.timeoutMs ?? 10_000, ...(options.certDir ? { certDir: options.certDir } : {}), warm, onCell: (cell) => runs.emit(run, { event: 'cell', data: cellView(cell) }) });
       run.result = result;
       runs.emit(run, {
         event: 'done',
@@ -192,4 +203,15 @@ function planOf(form: RunForm): { plan: CheckPlan } | { problems: string[] } {
     if (!(error instanceof CheckInputError)) throw error;
     return { problems: error.problems.map((problem) => formatProblem(problem).replace(/^command line: /, '')) };
   }
+}
+
+/** Every engine the form offers: the three families (found or not, and why), the builds in the build cache, the remote engines configured. */
+async function enginesOffered(remote: RemoteEngineConfig[]): Promise<{ id: EngineId; found: boolean; detail: string }[]> {
+  const builds = listCachedBuilds();
+  const discovered = await discoverAll([...ENGINE_IDS, ...builds.map((build) => build.name), ...remote.map((engine) => engine.id)], remote);
+  return discovered.map((engine) => {
+    const build = builds.find((one) => one.name === engine.id);
+    const kind = build ? `${build.kind} ${build.version}` : remote.some((one) => one.id === engine.id) ? 'remote' : 'system';
+    return { id: engine.id, found: engine.discovery.found, detail: engine.discovery.found ? kind : `${engine.discovery.reason}; ${engine.discovery.fix}` };
+  });
 }
