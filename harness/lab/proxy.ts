@@ -78,7 +78,8 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
   const inner = createServer((request, response) => {
     const authority = authorityOf.get(request.socket);
     if (!authority) return void response.writeHead(500).end();
-    void forward(request, response, `https://${hostForUrl(authority.host)}:${authority.port}${request.url ?? '/'}`);
+    // As the browser names the URL: the tunnel's authority always has a port, the URL has none when it is 443.
+    void forward(request, response, new URL(`https://${hostForUrl(authority.host)}:${authority.port}${request.url ?? '/'}`).href);
   });
 
   const front = createServer((request, response) => {

@@ -100,7 +100,7 @@ describe('the posing proxy', () => {
     expect(answer).toMatchObject({ status: 200, body: 'from the target' });
     expect(answer.raw.filter((line, index) => index % 2 === 0 && line === 'Access-Control-Allow-Origin')).toHaveLength(2);
     const [entry] = lab.journal.forNonce('t1');
-    expect(entry).toMatchObject({ server: 'proxy:test', kind: 'request', method: 'GET', url: 'https://api.example.com:443/data', status: 200 });
+    expect(entry).toMatchObject({ server: 'proxy:test', kind: 'request', method: 'GET', url: 'https://api.example.com/data', status: 200 });
     expect(entry!.headers!.origin).toBe('https://app.example.com');
     expect(entry!.responseHeaders!['access-control-allow-origin']).toEqual(['https://app.example.com', '*']);
   });
