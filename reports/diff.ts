@@ -4,7 +4,8 @@
 // old and new outcome with the evidence that changed and its likeliest cause.
 import type { CellChange, DiffSide, RunDiff } from '../harness/result/diff.ts';
 import { escapeHtml } from './research.ts';
-import { escapeCell, middlewareOf, type ColumnGroup } from './labels.ts';
+import { fitLines, terminalWidth } from './fit.ts';
+import { escapeCell, majorVersion, middlewareOf, type ColumnGroup } from './labels.ts';
 import { matrixPage } from './html.ts';
 import { summarize, type MatrixResult, type RunResult } from '../harness/result/result.ts';
 
@@ -34,10 +35,15 @@ export function diffLines(diff: RunDiff): { head: string[]; engines: string[][];
   return { head, engines, sections, verdict };
 }
 
-export function renderDiffTerminal(diff: RunDiff): string {
-  const { head, engines, sections, verdict } = diffLines(diff);
+/** The terminal view, fitted to `width` (the engines table stays whole); `wide` leaves every line as long as it is. */
+export function renderDiffTerminal(diff: RunDiff, options: { width?: number; wide?: boolean } = {}): string {
+  const { head, engines: full, sections, verdict } = diffLines(diff);
+  // Fitted: major versions, and a shorter last heading.
+  const engines = options.wide ? full : full.map((row, at) => (at === 0 ? [...row.slice(0, -1), 'verdicts'] : [row[0]!, row[1]!.split(' → ').map((version) => (version === '–' ? version : majorVersion(version))).join(' → '), ...row.slice(2)]));
   const widths = engines[0]!.map((_, column) => Math.max(...engines.map((row) => row[column]!.length)));
-  const lines = [...head, '', ...engines.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd())];
+  const fit = (lines: string[]) => (options.wide ? lines : fitLines(lines, options.width ?? terminalWidth()));
+  const lines = [...fit(head), '', ...engines.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd())];
+  const table = lines.length;
   for (const section of sections) {
     lines.push('', `${section.heading}:`);
     for (const change of section.changes) {
@@ -46,7 +52,7 @@ export function renderDiffTerminal(diff: RunDiff): string {
     }
   }
   lines.push('', verdict);
-  return lines.join('\n');
+  return [...lines.slice(0, table), ...fit(lines.slice(table))].join('\n');
 }
 
 export function renderDiffMarkdown(diff: RunDiff): string {

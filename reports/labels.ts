@@ -42,6 +42,17 @@ export function engineHeading(engine: EngineEntry): string {
   return `${engine.id} ${engine.version}`;
 }
 
+/** The short heading terminal views use: id and major version (two parts where the first is small, as WebKitGTK's 2.50). */
+export function shortEngineHeading(engine: Pick<EngineEntry, 'id' | 'version'>): string {
+  return `${engine.id} ${majorVersion(engine.version)}`;
+}
+
+/** "156.0.8078.129" → "156", "2.50.6" → "2.50", "153.8.0esr" → "153". */
+export function majorVersion(version: string): string {
+  const parts = version.split('.');
+  return parts.slice(0, Number(parts[0]) < 10 ? 2 : 1).join('.');
+}
+
 /** A matrix column: one engine, or with `run --middleware` one middleware in one engine. */
 /** A group of columns: a middleware's, or one side of a diff, with the engine builds it ran. */
 export interface ColumnGroup {

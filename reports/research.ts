@@ -4,7 +4,7 @@
 // engine: every trial's second request against elapsed clock time, a filled
 // mark where a preflight was sent, an open one where the cache answered.
 import type { EngineInfo } from '../harness/engines/types.ts';
-import { escapeCell } from './labels.ts';
+import { escapeCell, shortEngineHeading } from './labels.ts';
 import { PAGE_MECHANISMS, PAGE_SECURITIES, PERMISSION_CASES, PNA_REQUESTS, TARGET_SPACES, type MaxAgeEngineResult, type MaxAgeStudy, type PageMechanism, type PageSecurity, type PnaEngineResult, type PnaObservation, type PnaStudy, type TargetSpace } from '../harness/result/research.ts';
 
 export const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -212,7 +212,6 @@ export function pnaCell(result: PnaEngineResult, mechanism: PageMechanism, page:
 
 /** Cuts a line to the terminal's width. */
 export const cutTo = (width: number) => (line: string) => (line.length > width ? `${line.slice(0, width - 1)}…` : line);
-const shortEngine = (engine: EngineInfo) => `${engine.id} ${engine.version.split('.').slice(0, 2).join('.')}`;
 const table = (rows: string[][]) => {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
@@ -222,7 +221,7 @@ const table = (rows: string[][]) => {
 export function maxAgeTerminal(study: MaxAgeStudy, width = 100): string {
   const short = (lifetime: MaxAgeEngineResult['cases'][number]['lifetime']) =>
     lifetime.kind === 'bracket' ? `${lifetime.cachedAt}–${lifetime.refetchedAt} s` : lifetime.kind === 'not-cached' ? 'not cached' : lifetime.kind === 'lower-bound' ? `≥ ${lifetime.cachedAt} s` : 'error';
-  const rows = [['Max-Age', ...study.engines.map((engine) => `${shortEngine(engine.engine)} (${engine.clock.mode === 'controlled' ? 'c' : 'r'})`)]];
+  const rows = [['Max-Age', ...study.engines.map((engine) => `${shortEngineHeading(engine.engine)} (${engine.clock.mode === 'controlled' ? 'c' : 'r'})`)]];
   for (const [index, entry] of (study.engines[0]?.cases ?? []).entries()) rows.push([entry.label, ...study.engines.map((engine) => short(engine.cases[index]!.lifetime))]);
   const lines = ['Preflight-cache lifetime by Access-Control-Max-Age', '', ...table(rows), ''];
   lines.push('a–b s: still cached at a s, preflighted again at b s; ≥ a s: still cached at the longest wait (a lower bound); (c) controlled clock, (r) real time');
@@ -237,8 +236,6 @@ export function pnaTerminal(study: PnaStudy, width = 100): string {
   // default, granted, denied, then one column per permission granted alone, numbered in the legend.
   const permissionHeads = PERMISSION_CASES.map((permission, index) => (index < 3 ? permission : `#${index - 2}`));
   const rows = [['page → target', 'engine', ...permissionHeads, 'hdr', 'ACAPN']];
-  // The major version (two parts where the first is small, as WebKitGTK's 2.50).
-  const engineHead = (engine: EngineInfo) => `${engine.id} ${engine.version.split('.').slice(0, Number(engine.version.split('.')[0]) < 10 ? 2 : 1).join('.')}`;
   const notes: string[] = [];
   for (const row of pnaRows()) {
     for (const engine of study.engines) {
@@ -248,7 +245,7 @@ export function pnaTerminal(study: PnaStudy, width = 100): string {
         // Why nothing was measured goes below the table, once.
         const note = cell.lines[0]!;
         if (!notes.includes(note)) notes.push(note);
-        rows.push([label, engineHead(engine.engine), `[${notes.indexOf(note) + 1}]`, ...permissionHeads.slice(1).map(() => ''), '', '']);
+        rows.push([label, shortEngineHeading(engine.engine), `[${notes.indexOf(note) + 1}]`, ...permissionHeads.slice(1).map(() => ''), '', '']);
         continue;
       }
       const marks = PERMISSION_CASES.map((permission) =>
@@ -259,7 +256,7 @@ export function pnaTerminal(study: PnaStudy, width = 100): string {
       );
       const header = cell.observations.some((entry) => entry.pnaHeaders.length > 0) ? 'yes' : 'no';
       const changed = cell.lines.find((line) => line.startsWith('Allow-Private-Network'))?.includes('changes') ? 'yes' : 'no';
-      rows.push([label, engineHead(engine.engine), ...marks, header, changed]);
+      rows.push([label, shortEngineHeading(engine.engine), ...marks, header, changed]);
     }
   }
   const lines = ['Private/Local Network Access', '', ...table(rows), ''];

@@ -1,21 +1,67 @@
 // The terminal matrix: one row per scenario, a "spec" column, then one
-// column per engine headed by its exact version.
+// column per engine. It fits the terminal's width: engines headed by their
+// major version, check rows by method, path and origin (the whole request is
+// in the HTML and JSON), the row name cut to what the other columns leave,
+// and every longer line wrapped with its indent. `wide` keeps the full row
+// names and versions and one line per item, as before.
 import { styleText } from 'node:util';
 import type { CheckResult, MatrixResult } from '../harness/result/result.ts';
-import { cellIndex, cellText, engineDescription, interruptionBanner, middlewareOf, LEGEND, matrixColumns, knownBehaviourLines, requestMismatchLines, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingOfRow, findingsHeadline, flakyLines, sourceLines, specColumnText } from './labels.ts';
+import { cutMiddle, fitLines, terminalWidth } from './fit.ts';
+import { shortEngineHeading, cellIndex, cellText, engineDescription, interruptionBanner, middlewareOf, LEGEND, matrixColumns, knownBehaviourLines, requestMismatchLines, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingOfRow, findingsHeadline, flakyLines, sourceLines, specColumnText } from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
 export interface TerminalOptions {
   color: boolean;
+  /** Columns to fit (default: the terminal's, or 100). */
+  width?: number;
+  /** Full row names and engine versions, lines not wrapped (--wide). */
+  wide?: boolean;
+}
+
+/** A check endpoint as a short request: method and path, with the host when the check has more than one; a name the config gave stays. */
+function shortRequest(result: CheckResult, endpoint: CheckResult['check']['endpoints'][number]): string {
+  const url = safeUrl(endpoint.url);
+  if (!url || endpoint.name !== `${endpoint.method.toUpperCase()} ${endpoint.url}`) return endpoint.name;
+  const hosts = new Set(result.check.endpoints.map((one) => safeUrl(one.url)?.host));
+  return `${endpoint.method.toUpperCase()} ${hosts.size > 1 ? url.host : ''}${url.pathname}${url.search}`;
+}
+
+/**
+ * A check row's short name: the request (left out when the check has one
+ * endpoint: the heading names it), from which origin ("https://" left out,
+ * as the usual one), and the rest of its name; cut to `width` in the origin
+ * first, so the request and the sweep's attack stay whole.
+ */
+function checkRowName(result: CheckResult, id: string, width: number): string {
+  const endpoint = result.check.endpoints.find((candidate) => id.startsWith(`${candidate.name} from `));
+  if (!endpoint) return cutMiddle(id, width);
+  const [, origin = '', tail = ''] = /^(\S+)(.*)$/.exec(id.slice(endpoint.name.length + ' from '.length)) ?? [];
+  const shortTail = tail.replace(/^ \(sweep: ([^)]+)\)$/, ' ($1)');
+  const prefix = result.check.endpoints.length === 1 ? '' : `${shortRequest(result, endpoint)} from `;
+  const room = width - prefix.length - shortTail.length;
+  return cutMiddle(`${prefix}${cutMiddle(origin.replace(/^https:\/\//, ''), Math.max(8, room))}${shortTail}`, width);
+}
+
+function safeUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
 }
 
 export function renderTerminal(result: MatrixResult, options: TerminalOptions): string {
   const paint = (style: Style, text: string) => (options.color ? styleText(style, text, { validateStream: false }) : text);
   const outcomeStyle: Record<string, Style> = { allowed: 'green', blocked: 'yellow', error: 'red' };
+  const width = options.width ?? terminalWidth();
+  const wide = options.wide === true;
   const index = cellIndex(result);
   const columns = matrixColumns(result);
-  const headings = ['scenario', 'spec', ...columns.map((column) => column.heading)];
+  const oneRequest = !wide && result.kind === 'check' && result.check.endpoints.length === 1 ? shortRequest(result, result.check.endpoints[0]!) : undefined;
+  // With one endpoint the rows are its origins; the heading says which request.
+  const headings = [oneRequest ? `${oneRequest}, from` : 'scenario', 'spec', ...columns.map((column) => (wide ? column.heading : `${column.variant !== undefined ? `${column.variant} · ` : ''}${shortEngineHeading(column.engine)}`))];
+  const rowName = (id: string, room = Number.POSITIVE_INFINITY) => (wide ? id : result.kind === 'check' ? checkRowName(result, id, room) : cutMiddle(id, room));
   const rows = result.scenarios.map((scenario) => {
     const cells = columns.map((column) => {
       const cell = index.get(scenario.id)?.get(column.key);
@@ -24,9 +70,15 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
       const loud = label === 'unexpected' || label === 'new finding';
       return { text: cellText(cell), style: (loud ? ['bold', outcomeStyle[cell.outcome]!] : outcomeStyle[cell.outcome]!) as Style };
     });
-    return [{ text: scenario.id, style: 'reset' as Style }, { text: specColumnText(result, scenario), style: (specColumnText(result, scenario).includes('hole') ? ['bold', 'red'] : 'dim') as Style }, ...cells];
+    return [{ text: rowName(scenario.id), style: 'reset' as Style }, { text: specColumnText(result, scenario), style: (specColumnText(result, scenario).includes('hole') ? ['bold', 'red'] : 'dim') as Style }, ...cells];
   });
   const widths = headings.map((heading, column) => Math.max(heading.length, ...rows.map((row) => row[column]!.text.length)));
+  if (!wide) {
+    // The row names get what the other columns leave (at least 16 columns), cut in the middle.
+    const others = widths.slice(1).reduce((sum, one) => sum + one + 2, 0);
+    widths[0] = Math.min(widths[0]!, Math.max(16, width - others));
+    result.scenarios.forEach((scenario, at) => (rows[at]![0]!.text = rowName(scenario.id, widths[0]!)));
+  }
   const pad = (text: string, column: number) => text.padEnd(widths[column]!);
   const lines: string[] = [];
   const banner = interruptionBanner(result);
@@ -34,6 +86,8 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
   lines.push(headings.map((heading, column) => paint('bold', pad(heading, column))).join('  '));
   lines.push(widths.map((width) => '─'.repeat(width)).join('  '));
   for (const row of rows) lines.push(row.map((cell, column) => paint(cell.style, pad(cell.text, column))).join('  '));
+  // The table is never wrapped (a table with more columns than fit is left to the terminal); what follows is.
+  const tableEnd = lines.length;
   lines.push('');
   for (const engine of result.engines) {
     lines.push(`${paint('bold', engine.id)}: ${engine.browser} ${engine.version} — ${engineDescription(engine)}`);
@@ -70,7 +124,7 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
   }
   lines.push('', `${summaryLine(result)}  in ${(result.durationMs / 1000).toFixed(1)} s`, `(${LEGEND})`);
   if (banner) lines.push(paint(['bold', 'red'], banner));
-  return lines.join('\n');
+  return (wide ? lines : [...lines.slice(0, tableEnd), ...fitLines(lines.slice(tableEnd), width)]).join('\n');
 }
 
 /**

@@ -11,7 +11,7 @@ import { endpointsFromOpenApi } from '../check/openapi.ts';
 import { runCheck } from '../check/runner.ts';
 import { MISSING_PATH, planProbes } from '../check/rows.ts';
 import { TargetUnreachable } from '../check/replay.ts';
-import { addRemoteOptions, commandInputs, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags } from './common.ts';
+import { addRemoteOptions, commandInputs, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags, WIDE_HELP } from './common.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
@@ -64,6 +64,7 @@ export function addCheckCommand(program: Command, exitCode: { value: number }): 
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')
+    .option('--wide', WIDE_HELP)
     .action(async (url: string | undefined, flags: CheckFlags, command: Command) => {
       exitCode.value = await checkCommand(url, fromCommandLine(flags, command, REPEATABLE));
     });

@@ -101,7 +101,12 @@ export interface OutputFlags {
   outGiven?: boolean;
   timeout: number;
   color?: boolean;
+  /** --wide: full row names and versions, lines not wrapped to the terminal. */
+  wide?: boolean;
 }
+
+/** --wide's help, as run, check, merge and diff give it. */
+export const WIDE_HELP = "full row names and engine versions, lines not wrapped (default: fit the terminal's width, or 100 columns when not a terminal)";
 
 /**
  * A repeatable option's parser. It has no default of its own: commander
@@ -127,9 +132,9 @@ export function fromCommandLine<T extends Pick<OutputFlags, 'out' | 'outGiven'>>
 }
 
 /** Prints the terminal view, writes the reports, and gives the exit code (shared by run and check). */
-export function report(result: MatrixResult, reporters: ReporterChoice[], flags: Pick<OutputFlags, 'browsers' | 'out' | 'color' | 'baseline' | 'updateBaseline'>, namedBrowsers = flags.browsers !== undefined): number {
+export function report(result: MatrixResult, reporters: ReporterChoice[], flags: Pick<OutputFlags, 'browsers' | 'out' | 'color' | 'wide' | 'baseline' | 'updateBaseline'>, namedBrowsers = flags.browsers !== undefined): number {
   const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
-  process.stdout.write(`${renderTerminal(result, { color })}\n`);
+  process.stdout.write(`${renderTerminal(result, { color, wide: flags.wide === true })}\n`);
   const allWritten = announceReports(writeReports(result, reporters, flags.out));
   if (result.interrupted) {
     process.stderr.write(`cors-lab: interrupted by ${result.interrupted.signal}: the reports above are marked interrupted and written beside any complete ones (*.interrupted.*), which are left as they were\n`);

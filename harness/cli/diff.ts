@@ -6,12 +6,13 @@ import { diffResults } from '../diff/diff.ts';
 import type { MatrixResult } from '../result/result.ts';
 import { announceReports, parseReporters, reportPathProblems, writeReports } from '../../reports/write.ts';
 import { DIFF_REPORTER_FILES, diffReporters, renderDiffTerminal } from '../../reports/diff.ts';
-import { EXIT, readResultFile, repeatable } from './common.ts';
+import { EXIT, readResultFile, repeatable, WIDE_HELP } from './common.ts';
 
 interface DiffFlags {
   reporter?: string[];
   out: string;
   failOn: 'regressed' | 'changed';
+  wide?: boolean;
 }
 
 export function addDiffCommand(program: Command, exitCode: { value: number }): void {
@@ -22,6 +23,7 @@ export function addDiffCommand(program: Command, exitCode: { value: number }): v
     .argument('<after>', 'the later result.json')
     .option('--reporter <name[=path]>', 'json, markdown, html; repeatable or comma-separated (default: the terminal only)', repeatable)
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-diff')
+    .option('--wide', WIDE_HELP)
     .addOption(new Option('--fail-on <what>', 'exit 1 when a cell regressed, or when anything changed').choices(['regressed', 'changed']).default('regressed'))
     .action((before: string, after: string, flags: DiffFlags) => {
       exitCode.value = diffCommand(before, after, flags);
@@ -52,7 +54,7 @@ function diffCommand(beforeFile: string, afterFile: string, flags: DiffFlags): n
     return EXIT.badInput;
   }
   const diff = diffResults(before, after, { before: beforeFile, after: afterFile });
-  process.stdout.write(`${renderDiffTerminal(diff)}\n`);
+  process.stdout.write(`${renderDiffTerminal(diff, { wide: flags.wide === true })}\n`);
   if (!announceReports(writeReports(diff, choices, flags.out, diffReporters(before, after)))) return EXIT.badInput;
   const failing = flags.failOn === 'changed' ? diff.changes.length : diff.summary.regressed;
   return failing > 0 ? EXIT.unexpected : EXIT.ok;

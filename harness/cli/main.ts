@@ -16,7 +16,7 @@ import { parseShard, type Shard } from '../run/shard.ts';
 import { addCheckCommand } from './check.ts';
 import { addDiffCommand } from './diff.ts';
 import { addMergeCommand } from './merge.ts';
-import { addRemoteOptions, commandInputs, EXIT, fromCommandLine, remoteEnginesOf, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags } from './common.ts';
+import { addRemoteOptions, commandInputs, EXIT, fromCommandLine, remoteEnginesOf, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags, WIDE_HELP } from './common.ts';
 import { installBrowsers, installBuilds } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
 import { addBisectCommand } from './bisect.ts';
@@ -166,6 +166,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--middleware <list>', 'real CORS middlewares for the middleware scenarios: cors, @fastify/cors, hono, @koa/cors, or ./my-adapter.ts (comma-separated); one column group each', (value: string) => value.split(',').map((name) => name.trim()).filter(Boolean))
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')
+    .option('--wide', WIDE_HELP)
     .action(async (paths: string[], flags: RunFlags, command: Command) => {
       exitCode.value = await runCommand(paths, fromCommandLine(flags, command));
     });

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { MergeError, mergeShards } from '../diff/merge.ts';
 import { compatOfRun } from '../research/compat.ts';
 import type { RunResult } from '../result/result.ts';
-import { chooseReporters, EXIT, fromCommandLine, readResultFile, repeatable, report, type OutputFlags } from './common.ts';
+import { chooseReporters, EXIT, fromCommandLine, readResultFile, repeatable, report, type OutputFlags, WIDE_HELP } from './common.ts';
 
 export function addMergeCommand(program: Command, exitCode: { value: number }): void {
   program
@@ -16,6 +16,7 @@ export function addMergeCommand(program: Command, exitCode: { value: number }): 
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')
+    .option('--wide', WIDE_HELP)
     .action((files: string[], flags: OutputFlags, command: Command) => {
       exitCode.value = mergeCommand(files, fromCommandLine(flags, command));
     });

@@ -1,6 +1,7 @@
 // `cors-lab research max-age|pna`: measurements of engine behaviour, with
 // the exact builds, in the JSON result under `research`, a Markdown table,
 // and a section of the HTML report.
+import { terminalWidth } from '../../reports/fit.ts';
 import { Argument, InvalidArgumentError, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
 import { resultHeader, type EngineEntry, type ResearchResult } from '../result/result.ts';
@@ -111,11 +112,6 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
   // A disagreement is a finding about the data, not a failure of the run.
   if (measured.key === 'compat') return EXIT.ok;
   return measured.result.engines.some((engine) => engine.cases.some((entry) => entry.lifetime.kind === 'error')) ? EXIT.unexpected : EXIT.ok;
-}
-
-/** The terminal's width, or 100 columns where output is not a terminal. */
-function terminalWidth(): number {
-  return process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100;
 }
 
 function parseStudies(value: string): HistoryStudyName[] {

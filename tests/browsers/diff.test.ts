@@ -28,7 +28,7 @@ describe('cors-lab diff', () => {
     const expected = [...outcome(before)].filter(([cell, value]) => outcome(after).get(cell) !== value).map(([cell]) => cell).sort();
     expect(expected.length).toBeGreaterThan(0);
 
-    const run = await runCli(['diff', join(dir, 'allow-third-party', 'result.json'), join(dir, 'defaults', 'result.json'), '--reporter', 'json,markdown,html', '--out', join(dir, 'diff')]);
+    const run = await runCli(['diff', join(dir, 'allow-third-party', 'result.json'), join(dir, 'defaults', 'result.json'), '--reporter', 'json,markdown,html', '--out', join(dir, 'diff'), '--wide']);
     expect(run.status, run.stderr).toBe(1);
     const diff = JSON.parse(readFileSync(join(dir, 'diff', 'diff.json'), 'utf8')) as RunDiff;
     expect(diff.aligned).toBe(false);
@@ -58,7 +58,7 @@ describe('cors-lab diff', () => {
     expect(same.stdout).toContain('aligned: the same rows, profile and options');
     expect(same.stdout).toMatch(/^no changes \(\d+ cells compared\)$/m);
     // The reverse direction improves: not a failure by default, a failure when any change is.
-    const reverse = await runCli(['diff', join(dir, 'defaults', 'result.json'), join(dir, 'allow-third-party', 'result.json')]);
+    const reverse = await runCli(['diff', join(dir, 'defaults', 'result.json'), join(dir, 'allow-third-party', 'result.json'), '--wide']);
     expect(reverse.status).toBe(0);
     expect(reverse.stdout).toMatch(/0 regressed, \d+ improved/);
     const strict = await runCli(['diff', join(dir, 'defaults', 'result.json'), join(dir, 'allow-third-party', 'result.json'), '--fail-on', 'changed']);

@@ -87,7 +87,7 @@ describe('an engine that is found and does not start', () => {
   it('the CLI says so and exits 2 (a harness failure), even when no engine was named', async () => {
     const dir = tempDir('engine-start-cli');
     writeFileSync(join(dir, 'star.yaml'), SCENARIO);
-    const run = await runCli(['run', join(dir, 'star.yaml'), '--out', join(dir, 'out')]);
+    const run = await runCli(['run', join(dir, 'star.yaml'), '--out', join(dir, 'out'), '--wide']);
     expect(run.status).toBe(2);
     expect(run.stdout).toMatch(/^chromium: not run — the engine did not start: .*\. Fix: npx cors-lab browsers/m);
     const result = JSON.parse(readFileSync(join(dir, 'out/result.json'), 'utf8')) as RunResult;

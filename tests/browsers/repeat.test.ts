@@ -46,7 +46,7 @@ scenarios:
 `,
     );
     const out = join(dir, 'out');
-    const run = await runCli(['run', join(dir, 'steady.yaml'), '--middleware', join(dir, 'alternating.ts'), '--repeat', '4', '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color']);
+    const run = await runCli(['run', join(dir, 'steady.yaml'), '--middleware', join(dir, 'alternating.ts'), '--repeat', '4', '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color', '--wide']);
     expect(run.status, run.stderr).toBe(1);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
     const cell = (id: string) => result.results.find((candidate) => candidate.scenario === id)!;

@@ -56,7 +56,7 @@ describe('the request chain in every engine', () => {
       expect(byEngine.get(engine)!.evidence.requestShape!.chain!.seen.map((hop) => hop.origin)).toEqual([page, page, 'null', 'null']);
       expect(byEngine.get(engine)!.requestMismatch, engine).toBeUndefined();
     }
-    const terminal = renderTerminal(result, { color: false });
+    const terminal = renderTerminal(result, { color: false, wide: true });
     expect(terminal).toMatch(/upload-moved\s+allowed\s+allowed\s+allowed\s+allowed/);
     expect(terminal).toContain("firefox-preflight-after-cross-origin-redirect-origin — Firefox sends the page's Origin, not null, on the preflight after a redirect to another site (request shape): upload-moved in firefox");
   }, 120_000);

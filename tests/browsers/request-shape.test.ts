@@ -42,7 +42,7 @@ describe('the request shape in every engine', () => {
     const chromiumFont = result.results.find((cell) => cell.scenario === 'my-font' && cell.engine === 'chromium')!;
     expect(chromiumFont.evidence.requestShape!.seen).toEqual({ mode: 'cors', origin: expect.stringMatching(/^https:\/\/app\.site-a\.localhost:\d+$/), preflight: false });
     expect(result.summary.requestMismatches ?? 0).toBe(0);
-    const terminal = renderTerminal(result, { color: false });
+    const terminal = renderTerminal(result, { color: false, wide: true });
     expect(terminal).toMatch(/my-font\s+allowed\s+allowed\s+allowed\s+allowed\s*$/m);
     expect(terminal).toContain('webkit-fonts-no-cors-request — WebKitGTK requests fonts in no-cors mode (Sec-Fetch-Mode no-cors), where the spec makes a CORS request (request shape): my-font in webkit');
   }, 120_000);

@@ -47,7 +47,7 @@ describe('cors-lab check CLI', () => {
       const dir = tempDir('check-cli-run');
       const target = `http://api.example.com:${reflecting.port}/account`;
       const resolve = `api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`;
-      const run = await cli('check', target, '--origin', 'http://app.example.com', '--credentials', 'include', '--resolve', resolve, '--browsers', 'chromium', '--reporter', 'json,html,junit,markdown', '--out', dir, '--no-color');
+      const run = await cli('check', target, '--origin', 'http://app.example.com', '--credentials', 'include', '--resolve', resolve, '--browsers', 'chromium', '--reporter', 'json,html,junit,markdown', '--out', dir, '--no-color', '--wide');
       expect(run.status, run.stderr).toBe(4);
       expect(run.stdout).toMatch(/from http:\/\/app\.example\.com: expected allowed: allowed in chromium, as expected\. Why: allowed: /);
       expect(run.stdout).toContain('Security sweep: real browsers let 5 hostile origin(s) read credentialed responses, from 1 cause(s)');
@@ -68,7 +68,7 @@ describe('cors-lab check CLI', () => {
 
       // The same endpoint as a suite that expects what the server does, sweep off.
       writeFileSync(join(dir, 'cors-lab.yaml'), `resolve: ["${resolve}"]\nsweep: false\nbrowsers: [chromium]\nendpoints:\n  - url: ${target}\n    credentials: include\n    origins: { "http://app.example.com": allowed }\n`);
-      const suite = await cli('check', '--config', join(dir, 'cors-lab.yaml'), '--out', join(dir, 'suite'), '--no-color');
+      const suite = await cli('check', '--config', join(dir, 'cors-lab.yaml'), '--out', join(dir, 'suite'), '--no-color', '--wide');
       // The endpoint and the path that does not exist beside it (this server answers every path alike).
       expect(suite.stdout).toMatch(/2 allowed, 0 blocked, 0 error/);
       expect(suite.status).toBe(0);
@@ -84,7 +84,7 @@ describe('cors-lab check posing as an IPv6 origin', () => {
     try {
       const dir = tempDir('check-ipv6');
       const run = await cli('check', `http://api.example.com:${express.port}/api/me`, '--origin', 'http://[::1]:8081', '--origin', 'https://[::1]', '--expect', 'https://[::1]=blocked',
-        '--resolve', `api.example.com:${express.port}:127.0.0.1:${express.port}`, '--reporter', 'json', '--out', dir, '--no-color');
+        '--resolve', `api.example.com:${express.port}:127.0.0.1:${express.port}`, '--reporter', 'json', '--out', dir, '--no-color', '--wide');
       const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CheckResult;
       const cells = (origin: string) => result.results.filter((cell) => cell.scenario.endsWith(` from ${origin}`)).map((cell) => `${cell.engine} ${cell.outcome}`);
       // Before, the proxy named the http host with brackets and the https one without: the posed page never loaded (an error).

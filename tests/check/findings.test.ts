@@ -60,7 +60,7 @@ describe.skipIf(NGINX_MISSING !== undefined)('check against nginx configured fro
     for (const server of servers) await server.stop();
   });
   const check = async (nginx: NginxServer, out: string, ...extra: string[]) =>
-    runCli(['check', 'https://api.example.com/api/me', '--origin', APP, '--credentials', 'include', '--resolve', `api.example.com:443:127.0.0.1:${nginx.port}`, '--ca', caFile, '--reporter', 'json', '--out', out, '--no-color', ...extra]);
+    runCli(['check', 'https://api.example.com/api/me', '--origin', APP, '--credentials', 'include', '--resolve', `api.example.com:443:127.0.0.1:${nginx.port}`, '--ca', caFile, '--reporter', 'json', '--out', out, '--no-color', '--wide', ...extra]);
 
   it("finds that error answers lack CORS headers (add_header without always), names the fix, and exits 1; with always, nothing is found", async () => {
     const tutorial = await startNginx(join(dir, 'tutorial'), tutorialSnippet(false).replaceAll(' cert.pem', ` ${join(dir, 'cert.pem')}`).replaceAll(' key.pem', ` ${join(dir, 'key.pem')}`).replace('root www;', `root ${join(dir, 'www')};`));
@@ -104,7 +104,7 @@ describe('check hygiene: Vary', () => {
     const server = await startFixture('regex-cors-server', { ALLOW_REGEX: '^https://app\\.example\\.com$', VARY: '', ...tls });
     try {
       const out = join(dir, 'out');
-      const run = await runCli(['check', 'https://api.example.com/api/me', '--origin', APP, '--credentials', 'include', '--resolve', `api.example.com:443:127.0.0.1:${server.port}`, '--ca', caFile, '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color']);
+      const run = await runCli(['check', 'https://api.example.com/api/me', '--origin', APP, '--credentials', 'include', '--resolve', `api.example.com:443:127.0.0.1:${server.port}`, '--ca', caFile, '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color', '--wide']);
       expect(run.status, run.stderr).toBe(1);
       const result = readResult(out);
       expect(result.check.findings.map((finding) => [finding.cause, finding.kind])).toEqual([['missing-vary-origin', 'hygiene']]);
@@ -127,7 +127,7 @@ describe('check with an intended wildcard-subdomain policy (--allow-origin-patte
     own = ownCa(tempDir('pattern-ca'));
   });
   const check = (port: number, out: string, ...extra: string[]) =>
-    runCli(['check', 'https://api.example.com/api/me', '--origin', APP, '--credentials', 'include', '--resolve', `api.example.com:443:127.0.0.1:${port}`, '--ca', own.caFile, '--no-missing-path', '--reporter', 'json', '--out', out, '--no-color', ...extra]);
+    runCli(['check', 'https://api.example.com/api/me', '--origin', APP, '--credentials', 'include', '--resolve', `api.example.com:443:127.0.0.1:${port}`, '--ca', own.caFile, '--no-missing-path', '--reporter', 'json', '--out', out, '--no-color', '--wide', ...extra]);
 
   it('fails without the pattern (any subdomain: one cause), passes with it as a glob or as the regex, and tries the pattern\'s look-alikes', async () => {
     const server = await startFixture('regex-cors-server', { ALLOW_REGEX: SUBDOMAINS, ...own.tls });
@@ -187,7 +187,7 @@ describe('check hygiene: preflight answers that echo the question', () => {
     const reflecting = await startFixture('reflecting-server');
     try {
       const out = join(tempDir('echo-acrh'), 'out');
-      const run = await runCli(['check', `http://api.example.com:${reflecting.port}/account`, '--origin', 'http://app.example.com', '--header', 'X-Trace: 1', '--resolve', `api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`, '--no-missing-path', '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color']);
+      const run = await runCli(['check', `http://api.example.com:${reflecting.port}/account`, '--origin', 'http://app.example.com', '--header', 'X-Trace: 1', '--resolve', `api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`, '--no-missing-path', '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color', '--wide']);
       expect(run.status, run.stderr).toBe(4);
       const findings = readResult(out).check.findings;
       expect(findings.map((finding) => [finding.cause, finding.kind])).toEqual([['reflects-any-origin', 'security'], ['missing-vary-request-headers', 'hygiene']]);

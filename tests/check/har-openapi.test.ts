@@ -68,7 +68,7 @@ describe('check --har', () => {
     expect(refusedThere.response.status).toBeLessThanOrEqual(0);
     expect(refusedThere.request.headers.map((header) => header.name.toLowerCase())).not.toContain('origin');
     const out = join(dir, 'report');
-    const run = await runCli(['check', '--har', harFile, '--har-exclude-host', 'cdn.thirdparty.test', '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--no-sweep', '--no-missing-path', '--reporter', 'json', '--out', out, '--no-color']);
+    const run = await runCli(['check', '--har', harFile, '--har-exclude-host', 'cdn.thirdparty.test', '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--no-sweep', '--no-missing-path', '--reporter', 'json', '--out', out, '--no-color', '--wide']);
     expect(run.status, run.stderr).toBe(1);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as CheckResult;
     const base = `http://api.example.com:${api.port}/api/me`;
@@ -127,7 +127,7 @@ describe('check --har at the size of real traffic', () => {
     const harFile = join(dir, 'list.har');
     writeFileSync(harFile, JSON.stringify(paginated()));
     const out = join(dir, 'report');
-    const run = await runCli(['check', '--har', harFile, '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--no-sweep', '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color']);
+    const run = await runCli(['check', '--har', harFile, '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--no-sweep', '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color', '--wide']);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as CheckResult;
     const row = `GET http://api.example.com:${api.port}/api/items/{number} (3000 requests in the HAR) from ${APP()}`;
@@ -182,7 +182,7 @@ paths:
 `,
     );
     const out = join(dir, 'report');
-    const run = await runCli(['check', '--openapi', document, '--origin', APP(), '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--no-sweep', '--reporter', 'json', '--out', out, '--no-color']);
+    const run = await runCli(['check', '--openapi', document, '--origin', APP(), '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--no-sweep', '--reporter', 'json', '--out', out, '--no-color', '--wide']);
     expect(run.status, run.stderr).toBe(1);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as CheckResult;
     expect(result.check.endpoints.map((endpoint) => `${endpoint.method} ${endpoint.url}`)).toEqual([

@@ -100,7 +100,7 @@ scenarios:
 `,
     );
     const json = join(dir, 'out.json');
-    const result = cli('run', join(dir, 'cases.yaml'), '--browsers', 'chromium', '--reporter', `json=${json},junit,markdown`, '--out', join(dir, 'reports'));
+    const result = cli('run', join(dir, 'cases.yaml'), '--browsers', 'chromium', '--reporter', `json=${json},junit,markdown`, '--out', join(dir, 'reports'), '--wide');
     expect(result.status, result.stderr).toBe(1);
     expect(result.stdout).toMatch(/wrongly-expected in chromium: the spec predicts blocked \(expected here: allowed\), measured blocked/);
     expect(result.stdout).toMatch(/wrongly-expected: the file says allowed, the spec model predicts blocked/);

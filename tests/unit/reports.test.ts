@@ -35,7 +35,7 @@ const result: RunResult = {
 
 describe('reports', () => {
   it('terminal: versions in the heading, unexpected marked, missing engines named with their fix', () => {
-    const text = renderTerminal(result, { color: false });
+    const text = renderTerminal(result, { color: false, wide: true });
     expect(text).toMatch(/chromium 156\.0\.1 +firefox 153\.7\.0esr/);
     expect(text).toMatch(/acao-missing +blocked +blocked +allowed !/);
     expect(text).toMatch(/acao-missing in firefox: the spec predicts blocked, measured allowed\. allowed: because .* Spec: blocked: no ACAO/);
@@ -59,7 +59,7 @@ describe('reports', () => {
       ],
       summary: { ...result.summary, unexpected: 0, knownDeviations: 1, newFindings: 0, requestMismatches: 1 },
     };
-    const terminal = renderTerminal(known, { color: false });
+    const terminal = renderTerminal(known, { color: false, wide: true });
     expect(terminal).toMatch(/acao-missing\s+blocked\s+blocked \?\s+allowed ~/);
     expect(terminal).toContain('some-entry — engines do it: acao-missing in firefox. Source: https://bugs.example/1');
     expect(terminal).toContain('acao-missing in chromium: blocked as the spec predicts, but no CORS request made');

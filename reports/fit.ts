@@ -1,0 +1,53 @@
+// Terminal output that fits the terminal: its width (100 columns when the
+// output is not a terminal, as the research views have it), long lines
+// wrapped at word boundaries with their indent kept and two more, and a
+// table's widest column cut to what is left.
+import { stripVTControlCharacters } from 'node:util';
+
+/** The width to fit: the terminal's, else 100 columns (a pipe, a file, CI logs). */
+export function terminalWidth(): number {
+  return process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100;
+}
+
+const visible = (text: string) => stripVTControlCharacters(text).length;
+
+/** One line as lines of at most `width` visible columns: broken between words, each continuation indented two more than the line. */
+export function wrapLine(line: string, width: number): string[] {
+  if (visible(line) <= width) return [line];
+  const indent = /^ */.exec(stripVTControlCharacters(line))![0].length;
+  const continuation = ' '.repeat(Math.min(indent + 2, Math.floor(width / 2)));
+  const words = line.slice(indent).split(' ');
+  const out: string[] = [];
+  let current = line.slice(0, indent);
+  let empty = true;
+  for (const word of words) {
+    const candidate = empty ? current + word : `${current} ${word}`;
+    if (visible(candidate) <= width || empty) {
+      current = candidate;
+      empty = false;
+    } else {
+      out.push(current);
+      current = continuation + word;
+    }
+    // A word longer than the line (a URL) is cut where the line ends.
+    while (visible(current) > width && stripVTControlCharacters(current) === current) {
+      out.push(current.slice(0, width));
+      current = continuation + current.slice(width);
+    }
+  }
+  out.push(current);
+  return out;
+}
+
+/** Every line wrapped to `width`. */
+export function fitLines(lines: string[], width: number): string[] {
+  return lines.flatMap((line) => line.split('\n')).flatMap((line) => wrapLine(line, width));
+}
+
+/** `text` cut to `width` columns, with an ellipsis where it was cut (in the middle, so the end of a row name stays). */
+export function cutMiddle(text: string, width: number): string {
+  if (text.length <= width) return text;
+  if (width <= 1) return text.slice(0, width);
+  const head = Math.ceil((width - 1) / 2);
+  return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
+}

@@ -1,0 +1,77 @@
+// The terminal views fit the terminal: run, check (merge prints the same
+// view) and diff at 80 and 120 columns, from results real runs wrote
+// (tests/fixtures/results); --wide keeps the full rows.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { diffResults } from '../../harness/diff/diff.ts';
+import type { CheckResult, RunResult } from '../../harness/result/result.ts';
+import { renderDiffTerminal } from '../../reports/diff.ts';
+import { wrapLine } from '../../reports/fit.ts';
+import { renderTerminal } from '../../reports/terminal.ts';
+import { runCli, tempDir } from '../helpers.ts';
+
+const fixture = (name: string) => new URL(`../fixtures/results/${name}.json.gz`, import.meta.url).pathname;
+const read = <T>(name: string) => JSON.parse(gunzipSync(readFileSync(fixture(name))).toString('utf8')) as T;
+const check = read<CheckResult>('check-sweep');
+const notAllowed = read<CheckResult>('check-not-allowed');
+const run = read<RunResult>('run-acao');
+/** Columns a line takes: code points, colour codes not counted. */
+const columns = (line: string) => [...stripVTControlCharacters(line)].length;
+const widest = (text: string) => Math.max(...text.split('\n').map(columns));
+
+describe('terminal output fits the terminal', () => {
+  for (const width of [80, 120]) {
+    it(`check, run and diff at ${width} columns, with and without colour`, () => {
+      for (const color of [false, true]) {
+        expect(widest(renderTerminal(check, { color, width }))).toBeLessThanOrEqual(width);
+        expect(widest(renderTerminal(notAllowed, { color, width }))).toBeLessThanOrEqual(width);
+        expect(widest(renderTerminal(run, { color, width }))).toBeLessThanOrEqual(width);
+      }
+      expect(widest(renderDiffTerminal(diffResults(notAllowed, check, { before: 'before.json', after: 'after.json' }), { width }))).toBeLessThanOrEqual(width);
+    });
+  }
+
+  it('check rows are named by origin under a heading that names the request, engines by major version', () => {
+    const lines = renderTerminal(check, { color: false, width: 80 }).split('\n');
+    expect(lines[0]).toMatch(/^GET \/api\/me, from +spec +chromium 156 +firefox 153 +webkit 2\.50$/);
+    const names = lines.slice(2, 2 + check.scenarios.length).map((line) => line.split(/ {2,}/)[0]);
+    expect(names).toContain('app.example.com');
+    expect(names).toContain('http://admin.example.com');
+    // Cut in the origin, never in the sweep's attack.
+    expect(names.filter((name) => name!.endsWith('(prefix)'))).toHaveLength(2);
+    expect(names.find((name) => name!.includes('(http-downgrade)'))).toBeDefined();
+  });
+
+  it('--wide keeps the full row names and versions, one line per item', () => {
+    const text = renderTerminal(check, { color: false, width: 80, wide: true });
+    expect(text).toContain(`${check.scenarios[0]!.id} `);
+    expect(text.split('\n')[0]).toContain('chromium 156.0.8078.129');
+    expect(widest(text)).toBeGreaterThan(120);
+  });
+
+  it('a wrapped line keeps its indent and two more, and loses no word', () => {
+    const line = `    ${'word '.repeat(40).trim()}`;
+    const wrapped = wrapLine(line, 30);
+    expect(wrapped.every((one) => columns(one) <= 30)).toBe(true);
+    expect(wrapped.slice(1).every((one) => one.startsWith('      word'))).toBe(true);
+    expect(wrapped.join(' ').split(/\s+/).filter(Boolean)).toHaveLength(40);
+  });
+
+  it('cors-lab diff fits 100 columns when not a terminal, and --wide does not', async () => {
+    const dir = tempDir('terminal-width');
+    const files = ['check-not-allowed', 'check-sweep'].map((name) => {
+      const file = join(dir, `${name}.json`);
+      writeFileSync(file, gunzipSync(readFileSync(fixture(name))));
+      return file;
+    });
+    const fitted = await runCli(['diff', ...files]);
+    expect(fitted.status, fitted.stderr).toBe(0);
+    expect(widest(fitted.stdout)).toBeLessThanOrEqual(100);
+    const wide = await runCli(['diff', ...files, '--wide']);
+    expect(wide.status, wide.stderr).toBe(0);
+    expect(widest(wide.stdout)).toBeGreaterThan(100);
+  });
+});
