@@ -132,12 +132,25 @@ function parseRepeat(value: string): number {
   return count;
 }
 
+/** What a newcomer most likely came for, one example each: shown by `cors-lab`, `cors-lab help` and --help. */
+const START_HERE = `
+Start here:
+  Check your own API in real browsers, from the origins your front end uses:
+    npx cors-lab check https://api.example.com/users/me --origin https://app.example.com
+  Explore one request interactively, engine by engine, in a local web page:
+    npx cors-lab ui
+  Run the built-in catalog in every engine and get the compatibility matrix:
+    npx cors-lab run
+
+Each command's flags: npx cors-lab <command> --help. The README links a guide per use.`;
+
 export function buildProgram(exitCode: { value: number }): Command {
   const program = new Command('cors-lab')
-    .description('Run CORS scenarios in real Chromium, Firefox and WebKit and write a compatibility matrix')
+    .description('CORS in real Chromium, Firefox and WebKit: check your own API, explore one request, or run the catalog into a compatibility matrix')
     .version(toolVersion())
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', START_HERE);
 
   addRemoteOptions(
     program
@@ -200,6 +213,12 @@ export function buildProgram(exitCode: { value: number }): Command {
 export async function main(argv: string[]): Promise<number> {
   const exitCode = { value: EXIT.ok as number };
   const program = buildProgram(exitCode);
+  // No command at all: the help, with where to start, is the answer (not a usage error).
+  if (argv.length <= 2) {
+    process.stdout.write(program.helpInformation());
+    process.stdout.write(`${START_HERE}\n`);
+    return EXIT.ok;
+  }
   try {
     await program.parseAsync(argv);
     return exitCode.value;

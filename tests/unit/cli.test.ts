@@ -15,6 +15,17 @@ function cliWith(env: Record<string, string>, ...args: string[]) {
 }
 
 describe('cors-lab CLI', () => {
+  it('with no command, and as cors-lab help, points a newcomer at check, ui and run with one example each (exit 0)', () => {
+    for (const args of [[], ['help']]) {
+      const shown = cli(...args);
+      expect(shown.status, shown.stderr).toBe(0);
+      expect(shown.stdout).toContain('Start here:');
+      expect(shown.stdout).toMatch(/^ {4}npx cors-lab check https:\/\/\S+ --origin https:\/\/\S+$/m);
+      expect(shown.stdout).toMatch(/^ {4}npx cors-lab ui$/m);
+      expect(shown.stdout).toMatch(/^ {4}npx cors-lab run$/m);
+    }
+  });
+
   it('exits 2 on malformed scenarios, naming every bad file and field, and writes no report', () => {
     const dir = tempDir('cli');
     writeFileSync(join(dir, 'one.yaml'), 'title: T\norigins: { page: https://a.localhost }\nrequest: { target: page, method: "GE T" }\nexpect: { spec: allowed }\n');
