@@ -23,7 +23,7 @@ function cellText(lifetime: MaxAgeEngineResult['cases'][number]['lifetime']): st
       return lifetime.time === 'controlled' ? 'not cached (re-preflighted at once)' : `not cached at ${lifetime.refetchedAt} s (shortest interval measured, real time)`;
     case 'lower-bound':
       return `≥ ${lifetime.cachedAt} s, lower bound (${lifetime.time} time)`;
-    default:
+    case 'error':
       return `error: ${lifetime.error ?? 'unknown'}`;
   }
 }

@@ -278,12 +278,15 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
                 const measured = await sequential(scenarios, async (scenario, index) => {
                   // A fresh context per case (closed after it): a page that stops answering spoils one case at most.
                   let bench: Bench | undefined;
-                  const found = await (async () => searchControlled((bench = await open(engine!, clock)), scenario, MAX_AGE_CASES[index]!.value))()
-                    .catch((error: unknown) => ({
-                      lifetime: { kind: 'error' as const, time: 'controlled' as const, text: 'error', error: firstLine(error) },
-                      trials: [],
-                    }))
-                    .finally(() => bench?.context.close().catch(() => {}));
+                  const found = await (async () => {
+                    try {
+                      return await searchControlled((bench = await open(engine!, clock)), scenario, MAX_AGE_CASES[index]!.value);
+                    } catch (error) {
+                      return { lifetime: { kind: 'error' as const, time: 'controlled' as const, text: 'error', error: firstLine(error) }, trials: [] };
+                    } finally {
+                      await bench?.context.close().catch(() => {});
+                    }
+                  })();
                   options.onProgress?.(`${id}: ${scenario.title}: ${found.lifetime.text} (${found.trials.length} trials)`);
                   return found;
                 });

@@ -232,14 +232,14 @@ function showExports(id) {
   box.textContent = '';
   box.append(text('h2', 'Keep it'));
   for (const [as, label] of [['config', 'check config (YAML)'], ['scenario', 'scenario file'], ['vitest', 'vitest test']]) {
-    box.append(button('Show ' + label, async () => {
+    box.append(button('Show ' + label, safely(async () => {
       const answer = await api(`/api/runs/${id}/export?as=${as}`);
       const link = text('a', 'download');
       link.href = `/api/runs/${id}/export?as=${as}&token=${encodeURIComponent(token)}`;
       $('exported').textContent = '';
       $('exported').append(link, text('pre', answer.ok ? answer.body : (answer.body.problems || []).join('\n')));
       $('exported').dataset.as = as;
-    }, 'secondary'));
+    }), 'secondary'));
   }
 }
 
@@ -278,7 +278,7 @@ async function start(sweep) {
   stream.addEventListener('end', () => {
     stream.close();
     for (const node of document.querySelectorAll('.run-button')) node.disabled = false;
-    refreshHistory();
+    safely(refreshHistory)();
   });
 }
 
@@ -332,11 +332,21 @@ async function compareChecked() {
   box.append(table);
 }
 
+/** Runs `work`, showing whatever goes wrong (the UI stopped, the network) where the page shows problems. */
+function safely(work) {
+  return (...args) => {
+    work(...args).catch((error) => {
+      $('problems').textContent = `the UI could not be reached: ${error instanceof Error ? error.message : String(error)}`;
+      for (const node of document.querySelectorAll('.run-button')) node.disabled = false;
+    });
+  };
+}
+
 $('form').addEventListener('submit', (event) => {
   event.preventDefault();
-  start(false);
+  safely(start)(false);
 });
-$('sweep').addEventListener('click', () => start(true));
-$('compare-button').addEventListener('click', compareChecked);
-listEngines();
-refreshHistory();
+$('sweep').addEventListener('click', () => safely(start)(true));
+$('compare-button').addEventListener('click', safely(compareChecked));
+safely(listEngines)();
+safely(refreshHistory)();

@@ -14,7 +14,12 @@ describe('a sweep that reached nothing', () => {
   it('says the hostile origins were not tested, in the terminal and the reports, and does not pass', async () => {
     const server = await startFixture('streaming-server');
     const dir = tempDir('fault-sweep');
-    const run = await runCli(['check', `http://api.example.com:${server.port}/hang`, '--resolve', `api.example.com:${server.port}:127.0.0.1`, '--origin', 'http://app.example.com', '--credentials', 'include', '--browsers', 'chromium', '--timeout', '2s', '--reporter', 'json,markdown', '--out', dir, '--no-color', '--wide']).finally(() => server.stop());
+    let run;
+    try {
+      run = await runCli(['check', `http://api.example.com:${server.port}/hang`, '--resolve', `api.example.com:${server.port}:127.0.0.1`, '--origin', 'http://app.example.com', '--credentials', 'include', '--browsers', 'chromium', '--timeout', '2s', '--reporter', 'json,markdown', '--out', dir, '--no-color', '--wide']);
+    } finally {
+      await server.stop();
+    }
     const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CheckResult;
     expectValidResult(result);
     const sweepCells = result.results.filter((cell) => result.scenarios.find((scenario) => scenario.id === cell.scenario)!.tags.includes('sweep'));
