@@ -6,7 +6,13 @@ const FEATURES = '^harness/(run|check|middleware|research|api)/';
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'An import cycle: some file in it belongs in a lower layer.', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'An import cycle: some file in it belongs in a lower layer.',
+      from: {},
+      to: { circular: true },
+    },
     {
       name: 'servers-below-lab',
       severity: 'error',
@@ -17,7 +23,8 @@ module.exports = {
     {
       name: 'result-below-features',
       severity: 'error',
-      comment: 'The result schema is the lowest layer a feature writes to: it imports no lab, session, feature, report or CLI code.',
+      comment:
+        'The result schema is the lowest layer a feature writes to: it imports no lab, session, feature, report or CLI code.',
       from: { path: '^harness/result/' },
       to: { path: ['^harness/(lab|session|cli)/', FEATURES, '^reports/'] },
     },
@@ -38,7 +45,8 @@ module.exports = {
     {
       name: 'reports-read-the-result',
       severity: 'error',
-      comment: 'Reports render the JSON result; they do not reach into the lab, the session or the features. (Journal entries are part of the result, so servers/journal.ts, which defines them, may be read.)',
+      comment:
+        'Reports render the JSON result; they do not reach into the lab, the session or the features. (Journal entries are part of the result, so servers/journal.ts, which defines them, may be read.)',
       from: { path: '^reports/' },
       to: { path: ['^harness/(lab|session|cli)/', FEATURES, '^servers/(?!journal\\.ts$)'] },
     },

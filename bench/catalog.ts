@@ -128,7 +128,8 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 const SETUP_PHASES: RunPhase[] = ['launch', 'contexts', 'page loads', 'console settling', 'evidence settling'];
 const setupOf = (spent: Map<RunPhase, number>) => SETUP_PHASES.reduce((sum, phase) => sum + (spent.get(phase) ?? 0), 0);
 /** Set-up over the probes' own time (goal: <= 1). */
-const setupRatio = (spent: Map<RunPhase, number> | undefined) => (spent ? setupOf(spent) / Math.max(spent.get('probes') ?? 0, 1) : Number.NaN);
+const setupRatio = (spent: Map<RunPhase, number> | undefined) =>
+  spent ? setupOf(spent) / Math.max(spent.get('probes') ?? 0, 1) : Number.NaN;
 
 export const catalogPart: BenchPart = async (quick) => {
   const paths = quick ? QUICK : [BUILTIN_CATALOG];
@@ -137,51 +138,106 @@ export const catalogPart: BenchPart = async (quick) => {
   const group = await measure('group', paths);
   const probe = await measure('probe', paths);
 
-  const rows = [['engine', 'mode', 'cells', 'wall (with start-up)', 'probe phase', 'cells/s', 'share of run', 'peak memory (PSS)', 'errors']];
+  const rows = [
+    [
+      'engine',
+      'mode',
+      'cells',
+      'wall (with start-up)',
+      'probe phase',
+      'cells/s',
+      'share of run',
+      'peak memory (PSS)',
+      'errors',
+    ],
+  ];
   for (const id of ENGINE_IDS) {
-    for (const [mode, run] of [['group', group], ['probe', probe]] as const) {
+    for (const [mode, run] of [
+      ['group', group],
+      ['probe', probe],
+    ] as const) {
       const figures = run.engines.get(id);
       if (!figures) continue;
-      rows.push([`${id} ${figures.version}`, mode, String(figures.probes), seconds(figures.wallMs), seconds(figures.probePhaseMs), (figures.probes / (figures.probePhaseMs / 1000)).toFixed(1), `${Math.round((figures.wallMs / run.totalMs) * 100)} %`, mib(figures.peakRssBytes), String(figures.errors)]);
+      rows.push([
+        `${id} ${figures.version}`,
+        mode,
+        String(figures.probes),
+        seconds(figures.wallMs),
+        seconds(figures.probePhaseMs),
+        (figures.probes / (figures.probePhaseMs / 1000)).toFixed(1),
+        `${Math.round((figures.wallMs / run.totalMs) * 100)} %`,
+        mib(figures.peakRssBytes),
+        String(figures.errors),
+      ]);
     }
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ')}\n`);
+  for (const row of rows)
+    process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ')}\n`);
 
-  process.stdout.write('ratio, --isolation probe against the default (same run): probe phase, and wall time with start-up\n');
+  process.stdout.write(
+    'ratio, --isolation probe against the default (same run): probe phase, and wall time with start-up\n',
+  );
   for (const id of ENGINE_IDS) {
     const a = group.engines.get(id);
     const b = probe.engines.get(id);
-    if (a && b) process.stdout.write(`  ${id}: ${(b.probePhaseMs / a.probePhaseMs).toFixed(1)}x probe phase, ${(b.wallMs / a.wallMs).toFixed(1)}x wall\n`);
+    if (a && b)
+      process.stdout.write(
+        `  ${id}: ${(b.probePhaseMs / a.probePhaseMs).toFixed(1)}x probe phase, ${(b.wallMs / a.wallMs).toFixed(1)}x wall\n`,
+      );
   }
-  for (const [mode, run] of [['default isolation', group], ['--isolation probe', probe]] as const) {
-    process.stdout.write(`where the time goes, ${mode} (each engine's phases run one after another; engines side by side):\n`);
+  for (const [mode, run] of [
+    ['default isolation', group],
+    ['--isolation probe', probe],
+  ] as const) {
+    process.stdout.write(
+      `where the time goes, ${mode} (each engine's phases run one after another; engines side by side):\n`,
+    );
     for (const [engine, spent] of run.phases) {
-      process.stdout.write(`  ${engine}: ${RUN_PHASES.map((phase) => `${phase} ${seconds(spent.get(phase) ?? 0)}`).join(', ')}\n`);
+      process.stdout.write(
+        `  ${engine}: ${RUN_PHASES.map((phase) => `${phase} ${seconds(spent.get(phase) ?? 0)}`).join(', ')}\n`,
+      );
     }
   }
   // The floor no scheduling can go under: the machine's busy time spread over every core.
   const { cores } = machineBusy();
-  for (const [mode, run] of [['default isolation', group], ['--isolation probe', probe]] as const) {
+  for (const [mode, run] of [
+    ['default isolation', group],
+    ['--isolation probe', probe],
+  ] as const) {
     const share = run.busySeconds / cores / (run.totalMs / 1000);
-    process.stdout.write(`CPU, ${mode}: the machine was busy ${Math.round(share * 100)} % of ${cores} cores for the ${seconds(run.totalMs)} (${run.busySeconds.toFixed(1)} core-seconds); the same work cannot take less than ${(run.busySeconds / cores).toFixed(1)} s here\n`);
+    process.stdout.write(
+      `CPU, ${mode}: the machine was busy ${Math.round(share * 100)} % of ${cores} cores for the ${seconds(run.totalMs)} (${run.busySeconds.toFixed(1)} core-seconds); the same work cannot take less than ${(run.busySeconds / cores).toFixed(1)} s here\n`,
+    );
   }
   // Each engine alone, in the default mode: its set-up against its probes without the others on the cores, and what running them side by side costs.
   const alone = new Map<EngineId, Measured>();
   for (const id of group.engines.keys()) alone.set(id, await measure('group', paths, id));
-  process.stdout.write('set-up (launch + contexts + page loads + console and evidence settling) against the probes, per engine (goal: <= 1):\n');
+  process.stdout.write(
+    'set-up (launch + contexts + page loads + console and evidence settling) against the probes, per engine (goal: <= 1):\n',
+  );
   for (const [id, run] of alone) {
     const spent = run.phases.get(id)!;
     const together = group.phases.get(id);
-    process.stdout.write(`  ${id}: alone ${seconds(setupOf(spent))} / ${seconds(spent.get('probes') ?? 0)} = ${setupRatio(spent).toFixed(2)}; side by side ${together ? `${seconds(setupOf(together))} / ${seconds(together.get('probes') ?? 0)} = ${setupRatio(together).toFixed(2)}` : 'not run'}\n`);
+    process.stdout.write(
+      `  ${id}: alone ${seconds(setupOf(spent))} / ${seconds(spent.get('probes') ?? 0)} = ${setupRatio(spent).toFixed(2)}; side by side ${together ? `${seconds(setupOf(together))} / ${seconds(together.get('probes') ?? 0)} = ${setupRatio(together).toFixed(2)}` : 'not run'}\n`,
+    );
   }
-  const slowest = [...alone].reduce<[EngineId, Measured] | undefined>((worst, entry) => (!worst || entry[1].totalMs > worst[1].totalMs ? entry : worst), undefined);
+  const slowest = [...alone].reduce<[EngineId, Measured] | undefined>(
+    (worst, entry) => (!worst || entry[1].totalMs > worst[1].totalMs ? entry : worst),
+    undefined,
+  );
   const sideBySide = slowest ? group.totalMs / slowest[1].totalMs : Number.NaN;
-  if (slowest) process.stdout.write(`engines side by side ${seconds(group.totalMs)} against the slowest alone (${slowest[0]}, ${seconds(slowest[1].totalMs)}): ${sideBySide.toFixed(2)}x (goal: <= 1.25); alone, one after another: ${seconds([...alone.values()].reduce((sum, run) => sum + run.totalMs, 0))}\n`);
+  if (slowest)
+    process.stdout.write(
+      `engines side by side ${seconds(group.totalMs)} against the slowest alone (${slowest[0]}, ${seconds(slowest[1].totalMs)}): ${sideBySide.toFixed(2)}x (goal: <= 1.25); alone, one after another: ${seconds([...alone.values()].reduce((sum, run) => sum + run.totalMs, 0))}\n`,
+    );
 
   const errors = (run: typeof group) => [...run.engines.values()].reduce((sum, figures) => sum + figures.errors, 0);
   const goal = quick ? '' : ` (goal: <= 12 s, ratio ${(group.totalMs / 12_000).toFixed(2)})`;
-  process.stdout.write(`catalog, all engines side by side: default ${group.cells} cells in ${seconds(group.totalMs)}${goal}, ${errors(group)} error cells; --isolation probe ${seconds(probe.totalMs)} (${(probe.totalMs / group.totalMs).toFixed(1)}x)\n`);
+  process.stdout.write(
+    `catalog, all engines side by side: default ${group.cells} cells in ${seconds(group.totalMs)}${goal}, ${errors(group)} error cells; --isolation probe ${seconds(probe.totalMs)} (${(probe.totalMs / group.totalMs).toFixed(1)}x)\n`,
+  );
   const modeFigures = (run: Measured): Figures => ({
     totalMs: Math.round(run.totalMs),
     cells: run.cells,
@@ -190,7 +246,19 @@ export const catalogPart: BenchPart = async (quick) => {
       [...run.engines].map(([id, figures]) => {
         const spent = run.phases.get(id) ?? new Map<RunPhase, number>();
         const phases = Object.fromEntries(RUN_PHASES.map((phase) => [phase, Math.round(spent.get(phase) ?? 0)]));
-        return [id, { wallMs: Math.round(figures.wallMs), probePhaseMs: Math.round(figures.probePhaseMs), cells: figures.probes, cellsPerSecond: Number((figures.probes / (figures.probePhaseMs / 1000)).toFixed(2)), peakMemoryMiB: Math.round(figures.peakRssBytes / 1024 / 1024), errors: figures.errors, phasesMs: phases, setupOverProbes: Number(setupRatio(spent).toFixed(2)) }];
+        return [
+          id,
+          {
+            wallMs: Math.round(figures.wallMs),
+            probePhaseMs: Math.round(figures.probePhaseMs),
+            cells: figures.probes,
+            cellsPerSecond: Number((figures.probes / (figures.probePhaseMs / 1000)).toFixed(2)),
+            peakMemoryMiB: Math.round(figures.peakRssBytes / 1024 / 1024),
+            errors: figures.errors,
+            phasesMs: phases,
+            setupOverProbes: Number(setupRatio(spent).toFixed(2)),
+          },
+        ];
       }),
     ),
   });

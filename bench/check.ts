@@ -20,7 +20,11 @@ export const checkPart: BenchPart = async () => {
   writeFileSync(join(dir, 'ca.pem'), ca.certPem);
   writeFileSync(join(dir, 'key.pem'), server.keyPem);
   writeFileSync(join(dir, 'cert.pem'), server.certPem);
-  const express = await startFixture('express-cors-server', { ALLOWED_ORIGINS: 'https://app.example.com', TLS_KEY: join(dir, 'key.pem'), TLS_CERT: join(dir, 'cert.pem') });
+  const express = await startFixture('express-cors-server', {
+    ALLOWED_ORIGINS: 'https://app.example.com',
+    TLS_KEY: join(dir, 'key.pem'),
+    TLS_CERT: join(dir, 'cert.pem'),
+  });
 
   try {
     const plan = planFromCli('https://api.example.com/api/me', {
@@ -45,7 +49,9 @@ export const checkPart: BenchPart = async () => {
     });
     const totalMs = performance.now() - started;
     const rows = result.scenarios.length;
-    process.stdout.write(`\ncors-lab bench: one check (1 endpoint, 1 origin + ${rows - 1} sweep origins) against Express 5 + cors over HTTPS\n`);
+    process.stdout.write(
+      `\ncors-lab bench: one check (1 endpoint, 1 origin + ${rows - 1} sweep origins) against Express 5 + cors over HTTPS\n`,
+    );
     for (const id of ENGINE_IDS) {
       const engine = result.engines.find((candidate) => candidate.id === id);
       if (!engine) {
@@ -53,10 +59,22 @@ export const checkPart: BenchPart = async () => {
         continue;
       }
       const cells = result.results.filter((cell) => cell.engine === id);
-      process.stdout.write(`  ${id} ${engine.version}: ${cells.length} probes done at ${((finished.get(id) ?? totalMs) / 1000).toFixed(1)} s, ${cells.filter((cell) => !cell.matchesExpectation).length} not as expected\n`);
+      process.stdout.write(
+        `  ${id} ${engine.version}: ${cells.length} probes done at ${((finished.get(id) ?? totalMs) / 1000).toFixed(1)} s, ${cells.filter((cell) => !cell.matchesExpectation).length} not as expected\n`,
+      );
     }
-    process.stdout.write(`check, all engines side by side: ${seconds(totalMs)} wall for ${result.results.length} cells, ${result.check!.findings.length} security findings (goal: <= 15 s)\n`);
-    return { ran: result.results.length > 0, summary: `check: ${result.results.length} cells`, figures: { wallMs: Math.round(totalMs), cells: result.results.length, securityFindings: result.check!.findings.length } };
+    process.stdout.write(
+      `check, all engines side by side: ${seconds(totalMs)} wall for ${result.results.length} cells, ${result.check!.findings.length} security findings (goal: <= 15 s)\n`,
+    );
+    return {
+      ran: result.results.length > 0,
+      summary: `check: ${result.results.length} cells`,
+      figures: {
+        wallMs: Math.round(totalMs),
+        cells: result.results.length,
+        securityFindings: result.check!.findings.length,
+      },
+    };
   } finally {
     await express.stop();
     rmSync(dir, { recursive: true, force: true });

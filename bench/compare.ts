@@ -21,11 +21,15 @@ export function readBenchResult(file: string): BenchResult {
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`--compare ${file}: cannot read it as JSON (${(error as Error).message.split('\n')[0]}). Fix: give a bench/result.json written by npm run bench`);
+    throw new Error(
+      `--compare ${file}: cannot read it as JSON (${(error as Error).message.split('\n')[0]}). Fix: give a bench/result.json written by npm run bench`,
+    );
   }
   const result = data as Partial<BenchResult>;
   if (result?.tool !== 'cors-lab bench' || typeof result.parts !== 'object' || result.parts === null) {
-    throw new Error(`--compare ${file}: not a cors-lab bench result (no "tool": "cors-lab bench" and "parts"). Fix: give a bench/result.json written by npm run bench`);
+    throw new Error(
+      `--compare ${file}: not a cors-lab bench result (no "tool": "cors-lab bench" and "parts"). Fix: give a bench/result.json written by npm run bench`,
+    );
   }
   return result as BenchResult;
 }
@@ -46,7 +50,9 @@ export function compareLines(old: BenchResult, current: BenchResult): string[] {
   const after = new Map<string, number>();
   for (const [name, part] of Object.entries(old.parts)) flatten(part.figures, name, before);
   for (const [name, part] of Object.entries(current.parts)) flatten(part.figures, name, after);
-  const lines = [`compared with ${old.startedAt}${old.commit ? ` (${old.commit})` : ''}${old.quick !== current.quick ? ` — NOT comparable: one run is --quick, the other is not` : ''}; machine then ${old.machine?.cores} cores, now ${current.machine.cores}:`];
+  const lines = [
+    `compared with ${old.startedAt}${old.commit ? ` (${old.commit})` : ''}${old.quick !== current.quick ? ` — NOT comparable: one run is --quick, the other is not` : ''}; machine then ${old.machine?.cores} cores, now ${current.machine.cores}:`,
+  ];
   for (const [key, value] of after) {
     const was = before.get(key);
     if (was === undefined) continue;
@@ -54,6 +60,7 @@ export function compareLines(old: BenchResult, current: BenchResult): string[] {
     lines.push(`  ${key}: ${was} → ${value} (${ratio}x)`);
   }
   const onlyOld = [...before.keys()].filter((key) => !after.has(key));
-  if (onlyOld.length > 0) lines.push(`  only in the earlier run: ${onlyOld.slice(0, 10).join(', ')}${onlyOld.length > 10 ? ', …' : ''}`);
+  if (onlyOld.length > 0)
+    lines.push(`  only in the earlier run: ${onlyOld.slice(0, 10).join(', ')}${onlyOld.length > 10 ? ', …' : ''}`);
   return lines;
 }

@@ -50,5 +50,8 @@ export function cli(args: string[]): Promise<{ status: number | null; stderr: st
 
 /** A result file's cells as sorted lines (scenario, engine as `engineName` names it, outcome, verdict), to compare two runs. */
 export function cellsOf(file: string, engineName: (id: string) => string = (id) => id): string {
-  return (JSON.parse(readFileSync(file, 'utf8')) as RunResult).results.map((cell) => `${cell.scenario} ${engineName(cell.engine)}: ${cell.outcome} ${cell.verdict}`).sort().join('\n');
+  return (JSON.parse(readFileSync(file, 'utf8')) as RunResult).results
+    .map((cell) => `${cell.scenario} ${engineName(cell.engine)}: ${cell.outcome} ${cell.verdict}`)
+    .sort()
+    .join('\n');
 }

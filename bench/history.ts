@@ -38,14 +38,28 @@ export const historyPart: BenchPart = async (quick) => {
   const historyRate = study.cells / (historyMs / 1000);
   const cacheBytes = await diskSize(buildsDir());
 
-  process.stdout.write(`\ncors-lab bench: research history over ${names.length} Chromium builds (${study.series.flatMap((series) => series.builds.map((build) => build.version.split('.')[0])).join(', ')})\n`);
-  process.stdout.write(`installing or finding them in the cache: ${seconds(installMs)}; build cache on disk: ${formatBytes(cacheBytes)} (${buildsDir()})\n`);
-  process.stdout.write(`one build (${names.at(-1)}): ${single.results.length} cells, ${singleRate.toFixed(1)} cells/s\n`);
-  process.stdout.write(`history: ${study.cells} cells in ${seconds(historyMs)}, ${historyRate.toFixed(1)} cells/s; ${study.timelines.length} changes, ${study.errors.length} error cells\n`);
+  process.stdout.write(
+    `\ncors-lab bench: research history over ${names.length} Chromium builds (${study.series.flatMap((series) => series.builds.map((build) => build.version.split('.')[0])).join(', ')})\n`,
+  );
+  process.stdout.write(
+    `installing or finding them in the cache: ${seconds(installMs)}; build cache on disk: ${formatBytes(cacheBytes)} (${buildsDir()})\n`,
+  );
+  process.stdout.write(
+    `one build (${names.at(-1)}): ${single.results.length} cells, ${singleRate.toFixed(1)} cells/s\n`,
+  );
+  process.stdout.write(
+    `history: ${study.cells} cells in ${seconds(historyMs)}, ${historyRate.toFixed(1)} cells/s; ${study.timelines.length} changes, ${study.errors.length} error cells\n`,
+  );
   process.stdout.write(`history rate / single-build rate: ${(historyRate / singleRate).toFixed(2)} (goal: >= 0.9)\n`);
   return {
     ran: study.cells === scenarios.length * names.length && single.results.length === scenarios.length,
     summary: `history: ${names.length} builds, ${(historyRate / singleRate).toFixed(2)}x the single-build rate`,
-    figures: { builds: names.length, singleBuildCellsPerSecond: Number(singleRate.toFixed(2)), historyCellsPerSecond: Number(historyRate.toFixed(2)), historyOverSingle: Number((historyRate / singleRate).toFixed(2)), buildCacheMiB: Math.round(cacheBytes / 1024 / 1024) },
+    figures: {
+      builds: names.length,
+      singleBuildCellsPerSecond: Number(singleRate.toFixed(2)),
+      historyCellsPerSecond: Number(historyRate.toFixed(2)),
+      historyOverSingle: Number((historyRate / singleRate).toFixed(2)),
+      buildCacheMiB: Math.round(cacheBytes / 1024 / 1024),
+    },
   };
 };

@@ -37,14 +37,35 @@ const ALL_PARTS: [string, BenchPart][] = [
 /** Bad arguments, or an earlier result that cannot be read: said before the long run, not after it. */
 function options(): { quick: boolean; jsonFile: string; earlier?: BenchResult; parts: [string, BenchPart][] } {
   try {
-    const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, compare: { type: 'string' }, part: { type: 'string', multiple: true } } });
+    const { values } = parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        json: { type: 'string' },
+        compare: { type: 'string' },
+        part: { type: 'string', multiple: true },
+      },
+    });
     const names = ALL_PARTS.map(([name]) => name);
     const unknown = (values.part ?? []).filter((name) => !names.includes(name));
-    if (unknown.length > 0) throw new Error(`--part ${unknown.join(', ')}: no such part. Fix: one of ${names.join(', ')}`);
+    if (unknown.length > 0)
+      throw new Error(`--part ${unknown.join(', ')}: no such part. Fix: one of ${names.join(', ')}`);
     const parts = values.part ? ALL_PARTS.filter(([name]) => values.part!.includes(name)) : ALL_PARTS;
-    return { quick: values.quick!, jsonFile: values.json ?? join(PACKAGE_ROOT, 'bench', values.part ? `result-${parts.map(([name]) => name).join('-')}.json` : 'result.json'), parts, ...(values.compare ? { earlier: readBenchResult(values.compare) } : {}) };
+    return {
+      quick: values.quick!,
+      jsonFile:
+        values.json ??
+        join(
+          PACKAGE_ROOT,
+          'bench',
+          values.part ? `result-${parts.map(([name]) => name).join('-')}.json` : 'result.json',
+        ),
+      parts,
+      ...(values.compare ? { earlier: readBenchResult(values.compare) } : {}),
+    };
   } catch (error) {
-    process.stderr.write(`cors-lab bench: ${(error as Error).message}\nUsage: npm run bench -- [--quick] [--part NAME]... [--json FILE] [--compare OLD.json]\n`);
+    process.stderr.write(
+      `cors-lab bench: ${(error as Error).message}\nUsage: npm run bench -- [--quick] [--part NAME]... [--json FILE] [--compare OLD.json]\n`,
+    );
     process.exit(2);
   }
 }
@@ -54,12 +75,23 @@ const started = performance.now();
 const failed: string[] = [];
 const commit = (() => {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: PACKAGE_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
 })();
-const result: BenchResult = { tool: 'cors-lab bench', startedAt: new Date().toISOString(), quick, machine: { cores: availableParallelism(), node: process.version, platform: process.platform }, ...(commit ? { commit } : {}), parts: {} };
+const result: BenchResult = {
+  tool: 'cors-lab bench',
+  startedAt: new Date().toISOString(),
+  quick,
+  machine: { cores: availableParallelism(), node: process.version, platform: process.platform },
+  ...(commit ? { commit } : {}),
+  parts: {},
+};
 for (const [name, part] of PARTS) {
   try {
     const outcome = await part(quick);
@@ -74,6 +106,8 @@ mkdirSync(dirname(jsonFile), { recursive: true });
 writeFileSync(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(`\nfigures: ${jsonFile}\n`);
 if (earlier) process.stdout.write(`${compareLines(earlier, result).join('\n')}\n`);
-process.stdout.write(`\ncors-lab bench${quick ? ' --quick' : ''}: ${PARTS.length - failed.length} of ${PARTS.length} parts ran in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(
+  `\ncors-lab bench${quick ? ' --quick' : ''}: ${PARTS.length - failed.length} of ${PARTS.length} parts ran in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+);
 for (const failure of failed) process.stderr.write(`bench part failed: ${failure}\n`);
 process.exitCode = failed.length > 0 ? 1 : 0;

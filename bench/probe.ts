@@ -22,13 +22,28 @@ export const probePart: BenchPart = async (quick) => {
       const started = performance.now();
       const result = await lab.probe({ server: middleware, request: requests[round % 2] });
       times.push(performance.now() - started);
-      if (result.allowedIn.length !== lab.engines.length) throw new Error(`probe ${round} was not allowed everywhere: ${result.cells.map((cell) => `${cell.engine} ${cell.outcome}`).join(', ')}`);
+      if (result.allowedIn.length !== lab.engines.length)
+        throw new Error(
+          `probe ${round} was not allowed everywhere: ${result.cells.map((cell) => `${cell.engine} ${cell.outcome}`).join(', ')}`,
+        );
     }
     times.sort((a, b) => a - b);
     const ms = (value: number) => `${Math.round(value)} ms`;
-    process.stdout.write(`\ncors-lab bench: lab.probe with warm browsers (${lab.engines.map((engine) => `${engine.id} ${engine.version}`).join(', ')}), ${rounds} probes, simple GET and preflighted PUT alternating\n`);
-    process.stdout.write(`lab.probe across ${lab.engines.length} engines: median ${ms(times[Math.floor(rounds / 2)]!)}, slowest ${ms(times.at(-1)!)} (goal: <= 1 s)\n`);
-    return { ran: times.length === rounds, summary: `lab.probe: ${rounds} probes in ${lab.engines.length} engines`, figures: { medianMs: Math.round(times[Math.floor(rounds / 2)]!), slowestMs: Math.round(times.at(-1)!), engines: lab.engines.length } };
+    process.stdout.write(
+      `\ncors-lab bench: lab.probe with warm browsers (${lab.engines.map((engine) => `${engine.id} ${engine.version}`).join(', ')}), ${rounds} probes, simple GET and preflighted PUT alternating\n`,
+    );
+    process.stdout.write(
+      `lab.probe across ${lab.engines.length} engines: median ${ms(times[Math.floor(rounds / 2)]!)}, slowest ${ms(times.at(-1)!)} (goal: <= 1 s)\n`,
+    );
+    return {
+      ran: times.length === rounds,
+      summary: `lab.probe: ${rounds} probes in ${lab.engines.length} engines`,
+      figures: {
+        medianMs: Math.round(times[Math.floor(rounds / 2)]!),
+        slowestMs: Math.round(times.at(-1)!),
+        engines: lab.engines.length,
+      },
+    };
   } finally {
     await lab.close();
   }

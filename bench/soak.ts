@@ -19,7 +19,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINE_IDS, type EngineId } from '../harness/engines/types.ts';
 import type { RunResult } from '../harness/result/result.ts';
-import { listeningPorts, mainBrowserProcess, MARK_VARIABLE, markedProcesses, portsOf, processName, suiteHoldingALab } from '../tests/faults/processes.ts';
+import {
+  listeningPorts,
+  mainBrowserProcess,
+  MARK_VARIABLE,
+  markedProcesses,
+  portsOf,
+  processName,
+  suiteHoldingALab,
+} from '../tests/faults/processes.ts';
 import { leftoversSince, snapshot } from '../tests/leftovers.ts';
 
 const BIN = new URL('../bin/cors-lab.js', import.meta.url).pathname;
@@ -28,7 +36,8 @@ const RUNS = runsFlag === -1 ? 10 : Number(process.argv[runsFlag + 1]);
 const engineFlag = process.argv.indexOf('--engine');
 /** `--engine ID`: always kill that engine's browser (default: one at random each run). */
 const ONLY = engineFlag === -1 ? undefined : (process.argv[engineFlag + 1] as EngineId);
-if (ONLY !== undefined && !(ENGINE_IDS as readonly string[]).includes(ONLY)) throw new Error(`--engine ${ONLY}: expected one of ${ENGINE_IDS.join(', ')}`);
+if (ONLY !== undefined && !(ENGINE_IDS as readonly string[]).includes(ONLY))
+  throw new Error(`--engine ${ONLY}: expected one of ${ENGINE_IDS.join(', ')}`);
 const parentKillsFlag = process.argv.indexOf('--parent-kills');
 const PARENT_KILLS = parentKillsFlag === -1 ? 6 : Number(process.argv[parentKillsFlag + 1]);
 const VITEST = new URL('../node_modules/vitest/vitest.mjs', import.meta.url).pathname;
@@ -53,7 +62,10 @@ async function soakRun(index: number, dir: string): Promise<RunFigures> {
   const before = snapshot();
   const out = join(dir, `run-${index}`);
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, 'run', '--reporter', 'json', '--out', out, '--no-color'], { env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [BIN, 'run', '--reporter', 'json', '--out', out, '--no-color'], {
+    env: { ...process.env, CI: 'true' },
+    stdio: 'ignore',
+  });
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   // A random engine, killed at a random moment 1 to 8 s after its browser is
   // up (a kill during the launch only costs the second attempt cors-lab makes).
@@ -64,7 +76,8 @@ async function soakRun(index: number, dir: string): Promise<RunFigures> {
   let done = false;
   void exited.then(() => (done = true));
   const killer = (async () => {
-    while (!done && mainBrowserProcess(child.pid!, victim) === undefined) await new Promise((resolve) => setTimeout(resolve, 200));
+    while (!done && mainBrowserProcess(child.pid!, victim) === undefined)
+      await new Promise((resolve) => setTimeout(resolve, 200));
     await new Promise((resolve) => setTimeout(resolve, 1000 + Math.random() * 7000));
     const main = done ? undefined : mainBrowserProcess(child.pid!, victim);
     if (main === undefined) return;
@@ -95,7 +108,11 @@ async function soakRun(index: number, dir: string): Promise<RunFigures> {
     errorsInKilled: inKilled.filter((cell) => cell.outcome === 'error').length,
     errorsElsewhere: cells.filter((cell) => cell.engine !== killed && cell.outcome === 'error').length,
     // Allowed or blocked is only ever claimed with the journal behind it (a request, a preflight or a control).
-    killedCellsWithoutEvidence: inKilled.filter((cell) => cell.outcome !== 'error' && !cell.evidence.journal.some((entry) => ['request', 'preflight', 'control'].includes(entry.kind))).length,
+    killedCellsWithoutEvidence: inKilled.filter(
+      (cell) =>
+        cell.outcome !== 'error' &&
+        !cell.evidence.journal.some((entry) => ['request', 'preflight', 'control'].includes(entry.kind)),
+    ).length,
     relaunches: result?.engines.find((engine) => engine.id === killed)?.relaunched?.length ?? 0,
     leftovers,
   };
@@ -117,16 +134,30 @@ async function parentKillRun(index: number, dir: string): Promise<ParentKillFigu
   const what = cli ? 'cors-lab run' : 'vitest run with createLab in a test file';
   // The vitest suite waits in a test with its lab open, so it is still running whenever the kill comes.
   const suite = cli ? ROOT : suiteHoldingALab(join(dir, `suite-${index}`));
-  const args = cli ? [BIN, 'run', '--reporter', 'json', '--out', join(dir, `parent-${index}`), '--no-color'] : [VITEST, 'run', '--root', suite];
+  const args = cli
+    ? [BIN, 'run', '--reporter', 'json', '--out', join(dir, `parent-${index}`), '--no-color']
+    : [VITEST, 'run', '--root', suite];
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: suite, detached: true, env: { ...process.env, CI: 'true', [MARK_VARIABLE]: mark }, stdio: 'ignore' });
+  const child = spawn(process.execPath, args, {
+    cwd: suite,
+    detached: true,
+    env: { ...process.env, CI: 'true', [MARK_VARIABLE]: mark },
+    stdio: 'ignore',
+  });
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const browserUp = () => markedProcesses(mark).some((pid) => /^(chromium|firefox-esr|MiniBrowser)$/.test(processName(pid)));
+  const browserUp = () =>
+    markedProcesses(mark).some((pid) => /^(chromium|firefox-esr|MiniBrowser)$/.test(processName(pid)));
   while (!browserUp() && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 100));
   await new Promise((resolve) => setTimeout(resolve, 1000 + Math.random() * 9000));
   const ports = portsOf(markedProcesses(mark));
   // A run that ended before its kill proves nothing about a kill.
-  if (child.exitCode !== null) return { what: `${what} (ended by itself before the kill)`, killedAtS: 0, goneAfterS: undefined, leftovers: await leftoversSince(before) };
+  if (child.exitCode !== null)
+    return {
+      what: `${what} (ended by itself before the kill)`,
+      killedAtS: 0,
+      goneAfterS: undefined,
+      leftovers: await leftoversSince(before),
+    };
   const killedAt = performance.now();
   child.kill('SIGKILL');
   await exited;
@@ -145,7 +176,9 @@ async function parentKillRun(index: number, dir: string): Promise<ParentKillFigu
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'cors-lab-soak-'));
-process.stdout.write(`cors-lab soak: the full catalog ${RUNS} times, one engine's browser killed at a random moment in each\n`);
+process.stdout.write(
+  `cors-lab soak: the full catalog ${RUNS} times, one engine's browser killed at a random moment in each\n`,
+);
 const all: RunFigures[] = [];
 const parentKills: ParentKillFigures[] = [];
 try {
@@ -156,7 +189,10 @@ try {
       `  run ${index}: killed ${figures.killed}${figures.killed === 'none' ? ' (its browser was not up yet)' : ` (${figures.killedCommand}) at ${figures.killedAtS.toFixed(1)} s`}; exit ${figures.exitCode}; ${figures.cells} cells, ${figures.errorsInKilled} errors in the killed engine (relaunched ${figures.relaunches} time(s)), ${figures.errorsElsewhere} in the others; finished ${figures.finishedAfterKillS.toFixed(1)} s after the kill; left behind: ${figures.leftovers.length === 0 ? 'nothing' : figures.leftovers.join(', ')}\n`,
     );
   }
-  if (PARENT_KILLS > 0) process.stdout.write(`cors-lab soak: ${PARENT_KILLS} parent kills, cors-lab run and a vitest run with createLab in turn, SIGKILLed with their browsers up\n`);
+  if (PARENT_KILLS > 0)
+    process.stdout.write(
+      `cors-lab soak: ${PARENT_KILLS} parent kills, cors-lab run and a vitest run with createLab in turn, SIGKILLed with their browsers up\n`,
+    );
   for (let index = 1; index <= PARENT_KILLS; index++) {
     const figures = await parentKillRun(index, dir);
     parentKills.push(figures);
@@ -180,4 +216,9 @@ if (parentKills.length > 0) {
     `parent kills: ${killedParents.length} (${killedParents.filter((run) => run.what.startsWith('cors-lab')).length} cors-lab run, ${killedParents.filter((run) => run.what.startsWith('vitest')).length} vitest with createLab${killedParents.length < parentKills.length ? `; ${parentKills.length - killedParents.length} ended before their kill, not counted` : ''}); every process and port of the run gone after the kill: mean ${(sum(gone) / Math.max(1, gone.length)).toFixed(1)} s, max ${Math.max(0, ...gone).toFixed(1)} s; not gone within 30 s: ${killedParents.length - gone.length}; runs with something left behind after 10 s: ${parentKills.filter((run) => run.leftovers.length > 0).length}\n`,
   );
 }
-process.exitCode = all.some((run) => run.leftovers.length > 0 || run.errorsElsewhere > 0 || run.killedCellsWithoutEvidence > 0) || parentKills.some((run) => run.leftovers.length > 0) || killedParents.some((run) => run.goneAfterS === undefined) ? 1 : 0;
+process.exitCode =
+  all.some((run) => run.leftovers.length > 0 || run.errorsElsewhere > 0 || run.killedCellsWithoutEvidence > 0) ||
+  parentKills.some((run) => run.leftovers.length > 0) ||
+  killedParents.some((run) => run.goneAfterS === undefined)
+    ? 1
+    : 0;

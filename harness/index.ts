@@ -1,6 +1,13 @@
 // The package's programmatic entry:
 //   import { createLab, connectLab, serveLab, corsMatchers, defineConfig } from 'cors-lab';
-export { createLab, type CorsLab, type CreateLabOptions, type ProbeInput, type ProbeOutcome, type ConnectMiddleware } from './api/lab.ts';
+export {
+  createLab,
+  type CorsLab,
+  type CreateLabOptions,
+  type ProbeInput,
+  type ProbeOutcome,
+  type ConnectMiddleware,
+} from './api/lab.ts';
 export { corsMatchers, type CorsMatchers } from './api/matchers.ts';
 export { connectLab, serveLab } from './api/remote.ts';
 export { defineConfig, type CheckConfig } from './check/plan.ts';

@@ -10,17 +10,43 @@ import { matrixPage } from './html.ts';
 import { summarize, type MatrixResult, type RunResult } from '../harness/result/result.ts';
 
 const ORDER: CellChange['kind'][] = ['regressed', 'improved', 'changed', 'added', 'removed'];
-const HEADINGS: Record<CellChange['kind'], string> = { regressed: 'Regressed', improved: 'Improved', changed: 'Changed (same standing, another outcome or verdict)', added: 'Added (only in the second run)', removed: 'Removed (only in the first run)' };
+const HEADINGS: Record<CellChange['kind'], string> = {
+  regressed: 'Regressed',
+  improved: 'Improved',
+  changed: 'Changed (same standing, another outcome or verdict)',
+  added: 'Added (only in the second run)',
+  removed: 'Removed (only in the first run)',
+};
 
 function sideLine(side: DiffSide): string {
-  const commit = side.runInfo?.commit ? ` @${side.runInfo.commit.id.slice(0, 10)}${side.runInfo.commit.dirty ? '+changes' : ''}` : '';
+  const commit = side.runInfo?.commit
+    ? ` @${side.runInfo.commit.id.slice(0, 10)}${side.runInfo.commit.dirty ? '+changes' : ''}`
+    : '';
   return `${side.file}: ${side.kind}, ${side.startedAt}, cors-lab ${side.tool.version}${commit}, profile ${side.profile}; ${side.engines.map((engine) => `${engine.id} ${engine.version}`).join(', ') || 'no engine'}`;
 }
 
 /** The lines every view shares: the two runs, alignment, per-engine counts, and each change. */
-export function diffLines(diff: RunDiff): { head: string[]; engines: string[][]; sections: { heading: string; changes: { title: string; details: string[] }[] }[]; verdict: string } {
-  const head = [`before: ${sideLine(diff.before)}`, `after:  ${sideLine(diff.after)}`, diff.aligned ? 'aligned: the same rows, profile and options' : `NOT aligned: ${diff.alignment.join('; ')}`];
-  const engines = [['engine', 'before → after', 'improved', 'regressed', 'changed', 'added', 'removed', 'verdict changes'], ...diff.engines.map((engine) => [`${engine.variant ? `${engine.variant} · ` : ''}${engine.engine}`, `${engine.before ?? '–'} → ${engine.after ?? '–'}`, ...[engine.improved, engine.regressed, engine.changed, engine.added, engine.removed, engine.verdictChanges].map(String)])];
+export function diffLines(diff: RunDiff): {
+  head: string[];
+  engines: string[][];
+  sections: { heading: string; changes: { title: string; details: string[] }[] }[];
+  verdict: string;
+} {
+  const head = [
+    `before: ${sideLine(diff.before)}`,
+    `after:  ${sideLine(diff.after)}`,
+    diff.aligned ? 'aligned: the same rows, profile and options' : `NOT aligned: ${diff.alignment.join('; ')}`,
+  ];
+  const engines = [
+    ['engine', 'before → after', 'improved', 'regressed', 'changed', 'added', 'removed', 'verdict changes'],
+    ...diff.engines.map((engine) => [
+      `${engine.variant ? `${engine.variant} · ` : ''}${engine.engine}`,
+      `${engine.before ?? '–'} → ${engine.after ?? '–'}`,
+      ...[engine.improved, engine.regressed, engine.changed, engine.added, engine.removed, engine.verdictChanges].map(
+        String,
+      ),
+    ]),
+  ];
   const sections = ORDER.map((kind) => ({
     heading: `${HEADINGS[kind]} (${diff.changes.filter((change) => change.kind === kind).length})`,
     changes: diff.changes
@@ -31,7 +57,10 @@ export function diffLines(diff: RunDiff): { head: string[]; engines: string[][];
       })),
   })).filter((section) => section.changes.length > 0);
   const { improved, regressed, changed, added, removed, verdictChanges, unchanged } = diff.summary;
-  const verdict = diff.changes.length === 0 ? `no changes (${unchanged} cells compared)` : `${regressed} regressed, ${improved} improved, ${changed} changed, ${added} added, ${removed} removed; ${verdictChanges} verdict changes; ${unchanged} cells unchanged`;
+  const verdict =
+    diff.changes.length === 0
+      ? `no changes (${unchanged} cells compared)`
+      : `${regressed} regressed, ${improved} improved, ${changed} changed, ${added} added, ${removed} removed; ${verdictChanges} verdict changes; ${unchanged} cells unchanged`;
   return { head, engines, sections, verdict };
 }
 
@@ -39,10 +68,32 @@ export function diffLines(diff: RunDiff): { head: string[]; engines: string[][];
 export function renderDiffTerminal(diff: RunDiff, options: { width?: number; wide?: boolean } = {}): string {
   const { head, engines: full, sections, verdict } = diffLines(diff);
   // Fitted: major versions, and a shorter last heading.
-  const engines = options.wide ? full : full.map((row, at) => (at === 0 ? [...row.slice(0, -1), 'verdicts'] : [row[0]!, row[1]!.split(' → ').map((version) => (version === '–' ? version : majorVersion(version))).join(' → '), ...row.slice(2)]));
+  const engines = options.wide
+    ? full
+    : full.map((row, at) =>
+        at === 0
+          ? [...row.slice(0, -1), 'verdicts']
+          : [
+              row[0]!,
+              row[1]!
+                .split(' → ')
+                .map((version) => (version === '–' ? version : majorVersion(version)))
+                .join(' → '),
+              ...row.slice(2),
+            ],
+      );
   const widths = engines[0]!.map((_, column) => Math.max(...engines.map((row) => row[column]!.length)));
   const fit = (lines: string[]) => (options.wide ? lines : fitLines(lines, options.width ?? terminalWidth()));
-  const lines = [...fit(head), '', ...engines.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd())];
+  const lines = [
+    ...fit(head),
+    '',
+    ...engines.map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ];
   const table = lines.length;
   for (const section of sections) {
     lines.push('', `${section.heading}:`);
@@ -57,7 +108,15 @@ export function renderDiffTerminal(diff: RunDiff, options: { width?: number; wid
 
 export function renderDiffMarkdown(diff: RunDiff): string {
   const { head, engines, sections, verdict } = diffLines(diff);
-  const lines = ['## cors-lab diff', '', ...head.map((line) => `- ${escapeCell(line)}`), '', `| ${engines[0]!.join(' | ')} |`, `|${engines[0]!.map(() => '---').join('|')}|`, ...engines.slice(1).map((row) => `| ${row.map(escapeCell).join(' | ')} |`)];
+  const lines = [
+    '## cors-lab diff',
+    '',
+    ...head.map((line) => `- ${escapeCell(line)}`),
+    '',
+    `| ${engines[0]!.join(' | ')} |`,
+    `|${engines[0]!.map(() => '---').join('|')}|`,
+    ...engines.slice(1).map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
+  ];
   for (const section of sections) {
     lines.push('', `### ${section.heading}`, '');
     for (const change of section.changes) {
@@ -77,7 +136,10 @@ function diffSummaryHtml(diff: RunDiff): string {
     .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
   const body = sections
-    .map((section) => `<h3>${escapeHtml(section.heading)}</h3><ul>${section.changes.map((change) => `<li><strong>${escapeHtml(change.title)}</strong><ul>${change.details.map((detail) => `<li>${escapeHtml(detail)}</li>`).join('')}</ul></li>`).join('')}</ul>`)
+    .map(
+      (section) =>
+        `<h3>${escapeHtml(section.heading)}</h3><ul>${section.changes.map((change) => `<li><strong>${escapeHtml(change.title)}</strong><ul>${change.details.map((detail) => `<li>${escapeHtml(detail)}</li>`).join('')}</ul></li>`).join('')}</ul>`,
+    )
     .join('');
   return `<section id="diff" class="findings ${diff.summary.regressed > 0 ? 'bad' : 'good'}">
 <h2>${escapeHtml(verdict)}</h2>
@@ -94,8 +156,16 @@ ${body}
  * engine builds and every cell's evidence), and the diff above it.
  */
 export function renderDiffHtml(diff: RunDiff, before: MatrixResult, after: MatrixResult): string {
-  const side = (result: MatrixResult, name: string) => result.results.map((cell) => ({ ...cell, variant: cell.variant === undefined ? name : `${name} · ${cell.variant}` }));
-  const groups = (result: MatrixResult, name: string): ColumnGroup[] => (middlewareOf(result)?.variants.map((variant) => `${name} · ${variant.id}`) ?? [name]).map((id) => ({ id, engines: result.engines }));
+  const side = (result: MatrixResult, name: string) =>
+    result.results.map((cell) => ({
+      ...cell,
+      variant: cell.variant === undefined ? name : `${name} · ${cell.variant}`,
+    }));
+  const groups = (result: MatrixResult, name: string): ColumnGroup[] =>
+    (middlewareOf(result)?.variants.map((variant) => `${name} · ${variant.id}`) ?? [name]).map((id) => ({
+      id,
+      engines: result.engines,
+    }));
   const shown = new Set(after.scenarios.map((scenario) => scenario.id));
   const results = [...side(before, 'before'), ...side(after, 'after')];
   const combined: RunResult = {
@@ -106,7 +176,11 @@ export function renderDiffHtml(diff: RunDiff, before: MatrixResult, after: Matri
     summary: summarize(results),
     middleware: undefined,
   };
-  return matrixPage(combined, { title: 'cors-lab diff', groups: [...groups(before, 'before'), ...groups(after, 'after')], intro: diffSummaryHtml(diff) });
+  return matrixPage(combined, {
+    title: 'cors-lab diff',
+    groups: [...groups(before, 'before'), ...groups(after, 'after')],
+    intro: diffSummaryHtml(diff),
+  });
 }
 
 /** The diff's reporters; the HTML page needs the two results themselves, for their cells' evidence. */
@@ -119,4 +193,8 @@ export function diffReporters(before: MatrixResult, after: MatrixResult) {
 }
 
 /** The diff's reporter names and default files, before any result is read. */
-export const DIFF_REPORTER_FILES = { json: { file: 'diff.json' }, markdown: { file: 'diff.md' }, html: { file: 'diff.html' } } as const;
+export const DIFF_REPORTER_FILES = {
+  json: { file: 'diff.json' },
+  markdown: { file: 'diff.md' },
+  html: { file: 'diff.html' },
+} as const;

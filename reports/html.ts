@@ -2,15 +2,47 @@
 // the page shows is worked out here, in Node, with the wording every report
 // shares (labels.ts): the view below. The page's script only draws it,
 // filters rows, and shows a cell's evidence from the embedded JSON result.
-import type { CellResult, CorsLabResult, MatrixResult, ResearchResult, ScenarioSummary } from '../harness/result/result.ts';
-import { cellIndex, cellText, columnKey, engineDescription, interruptionBanner, LEGEND, matrixColumns, middlewareLines, missingDescription, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, sourceLines, specColumnText, type CellLabel, type ColumnGroup } from './labels.ts';
+import type {
+  CellResult,
+  CorsLabResult,
+  MatrixResult,
+  ResearchResult,
+  ScenarioSummary,
+} from '../harness/result/result.ts';
+import {
+  cellIndex,
+  cellText,
+  columnKey,
+  engineDescription,
+  interruptionBanner,
+  LEGEND,
+  matrixColumns,
+  middlewareLines,
+  missingDescription,
+  summaryLine,
+  sweepVerdict,
+  verdictOf,
+  findingBlocks,
+  findingsHeadline,
+  sourceLines,
+  specColumnText,
+  type CellLabel,
+  type ColumnGroup,
+} from './labels.ts';
 import { escapeHtml, maxAgeHtml, pnaHtml } from './research.ts';
 import { historyHtml } from './history.ts';
 import { compatAnchor, compatHtml } from './compat.ts';
 import type { CompatStudy } from '../harness/result/research.ts';
 
 /** CSS class of each cell label. */
-const LABEL_CLASS: Record<CellLabel, string> = { matches: '', 'known deviation': 'known-deviation', 'cookie policy': 'cookie-policy', 'new finding': 'new-finding', flaky: 'flaky', unexpected: 'unexpected' };
+const LABEL_CLASS: Record<CellLabel, string> = {
+  matches: '',
+  'known deviation': 'known-deviation',
+  'cookie policy': 'cookie-policy',
+  'new finding': 'new-finding',
+  flaky: 'flaky',
+  unexpected: 'unexpected',
+};
 
 /** What the page draws; cells point into result.scenarios and result.results for their evidence. */
 export interface HtmlView {
@@ -23,7 +55,16 @@ export interface HtmlView {
    * is not the spec's; `group`: the row's topic (the catalog folder or
    * scenario file, or a check's endpoint). The filters keep rows by these.
    */
-  rows: { scenario: number; group: string; spec: string; loud: boolean; disagree: boolean; deviates: boolean; cells: ({ result: number; text: string; classes: string; verdict: CellLabel; expectation: string } | null)[]; bcd?: { key: string; anchor: string }[] }[];
+  rows: {
+    scenario: number;
+    group: string;
+    spec: string;
+    loud: boolean;
+    disagree: boolean;
+    deviates: boolean;
+    cells: ({ result: number; text: string; classes: string; verdict: CellLabel; expectation: string } | null)[];
+    bcd?: { key: string; anchor: string }[];
+  }[];
   /** What the page says when the filters leave no row: with only the first filter on, and otherwise. */
   empty: { unexpected: string; filtered: string };
   /** Per engine column: how many cells agree with the spec, follow a known behaviour, are new findings, flaky, errors. */
@@ -55,14 +96,22 @@ export function htmlView(result: MatrixResult, groups?: ColumnGroup[], compat?: 
           if (!cell) return null;
           const verdict = verdictOf(cell);
           const expectation = `expected here: ${cell.expected}${cell.matchesExpectation ? '.' : ' — NOT AS EXPECTED.'}`;
-          return { result: position.get(cell)!, text: cellText(cell), classes: `cell ${cell.outcome} ${LABEL_CLASS[verdict]}`.trim(), verdict, expectation };
+          return {
+            result: position.get(cell)!,
+            text: cellText(cell),
+            classes: `cell ${cell.outcome} ${LABEL_CLASS[verdict]}`.trim(),
+            verdict,
+            expectation,
+          };
         });
         const outcomes = new Set(measured.flatMap((cell) => (cell ? [cell.outcome] : [])));
         return {
           scenario: at,
           group: topicOf(result, scenario),
           spec: specColumnText(result, scenario),
-          loud: cells.some((cell) => cell?.verdict === 'new finding' || cell?.verdict === 'unexpected' || cell?.verdict === 'flaky'),
+          loud: cells.some(
+            (cell) => cell?.verdict === 'new finding' || cell?.verdict === 'unexpected' || cell?.verdict === 'flaky',
+          ),
           disagree: outcomes.size > 1,
           deviates: measured.some((cell) => cell !== undefined && cell.outcome !== cell.spec),
           cells,
@@ -71,16 +120,26 @@ export function htmlView(result: MatrixResult, groups?: ColumnGroup[], compat?: 
         };
       }),
     ),
-    empty: { unexpected: 'No new findings and no unexpected results in this run.', filtered: 'No rows match these filters.' },
+    empty: {
+      unexpected: 'No new findings and no unexpected results in this run.',
+      filtered: 'No rows match these filters.',
+    },
     overview: columns.map((column) => {
       const cells = result.results.filter((cell) => columnKey(cell) === column.key);
       const count = (test: (cell: CellResult) => boolean) => cells.filter(test).length;
       return {
-        heading: column.variant === undefined ? `${column.engine.id} ${column.engine.version}` : `${column.variant} · ${column.engine.id}`,
+        heading:
+          column.variant === undefined
+            ? `${column.engine.id} ${column.engine.version}`
+            : `${column.variant} · ${column.engine.id}`,
         total: cells.length,
         counts: [
           { label: 'agrees with the spec', css: 'agrees', count: count((cell) => cell.verdict === 'matches-spec') },
-          { label: 'known behaviour', css: 'known', count: count((cell) => cell.verdict === 'known-deviation' || cell.verdict === 'cookie-policy') },
+          {
+            label: 'known behaviour',
+            css: 'known',
+            count: count((cell) => cell.verdict === 'known-deviation' || cell.verdict === 'cookie-policy'),
+          },
           { label: 'new finding', css: 'finding', count: count((cell) => cell.verdict === 'new-finding') },
           { label: 'flaky', css: 'flakes', count: count((cell) => cell.verdict === 'flaky') },
           { label: 'error', css: 'errors', count: count((cell) => cell.verdict === 'error') },
@@ -88,7 +147,11 @@ export function htmlView(result: MatrixResult, groups?: ColumnGroup[], compat?: 
       };
     }),
     engines: [
-      ...result.engines.map((engine) => ({ id: engine.id, text: `${engine.browser} ${engine.version} — ${engineDescription(engine)}`, failed: false })),
+      ...result.engines.map((engine) => ({
+        id: engine.id,
+        text: `${engine.browser} ${engine.version} — ${engineDescription(engine)}`,
+        failed: false,
+      })),
       ...result.enginesMissing.map((missing) => ({ id: missing.id, text: missingDescription(missing), failed: true })),
     ],
     middleware: middlewareLines(result),
@@ -98,7 +161,14 @@ export function htmlView(result: MatrixResult, groups?: ColumnGroup[], compat?: 
           sweep: {
             bad: !sweepVerdict(result).clean || result.check.findings.length > 0,
             headline: sweepVerdict(result).headline,
-            lines: [...sourceLines(result), findingsHeadline(result), ...findingBlocks(result).flatMap((block) => [`✗ ${block.heading}`, ...block.details.map((detail) => `  ${detail}`)])],
+            lines: [
+              ...sourceLines(result),
+              findingsHeadline(result),
+              ...findingBlocks(result).flatMap((block) => [
+                `✗ ${block.heading}`,
+                ...block.details.map((detail) => `  ${detail}`),
+              ]),
+            ],
           },
         }
       : {}),
@@ -120,12 +190,18 @@ function topicOf(result: MatrixResult, scenario: ScenarioSummary): string {
 function groupedInOrder<T extends { group: string }>(rows: T[]): T[] {
   const order = new Map<string, number>();
   for (const row of rows) if (!order.has(row.group)) order.set(row.group, order.size);
-  return rows.map((row, at) => ({ row, at })).sort((a, b) => order.get(a.row.group)! - order.get(b.row.group)! || a.at - b.at).map(({ row }) => row);
+  return rows
+    .map((row, at) => ({ row, at }))
+    .sort((a, b) => order.get(a.row.group)! - order.get(b.row.group)! || a.at - b.at)
+    .map(({ row }) => row);
 }
 
 /** JSON safe inside a <script> element. */
 function embedJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 const STYLE = `
@@ -360,17 +436,25 @@ export function renderHtml(result: CorsLabResult): string {
 /** A research result: the studies' own sections (static HTML), and the engines behind them. */
 function researchHtml(result: ResearchResult): string {
   const engines = [
-    ...result.engines.map((engine) => `<div><b>${engine.id}</b>: ${escapeHtml(`${engine.browser} ${engine.version} — ${engineDescription(engine)}`)}</div>`),
-    ...result.enginesMissing.map((missing) => `<div class="failed"><b>${missing.id}</b>: ${escapeHtml(missingDescription(missing))}</div>`),
+    ...result.engines.map(
+      (engine) =>
+        `<div><b>${engine.id}</b>: ${escapeHtml(`${engine.browser} ${engine.version} — ${engineDescription(engine)}`)}</div>`,
+    ),
+    ...result.enginesMissing.map(
+      (missing) => `<div class="failed"><b>${missing.id}</b>: ${escapeHtml(missingDescription(missing))}</div>`,
+    ),
   ];
-  return page('cors-lab research', `<h1>cors-lab research</h1>
+  return page(
+    'cors-lab research',
+    `<h1>cors-lab research</h1>
 <div class="meta">Started ${result.startedAt}, took ${(result.durationMs / 1000).toFixed(1)} s. ${result.tool.name} ${result.tool.version}.</div>
 ${engines.length > 6 ? `<details class="engines"><summary>${result.engines.length} engines ran${result.enginesMissing.length > 0 ? `, ${result.enginesMissing.length} did not` : ''}: the builds, drivers and trust</summary>${engines.join('\n')}</details>` : `<div class="engines">${engines.join('\n')}</div>`}
 ${result.research.maxAge ? maxAgeHtml(result.research.maxAge) : ''}
 ${result.research.pna ? pnaHtml(result.research.pna) : ''}
 ${result.research.compat ? compatHtml(result.research.compat) : ''}
 ${result.research.history ? historyHtml(result.research.history) : ''}
-<script type="application/json" id="cors-lab-result">${embedJson(result)}</script>`);
+<script type="application/json" id="cors-lab-result">${embedJson(result)}</script>`,
+  );
 }
 
 function matrixHtml(result: MatrixResult): string {
@@ -381,7 +465,9 @@ function matrixHtml(result: MatrixResult): string {
 
 function bcdLinks(compat: CompatStudy | undefined, scenario: string): { bcd?: { key: string; anchor: string }[] } {
   const features = compat?.features.filter((feature) => feature.scenarios.includes(scenario)) ?? [];
-  return features.length > 0 ? { bcd: features.map((feature) => ({ key: feature.key, anchor: compatAnchor(feature.key) })) } : {};
+  return features.length > 0
+    ? { bcd: features.map((feature) => ({ key: feature.key, anchor: compatAnchor(feature.key) })) }
+    : {};
 }
 
 /**
@@ -389,8 +475,13 @@ function bcdLinks(compat: CompatStudy | undefined, scenario: string): { bcd?: { 
  * diff's page is the same, with "before" and "after" column groups and the
  * diff itself above the matrix (`intro`, HTML).
  */
-export function matrixPage(result: MatrixResult, options: { title: string; groups?: ColumnGroup[]; intro?: string; compat?: CompatStudy }): string {
-  return page(options.title, `<h1>${escapeHtml(options.title)}</h1>
+export function matrixPage(
+  result: MatrixResult,
+  options: { title: string; groups?: ColumnGroup[]; intro?: string; compat?: CompatStudy },
+): string {
+  return page(
+    options.title,
+    `<h1>${escapeHtml(options.title)}</h1>
 <div class="meta" id="meta"></div>
 ${options.intro ?? ''}
 <div id="interrupted" class="findings bad" hidden></div>
@@ -409,5 +500,6 @@ ${options.compat ? compatHtml(options.compat) : ''}
 <dialog id="evidence"></dialog>
 <script type="application/json" id="cors-lab-result">${embedJson(result)}</script>
 <script type="application/json" id="cors-lab-view">${embedJson(htmlView(result, options.groups, options.compat))}</script>
-<script>${SCRIPT}</script>`);
+<script>${SCRIPT}</script>`,
+  );
 }

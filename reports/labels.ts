@@ -20,10 +20,18 @@ export function verdictOf(cell: CellResult): CellLabel {
 }
 
 /** The mark after an outcome: none, ~ known deviation, ! new finding, ✗ unexpected. */
-export const MARKS: Record<CellLabel, string> = { matches: '', 'known deviation': ' ~', 'cookie policy': ' c', 'new finding': ' !', flaky: ' ≈', unexpected: ' ✗' };
+export const MARKS: Record<CellLabel, string> = {
+  matches: '',
+  'known deviation': ' ~',
+  'cookie policy': ' c',
+  'new finding': ' !',
+  flaky: ' ≈',
+  unexpected: ' ✗',
+};
 /** The mark of a cell with the spec's outcome whose request was not made as the spec makes it. */
 export const REQUEST_MISMATCH_MARK = ' ?';
-export const LEGEND = "~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding (deviation with no known source), ≈ flaky (--repeat: the attempts disagreed; the first attempt's outcome is shown), ✗ unexpected, ? the spec's outcome, but the request was not made as the spec makes it (e.g. no CORS request at all)";
+export const LEGEND =
+  "~ known deviation from the spec, c cookie withheld by the engine's cookie policy, ! new finding (deviation with no known source), ≈ flaky (--repeat: the attempts disagreed; the first attempt's outcome is shown), ✗ unexpected, ? the spec's outcome, but the request was not made as the spec makes it (e.g. no CORS request at all)";
 
 /** A cell as the matrix shows it: outcome, verdict mark, and ? for a request made otherwise. */
 export function cellText(cell: CellResult): string {
@@ -34,7 +42,10 @@ export function cellText(cell: CellResult): string {
 export function requestMismatchLines(result: MatrixResult): string[] {
   return result.results
     .filter((cell) => cell.requestMismatch !== undefined)
-    .map((cell) => `${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: ${cell.outcome} as the spec predicts, but ${cell.requestMismatch}`);
+    .map(
+      (cell) =>
+        `${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: ${cell.outcome} as the spec predicts, but ${cell.requestMismatch}`,
+    );
 }
 
 /** Column heading for an engine: id and exact version. */
@@ -83,7 +94,10 @@ export function middlewareOf(result: MatrixResult): MiddlewareSection | undefine
  * and "after", each with its own engine builds).
  */
 export function matrixColumns(result: MatrixResult, groups?: ColumnGroup[]): MatrixColumn[] {
-  const variants: ColumnGroup[] = groups ?? middlewareOf(result)?.variants.map((variant) => ({ id: variant.id, engines: result.engines })) ?? [{ id: undefined, engines: result.engines }];
+  const variants: ColumnGroup[] = groups ??
+    middlewareOf(result)?.variants.map((variant) => ({ id: variant.id, engines: result.engines })) ?? [
+      { id: undefined, engines: result.engines },
+    ];
   return variants.flatMap(({ id: variant, engines }) =>
     engines.map((engine) => ({
       key: columnKey({ engine: engine.id, variant }),
@@ -114,7 +128,10 @@ export function middlewareLines(result: MatrixResult): string[] {
   for (const variant of middlewareOf(result)?.variants ?? []) {
     lines.push(`${variant.id}: ${variant.version}; Private Network preflight: ${variant.privateNetwork}`);
     if (variant.hygiene.length === 0) lines.push('  hygiene: no findings');
-    for (const finding of variant.hygiene) lines.push(`  hygiene ${finding.rule}, in ${describeScenarios(finding.scenarios)}: ${finding.detail} (first seen in ${finding.scenario}, journal ${finding.evidence})`);
+    for (const finding of variant.hygiene)
+      lines.push(
+        `  hygiene ${finding.rule}, in ${describeScenarios(finding.scenarios)}: ${finding.detail} (first seen in ${finding.scenario}, journal ${finding.evidence})`,
+      );
   }
   return lines;
 }
@@ -124,7 +141,12 @@ export function summaryLine(result: MatrixResult): string {
   // Results written before the field existed have no count.
   const mismatches = result.summary.requestMismatches ?? 0;
   const { flaky, flakeRate } = result.summary;
-  const flakes = flaky === undefined ? '' : `; ${flaky} flaky (${Object.entries(flakeRate ?? {}).map(([engine, rate]) => `${engine} ${((rate ?? 0) * 100).toFixed(1)}%`).join(', ')}; ${result.options.repeat ?? 1} attempts each)`;
+  const flakes =
+    flaky === undefined
+      ? ''
+      : `; ${flaky} flaky (${Object.entries(flakeRate ?? {})
+          .map(([engine, rate]) => `${engine} ${((rate ?? 0) * 100).toFixed(1)}%`)
+          .join(', ')}; ${result.options.repeat ?? 1} attempts each)`;
   return `${total} cells: ${allowed} allowed, ${blocked} blocked, ${error} error; ${knownDeviations} known deviations, ${newFindings} new findings; ${unexpected} not as expected${mismatches > 0 ? `; ${mismatches} with the request made otherwise (?)` : ''}${flakes}`;
 }
 
@@ -132,13 +154,20 @@ export function summaryLine(result: MatrixResult): string {
 export function specDisagreements(result: MatrixResult): string[] {
   return result.scenarios
     .filter((scenario) => scenario.specModel.declared !== undefined)
-    .map((scenario) => `${scenario.id}: the file says ${scenario.specModel.declared}, the spec model predicts ${scenario.specModel.outcome} (${scenario.specModel.explanation})`);
+    .map(
+      (scenario) =>
+        `${scenario.id}: the file says ${scenario.specModel.declared}, the spec model predicts ${scenario.specModel.outcome} (${scenario.specModel.explanation})`,
+    );
 }
 
 /** An engine as every report describes it: driver, trust and profile. */
 export function engineDescription(engine: EngineEntry): string {
-  const relaunched = engine.relaunched?.length ? `; RELAUNCHED ${engine.relaunched.length} time(s) during the run: ${engine.relaunched.join('; ')}` : '';
-  const build = engine.build ? `${engine.build.kind === 'headless-shell' ? 'headless shell' : 'full browser'} from ${engine.build.source}; ` : '';
+  const relaunched = engine.relaunched?.length
+    ? `; RELAUNCHED ${engine.relaunched.length} time(s) during the run: ${engine.relaunched.join('; ')}`
+    : '';
+  const build = engine.build
+    ? `${engine.build.kind === 'headless-shell' ? 'headless shell' : 'full browser'} from ${engine.build.source}; `
+    : '';
   return `${build}${engine.driver}; trust: ${engine.trust}; profile ${engine.profile}: ${engine.cookieSettings}${relaunched}`;
 }
 
@@ -156,31 +185,66 @@ export function sweepVerdict(result: CheckResult): { headline: string; clean: bo
   const { check } = result;
   const holes = check.findings.filter((finding) => finding.kind === 'security');
   if (holes.length > 0) {
-    const origins = new Set(holes.flatMap((finding) => finding.cases.map((found) => `${found.endpoint} ${found.origin}`))).size;
-    return { headline: `Security sweep: real browsers let ${origins} hostile origin(s) read credentialed responses, from ${holes.length} cause(s) (findings below)`, clean: false };
+    const origins = new Set(
+      holes.flatMap((finding) => finding.cases.map((found) => `${found.endpoint} ${found.origin}`)),
+    ).size;
+    return {
+      headline: `Security sweep: real browsers let ${origins} hostile origin(s) read credentialed responses, from ${holes.length} cause(s) (findings below)`,
+      clean: false,
+    };
   }
   if (!check.sweep) return { headline: 'Security sweep: off.', clean: true };
-  const sweepScenarios = new Set(result.scenarios.filter((scenario) => scenario.tags.includes('sweep')).map((scenario) => scenario.id));
+  const sweepScenarios = new Set(
+    result.scenarios.filter((scenario) => scenario.tags.includes('sweep')).map((scenario) => scenario.id),
+  );
   const cells = result.results.filter((cell) => sweepScenarios.has(cell.scenario));
   const refused = cells.filter((cell) => cell.outcome === 'blocked').length;
   const untested = cells.length - refused;
-  if (cells.length === 0) return { headline: 'Security sweep: no hostile origin to try (they are derived from the origins expected to be allowed).', clean: true };
+  if (cells.length === 0)
+    return {
+      headline: 'Security sweep: no hostile origin to try (they are derived from the origins expected to be allowed).',
+      clean: true,
+    };
   if (untested === 0) {
-    const attacks = [...new Set(result.scenarios.filter((scenario) => sweepScenarios.has(scenario.id)).map((scenario) => scenario.tags.at(-1)))];
-    return { headline: `Security sweep: every hostile origin was refused in every engine that ran (${sweepScenarios.size} rows: ${attacks.join(', ')}).`, clean: true };
+    const attacks = [
+      ...new Set(
+        result.scenarios.filter((scenario) => sweepScenarios.has(scenario.id)).map((scenario) => scenario.tags.at(-1)),
+      ),
+    ];
+    return {
+      headline: `Security sweep: every hostile origin was refused in every engine that ran (${sweepScenarios.size} rows: ${attacks.join(', ')}).`,
+      clean: true,
+    };
   }
-  if (refused === 0) return { headline: `Security sweep: not tested: all ${cells.length} hostile-origin cells are errors (no answer), so no refusal was seen.`, clean: false };
-  return { headline: `Security sweep: ${refused} of ${cells.length} hostile-origin cells refused; the other ${untested} are errors (no answer) and tested nothing.`, clean: false };
+  if (refused === 0)
+    return {
+      headline: `Security sweep: not tested: all ${cells.length} hostile-origin cells are errors (no answer), so no refusal was seen.`,
+      clean: false,
+    };
+  return {
+    headline: `Security sweep: ${refused} of ${cells.length} hostile-origin cells refused; the other ${untested} are errors (no answer) and tested nothing.`,
+    clean: false,
+  };
 }
 
 /** `cors-lab check`: each finding (one per cause) as a heading and its details (at most `maxCases` cases, then how many more), numbered as every report numbers them. */
-export function findingBlocks(result: CheckResult, maxCases = Number.POSITIVE_INFINITY): { kind: string; heading: string; details: string[] }[] {
+export function findingBlocks(
+  result: CheckResult,
+  maxCases = Number.POSITIVE_INFINITY,
+): { kind: string; heading: string; details: string[] }[] {
   return result.check.findings.map((finding, at) => {
-    const engines = finding.engines.length > 0 ? ` — ${finding.engines.join(', ')}` : ' — in the server\'s answers';
+    const engines = finding.engines.length > 0 ? ` — ${finding.engines.join(', ')}` : " — in the server's answers";
     const hostile = finding.cases.every((found) => found.attack !== undefined);
     const details = hostile
       ? [hostileOriginsLine(finding.cases), `evidence: ${finding.cases[0]!.evidence}`]
-      : [...finding.cases.slice(0, maxCases).map((found) => found.evidence), ...(finding.cases.length > maxCases ? [`… and ${finding.cases.length - maxCases} more alike (all ${finding.cases.length} are in the HTML report and result.json)`] : [])];
+      : [
+          ...finding.cases.slice(0, maxCases).map((found) => found.evidence),
+          ...(finding.cases.length > maxCases
+            ? [
+                `… and ${finding.cases.length - maxCases} more alike (all ${finding.cases.length} are in the HTML report and result.json)`,
+              ]
+            : []),
+        ];
     return {
       kind: finding.kind,
       heading: `${at + 1}. [${finding.kind}] ${finding.title}${engines}; ${finding.endpoints.length === 1 ? finding.endpoints[0] : `${finding.endpoints.length} endpoints: ${finding.endpoints.join(', ')}`}`,
@@ -204,7 +268,10 @@ export function sourceLines(result: CheckResult): string[] {
   return [
     `Read ${source.read} ${what} from ${source.file}: checked ${source.taken} endpoint(s).`,
     ...source.skipped.map((entry) => `  left out ${entry.count}: ${entry.reason} (e.g. ${entry.examples.join('; ')})`),
-    ...(source.covered ?? []).map((entry) => `  ${entry.row}: checked with ${entry.checked}, covering ${entry.count} other request(s) of the same shape (e.g. ${entry.examples.join('; ')})`),
+    ...(source.covered ?? []).map(
+      (entry) =>
+        `  ${entry.row}: checked with ${entry.checked}, covering ${entry.count} other request(s) of the same shape (e.g. ${entry.examples.join('; ')})`,
+    ),
   ];
 }
 
@@ -214,20 +281,27 @@ export function flakyLines(result: MatrixResult): string[] {
     .filter((cell) => cell.verdict === 'flaky')
     .flatMap((cell) => [
       `${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: ${cell.flaky!.map((attempt) => attempt.outcome).join(', ')}`,
-      ...cell.flaky!.map((attempt, at) => `  attempt ${at + 1}: ${attempt.outcome} (${attempt.verdict}); preflight ${attempt.preflightSent ? 'sent' : 'not sent'}, request ${attempt.requestReached ? `reached the server${attempt.status !== undefined ? ` (${attempt.status})` : ''}` : 'did not reach the server'}${attempt.console?.length ? `; console: ${attempt.console[0]!.slice(0, 160)}` : ''}`),
+      ...cell.flaky!.map(
+        (attempt, at) =>
+          `  attempt ${at + 1}: ${attempt.outcome} (${attempt.verdict}); preflight ${attempt.preflightSent ? 'sent' : 'not sent'}, request ${attempt.requestReached ? `reached the server${attempt.status !== undefined ? ` (${attempt.status})` : ''}` : 'did not reach the server'}${attempt.console?.length ? `; console: ${attempt.console[0]!.slice(0, 160)}` : ''}`,
+      ),
     ]);
 }
 
 /** The finding (by its number in findingBlocks) that a check row shows, if any. */
 export function findingOfRow(result: CheckResult, scenario: string): { number: number; title: string } | undefined {
-  const at = result.check.findings.findIndex((finding) => finding.kind !== 'hygiene' && finding.cases.some((found) => found.scenario === scenario));
+  const at = result.check.findings.findIndex(
+    (finding) => finding.kind !== 'hygiene' && finding.cases.some((found) => found.scenario === scenario),
+  );
   return at === -1 ? undefined : { number: at + 1, title: result.check.findings[at]!.title };
 }
 
 /** The findings' one-line count, e.g. "Findings: 2 security, 1 cors, 0 hygiene". */
 export function findingsHeadline(result: CheckResult): string {
   const count = (kind: string) => result.check.findings.filter((finding) => finding.kind === kind).length;
-  return result.check.findings.length === 0 ? 'Findings: none.' : `Findings (one per cause): ${count('security')} security, ${count('cors')} cors, ${count('hygiene')} hygiene`;
+  return result.check.findings.length === 0
+    ? 'Findings: none.'
+    : `Findings (one per cause): ${count('security')} security, ${count('cors')} cors, ${count('hygiene')} hygiene`;
 }
 
 /** The spec column: a hostile origin the spec lets read the answer is a hole, never a bare "allowed". */
@@ -250,7 +324,9 @@ export function knownBehaviourLines(result: MatrixResult): string[] {
     if (!cell.deviation || (cell.verdict !== 'known-deviation' && cell.verdict !== 'cookie-policy')) continue;
     // A registry entry's note reads "known engine behaviour ID (FILE): TITLE"; shown as "ID — TITLE".
     const registry = /^known engine behaviour (\S+) \([^)]*\): (.*)$/.exec(cell.deviation.note ?? '');
-    const name = registry ? `${registry[1]} — ${registry[2]}` : `declared in the scenario ${cell.scenario}${cell.deviation.note ? ` (${cell.deviation.note})` : ''}`;
+    const name = registry
+      ? `${registry[1]} — ${registry[2]}`
+      : `declared in the scenario ${cell.scenario}${cell.deviation.note ? ` (${cell.deviation.note})` : ''}`;
     const entry = byBehaviour.get(name) ?? { source: cell.deviation.source, cells: [] };
     entry.cells.push(`${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}`);
     byBehaviour.set(name, entry);

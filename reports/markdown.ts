@@ -1,6 +1,24 @@
 // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
 import type { CorsLabResult, MatrixResult, ResearchResult } from '../harness/result/result.ts';
-import { cellIndex, escapeCell, interruptionBanner, matrixColumns, middlewareLines, middlewareOf, knownBehaviourLines, requestMismatchLines, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingsHeadline, flakyLines, sourceLines, specColumnText } from './labels.ts';
+import {
+  cellIndex,
+  escapeCell,
+  interruptionBanner,
+  matrixColumns,
+  middlewareLines,
+  middlewareOf,
+  knownBehaviourLines,
+  requestMismatchLines,
+  specDisagreements,
+  summaryLine,
+  sweepVerdict,
+  verdictOf,
+  findingBlocks,
+  findingsHeadline,
+  flakyLines,
+  sourceLines,
+  specColumnText,
+} from './labels.ts';
 import { maxAgeMarkdown, pnaMarkdown } from './research.ts';
 import { compatMarkdown } from './compat.ts';
 import { historyMarkdown } from './history.ts';
@@ -15,9 +33,12 @@ export function renderMarkdown(result: CorsLabResult): string {
 function engineTable(result: CorsLabResult): string[] {
   const lines = ['| engine | browser | driver | CA trust | profile and cookie settings |', '|---|---|---|---|---|'];
   for (const engine of result.engines) {
-    lines.push(`| ${engine.id} | ${escapeCell(`${engine.browser} ${engine.version}`)} | ${escapeCell(engine.driver)} | ${escapeCell(engine.trust)} | ${escapeCell(`${engine.profile}: ${engine.cookieSettings}`)} |`);
+    lines.push(
+      `| ${engine.id} | ${escapeCell(`${engine.browser} ${engine.version}`)} | ${escapeCell(engine.driver)} | ${escapeCell(engine.trust)} | ${escapeCell(`${engine.profile}: ${engine.cookieSettings}`)} |`,
+    );
   }
-  for (const missing of result.enginesMissing) lines.push(`| ${missing.id} | not run: ${escapeCell(missing.reason)} | | fix: \`${escapeCell(missing.fix)}\` | |`);
+  for (const missing of result.enginesMissing)
+    lines.push(`| ${missing.id} | not run: ${escapeCell(missing.reason)} | | fix: \`${escapeCell(missing.fix)}\` | |`);
   return lines;
 }
 
@@ -33,7 +54,10 @@ function researchMarkdown(result: ResearchResult): string {
 function matrixMarkdown(result: MatrixResult): string {
   const index = cellIndex(result);
   const lines: string[] = [];
-  const verdict = result.summary.unexpected === 0 ? 'all cells match their expectation' : `**${result.summary.unexpected} unexpected**`;
+  const verdict =
+    result.summary.unexpected === 0
+      ? 'all cells match their expectation'
+      : `**${result.summary.unexpected} unexpected**`;
   lines.push('## cors-lab results', '');
   const banner = interruptionBanner(result);
   if (banner) lines.push(`> **${escapeCell(banner)}**`, '');
@@ -49,18 +73,30 @@ function matrixMarkdown(result: MatrixResult): string {
       const text = ICON[cell.outcome]!;
       const mismatch = cell.requestMismatch ? ' (?)' : '';
       if (label === 'matches') return `${text}${mismatch}`;
-      return label === 'known deviation' || label === 'cookie policy' ? `${text} (${label})${mismatch}` : `**${text} (${label})**${mismatch}`;
+      return label === 'known deviation' || label === 'cookie policy'
+        ? `${text} (${label})${mismatch}`
+        : `**${text} (${label})**${mismatch}`;
     });
-    lines.push(`| \`${scenario.id}\` ${escapeCell(scenario.title)} | ${escapeCell(specColumnText(result, scenario))} | ${cells.join(' | ')} |`);
+    lines.push(
+      `| \`${scenario.id}\` ${escapeCell(scenario.title)} | ${escapeCell(specColumnText(result, scenario))} | ${cells.join(' | ')} |`,
+    );
   }
   lines.push('', ...engineTable(result));
   if (middlewareOf(result)) {
     lines.push('', '### Middlewares', '');
-    for (const line of middlewareLines(result)) lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `- **${escapeCell(line)}**`);
+    for (const line of middlewareLines(result))
+      lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `- **${escapeCell(line)}**`);
   }
   if (result.kind === 'check') {
-    for (const line of sourceLines(result)) lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `\n${escapeCell(line)}\n`);
-    lines.push('', `### ${escapeCell(sweepVerdict(result).headline)}`, '', `### ${escapeCell(findingsHeadline(result))}`, '');
+    for (const line of sourceLines(result))
+      lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `\n${escapeCell(line)}\n`);
+    lines.push(
+      '',
+      `### ${escapeCell(sweepVerdict(result).headline)}`,
+      '',
+      `### ${escapeCell(findingsHeadline(result))}`,
+      '',
+    );
     for (const block of findingBlocks(result)) {
       lines.push(`- ❌ **${escapeCell(block.heading)}**`);
       for (const detail of block.details) lines.push(`  - ${escapeCell(detail)}`);
@@ -69,13 +105,17 @@ function matrixMarkdown(result: MatrixResult): string {
   const unexpected = result.results.filter((cell) => !cell.matchesExpectation && cell.verdict !== 'flaky');
   if (unexpected.length > 0) {
     lines.push('', '### Not as expected (new findings and errors)', '');
-    for (const cell of unexpected) lines.push(`- \`${cell.scenario}\` in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}, measured ${cell.outcome}. ${escapeCell(cell.explanation)} Spec: ${escapeCell(cell.specExplanation)}`);
+    for (const cell of unexpected)
+      lines.push(
+        `- \`${cell.scenario}\` in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}, measured ${cell.outcome}. ${escapeCell(cell.explanation)} Spec: ${escapeCell(cell.specExplanation)}`,
+      );
   }
   if (result.kind === 'run' && result.compat) lines.push('', compatMarkdown(result.compat));
   const flaky = flakyLines(result);
   if (flaky.length > 0) {
     lines.push('', '### Flaky (the attempts disagreed)', '');
-    for (const line of flaky) lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `- ${escapeCell(line)}`);
+    for (const line of flaky)
+      lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `- ${escapeCell(line)}`);
   }
   const known = knownBehaviourLines(result);
   if (known.length > 0) {

@@ -5,9 +5,24 @@
 // mark where a preflight was sent, an open one where the cache answered.
 import type { EngineInfo } from '../harness/engines/types.ts';
 import { escapeCell, shortEngineHeading } from './labels.ts';
-import { PAGE_MECHANISMS, PAGE_SECURITIES, PERMISSION_CASES, PNA_REQUESTS, TARGET_SPACES, type MaxAgeEngineResult, type MaxAgeStudy, type PageMechanism, type PageSecurity, type PnaEngineResult, type PnaObservation, type PnaStudy, type TargetSpace } from '../harness/result/research.ts';
+import {
+  PAGE_MECHANISMS,
+  PAGE_SECURITIES,
+  PERMISSION_CASES,
+  PNA_REQUESTS,
+  TARGET_SPACES,
+  type MaxAgeEngineResult,
+  type MaxAgeStudy,
+  type PageMechanism,
+  type PageSecurity,
+  type PnaEngineResult,
+  type PnaObservation,
+  type PnaStudy,
+  type TargetSpace,
+} from '../harness/result/research.ts';
 
-export const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const escapeHtml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A column heading that names the exact build and driver (a Playwright build says so in its browser name). */
 function engineColumn(result: { engine: EngineInfo; clock?: MaxAgeEngineResult['clock'] }): string {
@@ -20,7 +35,9 @@ function cellText(lifetime: MaxAgeEngineResult['cases'][number]['lifetime']): st
     case 'bracket':
       return `${lifetime.cachedAt}–${lifetime.refetchedAt} s (cached at ${lifetime.cachedAt} s, re-preflighted at ${lifetime.refetchedAt} s)`;
     case 'not-cached':
-      return lifetime.time === 'controlled' ? 'not cached (re-preflighted at once)' : `not cached at ${lifetime.refetchedAt} s (shortest interval measured, real time)`;
+      return lifetime.time === 'controlled'
+        ? 'not cached (re-preflighted at once)'
+        : `not cached at ${lifetime.refetchedAt} s (shortest interval measured, real time)`;
     case 'lower-bound':
       return `≥ ${lifetime.cachedAt} s, lower bound (${lifetime.time} time)`;
     case 'error':
@@ -33,12 +50,17 @@ export function maxAgeMarkdown(study: MaxAgeStudy): string {
   lines.push(`| Max-Age | ${study.engines.map((engine) => escapeCell(engineColumn(engine))).join(' | ')} |`);
   lines.push(`|---|${study.engines.map(() => '---').join('|')}|`);
   for (const [index, entry] of (study.engines[0]?.cases ?? []).entries()) {
-    lines.push(`| ${escapeCell(entry.label)} | ${study.engines.map((engine) => escapeCell(cellText(engine.cases[index]!.lifetime))).join(' | ')} |`);
+    lines.push(
+      `| ${escapeCell(entry.label)} | ${study.engines.map((engine) => escapeCell(cellText(engine.cases[index]!.lifetime))).join(' | ')} |`,
+    );
   }
   lines.push('');
-  for (const engine of study.engines) lines.push(`- ${engine.engine.id}: clock ${engine.clock.mode}: ${escapeCell(engine.clock.detail)}`);
+  for (const engine of study.engines)
+    lines.push(`- ${engine.engine.id}: clock ${engine.clock.mode}: ${escapeCell(engine.clock.detail)}`);
   for (const missing of study.enginesMissing) lines.push(`- ${missing.id}: not run (${escapeCell(missing.reason)})`);
-  lines.push(`- Real-time measurements wait at most ${study.maxWaitSeconds} s (--max-wait); a longer lifetime is a lower bound, never a guess.`);
+  lines.push(
+    `- Real-time measurements wait at most ${study.maxWaitSeconds} s (--max-wait); a longer lifetime is a lower bound, never a guess.`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -47,13 +69,25 @@ export function maxAgeHtml(study: MaxAgeStudy): string {
   const rows = (study.engines[0]?.cases ?? []).map((entry, index) => {
     const cells = study.engines.map((engine) => {
       const measured = engine.cases[index]!;
-      const trials = measured.trials.map((trial) => `${trial.elapsed} s: ${trial.cached ? 'cached' : 'preflight sent'} (journal ${trial.preflights.map((seq) => `#${seq}`).join(', ')})`).join('<br>');
+      const trials = measured.trials
+        .map(
+          (trial) =>
+            `${trial.elapsed} s: ${trial.cached ? 'cached' : 'preflight sent'} (journal ${trial.preflights.map((seq) => `#${seq}`).join(', ')})`,
+        )
+        .join('<br>');
       return `<td><b>${escapeHtml(cellText(measured.lifetime))}</b><details><summary>${measured.trials.length} trials</summary>${trials}</details></td>`;
     });
     return `<tr><td><code>${escapeHtml(entry.label)}</code></td>${cells.join('')}</tr>`;
   });
-  const clocks = study.engines.map((engine) => `<li><b>${escapeHtml(engine.engine.id)}</b>: ${escapeHtml(engine.clock.detail)}</li>`).join('');
-  const timelines = study.engines.map((engine) => `<figure><figcaption>${escapeHtml(engineColumn(engine))}</figcaption>${maxAgeTimeline(engine)}</figure>`).join('');
+  const clocks = study.engines
+    .map((engine) => `<li><b>${escapeHtml(engine.engine.id)}</b>: ${escapeHtml(engine.clock.detail)}</li>`)
+    .join('');
+  const timelines = study.engines
+    .map(
+      (engine) =>
+        `<figure><figcaption>${escapeHtml(engineColumn(engine))}</figcaption>${maxAgeTimeline(engine)}</figure>`,
+    )
+    .join('');
   return `<section class="research"><h2>Preflight-cache lifetime by Access-Control-Max-Age</h2><table class="research-table"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table><ul>${clocks}</ul>${timelines}</section>`;
 }
 
@@ -69,7 +103,8 @@ export function maxAgeTimeline(engine: MaxAgeEngineResult): string {
   const height = 40 + engine.cases.length * row;
   const minLog = Math.log10(0.5);
   const maxLog = Math.log10(2 * 86400);
-  const x = (seconds: number) => left + ((Math.log10(Math.max(seconds, 0.5)) - minLog) / (maxLog - minLog)) * (width - left - 10);
+  const x = (seconds: number) =>
+    left + ((Math.log10(Math.max(seconds, 0.5)) - minLog) / (maxLog - minLog)) * (width - left - 10);
   const ticks = [1, 10, 60, 600, 3600, 7200, 86400].map((seconds) => {
     const label = seconds >= 3600 ? `${seconds / 3600} h` : seconds >= 60 ? `${seconds / 60} min` : `${seconds} s`;
     return `<line x1="${x(seconds)}" y1="20" x2="${x(seconds)}" y2="${height - 10}" stroke="#ddd"/><text x="${x(seconds)}" y="14" font-size="10" text-anchor="middle">${label}</text>`;
@@ -86,12 +121,22 @@ export function maxAgeTimeline(engine: MaxAgeEngineResult): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="preflight cache timeline for ${escapeHtml(engine.engine.id)}">${ticks.join('')}${rows.join('')}</svg>`;
 }
 
-const MECHANISM_WORDS: Record<PageMechanism, string> = { override: 'engine override', csp: 'CSP treat-as-public-address' };
+const MECHANISM_WORDS: Record<PageMechanism, string> = {
+  override: 'engine override',
+  csp: 'CSP treat-as-public-address',
+};
 
 /** The study's rows: how the page was made public, whether it is secure, and the target's address space. */
 function pnaRows(): { mechanism: PageMechanism; page: PageSecurity; target: TargetSpace; label: string }[] {
   return PAGE_MECHANISMS.flatMap((mechanism) =>
-    PAGE_SECURITIES.flatMap((page) => TARGET_SPACES.map((target) => ({ mechanism, page, target, label: `${page} public page (${MECHANISM_WORDS[mechanism]}) → ${target} target` }))),
+    PAGE_SECURITIES.flatMap((page) =>
+      TARGET_SPACES.map((target) => ({
+        mechanism,
+        page,
+        target,
+        label: `${page} public page (${MECHANISM_WORDS[mechanism]}) → ${target} target`,
+      })),
+    ),
   );
 }
 
@@ -102,13 +147,20 @@ function pnaLegend(study: PnaStudy): string {
 
 export function pnaMarkdown(study: PnaStudy): string {
   const lines = ['### Private/Local Network Access', ''];
-  lines.push(`| Public page → target | ${study.engines.map((engine) => escapeCell(engineColumn(engine))).join(' | ')} |`);
+  lines.push(
+    `| Public page → target | ${study.engines.map((engine) => escapeCell(engineColumn(engine))).join(' | ')} |`,
+  );
   lines.push(`|---|${study.engines.map(() => '---').join('|')}|`);
   for (const row of pnaRows()) {
-    lines.push(`| ${escapeCell(row.label)} | ${study.engines.map((engine) => pnaCell(engine, row.mechanism, row.page, row.target).lines.map(escapeCell).join('<br>')).join(' | ')} |`);
+    lines.push(
+      `| ${escapeCell(row.label)} | ${study.engines.map((engine) => pnaCell(engine, row.mechanism, row.page, row.target).lines.map(escapeCell).join('<br>')).join(' | ')} |`,
+    );
   }
   lines.push('');
-  for (const engine of study.engines) lines.push(`- ${engine.engine.id}: address spaces: ${escapeCell(engine.overrides)}; permissions: ${escapeCell(engine.permissions)}; ${escapeCell(engine.hosts)}`);
+  for (const engine of study.engines)
+    lines.push(
+      `- ${engine.engine.id}: address spaces: ${escapeCell(engine.overrides)}; permissions: ${escapeCell(engine.permissions)}; ${escapeCell(engine.hosts)}`,
+    );
   for (const missing of study.enginesMissing) lines.push(`- ${missing.id}: not run (${escapeCell(missing.reason)})`);
   lines.push(`- ${pnaLegend(study)}`);
   return `${lines.join('\n')}\n`;
@@ -121,18 +173,27 @@ export function pnaHtml(study: PnaStudy): string {
       const cell = pnaCell(engine, row.mechanism, row.page, row.target);
       const evidence = cell.observations
         .map((entry) => {
-          const journal = entry.journal.length > 0 ? `journal ${entry.journal.map((seq) => `#${seq}`).join(', ')}` : 'nothing in the journal';
+          const journal =
+            entry.journal.length > 0
+              ? `journal ${entry.journal.map((seq) => `#${seq}`).join(', ')}`
+              : 'nothing in the journal';
           const headers = entry.pnaHeaders.length > 0 ? `; ${entry.pnaHeaders.join(', ')}` : '';
           return `${entry.permission}, ${entry.allowHeader ? 'Allow-Private-Network' : 'plain answer'}, ${entry.request}: <b>${escapeHtml(entry.outcome)}</b> (${journal}${escapeHtml(headers)})${entry.message ? `<br><small>${escapeHtml(entry.message)}</small>` : ''}`;
         })
         .join('<br>');
-      const details = cell.observations.length > 0 ? `<details><summary>${cell.observations.length} requests</summary>${evidence}</details>` : '';
+      const details =
+        cell.observations.length > 0
+          ? `<details><summary>${cell.observations.length} requests</summary>${evidence}</details>`
+          : '';
       return `<td>${cell.lines.map(escapeHtml).join('<br>')}${details}</td>`;
     });
     return `<tr><td>${escapeHtml(row.label)}</td>${cells.join('')}</tr>`;
   });
   const notes = study.engines
-    .map((engine) => `<li><b>${escapeHtml(engine.engine.id)}</b>: address spaces: ${escapeHtml(engine.overrides)}; permissions: ${escapeHtml(engine.permissions)}; ${escapeHtml(engine.hosts)}; pages: ${engine.pages.map((page) => escapeHtml(page.url)).join(', ')}</li>`)
+    .map(
+      (engine) =>
+        `<li><b>${escapeHtml(engine.engine.id)}</b>: address spaces: ${escapeHtml(engine.overrides)}; permissions: ${escapeHtml(engine.permissions)}; ${escapeHtml(engine.hosts)}; pages: ${engine.pages.map((page) => escapeHtml(page.url)).join(', ')}</li>`,
+    )
     .join('');
   return `<section class="research"><h2>Private/Local Network Access</h2><table class="research-table"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table><p>${escapeHtml(pnaLegend(study))}</p><ul>${notes}</ul></section>`;
 }
@@ -149,7 +210,14 @@ const OUTCOME_WORDS: Record<PnaObservation['outcome'], string> = {
 function describeOutcomes(observations: PnaObservation[]): string {
   const found = PNA_REQUESTS.map((request) => observations.find((observation) => observation.request === request));
   // An opaque response is what no-cors always gives: allowed, as far as the network goes.
-  if (found.every((observation) => observation && (observation.outcome === 'allowed' || (observation.request === 'no-cors' && observation.outcome === 'opaque')))) return 'allowed (no-cors: opaque response)';
+  if (
+    found.every(
+      (observation) =>
+        observation &&
+        (observation.outcome === 'allowed' || (observation.request === 'no-cors' && observation.outcome === 'opaque')),
+    )
+  )
+    return 'allowed (no-cors: opaque response)';
   const words = found.map((observation) => (observation ? OUTCOME_WORDS[observation.outcome] : 'not measured'));
   if (new Set(words).size === 1) return words[0]!;
   return PNA_REQUESTS.map((request, index) => `${request} ${words[index]}`).join(', ');
@@ -172,11 +240,18 @@ export interface PnaCell {
   observations: PnaObservation[];
 }
 
-export function pnaCell(result: PnaEngineResult, mechanism: PageMechanism, page: PageSecurity, target: TargetSpace): PnaCell {
+export function pnaCell(
+  result: PnaEngineResult,
+  mechanism: PageMechanism,
+  page: PageSecurity,
+  target: TargetSpace,
+): PnaCell {
   const measured = result.pages.find((entry) => entry.mechanism === mechanism && entry.page === page);
   if (!measured) return { lines: ['not measured'], observations: [] };
   if (measured.skipped) return { lines: [`not measured: ${measured.skipped}`], observations: [] };
-  const observations = result.observations.filter((entry) => entry.mechanism === mechanism && entry.page === page && entry.target === target);
+  const observations = result.observations.filter(
+    (entry) => entry.mechanism === mechanism && entry.page === page && entry.target === target,
+  );
   if (observations.length === 0) return { lines: [`no ${target} target: ${result.overrides}`], observations };
   const lines: string[] = [];
   if ((page === 'secure') !== measured.isSecureContext) lines.push(`page isSecureContext: ${measured.isSecureContext}`);
@@ -190,14 +265,24 @@ export function pnaCell(result: PnaEngineResult, mechanism: PageMechanism, page:
     found.states.add(entry.state);
     refused.set(entry.name, found);
   }
-  if (refused.size > 0) lines.push(`automation could not set: ${[...refused].map(([name, { states, reason }]) => `${name} ${[...states].join('/')} (${reason})`).join('; ')}`);
+  if (refused.size > 0)
+    lines.push(
+      `automation could not set: ${[...refused].map(([name, { states, reason }]) => `${name} ${[...states].join('/')} (${reason})`).join('; ')}`,
+    );
   const headers = [...new Set(observations.flatMap((entry) => entry.pnaHeaders))];
   const preflights = observations.filter((entry) => entry.preflight).length;
-  lines.push(`preflight header: ${headers.length > 0 ? headers.join(', ') : preflights > 0 ? `none (in ${preflights} preflights)` : 'none (no preflight reached the lab)'}`);
+  lines.push(
+    `preflight header: ${headers.length > 0 ? headers.join(', ') : preflights > 0 ? `none (in ${preflights} preflights)` : 'none (no preflight reached the lab)'}`,
+  );
   // Each plain answer beside the same request answered with the allow header.
   const changed = observations
     .filter((entry) => !entry.allowHeader)
-    .map((plain) => ({ plain, allow: observations.find((other) => other.allowHeader && other.permission === plain.permission && other.request === plain.request) }))
+    .map((plain) => ({
+      plain,
+      allow: observations.find(
+        (other) => other.allowHeader && other.permission === plain.permission && other.request === plain.request,
+      ),
+    }))
     .filter(({ plain, allow }) => allow !== undefined && allow.outcome !== plain.outcome);
   lines.push(
     `Allow-Private-Network: true: ${changed.length === 0 ? 'no change' : `changes ${changed.map(({ plain, allow }) => `${plain.permission} ${plain.request}: ${plain.outcome} → ${allow!.outcome}`).join('; ')}`}`,
@@ -214,22 +299,49 @@ export function pnaCell(result: PnaEngineResult, mechanism: PageMechanism, page:
 export const cutTo = (width: number) => (line: string) => (line.length > width ? `${line.slice(0, width - 1)}…` : line);
 const table = (rows: string[][]) => {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
 };
 
 /** Lifetimes in seconds, one row per Max-Age value. */
 export function maxAgeTerminal(study: MaxAgeStudy, width = 100): string {
   const short = (lifetime: MaxAgeEngineResult['cases'][number]['lifetime']) =>
-    lifetime.kind === 'bracket' ? `${lifetime.cachedAt}–${lifetime.refetchedAt} s` : lifetime.kind === 'not-cached' ? 'not cached' : lifetime.kind === 'lower-bound' ? `≥ ${lifetime.cachedAt} s` : 'error';
-  const rows = [['Max-Age', ...study.engines.map((engine) => `${shortEngineHeading(engine.engine)} (${engine.clock.mode === 'controlled' ? 'c' : 'r'})`)]];
-  for (const [index, entry] of (study.engines[0]?.cases ?? []).entries()) rows.push([entry.label, ...study.engines.map((engine) => short(engine.cases[index]!.lifetime))]);
+    lifetime.kind === 'bracket'
+      ? `${lifetime.cachedAt}–${lifetime.refetchedAt} s`
+      : lifetime.kind === 'not-cached'
+        ? 'not cached'
+        : lifetime.kind === 'lower-bound'
+          ? `≥ ${lifetime.cachedAt} s`
+          : 'error';
+  const rows = [
+    [
+      'Max-Age',
+      ...study.engines.map(
+        (engine) => `${shortEngineHeading(engine.engine)} (${engine.clock.mode === 'controlled' ? 'c' : 'r'})`,
+      ),
+    ],
+  ];
+  for (const [index, entry] of (study.engines[0]?.cases ?? []).entries())
+    rows.push([entry.label, ...study.engines.map((engine) => short(engine.cases[index]!.lifetime))]);
   const lines = ['Preflight-cache lifetime by Access-Control-Max-Age', '', ...table(rows), ''];
-  lines.push('a–b s: still cached at a s, preflighted again at b s; ≥ a s: still cached at the longest wait (a lower bound); (c) controlled clock, (r) real time');
+  lines.push(
+    'a–b s: still cached at a s, preflighted again at b s; ≥ a s: still cached at the longest wait (a lower bound); (c) controlled clock, (r) real time',
+  );
   for (const missing of study.enginesMissing) lines.push(`${missing.id}: not run (${missing.reason})`);
   return `${lines.map(cutTo(width)).join('\n')}\n`;
 }
 
-const PNA_MARK: Record<PnaObservation['outcome'], string> = { allowed: '✓', opaque: 'o', blocked: '✗', 'not-sent': '-', timeout: '…' };
+const PNA_MARK: Record<PnaObservation['outcome'], string> = {
+  allowed: '✓',
+  opaque: 'o',
+  blocked: '✗',
+  'not-sent': '-',
+  timeout: '…',
+};
 
 /** One line per page, target and engine: per permission case, a mark for each request (preflighted, simple, no-cors). */
 export function pnaTerminal(study: PnaStudy, width = 100): string {
@@ -245,27 +357,46 @@ export function pnaTerminal(study: PnaStudy, width = 100): string {
         // Why nothing was measured goes below the table, once.
         const note = cell.lines[0]!;
         if (!notes.includes(note)) notes.push(note);
-        rows.push([label, shortEngineHeading(engine.engine), `[${notes.indexOf(note) + 1}]`, ...permissionHeads.slice(1).map(() => ''), '', '']);
+        rows.push([
+          label,
+          shortEngineHeading(engine.engine),
+          `[${notes.indexOf(note) + 1}]`,
+          ...permissionHeads.slice(1).map(() => ''),
+          '',
+          '',
+        ]);
         continue;
       }
       const marks = PERMISSION_CASES.map((permission) =>
         PNA_REQUESTS.map((request) => {
-          const seen = cell.observations.find((entry) => entry.permission === permission && entry.request === request && !entry.allowHeader);
+          const seen = cell.observations.find(
+            (entry) => entry.permission === permission && entry.request === request && !entry.allowHeader,
+          );
           return seen ? PNA_MARK[seen.outcome] : ' ';
         }).join(''),
       );
       const header = cell.observations.some((entry) => entry.pnaHeaders.length > 0) ? 'yes' : 'no';
-      const changed = cell.lines.find((line) => line.startsWith('Allow-Private-Network'))?.includes('changes') ? 'yes' : 'no';
+      const changed = cell.lines.find((line) => line.startsWith('Allow-Private-Network'))?.includes('changes')
+        ? 'yes'
+        : 'no';
       rows.push([label, shortEngineHeading(engine.engine), ...marks, header, changed]);
     }
   }
   const lines = ['Private/Local Network Access', '', ...table(rows), ''];
-  lines.push('Each permission column: preflighted, simple and no-cors fetch. ✓ allowed, o opaque (no-cors), ✗ blocked (answered, withheld), - not sent (refused before sending), … held (no result in time), blank: not measured.');
-  lines.push(`${PERMISSION_CASES.slice(3).map((permission, index) => `#${index + 1}: ${permission}`).join('; ')}.`);
-  lines.push('hdr: a Private/Local Network Access header in a preflight. ACAPN: answering Access-Control-Allow-Private-Network: true changed an outcome.');
+  lines.push(
+    'Each permission column: preflighted, simple and no-cors fetch. ✓ allowed, o opaque (no-cors), ✗ blocked (answered, withheld), - not sent (refused before sending), … held (no result in time), blank: not measured.',
+  );
+  lines.push(
+    `${PERMISSION_CASES.slice(3)
+      .map((permission, index) => `#${index + 1}: ${permission}`)
+      .join('; ')}.`,
+  );
+  lines.push(
+    'hdr: a Private/Local Network Access header in a preflight. ACAPN: answering Access-Control-Allow-Private-Network: true changed an outcome.',
+  );
   lines.push('Pages: secure or non-secure, made public by the engine override or by CSP treat-as-public-address.');
   for (const [index, note] of notes.entries()) lines.push(`[${index + 1}] ${note}`);
   for (const missing of study.enginesMissing) lines.push(`${missing.id}: not run (${missing.reason})`);
-  lines.push('The engines\' address-space settings and every request\'s evidence are in the Markdown and HTML reports.');
+  lines.push("The engines' address-space settings and every request's evidence are in the Markdown and HTML reports.");
   return `${lines.map(cutTo(width)).join('\n')}\n`;
 }

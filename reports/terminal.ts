@@ -7,7 +7,30 @@
 import { styleText } from 'node:util';
 import type { CheckResult, MatrixResult } from '../harness/result/result.ts';
 import { cutMiddle, fitLines, terminalWidth } from './fit.ts';
-import { shortEngineHeading, cellIndex, cellText, engineDescription, interruptionBanner, middlewareOf, LEGEND, matrixColumns, knownBehaviourLines, requestMismatchLines, middlewareLines, missingDescription, specDisagreements, summaryLine, sweepVerdict, verdictOf, findingBlocks, findingOfRow, findingsHeadline, flakyLines, sourceLines, specColumnText } from './labels.ts';
+import {
+  shortEngineHeading,
+  cellIndex,
+  cellText,
+  engineDescription,
+  interruptionBanner,
+  middlewareOf,
+  LEGEND,
+  matrixColumns,
+  knownBehaviourLines,
+  requestMismatchLines,
+  middlewareLines,
+  missingDescription,
+  specDisagreements,
+  summaryLine,
+  sweepVerdict,
+  verdictOf,
+  findingBlocks,
+  findingOfRow,
+  findingsHeadline,
+  flakyLines,
+  sourceLines,
+  specColumnText,
+} from './labels.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -52,27 +75,52 @@ function safeUrl(url: string): URL | undefined {
 }
 
 export function renderTerminal(result: MatrixResult, options: TerminalOptions): string {
-  const paint = (style: Style, text: string) => (options.color ? styleText(style, text, { validateStream: false }) : text);
+  const paint = (style: Style, text: string) =>
+    options.color ? styleText(style, text, { validateStream: false }) : text;
   const outcomeStyle: Record<string, Style> = { allowed: 'green', blocked: 'yellow', error: 'red' };
   const width = options.width ?? terminalWidth();
   const wide = options.wide === true;
   const index = cellIndex(result);
   const columns = matrixColumns(result);
-  const oneRequest = !wide && result.kind === 'check' && result.check.endpoints.length === 1 ? shortRequest(result, result.check.endpoints[0]!) : undefined;
+  const oneRequest =
+    !wide && result.kind === 'check' && result.check.endpoints.length === 1
+      ? shortRequest(result, result.check.endpoints[0]!)
+      : undefined;
   // With one endpoint the rows are its origins; the heading says which request.
-  const headings = [oneRequest ? `${oneRequest}, from` : 'scenario', 'spec', ...columns.map((column) => (wide ? column.heading : `${column.variant !== undefined ? `${column.variant} · ` : ''}${shortEngineHeading(column.engine)}`))];
-  const rowName = (id: string, room = Number.POSITIVE_INFINITY) => (wide ? id : result.kind === 'check' ? checkRowName(result, id, room) : cutMiddle(id, room));
+  const headings = [
+    oneRequest ? `${oneRequest}, from` : 'scenario',
+    'spec',
+    ...columns.map((column) =>
+      wide
+        ? column.heading
+        : `${column.variant !== undefined ? `${column.variant} · ` : ''}${shortEngineHeading(column.engine)}`,
+    ),
+  ];
+  const rowName = (id: string, room = Number.POSITIVE_INFINITY) =>
+    wide ? id : result.kind === 'check' ? checkRowName(result, id, room) : cutMiddle(id, room);
   const rows = result.scenarios.map((scenario) => {
     const cells = columns.map((column) => {
       const cell = index.get(scenario.id)?.get(column.key);
       if (!cell) return { text: '-', style: 'gray' as Style };
       const label = verdictOf(cell);
       const loud = label === 'unexpected' || label === 'new finding';
-      return { text: cellText(cell), style: (loud ? ['bold', outcomeStyle[cell.outcome]!] : outcomeStyle[cell.outcome]!) as Style };
+      return {
+        text: cellText(cell),
+        style: (loud ? ['bold', outcomeStyle[cell.outcome]!] : outcomeStyle[cell.outcome]!) as Style,
+      };
     });
-    return [{ text: rowName(scenario.id), style: 'reset' as Style }, { text: specColumnText(result, scenario), style: (specColumnText(result, scenario).includes('hole') ? ['bold', 'red'] : 'dim') as Style }, ...cells];
+    return [
+      { text: rowName(scenario.id), style: 'reset' as Style },
+      {
+        text: specColumnText(result, scenario),
+        style: (specColumnText(result, scenario).includes('hole') ? ['bold', 'red'] : 'dim') as Style,
+      },
+      ...cells,
+    ];
   });
-  const widths = headings.map((heading, column) => Math.max(heading.length, ...rows.map((row) => row[column]!.text.length)));
+  const widths = headings.map((heading, column) =>
+    Math.max(heading.length, ...rows.map((row) => row[column]!.text.length)),
+  );
   if (!wide) {
     // The row names get what the other columns leave (at least 16 columns), cut in the middle.
     const others = widths.slice(1).reduce((sum, one) => sum + one + 2, 0);
@@ -92,19 +140,32 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
   for (const engine of result.engines) {
     lines.push(`${paint('bold', engine.id)}: ${engine.browser} ${engine.version} — ${engineDescription(engine)}`);
   }
-  for (const missing of result.enginesMissing) lines.push(`${paint('bold', missing.id)}: ${paint('red', missingDescription(missing))}`);
+  for (const missing of result.enginesMissing)
+    lines.push(`${paint('bold', missing.id)}: ${paint('red', missingDescription(missing))}`);
   if (result.kind === 'check') lines.push(...checkLines(result, index, paint));
-  if (middlewareOf(result)) lines.push('', paint('bold', 'Middlewares (hygiene judged from the journal, apart from the browsers)'), ...middlewareLines(result).map((line) => `  ${line}`));
-  const unexpected = result.results.filter((cell) => !cell.matchesExpectation && cell.verdict !== 'flaky' && result.kind !== 'check');
+  if (middlewareOf(result))
+    lines.push(
+      '',
+      paint('bold', 'Middlewares (hygiene judged from the journal, apart from the browsers)'),
+      ...middlewareLines(result).map((line) => `  ${line}`),
+    );
+  const unexpected = result.results.filter(
+    (cell) => !cell.matchesExpectation && cell.verdict !== 'flaky' && result.kind !== 'check',
+  );
   if (unexpected.length > 0) {
     lines.push('', paint('bold', 'Not as expected (new findings and errors):'));
     for (const cell of unexpected) {
-      lines.push(`  ${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}${cell.expected !== cell.spec ? ` (expected here: ${cell.expected})` : ''}, measured ${cell.outcome}. ${cell.explanation} Spec: ${cell.specExplanation}`);
+      lines.push(
+        `  ${cell.scenario} in ${cell.variant ? `${cell.variant} · ` : ''}${cell.engine}: the spec predicts ${cell.spec}${cell.expected !== cell.spec ? ` (expected here: ${cell.expected})` : ''}, measured ${cell.outcome}. ${cell.explanation} Spec: ${cell.specExplanation}`,
+      );
     }
   }
   const flaky = flakyLines(result);
   if (flaky.length > 0) {
-    lines.push('', paint('bold', 'Flaky (--repeat: the attempts disagreed; never counted as passing, never a finding):'));
+    lines.push(
+      '',
+      paint('bold', 'Flaky (--repeat: the attempts disagreed; never counted as passing, never a finding):'),
+    );
     for (const line of flaky) lines.push(`  ${line}`);
   }
   const known = knownBehaviourLines(result);
@@ -114,7 +175,7 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
   }
   const mismatches = requestMismatchLines(result);
   if (mismatches.length > 0) {
-    lines.push('', paint('bold', 'The spec\'s outcome, but the request made otherwise (?):'));
+    lines.push('', paint('bold', "The spec's outcome, but the request made otherwise (?):"));
     for (const line of mismatches) lines.push(`  ${line}`);
   }
   const disagreements = specDisagreements(result);
@@ -131,9 +192,15 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
  * `cors-lab check`: a verdict per origin and engine, with the browser version
  * and why; then the security sweep's findings, loudly.
  */
-function checkLines(result: CheckResult, index: ReturnType<typeof cellIndex>, paint: (style: Style, text: string) => string): string[] {
+function checkLines(
+  result: CheckResult,
+  index: ReturnType<typeof cellIndex>,
+  paint: (style: Style, text: string) => string,
+): string[] {
   const lines: string[] = [...(result.check.source ? ['', ...sourceLines(result)] : []), '', paint('bold', 'Verdicts')];
-  const versions = new Map<string, string>(result.engines.map((engine) => [engine.id, `${engine.browser} ${engine.version}`]));
+  const versions = new Map<string, string>(
+    result.engines.map((engine) => [engine.id, `${engine.browser} ${engine.version}`]),
+  );
   for (const scenario of result.scenarios) {
     const cells = [...(index.get(scenario.id) ?? new Map()).values()];
     // Sweep rows every engine refused, as they should: the sweep's headline says so, and the matrix shows each.
@@ -141,24 +208,42 @@ function checkLines(result: CheckResult, index: ReturnType<typeof cellIndex>, pa
     // A row a finding explains: one line pointing at it, not the finding again.
     const finding = findingOfRow(result, scenario.id);
     if (finding) {
-      const outcomes = [...new Set(cells.map((cell) => cell.outcome))].map((outcome) => `${outcome} in ${cells.filter((cell) => cell.outcome === outcome).map((cell) => cell.engine).join(', ')}`);
-      lines.push(`  ${scenario.title}: ${paint(['bold', 'red'], `${outcomes.join('; ')} → finding ${finding.number}`)} (${finding.title})`);
+      const outcomes = [...new Set(cells.map((cell) => cell.outcome))].map(
+        (outcome) =>
+          `${outcome} in ${cells
+            .filter((cell) => cell.outcome === outcome)
+            .map((cell) => cell.engine)
+            .join(', ')}`,
+      );
+      lines.push(
+        `  ${scenario.title}: ${paint(['bold', 'red'], `${outcomes.join('; ')} → finding ${finding.number}`)} (${finding.title})`,
+      );
       continue;
     }
     // Every engine did the same, as expected: one line, and the spec's reason once.
     if (cells.length > 0 && cells.every((cell) => cell.matchesExpectation && cell.outcome === cells[0]!.outcome)) {
-      lines.push(`  ${scenario.title}: ${paint('green', `${cells[0]!.outcome} in ${cells.map((cell) => cell.engine).join(', ')}, as expected`)}. Why: ${scenario.specModel.explanation}`);
+      lines.push(
+        `  ${scenario.title}: ${paint('green', `${cells[0]!.outcome} in ${cells.map((cell) => cell.engine).join(', ')}, as expected`)}. Why: ${scenario.specModel.explanation}`,
+      );
       continue;
     }
     lines.push(`  ${scenario.title}`);
     for (const [engine, cell] of index.get(scenario.id) ?? []) {
-      const mark = cell.matchesExpectation ? paint('green', 'as expected') : paint(['bold', 'red'], `NOT AS EXPECTED (expected ${cell.expected})`);
+      const mark = cell.matchesExpectation
+        ? paint('green', 'as expected')
+        : paint(['bold', 'red'], `NOT AS EXPECTED (expected ${cell.expected})`);
       lines.push(`    ${versions.get(engine) ?? engine}: ${cell.outcome}, ${mark}. ${cell.explanation}`);
     }
   }
   const sweep = sweepVerdict(result);
-  if (result.check.sweep || !sweep.clean) lines.push('', sweep.clean ? paint('green', sweep.headline) : paint(['bold', 'red'], sweep.headline));
-  lines.push('', result.check.findings.length === 0 ? paint('green', findingsHeadline(result)) : paint(['bold', 'red'], findingsHeadline(result)));
+  if (result.check.sweep || !sweep.clean)
+    lines.push('', sweep.clean ? paint('green', sweep.headline) : paint(['bold', 'red'], sweep.headline));
+  lines.push(
+    '',
+    result.check.findings.length === 0
+      ? paint('green', findingsHeadline(result))
+      : paint(['bold', 'red'], findingsHeadline(result)),
+  );
   // The terminal shows three cases of a finding; the other reports show all.
   for (const block of findingBlocks(result, 3)) {
     lines.push(paint('red', `  ${block.heading}`));

@@ -25,13 +25,21 @@ export interface ReporterChoice {
 }
 
 /** Parses "json,html=report.html" or repeated --reporter values, against a command's reporters (run's and check's by default). */
-export function parseReporters<N extends string = ReporterName>(values: string[], reporters: Record<N, unknown> = REPORTERS as unknown as Record<N, unknown>): { name: N; path?: string }[] {
+export function parseReporters<N extends string = ReporterName>(
+  values: string[],
+  reporters: Record<N, unknown> = REPORTERS as unknown as Record<N, unknown>,
+): { name: N; path?: string }[] {
   const choices: { name: N; path?: string }[] = [];
-  for (const part of values.flatMap((value) => value.split(',')).map((part) => part.trim()).filter(Boolean)) {
+  for (const part of values
+    .flatMap((value) => value.split(','))
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [name, ...rest] = part.split('=');
     if (!(name! in reporters)) {
       const names = Object.keys(reporters);
-      throw new Error(`--reporter: unknown reporter "${name}". Use ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, each optionally =PATH (e.g. json=out.json)`);
+      throw new Error(
+        `--reporter: unknown reporter "${name}". Use ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, each optionally =PATH (e.g. json=out.json)`,
+      );
     }
     choices.push({ name: name as N, ...(rest.length > 0 && rest.join('=') !== '' ? { path: rest.join('=') } : {}) });
   }
@@ -39,7 +47,11 @@ export function parseReporters<N extends string = ReporterName>(values: string[]
 }
 
 /** Where a choice's report goes: its own path, or <out>/<the reporter's file>. */
-export function reportPath<N extends string = ReporterName>(choice: { name: N; path?: string }, outDir: string, reporters: Record<N, { file: string }> = REPORTERS as unknown as Record<N, { file: string }>): string {
+export function reportPath<N extends string = ReporterName>(
+  choice: { name: N; path?: string },
+  outDir: string,
+  reporters: Record<N, { file: string }> = REPORTERS as unknown as Record<N, { file: string }>,
+): string {
   return resolve(choice.path ?? join(outDir, reporters[choice.name].file));
 }
 
@@ -51,7 +63,11 @@ const SYSTEM_TREES = ['/proc', '/sys', '/dev'];
  * so a long run never ends with its results lost: each problem names the
  * flag, the path and the fix. Empty when every report can be written.
  */
-export function reportPathProblems<N extends string = ReporterName>(choices: { name: N; path?: string }[], outDir: string, reporters: Record<N, { file: string }> = REPORTERS as unknown as Record<N, { file: string }>): string[] {
+export function reportPathProblems<N extends string = ReporterName>(
+  choices: { name: N; path?: string }[],
+  outDir: string,
+  reporters: Record<N, { file: string }> = REPORTERS as unknown as Record<N, { file: string }>,
+): string[] {
   const problems: string[] = [];
   for (const choice of choices) {
     const path = reportPath(choice, outDir, reporters);
@@ -64,12 +80,15 @@ export function reportPathProblems<N extends string = ReporterName>(choices: { n
 
 function pathProblem(path: string): string | undefined {
   const tree = SYSTEM_TREES.find((root) => path === root || path.startsWith(`${root}/`));
-  if (tree) return `${path} is under ${tree}, which holds kernel interfaces, not files. Fix: choose a folder of your own`;
-  if (existsSync(path) && statSync(path).isDirectory()) return `${path} is a folder; the report needs a file name there. Fix: give a file path, or use --out for the folder`;
+  if (tree)
+    return `${path} is under ${tree}, which holds kernel interfaces, not files. Fix: choose a folder of your own`;
+  if (existsSync(path) && statSync(path).isDirectory())
+    return `${path} is a folder; the report needs a file name there. Fix: give a file path, or use --out for the folder`;
   // The nearest part of the path that exists must be a folder this process may write in.
   let existing = dirname(path);
   while (!existsSync(existing)) existing = dirname(existing);
-  if (!statSync(existing).isDirectory()) return `${existing} is a file, so the folder ${dirname(path)} cannot be made. Fix: choose another folder`;
+  if (!statSync(existing).isDirectory())
+    return `${existing} is a file, so the folder ${dirname(path)} cannot be made. Fix: choose another folder`;
   try {
     accessSync(existing, constants.W_OK);
     if (existsSync(path)) accessSync(path, constants.W_OK);
@@ -96,10 +115,17 @@ export function writeReports<R = CorsLabResult, N extends string = ReporterName>
   result: R,
   choices: { name: N; path?: string }[],
   outDir: string,
-  reporters: Record<N, { file: string; render: (result: R) => string }> = REPORTERS as unknown as Record<N, { file: string; render: (result: R) => string }>,
+  reporters: Record<N, { file: string; render: (result: R) => string }> = REPORTERS as unknown as Record<
+    N,
+    { file: string; render: (result: R) => string }
+  >,
 ): WrittenReports {
   const outcome: WrittenReports = { written: [], failed: [] };
-  const interrupted = typeof result === 'object' && result !== null && 'interrupted' in result && Boolean((result as { interrupted?: unknown }).interrupted);
+  const interrupted =
+    typeof result === 'object' &&
+    result !== null &&
+    'interrupted' in result &&
+    Boolean((result as { interrupted?: unknown }).interrupted);
   for (const choice of choices) {
     const complete = reportPath(choice, outDir, reporters);
     const path = interrupted ? interruptedPath(complete) : complete;
@@ -121,6 +147,9 @@ export function writeReports<R = CorsLabResult, N extends string = ReporterName>
 /** Prints where the reports went, and each one that failed; true when all were written. */
 export function announceReports({ written, failed }: WrittenReports): boolean {
   for (const path of written) process.stdout.write(`report: ${path}\n`);
-  for (const failure of failed) process.stderr.write(`cors-lab: the ${failure.name} report could not be written to ${failure.path}: ${failure.error}\n`);
+  for (const failure of failed)
+    process.stderr.write(
+      `cors-lab: the ${failure.name} report could not be written to ${failure.path}: ${failure.error}\n`,
+    );
   return failed.length === 0;
 }

@@ -47,7 +47,14 @@ function wideFont(): Buffer {
     box.close();
     glyphs.push(new opentype.Glyph({ name: `u${code}`, unicode: code, advanceWidth: 2000, path: box }));
   }
-  const font = new opentype.Font({ familyName: 'CorsLabWide', styleName: 'Regular', unitsPerEm: 1000, ascender: 800, descender: -200, glyphs });
+  const font = new opentype.Font({
+    familyName: 'CorsLabWide',
+    styleName: 'Regular',
+    unitsPerEm: 1000,
+    ascender: 800,
+    descender: -200,
+    glyphs,
+  });
   return Buffer.from(font.toArrayBuffer());
 }
 
@@ -58,7 +65,10 @@ export const ASSETS: Record<AssetName, Asset> = {
   otf: { contentType: 'font/otf', body: wideFont() },
   // The message (naming the script's own URL, so concurrent probes can tell
   // theirs apart) reaches window.onerror only if the script is not muted.
-  script: { contentType: 'text/javascript', body: Buffer.from("throw new Error('cors-lab-secret-message from ' + document.currentScript.src);\n") },
+  script: {
+    contentType: 'text/javascript',
+    body: Buffer.from("throw new Error('cors-lab-secret-message from ' + document.currentScript.src);\n"),
+  },
   css: { contentType: 'text/css', body: Buffer.from('.cors-lab-rule { color: rgb(1, 2, 3); }\n') },
   'event-stream': { contentType: 'text/event-stream', body: Buffer.from('data: cors-lab\n\n') },
 };

@@ -61,7 +61,9 @@ export class Journal {
 
   /** TLS handshake failures on one server between two `now()` readings. */
   tlsErrors(server: string, from: number, to: number): JournalEntry[] {
-    return this.entries.filter((entry) => entry.kind === 'tls-error' && entry.server === server && entry.at >= from && entry.at <= to);
+    return this.entries.filter(
+      (entry) => entry.kind === 'tls-error' && entry.server === server && entry.at >= from && entry.at <= to,
+    );
   }
 }
 

@@ -45,7 +45,6 @@ export interface LabOriginOptions {
   cookiesFor(nonce: string, host: string): string[] | undefined;
 }
 
-
 const RUNNER_PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>cors-lab runner</title>
 <link rel="icon" href="data:,">
@@ -68,7 +67,9 @@ export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
     forceCloseConnections: true,
     // Node refuses header sections past 16 KiB with a 431 of its own, before
     // any route or journal sees the request; browsers send up to 256 KiB.
-    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, maxHeaderSize: LAB_MAX_HEADER_BYTES } } : { http: { maxHeaderSize: LAB_MAX_HEADER_BYTES } }),
+    ...(options.tls
+      ? { https: { key: options.tls.key, cert: options.tls.cert, maxHeaderSize: LAB_MAX_HEADER_BYTES } }
+      : { http: { maxHeaderSize: LAB_MAX_HEADER_BYTES } }),
     // Probe paths may be long and carry odd characters; do not rewrite them.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
   });
@@ -88,7 +89,14 @@ export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
     const isPreflight = request.method === 'OPTIONS' && 'access-control-request-method' in headers;
     request.journalEntry = options.journal.add({
       server: options.serverKey,
-      kind: controlNonce !== undefined ? 'control' : probeNonce === undefined ? 'lab' : isPreflight ? 'preflight' : 'request',
+      kind:
+        controlNonce !== undefined
+          ? 'control'
+          : probeNonce === undefined
+            ? 'lab'
+            : isPreflight
+              ? 'preflight'
+              : 'request',
       method: request.method,
       url: `${options.scheme}://${headers.host ?? ''}${request.url}`,
       headers,
@@ -108,7 +116,8 @@ export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
     // The Private/Local Network Access study makes a loopback page "public"
     // with this header, as WPT does (a CSP directive from the Private Network
     // Access draft).
-    if ('treat-as-public-address' in (request.query as Record<string, string>)) reply.header('content-security-policy', 'treat-as-public-address');
+    if ('treat-as-public-address' in (request.query as Record<string, string>))
+      reply.header('content-security-policy', 'treat-as-public-address');
     return reply.type('text/html; charset=utf-8').send(RUNNER_PAGE);
   });
   app.get('/__lab/probes.js', async (_request, reply) =>
@@ -127,17 +136,27 @@ export function buildLabOrigin(options: LabOriginOptions): FastifyInstance {
     const cookies = options.cookiesFor(nonce, (request.headers.host ?? '').replace(/:\d+$/, ''));
     if (!cookies) return reply.code(404).type('text/plain').send(`cors-lab: no cookies for ${nonce} on this host`);
     reply.header('set-cookie', cookies);
-    return reply.type('text/html; charset=utf-8').send('<!doctype html><title>cors-lab first-party visit</title><p>cookies set</p>');
+    return reply
+      .type('text/html; charset=utf-8')
+      .send('<!doctype html><title>cors-lab first-party visit</title><p>cookies set</p>');
   });
 
   // A page without cookies on any host: an engine that deletes only the
   // current document's cookies deletes a cookie jar host by host here.
-  app.get(LAB_BLANK_PATH, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send('<!doctype html><title>cors-lab blank</title>'));
+  app.get(LAB_BLANK_PATH, async (_request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send('<!doctype html><title>cors-lab blank</title>'),
+  );
 
   // A reachability control: a top-level navigation here shows the engine can
   // reach this server, when a probe of the same nonce never did.
   app.get('/__lab/control/:nonce', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send('<!doctype html><title>cors-lab reachability control</title><p>reached</p>'),
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send('<!doctype html><title>cors-lab reachability control</title><p>reached</p>'),
   );
 
   app.route({
@@ -167,9 +186,14 @@ async function answerProbe(request: FastifyRequest, reply: FastifyReply, options
   const isPreflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
   const kind = isPreflight ? 'preflight' : 'request';
   if (probe.forwardPort !== undefined) {
-    const refuse = isPreflight && probe.passPreflights !== undefined && probe.count('preflight') >= probe.passPreflights;
+    const refuse =
+      isPreflight && probe.passPreflights !== undefined && probe.count('preflight') >= probe.passPreflights;
     // A preflight the cache should have saved: refused, so the outcome shows whether it was.
-    if (refuse) return reply.code(403).header('X-Cors-Lab', 'preflight refused by the lab: only the first passes to the middleware').send();
+    if (refuse)
+      return reply
+        .code(403)
+        .header('X-Cors-Lab', 'preflight refused by the lab: only the first passes to the middleware')
+        .send();
     return forwardToMiddleware(request, reply, probe.forwardPort);
   }
   const answer = pickAnswer(probe.route, kind, probe.count(kind));
@@ -213,7 +237,12 @@ async function forwardToMiddleware(request: FastifyRequest, reply: FastifyReply,
   const entry = request.journalEntry;
   try {
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-    const answer = await toMiddleware.send({ url: `http://127.0.0.1:${port}${request.url}`, method: request.method, headers: rawHeaderPairs(request.raw.rawHeaders), ...(body ? { body } : {}) });
+    const answer = await toMiddleware.send({
+      url: `http://127.0.0.1:${port}${request.url}`,
+      method: request.method,
+      headers: rawHeaderPairs(request.raw.rawHeaders),
+      ...(body ? { body } : {}),
+    });
     const lines = answer.headers.filter(([name]) => !isHopByHop(name));
     if (entry) {
       entry.status = answer.status;

@@ -42,7 +42,16 @@ export interface UpstreamAnswer {
 }
 
 /** Headers that belong to one connection, never forwarded (RFC 9110 § 7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 export function isHopByHop(name: string): boolean {
   return HOP_BY_HOP.has(name.toLowerCase());
@@ -110,7 +119,8 @@ export class Upstream {
               ca: this.#ca,
               ALPNProtocols: ['http/1.1'],
               // The certificate must name the URL's host, wherever --resolve points.
-              checkServerIdentity: (_host: string, certificate: PeerCertificate) => checkServerIdentity(bareHostname(url), certificate),
+              checkServerIdentity: (_host: string, certificate: PeerCertificate) =>
+                checkServerIdentity(bareHostname(url), certificate),
             }
           : {}),
       };
@@ -118,7 +128,9 @@ export class Upstream {
         resolve({ status: answer.statusCode ?? 0, headers: rawHeaderPairs(answer.rawHeaders), body: answer });
       });
       outgoing.setTimeout(this.#timeoutMs, () => outgoing.destroy(new Error(`no answer within ${this.#timeoutMs} ms`)));
-      outgoing.on('error', (error) => reject(new Error(describeNetworkError(error, `${url.protocol}//${url.host}`, host, port))));
+      outgoing.on('error', (error) =>
+        reject(new Error(describeNetworkError(error, `${url.protocol}//${url.host}`, host, port))),
+      );
       const body = request.body;
       if (body === undefined) outgoing.end();
       else if (typeof body === 'string' || Buffer.isBuffer(body)) outgoing.end(body);
@@ -151,6 +163,7 @@ function describeNetworkError(error: Error & { code?: string }, origin: string, 
     return `TLS: ${where} presented a certificate that is not trusted (${code}: ${error.message}); if it comes from your own CA, pass it with --ca`;
   }
   if (code === 'ECONNREFUSED') return `connection refused by ${where}: is the server running?`;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `DNS: ${origin} does not resolve (${code}); point it at a server with --resolve`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return `DNS: ${origin} does not resolve (${code}); point it at a server with --resolve`;
   return `${where}: ${code ? `${code}: ` : ''}${error.message}`;
 }

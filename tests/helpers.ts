@@ -8,7 +8,8 @@ import { loadScenarioText, type Scenario } from '../harness/scenario/loader.ts';
 
 export function scenariosFrom(yaml: string, file = 'inline.yaml'): Scenario[] {
   const { scenarios, problems } = loadScenarioText(yaml, file);
-  if (problems.length > 0) throw new Error(problems.map((problem) => `${problem.field}: ${problem.message}`).join('\n'));
+  if (problems.length > 0)
+    throw new Error(problems.map((problem) => `${problem.field}: ${problem.message}`).join('\n'));
   return scenarios;
 }
 
@@ -50,16 +51,26 @@ export interface Finished {
  * (fixture servers may live in it); with `timeoutMs`, one that has not ended
  * by then is sent SIGTERM and reported as timed out.
  */
-export function runCommand(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Finished> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { env: { ...process.env, CI: 'true', ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}) });
+    const child = spawn(command, args, {
+      env: { ...process.env, CI: 'true', ...options.env },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGTERM');
-    }, options.timeoutMs);
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGTERM');
+          }, options.timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
     child.on('close', (status) => {
@@ -80,9 +91,13 @@ export function runCli(args: string[], options: { cwd?: string } = {}): Promise<
  * every field that is not.
  */
 export function expectValidResult(result: unknown): void {
-  validateResult ??= new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(new URL('../scenarios/result.schema.json', import.meta.url), 'utf8')) as object);
+  validateResult ??= new Ajv({ allErrors: true, strict: false }).compile(
+    JSON.parse(readFileSync(new URL('../scenarios/result.schema.json', import.meta.url), 'utf8')) as object,
+  );
   if (!validateResult(result)) {
-    throw new Error(`the result does not match scenarios/result.schema.json:\n${validateResult.errors!.map((error) => `  ${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`).join('\n')}`);
+    throw new Error(
+      `the result does not match scenarios/result.schema.json:\n${validateResult.errors!.map((error) => `  ${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`).join('\n')}`,
+    );
   }
 }
 let validateResult: ValidateFunction | undefined;

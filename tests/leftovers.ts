@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The executables cors-lab starts (and their helpers). */
-const LAB_PROCESS = /^(chromium|chrome|firefox-esr|firefox|MiniBrowser|WebKitWebDriver|WebKitNetwork.*|WebKitWebProc.*|Xvfb)$/; // comm is cut to 15 characters
+const LAB_PROCESS =
+  /^(chromium|chrome|firefox-esr|firefox|MiniBrowser|WebKitWebDriver|WebKitNetwork.*|WebKitWebProc.*|Xvfb)$/; // comm is cut to 15 characters
 /** The temporary folders cors-lab's engines and clock make. */
 const LAB_FOLDER = /^cors-lab-(chromium|firefox|webkit|clock)-/;
 
@@ -57,9 +58,13 @@ export async function leftoversSince(before: Snapshot, waitMs = 10_000): Promise
   const deadline = Date.now() + waitMs;
   for (;;) {
     const left = [
-      ...[...labProcesses()].filter(([pid]) => !before.processes.has(pid)).map(([pid, name]) => `process ${pid} (${name})`),
+      ...[...labProcesses()]
+        .filter(([pid]) => !before.processes.has(pid))
+        .map(([pid, name]) => `process ${pid} (${name})`),
       ...[...labFolders()].filter((name) => !before.folders.has(name)).map((name) => `folder ${join(tmpdir(), name)}`),
-      ...[...listeners()].filter(([address]) => !before.listeners.has(address)).map(([address, owner]) => `listening socket ${address} ${owner}`),
+      ...[...listeners()]
+        .filter(([address]) => !before.listeners.has(address))
+        .map(([address, owner]) => `listening socket ${address} ${owner}`),
     ];
     if (left.length === 0 || Date.now() > deadline) return left;
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 
 export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path));
 /** Why nginx tests are skipped here, or undefined when they run. */
-export const NGINX_MISSING = NGINX ? undefined : 'nginx is not installed (Debian: apt-get install nginx); the nginx check tests are skipped';
+export const NGINX_MISSING = NGINX
+  ? undefined
+  : 'nginx is not installed (Debian: apt-get install nginx); the nginx check tests are skipped';
 
 export interface NginxServer {
   port: number;
@@ -57,7 +59,9 @@ http {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${stderr}${readLog(dir)}`);
     const listening = await new Promise<boolean>((resolve) => {
-      const socket = createServer().once('error', () => resolve(true)).once('listening', () => socket.close(() => resolve(false)));
+      const socket = createServer()
+        .once('error', () => resolve(true))
+        .once('listening', () => socket.close(() => resolve(false)));
       socket.listen(port, '127.0.0.1');
     });
     if (listening) break;

@@ -21,25 +21,37 @@ afterAll(async () => {
 
 describe('simple-cors in real browsers', () => {
   it('lets the listed front end read a response', async () => {
-    const result = await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request: { path: '/items' } });
+    const result = await lab.probe({
+      server: simpleCors({ origins: [lab.origins.page] }),
+      request: { path: '/items' },
+    });
     expect(result).toBeAllowedIn();
   });
 
   it('refuses a foreign page', async () => {
-    const result = await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request: { path: '/items' }, from: 'foreign' });
+    const result = await lab.probe({
+      server: simpleCors({ origins: [lab.origins.page] }),
+      request: { path: '/items' },
+      from: 'foreign',
+    });
     expect(result).toBeBlockedIn();
   });
 
   it('allows credentials only when asked to', async () => {
     const request = { path: '/me', credentials: 'include' as const };
-    expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page], credentials: true }), request })).toBeAllowedIn();
+    expect(
+      await lab.probe({ server: simpleCors({ origins: [lab.origins.page], credentials: true }), request }),
+    ).toBeAllowedIn();
     expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request })).toBeBlockedIn();
   });
 
   it('preflights PUT, and allows it only when listed', async () => {
     const request = { method: 'PUT', path: '/items/1', body: '{}', headers: { 'Content-Type': 'application/json' } };
     expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request })).toBeBlockedIn();
-    const listed = await lab.probe({ server: simpleCors({ origins: [lab.origins.page], methods: ['GET', 'PUT'] }), request });
+    const listed = await lab.probe({
+      server: simpleCors({ origins: [lab.origins.page], methods: ['GET', 'PUT'] }),
+      request,
+    });
     expect(listed).toBeAllowedIn();
     // The journal shows the preflight the browser sent.
     for (const cell of listed.cells) expect(cell.evidence.preflightSent).toBe(true);
@@ -48,13 +60,31 @@ describe('simple-cors in real browsers', () => {
   it('exposes a response header only when listed', async () => {
     const request = { path: '/items', readHeader: 'X-Request-Id' };
     expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request })).toBeBlockedIn();
-    expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page], exposeHeaders: ['X-Request-Id'] }), request })).toBeAllowedIn();
+    expect(
+      await lab.probe({
+        server: simpleCors({ origins: [lab.origins.page], exposeHeaders: ['X-Request-Id'] }),
+        request,
+      }),
+    ).toBeAllowedIn();
   });
 
   it('says Vary: Origin on every answer, refusals and preflights included, so caches key on the Origin', async () => {
-    const preflighted = { method: 'PUT', path: '/items/1', body: '{}', headers: { 'Content-Type': 'application/json' } };
-    expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page], methods: ['PUT'] }), request: preflighted })).toVaryOnOrigin();
-    expect(await lab.probe({ server: simpleCors({ origins: [lab.origins.page] }), request: { path: '/items' }, from: 'foreign' })).toVaryOnOrigin();
+    const preflighted = {
+      method: 'PUT',
+      path: '/items/1',
+      body: '{}',
+      headers: { 'Content-Type': 'application/json' },
+    };
+    expect(
+      await lab.probe({ server: simpleCors({ origins: [lab.origins.page], methods: ['PUT'] }), request: preflighted }),
+    ).toVaryOnOrigin();
+    expect(
+      await lab.probe({
+        server: simpleCors({ origins: [lab.origins.page] }),
+        request: { path: '/items' },
+        from: 'foreign',
+      }),
+    ).toVaryOnOrigin();
     // A hand-rolled reflection without Vary fails it.
     const reflecting = (request: IncomingMessage, response: ServerResponse, next: () => void) => {
       response.setHeader('Access-Control-Allow-Origin', request.headers.origin ?? '');

@@ -24,7 +24,11 @@ import type { LabOrigin, Scenario } from '../scenario/loader.ts';
 import { requestSchema } from '../scenario/schema.ts';
 
 /** Connect-style middleware: cors-lab's route handler is its `next`. */
-export type ConnectMiddleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
+export type ConnectMiddleware = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
 
 export interface ProbeInput {
   /**
@@ -33,7 +37,12 @@ export interface ProbeInput {
    * built-in adapter with a policy: { adapter: 'hono', policy: {...} }, or
    * a server already listening on a loopback port: { port }.
    */
-  server: ConnectMiddleware | RequestListener | Server | { adapter: string | MiddlewareAdapter; policy: CorsPolicy } | { port: number };
+  server:
+    | ConnectMiddleware
+    | RequestListener
+    | Server
+    | { adapter: string | MiddlewareAdapter; policy: CorsPolicy }
+    | { port: number };
   request?: {
     method?: string;
     path?: string;
@@ -75,7 +84,14 @@ export interface CreateLabOptions {
   certDir?: string;
 }
 
-const origin = (name: string, host: string): LabOrigin => ({ name, scheme: 'https', host, slot: 'main', certificate: 'lab', state: 'running' });
+const origin = (name: string, host: string): LabOrigin => ({
+  name,
+  scheme: 'https',
+  host,
+  slot: 'main',
+  certificate: 'lab',
+  state: 'running',
+});
 const PAGE = origin('page', 'app.site-a.localhost');
 const FOREIGN = origin('page', 'evil.site-e.localhost');
 const API = origin('api', 'api.site-b.localhost');
@@ -105,10 +121,13 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
       }
     }),
   );
-  for (const entry of missing.filter((candidate) => candidate.found)) process.emitWarning(`cors-lab: ${entry.id}: ${entry.reason}; lab.probe runs without it`);
+  for (const entry of missing.filter((candidate) => candidate.found))
+    process.emitWarning(`cors-lab: ${entry.id}: ${entry.reason}; lab.probe runs without it`);
   if (warm.length === 0) {
     await lab.close();
-    throw new Error(`cors-lab: no engine could be started: ${missing.map((entry) => `${entry.id}: ${entry.reason}`).join('; ') || 'none was asked for'}. See npx cors-lab browsers`);
+    throw new Error(
+      `cors-lab: no engine could be started: ${missing.map((entry) => `${entry.id}: ${entry.reason}`).join('; ') || 'none was asked for'}. See npx cors-lab browsers`,
+    );
   }
   // Engines in result order, whichever started first.
   warm.sort((a, b) => compareEngineIds(a.id, b.id));
@@ -129,7 +148,9 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
       lab.register(scenario, replayNonce, forward);
       const replayRequest = probeRequest(scenario, lab, replayNonce, timeoutMs);
       // The replay runs while the browsers probe; each cell waits for it to know the spec column.
-      const spec = replay(specRequestOf(replayRequest, lab.originUrl(scenario.page)), replayer).then((replayed) => specViewOf(replayed, replayRequest, lab.originUrl(scenario.page)));
+      const spec = replay(specRequestOf(replayRequest, lab.originUrl(scenario.page)), replayer).then((replayed) =>
+        specViewOf(replayed, replayRequest, lab.originUrl(scenario.page)),
+      );
       const cells = await Promise.all(warm.map((session) => probeIn(session, lab, scenario, forward, timeoutMs, spec)));
       return {
         cells,
@@ -153,7 +174,14 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
 const WARM_CONTEXT = 'lab';
 
 /** One probe in one warm engine: the runner page stays loaded between probes from the same page origin. */
-async function probeIn(session: ProbeSession, lab: Lab, scenario: Scenario, forward: Parameters<Lab['register']>[2], timeoutMs: number, spec: Promise<SpecView>): Promise<CellResult> {
+async function probeIn(
+  session: ProbeSession,
+  lab: Lab,
+  scenario: Scenario,
+  forward: Parameters<Lab['register']>[2],
+  timeoutMs: number,
+  spec: Promise<SpecView>,
+): Promise<CellResult> {
   const nonce = mintNonce(session.id);
   lab.register(scenario, nonce, forward);
   const [run] = await session.run({
@@ -234,7 +262,11 @@ async function serve(server: ProbeInput['server']): Promise<{ port: number; clos
   } else if (typeof server === 'function') {
     const handler = server as ConnectMiddleware;
     // Three parameters: connect-style middleware, with cors-lab's route after it.
-    listener = createServer(server.length >= 3 ? (request, response) => handler(request, response, () => routeHandler(request, response)) : (server as RequestListener));
+    listener = createServer(
+      server.length >= 3
+        ? (request, response) => handler(request, response, () => routeHandler(request, response))
+        : (server as RequestListener),
+    );
   } else if ('port' in server) {
     // Already listening (in another process, for a lab served with serveLab).
     return { port: server.port, close: async () => {} };

@@ -23,13 +23,19 @@ interface MatcherResult {
 /** What the cell is against the spec: a known engine behaviour (with its source), a new finding, a request made otherwise. */
 function verdictNote(cell: CellResult): string {
   const notes: string[] = [];
-  if (cell.verdict === 'known-deviation' && cell.deviation) notes.push(`${cell.deviation.note ?? 'known engine behaviour'} (source: ${cell.deviation.source})`);
+  if (cell.verdict === 'known-deviation' && cell.deviation)
+    notes.push(`${cell.deviation.note ?? 'known engine behaviour'} (source: ${cell.deviation.source})`);
   if (cell.verdict === 'new-finding') notes.push('new finding: no known engine behaviour predicts it');
   if (cell.requestMismatch) notes.push(`? ${cell.requestMismatch}`);
   return notes.length > 0 ? ` [${notes.join('; ')}]` : '';
 }
 
-function expectOutcome(received: ProbeOutcome, wanted: 'allowed' | 'blocked', engines: EngineId[] | undefined, negated: boolean): MatcherResult {
+function expectOutcome(
+  received: ProbeOutcome,
+  wanted: 'allowed' | 'blocked',
+  engines: EngineId[] | undefined,
+  negated: boolean,
+): MatcherResult {
   if (!received || !Array.isArray(received.cells)) {
     return { pass: false, message: () => 'expected the result of lab.probe(...)' };
   }
@@ -63,10 +69,16 @@ function expectOutcome(received: ProbeOutcome, wanted: 'allowed' | 'blocked', en
  * as a server whose CORS answer depends on the Origin must (Fetch § 3.2.5).
  */
 function expectVaryOnOrigin(received: ProbeOutcome, negated: boolean): MatcherResult {
-  if (!received || !Array.isArray(received.cells)) return { pass: false, message: () => 'expected the result of lab.probe(...)' };
+  if (!received || !Array.isArray(received.cells))
+    return { pass: false, message: () => 'expected the result of lab.probe(...)' };
   const answers = received.cells.flatMap((cell) =>
     cell.evidence.journal
-      .filter((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status !== undefined && responseHeader(entry, 'x-cors-lab') === undefined)
+      .filter(
+        (entry) =>
+          (entry.kind === 'preflight' || entry.kind === 'request') &&
+          entry.status !== undefined &&
+          responseHeader(entry, 'x-cors-lab') === undefined,
+      )
       .map((entry) => ({ engine: cell.engine, entry, varies: varyLists(responseHeader(entry, 'vary'), 'origin') })),
   );
   const pass = answers.length > 0 && answers.every((answer) => answer.varies);
@@ -92,10 +104,13 @@ function expectVaryOnOrigin(received: ProbeOutcome, negated: boolean): MatcherRe
  * assertion passes. One baseline file per test file keeps writers apart.
  */
 function expectBaseline(received: ProbeOutcome, file: string, name: string, negated: boolean): MatcherResult {
-  if (!received || !Array.isArray(received.cells)) return { pass: false, message: () => 'expected the result of lab.probe(...)' };
+  if (!received || !Array.isArray(received.cells))
+    return { pass: false, message: () => 'expected the result of lab.probe(...)' };
   const measured = rowRecord(received.cells);
   if (process.env.CORS_LAB_UPDATE_BASELINE === '1') {
-    const baseline: Baseline = existsSync(file) ? readBaseline(file) : { format: BASELINE_FORMAT, kind: 'probe', profile: 'defaults', cells: {} };
+    const baseline: Baseline = existsSync(file)
+      ? readBaseline(file)
+      : { format: BASELINE_FORMAT, kind: 'probe', profile: 'defaults', cells: {} };
     writeBaseline(file, { ...baseline, cells: { ...baseline.cells, [name]: measured } });
     return { pass: !negated, message: () => `recorded ${name} in ${file} (CORS_LAB_UPDATE_BASELINE=1)` };
   }
@@ -103,9 +118,17 @@ function expectBaseline(received: ProbeOutcome, file: string, name: string, nega
   try {
     recorded = readBaseline(file).cells[name];
   } catch (error) {
-    return { pass: false, message: () => `${(error as Error).message} (or run the tests with CORS_LAB_UPDATE_BASELINE=1)` };
+    return {
+      pass: false,
+      message: () => `${(error as Error).message} (or run the tests with CORS_LAB_UPDATE_BASELINE=1)`,
+    };
   }
-  if (!recorded) return { pass: false, message: () => `${file} has no entry '${name}'. Fix: run the tests once with CORS_LAB_UPDATE_BASELINE=1, and commit the file` };
+  if (!recorded)
+    return {
+      pass: false,
+      message: () =>
+        `${file} has no entry '${name}'. Fix: run the tests once with CORS_LAB_UPDATE_BASELINE=1, and commit the file`,
+    };
   const columns = [...new Set([...Object.keys(recorded), ...Object.keys(measured)])].sort();
   const pass = columns.every((column) => recorded[column] === measured[column]);
   return {
@@ -113,7 +136,10 @@ function expectBaseline(received: ProbeOutcome, file: string, name: string, nega
     message: () =>
       [
         `expected '${name}' ${negated ? 'not ' : ''}to be as recorded in ${file}`,
-        ...columns.map((column) => `  ${recorded[column] === measured[column] ? '✓' : '✗'} ${column.padEnd(28)} recorded ${recorded[column] ?? '(nothing)'}, now ${measured[column] ?? '(not run)'}`),
+        ...columns.map(
+          (column) =>
+            `  ${recorded[column] === measured[column] ? '✓' : '✗'} ${column.padEnd(28)} recorded ${recorded[column] ?? '(nothing)'}, now ${measured[column] ?? '(not run)'}`,
+        ),
       ].join('\n'),
   };
 }

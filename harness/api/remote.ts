@@ -27,20 +27,29 @@ interface RemoteProbe {
 /** Serves `lab` to other processes on 127.0.0.1: GET / describes it, POST /probe probes a server on a loopback port. */
 export async function serveLab(lab: CorsLab): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((request, response) => {
-    void answer(lab, request, response).catch((error: unknown) => send(response, 500, { error: (error as Error).message }));
+    void answer(lab, request, response).catch((error: unknown) =>
+      send(response, 500, { error: (error as Error).message }),
+    );
   });
   const { port, close } = await listenOnLoopback(server);
   return { url: `http://127.0.0.1:${port}`, close };
 }
 
 async function answer(lab: CorsLab, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  if (request.method === 'GET' && request.url === '/') return send(response, 200, { origins: lab.origins, engines: lab.engines, missing: lab.missing });
-  if (request.method !== 'POST' || request.url !== '/probe') return send(response, 404, { error: 'GET / or POST /probe' });
+  if (request.method === 'GET' && request.url === '/')
+    return send(response, 200, { origins: lab.origins, engines: lab.engines, missing: lab.missing });
+  if (request.method !== 'POST' || request.url !== '/probe')
+    return send(response, 404, { error: 'GET / or POST /probe' });
   let text = '';
   for await (const chunk of request) text += chunk;
   const body = JSON.parse(text) as RemoteProbe;
-  if (!Number.isInteger(body.port)) return send(response, 400, { error: 'port: the loopback port of the server to probe' });
-  const outcome = await lab.probe({ server: { port: body.port }, ...(body.request ? { request: body.request } : {}), ...(body.from ? { from: body.from } : {}) });
+  if (!Number.isInteger(body.port))
+    return send(response, 400, { error: 'port: the loopback port of the server to probe' });
+  const outcome = await lab.probe({
+    server: { port: body.port },
+    ...(body.request ? { request: body.request } : {}),
+    ...(body.from ? { from: body.from } : {}),
+  });
   send(response, 200, outcome);
 }
 
@@ -56,7 +65,10 @@ export async function connectLab(url: string): Promise<CorsLab> {
     ...info,
     async probe(input) {
       const port = await servers.portFor(input.server);
-      const reply = await fetch(`${url}/probe`, { method: 'POST', body: JSON.stringify({ port, request: input.request, from: input.from } satisfies RemoteProbe) });
+      const reply = await fetch(`${url}/probe`, {
+        method: 'POST',
+        body: JSON.stringify({ port, request: input.request, from: input.from } satisfies RemoteProbe),
+      });
       const body = (await reply.json()) as ProbeOutcome | { error: string };
       if ('error' in body) throw new Error(`cors-lab lab at ${url}: ${body.error}`);
       return body;

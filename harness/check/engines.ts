@@ -61,7 +61,10 @@ export class CheckEngines {
   }
 
   /** The engine's proxy and browser, launched through that proxy once per lab. */
-  engine(id: EngineId, driver: EngineDriver): Promise<CheckEngine | { notStarted: MissingEngine } | { notLaunched: true }> {
+  engine(
+    id: EngineId,
+    driver: EngineDriver,
+  ): Promise<CheckEngine | { notStarted: MissingEngine } | { notLaunched: true }> {
     let started = this.#engines.get(id);
     if (!started) {
       started = this.#start(id, driver);
@@ -74,16 +77,30 @@ export class CheckEngines {
     return started;
   }
 
-  async #start(id: EngineId, driver: EngineDriver): Promise<CheckEngine | { notStarted: MissingEngine } | { notLaunched: true }> {
+  async #start(
+    id: EngineId,
+    driver: EngineDriver,
+  ): Promise<CheckEngine | { notStarted: MissingEngine } | { notLaunched: true }> {
     const lab = this.#lab!;
     const posedPort = (scheme: 'http' | 'https', host: string, port: number): number | undefined =>
-      this.#routing?.posed.has(`${scheme}://${host}:${port}`) ? lab.ports[scheme === 'https' ? 'https-main' : 'http-main'] : undefined;
+      this.#routing?.posed.has(`${scheme}://${host}:${port}`)
+        ? lab.ports[scheme === 'https' ? 'https-main' : 'http-main']
+        : undefined;
     // One proxy per engine: its journal entries are that engine's traffic.
     // A remote browser reaches it at its lab address, from another process (and machine): only the local ones are held to their own processes.
     const remoteHost = driver.reachesLabThrough?.proxyListenHost;
-    const proxy = await startProxy({ journal: lab.journal, label: `proxy:${id}`, posedPort, forwarding: this.#forwarding, ...(remoteHost ? { listenHost: remoteHost } : { admits: peerIsDescendant }) });
+    const proxy = await startProxy({
+      journal: lab.journal,
+      label: `proxy:${id}`,
+      posedPort,
+      forwarding: this.#forwarding,
+      ...(remoteHost ? { listenHost: remoteHost } : { admits: peerIsDescendant }),
+    });
     this.launched++;
-    const started = await ProbeSession.start(id, driver, lab, { timeoutMs: this.#timeoutMs, launch: { proxy: proxy.address } }).catch(keptOnInterrupt(undefined));
+    const started = await ProbeSession.start(id, driver, lab, {
+      timeoutMs: this.#timeoutMs,
+      launch: { proxy: proxy.address },
+    }).catch(keptOnInterrupt(undefined));
     if (started && 'session' in started) return { proxy, session: started.session };
     await proxy.close();
     return started ?? { notLaunched: true };

@@ -18,7 +18,8 @@ interface CauseText {
   fix: string;
 }
 
-const CREDENTIALED_READ = 'a page on that origin can read your users\' responses with their cookies (credentials: \'include\'), in the browsers listed';
+const CREDENTIALED_READ =
+  "a page on that origin can read your users' responses with their cookies (credentials: 'include'), in the browsers listed";
 
 const CAUSES: Record<FindingCause, CauseText> = {
   'reflects-any-origin': {
@@ -41,7 +42,7 @@ const CAUSES: Record<FindingCause, CauseText> = {
   },
   'allows-any-subdomain': {
     kind: 'security',
-    title: 'allows any subdomain of an allowed origin\'s parent domain',
+    title: "allows any subdomain of an allowed origin's parent domain",
     why: `a subdomain taken over, or one that serves user content, becomes a trusted origin: ${CREDENTIALED_READ}`,
     fix: 'list the subdomains you serve; if every subdomain is yours, declare it with --allow-origin-pattern (e.g. https://*.example.com) so the sweep checks the look-alikes instead',
   },
@@ -87,7 +88,12 @@ const CAUSE_OF_ATTACK: Record<Attack, FindingCause> = {
 };
 
 /** The check's findings, security first, one per cause. */
-export function findingsOf(probes: CheckProbe[], replays: Map<string, Replay>, results: CellResult[], variations: PreflightVariation[] = []): CheckFinding[] {
+export function findingsOf(
+  probes: CheckProbe[],
+  replays: Map<string, Replay>,
+  results: CellResult[],
+  variations: PreflightVariation[] = [],
+): CheckFinding[] {
   const found = new Map<FindingCause, CheckFinding>();
   const add = (cause: FindingCause, shown: FindingCase) => {
     const finding = found.get(cause) ?? { cause, ...CAUSES[cause], endpoints: [], engines: [], cases: [] };
@@ -100,7 +106,10 @@ export function findingsOf(probes: CheckProbe[], replays: Map<string, Replay>, r
   for (const endpoint of new Set(probes.map((probe) => probe.endpoint.name))) {
     const rows = probes.filter((probe) => probe.endpoint.name === endpoint);
     // Hostile origins that a real browser let read a credentialed answer.
-    const holes = rows.filter((probe) => probe.hostile).map((probe) => ({ probe, read: cellsOf(probe.id).filter((cell) => cell.outcome === 'allowed') })).filter((hole) => hole.read.length > 0);
+    const holes = rows
+      .filter((probe) => probe.hostile)
+      .map((probe) => ({ probe, read: cellsOf(probe.id).filter((cell) => cell.outcome === 'allowed') }))
+      .filter((hole) => hole.read.length > 0);
     // An unrelated site let in means any origin is: one cause, not one per look-alike.
     const anyOrigin = holes.some((hole) => hole.probe.hostile!.attack === 'unrelated');
     // Likewise any subdomain: evilapp.example.com is a subdomain of example.com before it is a suffix match.
@@ -131,11 +140,17 @@ export function findingsOf(probes: CheckProbe[], replays: Map<string, Replay>, r
         scenario: probe.id,
         endpoint: probe.errorPath!.successRow.replace(/ from .*$/, ''),
         origin: probe.origin,
-        engines: cellsOf(probe.id).filter((cell) => cell.outcome === 'blocked').map((cell) => cell.engine),
+        engines: cellsOf(probe.id)
+          .filter((cell) => cell.outcome === 'blocked')
+          .map((cell) => cell.engine),
         evidence: `the endpoint's answer carries Access-Control-Allow-Origin, but ${describeExchange(lastAnswered(failed)!)} (replayed)`,
       });
     }
-    for (const missing of missingVary(rows.filter((probe) => !probe.errorPath), replays)) add('missing-vary-origin', { ...missing, endpoint });
+    for (const missing of missingVary(
+      rows.filter((probe) => !probe.errorPath),
+      replays,
+    ))
+      add('missing-vary-origin', { ...missing, endpoint });
   }
   for (const variation of variations) {
     const unvaried = echoedWithoutVary(variation);
@@ -145,7 +160,13 @@ export function findingsOf(probes: CheckProbe[], replays: Map<string, Replay>, r
       endpoint: variation.endpoint,
       origin: variation.origin,
       engines: [],
-      evidence: unvaried.map(({ asked, allowed, answer }) => `asked ${asked}, answered ${allowed} (Vary '${header(answer, 'vary') ?? ''}')`).join('; ') + ` (two preflights replayed to ${variation.first.url})`,
+      evidence:
+        unvaried
+          .map(
+            ({ asked, allowed, answer }) =>
+              `asked ${asked}, answered ${allowed} (Vary '${header(answer, 'vary') ?? ''}')`,
+          )
+          .join('; ') + ` (two preflights replayed to ${variation.first.url})`,
     });
   }
   const order = (finding: CheckFinding) => ['security', 'cors', 'hygiene'].indexOf(finding.kind);
@@ -153,7 +174,10 @@ export function findingsOf(probes: CheckProbe[], replays: Map<string, Replay>, r
 }
 
 /** Each Access-Control-Request-* whose answer changed with the question and is not in Vary. */
-function echoedWithoutVary({ first, second }: PreflightVariation): { asked: string; allowed: string; answer: ReplayedExchange }[] {
+function echoedWithoutVary({
+  first,
+  second,
+}: PreflightVariation): { asked: string; allowed: string; answer: ReplayedExchange }[] {
   if (second.status === undefined) return [];
   const sent = (exchange: ReplayedExchange, name: string) => getHeader(exchange.sent, name) ?? '';
   return (
@@ -165,7 +189,13 @@ function echoedWithoutVary({ first, second }: PreflightVariation): { asked: stri
     const before = header(first, response);
     const after = header(second, response);
     if (before === after || varyLists(header(first, 'vary'), request)) return [];
-    return [{ asked: `${request} '${sent(first, request)}' then '${sent(second, request)}'`, allowed: `${response} '${before ?? ''}' then '${after ?? ''}'`, answer: first }];
+    return [
+      {
+        asked: `${request} '${sent(first, request)}' then '${sent(second, request)}'`,
+        allowed: `${response} '${before ?? ''}' then '${after ?? ''}'`,
+        answer: first,
+      },
+    ];
   });
 }
 
@@ -184,7 +214,9 @@ function missingVary(rows: CheckProbe[], replays: Map<string, Replay>): Omit<Fin
   const cases: Omit<FindingCase, 'endpoint'>[] = [];
   for (const kind of ['preflight', 'request'] as const) {
     const answers = rows.flatMap((probe) => {
-      const exchange = replays.get(probe.id)?.exchanges.find((candidate) => candidate.kind === kind && candidate.status !== undefined);
+      const exchange = replays
+        .get(probe.id)
+        ?.exchanges.find((candidate) => candidate.kind === kind && candidate.status !== undefined);
       return exchange ? [{ probe, exchange, allowOrigin: header(exchange, 'access-control-allow-origin') }] : [];
     });
     // Two origins answered differently. (One echoed origin alone could be a static answer for exactly that origin.)
@@ -194,7 +226,12 @@ function missingVary(rows: CheckProbe[], replays: Map<string, Replay>): Omit<Fin
     // One case per answer, the allowed ones first: they are what a cache would hand to the wrong page.
     unvaried.sort((a, b) => Number(a.allowOrigin === undefined) - Number(b.allowOrigin === undefined));
     for (const { probe, exchange } of unvaried) {
-      cases.push({ scenario: probe.id, origin: probe.origin, engines: [], evidence: `${describeExchange(exchange, ['Access-Control-Allow-Origin', 'Vary'])}, from Origin '${probe.origin}' (replayed)` });
+      cases.push({
+        scenario: probe.id,
+        origin: probe.origin,
+        engines: [],
+        evidence: `${describeExchange(exchange, ['Access-Control-Allow-Origin', 'Vary'])}, from Origin '${probe.origin}' (replayed)`,
+      });
     }
   }
   return cases;
@@ -220,7 +257,9 @@ function describeExchange(exchange: ReplayedExchange, shown: string[] = ['Access
 
 /** What the server answered the hostile origin in the engine that read it, from the journal. */
 function journalEvidence(cell: CellResult): string {
-  const answer = cell.evidence.journal.filter((entry: JournalEntry) => entry.kind === 'request' && entry.status !== undefined).at(-1);
+  const answer = cell.evidence.journal
+    .filter((entry: JournalEntry) => entry.kind === 'request' && entry.status !== undefined)
+    .at(-1);
   if (!answer) return 'see the report';
   const shown = (name: string) => {
     const value = responseHeader(answer, name);
@@ -228,4 +267,3 @@ function journalEvidence(cell: CellResult): string {
   };
   return `the request carried Origin '${answer.headers?.origin ?? 'none'}'${answer.headers?.cookie ? ' and cookies' : ''}; the server answered ${answer.status} with Access-Control-Allow-Origin ${shown('access-control-allow-origin')} and Access-Control-Allow-Credentials ${shown('access-control-allow-credentials')} (journal #${answer.seq}, ${cell.engine})`;
 }
-

@@ -32,7 +32,13 @@ const harEntry = z
         postData: z.object({ text: z.string().optional() }).passthrough().optional(),
       })
       .passthrough(),
-    response: z.object({ status: z.number(), headers: z.array(harHeader), content: z.object({ mimeType: z.string().optional() }).passthrough().optional() }).passthrough(),
+    response: z
+      .object({
+        status: z.number(),
+        headers: z.array(harHeader),
+        content: z.object({ mimeType: z.string().optional() }).passthrough().optional(),
+      })
+      .passthrough(),
     /** Chromium's DevTools: document, fetch, xhr, image, font, script... */
     _resourceType: z.string().optional(),
   })
@@ -47,7 +53,16 @@ type HarEntry = z.infer<typeof harEntry>;
  * the HTTP cache revalidating: replayed, each would add a preflight the app
  * never causes.
  */
-const BROWSER_SET = ['user-agent', 'accept-language', 'cache-control', 'pragma', 'priority', 'upgrade-insecure-requests', 'if-none-match', 'if-modified-since'];
+const BROWSER_SET = [
+  'user-agent',
+  'accept-language',
+  'cache-control',
+  'pragma',
+  'priority',
+  'upgrade-insecure-requests',
+  'if-none-match',
+  'if-modified-since',
+];
 
 /** A body larger than this is not replayed (the request's headers still are). */
 const MAX_BODY = 64 * 1024;
@@ -64,15 +79,29 @@ export interface HarOptions {
   excludeHosts: string[];
 }
 
-export function endpointsFromHar(path: string, options: HarOptions): { endpoints: CheckEndpoint[]; source: CheckSource } {
+export function endpointsFromHar(
+  path: string,
+  options: HarOptions,
+): { endpoints: CheckEndpoint[]; source: CheckSource } {
   const file = resolvePath(path);
-  const tooLarge = sizeProblem(file, MAX_HAR_BYTES, 'HAR', "save only the API's requests (DevTools' Network panel filtered to Fetch/XHR), or drop the response bodies: jq 'del(.log.entries[].response.content.text)' app.har > api.har");
+  const tooLarge = sizeProblem(
+    file,
+    MAX_HAR_BYTES,
+    'HAR',
+    "save only the API's requests (DevTools' Network panel filtered to Fetch/XHR), or drop the response bodies: jq 'del(.log.entries[].response.content.text)' app.har > api.har",
+  );
   if (tooLarge) throw new CheckInputError([tooLarge]);
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new CheckInputError([{ file, field: '', message: `cannot read a HAR: ${(error as Error).message.split('\n')[0]}. Fix: export it from the browser's DevTools (Network, "Save all as HAR")` }]);
+    throw new CheckInputError([
+      {
+        file,
+        field: '',
+        message: `cannot read a HAR: ${(error as Error).message.split('\n')[0]}. Fix: export it from the browser's DevTools (Network, "Save all as HAR")`,
+      },
+    ]);
   }
   const parsed = harSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) throw new CheckInputError(zodProblems(file, '', parsed.error, harSchema));
@@ -92,11 +121,17 @@ export function endpointsFromHar(path: string, options: HarOptions): { endpoints
       return skip('not an http(s) URL', label);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return skip('not an http(s) URL', label.slice(0, 80));
-    if (request.method.toUpperCase() === 'OPTIONS' && headerOf(entry, 'access-control-request-method')) return skip('a preflight (the browser sends it for the request after it)', label);
+    if (request.method.toUpperCase() === 'OPTIONS' && headerOf(entry, 'access-control-request-method'))
+      return skip('a preflight (the browser sends it for the request after it)', label);
     const origin = originOf(entry);
-    if (origin === undefined) return skip('no Origin header: not a CORS request (a navigation, script, style or image without crossorigin)', label);
+    if (origin === undefined)
+      return skip(
+        'no Origin header: not a CORS request (a navigation, script, style or image without crossorigin)',
+        label,
+      );
     if (origin === url.origin) return skip('same-origin', label);
-    if (origin === 'null' || originProblem(origin)) return skip(`from an origin cors-lab cannot pose as (${origin})`, label);
+    if (origin === 'null' || originProblem(origin))
+      return skip(`from an origin cors-lab cannot pose as (${origin})`, label);
     if (isExcluded(url.hostname, options.excludeHosts)) return skip('to an excluded host (--har-exclude-host)', label);
 
     const headers: Record<string, string> = {};
@@ -104,23 +139,42 @@ export function endpointsFromHar(path: string, options: HarOptions): { endpoints
       const lower = name.toLowerCase();
       if (lower.startsWith(':') || BROWSER_SET.includes(lower) || isForbiddenRequestHeader(lower, value)) continue;
       if (!headerName.safeParse(name).success || !headerValue.safeParse(value).success) {
-        problems.push({ file, field: `log.entries[${index}].request.headers`, message: `'${name}' cannot be replayed (not a header name, or its value has line breaks or is over the limit)` });
+        problems.push({
+          file,
+          field: `log.entries[${index}].request.headers`,
+          message: `'${name}' cannot be replayed (not a header name, or its value has line breaks or is over the limit)`,
+        });
         continue;
       }
       headers[canonical(name)] = value;
     }
     const cookies = (request.cookies?.length ?? 0) > 0 || headerOf(entry, 'cookie') !== undefined;
-    const credentials = cookies || /^true$/i.test(responseHeaderOf(entry, 'access-control-allow-credentials') ?? '') ? 'include' : 'same-origin';
+    const credentials =
+      cookies || /^true$/i.test(responseHeaderOf(entry, 'access-control-allow-credentials') ?? '')
+        ? 'include'
+        : 'same-origin';
     const kind = kindOf(entry);
     const body = request.postData?.text;
     const template = pathTemplate(url.pathname);
-    const bodyType = body === undefined ? 'none' : (headers['Content-Type'] ?? '').split(';')[0]!.trim().toLowerCase() || 'unlabelled';
-    const key = JSON.stringify([request.method.toUpperCase(), `${url.origin}${template}`, Object.keys(headers).map((name) => name.toLowerCase()).sort(), credentials, kind, origin, bodyType]);
+    const bodyType =
+      body === undefined ? 'none' : (headers['Content-Type'] ?? '').split(';')[0]!.trim().toLowerCase() || 'unlabelled';
+    const key = JSON.stringify([
+      request.method.toUpperCase(),
+      `${url.origin}${template}`,
+      Object.keys(headers)
+        .map((name) => name.toLowerCase())
+        .sort(),
+      credentials,
+      kind,
+      origin,
+      bodyType,
+    ]);
     const known = byKey.get(key);
     if (known) {
       known.seen++;
       const path = `${url.pathname}${url.search}`;
-      if (known.others.length < 3 && path !== known.checkedPath && !known.others.includes(path)) known.others.push(path);
+      if (known.others.length < 3 && path !== known.checkedPath && !known.others.includes(path))
+        known.others.push(path);
       return;
     }
     // Named by what tells requests to one URL apart: the headers the page set, and cookies.
@@ -132,7 +186,9 @@ export function endpointsFromHar(path: string, options: HarOptions): { endpoints
       url: url.href,
       method: request.method,
       headers: kind === 'fetch' || kind === 'xhr' ? headers : {},
-      ...(body !== undefined && body.length <= MAX_BODY && !['GET', 'HEAD'].includes(request.method.toUpperCase()) ? { body } : {}),
+      ...(body !== undefined && body.length <= MAX_BODY && !['GET', 'HEAD'].includes(request.method.toUpperCase())
+        ? { body }
+        : {}),
       credentials,
       kind,
       origins: [{ origin, expect: 'allowed' }],
@@ -141,16 +197,37 @@ export function endpointsFromHar(path: string, options: HarOptions): { endpoints
   });
   if (problems.length > 0) throw new CheckInputError(problems);
   const rows = [...byKey.values()];
-  const endpoints = rows.map(({ seen, checkedPath, others, ...endpoint }) => ({ ...endpoint, name: seen > 1 ? `${endpoint.name} (${seen} requests in the HAR)` : endpoint.name }));
+  const endpoints = rows.map(({ seen, checkedPath, others, ...endpoint }) => ({
+    ...endpoint,
+    name: seen > 1 ? `${endpoint.name} (${seen} requests in the HAR)` : endpoint.name,
+  }));
   // What each checked row stands for: said in the report, never silently lost.
-  const covered = rows.filter((row) => row.seen > 1).map((row) => ({ row: row.name, checked: row.checkedPath, count: row.seen - 1, examples: row.others }));
+  const covered = rows
+    .filter((row) => row.seen > 1)
+    .map((row) => ({ row: row.name, checked: row.checkedPath, count: row.seen - 1, examples: row.others }));
   if (endpoints.length === 0) {
-    const reasons = skipped.list().map((found) => `${found.count} ${found.reason}`).join('; ');
-    throw new CheckInputError([{ file, field: 'log.entries', message: `no cross-origin CORS request to check among ${entries.length} entries (${reasons || 'none'}). Fix: record the HAR while the front end talks to the API, from the front end's own origin` }]);
+    const reasons = skipped
+      .list()
+      .map((found) => `${found.count} ${found.reason}`)
+      .join('; ');
+    throw new CheckInputError([
+      {
+        file,
+        field: 'log.entries',
+        message: `no cross-origin CORS request to check among ${entries.length} entries (${reasons || 'none'}). Fix: record the HAR while the front end talks to the API, from the front end's own origin`,
+      },
+    ]);
   }
   return {
     endpoints,
-    source: { kind: 'har', file, read: entries.length, taken: endpoints.length, skipped: skipped.list(), ...(covered.length > 0 ? { covered } : {}) },
+    source: {
+      kind: 'har',
+      file,
+      read: entries.length,
+      taken: endpoints.length,
+      skipped: skipped.list(),
+      ...(covered.length > 0 ? { covered } : {}),
+    },
   };
 }
 
@@ -215,5 +292,7 @@ function kindOf(entry: HarEntry): CheckKind {
 }
 
 function isExcluded(host: string, excluded: string[]): boolean {
-  return excluded.some((pattern) => (pattern.startsWith('*.') ? host === pattern.slice(2) || host.endsWith(pattern.slice(1)) : host === pattern));
+  return excluded.some((pattern) =>
+    pattern.startsWith('*.') ? host === pattern.slice(2) || host.endsWith(pattern.slice(1)) : host === pattern,
+  );
 }

@@ -26,10 +26,22 @@ export function hostileOrigins(allowed: string): HostileOrigin[] {
   const labels = host.split('.');
   const at = (scheme: string, hostname: string) => `${scheme}//${hostname}${port}`;
   const found: HostileOrigin[] = [
-    { attack: 'null', origin: 'null', pageOrigin: allowed, derivedFrom: allowed, description: `a sandboxed iframe inside ${allowed} (Origin: null)` },
+    {
+      attack: 'null',
+      origin: 'null',
+      pageOrigin: allowed,
+      derivedFrom: allowed,
+      description: `a sandboxed iframe inside ${allowed} (Origin: null)`,
+    },
   ];
   if (url.protocol === 'https:') {
-    found.push({ attack: 'http-downgrade', origin: at('http:', host), pageOrigin: at('http:', host), derivedFrom: allowed, description: 'the same host over plain http' });
+    found.push({
+      attack: 'http-downgrade',
+      origin: at('http:', host),
+      pageOrigin: at('http:', host),
+      derivedFrom: allowed,
+      description: 'the same host over plain http',
+    });
   }
   const posed = (attack: Attack, hostname: string, description: string): HostileOrigin => {
     const origin = at(url.protocol, hostname);
@@ -44,7 +56,10 @@ export function hostileOrigins(allowed: string): HostileOrigin[] {
   }
   // No host name can start with an IPv6 address (and "--1", the old stand-in
   // for [::1], is no valid DNS label: a CA with name constraints refuses it).
-  if (!host.startsWith('[')) found.push(posed('prefix', `${host}.${ATTACKER_HOST}`, `an attacker domain that starts with ${host} (prefix matching)`));
+  if (!host.startsWith('['))
+    found.push(
+      posed('prefix', `${host}.${ATTACKER_HOST}`, `an attacker domain that starts with ${host} (prefix matching)`),
+    );
   if (!isIp) found.push(posed('suffix', `evil${host}`, `a domain that ends with ${host} (suffix matching)`));
   found.push(posed('unrelated', ATTACKER_HOST, 'an unrelated site'));
   // Never sweep an origin that the user listed themselves.
@@ -59,11 +74,24 @@ export function hostileOrigins(allowed: string): HostileOrigin[] {
 export function patternLookAlikes(pattern: OriginPattern): HostileOrigin[] {
   if (!pattern.base) return [];
   const { scheme, domain } = pattern.base;
-  const posed = (attack: Attack, origin: string, description: string): HostileOrigin => ({ attack, origin, pageOrigin: origin, derivedFrom: pattern.source, description });
+  const posed = (attack: Attack, origin: string, description: string): HostileOrigin => ({
+    attack,
+    origin,
+    pageOrigin: origin,
+    derivedFrom: pattern.source,
+    description,
+  });
   const found = [
-    posed('prefix', `${scheme}//${domain}.${ATTACKER_HOST}`, `an attacker domain that starts with ${domain} (prefix matching)`),
+    posed(
+      'prefix',
+      `${scheme}//${domain}.${ATTACKER_HOST}`,
+      `an attacker domain that starts with ${domain} (prefix matching)`,
+    ),
     posed('suffix', `${scheme}//evil${domain}`, `a domain that ends with ${domain} without a dot (suffix matching)`),
   ];
-  if (scheme === 'https:') found.push(posed('http-downgrade', `http://cors-lab-sibling.${domain}`, `a subdomain of ${domain} over plain http`));
+  if (scheme === 'https:')
+    found.push(
+      posed('http-downgrade', `http://cors-lab-sibling.${domain}`, `a subdomain of ${domain} over plain http`),
+    );
   return found;
 }

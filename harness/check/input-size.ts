@@ -15,5 +15,9 @@ export function sizeProblem(file: string, limit: number, what: string, fix: stri
     return undefined;
   }
   if (size <= limit) return undefined;
-  return { file, field: '', message: `the ${what} is ${Math.round(size / MB)} MB; cors-lab reads ${what}s of up to ${Math.round(limit / MB)} MB. Fix: ${fix}` };
+  return {
+    file,
+    field: '',
+    message: `the ${what} is ${Math.round(size / MB)} MB; cors-lab reads ${what}s of up to ${Math.round(limit / MB)} MB. Fix: ${fix}`,
+  };
 }

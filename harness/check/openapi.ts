@@ -71,19 +71,39 @@ export interface OpenApiOptions {
  */
 export const MAX_OPENAPI_BYTES = 20 * 1024 * 1024;
 
-export async function endpointsFromOpenApi(path: string, options: OpenApiOptions): Promise<{ endpoints: CheckEndpoint[]; source: CheckSource }> {
+export async function endpointsFromOpenApi(
+  path: string,
+  options: OpenApiOptions,
+): Promise<{ endpoints: CheckEndpoint[]; source: CheckSource }> {
   const file = resolvePath(path);
-  const tooLarge = sizeProblem(file, MAX_OPENAPI_BYTES, 'OpenAPI document', 'give the part of the API to check (one document per tag or service), or list the endpoints in a check config (--config)');
+  const tooLarge = sizeProblem(
+    file,
+    MAX_OPENAPI_BYTES,
+    'OpenAPI document',
+    'give the part of the API to check (one document per tag or service), or list the endpoints in a check config (--config)',
+  );
   if (tooLarge) throw new CheckInputError([tooLarge]);
   let document: Document;
   try {
     // No $ref is fetched from the network: a check reads the document it was given and the files beside it.
     document = (await SwaggerParser.validate(file, { resolve: { http: false } })) as Document;
   } catch (error) {
-    throw new CheckInputError([{ file, field: '', message: `not a valid OpenAPI document: ${(error as Error).message.split('\n').slice(0, 3).join(' ')}` }]);
+    throw new CheckInputError([
+      {
+        file,
+        field: '',
+        message: `not a valid OpenAPI document: ${(error as Error).message.split('\n').slice(0, 3).join(' ')}`,
+      },
+    ]);
   }
   if (!document.openapi?.startsWith('3.')) {
-    throw new CheckInputError([{ file, field: document.swagger ? 'swagger' : 'openapi', message: `OpenAPI ${document.openapi ?? document.swagger ?? '(unknown version)'} is not supported. Fix: give an OpenAPI 3.0 or 3.1 document (swagger2openapi converts a Swagger 2.0 one)` }]);
+    throw new CheckInputError([
+      {
+        file,
+        field: document.swagger ? 'swagger' : 'openapi',
+        message: `OpenAPI ${document.openapi ?? document.swagger ?? '(unknown version)'} is not supported. Fix: give an OpenAPI 3.0 or 3.1 document (swagger2openapi converts a Swagger 2.0 one)`,
+      },
+    ]);
   }
   const base = baseUrlOf(file, document, options.baseUrl);
   const skipped = new SkippedInputs();
@@ -103,13 +123,18 @@ export async function endpointsFromOpenApi(path: string, options: OpenApiOptions
       endpoints.push(endpointOf(document, base, template, method, operation, item.parameters ?? []));
     }
   }
-  if (endpoints.length === 0) throw new CheckInputError([{ file, field: 'paths', message: 'no operation to check. Fix: give a document with paths and operations' }]);
+  if (endpoints.length === 0)
+    throw new CheckInputError([
+      { file, field: 'paths', message: 'no operation to check. Fix: give a document with paths and operations' },
+    ]);
   return { endpoints, source: { kind: 'openapi', file, read, taken: endpoints.length, skipped: skipped.list() } };
 }
 
 function baseUrlOf(file: string, document: Document, given: string | undefined): string {
   const server = document.servers?.[0];
-  const fromDocument = server ? server.url.replace(/\{([^}]+)\}/g, (_, name: string) => server.variables?.[name]?.default ?? name) : undefined;
+  const fromDocument = server
+    ? server.url.replace(/\{([^}]+)\}/g, (_, name: string) => server.variables?.[name]?.default ?? name)
+    : undefined;
   const base = given ?? fromDocument;
   let url: URL | undefined;
   try {
@@ -121,23 +146,49 @@ function baseUrlOf(file: string, document: Document, given: string | undefined):
     throw new CheckInputError([
       given
         ? { file: 'command line', field: '--base-url', message: `'${given}' is not an absolute http(s) URL` }
-        : { file, field: 'servers[0].url', message: `${fromDocument ? `'${fromDocument}' is not an absolute http(s) URL` : 'no server'}: cors-lab needs to know where the API runs. Fix: --base-url https://api.example.com` },
+        : {
+            file,
+            field: 'servers[0].url',
+            message: `${fromDocument ? `'${fromDocument}' is not an absolute http(s) URL` : 'no server'}: cors-lab needs to know where the API runs. Fix: --base-url https://api.example.com`,
+          },
     ]);
   }
   return url.href.replace(/\/$/, '');
 }
 
-function endpointOf(document: Document, base: string, template: string, method: string, operation: Operation, shared: Parameter[]): CheckEndpoint {
+function endpointOf(
+  document: Document,
+  base: string,
+  template: string,
+  method: string,
+  operation: Operation,
+  shared: Parameter[],
+): CheckEndpoint {
   // Operation parameters override path-level ones of the same name and place.
-  const parameters = [...shared.filter((parameter) => !(operation.parameters ?? []).some((own) => own.name === parameter.name && own.in === parameter.in)), ...(operation.parameters ?? [])];
-  const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(valueOf(parameters.find((parameter) => parameter.in === 'path' && parameter.name === name)))));
+  const parameters = [
+    ...shared.filter(
+      (parameter) =>
+        !(operation.parameters ?? []).some((own) => own.name === parameter.name && own.in === parameter.in),
+    ),
+    ...(operation.parameters ?? []),
+  ];
+  const path = template.replace(/\{([^}]+)\}/g, (_, name: string) =>
+    encodeURIComponent(
+      String(valueOf(parameters.find((parameter) => parameter.in === 'path' && parameter.name === name))),
+    ),
+  );
   const url = new URL(`${base}${path}`);
   const headers: Record<string, string> = {};
   let credentials: CheckEndpoint['credentials'] = 'same-origin';
   for (const parameter of parameters) {
-    if (parameter.in === 'query' && parameter.required) url.searchParams.set(parameter.name, String(valueOf(parameter)));
+    if (parameter.in === 'query' && parameter.required)
+      url.searchParams.set(parameter.name, String(valueOf(parameter)));
     // Every declared header: the front end may send it, and a non-safelisted one needs the preflight to allow it.
-    if (parameter.in === 'header' && !['accept', 'content-type', 'authorization'].includes(parameter.name.toLowerCase())) headers[parameter.name] = String(valueOf(parameter));
+    if (
+      parameter.in === 'header' &&
+      !['accept', 'content-type', 'authorization'].includes(parameter.name.toLowerCase())
+    )
+      headers[parameter.name] = String(valueOf(parameter));
     if (parameter.in === 'cookie') credentials = 'include';
   }
   // The first security requirement (an empty one means none is needed).
@@ -145,8 +196,14 @@ function endpointOf(document: Document, base: string, template: string, method: 
   for (const name of Object.keys(requirement)) {
     const scheme = document.components?.securitySchemes?.[name];
     if (!scheme) continue;
-    if ((scheme.type === 'http' && scheme.scheme?.toLowerCase() === 'bearer') || scheme.type === 'oauth2' || scheme.type === 'openIdConnect') headers.Authorization = `Bearer ${TOKEN}`;
-    else if (scheme.type === 'http' && scheme.scheme?.toLowerCase() === 'basic') headers.Authorization = `Basic ${Buffer.from(`cors-lab:${TOKEN}`).toString('base64')}`;
+    if (
+      (scheme.type === 'http' && scheme.scheme?.toLowerCase() === 'bearer') ||
+      scheme.type === 'oauth2' ||
+      scheme.type === 'openIdConnect'
+    )
+      headers.Authorization = `Bearer ${TOKEN}`;
+    else if (scheme.type === 'http' && scheme.scheme?.toLowerCase() === 'basic')
+      headers.Authorization = `Basic ${Buffer.from(`cors-lab:${TOKEN}`).toString('base64')}`;
     else if (scheme.type === 'apiKey' && scheme.in === 'header' && scheme.name) headers[scheme.name] = TOKEN;
     else if (scheme.type === 'apiKey' && scheme.in === 'query' && scheme.name) url.searchParams.set(scheme.name, TOKEN);
     else if (scheme.type === 'apiKey' && scheme.in === 'cookie') credentials = 'include';
@@ -159,7 +216,14 @@ function endpointOf(document: Document, base: string, template: string, method: 
     headers['Content-Type'] = type;
     const media = content[type]!;
     const example = media.example ?? Object.values(media.examples ?? {})[0]?.value ?? media.schema?.example;
-    body = example === undefined ? (/json/i.test(type) ? '{}' : '') : typeof example === 'string' ? example : JSON.stringify(example);
+    body =
+      example === undefined
+        ? /json/i.test(type)
+          ? '{}'
+          : ''
+        : typeof example === 'string'
+          ? example
+          : JSON.stringify(example);
   }
   return {
     name: `${method.toUpperCase()} ${template}${operation.operationId ? ` (${operation.operationId})` : ''}`,
@@ -178,7 +242,13 @@ function endpointOf(document: Document, base: string, template: string, method: 
 function valueOf(parameter: Parameter | undefined): unknown {
   if (!parameter) return 'cors-lab';
   const schema = parameter.schema ?? {};
-  const example = parameter.example ?? Object.values(parameter.examples ?? {})[0]?.value ?? schema.example ?? schema.examples?.[0] ?? schema.default ?? schema.enum?.[0];
+  const example =
+    parameter.example ??
+    Object.values(parameter.examples ?? {})[0]?.value ??
+    schema.example ??
+    schema.examples?.[0] ??
+    schema.default ??
+    schema.enum?.[0];
   if (example !== undefined) return example;
   const type = Array.isArray(schema.type) ? schema.type.find((candidate) => candidate !== 'null') : schema.type;
   if (type === 'integer' || type === 'number') return 1;

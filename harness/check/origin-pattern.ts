@@ -30,7 +30,10 @@ export function parseOriginPattern(text: string): OriginPattern | string {
   const regex = new RegExp(`^${scheme!.toLowerCase()}://${hostSource}${portSource}$`);
   // The domain after the last wildcard label: https://*.example.com → example.com.
   const after = host!.toLowerCase().split('*').at(-1)!.replace(/^\./, '');
-  const base = host!.includes('*') && after.includes('.') ? { scheme: `${scheme!.toLowerCase()}:` as 'http:' | 'https:', domain: after } : undefined;
+  const base =
+    host!.includes('*') && after.includes('.')
+      ? { scheme: `${scheme!.toLowerCase()}:` as 'http:' | 'https:', domain: after }
+      : undefined;
   return { source: text, regex, ...(base ? { base } : {}) };
 }
 
@@ -47,7 +50,9 @@ function regexPattern(text: string): OriginPattern | string {
   // The last literal domain in the expression (\.example\.com), if a host under it is admitted.
   const literal = [...text.matchAll(/(?:\\\.[a-z0-9-]+)+/gi)].at(-1)?.[0];
   const domain = literal?.replace(/\\\./g, '.').replace(/^\./, '').toLowerCase();
-  const scheme = domain ? (['https:', 'http:'] as const).find((candidate) => regex.test(`${candidate}//cors-lab-sibling.${domain}`)) : undefined;
+  const scheme = domain
+    ? (['https:', 'http:'] as const).find((candidate) => regex.test(`${candidate}//cors-lab-sibling.${domain}`))
+    : undefined;
   return { source: text, regex, ...(domain && scheme ? { base: { scheme, domain } } : {}) };
 }
 

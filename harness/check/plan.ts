@@ -38,7 +38,9 @@ const endpointSchema = z
     kind: z.enum(CHECK_KINDS).default('fetch'),
     origins: z
       .record(originString, z.enum(['allowed', 'blocked']))
-      .refine((origins) => Object.keys(origins).length > 0, { message: 'list at least one origin, e.g. "https://app.example.com": allowed' })
+      .refine((origins) => Object.keys(origins).length > 0, {
+        message: 'list at least one origin, e.g. "https://app.example.com": allowed',
+      })
       .describe('Page origins to pose as, each with the outcome expected in every engine'),
   })
   .strict();
@@ -46,17 +48,56 @@ const endpointSchema = z
 export const configSchema = z
   .object({
     baseUrl: z.string().url().optional().describe('Endpoint URLs may be relative to this, e.g. a preview deployment'),
-    resolve: z.array(z.string()).default([]).describe("curl's host:port:address[:port], to point a hostname at another server"),
-    ca: z.array(z.string()).default([]).describe('PEM files of CAs to trust for the target (relative to the config file)'),
+    resolve: z
+      .array(z.string())
+      .default([])
+      .describe("curl's host:port:address[:port], to point a hostname at another server"),
+    ca: z
+      .array(z.string())
+      .default([])
+      .describe('PEM files of CAs to trust for the target (relative to the config file)'),
     browsers: z
-      .array(z.string().regex(BUILD_NAME, 'a local engine or build: chromium, firefox, webkit, chromium-headless-shell, or a major version such as chromium@143, chromium-headless-shell@150, firefox@140'))
+      .array(
+        z
+          .string()
+          .regex(
+            BUILD_NAME,
+            'a local engine or build: chromium, firefox, webkit, chromium-headless-shell, or a major version such as chromium@143, chromium-headless-shell@150, firefox@140',
+          ),
+      )
       .optional()
-      .describe('Engines to run (default: every engine found): chromium, firefox, webkit, or builds such as chromium@143 and firefox@140 (cors-lab install-browsers fetches them)'),
-    sweep: z.boolean().default(true).describe('Derive hostile origins from each allowed one and check the server refuses them'),
-    allowOriginPatterns: z.array(z.string().min(1)).default([]).describe('Origins you mean to allow, as a glob (https://*.example.com) or an anchored regex (^https://[a-z0-9-]+\\.example\\.com$): the sweep never poses one they admit, and tries look-alikes of them'),
-    missingPath: z.boolean().default(true).describe('Also request a path that does not exist beside each endpoint, and report when error answers lack the CORS headers success answers carry'),
-    errorPaths: z.array(z.string().min(1)).default([]).describe('Paths (or URLs) known to fail, e.g. /api/boom, requested like the endpoints to see whether their error answers carry CORS headers'),
-    timeout: z.number().int().min(100).max(MAX_PROBE_TIMEOUT_MS).optional().describe('Per probe, in milliseconds (100 ms to 10 minutes)'),
+      .describe(
+        'Engines to run (default: every engine found): chromium, firefox, webkit, or builds such as chromium@143 and firefox@140 (cors-lab install-browsers fetches them)',
+      ),
+    sweep: z
+      .boolean()
+      .default(true)
+      .describe('Derive hostile origins from each allowed one and check the server refuses them'),
+    allowOriginPatterns: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Origins you mean to allow, as a glob (https://*.example.com) or an anchored regex (^https://[a-z0-9-]+\\.example\\.com$): the sweep never poses one they admit, and tries look-alikes of them',
+      ),
+    missingPath: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Also request a path that does not exist beside each endpoint, and report when error answers lack the CORS headers success answers carry',
+      ),
+    errorPaths: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Paths (or URLs) known to fail, e.g. /api/boom, requested like the endpoints to see whether their error answers carry CORS headers',
+      ),
+    timeout: z
+      .number()
+      .int()
+      .min(100)
+      .max(MAX_PROBE_TIMEOUT_MS)
+      .optional()
+      .describe('Per probe, in milliseconds (100 ms to 10 minutes)'),
     endpoints: z.array(endpointSchema).min(1),
   })
   .strict();
@@ -152,7 +193,8 @@ export function planFromCli(url: string, input: CliCheckInput): CheckPlan {
   const flag = (field: string, message: string) => problems.push({ file: 'command line', field, message });
   try {
     const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') flag('<url>', `'${url}' must be an http or https URL`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      flag('<url>', `'${url}' must be an http or https URL`);
   } catch {
     flag('<url>', `'${url}' is not a URL. Fix: give an absolute URL, e.g. https://api.example.com/users`);
   }
@@ -163,7 +205,10 @@ export function planFromCli(url: string, input: CliCheckInput): CheckPlan {
     const name = colon === -1 ? '' : line.slice(0, colon).trim();
     const value = colon === -1 ? '' : line.slice(colon + 1).trim();
     if (!headerName.safeParse(name).success || !headerValue.safeParse(value).success) {
-      flag('--header', `'${line.length > 80 ? `${line.slice(0, 80)}…` : line}' is not 'Name: value' (one header, no line breaks, a value of at most ${MAX_HEADER_VALUE_LENGTH} characters)`);
+      flag(
+        '--header',
+        `'${line.length > 80 ? `${line.slice(0, 80)}…` : line}' is not 'Name: value' (one header, no line breaks, a value of at most ${MAX_HEADER_VALUE_LENGTH} characters)`,
+      );
     } else {
       headers[name] = value;
     }
@@ -195,34 +240,58 @@ export function planFromCli(url: string, input: CliCheckInput): CheckPlan {
  * origins (with --expect as for a URL); `originsRequired` says why there is
  * no origin without it.
  */
-export function planForEndpoints(endpoints: CheckEndpoint[], source: CheckSource, input: CliCheckInput, originsRequired?: string): CheckPlan {
+export function planForEndpoints(
+  endpoints: CheckEndpoint[],
+  source: CheckSource,
+  input: CliCheckInput,
+  originsRequired?: string,
+): CheckPlan {
   const problems: ScenarioProblem[] = [];
   const flag = (field: string, message: string) => problems.push({ file: 'command line', field, message });
-  if (input.origin.length === 0 && originsRequired) flag('--origin', `missing: ${originsRequired}. Fix: --origin https://app.example.com (repeatable)`);
-  if (input.origin.length === 0 && input.expect.length > 0) flag('--expect', 'only with --origin: the requests are expected to be allowed from the origins they came from');
+  if (input.origin.length === 0 && originsRequired)
+    flag('--origin', `missing: ${originsRequired}. Fix: --origin https://app.example.com (repeatable)`);
+  if (input.origin.length === 0 && input.expect.length > 0)
+    flag('--expect', 'only with --origin: the requests are expected to be allowed from the origins they came from');
   const origins = input.origin.length > 0 ? originsFromCli(input.origin, input.expect, flag) : undefined;
   const options = optionsFromCli(input, endpoints[0]?.url, flag);
   if (problems.length > 0) throw new CheckInputError(problems);
-  return { endpoints: origins ? endpoints.map((endpoint) => ({ ...endpoint, origins })) : endpoints, source, ...options };
+  return {
+    endpoints: origins ? endpoints.map((endpoint) => ({ ...endpoint, origins })) : endpoints,
+    source,
+    ...options,
+  };
 }
 
 /** --origin values with their --expect outcomes, serialized as the browser reports them. */
-function originsFromCli(origins: string[], expect: string[], flag: (field: string, message: string) => void): CheckEndpoint['origins'] {
+function originsFromCli(
+  origins: string[],
+  expect: string[],
+  flag: (field: string, message: string) => void,
+): CheckEndpoint['origins'] {
   for (const origin of origins) {
     const problem = originProblem(origin);
     if (problem) flag('--origin', problem);
   }
   const expectations = parseExpectations(expect, origins, (message) => flag('--expect', message));
-  return origins.map((origin, index) => ({ origin: originProblem(origin) ? origin : serializeOrigin(origin), expect: expectations[index]! }));
+  return origins.map((origin, index) => ({
+    origin: originProblem(origin) ? origin : serializeOrigin(origin),
+    expect: expectations[index]!,
+  }));
 }
 
 /** What every plan from the command line takes besides its endpoints: reaching the target, the sweep, patterns and error paths. */
-function optionsFromCli(input: CliCheckInput, example: string | undefined, flag: (field: string, message: string) => void): Omit<CheckPlan, 'endpoints'> {
+function optionsFromCli(
+  input: CliCheckInput,
+  example: string | undefined,
+  flag: (field: string, message: string) => void,
+): Omit<CheckPlan, 'endpoints'> {
   return {
     resolve: parseResolveRules(input.resolve, (message) => flag('--resolve', message)),
     ca: readCaFiles(input.ca, process.cwd(), (message) => flag('--ca', message)),
     sweep: input.sweep,
-    allowOriginPatterns: parsePatterns(input.allowOriginPattern ?? [], (message) => flag('--allow-origin-pattern', message)),
+    allowOriginPatterns: parsePatterns(input.allowOriginPattern ?? [], (message) =>
+      flag('--allow-origin-pattern', message),
+    ),
     missingPath: input.missingPath ?? true,
     errorPaths: checkErrorPaths(input.errorPath ?? [], example, (message) => flag('--error-path', message)),
   };
@@ -252,7 +321,11 @@ function checkErrorPaths(values: string[], example: string | undefined, problem:
     } catch {
       resolved = undefined;
     }
-    if (!resolved || (resolved.protocol !== 'http:' && resolved.protocol !== 'https:') || !/^(\/|https?:\/\/)/i.test(value)) {
+    if (
+      !resolved ||
+      (resolved.protocol !== 'http:' && resolved.protocol !== 'https:') ||
+      !/^(\/|https?:\/\/)/i.test(value)
+    ) {
       problem(`'${value}' is not a path or an http(s) URL. Fix: give a path that fails on your server, e.g. /api/boom`);
     }
   }
@@ -264,7 +337,8 @@ function checkErrorPaths(values: string[], example: string | undefined, problem:
  * ORIGIN=OUTCOME. Without it every origin given is expected to be allowed.
  */
 function parseExpectations(values: string[], origins: string[], problem: (message: string) => void): Expectation[] {
-  const outcome = (text: string): Expectation | undefined => (text === 'allowed' || text === 'blocked' ? text : undefined);
+  const outcome = (text: string): Expectation | undefined =>
+    text === 'allowed' || text === 'blocked' ? text : undefined;
   const byOrigin = new Map<string, Expectation>();
   const positional: Expectation[] = [];
   for (const value of values) {
@@ -279,19 +353,28 @@ function parseExpectations(values: string[], origins: string[], problem: (messag
     }
   }
   if (positional.length > 1 && positional.length !== origins.length) {
-    problem(`${positional.length} expectations for ${origins.length} origins: give one for all, one per --origin in order, or ORIGIN=OUTCOME`);
+    problem(
+      `${positional.length} expectations for ${origins.length} origins: give one for all, one per --origin in order, or ORIGIN=OUTCOME`,
+    );
   }
   for (const origin of byOrigin.keys()) {
     if (!origins.includes(origin)) problem(`'${origin}' is not among the --origin values`);
   }
-  return origins.map((origin, index) => byOrigin.get(origin) ?? (positional.length === 1 ? positional[0]! : positional[index]) ?? 'allowed');
+  return origins.map(
+    (origin, index) =>
+      byOrigin.get(origin) ?? (positional.length === 1 ? positional[0]! : positional[index]) ?? 'allowed',
+  );
 }
 
 function parseResolveRules(values: string[], problem: (message: string) => void): ResolveRule[] {
   return parseEach(values, parseResolveRule, problem);
 }
 
-function readCaFiles(paths: string[], base: string, problem: (message: string) => void): { file: string; pem: string }[] {
+function readCaFiles(
+  paths: string[],
+  base: string,
+  problem: (message: string) => void,
+): { file: string; pem: string }[] {
   const found: { file: string; pem: string }[] = [];
   for (const path of paths) {
     const file = resolvePath(base, path);
@@ -302,7 +385,8 @@ function readCaFiles(paths: string[], base: string, problem: (message: string) =
       problem(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       continue;
     }
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) problem(`${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+      problem(`${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
     else found.push({ file, pem });
   }
   return found;
@@ -315,7 +399,10 @@ export async function planFromConfig(path: string): Promise<CheckPlan> {
   try {
     if (/\.(c|m)?(t|j)s$/.test(file)) {
       data = await importUserModule(file);
-      if (data === undefined) throw new CheckInputError([{ file, field: '', message: 'no default export. Fix: export default defineConfig({ ... })' }]);
+      if (data === undefined)
+        throw new CheckInputError([
+          { file, field: '', message: 'no default export. Fix: export default defineConfig({ ... })' },
+        ]);
     } else {
       const read = yamlFileValue(file);
       if ('problems' in read) throw new CheckInputError(read.problems.map((problem) => ({ file, ...problem })));
@@ -323,7 +410,9 @@ export async function planFromConfig(path: string): Promise<CheckPlan> {
     }
   } catch (error) {
     if (error instanceof CheckInputError) throw error;
-    throw new CheckInputError([{ file, field: '', message: `cannot load: ${(error as Error).message.split('\n')[0]}` }]);
+    throw new CheckInputError([
+      { file, field: '', message: `cannot load: ${(error as Error).message.split('\n')[0]}` },
+    ]);
   }
   const parsed = configSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) throw new CheckInputError(zodProblems(file, '', parsed.error, configSchema));
@@ -334,7 +423,11 @@ export async function planFromConfig(path: string): Promise<CheckPlan> {
     try {
       url = new URL(endpoint.url, config.baseUrl).href;
     } catch {
-      problems.push({ file, field: `endpoints[${index}].url`, message: `'${endpoint.url}' is not absolute and there is no baseUrl. Fix: add baseUrl or write the full URL` });
+      problems.push({
+        file,
+        field: `endpoints[${index}].url`,
+        message: `'${endpoint.url}' is not absolute and there is no baseUrl. Fix: add baseUrl or write the full URL`,
+      });
     }
     return {
       name: endpoint.name ?? `${endpoint.method.toUpperCase()} ${url}`,
@@ -344,13 +437,20 @@ export async function planFromConfig(path: string): Promise<CheckPlan> {
       ...(endpoint.body !== undefined ? { body: endpoint.body } : {}),
       credentials: endpoint.credentials,
       kind: endpoint.kind,
-      origins: Object.entries(endpoint.origins).map(([origin, expect]) => ({ origin: serializeOrigin(origin), expect })),
+      origins: Object.entries(endpoint.origins).map(([origin, expect]) => ({
+        origin: serializeOrigin(origin),
+        expect,
+      })),
     };
   });
   const resolve = parseResolveRules(config.resolve, (message) => problems.push({ file, field: 'resolve', message }));
   const ca = readCaFiles(config.ca, dirname(file), (message) => problems.push({ file, field: 'ca', message }));
-  const allowOriginPatterns = parsePatterns(config.allowOriginPatterns, (message) => problems.push({ file, field: 'allowOriginPatterns', message }));
-  checkErrorPaths(config.errorPaths, config.baseUrl, (message) => problems.push({ file, field: 'errorPaths', message }));
+  const allowOriginPatterns = parsePatterns(config.allowOriginPatterns, (message) =>
+    problems.push({ file, field: 'allowOriginPatterns', message }),
+  );
+  checkErrorPaths(config.errorPaths, config.baseUrl, (message) =>
+    problems.push({ file, field: 'errorPaths', message }),
+  );
   if (problems.length > 0) throw new CheckInputError(problems);
   return {
     endpoints,
@@ -374,7 +474,10 @@ export const ENDPOINT_FLAGS = ['origin', 'expect', 'method', 'header', 'body', '
  * --ca files (read from the working directory), --allow-origin-pattern and
  * --error-path values; problems name the flag.
  */
-export function withCommandLine(plan: CheckPlan, input: Pick<CliCheckInput, 'resolve' | 'ca' | 'allowOriginPattern' | 'errorPath'>): CheckPlan {
+export function withCommandLine(
+  plan: CheckPlan,
+  input: Pick<CliCheckInput, 'resolve' | 'ca' | 'allowOriginPattern' | 'errorPath'>,
+): CheckPlan {
   const problems: ScenarioProblem[] = [];
   const flag = (field: string) => (message: string) => problems.push({ file: 'command line', field, message });
   const resolve = parseResolveRules(input.resolve, flag('--resolve'));

@@ -22,13 +22,19 @@ export interface PreflightVariation {
 }
 
 /** The second preflight for the first row of each endpoint whose replay was answered a preflight. */
-export async function preflightVariations(probes: CheckProbe[], replays: Map<string, Replay>, upstream: Upstream): Promise<PreflightVariation[]> {
+export async function preflightVariations(
+  probes: CheckProbe[],
+  replays: Map<string, Replay>,
+  upstream: Upstream,
+): Promise<PreflightVariation[]> {
   const asked = new Set<string>();
   const found: PreflightVariation[] = [];
   await Promise.all(
     probes.map(async (probe) => {
       if (probe.hostile || probe.errorPath || asked.has(probe.endpoint.name)) return;
-      const first = replays.get(probe.id)?.exchanges.find((exchange) => exchange.kind === 'preflight' && exchange.status !== undefined);
+      const first = replays
+        .get(probe.id)
+        ?.exchanges.find((exchange) => exchange.kind === 'preflight' && exchange.status !== undefined);
       if (!first) return;
       asked.add(probe.endpoint.name);
       const sent = otherQuestion(first.sent);
@@ -51,6 +57,8 @@ export async function preflightVariations(probes: CheckProbe[], replays: Map<str
 function otherQuestion(sent: [string, string][]): [string, string][] {
   const method = getHeader(sent, 'access-control-request-method') === 'PATCH' ? 'PUT' : 'PATCH';
   const headers = [getHeader(sent, 'access-control-request-headers'), VARY_CHECK_HEADER].filter(Boolean).join(',');
-  const others = sent.filter(([name]) => !['access-control-request-method', 'access-control-request-headers'].includes(name.toLowerCase()));
+  const others = sent.filter(
+    ([name]) => !['access-control-request-method', 'access-control-request-headers'].includes(name.toLowerCase()),
+  );
   return [...others, ['Access-Control-Request-Method', method], ['Access-Control-Request-Headers', headers]];
 }

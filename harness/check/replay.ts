@@ -20,7 +20,8 @@ const MAX_REPLAYED = 8;
 export async function replay(request: SpecRequest, upstream: Upstream): Promise<Replay> {
   const answers = new Map<string, SpecAnswer>();
   const exchanges: ReplayedExchange[] = [];
-  const key = (url: string, kind: string, sent: SentRequest) => `${kind} ${sent.method} ${url} ${JSON.stringify(sent.headers)}`;
+  const key = (url: string, kind: string, sent: SentRequest) =>
+    `${kind} ${sent.method} ${url} ${JSON.stringify(sent.headers)}`;
   for (let round = 0; round <= MAX_REPLAYED; round++) {
     let missing: { url: string; kind: 'preflight' | 'request'; sent: SentRequest } | undefined;
     const prediction = predict({
@@ -43,7 +44,9 @@ export async function replay(request: SpecRequest, upstream: Upstream): Promise<
         url,
         method: sent.method,
         headers: sent.headers,
-        ...(kind === 'request' && request.body !== undefined && !['GET', 'HEAD'].includes(sent.method) ? { body: request.body } : {}),
+        ...(kind === 'request' && request.body !== undefined && !['GET', 'HEAD'].includes(sent.method)
+          ? { body: request.body }
+          : {}),
       });
       // The body is not needed, and may never end (Server-Sent Events): the connection (one per request) is closed.
       answer.body.destroy();
@@ -95,8 +98,16 @@ export function specViewOf(replayed: Replay, request: ProbeRequest, pageOrigin: 
 }
 
 /** The registry entries whose conditions hold for the request and the answers the server gave the replay. */
-function knownBehavioursOf(replayed: Replay, request: ProbeRequest, pageOrigin: string): Pick<SpecView, 'knownBehaviours'> {
-  const answers = replayed.exchanges.flatMap((exchange) => (exchange.status === undefined ? [] : [{ kind: exchange.kind, status: exchange.status, headers: exchange.headers ?? [] }]));
+function knownBehavioursOf(
+  replayed: Replay,
+  request: ProbeRequest,
+  pageOrigin: string,
+): Pick<SpecView, 'knownBehaviours'> {
+  const answers = replayed.exchanges.flatMap((exchange) =>
+    exchange.status === undefined
+      ? []
+      : [{ kind: exchange.kind, status: exchange.status, headers: exchange.headers ?? [] }],
+  );
   const known = behavioursFor(caseOfRequest(request, pageOrigin, answers));
   return known.length > 0 ? { knownBehaviours: known } : {};
 }
@@ -106,14 +117,19 @@ export class TargetUnreachable extends Error {
   /** Each distinct reason, once. */
   readonly reasons: string[];
   constructor(reasons: string[], requests: number) {
-    super(`the target could not be reached or trusted for any of the ${requests} request(s), so no browser was run: ${reasons.join('; ')}`);
+    super(
+      `the target could not be reached or trusted for any of the ${requests} request(s), so no browser was run: ${reasons.join('; ')}`,
+    );
     this.reasons = reasons;
   }
 }
 
 /** The TargetUnreachable that every replay failing to reach the target makes, or undefined when any reached it (or failed otherwise, e.g. timed out). */
 export function unreachableTarget(replays: Replay[]): TargetUnreachable | undefined {
-  const reasons = replays.map((replayed) => replayed.exchanges.find((exchange) => exchange.error !== undefined && meansUnreachable(exchange.error))?.error);
+  const reasons = replays.map(
+    (replayed) =>
+      replayed.exchanges.find((exchange) => exchange.error !== undefined && meansUnreachable(exchange.error))?.error,
+  );
   if (replays.length === 0 || reasons.some((reason) => reason === undefined)) return undefined;
   return new TargetUnreachable([...new Set(reasons as string[])], replays.length);
 }

@@ -23,24 +23,38 @@ export interface CheckProbe {
   errorPath?: { kind: 'missing' | 'named'; successRow: string };
 }
 
-
-
 export function planProbes(plan: CheckPlan): CheckProbe[] {
   const probes: CheckProbe[] = [];
   const errorRequests = new Set<string>();
   for (const endpoint of uniquelyNamed(plan.endpoints)) {
     const listed = new Set(endpoint.origins.map((entry) => entry.origin));
     for (const { origin, expect } of endpoint.origins) {
-      probes.push({ id: rowId(endpoint, origin), endpoint, origin, pageOrigin: origin, context: 'page', credentials: endpoint.credentials, expect });
+      probes.push({
+        id: rowId(endpoint, origin),
+        endpoint,
+        origin,
+        pageOrigin: origin,
+        context: 'page',
+        credentials: endpoint.credentials,
+        expect,
+      });
     }
     const allowed = endpoint.origins.filter((entry) => entry.expect === 'allowed').map((entry) => entry.origin);
     probes.push(...errorPathProbes(plan, endpoint, allowed[0], errorRequests));
     if (!plan.sweep) continue;
     const seen = new Set<string>();
-    const candidates = [...allowed.flatMap((origin) => hostileOrigins(origin)), ...plan.allowOriginPatterns.flatMap(patternLookAlikes)];
+    const candidates = [
+      ...allowed.flatMap((origin) => hostileOrigins(origin)),
+      ...plan.allowOriginPatterns.flatMap(patternLookAlikes),
+    ];
     for (const hostile of candidates) {
       // Never an origin the user listed, or one they declared they mean to allow.
-      if (listed.has(hostile.origin) || seen.has(hostile.origin) || admittedBy(plan.allowOriginPatterns, hostile.origin)) continue;
+      if (
+        listed.has(hostile.origin) ||
+        seen.has(hostile.origin) ||
+        admittedBy(plan.allowOriginPatterns, hostile.origin)
+      )
+        continue;
       seen.add(hostile.origin);
       probes.push({
         id: `${endpoint.name} from ${hostile.origin} (sweep: ${hostile.attack})`,
@@ -81,13 +95,28 @@ export const MISSING_PATH = 'cors-lab-no-such-path';
  * must be able to read an error answer to show it. One row per distinct
  * request (endpoints on one host share their missing path).
  */
-function errorPathProbes(plan: CheckPlan, endpoint: CheckEndpoint, origin: string | undefined, made: Set<string>): CheckProbe[] {
+function errorPathProbes(
+  plan: CheckPlan,
+  endpoint: CheckEndpoint,
+  origin: string | undefined,
+  made: Set<string>,
+): CheckProbe[] {
   if (!origin) return [];
-  const paths = [...(plan.missingPath ? [{ kind: 'missing' as const, path: MISSING_PATH }] : []), ...plan.errorPaths.map((path) => ({ kind: 'named' as const, path }))];
+  const paths = [
+    ...(plan.missingPath ? [{ kind: 'missing' as const, path: MISSING_PATH }] : []),
+    ...plan.errorPaths.map((path) => ({ kind: 'named' as const, path })),
+  ];
   const probes: CheckProbe[] = [];
   for (const { kind, path } of paths) {
     const url = new URL(path, endpoint.url).href;
-    const request = JSON.stringify([url, endpoint.method, endpoint.headers, endpoint.credentials, endpoint.kind, origin]);
+    const request = JSON.stringify([
+      url,
+      endpoint.method,
+      endpoint.headers,
+      endpoint.credentials,
+      endpoint.kind,
+      origin,
+    ]);
     if (url === endpoint.url || made.has(request)) continue;
     made.add(request);
     // Named after the endpoint (unique), so two endpoints' error rows never share an id.

@@ -11,7 +11,17 @@ import type { JournalEntry } from '../../servers/journal.ts';
 import { bareHostname, Upstream } from '../../servers/upstream.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
 import { buildCell } from '../run/cell.ts';
-import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type CheckResult, type ScenarioSummary, type SpecView } from '../result/result.ts';
+import {
+  interruptionRecord,
+  resultHeader,
+  sortForReport,
+  summarize,
+  type CellResult,
+  type EngineEntry,
+  type CheckResult,
+  type ScenarioSummary,
+  type SpecView,
+} from '../result/result.ts';
 import { mintNonce } from '../session/page.ts';
 import { keptOnInterrupt } from '../session/failure.ts';
 import type { ProbeRun } from '../session/session.ts';
@@ -41,7 +51,15 @@ export interface CheckOptions {
 /** The request as the probe runtime makes it. */
 function probeRequestFor(probe: CheckProbe, nonce: string, timeoutMs: number): ProbeRequest {
   const { endpoint } = probe;
-  const base = { nonce, kind: endpoint.kind, url: endpoint.url, method: endpoint.method, headers: endpoint.headers, timeoutMs, ...(probe.context !== 'page' ? { context: probe.context } : {}) };
+  const base = {
+    nonce,
+    kind: endpoint.kind,
+    url: endpoint.url,
+    method: endpoint.method,
+    headers: endpoint.headers,
+    timeoutMs,
+    ...(probe.context !== 'page' ? { context: probe.context } : {}),
+  };
   switch (endpoint.kind) {
     case 'fetch':
     case 'xhr':
@@ -57,9 +75,23 @@ function probeRequestFor(probe: CheckProbe, nonce: string, timeoutMs: number): P
       };
     case 'img-canvas':
       // A check asks whether CORS lets the page read the image, so the <img> is always crossorigin.
-      return { ...base, method: 'GET', headers: {}, mode: 'cors', credentials: probe.credentials === 'include' ? 'include' : 'same-origin', crossOrigin: probe.credentials === 'include' ? 'use-credentials' : 'anonymous' };
+      return {
+        ...base,
+        method: 'GET',
+        headers: {},
+        mode: 'cors',
+        credentials: probe.credentials === 'include' ? 'include' : 'same-origin',
+        crossOrigin: probe.credentials === 'include' ? 'use-credentials' : 'anonymous',
+      };
     case 'font':
-      return { ...base, method: 'GET', headers: {}, mode: 'cors', credentials: 'same-origin', fontVia: 'font-face-api' };
+      return {
+        ...base,
+        method: 'GET',
+        headers: {},
+        mode: 'cors',
+        credentials: 'same-origin',
+        fontVia: 'font-face-api',
+      };
   }
 }
 
@@ -68,20 +100,30 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const started = performance.now();
   const { plan } = options;
   const planned = planProbes(plan);
-  const upstream = new Upstream({ resolve: plan.resolve, caPems: plan.ca.map((ca) => ca.pem), timeoutMs: options.timeoutMs });
+  const upstream = new Upstream({
+    resolve: plan.resolve,
+    caPems: plan.ca.map((ca) => ca.pem),
+    timeoutMs: options.timeoutMs,
+  });
 
   const plannedRequests = planned.map((probe) => probeRequestFor(probe, 'replay', options.timeoutMs));
-  const plannedReplays = await Promise.all(planned.map((probe, index) => replay(specRequestOf(plannedRequests[index]!, probe.origin), upstream)));
+  const plannedReplays = await Promise.all(
+    planned.map((probe, index) => replay(specRequestOf(plannedRequests[index]!, probe.origin), upstream)),
+  );
   // A target the replays cannot reach or trust, the browsers cannot either: said once, before anything starts (not as an error in every cell after the probes time out).
   const unreachable = unreachableTarget(plannedReplays);
   if (unreachable) throw unreachable;
   // An error path tells something only beside an endpoint whose own answer is readable: otherwise the endpoint's row already fails, for the same reason.
-  const readable = new Set(planned.filter((_, index) => plannedReplays[index]!.prediction?.outcome === 'allowed').map((probe) => probe.id));
+  const readable = new Set(
+    planned.filter((_, index) => plannedReplays[index]!.prediction?.outcome === 'allowed').map((probe) => probe.id),
+  );
   const kept = planned.map((probe) => !probe.errorPath || readable.has(probe.errorPath.successRow));
   const probes = planned.filter((_, index) => kept[index]);
   const nonceless = plannedRequests.filter((_, index) => kept[index]);
   const replays = plannedReplays.filter((_, index) => kept[index]);
-  const specViews = new Map(probes.map((probe, index) => [probe.id, specViewOf(replays[index]!, nonceless[index]!, probe.origin)]));
+  const specViews = new Map(
+    probes.map((probe, index) => [probe.id, specViewOf(replays[index]!, nonceless[index]!, probe.origin)]),
+  );
   const replayOf = new Map(probes.map((probe, index) => [probe.id, replays[index]!]));
   const variations = await preflightVariations(probes, replayOf, upstream);
 
@@ -95,11 +137,16 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     hostnames.add(bareHostname(page));
     hostnames.add(bareHostname(new URL(probe.endpoint.url)));
   }
-  const { runnable, missing: enginesMissing } = await discoverForRun(enginesToRun(options.engines ?? plan.browsers, options.remote), options.remote);
+  const { runnable, missing: enginesMissing } = await discoverForRun(
+    enginesToRun(options.engines ?? plan.browsers, options.remote),
+    options.remote,
+  );
 
   // Only the rows' own target hosts (as written, before --resolve; an --error-path may name another) are forwarded.
   const targets = new Set(probes.map((probe) => authorityOf(new URL(probe.endpoint.url))));
-  const checkEngines = options.warm ?? new CheckEngines({ timeoutMs: options.timeoutMs, ...(options.certDir ? { certDir: options.certDir } : {}) });
+  const checkEngines =
+    options.warm ??
+    new CheckEngines({ timeoutMs: options.timeoutMs, ...(options.certDir ? { certDir: options.certDir } : {}) });
   const lab = await checkEngines.labFor(hostnames, { posed, targets, upstream });
   // Each run's contexts are its own, also in browsers kept warm from an earlier run.
   const runKey = mintNonce('check');
@@ -129,7 +176,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     if (!options.warm) await checkEngines.close();
   }
 
-  sortForReport(engines, results, probes.map((probe) => probe.id));
+  sortForReport(
+    engines,
+    results,
+    probes.map((probe) => probe.id),
+  );
 
   const scenarios: ScenarioSummary[] = probes.map((probe, index) => ({
     id: probe.id,
@@ -145,22 +196,48 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   }));
 
   return {
-    ...resultHeader('check', startedAt, started, probes.map((probe) => ({ id: probe.id, definition: { endpoint: probe.endpoint, origin: probe.origin, expect: probe.expect, credentials: probe.credentials, context: probe.context } }))),
+    ...resultHeader(
+      'check',
+      startedAt,
+      started,
+      probes.map((probe) => ({
+        id: probe.id,
+        definition: {
+          endpoint: probe.endpoint,
+          origin: probe.origin,
+          expect: probe.expect,
+          credentials: probe.credentials,
+          context: probe.context,
+        },
+      })),
+    ),
     options: { isolation: 'check', timeoutMs: options.timeoutMs, profile: 'defaults' },
     engines,
     enginesMissing,
     scenarios,
     results,
     summary: summarize(results),
-    ...interruptionRecord(interruption(), probes.length * (runnable.length - enginesMissing.filter((missing) => missing.found).length), results.length),
+    ...interruptionRecord(
+      interruption(),
+      probes.length * (runnable.length - enginesMissing.filter((missing) => missing.found).length),
+      results.length,
+    ),
     check: {
       ...(plan.source ? { source: plan.source } : {}),
-      endpoints: plan.endpoints.map((endpoint) => ({ name: endpoint.name, url: endpoint.url, method: endpoint.method, kind: endpoint.kind, credentials: endpoint.credentials })),
+      endpoints: plan.endpoints.map((endpoint) => ({
+        name: endpoint.name,
+        url: endpoint.url,
+        method: endpoint.method,
+        kind: endpoint.kind,
+        credentials: endpoint.credentials,
+      })),
       resolve: plan.resolve.map((rule) => `${rule.host}:${rule.port}:${rule.address}:${rule.targetPort}`),
       ca: plan.ca.map((ca) => ca.file),
       sweep: plan.sweep,
       findings: findingsOf(probes, replayOf, results, variations),
-      ...(plan.allowOriginPatterns.length > 0 ? { allowOriginPatterns: plan.allowOriginPatterns.map((pattern) => pattern.source) } : {}),
+      ...(plan.allowOriginPatterns.length > 0
+        ? { allowOriginPatterns: plan.allowOriginPatterns.map((pattern) => pattern.source) }
+        : {}),
       errorPaths: { missingPath: plan.missingPath, paths: plan.errorPaths },
       via: "each engine's own proxy setting points at the lab's proxy: posed origins are served by the lab; requests to the target are forwarded to its real address (or --resolve), TLS verified by the lab with the system roots and --ca, and journaled",
     },
@@ -195,13 +272,22 @@ async function runEngine(
           // Posing must be exact: never run under another origin.
           refuse: async (context) => {
             const pageOrigin = await context.evaluate<string>('location.origin', options.timeoutMs);
-            return pageOrigin === probe.pageOrigin ? undefined : `this engine cannot pose as ${probe.pageOrigin}: the page's origin was ${pageOrigin}, so the probe was not run`;
+            return pageOrigin === probe.pageOrigin
+              ? undefined
+              : `this engine cannot pose as ${probe.pageOrigin}: the page's origin was ${pageOrigin}, so the probe was not run`;
           },
           // Could this engine reach the target at all? A top-level GET of its URL tells.
           control: { url: () => probe.endpoint.url, before: () => proxy.tag(nonce, 'control') },
         })
         .finally(() => proxy.tag(undefined));
-      const cell = checkCell(probe, id, buildOf(session.info, 'defaults'), specViews.get(probe.id)!, run!, lab.journal.forNonce(nonce));
+      const cell = checkCell(
+        probe,
+        id,
+        buildOf(session.info, 'defaults'),
+        specViews.get(probe.id)!,
+        run!,
+        lab.journal.forNonce(nonce),
+      );
       results.push(cell);
       options.onCell?.(cell);
       options.onProgress?.({ engine: id, done: results.length, total: probes.length });
@@ -212,7 +298,14 @@ async function runEngine(
   return { entry: session.info, results };
 }
 
-function checkCell(probe: CheckProbe, engine: EngineId, build: EngineBuild, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
+function checkCell(
+  probe: CheckProbe,
+  engine: EngineId,
+  build: EngineBuild,
+  spec: SpecView,
+  run: ProbeRun,
+  journal: JournalEntry[],
+): CellResult {
   // What the user expects stays the expectation; a known engine behaviour only names the verdict (check runs the defaults profile).
   const deviation = behaviourDeviation(spec.knownBehaviours, build, spec.outcome);
   const cell = buildCell({
@@ -232,6 +325,7 @@ function checkCell(probe: CheckProbe, engine: EngineId, build: EngineBuild, spec
     control: run.control,
   });
   // Say why in the spec's words when the engine did what the model predicts.
-  if (cell.outcome === spec.outcome && cell.outcome !== 'error') cell.explanation = `${cell.explanation} Why: ${spec.explanation}`;
+  if (cell.outcome === spec.outcome && cell.outcome !== 'error')
+    cell.explanation = `${cell.explanation} Why: ${spec.explanation}`;
   return cell;
 }

@@ -26,29 +26,48 @@ function evidenceLines(measurement: BisectMeasurement): string[] {
 
 async function bisectCommand(scenarioId: string, flags: BisectFlags): Promise<number> {
   if (flags.between.length !== 2) {
-    process.stderr.write(`cors-lab: --between takes two builds, the older first (e.g. --between chromium@110 chromium@143); got ${flags.between.length}\n`);
+    process.stderr.write(
+      `cors-lab: --between takes two builds, the older first (e.g. --between chromium@110 chromium@143); got ${flags.between.length}\n`,
+    );
     return EXIT.badInput;
   }
   const loaded = loadScenarios(flags.scenarios ?? [BUILTIN_CATALOG]);
   if (loaded.problems.length > 0) {
-    process.stderr.write(`cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n${loaded.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`);
+    process.stderr.write(
+      `cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n${loaded.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`,
+    );
     return EXIT.badInput;
   }
   const scenario = loaded.scenarios.find((each) => each.id === scenarioId);
   if (!scenario) {
-    process.stderr.write(`cors-lab: no scenario "${scenarioId}" in ${(flags.scenarios ?? [BUILTIN_CATALOG]).join(', ')}. Fix: give a scenario id (cors-lab run prints them), and --scenarios for your own files\n`);
+    process.stderr.write(
+      `cors-lab: no scenario "${scenarioId}" in ${(flags.scenarios ?? [BUILTIN_CATALOG]).join(', ')}. Fix: give a scenario id (cors-lab run prints them), and --scenarios for your own files\n`,
+    );
     return EXIT.badInput;
   }
   reportInterruptions();
   const [from, to] = flags.between as [string, string];
   try {
-    const outcome = await bisect({ scenario, from, to, timeoutMs: flags.timeout, ...(flags.aspect ? { aspects: flags.aspect } : {}), onStep: (line) => process.stderr.write(`cors-lab: ${line}\n`) });
+    const outcome = await bisect({
+      scenario,
+      from,
+      to,
+      timeoutMs: flags.timeout,
+      ...(flags.aspect ? { aspects: flags.aspect } : {}),
+      onStep: (line) => process.stderr.write(`cors-lab: ${line}\n`),
+    });
     if (outcome.kind === 'failed') {
       process.stderr.write(`cors-lab: bisect stopped: ${outcome.reason}\n`);
       return EXIT.badInput;
     }
     if (outcome.kind === 'no-change') {
-      process.stdout.write([`${scenario.id}: no change between ${from} and ${to} (${outcome.steps.length} builds measured)`, ...outcome.steps.flatMap(evidenceLines), ''].join('\n'));
+      process.stdout.write(
+        [
+          `${scenario.id}: no change between ${from} and ${to} (${outcome.steps.length} builds measured)`,
+          ...outcome.steps.flatMap(evidenceLines),
+          '',
+        ].join('\n'),
+      );
       return EXIT.unexpected;
     }
     process.stdout.write(
@@ -72,11 +91,18 @@ async function bisectCommand(scenarioId: string, flags: BisectFlags): Promise<nu
 export function addBisectCommand(program: Command, exitCode: { value: number }): void {
   program
     .command('bisect')
-    .description('find the first build with the later behaviour of one scenario: installs and runs the builds between two of one engine and kind, halving the range each step (exit 0 found, 1 no change between the ends, 2 bad input or a build that could not run)')
+    .description(
+      'find the first build with the later behaviour of one scenario: installs and runs the builds between two of one engine and kind, halving the range each step (exit 0 found, 1 no change between the ends, 2 bad input or a build that could not run)',
+    )
     .argument('<scenario>', 'a scenario id (from the built-in catalog, or from --scenarios)')
     .requiredOption('--between <builds...>', 'the older and the newer build, e.g. --between chromium@110 chromium@143')
-    .option('--scenarios <paths...>', 'scenario files or directories to find the scenario in (default: the built-in catalog)')
-    .addOption(new Option('--aspect <aspects...>', 'what counts as a change (default: all)').choices([...HISTORY_ASPECTS]))
+    .option(
+      '--scenarios <paths...>',
+      'scenario files or directories to find the scenario in (default: the built-in catalog)',
+    )
+    .addOption(
+      new Option('--aspect <aspects...>', 'what counts as a change (default: all)').choices([...HISTORY_ASPECTS]),
+    )
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
     .action(async (scenarioId: string, flags: BisectFlags) => {
       exitCode.value = await bisectCommand(scenarioId, flags);

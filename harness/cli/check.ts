@@ -5,13 +5,36 @@
 // reached or trusted (no browser was run), 4 a security finding.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ENGINE_IDS } from '../engines/types.ts';
-import { CHECK_KINDS, CheckInputError, DEFAULT_ORIGIN, ENDPOINT_FLAGS, planForEndpoints, planFromCli, planFromConfig, withCommandLine, type CheckPlan, type CliCheckInput } from '../check/plan.ts';
+import {
+  CHECK_KINDS,
+  CheckInputError,
+  DEFAULT_ORIGIN,
+  ENDPOINT_FLAGS,
+  planForEndpoints,
+  planFromCli,
+  planFromConfig,
+  withCommandLine,
+  type CheckPlan,
+  type CliCheckInput,
+} from '../check/plan.ts';
 import { endpointsFromHar } from '../check/har.ts';
 import { endpointsFromOpenApi } from '../check/openapi.ts';
 import { runCheck } from '../check/runner.ts';
 import { MISSING_PATH, planProbes } from '../check/rows.ts';
 import { TargetUnreachable } from '../check/replay.ts';
-import { addRemoteOptions, commandInputs, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags, WIDE_HELP } from './common.ts';
+import {
+  addRemoteOptions,
+  commandInputs,
+  EXIT,
+  fromCommandLine,
+  repeatable,
+  parseBrowsers,
+  parseTimeout,
+  report,
+  type OutputFlags,
+  type RemoteFlags,
+  WIDE_HELP,
+} from './common.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
@@ -28,38 +51,103 @@ interface CheckFlags extends CliCheckInput, OutputFlags, RemoteFlags {
 const DEFAULT_MAX_ROWS = 500;
 
 /** Check's repeatable options (lists, [] when not given). */
-const REPEATABLE = ['origin', 'expect', 'header', 'resolve', 'ca', 'reporter', 'allowOriginPattern', 'errorPath', 'harExcludeHost'] as const;
+const REPEATABLE = [
+  'origin',
+  'expect',
+  'header',
+  'resolve',
+  'ca',
+  'reporter',
+  'allowOriginPattern',
+  'errorPath',
+  'harExcludeHost',
+] as const;
 
 export function addCheckCommand(program: Command, exitCode: { value: number }): void {
   addRemoteOptions(
     program
       .command('check')
-      .description("real browsers against your own server: pose as front-end origins, say per engine whether the response is allowed, and sweep hostile origins")
+      .description(
+        'real browsers against your own server: pose as front-end origins, say per engine whether the response is allowed, and sweep hostile origins',
+      )
       .argument('[url]', 'the endpoint to check, e.g. https://api.example.com/users (or use --config)'),
   )
     .option('--origin <origin>', `page origin to pose as, exactly (repeatable; default ${DEFAULT_ORIGIN})`, repeatable)
-    .option('--expect <outcome>', 'allowed|blocked: once for all origins, once per --origin in order, or ORIGIN=OUTCOME (default: allowed)', repeatable)
+    .option(
+      '--expect <outcome>',
+      'allowed|blocked: once for all origins, once per --origin in order, or ORIGIN=OUTCOME (default: allowed)',
+      repeatable,
+    )
     .option('--method <method>', 'request method', 'GET')
     .option('--header <line>', "request header 'Name: value' (repeatable)", repeatable)
     .option('--body <text>', 'request body')
-    .addOption(new Option('--credentials <mode>', 'fetch credentials mode').choices(['omit', 'same-origin', 'include']).default('same-origin'))
+    .addOption(
+      new Option('--credentials <mode>', 'fetch credentials mode')
+        .choices(['omit', 'same-origin', 'include'])
+        .default('same-origin'),
+    )
     .addOption(new Option('--kind <kind>', 'request kind').choices([...CHECK_KINDS]).default('fetch'))
-    .option('--resolve <host:port:addr:port>', "point a hostname at another address, as curl's --connect-to host:port:address:port, or --resolve host:port:address (repeatable)", repeatable)
-    .option('--ca <file.pem>', "trust this CA for the target (its own CA, e.g. mkcert's root); trusted by the lab's proxy only (repeatable)", repeatable)
+    .option(
+      '--resolve <host:port:addr:port>',
+      "point a hostname at another address, as curl's --connect-to host:port:address:port, or --resolve host:port:address (repeatable)",
+      repeatable,
+    )
+    .option(
+      '--ca <file.pem>',
+      "trust this CA for the target (its own CA, e.g. mkcert's root); trusted by the lab's proxy only (repeatable)",
+      repeatable,
+    )
     .option('--no-sweep', 'skip the security sweep of hostile origins')
-    .option('--allow-origin-pattern <pattern>', 'origins you mean to allow, as a glob (https://*.example.com) or an anchored regex (^https://[a-z0-9-]+\\.example\\.com$): the sweep never poses one it admits, and tries look-alikes of it (repeatable)', repeatable)
-    .option('--error-path <path>', 'a path (or URL) known to fail, e.g. /api/boom: its error answer must carry CORS headers too (repeatable)', repeatable)
-    .option('--no-missing-path', `skip the request to a path that does not exist beside each endpoint (…/${MISSING_PATH}), which checks that error answers carry CORS headers`)
+    .option(
+      '--allow-origin-pattern <pattern>',
+      'origins you mean to allow, as a glob (https://*.example.com) or an anchored regex (^https://[a-z0-9-]+\\.example\\.com$): the sweep never poses one it admits, and tries look-alikes of it (repeatable)',
+      repeatable,
+    )
+    .option(
+      '--error-path <path>',
+      'a path (or URL) known to fail, e.g. /api/boom: its error answer must carry CORS headers too (repeatable)',
+      repeatable,
+    )
+    .option(
+      '--no-missing-path',
+      `skip the request to a path that does not exist beside each endpoint (…/${MISSING_PATH}), which checks that error answers carry CORS headers`,
+    )
     .option('--baseline <file>', 'a recorded baseline (JSON): fail only on cells that differ from it')
     .option('--update-baseline', "write --baseline's file from this check (commit it beside your tests)")
-    .option('--config <file>', 'a suite: cors-lab.config.ts (defineConfig) or YAML with endpoints, origins and expected outcomes')
-    .option('--har <file>', "the front end's own traffic: every cross-origin CORS request in a HAR exported from DevTools, posed from the origin it came from (--origin replaces it)")
-    .option('--har-exclude-host <host>', 'with --har: leave out requests to this host, or *.example.com for it and its subdomains (third parties you do not own; repeatable)', repeatable)
-    .option('--openapi <file>', "the API's own description (OpenAPI 3.0/3.1, JSON or YAML): every operation, from each --origin")
+    .option(
+      '--config <file>',
+      'a suite: cors-lab.config.ts (defineConfig) or YAML with endpoints, origins and expected outcomes',
+    )
+    .option(
+      '--har <file>',
+      "the front end's own traffic: every cross-origin CORS request in a HAR exported from DevTools, posed from the origin it came from (--origin replaces it)",
+    )
+    .option(
+      '--har-exclude-host <host>',
+      'with --har: leave out requests to this host, or *.example.com for it and its subdomains (third parties you do not own; repeatable)',
+      repeatable,
+    )
+    .option(
+      '--openapi <file>',
+      "the API's own description (OpenAPI 3.0/3.1, JSON or YAML): every operation, from each --origin",
+    )
     .option('--base-url <url>', "with --openapi: where the API runs, instead of the document's first server")
-    .option('--max-rows <n>', `refuse a plan of more rows than this before anything runs (a row is one request from one origin, error paths and the sweep's hostile origins included; default ${DEFAULT_MAX_ROWS})`, parseMaxRows, DEFAULT_MAX_ROWS)
-    .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`, parseBrowsers)
-    .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', repeatable)
+    .option(
+      '--max-rows <n>',
+      `refuse a plan of more rows than this before anything runs (a row is one request from one origin, error paths and the sweep's hostile origins included; default ${DEFAULT_MAX_ROWS})`,
+      parseMaxRows,
+      DEFAULT_MAX_ROWS,
+    )
+    .option(
+      '--browsers <list>',
+      `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`,
+      parseBrowsers,
+    )
+    .option(
+      '--reporter <name[=path]>',
+      'json, html, junit, markdown; repeatable or comma-separated (default: json,html)',
+      repeatable,
+    )
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
     .option('--color', 'coloured terminal output even when not a TTY')
@@ -78,20 +166,44 @@ function parseMaxRows(value: string): number {
 
 /** Where the endpoints come from: exactly one of a URL, --config, --har and --openapi. */
 async function planOf(url: string | undefined, flags: CheckFlags & { given: Set<string> }): Promise<CheckPlan> {
-  const sources = [url ? '<url>' : undefined, flags.config ? '--config' : undefined, flags.har ? '--har' : undefined, flags.openapi ? '--openapi' : undefined].filter((source) => source !== undefined);
-  if (sources.length > 1) throw new CheckInputError([{ file: 'command line', field: sources.join(', '), message: 'give one of a URL, --config, --har or --openapi' }]);
+  const sources = [
+    url ? '<url>' : undefined,
+    flags.config ? '--config' : undefined,
+    flags.har ? '--har' : undefined,
+    flags.openapi ? '--openapi' : undefined,
+  ].filter((source) => source !== undefined);
+  if (sources.length > 1)
+    throw new CheckInputError([
+      { file: 'command line', field: sources.join(', '), message: 'give one of a URL, --config, --har or --openapi' },
+    ]);
   if (sources.length === 0) {
-    throw new CheckInputError([{ file: 'command line', field: '<url>', message: 'missing. Fix: cors-lab check https://api.example.com/users --origin https://app.example.com, or --config cors-lab.config.ts, --har app.har, --openapi openapi.yaml' }]);
+    throw new CheckInputError([
+      {
+        file: 'command line',
+        field: '<url>',
+        message:
+          'missing. Fix: cors-lab check https://api.example.com/users --origin https://app.example.com, or --config cors-lab.config.ts, --har app.har, --openapi openapi.yaml',
+      },
+    ]);
   }
   const source = sources[0]!;
   // A file that describes its endpoints: a flag that describes one would be silently lost beside it (--har and --openapi take --origin and --expect).
-  const refused = ENDPOINT_FLAGS.filter((name) => flags.given.has(name) && !(source !== '--config' && (name === 'origin' || name === 'expect')));
+  const refused = ENDPOINT_FLAGS.filter(
+    (name) => flags.given.has(name) && !(source !== '--config' && (name === 'origin' || name === 'expect')),
+  );
   if (source !== '<url>' && refused.length > 0) {
     const file = flags.config ?? flags.har ?? flags.openapi;
-    throw new CheckInputError(refused.map((name) => ({ file: 'command line', field: `--${name}`, message: `not with ${source}, whose endpoints say this themselves${source === '--config' ? `. Fix: put it in ${file} (or drop --config and give a URL)` : ''}` })));
+    throw new CheckInputError(
+      refused.map((name) => ({
+        file: 'command line',
+        field: `--${name}`,
+        message: `not with ${source}, whose endpoints say this themselves${source === '--config' ? `. Fix: put it in ${file} (or drop --config and give a URL)` : ''}`,
+      })),
+    );
   }
   const onlyWith = (flag: string, name: keyof CheckFlags, owner: string) => {
-    if (flags.given.has(name) && source !== owner) throw new CheckInputError([{ file: 'command line', field: flag, message: `only with ${owner}` }]);
+    if (flags.given.has(name) && source !== owner)
+      throw new CheckInputError([{ file: 'command line', field: flag, message: `only with ${owner}` }]);
   };
   onlyWith('--har-exclude-host', 'harExcludeHost', '--har');
   onlyWith('--base-url', 'baseUrl', '--openapi');
@@ -101,8 +213,15 @@ async function planOf(url: string | undefined, flags: CheckFlags & { given: Set<
     return planForEndpoints(endpoints, read, flags);
   }
   if (flags.openapi) {
-    const { endpoints, source: read } = await endpointsFromOpenApi(flags.openapi, { ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}) });
-    return planForEndpoints(endpoints, read, flags, 'an OpenAPI document does not say which front-end origins call the API');
+    const { endpoints, source: read } = await endpointsFromOpenApi(flags.openapi, {
+      ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+    });
+    return planForEndpoints(
+      endpoints,
+      read,
+      flags,
+      'an OpenAPI document does not say which front-end origins call the API',
+    );
   }
   return planFromCli(url!, flags);
 }
@@ -117,7 +236,8 @@ async function checkCommand(url: string | undefined, flags: CheckFlags & { given
   } catch (error) {
     if (!(error instanceof CheckInputError)) throw error;
     process.stderr.write(`cors-lab: ${error.problems.length} problem(s); nothing was run:\n`);
-    for (const problem of error.problems) process.stderr.write(`  ${problem.file}: ${problem.field || '(file)'}: ${problem.message}\n`);
+    for (const problem of error.problems)
+      process.stderr.write(`  ${problem.file}: ${problem.field || '(file)'}: ${problem.message}\n`);
     return EXIT.badInput;
   }
   if (!flags.sweep) plan = { ...plan, sweep: false };

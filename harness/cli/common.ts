@@ -1,7 +1,13 @@
 // What the run and check commands share: exit codes, flag parsers, and the
 // end of a command (terminal view, reports, exit code).
 import { InvalidArgumentError, type Command } from 'commander';
-import { idProblems, parseRemoteFlag, readRemoteConfig, RemoteConfigError, type RemoteEngineConfig } from '../engines/remote-config.ts';
+import {
+  idProblems,
+  parseRemoteFlag,
+  readRemoteConfig,
+  RemoteConfigError,
+  type RemoteEngineConfig,
+} from '../engines/remote-config.ts';
 import { formatProblem } from '../scenario/loader.ts';
 import { isBuildName, parseBuildName } from '../engines/builds/names.ts';
 import { ENGINE_IDS, type EngineId } from '../engines/types.ts';
@@ -9,9 +15,22 @@ import type { CorsLabResult, MatrixResult } from '../result/result.ts';
 import { readResult } from '../result/read.ts';
 import { MAX_PROBE_TIMEOUT_MS } from '../session/page.ts';
 import { exitCodeFor } from '../engines/cleanup.ts';
-import { BaselineError, baselineLines, baselineOf, compareToBaseline, readBaseline, writeBaseline } from '../diff/baseline.ts';
+import {
+  BaselineError,
+  baselineLines,
+  baselineOf,
+  compareToBaseline,
+  readBaseline,
+  writeBaseline,
+} from '../diff/baseline.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
-import { announceReports, parseReporters, reportPathProblems, writeReports, type ReporterChoice } from '../../reports/write.ts';
+import {
+  announceReports,
+  parseReporters,
+  reportPathProblems,
+  writeReports,
+  type ReporterChoice,
+} from '../../reports/write.ts';
 
 /**
  * 0 every cell matches its expectation, 1 unexpected results (for check, also
@@ -23,7 +42,10 @@ export const EXIT = { ok: 0, unexpected: 1, badInput: 2, unreachable: 3, securit
 
 /** --browsers: local engine ids, or remote engines' ids (checked against --remote once it is read: engineIdProblem). */
 export function parseBrowsers(value: string): EngineId[] {
-  const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+  const ids = value
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   if (ids.length === 0) throw new InvalidArgumentError(`name at least one engine: ${ENGINE_IDS.join(', ')}`);
   return [...new Set(ids)];
 }
@@ -37,9 +59,19 @@ export interface RemoteFlags {
 
 export function addRemoteOptions(command: Command): Command {
   return command
-    .option('--remote <id=browser@url>', 'a remote engine behind a WebDriver endpoint (a Selenium Grid, safaridriver), e.g. grid-chrome=chrome@http://127.0.0.1:4444; repeatable', repeatable)
-    .option('--remote-config <file>', 'remote engines with their capabilities and credentials (YAML or JSON; see the README)')
-    .option('--lab-address <ip>', "the address of this machine the --remote browsers reach the lab at (default 127.0.0.1; a --remote-config file names its own)");
+    .option(
+      '--remote <id=browser@url>',
+      'a remote engine behind a WebDriver endpoint (a Selenium Grid, safaridriver), e.g. grid-chrome=chrome@http://127.0.0.1:4444; repeatable',
+      repeatable,
+    )
+    .option(
+      '--remote-config <file>',
+      'remote engines with their capabilities and credentials (YAML or JSON; see the README)',
+    )
+    .option(
+      '--lab-address <ip>',
+      'the address of this machine the --remote browsers reach the lab at (default 127.0.0.1; a --remote-config file names its own)',
+    );
 }
 
 /**
@@ -47,7 +79,9 @@ export function addRemoteOptions(command: Command): Command {
  * baseline flags and the remote engines. Undefined (with the problem on
  * stderr) when one is wrong.
  */
-export function commandInputs(flags: OutputFlags & RemoteFlags): { reporters: ReporterChoice[]; remote: RemoteEngineConfig[] } | undefined {
+export function commandInputs(
+  flags: OutputFlags & RemoteFlags,
+): { reporters: ReporterChoice[]; remote: RemoteEngineConfig[] } | undefined {
   const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
   if (!reporters) return undefined;
   const baseline = baselineProblem(flags);
@@ -62,29 +96,49 @@ export function commandInputs(flags: OutputFlags & RemoteFlags): { reporters: Re
 /** The remote engines the flags configure, or the problems (file, field, fix) on stderr and undefined. */
 export function remoteEnginesOf(flags: RemoteFlags & { browsers?: EngineId[] }): RemoteEngineConfig[] | undefined {
   try {
-    const remote = [...(flags.remoteConfig ? readRemoteConfig(flags.remoteConfig) : []), ...(flags.remote ?? []).map((value) => parseRemoteFlag(value, flags.labAddress))];
+    const remote = [
+      ...(flags.remoteConfig ? readRemoteConfig(flags.remoteConfig) : []),
+      ...(flags.remote ?? []).map((value) => parseRemoteFlag(value, flags.labAddress)),
+    ];
     const problems = idProblems(remote);
     if (problems.length > 0) throw new RemoteConfigError(problems);
-    const unknown = (flags.browsers ?? []).filter((id) => !(ENGINE_IDS as readonly string[]).includes(id) && !remote.some((engine) => engine.id === id) && !isBuildName(id));
+    const unknown = (flags.browsers ?? []).filter(
+      (id) =>
+        !(ENGINE_IDS as readonly string[]).includes(id) &&
+        !remote.some((engine) => engine.id === id) &&
+        !isBuildName(id),
+    );
     if (unknown.length > 0) {
       // A known product with a malformed version ("chromium@abc", a range) gets the build grammar's own message.
       const parsed = parseBuildName(unknown[0]!);
-      const message = 'error' in parsed && unknown[0]!.includes('@') && !parsed.error.includes('names no engine build') ? parsed.error
-        : 'range' in parsed ? `"${unknown[0]}" is a range: name each build (${parsed.range.product}@${parsed.range.from},${parsed.range.product}@${parsed.range.to}); cors-lab research history takes ranges`
-        : `unknown engine "${unknown[0]}". Fix: use a comma-separated list of ${[...ENGINE_IDS, ...remote.map((engine) => engine.id)].join(', ')} or builds such as chromium@143, firefox@140${remote.length === 0 ? ' (or configure a remote engine with --remote)' : ''}`;
+      const message =
+        'error' in parsed && unknown[0]!.includes('@') && !parsed.error.includes('names no engine build')
+          ? parsed.error
+          : 'range' in parsed
+            ? `"${unknown[0]}" is a range: name each build (${parsed.range.product}@${parsed.range.from},${parsed.range.product}@${parsed.range.to}); cors-lab research history takes ranges`
+            : `unknown engine "${unknown[0]}". Fix: use a comma-separated list of ${[...ENGINE_IDS, ...remote.map((engine) => engine.id)].join(', ')} or builds such as chromium@143, firefox@140${remote.length === 0 ? ' (or configure a remote engine with --remote)' : ''}`;
       throw new RemoteConfigError([{ file: 'command line', field: '--browsers', message }]);
     }
     return remote;
   } catch (error) {
     if (!(error instanceof RemoteConfigError)) throw error;
-    process.stderr.write(`cors-lab: ${error.problems.length} problem(s) with the engines; nothing was run:\n${error.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`);
+    process.stderr.write(
+      `cors-lab: ${error.problems.length} problem(s) with the engines; nothing was run:\n${error.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`,
+    );
     return undefined;
   }
 }
 
 export function parseTimeout(value: string): number {
-  const ms = /^\d+$/.test(value) ? Number(value) : /^(\d+(?:\.\d+)?)s$/.test(value) ? Number(value.slice(0, -1)) * 1000 : NaN;
-  if (!Number.isFinite(ms) || ms < 100 || ms > MAX_PROBE_TIMEOUT_MS) throw new InvalidArgumentError(`give milliseconds (e.g. 8000) or seconds (e.g. 8s), from 100 ms to ${MAX_PROBE_TIMEOUT_MS / 60_000} minutes`);
+  const ms = /^\d+$/.test(value)
+    ? Number(value)
+    : /^(\d+(?:\.\d+)?)s$/.test(value)
+      ? Number(value.slice(0, -1)) * 1000
+      : NaN;
+  if (!Number.isFinite(ms) || ms < 100 || ms > MAX_PROBE_TIMEOUT_MS)
+    throw new InvalidArgumentError(
+      `give milliseconds (e.g. 8000) or seconds (e.g. 8s), from 100 ms to ${MAX_PROBE_TIMEOUT_MS / 60_000} minutes`,
+    );
   return Math.round(ms);
 }
 
@@ -106,7 +160,8 @@ export interface OutputFlags {
 }
 
 /** --wide's help, as run, check, merge and diff give it. */
-export const WIDE_HELP = "full row names and engine versions, lines not wrapped (default: fit the terminal's width, or 100 columns when not a terminal)";
+export const WIDE_HELP =
+  "full row names and engine versions, lines not wrapped (default: fit the terminal's width, or 100 columns when not a terminal)";
 
 /**
  * A repeatable option's parser. It has no default of its own: commander
@@ -125,34 +180,53 @@ interface ParsedCommand {
  * ([] when not given), and which options came from the command line rather
  * than a default (commander alone knows).
  */
-export function fromCommandLine<T extends Pick<OutputFlags, 'out' | 'outGiven'>>(flags: T, command: ParsedCommand, repeatables: readonly string[] = ['reporter']): T & { given: Set<string> } {
+export function fromCommandLine<T extends Pick<OutputFlags, 'out' | 'outGiven'>>(
+  flags: T,
+  command: ParsedCommand,
+  repeatables: readonly string[] = ['reporter'],
+): T & { given: Set<string> } {
   const lists = Object.fromEntries(repeatables.map((name) => [name, (flags as Record<string, unknown>)[name] ?? []]));
-  const given = new Set(command.options.map((option) => option.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli'));
+  const given = new Set(
+    command.options
+      .map((option) => option.attributeName())
+      .filter((name) => command.getOptionValueSource(name) === 'cli'),
+  );
   return { ...flags, ...lists, outGiven: given.has('out'), given };
 }
 
 /** Prints the terminal view, writes the reports, and gives the exit code (shared by run and check). */
-export function report(result: MatrixResult, reporters: ReporterChoice[], flags: Pick<OutputFlags, 'browsers' | 'out' | 'color' | 'wide' | 'baseline' | 'updateBaseline'>, namedBrowsers = flags.browsers !== undefined): number {
+export function report(
+  result: MatrixResult,
+  reporters: ReporterChoice[],
+  flags: Pick<OutputFlags, 'browsers' | 'out' | 'color' | 'wide' | 'baseline' | 'updateBaseline'>,
+  namedBrowsers = flags.browsers !== undefined,
+): number {
   const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
   process.stdout.write(`${renderTerminal(result, { color, wide: flags.wide === true })}\n`);
   const allWritten = announceReports(writeReports(result, reporters, flags.out));
   if (result.interrupted) {
-    process.stderr.write(`cors-lab: interrupted by ${result.interrupted.signal}: the reports above are marked interrupted and written beside any complete ones (*.interrupted.*), which are left as they were\n`);
+    process.stderr.write(
+      `cors-lab: interrupted by ${result.interrupted.signal}: the reports above are marked interrupted and written beside any complete ones (*.interrupted.*), which are left as they were\n`,
+    );
     return exitCodeFor(result.interrupted.signal as NodeJS.Signals);
   }
 
   if (result.engines.length === 0) {
-    process.stderr.write('cors-lab: no engine could be run. See `npx cors-lab browsers` and `npx cors-lab install-browsers`\n');
+    process.stderr.write(
+      'cors-lab: no engine could be run. See `npx cors-lab browsers` and `npx cors-lab install-browsers`\n',
+    );
     return EXIT.badInput;
   }
   // A report that was asked for and not written is a harness failure: CI would read a stale or missing file.
   if (!allWritten) return EXIT.badInput;
   // An engine that was found and did not start, or one the user asked for by name that did not run, is a harness failure, not a pass.
-  if (result.enginesMissing.some((missing) => missing.found) || (namedBrowsers && result.enginesMissing.length > 0)) return EXIT.badInput;
+  if (result.enginesMissing.some((missing) => missing.found) || (namedBrowsers && result.enginesMissing.length > 0))
+    return EXIT.badInput;
   // With a baseline, the record is the expectation: only cells that differ from it fail.
   if (flags.baseline) return againstBaseline(result, flags.baseline, flags.updateBaseline === true);
   // check: a hostile origin that could read a credentialed answer outranks any other failure; any other finding (error answers, Vary) fails like an expectation.
-  if (result.kind === 'check' && result.check.findings.some((finding) => finding.kind === 'security')) return EXIT.securityFinding;
+  if (result.kind === 'check' && result.check.findings.some((finding) => finding.kind === 'security'))
+    return EXIT.securityFinding;
   if (result.kind === 'check' && result.check.findings.length > 0) return EXIT.unexpected;
   return result.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
 }
@@ -172,13 +246,16 @@ export function chooseReporters(values: string[], outDir: string, outGiven = fal
   }
   const problems = reportPathProblems(choices, outDir);
   if (outGiven && choices.every((choice) => choice.path !== undefined)) {
-    problems.push(`--out ${outDir}: no report would be written there, since every --reporter names its own path (${choices.map((choice) => `${choice.name}=${choice.path}`).join(', ')}). Fix: drop --out, or name a reporter without a path (e.g. --reporter html) to write it into ${outDir}`);
+    problems.push(
+      `--out ${outDir}: no report would be written there, since every --reporter names its own path (${choices.map((choice) => `${choice.name}=${choice.path}`).join(', ')}). Fix: drop --out, or name a reporter without a path (e.g. --reporter html) to write it into ${outDir}`,
+    );
   }
   if (problems.length === 0) return choices;
-  process.stderr.write(`cors-lab: ${problems.length} report path problem(s); nothing was run:\n${problems.map((problem) => `  ${problem}\n`).join('')}`);
+  process.stderr.write(
+    `cors-lab: ${problems.length} report path problem(s); nothing was run:\n${problems.map((problem) => `  ${problem}\n`).join('')}`,
+  );
   return undefined;
 }
-
 
 /**
  * --baseline and --update-baseline, checked before anything runs: a
@@ -186,7 +263,8 @@ export function chooseReporters(values: string[], outDir: string, outGiven = fal
  * needs --baseline to name the file. The problem, or undefined.
  */
 export function baselineProblem(flags: Pick<OutputFlags, 'baseline' | 'updateBaseline'>): string | undefined {
-  if (flags.updateBaseline && !flags.baseline) return '--update-baseline: which file? Fix: --baseline cors-baseline.json --update-baseline';
+  if (flags.updateBaseline && !flags.baseline)
+    return '--update-baseline: which file? Fix: --baseline cors-baseline.json --update-baseline';
   if (!flags.baseline || flags.updateBaseline) return undefined;
   try {
     readBaseline(flags.baseline);

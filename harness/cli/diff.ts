@@ -18,13 +18,23 @@ interface DiffFlags {
 export function addDiffCommand(program: Command, exitCode: { value: number }): void {
   program
     .command('diff')
-    .description('compare two results (run or check, result.json): per engine improved, regressed, changed, added and removed cells, with the evidence that changed')
+    .description(
+      'compare two results (run or check, result.json): per engine improved, regressed, changed, added and removed cells, with the evidence that changed',
+    )
     .argument('<before>', 'the earlier result.json')
     .argument('<after>', 'the later result.json')
-    .option('--reporter <name[=path]>', 'json, markdown, html; repeatable or comma-separated (default: the terminal only)', repeatable)
+    .option(
+      '--reporter <name[=path]>',
+      'json, markdown, html; repeatable or comma-separated (default: the terminal only)',
+      repeatable,
+    )
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-diff')
     .option('--wide', WIDE_HELP)
-    .addOption(new Option('--fail-on <what>', 'exit 1 when a cell regressed, or when anything changed').choices(['regressed', 'changed']).default('regressed'))
+    .addOption(
+      new Option('--fail-on <what>', 'exit 1 when a cell regressed, or when anything changed')
+        .choices(['regressed', 'changed'])
+        .default('regressed'),
+    )
     .action((before: string, after: string, flags: DiffFlags) => {
       exitCode.value = diffCommand(before, after, flags);
     });
@@ -36,7 +46,10 @@ function diffCommand(beforeFile: string, afterFile: string, flags: DiffFlags): n
     const parsed = readResultFile(file, problems);
     if (parsed === undefined) return undefined;
     // readResultFile checked it against the result schema: a run's or a check's has its cells.
-    if (parsed.kind === 'research') problems.push(`${file}: a research result has no matrix to compare. Fix: give the result.json of a run or a check`);
+    if (parsed.kind === 'research')
+      problems.push(
+        `${file}: a research result has no matrix to compare. Fix: give the result.json of a run or a check`,
+      );
     else return parsed;
     return undefined;
   };
@@ -50,7 +63,9 @@ function diffCommand(beforeFile: string, afterFile: string, flags: DiffFlags): n
     problems.push((error as Error).message);
   }
   if (!before || !after || problems.length > 0) {
-    process.stderr.write(`cors-lab: ${problems.length} problem(s); nothing was compared:\n${problems.map((problem) => `  ${problem}\n`).join('')}`);
+    process.stderr.write(
+      `cors-lab: ${problems.length} problem(s); nothing was compared:\n${problems.map((problem) => `  ${problem}\n`).join('')}`,
+    );
     return EXIT.badInput;
   }
   const diff = diffResults(before, after, { before: beforeFile, after: afterFile });

@@ -10,7 +10,15 @@ import { parseBuildName } from '../engines/builds/names.ts';
 import type { AvailableBuild } from '../engines/builds/sources.ts';
 
 /** chromium, firefox-esr, WebKitWebDriver + MiniBrowser, Xvfb for WebKit, certutil for Firefox's profile, a C compiler and libc headers for the research clock shim. */
-export const DEBIAN_PACKAGES = ['chromium', 'firefox-esr', 'webkit2gtk-driver', 'xvfb', 'libnss3-tools', 'gcc', 'libc6-dev'];
+export const DEBIAN_PACKAGES = [
+  'chromium',
+  'firefox-esr',
+  'webkit2gtk-driver',
+  'xvfb',
+  'libnss3-tools',
+  'gcc',
+  'libc6-dev',
+];
 
 function isInstalled(pkg: string): boolean {
   const result = spawnSync('dpkg-query', ['-W', '-f', '${Status}', pkg], { encoding: 'utf8' });
@@ -24,7 +32,7 @@ export async function installBrowsers(): Promise<number> {
       [
         'cors-lab: this is not a Debian/Ubuntu system with apt. Choices:',
         '  - on a machine with internet: npx playwright install chromium firefox webkit',
-        '    (Playwright\'s own builds; results name them as such)',
+        "    (Playwright's own builds; results name them as such)",
         '  - or point cors-lab at installed browsers: CORS_LAB_CHROMIUM, CORS_LAB_FIREFOX,',
         '    CORS_LAB_WEBKIT_DRIVER and CORS_LAB_MINIBROWSER',
         '',
@@ -54,7 +62,9 @@ export async function installBrowsers(): Promise<number> {
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
   } catch {
-    process.stderr.write(`cors-lab: apt-get failed. Run it yourself: apt-get update && apt-get install -y ${missing.join(' ')}\n`);
+    process.stderr.write(
+      `cors-lab: apt-get failed. Run it yourself: apt-get update && apt-get install -y ${missing.join(' ')}\n`,
+    );
     return 2;
   }
   const still = DEBIAN_PACKAGES.filter((pkg) => !isInstalled(pkg));
@@ -82,7 +92,9 @@ export async function installBuilds(names: readonly string[]): Promise<number> {
     }
     const asked = 'build' in parsed ? parsed.build : parsed.range;
     if ('build' in parsed && parsed.build.major === undefined) {
-      problems.push(`"${name}" names the system's build: install it with apt (cors-lab install-browsers with no names), or name a version such as ${parsed.build.product}@${parsed.build.family === 'firefox' ? 140 : 143}`);
+      problems.push(
+        `"${name}" names the system's build: install it with apt (cors-lab install-browsers with no names), or name a version such as ${parsed.build.product}@${parsed.build.family === 'firefox' ? 140 : 143}`,
+      );
       continue;
     }
     try {
@@ -103,7 +115,10 @@ export async function installBuilds(names: readonly string[]): Promise<number> {
   const outcomes: InstallOutcome[] = [];
   for (const build of wanted) outcomes.push(await installBuild(build, step));
   for (const outcome of outcomes) {
-    if (outcome.status === 'installed') process.stdout.write(`${outcome.name.padEnd(30)} installed: ${outcome.build.version} (${outcome.build.kind}), ${formatBytes(await diskSize(outcome.build.dir))}, from ${sourceText(outcome.build.source)}\n`);
+    if (outcome.status === 'installed')
+      process.stdout.write(
+        `${outcome.name.padEnd(30)} installed: ${outcome.build.version} (${outcome.build.kind}), ${formatBytes(await diskSize(outcome.build.dir))}, from ${sourceText(outcome.build.source)}\n`,
+      );
     else if (outcome.status === 'present') process.stdout.write(`${outcome.name.padEnd(30)} ${outcome.detail}\n`);
     else process.stdout.write(`${outcome.name.padEnd(30)} FAILED: ${outcome.reason} (nothing was left in the cache)\n`);
   }

@@ -1,7 +1,14 @@
 // The `cors-lab` command line. Exit codes: 0 every cell matches its
 // expectation, 1 unexpected results, 2 bad input or harness failure.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { buildsDir, diskSize, formatBytes, listCachedBuilds, pruneBuilds, sourceText } from '../engines/builds/cache.ts';
+import {
+  buildsDir,
+  diskSize,
+  formatBytes,
+  listCachedBuilds,
+  pruneBuilds,
+  sourceText,
+} from '../engines/builds/cache.ts';
 import { discoverAll } from '../engines/discovery.ts';
 import { readVersion } from '../engines/versions.ts';
 import { ENGINE_IDS, ENGINE_PROFILES, type EngineId, type EngineProfile } from '../engines/types.ts';
@@ -16,7 +23,20 @@ import { parseShard, type Shard } from '../run/shard.ts';
 import { addCheckCommand } from './check.ts';
 import { addDiffCommand } from './diff.ts';
 import { addMergeCommand } from './merge.ts';
-import { addRemoteOptions, commandInputs, EXIT, fromCommandLine, remoteEnginesOf, repeatable, parseBrowsers, parseTimeout, report, type OutputFlags, type RemoteFlags, WIDE_HELP } from './common.ts';
+import {
+  addRemoteOptions,
+  commandInputs,
+  EXIT,
+  fromCommandLine,
+  remoteEnginesOf,
+  repeatable,
+  parseBrowsers,
+  parseTimeout,
+  report,
+  type OutputFlags,
+  type RemoteFlags,
+  WIDE_HELP,
+} from './common.ts';
 import { installBrowsers, installBuilds } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
 import { addBisectCommand } from './bisect.ts';
@@ -51,19 +71,28 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
   }
   // Middleware scenarios need a middleware; without --middleware they are left out, and said so.
   const needing = loaded.scenarios.filter(needsMiddlewareFlag);
-  const scenarios = adapters.length > 0 ? loaded.scenarios : loaded.scenarios.filter((scenario) => !needing.includes(scenario));
+  const scenarios =
+    adapters.length > 0 ? loaded.scenarios : loaded.scenarios.filter((scenario) => !needing.includes(scenario));
   if (adapters.length === 0 && needing.length > 0) {
-    process.stderr.write(`cors-lab: left out ${needing.length} middleware scenario(s) (${needing[0]!.file}, ...); run them with --middleware cors,@fastify/cors,hono,@koa/cors\n`);
+    process.stderr.write(
+      `cors-lab: left out ${needing.length} middleware scenario(s) (${needing[0]!.file}, ...); run them with --middleware cors,@fastify/cors,hono,@koa/cors\n`,
+    );
   }
   if (scenarios.length === 0) {
-    process.stderr.write(needing.length > 0 ? 'cors-lab: nothing to run without --middleware\n' : `cors-lab: no scenarios found in ${paths.length > 0 ? paths.join(', ') : BUILTIN_CATALOG} (looked for *.yaml and *.yml files). Fix: give a scenario file, or a directory that holds some\n`);
+    process.stderr.write(
+      needing.length > 0
+        ? 'cors-lab: nothing to run without --middleware\n'
+        : `cors-lab: no scenarios found in ${paths.length > 0 ? paths.join(', ') : BUILTIN_CATALOG} (looked for *.yaml and *.yml files). Fix: give a scenario file, or a directory that holds some\n`,
+    );
     return EXIT.badInput;
   }
 
   // A signal from here on: keep what completed, write it marked interrupted, exit with the signal's code.
   reportInterruptions();
   const progress = new ProgressLine(process.stderr, !process.env.CI && process.stderr.isTTY === true);
-  progress.start(`running ${scenarios.length} scenarios${adapters.length > 0 ? ` against ${adapters.map((adapter) => adapter.name).join(', ')}` : ''}`);
+  progress.start(
+    `running ${scenarios.length} scenarios${adapters.length > 0 ? ` against ${adapters.map((adapter) => adapter.name).join(', ')}` : ''}`,
+  );
   const options = {
     scenarios,
     engines: flags.browsers,
@@ -73,9 +102,12 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
     profile: flags.profile,
     repeat: flags.repeat,
     ...(flags.shard ? { shard: flags.shard } : {}),
-    onProgress: (update: { engine: EngineId; done: number; total: number }) => progress.update(update.engine, update.done, update.total),
+    onProgress: (update: { engine: EngineId; done: number; total: number }) =>
+      progress.update(update.engine, update.done, update.total),
   };
-  const result = await (adapters.length > 0 ? runWithMiddlewares({ ...options, adapters }) : runScenarios(options)).finally(() => progress.stop());
+  const result = await (
+    adapters.length > 0 ? runWithMiddlewares({ ...options, adapters }) : runScenarios(options)
+  ).finally(() => progress.stop());
   // Catalog scenarios behind BCD features: their cells against the data, for the reports.
   const compat = compatOfRun(result);
   if (compat) result.compat = compat;
@@ -103,7 +135,9 @@ async function browsersCommand(flags: RemoteFlags): Promise<number> {
     const detail = await readVersion(engine.id, engine.discovery.executablePath).catch(
       (error: Error) => `found, but its version could not be read: ${error.message.split('\n')[0]}`,
     );
-    lines.push(`${engine.id.padEnd(9)} ${detail}\n          driver: ${engine.discovery.driver}\n          executable: ${engine.discovery.executablePath}`);
+    lines.push(
+      `${engine.id.padEnd(9)} ${detail}\n          driver: ${engine.discovery.driver}\n          executable: ${engine.discovery.executablePath}`,
+    );
   }
   lines.push(...(await cachedBuildLines()));
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -113,22 +147,34 @@ async function browsersCommand(flags: RemoteFlags): Promise<number> {
 /** The builds in cors-lab's build cache, with their size on disk and where each came from. */
 async function cachedBuildLines(): Promise<string[]> {
   const builds = listCachedBuilds();
-  if (builds.length === 0) return [`builds in ${buildsDir()}: none (install some with cors-lab install-browsers chromium@143 firefox@140)`];
+  if (builds.length === 0)
+    return [`builds in ${buildsDir()}: none (install some with cors-lab install-browsers chromium@143 firefox@140)`];
   const sizes = await Promise.all(builds.map((build) => diskSize(build.dir)));
-  const lines = [`builds in ${buildsDir()} (${formatBytes(sizes.reduce((a, b) => a + b, 0))}; run one with --browsers ${builds[0]!.name}):`];
-  builds.forEach((build, index) => lines.push(`  ${build.name.padEnd(30)} ${build.version.padEnd(16)} ${build.kind.padEnd(14)} ${formatBytes(sizes[index]!).padStart(7)}  ${sourceText(build.source)}`));
+  const lines = [
+    `builds in ${buildsDir()} (${formatBytes(sizes.reduce((a, b) => a + b, 0))}; run one with --browsers ${builds[0]!.name}):`,
+  ];
+  builds.forEach((build, index) =>
+    lines.push(
+      `  ${build.name.padEnd(30)} ${build.version.padEnd(16)} ${build.kind.padEnd(14)} ${formatBytes(sizes[index]!).padStart(7)}  ${sourceText(build.source)}`,
+    ),
+  );
   return lines;
 }
 
 async function pruneCommand(): Promise<number> {
   const { removed, bytes } = await pruneBuilds();
-  process.stdout.write(removed.length === 0 ? `cors-lab: no builds in ${buildsDir()}\n` : `cors-lab: removed ${removed.length} build folder(s) from ${buildsDir()} (${formatBytes(bytes)}): ${removed.join(', ')}\n`);
+  process.stdout.write(
+    removed.length === 0
+      ? `cors-lab: no builds in ${buildsDir()}\n`
+      : `cors-lab: removed ${removed.length} build folder(s) from ${buildsDir()} (${formatBytes(bytes)}): ${removed.join(', ')}\n`,
+  );
   return EXIT.ok;
 }
 
 function parseRepeat(value: string): number {
   const count = Number(value);
-  if (!Number.isInteger(count) || count < 1 || count > 100) throw new InvalidArgumentError('a whole number from 1 to 100');
+  if (!Number.isInteger(count) || count < 1 || count > 100)
+    throw new InvalidArgumentError('a whole number from 1 to 100');
   return count;
 }
 
@@ -146,7 +192,9 @@ Each command's flags: npx cors-lab <command> --help. The README links a guide pe
 
 export function buildProgram(exitCode: { value: number }): Command {
   const program = new Command('cors-lab')
-    .description('CORS in real Chromium, Firefox and WebKit: check your own API, explore one request, or run the catalog into a compatibility matrix')
+    .description(
+      'CORS in real Chromium, Firefox and WebKit: check your own API, explore one request, or run the catalog into a compatibility matrix',
+    )
     .version(toolVersion())
     .showHelpAfterError()
     .exitOverride()
@@ -158,25 +206,57 @@ export function buildProgram(exitCode: { value: number }): Command {
       .description('run scenario files or directories (default: the built-in catalog) in every engine found')
       .argument('[paths...]', 'scenario files (.yaml) or directories'),
   )
-    .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`, parseBrowsers)
-    .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', repeatable)
+    .option(
+      '--browsers <list>',
+      `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`,
+      parseBrowsers,
+    )
+    .option(
+      '--reporter <name[=path]>',
+      'json, html, junit, markdown; repeatable or comma-separated (default: json,html)',
+      repeatable,
+    )
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
-    .addOption(new Option('--isolation <mode>', 'group: a context per isolation group; probe: a fresh context for every probe').choices(['group', 'probe']).default('group'))
     .addOption(
-      new Option('--profile <name>', 'defaults: engines as launched; shipping: close to the shipping browsers (Chrome\'s cookie default, Safari-like ITP); allow-third-party: all accept third-party cookies')
+      new Option('--isolation <mode>', 'group: a context per isolation group; probe: a fresh context for every probe')
+        .choices(['group', 'probe'])
+        .default('group'),
+    )
+    .addOption(
+      new Option(
+        '--profile <name>',
+        "defaults: engines as launched; shipping: close to the shipping browsers (Chrome's cookie default, Safari-like ITP); allow-third-party: all accept third-party cookies",
+      )
         .choices([...ENGINE_PROFILES])
         .default('defaults'),
     )
     .option('--baseline <file>', 'a recorded baseline (JSON): fail only on cells that differ from it')
     .option('--update-baseline', "write --baseline's file from this run (commit it beside your tests)")
-    .option('--repeat <n>', 'run each cell n times, each attempt in fresh contexts; cells whose attempts disagree are flaky', parseRepeat, 1)
-    .option('--shard <i/n>', "run only shard i of n (cells assigned by a hash of scenario id and engine); put the shards' results together with cors-lab merge", (value: string) => {
-      const shard = parseShard(value);
-      if (typeof shard === 'string') throw new InvalidArgumentError(shard);
-      return shard;
-    })
-    .option('--middleware <list>', 'real CORS middlewares for the middleware scenarios: cors, @fastify/cors, hono, @koa/cors, or ./my-adapter.ts (comma-separated); one column group each', (value: string) => value.split(',').map((name) => name.trim()).filter(Boolean))
+    .option(
+      '--repeat <n>',
+      'run each cell n times, each attempt in fresh contexts; cells whose attempts disagree are flaky',
+      parseRepeat,
+      1,
+    )
+    .option(
+      '--shard <i/n>',
+      "run only shard i of n (cells assigned by a hash of scenario id and engine); put the shards' results together with cors-lab merge",
+      (value: string) => {
+        const shard = parseShard(value);
+        if (typeof shard === 'string') throw new InvalidArgumentError(shard);
+        return shard;
+      },
+    )
+    .option(
+      '--middleware <list>',
+      'real CORS middlewares for the middleware scenarios: cors, @fastify/cors, hono, @koa/cors, or ./my-adapter.ts (comma-separated); one column group each',
+      (value: string) =>
+        value
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean),
+    )
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')
     .option('--wide', WIDE_HELP)
@@ -191,9 +271,11 @@ export function buildProgram(exitCode: { value: number }): Command {
   addBisectCommand(program, exitCode);
   addUiCommand(program, exitCode);
 
-  program
+  program;
   addRemoteOptions(program.command('browsers'))
-    .description("list the engines found (id, browser, version, driver, executable), how to get missing ones, and the builds in cors-lab's build cache with their size; with --remote or --remote-config, whether each remote endpoint answers")
+    .description(
+      "list the engines found (id, browser, version, driver, executable), how to get missing ones, and the builds in cors-lab's build cache with their size; with --remote or --remote-config, whether each remote endpoint answers",
+    )
     .option('--prune', "remove every build from cors-lab's build cache (the system's browsers are not touched)")
     .action(async (flags: RemoteFlags & { prune?: boolean }) => {
       exitCode.value = flags.prune ? await pruneCommand() : await browsersCommand(flags);
@@ -201,8 +283,13 @@ export function buildProgram(exitCode: { value: number }): Command {
 
   program
     .command('install-browsers')
-    .description("without names: install Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb, libnss3-tools, gcc and libc6-dev (as root with apt; the C compiler builds the research clock shim), or explain the choices. With build names (chromium@143, chromium-headless-shell@150, firefox@140, chromium@103..153): download those builds through npm and apt into cors-lab's build cache, check that each reports the version asked for, and install nothing system-wide")
-    .argument('[builds...]', 'builds to install: chromium@MAJOR, chromium-headless-shell@MAJOR, firefox@MAJOR, or a range such as chromium@110..143')
+    .description(
+      "without names: install Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb, libnss3-tools, gcc and libc6-dev (as root with apt; the C compiler builds the research clock shim), or explain the choices. With build names (chromium@143, chromium-headless-shell@150, firefox@140, chromium@103..153): download those builds through npm and apt into cors-lab's build cache, check that each reports the version asked for, and install nothing system-wide",
+    )
+    .argument(
+      '[builds...]',
+      'builds to install: chromium@MAJOR, chromium-headless-shell@MAJOR, firefox@MAJOR, or a range such as chromium@110..143',
+    )
     .action(async (builds: string[]) => {
       exitCode.value = builds.length > 0 ? await installBuilds(builds) : await installBrowsers();
     });
@@ -227,7 +314,9 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit 0; usage errors are bad input.
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    process.stderr.write(`cors-lab: harness failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `cors-lab: harness failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return EXIT.badInput;
   }
 }

@@ -5,14 +5,29 @@ import type { Command } from 'commander';
 import { MergeError, mergeShards } from '../diff/merge.ts';
 import { compatOfRun } from '../research/compat.ts';
 import type { RunResult } from '../result/result.ts';
-import { chooseReporters, EXIT, fromCommandLine, readResultFile, repeatable, report, type OutputFlags, WIDE_HELP } from './common.ts';
+import {
+  chooseReporters,
+  EXIT,
+  fromCommandLine,
+  readResultFile,
+  repeatable,
+  report,
+  type OutputFlags,
+  WIDE_HELP,
+} from './common.ts';
 
 export function addMergeCommand(program: Command, exitCode: { value: number }): void {
   program
     .command('merge')
-    .description('put the results of run --shard i/n together: one result and every report, with missing and duplicate cells said')
+    .description(
+      'put the results of run --shard i/n together: one result and every report, with missing and duplicate cells said',
+    )
     .argument('<shards...>', "each shard's result.json")
-    .option('--reporter <name[=path]>', 'json, html, junit, markdown; repeatable or comma-separated (default: json,html)', repeatable)
+    .option(
+      '--reporter <name[=path]>',
+      'json, html, junit, markdown; repeatable or comma-separated (default: json,html)',
+      repeatable,
+    )
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
     .option('--color', 'coloured terminal output even when not a TTY')
     .option('--no-color', 'plain terminal output')
@@ -38,7 +53,12 @@ function mergeCommand(files: string[], flags: OutputFlags): number {
     merged = mergeShards(shards);
   } catch (error) {
     if (!(error instanceof MergeError)) throw error;
-    process.stderr.write(`cors-lab: nothing was merged:\n${error.message.split('\n').map((line) => `  ${line}\n`).join('')}`);
+    process.stderr.write(
+      `cors-lab: nothing was merged:\n${error.message
+        .split('\n')
+        .map((line) => `  ${line}\n`)
+        .join('')}`,
+    );
     return EXIT.badInput;
   }
   const compat = compatOfRun(merged.result);
@@ -46,10 +66,19 @@ function mergeCommand(files: string[], flags: OutputFlags): number {
   const code = report(merged.result, reporters, flags, false);
   const { total, shards: given } = merged.result.options.merged!;
   process.stdout.write(`merged shards ${given.join(', ')} of ${total}: ${merged.result.results.length} cells\n`);
-  if (merged.duplicates.length > 0) process.stdout.write(`measured by more than one shard (kept once where they agree, flaky where not): ${merged.duplicates.join('; ')}\n`);
+  if (merged.duplicates.length > 0)
+    process.stdout.write(
+      `measured by more than one shard (kept once where they agree, flaky where not): ${merged.duplicates.join('; ')}\n`,
+    );
   const incomplete = [
-    ...(merged.absentShards.length > 0 ? [`shard(s) ${merged.absentShards.join(', ')} of ${total} not given: their cells are not in the result`] : []),
-    ...(merged.missing.length > 0 ? [`${merged.missing.length} cell(s) no shard measured: ${merged.missing.slice(0, 10).join('; ')}${merged.missing.length > 10 ? '; …' : ''}`] : []),
+    ...(merged.absentShards.length > 0
+      ? [`shard(s) ${merged.absentShards.join(', ')} of ${total} not given: their cells are not in the result`]
+      : []),
+    ...(merged.missing.length > 0
+      ? [
+          `${merged.missing.length} cell(s) no shard measured: ${merged.missing.slice(0, 10).join('; ')}${merged.missing.length > 10 ? '; …' : ''}`,
+        ]
+      : []),
   ];
   for (const line of incomplete) process.stderr.write(`cors-lab: ${line}\n`);
   return incomplete.length > 0 ? EXIT.badInput : code;

@@ -11,7 +11,15 @@ import { studyCompat } from '../research/compat.ts';
 import { compatTerminal } from '../../reports/compat.ts';
 import { maxAgeTerminal, pnaTerminal } from '../../reports/research.ts';
 import { announceReports, writeReports } from '../../reports/write.ts';
-import { chooseReporters, EXIT, fromCommandLine, repeatable, parseBrowsers, parseTimeout, type OutputFlags } from './common.ts';
+import {
+  chooseReporters,
+  EXIT,
+  fromCommandLine,
+  repeatable,
+  parseBrowsers,
+  parseTimeout,
+  type OutputFlags,
+} from './common.ts';
 import { exitCodeFor, interruption, reportInterruptions } from '../engines/cleanup.ts';
 import { keptOnInterrupt } from '../session/failure.ts';
 import { expandBuilds, HISTORY_STUDIES, studyHistory, type HistoryStudyName } from '../research/history.ts';
@@ -39,19 +47,45 @@ export function addResearchCommand(program: Command, exitCode: { value: number }
     .addArgument(new Argument('<study>', 'the study to run').choices(['max-age', 'pna', 'compat', 'history']))
     .addArgument(new Argument('[paths...]', 'history: scenario files or directories (default: the built-in catalog)'))
     .option('--from <result.json>', "compat: read the cells from a run's result instead of running the scenarios")
-    .option('--browsers <list>', `comma-separated engines: ${ENGINE_IDS.join(',')}, or builds (chromium@143, firefox@140; for history also ranges: chromium@110..153) (default: every engine found; for history every build on this machine)`, parseBrowsers)
-    .option('--studies <list>', `history: what runs in every build, comma-separated: ${HISTORY_STUDIES.join(', ')} (default: catalog)`, parseStudies)
-    .option('--max-wait <seconds>', 'longest real-time wait where the clock cannot be controlled; longer lifetimes are lower bounds', (value: string) => Number(value), 30)
-    .option('--reporter <name[=path]>', 'json, html, markdown; repeatable or comma-separated (default: json,html)', repeatable)
+    .option(
+      '--browsers <list>',
+      `comma-separated engines: ${ENGINE_IDS.join(',')}, or builds (chromium@143, firefox@140; for history also ranges: chromium@110..153) (default: every engine found; for history every build on this machine)`,
+      parseBrowsers,
+    )
+    .option(
+      '--studies <list>',
+      `history: what runs in every build, comma-separated: ${HISTORY_STUDIES.join(', ')} (default: catalog)`,
+      parseStudies,
+    )
+    .option(
+      '--max-wait <seconds>',
+      'longest real-time wait where the clock cannot be controlled; longer lifetimes are lower bounds',
+      (value: string) => Number(value),
+      30,
+    )
+    .option(
+      '--reporter <name[=path]>',
+      'json, html, markdown; repeatable or comma-separated (default: json,html)',
+      repeatable,
+    )
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
-    .option('--timeout <ms>', 'per request, in ms or with an "s" suffix (default: 8 s for max-age; 4 s for pna, where a request held by a permission prompt never settles)', parseTimeout)
+    .option(
+      '--timeout <ms>',
+      'per request, in ms or with an "s" suffix (default: 8 s for max-age; 4 s for pna, where a request held by a permission prompt never settles)',
+      parseTimeout,
+    )
     .action(async (study: string, paths: string[], flags: ResearchFlags, command: Command) => {
       if ((paths.length > 0 || flags.studies) && study !== 'history') {
-        process.stderr.write(`cors-lab: research ${study} takes no ${paths.length > 0 ? 'scenario paths' : '--studies'} (only research history does)\n`);
+        process.stderr.write(
+          `cors-lab: research ${study} takes no ${paths.length > 0 ? 'scenario paths' : '--studies'} (only research history does)\n`,
+        );
         exitCode.value = EXIT.badInput;
         return;
       }
-      exitCode.value = study === 'history' ? await historyCommand(paths, fromCommandLine(flags, command)) : await researchCommand(study, fromCommandLine(flags, command));
+      exitCode.value =
+        study === 'history'
+          ? await historyCommand(paths, fromCommandLine(flags, command))
+          : await researchCommand(study, fromCommandLine(flags, command));
     });
 }
 
@@ -76,10 +110,20 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
   };
   const measuring =
     study === 'pna'
-      ? studyPna(common).then((result) => ({ key: 'pna' as const, result, engines: result.engines.map((engine) => engine.engine) }))
+      ? studyPna(common).then((result) => ({
+          key: 'pna' as const,
+          result,
+          engines: result.engines.map((engine) => engine.engine),
+        }))
       : study === 'compat'
-        ? studyCompat({ ...common, ...(flags.from ? { from: flags.from } : {}) }).then(({ study: result, engines }) => ({ key: 'compat' as const, result, engines }))
-        : studyMaxAge({ ...common, maxWaitSeconds: flags.maxWait }).then((result) => ({ key: 'maxAge' as const, result, engines: result.engines.map((engine) => engine.engine) }));
+        ? studyCompat({ ...common, ...(flags.from ? { from: flags.from } : {}) }).then(
+            ({ study: result, engines }) => ({ key: 'compat' as const, result, engines }),
+          )
+        : studyMaxAge({ ...common, maxWaitSeconds: flags.maxWait }).then((result) => ({
+            key: 'maxAge' as const,
+            result,
+            engines: result.engines.map((engine) => engine.engine),
+          }));
   let measured: Awaited<typeof measuring> | undefined;
   try {
     measured = await measuring.catch(keptOnInterrupt(undefined));
@@ -92,32 +136,62 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
   // A study cut short measures nothing worth a table: no report, the signal's exit code.
   const stop = interruption();
   if (stop || !measured) {
-    process.stderr.write(`cors-lab: research ${study} interrupted by ${stop?.signal ?? 'a signal'}; no report written\n`);
+    process.stderr.write(
+      `cors-lab: research ${study} interrupted by ${stop?.signal ?? 'a signal'}; no report written\n`,
+    );
     return exitCodeFor(stop?.signal ?? 'SIGTERM');
   }
   const engines: EngineEntry[] = measured.engines;
   const run: ResearchResult = {
-    ...resultHeader('research', startedAt, started, [{ id: `research ${study}`, definition: { study, ...(measured.key === 'maxAge' ? { maxWaitSeconds: flags.maxWait } : {}), ...(flags.from ? { from: flags.from } : {}) } }]),
+    ...resultHeader('research', startedAt, started, [
+      {
+        id: `research ${study}`,
+        definition: {
+          study,
+          ...(measured.key === 'maxAge' ? { maxWaitSeconds: flags.maxWait } : {}),
+          ...(flags.from ? { from: flags.from } : {}),
+        },
+      },
+    ]),
     options: { isolation: `research ${study}`, timeoutMs, profile: 'defaults' },
     engines,
     enginesMissing: measured.result.enginesMissing,
-    research: measured.key === 'pna' ? { pna: measured.result } : measured.key === 'compat' ? { compat: measured.result } : { maxAge: measured.result },
+    research:
+      measured.key === 'pna'
+        ? { pna: measured.result }
+        : measured.key === 'compat'
+          ? { compat: measured.result }
+          : { maxAge: measured.result },
   };
   // A compact view sized to the terminal; the full tables are in the Markdown and HTML reports.
-  process.stdout.write(measured.key === 'pna' ? pnaTerminal(measured.result, terminalWidth()) : measured.key === 'compat' ? compatTerminal(measured.result, terminalWidth()) : maxAgeTerminal(measured.result, terminalWidth()));
+  process.stdout.write(
+    measured.key === 'pna'
+      ? pnaTerminal(measured.result, terminalWidth())
+      : measured.key === 'compat'
+        ? compatTerminal(measured.result, terminalWidth())
+        : maxAgeTerminal(measured.result, terminalWidth()),
+  );
   process.stdout.write(`\n(${(run.durationMs / 1000).toFixed(1)} s)\n`);
   const allWritten = announceReports(writeReports(run, reporters, flags.out));
   if (measured.engines.length === 0 || !allWritten) return EXIT.badInput;
   if (measured.key === 'pna') return EXIT.ok;
   // A disagreement is a finding about the data, not a failure of the run.
   if (measured.key === 'compat') return EXIT.ok;
-  return measured.result.engines.some((engine) => engine.cases.some((entry) => entry.lifetime.kind === 'error')) ? EXIT.unexpected : EXIT.ok;
+  return measured.result.engines.some((engine) => engine.cases.some((entry) => entry.lifetime.kind === 'error'))
+    ? EXIT.unexpected
+    : EXIT.ok;
 }
 
 function parseStudies(value: string): HistoryStudyName[] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = names.filter((name) => !(HISTORY_STUDIES as readonly string[]).includes(name));
-  if (names.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`${unknown[0] ? `"${unknown[0]}" is not a study; ` : ''}name one or more of ${HISTORY_STUDIES.join(', ')}`);
+  if (names.length === 0 || unknown.length > 0)
+    throw new InvalidArgumentError(
+      `${unknown[0] ? `"${unknown[0]}" is not a study; ` : ''}name one or more of ${HISTORY_STUDIES.join(', ')}`,
+    );
   return [...new Set(names)] as HistoryStudyName[];
 }
 
@@ -131,7 +205,9 @@ async function historyCommand(paths: string[], flags: ResearchFlags): Promise<nu
   if (!reporters) return EXIT.badInput;
   const loaded = loadScenarios(paths.length > 0 ? paths : [BUILTIN_CATALOG]);
   if (loaded.problems.length > 0) {
-    process.stderr.write(`cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n${loaded.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`);
+    process.stderr.write(
+      `cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n${loaded.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`,
+    );
     return EXIT.badInput;
   }
   // Middleware scenarios need a middleware server: history is about the engines, so they are left out.
@@ -142,7 +218,9 @@ async function historyCommand(paths: string[], flags: ResearchFlags): Promise<nu
   }
   const { ids, problems } = await expandBuilds(flags.browsers ?? everyLocalBuild());
   if (problems.length > 0) {
-    process.stderr.write(`cors-lab: research history: nothing was run:\n${problems.map((problem) => `  ${problem}\n`).join('')}`);
+    process.stderr.write(
+      `cors-lab: research history: nothing was run:\n${problems.map((problem) => `  ${problem}\n`).join('')}`,
+    );
     return EXIT.badInput;
   }
   reportInterruptions();
@@ -150,17 +228,31 @@ async function historyCommand(paths: string[], flags: ResearchFlags): Promise<nu
   const started = performance.now();
   const progress = new ProgressLine(process.stderr, !process.env.CI && process.stderr.isTTY === true);
   progress.start(`history: ${scenarios.length} scenarios in ${ids.length} builds`);
-  const measured = await studyHistory({ builds: ids, scenarios, studies: flags.studies ?? ['catalog'], timeoutMs: flags.timeout ?? 10_000, onProgress: (update) => progress.update(update.engine, update.done, update.total), onStudy: (line) => process.stderr.write(`cors-lab: ${line}\n`) })
+  const measured = await studyHistory({
+    builds: ids,
+    scenarios,
+    studies: flags.studies ?? ['catalog'],
+    timeoutMs: flags.timeout ?? 10_000,
+    onProgress: (update) => progress.update(update.engine, update.done, update.total),
+    onStudy: (line) => process.stderr.write(`cors-lab: ${line}\n`),
+  })
     .catch(keptOnInterrupt(undefined))
     .finally(() => progress.stop());
   const stop = interruption();
   if (stop || !measured) {
-    process.stderr.write(`cors-lab: research history interrupted by ${stop?.signal ?? 'a signal'}; no report written\n`);
+    process.stderr.write(
+      `cors-lab: research history interrupted by ${stop?.signal ?? 'a signal'}; no report written\n`,
+    );
     return exitCodeFor(stop?.signal ?? 'SIGTERM');
   }
   const { study, engines } = measured;
   const result: ResearchResult = {
-    ...resultHeader('research', startedAt, started, [{ id: 'research history', definition: { study: 'history', builds: ids, scenarios: scenarios.map((scenario) => scenario.id) } }]),
+    ...resultHeader('research', startedAt, started, [
+      {
+        id: 'research history',
+        definition: { study: 'history', builds: ids, scenarios: scenarios.map((scenario) => scenario.id) },
+      },
+    ]),
     options: { isolation: 'research history', timeoutMs: flags.timeout ?? 10_000, profile: 'defaults' },
     engines,
     enginesMissing: study.enginesMissing,

@@ -5,13 +5,16 @@ import { addRemoteOptions, EXIT, parseTimeout, remoteEnginesOf, type RemoteFlags
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port number from 0 (any free port) to 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('a port number from 0 (any free port) to 65535');
   return port;
 }
 
 export function addUiCommand(program: Command, exitCode: { value: number }): void {
   addRemoteOptions(program.command('ui'))
-    .description("a local web page where a form takes what check takes and shows each engine's answer as it comes; on 127.0.0.1 only, behind a token in the URL it prints")
+    .description(
+      "a local web page where a form takes what check takes and shows each engine's answer as it comes; on 127.0.0.1 only, behind a token in the URL it prints",
+    )
     .option('--port <n>', 'the port to listen on (default: any free port)', parsePort, 0)
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
     .action(async (flags: RemoteFlags & { port: number; timeout: number }) => {
@@ -24,11 +27,15 @@ export function addUiCommand(program: Command, exitCode: { value: number }): voi
       try {
         ui = await startUi({ port: flags.port, timeoutMs: flags.timeout, remote });
       } catch (error) {
-        process.stderr.write(`cors-lab ui: cannot listen on 127.0.0.1:${flags.port}: ${(error as Error).message}. Fix: another --port, or --port 0 for any free one\n`);
+        process.stderr.write(
+          `cors-lab ui: cannot listen on 127.0.0.1:${flags.port}: ${(error as Error).message}. Fix: another --port, or --port 0 for any free one\n`,
+        );
         exitCode.value = EXIT.badInput;
         return;
       }
-      process.stdout.write(`cors-lab ui: open ${ui.url}\n(whoever has this URL can make this machine's browsers fetch any URL: keep it to yourself; Ctrl-C stops the UI)\n`);
+      process.stdout.write(
+        `cors-lab ui: open ${ui.url}\n(whoever has this URL can make this machine's browsers fetch any URL: keep it to yourself; Ctrl-C stops the UI)\n`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

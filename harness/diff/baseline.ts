@@ -40,10 +40,13 @@ export interface BaselineDifference {
 
 /** What a cell gave, as a baseline records it: the outcome, and the verdict unless it is the spec's. */
 export function cellRecord(cell: Pick<CellResult, 'outcome' | 'verdict'>): string {
-  return cell.verdict === 'matches-spec' || cell.verdict === 'error' ? cell.outcome : `${cell.outcome} (${cell.verdict})`;
+  return cell.verdict === 'matches-spec' || cell.verdict === 'error'
+    ? cell.outcome
+    : `${cell.outcome} (${cell.verdict})`;
 }
 
-const column = (cell: Pick<CellResult, 'engine' | 'variant'>) => (cell.variant === undefined ? cell.engine : `${cell.variant} · ${cell.engine}`);
+const column = (cell: Pick<CellResult, 'engine' | 'variant'>) =>
+  cell.variant === undefined ? cell.engine : `${cell.variant} · ${cell.engine}`;
 
 export function baselineOf(result: MatrixResult): Baseline {
   const cells: Record<string, Record<string, string>> = {};
@@ -56,7 +59,9 @@ export function serializeBaseline(baseline: Baseline): string {
   const sortedKeys = <T>(record: Record<string, T>) => Object.keys(record).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const rows = sortedKeys(baseline.cells).map((id) => {
     const row = baseline.cells[id]!;
-    return `    ${JSON.stringify(id)}: {${sortedKeys(row).map((key) => ` ${JSON.stringify(key)}: ${JSON.stringify(row[key])}`).join(',')} }`;
+    return `    ${JSON.stringify(id)}: {${sortedKeys(row)
+      .map((key) => ` ${JSON.stringify(key)}: ${JSON.stringify(row[key])}`)
+      .join(',')} }`;
   });
   return `{\n  "format": ${JSON.stringify(baseline.format)},\n  "kind": ${JSON.stringify(baseline.kind)},\n  "profile": ${JSON.stringify(baseline.profile)},\n  "cells": {\n${rows.join(',\n')}\n  }\n}\n`;
 }
@@ -72,23 +77,30 @@ export function writeBaseline(file: string, baseline: Baseline): void {
 export class BaselineError extends Error {}
 
 export function readBaseline(file: string): Baseline {
-  if (!existsSync(file)) throw new BaselineError(`${file}: no such baseline. Fix: write it with --update-baseline (and commit it)`);
+  if (!existsSync(file))
+    throw new BaselineError(`${file}: no such baseline. Fix: write it with --update-baseline (and commit it)`);
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new BaselineError(`${file}: not JSON: ${(error as Error).message}. Fix: write it again with --update-baseline`);
+    throw new BaselineError(
+      `${file}: not JSON: ${(error as Error).message}. Fix: write it again with --update-baseline`,
+    );
   }
   const parsed = baselineSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new BaselineError(`${file}: ${issue.path.join('.') || '(file)'}: ${issue.message}. Fix: write it again with --update-baseline`);
+    throw new BaselineError(
+      `${file}: ${issue.path.join('.') || '(file)'}: ${issue.message}. Fix: write it again with --update-baseline`,
+    );
   }
   return parsed.data as Baseline;
 }
 
 /** One row's cells (a lab.probe outcome's, say) as a baseline records them. */
-export function rowRecord(cells: Pick<CellResult, 'engine' | 'variant' | 'outcome' | 'verdict'>[]): Record<string, string> {
+export function rowRecord(
+  cells: Pick<CellResult, 'engine' | 'variant' | 'outcome' | 'verdict'>[],
+): Record<string, string> {
   return Object.fromEntries(cells.map((cell) => [column(cell), cellRecord(cell)]));
 }
 
@@ -102,23 +114,51 @@ export function compareToBaseline(result: MatrixResult, baseline: Baseline): Bas
       const cell = measured.get(key);
       measured.delete(key);
       if (!cell) differences.push({ scenario, column: name, recorded });
-      else if (cellRecord(cell) !== recorded) differences.push({ scenario, column: name, recorded, measured: cellRecord(cell), explanation: cell.explanation });
+      else if (cellRecord(cell) !== recorded)
+        differences.push({
+          scenario,
+          column: name,
+          recorded,
+          measured: cellRecord(cell),
+          explanation: cell.explanation,
+        });
     }
   }
-  for (const cell of measured.values()) differences.push({ scenario: cell.scenario, column: column(cell), measured: cellRecord(cell), explanation: cell.explanation });
+  for (const cell of measured.values())
+    differences.push({
+      scenario: cell.scenario,
+      column: column(cell),
+      measured: cellRecord(cell),
+      explanation: cell.explanation,
+    });
   return differences;
 }
 
 /** The differences as lines a person reads. */
-export function baselineLines(file: string, baseline: Baseline, result: MatrixResult, differences: BaselineDifference[]): string[] {
+export function baselineLines(
+  file: string,
+  baseline: Baseline,
+  result: MatrixResult,
+  differences: BaselineDifference[],
+): string[] {
   const total = result.results.length;
   const lines: string[] = [];
-  if (baseline.profile !== result.options.profile) lines.push(`baseline ${file} was recorded with profile ${baseline.profile}; this run used ${result.options.profile}`);
+  if (baseline.profile !== result.options.profile)
+    lines.push(
+      `baseline ${file} was recorded with profile ${baseline.profile}; this run used ${result.options.profile}`,
+    );
   if (differences.length === 0) return [...lines, `baseline ${file}: all ${total} cells as recorded`];
   lines.push(`baseline ${file}: ${differences.length} cell(s) differ from the record (${total} measured):`);
   for (const difference of differences) {
-    const what = difference.measured === undefined ? 'not measured in this run' : difference.recorded === undefined ? `${difference.measured}, not in the baseline` : `recorded ${difference.recorded}, now ${difference.measured}`;
-    lines.push(`  ${difference.scenario} in ${difference.column}: ${what}${difference.explanation ? `. ${difference.explanation}` : ''}`);
+    const what =
+      difference.measured === undefined
+        ? 'not measured in this run'
+        : difference.recorded === undefined
+          ? `${difference.measured}, not in the baseline`
+          : `recorded ${difference.recorded}, now ${difference.measured}`;
+    lines.push(
+      `  ${difference.scenario} in ${difference.column}: ${what}${difference.explanation ? `. ${difference.explanation}` : ''}`,
+    );
   }
   return lines;
 }

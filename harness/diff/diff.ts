@@ -17,9 +17,14 @@ function standing(cell: CellResult): number {
   return cell.verdict === 'matches-spec' ? 3 : 2;
 }
 
-const key = (cell: Pick<CellResult, 'scenario' | 'engine' | 'variant'>) => JSON.stringify([cell.scenario, cell.variant ?? '', cell.engine]);
+const key = (cell: Pick<CellResult, 'scenario' | 'engine' | 'variant'>) =>
+  JSON.stringify([cell.scenario, cell.variant ?? '', cell.engine]);
 
-export function diffResults(before: MatrixResult, after: MatrixResult, files: { before: string; after: string }): RunDiff {
+export function diffResults(
+  before: MatrixResult,
+  after: MatrixResult,
+  files: { before: string; after: string },
+): RunDiff {
   const beforeCells = new Map(before.results.map((cell) => [key(cell), cell]));
   const afterCells = new Map(after.results.map((cell) => [key(cell), cell]));
   const versions = (result: MatrixResult) => new Map(result.engines.map((engine) => [engine.id, engine.version]));
@@ -31,10 +36,21 @@ export function diffResults(before: MatrixResult, after: MatrixResult, files: { 
     const old = beforeCells.get(id);
     const now = afterCells.get(id);
     const cell = (now ?? old)!;
-    const base = { scenario: cell.scenario, engine: cell.engine, ...(cell.variant !== undefined ? { variant: cell.variant } : {}) };
+    const base = {
+      scenario: cell.scenario,
+      engine: cell.engine,
+      ...(cell.variant !== undefined ? { variant: cell.variant } : {}),
+    };
     if (!old || !now) {
       const side = sideOf((now ?? old)!, (now ? afterVersions : beforeVersions).get(cell.engine) ?? '');
-      changes.push({ ...base, kind: now ? 'added' : 'removed', verdictChanged: false, ...(now ? { after: side } : { before: side }), differences: [now ? `only in the second run: ${now.outcome}` : `only in the first run: ${old!.outcome}`], cause: 'added or removed' });
+      changes.push({
+        ...base,
+        kind: now ? 'added' : 'removed',
+        verdictChanged: false,
+        ...(now ? { after: side } : { before: side }),
+        differences: [now ? `only in the second run: ${now.outcome}` : `only in the first run: ${old!.outcome}`],
+        cause: 'added or removed',
+      });
       continue;
     }
     const verdictChanged = old.verdict !== now.verdict;
@@ -49,7 +65,16 @@ export function diffResults(before: MatrixResult, after: MatrixResult, files: { 
     const engineChanged = a.engineVersion !== b.engineVersion;
     const serverChanged = JSON.stringify(a.corsHeaders) !== JSON.stringify(b.corsHeaders) || a.status !== b.status;
     // The engine build first, then the server; cookies the same build sent or withheld point at its cookie policy (a profile).
-    const cause = engineChanged && serverChanged ? 'engine version and server answers' : engineChanged ? 'engine version' : serverChanged ? 'server answers' : a.cookiesSent !== b.cookiesSent ? 'cookies the engine sent' : 'not shown by the evidence';
+    const cause =
+      engineChanged && serverChanged
+        ? 'engine version and server answers'
+        : engineChanged
+          ? 'engine version'
+          : serverChanged
+            ? 'server answers'
+            : a.cookiesSent !== b.cookiesSent
+              ? 'cookies the engine sent'
+              : 'not shown by the evidence';
     changes.push({ ...base, kind, verdictChanged, before: a, after: b, differences, cause });
   }
   const count = (kind: CellChange['kind'], of: CellChange[]) => of.filter((change) => change.kind === kind).length;
@@ -58,7 +83,9 @@ export function diffResults(before: MatrixResult, after: MatrixResult, files: { 
     const column = JSON.stringify([change.variant ?? '', change.engine]);
     columns.set(column, [...(columns.get(column) ?? []), change]);
   }
-  const engines: EngineDiff[] = [...new Set([...before.results, ...after.results].map((cell) => JSON.stringify([cell.variant ?? '', cell.engine])))].map((column) => {
+  const engines: EngineDiff[] = [
+    ...new Set([...before.results, ...after.results].map((cell) => JSON.stringify([cell.variant ?? '', cell.engine]))),
+  ].map((column) => {
     const [variant, engine] = JSON.parse(column) as [string, CellResult['engine']];
     const of = columns.get(column) ?? [];
     return {
@@ -101,10 +128,15 @@ function alignmentOf(before: MatrixResult, after: MatrixResult): string[] {
   const differs: string[] = [];
   if (before.kind !== after.kind) differs.push(`kind: ${before.kind} vs ${after.kind}`);
   const hash = (result: MatrixResult) => result.runInfo?.scenarioSet.hash;
-  if (!hash(before) || !hash(after)) differs.push('scenario set: not known for a result written before runInfo existed');
-  else if (hash(before) !== hash(after)) differs.push(`scenario set: ${before.runInfo.scenarioSet.rows} rows (${hash(before)!.slice(0, 19)}…) vs ${after.runInfo.scenarioSet.rows} rows (${hash(after)!.slice(0, 19)}…)`);
+  if (!hash(before) || !hash(after))
+    differs.push('scenario set: not known for a result written before runInfo existed');
+  else if (hash(before) !== hash(after))
+    differs.push(
+      `scenario set: ${before.runInfo.scenarioSet.rows} rows (${hash(before)!.slice(0, 19)}…) vs ${after.runInfo.scenarioSet.rows} rows (${hash(after)!.slice(0, 19)}…)`,
+    );
   for (const option of ['profile', 'isolation', 'timeoutMs'] as const) {
-    if (before.options[option] !== after.options[option]) differs.push(`${option}: ${before.options[option]} vs ${after.options[option]}`);
+    if (before.options[option] !== after.options[option])
+      differs.push(`${option}: ${before.options[option]} vs ${after.options[option]}`);
   }
   return differs;
 }
@@ -117,12 +149,18 @@ function sideSummary(result: MatrixResult, file: string): DiffSide {
     tool: result.tool,
     ...(result.runInfo ? { runInfo: result.runInfo } : {}),
     profile: result.options.profile,
-    engines: result.engines.map((engine) => ({ id: engine.id, browser: engine.browser, version: engine.version, driver: engine.driver })),
+    engines: result.engines.map((engine) => ({
+      id: engine.id,
+      browser: engine.browser,
+      version: engine.version,
+      driver: engine.driver,
+    })),
   };
 }
 
 function sideOf(cell: CellResult, engineVersion: string): CellSide {
-  const answered = (kind: JournalEntry['kind']) => cell.evidence.journal.filter((entry) => entry.kind === kind && entry.status !== undefined).at(-1);
+  const answered = (kind: JournalEntry['kind']) =>
+    cell.evidence.journal.filter((entry) => entry.kind === kind && entry.status !== undefined).at(-1);
   const preflight = answered('preflight');
   const request = answered('request');
   return {
@@ -135,14 +173,22 @@ function sideOf(cell: CellResult, engineVersion: string): CellSide {
     requestReached: cell.evidence.requestReached,
     cookiesSent: cell.evidence.cookiesSent,
     ...(request?.status !== undefined ? { status: request.status } : {}),
-    corsHeaders: { ...(preflight ? { preflight: corsHeadersOf(preflight) } : {}), ...(request ? { request: corsHeadersOf(request) } : {}) },
-    console: cell.evidence.console === 'not exposed' ? 'not exposed' : cell.evidence.console.map((entry) => withoutRunDetails(entry.text)),
+    corsHeaders: {
+      ...(preflight ? { preflight: corsHeadersOf(preflight) } : {}),
+      ...(request ? { request: corsHeadersOf(request) } : {}),
+    },
+    console:
+      cell.evidence.console === 'not exposed'
+        ? 'not exposed'
+        : cell.evidence.console.map((entry) => withoutRunDetails(entry.text)),
   };
 }
 
 /** The answer's access-control-* and vary headers, names lower-case, sorted, values without run-specific ports and nonces. */
 function corsHeadersOf(entry: JournalEntry): Record<string, string> {
-  const names = Object.keys(entry.responseHeaders ?? {}).filter((name) => name.startsWith('access-control-') || name === 'vary').sort();
+  const names = Object.keys(entry.responseHeaders ?? {})
+    .filter((name) => name.startsWith('access-control-') || name === 'vary')
+    .sort();
   return Object.fromEntries(names.map((name) => [name, withoutRunDetails(responseHeader(entry, name) ?? '')]));
 }
 
@@ -151,7 +197,9 @@ function corsHeadersOf(entry: JournalEntry): Record<string, string> {
  * nonce: neither is a change between two runs.
  */
 export function withoutRunDetails(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/(?:\[[0-9a-f:]+\]|[^\s/:'"]+)):\d+/gi, '$1:<port>').replace(/\bnonce=[\w-]+/g, 'nonce=<nonce>');
+  return text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/(?:\[[0-9a-f:]+\]|[^\s/:'"]+)):\d+/gi, '$1:<port>')
+    .replace(/\bnonce=[\w-]+/g, 'nonce=<nonce>');
 }
 
 function differencesOf(a: CellSide, b: CellSide): string[] {
@@ -171,7 +219,8 @@ function differencesOf(a: CellSide, b: CellSide): string[] {
   for (const kind of ['preflight', 'request'] as const) {
     const x = a.corsHeaders[kind] ?? {};
     const y = b.corsHeaders[kind] ?? {};
-    for (const name of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) was(`${kind} ${name}`, x[name], y[name]);
+    for (const name of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort())
+      was(`${kind} ${name}`, x[name], y[name]);
   }
   was('console', a.console, b.console);
   return lines;
@@ -179,6 +228,7 @@ function differencesOf(a: CellSide, b: CellSide): string[] {
 
 function format(value: unknown): string {
   if (value === undefined) return '(none)';
-  if (Array.isArray(value)) return value.length === 0 ? '(nothing)' : value.map((line) => `'${String(line).slice(0, 160)}'`).join(' | ');
+  if (Array.isArray(value))
+    return value.length === 0 ? '(nothing)' : value.map((line) => `'${String(line).slice(0, 160)}'`).join(' | ');
   return typeof value === 'string' ? `'${value}'` : String(value);
 }

@@ -27,14 +27,22 @@ export class BidiSocket {
         socket.close();
         reject(new Error(`BiDi: no connection to ${url} within ${timeoutMs} ms`));
       }, timeoutMs);
-      socket.addEventListener('open', () => {
-        clearTimeout(timer);
-        resolve(new BidiSocket(socket));
-      }, { once: true });
-      socket.addEventListener('error', (event) => {
-        clearTimeout(timer);
-        reject(new Error(`BiDi: cannot connect to ${url}: ${messageOf((event as ErrorEvent).error ?? event.type)}`));
-      }, { once: true });
+      socket.addEventListener(
+        'open',
+        () => {
+          clearTimeout(timer);
+          resolve(new BidiSocket(socket));
+        },
+        { once: true },
+      );
+      socket.addEventListener(
+        'error',
+        (event) => {
+          clearTimeout(timer);
+          reject(new Error(`BiDi: cannot connect to ${url}: ${messageOf((event as ErrorEvent).error ?? event.type)}`));
+        },
+        { once: true },
+      );
     });
   }
 
@@ -70,7 +78,15 @@ export class BidiSocket {
   }
 
   #receive(data: string): void {
-    let message: { id?: number; type?: string; result?: unknown; error?: string; message?: string; method?: string; params?: Record<string, unknown> };
+    let message: {
+      id?: number;
+      type?: string;
+      result?: unknown;
+      error?: string;
+      message?: string;
+      method?: string;
+      params?: Record<string, unknown>;
+    };
     try {
       message = JSON.parse(data);
     } catch {

@@ -7,7 +7,15 @@ import { chromium, type Browser } from 'playwright-core';
 import { onInterrupt, temporaryDirectory } from './cleanup.ts';
 import { PLAYWRIGHT_PERMISSIONS, PlaywrightEngine } from './playwright-engine.ts';
 import { firstExisting, playwrightBundled } from './system.ts';
-import type { AddressSpaceNetwork, Discovery, EngineDriver, EngineId, EngineProfile, LaunchedEngine, LaunchOptions } from './types.ts';
+import type {
+  AddressSpaceNetwork,
+  Discovery,
+  EngineDriver,
+  EngineId,
+  EngineProfile,
+  LaunchedEngine,
+  LaunchOptions,
+} from './types.ts';
 
 const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -39,7 +47,8 @@ const COOKIE_CONTROLS_MODE: Record<EngineProfile, number | undefined> = {
 };
 
 function describeCookieControls(mode: number | undefined): string {
-  if (mode === undefined) return 'profile.cookie_controls_mode not set (Chromium as launched, no cookie preference or flag)';
+  if (mode === undefined)
+    return 'profile.cookie_controls_mode not set (Chromium as launched, no cookie preference or flag)';
   return mode === 0
     ? 'profile.cookie_controls_mode=0 (allow third-party cookies)'
     : "profile.cookie_controls_mode=2 (Chrome's default: block third-party cookies in Incognito only)";
@@ -51,7 +60,10 @@ function describeCookieControls(mode: number | undefined): string {
  * resolver rule for the non-secure page's hostname.
  */
 export function chromiumNetworkArgs(network: AddressSpaceNetwork): string[] {
-  const overrides = [...network.publicAddresses.map((address) => `${address}=public`), ...network.localAddresses.map((address) => `${address}=local`)];
+  const overrides = [
+    ...network.publicAddresses.map((address) => `${address}=public`),
+    ...network.localAddresses.map((address) => `${address}=local`),
+  ];
   const rules = network.loopbackHostnames.map((host) => `MAP ${host} 127.0.0.1`);
   return [
     ...(overrides.length > 0 ? [`--ip-address-space-overrides=${overrides.join(',')}`] : []),
@@ -59,7 +71,8 @@ export function chromiumNetworkArgs(network: AddressSpaceNetwork): string[] {
   ];
 }
 
-export const CHROMIUM_DRIVER = "playwright (executablePath; Playwright's behaviour-changing --disable-features replaced)";
+export const CHROMIUM_DRIVER =
+  "playwright (executablePath; Playwright's behaviour-changing --disable-features replaced)";
 
 /** The system's Chromium (or CORS_LAB_CHROMIUM), else Playwright's bundled build. */
 export async function discoverSystemChromium(): Promise<Discovery> {
@@ -68,14 +81,31 @@ export async function discoverSystemChromium(): Promise<Discovery> {
   if (system) {
     // An override may be any build; its kind is read from its name, as the cache and Debian name the shell.
     const kind = system === override && /headless[-_]shell|sparticuz/.test(system) ? 'headless-shell' : 'full';
-    return { found: true, id: 'chromium', executablePath: system, driver: CHROMIUM_DRIVER, build: { name: 'chromium', kind, source: system === override ? `CORS_LAB_CHROMIUM (${system})` : `system (${system})` } };
+    return {
+      found: true,
+      id: 'chromium',
+      executablePath: system,
+      driver: CHROMIUM_DRIVER,
+      build: {
+        name: 'chromium',
+        kind,
+        source: system === override ? `CORS_LAB_CHROMIUM (${system})` : `system (${system})`,
+      },
+    };
   }
   const bundled = playwrightBundled(() => chromium.executablePath());
-  if (bundled) return { found: true, id: 'chromium', executablePath: bundled, driver: 'playwright (bundled build)', build: { name: 'chromium', kind: 'full', source: `Playwright's bundled build (${bundled})` } };
+  if (bundled)
+    return {
+      found: true,
+      id: 'chromium',
+      executablePath: bundled,
+      driver: 'playwright (bundled build)',
+      build: { name: 'chromium', kind: 'full', source: `Playwright's bundled build (${bundled})` },
+    };
   return {
     found: false,
     id: 'chromium',
-    reason: 'no Chromium found (looked in /usr/bin and Playwright\'s browser cache; CORS_LAB_CHROMIUM overrides)',
+    reason: "no Chromium found (looked in /usr/bin and Playwright's browser cache; CORS_LAB_CHROMIUM overrides)",
     fix: 'npx cors-lab install-browsers   (as root: apt-get install chromium)',
   };
 }
@@ -142,7 +172,10 @@ export function chromiumDriverFor(id: EngineId, locate: () => Promise<Discovery>
         removeUserData = userData.remove;
         try {
           await mkdir(path.join(userData.path, 'Default'));
-          await writeFile(path.join(userData.path, 'Default', 'Preferences'), JSON.stringify({ profile: { cookie_controls_mode: cookieControlsMode } }));
+          await writeFile(
+            path.join(userData.path, 'Default', 'Preferences'),
+            JSON.stringify({ profile: { cookie_controls_mode: cookieControlsMode } }),
+          );
           const persistent = await chromium.launchPersistentContext(userData.path, launchOptions);
           const owner = persistent.browser();
           if (!owner) throw new Error('Playwright gave no Browser for the persistent Chromium launch');
@@ -153,23 +186,40 @@ export function chromiumDriverFor(id: EngineId, locate: () => Promise<Discovery>
         }
       }
       const stopInterrupt = onInterrupt(() => browser.close());
-      return new PlaywrightEngine(browser, {
-        id,
-        family: 'chromium',
-        browser: found.driver.includes('bundled') ? 'Chromium (Playwright build)' : found.build?.kind === 'headless-shell' ? 'Chromium headless shell' : 'Chromium',
-        version: browser.version(),
-        driver: found.driver,
-        trust: 'lab CA and leaf SPKI in --ignore-certificate-errors-spki-list (this browser only)',
-        executablePath: found.executablePath,
-        profile,
-        cookieSettings: describeCookieControls(cookieControlsMode),
-        ...(found.build ? { build: found.build } : {}),
-      }, stopInterrupt, {
-        afterClose: removeUserData,
-        networkSupport: options.network
-          ? { overrides: true, overridesDetail: chromiumNetworkArgs(options.network).join(' '), permissionsDetail: PLAYWRIGHT_PERMISSIONS }
-          : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: PLAYWRIGHT_PERMISSIONS },
-      });
+      return new PlaywrightEngine(
+        browser,
+        {
+          id,
+          family: 'chromium',
+          browser: found.driver.includes('bundled')
+            ? 'Chromium (Playwright build)'
+            : found.build?.kind === 'headless-shell'
+              ? 'Chromium headless shell'
+              : 'Chromium',
+          version: browser.version(),
+          driver: found.driver,
+          trust: 'lab CA and leaf SPKI in --ignore-certificate-errors-spki-list (this browser only)',
+          executablePath: found.executablePath,
+          profile,
+          cookieSettings: describeCookieControls(cookieControlsMode),
+          ...(found.build ? { build: found.build } : {}),
+        },
+        stopInterrupt,
+        {
+          afterClose: removeUserData,
+          networkSupport: options.network
+            ? {
+                overrides: true,
+                overridesDetail: chromiumNetworkArgs(options.network).join(' '),
+                permissionsDetail: PLAYWRIGHT_PERMISSIONS,
+              }
+            : {
+                overrides: false,
+                overridesDetail: 'launched without address-space overrides',
+                permissionsDetail: PLAYWRIGHT_PERMISSIONS,
+              },
+        },
+      );
     },
   };
 }

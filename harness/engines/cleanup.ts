@@ -46,7 +46,11 @@ export function killStartingOnParentDeath(commandLine: string): () => void {
  * tests start in a network namespace, whose own stop script must run; then
  * removes `paths`. Returns the stop function.
  */
-export function runOnParentDeath(command: string[], env: Record<string, string> = {}, paths: string[] = []): () => void {
+export function runOnParentDeath(
+  command: string[],
+  env: Record<string, string> = {},
+  paths: string[] = [],
+): () => void {
   return startWatchdog({ command, env }, paths);
 }
 
@@ -63,7 +67,14 @@ export function untrackProcessGroup(pid: number | undefined): void {
  * read returns, and the shell kills the group and removes `paths`. Stopped
  * (killed) when the group is closed the ordinary way.
  */
-function startWatchdog(target: { group: number } | { commandLine: string } | { command: string[]; env: Record<string, string> } | Record<string, never>, paths: string[]): () => void {
+function startWatchdog(
+  target:
+    | { group: number }
+    | { commandLine: string }
+    | { command: string[]; env: Record<string, string> }
+    | Record<string, never>,
+  paths: string[],
+): () => void {
   // What to kill and remove travels in the environment, not on the command
   // line: a shell whose arguments held the profile folder would be matched by
   // its own pgrep. No `--` for kill: dash's kill rejects it, and "-<pgid>"
@@ -80,13 +91,23 @@ function startWatchdog(target: { group: number } | { commandLine: string } | { c
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     CORS_LAB_PATHS: paths.join('\n'),
-    ...('group' in target ? { CORS_LAB_GROUP: String(target.group) } : 'commandLine' in target ? { CORS_LAB_MATCH: target.commandLine } : 'command' in target ? target.env : {}),
+    ...('group' in target
+      ? { CORS_LAB_GROUP: String(target.group) }
+      : 'commandLine' in target
+        ? { CORS_LAB_MATCH: target.commandLine }
+        : 'command' in target
+          ? target.env
+          : {}),
   };
   // A command to run comes as the script's own arguments ("$@").
   const command = 'command' in target ? target.command : [];
   let child: ChildProcess;
   try {
-    child = spawn('/bin/sh', ['-c', script, 'cors-lab-watchdog', ...command], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env });
+    child = spawn('/bin/sh', ['-c', script, 'cors-lab-watchdog', ...command], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+      env,
+    });
   } catch {
     return () => {};
   }
@@ -249,7 +270,9 @@ function installHandlers(): void {
         return;
       }
       void closed.then(killTrackedGroups);
-      process.stderr.write(`\ncors-lab: stopped by ${signal}; browsers closed, writing the report of what completed (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)\n`);
+      process.stderr.write(
+        `\ncors-lab: stopped by ${signal}; browsers closed, writing the report of what completed (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)\n`,
+      );
       // unref: a flow that is done exits by itself; one that hangs is stopped here.
       setTimeout(() => finish(signal, false), REPORT_GRACE_MS).unref();
     });

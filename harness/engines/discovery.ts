@@ -3,7 +3,14 @@
 // remote engine is its WebDriver endpoint (remote.ts).
 import { parseBuildName } from './builds/names.ts';
 import type { RemoteEngineConfig } from './remote-config.ts';
-import { ENGINE_IDS, type Discovery, type EngineDriver, type EngineFamily, type EngineId, type MissingEngine } from './types.ts';
+import {
+  ENGINE_IDS,
+  type Discovery,
+  type EngineDriver,
+  type EngineFamily,
+  type EngineId,
+  type MissingEngine,
+} from './types.ts';
 
 // Loaded on demand: puppeteer-core and playwright-core are slow to import,
 // and a run with --browsers chromium should not pay for the others.
@@ -27,7 +34,10 @@ export interface DiscoveredEngine {
 }
 
 /** The first driver that finds its browser, or the first driver's fix; a remote engine's endpoint, when `remote` configures the id. */
-export async function discoverEngine(id: EngineId, remote: readonly RemoteEngineConfig[] = []): Promise<DiscoveredEngine> {
+export async function discoverEngine(
+  id: EngineId,
+  remote: readonly RemoteEngineConfig[] = [],
+): Promise<DiscoveredEngine> {
   const configured = remote.find((engine) => engine.id === id);
   if (configured) {
     const driver = (await import('./remote.ts')).remoteDriver(configured);
@@ -41,9 +51,26 @@ export async function discoverEngine(id: EngineId, remote: readonly RemoteEngine
       const discovery = await driver.discover();
       return discovery.found ? { id, discovery, driver } : { id, discovery };
     }
-    if ('range' in parsed) return { id, discovery: { found: false, id, reason: `"${id}" is a range of builds`, fix: `name each build (${parsed.range.product}@${parsed.range.from},${parsed.range.product}@${parsed.range.to}); cors-lab research history takes ranges` } };
+    if ('range' in parsed)
+      return {
+        id,
+        discovery: {
+          found: false,
+          id,
+          reason: `"${id}" is a range of builds`,
+          fix: `name each build (${parsed.range.product}@${parsed.range.from},${parsed.range.product}@${parsed.range.to}); cors-lab research history takes ranges`,
+        },
+      };
     const known = [...ENGINE_IDS, ...remote.map((engine) => engine.id)].join(', ');
-    return { id, discovery: { found: false, id, reason: `no engine is called "${id}" (known: ${known})`, fix: 'name a local engine or build (chromium@143, firefox@140), or configure a remote one with --remote or --remote-config' } };
+    return {
+      id,
+      discovery: {
+        found: false,
+        id,
+        reason: `no engine is called "${id}" (known: ${known})`,
+        fix: 'name a local engine or build (chromium@143, firefox@140), or configure a remote one with --remote or --remote-config',
+      },
+    };
   }
   let firstMiss: Discovery | undefined;
   for (const load of DRIVERS[id as EngineFamily]) {
@@ -55,18 +82,31 @@ export async function discoverEngine(id: EngineId, remote: readonly RemoteEngine
   return { id, discovery: firstMiss! };
 }
 
-export async function discoverAll(ids: readonly EngineId[] = ENGINE_IDS, remote: readonly RemoteEngineConfig[] = []): Promise<DiscoveredEngine[]> {
+export async function discoverAll(
+  ids: readonly EngineId[] = ENGINE_IDS,
+  remote: readonly RemoteEngineConfig[] = [],
+): Promise<DiscoveredEngine[]> {
   return Promise.all(ids.map((id) => discoverEngine(id, remote)));
 }
 
 /** The engines a flow runs: those asked for, else every local engine and every remote one configured. */
-export function enginesToRun(asked: readonly EngineId[] | undefined, remote: readonly RemoteEngineConfig[] = []): EngineId[] {
+export function enginesToRun(
+  asked: readonly EngineId[] | undefined,
+  remote: readonly RemoteEngineConfig[] = [],
+): EngineId[] {
   return [...(asked ?? [...ENGINE_IDS, ...remote.map((engine) => engine.id)])];
 }
 
 /** The engines to run, and the ones asked for that are missing, each with why and the fix. */
-export async function discoverForRun(ids: readonly EngineId[], remote: readonly RemoteEngineConfig[] = []): Promise<{ runnable: DiscoveredEngine[]; missing: MissingEngine[] }> {
+export async function discoverForRun(
+  ids: readonly EngineId[],
+  remote: readonly RemoteEngineConfig[] = [],
+): Promise<{ runnable: DiscoveredEngine[]; missing: MissingEngine[] }> {
   const discovered = await discoverAll(ids, remote);
-  const missing = discovered.flatMap((engine) => (engine.discovery.found ? [] : [{ id: engine.id, reason: engine.discovery.reason, fix: engine.discovery.fix, found: false }]));
+  const missing = discovered.flatMap((engine) =>
+    engine.discovery.found
+      ? []
+      : [{ id: engine.id, reason: engine.discovery.reason, fix: engine.discovery.fix, found: false }],
+  );
   return { runnable: discovered.filter((engine) => engine.driver !== undefined), missing };
 }

@@ -42,10 +42,15 @@ export function keepStartupCache(profile: string, executablePath: string): void 
   let partial: string | undefined;
   try {
     const cache = path.join(profile, 'startupCache');
-    if (!existsSync(path.join(profile, 'compatibility.ini')) || !existsSync(cache) || readdirSync(cache).length === 0) return;
+    if (!existsSync(path.join(profile, 'compatibility.ini')) || !existsSync(cache) || readdirSync(cache).length === 0)
+      return;
     const seed = startupSeedDir(executablePath);
     const build = readFileSync(path.join(profile, 'compatibility.ini'), 'utf8');
-    if (existsSync(path.join(seed, 'startupCache')) && readFileSync(path.join(seed, 'compatibility.ini'), 'utf8') === build) return;
+    if (
+      existsSync(path.join(seed, 'startupCache')) &&
+      readFileSync(path.join(seed, 'compatibility.ini'), 'utf8') === build
+    )
+      return;
     mkdirSync(path.dirname(seed), { recursive: true });
     partial = `${seed}.partial-${process.pid}-${Date.now()}`;
     for (const name of KEPT) cpSync(path.join(profile, name), path.join(partial, name), { recursive: true });

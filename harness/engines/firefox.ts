@@ -9,7 +9,13 @@ import path from 'node:path';
 import process from 'node:process';
 import puppeteer from 'puppeteer-core';
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
-import { killStartingOnParentDeath, onInterrupt, temporaryDirectory, trackProcessGroup, untrackProcessGroup } from './cleanup.ts';
+import {
+  killStartingOnParentDeath,
+  onInterrupt,
+  temporaryDirectory,
+  trackProcessGroup,
+  untrackProcessGroup,
+} from './cleanup.ts';
 import { firstExecutable, isExecutable, onPath, run, withTimeout } from './system.ts';
 import { keepStartupCache, seedProfile } from './firefox-startup-cache.ts';
 import type {
@@ -122,13 +128,30 @@ export async function discoverSystemFirefox(): Promise<Discovery> {
           fix: INSTALL_FIX,
         };
   }
-  return (await certutilMissing('firefox')) ?? { found: true, id: 'firefox', executablePath, driver: DRIVER, build: { name: 'firefox', kind: 'full', source: override ? `CORS_LAB_FIREFOX (${executablePath})` : `system (${executablePath})` } };
+  return (
+    (await certutilMissing('firefox')) ?? {
+      found: true,
+      id: 'firefox',
+      executablePath,
+      driver: DRIVER,
+      build: {
+        name: 'firefox',
+        kind: 'full',
+        source: override ? `CORS_LAB_FIREFOX (${executablePath})` : `system (${executablePath})`,
+      },
+    }
+  );
 }
 
 /** Without certutil the lab CA cannot be trusted in a Firefox profile, so no Firefox build is usable. */
 export async function certutilMissing(id: EngineId): Promise<Discovery | undefined> {
   if (await firstExecutable(onPath('certutil'))) return undefined;
-  return { found: false, id, reason: 'certutil (NSS tools) not found; it is needed to trust the lab CA in the Firefox profile', fix: 'sudo apt-get install libnss3-tools' };
+  return {
+    found: false,
+    id,
+    reason: 'certutil (NSS tools) not found; it is needed to trust the lab CA in the Firefox profile',
+    fix: 'sudo apt-get install libnss3-tools',
+  };
 }
 
 /** How a Firefox build's driver is described. */
@@ -148,7 +171,8 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
       const engineProfile = options.profile ?? 'defaults';
       // Only allow-third-party changes cookie prefs: the other profiles keep
       // Firefox's own default (5, Total Cookie Protection).
-      const cookiePrefs: Record<string, number> = engineProfile === 'allow-third-party' ? { 'network.cookie.cookieBehavior': 0 } : {};
+      const cookiePrefs: Record<string, number> =
+        engineProfile === 'allow-third-party' ? { 'network.cookie.cookieBehavior': 0 } : {};
 
       const profileDir = await temporaryDirectory('cors-lab-firefox-');
       const profile = profileDir.path;
@@ -164,7 +188,12 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
           const browser = await launched;
           const pid = browser?.process()?.pid;
           stopStartingWatch();
-          const closedCleanly = browser ? await withTimeout(browser.close(), CLOSE_GRACE_MS, 'browser.close').then(() => true, () => false) : false;
+          const closedCleanly = browser
+            ? await withTimeout(browser.close(), CLOSE_GRACE_MS, 'browser.close').then(
+                () => true,
+                () => false,
+              )
+            : false;
           if (pid !== undefined) {
             await killBrowserProcesses(pid);
             untrackProcessGroup(pid);
@@ -177,7 +206,11 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
 
       try {
         await run('certutil', ['-N', '--empty-password', '-d', `sql:${profile}`], timeoutMs);
-        await run('certutil', ['-A', '-d', `sql:${profile}`, '-n', 'cors-lab', '-t', 'C,,', '-i', options.trust.caCertPath], timeoutMs);
+        await run(
+          'certutil',
+          ['-A', '-d', `sql:${profile}`, '-n', 'cors-lab', '-t', 'C,,', '-i', options.trust.caCertPath],
+          timeoutMs,
+        );
         seedProfile(profile, executablePath);
         // `--version` gives the display version ("153.7.0esr"); BiDi drops the suffix.
         const cliVersion = run(executablePath, ['--version'], timeoutMs).then(
@@ -191,7 +224,13 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
           executablePath,
           headless: true,
           userDataDir: profile,
-          extraPrefsFirefox: { ...FIREFOX_PREFS, ...cookiePrefs, ...(options.proxy ? proxyPrefs(options.proxy) : {}), ...(options.network ? networkPrefs(options.network) : {}), ...options.firefoxPrefs },
+          extraPrefsFirefox: {
+            ...FIREFOX_PREFS,
+            ...cookiePrefs,
+            ...(options.proxy ? proxyPrefs(options.proxy) : {}),
+            ...(options.network ? networkPrefs(options.network) : {}),
+            ...options.firefoxPrefs,
+          },
           acceptInsecureCerts: false,
           timeout: timeoutMs,
           protocolTimeout: timeoutMs,
@@ -226,7 +265,11 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
           browser: 'Firefox ESR',
           version: displayVersion?.startsWith(bidiVersion) ? displayVersion : bidiVersion,
           // Preferences set for a study are part of the build measured.
-          driver: options.firefoxPrefs ? `${DRIVER}; preferences set: ${Object.entries(options.firefoxPrefs).map(([name, value]) => `${name}=${value}`).join(', ')}` : DRIVER,
+          driver: options.firefoxPrefs
+            ? `${DRIVER}; preferences set: ${Object.entries(options.firefoxPrefs)
+                .map(([name, value]) => `${name}=${value}`)
+                .join(', ')}`
+            : DRIVER,
           trust: 'lab CA added to a temporary profile with certutil',
           executablePath,
           profile: engineProfile,
@@ -241,8 +284,16 @@ export function firefoxDriverFor(id: EngineId, locate: () => Promise<Discovery>)
           info,
           newContext: () => openContext(browser, bidi, timeoutMs),
           networkSupport: options.network
-            ? { overrides: true, overridesDetail: describePrefs(networkPrefs(options.network)), permissionsDetail: 'WebDriver BiDi permissions.setPermission' }
-            : { overrides: false, overridesDetail: 'launched without address-space overrides', permissionsDetail: 'WebDriver BiDi permissions.setPermission' },
+            ? {
+                overrides: true,
+                overridesDetail: describePrefs(networkPrefs(options.network)),
+                permissionsDetail: 'WebDriver BiDi permissions.setPermission',
+              }
+            : {
+                overrides: false,
+                overridesDetail: 'launched without address-space overrides',
+                permissionsDetail: 'WebDriver BiDi permissions.setPermission',
+              },
           close,
         };
       } catch (error) {
@@ -436,7 +487,11 @@ class BidiTracker {
    */
   async openVisitTab(context: BrowserContext): Promise<string> {
     if (!this.#connection || !context.id) throw new Error('no WebDriver BiDi connection to open a tab over');
-    const created = (await this.#connection.send('browsingContext.create', { type: 'tab', userContext: context.id, background: true })) as { result?: { context?: string }; context?: string };
+    const created = (await this.#connection.send('browsingContext.create', {
+      type: 'tab',
+      userContext: context.id,
+      background: true,
+    })) as { result?: { context?: string }; context?: string };
     const id = created.result?.context ?? created.context;
     if (!id) throw new Error('browsingContext.create gave no browsing context');
     return id;
@@ -452,13 +507,20 @@ class BidiTracker {
   /** WebDriver BiDi permissions.setPermission, for one origin in the context's user context. */
   async setPermission(context: BrowserContext, name: string, state: PermissionState, origin: string): Promise<void> {
     if (!this.#connection || !context.id) throw new Error('no WebDriver BiDi connection to set permissions on');
-    await this.#connection.send('permissions.setPermission', { descriptor: { name }, state, origin, userContext: context.id });
+    await this.#connection.send('permissions.setPermission', {
+      descriptor: { name },
+      state,
+      origin,
+      userContext: context.id,
+    });
   }
 
   /** WebDriver BiDi storage.deleteCookies for the whole user context (its partitioned cookies too: the partition names no source origin). */
   async deleteCookies(context: BrowserContext): Promise<void> {
     if (!this.#connection || !context.id) throw new Error('no WebDriver BiDi connection to delete cookies over');
-    await this.#connection.send('storage.deleteCookies', { partition: { type: 'storageKey', userContext: context.id } });
+    await this.#connection.send('storage.deleteCookies', {
+      partition: { type: 'storageKey', userContext: context.id },
+    });
   }
 
   close(context: BrowserContext): void {
@@ -539,7 +601,6 @@ async function killBrowserProcesses(pid: number): Promise<void> {
   }
 }
 
-
 // ---------------------------------------------------------------- helpers
 
 /**
@@ -556,7 +617,9 @@ export function networkPrefs(network: AddressSpaceNetwork): Record<string, strin
 }
 
 function describePrefs(prefs: Record<string, string | number | boolean>): string {
-  return Object.entries(prefs).map(([name, value]) => `${name}=${value}`).join('; ');
+  return Object.entries(prefs)
+    .map(([name, value]) => `${name}=${value}`)
+    .join('; ');
 }
 
 /** Manual HTTP and HTTPS proxy for every host, localhost and loopback included. */
@@ -573,13 +636,9 @@ function proxyPrefs(proxy: string): Record<string, string | number | boolean> {
   };
 }
 
-
 /** "NS_ERROR_CONNECTION_REFUSED" rather than a protocol error with a chrome:// stack. */
 function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const nsError = /NS_[A-Z_]+(?:\([^)]*\))?/.exec(message);
   return nsError ? nsError[0] : (message.split('\n')[0] ?? message);
 }
-
-
-

@@ -24,7 +24,14 @@ function bundledDriver(id: EngineFamily, type: BrowserType, browserName: string)
       };
     },
     async launch(options: LaunchOptions): Promise<LaunchedEngine> {
-      const browser = await type.launch({ headless: true, timeout: options.timeoutMs, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false, env: { ...process.env, ...options.env } });
+      const browser = await type.launch({
+        headless: true,
+        timeout: options.timeoutMs,
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+        env: { ...process.env, ...options.env },
+      });
       const stopInterrupt = onInterrupt(() => browser.close());
       return new PlaywrightEngine(
         browser,
@@ -37,7 +44,7 @@ function bundledDriver(id: EngineFamily, type: BrowserType, browserName: string)
           trust: 'ignoreHTTPSErrors: every certificate accepted (not scoped to the lab CA)',
           executablePath: type.executablePath(),
           profile: options.profile ?? 'defaults',
-          cookieSettings: "Playwright build defaults (its Firefox changes cookie prefs; not adjusted per profile)",
+          cookieSettings: 'Playwright build defaults (its Firefox changes cookie prefs; not adjusted per profile)',
         },
         stopInterrupt,
         { contextOptions: { ignoreHTTPSErrors: true } },

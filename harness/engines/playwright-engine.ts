@@ -21,12 +21,20 @@ export class PlaywrightEngine implements LaunchedEngine {
     browser: Browser,
     info: LaunchedEngine['info'],
     stopInterrupt: () => void,
-    extras: { contextOptions?: { ignoreHTTPSErrors: boolean }; afterClose?: () => Promise<void>; networkSupport?: NetworkSupport } = {},
+    extras: {
+      contextOptions?: { ignoreHTTPSErrors: boolean };
+      afterClose?: () => Promise<void>;
+      networkSupport?: NetworkSupport;
+    } = {},
   ) {
     this.#browser = browser;
     this.#contextOptions = extras.contextOptions ?? { ignoreHTTPSErrors: false };
     this.#afterClose = extras.afterClose ?? (async () => {});
-    this.networkSupport = extras.networkSupport ?? { overrides: false, overridesDetail: 'this build has no address-space override cors-lab knows', permissionsDetail: PLAYWRIGHT_PERMISSIONS };
+    this.networkSupport = extras.networkSupport ?? {
+      overrides: false,
+      overridesDetail: 'this build has no address-space override cors-lab knows',
+      permissionsDetail: PLAYWRIGHT_PERMISSIONS,
+    };
     this.info = info;
     this.#stopInterrupt = stopInterrupt;
   }
@@ -82,7 +90,11 @@ class PlaywrightContext implements EngineContext {
     return taken;
   }
 
-  async setPermission(name: string, state: PermissionState, origin: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  async setPermission(
+    name: string,
+    state: PermissionState,
+    origin: string,
+  ): Promise<{ ok: true } | { ok: false; reason: string }> {
     try {
       // The DevTools protocol rather than grantPermissions: Playwright only
       // grants, and knows fewer permission names than Chromium. Without the
@@ -106,7 +118,8 @@ class PlaywrightContext implements EngineContext {
     const { targetInfo } = await pageSession.send('Target.getTargetInfo');
     await pageSession.detach();
     const browser = this.#context.browser();
-    if (!targetInfo.browserContextId || !browser) throw new Error('the DevTools protocol gave no browser context for this page');
+    if (!targetInfo.browserContextId || !browser)
+      throw new Error('the DevTools protocol gave no browser context for this page');
     return { session: await browser.newBrowserCDPSession(), browserContextId: targetInfo.browserContextId };
   }
 

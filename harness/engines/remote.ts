@@ -13,7 +13,15 @@
 // engine entry says so.
 import { BidiSocket } from './bidi-socket.ts';
 import type { RemoteEngineConfig } from './remote-config.ts';
-import type { ConsoleEntry, Discovery, EngineDriver, EngineInfo, LaunchedEngine, LaunchOptions, TrustMaterial } from './types.ts';
+import type {
+  ConsoleEntry,
+  Discovery,
+  EngineDriver,
+  EngineInfo,
+  LaunchedEngine,
+  LaunchOptions,
+  TrustMaterial,
+} from './types.ts';
 import { messageOf, webdriver, WebDriverError, type WebDriverEndpoint } from './webdriver-client.ts';
 import { sessionPerContext, type WebDriverSession } from './webdriver-sessions.ts';
 
@@ -21,30 +29,53 @@ import { sessionPerContext, type WebDriverSession } from './webdriver-sessions.t
 const STATUS_TIMEOUT_MS = 10_000;
 /** Deleting a session: a Grid answers at once; a session left behind holds a slot, so this is worth a wait. */
 const DELETE_TIMEOUT_MS = 15_000;
-const UNSCOPED_TRUST = 'acceptInsecureCerts (NOT scoped: the browser accepts every certificate, not only the lab CA\'s; an endpoint offers nothing narrower for this browser)';
+const UNSCOPED_TRUST =
+  "acceptInsecureCerts (NOT scoped: the browser accepts every certificate, not only the lab CA's; an endpoint offers nothing narrower for this browser)";
 
 export function remoteDriver(config: RemoteEngineConfig): EngineDriver {
   const endpoint = (): WebDriverEndpoint | { missing: string } => {
-    if (!config.credentials) return { base: config.url, name: `the WebDriver endpoint of ${config.id} (${config.url})` };
+    if (!config.credentials)
+      return { base: config.url, name: `the WebDriver endpoint of ${config.id} (${config.url})` };
     const user = process.env[config.credentials.usernameEnv];
     const password = process.env[config.credentials.passwordEnv];
     const unset = [config.credentials.usernameEnv, config.credentials.passwordEnv].filter((name) => !process.env[name]);
     if (unset.length > 0) return { missing: unset.join(' and ') };
-    return { base: config.url, name: `the WebDriver endpoint of ${config.id} (${config.url})`, headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } };
+    return {
+      base: config.url,
+      name: `the WebDriver endpoint of ${config.id} (${config.url})`,
+      headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+    };
   };
 
   return {
     id: config.id,
     mapsHostnames: false,
-    reachesLabThrough: { proxyListenHost: config.labAddress, ...(config.proxyPort ? { proxyListenPort: config.proxyPort } : {}) },
+    reachesLabThrough: {
+      proxyListenHost: config.labAddress,
+      ...(config.proxyPort ? { proxyListenPort: config.proxyPort } : {}),
+    },
 
     async discover(): Promise<Discovery> {
       const miss = (reason: string, fix: string): Discovery => ({ found: false, id: config.id, reason, fix });
       const target = endpoint();
-      if ('missing' in target) return miss(`the credentials are not set: ${target.missing}`, `export ${target.missing} (named in ${config.source})`);
+      if ('missing' in target)
+        return miss(
+          `the credentials are not set: ${target.missing}`,
+          `export ${target.missing} (named in ${config.source})`,
+        );
       try {
-        const status = await webdriver<{ ready?: boolean; message?: string }>(target, 'GET', '/status', undefined, STATUS_TIMEOUT_MS);
-        if (status?.ready === false) return miss(`the endpoint at ${config.url} is not ready: ${status.message ?? 'no message'}`, 'wait until its nodes have registered, or check the Grid\'s own log');
+        const status = await webdriver<{ ready?: boolean; message?: string }>(
+          target,
+          'GET',
+          '/status',
+          undefined,
+          STATUS_TIMEOUT_MS,
+        );
+        if (status?.ready === false)
+          return miss(
+            `the endpoint at ${config.url} is not ready: ${status.message ?? 'no message'}`,
+            "wait until its nodes have registered, or check the Grid's own log",
+          );
       } catch (error) {
         return miss(messageOf(error), `start the endpoint, or correct the url of ${config.id} (${config.source})`);
       }
@@ -54,9 +85,12 @@ export function remoteDriver(config: RemoteEngineConfig): EngineDriver {
     async launch(options: LaunchOptions): Promise<LaunchedEngine> {
       const target = endpoint();
       if ('missing' in target) throw new Error(`${config.id}: the credentials are not set: ${target.missing}`);
-      if (!options.proxy) throw new Error(`${config.id}: a remote engine reaches the lab through a proxy, and none was given`);
+      if (!options.proxy)
+        throw new Error(`${config.id}: a remote engine reaches the lab through a proxy, and none was given`);
       if (options.profile && options.profile !== 'defaults') {
-        throw new Error(`${config.id}: a remote engine runs with its endpoint's own settings, so the "${options.profile}" profile cannot be applied. Fix: run remote engines with --profile defaults`);
+        throw new Error(
+          `${config.id}: a remote engine runs with its endpoint's own settings, so the "${options.profile}" profile cannot be applied. Fix: run remote engines with --profile defaults`,
+        );
       }
       const plan = sessionPlan(config, options.proxy, options.trust);
       let bidi = config.bidi;
@@ -82,14 +116,21 @@ export function remoteDriver(config: RemoteEngineConfig): EngineDriver {
         executablePath: config.url,
         profile: 'defaults',
         cookieSettings: "the endpoint's own (cors-lab sets none on a remote engine)",
-        remote: { endpoint: config.url, browserName: String(capabilities.browserName ?? ''), platformName: String(capabilities.platformName ?? ''), bidi },
+        remote: {
+          endpoint: config.url,
+          browserName: String(capabilities.browserName ?? ''),
+          platformName: String(capabilities.platformName ?? ''),
+          bidi,
+        },
       };
       return sessionPerContext({
         info,
         networkSupport: {
           overrides: false,
           overridesDetail: 'a remote engine takes no address-space overrides from cors-lab',
-          permissionsDetail: bidi ? 'WebDriver BiDi permissions.setPermission' : "WebDriver's Set Permission command (POST /session/{id}/permissions)",
+          permissionsDetail: bidi
+            ? 'WebDriver BiDi permissions.setPermission'
+            : "WebDriver's Set Permission command (POST /session/{id}/permissions)",
         },
         first,
         open,
@@ -104,7 +145,11 @@ function driverName(config: RemoteEngineConfig, bidi: boolean): string {
 }
 
 /** The capabilities every session of this engine asks for, and how the lab CA is trusted with them. */
-export function sessionPlan(config: RemoteEngineConfig, proxy: string, trust: TrustMaterial): { capabilities: Record<string, unknown>; trust: string } {
+export function sessionPlan(
+  config: RemoteEngineConfig,
+  proxy: string,
+  trust: TrustMaterial,
+): { capabilities: Record<string, unknown>; trust: string } {
   const capabilities: Record<string, unknown> = structuredClone(config.capabilities);
   capabilities.pageLoadStrategy ??= 'normal';
   // A stray alert() must not block the probe commands.
@@ -117,7 +162,14 @@ export function sessionPlan(config: RemoteEngineConfig, proxy: string, trust: Tr
     // takes an SPKI list that trusts the lab CA and nothing else.
     const key = browserName === 'msedge' || browserName === 'microsoftedge' ? 'ms:edgeOptions' : 'goog:chromeOptions';
     const own = (capabilities[key] ?? {}) as { args?: string[] };
-    capabilities[key] = { ...own, args: [...withDisabledFeature(own.args ?? [], 'HttpsUpgrades'), '--proxy-bypass-list=<-loopback>', `--ignore-certificate-errors-spki-list=${trust.spkiHashes.join(',')}`] };
+    capabilities[key] = {
+      ...own,
+      args: [
+        ...withDisabledFeature(own.args ?? [], 'HttpsUpgrades'),
+        '--proxy-bypass-list=<-loopback>',
+        `--ignore-certificate-errors-spki-list=${trust.spkiHashes.join(',')}`,
+      ],
+    };
     capabilities.proxy = manualProxy;
     return { capabilities, trust: `--ignore-certificate-errors-spki-list through ${key} (scoped to the lab CA)` };
   }
@@ -125,7 +177,10 @@ export function sessionPlan(config: RemoteEngineConfig, proxy: string, trust: Tr
   if (config.family === 'firefox') {
     // Firefox leaves localhost out of any proxy unless this pref says otherwise.
     const own = (capabilities['moz:firefoxOptions'] ?? {}) as { prefs?: Record<string, unknown> };
-    capabilities['moz:firefoxOptions'] = { ...own, prefs: { ...own.prefs, 'network.proxy.allow_hijacking_localhost': true, 'network.proxy.no_proxies_on': '' } };
+    capabilities['moz:firefoxOptions'] = {
+      ...own,
+      prefs: { ...own.prefs, 'network.proxy.allow_hijacking_localhost': true, 'network.proxy.no_proxies_on': '' },
+    };
     capabilities.proxy = manualProxy;
     return { capabilities, trust: UNSCOPED_TRUST };
   }
@@ -133,7 +188,10 @@ export function sessionPlan(config: RemoteEngineConfig, proxy: string, trust: Tr
   if (webkitgtk) {
     // WebKitGTK reads the capability's sslProxy as a proxy that itself speaks
     // TLS; MiniBrowser's own --proxy is one HTTP proxy for every scheme.
-    capabilities['webkitgtk:browserOptions'] = { ...webkitgtk, args: [...(webkitgtk.args ?? []), `--proxy=http://${proxy}`] };
+    capabilities['webkitgtk:browserOptions'] = {
+      ...webkitgtk,
+      args: [...(webkitgtk.args ?? []), `--proxy=http://${proxy}`],
+    };
   } else if (browserName === 'safari') {
     // safaridriver takes no proxy capability: Safari uses the Mac's own proxy
     // settings, pointed at the lab proxy (proxyPort fixes its port).
@@ -155,7 +213,14 @@ function withDisabledFeature(args: string[], feature: string): string[] {
 }
 
 /** One session: created, its BiDi connected where there is one, and deleted on close whatever happened. */
-async function openSession(endpoint: WebDriverEndpoint, { id, family }: RemoteEngineConfig, capabilities: Record<string, unknown>, bidi: boolean, timeoutMs: number, signal?: AbortSignal): Promise<WebDriverSession> {
+async function openSession(
+  endpoint: WebDriverEndpoint,
+  { id, family }: RemoteEngineConfig,
+  capabilities: Record<string, unknown>,
+  bidi: boolean,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<WebDriverSession> {
   // The request is not aborted with the signal: a Grid may still create a
   // session for it, which would hold its slot. An aborted open deletes it instead.
   const created = await webdriver<{ sessionId: string; capabilities: Record<string, unknown> }>(
@@ -170,7 +235,9 @@ async function openSession(endpoint: WebDriverEndpoint, { id, family }: RemoteEn
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       socket?.close();
-      await webdriver(endpoint, 'DELETE', `/session/${created.sessionId}`, undefined, DELETE_TIMEOUT_MS).catch(() => {});
+      await webdriver(endpoint, 'DELETE', `/session/${created.sessionId}`, undefined, DELETE_TIMEOUT_MS).catch(
+        () => {},
+      );
     })());
   if (signal?.aborted) {
     await close();
@@ -178,10 +245,13 @@ async function openSession(endpoint: WebDriverEndpoint, { id, family }: RemoteEn
   }
   try {
     const url = created.capabilities.webSocketUrl;
-    if (typeof url !== 'string') return { endpoint, sessionId: created.sessionId, capabilities: created.capabilities, close };
+    if (typeof url !== 'string')
+      return { endpoint, sessionId: created.sessionId, capabilities: created.capabilities, close };
     socket = await BidiSocket.connect(url, timeoutMs);
     const entries: ConsoleEntry[] = [];
-    socket.on('log.entryAdded', (entry) => entries.push({ level: String(entry.level ?? 'info'), text: String(entry.text ?? '') }));
+    socket.on('log.entryAdded', (entry) =>
+      entries.push({ level: String(entry.level ?? 'info'), text: String(entry.text ?? '') }),
+    );
     await socket.send('session.subscribe', { events: ['log.entryAdded'] }, timeoutMs);
     if (family === 'chromium') await chromiumNetworkConsole(socket, entries, timeoutMs);
     const connected = socket;
@@ -213,7 +283,15 @@ async function chromiumNetworkConsole(socket: BidiSocket, entries: ConsoleEntry[
     if (entry) entries.push({ level: String(entry.level ?? 'info'), text: String(entry.text ?? '') });
   });
   await socket.send('session.subscribe', { events: ['goog:cdp.Log.entryAdded'] }, timeoutMs);
-  const tree = await socket.send<{ contexts: { context: string }[] }>('browsingContext.getTree', { maxDepth: 0 }, timeoutMs);
-  const { session } = await socket.send<{ session: string }>('goog:cdp.getSession', { context: tree.contexts[0]!.context }, timeoutMs);
+  const tree = await socket.send<{ contexts: { context: string }[] }>(
+    'browsingContext.getTree',
+    { maxDepth: 0 },
+    timeoutMs,
+  );
+  const { session } = await socket.send<{ session: string }>(
+    'goog:cdp.getSession',
+    { context: tree.contexts[0]!.context },
+    timeoutMs,
+  );
   await socket.send('goog:cdp.sendCommand', { method: 'Log.enable', params: {}, session }, timeoutMs);
 }

@@ -32,7 +32,10 @@ export async function isExecutable(file: string): Promise<boolean> {
 
 /** Where `name` would be on each PATH directory. */
 export function onPath(name: string): string[] {
-  return (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((dir) => path.join(dir, name));
 }
 
 export async function firstExecutable(files: string[]): Promise<string | undefined> {
@@ -44,7 +47,12 @@ export async function firstExecutable(files: string[]): Promise<string | undefin
 export function run(file: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${path.basename(file)} ${args.join(' ')} failed: ${(stderr || error.message).trim().split('\n')[0]}`));
+      if (error)
+        reject(
+          new Error(
+            `${path.basename(file)} ${args.join(' ')} failed: ${(stderr || error.message).trim().split('\n')[0]}`,
+          ),
+        );
       else resolve(stdout);
     });
   });

@@ -191,7 +191,11 @@ export interface EngineContext {
    * Sets a permission (e.g. "local-network-access") for one origin in this
    * context, before the page is loaded; { ok: false } says why it could not.
    */
-  setPermission(name: string, state: PermissionState, origin: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+  setPermission(
+    name: string,
+    state: PermissionState,
+    origin: string,
+  ): Promise<{ ok: true } | { ok: false; reason: string }>;
   /**
    * Loads `url` as a top-level page in a tab of its own beside the page's
    * (opened by the automation, not by the page: no opener), leaving the
@@ -221,7 +225,11 @@ export function compareEngineIds(a: EngineId, b: EngineId): number {
   const rank = (id: EngineId): number[] => {
     const build = /^(chromium|firefox|webkit)(-headless-shell)?(?:@(\d+))?$/.exec(id);
     if (!build) return [ENGINE_IDS.length];
-    return [(ENGINE_IDS as readonly string[]).indexOf(build[1]!), build[2] ? 1 : 0, build[3] === undefined ? Number.MAX_SAFE_INTEGER : Number(build[3])];
+    return [
+      (ENGINE_IDS as readonly string[]).indexOf(build[1]!),
+      build[2] ? 1 : 0,
+      build[3] === undefined ? Number.MAX_SAFE_INTEGER : Number(build[3]),
+    ];
   };
   const [left, right] = [rank(a), rank(b)];
   for (let i = 0; i < Math.max(left.length, right.length); i += 1) {

@@ -14,5 +14,9 @@ export async function readVersion(id: EngineId, executablePath: string): Promise
     return `WebKitGTK ${stdout.trim().replace(/-.*$/, '')}`;
   }
   const { stdout } = await run(executablePath, ['--version'], { timeout: 15_000 });
-  return stdout.trim().split('\n').at(-1)!.replace(/ built on .*$/, '');
+  return stdout
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .replace(/ built on .*$/, '');
 }

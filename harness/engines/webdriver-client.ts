@@ -20,8 +20,17 @@ export interface WebDriverEndpoint {
 }
 
 /** One WebDriver classic command; error responses become WebDriverError. */
-export async function webdriver<T>(endpoint: string | WebDriverEndpoint, method: string, route: string, body: unknown, timeoutMs: number): Promise<T> {
-  const { base, name, headers } = typeof endpoint === 'string' ? { base: endpoint, name: `the WebDriver endpoint ${endpoint}`, headers: undefined } : endpoint;
+export async function webdriver<T>(
+  endpoint: string | WebDriverEndpoint,
+  method: string,
+  route: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<T> {
+  const { base, name, headers } =
+    typeof endpoint === 'string'
+      ? { base: endpoint, name: `the WebDriver endpoint ${endpoint}`, headers: undefined }
+      : endpoint;
   let response: Response;
   try {
     response = await fetch(base + route, {

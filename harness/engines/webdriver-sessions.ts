@@ -3,7 +3,14 @@
 // through WebKitWebDriver, and remote engines (remote.ts). One session is
 // kept ready in advance so newContext() does not wait for a browser start.
 import { onInterrupt } from './cleanup.ts';
-import type { ConsoleEntry, EngineContext, EngineInfo, LaunchedEngine, NetworkSupport, PermissionState } from './types.ts';
+import type {
+  ConsoleEntry,
+  EngineContext,
+  EngineInfo,
+  LaunchedEngine,
+  NetworkSupport,
+  PermissionState,
+} from './types.ts';
 import { messageOf, WebDriverError, webdriver, type WebDriverEndpoint } from './webdriver-client.ts';
 
 /** One WebDriver session: its endpoint, id and capabilities, and what BiDi adds where the session has it. */
@@ -57,7 +64,10 @@ export function sessionPerContext(engine: SessionPoolEngine): LaunchedEngine {
     const abort = new AbortController();
     starting.add(abort);
     const session = engine.open(abort.signal);
-    void session.then(() => starting.delete(abort), () => starting.delete(abort));
+    void session.then(
+      () => starting.delete(abort),
+      () => starting.delete(abort),
+    );
     return session;
   };
   const prefetch = (): void => {
@@ -74,7 +84,10 @@ export function sessionPerContext(engine: SessionPoolEngine): LaunchedEngine {
       for (const abort of starting) abort.abort();
       await Promise.all([
         ...[...contexts].map((context) => context.close()),
-        pending?.then((session) => session.close(), () => {}),
+        pending?.then(
+          (session) => session.close(),
+          () => {},
+        ),
       ]);
       await engine.afterClose?.();
     })());
@@ -99,7 +112,12 @@ export function sessionPerContext(engine: SessionPoolEngine): LaunchedEngine {
         throw new Error(`${name} engine is closed`);
       }
       prefetch();
-      const context = new WebDriverContext(session, engine.commandTimeoutMs, () => contexts.delete(context), engine.cookiesPerHost ?? false);
+      const context = new WebDriverContext(
+        session,
+        engine.commandTimeoutMs,
+        () => contexts.delete(context),
+        engine.cookiesPerHost ?? false,
+      );
       contexts.add(context);
       return context;
     },
@@ -133,7 +151,8 @@ export class WebDriverContext implements EngineContext {
       await this.goto(page, this.#commandTimeoutMs);
       await this.#command('DELETE', 'cookie', undefined, this.#commandTimeoutMs);
       const left = await this.#command<unknown[]>('GET', 'cookie', undefined, this.#commandTimeoutMs);
-      if (left.length > 0) throw new Error(`${left.length} cookie(s) left on ${new URL(page).host} after Delete All Cookies`);
+      if (left.length > 0)
+        throw new Error(`${left.length} cookie(s) left on ${new URL(page).host} after Delete All Cookies`);
     }
     return hostPages.length > 0;
   }
@@ -143,14 +162,18 @@ export class WebDriverContext implements EngineContext {
     // A token on the current window tells a replaced document from a kept one:
     // a failed load can leave the previous page in place without any error.
     const token = `cors-lab-navigation-${++this.#navigations}`;
-    const before = await this.#execute<string>('window.__corsLabNavigation = arguments[0]; return location.href;', [token]).catch(() => undefined);
+    const before = await this.#execute<string>('window.__corsLabNavigation = arguments[0]; return location.href;', [
+      token,
+    ]).catch(() => undefined);
     await this.#setTimeouts({ pageLoad: timeoutMs });
     try {
       await this.#command('POST', 'url', { url }, timeoutMs + COMMAND_SLACK_MS);
     } catch (error) {
       if (error instanceof WebDriverError && error.code === 'timeout') {
         this.#unusable = `navigation to ${url} timed out`;
-        throw new Error(`goto ${url}: timeout after ${timeoutMs} ms waiting for the load event (this context can only be closed now)`);
+        throw new Error(
+          `goto ${url}: timeout after ${timeoutMs} ms waiting for the load event (this context can only be closed now)`,
+        );
       }
       throw new Error(`goto ${url}: ${messageOf(error)}`);
     }
@@ -163,7 +186,9 @@ export class WebDriverContext implements EngineContext {
       throw new Error(`goto ${url}: navigation failed (network error${after.text ? `: ${after.text}` : ''})`);
     }
     if (after.kept && !isFragmentNavigation(before, url)) {
-      throw new Error(`goto ${url}: navigation failed (network error; the previous document ${after.href} is still shown)`);
+      throw new Error(
+        `goto ${url}: navigation failed (network error; the previous document ${after.href} is still shown)`,
+      );
     }
   }
 
@@ -195,7 +220,11 @@ export class WebDriverContext implements EngineContext {
   }
 
   /** Over BiDi where the session has it, else the Permissions spec's WebDriver extension (a driver without it answers "unknown command"). */
-  async setPermission(name: string, state: PermissionState, origin: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  async setPermission(
+    name: string,
+    state: PermissionState,
+    origin: string,
+  ): Promise<{ ok: true } | { ok: false; reason: string }> {
     try {
       if (this.#session.setPermission) await this.#session.setPermission(name, state, origin);
       else await this.#command('POST', 'permissions', { descriptor: { name }, state }, this.#commandTimeoutMs);
@@ -239,7 +268,13 @@ export class WebDriverContext implements EngineContext {
   }
 
   #command<T>(method: string, endpoint: string, body: unknown, timeoutMs: number): Promise<T> {
-    return webdriver<T>(this.#session.endpoint, method, `/session/${this.#session.sessionId}/${endpoint}`, body, timeoutMs);
+    return webdriver<T>(
+      this.#session.endpoint,
+      method,
+      `/session/${this.#session.sessionId}/${endpoint}`,
+      body,
+      timeoutMs,
+    );
   }
 }
 

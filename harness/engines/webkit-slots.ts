@@ -36,14 +36,17 @@ function proxyArgs(proxy: string | undefined): string[] {
   return proxy ? [`--proxy=http://${proxy}`] : [];
 }
 
-
 export async function openSlot(config: SlotConfig, timeoutMs = config.timeoutMs, signal?: AbortSignal): Promise<Slot> {
   const deadline = Date.now() + timeoutMs;
   const port = await freePort();
   const argv = [...config.trust.wrapper, config.driverPath, `--port=${port}`, '--host=127.0.0.1'];
   // Detached: the driver leads a process group that MiniBrowser and its
   // WebKit processes join, so one kill reaches all of them.
-  const child = spawn(argv[0]!, argv.slice(1), { detached: true, env: config.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    detached: true,
+    env: config.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   trackProcessGroup(child.pid);
   let stderr = '';
   child.stderr!.setEncoding('utf8');
@@ -63,7 +66,8 @@ export async function openSlot(config: SlotConfig, timeoutMs = config.timeoutMs,
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       // Deleting the session makes the driver close MiniBrowser cleanly.
-      if (sessionId) await webdriver(base, 'DELETE', `/session/${sessionId}`, undefined, CLOSE_GRACE_MS).catch(() => {});
+      if (sessionId)
+        await webdriver(base, 'DELETE', `/session/${sessionId}`, undefined, CLOSE_GRACE_MS).catch(() => {});
       await stopProcessGroup(child, CLOSE_GRACE_MS);
     })());
 
@@ -83,7 +87,10 @@ export async function openSlot(config: SlotConfig, timeoutMs = config.timeoutMs,
             pageLoadStrategy: 'normal',
             // A stray alert() must not block the probe commands.
             unhandledPromptBehavior: 'dismiss',
-            'webkitgtk:browserOptions': { binary: config.miniBrowserPath, args: ['--automation', ...config.profileArgs, ...proxyArgs(config.proxy)] },
+            'webkitgtk:browserOptions': {
+              binary: config.miniBrowserPath,
+              args: ['--automation', ...config.profileArgs, ...proxyArgs(config.proxy)],
+            },
           },
         },
       },
@@ -103,7 +110,9 @@ async function waitForDriver(child: ChildProcess, base: string, deadline: number
   if (child.pid === undefined) await new Promise((resolve) => setImmediate(resolve));
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
-      throw new Error(`WebKitWebDriver exited (${child.signalCode ?? `code ${child.exitCode}`}) before listening: ${stderr().trim() || 'no output'}`);
+      throw new Error(
+        `WebKitWebDriver exited (${child.signalCode ?? `code ${child.exitCode}`}) before listening: ${stderr().trim() || 'no output'}`,
+      );
     }
     const status = await webdriver<{ ready?: boolean }>(base, 'GET', '/status', undefined, 1000).catch(() => undefined);
     if (status?.ready) return;
@@ -111,5 +120,3 @@ async function waitForDriver(child: ChildProcess, base: string, deadline: number
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
-
-

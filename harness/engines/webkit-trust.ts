@@ -33,7 +33,6 @@ export interface Trust {
   description: string;
 }
 
-
 /**
  * CORS_LAB_WEBKIT_TRUST picks the mode: "auto" (default: namespace when it
  * works, else acceptInsecureCerts), "namespace", "insecure" or "none".
@@ -41,7 +40,11 @@ export interface Trust {
 export async function prepareTrust(material: TrustMaterial, workDir: string, timeoutMs: number): Promise<Trust> {
   const wanted = process.env.CORS_LAB_WEBKIT_TRUST ?? 'auto';
   if (wanted === 'none') {
-    return { wrapper: [], acceptInsecureCerts: false, description: 'none: system trust store only, lab CA not trusted (every lab HTTPS load fails)' };
+    return {
+      wrapper: [],
+      acceptInsecureCerts: false,
+      description: 'none: system trust store only, lab CA not trusted (every lab HTTPS load fails)',
+    };
   }
   if (wanted === 'insecure') return insecureTrust('CORS_LAB_WEBKIT_TRUST=insecure');
   if (wanted !== 'auto' && wanted !== 'namespace') {
@@ -67,22 +70,43 @@ function insecureTrust(why: string): Trust {
  * uses the mount namespace directly; other users need an unprivileged user
  * namespace (`--map-root-user`) to be allowed to mount.
  */
-async function namespaceTrust(material: TrustMaterial, workDir: string, timeoutMs: number): Promise<Trust | { unavailable: string }> {
+async function namespaceTrust(
+  material: TrustMaterial,
+  workDir: string,
+  timeoutMs: number,
+): Promise<Trust | { unavailable: string }> {
   const unshare = await firstExecutable(onPath('unshare'));
   if (!unshare) return { unavailable: 'unshare (util-linux) not found' };
   const targets = SYSTEM_CA_BUNDLES.filter((file) => existsSync(file));
-  if (targets.length === 0) return { unavailable: `no system CA bundle to replace (looked for ${SYSTEM_CA_BUNDLES.join(', ')})` };
+  if (targets.length === 0)
+    return { unavailable: `no system CA bundle to replace (looked for ${SYSTEM_CA_BUNDLES.join(', ')})` };
 
   const bundle = path.join(workDir, 'lab-ca-bundle.pem');
   const pem = material.caCertPem.endsWith('\n') ? material.caCertPem : `${material.caCertPem}\n`;
   await writeFile(bundle, pem, { mode: 0o644 });
   const namespaceFlags = process.getuid?.() === 0 ? ['--mount'] : ['--user', '--map-root-user', '--mount'];
   // $1 is the bundle, then targets up to "--", then the command to exec.
-  const script = 'b="$1"; shift; while [ "$1" != -- ]; do mount --bind "$b" "$1" || exit 97; shift; done; shift; exec "$@"';
-  const wrapper = [unshare, ...namespaceFlags, '--propagation', 'private', '--', 'sh', '-c', script, 'cors-lab-trust', bundle, ...targets, '--'];
+  const script =
+    'b="$1"; shift; while [ "$1" != -- ]; do mount --bind "$b" "$1" || exit 97; shift; done; shift; exec "$@"';
+  const wrapper = [
+    unshare,
+    ...namespaceFlags,
+    '--propagation',
+    'private',
+    '--',
+    'sh',
+    '-c',
+    script,
+    'cors-lab-trust',
+    bundle,
+    ...targets,
+    '--',
+  ];
 
   // Prove the mount works and is what GnuTLS will read before relying on it.
-  const seen = await run(wrapper[0]!, [...wrapper.slice(1), 'cat', targets[0]!], timeoutMs).catch((error: unknown) => error);
+  const seen = await run(wrapper[0]!, [...wrapper.slice(1), 'cat', targets[0]!], timeoutMs).catch(
+    (error: unknown) => error,
+  );
   if (seen !== pem) {
     const why = typeof seen === 'string' ? 'bind mount did not take effect' : messageOf(seen);
     return { unavailable: `private mount namespace failed (${why})` };

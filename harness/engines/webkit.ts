@@ -34,24 +34,33 @@ export const webkitDriver: EngineDriver = {
 
   async discover(): Promise<Discovery> {
     const miss = (reason: string, fix = INSTALL_FIX): Discovery => ({ found: false, id: 'webkit', reason, fix });
-    if (process.platform !== 'linux') return miss('WebKitGTK MiniBrowser and WebKitWebDriver exist on Linux only', 'use a Linux machine or container');
+    if (process.platform !== 'linux')
+      return miss('WebKitGTK MiniBrowser and WebKitWebDriver exist on Linux only', 'use a Linux machine or container');
 
     const driverOverride = process.env.CORS_LAB_WEBKIT_DRIVER;
     const driverPath = driverOverride ?? (await firstExecutable(onPath('WebKitWebDriver')));
     if (driverOverride && !(await isExecutable(driverOverride))) {
-      return miss(`CORS_LAB_WEBKIT_DRIVER=${driverOverride} is not an executable file`, `point it at WebKitWebDriver, or unset it and ${INSTALL_FIX}`);
+      return miss(
+        `CORS_LAB_WEBKIT_DRIVER=${driverOverride} is not an executable file`,
+        `point it at WebKitWebDriver, or unset it and ${INSTALL_FIX}`,
+      );
     }
     if (!driverPath) return miss('WebKitWebDriver not found on PATH');
 
     const browserOverride = process.env.CORS_LAB_MINIBROWSER;
     const miniBrowserPath = browserOverride ?? (await firstExecutable(miniBrowserCandidates()));
     if (browserOverride && !(await isExecutable(browserOverride))) {
-      return miss(`CORS_LAB_MINIBROWSER=${browserOverride} is not an executable file`, `point it at MiniBrowser, or unset it and ${INSTALL_FIX}`);
+      return miss(
+        `CORS_LAB_MINIBROWSER=${browserOverride} is not an executable file`,
+        `point it at MiniBrowser, or unset it and ${INSTALL_FIX}`,
+      );
     }
-    if (!miniBrowserPath) return miss(`MiniBrowser not found (looked in /usr/lib/*/{${MINIBROWSER_DIRS.join(',')}} and /usr/libexec)`);
+    if (!miniBrowserPath)
+      return miss(`MiniBrowser not found (looked in /usr/lib/*/{${MINIBROWSER_DIRS.join(',')}} and /usr/libexec)`);
 
     // MiniBrowser needs an X display; without DISPLAY we start Xvfb.
-    if (!process.env.DISPLAY && !(await firstExecutable(onPath('Xvfb')))) return miss('no DISPLAY and Xvfb not found on PATH');
+    if (!process.env.DISPLAY && !(await firstExecutable(onPath('Xvfb'))))
+      return miss('no DISPLAY and Xvfb not found on PATH');
     return { found: true, id: 'webkit', executablePath: miniBrowserPath, driver: DRIVER };
   },
 
@@ -79,7 +88,15 @@ export const webkitDriver: EngineDriver = {
         delete env[name];
         delete env[name.toUpperCase()];
       }
-      const config: SlotConfig = { driverPath, miniBrowserPath, profileArgs: PROFILE_ARGS[options.profile ?? 'defaults'], ...(options.proxy ? { proxy: options.proxy } : {}), env, trust, timeoutMs: options.timeoutMs };
+      const config: SlotConfig = {
+        driverPath,
+        miniBrowserPath,
+        profileArgs: PROFILE_ARGS[options.profile ?? 'defaults'],
+        ...(options.proxy ? { proxy: options.proxy } : {}),
+        env,
+        trust,
+        timeoutMs: options.timeoutMs,
+      };
       // The first session proves the browser starts and reports its version;
       // it then serves the first newContext().
       first = await openSlot(config, left());
@@ -104,11 +121,17 @@ const PROFILE_ARGS: Record<EngineProfile, string[]> = {
 };
 
 function describeCookieArgs(args: string[]): string {
-  const policy = args.find((arg) => arg.startsWith('--cookies-policy='))?.split('=')[1] ?? 'no-third-party (MiniBrowser default)';
+  const policy =
+    args.find((arg) => arg.startsWith('--cookies-policy='))?.split('=')[1] ?? 'no-third-party (MiniBrowser default)';
   return `MiniBrowser --cookies-policy ${policy}; ITP ${args.includes('--enable-itp') ? 'on (--enable-itp)' : 'off'}`;
 }
 
-function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, removeWorkDir: () => Promise<void>): LaunchedEngine {
+function startedEngine(
+  config: SlotConfig,
+  first: Slot,
+  display: XDisplay,
+  removeWorkDir: () => Promise<void>,
+): LaunchedEngine {
   const info: EngineInfo = {
     id: 'webkit',
     family: 'webkit',
@@ -117,7 +140,9 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, remov
     driver: DRIVER,
     trust: config.trust.description,
     executablePath: config.miniBrowserPath,
-    profile: (Object.keys(PROFILE_ARGS) as EngineProfile[]).find((name) => PROFILE_ARGS[name] === config.profileArgs) ?? 'defaults',
+    profile:
+      (Object.keys(PROFILE_ARGS) as EngineProfile[]).find((name) => PROFILE_ARGS[name] === config.profileArgs) ??
+      'defaults',
     cookieSettings: describeCookieArgs(config.profileArgs),
   };
   // WebKitWebDriver holds a single session: each context is its own driver and MiniBrowser.
@@ -143,7 +168,8 @@ function startedEngine(config: SlotConfig, first: Slot, display: XDisplay, remov
 function miniBrowserCandidates(): string[] {
   const roots: string[] = [];
   try {
-    for (const entry of readdirSync('/usr/lib')) if (entry.endsWith('-linux-gnu')) roots.push(path.join('/usr/lib', entry));
+    for (const entry of readdirSync('/usr/lib'))
+      if (entry.endsWith('-linux-gnu')) roots.push(path.join('/usr/lib', entry));
   } catch {
     // no /usr/lib
   }

@@ -78,7 +78,10 @@ async function startXvfb(timeoutMs: number): Promise<Shared> {
   try {
     const display = await new Promise<string>((resolve, reject) => {
       let digits = '';
-      const timer = setTimeout(() => reject(new Error(`Xvfb did not report a display within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`Xvfb did not report a display within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const fail = (why: string) => {
         clearTimeout(timer);
         reject(new Error(`${why}${errorText.trim() ? `: ${errorText.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
@@ -104,4 +107,3 @@ async function startXvfb(timeoutMs: number): Promise<Shared> {
     throw error;
   }
 }
-

@@ -90,7 +90,10 @@ function withCacheLock<T>(dir: string, work: () => T): T {
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`the certificate cache ${dir} stayed locked for ${LOCK_WAIT_MS / 1000} s by process ${readOwner(lock)}. Fix: wait for that run to end, or remove ${lock} if no cors-lab is running`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the certificate cache ${dir} stayed locked for ${LOCK_WAIT_MS / 1000} s by process ${readOwner(lock)}. Fix: wait for that run to end, or remove ${lock} if no cors-lab is running`,
+        );
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, LOCK_POLL_MS);
     }
   }
@@ -141,7 +144,9 @@ function loadOrIssue(hostnames: Iterable<string>, dir: string): LabCertificates 
   const nameSpace = nameSpaceFor(names);
   const spaceTag = tagOf(nameSpace);
   const caName = `lab-ca-${spaceTag}`;
-  const ca = loadOrCreate(dir, caName, () => issueCa('cors-lab local CA (trusted only inside lab browsers)', nameSpace));
+  const ca = loadOrCreate(dir, caName, () =>
+    issueCa('cors-lab local CA (trusted only inside lab browsers)', nameSpace),
+  );
   // Trusted by nothing, so its leaves fail as an unknown issuer, whatever their names.
   const rogueCa = loadOrCreate(dir, 'untrusted-ca', () => issueCa('cors-lab untrusted CA (trusted by nothing)'));
   // One stable leaf key: Chromium's SPKI allow-list then stays valid across host sets.
@@ -150,7 +155,9 @@ function loadOrIssue(hostnames: Iterable<string>, dir: string): LabCertificates 
 
   const hostsTag = tagOf(names);
   // Named by its CA too: a cors-lab of another version sharing this cache keeps its own CA's leaves.
-  const leafCert = loadOrCreateCert(dir, `lab-leaf-${spaceTag}-${hostsTag}`, ca, () => issueLeaf(names, leafKeyPem, ca));
+  const leafCert = loadOrCreateCert(dir, `lab-leaf-${spaceTag}-${hostsTag}`, ca, () =>
+    issueLeaf(names, leafKeyPem, ca),
+  );
   const rogueLeafCert = loadOrCreateCert(dir, `untrusted-leaf-${hostsTag}`, rogueCa, () =>
     issueLeaf(names, rogueLeafKeyPem, rogueCa),
   );
@@ -167,7 +174,11 @@ function loadOrIssue(hostnames: Iterable<string>, dir: string): LabCertificates 
 
 /** What a driver needs to trust the lab CA, and nothing else, in its browser. */
 export function trustMaterial(certificates: LabCertificates): TrustMaterial {
-  return { caCertPem: certificates.ca.certPem, caCertPath: certificates.caCertPath, spkiHashes: certificates.spkiHashes };
+  return {
+    caCertPem: certificates.ca.certPem,
+    caCertPath: certificates.caCertPath,
+    spkiHashes: certificates.spkiHashes,
+  };
 }
 
 /** base64 SHA-256 of a certificate's SubjectPublicKeyInfo, as Chromium expects it. */
@@ -210,7 +221,8 @@ function ipAndMask(space: string): { address: string; mask: string } | null {
   if (!address) throw new Error(`'${space}' is not an IP address`);
   const bits = prefix === undefined ? address.length * 8 : Number(prefix);
   let mask = '';
-  for (let index = 0; index < address.length; index++) mask += String.fromCharCode(0xff & (0xff << (8 - Math.max(0, Math.min(8, bits - index * 8)))));
+  for (let index = 0; index < address.length; index++)
+    mask += String.fromCharCode(0xff & (0xff << (8 - Math.max(0, Math.min(8, bits - index * 8)))));
   return { address, mask };
 }
 
@@ -220,11 +232,15 @@ function nameConstraints(nameSpace: readonly string[]) {
   const subtrees = nameSpace.map((space) => {
     const ip = ipAndMask(space);
     // GeneralName: [2] dNSName IA5String, [7] iPAddress OCTET STRING (address then mask), both implicit.
-    const base = ip ? asn1.create(asn1.Class.CONTEXT_SPECIFIC, 7, false, ip.address + ip.mask) : asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, space);
+    const base = ip
+      ? asn1.create(asn1.Class.CONTEXT_SPECIFIC, 7, false, ip.address + ip.mask)
+      : asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, space);
     return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [base]);
   });
   // NameConstraints ::= SEQUENCE { permittedSubtrees [0] GeneralSubtrees }
-  const value = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, subtrees)]);
+  const value = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, subtrees),
+  ]);
   return { id: '2.5.29.30', critical: true, value };
 }
 
@@ -254,7 +270,8 @@ function loadOrCreateCert(dir: string, name: string, issuer: KeyAndCert, create:
   const certPath = join(dir, `${name}.cert.pem`);
   if (existsSync(certPath)) {
     const certPem = readFileSync(certPath, 'utf8');
-    if (!expiresSoon(certPem) && new X509Certificate(certPem).verify(new X509Certificate(issuer.certPem).publicKey)) return certPem;
+    if (!expiresSoon(certPem) && new X509Certificate(certPem).verify(new X509Certificate(issuer.certPem).publicKey))
+      return certPem;
   }
   const certPem = create();
   writeAtomically(certPath, certPem, 0o644);
@@ -279,7 +296,10 @@ function writeAtomically(path: string, contents: string, mode: number): void {
 
 function newRsaKeyPem(): string {
   // Node's native generator is far faster than forge's pure-JS one.
-  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+  }) as string;
 }
 
 /**

@@ -9,7 +9,17 @@ import { ensureLabCertificates, type LabCertificates } from './certificates.ts';
 import { Journal } from '../../servers/journal.ts';
 
 /** The servers a lab runs; "stopped-*" reserve a port nobody listens on. */
-export const SERVER_KEYS = ['https-main', 'https-alt', 'https-third', 'http-main', 'http-alt', 'http-third', 'https-untrusted', 'stopped-https', 'stopped-http'] as const;
+export const SERVER_KEYS = [
+  'https-main',
+  'https-alt',
+  'https-third',
+  'http-main',
+  'http-alt',
+  'http-third',
+  'https-untrusted',
+  'stopped-https',
+  'stopped-http',
+] as const;
 export type ServerKey = (typeof SERVER_KEYS)[number];
 
 export function serverKeyFor(origin: Pick<LabOrigin, 'scheme' | 'slot' | 'certificate' | 'state'>): ServerKey {
@@ -84,7 +94,8 @@ export function labAddresses(ports: Record<ServerKey, number>): LabAddresses {
       if (kind === 'port') return String(ports[serverKeyFor(origin)]);
       return whole;
     });
-  const probeUrl = (scenario: Scenario, nonce: string) => `${originUrl(scenario.target)}/x/${nonce}${scenario.request.path}`;
+  const probeUrl = (scenario: Scenario, nonce: string) =>
+    `${originUrl(scenario.target)}/x/${nonce}${scenario.request.path}`;
   return { originUrl, probeUrl, render, ports };
 }
 
@@ -97,23 +108,36 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
 
   const { originUrl, probeUrl, render } = labAddresses(ports);
 
-  const lookup = (serverKey: ServerKey) => (nonce: string, host: string, path: string): ProbeRoute | undefined => {
-    const registration = registrations.get(nonce);
-    if (!registration) return undefined;
-    const { scenario } = registration;
-    const route = routeFor(scenario, host, serverKey, path);
-    // The journal already holds this request, so earlier ones are count - 1.
-    const count = (kind: 'preflight' | 'request') =>
-      journal.forNonce(nonce).filter((entry) => entry.kind === kind && entry.server === serverKey && new URL(entry.url!).hostname === host && new URL(entry.url!).pathname.endsWith(path)).length - 1;
-    const forward = registration.forward;
-    const forwardPort = forward && forward.host === host && forward.serverKey === serverKey ? forward.port : undefined;
-    return {
-      route,
-      render: (text) => render(scenario, nonce, text),
-      count,
-      ...(forwardPort !== undefined ? { forwardPort, ...(forward?.passPreflights ? { passPreflights: forward.passPreflights } : {}) } : {}),
+  const lookup =
+    (serverKey: ServerKey) =>
+    (nonce: string, host: string, path: string): ProbeRoute | undefined => {
+      const registration = registrations.get(nonce);
+      if (!registration) return undefined;
+      const { scenario } = registration;
+      const route = routeFor(scenario, host, serverKey, path);
+      // The journal already holds this request, so earlier ones are count - 1.
+      const count = (kind: 'preflight' | 'request') =>
+        journal
+          .forNonce(nonce)
+          .filter(
+            (entry) =>
+              entry.kind === kind &&
+              entry.server === serverKey &&
+              new URL(entry.url!).hostname === host &&
+              new URL(entry.url!).pathname.endsWith(path),
+          ).length - 1;
+      const forward = registration.forward;
+      const forwardPort =
+        forward && forward.host === host && forward.serverKey === serverKey ? forward.port : undefined;
+      return {
+        route,
+        render: (text) => render(scenario, nonce, text),
+        count,
+        ...(forwardPort !== undefined
+          ? { forwardPort, ...(forward?.passPreflights ? { passPreflights: forward.passPreflights } : {}) }
+          : {}),
+      };
     };
-  };
 
   try {
     for (const key of SERVER_KEYS) {
@@ -133,7 +157,8 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         cookiesFor: (nonce, host) => {
           const registration = registrations.get(nonce);
           const cookies = registration?.scenario.cookies;
-          if (!registration || !cookies || cookies.on.host !== host || serverKeyFor(cookies.on) !== key) return undefined;
+          if (!registration || !cookies || cookies.on.host !== host || serverKeyFor(cookies.on) !== key)
+            return undefined;
           return cookies.set.map((value) => render(registration.scenario, nonce, value));
         },
       });
@@ -154,7 +179,8 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     ports,
     originUrl,
     probeUrl,
-    register: (scenario, nonce, forward) => registrations.set(nonce, { scenario, nonce, ...(forward ? { forward } : {}) }),
+    register: (scenario, nonce, forward) =>
+      registrations.set(nonce, { scenario, nonce, ...(forward ? { forward } : {}) }),
     render,
     close: async () => {
       await Promise.allSettled(servers.map((app) => app.close()));

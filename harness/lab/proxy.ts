@@ -79,7 +79,11 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
     const authority = authorityOf.get(request.socket);
     if (!authority) return void response.writeHead(500).end();
     // As the browser names the URL: the tunnel's authority always has a port, the URL has none when it is 443.
-    void forward(request, response, new URL(`https://${hostForUrl(authority.host)}:${authority.port}${request.url ?? '/'}`).href);
+    void forward(
+      request,
+      response,
+      new URL(`https://${hostForUrl(authority.host)}:${authority.port}${request.url ?? '/'}`).href,
+    );
   });
 
   const front = createServer((request, response) => {
@@ -88,7 +92,9 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
     try {
       url = new URL(request.url ?? '');
     } catch {
-      return void response.writeHead(400, { 'content-type': 'text/plain' }).end('cors-lab proxy: expected an absolute URL\n');
+      return void response
+        .writeHead(400, { 'content-type': 'text/plain' })
+        .end('cors-lab proxy: expected an absolute URL\n');
     }
     const port = Number(url.port || 80);
     // Hosts are named bare, as a CONNECT names them: an IPv6 address without its brackets.
@@ -118,7 +124,13 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
       return;
     }
     if (!forwards(host, port)) {
-      options.journal.add({ server: options.label, kind: 'lab', method: 'CONNECT', url: `${host}:${port}`, error: 'refused: not a target of this check' });
+      options.journal.add({
+        server: options.label,
+        kind: 'lab',
+        method: 'CONNECT',
+        url: `${host}:${port}`,
+        error: 'refused: not a target of this check',
+      });
       client.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
       return;
     }
@@ -126,7 +138,12 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
     if (head.length > 0) client.unshift(head);
     const tls = new TLSSocket(client, { isServer: true, secureContext: contextFor(host), ALPNProtocols: ['http/1.1'] });
     tls.on('error', (error) => {
-      options.journal.add({ server: options.label, kind: 'tls-error', error: `browser to proxy for ${host}:${port}: ${error.message}`, ...tagged() });
+      options.journal.add({
+        server: options.label,
+        kind: 'tls-error',
+        error: `browser to proxy for ${host}:${port}: ${error.message}`,
+        ...tagged(),
+      });
       tls.destroy();
     });
     authorityOf.set(tls, { host, port });
@@ -136,7 +153,12 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
   // Checked before anything is read from the connection; a refusal is journaled without a nonce, so it never counts in a cell.
   front.prependListener('connection', (socket: Socket) => {
     if (!options.admits || options.admits(socket)) return;
-    options.journal.add({ server: options.label, kind: 'lab', url: `from ${socket.remoteAddress}:${socket.remotePort}`, error: 'refused: a connection from a process that is not one of this run\'s browsers' });
+    options.journal.add({
+      server: options.label,
+      kind: 'lab',
+      url: `from ${socket.remoteAddress}:${socket.remotePort}`,
+      error: "refused: a connection from a process that is not one of this run's browsers",
+    });
     socket.destroy();
   });
   for (const server of [front, inner]) {
@@ -162,7 +184,12 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
       ...tagged(),
     });
     try {
-      const answer = await options.forwarding!.upstream.send({ url, method: request.method ?? 'GET', headers: rawHeaderPairs(request.rawHeaders), body: request });
+      const answer = await options.forwarding!.upstream.send({
+        url,
+        method: request.method ?? 'GET',
+        headers: rawHeaderPairs(request.rawHeaders),
+        body: request,
+      });
       const kept = answer.headers.filter(([name]) => !isHopByHop(name));
       entry.status = answer.status;
       entry.responseHeaders = responseHeadersFromLines(kept);
@@ -179,17 +206,41 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
   }
 
   function refuse(response: ServerResponse, authority: string): void {
-    options.journal.add({ server: options.label, kind: 'lab', url: authority, error: 'refused: not a target of this check' });
-    response.writeHead(403, { 'content-type': 'text/plain' }).end(`cors-lab proxy: ${authority} is not a target of this check\n`);
+    options.journal.add({
+      server: options.label,
+      kind: 'lab',
+      url: authority,
+      error: 'refused: not a target of this check',
+    });
+    response
+      .writeHead(403, { 'content-type': 'text/plain' })
+      .end(`cors-lab proxy: ${authority} is not a target of this check\n`);
   }
 
   /** A request for a posed http origin goes to the lab's HTTP server, Host header as sent. */
   function toLab(request: IncomingMessage, response: ServerResponse, labPort: number, url: URL): void {
-    const headers = rawHeaderPairs(request.rawHeaders).filter(([name]) => !isHopByHop(name)).flat();
-    const outgoing = httpRequest({ host: '127.0.0.1', port: labPort, method: request.method, path: `${url.pathname}${url.search}`, headers, agent: false }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, rawHeaderPairs(answer.rawHeaders).filter(([name]) => !isHopByHop(name)).flat());
-      pipeline(answer, response, () => {});
-    });
+    const headers = rawHeaderPairs(request.rawHeaders)
+      .filter(([name]) => !isHopByHop(name))
+      .flat();
+    const outgoing = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: labPort,
+        method: request.method,
+        path: `${url.pathname}${url.search}`,
+        headers,
+        agent: false,
+      },
+      (answer) => {
+        response.writeHead(
+          answer.statusCode ?? 502,
+          rawHeaderPairs(answer.rawHeaders)
+            .filter(([name]) => !isHopByHop(name))
+            .flat(),
+        );
+        pipeline(answer, response, () => {});
+      },
+    );
     outgoing.on('error', () => response.destroy());
     request.pipe(outgoing);
   }
@@ -219,7 +270,9 @@ function splitAuthority(authority: string): [string, string] {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(authority);
   if (bracketed) return [bracketed[1]!.toLowerCase(), bracketed[2] ?? ''];
   const colon = authority.lastIndexOf(':');
-  return colon === -1 ? [authority.toLowerCase(), ''] : [authority.slice(0, colon).toLowerCase(), authority.slice(colon + 1)];
+  return colon === -1
+    ? [authority.toLowerCase(), '']
+    : [authority.slice(0, colon).toLowerCase(), authority.slice(colon + 1)];
 }
 
 function hostForUrl(host: string): string {
@@ -232,8 +285,19 @@ function hostForUrl(host: string): string {
  * server on that port, so the browser meets the lab's names, ports and
  * certificates wherever it runs. Everything else is refused.
  */
-export function startLabRouteProxy(options: { journal: Journal; label: string; ports: Record<string, number>; listenHost: string; listenPort?: number }): Promise<LabProxy> {
-  const portsOf = (scheme: 'http' | 'https') => new Set(Object.entries(options.ports).filter(([key]) => key.startsWith(`${scheme}-`) || key === `stopped-${scheme}`).map(([, port]) => port));
+export function startLabRouteProxy(options: {
+  journal: Journal;
+  label: string;
+  ports: Record<string, number>;
+  listenHost: string;
+  listenPort?: number;
+}): Promise<LabProxy> {
+  const portsOf = (scheme: 'http' | 'https') =>
+    new Set(
+      Object.entries(options.ports)
+        .filter(([key]) => key.startsWith(`${scheme}-`) || key === `stopped-${scheme}`)
+        .map(([, port]) => port),
+    );
   const routed = { http: portsOf('http'), https: portsOf('https') };
   return startProxy({
     journal: options.journal,

@@ -10,7 +10,9 @@ import type { MiddlewareAdapter } from './adapter.ts';
 import { hygieneFindings } from './hygiene.ts';
 import { serveMiddleware } from './serve.ts';
 
-export async function runWithMiddlewares(options: Omit<RunOptions, 'middleware'> & { adapters: MiddlewareAdapter[] }): Promise<RunResult> {
+export async function runWithMiddlewares(
+  options: Omit<RunOptions, 'middleware'> & { adapters: MiddlewareAdapter[] },
+): Promise<RunResult> {
   const started = performance.now();
   const runs: { adapter: MiddlewareAdapter; result: RunResult }[] = [];
   for (const adapter of options.adapters) {
@@ -22,7 +24,9 @@ export async function runWithMiddlewares(options: Omit<RunOptions, 'middleware'>
   const stopped = runs.at(-1)!.result.interrupted;
   // Every middleware's run plans the same cells.
   const plannedPerRun = firstInterrupted ? firstInterrupted.completed + firstInterrupted.notRun : first.results.length;
-  const results: CellResult[] = runs.flatMap(({ adapter, result }) => result.results.map((cell) => ({ ...cell, variant: adapter.name })));
+  const results: CellResult[] = runs.flatMap(({ adapter, result }) =>
+    result.results.map((cell) => ({ ...cell, variant: adapter.name })),
+  );
   // Rows as listed; within a row, middlewares as given, then engines. Each
   // run's cells are already by row then engine, and they are concatenated in
   // middleware order, so a stable sort by row is enough.
@@ -39,7 +43,9 @@ export async function runWithMiddlewares(options: Omit<RunOptions, 'middleware'>
     });
   }
   // Each middleware's run launched the engines anew: an engine that did not start in any of them is listed once.
-  const byId = <T extends { id: string }>(entries: T[]) => [...new Map(entries.map((entry) => [entry.id, entry])).values()];
+  const byId = <T extends { id: string }>(entries: T[]) => [
+    ...new Map(entries.map((entry) => [entry.id, entry])).values(),
+  ];
   return {
     ...first,
     engines: byId(runs.flatMap(({ result }) => result.engines)),
@@ -47,7 +53,11 @@ export async function runWithMiddlewares(options: Omit<RunOptions, 'middleware'>
     durationMs: Math.round(performance.now() - started),
     results,
     summary: summarize(results),
-    ...interruptionRecord(stopped ? { signal: stopped.signal, at: new Date(stopped.at) } : undefined, plannedPerRun * options.adapters.length, results.length),
+    ...interruptionRecord(
+      stopped ? { signal: stopped.signal, at: new Date(stopped.at) } : undefined,
+      plannedPerRun * options.adapters.length,
+      results.length,
+    ),
     middleware,
   };
 }
@@ -64,11 +74,17 @@ async function privateNetworkAnswer(adapter: MiddlewareAdapter): Promise<string>
     const answer = await new Upstream({ timeoutMs: 5000 }).send({
       url: `http://127.0.0.1:${server.port}/items`,
       method: 'OPTIONS',
-      headers: [['Origin', origin], ['Access-Control-Request-Method', 'GET'], ['Access-Control-Request-Private-Network', 'true']],
+      headers: [
+        ['Origin', origin],
+        ['Access-Control-Request-Method', 'GET'],
+        ['Access-Control-Request-Private-Network', 'true'],
+      ],
     });
     answer.body.resume();
     const allow = answer.headers.find(([name]) => name.toLowerCase() === 'access-control-allow-private-network')?.[1];
-    return allow === 'true' ? 'answers Access-Control-Allow-Private-Network: true' : `no Access-Control-Allow-Private-Network in its ${answer.status} answer (not supported)`;
+    return allow === 'true'
+      ? 'answers Access-Control-Allow-Private-Network: true'
+      : `no Access-Control-Allow-Private-Network in its ${answer.status} answer (not supported)`;
   } catch (error) {
     return `could not be asked: ${(error as Error).message}`;
   } finally {

@@ -26,25 +26,67 @@ export function hygieneFindings(scenarios: ScenarioSummary[], cells: CellResult[
     const policy = scenario?.middlewarePolicy;
     if (!scenario || !policy) continue;
     // Only what the middleware answered (the lab's own refusals are marked X-Cors-Lab).
-    const answered = cell.evidence.journal.filter((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status !== undefined && responseHeader(entry, 'x-cors-lab') === undefined);
+    const answered = cell.evidence.journal.filter(
+      (entry) =>
+        (entry.kind === 'preflight' || entry.kind === 'request') &&
+        entry.status !== undefined &&
+        responseHeader(entry, 'x-cors-lab') === undefined,
+    );
     for (const entry of answered) {
       const origin = entry.headers?.origin;
       const acao = responseHeader(entry, 'access-control-allow-origin');
-      if ((dependsOnOrigin(policy) || echoesOrigin(acao, origin)) && !varyLists(responseHeader(entry, 'vary'), 'origin')) {
-        add('vary-origin', scenario.id, entry, `${entry.kind === 'preflight' ? 'the preflight answer' : 'the answer'} has ${acao === undefined ? 'no ACAO' : `ACAO '${acao}'`} and Vary '${responseHeader(entry, 'vary') ?? ''}'`);
+      if (
+        (dependsOnOrigin(policy) || echoesOrigin(acao, origin)) &&
+        !varyLists(responseHeader(entry, 'vary'), 'origin')
+      ) {
+        add(
+          'vary-origin',
+          scenario.id,
+          entry,
+          `${entry.kind === 'preflight' ? 'the preflight answer' : 'the answer'} has ${acao === undefined ? 'no ACAO' : `ACAO '${acao}'`} and Vary '${responseHeader(entry, 'vary') ?? ''}'`,
+        );
       }
       const allowed = policyAllows(policy, origin);
       if (entry.kind === 'preflight' && entry.status === 204 && responseHeader(entry, 'content-length') !== '0') {
-        add('preflight-204-content-length', scenario.id, entry, `Content-Length is ${responseHeader(entry, 'content-length') === undefined ? 'absent' : `'${responseHeader(entry, 'content-length')}'`}`);
+        add(
+          'preflight-204-content-length',
+          scenario.id,
+          entry,
+          `Content-Length is ${responseHeader(entry, 'content-length') === undefined ? 'absent' : `'${responseHeader(entry, 'content-length')}'`}`,
+        );
       }
-      if (entry.kind === 'request' && entry.method === 'OPTIONS' && responseHeader(entry, HANDLER_HEADER) === undefined) {
-        add('options-not-preflight', scenario.id, entry, `answered ${entry.status} by the middleware${responseHeader(entry, 'access-control-allow-methods') ? ` with Access-Control-Allow-Methods '${responseHeader(entry, 'access-control-allow-methods')}'` : ''}; the route never saw it`);
+      if (
+        entry.kind === 'request' &&
+        entry.method === 'OPTIONS' &&
+        responseHeader(entry, HANDLER_HEADER) === undefined
+      ) {
+        add(
+          'options-not-preflight',
+          scenario.id,
+          entry,
+          `answered ${entry.status} by the middleware${responseHeader(entry, 'access-control-allow-methods') ? ` with Access-Control-Allow-Methods '${responseHeader(entry, 'access-control-allow-methods')}'` : ''}; the route never saw it`,
+        );
       }
       if (!allowed && acao !== undefined && Array.isArray(policy.origins)) {
-        add('refused-origin-acao', scenario.id, entry, `Origin '${origin}' is not on the allowlist, yet the answer has ACAO '${acao}'`);
+        add(
+          'refused-origin-acao',
+          scenario.id,
+          entry,
+          `Origin '${origin}' is not on the allowlist, yet the answer has ACAO '${acao}'`,
+        );
       }
-      if (entry.kind === 'preflight' && !allowed && Array.isArray(policy.origins) && responseHeader(entry, HANDLER_HEADER) !== undefined) {
-        add('handler-on-refused-preflight', scenario.id, entry, `the preflight from '${origin}' reached the route handler`);
+      if (
+        entry.kind === 'preflight' &&
+        !allowed &&
+        Array.isArray(policy.origins) &&
+        responseHeader(entry, HANDLER_HEADER) !== undefined
+      ) {
+        add(
+          'handler-on-refused-preflight',
+          scenario.id,
+          entry,
+          `the preflight from '${origin}' reached the route handler`,
+        );
       }
     }
   }

@@ -19,7 +19,9 @@ export async function loadAdapter(spec: string): Promise<MiddlewareAdapter> {
   const builtin = BUILTIN_ADAPTERS[spec];
   if (builtin) return builtin;
   if (!/^[./]/.test(spec) && !isAbsolute(spec)) {
-    throw new Error(`unknown middleware "${spec}". Use ${Object.keys(BUILTIN_ADAPTERS).join(', ')}, or a path to your adapter module (./my-adapter.ts)`);
+    throw new Error(
+      `unknown middleware "${spec}". Use ${Object.keys(BUILTIN_ADAPTERS).join(', ')}, or a path to your adapter module (./my-adapter.ts)`,
+    );
   }
   const file = resolve(spec);
   let adapter: Partial<MiddlewareAdapter> | undefined;
@@ -29,7 +31,13 @@ export async function loadAdapter(spec: string): Promise<MiddlewareAdapter> {
     throw new Error(`cannot load the adapter ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
   if (!adapter || typeof adapter.name !== 'string' || typeof adapter.create !== 'function') {
-    throw new Error(`${file}: the default export must be an adapter { name, version, create(policy, handler) } (the MiddlewareAdapter type, exported by cors-lab)`);
+    throw new Error(
+      `${file}: the default export must be an adapter { name, version, create(policy, handler) } (the MiddlewareAdapter type, exported by cors-lab)`,
+    );
   }
-  return { name: adapter.name, version: typeof adapter.version === 'string' ? adapter.version : 'unknown', create: adapter.create.bind(adapter) };
+  return {
+    name: adapter.name,
+    version: typeof adapter.version === 'string' ? adapter.version : 'unknown',
+    create: adapter.create.bind(adapter),
+  };
 }

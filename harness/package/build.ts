@@ -17,7 +17,11 @@ const RUNTIME_FILES: Record<string, RegExp> = {
 };
 
 rmSync(DIST, { recursive: true, force: true });
-const tsc = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+const tsc = spawnSync(
+  process.execPath,
+  [join(PACKAGE_ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')],
+  { stdio: 'inherit' },
+);
 if (tsc.status !== 0) {
   process.stderr.write('build: tsc failed; dist/ is incomplete and was removed\n');
   rmSync(DIST, { recursive: true, force: true });

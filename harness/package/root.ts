@@ -14,7 +14,10 @@ export interface PackageJson {
 }
 
 /** The nearest package.json at or above `dir` that `accept` takes (Node's own rule takes the first), or undefined. */
-export function nearestPackageJson(dir: string, accept: (json: PackageJson) => boolean = () => true): { dir: string; json: PackageJson } | undefined {
+export function nearestPackageJson(
+  dir: string,
+  accept: (json: PackageJson) => boolean = () => true,
+): { dir: string; json: PackageJson } | undefined {
   for (;;) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {

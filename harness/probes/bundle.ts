@@ -26,7 +26,11 @@ export interface ProbeRequest {
   /** Make the request this many times in a row; the last result counts. */
   repeat?: number;
   /** With repeat: fields the requests after the first change. */
-  then?: { credentials?: 'omit' | 'same-origin' | 'include'; headers?: Record<string, string>; context?: 'page' | 'sandboxed-iframe' | 'data-url-iframe' };
+  then?: {
+    credentials?: 'omit' | 'same-origin' | 'include';
+    headers?: Record<string, string>;
+    context?: 'page' | 'sandboxed-iframe' | 'data-url-iframe';
+  };
   /** fetch only: the keepalive flag. */
   keepalive?: boolean;
   /** fetch only: the cache mode (check uses "no-store", so one origin's cached answer never serves another's probe). */

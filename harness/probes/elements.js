@@ -39,10 +39,19 @@
     await new Promise((resolve) => setTimeout(resolve, 0));
     window.removeEventListener('error', onError);
     script.remove();
-    if (!loaded) return { settled: 'rejected', error: { name: 'ScriptLoadError', message: 'the script failed to load (error event)' } };
+    if (!loaded)
+      return {
+        settled: 'rejected',
+        error: { name: 'ScriptLoadError', message: 'the script failed to load (error event)' },
+      };
     if (seen) return { settled: 'resolved', type: 'script', body: 'window.onerror message: ' + seen };
-    const body = mutedSeen ? 'window.onerror message: Script error.' : 'no error event with this script\'s message';
-    return { settled: 'resolved', type: 'script', body, withheld: 'the script error was muted: window.onerror never saw its message' };
+    const body = mutedSeen ? 'window.onerror message: Script error.' : "no error event with this script's message";
+    return {
+      settled: 'resolved',
+      type: 'script',
+      body,
+      withheld: 'the script error was muted: window.onerror never saw its message',
+    };
   };
 
   kinds.stylesheet = async function stylesheetProbe(probe, signal) {
@@ -52,12 +61,25 @@
     link.href = probe.url;
     const loaded = await loadElement(link, signal);
     try {
-      if (!loaded) return { settled: 'rejected', error: { name: 'StylesheetLoadError', message: 'the stylesheet failed to load (error event)' } };
+      if (!loaded)
+        return {
+          settled: 'rejected',
+          error: { name: 'StylesheetLoadError', message: 'the stylesheet failed to load (error event)' },
+        };
       try {
         const rules = link.sheet.cssRules;
-        return { settled: 'resolved', type: 'stylesheet', body: rules.length + ' rule(s): ' + (rules[0] ? rules[0].cssText : '') };
+        return {
+          settled: 'resolved',
+          type: 'stylesheet',
+          body: rules.length + ' rule(s): ' + (rules[0] ? rules[0].cssText : ''),
+        };
       } catch (error) {
-        return { settled: 'resolved', type: 'stylesheet', body: 'cssRules threw ' + error.name, withheld: 'sheet.cssRules threw ' + error.name + ': the rules are hidden from the page' };
+        return {
+          settled: 'resolved',
+          type: 'stylesheet',
+          body: 'cssRules threw ' + error.name,
+          withheld: 'sheet.cssRules threw ' + error.name + ': the rules are hidden from the page',
+        };
       }
     } finally {
       link.remove();
@@ -71,8 +93,16 @@
         source.close();
         resolve(result);
       };
-      source.onmessage = (event) => finish({ settled: 'resolved', type: 'event-source', body: 'message: ' + event.data });
-      source.onerror = () => finish({ settled: 'rejected', error: { name: 'EventSourceError', message: 'error event before any message (readyState ' + source.readyState + ')' } });
+      source.onmessage = (event) =>
+        finish({ settled: 'resolved', type: 'event-source', body: 'message: ' + event.data });
+      source.onerror = () =>
+        finish({
+          settled: 'rejected',
+          error: {
+            name: 'EventSourceError',
+            message: 'error event before any message (readyState ' + source.readyState + ')',
+          },
+        });
       signal.addEventListener('abort', () => source.close());
     });
   };

@@ -23,7 +23,8 @@
     try {
       while (text.length < BODY_LIMIT) {
         const next = await Promise.race([reader.read(), deadline]);
-        if (next === 'deadline') return text.slice(0, BODY_LIMIT) + '<still streaming after ' + BODY_WAIT_MS + ' ms: read no further>';
+        if (next === 'deadline')
+          return text.slice(0, BODY_LIMIT) + '<still streaming after ' + BODY_WAIT_MS + ' ms: read no further>';
         if (next.done) return text + decoder.decode();
         text += decoder.decode(next.value, { stream: true });
       }

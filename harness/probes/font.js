@@ -32,12 +32,14 @@
       status = face.status;
     } else {
       const style = document.createElement('style');
-      style.textContent = '@font-face { font-family: "' + family + '"; src: url(' + JSON.stringify(probe.url) + ') format("opentype"); }';
+      style.textContent =
+        '@font-face { font-family: "' + family + '"; src: url(' + JSON.stringify(probe.url) + ') format("opentype"); }';
       document.head.appendChild(style);
       // A busy page (many probes at once) may not have turned the new rule
       // into a FontFace yet (WebKit): force the style, then wait for the face
       // to appear before loading it, rather than reading "missing".
-      const findFace = () => Array.from(document.fonts).find((candidate) => candidate.family.replace(/"/g, '') === family);
+      const findFace = () =>
+        Array.from(document.fonts).find((candidate) => candidate.family.replace(/"/g, '') === family);
       void (style.sheet && style.sheet.cssRules.length);
       void document.documentElement.offsetWidth;
       let face = findFace();
@@ -55,9 +57,22 @@
     }
     const renderedWidth = measure('"' + family + '", monospace');
     const rendered = renderedWidth > fallbackWidth * 1.5;
-    const body = 'font status ' + status + '; text width ' + Math.round(renderedWidth) + 'px with the font, ' + Math.round(fallbackWidth) + 'px fallback';
+    const body =
+      'font status ' +
+      status +
+      '; text width ' +
+      Math.round(renderedWidth) +
+      'px with the font, ' +
+      Math.round(fallbackWidth) +
+      'px fallback';
     if (status === 'loaded' && rendered) return { settled: 'resolved', type: 'font', body };
-    if (status === 'loaded') return { settled: 'resolved', type: 'font', body, withheld: 'the font reports loaded but the text did not render in it' };
+    if (status === 'loaded')
+      return {
+        settled: 'resolved',
+        type: 'font',
+        body,
+        withheld: 'the font reports loaded but the text did not render in it',
+      };
     return { settled: 'rejected', body, error: error || { name: 'FontLoadError', message: 'font status ' + status } };
   };
 })();

@@ -10,8 +10,11 @@
       const img = new Image();
       if (probe.crossOrigin) img.crossOrigin = probe.crossOrigin;
       img.onload = () => resolve(img);
-      img.onerror = () => reject(Object.assign(new Error('the image failed to load (error event)'), { name: 'ImageLoadError' }));
-      signal.addEventListener('abort', () => { img.src = ''; });
+      img.onerror = () =>
+        reject(Object.assign(new Error('the image failed to load (error event)'), { name: 'ImageLoadError' }));
+      signal.addEventListener('abort', () => {
+        img.src = '';
+      });
       img.src = probe.url;
     });
   }

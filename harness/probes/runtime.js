@@ -15,7 +15,9 @@
     probeSource ??= await (await fetch('/__lab/probes.js')).text();
     const inner = Object.assign({}, probe, { context: 'page' });
     const html =
-      '<!doctype html><script>' + probeSource.replace(/<\/script/gi, '<\\/script') + '<\/script>' +
+      '<!doctype html><script>' +
+      probeSource.replace(/<\/script/gi, '<\\/script') +
+      '<\/script>' +
       '<script>onmessage = async (event) => { const [result] = await window.__corsLab.run([event.data]); event.ports[0].postMessage(result); };<\/script>';
     const frame = document.createElement('iframe');
     if (probe.context === 'sandboxed-iframe') {
@@ -43,13 +45,21 @@
     if (probe.context && probe.context !== 'page') return runInFrame(probe);
     const started = performance.now();
     const kind = kinds[probe.kind];
-    if (!kind) return { nonce: probe.nonce, settled: 'rejected', error: { name: 'HarnessError', message: 'unknown probe kind ' + probe.kind } };
+    if (!kind)
+      return {
+        nonce: probe.nonce,
+        settled: 'rejected',
+        error: { name: 'HarnessError', message: 'unknown probe kind ' + probe.kind },
+      };
     const controller = new AbortController();
     let timer;
     const timeout = new Promise((resolve) => {
       timer = setTimeout(() => {
         controller.abort();
-        resolve({ settled: 'timeout', error: { name: 'TimeoutError', message: 'no settlement within ' + probe.timeoutMs + ' ms' } });
+        resolve({
+          settled: 'timeout',
+          error: { name: 'TimeoutError', message: 'no settlement within ' + probe.timeoutMs + ' ms' },
+        });
       }, probe.timeoutMs);
     });
     // repeat: the same request several times in a row (e.g. to reach a cached
@@ -59,10 +69,15 @@
       // then: the requests after the first change some fields (e.g. credentials).
       const later = probe.then ? Object.assign({}, probe, probe.then, { repeat: 1, then: undefined }) : probe;
       // A later request may come from an opaque-origin frame (another origin, same page).
-      const send = (request) => (request.context && request.context !== 'page' ? runInFrame(request) : kind(request, controller.signal));
+      const send = (request) =>
+        request.context && request.context !== 'page' ? runInFrame(request) : kind(request, controller.signal);
       for (let i = 1; i < (probe.repeat || 1); i++) {
         const previous = await send(i === 1 ? Object.assign({}, probe, { context: 'page' }) : later);
-        earlier.push({ settled: previous.settled, status: previous.status, error: previous.error && previous.error.message });
+        earlier.push({
+          settled: previous.settled,
+          status: previous.status,
+          error: previous.error && previous.error.message,
+        });
       }
       const last = await send((probe.repeat || 1) > 1 ? later : probe);
       if (earlier.length > 0) last.earlier = earlier;

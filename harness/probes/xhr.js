@@ -39,7 +39,8 @@
           readableHeaders: parseHeaders(xhr.getAllResponseHeaders()),
           body: streaming ? body + '<still streaming after ' + BODY_WAIT_MS + ' ms: read no further>' : body,
         };
-        if (probe.readHeader) result.readHeader = { name: probe.readHeader, value: xhr.getResponseHeader(probe.readHeader) };
+        if (probe.readHeader)
+          result.readHeader = { name: probe.readHeader, value: xhr.getResponseHeader(probe.readHeader) };
         resolve(result);
         if (streaming) xhr.abort();
       };
@@ -55,7 +56,10 @@
       xhr.onerror = function () {
         if (settled) return;
         settled = true;
-        resolve({ settled: 'rejected', error: { name: 'NetworkError', message: 'XMLHttpRequest error event (status ' + xhr.status + ')' } });
+        resolve({
+          settled: 'rejected',
+          error: { name: 'NetworkError', message: 'XMLHttpRequest error event (status ' + xhr.status + ')' },
+        });
       };
       xhr.send(probe.body === undefined ? null : probe.body);
     });

@@ -45,7 +45,9 @@ export const BCD_BROWSER: Record<EngineFamily, string> = { chromium: 'chrome', f
 
 /** The current release of a BCD browser (what WebKitGTK, which BCD does not track, is compared at). */
 export function currentRelease(browser: string): string | undefined {
-  return Object.entries(bcd().browsers[browser]?.releases ?? {}).find(([, release]) => release.status === 'current')?.[0];
+  return Object.entries(bcd().browsers[browser]?.releases ?? {}).find(
+    ([, release]) => release.status === 'current',
+  )?.[0];
 }
 
 const asVersion = (value: string) => value.replace(/^≤/, '');
@@ -54,7 +56,8 @@ const asVersion = (value: string) => value.replace(/^≤/, '');
 function covers(statement: SupportStatement, version: string): boolean {
   const added = statement.version_added;
   if (added === false || added === null) return false;
-  if (typeof added === 'string' && (added === 'preview' || compareVersions(asVersion(added), version) > 0)) return false;
+  if (typeof added === 'string' && (added === 'preview' || compareVersions(asVersion(added), version) > 0))
+    return false;
   const removed = statement.version_removed;
   if (removed === true) return false;
   return !(typeof removed === 'string' && removed !== 'preview' && compareVersions(asVersion(removed), version) <= 0);
@@ -67,25 +70,48 @@ export function claimAt(key: string, browser: string, version: string): BcdClaim
   const raw = compat?.support[browser];
   if (!raw) return { ...base, status: 'unknown', notes: [], text: `no ${browser} data in BCD` };
   const statements = Array.isArray(raw) ? raw : [raw];
-  const notes = statements.flatMap((statement) => (statement.notes === undefined ? [] : Array.isArray(statement.notes) ? statement.notes : [statement.notes])).map(plainNote);
-  if (statements.every((statement) => statement.version_added === null)) return { ...base, status: 'unknown', notes, text: 'BCD does not know' };
-  const applying = statements.filter((statement) => covers(statement, version) && !statement.prefix && !statement.alternative_name);
+  const notes = statements
+    .flatMap((statement) =>
+      statement.notes === undefined ? [] : Array.isArray(statement.notes) ? statement.notes : [statement.notes],
+    )
+    .map(plainNote);
+  if (statements.every((statement) => statement.version_added === null))
+    return { ...base, status: 'unknown', notes, text: 'BCD does not know' };
+  const applying = statements.filter(
+    (statement) => covers(statement, version) && !statement.prefix && !statement.alternative_name,
+  );
   const unflagged = applying.find((statement) => !statement.flags);
   if (unflagged) {
     const since = String(unflagged.version_added === true ? 'yes' : unflagged.version_added);
-    if (unflagged.partial_implementation) return { ...base, status: 'partial', since, notes, text: `partial since ${since}` };
+    if (unflagged.partial_implementation)
+      return { ...base, status: 'partial', since, notes, text: `partial since ${since}` };
     return { ...base, status: 'supported', since, notes, text: `supported since ${since}` };
   }
   const flagged = applying.find((statement) => statement.flags);
   if (flagged) {
-    const flags = flagged.flags!.map((flag) => ({ type: flag.type, name: flag.name, ...(flag.value_to_set !== undefined ? { valueToSet: flag.value_to_set } : {}) }));
+    const flags = flagged.flags!.map((flag) => ({
+      type: flag.type,
+      name: flag.name,
+      ...(flag.value_to_set !== undefined ? { valueToSet: flag.value_to_set } : {}),
+    }));
     const since = String(flagged.version_added);
-    return { ...base, status: 'flag', since, flags, notes, text: `only with ${flags.map((flag) => `the ${flag.type.replace('_', ' ')} ${flag.name}${flag.valueToSet !== undefined ? ` = ${flag.valueToSet}` : ''}`).join(' and ')} (since ${since}); not by default` };
+    return {
+      ...base,
+      status: 'flag',
+      since,
+      flags,
+      notes,
+      text: `only with ${flags.map((flag) => `the ${flag.type.replace('_', ' ')} ${flag.name}${flag.valueToSet !== undefined ? ` = ${flag.valueToSet}` : ''}`).join(' and ')} (since ${since}); not by default`,
+    };
   }
   return { ...base, status: 'not-supported', notes, text: 'not supported' };
 }
 
 /** BCD notes are HTML; a terminal and a Markdown table want the text. */
 function plainNote(note: string): string {
-  return note.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return note
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }

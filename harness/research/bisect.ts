@@ -32,7 +32,14 @@ export interface BisectMeasurement {
 }
 
 export type BisectOutcome =
-  | { kind: 'found'; steps: BisectMeasurement[]; before: BisectMeasurement; after: BisectMeasurement; changed: HistoryAspect[]; between: number }
+  | {
+      kind: 'found';
+      steps: BisectMeasurement[];
+      before: BisectMeasurement;
+      after: BisectMeasurement;
+      changed: HistoryAspect[];
+      between: number;
+    }
   | { kind: 'no-change'; steps: BisectMeasurement[]; between: number }
   /** A build that could not be installed or gave no answer: the bisection cannot go on, and says where. */
   | { kind: 'failed'; steps: BisectMeasurement[]; reason: string };
@@ -42,7 +49,8 @@ export class BisectInputError extends Error {}
 
 async function endBuild(name: string): Promise<AvailableBuild> {
   const parsed = parseBuildName(name);
-  if (!('build' in parsed) || parsed.build.major === undefined) throw new BisectInputError(`--between ${name}: name a build with its major version, e.g. chromium@110`);
+  if (!('build' in parsed) || parsed.build.major === undefined)
+    throw new BisectInputError(`--between ${name}: name a build with its major version, e.g. chromium@110`);
   try {
     return (await resolveInstall(parsed.build))[0]!;
   } catch (error) {
@@ -55,11 +63,18 @@ export async function bisect(options: BisectOptions): Promise<BisectOutcome> {
   const aspects = options.aspects ?? HISTORY_ASPECTS;
   const [first, last] = [await endBuild(options.from), await endBuild(options.to)];
   if (first.family !== last.family || first.kind !== last.kind) {
-    throw new BisectInputError(`${options.from} is a ${first.family} ${first.kind} build and ${options.to} a ${last.family} ${last.kind} build: bisect compares builds of one engine and kind (name both as chromium-headless-shell@N, or both full builds)`);
+    throw new BisectInputError(
+      `${options.from} is a ${first.family} ${first.kind} build and ${options.to} a ${last.family} ${last.kind} build: bisect compares builds of one engine and kind (name both as chromium-headless-shell@N, or both full builds)`,
+    );
   }
-  if (first.major >= last.major) throw new BisectInputError(`--between: give the older build first (${options.from} is not older than ${options.to})`);
+  if (first.major >= last.major)
+    throw new BisectInputError(
+      `--between: give the older build first (${options.from} is not older than ${options.to})`,
+    );
   const { builds } = await availableBuilds(first.family, first.kind);
-  const candidates = builds.filter((build) => build.kind === first.kind && build.major >= first.major && build.major <= last.major);
+  const candidates = builds.filter(
+    (build) => build.kind === first.kind && build.major >= first.major && build.major <= last.major,
+  );
   const steps: BisectMeasurement[] = [];
   const say = options.onStep ?? (() => {});
 
@@ -68,7 +83,12 @@ export async function bisect(options: BisectOptions): Promise<BisectOutcome> {
     if (!findCachedBuild(build.family, build.major, build.kind)) say(`installing ${name}`);
     const installed = await installBuild(build, (text) => say(`  ${text}`));
     if (installed.status === 'failed') return `${name} could not be installed: ${installed.reason}`;
-    const run = await runScenarios({ scenarios: [options.scenario], engines: [name], timeoutMs: options.timeoutMs, isolation: 'group' });
+    const run = await runScenarios({
+      scenarios: [options.scenario],
+      engines: [name],
+      timeoutMs: options.timeoutMs,
+      isolation: 'group',
+    });
     const cell = run.results[0];
     const engine = run.engines[0];
     if (!cell || !engine) return `${name} did not run: ${run.enginesMissing[0]?.reason ?? 'no cell'}`;
@@ -78,10 +98,13 @@ export async function bisect(options: BisectOptions): Promise<BisectOutcome> {
     steps.push(measurement);
     return measurement;
   };
-  const alike = (a: BisectMeasurement, b: BisectMeasurement) => aspects.every((aspect) => a.signature[aspect] === b.signature[aspect]);
+  const alike = (a: BisectMeasurement, b: BisectMeasurement) =>
+    aspects.every((aspect) => a.signature[aspect] === b.signature[aspect]);
   const describe = (m: BisectMeasurement) => `${m.signature.outcome}; ${m.signature.request}`;
 
-  say(`${candidates.length} ${first.family} ${first.kind} builds from ${first.major} to ${last.major}: about ${Math.ceil(Math.log2(Math.max(candidates.length - 1, 1)))} to measure between the ends`);
+  say(
+    `${candidates.length} ${first.family} ${first.kind} builds from ${first.major} to ${last.major}: about ${Math.ceil(Math.log2(Math.max(candidates.length - 1, 1)))} to measure between the ends`,
+  );
   let low = await measure(candidates[0]!);
   if (typeof low === 'string') return { kind: 'failed', steps, reason: low };
   say(`step 1: ${low.build} (${low.version}): ${describe(low)}`);
@@ -96,9 +119,18 @@ export async function bisect(options: BisectOptions): Promise<BisectOutcome> {
     const middle = await measure(candidates[middleIndex]!);
     if (typeof middle === 'string') return { kind: 'failed', steps, reason: middle };
     const sameAsLow = alike(middle, low);
-    say(`step ${steps.length}: ${middle.build} (${middle.version}): ${describe(middle)} — ${sameAsLow ? `like ${low.build}` : `like ${high.build}${alike(middle, high) ? '' : ' (differs from both ends)'}`}`);
+    say(
+      `step ${steps.length}: ${middle.build} (${middle.version}): ${describe(middle)} — ${sameAsLow ? `like ${low.build}` : `like ${high.build}${alike(middle, high) ? '' : ' (differs from both ends)'}`}`,
+    );
     if (sameAsLow) [lowIndex, low] = [middleIndex, middle];
     else [highIndex, high] = [middleIndex, middle];
   }
-  return { kind: 'found', steps, before: low, after: high, changed: aspects.filter((aspect) => low.signature[aspect] !== high.signature[aspect]), between: candidates.length };
+  return {
+    kind: 'found',
+    steps,
+    before: low,
+    after: high,
+    changed: aspects.filter((aspect) => low.signature[aspect] !== high.signature[aspect]),
+    between: candidates.length,
+  };
 }

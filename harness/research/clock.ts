@@ -5,7 +5,17 @@
 // caches use must never run backwards.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,12 +48,21 @@ export async function buildClockShim(): Promise<{ path: string } | { error: stri
     mkdirSync(dir, { recursive: true });
     // Built under a private name, then renamed: a concurrent run never loads half a file.
     const partial = `${path}.${process.pid}.partial`;
-    await promisify(execFile)('cc', ['-O2', '-fPIC', '-shared', '-o', partial, fileURLToPath(SHIM_SOURCE), '-ldl', '-lpthread'], { timeout: 60_000 });
+    await promisify(execFile)(
+      'cc',
+      ['-O2', '-fPIC', '-shared', '-o', partial, fileURLToPath(SHIM_SOURCE), '-ldl', '-lpthread'],
+      { timeout: 60_000 },
+    );
     renameSync(partial, path);
     return { path };
   } catch (error) {
-    const message = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no C compiler (cc)' : ((error as { stderr?: string }).stderr || (error as Error).message).trim().split('\n')[0];
-    return { error: `the clock shim could not be built: ${message} (apt-get install gcc libc6-dev; npx cors-lab install-browsers does)` };
+    const message =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no C compiler (cc)'
+        : ((error as { stderr?: string }).stderr || (error as Error).message).trim().split('\n')[0];
+    return {
+      error: `the clock shim could not be built: ${message} (apt-get install gcc libc6-dev; npx cors-lab install-browsers does)`,
+    };
   }
 }
 

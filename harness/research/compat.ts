@@ -37,7 +37,8 @@ function engineCells(results: CellResult[], engine: EngineId): EngineCells {
 export async function studyCompat(options: CompatOptions): Promise<CompatOutcome> {
   const features = loadCompatMap();
   const missingKeys = features.filter((feature) => !compatOf(feature.key)).map((feature) => feature.key);
-  if (missingKeys.length > 0) throw new Error(`BCD ${bcd().__meta.version} has no ${missingKeys.join(', ')}: update scenarios/compat.bcd.yaml`);
+  if (missingKeys.length > 0)
+    throw new Error(`BCD ${bcd().__meta.version} has no ${missingKeys.join(', ')}: update scenarios/compat.bcd.yaml`);
   const wanted = new Set(features.flatMap(scenariosOf));
 
   let result: RunResult;
@@ -48,7 +49,12 @@ export async function studyCompat(options: CompatOptions): Promise<CompatOutcome
     const loaded = loadScenarios([BUILTIN_CATALOG]);
     scenarios = loaded.scenarios.filter((scenario) => wanted.has(scenario.id));
     options.onProgress?.(`running the ${scenarios.length} catalog scenarios behind ${features.length} BCD features`);
-    result = await runScenarios({ scenarios, ...(options.engines ? { engines: options.engines } : {}), timeoutMs: options.timeoutMs, isolation: 'group' });
+    result = await runScenarios({
+      scenarios,
+      ...(options.engines ? { engines: options.engines } : {}),
+      timeoutMs: options.timeoutMs,
+      isolation: 'group',
+    });
   }
   const engines = result.engines.filter((engine) => !options.engines || options.engines.includes(engine.id));
 
@@ -57,20 +63,43 @@ export async function studyCompat(options: CompatOptions): Promise<CompatOutcome
   const firefox = engines.find((engine) => engine.family === 'firefox' && !engine.remote);
   for (const feature of features) {
     const claim = firefox && claimFor(feature.key, firefox);
-    const pref = claim?.status === 'flag' ? claim.flags?.find((flag) => flag.type === 'preference' && flag.valueToSet !== undefined) : undefined;
+    const pref =
+      claim?.status === 'flag'
+        ? claim.flags?.find((flag) => flag.type === 'preference' && flag.valueToSet !== undefined)
+        : undefined;
     if (!firefox || !pref) continue;
     const setting = `${pref.name}=${pref.valueToSet}`;
     if (flagRuns.has(setting)) continue;
     if (options.from) {
-      flagRuns.set(setting, { notRun: 'not run: the cells came from --from; run research compat without it to measure with the preference set' });
+      flagRuns.set(setting, {
+        notRun:
+          'not run: the cells came from --from; run research compat without it to measure with the preference set',
+      });
       continue;
     }
     options.onProgress?.(`running ${feature.key}'s scenarios in Firefox with ${setting}`);
-    const flagged = await runScenarios({ scenarios: scenarios.filter((scenario) => scenariosOf(feature).includes(scenario.id)), engines: [firefox.id], timeoutMs: options.timeoutMs, isolation: 'group', firefoxPrefs: { [pref.name]: prefValue(pref.valueToSet!) } });
-    flagRuns.set(setting, flagged.engines.length > 0 ? { cells: engineCells(flagged.results, firefox.id) } : { notRun: `not run: Firefox did not start (${flagged.enginesMissing[0]?.reason ?? 'unknown'})` });
+    const flagged = await runScenarios({
+      scenarios: scenarios.filter((scenario) => scenariosOf(feature).includes(scenario.id)),
+      engines: [firefox.id],
+      timeoutMs: options.timeoutMs,
+      isolation: 'group',
+      firefoxPrefs: { [pref.name]: prefValue(pref.valueToSet!) },
+    });
+    flagRuns.set(
+      setting,
+      flagged.engines.length > 0
+        ? { cells: engineCells(flagged.results, firefox.id) }
+        : { notRun: `not run: Firefox did not start (${flagged.enginesMissing[0]?.reason ?? 'unknown'})` },
+    );
   }
 
-  const study = compareCells(result, engines, options.from ? { kind: 'file', file: options.from } : { kind: 'run' }, features, flagRuns);
+  const study = compareCells(
+    result,
+    engines,
+    options.from ? { kind: 'file', file: options.from } : { kind: 'run' },
+    features,
+    flagRuns,
+  );
   return { study, engines };
 }
 
@@ -84,11 +113,23 @@ export function compatOfRun(result: RunResult): CompatStudy | undefined {
   const measured = new Set(result.results.map((cell) => cell.scenario));
   if (!features.some((feature) => scenariosOf(feature).some((scenario) => measured.has(scenario)))) return undefined;
   const known = features.filter((feature) => compatOf(feature.key) !== undefined);
-  return compareCells(result, result.engines, { kind: 'run' }, known.filter((feature) => scenariosOf(feature).some((scenario) => measured.has(scenario))), new Map());
+  return compareCells(
+    result,
+    result.engines,
+    { kind: 'run' },
+    known.filter((feature) => scenariosOf(feature).some((scenario) => measured.has(scenario))),
+    new Map(),
+  );
 }
 
 /** Every feature held against every engine's cells. */
-function compareCells(result: RunResult, engines: EngineInfo[], source: CompatStudy['source'], features: CompatFeatureRule[], flagRuns: Map<string, { cells?: EngineCells; notRun?: string }>): CompatStudy {
+function compareCells(
+  result: RunResult,
+  engines: EngineInfo[],
+  source: CompatStudy['source'],
+  features: CompatFeatureRule[],
+  flagRuns: Map<string, { cells?: EngineCells; notRun?: string }>,
+): CompatStudy {
   const cells = new Map(engines.map((engine) => [engine.id, engineCells(result.results, engine.id)]));
   return {
     study: 'compat',
@@ -108,7 +149,10 @@ function compareCells(result: RunResult, engines: EngineInfo[], source: CompatSt
 function readRun(file: string): RunResult {
   const read = readResult(file);
   if ('problem' in read) throw new Error(`--from ${read.problem}`);
-  if (read.result.kind !== 'run') throw new Error(`--from ${file}: a ${read.result.kind} result; the catalog's cells come from a run. Fix: give the result.json of cors-lab run`);
+  if (read.result.kind !== 'run')
+    throw new Error(
+      `--from ${file}: a ${read.result.kind} result; the catalog's cells come from a run. Fix: give the result.json of cors-lab run`,
+    );
   return read.result;
 }
 
@@ -121,22 +165,40 @@ function claimFor(key: string, engine: EngineInfo): BcdClaim {
 }
 
 function comparedWith(engine: EngineInfo, claim: BcdClaim): string | undefined {
-  if (engine.family === 'webkit' && engine.remote?.browserName.toLowerCase() !== 'safari') return `${engine.browser} is not Safari: compared with Safari ${claim.atVersion}'s data (BCD does not track WebKitGTK)`;
-  if (engine.family === 'chromium' && !/chrome/i.test(engine.browser)) return `${engine.browser} is not Chrome: compared with Chrome's data (the same engine and version numbers)`;
+  if (engine.family === 'webkit' && engine.remote?.browserName.toLowerCase() !== 'safari')
+    return `${engine.browser} is not Safari: compared with Safari ${claim.atVersion}'s data (BCD does not track WebKitGTK)`;
+  if (engine.family === 'chromium' && !/chrome/i.test(engine.browser))
+    return `${engine.browser} is not Chrome: compared with Chrome's data (the same engine and version numbers)`;
   return undefined;
 }
 
 /** What the rule reads from one engine's cells: supported, not, or null where a cell is missing or had no answer. */
-function measure(feature: CompatFeatureRule, cells: EngineCells): { supported: boolean | null; cells: CompatCell[]; text: string } {
+function measure(
+  feature: CompatFeatureRule,
+  cells: EngineCells,
+): { supported: boolean | null; cells: CompatCell[]; text: string } {
   const rule = feature.supportedWhen;
   if ('requestHeader' in rule) {
     const cell = cells.get(rule.requestHeader.scenario);
     const sent = cell?.evidence.journal.find((entry) => entry.kind === 'request')?.headers?.[rule.requestHeader.header];
-    const measured = cell === undefined ? 'not measured' : !cell.evidence.requestReached ? 'no request reached the lab' : (sent ?? 'absent');
+    const measured =
+      cell === undefined
+        ? 'not measured'
+        : !cell.evidence.requestReached
+          ? 'no request reached the lab'
+          : (sent ?? 'absent');
     const supported = cell === undefined || !cell.evidence.requestReached ? null : sent !== undefined;
-    return { supported, cells: [{ scenario: rule.requestHeader.scenario, measured, wanted: `${rule.requestHeader.header} sent` }], text: supported === null ? measured : `${rule.requestHeader.header}: ${measured}` };
+    return {
+      supported,
+      cells: [{ scenario: rule.requestHeader.scenario, measured, wanted: `${rule.requestHeader.header} sent` }],
+      text: supported === null ? measured : `${rule.requestHeader.header}: ${measured}`,
+    };
   }
-  const read = Object.entries(rule.outcomes).map(([scenario, wanted]) => ({ scenario, wanted, measured: cells.get(scenario)?.outcome ?? 'not measured' }));
+  const read = Object.entries(rule.outcomes).map(([scenario, wanted]) => ({
+    scenario,
+    wanted,
+    measured: cells.get(scenario)?.outcome ?? 'not measured',
+  }));
   if (read.some((cell) => cell.measured === 'not measured' || cell.measured === 'error')) {
     return { supported: null, cells: read, text: read.map((cell) => `${cell.scenario} ${cell.measured}`).join(', ') };
   }
@@ -144,37 +206,81 @@ function measure(feature: CompatFeatureRule, cells: EngineCells): { supported: b
   return { supported, cells: read, text: read.map((cell) => `${cell.scenario} ${cell.measured}`).join(', ') };
 }
 
-function verdictRow(feature: CompatFeatureRule, engine: EngineInfo, cells: EngineCells, flagRuns: Map<string, { cells?: EngineCells; notRun?: string }>): CompatVerdictRow {
+function verdictRow(
+  feature: CompatFeatureRule,
+  engine: EngineInfo,
+  cells: EngineCells,
+  flagRuns: Map<string, { cells?: EngineCells; notRun?: string }>,
+): CompatVerdictRow {
   const claim = claimFor(feature.key, engine);
   const against = comparedWith(engine, claim);
   const measured = measure(feature, cells);
-  const base = { engine: engine.id, family: engine.family, claim, ...(against ? { comparedWith: against } : {}), measured };
+  const base = {
+    engine: engine.id,
+    family: engine.family,
+    claim,
+    ...(against ? { comparedWith: against } : {}),
+    measured,
+  };
   const pref = claim.flags?.find((flag) => flag.type === 'preference' && flag.valueToSet !== undefined);
   const setting = pref ? `${pref.name}=${pref.valueToSet}` : undefined;
   const flagged = setting && engine.family === 'firefox' && !engine.remote ? flagRuns.get(setting) : undefined;
   const flagRun = setting && flagged ? flagRunOf(feature, setting, flagged) : undefined;
   const withFlag = flagRun ? { flagRun } : {};
 
-  if (claim.status === 'unknown') return { ...base, verdict: 'not comparable', reason: `BCD has no claim (${claim.text})`, ...withFlag };
-  if (measured.supported === null) return { ...base, verdict: 'not comparable', reason: `not measured: ${measured.text}`, ...withFlag };
+  if (claim.status === 'unknown')
+    return { ...base, verdict: 'not comparable', reason: `BCD has no claim (${claim.text})`, ...withFlag };
+  if (measured.supported === null)
+    return { ...base, verdict: 'not comparable', reason: `not measured: ${measured.text}`, ...withFlag };
   // By default: a claim behind a flag says the feature is off.
   const claimed = claim.status === 'supported' || claim.status === 'partial';
   const words = (supported: boolean) => (supported ? 'supported' : 'not supported');
   if (claimed === measured.supported) {
-    const flagWords = flagRun && 'supported' in flagRun ? `; with ${flagRun.setting} it measures ${words(Boolean(flagRun.supported))}${flagRun.matchesClaim ? ', as BCD says' : ', which BCD does not say'}` : '';
-    return { ...base, verdict: 'agree', reason: `BCD: ${claim.text}; measured ${words(measured.supported)} by default${flagWords}${claim.status === 'partial' ? ' (BCD calls it partial: see its notes)' : ''}`, ...withFlag };
+    const flagWords =
+      flagRun && 'supported' in flagRun
+        ? `; with ${flagRun.setting} it measures ${words(Boolean(flagRun.supported))}${flagRun.matchesClaim ? ', as BCD says' : ', which BCD does not say'}`
+        : '';
+    return {
+      ...base,
+      verdict: 'agree',
+      reason: `BCD: ${claim.text}; measured ${words(measured.supported)} by default${flagWords}${claim.status === 'partial' ? ' (BCD calls it partial: see its notes)' : ''}`,
+      ...withFlag,
+    };
   }
-  return { ...base, verdict: 'disagree', reason: `BCD: ${claim.text}; measured ${words(measured.supported)}`, ...withFlag, diagnosis: diagnose(engine, claim, measured, flagRun, cells, feature) };
+  return {
+    ...base,
+    verdict: 'disagree',
+    reason: `BCD: ${claim.text}; measured ${words(measured.supported)}`,
+    ...withFlag,
+    diagnosis: diagnose(engine, claim, measured, flagRun, cells, feature),
+  };
 }
 
-function flagRunOf(feature: CompatFeatureRule, setting: string, run: { cells?: EngineCells; notRun?: string }): NonNullable<CompatVerdictRow['flagRun']> {
+function flagRunOf(
+  feature: CompatFeatureRule,
+  setting: string,
+  run: { cells?: EngineCells; notRun?: string },
+): NonNullable<CompatVerdictRow['flagRun']> {
   if (!run.cells) return { setting, notRun: run.notRun ?? 'not run' };
   const measured = measure(feature, run.cells);
-  return { setting, supported: measured.supported, cells: measured.cells, text: measured.text, matchesClaim: measured.supported === true };
+  return {
+    setting,
+    supported: measured.supported,
+    cells: measured.cells,
+    text: measured.text,
+    matchesClaim: measured.supported === true,
+  };
 }
 
 /** What could explain a disagreement, from the evidence, and what was tried; "unknown" when nothing does. */
-function diagnose(engine: EngineInfo, claim: BcdClaim, measured: { supported: boolean | null; text: string }, flagRun: CompatVerdictRow['flagRun'], cells: EngineCells, feature: CompatFeatureRule): string {
+function diagnose(
+  engine: EngineInfo,
+  claim: BcdClaim,
+  measured: { supported: boolean | null; text: string },
+  flagRun: CompatVerdictRow['flagRun'],
+  cells: EngineCells,
+  feature: CompatFeatureRule,
+): string {
   const evidence = scenariosOf(feature).map((scenario) => {
     const cell = cells.get(scenario);
     if (!cell) return `${scenario}: not measured`;
@@ -186,8 +292,15 @@ function diagnose(engine: EngineInfo, claim: BcdClaim, measured: { supported: bo
     `automation (${engine.driver})`,
     `the profile (${engine.cookieSettings})`,
   ].filter(Boolean);
-  const tried = flagRun ? ('supported' in flagRun ? `Tried: ${flagRun.setting} gives ${flagRun.text}.` : `Tried: ${flagRun.setting}: ${flagRun.notRun}.`) : 'Tried: nothing could be changed and run again for this engine.';
-  const explained = flagRun && 'supported' in flagRun && flagRun.supported === (claim.status === 'supported' || claim.status === 'partial');
+  const tried = flagRun
+    ? 'supported' in flagRun
+      ? `Tried: ${flagRun.setting} gives ${flagRun.text}.`
+      : `Tried: ${flagRun.setting}: ${flagRun.notRun}.`
+    : 'Tried: nothing could be changed and run again for this engine.';
+  const explained =
+    flagRun &&
+    'supported' in flagRun &&
+    flagRun.supported === (claim.status === 'supported' || claim.status === 'partial');
   return `The engine did: ${evidence.join('; ')}. BCD says: ${claim.text}${claim.notes.length ? ` (notes: ${claim.notes.join(' ')})` : ''}. Could explain it: ${candidates.join(', ')}. ${tried} ${explained ? 'Explained by the setting above.' : 'Cause unknown.'}`;
 }
 

@@ -9,7 +9,23 @@ import { majorOf, parseBuildName } from '../engines/builds/names.ts';
 import { systemBuild } from '../engines/builds/resolve.ts';
 import type { BuildKind, EngineInfo, MissingEngine } from '../engines/types.ts';
 import type { CellResult, RunResult } from '../result/result.ts';
-import { HISTORY_ASPECTS, PAGE_MECHANISMS, PAGE_SECURITIES, PERMISSION_CASES, PNA_REQUESTS, TARGET_SPACES, type PnaObservation, type HistoryAspect, type HistorySeries, type HistoryStretch, type HistoryStudy, type HistoryTimeline, type KindDifference, type MaxAgeEngineResult, type PnaEngineResult } from '../result/research.ts';
+import {
+  HISTORY_ASPECTS,
+  PAGE_MECHANISMS,
+  PAGE_SECURITIES,
+  PERMISSION_CASES,
+  PNA_REQUESTS,
+  TARGET_SPACES,
+  type PnaObservation,
+  type HistoryAspect,
+  type HistorySeries,
+  type HistoryStretch,
+  type HistoryStudy,
+  type HistoryTimeline,
+  type KindDifference,
+  type MaxAgeEngineResult,
+  type PnaEngineResult,
+} from '../result/research.ts';
 import { runScenarios } from '../run/runner.ts';
 import { compareVersions } from '../scenario/behaviours.ts';
 import { studyMaxAge } from './max-age.ts';
@@ -25,13 +41,18 @@ const withoutPort = (origin: string) => origin.replace(/:\d+$/, '');
 export function cellSignature(cell: CellResult): Record<HistoryAspect, string> | undefined {
   if (cell.outcome === 'error') return undefined;
   const seen = cell.evidence.requestShape?.seen;
-  const request = seen ? `mode ${seen.mode ?? '(none)'}, Origin ${seen.origin === null ? '(none)' : withoutPort(seen.origin)}, ${seen.preflight ? 'preflight first' : 'no preflight'}` : 'no request reached the lab';
+  const request = seen
+    ? `mode ${seen.mode ?? '(none)'}, Origin ${seen.origin === null ? '(none)' : withoutPort(seen.origin)}, ${seen.preflight ? 'preflight first' : 'no preflight'}`
+    : 'no request reached the lab';
   const journal = cell.evidence.journal
     .filter((entry) => entry.kind === 'request')
     .map((entry) => {
       const headers = entry.headers ?? {};
       // The probe's nonce and the lab's ports differ from run to run (bisect compares runs): neither is behaviour.
-      const path = (entry.url?.replace(/^[a-z]+:\/\/[^/]+/, '').replace(/\?.*$/, '') ?? '').replaceAll(entry.nonce ?? '\u0000', '{nonce}');
+      const path = (entry.url?.replace(/^[a-z]+:\/\/[^/]+/, '').replace(/\?.*$/, '') ?? '').replaceAll(
+        entry.nonce ?? '\u0000',
+        '{nonce}',
+      );
       const notes = [
         headers.cookie ? 'cookie' : '',
         headers['access-control-request-private-network'] ? 'ACRPN' : '',
@@ -60,13 +81,25 @@ export async function expandBuilds(names: readonly string[]): Promise<{ ids: str
     }
     const { range } = parsed;
     const kinds: BuildKind[] = range.kind ? [range.kind] : ['full', 'headless-shell'];
-    const found = listCachedBuilds().filter((build) => build.family === range.family && kinds.includes(build.kind) && build.major >= range.from && build.major <= range.to).map((build) => build.name);
+    const found = listCachedBuilds()
+      .filter(
+        (build) =>
+          build.family === range.family &&
+          kinds.includes(build.kind) &&
+          build.major >= range.from &&
+          build.major <= range.to,
+      )
+      .map((build) => build.name);
     for (const kind of kinds) {
       const system = await systemBuild(range.family, kind);
       const major = system && majorOf(system.version);
-      if (major !== undefined && major >= range.from && major <= range.to) found.push(kind === 'headless-shell' ? 'chromium-headless-shell' : range.family);
+      if (major !== undefined && major >= range.from && major <= range.to)
+        found.push(kind === 'headless-shell' ? 'chromium-headless-shell' : range.family);
     }
-    if (found.length === 0) problems.push(`${range.name}: no build in that range is on this machine. Fix: cors-lab install-browsers ${range.name}`);
+    if (found.length === 0)
+      problems.push(
+        `${range.name}: no build in that range is on this machine. Fix: cors-lab install-browsers ${range.name}`,
+      );
     ids.push(...found);
   }
   return { ids: [...new Set(ids)], problems };
@@ -87,13 +120,18 @@ function seriesOf(engines: readonly EngineInfo[]): HistorySeries[] {
 
 function describeStretches(stretches: readonly HistoryStretch[]): string {
   const when = (stretch: HistoryStretch, index: number) =>
-    stretches.length === 1 ? 'in every build'
-      : index === 0 ? `up to ${stretch.last.version}`
-        : index === stretches.length - 1 ? `from ${stretch.first.version}`
-          : stretch.first === stretch.last ? `in ${stretch.first.version} only`
+    stretches.length === 1
+      ? 'in every build'
+      : index === 0
+        ? `up to ${stretch.last.version}`
+        : index === stretches.length - 1
+          ? `from ${stretch.first.version}`
+          : stretch.first === stretch.last
+            ? `in ${stretch.first.version} only`
             : `from ${stretch.first.version} to ${stretch.last.version}`;
   // A value that is itself a list (a journal, a study's cases) is bracketed by its builds, so the two kinds of comma do not mix.
-  if (stretches.some((stretch) => /[,;]/.test(stretch.value))) return stretches.map((stretch, index) => `[${when(stretch, index)}] ${stretch.value}`).join(' → ');
+  if (stretches.some((stretch) => /[,;]/.test(stretch.value)))
+    return stretches.map((stretch, index) => `[${when(stretch, index)}] ${stretch.value}`).join(' → ');
   return stretches.map((stretch, index) => `${stretch.value} ${when(stretch, index)}`).join(', ');
 }
 
@@ -119,7 +157,16 @@ export function timelinesOf(rows: readonly HistoryRow[], series: readonly Histor
           if (last && last.value === value) last.last = build;
           else stretches.push({ value, first: build, last: build });
         }
-        if (stretches.length > 1) timelines.push({ scenario: row.id, title: row.title, family: each.family, kind: each.kind, aspect, stretches, text: describeStretches(stretches) });
+        if (stretches.length > 1)
+          timelines.push({
+            scenario: row.id,
+            title: row.title,
+            family: each.family,
+            kind: each.kind,
+            aspect,
+            stretches,
+            text: describeStretches(stretches),
+          });
       }
     }
   }
@@ -139,7 +186,11 @@ function scenarioRows(result: RunResult): HistoryRow[] {
   }));
 }
 
-function kindDifferencesOf(result: RunResult, series: readonly HistorySeries[], cells: Map<string, CellResult>): KindDifference[] {
+function kindDifferencesOf(
+  result: RunResult,
+  series: readonly HistorySeries[],
+  cells: Map<string, CellResult>,
+): KindDifference[] {
   const differences: KindDifference[] = [];
   for (const full of series.filter((each) => each.kind === 'full')) {
     const shell = series.find((each) => each.family === full.family && each.kind === 'headless-shell');
@@ -149,11 +200,22 @@ function kindDifferencesOf(result: RunResult, series: readonly HistorySeries[], 
       const shellBuild = shell.builds.find((build) => majorOf(build.version) === major);
       if (!shellBuild || major === undefined) continue;
       for (const scenario of result.scenarios) {
-        const [a, b] = [cells.get(`${scenario.id}\u0000${fullBuild.engine}`), cells.get(`${scenario.id}\u0000${shellBuild.engine}`)];
+        const [a, b] = [
+          cells.get(`${scenario.id}\u0000${fullBuild.engine}`),
+          cells.get(`${scenario.id}\u0000${shellBuild.engine}`),
+        ];
         const [left, right] = [a && cellSignature(a), b && cellSignature(b)];
         if (!left || !right) continue;
         for (const aspect of HISTORY_ASPECTS) {
-          if (left[aspect] !== right[aspect]) differences.push({ scenario: scenario.id, family: full.family, major, aspect, full: { ...fullBuild, value: left[aspect] }, shell: { ...shellBuild, value: right[aspect] } });
+          if (left[aspect] !== right[aspect])
+            differences.push({
+              scenario: scenario.id,
+              family: full.family,
+              major,
+              aspect,
+              full: { ...fullBuild, value: left[aspect] },
+              shell: { ...shellBuild, value: right[aspect] },
+            });
         }
       }
     }
@@ -183,7 +245,13 @@ async function inPairs<T>(builds: readonly string[], study: (pair: string[]) => 
 }
 
 /** ✓ allowed, o opaque (no-cors), ✗ blocked, - not sent, … held (a prompt nobody answers). */
-const PNA_MARKS: Record<PnaObservation['outcome'], string> = { allowed: '✓', opaque: 'o', blocked: '✗', 'not-sent': '-', timeout: '…' };
+const PNA_MARKS: Record<PnaObservation['outcome'], string> = {
+  allowed: '✓',
+  opaque: 'o',
+  blocked: '✗',
+  'not-sent': '-',
+  timeout: '…',
+};
 
 /** research pna's rows: per page (secure or not, made public by override or CSP) and target, what each permission case gave, and the preflight's PNA/LNA headers. */
 function pnaRows(engines: readonly PnaEngineResult[]): HistoryRow[] {
@@ -197,15 +265,27 @@ function pnaRows(engines: readonly PnaEngineResult[]): HistoryRow[] {
           const result = byId.get(engine);
           const measured = result?.pages.find((entry) => entry.mechanism === mechanism && entry.page === page);
           if (!result || !measured || measured.skipped) return undefined;
-          const observations = result.observations.filter((entry) => entry.mechanism === mechanism && entry.page === page && entry.target === target && !entry.allowHeader);
+          const observations = result.observations.filter(
+            (entry) =>
+              entry.mechanism === mechanism && entry.page === page && entry.target === target && !entry.allowHeader,
+          );
           if (observations.length === 0) return undefined;
           // Per permission case, one mark per request kind (preflighted, simple, no-cors), as research pna's terminal view marks them.
           const outcome = PERMISSION_CASES.flatMap((permission) => {
-            const chosen = PNA_REQUESTS.map((request) => observations.find((entry) => entry.permission === permission && entry.request === request));
-            return chosen.every((entry) => entry === undefined) ? [] : [`${permission.replace(/^only (.*) granted$/, '$1 alone')} ${chosen.map((entry) => (entry ? PNA_MARKS[entry.outcome] : ' ')).join('')}`];
+            const chosen = PNA_REQUESTS.map((request) =>
+              observations.find((entry) => entry.permission === permission && entry.request === request),
+            );
+            return chosen.every((entry) => entry === undefined)
+              ? []
+              : [
+                  `${permission.replace(/^only (.*) granted$/, '$1 alone')} ${chosen.map((entry) => (entry ? PNA_MARKS[entry.outcome] : ' ')).join('')}`,
+                ];
           }).join('; ');
           const headers = [...new Set(observations.flatMap((entry) => entry.pnaHeaders))];
-          return { outcome, request: headers.length > 0 ? `preflight header ${headers.join(', ')}` : 'no PNA/LNA preflight header' };
+          return {
+            outcome,
+            request: headers.length > 0 ? `preflight header ${headers.join(', ')}` : 'no PNA/LNA preflight header',
+          };
         },
       })),
     ),
@@ -221,7 +301,14 @@ function maxAgeRows(engines: readonly MaxAgeEngineResult[]): HistoryRow[] {
     valueIn: (engine: string) => {
       const lifetime = byId.get(engine)?.cases.find((each) => each.label === entry.label)?.lifetime;
       if (!lifetime || lifetime.kind === 'error') return undefined;
-      return { outcome: lifetime.kind === 'bracket' ? `${lifetime.cachedAt}–${lifetime.refetchedAt} s` : lifetime.kind === 'not-cached' ? 'not cached' : `at least ${lifetime.cachedAt} s (${lifetime.time} time)` };
+      return {
+        outcome:
+          lifetime.kind === 'bracket'
+            ? `${lifetime.cachedAt}–${lifetime.refetchedAt} s`
+            : lifetime.kind === 'not-cached'
+              ? 'not cached'
+              : `at least ${lifetime.cachedAt} s (${lifetime.time} time)`,
+      };
     },
   }));
 }
@@ -231,11 +318,20 @@ function maxAgeRows(engines: readonly MaxAgeEngineResult[]): HistoryRow[] {
  * launched once), and with `studies`, research pna and max-age in every build
  * too, and reads the history off the results.
  */
-export async function studyHistory(options: HistoryOptions): Promise<{ study: HistoryStudy; run?: RunResult; engines: EngineInfo[] }> {
+export async function studyHistory(
+  options: HistoryOptions,
+): Promise<{ study: HistoryStudy; run?: RunResult; engines: EngineInfo[] }> {
   const studies = options.studies ?? ['catalog'];
   const started = performance.now();
   const run = studies.includes('catalog')
-    ? await runScenarios({ scenarios: options.scenarios, engines: options.builds, timeoutMs: options.timeoutMs, isolation: 'group', engineConcurrency: 2, ...(options.onProgress ? { onProgress: options.onProgress } : {}) })
+    ? await runScenarios({
+        scenarios: options.scenarios,
+        engines: options.builds,
+        timeoutMs: options.timeoutMs,
+        isolation: 'group',
+        engineConcurrency: 2,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      })
     : undefined;
   const rows = run ? scenarioRows(run) : [];
   const engines = [...(run?.engines ?? [])];
@@ -248,14 +344,22 @@ export async function studyHistory(options: HistoryOptions): Promise<{ study: Hi
     options.onStudy?.(`research pna in ${options.builds.length} builds, two at a time`);
     const parts = await inPairs(options.builds, (pair) => studyPna({ engines: pair, timeoutMs: 4000 }));
     const measured = parts.flatMap((part) => part.engines);
-    add(measured.map((engine) => engine.engine), parts.flatMap((part) => part.enginesMissing));
+    add(
+      measured.map((engine) => engine.engine),
+      parts.flatMap((part) => part.enginesMissing),
+    );
     rows.push(...pnaRows(measured));
   }
   if (studies.includes('max-age')) {
     options.onStudy?.(`research max-age in ${options.builds.length} builds, two at a time`);
-    const parts = await inPairs(options.builds, (pair) => studyMaxAge({ engines: pair, maxWaitSeconds: 30, timeoutMs: 8000 }));
+    const parts = await inPairs(options.builds, (pair) =>
+      studyMaxAge({ engines: pair, maxWaitSeconds: 30, timeoutMs: 8000 }),
+    );
     const measured = parts.flatMap((part) => part.engines);
-    add(measured.map((engine) => engine.engine), parts.flatMap((part) => part.enginesMissing));
+    add(
+      measured.map((engine) => engine.engine),
+      parts.flatMap((part) => part.enginesMissing),
+    );
     rows.push(...maxAgeRows(measured));
   }
   const series = seriesOf(engines);
@@ -268,7 +372,9 @@ export async function studyHistory(options: HistoryOptions): Promise<{ study: Hi
     scenarios: run?.scenarios.length ?? 0,
     timelines: timelinesOf(rows, series),
     kindDifferences: run ? kindDifferencesOf(run, series, cells) : [],
-    errors: (run?.results ?? []).filter((cell) => cell.outcome === 'error').map((cell) => ({ scenario: cell.scenario, engine: cell.engine, explanation: cell.explanation })),
+    errors: (run?.results ?? [])
+      .filter((cell) => cell.outcome === 'error')
+      .map((cell) => ({ scenario: cell.scenario, engine: cell.engine, explanation: cell.explanation })),
     cells: run?.results.length ?? 0,
     durationMs: performance.now() - started,
     enginesMissing: missing,

@@ -7,7 +7,13 @@
 // the same run; otherwise in real time, up to --max-wait, and a lifetime
 // longer than that is reported as a lower bound.
 import { discoverForRun } from '../engines/discovery.ts';
-import { ENGINE_IDS, type EngineContext, type EngineId, type LaunchedEngine, type MissingEngine } from '../engines/types.ts';
+import {
+  ENGINE_IDS,
+  type EngineContext,
+  type EngineId,
+  type LaunchedEngine,
+  type MissingEngine,
+} from '../engines/types.ts';
 import { withTimeout } from '../engines/system.ts';
 import { startLab, type Lab } from '../lab/lab.ts';
 import { launchForLab, notStarted } from '../session/launch.ts';
@@ -45,14 +51,20 @@ export function scenarioFor(label: string, value: string | undefined): Scenario 
   const maxAge = value === undefined ? '' : `, Access-Control-Max-Age: ${JSON.stringify(value)}`;
   const text = `${ORIGINS}
 scenarios:
-  - id: max-age-${label.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '').toLowerCase()}
+  - id: max-age-${label
+    .replace(/[^a-z0-9]+/gi, '-')
+    .replace(/-$/, '')
+    .toLowerCase()}
     title: Max-Age ${label}
     request: { target: api, path: /cached, method: PUT, body: "x" }
     server: { api: { /cached: { preflight: { headers: { Access-Control-Allow-Origin: "{{origin.page}}", Access-Control-Allow-Methods: PUT${maxAge} } }, actual: { headers: { Access-Control-Allow-Origin: "{{origin.page}}" } } } } }
     expect: { spec: allowed }
 `;
   const { scenarios, problems } = loadScenarioText(text, 'research max-age');
-  if (problems.length > 0) throw new Error(`research scenario: ${problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ')}`);
+  if (problems.length > 0)
+    throw new Error(
+      `research scenario: ${problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ')}`,
+    );
   return scenarios[0]!;
 }
 
@@ -85,7 +97,11 @@ export async function openRunner(engine: LaunchedEngine, runnerUrl: string, time
     try {
       context = await withTimeout(engine.newContext(), timeoutMs + 5000, 'a new context');
       await gotoPage(context, runnerUrl, timeoutMs);
-      await withTimeout(context.evaluate('new Promise((resolve) => setTimeout(resolve, 10))', timeoutMs), timeoutMs, 'a page timer');
+      await withTimeout(
+        context.evaluate('new Promise((resolve) => setTimeout(resolve, 10))', timeoutMs),
+        timeoutMs,
+        'a page timer',
+      );
       return context;
     } catch (error) {
       lastError = error;
@@ -98,11 +114,17 @@ export async function openRunner(engine: LaunchedEngine, runnerUrl: string, time
 async function request(bench: Bench, scenario: Scenario, nonce: string): Promise<void> {
   const probe = probeRequest(scenario, bench.lab, nonce, bench.timeoutMs);
   const [result] = await runInPage(bench.context, [probe], bench.timeoutMs);
-  if (!result || result.settled === 'timeout') throw new Error(`the request did not settle (${JSON.stringify(result)})`);
+  if (!result || result.settled === 'timeout')
+    throw new Error(`the request did not settle (${JSON.stringify(result)})`);
 }
 
 /** One trial: a PUT, `seconds` of (controlled or real) time, the same PUT again. */
-export async function trial(bench: Bench, scenario: Scenario, seconds: number, time: 'controlled' | 'real'): Promise<Trial> {
+export async function trial(
+  bench: Bench,
+  scenario: Scenario,
+  seconds: number,
+  time: 'controlled' | 'real',
+): Promise<Trial> {
   const nonce = mintNonce('max-age');
   bench.lab.register(scenario, nonce);
   await request(bench, scenario, nonce);
@@ -116,10 +138,17 @@ export async function trial(bench: Bench, scenario: Scenario, seconds: number, t
   // arrival (a new preflight, or the PUT itself) is when it was looked up.
   const first = preflights[0];
   const firstPut = entries.findIndex((entry) => entry.kind === 'request');
-  const second = firstPut === -1 ? undefined : entries.slice(firstPut + 1).find((entry) => entry.kind === 'preflight' || entry.kind === 'request');
+  const second =
+    firstPut === -1
+      ? undefined
+      : entries.slice(firstPut + 1).find((entry) => entry.kind === 'preflight' || entry.kind === 'request');
   const jumped = (bench.clock?.offset ?? 0) - offsetBefore;
   const realElapsed = first && second ? (second.at - first.at) / 1000 : seconds;
-  return { elapsed: round(realElapsed + (time === 'controlled' ? jumped : 0)), cached: preflights.length === 1, preflights: preflights.map((entry) => entry.seq) };
+  return {
+    elapsed: round(realElapsed + (time === 'controlled' ? jumped : 0)),
+    cached: preflights.length === 1,
+    preflights: preflights.map((entry) => entry.seq),
+  };
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
@@ -139,7 +168,11 @@ const KNOWN_LIFETIMES_S = [5, 600, 7200, 86400];
  * interval first. Whatever the order, the answer is a measured pair: cached at
  * one second, re-preflighted at the next.
  */
-async function searchControlled(bench: Bench, scenario: Scenario, declared?: string): Promise<{ lifetime: Lifetime; trials: Trial[] }> {
+async function searchControlled(
+  bench: Bench,
+  scenario: Scenario,
+  declared?: string,
+): Promise<{ lifetime: Lifetime; trials: Trial[] }> {
   const trials: Trial[] = [];
   const run = async (seconds: number) => {
     let result: Trial;
@@ -156,11 +189,22 @@ async function searchControlled(bench: Bench, scenario: Scenario, declared?: str
     trials.push(result);
     return result;
   };
-  if (!(await run(0)).cached) return { lifetime: { kind: 'not-cached', refetchedAt: trials[0]!.elapsed, time: 'controlled', text: 'not cached: re-preflighted at once' }, trials };
+  if (!(await run(0)).cached)
+    return {
+      lifetime: {
+        kind: 'not-cached',
+        refetchedAt: trials[0]!.elapsed,
+        time: 'controlled',
+        text: 'not cached: re-preflighted at once',
+      },
+      trials,
+    };
   let low = 0;
   let high: number | undefined;
   const declaredSeconds = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
-  const likely = [...new Set([...(declaredSeconds !== undefined ? [declaredSeconds] : []), ...KNOWN_LIFETIMES_S])].filter((seconds) => seconds >= 1 && seconds <= CONTROLLED_LIMIT_S).sort((a, b) => a - b);
+  const likely = [...new Set([...(declaredSeconds !== undefined ? [declaredSeconds] : []), ...KNOWN_LIFETIMES_S])]
+    .filter((seconds) => seconds >= 1 && seconds <= CONTROLLED_LIMIT_S)
+    .sort((a, b) => a - b);
   for (const seconds of likely) {
     if ((await run(seconds)).cached) low = seconds;
     else {
@@ -173,7 +217,16 @@ async function searchControlled(bench: Bench, scenario: Scenario, declared?: str
     else high = seconds;
   }
   if (high === undefined) {
-    if ((await run(CONTROLLED_LIMIT_S)).cached) return { lifetime: { kind: 'lower-bound', cachedAt: CONTROLLED_LIMIT_S, time: 'controlled', text: `still cached at ${CONTROLLED_LIMIT_S} s (the search limit): at least that` }, trials };
+    if ((await run(CONTROLLED_LIMIT_S)).cached)
+      return {
+        lifetime: {
+          kind: 'lower-bound',
+          cachedAt: CONTROLLED_LIMIT_S,
+          time: 'controlled',
+          text: `still cached at ${CONTROLLED_LIMIT_S} s (the search limit): at least that`,
+        },
+        trials,
+      };
     high = CONTROLLED_LIMIT_S;
   }
   // The likeliest boundary is just under the first expired interval.
@@ -191,30 +244,75 @@ async function searchControlled(bench: Bench, scenario: Scenario, declared?: str
 
 function bracket(cachedAt: number, refetchedAt: number, time: 'controlled' | 'real'): Lifetime {
   const clock = time === 'controlled' ? 'controlled' : 'real';
-  return { kind: 'bracket', cachedAt, refetchedAt, time, text: `cached at ${cachedAt} s, re-preflighted at ${refetchedAt} s (${clock} time)` };
+  return {
+    kind: 'bracket',
+    cachedAt,
+    refetchedAt,
+    time,
+    text: `cached at ${cachedAt} s, re-preflighted at ${refetchedAt} s (${clock} time)`,
+  };
 }
 
 /**
  * Real time: every interval of the grid for every case at once, each trial on
  * its own URL, so the whole grid costs about --max-wait seconds.
  */
-async function searchRealTime(bench: Bench, scenarios: Scenario[], grid: number[]): Promise<{ lifetime: Lifetime; trials: Trial[] }[]> {
+async function searchRealTime(
+  bench: Bench,
+  scenarios: Scenario[],
+  grid: number[],
+): Promise<{ lifetime: Lifetime; trials: Trial[] }[]> {
   // A few cases at a time: with every trial in flight at once, the browser's
   // connection limits delay the first requests by seconds, and the shortest
   // intervals are lost.
   const settled: PromiseSettledResult<Trial>[][] = [];
   for (let start = 0; start < scenarios.length; start += REAL_TIME_CASES_AT_ONCE) {
     const chunk = scenarios.slice(start, start + REAL_TIME_CASES_AT_ONCE);
-    settled.push(...(await Promise.all(chunk.map((scenario) => Promise.allSettled(grid.map((seconds) => trial(bench, scenario, seconds, 'real')))))));
+    settled.push(
+      ...(await Promise.all(
+        chunk.map((scenario) => Promise.allSettled(grid.map((seconds) => trial(bench, scenario, seconds, 'real')))),
+      )),
+    );
   }
   return settled.map((results) => {
     const failed = results.find((result) => result.status === 'rejected');
-    if (failed) return { lifetime: { kind: 'error', time: 'real', text: 'error', error: String((failed as PromiseRejectedResult).reason) }, trials: [] };
-    const trials = results.map((result) => (result as PromiseFulfilledResult<Trial>).value).sort((a, b) => a.elapsed - b.elapsed);
+    if (failed)
+      return {
+        lifetime: {
+          kind: 'error',
+          time: 'real',
+          text: 'error',
+          error: String((failed as PromiseRejectedResult).reason),
+        },
+        trials: [],
+      };
+    const trials = results
+      .map((result) => (result as PromiseFulfilledResult<Trial>).value)
+      .sort((a, b) => a.elapsed - b.elapsed);
     const firstExpired = trials.find((entry) => !entry.cached);
-    const lastCached = [...trials].reverse().find((entry) => entry.cached && (!firstExpired || entry.elapsed < firstExpired.elapsed));
-    if (!lastCached) return { lifetime: { kind: 'not-cached', refetchedAt: firstExpired!.elapsed, time: 'real', text: `not cached at ${firstExpired!.elapsed} s, the shortest interval measured in real time` }, trials };
-    if (!firstExpired) return { lifetime: { kind: 'lower-bound', cachedAt: lastCached.elapsed, time: 'real', text: `still cached at ${lastCached.elapsed} s of real time (--max-wait): a lower bound` }, trials };
+    const lastCached = [...trials]
+      .reverse()
+      .find((entry) => entry.cached && (!firstExpired || entry.elapsed < firstExpired.elapsed));
+    if (!lastCached)
+      return {
+        lifetime: {
+          kind: 'not-cached',
+          refetchedAt: firstExpired!.elapsed,
+          time: 'real',
+          text: `not cached at ${firstExpired!.elapsed} s, the shortest interval measured in real time`,
+        },
+        trials,
+      };
+    if (!firstExpired)
+      return {
+        lifetime: {
+          kind: 'lower-bound',
+          cachedAt: lastCached.elapsed,
+          time: 'real',
+          text: `still cached at ${lastCached.elapsed} s of real time (--max-wait): a lower bound`,
+        },
+        trials,
+      };
     return { lifetime: bracket(lastCached.elapsed, firstExpired.elapsed, 'real'), trials };
   });
 }
@@ -264,9 +362,17 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
             engine = await launchForLab(driver!, lab.certificates, { env: clock.env });
             const bench = await open(engine, clock);
             options.onProgress?.(`${id}: validating clock control with Max-Age ${VALIDATION_MAX_AGE}`);
-            const [real] = await searchRealTime(bench, [validation], [VALIDATION_MAX_AGE - 2, VALIDATION_MAX_AGE - 1, VALIDATION_MAX_AGE + 1, VALIDATION_MAX_AGE + 2]);
+            const [real] = await searchRealTime(
+              bench,
+              [validation],
+              [VALIDATION_MAX_AGE - 2, VALIDATION_MAX_AGE - 1, VALIDATION_MAX_AGE + 1, VALIDATION_MAX_AGE + 2],
+            );
             const controlled = await searchControlled(bench, validation, String(VALIDATION_MAX_AGE));
-            const agree = real!.lifetime.kind === 'bracket' && controlled.lifetime.kind === 'bracket' && Math.abs(real!.lifetime.cachedAt! - controlled.lifetime.cachedAt!) <= 2 && Math.abs(real!.lifetime.refetchedAt! - controlled.lifetime.refetchedAt!) <= 2;
+            const agree =
+              real!.lifetime.kind === 'bracket' &&
+              controlled.lifetime.kind === 'bracket' &&
+              Math.abs(real!.lifetime.cachedAt! - controlled.lifetime.cachedAt!) <= 2 &&
+              Math.abs(real!.lifetime.refetchedAt! - controlled.lifetime.refetchedAt!) <= 2;
             validated = { maxAge: VALIDATION_MAX_AGE, real: real!.lifetime, controlled: controlled.lifetime, agree };
             if (!agree) {
               detail = `the controlled clock did not agree with real time (controlled: ${controlled.lifetime.text}; real: ${real!.lifetime.text}): real time only`;
@@ -280,20 +386,42 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
                   let bench: Bench | undefined;
                   const found = await (async () => {
                     try {
-                      return await searchControlled((bench = await open(engine!, clock)), scenario, MAX_AGE_CASES[index]!.value);
+                      return await searchControlled(
+                        (bench = await open(engine!, clock)),
+                        scenario,
+                        MAX_AGE_CASES[index]!.value,
+                      );
                     } catch (error) {
-                      return { lifetime: { kind: 'error' as const, time: 'controlled' as const, text: 'error', error: firstLine(error) }, trials: [] };
+                      return {
+                        lifetime: {
+                          kind: 'error' as const,
+                          time: 'controlled' as const,
+                          text: 'error',
+                          error: firstLine(error),
+                        },
+                        trials: [],
+                      };
                     } finally {
                       await bench?.context.close().catch(() => {});
                     }
                   })();
-                  options.onProgress?.(`${id}: ${scenario.title}: ${found.lifetime.text} (${found.trials.length} trials)`);
+                  options.onProgress?.(
+                    `${id}: ${scenario.title}: ${found.lifetime.text} (${found.trials.length} trials)`,
+                  );
                   return found;
                 });
                 return {
                   engine: engine.info,
-                  clock: { mode: 'controlled', detail: `clock shim (${shimPath}); validated: Max-Age ${VALIDATION_MAX_AGE} gave "${controlled.lifetime.text}" and "${real!.lifetime.text}"; ${reach.detail}`, validation: validated },
-                  cases: MAX_AGE_CASES.map((entry, index) => ({ label: entry.label, value: entry.value, ...measured[index]! })),
+                  clock: {
+                    mode: 'controlled',
+                    detail: `clock shim (${shimPath}); validated: Max-Age ${VALIDATION_MAX_AGE} gave "${controlled.lifetime.text}" and "${real!.lifetime.text}"; ${reach.detail}`,
+                    validation: validated,
+                  },
+                  cases: MAX_AGE_CASES.map((entry, index) => ({
+                    label: entry.label,
+                    value: entry.value,
+                    ...measured[index]!,
+                  })),
                 } satisfies MaxAgeEngineResult;
               }
               detail = `the controlled clock agreed with real time at Max-Age ${VALIDATION_MAX_AGE}, but ${reach.detail}: real time only`;
@@ -313,12 +441,18 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
           return notStarted(id, error);
         }
         try {
-          options.onProgress?.(`${id}: measuring ${scenarios.length} cases in real time (up to ${options.maxWaitSeconds} s)`);
+          options.onProgress?.(
+            `${id}: measuring ${scenarios.length} cases in real time (up to ${options.maxWaitSeconds} s)`,
+          );
           const measured = await searchRealTime(await open(engine), scenarios, grid);
           return {
             engine: engine.info,
             clock: { mode: 'real', detail, ...(validated ? { validation: validated } : {}) },
-            cases: MAX_AGE_CASES.map((entry, index) => ({ label: entry.label, value: entry.value, ...measured[index]! })),
+            cases: MAX_AGE_CASES.map((entry, index) => ({
+              label: entry.label,
+              value: entry.value,
+              ...measured[index]!,
+            })),
           } satisfies MaxAgeEngineResult;
         } finally {
           await engine.close();
@@ -327,7 +461,12 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
     );
     const measured = engines.filter((entry): entry is MaxAgeEngineResult => 'cases' in entry);
     const notRun = engines.filter((entry): entry is MissingEngine => !('cases' in entry));
-    return { study: 'max-age', maxWaitSeconds: options.maxWaitSeconds, engines: measured, enginesMissing: [...missing, ...notRun] };
+    return {
+      study: 'max-age',
+      maxWaitSeconds: options.maxWaitSeconds,
+      engines: measured,
+      enginesMissing: [...missing, ...notRun],
+    };
   } finally {
     await lab.close();
   }
@@ -341,14 +480,22 @@ const REACH_S = CONTROLLED_LIMIT_S * 4;
  * ahead (some builds stop answering after a large jump), each step in a
  * fresh context; the clock stays where it is (it only moves forward).
  */
-async function clockReach(engine: LaunchedEngine, clock: ControlledClock, runnerUrl: string, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+async function clockReach(
+  engine: LaunchedEngine,
+  clock: ControlledClock,
+  runnerUrl: string,
+  timeoutMs: number,
+): Promise<{ ok: boolean; detail: string }> {
   const steps = [60, 600, 7200, REACH_S];
   for (const target of steps) {
     if (clock.offset < target) clock.advance(target - clock.offset);
     try {
       await (await openRunner(engine, runnerUrl, timeoutMs)).close().catch(() => {});
     } catch (error) {
-      return { ok: false, detail: `the engine stopped answering with its clock ${target} s ahead (${CONTEXT_ATTEMPTS} attempts; last: ${firstLine(error)})` };
+      return {
+        ok: false,
+        detail: `the engine stopped answering with its clock ${target} s ahead (${CONTEXT_ATTEMPTS} attempts; last: ${firstLine(error)})`,
+      };
     }
   }
   return { ok: true, detail: `the engine kept working with its clock up to ${REACH_S} s ahead` };

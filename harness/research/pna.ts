@@ -13,7 +13,14 @@
 // Private/Local Network Access header, and what the page got.
 import { discoverForRun } from '../engines/discovery.ts';
 import pLimit from 'p-limit';
-import { ENGINE_IDS, type AddressSpaceNetwork, type EngineContext, type EngineId, type LaunchedEngine, type PermissionState } from '../engines/types.ts';
+import {
+  ENGINE_IDS,
+  type AddressSpaceNetwork,
+  type EngineContext,
+  type EngineId,
+  type LaunchedEngine,
+  type PermissionState,
+} from '../engines/types.ts';
 import { Journal, type JournalEntry } from '../../servers/journal.ts';
 import { startLab, type Lab, type ServerKey } from '../lab/lab.ts';
 import { peerIsDescendant } from '../lab/peer-process.ts';
@@ -63,7 +70,10 @@ const SERVERS = {
 } as const satisfies Record<string, Record<string, ServerKey>>;
 
 /** Response headers a target adds to allow Private/Local Network Access, in the "allow" variant. */
-export const ALLOW_PRIVATE_NETWORK = { 'Access-Control-Allow-Private-Network': 'true', 'Access-Control-Allow-Local-Network': 'true' };
+export const ALLOW_PRIVATE_NETWORK = {
+  'Access-Control-Allow-Private-Network': 'true',
+  'Access-Control-Allow-Local-Network': 'true',
+};
 
 /** Request headers that belong to Private/Local Network Access (any of these in a preflight is recorded). */
 const PNA_HEADER = /private-network|local-network|address-space/i;
@@ -72,7 +82,11 @@ const ORIGINS = `origins: { page: https://${SECURE_PAGE_HOST}, local: https://${
 
 /** The scenario behind one target, answer and request (the page reads its own URL, not the scenario's page origin). */
 export function pnaScenario(target: TargetSpace, allowHeader: boolean, request: PnaRequest): Scenario {
-  const allow = allowHeader ? Object.entries(ALLOW_PRIVATE_NETWORK).map(([name, value]) => `, ${name}: "${value}"`).join('') : '';
+  const allow = allowHeader
+    ? Object.entries(ALLOW_PRIVATE_NETWORK)
+        .map(([name, value]) => `, ${name}: "${value}"`)
+        .join('')
+    : '';
   const requestLine =
     request === 'preflighted'
       ? `{ target: ${target}, path: /pna, method: PUT, headers: { X-Lab: "1" }, body: "x" }`
@@ -86,7 +100,10 @@ scenarios:
     expect: { spec: allowed }
 `;
   const { scenarios, problems } = loadScenarioText(text, 'research pna');
-  if (problems.length > 0) throw new Error(`research scenario: ${problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ')}`);
+  if (problems.length > 0)
+    throw new Error(
+      `research scenario: ${problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ')}`,
+    );
   return scenarios[0]!;
 }
 
@@ -108,12 +125,25 @@ export function pageUrl(lab: Pick<Lab, 'ports'>, mechanism: PageMechanism, page:
 }
 
 /** What the journal and the page say about one request. */
-export function observe(entries: JournalEntry[], result: ProbeResult | undefined, request: PnaRequest): Pick<PnaObservation, 'outcome' | 'preflight' | 'pnaHeaders' | 'journal'> {
+export function observe(
+  entries: JournalEntry[],
+  result: ProbeResult | undefined,
+  request: PnaRequest,
+): Pick<PnaObservation, 'outcome' | 'preflight' | 'pnaHeaders' | 'journal'> {
   const preflights = entries.filter((entry) => entry.kind === 'preflight');
-  const pnaHeaders = [...new Set(entries.flatMap((entry) => Object.entries(entry.headers ?? {}).filter(([name]) => PNA_HEADER.test(name)).map(([name, value]) => `${name}: ${value}`)))];
+  const pnaHeaders = [
+    ...new Set(
+      entries.flatMap((entry) =>
+        Object.entries(entry.headers ?? {})
+          .filter(([name]) => PNA_HEADER.test(name))
+          .map(([name, value]) => `${name}: ${value}`),
+      ),
+    ),
+  ];
   let outcome: PnaObservation['outcome'];
   if (!result || result.settled === 'timeout') outcome = 'timeout';
-  else if (result.settled === 'resolved') outcome = request === 'no-cors' || result.type === 'opaque' ? 'opaque' : 'allowed';
+  else if (result.settled === 'resolved')
+    outcome = request === 'no-cors' || result.type === 'opaque' ? 'opaque' : 'allowed';
   else outcome = entries.length === 0 ? 'not-sent' : 'blocked';
   return { outcome, preflight: preflights.length > 0, pnaHeaders, journal: entries.map((entry) => entry.seq) };
 }
@@ -140,7 +170,10 @@ export async function studyPna(options: PnaOptions): Promise<PnaStudy> {
         // reaches it through the lab's posing proxy.
         const proxy = driver!.mapsHostnames ? undefined : await posingProxy(lab);
         try {
-          const started = await ProbeSession.start(id, driver!, lab, { timeoutMs: options.timeoutMs, launch: { network: pnaNetwork(lab), ...(proxy ? { proxy: proxy.address } : {}) } });
+          const started = await ProbeSession.start(id, driver!, lab, {
+            timeoutMs: options.timeoutMs,
+            launch: { network: pnaNetwork(lab), ...(proxy ? { proxy: proxy.address } : {}) },
+          });
           if ('notStarted' in started) {
             missing.push(started.notStarted);
             return undefined;
@@ -191,7 +224,12 @@ function posingProxy(lab: Lab): Promise<LabProxy> {
  */
 const LANES = 8;
 
-async function studyEngine(lab: Lab, session: ProbeSession, options: PnaOptions, hosts: string): Promise<PnaEngineResult> {
+async function studyEngine(
+  lab: Lab,
+  session: ProbeSession,
+  options: PnaOptions,
+  hosts: string,
+): Promise<PnaEngineResult> {
   const { engine } = session;
   const support = engine.networkSupport;
   const pages: PnaPage[] = [];
@@ -208,7 +246,11 @@ async function studyEngine(lab: Lab, session: ProbeSession, options: PnaOptions,
       for (const permission of options.permissions ?? PERMISSION_CASES) {
         // Without an override no lab port is local: only loopback targets exist.
         for (const target of TARGET_SPACES.filter((space) => space !== 'local' || support.overrides)) {
-          runs.push({ measured, where: { mechanism, page, permission, pageUrl: url }, requests: planRequests(lab, options, target) });
+          runs.push({
+            measured,
+            where: { mechanism, page, permission, pageUrl: url },
+            requests: planRequests(lab, options, target),
+          });
         }
       }
     }
@@ -220,11 +262,21 @@ async function studyEngine(lab: Lab, session: ProbeSession, options: PnaOptions,
   const observations: PnaObservation[] = [];
   for (const measured of pages.filter((entry) => !entry.skipped)) {
     for (const permission of options.permissions ?? PERMISSION_CASES) {
-      const ofCase = done.filter((observed) => observed.run.measured === measured && observed.run.where.permission === permission);
+      const ofCase = done.filter(
+        (observed) => observed.run.measured === measured && observed.run.where.permission === permission,
+      );
       const first = ofCase[0]!;
       const state = permissionsOf(permission)?.state;
       // The first sentence is enough: drivers add stack lines.
-      measured.permissions.push(...first.permissions.map(({ name, set }) => ({ case: permission, name, state: state!, ok: set.ok, ...(set.ok ? {} : { reason: set.reason.split(/(?<=\.) | RemoteError@/)[0]!.slice(0, 200) }) })));
+      measured.permissions.push(
+        ...first.permissions.map(({ name, set }) => ({
+          case: permission,
+          name,
+          state: state!,
+          ok: set.ok,
+          ...(set.ok ? {} : { reason: set.reason.split(/(?<=\.) | RemoteError@/)[0]!.slice(0, 200) }),
+        })),
+      );
       // Nothing the automation accepted: the case would only repeat the default.
       if (ofCase.every((observed) => observed.unsettable)) continue;
       if (first.isSecureContext !== undefined) measured.isSecureContext = first.isSecureContext;
@@ -234,10 +286,19 @@ async function studyEngine(lab: Lab, session: ProbeSession, options: PnaOptions,
         break;
       }
       observations.push(...ofCase.flatMap((observed) => observed.observations));
-      options.onProgress?.(`${engine.info.id}: ${measured.mechanism} ${measured.page} page, permission ${permission}: ${observations.length} requests so far`);
+      options.onProgress?.(
+        `${engine.info.id}: ${measured.mechanism} ${measured.page} page, permission ${permission}: ${observations.length} requests so far`,
+      );
     }
   }
-  return { engine: engine.info, overrides: support.overridesDetail, permissions: support.permissionsDetail, hosts, pages, observations };
+  return {
+    engine: engine.info,
+    overrides: support.overridesDetail,
+    permissions: support.permissionsDetail,
+    hosts,
+    pages,
+    observations,
+  };
 }
 
 interface PlannedRequest {
@@ -301,12 +362,19 @@ async function observePageRun(lab: Lab, engine: LaunchedEngine, options: PnaOpti
   try {
     context = await newContext(engine);
   } catch (error) {
-    return { run, permissions: [], skipped: `no context could be opened (${CONTEXT_ATTEMPTS} attempts): ${firstLine(error)}`, observations: [] };
+    return {
+      run,
+      permissions: [],
+      skipped: `no context could be opened (${CONTEXT_ATTEMPTS} attempts): ${firstLine(error)}`,
+      observations: [],
+    };
   }
   try {
     const permissions: Observed['permissions'] = [];
-    for (const name of setting?.names ?? []) permissions.push({ name, set: await context.setPermission(name, setting!.state, new URL(where.pageUrl).origin) });
-    if (setting && !permissions.some((entry) => entry.set.ok)) return { run, permissions, unsettable: true, observations: [] };
+    for (const name of setting?.names ?? [])
+      permissions.push({ name, set: await context.setPermission(name, setting!.state, new URL(where.pageUrl).origin) });
+    if (setting && !permissions.some((entry) => entry.set.ok))
+      return { run, permissions, unsettable: true, observations: [] };
     try {
       await gotoPage(context, where.pageUrl, options.timeoutMs);
     } catch (error) {
@@ -317,18 +385,36 @@ async function observePageRun(lab: Lab, engine: LaunchedEngine, options: PnaOpti
     // engine may refuse even that for a page it treats as public.
     if (!(await context.evaluate<boolean>("typeof window.__corsLab === 'object'", options.timeoutMs))) {
       const console = (context.takeConsole() ?? []).map((line) => line.text).join(' | ');
-      return { run, permissions, isSecureContext, skipped: `the page's own probe script (same server) did not load, so nothing could be asked of it${console ? `: ${console}` : ''}`, observations: [] };
+      return {
+        run,
+        permissions,
+        isSecureContext,
+        skipped: `the page's own probe script (same server) did not load, so nothing could be asked of it${console ? `: ${console}` : ''}`,
+        observations: [],
+      };
     }
     context.takeConsole();
     const observations: PnaObservation[] = [];
     for (const { target, allowHeader, request, probe } of run.requests) {
-      const [outcome] = await runInPage(context, [probe], options.timeoutMs).catch((error: unknown) => [harnessFailure(error)]);
+      const [outcome] = await runInPage(context, [probe], options.timeoutMs).catch((error: unknown) => [
+        harnessFailure(error),
+      ]);
       const result = outcome && !('harnessError' in outcome) ? outcome : undefined;
       const failure = outcome && 'harnessError' in outcome ? outcome.harnessError : undefined;
       const entries = lab.journal.forNonce(probe.nonce).sort((a, b) => a.seq - b.seq);
       const console = (context.takeConsole() ?? []).map((line) => line.text);
-      const message = [failure, result?.error ? `${result.error.name}: ${result.error.message}` : '', ...console].filter(Boolean).join(' | ');
-      observations.push({ ...where, target, allowHeader, request, targetUrl: probe.url, ...observe(entries, result, request), ...(message ? { message } : {}) });
+      const message = [failure, result?.error ? `${result.error.name}: ${result.error.message}` : '', ...console]
+        .filter(Boolean)
+        .join(' | ');
+      observations.push({
+        ...where,
+        target,
+        allowHeader,
+        request,
+        targetUrl: probe.url,
+        ...observe(entries, result, request),
+        ...(message ? { message } : {}),
+      });
     }
     return { run, permissions, isSecureContext, observations };
   } finally {

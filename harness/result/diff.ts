@@ -38,7 +38,13 @@ export interface CellChange {
   /** What differs in the evidence, one line each (outcome, verdict, preflight, status, headers, console, engine version). */
   differences: string[];
   /** The likeliest cause: the engine build changed, the server answered otherwise, or neither shows. */
-  cause: 'engine version' | 'server answers' | 'engine version and server answers' | 'cookies the engine sent' | 'not shown by the evidence' | 'added or removed';
+  cause:
+    | 'engine version'
+    | 'server answers'
+    | 'engine version and server answers'
+    | 'cookies the engine sent'
+    | 'not shown by the evidence'
+    | 'added or removed';
 }
 
 export interface DiffSide {
@@ -74,7 +80,15 @@ export interface RunDiff {
   /** What differs between the runs when they are not aligned (or could not be told). */
   alignment: string[];
   engines: EngineDiff[];
-  summary: { improved: number; regressed: number; changed: number; added: number; removed: number; verdictChanges: number; unchanged: number };
+  summary: {
+    improved: number;
+    regressed: number;
+    changed: number;
+    added: number;
+    removed: number;
+    verdictChanges: number;
+    unchanged: number;
+  };
   /** Every cell that differs (outcome, verdict, or only on one side); unchanged cells are counted, not listed. */
   changes: CellChange[];
 }

@@ -6,7 +6,17 @@
 // dependency.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { AnyType, createFormatter, createParser, createProgram, DEFAULT_CONFIG, DefinitionType, SchemaGenerator, type CompletedConfig, type SubNodeParser } from 'ts-json-schema-generator';
+import {
+  AnyType,
+  createFormatter,
+  createParser,
+  createProgram,
+  DEFAULT_CONFIG,
+  DefinitionType,
+  SchemaGenerator,
+  type CompletedConfig,
+  type SubNodeParser,
+} from 'ts-json-schema-generator';
 import { z } from 'zod';
 import { policySchema } from '../scenario/policy.ts';
 import { deviationSchema } from '../scenario/schema.ts';
@@ -19,10 +29,16 @@ const ts = createRequire(import.meta.resolve('ts-json-schema-generator'))('types
 };
 
 /** Result types that are z.infer of a scenario schema: their JSON Schema comes from zod. */
-const FROM_ZOD: Record<string, z.ZodType> = { CorsPolicy: policySchema, Deviation: deviationSchema, Behaviour: behaviourSchema };
+const FROM_ZOD: Record<string, z.ZodType> = {
+  CorsPolicy: policySchema,
+  Deviation: deviationSchema,
+  Behaviour: behaviourSchema,
+};
 
 function zodTypeName(node: unknown): string | undefined {
-  return ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName) && node.typeName.text in FROM_ZOD ? node.typeName.text : undefined;
+  return ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName) && node.typeName.text in FROM_ZOD
+    ? node.typeName.text
+    : undefined;
 }
 
 /** Stands a named z.infer type in as a definition, filled in from zod afterwards. */
@@ -33,10 +49,16 @@ const zodInferred: SubNodeParser = {
 
 /** The generator, with the zod-made definitions added where it gathers its own (before it drops unreachable ones). */
 class ResultSchemaGenerator extends SchemaGenerator {
-  protected override appendRootChildDefinitions(rootType: Parameters<SchemaGenerator['appendRootChildDefinitions']>[0], definitions: Parameters<SchemaGenerator['appendRootChildDefinitions']>[1]): void {
+  protected override appendRootChildDefinitions(
+    rootType: Parameters<SchemaGenerator['appendRootChildDefinitions']>[0],
+    definitions: Parameters<SchemaGenerator['appendRootChildDefinitions']>[1],
+  ): void {
     super.appendRootChildDefinitions(rootType, definitions);
     for (const [name, zodSchema] of Object.entries(FROM_ZOD)) {
-      const { $schema: _, ...definition } = z.toJSONSchema(zodSchema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+      const { $schema: _, ...definition } = z.toJSONSchema(zodSchema, {
+        io: 'output',
+        unrepresentable: 'any',
+      }) as Record<string, unknown>;
       definitions[name] = definition;
     }
   }
@@ -54,6 +76,8 @@ export function resultJsonSchemaText(): string {
   };
   const program = createProgram(config);
   const parser = createParser(program, config, (chain) => chain.addNodeParser(zodInferred));
-  const schema = new ResultSchemaGenerator(program, parser, createFormatter(config), config).createSchema('CorsLabResult');
+  const schema = new ResultSchemaGenerator(program, parser, createFormatter(config), config).createSchema(
+    'CorsLabResult',
+  );
   return `${JSON.stringify({ ...schema, title: 'cors-lab result (result.json)' }, null, 2)}\n`;
 }

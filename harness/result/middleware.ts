@@ -1,7 +1,12 @@
 // `run --middleware`'s section of the result: the middlewares compared, and
 // the hygiene findings judged from their answers in the journal.
 
-export type HygieneRule = 'vary-origin' | 'preflight-204-content-length' | 'options-not-preflight' | 'refused-origin-acao' | 'handler-on-refused-preflight';
+export type HygieneRule =
+  | 'vary-origin'
+  | 'preflight-204-content-length'
+  | 'options-not-preflight'
+  | 'refused-origin-acao'
+  | 'handler-on-refused-preflight';
 
 export interface HygieneFinding {
   rule: HygieneRule;

@@ -26,7 +26,9 @@ export function readResult(file: string): { result: CorsLabResult } | { problem:
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    return { problem: `${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Fix: check the path` };
+    return {
+      problem: `${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Fix: check the path`,
+    };
   }
   let parsed: unknown;
   try {
@@ -39,19 +41,25 @@ export function readResult(file: string): { result: CorsLabResult } | { problem:
   }
   const version = (parsed as { schemaVersion: unknown }).schemaVersion;
   if (version !== SCHEMA_VERSION) {
-    return { problem: `${file}: a result of schema version ${JSON.stringify(version)}; this cors-lab reads schema version ${SCHEMA_VERSION}. Fix: run it again with this cors-lab, or read it with the cors-lab that wrote it` };
+    return {
+      problem: `${file}: a result of schema version ${JSON.stringify(version)}; this cors-lab reads schema version ${SCHEMA_VERSION}. Fix: run it again with this cors-lab, or read it with the cors-lab that wrote it`,
+    };
   }
   // Results written before remote engines name no family: filled in before the schema, which requires it.
   const result = withEngineFamilies(parsed as CorsLabResult);
   const validate = validateResult();
-  if (!validate(result)) return { problem: `${file}: not a valid cors-lab result: ${describe(validate.errors?.[0])}. Fix: ${FIX}` };
+  if (!validate(result))
+    return { problem: `${file}: not a valid cors-lab result: ${describe(validate.errors?.[0])}. Fix: ${FIX}` };
   return { result };
 }
 
 function describe(error: ErrorObject | undefined): string {
   if (!error) return 'it does not match the result schema';
   const where = error.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : 'the top level';
-  const allowed = error.keyword === 'enum' ? ` (one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((value) => JSON.stringify(value)).join(', ')})` : '';
+  const allowed =
+    error.keyword === 'enum'
+      ? ` (one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((value) => JSON.stringify(value)).join(', ')})`
+      : '';
   return `${where} ${error.message ?? 'is not as the result schema says'}${allowed}`;
 }
 

@@ -32,7 +32,11 @@ export interface Lifetime {
 
 export interface MaxAgeEngineResult {
   engine: EngineInfo;
-  clock: { mode: 'controlled' | 'real'; detail: string; validation?: { maxAge: number; real: Lifetime; controlled: Lifetime; agree: boolean } };
+  clock: {
+    mode: 'controlled' | 'real';
+    detail: string;
+    validation?: { maxAge: number; real: Lifetime; controlled: Lifetime; agree: boolean };
+  };
   cases: { label: string; value: string | undefined; lifetime: Lifetime; trials: Trial[] }[];
 }
 
@@ -67,7 +71,12 @@ export const PNA_REQUESTS: PnaRequest[] = ['preflighted', 'simple', 'no-cors'];
  */
 export const LNA_PERMISSIONS = ['local-network-access', 'local-network', 'loopback-network'];
 
-export const PERMISSION_CASES: PermissionCase[] = ['default', 'granted', 'denied', ...LNA_PERMISSIONS.map((name) => `only ${name} granted` as const)];
+export const PERMISSION_CASES: PermissionCase[] = [
+  'default',
+  'granted',
+  'denied',
+  ...LNA_PERMISSIONS.map((name) => `only ${name} granted` as const),
+];
 
 export interface PnaObservation {
   mechanism: PageMechanism;
@@ -168,7 +177,9 @@ export interface CompatVerdictRow {
   verdict: 'agree' | 'disagree' | 'not comparable';
   reason: string;
   /** For a claim behind a preference the engine can be run with: the same cells with the preference set. */
-  flagRun?: { setting: string; supported: boolean | null; cells: CompatCell[]; text: string; matchesClaim: boolean } | { setting: string; notRun: string };
+  flagRun?:
+    | { setting: string; supported: boolean | null; cells: CompatCell[]; text: string; matchesClaim: boolean }
+    | { setting: string; notRun: string };
   /** For a disagreement: what could explain it, and what was tried. */
   diagnosis?: string;
 }

@@ -6,7 +6,14 @@ import type { CompatStudy, HistoryStudy, MaxAgeStudy, PnaStudy } from './researc
 import type { CorsPolicy } from '../scenario/policy.ts';
 import type { CheckSection, Replay } from './check.ts';
 import type { MiddlewareSection } from './middleware.ts';
-import { compareEngineIds, type ConsoleEntry, type EngineFamily, type EngineId, type EngineInfo, type MissingEngine } from '../engines/types.ts';
+import {
+  compareEngineIds,
+  type ConsoleEntry,
+  type EngineFamily,
+  type EngineId,
+  type EngineInfo,
+  type MissingEngine,
+} from '../engines/types.ts';
 import type { Deviation, Outcome } from '../scenario/schema.ts';
 import { toolVersion } from '../package/root.ts';
 import type { FirstRequest } from '../spec/first-request.ts';
@@ -158,7 +165,12 @@ export interface SpecView {
  */
 export type CellVerdict = 'matches-spec' | 'known-deviation' | 'cookie-policy' | 'new-finding' | 'error' | 'flaky';
 
-export function verdictFor(outcome: Outcome, spec: Outcome, deviation: Deviation | undefined, withheldByCookiePolicy = false): CellVerdict {
+export function verdictFor(
+  outcome: Outcome,
+  spec: Outcome,
+  deviation: Deviation | undefined,
+  withheldByCookiePolicy = false,
+): CellVerdict {
   if (outcome === spec) return 'matches-spec';
   if (withheldByCookiePolicy) return 'cookie-policy';
   if (deviation && deviation.outcome === outcome) return 'known-deviation';
@@ -243,7 +255,14 @@ interface ResultBase {
   startedAt: string;
   durationMs: number;
   /** repeat: with --repeat N, each cell's attempts; shard: with --shard i/n, which part of the cells this result holds. */
-  options: { isolation: string; timeoutMs: number; profile: string; repeat?: number; shard?: { index: number; total: number }; merged?: { shards: number[]; total: number } };
+  options: {
+    isolation: string;
+    timeoutMs: number;
+    profile: string;
+    repeat?: number;
+    shard?: { index: number; total: number };
+    merged?: { shards: number[]; total: number };
+  };
   engines: EngineEntry[];
   /** Engines asked for (or looked for) and not run: never run, never invented. */
   enginesMissing: MissingEngine[];
@@ -269,8 +288,21 @@ export interface InterruptionRecord {
 }
 
 /** The interruption record of a run that planned `planned` cells and completed `completed`, if a signal stopped it. */
-export function interruptionRecord(stop: { signal: string; at: Date } | undefined, planned: number, completed: number): { interrupted: InterruptionRecord } | Record<string, never> {
-  return stop ? { interrupted: { signal: stop.signal, at: stop.at.toISOString(), completed, notRun: Math.max(0, planned - completed) } } : {};
+export function interruptionRecord(
+  stop: { signal: string; at: Date } | undefined,
+  planned: number,
+  completed: number,
+): { interrupted: InterruptionRecord } | Record<string, never> {
+  return stop
+    ? {
+        interrupted: {
+          signal: stop.signal,
+          at: stop.at.toISOString(),
+          completed,
+          notRun: Math.max(0, planned - completed),
+        },
+      }
+    : {};
 }
 
 export interface Summary {
@@ -317,7 +349,8 @@ export type CorsLabResult = RunResult | CheckResult | ResearchResult;
 
 /** Results written before remote engines name no family: a local engine's id is its family. */
 export function withEngineFamilies<T extends CorsLabResult>(result: T): T {
-  if (result.kind !== 'research') for (const engine of result.engines ?? []) engine.family ??= engine.id as EngineFamily;
+  if (result.kind !== 'research')
+    for (const engine of result.engines ?? []) engine.family ??= engine.id as EngineFamily;
   return result;
 }
 
@@ -350,11 +383,19 @@ function flakes(results: CellResult[]): Pick<Summary, 'flaky' | 'flakeRate'> {
     const cells = results.filter((result) => result.engine === engine);
     return Math.round((cells.filter((result) => result.verdict === 'flaky').length / cells.length) * 10_000) / 10_000;
   };
-  return { flaky: results.filter((result) => result.verdict === 'flaky').length, flakeRate: Object.fromEntries(engines.map((engine) => [engine, rate(engine)])) };
+  return {
+    flaky: results.filter((result) => result.verdict === 'flaky').length,
+    flakeRate: Object.fromEntries(engines.map((engine) => [engine, rate(engine)])),
+  };
 }
 
 /** The fields every result starts with: format, tool, what was measured (`rows`), and when it ran (`startedMs` from performance.now()). */
-export function resultHeader<K extends ResultKind>(kind: K, startedAt: Date, startedMs: number, rows: RowDefinition[]): Pick<ResultBase, 'schemaVersion' | 'tool' | 'runInfo' | 'startedAt' | 'durationMs'> & { kind: K } {
+export function resultHeader<K extends ResultKind>(
+  kind: K,
+  startedAt: Date,
+  startedMs: number,
+  rows: RowDefinition[],
+): Pick<ResultBase, 'schemaVersion' | 'tool' | 'runInfo' | 'startedAt' | 'durationMs'> & { kind: K } {
   return {
     schemaVersion: SCHEMA_VERSION,
     kind,

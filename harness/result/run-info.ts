@@ -37,7 +37,8 @@ export function runInfo(rows: RowDefinition[]): RunInfo {
 
 export function scenarioSetHash(rows: RowDefinition[]): string {
   const hash = createHash('sha256');
-  for (const row of [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) hash.update(`${row.id}\n${stableJson(row.definition)}\n`);
+  for (const row of [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
+    hash.update(`${row.id}\n${stableJson(row.definition)}\n`);
   return `sha256:${hash.digest('hex')}`;
 }
 
@@ -60,8 +61,16 @@ function gitCommit(): RunInfo['commit'] | undefined {
   cachedCommit = null;
   if (existsSync(join(PACKAGE_ROOT, '.git'))) {
     try {
-      const git = (...args: string[]) => execFileSync('git', ['-C', PACKAGE_ROOT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
-      cachedCommit = { id: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-C', PACKAGE_ROOT, ...args], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+          timeout: 5000,
+        }).trim();
+      cachedCommit = {
+        id: git('rev-parse', 'HEAD'),
+        dirty: git('status', '--porcelain', '--untracked-files=no') !== '',
+      };
     } catch {
       // No git on the machine, or not a repository after all: the commit is simply not known.
     }

@@ -40,11 +40,19 @@ export function buildCell(input: CellInput): CellResult {
   // A cookie withheld by the engine's own cookie policy is data, not a failure.
   const cookiePolicy = input.cookiePolicy && verdict.cookieWithheld === true;
   const pageSaw = 'harnessError' in probe ? undefined : probe;
-  const first = input.spec.firstRequest ? requestShape(request.mode, input.spec.firstRequest, request.url, journal) : undefined;
+  const first = input.spec.firstRequest
+    ? requestShape(request.mode, input.spec.firstRequest, request.url, journal)
+    : undefined;
   // Past the first request: every hop, where the spec's chain is known (the catalog's, check's and lab.probe's cells).
   const chain = input.spec.chain ? compareChain(input.spec.chain, journal, request.nonce) : undefined;
   // Where nothing reached the server, the whole chain the spec sends is what differs.
-  const shape = first ? (chain ? withChain(first, chain) : first) : input.spec.firstRequest ? nothingReached(request.mode, input.spec.firstRequest, chain) : undefined;
+  const shape = first
+    ? chain
+      ? withChain(first, chain)
+      : first
+    : input.spec.firstRequest
+      ? nothingReached(request.mode, input.spec.firstRequest, chain)
+      : undefined;
   // Only a cell with the spec's outcome can be right for the wrong reason; any other is flagged by its verdict already.
   const departs = verdict.outcome === input.spec.outcome ? shape?.departs : undefined;
   // A difference the registry knows of for this engine is knowledge, not a ? .
@@ -60,7 +68,16 @@ export function buildCell(input: CellInput): CellResult {
     verdict: verdictFor(verdict.outcome, input.spec.outcome, input.deviation, cookiePolicy),
     ...(input.deviation ? { deviation: input.deviation } : {}),
     ...(mismatch ? { requestMismatch: mismatch } : {}),
-    ...(known ? { knownRequestShape: { id: known.id, title: known.title, source: known.source, difference: departureText(shape!)! } } : {}),
+    ...(known
+      ? {
+          knownRequestShape: {
+            id: known.id,
+            title: known.title,
+            source: known.source,
+            difference: departureText(shape!)!,
+          },
+        }
+      : {}),
     evidence: {
       request: {
         url: request.url,
@@ -75,12 +92,20 @@ export function buildCell(input: CellInput): CellResult {
       requestReached: verdict.requestReached,
       cookiesSent: verdict.cookiesSent,
       cookiesReceived: verdict.cookiesReceived,
-      ...(pageSaw?.status !== undefined ? { status: pageSaw.status } : verdict.serverStatus !== undefined ? { status: verdict.serverStatus } : {}),
+      ...(pageSaw?.status !== undefined
+        ? { status: pageSaw.status }
+        : verdict.serverStatus !== undefined
+          ? { status: verdict.serverStatus }
+          : {}),
       ...(pageSaw?.readableHeaders ? { readableHeaders: pageSaw.readableHeaders } : {}),
       ...(pageSaw?.body !== undefined ? { body: pageSaw.body } : {}),
       ...(pageSaw?.type ? { responseType: pageSaw.type } : {}),
       ...(pageSaw?.earlier ? { earlier: pageSaw.earlier } : {}),
-      ...(pageSaw?.error ? { errorMessage: `${pageSaw.error.name}: ${pageSaw.error.message}` } : 'harnessError' in probe ? { errorMessage: probe.harnessError } : {}),
+      ...(pageSaw?.error
+        ? { errorMessage: `${pageSaw.error.name}: ${pageSaw.error.message}` }
+        : 'harnessError' in probe
+          ? { errorMessage: probe.harnessError }
+          : {}),
       console: input.console ?? 'not exposed',
       tlsErrors,
       ...(control ? { control } : {}),
@@ -92,4 +117,3 @@ export function buildCell(input: CellInput): CellResult {
     durationMs: input.durationMs,
   };
 }
-

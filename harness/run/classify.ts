@@ -42,10 +42,14 @@ export interface Classification {
 export function classify(input: ClassifyInput): Classification {
   const preflights = input.journal.filter((entry) => entry.kind === 'preflight');
   // A request the lab's proxy could not forward (check mode) never reached the server.
-  const unanswerable = input.journal.find((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.error !== undefined);
+  const unanswerable = input.journal.find(
+    (entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.error !== undefined,
+  );
   const requests = input.journal.filter((entry) => entry.kind === 'request' && entry.error === undefined);
   // Only probe traffic counts as an answer (not lab pages such as a cookie visit).
-  const answered = input.journal.filter((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status !== undefined);
+  const answered = input.journal.filter(
+    (entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status !== undefined,
+  );
   const lastRequest = requests.at(-1);
   const facts = {
     preflightSent: preflights.length > 0,
@@ -54,26 +58,43 @@ export function classify(input: ClassifyInput): Classification {
     cookiesReceived: cookieNames(lastRequest?.headers?.cookie),
     serverStatus: lastRequest?.status ?? preflights.at(-1)?.status,
   };
-  const serverSaw = describeJournal(preflights, requests, input.journal.filter((entry) => entry.kind === 'request' && entry.error !== undefined));
+  const serverSaw = describeJournal(
+    preflights,
+    requests,
+    input.journal.filter((entry) => entry.kind === 'request' && entry.error !== undefined),
+  );
 
   if ('harnessError' in input.probe) {
-    return { ...facts, outcome: 'error', explanation: `error: the harness could not run the probe (${input.probe.harnessError}). ${serverSaw}` };
+    return {
+      ...facts,
+      outcome: 'error',
+      explanation: `error: the harness could not run the probe (${input.probe.harnessError}). ${serverSaw}`,
+    };
   }
   const probe = input.probe;
 
   if (probe.settled === 'timeout') {
-    return { ...facts, outcome: 'error', explanation: `error: the request did not settle within the probe timeout. ${serverSaw}` };
+    return {
+      ...facts,
+      outcome: 'error',
+      explanation: `error: the request did not settle within the probe timeout. ${serverSaw}`,
+    };
   }
 
   if (probe.settled === 'resolved') {
     if (input.mode === 'no-cors' && probe.type === 'opaque') {
-      return { ...facts, outcome: 'blocked', explanation: `blocked: mode 'no-cors' gave an opaque response; status, headers and body are hidden from the page. ${serverSaw}` };
+      return {
+        ...facts,
+        outcome: 'blocked',
+        explanation: `blocked: mode 'no-cors' gave an opaque response; status, headers and body are hidden from the page. ${serverSaw}`,
+      };
     }
     if (probe.withheld) {
       return { ...facts, outcome: 'blocked', explanation: `blocked: ${probe.withheld}. ${serverSaw}` };
     }
     if (input.requireCookie && !facts.cookiesReceived.includes(input.requireCookie)) {
-      const sent = facts.cookiesReceived.length > 0 ? `it sent ${facts.cookiesReceived.join(', ')}` : 'it sent no cookies';
+      const sent =
+        facts.cookiesReceived.length > 0 ? `it sent ${facts.cookiesReceived.join(', ')}` : 'it sent no cookies';
       return {
         ...facts,
         outcome: 'blocked',
@@ -89,7 +110,10 @@ export function classify(input: ClassifyInput): Classification {
       };
     }
     const read = input.readHeader ? `; header '${input.readHeader.toLowerCase()}' readable` : '';
-    const what = probe.status === undefined ? `the page read the content (${probe.body ?? probe.type})` : `the page read the response (status ${probe.status}${read})`;
+    const what =
+      probe.status === undefined
+        ? `the page read the content (${probe.body ?? probe.type})`
+        : `the page read the response (status ${probe.status}${read})`;
     return { ...facts, outcome: 'allowed', explanation: `allowed: ${what}. ${serverSaw}` };
   }
 
@@ -98,7 +122,12 @@ export function classify(input: ClassifyInput): Classification {
   if (answered.length > 0) {
     // A network error that no CORS rule caused is no refusal: error, with its cause.
     const notCors = networkFailure(answered);
-    if (notCors) return { ...facts, outcome: 'error', explanation: `error: ${notCors}, a network error in every browser and no CORS refusal. Page saw "${message}". ${serverSaw}` };
+    if (notCors)
+      return {
+        ...facts,
+        outcome: 'error',
+        explanation: `error: ${notCors}, a network error in every browser and no CORS refusal. Page saw "${message}". ${serverSaw}`,
+      };
     // The last answer decides (with repeat, earlier attempts came first).
     const last = answered.at(-1)!;
     const reason =
@@ -115,9 +144,15 @@ export function classify(input: ClassifyInput): Classification {
     };
   }
   if (unanswerable) {
-    return { ...facts, outcome: 'error', explanation: `error: no answer: the lab's proxy could not reach the target for the ${unanswerable.kind} ${unanswerable.method} ${unanswerable.url}: ${unanswerable.error}. Page saw "${message}".` };
+    return {
+      ...facts,
+      outcome: 'error',
+      explanation: `error: no answer: the lab's proxy could not reach the target for the ${unanswerable.kind} ${unanswerable.method} ${unanswerable.url}: ${unanswerable.error}. Page saw "${message}".`,
+    };
   }
-  const control = input.control ? `; a top-level navigation to ${input.control.url} did not reach it either${input.control.error ? ` (${input.control.error})` : ''}` : '';
+  const control = input.control
+    ? `; a top-level navigation to ${input.control.url} did not reach it either${input.control.error ? ` (${input.control.error})` : ''}`
+    : '';
   const why =
     input.tlsErrors > 0
       ? `the target's server saw ${input.tlsErrors} TLS handshake failure(s): the browser did not trust its certificate`
@@ -135,12 +170,20 @@ export const MAX_BROWSER_HEADER_BYTES = 256 * 1024;
  * header section larger than browsers accept.
  */
 function networkFailure(answered: JournalEntry[]): string | undefined {
-  const redirects = answered.filter((entry) => entry.kind === 'request' && entry.status !== undefined && entry.status >= 300 && entry.status < 400 && entry.responseHeaders?.location !== undefined);
+  const redirects = answered.filter(
+    (entry) =>
+      entry.kind === 'request' &&
+      entry.status !== undefined &&
+      entry.status >= 300 &&
+      entry.status < 400 &&
+      entry.responseHeaders?.location !== undefined,
+  );
   if (redirects.length > REDIRECT_LIMIT) {
     return `the server redirected ${redirects.length} times; Fetch follows at most ${REDIRECT_LIMIT} redirects (Fetch § 4.4 HTTP-redirect fetch: "if request's redirect count is 20, return a network error")`;
   }
   const huge = answered.find((entry) => headerBytes(entry.responseHeaders) > MAX_BROWSER_HEADER_BYTES);
-  if (huge) return `the answer to the ${huge.kind} had a ${Math.round(headerBytes(huge.responseHeaders) / 1024)} KiB header section; browsers refuse header sections past ${MAX_BROWSER_HEADER_BYTES / 1024} KiB`;
+  if (huge)
+    return `the answer to the ${huge.kind} had a ${Math.round(headerBytes(huge.responseHeaders) / 1024)} KiB header section; browsers refuse header sections past ${MAX_BROWSER_HEADER_BYTES / 1024} KiB`;
   return undefined;
 }
 
@@ -152,9 +195,17 @@ function headerBytes(headers: JournalEntry['responseHeaders']): number {
   return bytes;
 }
 
-function describeJournal(preflights: JournalEntry[], requests: JournalEntry[], unanswered: JournalEntry[] = []): string {
+function describeJournal(
+  preflights: JournalEntry[],
+  requests: JournalEntry[],
+  unanswered: JournalEntry[] = [],
+): string {
   const parts: string[] = [];
-  parts.push(preflights.length > 0 ? `Preflight sent (answered ${preflights.map((entry) => entry.status ?? 'nothing').join(', ')})` : 'No preflight');
+  parts.push(
+    preflights.length > 0
+      ? `Preflight sent (answered ${preflights.map((entry) => entry.status ?? 'nothing').join(', ')})`
+      : 'No preflight',
+  );
   parts.push(
     requests.length > 0
       ? `request reached the server ${requests.length > 1 ? `${requests.length} times ` : ''}(answered ${requests.map((entry) => entry.status ?? 'nothing').join(', ')})`
@@ -168,5 +219,8 @@ function describeJournal(preflights: JournalEntry[], requests: JournalEntry[], u
 /** Cookie names in a Cookie request header. */
 function cookieNames(header: string | undefined): string[] {
   if (!header) return [];
-  return header.split(';').map((pair) => pair.split('=')[0]!.trim()).filter(Boolean);
+  return header
+    .split(';')
+    .map((pair) => pair.split('=')[0]!.trim())
+    .filter(Boolean);
 }

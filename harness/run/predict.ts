@@ -12,7 +12,6 @@ import { effectiveModes } from '../scenario/modes.ts';
 import { behavioursFor, caseOfRequest, type Behaviour } from '../scenario/behaviours.ts';
 import { probeRequest } from '../session/probe-request.ts';
 
-
 export type AnsweredInOrder = { kind: 'preflight' | 'request'; status: number; headers: [string, string][] }[];
 
 /** The spec's prediction for one probe of `scenario` with `nonce` (its last attempt, with repeat). */
@@ -21,11 +20,16 @@ export function predictScenario(scenario: Scenario, lab: LabAddresses, nonce: st
 }
 
 /** The spec's prediction for the first and the last attempt of one probe (the same without repeat), and every hop of every attempt, in order (the chain an engine's journal is held against). */
-export function predictAttempts(scenario: Scenario, lab: LabAddresses, nonce: string): { first: Prediction; last: Prediction; answers: AnsweredInOrder; chain: Hop[] } {
+export function predictAttempts(
+  scenario: Scenario,
+  lab: LabAddresses,
+  nonce: string,
+): { first: Prediction; last: Prediction; answers: AnsweredInOrder; chain: Hop[] } {
   const request = scenario.request;
   const modes = effectiveModes(request);
   const render = (text: string) => lab.render(scenario, nonce, text);
-  const renderHeaderList = (headers: Record<string, string>) => Object.entries(headers).map(([name, value]): [string, string] => [name, render(value)]);
+  const renderHeaderList = (headers: Record<string, string>) =>
+    Object.entries(headers).map(([name, value]): [string, string] => [name, render(value)]);
   const specRequest: SpecRequest = {
     url: lab.probeUrl(scenario, nonce),
     // Opaque-origin documents (sandboxed or data: URL iframes) serialize as "null".
@@ -46,7 +50,10 @@ export function predictAttempts(scenario: Scenario, lab: LabAddresses, nonce: st
   const answer = (url: string, kind: 'preflight' | 'request'): SpecAnswer => {
     const parsed = new URL(url);
     const origin = Object.values(scenario.origins).find(
-      (candidate) => candidate.host === parsed.hostname && String(lab.ports[serverKeyFor(candidate)]) === parsed.port && candidate.state === 'running',
+      (candidate) =>
+        candidate.host === parsed.hostname &&
+        String(lab.ports[serverKeyFor(candidate)]) === parsed.port &&
+        candidate.state === 'running',
     );
     const prefix = `/x/${nonce}`;
     if (!origin || !parsed.pathname.startsWith(prefix)) return { status: 404, headers: [] };
@@ -66,7 +73,9 @@ export function predictAttempts(scenario: Scenario, lab: LabAddresses, nonce: st
   const later: SpecRequest = {
     ...specRequest,
     ...(request.then?.credentials ? { credentials: request.then.credentials } : {}),
-    ...(request.then?.context ? { origin: request.then.context === 'page' ? lab.originUrl(scenario.page) : 'null' } : {}),
+    ...(request.then?.context
+      ? { origin: request.then.context === 'page' ? lab.originUrl(scenario.page) : 'null' }
+      : {}),
     ...(request.then?.headers ? { headers: renderHeaderList(request.then.headers) } : {}),
   };
   const first = predict({ request: specRequest, answer, preflightCache, httpCache });
@@ -88,16 +97,34 @@ function requireCookie(scenario: Scenario, lab: LabAddresses, nonce: string, pre
   const name = scenario.request.requireCookie;
   if (!name || prediction.outcome !== 'allowed') return prediction;
   const lastRequest = prediction.hops.filter((hop) => hop.kind === 'request').at(-1);
-  const setUrl = scenario.cookies ? new URL(`${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${nonce}`) : undefined;
-  const declared = scenario.cookies?.set.map((value) => lab.render(scenario, nonce, value)).find((value) => value.split('=')[0]!.trim() === name);
+  const setUrl = scenario.cookies
+    ? new URL(`${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${nonce}`)
+    : undefined;
+  const declared = scenario.cookies?.set
+    .map((value) => lab.render(scenario, nonce, value))
+    .find((value) => value.split('=')[0]!.trim() === name);
   const stored = declared && setUrl ? storeCookie(declared, setUrl) : null;
-  const verdict = stored && lastRequest
-    ? cookieSent(stored, { url: new URL(lastRequest.url), credentials: lastRequest.credentials, topLevelSite: siteOf(new URL(lab.originUrl(scenario.page))) })
-    : { ok: false, reason: `cookie '${name}' is never stored (not among the scenario's cookies, or refused by the storage model)`, cite: 'RFC 6265bis § 5.6 storage model' };
+  const verdict =
+    stored && lastRequest
+      ? cookieSent(stored, {
+          url: new URL(lastRequest.url),
+          credentials: lastRequest.credentials,
+          topLevelSite: siteOf(new URL(lab.originUrl(scenario.page))),
+        })
+      : {
+          ok: false,
+          reason: `cookie '${name}' is never stored (not among the scenario's cookies, or refused by the storage model)`,
+          cite: 'RFC 6265bis § 5.6 storage model',
+        };
   const steps = [...prediction.steps, `${verdict.cite}: ${verdict.reason}`];
   return verdict.ok
     ? { ...prediction, steps, explanation: `${prediction.explanation}; ${verdict.reason}` }
-    : { ...prediction, steps, outcome: 'blocked', explanation: `blocked: the response is readable, but ${verdict.reason}` };
+    : {
+        ...prediction,
+        steps,
+        outcome: 'blocked',
+        explanation: `blocked: the response is readable, but ${verdict.reason}`,
+      };
 }
 
 /** Header lines as the lab server sends them, including the Content-Type it adds. */
@@ -108,7 +135,8 @@ function toSpecAnswer(answer: Answer, kind: 'preflight' | 'request', render: (te
   const has = (header: string) => headers.some(([name]) => name.toLowerCase() === header);
   const body = answer.asset ? ASSETS[answer.asset].body : Buffer.from(render(answerBodyText(answer, kind)));
   if (body.length > 0 && answer.status !== 204 && answer.status !== 304) {
-    if (!has('content-type')) headers.push(['content-type', answer.asset ? ASSETS[answer.asset].contentType : 'text/plain; charset=utf-8']);
+    if (!has('content-type'))
+      headers.push(['content-type', answer.asset ? ASSETS[answer.asset].contentType : 'text/plain; charset=utf-8']);
     if (!has('content-length')) headers.push(['content-length', String(body.length)]);
   }
   return { status: answer.status, headers };
@@ -117,5 +145,11 @@ function toSpecAnswer(answer: Answer, kind: 'preflight' | 'request', render: (te
 /** The engine-behaviour registry's entries that hold for a scenario's request and the answers the model got (`answers` from predictAttempts). */
 export function scenarioBehaviours(scenario: Scenario, lab: LabAddresses, answers: AnsweredInOrder): Behaviour[] {
   const pageOrigin = scenario.request.context === 'page' ? lab.originUrl(scenario.page) : 'null';
-  return behavioursFor(caseOfRequest(probeRequest(scenario, lab, 'spec', 0), pageOrigin, answers, { requireCookie: scenario.request.requireCookie, cookies: scenario.cookies?.set, ...(scenario.cookies ? { cookieOrigin: lab.originUrl(scenario.cookies.on) } : {}) }));
+  return behavioursFor(
+    caseOfRequest(probeRequest(scenario, lab, 'spec', 0), pageOrigin, answers, {
+      requireCookie: scenario.request.requireCookie,
+      cookies: scenario.cookies?.set,
+      ...(scenario.cookies ? { cookieOrigin: lab.originUrl(scenario.cookies.on) } : {}),
+    }),
+  );
 }

@@ -28,7 +28,9 @@ export function chainSeen(journal: JournalEntry[]): HopSeen[] {
         ...(entry.status !== undefined ? { status: entry.status } : {}),
         origin: headers.origin ?? null,
         ...(headers['sec-fetch-mode'] ? { mode: headers['sec-fetch-mode'] } : {}),
-        ...(asked !== undefined ? { asks: { method: asked, headers: headers['access-control-request-headers'] ?? '' } } : {}),
+        ...(asked !== undefined
+          ? { asks: { method: asked, headers: headers['access-control-request-headers'] ?? '' } }
+          : {}),
         cookies: headers.cookie !== undefined,
       };
     });
@@ -39,8 +41,10 @@ function asSpecUrl(url: string, nonce: string): string {
   return url.split(`/x/${nonce}/`).join(`/x/${SPEC_NONCE}/`);
 }
 
-const what = (hop: Pick<Hop, 'kind' | 'method' | 'url'>) => `${hop.kind === 'preflight' ? 'a preflight' : `the ${hop.method} request`} to ${hop.url}`;
-const originText = (origin: string | null | undefined) => (origin === null || origin === undefined ? 'no Origin header' : `Origin '${origin}'`);
+const what = (hop: Pick<Hop, 'kind' | 'method' | 'url'>) =>
+  `${hop.kind === 'preflight' ? 'a preflight' : `the ${hop.method} request`} to ${hop.url}`;
+const originText = (origin: string | null | undefined) =>
+  origin === null || origin === undefined ? 'no Origin header' : `Origin '${origin}'`;
 
 /** "hop 3, the preflight after the 307" / "hop 1, the request": where in the spec's chain. */
 function hopName(chain: Hop[], index: number): string {
@@ -52,20 +56,36 @@ function hopName(chain: Hop[], index: number): string {
 
 /** How one seen hop differs from the spec's, first difference only; undefined when it does not. */
 function hopDifference(expected: Hop, seen: HopSeen, nonce: string): { field: ShapeField; text: string } | undefined {
-  if (seen.kind !== expected.kind) return { field: 'kind', text: `the engine sent ${seen.kind === 'preflight' ? 'a preflight' : `the ${seen.method} request`}, where the spec sends ${expected.kind === 'preflight' ? 'a preflight' : `the ${expected.method} request`}` };
-  if (seen.method !== expected.method) return { field: 'method', text: `method ${seen.method}, where the spec sends ${expected.method}` };
+  if (seen.kind !== expected.kind)
+    return {
+      field: 'kind',
+      text: `the engine sent ${seen.kind === 'preflight' ? 'a preflight' : `the ${seen.method} request`}, where the spec sends ${expected.kind === 'preflight' ? 'a preflight' : `the ${expected.method} request`}`,
+    };
+  if (seen.method !== expected.method)
+    return { field: 'method', text: `method ${seen.method}, where the spec sends ${expected.method}` };
   const url = asSpecUrl(seen.url, nonce);
   if (url !== expected.url) return { field: 'url', text: `to ${url}, where the spec goes to ${expected.url}` };
-  if (seen.origin !== (expected.origin ?? null)) return { field: 'origin', text: `${originText(seen.origin)}, where the spec sends ${originText(expected.origin)}` };
-  if (seen.mode !== undefined && seen.mode !== expected.mode) return { field: 'mode', text: `Sec-Fetch-Mode: ${seen.mode}, where the request's mode is ${expected.mode}` };
+  if (seen.origin !== (expected.origin ?? null))
+    return { field: 'origin', text: `${originText(seen.origin)}, where the spec sends ${originText(expected.origin)}` };
+  if (seen.mode !== undefined && seen.mode !== expected.mode)
+    return { field: 'mode', text: `Sec-Fetch-Mode: ${seen.mode}, where the request's mode is ${expected.mode}` };
   if (expected.asks && seen.asks) {
-    if (seen.asks.method !== expected.asks.method) return { field: 'asks', text: `Access-Control-Request-Method: ${seen.asks.method}, where the spec asks for ${expected.asks.method}` };
+    if (seen.asks.method !== expected.asks.method)
+      return {
+        field: 'asks',
+        text: `Access-Control-Request-Method: ${seen.asks.method}, where the spec asks for ${expected.asks.method}`,
+      };
     if (seen.asks.headers !== expected.asks.headers) {
-      const shown = (list: string) => (list === '' ? 'no Access-Control-Request-Headers' : `Access-Control-Request-Headers: ${list}`);
-      return { field: 'asks', text: `${shown(seen.asks.headers)}, where the spec sends ${expected.asks.headers === '' ? 'none' : `'${expected.asks.headers}' (lowercase, sorted, comma-separated)`}` };
+      const shown = (list: string) =>
+        list === '' ? 'no Access-Control-Request-Headers' : `Access-Control-Request-Headers: ${list}`;
+      return {
+        field: 'asks',
+        text: `${shown(seen.asks.headers)}, where the spec sends ${expected.asks.headers === '' ? 'none' : `'${expected.asks.headers}' (lowercase, sorted, comma-separated)`}`,
+      };
     }
   }
-  if (seen.cookies && !expected.credentials) return { field: 'cookies', text: 'a Cookie header, where the spec includes no credentials' };
+  if (seen.cookies && !expected.credentials)
+    return { field: 'cookies', text: 'a Cookie header, where the spec includes no credentials' };
   return undefined;
 }
 
@@ -78,16 +98,34 @@ function hopDifference(expected: Hop, seen: HopSeen, nonce: string): { field: Sh
 export function compareChain(expected: Hop[], journal: JournalEntry[], nonce: string): RequestChain {
   const seen = chainSeen(journal);
   const parted = firstPart(expected, seen, nonce);
-  return { expected, seen, ...(parted ? { firstDifference: parted.text, firstDifferenceAt: { hop: parted.hop, field: parted.field } } : {}) };
+  return {
+    expected,
+    seen,
+    ...(parted ? { firstDifference: parted.text, firstDifferenceAt: { hop: parted.hop, field: parted.field } } : {}),
+  };
 }
 
-function firstPart(expected: Hop[], seen: HopSeen[], nonce: string): { hop: number; field: ShapeField; text: string } | undefined {
+function firstPart(
+  expected: Hop[],
+  seen: HopSeen[],
+  nonce: string,
+): { hop: number; field: ShapeField; text: string } | undefined {
   for (let index = 0; index < Math.max(expected.length, seen.length); index++) {
     const spec = expected[index];
     const engine = seen[index];
     const hop = index + 1;
-    if (spec && !engine) return { hop, field: 'missing hop', text: `${hopName(expected, index)}: the engine sent nothing${index > 0 ? ' more' : ''}, where the spec sends ${what(spec)}` };
-    if (!spec && engine) return { hop, field: 'extra hop', text: `hop ${hop}: the engine sent ${what({ ...engine, url: asSpecUrl(engine.url, nonce) })}, where the spec sends nothing more` };
+    if (spec && !engine)
+      return {
+        hop,
+        field: 'missing hop',
+        text: `${hopName(expected, index)}: the engine sent nothing${index > 0 ? ' more' : ''}, where the spec sends ${what(spec)}`,
+      };
+    if (!spec && engine)
+      return {
+        hop,
+        field: 'extra hop',
+        text: `hop ${hop}: the engine sent ${what({ ...engine, url: asSpecUrl(engine.url, nonce) })}, where the spec sends nothing more`,
+      };
     const difference = hopDifference(spec!, engine!, nonce);
     if (difference) return { hop, field: difference.field, text: `${hopName(expected, index)}: ${difference.text}` };
   }

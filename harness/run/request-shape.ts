@@ -10,9 +10,19 @@ import type { ShapeField } from '../scenario/behaviours.ts';
 import type { FirstRequest } from '../spec/first-request.ts';
 
 /** The engine's first preflight or request to `probeUrl`'s path, and whether a preflight came first; undefined when nothing reached the server. */
-function firstRequestSeen(probeUrl: string, journal: JournalEntry[]): { entry: JournalEntry; preflight: boolean } | undefined {
+function firstRequestSeen(
+  probeUrl: string,
+  journal: JournalEntry[],
+): { entry: JournalEntry; preflight: boolean } | undefined {
   const path = pathOf(probeUrl);
-  const toProbe = journal.filter((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.url !== undefined && pathOf(entry.url) === path).sort((a, b) => a.seq - b.seq);
+  const toProbe = journal
+    .filter(
+      (entry) =>
+        (entry.kind === 'preflight' || entry.kind === 'request') &&
+        entry.url !== undefined &&
+        pathOf(entry.url) === path,
+    )
+    .sort((a, b) => a.seq - b.seq);
   const first = toProbe[0];
   if (!first) return undefined;
   const request = toProbe.find((entry) => entry.kind === 'request');
@@ -33,7 +43,12 @@ const originText = (origin: string | null) => (origin === null ? 'no Origin head
  * one, and a request the spec never sends (a failed preflight) is compared
  * on the preflight alone.
  */
-export function requestShape(expectedMode: string, spec: FirstRequest, probeUrl: string, journal: JournalEntry[]): RequestShape | undefined {
+export function requestShape(
+  expectedMode: string,
+  spec: FirstRequest,
+  probeUrl: string,
+  journal: JournalEntry[],
+): RequestShape | undefined {
   const seenRequest = firstRequestSeen(probeUrl, journal);
   if (!seenRequest) return undefined;
   const { entry, preflight } = seenRequest;
@@ -53,10 +68,23 @@ export function requestShape(expectedMode: string, spec: FirstRequest, probeUrl:
   if (spec.preflight && !preflight) differ('preflight', 'no preflight went first, where the spec sends one');
   if (!spec.preflight && preflight) differ('preflight', 'a preflight went first, where the spec sends none');
   if (isRequest && spec.sent) {
-    if (seen.mode !== undefined && seen.mode !== expectedMode) differ('mode', `the request went in ${seen.mode} mode (Sec-Fetch-Mode: ${seen.mode}), where the spec makes a ${expectedMode} request`);
-    if (seen.origin !== spec.origin) differ('origin', `the request carried ${originText(seen.origin)}, where the spec sends ${originText(spec.origin)}`);
+    if (seen.mode !== undefined && seen.mode !== expectedMode)
+      differ(
+        'mode',
+        `the request went in ${seen.mode} mode (Sec-Fetch-Mode: ${seen.mode}), where the spec makes a ${expectedMode} request`,
+      );
+    if (seen.origin !== spec.origin)
+      differ(
+        'origin',
+        `the request carried ${originText(seen.origin)}, where the spec sends ${originText(spec.origin)}`,
+      );
   }
-  return { expected, seen, differences, ...(fields.length > 0 ? { departs: { request: 'first' as const, fields } } : {}) };
+  return {
+    expected,
+    seen,
+    differences,
+    ...(fields.length > 0 ? { departs: { request: 'first' as const, fields } } : {}),
+  };
 }
 
 /**
@@ -64,20 +92,29 @@ export function requestShape(expectedMode: string, spec: FirstRequest, probeUrl:
  * (or a preflight): its whole chain is missing, from hop 1. Undefined where
  * the spec sends nothing either, or its chain is not known.
  */
-export function nothingReached(expectedMode: string, spec: FirstRequest, chain: RequestChain | undefined): RequestShape | undefined {
+export function nothingReached(
+  expectedMode: string,
+  spec: FirstRequest,
+  chain: RequestChain | undefined,
+): RequestShape | undefined {
   if (!chain || chain.expected.length === 0 || chain.seen.length > 0) return undefined;
   return {
     expected: { mode: expectedMode, origin: spec.origin, preflight: spec.preflight },
     seen: { origin: null, preflight: false },
     differences: [],
     chain,
-    ...(chain.firstDifferenceAt ? { departs: { request: 'first' as const, fields: [chain.firstDifferenceAt.field] } } : {}),
+    ...(chain.firstDifferenceAt
+      ? { departs: { request: 'first' as const, fields: [chain.firstDifferenceAt.field] } }
+      : {}),
   };
 }
 
 /** The first request's shape with the whole chain beside it: where the first request agrees, a later hop that parts is where the requests depart. */
 export function withChain(shape: RequestShape, chain: RequestChain): RequestShape {
-  const later = shape.departs === undefined && chain.firstDifferenceAt ? { departs: { request: 'later' as const, fields: [chain.firstDifferenceAt.field] } } : {};
+  const later =
+    shape.departs === undefined && chain.firstDifferenceAt
+      ? { departs: { request: 'later' as const, fields: [chain.firstDifferenceAt.field] } }
+      : {};
   return { ...shape, chain, ...later };
 }
 
@@ -95,7 +132,12 @@ export function departureText(shape: RequestShape): string | undefined {
  */
 export function requestMismatch(shape: RequestShape | undefined): string | undefined {
   if (!shape) return undefined;
-  if (shape.differences.length === 0) return shape.chain?.firstDifference ? `the request chain parts from the spec's at ${shape.chain.firstDifference}` : undefined;
-  const noCors = shape.expected.mode === 'cors' && (shape.seen.mode === 'no-cors' || (shape.expected.origin !== null && shape.seen.origin === null));
+  if (shape.differences.length === 0)
+    return shape.chain?.firstDifference
+      ? `the request chain parts from the spec's at ${shape.chain.firstDifference}`
+      : undefined;
+  const noCors =
+    shape.expected.mode === 'cors' &&
+    (shape.seen.mode === 'no-cors' || (shape.expected.origin !== null && shape.seen.origin === null));
   return `${noCors ? 'no CORS request made: ' : 'the request was made otherwise than the spec makes it: '}${shape.differences.join('; ')}`;
 }

@@ -25,8 +25,23 @@ import { mergeAttempts } from './repeat.ts';
 import { shardKey, shardOf, type Shard } from './shard.ts';
 import { predictAttempts, scenarioBehaviours } from './predict.ts';
 import { firstRequestOf } from '../spec/first-request.ts';
-import { asDeviation, buildOf, departingBehaviour, requestShapeBehaviour, type EngineBuild } from '../scenario/behaviours.ts';
-import { interruptionRecord, resultHeader, sortForReport, summarize, type CellResult, type EngineEntry, type RunResult, type SpecView } from '../result/result.ts';
+import {
+  asDeviation,
+  buildOf,
+  departingBehaviour,
+  requestShapeBehaviour,
+  type EngineBuild,
+} from '../scenario/behaviours.ts';
+import {
+  interruptionRecord,
+  resultHeader,
+  sortForReport,
+  summarize,
+  type CellResult,
+  type EngineEntry,
+  type RunResult,
+  type SpecView,
+} from '../result/result.ts';
 
 export type IsolationMode = 'group' | 'probe';
 
@@ -74,15 +89,24 @@ const BATCH_SIZE = 40;
 export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   // A deviation scoped to some engine profiles is no expectation in the others.
   const profile = requested.profile ?? 'defaults';
-  const options: RunOptions = { ...requested, profile, scenarios: requested.scenarios.map((scenario) => withDeviationsFor(scenario, profile)) };
+  const options: RunOptions = {
+    ...requested,
+    profile,
+    scenarios: requested.scenarios.map((scenario) => withDeviationsFor(scenario, profile)),
+  };
   const startedAt = new Date();
   const started = performance.now();
-  const { runnable, missing: enginesMissing } = await discoverForRun(enginesToRun(options.engines, options.remote), options.remote);
+  const { runnable, missing: enginesMissing } = await discoverForRun(
+    enginesToRun(options.engines, options.remote),
+    options.remote,
+  );
 
   const needing = options.scenarios.filter((scenario) => scenario.middleware);
   const unserved = options.middleware ? [] : needing.filter(needsMiddlewareFlag);
   if (unserved.length > 0) {
-    throw new Error(`${unserved.length} scenario(s) need a real middleware (${unserved[0]!.id}, ...): run them with --middleware, e.g. --middleware cors`);
+    throw new Error(
+      `${unserved.length} scenario(s) need a real middleware (${unserved[0]!.id}, ...): run them with --middleware, e.g. --middleware cors`,
+    );
   }
   const lab = await startLab({ hostnames: hostnamesOf(options.scenarios), certDir: options.certDir });
   // The spec model's view, once per scenario (the nonce only changes URLs).
@@ -96,28 +120,40 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
     // One real middleware server per scenario policy, its templates filled in for this lab.
     for (const scenario of needing) {
       const { on, policy, passPreflights } = scenario.middleware!;
-      const rendered = Array.isArray(policy.origins) ? { ...policy, origins: policy.origins.map((origin) => lab.render(scenario, 'spec', origin)) } : policy;
+      const rendered = Array.isArray(policy.origins)
+        ? { ...policy, origins: policy.origins.map((origin) => lab.render(scenario, 'spec', origin)) }
+        : policy;
       policies.set(scenario.id, rendered);
       // --middleware wins; otherwise the scenario names its own.
-      const server = await serveMiddleware(options.middleware ?? (await loadAdapter(scenario.middleware!.use!)), rendered);
+      const server = await serveMiddleware(
+        options.middleware ?? (await loadAdapter(scenario.middleware!.use!)),
+        rendered,
+      );
       middlewareServers.push(server);
-      forwards.set(scenario.id, { host: on.host, serverKey: serverKeyFor(on), port: server.port, ...(passPreflights ? { passPreflights } : {}) });
+      forwards.set(scenario.id, {
+        host: on.host,
+        serverKey: serverKeyFor(on),
+        port: server.port,
+        ...(passPreflights ? { passPreflights } : {}),
+      });
     }
     const shared: RunShared = { predictions, forwards };
     // Engines side by side, but no more than ENGINE_CONCURRENCY at once: a run over many builds
     // (chromium@110,chromium@143,chromium,...) would otherwise start them all on a small machine.
     const limit = pLimit(options.engineConcurrency ?? ENGINE_CONCURRENCY);
     const perEngine = await Promise.all(
-      runnable.map((engine) => limit(async () => {
-        const run = await runEngine(engine.id, engine.driver!, lab, options, shared);
-        if ('notLaunched' in run) return [];
-        if ('notStarted' in run) {
-          enginesMissing.push(run.notStarted);
-          return [];
-        }
-        engines.push(run.entry);
-        return run.results;
-      })),
+      runnable.map((engine) =>
+        limit(async () => {
+          const run = await runEngine(engine.id, engine.driver!, lab, options, shared);
+          if ('notLaunched' in run) return [];
+          if ('notStarted' in run) {
+            enginesMissing.push(run.notStarted);
+            return [];
+          }
+          engines.push(run.entry);
+          return run.results;
+        }),
+      ),
     );
     results.push(...perEngine.flat());
   } finally {
@@ -125,12 +161,27 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
     await lab.close();
   }
 
-  sortForReport(engines, results, options.scenarios.map((scenario) => scenario.id));
+  sortForReport(
+    engines,
+    results,
+    options.scenarios.map((scenario) => scenario.id),
+  );
 
   return {
     // A scenario is defined by everything but where its file was read from.
-    ...resultHeader('run', startedAt, started, options.scenarios.map(({ file: _file, ...definition }) => ({ id: definition.id, definition }))),
-    options: { isolation: options.isolation, timeoutMs: options.timeoutMs, profile, ...(options.repeat && options.repeat > 1 ? { repeat: options.repeat } : {}), ...(options.shard ? { shard: options.shard } : {}) },
+    ...resultHeader(
+      'run',
+      startedAt,
+      started,
+      options.scenarios.map(({ file: _file, ...definition }) => ({ id: definition.id, definition })),
+    ),
+    options: {
+      isolation: options.isolation,
+      timeoutMs: options.timeoutMs,
+      profile,
+      ...(options.repeat && options.repeat > 1 ? { repeat: options.repeat } : {}),
+      ...(options.shard ? { shard: options.shard } : {}),
+    },
     engines,
     enginesMissing,
     scenarios: options.scenarios.map((scenario) => ({
@@ -149,19 +200,38 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
     })),
     results,
     summary: summarize(results),
-    ...interruptionRecord(interruption(), plannedCells(options, runnable.map((engine) => engine.id).filter((engine) => !enginesMissing.some((missing) => missing.found && missing.id === engine))), results.length),
+    ...interruptionRecord(
+      interruption(),
+      plannedCells(
+        options,
+        runnable
+          .map((engine) => engine.id)
+          .filter((engine) => !enginesMissing.some((missing) => missing.found && missing.id === engine)),
+      ),
+      results.length,
+    ),
   };
 }
 
 /** How many cells the run meant to make in these engines (its shard's, with --shard). */
 function plannedCells(options: RunOptions, engines: EngineId[]): number {
   const { shard } = options;
-  return engines.reduce((sum, engine) => sum + (shard ? options.scenarios.filter((scenario) => shardOf(shardKey(scenario), engine, shard.total) === shard.index).length : options.scenarios.length), 0);
+  return engines.reduce(
+    (sum, engine) =>
+      sum +
+      (shard
+        ? options.scenarios.filter((scenario) => shardOf(shardKey(scenario), engine, shard.total) === shard.index)
+            .length
+        : options.scenarios.length),
+    0,
+  );
 }
 
 function withDeviationsFor(scenario: Scenario, profile: EngineProfile): Scenario {
   const deviations = Object.fromEntries(
-    Object.entries(scenario.expect.deviations).filter(([, deviation]) => deviation.profiles === undefined || deviation.profiles.includes(profile)),
+    Object.entries(scenario.expect.deviations).filter(
+      ([, deviation]) => deviation.profiles === undefined || deviation.profiles.includes(profile),
+    ),
   );
   return { ...scenario, expect: { ...scenario.expect, deviations } };
 }
@@ -174,14 +244,26 @@ interface RunShared {
 
 type EngineRun = { entry: EngineEntry; results: CellResult[] } | { notStarted: MissingEngine } | { notLaunched: true };
 
-async function runEngine(id: EngineId, driver: EngineDriver, lab: Lab, options: RunOptions, shared: RunShared): Promise<EngineRun> {
-  const started = await ProbeSession.start(id, driver, lab, { timeoutMs: options.timeoutMs, onPhase: options.onPhase, launch: { profile: options.profile!, ...(options.firefoxPrefs ? { firefoxPrefs: options.firefoxPrefs } : {}) } }).catch(keptOnInterrupt(undefined));
+async function runEngine(
+  id: EngineId,
+  driver: EngineDriver,
+  lab: Lab,
+  options: RunOptions,
+  shared: RunShared,
+): Promise<EngineRun> {
+  const started = await ProbeSession.start(id, driver, lab, {
+    timeoutMs: options.timeoutMs,
+    onPhase: options.onPhase,
+    launch: { profile: options.profile!, ...(options.firefoxPrefs ? { firefoxPrefs: options.firefoxPrefs } : {}) },
+  }).catch(keptOnInterrupt(undefined));
   if (!started) return { notLaunched: true };
   if ('notStarted' in started) return started;
   const { session } = started;
   const repeat = options.repeat ?? 1;
   const { shard } = options;
-  const scenarios = shard ? options.scenarios.filter((scenario) => shardOf(shardKey(scenario), id, shard.total) === shard.index) : options.scenarios;
+  const scenarios = shard
+    ? options.scenarios.filter((scenario) => shardOf(shardKey(scenario), id, shard.total) === shard.index)
+    : options.scenarios;
   // Each cell's attempts, in order (one without --repeat).
   const attempts = new Map<string, CellResult[]>();
   let done = 0;
@@ -193,7 +275,8 @@ async function runEngine(id: EngineId, driver: EngineDriver, lab: Lab, options: 
   try {
     for (let attempt = 1; attempt <= repeat; attempt++) {
       for (const batch of planBatches(scenarios, options.isolation)) {
-        for (const cell of await runBatch(session, batch, lab, options, shared, attempt)) attempts.set(cell.scenario, [...(attempts.get(cell.scenario) ?? []), cell]);
+        for (const cell of await runBatch(session, batch, lab, options, shared, attempt))
+          attempts.set(cell.scenario, [...(attempts.get(cell.scenario) ?? []), cell]);
         report(batch.scenarios.length);
       }
     }
@@ -204,7 +287,6 @@ async function runEngine(id: EngineId, driver: EngineDriver, lab: Lab, options: 
   }
   return { entry: session.info, results: [...attempts.values()].map(mergeAttempts) };
 }
-
 
 export interface Batch {
   /** Batches with the same context key share a browser context. */
@@ -221,7 +303,11 @@ const COOKIE_SCENARIOS_CONTEXT = 'cookie scenarios';
 /** Groups scenarios into batches: by isolation group, then page origin. */
 export function planBatches(scenarios: Scenario[], isolation: IsolationMode): Batch[] {
   if (isolation === 'probe') {
-    return scenarios.map((scenario, index) => ({ contextKey: `probe-${index}`, pageOrigin: scenario.page, scenarios: [scenario] }));
+    return scenarios.map((scenario, index) => ({
+      contextKey: `probe-${index}`,
+      pageOrigin: scenario.page,
+      scenarios: [scenario],
+    }));
   }
   const batches = new Map<string, Batch>();
   const result: Batch[] = [];
@@ -244,7 +330,14 @@ export function planBatches(scenarios: Scenario[], isolation: IsolationMode): Ba
 }
 
 /** One batch in one engine: the session runs it; the cells are the catalog's. */
-async function runBatch(session: ProbeSession, batch: Batch, lab: Lab, options: RunOptions, { predictions, forwards }: RunShared, attempt = 1): Promise<CellResult[]> {
+async function runBatch(
+  session: ProbeSession,
+  batch: Batch,
+  lab: Lab,
+  options: RunOptions,
+  { predictions, forwards }: RunShared,
+  attempt = 1,
+): Promise<CellResult[]> {
   const planned = batch.scenarios.map((scenario) => {
     const nonce = mintNonce(session.id);
     lab.register(scenario, nonce, forwards.get(scenario.id));
@@ -256,7 +349,9 @@ async function runBatch(session: ProbeSession, batch: Batch, lab: Lab, options: 
     ...(batch.cookieJar ? { cookieJar: batch.cookieJar } : {}),
     // Cookie scenarios (alone in their context) first visit the cookie's own
     // origin as a top-level page, so the cookies are set first-party.
-    visits: planned.flatMap(({ scenario, request }) => (scenario.cookies ? [`${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${request.nonce}`] : [])),
+    visits: planned.flatMap(({ scenario, request }) =>
+      scenario.cookies ? [`${lab.originUrl(scenario.cookies.on)}/__lab/set-cookies/${request.nonce}`] : [],
+    ),
     runnerUrl: `${lab.originUrl(batch.pageOrigin)}/__lab/runner`,
     requests: planned.map((probe) => probe.request),
     control: { url: (request) => labControlUrl(request.url, request.nonce) },
@@ -270,11 +365,27 @@ async function runBatch(session: ProbeSession, batch: Batch, lab: Lab, options: 
     reuseLoadedPage: true,
   });
   const build = buildOf(session.info, options.profile!);
-  return runs.map((run, index) => cell(planned[index]!.scenario, session.id, build, predictions.get(planned[index]!.scenario.id)!, run, lab.journal.forNonce(run.request.nonce)));
+  return runs.map((run, index) =>
+    cell(
+      planned[index]!.scenario,
+      session.id,
+      build,
+      predictions.get(planned[index]!.scenario.id)!,
+      run,
+      lab.journal.forNonce(run.request.nonce),
+    ),
+  );
 }
 
 /** One cell of a catalog run: the scenario's expectations around buildCell. */
-function cell(scenario: Scenario, engine: EngineId, build: EngineBuild, spec: SpecView, run: ProbeRun, journal: JournalEntry[]): CellResult {
+function cell(
+  scenario: Scenario,
+  engine: EngineId,
+  build: EngineBuild,
+  spec: SpecView,
+  run: ProbeRun,
+  journal: JournalEntry[],
+): CellResult {
   // The scenario's own deviation wins (for the engine's family); otherwise the registry's, where its condition holds.
   const known = departingBehaviour(spec.knownBehaviours, build, spec.outcome);
   const deviation = scenario.expect.deviations[build.family] ?? (known ? asDeviation(known) : undefined);
@@ -286,7 +397,11 @@ function cell(scenario: Scenario, engine: EngineId, build: EngineBuild, spec: Sp
     ...(deviation ? { deviation } : {}),
     // The scenario says so, or the registry knows the engine's third-party cookie policy under this profile.
     cookiePolicy: scenario.expect.cookiePolicy === true || known?.cookiePolicy === true,
-    classifyAs: { mode: run.request.mode, readHeader: scenario.request.readHeader, requireCookie: scenario.request.requireCookie },
+    classifyAs: {
+      mode: run.request.mode,
+      readHeader: scenario.request.readHeader,
+      requireCookie: scenario.request.requireCookie,
+    },
     probe: run.outcome,
     journal,
     tlsErrors: run.tlsErrors,
@@ -325,10 +440,18 @@ function specView(scenario: Scenario, lab: Lab): SpecView {
       ...(known.length > 0 ? { knownBehaviours: known } : {}),
       ...(prediction.preflightHeaders ? { preflightHeaders: prediction.preflightHeaders } : {}),
       steps: prediction.steps,
-      ...(scenario.expect.spec !== undefined && scenario.expect.spec !== prediction.outcome ? { declared: scenario.expect.spec } : {}),
+      ...(scenario.expect.spec !== undefined && scenario.expect.spec !== prediction.outcome
+        ? { declared: scenario.expect.spec }
+        : {}),
     };
   } catch (error) {
     const declared = scenario.expect.spec ?? 'blocked';
-    return { outcome: declared, explanation: `the spec model could not evaluate this scenario (${(error as Error).message}); the scenario's declared expectation is used`, preflight: false, steps: [], declared };
+    return {
+      outcome: declared,
+      explanation: `the spec model could not evaluate this scenario (${(error as Error).message}); the scenario's declared expectation is used`,
+      preflight: false,
+      steps: [],
+      declared,
+    };
   }
 }

@@ -16,7 +16,8 @@ export function parseShard(text: string): Shard | string {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = Number(match?.[1]);
   const total = Number(match?.[2]);
-  if (!match || total < 1 || total > 1000 || index < 1 || index > total) return `'${text}' is not a shard. Fix: i/n with 1 ≤ i ≤ n, e.g. --shard 1/2`;
+  if (!match || total < 1 || total > 1000 || index < 1 || index > total)
+    return `'${text}' is not a shard. Fix: i/n with 1 ≤ i ≤ n, e.g. --shard 1/2`;
   return { index, total };
 }
 
@@ -26,7 +27,9 @@ export function parseShard(text: string): Shard | string {
  * stays in one shard).
  */
 export function shardKey(scenario: { id: string; isolation: string }): string {
-  return scenario.isolation === 'shared' || scenario.isolation.startsWith('cookies:') ? scenario.id : `isolation:${scenario.isolation}`;
+  return scenario.isolation === 'shared' || scenario.isolation.startsWith('cookies:')
+    ? scenario.id
+    : `isolation:${scenario.isolation}`;
 }
 
 /** The shard (1-based) that runs this key (shardKey) in this engine, out of `total`. */

@@ -15,8 +15,20 @@ const featureSchema = z
     key: z.string().regex(/^[\w-]+(\.[\w-]+)+$/, 'a BCD key, e.g. http.headers.Access-Control-Allow-Headers.wildcard'),
     title: z.string().min(1),
     supportedWhen: z.union([
-      z.object({ outcomes: z.record(z.string(), z.enum(['allowed', 'blocked'])).refine((outcomes) => Object.keys(outcomes).length > 0, 'name at least one scenario') }).strict(),
-      z.object({ requestHeader: z.object({ scenario: z.string(), header: z.string().regex(/^[a-z0-9-]+$/, 'a lowercase header name') }).strict() }).strict(),
+      z
+        .object({
+          outcomes: z
+            .record(z.string(), z.enum(['allowed', 'blocked']))
+            .refine((outcomes) => Object.keys(outcomes).length > 0, 'name at least one scenario'),
+        })
+        .strict(),
+      z
+        .object({
+          requestHeader: z
+            .object({ scenario: z.string(), header: z.string().regex(/^[a-z0-9-]+$/, 'a lowercase header name') })
+            .strict(),
+        })
+        .strict(),
     ]),
   })
   .strict();
@@ -27,11 +39,16 @@ export type CompatFeatureRule = z.infer<typeof featureSchema>;
 
 /** The scenarios a feature's rule reads. */
 export function scenariosOf(feature: CompatFeatureRule): string[] {
-  return 'outcomes' in feature.supportedWhen ? Object.keys(feature.supportedWhen.outcomes) : [feature.supportedWhen.requestHeader.scenario];
+  return 'outcomes' in feature.supportedWhen
+    ? Object.keys(feature.supportedWhen.outcomes)
+    : [feature.supportedWhen.requestHeader.scenario];
 }
 
 export function loadCompatMap(file = BUILTIN_COMPAT_MAP): CompatFeatureRule[] {
   const parsed = mapSchema.safeParse(parseYaml(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`the BCD mapping is broken: ${zodProblems(file, '', parsed.error, mapSchema).map(formatProblem).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `the BCD mapping is broken: ${zodProblems(file, '', parsed.error, mapSchema).map(formatProblem).join('; ')}`,
+    );
   return parsed.data.features;
 }

@@ -19,7 +19,11 @@ export function scenarioJsonSchema(): object {
           origins: (scenario.properties as Record<string, unknown>).origins,
           tags: { type: 'array', items: { type: 'string' } },
           // In a list each scenario needs its own id (a single-scenario file takes its file name).
-          scenarios: { type: 'array', minItems: 1, items: { $ref: '#/$defs/scenario', required: ['id', 'title', 'request'] } },
+          scenarios: {
+            type: 'array',
+            minItems: 1,
+            items: { $ref: '#/$defs/scenario', required: ['id', 'title', 'request'] },
+          },
         },
       },
     ],

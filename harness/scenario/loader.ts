@@ -97,7 +97,12 @@ function walk(dir: string): string[] {
     const full = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...walk(full));
     // The engine-behaviour registry sits beside the scenarios it explains, and is no scenario.
-    else if (['.yaml', '.yml'].includes(extname(entry.name)) && !entry.name.endsWith(BEHAVIOURS_SUFFIX) && !entry.name.endsWith(COMPAT_MAP_SUFFIX)) found.push(full);
+    else if (
+      ['.yaml', '.yml'].includes(extname(entry.name)) &&
+      !entry.name.endsWith(BEHAVIOURS_SUFFIX) &&
+      !entry.name.endsWith(COMPAT_MAP_SUFFIX)
+    )
+      found.push(full);
   }
   return found;
 }
@@ -138,7 +143,11 @@ export function loadScenarioText(text: string, file: string): LoadResult {
   const raw: unknown = read.value;
   const shape = scenarioFileSchema.safeParse(raw);
   if (!shape.success || raw === null || typeof raw !== 'object') {
-    problems.push({ file, field: '', message: 'expected a scenario (a mapping with id, title, request, expect) or a mapping with a "scenarios" list' });
+    problems.push({
+      file,
+      field: '',
+      message: 'expected a scenario (a mapping with id, title, request, expect) or a mapping with a "scenarios" list',
+    });
     return { scenarios: [], problems };
   }
 
@@ -158,7 +167,10 @@ export function loadScenarioText(text: string, file: string): LoadResult {
     if (listShape.success) shared = listShape.data;
     else {
       problems.push(...zodProblems(file, '', listShape.error, listSchema));
-      const origins = fileLevel.origins !== null && typeof fileLevel.origins === 'object' ? (fileLevel.origins as Record<string, unknown>) : {};
+      const origins =
+        fileLevel.origins !== null && typeof fileLevel.origins === 'object'
+          ? (fileLevel.origins as Record<string, unknown>)
+          : {};
       for (const [name, value] of Object.entries(origins)) {
         const origin = originSchema.safeParse(value);
         if (origin.success) shared.origins[name] = origin.data;
@@ -172,15 +184,21 @@ export function loadScenarioText(text: string, file: string): LoadResult {
   const scenarios: Scenario[] = [];
   for (const { input, prefix } of entries) {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-      problems.push({ file, field: prefix, message: 'expected a mapping (a scenario with id, title, request, expect)' });
+      problems.push({
+        file,
+        field: prefix,
+        message: 'expected a mapping (a scenario with id, title, request, expect)',
+      });
       continue;
     }
     const merged = { ...(input as Record<string, unknown>) };
     // Only a mapping and a list merge with the file's own: anything else stays
     // as written, for the schema to name (a string spread would become one
     // field per character, a million problems for a long one).
-    if (merged.origins === undefined || isMapping(merged.origins)) merged.origins = { ...shared.origins, ...(merged.origins ?? {}) };
-    if (shared.tags.length > 0 && (merged.tags === undefined || Array.isArray(merged.tags))) merged.tags = [...shared.tags, ...((merged.tags as unknown[] | undefined) ?? [])];
+    if (merged.origins === undefined || isMapping(merged.origins))
+      merged.origins = { ...shared.origins, ...(merged.origins ?? {}) };
+    if (shared.tags.length > 0 && (merged.tags === undefined || Array.isArray(merged.tags)))
+      merged.tags = [...shared.tags, ...((merged.tags as unknown[] | undefined) ?? [])];
     const parsed = scenarioSchema.safeParse(merged, { reportInput: true });
     if (!parsed.success) {
       const fieldProblems = zodProblems(file, prefix, parsed.error, scenarioSchema);
@@ -188,7 +206,11 @@ export function loadScenarioText(text: string, file: string): LoadResult {
       // The references too, as far as the fields they use are well formed.
       const reported = new Set(fieldProblems.map((problem) => problem.field));
       const declared = [...Object.keys(isMapping(merged.origins) ? merged.origins : shared.origins), ...badOrigins];
-      problems.push(...referenceProblems(merged as LooseScenario, declared, file, prefix).filter((problem) => ![...reported].some((field) => problem.field.startsWith(field))));
+      problems.push(
+        ...referenceProblems(merged as LooseScenario, declared, file, prefix).filter(
+          (problem) => ![...reported].some((field) => problem.field.startsWith(field)),
+        ),
+      );
       continue;
     }
     const resolved = resolveScenario(parsed.data, file, prefix, badOrigins);
@@ -232,7 +254,14 @@ function specificIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
 export function zodProblems(file: string, prefix: string, error: z.ZodError, schema?: z.ZodType): ScenarioProblem[] {
   const all = allZodProblems(file, prefix, error, schema);
   if (all.length <= MAX_ZOD_PROBLEMS) return all;
-  return [...all.slice(0, MAX_ZOD_PROBLEMS), { file, field: prefix, message: `and ${all.length - MAX_ZOD_PROBLEMS} more problems; the first ${MAX_ZOD_PROBLEMS} are above. Fix: those first, then read again` }];
+  return [
+    ...all.slice(0, MAX_ZOD_PROBLEMS),
+    {
+      file,
+      field: prefix,
+      message: `and ${all.length - MAX_ZOD_PROBLEMS} more problems; the first ${MAX_ZOD_PROBLEMS} are above. Fix: those first, then read again`,
+    },
+  ];
 }
 
 function allZodProblems(file: string, prefix: string, error: z.ZodError, schema?: z.ZodType): ScenarioProblem[] {
@@ -243,7 +272,9 @@ function allZodProblems(file: string, prefix: string, error: z.ZodError, schema?
       // One problem per unknown field, each at its own path, with the field meant where one is near.
       return issue.keys.map((key) => {
         const meant = didYouMean(key, known);
-        const fix = meant ? `did you mean "${meant}"? Fix: rename it to ${meant}` : `Fix: remove it or correct the spelling${known.length > 0 ? ` (fields here: ${known.join(', ')})` : ''}`;
+        const fix = meant
+          ? `did you mean "${meant}"? Fix: rename it to ${meant}`
+          : `Fix: remove it or correct the spelling${known.length > 0 ? ` (fields here: ${known.join(', ')})` : ''}`;
         return { file, field: joinPath(field, [key]), message: `unknown field "${key}": ${fix}` };
       });
     }
@@ -288,7 +319,9 @@ export function templateProblems(value: string, originNames: string[]): string[]
     if (reference === 'nonce') continue;
     const [kind, name] = reference.split('.');
     if (!['origin', 'base', 'host', 'port'].includes(kind ?? '') || name === undefined) {
-      found.push(`unknown template {{${reference}}}. Fix: use {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}} or {{nonce}}`);
+      found.push(
+        `unknown template {{${reference}}}. Fix: use {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}} or {{nonce}}`,
+      );
     } else if (!originNames.includes(name)) {
       found.push(`{{${reference}}} names no declared origin. Fix: use one of ${originNames.join(', ')}`);
     }
@@ -321,11 +354,16 @@ function referenceProblems(data: LooseScenario, declared: string[], file: string
   const check = (name: unknown, field: string, fix: string) => {
     if (typeof name !== 'string' || declared.includes(name)) return;
     const meant = didYouMean(name, declared);
-    problems.push({ file, field, message: `"${name}" is not a declared origin (${list}). ${meant ? `Did you mean "${meant}"? ` : ''}Fix: ${fix}` });
+    problems.push({
+      file,
+      field,
+      message: `"${name}" is not a declared origin (${list}). ${meant ? `Did you mean "${meant}"? ` : ''}Fix: ${fix}`,
+    });
   };
   const at = (...parts: (string | number)[]) => joinPath(prefix, parts);
   check(data.request?.target, at('request', 'target'), 'use one of them or declare it under origins');
-  if (data.server !== null && typeof data.server === 'object') for (const name of Object.keys(data.server)) check(name, at('server', name), 'use one of them');
+  if (data.server !== null && typeof data.server === 'object')
+    for (const name of Object.keys(data.server)) check(name, at('server', name), 'use one of them');
   // Without its own `on`, the middleware answers the target, checked above.
   check(data.middleware?.on, at('middleware', 'on'), 'use one of them');
   check(data.cookies?.on, at('cookies', 'on'), 'use one of them');
@@ -350,9 +388,18 @@ function resolveScenario(
   const names = Object.keys(origins);
 
   if (!origins.page && !badOrigins.has('page')) {
-    problems.push({ file, field: at('origins', 'page'), message: 'every scenario needs a "page" origin: where the runner page that makes the request is served. Fix: add origins.page, e.g. https://app.site-a.localhost' });
+    problems.push({
+      file,
+      field: at('origins', 'page'),
+      message:
+        'every scenario needs a "page" origin: where the runner page that makes the request is served. Fix: add origins.page, e.g. https://app.site-a.localhost',
+    });
   } else if (origins.page && (origins.page.state === 'stopped' || origins.page.certificate === 'untrusted')) {
-    problems.push({ file, field: at('origins', 'page'), message: 'the page origin must be a running origin with the lab certificate, or no request could be made' });
+    problems.push({
+      file,
+      field: at('origins', 'page'),
+      message: 'the page origin must be a running origin with the lab certificate, or no request could be made',
+    });
   }
   problems.push(...referenceProblems(data, [...names, ...badOrigins], file, prefix));
   for (const [originName, routes] of Object.entries(data.server)) {
@@ -361,7 +408,9 @@ function resolveScenario(
       for (const phase of ['preflight', 'actual'] as const) {
         const declared = route[phase];
         if (!declared) continue;
-        const sequence = Array.isArray(declared) ? declared.map((answer, index) => ({ answer, where: [phase, `[${index}]`] })) : [{ answer: declared, where: [phase] }];
+        const sequence = Array.isArray(declared)
+          ? declared.map((answer, index) => ({ answer, where: [phase, `[${index}]`] }))
+          : [{ answer: declared, where: [phase] }];
         for (const { answer, where } of sequence) {
           const base = at('server', originName, path, ...where).replace(/\.\[/g, '[');
           const values = Object.entries(answer.headers).flatMap(([header, value]) =>
@@ -376,20 +425,28 @@ function resolveScenario(
     }
   }
   for (const [header, value] of Object.entries(data.request.headers)) {
-    for (const message of templateProblems(value, names)) problems.push({ file, field: at('request', 'headers', header), message });
+    for (const message of templateProblems(value, names))
+      problems.push({ file, field: at('request', 'headers', header), message });
   }
   const middlewareOn = data.middleware?.on ?? data.request.target;
   if (data.middleware && Array.isArray(data.middleware.policy.origins)) {
     data.middleware.policy.origins.forEach((value, index) => {
-      for (const message of templateProblems(value, names)) problems.push({ file, field: at('middleware', 'policy', 'origins', index), message });
+      for (const message of templateProblems(value, names))
+        problems.push({ file, field: at('middleware', 'policy', 'origins', index), message });
     });
   }
   if (data.request.body !== undefined && ['GET', 'HEAD'].includes(data.request.method.toUpperCase())) {
-    problems.push({ file, field: at('request', 'body'), message: `a ${data.request.method} request cannot have a body (fetch refuses it). Fix: remove body or use POST/PUT` });
+    problems.push({
+      file,
+      field: at('request', 'body'),
+      message: `a ${data.request.method} request cannot have a body (fetch refuses it). Fix: remove body or use POST/PUT`,
+    });
   }
   if (problems.length > 0) return { problems };
   // A reference to a shared origin the file declared badly: reported once, at the origin.
-  const usesBadOrigin = [data.request.target, middlewareOn, data.cookies?.on, ...Object.keys(data.server)].some((name) => name !== undefined && badOrigins.has(name));
+  const usesBadOrigin = [data.request.target, middlewareOn, data.cookies?.on, ...Object.keys(data.server)].some(
+    (name) => name !== undefined && badOrigins.has(name),
+  );
   if (usesBadOrigin || !origins.page) return { unresolved: true };
 
   return {
@@ -406,9 +463,22 @@ function resolveScenario(
       target: origins[data.request.target]!,
       request: data.request,
       server: data.server,
-      expect: { spec: data.expect.spec, cookiePolicy: data.expect.cookiePolicy ?? false, deviations: (data.expect.deviations ?? {}) as Scenario['expect']['deviations'] },
+      expect: {
+        spec: data.expect.spec,
+        cookiePolicy: data.expect.cookiePolicy ?? false,
+        deviations: (data.expect.deviations ?? {}) as Scenario['expect']['deviations'],
+      },
       ...(data.cookies ? { cookies: { on: origins[data.cookies.on]!, set: data.cookies.set } } : {}),
-      ...(data.middleware ? { middleware: { on: origins[middlewareOn]!, policy: data.middleware.policy, ...(data.middleware.passPreflights ? { passPreflights: data.middleware.passPreflights } : {}), ...(data.middleware.use ? { use: adapterSpec(data.middleware.use, file) } : {}) } } : {}),
+      ...(data.middleware
+        ? {
+            middleware: {
+              on: origins[middlewareOn]!,
+              policy: data.middleware.policy,
+              ...(data.middleware.passPreflights ? { passPreflights: data.middleware.passPreflights } : {}),
+              ...(data.middleware.use ? { use: adapterSpec(data.middleware.use, file) } : {}),
+            },
+          }
+        : {}),
     },
   };
 }

@@ -12,8 +12,10 @@ export function effectiveModes(request: RequestSpec): Pick<ProbeRequest, 'mode' 
   // Fonts are always fetched in cors mode with same-origin credentials (CSS Fonts § 4.8.2).
   if (request.kind === 'font') return { mode: 'cors', credentials: 'same-origin' };
   // EventSource is cors mode; withCredentials means include (HTML § 9.2.2).
-  if (request.kind === 'event-source') return { mode: 'cors', credentials: request.credentials === 'include' ? 'include' : 'same-origin' };
-  if (request.kind === 'fetch' || request.kind === 'xhr') return { mode: request.mode, credentials: request.credentials };
+  if (request.kind === 'event-source')
+    return { mode: 'cors', credentials: request.credentials === 'include' ? 'include' : 'same-origin' };
+  if (request.kind === 'fetch' || request.kind === 'xhr')
+    return { mode: request.mode, credentials: request.credentials };
   // <img>, <script> and <link rel=stylesheet>: the crossorigin attribute decides (HTML "CORS settings attributes").
   const crossOrigin = request.crossOrigin ?? 'none';
   if (crossOrigin === 'none') return { mode: 'no-cors', credentials: 'include' };

@@ -9,14 +9,22 @@ export const policySchema = z
     origins: z
       .union([z.literal('*'), z.literal('reflect'), z.array(z.string().min(1)).min(1)])
       .optional()
-      .describe('"*", "reflect" (echo the request origin), or an allowlist; templates such as {{origin.page}} are filled in'),
-    originFunction: z.boolean().optional().describe('Pass the allowlist as a function (a dynamic origin check) rather than a list'),
+      .describe(
+        '"*", "reflect" (echo the request origin), or an allowlist; templates such as {{origin.page}} are filled in',
+      ),
+    originFunction: z
+      .boolean()
+      .optional()
+      .describe('Pass the allowlist as a function (a dynamic origin check) rather than a list'),
     credentials: z.boolean().optional(),
     methods: z.array(z.string().min(1)).optional(),
     allowHeaders: z.array(z.string().min(1)).optional(),
     exposeHeaders: z.array(z.string().min(1)).optional(),
     maxAge: z.number().int().optional(),
-    privateNetwork: z.boolean().optional().describe('Answer Access-Control-Request-Private-Network, where the middleware supports it'),
+    privateNetwork: z
+      .boolean()
+      .optional()
+      .describe('Answer Access-Control-Request-Private-Network, where the middleware supports it'),
   })
   .strict();
 
@@ -42,12 +50,16 @@ export function allowlistFunction(origins: string[]): (origin: string | undefine
 /** One line for reports, e.g. "origins [https://a.test] as a function, credentials, methods GET, PUT". */
 export function describePolicy(policy: CorsPolicy): string {
   const parts: string[] = [];
-  if (policy.origins !== undefined) parts.push(`origins ${Array.isArray(policy.origins) ? `[${policy.origins.join(', ')}]` : policy.origins}${policy.originFunction ? ' as a function' : ''}`);
+  if (policy.origins !== undefined)
+    parts.push(
+      `origins ${Array.isArray(policy.origins) ? `[${policy.origins.join(', ')}]` : policy.origins}${policy.originFunction ? ' as a function' : ''}`,
+    );
   if (policy.credentials !== undefined) parts.push(policy.credentials ? 'credentials' : 'no credentials');
   if (policy.methods) parts.push(`methods ${policy.methods.join(', ')}`);
   if (policy.allowHeaders) parts.push(`allowed headers ${policy.allowHeaders.join(', ')}`);
   if (policy.exposeHeaders) parts.push(`exposed headers ${policy.exposeHeaders.join(', ')}`);
   if (policy.maxAge !== undefined) parts.push(`max age ${policy.maxAge}`);
-  if (policy.privateNetwork !== undefined) parts.push(`private network ${policy.privateNetwork ? 'allowed' : 'refused'}`);
+  if (policy.privateNetwork !== undefined)
+    parts.push(`private network ${policy.privateNetwork ? 'allowed' : 'refused'}`);
   return parts.length > 0 ? parts.join(', ') : "the middleware's defaults";
 }

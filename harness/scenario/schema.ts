@@ -11,7 +11,7 @@ const NO_LINE_BREAKS = /^[^\r\n\0]*$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export const headerName = z.string().regex(TOKEN, {
-  message: 'a header name must be an HTTP token (letters, digits and !#$%&\'*+-.^_`|~), without spaces or colons',
+  message: "a header name must be an HTTP token (letters, digits and !#$%&'*+-.^_`|~), without spaces or colons",
 });
 
 /** Longer values are no longer a CORS question: servers and browsers refuse whole header sections past 8-16 KiB. */
@@ -20,36 +20,54 @@ export const MAX_HEADER_VALUE_LENGTH = 8192;
 export const headerValue = z
   .string()
   .regex(NO_LINE_BREAKS, {
-    message: 'header values must not contain CR, LF or NUL: they would inject extra headers. Put each value on one line',
+    message:
+      'header values must not contain CR, LF or NUL: they would inject extra headers. Put each value on one line',
   })
-  .max(MAX_HEADER_VALUE_LENGTH, { message: `a header value may have at most ${MAX_HEADER_VALUE_LENGTH} characters: servers and browsers refuse larger header sections outright, which tests no CORS rule` });
+  .max(MAX_HEADER_VALUE_LENGTH, {
+    message: `a header value may have at most ${MAX_HEADER_VALUE_LENGTH} characters: servers and browsers refuse larger header sections outright, which tests no CORS rule`,
+  });
 
 /** A request method: an RFC 9110 token. */
-export const httpMethod = z.string().regex(TOKEN, { message: 'a method must be an HTTP token such as GET, PUT or PATCH' });
+export const httpMethod = z
+  .string()
+  .regex(TOKEN, { message: 'a method must be an HTTP token such as GET, PUT or PATCH' });
 
 /** A value, or a list of values sent as separate header lines (e.g. two ACAO headers). */
 export const headerValues = z.union([headerValue, z.array(headerValue).min(1)]);
 export const headerMap = z.record(headerName, headerValues);
 
 /** One HTTP answer from a lab server; `defaultStatus` is what an answer declared without a status is sent with. */
-const answerWithDefault = (defaultStatus: number) => z
-  .object({
-    status: z.number().int().min(100).max(599).default(defaultStatus).describe(`HTTP status code (default: ${defaultStatus})`),
-    headers: headerMap.default({}).describe('Response headers; {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}} and {{nonce}} are filled in'),
-    body: z.string().optional().describe('Response body (default: "ok")'),
-    asset: z
-      .enum(['png', 'otf', 'script', 'css', 'event-stream'])
-      .optional()
-      .describe('Serve a built-in asset as the body with its Content-Type: "png" a 2x2 image, "otf" a font whose glyphs are 2 em wide, "script" a script that throws a known error, "css" one rule, "event-stream" one server-sent event'),
-    delayMs: z
-      .number()
-      .int()
-      .min(0)
-      .max(600_000)
-      .optional()
-      .describe('Wait this long before answering (a slow or hung server); the wait ends if the browser gives up'),
-  })
-  .strict();
+const answerWithDefault = (defaultStatus: number) =>
+  z
+    .object({
+      status: z
+        .number()
+        .int()
+        .min(100)
+        .max(599)
+        .default(defaultStatus)
+        .describe(`HTTP status code (default: ${defaultStatus})`),
+      headers: headerMap
+        .default({})
+        .describe(
+          'Response headers; {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}} and {{nonce}} are filled in',
+        ),
+      body: z.string().optional().describe('Response body (default: "ok")'),
+      asset: z
+        .enum(['png', 'otf', 'script', 'css', 'event-stream'])
+        .optional()
+        .describe(
+          'Serve a built-in asset as the body with its Content-Type: "png" a 2x2 image, "otf" a font whose glyphs are 2 em wide, "script" a script that throws a known error, "css" one rule, "event-stream" one server-sent event',
+        ),
+      delayMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(600_000)
+        .optional()
+        .describe('Wait this long before answering (a slow or hung server); the wait ends if the browser gives up'),
+    })
+    .strict();
 
 export const answerSchema = answerWithDefault(200);
 /** A preflight answer declared without a status is a 204, as CORS middlewares send it and as the lab answers an undeclared preflight. */
@@ -62,8 +80,12 @@ export const routeSchema = z
   .object({
     preflight: answersOf(preflightAnswerSchema)
       .optional()
-      .describe('Answer to a CORS preflight (OPTIONS with Access-Control-Request-Method), or a list: the Nth preflight gets the Nth answer, the last repeats. Default: 204 with no CORS headers'),
-    actual: answersOf(answerSchema).optional().describe('Answer to every other request, or a list as for preflight. Default: 200 "ok" with no CORS headers'),
+      .describe(
+        'Answer to a CORS preflight (OPTIONS with Access-Control-Request-Method), or a list: the Nth preflight gets the Nth answer, the last repeats. Default: 204 with no CORS headers',
+      ),
+    actual: answersOf(answerSchema)
+      .optional()
+      .describe('Answer to every other request, or a list as for preflight. Default: 200 "ok" with no CORS headers'),
   })
   .strict();
 
@@ -112,9 +134,17 @@ const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
 const requestPath = z
   .string()
   .regex(/^\/[^\s#]*$/, { message: 'a path starts with "/" and has no spaces or "#"' })
-  .refine((path) => !path.split('?')[0]!.split('/').some((segment) => DOT_SEGMENT.test(segment)), {
-    message: 'a path must not have "." or ".." segments: the browser removes them before sending, so the request would not reach this path. Fix: write the path the browser requests (/a/../b is /b)',
-  });
+  .refine(
+    (path) =>
+      !path
+        .split('?')[0]!
+        .split('/')
+        .some((segment) => DOT_SEGMENT.test(segment)),
+    {
+      message:
+        'a path must not have "." or ".." segments: the browser removes them before sending, so the request would not reach this path. Fix: write the path the browser requests (/a/../b is /b)',
+    },
+  );
 
 export const REQUEST_KINDS = ['fetch', 'xhr', 'img-canvas', 'font', 'script', 'stylesheet', 'event-source'] as const;
 
@@ -137,7 +167,9 @@ export const requestSchema = z
       .min(1)
       .max(5)
       .default(1)
-      .describe('fetch/xhr: make the same request this many times in a row; the outcome is the last one (e.g. to see a cached preflight)'),
+      .describe(
+        'fetch/xhr: make the same request this many times in a row; the outcome is the last one (e.g. to see a cached preflight)',
+      ),
     then: z
       .object({
         credentials: z.enum(['omit', 'same-origin', 'include']).optional(),
@@ -146,7 +178,9 @@ export const requestSchema = z
       })
       .strict()
       .optional()
-      .describe('With repeat: what the requests after the first change (credentials, headers, context), e.g. to show the preflight cache is keyed by credentials mode or by origin'),
+      .describe(
+        'With repeat: what the requests after the first change (credentials, headers, context), e.g. to show the preflight cache is keyed by credentials mode or by origin',
+      ),
     keepalive: z.boolean().optional().describe('fetch only: the keepalive flag'),
     context: z
       .enum(['page', 'sandboxed-iframe', 'data-url-iframe'])
@@ -176,39 +210,76 @@ export const requestSchema = z
   })
   .strict()
   .superRefine((request, context) => {
-    const onlyFor: [keyof typeof request, string[]][] = [['crossOrigin', ['img-canvas', 'script', 'stylesheet']], ['drawVia', ['img-canvas']], ['fontVia', ['font']]];
+    const onlyFor: [keyof typeof request, string[]][] = [
+      ['crossOrigin', ['img-canvas', 'script', 'stylesheet']],
+      ['drawVia', ['img-canvas']],
+      ['fontVia', ['font']],
+    ];
     for (const [field, kinds] of onlyFor) {
       if (request[field] !== undefined && !kinds.includes(request.kind)) {
-        context.addIssue({ code: 'custom', path: [field], message: `${field} applies to kind ${kinds.map((kind) => `"${kind}"`).join(', ')} only. Fix: remove it or change kind` });
+        context.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${field} applies to kind ${kinds.map((kind) => `"${kind}"`).join(', ')} only. Fix: remove it or change kind`,
+        });
       }
     }
     // Element loads are GETs the browser makes itself; an EventSource may only choose credentials.
     const elementLoad = ['img-canvas', 'font', 'script', 'stylesheet', 'event-source'].includes(request.kind);
     const credentialsFixed = request.kind !== 'event-source' && request.credentials !== 'same-origin';
-    if (elementLoad && (request.method !== 'GET' || Object.keys(request.headers).length > 0 || request.body !== undefined || request.mode !== 'cors' || credentialsFixed || request.credentials === 'omit')) {
-      context.addIssue({ code: 'custom', path: ['kind'], message: `a ${request.kind} load is always a GET the browser makes itself, without author headers, body, mode or credentials. Fix: remove method, headers, body, mode and credentials` });
+    if (
+      elementLoad &&
+      (request.method !== 'GET' ||
+        Object.keys(request.headers).length > 0 ||
+        request.body !== undefined ||
+        request.mode !== 'cors' ||
+        credentialsFixed ||
+        request.credentials === 'omit')
+    ) {
+      context.addIssue({
+        code: 'custom',
+        path: ['kind'],
+        message: `a ${request.kind} load is always a GET the browser makes itself, without author headers, body, mode or credentials. Fix: remove method, headers, body, mode and credentials`,
+      });
     }
     if (request.kind !== 'fetch' && request.keepalive !== undefined) {
       context.addIssue({ code: 'custom', path: ['keepalive'], message: 'keepalive applies to kind "fetch" only' });
     }
     if (request.then !== undefined && request.repeat < 2) {
-      context.addIssue({ code: 'custom', path: ['then'], message: 'then changes the repeated requests, so it needs repeat: 2 or more' });
+      context.addIssue({
+        code: 'custom',
+        path: ['then'],
+        message: 'then changes the repeated requests, so it needs repeat: 2 or more',
+      });
     }
     if (request.kind === 'img-canvas' && request.repeat !== 1) {
       context.addIssue({ code: 'custom', path: ['repeat'], message: 'repeat applies to fetch and xhr only' });
     }
     if (request.kind !== 'xhr') {
       if (request.uploadListener !== undefined) {
-        context.addIssue({ code: 'custom', path: ['uploadListener'], message: 'uploadListener applies to kind "xhr" only. Fix: remove it or set kind: xhr' });
+        context.addIssue({
+          code: 'custom',
+          path: ['uploadListener'],
+          message: 'uploadListener applies to kind "xhr" only. Fix: remove it or set kind: xhr',
+        });
       }
       return;
     }
     // XMLHttpRequest has no "omit" and no no-cors mode.
     if (request.credentials === 'omit') {
-      context.addIssue({ code: 'custom', path: ['credentials'], message: 'XMLHttpRequest cannot omit credentials: use "same-origin" (withCredentials false) or "include" (withCredentials true)' });
+      context.addIssue({
+        code: 'custom',
+        path: ['credentials'],
+        message:
+          'XMLHttpRequest cannot omit credentials: use "same-origin" (withCredentials false) or "include" (withCredentials true)',
+      });
     }
     if (request.mode !== 'cors') {
-      context.addIssue({ code: 'custom', path: ['mode'], message: 'XMLHttpRequest always uses mode "cors". Fix: remove mode or use kind: fetch' });
+      context.addIssue({
+        code: 'custom',
+        path: ['mode'],
+        message: 'XMLHttpRequest always uses mode "cors". Fix: remove mode or use kind: fetch',
+      });
     }
   });
 
@@ -222,7 +293,9 @@ export const deviationSchema = z
       .array(z.enum(ENGINE_PROFILES))
       .min(1)
       .optional()
-      .describe('The engine profiles in which the deviation shows (for example, a cookie difference that a stricter cookie policy hides). Default: every profile'),
+      .describe(
+        'The engine profiles in which the deviation shows (for example, a cookie difference that a stricter cookie policy hides). Default: every profile',
+      ),
     note: z.string().optional(),
   })
   .strict();
@@ -231,11 +304,15 @@ export const expectSchema = z
   .object({
     spec: outcomeSchema
       .optional()
-      .describe('What the Fetch standard predicts. Optional: the spec model predicts it; when given, a disagreement with the model is reported'),
+      .describe(
+        'What the Fetch standard predicts. Optional: the spec model predicts it; when given, a disagreement with the model is reported',
+      ),
     cookiePolicy: z
       .boolean()
       .optional()
-      .describe('Whether the cookie is sent depends on the engine\'s third-party cookie policy: a cell where only the cookie was withheld is reported as "cookie policy", not as a deviation'),
+      .describe(
+        'Whether the cookie is sent depends on the engine\'s third-party cookie policy: a cell where only the cookie was withheld is reported as "cookie policy", not as a deviation',
+      ),
     deviations: z
       .partialRecord(z.enum(ENGINE_FAMILIES as [string, ...string[]]), deviationSchema)
       .optional()
@@ -266,26 +343,37 @@ export const scenarioSchema = z
       })
       .strict()
       .optional()
-      .describe('Cookies set by a first-party visit before the request; the scenario then gets a browser context of its own'),
+      .describe(
+        'Cookies set by a first-party visit before the request; the scenario then gets a browser context of its own',
+      ),
     middleware: z
       .object({
-        on: z.string().optional().describe('Origin whose probe requests a real middleware answers; default: the request target'),
+        on: z
+          .string()
+          .optional()
+          .describe('Origin whose probe requests a real middleware answers; default: the request target'),
         use: z
           .string()
           .min(1)
           .optional()
-          .describe('The middleware for this scenario when none is given with --middleware: cors, @fastify/cors, hono, @koa/cors, or a path to an adapter module (relative to this file)'),
+          .describe(
+            'The middleware for this scenario when none is given with --middleware: cors, @fastify/cors, hono, @koa/cors, or a path to an adapter module (relative to this file)',
+          ),
         policy: policySchema,
         passPreflights: z
           .number()
           .int()
           .min(1)
           .optional()
-          .describe('With repeat: only the first N preflights reach the middleware; the lab answers later ones 403, so a repeated request succeeds only from the preflight cache (shows Max-Age)'),
+          .describe(
+            'With repeat: only the first N preflights reach the middleware; the lab answers later ones 403, so a repeated request succeeds only from the preflight cache (shows Max-Age)',
+          ),
       })
       .strict()
       .optional()
-      .describe('Run with --middleware: a real CORS middleware, configured from this policy, answers the origin instead of `server` declarations'),
+      .describe(
+        'Run with --middleware: a real CORS middleware, configured from this policy, answers the origin instead of `server` declarations',
+      ),
     expect: expectSchema,
   })
   .strict();

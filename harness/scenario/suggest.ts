@@ -12,10 +12,20 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   const lower = candidates.map((candidate) => candidate.toLowerCase());
   const best = closest(word.toLowerCase(), lower);
   // A third of the word may be wrong (at least one letter): "imge" → "img-canvas" is too far, "crossorgin" → "crossOrigin" is not.
-  return distance(word.toLowerCase(), best) <= Math.max(1, Math.floor(word.length / 3)) ? candidates[lower.indexOf(best)] : undefined;
+  return distance(word.toLowerCase(), best) <= Math.max(1, Math.floor(word.length / 3))
+    ? candidates[lower.indexOf(best)]
+    : undefined;
 }
 
-type Def = { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; element?: z.ZodType; options?: z.ZodType[]; innerType?: z.ZodType; in?: z.ZodType };
+type Def = {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  valueType?: z.ZodType;
+  element?: z.ZodType;
+  options?: z.ZodType[];
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+};
 const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
 /** The object schemas `path` can lead to inside `schema` (several where a union allows several shapes). */
@@ -37,5 +47,11 @@ function schemasAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType[]
 
 /** The field names an object at `path` inside `schema` may have. */
 export function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  return [...new Set(schemasAt(schema, path).flatMap((found) => Object.keys(defOf(found).type === 'object' ? (defOf(found).shape ?? {}) : {})))];
+  return [
+    ...new Set(
+      schemasAt(schema, path).flatMap((found) =>
+        Object.keys(defOf(found).type === 'object' ? (defOf(found).shape ?? {}) : {}),
+      ),
+    ),
+  ];
 }

@@ -14,7 +14,8 @@ const TOO_DEEP = 'it nests deeper than the YAML reader goes. Fix: nest fewer lev
 
 export function yamlValue(document: Document.Parsed): YamlValue {
   if (document.errors.length > 0) {
-    if (document.errors.some((error) => /call stack/i.test(error.message))) return { problems: [{ field: '', message: TOO_DEEP }] };
+    if (document.errors.some((error) => /call stack/i.test(error.message)))
+      return { problems: [{ field: '', message: TOO_DEEP }] };
     return {
       problems: document.errors.map((error) => ({
         field: error.linePos?.[0] ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '',
@@ -27,7 +28,16 @@ export function yamlValue(document: Document.Parsed): YamlValue {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/call stack/i.test(message)) return { problems: [{ field: '', message: TOO_DEEP }] };
-    if (/alias/i.test(message)) return { problems: [{ field: '', message: 'its aliases (*name) expand to more than the YAML reader takes, as an alias bomb does. Fix: write the values out, or nest fewer aliases' }] };
+    if (/alias/i.test(message))
+      return {
+        problems: [
+          {
+            field: '',
+            message:
+              'its aliases (*name) expand to more than the YAML reader takes, as an alias bomb does. Fix: write the values out, or nest fewer aliases',
+          },
+        ],
+      };
     return { problems: [{ field: '', message: `not readable as YAML: ${message.split('\n')[0]}` }] };
   }
 }
@@ -38,12 +48,26 @@ export function yamlFileValue(file: string): YamlValue {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    return { problems: [{ field: '', message: `cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Fix: check the path` }] };
+    return {
+      problems: [
+        {
+          field: '',
+          message: `cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Fix: check the path`,
+        },
+      ],
+    };
   }
   try {
     return yamlValue(parseDocument(text, { prettyErrors: true }));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { problems: [{ field: '', message: /call stack/i.test(message) ? TOO_DEEP : `not readable as YAML: ${message.split('\n')[0]}` }] };
+    return {
+      problems: [
+        {
+          field: '',
+          message: /call stack/i.test(message) ? TOO_DEEP : `not readable as YAML: ${message.split('\n')[0]}`,
+        },
+      ],
+    };
   }
 }

@@ -24,12 +24,24 @@ const LAUNCH_DEADLINE_SLACK_MS = 5000;
  * failure is thrown (notStarted turns it into the not-run entry). A first
  * failure goes to `onRetry`, so a result can say its engine needed two.
  */
-export async function launchForLab(driver: EngineDriver, certificates: LabCertificates, extras: LaunchExtras = {}, onRetry?: (cause: string) => void): Promise<LaunchedEngine> {
+export async function launchForLab(
+  driver: EngineDriver,
+  certificates: LabCertificates,
+  extras: LaunchExtras = {},
+  onRetry?: (cause: string) => void,
+): Promise<LaunchedEngine> {
   const options = labLaunchOptions(certificates, extras);
   const attempt = (number: number) => {
     const launching = driver.launch(options);
-    return withTimeout(launching, LAUNCH_TIMEOUT_MS + LAUNCH_DEADLINE_SLACK_MS, `launching ${driver.id} (attempt ${number} of 2)`).catch((error: unknown) => {
-      void launching.then((late) => late.close(), () => {});
+    return withTimeout(
+      launching,
+      LAUNCH_TIMEOUT_MS + LAUNCH_DEADLINE_SLACK_MS,
+      `launching ${driver.id} (attempt ${number} of 2)`,
+    ).catch((error: unknown) => {
+      void launching.then(
+        (late) => late.close(),
+        () => {},
+      );
       throw error;
     });
   };
@@ -51,7 +63,9 @@ export function notStarted(id: EngineId, error: unknown, driver?: EngineDriver):
     id,
     reason: `the engine did not start: ${firstLine(error)}`,
     // A remote engine's browser is the endpoint's: its own status and log say why.
-    fix: driver?.reachesLabThrough ? "look at the endpoint's own status and log (a Selenium Grid: /status, its slots, and the node's log) and at the engine's capabilities" : 'npx cors-lab browsers   (shows each engine and how to fix it)',
+    fix: driver?.reachesLabThrough
+      ? "look at the endpoint's own status and log (a Selenium Grid: /status, its slots, and the node's log) and at the engine's capabilities"
+      : 'npx cors-lab browsers   (shows each engine and how to fix it)',
     found: true,
   };
 }

@@ -46,7 +46,10 @@ export async function visitPage(context: EngineContext, url: string, timeoutMs: 
 
 /** Runs probe requests in the context's runner page, all at once; the page's results, in order. */
 export function runInPage(context: EngineContext, requests: ProbeRequest[], timeoutMs: number): Promise<ProbeResult[]> {
-  return context.evaluate<ProbeResult[]>(`window.__corsLab.run(${JSON.stringify(requests)})`, timeoutMs + PAGE_REPORT_SLACK_MS);
+  return context.evaluate<ProbeResult[]>(
+    `window.__corsLab.run(${JSON.stringify(requests)})`,
+    timeoutMs + PAGE_REPORT_SLACK_MS,
+  );
 }
 
 /** Whether a probe runs in the top-level page itself, every request of it (not in an iframe, whose console may reach the harness later). */
@@ -88,7 +91,17 @@ export async function settledConsole(context: EngineContext, awaited: string[]):
  * the browser gave up on never answers).
  */
 export async function settledJournal(journal: Journal, nonces: string[]): Promise<void> {
-  const open = () => nonces.some((nonce) => journal.forNonce(nonce).some((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.status === undefined && entry.error === undefined));
+  const open = () =>
+    nonces.some((nonce) =>
+      journal
+        .forNonce(nonce)
+        .some(
+          (entry) =>
+            (entry.kind === 'preflight' || entry.kind === 'request') &&
+            entry.status === undefined &&
+            entry.error === undefined,
+        ),
+    );
   await waitFor(() => !open(), CONSOLE_SETTLE_MS);
 }
 

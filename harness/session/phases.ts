@@ -4,12 +4,26 @@
 // request still open when its probe ran out of time, reachability controls).
 import type { EngineId } from '../engines/types.ts';
 
-export const RUN_PHASES = ['launch', 'contexts', 'page loads', 'probes', 'console settling', 'evidence settling', 'controls', 'close'] as const;
+export const RUN_PHASES = [
+  'launch',
+  'contexts',
+  'page loads',
+  'probes',
+  'console settling',
+  'evidence settling',
+  'controls',
+  'close',
+] as const;
 export type RunPhase = (typeof RUN_PHASES)[number];
 export type PhaseReport = (engine: EngineId, phase: RunPhase, ms: number) => void;
 
 /** Runs `work`, telling `report` (when there is one) how long it took as `phase` of `engine`'s run. */
-export async function timed<T>(report: PhaseReport | undefined, engine: EngineId, phase: RunPhase, work: () => Promise<T>): Promise<T> {
+export async function timed<T>(
+  report: PhaseReport | undefined,
+  engine: EngineId,
+  phase: RunPhase,
+  work: () => Promise<T>,
+): Promise<T> {
   if (!report) return work();
   const started = performance.now();
   try {

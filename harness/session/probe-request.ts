@@ -5,7 +5,12 @@ import type { ProbeRequest } from '../probes/bundle.ts';
 import type { Scenario } from '../scenario/loader.ts';
 import { effectiveModes } from '../scenario/modes.ts';
 
-export function probeRequest(scenario: Scenario, lab: Pick<LabAddresses, 'render' | 'probeUrl'>, nonce: string, timeoutMs: number): ProbeRequest {
+export function probeRequest(
+  scenario: Scenario,
+  lab: Pick<LabAddresses, 'render' | 'probeUrl'>,
+  nonce: string,
+  timeoutMs: number,
+): ProbeRequest {
   const request = scenario.request;
   const renderHeaders = (headers: Record<string, string>) =>
     Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, lab.render(scenario, nonce, value)]));

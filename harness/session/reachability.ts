@@ -25,7 +25,12 @@ export function labControlUrl(probeUrl: string, nonce: string): string {
 }
 
 /** Navigates to `url`; reached when the journal holds an answered "control" entry for `nonce`. */
-export async function runControl(context: EngineContext, url: string, nonce: string, journal: Journal): Promise<ReachabilityControl> {
+export async function runControl(
+  context: EngineContext,
+  url: string,
+  nonce: string,
+  journal: Journal,
+): Promise<ReachabilityControl> {
   let error: string | undefined;
   try {
     await context.goto(url, CONTROL_TIMEOUT_MS);

@@ -5,7 +5,14 @@
 // reachability control for a probe that reached nothing, and turns any
 // exception into an error outcome with its cause (harnessFailure), so a
 // feature only plans requests and interprets what came back.
-import type { ConsoleEntry, EngineDriver, EngineContext, EngineId, LaunchedEngine, MissingEngine } from '../engines/types.ts';
+import type {
+  ConsoleEntry,
+  EngineDriver,
+  EngineContext,
+  EngineId,
+  LaunchedEngine,
+  MissingEngine,
+} from '../engines/types.ts';
 import type { LabCertificates } from '../lab/certificates.ts';
 import type { ProbeRequest, ProbeResult } from '../probes/bundle.ts';
 import type { EngineEntry, ReachabilityControl } from '../result/result.ts';
@@ -102,7 +109,8 @@ class ReachedHosts {
       return;
     }
     const known = this.#origins.get(parsed.hostname);
-    if (!known || (parsed.protocol === 'https:' && !known.startsWith('https:'))) this.#origins.set(parsed.hostname, parsed.origin);
+    if (!known || (parsed.protocol === 'https:' && !known.startsWith('https:')))
+      this.#origins.set(parsed.hostname, parsed.origin);
   }
 
   /** A cookie-less lab page on each host (EngineContext.clearCookies). */
@@ -128,7 +136,14 @@ export class ProbeSession {
   /** The proxy a remote engine reaches the lab through, closed with the session. */
   readonly #route: LabProxy | undefined;
 
-  private constructor(engine: LaunchedEngine, relaunch: () => Promise<LaunchedEngine>, journal: Journal, options: SessionOptions, relaunches: string[], route?: LabProxy) {
+  private constructor(
+    engine: LaunchedEngine,
+    relaunch: () => Promise<LaunchedEngine>,
+    journal: Journal,
+    options: SessionOptions,
+    relaunches: string[],
+    route?: LabProxy,
+  ) {
     this.#engine = engine;
     this.#route = route;
     this.relaunches = relaunches;
@@ -161,9 +176,13 @@ export class ProbeSession {
     try {
       // A remote engine reaches the lab's loopback servers through a proxy it can reach (a flow's own posing proxy, or this one).
       const through = driver.reachesLabThrough;
-      if (through && !options.launch?.proxy) route = await labRoute(id, lab, through.proxyListenHost, through.proxyListenPort);
+      if (through && !options.launch?.proxy)
+        route = await labRoute(id, lab, through.proxyListenHost, through.proxyListenPort);
       const extras = route ? { ...options.launch, proxy: route.address } : options.launch;
-      launch = () => launchForLab(driver, lab.certificates, extras, (cause) => relaunches.push(`${new Date().toISOString()}: a launch failed (${cause}); the second attempt started it`));
+      launch = () =>
+        launchForLab(driver, lab.certificates, extras, (cause) =>
+          relaunches.push(`${new Date().toISOString()}: a launch failed (${cause}); the second attempt started it`),
+        );
       engine = await timed(options.onPhase, id, 'launch', launch);
     } catch (error) {
       await route?.close();
@@ -193,7 +212,12 @@ export class ProbeSession {
     if (current?.key === key && current.jar === jar) return current.context;
     if (current?.key === key && current.context.clearCookies) {
       const clear = current.context.clearCookies.bind(current.context, current.reached.pages());
-      const cleared = await this.#phase('contexts', () => withTimeout(clear(), ALIVE_CHECK_MS, 'deleting the cookies').then((replaced) => ({ replaced }), () => undefined));
+      const cleared = await this.#phase('contexts', () =>
+        withTimeout(clear(), ALIVE_CHECK_MS, 'deleting the cookies').then(
+          (replaced) => ({ replaced }),
+          () => undefined,
+        ),
+      );
       if (cleared) {
         current.jar = jar;
         current.reached = new ReachedHosts();
@@ -203,7 +227,9 @@ export class ProbeSession {
       // Cookies that could not be deleted leave no choice but a new context.
     }
     await this.#dropContext();
-    const context = await this.#phase('contexts', () => withTimeout(this.#engine.newContext(), ALIVE_CHECK_MS, 'a new context'));
+    const context = await this.#phase('contexts', () =>
+      withTimeout(this.#engine.newContext(), ALIVE_CHECK_MS, 'a new context'),
+    );
     this.#current = { key, ...(jar !== undefined ? { jar } : {}), context, reached: new ReachedHosts() };
     return context;
   }
@@ -249,11 +275,28 @@ export class ProbeSession {
         // probe settles: a page where every probe resolved has none to wait
         // for, nor one whose refusals all came from the top-level page of an
         // engine that delivers its console in order.
-        const trailing = run.requests.filter((request, index) => results[index]?.settled !== 'resolved' && !(opened.pageConsoleInOrder && runsInTopLevelPage(request)));
-        consoleEntries = run.settleConsole === false || trailing.length === 0 ? opened.takeConsole() : await this.#phase('console settling', () => settledConsole(opened, trailing.map((request) => request.nonce)));
+        const trailing = run.requests.filter(
+          (request, index) =>
+            results[index]?.settled !== 'resolved' && !(opened.pageConsoleInOrder && runsInTopLevelPage(request)),
+        );
+        consoleEntries =
+          run.settleConsole === false || trailing.length === 0
+            ? opened.takeConsole()
+            : await this.#phase('console settling', () =>
+                settledConsole(
+                  opened,
+                  trailing.map((request) => request.nonce),
+                ),
+              );
         // A probe that ran out of time may have a request still open at a server or proxy that gives up at the same deadline: its answer or error lands just after.
         const timedOut = run.requests.filter((_request, index) => results[index]?.settled === 'timeout');
-        if (timedOut.length > 0) await this.#phase('evidence settling', () => settledJournal(this.#journal, timedOut.map((request) => request.nonce)));
+        if (timedOut.length > 0)
+          await this.#phase('evidence settling', () =>
+            settledJournal(
+              this.#journal,
+              timedOut.map((request) => request.nonce),
+            ),
+          );
       }
     } catch (error) {
       failure = harnessFailure(error);
@@ -262,7 +305,8 @@ export class ProbeSession {
       throwIfInterrupted(); // a signal closed the browser: no crash to recover from
       await this.#relaunchIfGone(failure.harnessError);
     }
-    for (const request of run.requests) for (const entry of this.#journal.forNonce(request.nonce)) if (entry.url) this.#current?.reached.add(entry.url);
+    for (const request of run.requests)
+      for (const entry of this.#journal.forNonce(request.nonce)) if (entry.url) this.#current?.reached.add(entry.url);
     const window = { from, to: this.#journal.now() };
     const elapsedMs = Math.round(performance.now() - started);
     const runs: ProbeRun[] = run.requests.map((request, index) => {
@@ -272,16 +316,24 @@ export class ProbeSession {
         outcome: pageResult ?? failure ?? { harnessError: 'the page returned no result' },
         durationMs: pageResult?.durationMs ?? elapsedMs,
         console: consoleFor(consoleEntries, request.nonce, run.requests.length),
-        tlsErrors: run.tlsErrors ? run.tlsErrors(request, window) : this.#journal.forNonce(request.nonce).filter((entry) => entry.kind === 'tls-error').length,
+        tlsErrors: run.tlsErrors
+          ? run.tlsErrors(request, window)
+          : this.#journal.forNonce(request.nonce).filter((entry) => entry.kind === 'tls-error').length,
       };
     });
     // A probe that reached no server: could this engine reach it at all?
     for (const probe of runs) {
-      if (context && run.control && needsControl(probe.outcome, this.#journal.forNonce(probe.request.nonce), probe.tlsErrors)) {
+      if (
+        context &&
+        run.control &&
+        needsControl(probe.outcome, this.#journal.forNonce(probe.request.nonce), probe.tlsErrors)
+      ) {
         const reachable = context;
         const control = run.control;
         control.before?.(probe.request);
-        probe.control = await this.#phase('controls', () => runControl(reachable, control.url(probe.request), probe.request.nonce, this.#journal));
+        probe.control = await this.#phase('controls', () =>
+          runControl(reachable, control.url(probe.request), probe.request.nonce, this.#journal),
+        );
         if (this.#current) this.#current.page = undefined; // the control navigated away from the runner
       }
     }
@@ -310,7 +362,9 @@ export class ProbeSession {
       this.#engine = await this.#phase('launch', this.#relaunch);
       this.relaunches.push(`${new Date().toISOString()}: relaunched after the browser stopped answering (${cause})`);
     } catch (error) {
-      this.relaunches.push(`${new Date().toISOString()}: the browser stopped answering (${cause}) and could not be relaunched (${harnessFailure(error).harnessError})`);
+      this.relaunches.push(
+        `${new Date().toISOString()}: the browser stopped answering (${cause}) and could not be relaunched (${harnessFailure(error).harnessError})`,
+      );
     }
   }
 
@@ -323,13 +377,26 @@ export class ProbeSession {
 }
 
 /** The lab proxy for a remote engine, listening where the engine can reach it. */
-async function labRoute(id: EngineId, lab: { journal: Journal; ports?: Record<string, number> }, listenHost: string, listenPort?: number): Promise<LabProxy> {
+async function labRoute(
+  id: EngineId,
+  lab: { journal: Journal; ports?: Record<string, number> },
+  listenHost: string,
+  listenPort?: number,
+): Promise<LabProxy> {
   if (!lab.ports) throw new Error(`${id} is a remote engine, and this flow has no lab servers to route it to`);
   try {
-    return await startLabRouteProxy({ journal: lab.journal, label: `proxy:${id}`, ports: lab.ports, listenHost, ...(listenPort ? { listenPort } : {}) });
+    return await startLabRouteProxy({
+      journal: lab.journal,
+      label: `proxy:${id}`,
+      ports: lab.ports,
+      listenHost,
+      ...(listenPort ? { listenPort } : {}),
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`the lab proxy for ${id} cannot listen on ${listenHost}${listenPort ? `:${listenPort}` : ''} (${code ?? (error as Error).message}). Fix: labAddress must be an address of this machine that the remote browser can reach${listenPort ? ', and proxyPort a free port' : ''}`);
+    throw new Error(
+      `the lab proxy for ${id} cannot listen on ${listenHost}${listenPort ? `:${listenPort}` : ''} (${code ?? (error as Error).message}). Fix: labAddress must be an address of this machine that the remote browser can reach${listenPort ? ', and proxyPort a free port' : ''}`,
+    );
   }
 }
 

@@ -89,21 +89,37 @@ export interface RetrievalContext {
 /** RFC 6265bis § 5.8.3 "Retrieval Algorithm", for one stored cookie and one request. */
 export function cookieSent(cookie: StoredCookie, context: RetrievalContext): Verdict {
   const cite = 'RFC 6265bis § 5.8.3 retrieval algorithm';
-  const no = (reason: string, step = cite): Verdict => ({ ok: false, reason: `cookie '${cookie.name}' is not sent: ${reason}`, cite: step });
-  if (!context.credentials) return no("the request's credentials mode excludes cookies", 'Fetch § 4.6 HTTP-network-or-cache fetch, step 8.12');
+  const no = (reason: string, step = cite): Verdict => ({
+    ok: false,
+    reason: `cookie '${cookie.name}' is not sent: ${reason}`,
+    cite: step,
+  });
+  if (!context.credentials)
+    return no("the request's credentials mode excludes cookies", 'Fetch § 4.6 HTTP-network-or-cache fetch, step 8.12');
   const host = context.url.hostname;
-  const domainMatches = cookie.hostOnly ? host === cookie.domain : host === cookie.domain || host.endsWith(`.${cookie.domain}`);
-  if (!domainMatches) return no(`${cookie.hostOnly ? 'it is host-only for' : 'its Domain is'} ${cookie.domain}, not ${host}`);
+  const domainMatches = cookie.hostOnly
+    ? host === cookie.domain
+    : host === cookie.domain || host.endsWith(`.${cookie.domain}`);
+  if (!domainMatches)
+    return no(`${cookie.hostOnly ? 'it is host-only for' : 'its Domain is'} ${cookie.domain}, not ${host}`);
   const path = context.url.pathname;
-  const pathMatches = path === cookie.path || (path.startsWith(cookie.path) && (cookie.path.endsWith('/') || path[cookie.path.length] === '/'));
+  const pathMatches =
+    path === cookie.path ||
+    (path.startsWith(cookie.path) && (cookie.path.endsWith('/') || path[cookie.path.length] === '/'));
   if (!pathMatches) return no(`its Path ${cookie.path} does not match ${path} (set Path=/ to send it everywhere)`);
   if (cookie.secure && context.url.protocol !== 'https:') return no('it is Secure and the request is not https');
   const sameSite = siteOf(context.url) === context.topLevelSite;
   if (!sameSite && (cookie.sameSite === 'lax' || cookie.sameSite === 'strict')) {
-    return no(`SameSite=${cookie.sameSite === 'lax' ? 'Lax' : 'Strict'} cookies are withheld from cross-site subresource requests`, 'RFC 6265bis § 5.8.3 step 2 (same-site requests)');
+    return no(
+      `SameSite=${cookie.sameSite === 'lax' ? 'Lax' : 'Strict'} cookies are withheld from cross-site subresource requests`,
+      'RFC 6265bis § 5.8.3 step 2 (same-site requests)',
+    );
   }
   if (cookie.partitionKey !== undefined && cookie.partitionKey !== context.topLevelSite) {
-    return no(`it is Partitioned by ${cookie.partitionKey}, and the page's top-level site is ${context.topLevelSite}`, 'CHIPS: partitioned cookie retrieval');
+    return no(
+      `it is Partitioned by ${cookie.partitionKey}, and the page's top-level site is ${context.topLevelSite}`,
+      'CHIPS: partitioned cookie retrieval',
+    );
   }
   return { ok: true, reason: `cookie '${cookie.name}' is sent`, cite };
 }

@@ -14,21 +14,35 @@ export function corsCheck(headers: HeaderList, serializedOrigin: string, credent
   // Step 1: "get" joins repeated headers with ", ", so two headers never match.
   const origin = getHeader(headers, 'access-control-allow-origin');
   // Step 2.
-  if (origin === null) return { ok: false, reason: 'the response has no Access-Control-Allow-Origin header', cite: `${CITE}, step 2` };
+  if (origin === null)
+    return { ok: false, reason: 'the response has no Access-Control-Allow-Origin header', cite: `${CITE}, step 2` };
   // Step 3.
   if (credentials !== 'include' && origin === '*') {
-    return { ok: true, reason: "Access-Control-Allow-Origin is '*' and credentials mode is not 'include'", cite: `${CITE}, step 3` };
+    return {
+      ok: true,
+      reason: "Access-Control-Allow-Origin is '*' and credentials mode is not 'include'",
+      cite: `${CITE}, step 3`,
+    };
   }
   // Step 4: a byte-for-byte comparison.
-  if (origin !== serializedOrigin) return { ok: false, reason: mismatch(headers, origin, serializedOrigin, credentials), cite: `${CITE}, step 4` };
+  if (origin !== serializedOrigin)
+    return { ok: false, reason: mismatch(headers, origin, serializedOrigin, credentials), cite: `${CITE}, step 4` };
   // Step 5.
   if (credentials !== 'include') {
-    return { ok: true, reason: `Access-Control-Allow-Origin '${origin}' is the request's origin`, cite: `${CITE}, step 5` };
+    return {
+      ok: true,
+      reason: `Access-Control-Allow-Origin '${origin}' is the request's origin`,
+      cite: `${CITE}, step 5`,
+    };
   }
   // Steps 6-8.
   const allowCredentials = getHeader(headers, 'access-control-allow-credentials');
   if (allowCredentials === 'true') {
-    return { ok: true, reason: `Access-Control-Allow-Origin '${origin}' is the request's origin and Access-Control-Allow-Credentials is 'true'`, cite: `${CITE}, step 7` };
+    return {
+      ok: true,
+      reason: `Access-Control-Allow-Origin '${origin}' is the request's origin and Access-Control-Allow-Credentials is 'true'`,
+      cite: `${CITE}, step 7`,
+    };
   }
   const has =
     allowCredentials === null
@@ -36,7 +50,11 @@ export function corsCheck(headers: HeaderList, serializedOrigin: string, credent
       : allowCredentials.toLowerCase() === 'true'
         ? `the response has '${allowCredentials}' (the value is case-sensitive)`
         : `the response has '${allowCredentials}'`;
-  return { ok: false, reason: `credentials mode 'include' needs Access-Control-Allow-Credentials: true; ${has}`, cite: `${CITE}, step 8` };
+  return {
+    ok: false,
+    reason: `credentials mode 'include' needs Access-Control-Allow-Credentials: true; ${has}`,
+    cite: `${CITE}, step 8`,
+  };
 }
 
 /** Why Access-Control-Allow-Origin `origin` is not `serializedOrigin`, with the usual mistakes named. */

@@ -31,7 +31,11 @@ export function corsExposedHeaderNames(headers: HeaderList, credentials: Credent
 // page can read, lowercased and sorted. Basic: all but Set-Cookie and
 // Set-Cookie2. CORS: CORS-safelisted response-header names given the exposed
 // list. Opaque: none.
-export function readableHeaderNames(headers: HeaderList, tainting: ResponseTainting, exposed: readonly string[]): string[] {
+export function readableHeaderNames(
+  headers: HeaderList,
+  tainting: ResponseTainting,
+  exposed: readonly string[],
+): string[] {
   if (tainting === 'opaque') return [];
   const names = sortedLowercaseSet(headers.map(([name]) => name));
   if (tainting === 'basic') return names.filter((name) => !isForbiddenResponseHeaderName(name));
@@ -40,18 +44,36 @@ export function readableHeaderNames(headers: HeaderList, tainting: ResponseTaint
 
 // Fetch § 2.2.6 CORS filtered response and § 5.1 Headers get(): whether the
 // page reads a non-null value for `name`, and why not.
-export function headerReadability(name: string, headers: HeaderList, tainting: ResponseTainting, exposed: ExposedList, credentials: CredentialsMode): Verdict {
+export function headerReadability(
+  name: string,
+  headers: HeaderList,
+  tainting: ResponseTainting,
+  exposed: ExposedList,
+  credentials: CredentialsMode,
+): Verdict {
   const lower = name.toLowerCase();
   const readable = readableHeaderNames(headers, tainting, exposed.names).includes(lower);
   const cite = tainting === 'basic' ? 'Fetch § 2.2.6 basic filtered response' : 'Fetch § 2.2.6 CORS filtered response';
   if (readable) return { ok: true, reason: `header '${lower}' is readable`, cite };
-  if (getHeader(headers, lower) === null) return { ok: false, reason: `the response has no '${lower}' header`, cite: 'Fetch § 5.1 Headers get()' };
-  if (isForbiddenResponseHeaderName(lower)) return { ok: false, reason: `'${lower}' is a forbidden response-header name, never exposed to a page`, cite: 'Fetch § 2.2.2 forbidden response-header name' };
+  if (getHeader(headers, lower) === null)
+    return { ok: false, reason: `the response has no '${lower}' header`, cite: 'Fetch § 5.1 Headers get()' };
+  if (isForbiddenResponseHeaderName(lower))
+    return {
+      ok: false,
+      reason: `'${lower}' is a forbidden response-header name, never exposed to a page`,
+      cite: 'Fetch § 2.2.2 forbidden response-header name',
+    };
   const aceh = getHeader(headers, 'access-control-expose-headers');
   let why: string;
   if (aceh === null) why = 'the response has no Access-Control-Expose-Headers header and it is not CORS-safelisted';
-  else if (exposed.malformed) why = `Access-Control-Expose-Headers '${aceh}' is malformed, so only CORS-safelisted headers are exposed`;
-  else if (credentials === 'include' && exposed.names.includes('*')) why = "Access-Control-Expose-Headers '*' does not count with credentials mode 'include'";
+  else if (exposed.malformed)
+    why = `Access-Control-Expose-Headers '${aceh}' is malformed, so only CORS-safelisted headers are exposed`;
+  else if (credentials === 'include' && exposed.names.includes('*'))
+    why = "Access-Control-Expose-Headers '*' does not count with credentials mode 'include'";
   else why = `Access-Control-Expose-Headers '${aceh}' does not list it`;
-  return { ok: false, reason: `header '${lower}' is not exposed: ${why}`, cite: `${cite} and Fetch § 4.1 main fetch, step 14.1` };
+  return {
+    ok: false,
+    reason: `header '${lower}' is not exposed: ${why}`,
+    cite: `${cite} and Fetch § 4.1 main fetch, step 14.1`,
+  };
 }

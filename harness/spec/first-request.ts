@@ -18,5 +18,9 @@ export interface FirstRequest {
 
 export function firstRequestOf(prediction: Prediction): FirstRequest {
   const request = prediction.hops.find((hop) => hop.kind === 'request');
-  return { preflight: prediction.hops[0]?.kind === 'preflight', origin: request?.origin ?? null, sent: request !== undefined };
+  return {
+    preflight: prediction.hops[0]?.kind === 'preflight',
+    origin: request?.origin ?? null,
+    sent: request !== undefined,
+  };
 }

@@ -64,7 +64,8 @@ export function decodeAndSplit(value: string): string[] {
   let temporary = '';
   for (;;) {
     // Step 5.1: collect code points that are not '"' or ','.
-    while (position < value.length && value[position] !== '"' && value[position] !== ',') temporary += value[position++];
+    while (position < value.length && value[position] !== '"' && value[position] !== ',')
+      temporary += value[position++];
     // Step 5.2: a quoted string is kept whole, quotes and escapes included.
     if (position < value.length && value[position] === '"') {
       const end = collectQuotedString(value, position);

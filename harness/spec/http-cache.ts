@@ -10,7 +10,8 @@ import { contains, getHeader } from './header-lists.ts';
 import type { HeaderList, StoredResponse } from './types.ts';
 
 const STORE = 'RFC 9111 § 3 storing responses in caches';
-const FRESHEN = 'Fetch § 4.6 HTTP-network-or-cache fetch (a 304 to a revalidation) and RFC 9111 § 4.3.4 freshening stored responses upon validation';
+const FRESHEN =
+  'Fetch § 4.6 HTTP-network-or-cache fetch (a 304 to a revalidation) and RFC 9111 § 4.3.4 freshening stored responses upon validation';
 
 /**
  * RFC 9111 § 3: this model stores a 200 answer to GET that carries a
@@ -48,13 +49,20 @@ export function throughHttpCache(
   if (answer.status === 304 && stored) {
     const headers = freshen(stored.headers, answer.headers);
     cache[index] = { ...stored, headers };
-    return { status: stored.status, headers, step: `${FRESHEN}: the 304 updates the stored ${stored.status} response's headers (${answer.headers.map(([name]) => name).join(', ') || 'none'}), and the stored response is used` };
+    return {
+      status: stored.status,
+      headers,
+      step: `${FRESHEN}: the 304 updates the stored ${stored.status} response's headers (${answer.headers.map(([name]) => name).join(', ') || 'none'}), and the stored response is used`,
+    };
   }
   if (isStorable(request.method, answer.status, answer.headers)) {
     const entry = { url: request.url, status: answer.status, headers: answer.headers };
     if (stored) cache[index] = entry;
     else cache.push(entry);
-    return { ...answer, step: `${STORE}: the ${answer.status} response has a validator, so it is stored and later requests revalidate it` };
+    return {
+      ...answer,
+      step: `${STORE}: the ${answer.status} response has a validator, so it is stored and later requests revalidate it`,
+    };
   }
   return answer;
 }

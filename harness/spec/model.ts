@@ -17,7 +17,14 @@ import {
   serializeRequestOrigin,
   urlOrigin,
 } from './origin.ts';
-import { cachePreflightGrant, checkPreflightAnswer, clearCacheEntries, preflightNeeded, preflightReasons, preflightRequestHeaders } from './preflight.ts';
+import {
+  cachePreflightGrant,
+  checkPreflightAnswer,
+  clearCacheEntries,
+  preflightNeeded,
+  preflightReasons,
+  preflightRequestHeaders,
+} from './preflight.ts';
 import { throughHttpCache } from './http-cache.ts';
 import { httpRedirectFetch, isRedirectStatus, withoutFragment } from './redirects.ts';
 import { blockedBeforeNetwork, createRequest, mainFetchBranch } from './request.ts';
@@ -36,7 +43,10 @@ const HTTP = 'Fetch § 4.4 HTTP fetch';
 export function predict(input: PredictInput): Prediction {
   const spec = input.request;
   const origin = canonicalOrigin(spec.origin);
-  if (origin === undefined) throw new TypeError(`not a serialized origin: '${spec.origin}' (expected e.g. "https://app.site-a.localhost:4431" or "null")`);
+  if (origin === undefined)
+    throw new TypeError(
+      `not a serialized origin: '${spec.origin}' (expected e.g. "https://app.site-a.localhost:4431" or "null")`,
+    );
   const steps: string[] = [];
   const hops: Hop[] = [];
   let preflightHeaders: Prediction['preflightHeaders'];
@@ -57,8 +67,18 @@ export function predict(input: PredictInput): Prediction {
       const current = urlList.at(-1)!;
       replaceCache(clearCacheEntries(cache, serializeRequestOrigin(origin, urlList), withoutFragment(current)));
     }
-    const explanation = hops.length === 0 ? `blocked before sending: ${verdict.reason}; no request is sent` : `blocked: ${verdict.reason}`;
-    return { outcome: 'blocked', preflight: firstPreflight, ...(preflightHeaders && { preflightHeaders }), hops, explanation, steps };
+    const explanation =
+      hops.length === 0
+        ? `blocked before sending: ${verdict.reason}; no request is sent`
+        : `blocked: ${verdict.reason}`;
+    return {
+      outcome: 'blocked',
+      preflight: firstPreflight,
+      ...(preflightHeaders && { preflightHeaders }),
+      hops,
+      explanation,
+      steps,
+    };
   };
 
   // Fetch § 5.4: the Request constructor.
@@ -68,7 +88,10 @@ export function predict(input: PredictInput): Prediction {
   if (!created.ok) return stop({ reason: `fetch() throws a TypeError: ${created.reason}`, cite: created.cite });
   let { method, headers } = created.request;
   if (!['http:', 'https:'].includes(created.request.url.protocol)) {
-    return stop({ reason: `'${created.request.url.href}' is not an http(s) URL, which is all this model fetches`, cite: 'Fetch § 4.3 scheme fetch' });
+    return stop({
+      reason: `'${created.request.url.href}' is not an http(s) URL, which is all this model fetches`,
+      cite: 'Fetch § 4.3 scheme fetch',
+    });
   }
   const useCorsPreflight = spec.useCorsPreflight === true;
   let tainting: ResponseTainting = 'basic';
@@ -87,11 +110,19 @@ export function predict(input: PredictInput): Prediction {
     // Main fetch, step 12.
     const reasons = preflightReasons(method, headers, useCorsPreflight);
     const isSameOrigin = sameOrigin(origin, urlOrigin(current));
-    const branch = mainFetchBranch({ sameOrigin: isSameOrigin, tainting, mode: spec.mode, needsPreflight: reasons.length > 0 });
-    if (branch === 'network-error') return stop({ reason: `mode 'same-origin' refuses the cross-origin URL ${wire}`, cite: `${MAIN}, step 12` });
+    const branch = mainFetchBranch({
+      sameOrigin: isSameOrigin,
+      tainting,
+      mode: spec.mode,
+      needsPreflight: reasons.length > 0,
+    });
+    if (branch === 'network-error')
+      return stop({ reason: `mode 'same-origin' refuses the cross-origin URL ${wire}`, cite: `${MAIN}, step 12` });
     const before = tainting;
     tainting = branch === 'basic' ? 'basic' : branch === 'opaque' ? 'opaque' : 'cors';
-    steps.push(`${MAIN}, step 12: ${describeBranch(branch, wire, isSameOrigin)}${before !== tainting ? ` (response tainting '${tainting}')` : ''}`);
+    steps.push(
+      `${MAIN}, step 12: ${describeBranch(branch, wire, isSameOrigin)}${before !== tainting ? ` (response tainting '${tainting}')` : ''}`,
+    );
     const serializedOrigin = serializeRequestOrigin(origin, urlList);
 
     // HTTP fetch, step 4.1: the preflight, unless this fetch's cache covers it.
@@ -103,11 +134,30 @@ export function predict(input: PredictInput): Prediction {
         preflightHeaders ??= sent;
         steps.push(`${HTTP}, step 4.1: a preflight is needed: ${reasons.join('; ')}`);
         const acrh = sent.requestHeaders === '' ? '' : ` and Access-Control-Request-Headers '${sent.requestHeaders}'`;
-        steps.push(`Fetch § 4.8 CORS-preflight fetch, steps 1-6: OPTIONS ${wire} with Origin '${serializedOrigin}', Access-Control-Request-Method '${sent.method}'${acrh}, no credentials`);
-        const preflightSent: HeaderList = [['Origin', serializedOrigin], ['Accept', '*/*'], ['Access-Control-Request-Method', sent.method]];
+        steps.push(
+          `Fetch § 4.8 CORS-preflight fetch, steps 1-6: OPTIONS ${wire} with Origin '${serializedOrigin}', Access-Control-Request-Method '${sent.method}'${acrh}, no credentials`,
+        );
+        const preflightSent: HeaderList = [
+          ['Origin', serializedOrigin],
+          ['Accept', '*/*'],
+          ['Access-Control-Request-Method', sent.method],
+        ];
         if (sent.requestHeaders !== '') preflightSent.push(['Access-Control-Request-Headers', sent.requestHeaders]);
-        const answer = input.answer(wire, 'preflight', { method: 'OPTIONS', headers: preflightSent, credentials: false });
-        hops.push({ url: wire, kind: 'preflight', method: 'OPTIONS', status: answer.status, origin: serializedOrigin, credentials: false, mode: 'cors', asks: { method: sent.method, headers: sent.requestHeaders } });
+        const answer = input.answer(wire, 'preflight', {
+          method: 'OPTIONS',
+          headers: preflightSent,
+          credentials: false,
+        });
+        hops.push({
+          url: wire,
+          kind: 'preflight',
+          method: 'OPTIONS',
+          status: answer.status,
+          origin: serializedOrigin,
+          credentials: false,
+          mode: 'cors',
+          asks: { method: sent.method, headers: sent.requestHeaders },
+        });
         if (redirectCount === 0) firstPreflight = true;
         const result = checkPreflightAnswer(
           { method, headers, credentials: spec.credentials, useCorsPreflight, serializedOrigin },
@@ -118,7 +168,9 @@ export function predict(input: PredictInput): Prediction {
         preflightNote = `; ${result.verdict.reason}`;
         replaceCache(cachePreflightGrant(cache, result.grant!, key));
       } else {
-        steps.push(`${HTTP}, step 4.1: the CORS-preflight cache already covers ${method} and its headers at ${wire}: no preflight`);
+        steps.push(
+          `${HTTP}, step 4.1: the CORS-preflight cache already covers ${method} and its headers at ${wire}: no preflight`,
+        );
       }
     }
 
@@ -127,12 +179,24 @@ export function predict(input: PredictInput): Prediction {
     const credentials = includeCredentials(spec.credentials, tainting);
     const requestSent: HeaderList = originHeader === undefined ? [...headers] : [['Origin', originHeader], ...headers];
     const wireAnswer = input.answer(wire, 'request', { method, headers: requestSent, credentials });
-    hops.push({ url: wire, kind: 'request', method, status: wireAnswer.status, ...(originHeader !== undefined && { origin: originHeader }), credentials, mode: spec.mode });
+    hops.push({
+      url: wire,
+      kind: 'request',
+      method,
+      status: wireAnswer.status,
+      ...(originHeader !== undefined && { origin: originHeader }),
+      credentials,
+      mode: spec.mode,
+    });
     steps.push(
       `Fetch § 4.6 HTTP-network-or-cache fetch, steps 8.3 and 8.12: ${method} ${wire} with ${originHeader === undefined ? 'no Origin header' : `Origin '${originHeader}'`}, ${credentials ? 'with' : 'without'} credentials; answered ${wireAnswer.status}`,
     );
     // A 304 to a revalidation gives way to the stored response (http-cache.ts).
-    const answer = throughHttpCache(httpCache, { url: wire, method }, { status: wireAnswer.status, headers: headerListFromWire(wireAnswer.headers) });
+    const answer = throughHttpCache(
+      httpCache,
+      { url: wire, method },
+      { status: wireAnswer.status, headers: headerListFromWire(wireAnswer.headers) },
+    );
     if (answer.step) steps.push(answer.step);
     const responseHeaders = answer.headers;
 
@@ -159,7 +223,9 @@ export function predict(input: PredictInput): Prediction {
         urlList.push(redirect.url);
         ({ method, headers, redirectCount } = redirect);
         if (!wasTainted && isRedirectTainted(origin, urlList) && origin !== 'null') {
-          steps.push("Fetch § 2.2.5 redirect-taint: the request left a cross-origin URL for another origin, so its Origin serializes as 'null' from now on");
+          steps.push(
+            "Fetch § 2.2.5 redirect-taint: the request left a cross-origin URL for another origin, so its Origin serializes as 'null' from now on",
+          );
         }
         continue;
       }
@@ -169,7 +235,13 @@ export function predict(input: PredictInput): Prediction {
     return finish({ status: answer.status, headers: responseHeaders, tainting, lastCheck, preflightNote });
   }
 
-  function finish(final: { status: number; headers: HeaderList; tainting: ResponseTainting; lastCheck?: Verdict; preflightNote: string }): Prediction {
+  function finish(final: {
+    status: number;
+    headers: HeaderList;
+    tainting: ResponseTainting;
+    lastCheck?: Verdict;
+    preflightNote: string;
+  }): Prediction {
     const base = { preflight: firstPreflight, ...(preflightHeaders && { preflightHeaders }), hops, steps };
     const redirects = redirectCount === 0 ? '' : ` after ${redirectCount} redirect${redirectCount === 1 ? '' : 's'}`;
     if (final.tainting === 'opaque') {
@@ -181,13 +253,24 @@ export function predict(input: PredictInput): Prediction {
         explanation: `blocked: mode 'no-cors' gives an opaque response${redirects}: the server answered ${final.status}, but status, headers and body are hidden from the page`,
       };
     }
-    const exposed = final.tainting === 'cors' ? corsExposedHeaderNames(final.headers, spec.credentials) : { names: [], wildcard: false, malformed: false };
+    const exposed =
+      final.tainting === 'cors'
+        ? corsExposedHeaderNames(final.headers, spec.credentials)
+        : { names: [], wildcard: false, malformed: false };
     if (final.tainting === 'cors') {
-      const list = exposed.wildcard ? "'*' (every header name)" : exposed.malformed ? 'malformed (ignored)' : exposed.names.length ? exposed.names.join(', ') : 'none';
+      const list = exposed.wildcard
+        ? "'*' (every header name)"
+        : exposed.malformed
+          ? 'malformed (ignored)'
+          : exposed.names.length
+            ? exposed.names.join(', ')
+            : 'none';
       steps.push(`${MAIN}, step 14.1: Access-Control-Expose-Headers gives the CORS-exposed header-name list: ${list}`);
     }
     const exposedHeaders = readableHeaderNames(final.headers, final.tainting, exposed.names);
-    steps.push(`${MAIN}, step 14.2: a ${final.tainting === 'cors' ? 'CORS' : 'basic'} filtered response; readable headers: ${exposedHeaders.join(', ') || 'none'}`);
+    steps.push(
+      `${MAIN}, step 14.2: a ${final.tainting === 'cors' ? 'CORS' : 'basic'} filtered response; readable headers: ${exposedHeaders.join(', ') || 'none'}`,
+    );
     const how =
       final.tainting === 'basic'
         ? `the ${final.status} response is same-origin${redirects}, so no CORS check applies`
@@ -197,7 +280,12 @@ export function predict(input: PredictInput): Prediction {
       steps.push(`${readable.cite}: ${readable.reason}`);
       if (!readable.ok) {
         const passed = final.tainting === 'basic' ? 'is same-origin' : 'passes the CORS check';
-        return { ...base, outcome: 'blocked', exposedHeaders, explanation: `blocked: the ${final.status} response${redirects} ${passed}, but ${readable.reason}` };
+        return {
+          ...base,
+          outcome: 'blocked',
+          exposedHeaders,
+          explanation: `blocked: the ${final.status} response${redirects} ${passed}, but ${readable.reason}`,
+        };
       }
       return { ...base, outcome: 'allowed', exposedHeaders, explanation: `allowed: ${how}, and ${readable.reason}` };
     }
@@ -205,8 +293,14 @@ export function predict(input: PredictInput): Prediction {
   }
 }
 
-function describeBranch(branch: 'basic' | 'opaque' | 'cors-preflight' | 'cors', url: string, isSameOrigin: boolean): string {
-  const where = isSameOrigin ? `${url} is same-origin, but the request already went cross-origin` : `${url} is cross-origin`;
+function describeBranch(
+  branch: 'basic' | 'opaque' | 'cors-preflight' | 'cors',
+  url: string,
+  isSameOrigin: boolean,
+): string {
+  const where = isSameOrigin
+    ? `${url} is same-origin, but the request already went cross-origin`
+    : `${url} is cross-origin`;
   switch (branch) {
     case 'basic':
       return `${url} is same-origin: fetched without the CORS protocol`;

@@ -3,7 +3,12 @@
 // fetch), and the CORS-preflight cache within one fetch (Fetch § 4.9).
 import { corsCheck } from './cors-check.ts';
 import { extractHeaderListValues, getHeader } from './header-lists.ts';
-import { corsUnsafeReasons, corsUnsafeRequestHeaderNames, isCorsNonWildcardRequestHeaderName, isCorsSafelistedMethod } from './safelist.ts';
+import {
+  corsUnsafeReasons,
+  corsUnsafeRequestHeaderNames,
+  isCorsNonWildcardRequestHeaderName,
+  isCorsSafelistedMethod,
+} from './safelist.ts';
 import type { CredentialsMode, HeaderList, PreflightCacheEntry, Verdict } from './types.ts';
 
 const CITE = 'Fetch § 4.8 CORS-preflight fetch';
@@ -24,7 +29,10 @@ export function preflightReasons(method: string, headers: HeaderList, useCorsPre
 // value (the request's method) and the Access-Control-Request-Headers value
 // (the CORS-unsafe request-header names joined by "," without spaces; '' when
 // the header is not sent).
-export function preflightRequestHeaders(method: string, headers: HeaderList): { method: string; requestHeaders: string } {
+export function preflightRequestHeaders(
+  method: string,
+  headers: HeaderList,
+): { method: string; requestHeaders: string } {
   return { method, requestHeaders: corsUnsafeRequestHeaderNames(headers).join(',') };
 }
 
@@ -58,7 +66,10 @@ export function isOkStatus(status: number): boolean {
 
 // Fetch § 4.8 CORS-preflight fetch, steps 7-8: judge the preflight answer for
 // `request`. On success, also the methods, header names and max-age to cache.
-export function checkPreflightAnswer(request: PreflightRequest, answer: PreflightAnswer): { verdict: Verdict; grant?: PreflightGrant } {
+export function checkPreflightAnswer(
+  request: PreflightRequest,
+  answer: PreflightAnswer,
+): { verdict: Verdict; grant?: PreflightGrant } {
   // Step 7: the CORS check (with the request's credentials mode) and an ok status.
   const cors = corsCheck(answer.headers, request.serializedOrigin, request.credentials);
   const problems: string[] = [];
@@ -67,16 +78,27 @@ export function checkPreflightAnswer(request: PreflightRequest, answer: Prefligh
     problems.push(`has status ${answer.status}, not an ok status (200-299)${redirect}`);
   }
   if (!cors.ok) problems.push(`fails the CORS check: ${cors.reason}`);
-  if (problems.length > 0) return { verdict: { ok: false, reason: `the preflight answer ${problems.join(', and ')}`, cite: `${CITE}, steps 7-8` } };
+  if (problems.length > 0)
+    return {
+      verdict: { ok: false, reason: `the preflight answer ${problems.join(', and ')}`, cite: `${CITE}, steps 7-8` },
+    };
 
   // Steps 7.1-7.3.
   let methods = extractHeaderListValues('access-control-allow-methods', answer.headers);
   const headerNames = extractHeaderListValues('access-control-allow-headers', answer.headers);
   if (methods === 'failure') {
-    return malformed('Access-Control-Allow-Methods', getHeader(answer.headers, 'access-control-allow-methods'), 'method');
+    return malformed(
+      'Access-Control-Allow-Methods',
+      getHeader(answer.headers, 'access-control-allow-methods'),
+      'method',
+    );
   }
   if (headerNames === 'failure') {
-    return malformed('Access-Control-Allow-Headers', getHeader(answer.headers, 'access-control-allow-headers'), 'header name');
+    return malformed(
+      'Access-Control-Allow-Headers',
+      getHeader(answer.headers, 'access-control-allow-headers'),
+      'header name',
+    );
   }
   // Step 7.4.
   if (methods === null && request.useCorsPreflight) methods = [request.method];
@@ -86,15 +108,31 @@ export function checkPreflightAnswer(request: PreflightRequest, answer: Prefligh
 
   // Step 7.5: a byte-exact method match, a safelisted method, or '*' without credentials.
   const method = request.method;
-  if (!methodList.includes(method) && !isCorsSafelistedMethod(method) && (!wildcardsCount || !methodList.includes('*'))) {
-    return { verdict: { ok: false, reason: methodReason(method, methodList, methods === null, wildcardsCount), cite: `${CITE}, step 7.5` } };
+  if (
+    !methodList.includes(method) &&
+    !isCorsSafelistedMethod(method) &&
+    (!wildcardsCount || !methodList.includes('*'))
+  ) {
+    return {
+      verdict: {
+        ok: false,
+        reason: methodReason(method, methodList, methods === null, wildcardsCount),
+        cite: `${CITE}, step 7.5`,
+      },
+    };
   }
   // Step 7.6: Authorization must be listed by name; '*' does not cover it.
   const listed = (name: string) => nameList.some((item) => item.toLowerCase() === name.toLowerCase());
   const authorization = request.headers.find(([name]) => isCorsNonWildcardRequestHeaderName(name));
   if (authorization && !listed(authorization[0])) {
     const star = nameList.includes('*') ? " ('*' never covers Authorization)" : '';
-    return { verdict: { ok: false, reason: `the preflight answer's Access-Control-Allow-Headers does not list 'authorization'${star}`, cite: `${CITE}, step 7.6` } };
+    return {
+      verdict: {
+        ok: false,
+        reason: `the preflight answer's Access-Control-Allow-Headers does not list 'authorization'${star}`,
+        cite: `${CITE}, step 7.6`,
+      },
+    };
   }
   // Step 7.7: every CORS-unsafe name listed (case-insensitively), or '*' without credentials.
   for (const unsafeName of corsUnsafeRequestHeaderNames(request.headers)) {
@@ -105,14 +143,24 @@ export function checkPreflightAnswer(request: PreflightRequest, answer: Prefligh
           : nameList.includes('*')
             ? " ('*' does not count with credentials mode 'include')"
             : '';
-      return { verdict: { ok: false, reason: `the preflight answer's Access-Control-Allow-Headers does not list '${unsafeName}'${why}`, cite: `${CITE}, step 7.7` } };
+      return {
+        verdict: {
+          ok: false,
+          reason: `the preflight answer's Access-Control-Allow-Headers does not list '${unsafeName}'${why}`,
+          cite: `${CITE}, step 7.7`,
+        },
+      };
     }
   }
   // Steps 7.8-7.10: Access-Control-Max-Age, 5 seconds when absent or malformed.
   const maxAgeValues = extractHeaderListValues('access-control-max-age', answer.headers);
   const maxAge = maxAgeValues === null || maxAgeValues === 'failure' ? 5 : Number(maxAgeValues[0]);
   return {
-    verdict: { ok: true, reason: `the preflight answer (status ${answer.status}) allows method '${method}'${describeHeaders(request.headers)}`, cite: `${CITE}, steps 7.1-7.16` },
+    verdict: {
+      ok: true,
+      reason: `the preflight answer (status ${answer.status}) allows method '${method}'${describeHeaders(request.headers)}`,
+      cite: `${CITE}, steps 7.1-7.16`,
+    },
     grant: { methods: methodList, headerNames: nameList, maxAge },
   };
 }
@@ -150,7 +198,11 @@ export interface CacheKey {
 // Fetch § 4.9 cache entry match: same origin serialization and URL, and an
 // entry made with credentials, or a request without them.
 function entryMatches(entry: PreflightCacheEntry, key: CacheKey): boolean {
-  return entry.serializedOrigin === key.serializedOrigin && entry.url === key.url && (entry.credentials || key.credentials !== 'include');
+  return (
+    entry.serializedOrigin === key.serializedOrigin &&
+    entry.url === key.url &&
+    (entry.credentials || key.credentials !== 'include')
+  );
 }
 
 // Fetch § 4.9 method cache entry match: an entry whose method is `method` or `*`.
@@ -165,14 +217,21 @@ export function headerNameCacheMatch(cache: readonly PreflightCacheEntry[], name
     (entry) =>
       entryMatches(entry, key) &&
       entry.headerName !== null &&
-      (entry.headerName.toLowerCase() === name.toLowerCase() || (entry.headerName === '*' && !isCorsNonWildcardRequestHeaderName(name))),
+      (entry.headerName.toLowerCase() === name.toLowerCase() ||
+        (entry.headerName === '*' && !isCorsNonWildcardRequestHeaderName(name))),
   );
 }
 
 // Fetch § 4.4 HTTP fetch, step 4.1: within the CORS-with-preflight branch, a
 // preflight is sent unless the cache covers the method (when it needs
 // covering) and every CORS-unsafe header name.
-export function preflightNeeded(cache: readonly PreflightCacheEntry[], method: string, headers: HeaderList, useCorsPreflight: boolean, key: CacheKey): boolean {
+export function preflightNeeded(
+  cache: readonly PreflightCacheEntry[],
+  method: string,
+  headers: HeaderList,
+  useCorsPreflight: boolean,
+  key: CacheKey,
+): boolean {
   if (!methodCacheMatch(cache, method, key) && (!isCorsSafelistedMethod(method) || useCorsPreflight)) return true;
   return corsUnsafeRequestHeaderNames(headers).some((name) => !headerNameCacheMatch(cache, name, key));
 }
@@ -181,10 +240,15 @@ export function preflightNeeded(cache: readonly PreflightCacheEntry[], method: s
 // preflight allowed. Entries already there for a listed method or header name
 // (compared exactly) get the new max-age; max-age 0 removes them, since an
 // entry is removed once its max-age has passed (§ 4.9). Returns the new cache.
-export function cachePreflightGrant(cache: readonly PreflightCacheEntry[], grant: PreflightGrant, key: CacheKey): PreflightCacheEntry[] {
+export function cachePreflightGrant(
+  cache: readonly PreflightCacheEntry[],
+  grant: PreflightGrant,
+  key: CacheKey,
+): PreflightCacheEntry[] {
   const listed = (entry: PreflightCacheEntry) =>
     (entry.method !== null && grant.methods.includes(entry.method)) ||
-    (entry.headerName !== null && grant.headerNames.some((name) => name.toLowerCase() === entry.headerName!.toLowerCase()));
+    (entry.headerName !== null &&
+      grant.headerNames.some((name) => name.toLowerCase() === entry.headerName!.toLowerCase()));
   // Steps 7.12 and 7.14: matching entries take the new max-age.
   const kept = cache.filter((entry) => grant.maxAge > 0 || !(entryMatches(entry, key) && listed(entry)));
   if (grant.maxAge <= 0) return kept;
@@ -193,18 +257,26 @@ export function cachePreflightGrant(cache: readonly PreflightCacheEntry[], grant
   const has = (method: string | null, headerName: string | null) =>
     kept.some(
       (entry) =>
-        entryMatches(entry, key) && entry.method === method && (entry.headerName?.toLowerCase() ?? null) === (headerName?.toLowerCase() ?? null),
+        entryMatches(entry, key) &&
+        entry.method === method &&
+        (entry.headerName?.toLowerCase() ?? null) === (headerName?.toLowerCase() ?? null),
     );
   return [
     ...kept,
     ...grant.methods.filter((method) => !has(method, null)).map((method) => ({ ...base, method, headerName: null })),
-    ...grant.headerNames.filter((headerName) => !has(null, headerName)).map((headerName) => ({ ...base, method: null, headerName })),
+    ...grant.headerNames
+      .filter((headerName) => !has(null, headerName))
+      .map((headerName) => ({ ...base, method: null, headerName })),
   ];
 }
 
 // Fetch § 4.9 clear cache entries, as main fetch step 12 does when a request
 // that took the CORS-with-preflight branch ends in a network error: remove the
 // entries for this serialized origin and URL. Returns the new cache.
-export function clearCacheEntries(cache: readonly PreflightCacheEntry[], serializedOrigin: string, url: string): PreflightCacheEntry[] {
+export function clearCacheEntries(
+  cache: readonly PreflightCacheEntry[],
+  serializedOrigin: string,
+  url: string,
+): PreflightCacheEntry[] {
   return cache.filter((entry) => entry.serializedOrigin !== serializedOrigin || entry.url !== url);
 }

@@ -41,7 +41,11 @@ export function locationURL(status: number, headers: HeaderList, responseURL: UR
 // 303 turns every method but GET and HEAD into GET. Returns the new method, or
 // undefined when it is unchanged.
 export function redirectMethod(status: number, method: string): string | undefined {
-  if (((status === 301 || status === 302) && method === 'POST') || (status === 303 && method !== 'GET' && method !== 'HEAD')) return 'GET';
+  if (
+    ((status === 301 || status === 302) && method === 'POST') ||
+    (status === 303 && method !== 'GET' && method !== 'HEAD')
+  )
+    return 'GET';
   return undefined;
 }
 
@@ -65,30 +69,63 @@ export type RedirectResult =
 // Fetch § 4.5 HTTP-redirect fetch, steps 3-14 and 18: decide whether the
 // redirect is followed, and the request (method, headers) sent to its location.
 // `final` means there is no Location: the redirect response itself is the answer.
-export function httpRedirectFetch(request: RedirectRequest, status: number, responseHeaders: HeaderList): RedirectResult {
+export function httpRedirectFetch(
+  request: RedirectRequest,
+  status: number,
+  responseHeaders: HeaderList,
+): RedirectResult {
   const steps: string[] = [];
   // Steps 3-5.
   const location = locationURL(status, responseHeaders, request.currentURL);
-  if (location === null) return { kind: 'final', steps: [`${CITE}, step 4: the ${status} answer has no Location header, so it is the response`] };
+  if (location === null)
+    return {
+      kind: 'final',
+      steps: [`${CITE}, step 4: the ${status} answer has no Location header, so it is the response`],
+    };
   if (location === 'failure') {
-    return { kind: 'error', reason: `the ${status} answer's Location is not one parsable URL`, cite: `${CITE}, step 5`, steps };
+    return {
+      kind: 'error',
+      reason: `the ${status} answer's Location is not one parsable URL`,
+      cite: `${CITE}, step 5`,
+      steps,
+    };
   }
   // Step 6.
   if (location.protocol !== 'http:' && location.protocol !== 'https:') {
-    return { kind: 'error', reason: `the redirect goes to '${location.href}', which is not an http(s) URL`, cite: `${CITE}, step 6`, steps };
+    return {
+      kind: 'error',
+      reason: `the redirect goes to '${location.href}', which is not an http(s) URL`,
+      cite: `${CITE}, step 6`,
+      steps,
+    };
   }
   // Steps 7-8.
   if (request.redirectCount === REDIRECT_LIMIT) {
-    return { kind: 'error', reason: `the request was redirected more than ${REDIRECT_LIMIT} times`, cite: `${CITE}, step 7`, steps };
+    return {
+      kind: 'error',
+      reason: `the request was redirected more than ${REDIRECT_LIMIT} times`,
+      cite: `${CITE}, step 7`,
+      steps,
+    };
   }
   const redirectCount = request.redirectCount + 1;
   // Step 9.
   if (request.mode === 'cors' && includesCredentials(location) && !sameOrigin(request.origin, urlOrigin(location))) {
-    return { kind: 'error', reason: `the redirect's Location '${location.href}' includes credentials (user:password@) and is cross-origin`, cite: `${CITE}, step 9`, steps };
+    return {
+      kind: 'error',
+      reason: `the redirect's Location '${location.href}' includes credentials (user:password@) and is cross-origin`,
+      cite: `${CITE}, step 9`,
+      steps,
+    };
   }
   // Step 10.
   if (request.tainting === 'cors' && includesCredentials(location)) {
-    return { kind: 'error', reason: `the redirect's Location '${location.href}' includes credentials (user:password@) and the request is already CORS`, cite: `${CITE}, step 10`, steps };
+    return {
+      kind: 'error',
+      reason: `the redirect's Location '${location.href}' includes credentials (user:password@) and the request is already CORS`,
+      cite: `${CITE}, step 10`,
+      steps,
+    };
   }
   // Step 11 concerns stream bodies, which this model does not have.
   // Step 12.
@@ -103,7 +140,8 @@ export function httpRedirectFetch(request: RedirectRequest, status: number, resp
   // Step 13.
   if (urlOrigin(request.currentURL) !== urlOrigin(location)) {
     const kept = deleteHeader(headers, 'authorization');
-    if (kept.length !== headers.length) steps.push(`${CITE}, step 13: the redirect changes origin, so Authorization is removed`);
+    if (kept.length !== headers.length)
+      steps.push(`${CITE}, step 13: the redirect changes origin, so Authorization is removed`);
     headers = kept;
   }
   // Step 18.

@@ -24,7 +24,8 @@ export interface CreatedRequest {
   headers: HeaderList;
 }
 
-export type CreateResult = { ok: true; request: CreatedRequest; steps: string[] } | { ok: false; reason: string; cite: string; steps: string[] };
+export type CreateResult =
+  { ok: true; request: CreatedRequest; steps: string[] } | { ok: false; reason: string; cite: string; steps: string[] };
 
 // Fetch § 5.4 new Request(input, init), steps 5, 25, 31-33, 35 and 37, as
 // fetch() runs it: parse the URL, check and normalize the method, refuse
@@ -42,7 +43,8 @@ export function createRequest(spec: SpecRequest): CreateResult {
   } catch {
     return fail(`'${spec.url}' is not a valid URL`, `${CTOR}, step 5.2`);
   }
-  if (url.username !== '' || url.password !== '') return fail(`the URL '${spec.url}' includes credentials (user:password@)`, `${CTOR}, step 5.3`);
+  if (url.username !== '' || url.password !== '')
+    return fail(`the URL '${spec.url}' includes credentials (user:password@)`, `${CTOR}, step 5.3`);
 
   // Steps 25.2-25.3.
   if (!isToken(spec.method)) return fail(`'${spec.method}' is not a method token`, `${CTOR}, step 25.2`);
@@ -50,7 +52,9 @@ export function createRequest(spec: SpecRequest): CreateResult {
   const method = normalizeMethod(spec.method);
   if (method !== spec.method) steps.push(`${CTOR}, step 25.3: method '${spec.method}' is normalized to '${method}'`);
   else if (method !== method.toUpperCase()) {
-    steps.push(`${CTOR}, step 25.3: method '${method}' is sent as written: only DELETE, GET, HEAD, OPTIONS, POST and PUT are normalized`);
+    steps.push(
+      `${CTOR}, step 25.3: method '${method}' is sent as written: only DELETE, GET, HEAD, OPTIONS, POST and PUT are normalized`,
+    );
   }
 
   // Step 32.1.
@@ -58,14 +62,16 @@ export function createRequest(spec: SpecRequest): CreateResult {
     return fail(`mode 'no-cors' allows only GET, HEAD and POST, not '${method}'`, `${CTOR}, step 32.1`);
   }
   // Step 35: a body with GET or HEAD.
-  if (spec.body !== undefined && (method === 'GET' || method === 'HEAD')) return fail(`a ${method} request cannot have a body`, `${CTOR}, step 35`);
+  if (spec.body !== undefined && (method === 'GET' || method === 'HEAD'))
+    return fail(`a ${method} request cannot have a body`, `${CTOR}, step 35`);
 
   // Steps 31-33: fill the headers through the guard.
   const guard = spec.mode === 'no-cors' ? 'request-no-cors' : 'request';
   let headers: HeaderList = [];
   for (const [name, value] of spec.headers) {
     const appended = appendRequestHeader(headers, name, value, guard);
-    if (!appended.verdict.ok && appended.headers === undefined) return fail(appended.verdict.reason, appended.verdict.cite);
+    if (!appended.verdict.ok && appended.headers === undefined)
+      return fail(appended.verdict.reason, appended.verdict.cite);
     if (!appended.verdict.ok) steps.push(`${appended.verdict.cite}: ${appended.verdict.reason}`);
     headers = appended.headers ?? headers;
   }
@@ -91,18 +97,42 @@ export function appendRequestHeader(
   // Step 1.
   const value = normalizeHeaderValue(rawValue);
   // Validate, step 1.
-  if (!isToken(name)) return { verdict: { ok: false, reason: `'${name}' is not a header name`, cite: `Fetch § 5.1 Headers validate, step 1` } };
-  if (!isHeaderValue(value)) return { verdict: { ok: false, reason: `the value of '${name}' is not a header value`, cite: `Fetch § 5.1 Headers validate, step 1` } };
+  if (!isToken(name))
+    return {
+      verdict: { ok: false, reason: `'${name}' is not a header name`, cite: `Fetch § 5.1 Headers validate, step 1` },
+    };
+  if (!isHeaderValue(value))
+    return {
+      verdict: {
+        ok: false,
+        reason: `the value of '${name}' is not a header value`,
+        cite: `Fetch § 5.1 Headers validate, step 1`,
+      },
+    };
   // Validate, step 3.
   if (isForbiddenRequestHeader(name, value)) {
-    return { verdict: { ok: false, reason: `'${name.toLowerCase()}' is a forbidden request-header, so the browser drops it`, cite: 'Fetch § 5.1 Headers validate, step 3' }, headers };
+    return {
+      verdict: {
+        ok: false,
+        reason: `'${name.toLowerCase()}' is a forbidden request-header, so the browser drops it`,
+        cite: 'Fetch § 5.1 Headers validate, step 3',
+      },
+      headers,
+    };
   }
   // Step 3.
   if (guard === 'request-no-cors') {
     const existing = headers.filter(([n]) => n.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
     const temporary = [...existing, value].join(', ');
     if (!isNoCorsSafelistedRequestHeader(name, temporary)) {
-      return { verdict: { ok: false, reason: `'${name.toLowerCase()}' is not no-CORS-safelisted, so mode 'no-cors' drops it`, cite: `${APPEND}, step 3.4` }, headers };
+      return {
+        verdict: {
+          ok: false,
+          reason: `'${name.toLowerCase()}' is not no-CORS-safelisted, so mode 'no-cors' drops it`,
+          cite: `${APPEND}, step 3.4`,
+        },
+        headers,
+      };
     }
   }
   // Step 4: the first existing header's name casing is reused.
@@ -110,13 +140,17 @@ export function appendRequestHeader(
   let next: HeaderList = [...headers, [first ? first[0] : name, value]];
   // Step 5.
   if (guard === 'request-no-cors') next = next.filter(([n]) => !isPrivilegedNoCorsRequestHeaderName(n));
-  return { verdict: { ok: true, reason: `'${name.toLowerCase()}' appended`, cite: `${APPEND}, step 4` }, headers: next };
+  return {
+    verdict: { ok: true, reason: `'${name.toLowerCase()}' appended`, cite: `${APPEND}, step 4` },
+    headers: next,
+  };
 }
 
 const BAD_PORTS = new Set([
-  0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117,
-  119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636,
-  989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+  0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110,
+  111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532,
+  540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061,
+  6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
 ]);
 
 // Fetch § 2.9 port blocking: a bad port is one of the listed ports.
@@ -132,10 +166,18 @@ export function isBadPort(port: number): boolean {
 export function blockedBeforeNetwork(url: URL, origin: string): Verdict | null {
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   if ((url.protocol === 'http:' || url.protocol === 'https:') && isBadPort(port)) {
-    return { ok: false, reason: `port ${port} is a bad port that browsers never connect to`, cite: 'Fetch § 4.1 main fetch, step 7 (§ 2.9 port blocking)' };
+    return {
+      ok: false,
+      reason: `port ${port} is a bad port that browsers never connect to`,
+      cite: 'Fetch § 4.1 main fetch, step 7 (§ 2.9 port blocking)',
+    };
   }
   if (origin.startsWith('https:') && url.protocol === 'http:' && !isPotentiallyTrustworthy(url)) {
-    return { ok: false, reason: `an https page may not fetch the http URL '${url.href}' (mixed content)`, cite: 'Fetch § 4.1 main fetch, step 7 (Mixed Content § 4.1)' };
+    return {
+      ok: false,
+      reason: `an https page may not fetch the http URL '${url.href}' (mixed content)`,
+      cite: 'Fetch § 4.1 main fetch, step 7 (Mixed Content § 4.1)',
+    };
   }
   return null;
 }

@@ -26,7 +26,10 @@ export function normalizeMethod(method: string): string {
 // Fetch § 2.2.2 CORS-unsafe request-header byte: a control byte other than
 // tab, one of "():<>?@[\]{}, or DEL.
 export function isCorsUnsafeRequestHeaderByte(byte: number): boolean {
-  return (byte < 0x20 && byte !== 0x09) || [0x22, 0x28, 0x29, 0x3a, 0x3c, 0x3e, 0x3f, 0x40, 0x5b, 0x5c, 0x5d, 0x7b, 0x7d, 0x7f].includes(byte);
+  return (
+    (byte < 0x20 && byte !== 0x09) ||
+    [0x22, 0x28, 0x29, 0x3a, 0x3c, 0x3e, 0x3f, 0x40, 0x5b, 0x5c, 0x5d, 0x7b, 0x7d, 0x7f].includes(byte)
+  );
 }
 
 function firstUnsafeByte(value: string): string | undefined {
@@ -47,25 +50,49 @@ export function safelistedRequestHeaderVerdict(name: string, value: string): Ver
   const lower = name.toLowerCase();
   const cite = 'Fetch § 2.2.2 CORS-safelisted request-header';
   // Step 1.
-  if (value.length > 128) return { ok: false, reason: `${lower}: its value is ${value.length} bytes, over the 128-byte limit`, cite: `${cite}, step 1` };
+  if (value.length > 128)
+    return {
+      ok: false,
+      reason: `${lower}: its value is ${value.length} bytes, over the 128-byte limit`,
+      cite: `${cite}, step 1`,
+    };
   // Step 2.
   switch (lower) {
     case 'accept': {
       const bad = firstUnsafeByte(value);
-      if (bad !== undefined) return { ok: false, reason: `accept: its value contains the CORS-unsafe byte ${describeByte(bad)}`, cite: `${cite}, step 2 (accept)` };
+      if (bad !== undefined)
+        return {
+          ok: false,
+          reason: `accept: its value contains the CORS-unsafe byte ${describeByte(bad)}`,
+          cite: `${cite}, step 2 (accept)`,
+        };
       break;
     }
     case 'accept-language':
     case 'content-language':
       if (!LANGUAGE_VALUE.test(value)) {
-        return { ok: false, reason: `${lower}: only letters, digits, space and *,-.;= are safelisted in its value`, cite: `${cite}, step 2 (${lower})` };
+        return {
+          ok: false,
+          reason: `${lower}: only letters, digits, space and *,-.;= are safelisted in its value`,
+          cite: `${cite}, step 2 (${lower})`,
+        };
       }
       break;
     case 'content-type': {
       const bad = firstUnsafeByte(value);
-      if (bad !== undefined) return { ok: false, reason: `content-type: its value contains the CORS-unsafe byte ${describeByte(bad)}`, cite: `${cite}, step 2 (content-type) 1` };
+      if (bad !== undefined)
+        return {
+          ok: false,
+          reason: `content-type: its value contains the CORS-unsafe byte ${describeByte(bad)}`,
+          cite: `${cite}, step 2 (content-type) 1`,
+        };
       const essence = parseMimeTypeEssence(value);
-      if (essence === null) return { ok: false, reason: `content-type: '${value}' does not parse as a MIME type`, cite: `${cite}, step 2 (content-type) 3` };
+      if (essence === null)
+        return {
+          ok: false,
+          reason: `content-type: '${value}' does not parse as a MIME type`,
+          cite: `${cite}, step 2 (content-type) 3`,
+        };
       if (!SAFE_ESSENCES.includes(essence)) {
         return {
           ok: false,
@@ -77,12 +104,26 @@ export function safelistedRequestHeaderVerdict(name: string, value: string): Ver
     }
     case 'range': {
       const range = parseSingleRangeHeaderValue(value, false);
-      if (range === null) return { ok: false, reason: `range: '${value}' is not a single range of the form bytes=START-[END]`, cite: `${cite}, step 2 (range) 2` };
-      if (range[0] === null) return { ok: false, reason: `range: '${value}' has no start (suffix ranges are not safelisted)`, cite: `${cite}, step 2 (range) 3` };
+      if (range === null)
+        return {
+          ok: false,
+          reason: `range: '${value}' is not a single range of the form bytes=START-[END]`,
+          cite: `${cite}, step 2 (range) 2`,
+        };
+      if (range[0] === null)
+        return {
+          ok: false,
+          reason: `range: '${value}' has no start (suffix ranges are not safelisted)`,
+          cite: `${cite}, step 2 (range) 3`,
+        };
       break;
     }
     default:
-      return { ok: false, reason: `${lower} is not a CORS-safelisted request-header name`, cite: `${cite}, step 2 (otherwise)` };
+      return {
+        ok: false,
+        reason: `${lower} is not a CORS-safelisted request-header name`,
+        cite: `${cite}, step 2 (otherwise)`,
+      };
   }
   // Step 3.
   return { ok: true, reason: `${lower}: safelisted`, cite: `${cite}, step 3` };
@@ -121,7 +162,8 @@ export function corsUnsafeReasons(headers: HeaderList): string[] {
     if (!verdict.ok) reasons.push(verdict.reason);
     else safelistValueSize += value.length;
   }
-  if (safelistValueSize > 1024) reasons.push(`the safelisted headers' values total ${safelistValueSize} bytes, over the 1024-byte limit`);
+  if (safelistValueSize > 1024)
+    reasons.push(`the safelisted headers' values total ${safelistValueSize} bytes, over the 1024-byte limit`);
   return reasons;
 }
 
@@ -136,7 +178,15 @@ export function isPrivilegedNoCorsRequestHeaderName(name: string): boolean {
   return name.toLowerCase() === 'range';
 }
 
-const SAFELISTED_RESPONSE = ['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma'];
+const SAFELISTED_RESPONSE = [
+  'cache-control',
+  'content-language',
+  'content-length',
+  'content-type',
+  'expires',
+  'last-modified',
+  'pragma',
+];
 
 // Fetch § 2.2.2 CORS-safelisted response-header name, given the CORS-exposed
 // header-name list: the seven safelisted names, or a listed name that is not a
@@ -158,9 +208,27 @@ export function isNoCorsSafelistedRequestHeader(name: string, value: string): bo
 }
 
 const FORBIDDEN_REQUEST = [
-  'accept-charset', 'accept-encoding', 'access-control-request-headers', 'access-control-request-method', 'connection',
-  'content-length', 'cookie', 'cookie2', 'date', 'dnt', 'expect', 'host', 'keep-alive', 'origin', 'referer', 'set-cookie',
-  'te', 'trailer', 'transfer-encoding', 'upgrade', 'via',
+  'accept-charset',
+  'accept-encoding',
+  'access-control-request-headers',
+  'access-control-request-method',
+  'connection',
+  'content-length',
+  'cookie',
+  'cookie2',
+  'date',
+  'dnt',
+  'expect',
+  'host',
+  'keep-alive',
+  'origin',
+  'referer',
+  'set-cookie',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'via',
 ];
 
 // Fetch § 2.2.2 forbidden request-header, steps 1-4: names the user agent
@@ -192,7 +260,10 @@ export function isRequestBodyHeaderName(name: string): boolean {
 // Fetch § 2.2.2 parse a single range header value, steps 1-19:
 // `bytes=START-END`, either end may be empty but not both, START <= END.
 // Returns [start, end] (null for an omitted end), or null for failure.
-export function parseSingleRangeHeaderValue(value: string, allowWhitespace: boolean): [bigint | null, bigint | null] | null {
+export function parseSingleRangeHeaderValue(
+  value: string,
+  allowWhitespace: boolean,
+): [bigint | null, bigint | null] | null {
   const skip = allowWhitespace ? '[\\t ]*' : '';
   const match = new RegExp(`^bytes${skip}=${skip}([0-9]*)${skip}-${skip}([0-9]*)$`).exec(value);
   if (!match) return null;

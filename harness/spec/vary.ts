@@ -8,7 +8,10 @@ export const VARY_STEP = 'Fetch § 3.2.5 CORS protocol and HTTP caches (Vary, RF
 
 /** Whether a Vary value lists the request header `name` (or `*`, which varies on everything). */
 export function varyLists(vary: string | undefined, name: string): boolean {
-  const tokens = (vary ?? '').toLowerCase().split(',').map((token) => token.trim());
+  const tokens = (vary ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((token) => token.trim());
   return tokens.includes(name.toLowerCase()) || tokens.includes('*');
 }
 

@@ -36,9 +36,17 @@ function listedRows(plan: CheckPlan, result: CheckResult): ListedRow[] {
 export function exportRun(kind: ExportKind, plan: CheckPlan, result: CheckResult): Exported {
   switch (kind) {
     case 'config':
-      return { fileName: 'cors-lab.config.yaml', contentType: 'application/yaml; charset=utf-8', text: checkConfigOf(plan, result) };
+      return {
+        fileName: 'cors-lab.config.yaml',
+        contentType: 'application/yaml; charset=utf-8',
+        text: checkConfigOf(plan, result),
+      };
     case 'scenario':
-      return { fileName: 'exported.scenarios.yaml', contentType: 'application/yaml; charset=utf-8', text: scenarioFileOf(plan, result) };
+      return {
+        fileName: 'exported.scenarios.yaml',
+        contentType: 'application/yaml; charset=utf-8',
+        text: scenarioFileOf(plan, result),
+      };
     case 'vitest':
       return { fileName: 'cors.test.ts', contentType: 'text/typescript; charset=utf-8', text: vitestOf(plan, result) };
   }
@@ -50,7 +58,9 @@ function checkConfigOf(plan: CheckPlan, result: CheckResult): string {
   const rows = listedRows(plan, result);
   const judged = rows.filter((row) => row.spec !== 'error');
   const config = {
-    ...(plan.resolve.length > 0 ? { resolve: plan.resolve.map((rule) => `${rule.host}:${rule.port}:${rule.address}:${rule.targetPort}`) } : {}),
+    ...(plan.resolve.length > 0
+      ? { resolve: plan.resolve.map((rule) => `${rule.host}:${rule.port}:${rule.address}:${rule.targetPort}`) }
+      : {}),
     ...(plan.ca.length > 0 ? { ca: plan.ca.map((ca) => ca.file) } : {}),
     sweep: plan.sweep,
     missingPath: false,
@@ -66,8 +76,11 @@ function checkConfigOf(plan: CheckPlan, result: CheckResult): string {
       },
     ],
   };
-  const unjudged = rows.filter((row) => row.spec === 'error').map((row) => `# ${row.origin} is left out: the server gave it no answer, so the spec expects nothing of it\n`);
-  const caNote = plan.ca.length > 0 ? '# ca: save the PEM files chosen in the UI under these names beside this file\n' : '';
+  const unjudged = rows
+    .filter((row) => row.spec === 'error')
+    .map((row) => `# ${row.origin} is left out: the server gave it no answer, so the spec expects nothing of it\n`);
+  const caNote =
+    plan.ca.length > 0 ? '# ca: save the PEM files chosen in the UI under these names beside this file\n' : '';
   return `# Exported from cors-lab ui on ${result.startedAt}: run it with  npx cors-lab check --config cors-lab.config.yaml\n# Each origin is expected to get what the Fetch standard says of the answers the server gave then.\n${caNote}${unjudged.join('')}${stringify(config, { lineWidth: 0 })}`;
 }
 
@@ -90,7 +103,12 @@ function routesOf(row: ListedRow, target: URL): Record<string, { preflight?: obj
   return routes;
 }
 
-const slug = (text: string) => text.toLowerCase().replace(/^https?:\/\//, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /** A scenario per listed origin: the lab answers as the server did, to a lab page posing for that origin. */
 function scenarioFileOf(plan: CheckPlan, result: CheckResult): string {
@@ -106,7 +124,13 @@ function scenarioFileOf(plan: CheckPlan, result: CheckResult): string {
         target: 'api',
         path,
         ...(endpoint.kind === 'fetch' || endpoint.kind === 'xhr'
-          ? { kind: endpoint.kind, method: endpoint.method, ...(Object.keys(endpoint.headers).length > 0 ? { headers: endpoint.headers } : {}), ...(endpoint.body !== undefined ? { body: endpoint.body } : {}), credentials: endpoint.credentials }
+          ? {
+              kind: endpoint.kind,
+              method: endpoint.method,
+              ...(Object.keys(endpoint.headers).length > 0 ? { headers: endpoint.headers } : {}),
+              ...(endpoint.body !== undefined ? { body: endpoint.body } : {}),
+              credentials: endpoint.credentials,
+            }
           : endpoint.kind === 'img-canvas'
             ? { kind: 'img-canvas', crossOrigin: endpoint.credentials === 'include' ? 'use-credentials' : 'anonymous' }
             : { kind: 'font', fontVia: 'font-face-api' }),
@@ -114,7 +138,11 @@ function scenarioFileOf(plan: CheckPlan, result: CheckResult): string {
       server: { api: routesOf(row, target) },
       expect: { spec: row.spec },
     }));
-  const file = { origins: { page: 'https://app.site-a.localhost', api: 'https://api.site-b.localhost' }, tags: ['exported'], scenarios };
+  const file = {
+    origins: { page: 'https://app.site-a.localhost', api: 'https://api.site-b.localhost' },
+    tags: ['exported'],
+    scenarios,
+  };
   return `# yaml-language-server: $schema=https://unpkg.com/cors-lab/scenarios/scenario.schema.json\n# Exported from cors-lab ui on ${result.startedAt}: the answers ${target.host} gave, served by the lab's own origins.\n# Run it with  npx cors-lab run exported.scenarios.yaml\n${stringify(file, { lineWidth: 0 })}`;
 }
 
@@ -142,7 +170,10 @@ test('${endpoint.method} ${target.pathname} from ${from === 'page' ? 'the front 
   expect(result).${row.spec === 'allowed' ? 'toBeAllowedIn' : 'toBeBlockedIn'}();
 });
 `;
-  const kindNote = endpoint.kind === 'fetch' || endpoint.kind === 'xhr' ? '' : `// The UI's ${endpoint.kind} request is made as a fetch here: lab.probe makes fetch and XHR requests.\n`;
+  const kindNote =
+    endpoint.kind === 'fetch' || endpoint.kind === 'xhr'
+      ? ''
+      : `// The UI's ${endpoint.kind} request is made as a fetch here: lab.probe makes fetch and XHR requests.\n`;
   return `// Exported from cors-lab ui: the request it checked, against a server that answers as ${target.host} did.
 // Point \`server\` at your own app (server: app) to hold the app itself to these outcomes; its
 // allowed origins must then include lab.origins.page (https://app.site-a.localhost).
@@ -181,7 +212,9 @@ function sourceOf(value: unknown, indent: string): string {
   if (Array.isArray(value)) return `[${value.map((one) => sourceOf(one, indent)).join(', ')}]`;
   if (typeof value === 'object' && value !== null) {
     const inner = `${indent}  `;
-    const entries = Object.entries(value).map(([key, one]) => `${inner}${JSON.stringify(key)}: ${sourceOf(one, inner)},`);
+    const entries = Object.entries(value).map(
+      ([key, one]) => `${inner}${JSON.stringify(key)}: ${sourceOf(one, inner)},`,
+    );
     return entries.length === 0 ? '{}' : `{\n${entries.join('\n')}\n${indent}}`;
   }
   return JSON.stringify(value);

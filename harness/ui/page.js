@@ -15,7 +15,11 @@ const api = async (path, init = {}) => {
   const body = type.includes('json') ? await answer.json() : await answer.text();
   return { ok: answer.ok, status: answer.status, body };
 };
-const lines = (id) => $(id).value.split('\n').map((line) => line.trim()).filter(Boolean);
+const lines = (id) =>
+  $(id)
+    .value.split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
 const text = (tag, content, className) => {
   const node = document.createElement(tag);
   node.textContent = content;
@@ -36,7 +40,13 @@ async function listEngines() {
   for (const engine of answer.body.engines) {
     const label = document.createElement('label');
     const box = document.createElement('input');
-    Object.assign(box, { type: 'checkbox', name: 'engine', value: engine.id, checked: engine.found && engine.detail === 'system', disabled: !engine.found });
+    Object.assign(box, {
+      type: 'checkbox',
+      name: 'engine',
+      value: engine.id,
+      checked: engine.found && engine.detail === 'system',
+      disabled: !engine.found,
+    });
     label.title = engine.detail;
     label.append(box, ' ' + engine.id);
     if (!engine.found) label.className = 'missing';
@@ -73,7 +83,8 @@ function fillForm(form) {
   $('credentials').value = form.credentials;
   $('kind').value = form.kind;
   $('resolve').value = form.resolve.join('\n');
-  for (const box of document.querySelectorAll('input[name=engine]')) box.checked = !box.disabled && form.engines.includes(box.value);
+  for (const box of document.querySelectorAll('input[name=engine]'))
+    box.checked = !box.disabled && form.engines.includes(box.value);
 }
 
 // The sequence diagram: the page on the left, the server on the right, each request and its answer's CORS headers.
@@ -92,8 +103,17 @@ function svg(tag, attributes, content) {
 }
 
 /** The usual short names of the CORS headers, which the legend spells out. */
-const SHORT = { 'access-control-allow-origin': 'ACAO', 'access-control-allow-credentials': 'ACAC', 'access-control-allow-methods': 'ACAM', 'access-control-allow-headers': 'ACAH', 'access-control-expose-headers': 'ACEH', 'access-control-max-age': 'ACMA', 'access-control-allow-private-network': 'ACAPN' };
-const headerName = (name) => SHORT[name] || name.replace(/(^|-)([a-z])/g, (_, dash, letter) => dash + letter.toUpperCase());
+const SHORT = {
+  'access-control-allow-origin': 'ACAO',
+  'access-control-allow-credentials': 'ACAC',
+  'access-control-allow-methods': 'ACAM',
+  'access-control-allow-headers': 'ACAH',
+  'access-control-expose-headers': 'ACEH',
+  'access-control-max-age': 'ACMA',
+  'access-control-allow-private-network': 'ACAPN',
+};
+const headerName = (name) =>
+  SHORT[name] || name.replace(/(^|-)([a-z])/g, (_, dash, letter) => dash + letter.toUpperCase());
 const pathOf = (url) => {
   try {
     const parsed = new URL(url);
@@ -102,7 +122,16 @@ const pathOf = (url) => {
     return url;
   }
 };
-const hopSignature = (hop) => [hop.kind, hop.method, hop.url, hop.origin, hop.status, hop.asks ? hop.asks.method + '|' + hop.asks.headers : '', hop.cookies].join(' ');
+const hopSignature = (hop) =>
+  [
+    hop.kind,
+    hop.method,
+    hop.url,
+    hop.origin,
+    hop.status,
+    hop.asks ? hop.asks.method + '|' + hop.asks.headers : '',
+    hop.cookies,
+  ].join(' ');
 
 /** Parts joined with " · ", broken into lines that fit between the lifelines. */
 function wrap(parts) {
@@ -121,44 +150,90 @@ function wrap(parts) {
 }
 
 function diagram(cell, differs) {
-  const root = svg('svg', { class: 'diagram', role: 'img', 'aria-label': `${cell.engine}: ${cell.hops.length} requests reached the server` });
+  const root = svg('svg', {
+    class: 'diagram',
+    role: 'img',
+    'aria-label': `${cell.engine}: ${cell.hops.length} requests reached the server`,
+  });
   const defs = svg('defs', {});
-  const marker = svg('marker', { id: 'head', viewBox: '0 0 8 8', refX: 7, refY: 4, markerWidth: 8, markerHeight: 8, orient: 'auto-start-reverse' });
+  const marker = svg('marker', {
+    id: 'head',
+    viewBox: '0 0 8 8',
+    refX: 7,
+    refY: 4,
+    markerWidth: 8,
+    markerHeight: 8,
+    orient: 'auto-start-reverse',
+  });
   marker.append(svg('path', { d: 'M0,0 L8,4 L0,8 z' }));
   defs.append(marker);
   const server = cell.hops[0] ? new URL(cell.hops[0].url).host : 'server';
-  root.append(defs, svg('text', { x: 4, y: 16, class: 'actor' }, 'page ' + (cell.hops[0] && cell.hops[0].origin ? cell.hops[0].origin : '')), svg('text', { x: WIDTH - 4, y: 16, 'text-anchor': 'end', class: 'actor' }, server));
+  root.append(
+    defs,
+    svg(
+      'text',
+      { x: 4, y: 16, class: 'actor' },
+      'page ' + (cell.hops[0] && cell.hops[0].origin ? cell.hops[0].origin : ''),
+    ),
+    svg('text', { x: WIDTH - 4, y: 16, 'text-anchor': 'end', class: 'actor' }, server),
+  );
   let y = 44;
   cell.hops.forEach((hop, index) => {
     const group = svg('g', { class: 'hop' + (differs.has(index) ? ' differs' : ''), 'data-kind': hop.kind });
     const asked = [hop.origin === null ? 'no Origin' : 'Origin: ' + hop.origin];
     if (hop.asks) asked.push('ACRM: ' + hop.asks.method + (hop.asks.headers ? ', ACRH: ' + hop.asks.headers : ''));
     if (hop.cookies) asked.push('cookies');
-    group.append(svg('text', { x: PAGE_X + 8, y: y - 6, class: 'label' }, `${index + 1}. ${hop.kind === 'preflight' ? 'preflight ' : ''}${hop.method} ${pathOf(hop.url)}`));
-    group.append(svg('line', { x1: PAGE_X, y1: y, x2: SERVER_X - 4, y2: y, class: 'arrow', 'marker-end': 'url(#head)' }));
-    for (const line of wrap(asked)) group.append(svg('text', { x: PAGE_X + 8, y: (y += LINE_HEIGHT) - 1, class: 'detail' }, line));
+    group.append(
+      svg(
+        'text',
+        { x: PAGE_X + 8, y: y - 6, class: 'label' },
+        `${index + 1}. ${hop.kind === 'preflight' ? 'preflight ' : ''}${hop.method} ${pathOf(hop.url)}`,
+      ),
+    );
+    group.append(
+      svg('line', { x1: PAGE_X, y1: y, x2: SERVER_X - 4, y2: y, class: 'arrow', 'marker-end': 'url(#head)' }),
+    );
+    for (const line of wrap(asked))
+      group.append(svg('text', { x: PAGE_X + 8, y: (y += LINE_HEIGHT) - 1, class: 'detail' }, line));
     y += 22;
-    const answered = hop.status !== undefined ? String(hop.status) : hop.error ? 'no answer: ' + hop.error : 'no answer';
+    const answered =
+      hop.status !== undefined ? String(hop.status) : hop.error ? 'no answer: ' + hop.error : 'no answer';
     group.append(svg('text', { x: SERVER_X - 8, y: y - 5, 'text-anchor': 'end', class: 'label' }, answered));
-    group.append(svg('line', { x1: SERVER_X, y1: y, x2: PAGE_X + 4, y2: y, class: 'arrow back', 'marker-end': 'url(#head)' }));
+    group.append(
+      svg('line', { x1: SERVER_X, y1: y, x2: PAGE_X + 4, y2: y, class: 'arrow back', 'marker-end': 'url(#head)' }),
+    );
     const headers = hop.answer.map(([name, value]) => headerName(name) + ': ' + value);
-    for (const line of wrap(headers.length > 0 ? headers : ['no CORS headers'])) group.append(svg('text', { x: SERVER_X - 8, y: (y += LINE_HEIGHT) - 1, 'text-anchor': 'end', class: 'detail' }, line));
+    for (const line of wrap(headers.length > 0 ? headers : ['no CORS headers']))
+      group.append(
+        svg('text', { x: SERVER_X - 8, y: (y += LINE_HEIGHT) - 1, 'text-anchor': 'end', class: 'detail' }, line),
+      );
     y += 30;
     root.append(group);
   });
   if (cell.hops.length === 0) y += 10;
-  const saw = cell.hops.length === 0 ? 'nothing reached the server' : cell.outcome === 'allowed' ? `the page read ${cell.page.status ?? 'the response'}` : `the page saw ${cell.page.error || cell.outcome}`;
-  for (const line of wrap([saw])) root.append(svg('text', { x: 10, y: (y += LINE_HEIGHT + 2) - 2, class: 'outcome ' + cell.outcome }, line));
+  const saw =
+    cell.hops.length === 0
+      ? 'nothing reached the server'
+      : cell.outcome === 'allowed'
+        ? `the page read ${cell.page.status ?? 'the response'}`
+        : `the page saw ${cell.page.error || cell.outcome}`;
+  for (const line of wrap([saw]))
+    root.append(svg('text', { x: 10, y: (y += LINE_HEIGHT + 2) - 2, class: 'outcome ' + cell.outcome }, line));
   const height = y + 10;
   root.setAttribute('viewBox', `0 0 ${WIDTH} ${height}`);
-  root.prepend(svg('line', { x1: PAGE_X, y1: 24, x2: PAGE_X, y2: height - 30, class: 'lifeline' }), svg('line', { x1: SERVER_X, y1: 24, x2: SERVER_X, y2: height - 30, class: 'lifeline' }));
+  root.prepend(
+    svg('line', { x1: PAGE_X, y1: 24, x2: PAGE_X, y2: height - 30, class: 'lifeline' }),
+    svg('line', { x1: SERVER_X, y1: 24, x2: SERVER_X, y2: height - 30, class: 'lifeline' }),
+  );
   return root;
 }
 
 /** The hops of one engine that no other engine of the row made the same way (by index): what the diagram highlights. */
 function differingHops(row, engine) {
   const mine = row.get(engine).hops.map(hopSignature);
-  const others = [...row.entries()].filter(([other]) => other !== engine).map(([, cell]) => cell.hops.map(hopSignature));
+  const others = [...row.entries()]
+    .filter(([other]) => other !== engine)
+    .map(([, cell]) => cell.hops.map(hopSignature));
   const differs = new Set();
   if (others.length === 0) return differs;
   mine.forEach((signature, index) => {
@@ -173,12 +248,26 @@ function cellBox(cell, differs) {
   box.dataset.engine = cell.engine;
   box.dataset.outcome = cell.outcome;
   const title = text('h3', cell.engine + ': ');
-  title.append(text('span', cell.outcome, cell.outcome), text('span', ` (the spec: ${cell.spec}; ${cell.verdict})`, 'verdict'));
+  title.append(
+    text('span', cell.outcome, cell.outcome),
+    text('span', ` (the spec: ${cell.spec}; ${cell.verdict})`, 'verdict'),
+  );
   box.append(title, text('p', cell.explanation, 'why'));
-  if (cell.knownBehaviour) box.append(text('p', 'Known engine behaviour: ' + cell.knownBehaviour.note + ' (' + cell.knownBehaviour.source + ')', 'known'));
-  if (cell.knownRequestShape) box.append(text('p', 'Known request shape ' + cell.knownRequestShape.id + ': ' + cell.knownRequestShape.difference, 'known'));
+  if (cell.knownBehaviour)
+    box.append(
+      text(
+        'p',
+        'Known engine behaviour: ' + cell.knownBehaviour.note + ' (' + cell.knownBehaviour.source + ')',
+        'known',
+      ),
+    );
+  if (cell.knownRequestShape)
+    box.append(
+      text('p', 'Known request shape ' + cell.knownRequestShape.id + ': ' + cell.knownRequestShape.difference, 'known'),
+    );
   if (cell.requestMismatch) box.append(text('p', '? ' + cell.requestMismatch, 'mismatch'));
-  if (differs.size > 0) box.append(text('p', 'Highlighted: requests this engine made otherwise than the others.', 'differs-note'));
+  if (differs.size > 0)
+    box.append(text('p', 'Highlighted: requests this engine made otherwise than the others.', 'differs-note'));
   box.append(diagram(cell, differs));
   if (cell.specSteps) {
     const steps = document.createElement('details');
@@ -201,7 +290,8 @@ function render() {
     section.append(text('p', `The spec: ${first.spec}. ${first.specExplanation || ''}`, 'spec'));
     const grid = document.createElement('div');
     grid.className = 'engines-grid';
-    for (const engine of [...cells.keys()].sort((a, b) => engineOrder.indexOf(a) - engineOrder.indexOf(b))) grid.append(cellBox(cells.get(engine), differingHops(cells, engine)));
+    for (const engine of [...cells.keys()].sort((a, b) => engineOrder.indexOf(a) - engineOrder.indexOf(b)))
+      grid.append(cellBox(cells.get(engine), differingHops(cells, engine)));
     section.append(grid);
     results.append(section);
   }
@@ -222,7 +312,11 @@ function showFindings(findings) {
   for (const finding of findings) {
     const item = document.createElement('div');
     item.className = 'finding ' + finding.kind;
-    item.append(text('h3', `${finding.kind}: ${finding.title}`), text('p', finding.why), text('p', 'Fix: ' + finding.fix, 'fix'));
+    item.append(
+      text('h3', `${finding.kind}: ${finding.title}`),
+      text('p', finding.why),
+      text('p', 'Fix: ' + finding.fix, 'fix'),
+    );
     box.append(item);
   }
 }
@@ -231,15 +325,25 @@ function showExports(id) {
   const box = $('exports');
   box.textContent = '';
   box.append(text('h2', 'Keep it'));
-  for (const [as, label] of [['config', 'check config (YAML)'], ['scenario', 'scenario file'], ['vitest', 'vitest test']]) {
-    box.append(button('Show ' + label, safely(async () => {
-      const answer = await api(`/api/runs/${id}/export?as=${as}`);
-      const link = text('a', 'download');
-      link.href = `/api/runs/${id}/export?as=${as}&token=${encodeURIComponent(token)}`;
-      $('exported').textContent = '';
-      $('exported').append(link, text('pre', answer.ok ? answer.body : (answer.body.problems || []).join('\n')));
-      $('exported').dataset.as = as;
-    }), 'secondary'));
+  for (const [as, label] of [
+    ['config', 'check config (YAML)'],
+    ['scenario', 'scenario file'],
+    ['vitest', 'vitest test'],
+  ]) {
+    box.append(
+      button(
+        'Show ' + label,
+        safely(async () => {
+          const answer = await api(`/api/runs/${id}/export?as=${as}`);
+          const link = text('a', 'download');
+          link.href = `/api/runs/${id}/export?as=${as}&token=${encodeURIComponent(token)}`;
+          $('exported').textContent = '';
+          $('exported').append(link, text('pre', answer.ok ? answer.body : (answer.body.problems || []).join('\n')));
+          $('exported').dataset.as = as;
+        }),
+        'secondary',
+      ),
+    );
   }
 }
 
@@ -252,7 +356,11 @@ async function start(sweep) {
   const form = { ...(await readForm()), sweep };
   for (const node of document.querySelectorAll('.run-button')) node.disabled = true;
   $('status').textContent = 'starting…';
-  const answer = await api('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(form) });
+  const answer = await api('/api/runs', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(form),
+  });
   if (!answer.ok) {
     $('problems').textContent = (answer.body.problems || ['the UI answered ' + answer.status]).join('\n');
     $('status').textContent = '';
@@ -267,7 +375,12 @@ async function start(sweep) {
     const done = JSON.parse(message.data);
     current.rows = new Map();
     for (const cell of done.cells) addCell(cell);
-    $('status').textContent = `done in ${done.seconds} s: ` + done.engines.map((engine) => engine.browser + ' ' + engine.version).join(', ') + (done.missing.length ? '; not run: ' + done.missing.map((missing) => missing.id + ' (' + missing.reason + ')').join(', ') : '');
+    $('status').textContent =
+      `done in ${done.seconds} s: ` +
+      done.engines.map((engine) => engine.browser + ' ' + engine.version).join(', ') +
+      (done.missing.length
+        ? '; not run: ' + done.missing.map((missing) => missing.id + ' (' + missing.reason + ')').join(', ')
+        : '');
     showFindings(done.findings);
     showExports(current.id);
   });
@@ -291,8 +404,18 @@ async function refreshHistory() {
     item.dataset.id = run.id;
     const pick = document.createElement('input');
     Object.assign(pick, { type: 'checkbox', name: 'compare', value: run.id, disabled: !run.done });
-    const counts = Object.entries(run.outcomes).map(([outcome, count]) => `${count} ${outcome}`).join(', ') || (run.done ? 'no cells' : 'running');
-    item.append(pick, text('span', ` ${new Date(run.startedAt).toLocaleTimeString()} ${run.form.method} ${run.form.url}${run.form.sweep ? ' (sweep)' : ''}: ${counts} `), button('Load into the form', () => fillForm(run.form), 'secondary small'));
+    const counts =
+      Object.entries(run.outcomes)
+        .map(([outcome, count]) => `${count} ${outcome}`)
+        .join(', ') || (run.done ? 'no cells' : 'running');
+    item.append(
+      pick,
+      text(
+        'span',
+        ` ${new Date(run.startedAt).toLocaleTimeString()} ${run.form.method} ${run.form.url}${run.form.sweep ? ' (sweep)' : ''}: ${counts} `,
+      ),
+      button('Load into the form', () => fillForm(run.form), 'secondary small'),
+    );
     list.append(item);
   }
 }
@@ -312,7 +435,10 @@ async function compareChecked() {
     return;
   }
   const diff = answer.body;
-  box.append(text('h2', 'Compared'), text('p', 'What changed in the form: ' + (diff.formChanges.join('; ') || 'nothing'), 'form-changes'));
+  box.append(
+    text('h2', 'Compared'),
+    text('p', 'What changed in the form: ' + (diff.formChanges.join('; ') || 'nothing'), 'form-changes'),
+  );
   if (diff.changes.length === 0) {
     box.append(text('p', `No cell changed (${diff.summary.unchanged} the same).`, 'no-change'));
     return;
@@ -320,13 +446,21 @@ async function compareChecked() {
   const table = document.createElement('table');
   table.className = 'changes';
   const head = document.createElement('tr');
-  for (const name of ['row', 'engine', 'before', 'after', 'what differs', 'likeliest cause']) head.append(text('th', name));
+  for (const name of ['row', 'engine', 'before', 'after', 'what differs', 'likeliest cause'])
+    head.append(text('th', name));
   table.append(head);
   for (const change of diff.changes) {
     const tr = document.createElement('tr');
     tr.className = change.kind;
     tr.dataset.engine = change.engine;
-    tr.append(text('td', change.scenario), text('td', change.engine), text('td', change.before ? change.before.outcome : '—'), text('td', change.after ? change.after.outcome : '—'), text('td', change.differences.join('; ')), text('td', change.cause));
+    tr.append(
+      text('td', change.scenario),
+      text('td', change.engine),
+      text('td', change.before ? change.before.outcome : '—'),
+      text('td', change.after ? change.after.outcome : '—'),
+      text('td', change.differences.join('; ')),
+      text('td', change.cause),
+    );
     table.append(tr);
   }
   box.append(table);
@@ -336,7 +470,8 @@ async function compareChecked() {
 function safely(work) {
   return (...args) => {
     work(...args).catch((error) => {
-      $('problems').textContent = `the UI could not be reached: ${error instanceof Error ? error.message : String(error)}`;
+      $('problems').textContent =
+        `the UI could not be reached: ${error instanceof Error ? error.message : String(error)}`;
       for (const node of document.querySelectorAll('.run-button')) node.disabled = false;
     });
   };

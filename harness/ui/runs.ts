@@ -25,7 +25,10 @@ export const runForm = z
     /** PEM text of CAs to trust for the target (the page reads the files the person picks). */
     ca: z.array(z.object({ name: z.string().min(1), pem: z.string().min(1) }).strict()).default([]),
     /** Engine ids as GET /api/engines offers them: the families, cached builds (chromium@143), remote engines. */
-    engines: z.array(z.string().min(1)).min(1, 'choose at least one engine').default([...ENGINE_IDS]),
+    engines: z
+      .array(z.string().min(1))
+      .min(1, 'choose at least one engine')
+      .default([...ENGINE_IDS]),
     /** Also pose as hostile origins derived from each listed one (check's security sweep). */
     sweep: z.boolean().default(false),
   })
@@ -60,7 +63,14 @@ export class RunStore {
   }
 
   add(form: RunForm): UiRun {
-    const run: UiRun = { id: randomBytes(8).toString('hex'), startedAt: new Date().toISOString(), form, events: [], done: false, listeners: new Set() };
+    const run: UiRun = {
+      id: randomBytes(8).toString('hex'),
+      startedAt: new Date().toISOString(),
+      form,
+      events: [],
+      done: false,
+      listeners: new Set(),
+    };
     this.#started++;
     this.#runs.set(run.id, run);
     for (const old of [...this.#runs.keys()].slice(0, Math.max(0, this.#runs.size - KEPT_RUNS))) this.#runs.delete(old);
@@ -105,7 +115,9 @@ const SHOWN_ANSWER_HEADERS = /^(access-control-|vary$|location$)/;
 
 /** The journal's preflights and requests for one cell, with the answers' CORS headers. */
 export function diagramOf(journal: JournalEntry[]): DiagramHop[] {
-  const entries = journal.filter((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.url !== undefined).sort((a, b) => a.seq - b.seq);
+  const entries = journal
+    .filter((entry) => (entry.kind === 'preflight' || entry.kind === 'request') && entry.url !== undefined)
+    .sort((a, b) => a.seq - b.seq);
   return chainSeen(entries).map((hop, index) => {
     const entry = entries[index]!;
     const answer = Object.entries(entry.responseHeaders ?? {})
@@ -157,13 +169,30 @@ export function cellView(cell: CellResult, result?: Pick<CheckResult, 'scenarios
  * method or a header compares the same origins.
  */
 export function compareRuns(before: UiRun, after: UiRun): RunDiff & { formChanges: string[] } {
-  const byOrigin = (result: CheckResult): CheckResult => ({ ...result, results: result.results.map((cell) => ({ ...cell, scenario: cell.scenario.replace(/^.*? from /, 'from ') })) });
-  const diff = diffResults(byOrigin(before.result!), byOrigin(after.result!), { before: `run of ${before.startedAt}`, after: `run of ${after.startedAt}` });
+  const byOrigin = (result: CheckResult): CheckResult => ({
+    ...result,
+    results: result.results.map((cell) => ({ ...cell, scenario: cell.scenario.replace(/^.*? from /, 'from ') })),
+  });
+  const diff = diffResults(byOrigin(before.result!), byOrigin(after.result!), {
+    before: `run of ${before.startedAt}`,
+    after: `run of ${after.startedAt}`,
+  });
   return { ...diff, formChanges: formChanges(before.form, after.form) };
 }
 
 /** Which fields of the form differ between two runs, as "method: GET → PUT". */
 export function formChanges(before: RunForm, after: RunForm): string[] {
-  const shown = (value: unknown) => (Array.isArray(value) ? value.map((one) => (typeof one === 'object' && one !== null && 'name' in one ? (one as { name: string }).name : String(one))).join(', ') || '(none)' : value === undefined || value === '' ? '(none)' : String(value));
-  return (Object.keys(after) as (keyof RunForm)[]).filter((field) => shown(before[field]) !== shown(after[field])).map((field) => `${field}: ${shown(before[field])} → ${shown(after[field])}`);
+  const shown = (value: unknown) =>
+    Array.isArray(value)
+      ? value
+          .map((one) =>
+            typeof one === 'object' && one !== null && 'name' in one ? (one as { name: string }).name : String(one),
+          )
+          .join(', ') || '(none)'
+      : value === undefined || value === ''
+        ? '(none)'
+        : String(value);
+  return (Object.keys(after) as (keyof RunForm)[])
+    .filter((field) => shown(before[field]) !== shown(after[field]))
+    .map((field) => `${field}: ${shown(before[field])} → ${shown(after[field])}`);
 }

@@ -50,7 +50,10 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   const runs = new RunStore();
   // Browsers kept warm between runs (a run after the first starts none), one run at a time in them.
-  const warm = new CheckEngines({ timeoutMs: options.timeoutMs ?? 10_000, ...(options.certDir ? { certDir: options.certDir } : {}) });
+  const warm = new CheckEngines({
+    timeoutMs: options.timeoutMs ?? 10_000,
+    ...(options.certDir ? { certDir: options.certDir } : {}),
+  });
   let queue: Promise<void> = Promise.resolve();
   let port = 0;
   const ownHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
@@ -65,25 +68,54 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
 
   // Every request, before any route: its Host, its Origin, its token.
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!ownHosts().includes(request.headers.host ?? '')) return reply.code(403).type('text/plain').send('cors-lab ui: this Host is not the UI\'s own (a DNS-rebinding guard); open the URL cors-lab ui printed\n');
+    if (!ownHosts().includes(request.headers.host ?? ''))
+      return reply
+        .code(403)
+        .type('text/plain')
+        .send("cors-lab ui: this Host is not the UI's own (a DNS-rebinding guard); open the URL cors-lab ui printed\n");
     const origin = request.headers.origin;
-    if (origin !== undefined && !ownOrigins().includes(origin)) return reply.code(403).type('text/plain').send('cors-lab ui: requests from other origins are refused\n');
+    if (origin !== undefined && !ownOrigins().includes(origin))
+      return reply.code(403).type('text/plain').send('cors-lab ui: requests from other origins are refused\n');
     const given = request.headers[TOKEN_HEADER] ?? (request.query as Record<string, unknown>).token;
-    if (!tokenMatches(given)) return reply.code(401).type('text/plain').send('cors-lab ui: the token is missing or wrong; open the URL cors-lab ui printed\n');
+    if (!tokenMatches(given))
+      return reply
+        .code(401)
+        .type('text/plain')
+        .send('cors-lab ui: the token is missing or wrong; open the URL cors-lab ui printed\n');
   });
 
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'").header('x-frame-options', 'DENY').send(UI_PAGE));
+  app.get('/', async (_request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header(
+        'content-security-policy',
+        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      )
+      .header('x-frame-options', 'DENY')
+      .send(UI_PAGE),
+  );
 
   app.post('/api/runs', async (request, reply) => {
     // JSON only: a form another site posts cannot be JSON without a preflight this server never answers.
-    if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return reply.code(415).send({ problems: ['send the form as application/json'] });
+    if (!(request.headers['content-type'] ?? '').startsWith('application/json'))
+      return reply.code(415).send({ problems: ['send the form as application/json'] });
     const input = runForm.safeParse(request.body);
-    if (!input.success) return reply.code(400).send({ problems: input.error.issues.map((issue) => `${issue.path.join('.') || '(form)'}: ${issue.message}`) });
+    if (!input.success)
+      return reply
+        .code(400)
+        .send({ problems: input.error.issues.map((issue) => `${issue.path.join('.') || '(form)'}: ${issue.message}`) });
     const planned = planOf(input.data);
     if ('problems' in planned) return reply.code(400).send(planned);
     const offered = await enginesOffered(options.remote ?? []);
     const unknown = input.data.engines.filter((id) => !offered.some((engine) => engine.id === id && engine.found));
-    if (unknown.length > 0) return reply.code(400).send({ problems: unknown.map((id) => `engines: '${id}' is not an engine this machine has. Fix: choose one the form lists (npx cors-lab browsers says how to get more)`) });
+    if (unknown.length > 0)
+      return reply.code(400).send({
+        problems: unknown.map(
+          (id) =>
+            `engines: '${id}' is not an engine this machine has. Fix: choose one the form lists (npx cors-lab browsers says how to get more)`,
+        ),
+      });
     const run = runs.add(input.data);
     queue = queue.then(() => startRun(run, planned.plan));
     return reply.code(202).send({ id: run.id });
@@ -96,7 +128,14 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
   app.get('/api/runs/:id', async (request, reply) => {
     const run = runs.get((request.params as { id: string }).id);
     if (!run) return reply.code(404).send({ problems: ['no such run: the UI keeps the last 30'] });
-    return { id: run.id, startedAt: run.startedAt, form: run.form, done: run.done, cells: (run.result?.results ?? []).map((cell) => cellView(cell, run.result)), findings: run.result?.check.findings ?? [] };
+    return {
+      id: run.id,
+      startedAt: run.startedAt,
+      form: run.form,
+      done: run.done,
+      cells: (run.result?.results ?? []).map((cell) => cellView(cell, run.result)),
+      findings: run.result?.check.findings ?? [],
+    };
   });
 
   app.get('/api/runs/:id/events', (request, reply) => {
@@ -104,7 +143,11 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
     if (!run) return reply.code(404).type('text/plain').send('no such run\n');
     reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
     const send = ({ event, data }: UiEvent) => raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     for (const event of run.events) send(event);
     if (run.done) {
@@ -123,17 +166,23 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
     const { a, b } = request.query as { a?: string; b?: string };
     const before = runs.get(a ?? '');
     const after = runs.get(b ?? '');
-    if (!before?.result || !after?.result) return reply.code(404).send({ problems: ['compare two finished runs from the history (a= and b=)'] });
+    if (!before?.result || !after?.result)
+      return reply.code(404).send({ problems: ['compare two finished runs from the history (a= and b=)'] });
     return compareRuns(before, after);
   });
 
   app.get('/api/runs/:id/export', async (request, reply) => {
     const run = runs.get((request.params as { id: string }).id);
     const as = (request.query as { as?: string }).as as ExportKind;
-    if (!EXPORT_KINDS.includes(as)) return reply.code(400).send({ problems: [`as: one of ${EXPORT_KINDS.join(', ')}`] });
-    if (!run?.result || !run.plan) return reply.code(404).send({ problems: ['export a finished run from the history'] });
+    if (!EXPORT_KINDS.includes(as))
+      return reply.code(400).send({ problems: [`as: one of ${EXPORT_KINDS.join(', ')}`] });
+    if (!run?.result || !run.plan)
+      return reply.code(404).send({ problems: ['export a finished run from the history'] });
     const exported = exportRun(as, run.plan, run.result);
-    return reply.type(exported.contentType).header('content-disposition', `attachment; filename="${exported.fileName}"`).send(exported.text);
+    return reply
+      .type(exported.contentType)
+      .header('content-disposition', `attachment; filename="${exported.fileName}"`)
+      .send(exported.text);
   });
 
   /** Runs the plan, streaming each cell; whatever happens, the run ends and the UI stays up for the next. */
@@ -141,12 +190,24 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
     run.plan = plan;
     const started = performance.now();
     try {
-      const result = await runCheck({ plan, engines: run.form.engines, remote: options.remote ?? [], timeoutMs: options.timeoutMs ?? 10_000, ...(options.certDir ? { certDir: options.certDir } : {}), warm, onCell: (cell) => runs.emit(run, { event: 'cell', data: cellView(cell) }) });
+      const result = await runCheck({
+        plan,
+        engines: run.form.engines,
+        remote: options.remote ?? [],
+        timeoutMs: options.timeoutMs ?? 10_000,
+        ...(options.certDir ? { certDir: options.certDir } : {}),
+        warm,
+        onCell: (cell) => runs.emit(run, { event: 'cell', data: cellView(cell) }),
+      });
       run.result = result;
       runs.emit(run, {
         event: 'done',
         data: {
-          engines: result.engines.map((engine) => ({ id: engine.id, browser: engine.browser, version: engine.version })),
+          engines: result.engines.map((engine) => ({
+            id: engine.id,
+            browser: engine.browser,
+            version: engine.version,
+          })),
           seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
           missing: result.enginesMissing.map((missing) => ({ id: missing.id, reason: missing.reason })),
           // The final cells carry the spec's steps, which the streamed ones did not have yet.
@@ -179,7 +240,6 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
   };
 }
 
-
 /** The form as a check plan (planFromCli, as the command line would give it), or the problems with it in check's words. */
 function planOf(form: RunForm): { plan: CheckPlan } | { problems: string[] } {
   try {
@@ -197,7 +257,13 @@ function planOf(form: RunForm): { plan: CheckPlan } | { problems: string[] } {
       missingPath: false,
     });
     const notPem = form.ca.filter((ca) => !ca.pem.includes('-----BEGIN CERTIFICATE-----'));
-    if (notPem.length > 0) return { problems: notPem.map((ca) => `ca: ${ca.name} holds no PEM certificate (-----BEGIN CERTIFICATE-----). Fix: choose the CA's certificate file in PEM form`) };
+    if (notPem.length > 0)
+      return {
+        problems: notPem.map(
+          (ca) =>
+            `ca: ${ca.name} holds no PEM certificate (-----BEGIN CERTIFICATE-----). Fix: choose the CA's certificate file in PEM form`,
+        ),
+      };
     return { plan: { ...plan, ca: form.ca.map((ca) => ({ file: ca.name, pem: ca.pem })) } };
   } catch (error) {
     if (!(error instanceof CheckInputError)) throw error;
@@ -206,12 +272,25 @@ function planOf(form: RunForm): { plan: CheckPlan } | { problems: string[] } {
 }
 
 /** Every engine the form offers: the three families (found or not, and why), the builds in the build cache, the remote engines configured. */
-async function enginesOffered(remote: RemoteEngineConfig[]): Promise<{ id: EngineId; found: boolean; detail: string }[]> {
+async function enginesOffered(
+  remote: RemoteEngineConfig[],
+): Promise<{ id: EngineId; found: boolean; detail: string }[]> {
   const builds = listCachedBuilds();
-  const discovered = await discoverAll([...ENGINE_IDS, ...builds.map((build) => build.name), ...remote.map((engine) => engine.id)], remote);
+  const discovered = await discoverAll(
+    [...ENGINE_IDS, ...builds.map((build) => build.name), ...remote.map((engine) => engine.id)],
+    remote,
+  );
   return discovered.map((engine) => {
     const build = builds.find((one) => one.name === engine.id);
-    const kind = build ? `${build.kind} ${build.version}` : remote.some((one) => one.id === engine.id) ? 'remote' : 'system';
-    return { id: engine.id, found: engine.discovery.found, detail: engine.discovery.found ? kind : `${engine.discovery.reason}; ${engine.discovery.fix}` };
+    const kind = build
+      ? `${build.kind} ${build.version}`
+      : remote.some((one) => one.id === engine.id)
+        ? 'remote'
+        : 'system';
+    return {
+      id: engine.id,
+      found: engine.discovery.found,
+      detail: engine.discovery.found ? kind : `${engine.discovery.reason}; ${engine.discovery.fix}`,
+    };
   });
 }

@@ -18,7 +18,20 @@ beforeAll(() => {
 
 describe('run --baseline', () => {
   it('records a small, sorted baseline without ports or nonces, and a second run matches it', async () => {
-    const record = await runCli(['run', PROFILE, '--middleware', ADAPTER, '--baseline', baseline, '--update-baseline', '--reporter', 'json', '--out', join(dir, 'record'), '--no-color']);
+    const record = await runCli([
+      'run',
+      PROFILE,
+      '--middleware',
+      ADAPTER,
+      '--baseline',
+      baseline,
+      '--update-baseline',
+      '--reporter',
+      'json',
+      '--out',
+      join(dir, 'record'),
+      '--no-color',
+    ]);
     expect(record.status, record.stderr).toBe(0);
     expect(record.stdout).toMatch(/^baseline written: .*cors-baseline\.json \(63 cells\)$/m);
     const text = readFileSync(baseline, 'utf8');
@@ -28,9 +41,25 @@ describe('run --baseline', () => {
     expect(ids).toEqual([...ids].sort());
     // One line per row.
     expect(text.split('\n').filter((line) => line.startsWith('    "mw-'))).toHaveLength(21);
-    expect(recorded.cells['mw-expose-listed']).toEqual({ 'simple-cors · chromium': 'allowed', 'simple-cors · firefox': 'allowed', 'simple-cors · webkit': 'allowed' });
+    expect(recorded.cells['mw-expose-listed']).toEqual({
+      'simple-cors · chromium': 'allowed',
+      'simple-cors · firefox': 'allowed',
+      'simple-cors · webkit': 'allowed',
+    });
 
-    const again = await runCli(['run', PROFILE, '--middleware', ADAPTER, '--baseline', baseline, '--reporter', 'json', '--out', join(dir, 'again'), '--no-color']);
+    const again = await runCli([
+      'run',
+      PROFILE,
+      '--middleware',
+      ADAPTER,
+      '--baseline',
+      baseline,
+      '--reporter',
+      'json',
+      '--out',
+      join(dir, 'again'),
+      '--no-color',
+    ]);
     expect(again.status, again.stdout).toBe(0);
     expect(again.stdout).toContain(`baseline ${baseline}: all 63 cells as recorded`);
   });
@@ -40,21 +69,48 @@ describe('run --baseline', () => {
     writeFileSync(
       broken,
       readFileSync(ADAPTER, 'utf8')
-        .replace("from './simple-cors.ts'", `from ${JSON.stringify(new URL('../../examples/middleware-author/simple-cors.ts', import.meta.url).pathname)}`)
-        .replace("      ...(policy.exposeHeaders ? { exposeHeaders: policy.exposeHeaders } : {}),\n", ''),
+        .replace(
+          "from './simple-cors.ts'",
+          `from ${JSON.stringify(new URL('../../examples/middleware-author/simple-cors.ts', import.meta.url).pathname)}`,
+        )
+        .replace('      ...(policy.exposeHeaders ? { exposeHeaders: policy.exposeHeaders } : {}),\n', ''),
     );
-    const run = await runCli(['run', PROFILE, '--middleware', broken, '--baseline', baseline, '--reporter', 'json', '--out', join(dir, 'broken'), '--no-color']);
+    const run = await runCli([
+      'run',
+      PROFILE,
+      '--middleware',
+      broken,
+      '--baseline',
+      baseline,
+      '--reporter',
+      'json',
+      '--out',
+      join(dir, 'broken'),
+      '--no-color',
+    ]);
     expect(run.status, run.stderr).toBe(1);
-    const lines = run.stdout.slice(run.stdout.indexOf(`baseline ${baseline}:`)).trim().split('\n');
+    const lines = run.stdout
+      .slice(run.stdout.indexOf(`baseline ${baseline}:`))
+      .trim()
+      .split('\n');
     expect(lines[0]).toBe(`baseline ${baseline}: 3 cell(s) differ from the record (63 measured):`);
-    expect(lines.slice(1).map((line) => line.replace(/\. .*$/, ''))).toEqual(['chromium', 'firefox', 'webkit'].map((engine) => `  mw-expose-listed in simple-cors · ${engine}: recorded allowed, now blocked (new-finding)`));
+    expect(lines.slice(1).map((line) => line.replace(/\. .*$/, ''))).toEqual(
+      ['chromium', 'firefox', 'webkit'].map(
+        (engine) => `  mw-expose-listed in simple-cors · ${engine}: recorded allowed, now blocked (new-finding)`,
+      ),
+    );
   });
 
   it('refuses a missing or broken baseline before running, and --update-baseline without a file', async () => {
     const missing = await runCli(['run', PROFILE, '--baseline', join(dir, 'none.json'), '--out', join(dir, 'x')]);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toContain(`--baseline ${join(dir, 'none.json')}: no such baseline. Fix: write it with --update-baseline`);
-    writeFileSync(join(dir, 'bad.json'), '{"format": "cors-lab baseline 1", "kind": "run", "profile": "defaults", "cells": {"a": {"chromium": 1}}}');
+    expect(missing.stderr).toContain(
+      `--baseline ${join(dir, 'none.json')}: no such baseline. Fix: write it with --update-baseline`,
+    );
+    writeFileSync(
+      join(dir, 'bad.json'),
+      '{"format": "cors-lab baseline 1", "kind": "run", "profile": "defaults", "cells": {"a": {"chromium": 1}}}',
+    );
     const bad = await runCli(['run', PROFILE, '--baseline', join(dir, 'bad.json'), '--out', join(dir, 'x')]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain(`${join(dir, 'bad.json')}: cells.a.chromium:`);

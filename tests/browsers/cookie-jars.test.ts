@@ -37,7 +37,11 @@ scenarios:
 `);
 
 /** The cookie each later scenario set, and nothing else may reach its server. (The first one's own request may carry its partitioned a2 too, in WebKit, which has no CHIPS.) */
-const OWN: Record<string, string> = { 'sets-page-cookies': 'a5=1', 'api-sees-its-own': 'b1=1', 'page-sees-its-own': 'c1=1' };
+const OWN: Record<string, string> = {
+  'sets-page-cookies': 'a5=1',
+  'api-sees-its-own': 'b1=1',
+  'page-sees-its-own': 'c1=1',
+};
 
 describe('cookie scenarios', () => {
   it('share one context, each with a jar of its own, in scenario order', () => {
@@ -47,11 +51,19 @@ describe('cookie scenarios', () => {
   });
 
   it('see only the cookies they set, in every engine', async () => {
-    const result = await runScenarios({ scenarios, profile: 'allow-third-party', timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    const result = await runScenarios({
+      scenarios,
+      profile: 'allow-third-party',
+      timeoutMs: 8000,
+      isolation: 'group',
+      certDir: tempCertDir(),
+    });
     expect(result.engines.map((engine) => engine.id).sort()).toEqual([...ENGINE_IDS].sort());
     expect(result.results).toHaveLength(scenarios.length * ENGINE_IDS.length);
     for (const cell of result.results.filter((cell) => cell.scenario in OWN)) {
-      const cookies = cell.evidence.journal.filter((entry) => entry.kind === 'request').map((entry) => entry.headers?.cookie);
+      const cookies = cell.evidence.journal
+        .filter((entry) => entry.kind === 'request')
+        .map((entry) => entry.headers?.cookie);
       expect(cookies, `${cell.engine} ${cell.scenario}`).toEqual([OWN[cell.scenario]]);
       expect(cell.outcome, `${cell.engine} ${cell.scenario}`).toBe('allowed');
     }

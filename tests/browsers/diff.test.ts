@@ -14,7 +14,17 @@ const result = (name: string) => JSON.parse(readFileSync(join(dir, name, 'result
 beforeAll(async () => {
   dir = tempDir('diff');
   for (const profile of ['allow-third-party', 'defaults']) {
-    const run = await runCli(['run', COOKIES, '--profile', profile, '--reporter', 'json', '--out', join(dir, profile), '--no-color']);
+    const run = await runCli([
+      'run',
+      COOKIES,
+      '--profile',
+      profile,
+      '--reporter',
+      'json',
+      '--out',
+      join(dir, profile),
+      '--no-color',
+    ]);
     expect(run.status, run.stderr).toBe(0);
   }
 }, 300_000);
@@ -24,11 +34,24 @@ describe('cors-lab diff', () => {
     const before = result('allow-third-party');
     const after = result('defaults');
     // What the diff must find, straight from the two results.
-    const outcome = (run: RunResult) => new Map(run.results.map((cell) => [`${cell.scenario} ${cell.engine}`, `${cell.outcome} ${cell.verdict}`]));
-    const expected = [...outcome(before)].filter(([cell, value]) => outcome(after).get(cell) !== value).map(([cell]) => cell).sort();
+    const outcome = (run: RunResult) =>
+      new Map(run.results.map((cell) => [`${cell.scenario} ${cell.engine}`, `${cell.outcome} ${cell.verdict}`]));
+    const expected = [...outcome(before)]
+      .filter(([cell, value]) => outcome(after).get(cell) !== value)
+      .map(([cell]) => cell)
+      .sort();
     expect(expected.length).toBeGreaterThan(0);
 
-    const run = await runCli(['diff', join(dir, 'allow-third-party', 'result.json'), join(dir, 'defaults', 'result.json'), '--reporter', 'json,markdown,html', '--out', join(dir, 'diff'), '--wide']);
+    const run = await runCli([
+      'diff',
+      join(dir, 'allow-third-party', 'result.json'),
+      join(dir, 'defaults', 'result.json'),
+      '--reporter',
+      'json,markdown,html',
+      '--out',
+      join(dir, 'diff'),
+      '--wide',
+    ]);
     expect(run.status, run.stderr).toBe(1);
     const diff = JSON.parse(readFileSync(join(dir, 'diff', 'diff.json'), 'utf8')) as RunDiff;
     expect(diff.aligned).toBe(false);
@@ -38,7 +61,12 @@ describe('cors-lab diff', () => {
       // A cookie the engine's policy withheld in the defaults profile: the cell moved away from the spec.
       expect(change.kind).toBe('regressed');
       expect(change.after!.verdict).toBe('cookie-policy');
-      expect(change.differences).toEqual(["outcome: 'allowed' → 'blocked'", "verdict: 'matches-spec' → 'cookie-policy'", "expected: 'allowed' → 'blocked'", 'cookies sent: true → false']);
+      expect(change.differences).toEqual([
+        "outcome: 'allowed' → 'blocked'",
+        "verdict: 'matches-spec' → 'cookie-policy'",
+        "expected: 'allowed' → 'blocked'",
+        'cookies sent: true → false',
+      ]);
       expect(change.cause).toBe('cookies the engine sent');
     }
     expect(diff.summary.regressed).toBe(expected.length);
@@ -58,10 +86,21 @@ describe('cors-lab diff', () => {
     expect(same.stdout).toContain('aligned: the same rows, profile and options');
     expect(same.stdout).toMatch(/^no changes \(\d+ cells compared\)$/m);
     // The reverse direction improves: not a failure by default, a failure when any change is.
-    const reverse = await runCli(['diff', join(dir, 'defaults', 'result.json'), join(dir, 'allow-third-party', 'result.json'), '--wide']);
+    const reverse = await runCli([
+      'diff',
+      join(dir, 'defaults', 'result.json'),
+      join(dir, 'allow-third-party', 'result.json'),
+      '--wide',
+    ]);
     expect(reverse.status).toBe(0);
     expect(reverse.stdout).toMatch(/0 regressed, \d+ improved/);
-    const strict = await runCli(['diff', join(dir, 'defaults', 'result.json'), join(dir, 'allow-third-party', 'result.json'), '--fail-on', 'changed']);
+    const strict = await runCli([
+      'diff',
+      join(dir, 'defaults', 'result.json'),
+      join(dir, 'allow-third-party', 'result.json'),
+      '--fail-on',
+      'changed',
+    ]);
     expect(strict.status).toBe(1);
   });
 

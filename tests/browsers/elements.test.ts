@@ -36,13 +36,29 @@ scenarios:
 
 describe.each(ENGINE_IDS)('%s', (id) => {
   it('script, stylesheet and EventSource: allowed and blocked', async () => {
-    const result = await runScenarios({ scenarios, engines: [id], timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    const result = await runScenarios({
+      scenarios,
+      engines: [id],
+      timeoutMs: 8000,
+      isolation: 'group',
+      certDir: tempCertDir(),
+    });
     const cell = (scenario: string) => result.results.find((entry) => entry.scenario === scenario)!;
     for (const kind of ['script', 'stylesheet', 'event-source']) {
-      expect(cell(`${kind}-allowed`), kind).toMatchObject({ outcome: 'allowed', spec: 'allowed', evidence: { requestReached: true } });
-      expect(cell(`${kind}-blocked`), kind).toMatchObject({ outcome: 'blocked', spec: 'blocked', evidence: { requestReached: true } });
+      expect(cell(`${kind}-allowed`), kind).toMatchObject({
+        outcome: 'allowed',
+        spec: 'allowed',
+        evidence: { requestReached: true },
+      });
+      expect(cell(`${kind}-blocked`), kind).toMatchObject({
+        outcome: 'blocked',
+        spec: 'blocked',
+        evidence: { requestReached: true },
+      });
     }
-    expect(cell('script-allowed').evidence.body).toMatch(/cors-lab-secret-message from https:\/\/cdn\.site-b\.localhost/);
+    expect(cell('script-allowed').evidence.body).toMatch(
+      /cors-lab-secret-message from https:\/\/cdn\.site-b\.localhost/,
+    );
     expect(cell('stylesheet-allowed').evidence.body).toMatch(/^1 rule\(s\): \.cors-lab-rule/);
     expect(cell('stylesheet-blocked').explanation).toMatch(/cssRules threw SecurityError/);
     expect(cell('event-source-allowed').evidence.body).toBe('message: cors-lab');

@@ -26,7 +26,14 @@ scenarios:
     server: { api: { /data: { actual: { headers: { Access-Control-Allow-Origin: "*" } } } } }
 `;
 const chromiumNotStarted = (missing: MissingEngine[]) =>
-  expect(missing).toEqual([{ id: 'chromium', found: true, reason: expect.stringMatching(/^the engine did not start: /), fix: expect.stringContaining('npx cors-lab browsers') }]);
+  expect(missing).toEqual([
+    {
+      id: 'chromium',
+      found: true,
+      reason: expect.stringMatching(/^the engine did not start: /),
+      fix: expect.stringContaining('npx cors-lab browsers'),
+    },
+  ]);
 
 let saved: string | undefined;
 let express: FixtureServer;
@@ -43,7 +50,13 @@ afterAll(async () => {
 
 describe('an engine that is found and does not start', () => {
   it('run: not run, no cells for it, the other engine measured', async () => {
-    const result = await runScenarios({ scenarios: scenariosFrom(SCENARIO), engines: ['chromium', 'firefox'], timeoutMs: 6000, isolation: 'group', certDir: tempCertDir() });
+    const result = await runScenarios({
+      scenarios: scenariosFrom(SCENARIO),
+      engines: ['chromium', 'firefox'],
+      timeoutMs: 6000,
+      isolation: 'group',
+      certDir: tempCertDir(),
+    });
     chromiumNotStarted(result.enginesMissing);
     expect(result.engines.map((engine) => engine.id)).toEqual(['firefox']);
     expect(result.results.map((cell) => `${cell.engine} ${cell.outcome}`)).toEqual(['firefox allowed']);
@@ -51,8 +64,16 @@ describe('an engine that is found and does not start', () => {
 
   it('check: the same', async () => {
     const plan = planFromCli(`http://api.example.com:${express.port}/api/me`, {
-      origin: ['http://app.example.com'], expect: [], method: 'GET', header: [], credentials: 'same-origin', kind: 'fetch',
-      resolve: [`api.example.com:${express.port}:127.0.0.1:${express.port}`], ca: [], sweep: false, missingPath: false,
+      origin: ['http://app.example.com'],
+      expect: [],
+      method: 'GET',
+      header: [],
+      credentials: 'same-origin',
+      kind: 'fetch',
+      resolve: [`api.example.com:${express.port}:127.0.0.1:${express.port}`],
+      ca: [],
+      sweep: false,
+      missingPath: false,
     });
     const result = await runCheck({ plan, engines: ['chromium', 'firefox'], timeoutMs: 6000, certDir: tempCertDir() });
     chromiumNotStarted(result.enginesMissing);
@@ -60,7 +81,12 @@ describe('an engine that is found and does not start', () => {
   });
 
   it('research max-age: the same, and the study does not end', async () => {
-    const study = await studyMaxAge({ engines: ['chromium'], maxWaitSeconds: 5, timeoutMs: 4000, certDir: tempCertDir() });
+    const study = await studyMaxAge({
+      engines: ['chromium'],
+      maxWaitSeconds: 5,
+      timeoutMs: 4000,
+      certDir: tempCertDir(),
+    });
     expect(study.engines).toEqual([]);
     chromiumNotStarted(study.enginesMissing);
   });
@@ -76,12 +102,17 @@ describe('an engine that is found and does not start', () => {
     try {
       chromiumNotStarted(lab.missing);
       expect(lab.engines.map((engine) => engine.id)).toEqual(['firefox']);
-      const outcome = await lab.probe({ server: (_request: IncomingMessage, response: ServerResponse) => response.writeHead(200, { 'Access-Control-Allow-Origin': '*' }).end('ok') });
+      const outcome = await lab.probe({
+        server: (_request: IncomingMessage, response: ServerResponse) =>
+          response.writeHead(200, { 'Access-Control-Allow-Origin': '*' }).end('ok'),
+      });
       expect(outcome.allowedIn).toEqual(['firefox']);
     } finally {
       await lab.close();
     }
-    await expect(createLab({ engines: ['chromium'], certDir: tempCertDir() })).rejects.toThrow(/no engine could be started: chromium: the engine did not start: /);
+    await expect(createLab({ engines: ['chromium'], certDir: tempCertDir() })).rejects.toThrow(
+      /no engine could be started: chromium: the engine did not start: /,
+    );
   });
 
   it('the CLI says so and exits 2 (a harness failure), even when no engine was named', async () => {

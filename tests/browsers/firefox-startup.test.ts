@@ -49,7 +49,9 @@ describe('Firefox startup cache', () => {
     writeFileSync(join(seed, 'startupCache', 'seeded-by-the-test'), 'marker');
     const second = await launchForLab(firefox!.driver!, lab.certificates, { profile: 'defaults' });
     try {
-      const profiles = readdirSync(tmpdir()).filter((name) => name.startsWith('cors-lab-firefox-')).map((name) => join(tmpdir(), name));
+      const profiles = readdirSync(tmpdir())
+        .filter((name) => name.startsWith('cors-lab-firefox-'))
+        .map((name) => join(tmpdir(), name));
       expect(profiles.some((dir) => existsSync(join(dir, 'startupCache', 'seeded-by-the-test')))).toBe(true);
     } finally {
       await second.close();

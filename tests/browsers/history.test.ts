@@ -27,34 +27,67 @@ afterAll(() => {
 describe('research history', () => {
   it('names the outcome and journal change between consecutive builds, and nothing where the builds agree', async () => {
     const out = tempDir('history-report');
-    const finished = await cli(['research', 'history', 'scenarios/cookies', '--browsers', 'chromium@113,chromium@114', '--reporter', `json=${out}/result.json,markdown=${out}/report.md,html=${out}/report.html`]);
+    const finished = await cli([
+      'research',
+      'history',
+      'scenarios/cookies',
+      '--browsers',
+      'chromium@113,chromium@114',
+      '--reporter',
+      `json=${out}/result.json,markdown=${out}/report.md,html=${out}/report.html`,
+    ]);
     expect(finished.status, finished.stderr).toBe(0);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as ResearchResult;
     expectValidResult(result);
     const history = result.research.history!;
-    expect(history.series).toEqual([{ family: 'chromium', kind: 'headless-shell', builds: [{ engine: 'chromium@113', version: expect.stringMatching(/^113\./) }, { engine: 'chromium@114', version: expect.stringMatching(/^114\./) }] }]);
+    expect(history.series).toEqual([
+      {
+        family: 'chromium',
+        kind: 'headless-shell',
+        builds: [
+          { engine: 'chromium@113', version: expect.stringMatching(/^113\./) },
+          { engine: 'chromium@114', version: expect.stringMatching(/^114\./) },
+        ],
+      },
+    ]);
     expect(history.errors).toEqual([]);
     const changed = history.timelines.map((timeline) => `${timeline.scenario} ${timeline.aspect}`);
     expect(changed).toContain('cookie-partitioned-cross-site outcome');
     expect(changed).toContain('cookie-partitioned-cross-site journal');
     // Every other cookie scenario behaved alike in both builds.
-    expect(new Set(history.timelines.map((timeline) => timeline.scenario))).toEqual(new Set(['cookie-partitioned-cross-site']));
-    const outcome = history.timelines.find((timeline) => timeline.scenario === 'cookie-partitioned-cross-site' && timeline.aspect === 'outcome')!;
+    expect(new Set(history.timelines.map((timeline) => timeline.scenario))).toEqual(
+      new Set(['cookie-partitioned-cross-site']),
+    );
+    const outcome = history.timelines.find(
+      (timeline) => timeline.scenario === 'cookie-partitioned-cross-site' && timeline.aspect === 'outcome',
+    )!;
     expect(outcome.text).toMatch(/^allowed up to 113\.[\d.]+, blocked from 114\.[\d.]+$/);
     expect(finished.stdout).toContain('cookie-partitioned-cross-site (chromium headless shell, outcome)');
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(`| cookie-partitioned-cross-site | chromium, headless shell | outcome | ${outcome.text} |`);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(
+      `| cookie-partitioned-cross-site | chromium, headless shell | outcome | ${outcome.text} |`,
+    );
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('History: what changed between builds');
   }, 300_000);
 });
 
 describe('cors-lab bisect', () => {
   it('finds the first build with the later behaviour and shows the evidence of the two adjacent builds', async () => {
-    const finished = await cli(['bisect', 'cookie-partitioned-cross-site', '--between', 'chromium@112', 'chromium@115']);
+    const finished = await cli([
+      'bisect',
+      'cookie-partitioned-cross-site',
+      '--between',
+      'chromium@112',
+      'chromium@115',
+    ]);
     expect(finished.status, finished.stderr).toBe(0);
-    expect(finished.stdout).toMatch(/^cookie-partitioned-cross-site: outcome, journal changed between chromium-headless-shell@113 and chromium-headless-shell@114 \(\d of 4 builds measured\)$/m);
+    expect(finished.stdout).toMatch(
+      /^cookie-partitioned-cross-site: outcome, journal changed between chromium-headless-shell@113 and chromium-headless-shell@114 \(\d of 4 builds measured\)$/m,
+    );
     expect(finished.stdout).toMatch(/^last build with the earlier behaviour: chromium-headless-shell@113 113\./m);
     expect(finished.stdout).toMatch(/^first build with the later behaviour: +chromium-headless-shell@114 114\./m);
-    expect(finished.stdout).toMatch(/journal: GET \/x\/\{nonce\}\/me 200 \[cookie; Origin https:\/\/app\.site-a\.localhost\]/);
+    expect(finished.stdout).toMatch(
+      /journal: GET \/x\/\{nonce\}\/me 200 \[cookie; Origin https:\/\/app\.site-a\.localhost\]/,
+    );
     // Each step is printed as it is measured.
     expect(finished.stderr).toMatch(/step 1: chromium-headless-shell@112 \(112\.[\d.]+\): allowed/);
     expect(finished.stderr).toMatch(/step 2: chromium-headless-shell@115 \(115\.[\d.]+\): blocked/);
@@ -63,7 +96,9 @@ describe('cors-lab bisect', () => {
   it('says so, exit 1, when the two ends behave alike', async () => {
     const finished = await cli(['bisect', 'preflight-put-allowed', '--between', 'chromium@113', 'chromium@114']);
     expect(finished.status, finished.stderr).toBe(1);
-    expect(finished.stdout).toMatch(/^preflight-put-allowed: no change between chromium@113 and chromium@114 \(2 builds measured\)$/m);
+    expect(finished.stdout).toMatch(
+      /^preflight-put-allowed: no change between chromium@113 and chromium@114 \(2 builds measured\)$/m,
+    );
   }, 300_000);
 
   it('refuses bad input before fetching anything: an unknown scenario, builds of two kinds, the newer build first', async () => {
@@ -72,7 +107,9 @@ describe('cors-lab bisect', () => {
     expect(unknown.stderr).toContain('no scenario "no-such-scenario"');
     const kinds = await cli(['bisect', 'cookie-partitioned-cross-site', '--between', 'chromium@143', 'chromium@150']);
     expect(kinds.status).toBe(2);
-    expect(kinds.stderr).toMatch(/chromium@143 is a chromium headless-shell build and chromium@150 a chromium full build/);
+    expect(kinds.stderr).toMatch(
+      /chromium@143 is a chromium headless-shell build and chromium@150 a chromium full build/,
+    );
     const order = await cli(['bisect', 'cookie-partitioned-cross-site', '--between', 'chromium@114', 'chromium@113']);
     expect(order.status).toBe(2);
     expect(order.stderr).toContain('give the older build first');
@@ -96,7 +133,10 @@ describe('builds through the vitest API', () => {
         response.end('ok');
       };
       const outcome = await lab.probe({ server: allowing, request: { path: '/me' } });
-      expect(outcome.cells.map((cell) => `${cell.engine} ${cell.outcome}`)).toEqual(['chromium@113 allowed', 'chromium@114 allowed']);
+      expect(outcome.cells.map((cell) => `${cell.engine} ${cell.outcome}`)).toEqual([
+        'chromium@113 allowed',
+        'chromium@114 allowed',
+      ]);
     } finally {
       await lab.close();
       if (saved === undefined) delete process.env.CORS_LAB_CACHE;

@@ -47,17 +47,41 @@ scenarios:
 
 describe.each(ENGINE_IDS)('%s', (id) => {
   it('xhr: allowed and blocked', async () => {
-    const result = await runScenarios({ scenarios: scenarios.filter((scenario) => scenario.request.kind === 'xhr'), engines: [id], timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    const result = await runScenarios({
+      scenarios: scenarios.filter((scenario) => scenario.request.kind === 'xhr'),
+      engines: [id],
+      timeoutMs: 8000,
+      isolation: 'group',
+      certDir: tempCertDir(),
+    });
     expect(result.engines.map((engine) => engine.id)).toEqual([id]);
     const [allowed, blocked] = result.results;
-    expect(allowed).toMatchObject({ scenario: 'xhr-allowed', outcome: 'allowed', evidence: { body: 'xhr-body', requestReached: true } });
-    expect(blocked).toMatchObject({ scenario: 'xhr-blocked-by-upload-preflight', outcome: 'blocked', evidence: { preflightSent: true, requestReached: false } });
+    expect(allowed).toMatchObject({
+      scenario: 'xhr-allowed',
+      outcome: 'allowed',
+      evidence: { body: 'xhr-body', requestReached: true },
+    });
+    expect(blocked).toMatchObject({
+      scenario: 'xhr-blocked-by-upload-preflight',
+      outcome: 'blocked',
+      evidence: { preflightSent: true, requestReached: false },
+    });
   });
 
   it('img-canvas: readable and tainted', async () => {
-    const result = await runScenarios({ scenarios: scenarios.filter((scenario) => scenario.request.kind === 'img-canvas'), engines: [id], timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    const result = await runScenarios({
+      scenarios: scenarios.filter((scenario) => scenario.request.kind === 'img-canvas'),
+      engines: [id],
+      timeoutMs: 8000,
+      isolation: 'group',
+      certDir: tempCertDir(),
+    });
     const [readable, tainted] = result.results;
-    expect(readable).toMatchObject({ scenario: 'img-allowed', outcome: 'allowed', evidence: { requestReached: true, body: expect.stringMatching(/^2x2 image, first pixel rgba\(255,0,0,255\)/) } });
+    expect(readable).toMatchObject({
+      scenario: 'img-allowed',
+      outcome: 'allowed',
+      evidence: { requestReached: true, body: expect.stringMatching(/^2x2 image, first pixel rgba\(255,0,0,255\)/) },
+    });
     expect(readable!.evidence.journal[0]!.headers!.origin).toMatch(/^https:\/\/app\.site-a\.localhost:/);
     expect(tainted).toMatchObject({ scenario: 'img-tainted', outcome: 'blocked', evidence: { requestReached: true } });
     expect(tainted!.explanation).toMatch(/tainted/);
@@ -65,18 +89,41 @@ describe.each(ENGINE_IDS)('%s', (id) => {
   });
 
   it('font: rendered, refused (a measured deviation in WebKit) and undecodable', async () => {
-    const result = await runScenarios({ scenarios: scenarios.filter((scenario) => scenario.request.kind === 'font'), engines: [id], timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+    const result = await runScenarios({
+      scenarios: scenarios.filter((scenario) => scenario.request.kind === 'font'),
+      engines: [id],
+      timeoutMs: 8000,
+      isolation: 'group',
+      certDir: tempCertDir(),
+    });
     const [allowed, noAcao, undecodable] = result.results;
-    expect(allowed).toMatchObject({ scenario: 'font-allowed', outcome: 'allowed', evidence: { body: expect.stringMatching(/^font status loaded; text width \d+px with the font/) } });
+    expect(allowed).toMatchObject({
+      scenario: 'font-allowed',
+      outcome: 'allowed',
+      evidence: { body: expect.stringMatching(/^font status loaded; text width \d+px with the font/) },
+    });
     const sentOrigin = noAcao!.evidence.journal[0]!.headers!.origin;
     if (id === 'webkit') {
       // WebKitGTK fetches fonts in no-cors mode: no Origin, and the font renders. The registry knows it, in this file too.
-      expect(noAcao).toMatchObject({ outcome: 'allowed', spec: 'blocked', verdict: 'known-deviation', deviation: { note: expect.stringContaining('webkit-fonts-no-cors') } });
+      expect(noAcao).toMatchObject({
+        outcome: 'allowed',
+        spec: 'blocked',
+        verdict: 'known-deviation',
+        deviation: { note: expect.stringContaining('webkit-fonts-no-cors') },
+      });
       expect(sentOrigin).toBeUndefined();
     } else {
-      expect(noAcao).toMatchObject({ outcome: 'blocked', spec: 'blocked', verdict: 'matches-spec', evidence: { requestReached: true } });
+      expect(noAcao).toMatchObject({
+        outcome: 'blocked',
+        spec: 'blocked',
+        verdict: 'matches-spec',
+        evidence: { requestReached: true },
+      });
       expect(sentOrigin).toMatch(/^https:\/\/app\.site-a\.localhost:/);
     }
-    expect(undecodable).toMatchObject({ outcome: 'blocked', evidence: { requestReached: true, body: expect.stringMatching(/^font status error/) } });
+    expect(undecodable).toMatchObject({
+      outcome: 'blocked',
+      evidence: { requestReached: true, body: expect.stringMatching(/^font status error/) },
+    });
   });
 });

@@ -11,7 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverForRun } from '../../harness/engines/discovery.ts';
 import type { EngineDriver, EngineId, TrustMaterial } from '../../harness/engines/types.ts';
-import { ensureLabCertificates, issueCa, issueServerCertificate, spkiHash, type KeyAndCert } from '../../harness/lab/certificates.ts';
+import {
+  ensureLabCertificates,
+  issueCa,
+  issueServerCertificate,
+  spkiHash,
+  type KeyAndCert,
+} from '../../harness/lab/certificates.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempCertDir } from '../helpers.ts';
@@ -82,7 +88,7 @@ afterAll(() => {
  */
 const HONOURS_CONSTRAINTS: Record<EngineId, boolean> = { chromium: false, firefox: true, webkit: true };
 
-describe('the lab CA\'s name constraints', () => {
+describe("the lab CA's name constraints", () => {
   for (const engine of runnable) {
     it(`${engine.id}: a lab-CA leaf for ${HOST} loads; a leaf for it from a CA constrained to example.org ${HONOURS_CONSTRAINTS[engine.id] ? 'is refused' : 'loads all the same (SPKI allow-list)'}`, async () => {
       expect(await reaches(engine.driver!, inside)).toBe(true);

@@ -57,14 +57,25 @@ describe.each(ENGINE_IDS)('%s', (id) => {
     const found = await discoverEngine(id);
     expect(found.discovery.found, `engine ${id} is missing: ${JSON.stringify(found.discovery)}`).toBe(true);
 
-    const result = await runScenarios({ scenarios, engines: [id], timeoutMs: 6000, isolation: 'group', certDir: tempCertDir() });
+    const result = await runScenarios({
+      scenarios,
+      engines: [id],
+      timeoutMs: 6000,
+      isolation: 'group',
+      certDir: tempCertDir(),
+    });
     expect(result.enginesMissing).toEqual([]);
     expect(result.engines).toHaveLength(1);
     expect(result.engines[0]!.version).toMatch(/\d+\.\d+/);
     const cell = (scenario: string) => result.results.find((entry) => entry.scenario === scenario)!;
 
     expect(cell('allowed-star')).toMatchObject({ outcome: 'allowed', matchesExpectation: true });
-    expect(cell('allowed-star').evidence).toMatchObject({ requestReached: true, preflightSent: false, status: 200, body: 'secret-body' });
+    expect(cell('allowed-star').evidence).toMatchObject({
+      requestReached: true,
+      preflightSent: false,
+      status: 200,
+      body: 'secret-body',
+    });
 
     expect(cell('blocked-no-acao')).toMatchObject({ outcome: 'blocked', matchesExpectation: true });
     expect(cell('blocked-no-acao').evidence.requestReached).toBe(true);
@@ -75,7 +86,11 @@ describe.each(ENGINE_IDS)('%s', (id) => {
 
     // Nothing sent, but the reachability control reached the server: blocked.
     const refused = cell('blocked-before-sending');
-    expect(refused).toMatchObject({ outcome: 'blocked', matchesExpectation: true, evidence: { preflightSent: false, requestReached: false, control: { reached: true } } });
+    expect(refused).toMatchObject({
+      outcome: 'blocked',
+      matchesExpectation: true,
+      evidence: { preflightSent: false, requestReached: false, control: { reached: true } },
+    });
     expect(refused.evidence.journal.map((entry) => entry.kind)).toEqual(['control']);
     expect(refused.explanation).toMatch(/^blocked before sending: .*top-level navigation/);
 

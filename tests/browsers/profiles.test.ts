@@ -11,7 +11,14 @@ const catalog = scenariosFrom(readFileSync(file, 'utf8'), file);
 const pick = (...ids: string[]) => catalog.filter((scenario) => ids.includes(scenario.id));
 
 async function run(engine: EngineId, profile: EngineProfile, ...ids: string[]) {
-  const result = await runScenarios({ scenarios: pick(...ids), engines: [engine], profile, timeoutMs: 8000, isolation: 'group', certDir: tempCertDir() });
+  const result = await runScenarios({
+    scenarios: pick(...ids),
+    engines: [engine],
+    profile,
+    timeoutMs: 8000,
+    isolation: 'group',
+    certDir: tempCertDir(),
+  });
   expect(result.options.profile).toBe(profile);
   expect(result.engines[0]).toMatchObject({ id: engine, profile });
   return result;
@@ -21,11 +28,18 @@ describe('engine profiles', () => {
   it('chromium: as launched it withholds a SameSite=None cookie cross-site; shipping and allow-third-party send it', async () => {
     const defaults = await run('chromium', 'defaults', 'cookie-samesite-none-cross-site-fetch');
     expect(defaults.engines[0]!.cookieSettings).toMatch(/cookie_controls_mode not set/);
-    expect(defaults.results[0]).toMatchObject({ verdict: 'cookie-policy', evidence: { requestReached: true, cookiesSent: false } });
+    expect(defaults.results[0]).toMatchObject({
+      verdict: 'cookie-policy',
+      evidence: { requestReached: true, cookiesSent: false },
+    });
 
     const shipping = await run('chromium', 'shipping', 'cookie-samesite-none-cross-site-fetch');
     expect(shipping.engines[0]!.cookieSettings).toMatch(/cookie_controls_mode=2/);
-    expect(shipping.results[0]).toMatchObject({ outcome: 'allowed', verdict: 'matches-spec', evidence: { cookiesReceived: ['sid'] } });
+    expect(shipping.results[0]).toMatchObject({
+      outcome: 'allowed',
+      verdict: 'matches-spec',
+      evidence: { cookiesReceived: ['sid'] },
+    });
 
     const open = await run('chromium', 'allow-third-party', 'cookie-samesite-none-cross-site-fetch');
     expect(open.engines[0]!.cookieSettings).toMatch(/cookie_controls_mode=0/);

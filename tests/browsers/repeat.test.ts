@@ -46,18 +46,47 @@ scenarios:
 `,
     );
     const out = join(dir, 'out');
-    const run = await runCli(['run', join(dir, 'steady.yaml'), '--middleware', join(dir, 'alternating.ts'), '--repeat', '4', '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color', '--wide']);
+    const run = await runCli([
+      'run',
+      join(dir, 'steady.yaml'),
+      '--middleware',
+      join(dir, 'alternating.ts'),
+      '--repeat',
+      '4',
+      '--browsers',
+      'chromium',
+      '--reporter',
+      'json',
+      '--out',
+      out,
+      '--no-color',
+      '--wide',
+    ]);
     expect(run.status, run.stderr).toBe(1);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
     const cell = (id: string) => result.results.find((candidate) => candidate.scenario === id)!;
     expect(cell('alternating-get')).toMatchObject({ verdict: 'flaky', matchesExpectation: false, attempts: 4 });
-    expect(cell('alternating-get').flaky!.map((attempt) => attempt.outcome)).toEqual(['allowed', 'blocked', 'allowed', 'blocked']);
-    expect(cell('alternating-get').flaky!.every((attempt) => attempt.requestReached && attempt.journal.length > 0)).toBe(true);
-    expect(cell('steady-star')).toMatchObject({ verdict: 'matches-spec', matchesExpectation: true, attempts: 4, outcome: 'allowed' });
+    expect(cell('alternating-get').flaky!.map((attempt) => attempt.outcome)).toEqual([
+      'allowed',
+      'blocked',
+      'allowed',
+      'blocked',
+    ]);
+    expect(
+      cell('alternating-get').flaky!.every((attempt) => attempt.requestReached && attempt.journal.length > 0),
+    ).toBe(true);
+    expect(cell('steady-star')).toMatchObject({
+      verdict: 'matches-spec',
+      matchesExpectation: true,
+      attempts: 4,
+      outcome: 'allowed',
+    });
     expect(cell('steady-star').flaky).toBeUndefined();
     expect(result.summary).toMatchObject({ flaky: 1, newFindings: 0, unexpected: 1, flakeRate: { chromium: 0.5 } });
     expect(result.options.repeat).toBe(4);
-    expect(run.stdout).toContain('Flaky (--repeat: the attempts disagreed; never counted as passing, never a finding):');
+    expect(run.stdout).toContain(
+      'Flaky (--repeat: the attempts disagreed; never counted as passing, never a finding):',
+    );
     expect(run.stdout).toContain('alternating-get in alternating · chromium: allowed, blocked, allowed, blocked');
     expect(run.stdout).toMatch(/1 flaky \(chromium 50\.0%; 4 attempts each\)/);
     expect(run.stdout).not.toMatch(/Not as expected/);

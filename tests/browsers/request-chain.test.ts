@@ -12,7 +12,8 @@ import { runScenarios } from '../../harness/run/runner.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { scenariosFrom, tempCertDir } from '../helpers.ts';
 
-const scenarios = scenariosFrom(`
+const scenarios = scenariosFrom(
+  `
 origins: { page: https://app.site-a.localhost, api: https://api.site-b.localhost, files: https://files.site-c.localhost }
 scenarios:
   - id: upload-moved
@@ -27,7 +28,9 @@ scenarios:
         /upload:
           preflight: { status: 204, headers: { Access-Control-Allow-Origin: "*", Access-Control-Allow-Methods: PUT } }
           actual: { headers: { Access-Control-Allow-Origin: "*" } }
-`, 'my-uploads.yaml');
+`,
+  'my-uploads.yaml',
+);
 
 describe('the request chain in every engine', () => {
   it('names the later hop where Firefox parts from the spec, known to the registry, and holds every other engine hop by hop', async () => {
@@ -38,9 +41,16 @@ describe('the request chain in every engine', () => {
       expect(cell.verdict, cell.engine).toBe('matches-spec');
       // The spec's chain: preflight and PUT at the API, then preflight and PUT at the file host with Origin null.
       const chain = cell.evidence.requestShape!.chain!;
-      expect(chain.expected.map((hop) => `${hop.kind} ${hop.origin === undefined ? 'none' : hop.origin === 'null' ? 'null' : 'page'}`)).toEqual(['preflight page', 'request page', 'preflight null', 'request null']);
+      expect(
+        chain.expected.map(
+          (hop) => `${hop.kind} ${hop.origin === undefined ? 'none' : hop.origin === 'null' ? 'null' : 'page'}`,
+        ),
+      ).toEqual(['preflight page', 'request page', 'preflight null', 'request null']);
       // What the lab's servers recorded: four hops in every engine, the first two with the page's Origin.
-      expect(chain.seen.map((hop) => hop.kind), cell.engine).toEqual(['preflight', 'request', 'preflight', 'request']);
+      expect(
+        chain.seen.map((hop) => hop.kind),
+        cell.engine,
+      ).toEqual(['preflight', 'request', 'preflight', 'request']);
     }
     const byEngine = new Map(result.results.map((cell) => [cell.engine, cell]));
     const firefox = byEngine.get('firefox')!;
@@ -51,13 +61,23 @@ describe('the request chain in every engine', () => {
     expect(firefox.evidence.requestShape!.chain!.firstDifference).toBe(parted);
     expect(firefox.evidence.requestShape!.departs).toEqual({ request: 'later', fields: ['origin'] });
     expect(firefox.requestMismatch).toBeUndefined();
-    expect(firefox.knownRequestShape).toMatchObject({ id: 'firefox-preflight-after-cross-origin-redirect-origin', difference: parted });
+    expect(firefox.knownRequestShape).toMatchObject({
+      id: 'firefox-preflight-after-cross-origin-redirect-origin',
+      difference: parted,
+    });
     for (const engine of ['chromium', 'webkit']) {
-      expect(byEngine.get(engine)!.evidence.requestShape!.chain!.seen.map((hop) => hop.origin)).toEqual([page, page, 'null', 'null']);
+      expect(byEngine.get(engine)!.evidence.requestShape!.chain!.seen.map((hop) => hop.origin)).toEqual([
+        page,
+        page,
+        'null',
+        'null',
+      ]);
       expect(byEngine.get(engine)!.requestMismatch, engine).toBeUndefined();
     }
     const terminal = renderTerminal(result, { color: false, wide: true });
     expect(terminal).toMatch(/upload-moved\s+allowed\s+allowed\s+allowed\s+allowed/);
-    expect(terminal).toContain("firefox-preflight-after-cross-origin-redirect-origin — Firefox sends the page's Origin, not null, on the preflight after a redirect to another site (request shape): upload-moved in firefox");
+    expect(terminal).toContain(
+      "firefox-preflight-after-cross-origin-redirect-origin — Firefox sends the page's Origin, not null, on the preflight after a redirect to another site (request shape): upload-moved in firefox",
+    );
   }, 120_000);
 });

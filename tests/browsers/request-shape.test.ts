@@ -10,7 +10,8 @@ import { runScenarios } from '../../harness/run/runner.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { scenariosFrom, tempCertDir } from '../helpers.ts';
 
-const scenarios = scenariosFrom(`
+const scenarios = scenariosFrom(
+  `
 origins: { page: https://app.site-a.localhost, fonts: https://fonts.site-b.localhost }
 scenarios:
   - id: my-font
@@ -21,7 +22,9 @@ scenarios:
     title: our API from the font host, ACAO *
     request: { target: fonts, path: /api }
     server: { fonts: { /api: { actual: { headers: { Access-Control-Allow-Origin: "*" } } } } }
-`, 'my-app.yaml');
+`,
+  'my-app.yaml',
+);
 
 describe('the request shape in every engine', () => {
   it('finds the WebKit font made as no CORS request, known to the registry, and nothing else', async () => {
@@ -32,18 +35,31 @@ describe('the request shape in every engine', () => {
       expect(cell.verdict).toBe('matches-spec');
       expect(cell.evidence.requestShape, `${cell.scenario} ${cell.engine}`).toBeDefined();
     }
-    const departed = result.results.filter((cell) => cell.evidence.requestShape!.departs).map((cell) => `${cell.scenario} ${cell.engine}`);
+    const departed = result.results
+      .filter((cell) => cell.evidence.requestShape!.departs)
+      .map((cell) => `${cell.scenario} ${cell.engine}`);
     expect(departed).toEqual(['my-font webkit']);
     const font = result.results.find((cell) => cell.scenario === 'my-font' && cell.engine === 'webkit')!;
-    expect(font.evidence.requestShape!.differences.join('; ')).toMatch(/^the request went in no-cors mode \(Sec-Fetch-Mode: no-cors\), where the spec makes a cors request; the request carried no Origin header/);
+    expect(font.evidence.requestShape!.differences.join('; ')).toMatch(
+      /^the request went in no-cors mode \(Sec-Fetch-Mode: no-cors\), where the spec makes a cors request; the request carried no Origin header/,
+    );
     expect(font.evidence.requestShape!.seen).toEqual({ mode: 'no-cors', origin: null, preflight: false });
     expect(font.requestMismatch).toBeUndefined();
-    expect(font.knownRequestShape).toMatchObject({ id: 'webkit-fonts-no-cors-request', difference: font.evidence.requestShape!.differences.join('; ') });
+    expect(font.knownRequestShape).toMatchObject({
+      id: 'webkit-fonts-no-cors-request',
+      difference: font.evidence.requestShape!.differences.join('; '),
+    });
     const chromiumFont = result.results.find((cell) => cell.scenario === 'my-font' && cell.engine === 'chromium')!;
-    expect(chromiumFont.evidence.requestShape!.seen).toEqual({ mode: 'cors', origin: expect.stringMatching(/^https:\/\/app\.site-a\.localhost:\d+$/), preflight: false });
+    expect(chromiumFont.evidence.requestShape!.seen).toEqual({
+      mode: 'cors',
+      origin: expect.stringMatching(/^https:\/\/app\.site-a\.localhost:\d+$/),
+      preflight: false,
+    });
     expect(result.summary.requestMismatches ?? 0).toBe(0);
     const terminal = renderTerminal(result, { color: false, wide: true });
     expect(terminal).toMatch(/my-font\s+allowed\s+allowed\s+allowed\s+allowed\s*$/m);
-    expect(terminal).toContain('webkit-fonts-no-cors-request — WebKitGTK requests fonts in no-cors mode (Sec-Fetch-Mode no-cors), where the spec makes a CORS request (request shape): my-font in webkit');
+    expect(terminal).toContain(
+      'webkit-fonts-no-cors-request — WebKitGTK requests fonts in no-cors mode (Sec-Fetch-Mode no-cors), where the spec makes a CORS request (request shape): my-font in webkit',
+    );
   }, 120_000);
 });

@@ -110,7 +110,11 @@ describe('ProbeSession.run', () => {
     // A real Chromium behind a wrapper that exits at its first start (Playwright launches it with --remote-debugging-pipe).
     const dir = tempCertDir();
     const wrapper = join(dir, 'chromium-fails-once');
-    writeFileSync(wrapper, `#!/bin/sh\ncase "$*" in *--remote-debugging-pipe*) [ -e "$0.failed" ] || { touch "$0.failed"; exit 1; };; esac\nexec ${chromiumPath} "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\ncase "$*" in *--remote-debugging-pipe*) [ -e "$0.failed" ] || { touch "$0.failed"; exit 1; };; esac\nexec ${chromiumPath} "$@"\n`,
+      { mode: 0o755 },
+    );
     const saved = process.env.CORS_LAB_CHROMIUM;
     process.env.CORS_LAB_CHROMIUM = wrapper;
     try {
@@ -118,7 +122,9 @@ describe('ProbeSession.run', () => {
       const started = await ProbeSession.start('chromium', chromium!.driver!, lab, { timeoutMs: 8000 });
       if ('notStarted' in started) throw new Error(started.notStarted.reason);
       try {
-        expect(started.session.info.relaunched).toEqual([expect.stringMatching(/a launch failed \(.+\); the second attempt started it/)]);
+        expect(started.session.info.relaunched).toEqual([
+          expect.stringMatching(/a launch failed \(.+\); the second attempt started it/),
+        ]);
         const [cell] = await started.session.run(pageRun([planned(quick)]));
         expect(cell!.outcome).toMatchObject({ settled: 'resolved', status: 200 });
       } finally {

@@ -39,7 +39,10 @@ async function until(context: EngineContext, expression: string, what: string, t
     if (await context.evaluate<boolean>(expression, 5000)) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  const shown = await context.evaluate<string>("document.getElementById('problems').textContent + ' | ' + document.getElementById('status').textContent", 5000);
+  const shown = await context.evaluate<string>(
+    "document.getElementById('problems').textContent + ' | ' + document.getElementById('status').textContent",
+    5000,
+  );
   throw new Error(`${what} did not happen within ${timeoutMs} ms; the page showed: ${shown}`);
 }
 
@@ -59,7 +62,10 @@ const submit = (method: string, headers: string) => `(() => {
 describe.each(['firefox', 'webkit'] as EngineId[])('cors-lab ui in %s', (engineId) => {
   it('runs the form, streams the cells with their diagrams, compares two runs and shows an export', async () => {
     const { runnable } = await discoverForRun([engineId]);
-    expect(runnable.map((engine) => engine.id), `${engineId} must be installed for this test`).toEqual([engineId]);
+    expect(
+      runnable.map((engine) => engine.id),
+      `${engineId} must be installed for this test`,
+    ).toEqual([engineId]);
     const started = await ProbeSession.start(engineId, runnable[0]!.driver!, lab, { timeoutMs: 30_000 });
     if (!('session' in started)) throw new Error(`${engineId} did not start: ${started.notStarted.reason}`);
     const browser = started.session;
@@ -82,19 +88,41 @@ describe.each(['firefox', 'webkit'] as EngineId[])('cors-lab ui in %s', (engineI
       expect(first[0]!.text).toContain('the page read 200');
 
       await page.evaluate(submit('PUT', 'X-Token: 1'), 5000);
-      await until(page, "document.getElementById('status').textContent.startsWith('done in') && document.querySelectorAll('#history-list li').length >= 2", 'the second run');
-      const preflighted = await page.evaluate<string>(`document.querySelector('.row .cell svg.diagram g.hop[data-kind=preflight]').textContent`, 5000);
+      await until(
+        page,
+        "document.getElementById('status').textContent.startsWith('done in') && document.querySelectorAll('#history-list li').length >= 2",
+        'the second run',
+      );
+      const preflighted = await page.evaluate<string>(
+        `document.querySelector('.row .cell svg.diagram g.hop[data-kind=preflight]').textContent`,
+        5000,
+      );
       expect(preflighted).toContain('ACRM: PUT, ACRH: x-token');
 
-      await page.evaluate(`(() => { const boxes = document.querySelectorAll('#history-list input[name=compare]'); boxes[0].click(); boxes[1].click(); document.getElementById('compare-button').click(); return true; })()`, 5000);
+      await page.evaluate(
+        `(() => { const boxes = document.querySelectorAll('#history-list input[name=compare]'); boxes[0].click(); boxes[1].click(); document.getElementById('compare-button').click(); return true; })()`,
+        5000,
+      );
       await until(page, "document.querySelector('#compare .form-changes') !== null", 'the compare view', 15_000);
-      expect(await page.evaluate<string>("document.querySelector('#compare .form-changes').textContent", 5000)).toContain('method: GET → PUT');
-      const changed = await page.evaluate<string[]>(`[...document.querySelectorAll('#compare table.changes tr')].slice(1).map((row) => row.textContent)`, 5000);
-      expect(changed.some((row) => row.includes(`from ${APP}`) && row.includes('allowed') && row.includes('blocked'))).toBe(true);
+      expect(
+        await page.evaluate<string>("document.querySelector('#compare .form-changes').textContent", 5000),
+      ).toContain('method: GET → PUT');
+      const changed = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('#compare table.changes tr')].slice(1).map((row) => row.textContent)`,
+        5000,
+      );
+      expect(
+        changed.some((row) => row.includes(`from ${APP}`) && row.includes('allowed') && row.includes('blocked')),
+      ).toBe(true);
 
-      await page.evaluate(`(() => { [...document.querySelectorAll('#exports button')].find((button) => button.textContent.includes('check config')).click(); return true; })()`, 5000);
+      await page.evaluate(
+        `(() => { [...document.querySelectorAll('#exports button')].find((button) => button.textContent.includes('check config')).click(); return true; })()`,
+        5000,
+      );
       await until(page, "document.querySelector('#exported pre') !== null", 'the export', 15_000);
-      expect(await page.evaluate<string>("document.querySelector('#exported pre').textContent", 5000)).toContain('endpoints:');
+      expect(await page.evaluate<string>("document.querySelector('#exported pre').textContent", 5000)).toContain(
+        'endpoints:',
+      );
     } finally {
       await browser.close();
     }

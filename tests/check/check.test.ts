@@ -14,7 +14,11 @@ import { runCli, tempCertDir, tempDir } from '../helpers.ts';
 const APP = 'https://app.example.com';
 const FOREIGN = 'https://foreign.example.org';
 /** Which engine sent a request, from the User-Agent in the server's own log. */
-const UA: Record<(typeof ENGINE_IDS)[number], RegExp> = { chromium: /HeadlessChrome|Chrome\//, firefox: /Firefox\//, webkit: /^(?!.*Chrome).*AppleWebKit/ };
+const UA: Record<(typeof ENGINE_IDS)[number], RegExp> = {
+  chromium: /HeadlessChrome|Chrome\//,
+  firefox: /Firefox\//,
+  webkit: /^(?!.*Chrome).*AppleWebKit/,
+};
 
 let express: FixtureServer;
 let caFile = '';
@@ -45,11 +49,17 @@ const cellsFor = (results: CellResult[], row: string) => results.filter((cell) =
 
 describe('check against Express 5 + cors (allowlist, credentials, its own CA)', () => {
   it('allows the listed origin and blocks a foreign one in all three engines, and the sweep finds nothing', async () => {
-    const result = await runCheck({ plan: planFromCli('https://api.example.com/api/me', flags()), timeoutMs: 8000, certDir: tempCertDir() });
+    const result = await runCheck({
+      plan: planFromCli('https://api.example.com/api/me', flags()),
+      timeoutMs: 8000,
+      certDir: tempCertDir(),
+    });
     expect(result.engines.map((engine) => engine.id)).toEqual([...ENGINE_IDS]);
 
     const allowed = cellsFor(result.results, `GET https://api.example.com/api/me from ${APP}`);
-    expect(allowed.map((cell) => [cell.engine, cell.outcome, cell.matchesExpectation])).toEqual(ENGINE_IDS.map((id) => [id, 'allowed', true]));
+    expect(allowed.map((cell) => [cell.engine, cell.outcome, cell.matchesExpectation])).toEqual(
+      ENGINE_IDS.map((id) => [id, 'allowed', true]),
+    );
     // Every hop as the spec makes it: the tunnel's :443 is not in the URL the browser requested (it once made every https row a '?').
     expect(allowed.map((cell) => cell.requestMismatch ?? 'none')).toEqual(ENGINE_IDS.map(() => 'none'));
     const foreign = cellsFor(result.results, `GET https://api.example.com/api/me from ${FOREIGN}`);
@@ -74,24 +84,39 @@ describe('check against Express 5 + cors (allowlist, credentials, its own CA)', 
       expect(page?.headers?.host).toBe('app.example.com');
       const sent = cell.evidence.journal.find((entry) => entry.kind === 'request');
       expect(sent?.headers?.origin).toBe(APP);
-      expect(express.log.some((line) => line.origin === APP && UA[cell.engine as EngineFamily].test(String(line.userAgent)))).toBe(true);
+      expect(
+        express.log.some((line) => line.origin === APP && UA[cell.engine as EngineFamily].test(String(line.userAgent))),
+      ).toBe(true);
     }
   });
 
   it('without --ca the untrusted certificate stops the check before any browser, with a TLS reason naming --ca (never blocked)', async () => {
-    const refused = await runCheck({ plan: planFromCli('https://api.example.com/api/me', flags({ origin: [APP], expect: [], ca: [], sweep: false })), timeoutMs: 8000, certDir: tempCertDir() }).catch((error: unknown) => error);
+    const refused = await runCheck({
+      plan: planFromCli('https://api.example.com/api/me', flags({ origin: [APP], expect: [], ca: [], sweep: false })),
+      timeoutMs: 8000,
+      certDir: tempCertDir(),
+    }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TargetUnreachable);
     expect((refused as TargetUnreachable).reasons).toEqual([expect.stringMatching(/^TLS: .*not trusted.*--ca/)]);
   });
 
   it('checks an image (drawn to a canvas) and a font as well as fetch', async () => {
-    for (const [kind, path] of [['img-canvas', '/logo.png'], ['font', '/font.otf']] as const) {
-      const result = await runCheck({ plan: planFromCli(`https://api.example.com${path}`, flags({ kind, sweep: false })), timeoutMs: 8000, certDir: tempCertDir() });
+    for (const [kind, path] of [
+      ['img-canvas', '/logo.png'],
+      ['font', '/font.otf'],
+    ] as const) {
+      const result = await runCheck({
+        plan: planFromCli(`https://api.example.com${path}`, flags({ kind, sweep: false })),
+        timeoutMs: 8000,
+        certDir: tempCertDir(),
+      });
       const allowed = cellsFor(result.results, `GET https://api.example.com${path} from ${APP}`);
       expect(allowed.map((cell) => cell.outcome)).toEqual(['allowed', 'allowed', 'allowed']);
       const foreign = cellsFor(result.results, `GET https://api.example.com${path} from ${FOREIGN}`);
       // WebKitGTK loads fonts in no-cors mode (see the font scenarios), so only it renders the foreign font.
-      expect(foreign.map((cell) => cell.outcome)).toEqual(kind === 'font' ? ['blocked', 'blocked', 'allowed'] : ['blocked', 'blocked', 'blocked']);
+      expect(foreign.map((cell) => cell.outcome)).toEqual(
+        kind === 'font' ? ['blocked', 'blocked', 'allowed'] : ['blocked', 'blocked', 'blocked'],
+      );
     }
   });
 });
@@ -100,16 +125,34 @@ describe('check against other servers', () => {
   it('reports every hostile origin a reflecting server lets through with credentials, in every engine', async () => {
     const reflecting = await startFixture('reflecting-server');
     try {
-      const plan = planFromCli(`http://api.example.com:${reflecting.port}/account`, flags({ origin: ['http://app.example.com'], expect: [], resolve: [`api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`], ca: [] }));
+      const plan = planFromCli(
+        `http://api.example.com:${reflecting.port}/account`,
+        flags({
+          origin: ['http://app.example.com'],
+          expect: [],
+          resolve: [`api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`],
+          ca: [],
+        }),
+      );
       const result = await runCheck({ plan, timeoutMs: 8000, certDir: tempCertDir() });
       // One cause, not one finding per hostile origin: the unrelated site got in, so any origin does.
-      expect(result.check!.findings.map((finding) => [finding.cause, finding.kind])).toEqual([['reflects-any-origin', 'security']]);
+      expect(result.check!.findings.map((finding) => [finding.cause, finding.kind])).toEqual([
+        ['reflects-any-origin', 'security'],
+      ]);
       const [finding] = result.check!.findings;
-      expect(finding!.cases.map((found) => found.attack).sort()).toEqual(['null', 'prefix', 'sibling-subdomain', 'suffix', 'unrelated']);
+      expect(finding!.cases.map((found) => found.attack).sort()).toEqual([
+        'null',
+        'prefix',
+        'sibling-subdomain',
+        'suffix',
+        'unrelated',
+      ]);
       expect(finding!.engines).toEqual([...ENGINE_IDS]);
       for (const found of finding!.cases) {
         expect(found.engines).toEqual([...ENGINE_IDS]);
-        const cell = result.results.find((candidate) => candidate.scenario === found.scenario && candidate.engine === 'firefox')!;
+        const cell = result.results.find(
+          (candidate) => candidate.scenario === found.scenario && candidate.engine === 'firefox',
+        )!;
         const answer = cell.evidence.journal.find((entry) => entry.kind === 'request')!;
         expect(answer.headers?.origin).toBe(found.origin);
         expect(answer.responseHeaders?.['access-control-allow-credentials']).toBe('true');
@@ -117,7 +160,11 @@ describe('check against other servers', () => {
         expect(found.evidence).toContain(`Access-Control-Allow-Origin '${found.origin}'`);
       }
       // The path that does not exist answers like the rest (this server answers every path): no error-path finding.
-      expect(result.scenarios.some((row) => row.id.includes('/cors-lab-no-such-path from http://app.example.com (a path that does not exist)'))).toBe(true);
+      expect(
+        result.scenarios.some((row) =>
+          row.id.includes('/cors-lab-no-such-path from http://app.example.com (a path that does not exist)'),
+        ),
+      ).toBe(true);
       expect(result.summary.unexpected).toBe(15);
     } finally {
       await reflecting.stop();
@@ -129,15 +176,39 @@ describe('check against other servers', () => {
     // it while the check runs, as a just-freed port could be), not on any
     // engine's unsafe-port list, and refusing connections right now.
     const down = { port: await refusingPort([81, 82, 83, 84, 85, 86, 88, 89, 90, 91]) };
-    const plan = planFromCli(`http://api.example.com:${down.port}/x`, flags({ origin: ['http://app.example.com'], expect: [], resolve: [`api.example.com:${down.port}:127.0.0.1:${down.port}`], ca: [], sweep: false }));
+    const plan = planFromCli(
+      `http://api.example.com:${down.port}/x`,
+      flags({
+        origin: ['http://app.example.com'],
+        expect: [],
+        resolve: [`api.example.com:${down.port}:127.0.0.1:${down.port}`],
+        ca: [],
+        sweep: false,
+      }),
+    );
     const refused = await runCheck({ plan, timeoutMs: 8000, certDir: tempCertDir() }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TargetUnreachable);
-    expect((refused as TargetUnreachable).reasons).toEqual([expect.stringMatching(/^connection refused by http:\/\/api\.example\.com:\d+ \(connecting to 127\.0\.0\.1:\d+\): is the server running\?$/)]);
+    expect((refused as TargetUnreachable).reasons).toEqual([
+      expect.stringMatching(
+        /^connection refused by http:\/\/api\.example\.com:\d+ \(connecting to 127\.0\.0\.1:\d+\): is the server running\?$/,
+      ),
+    ]);
     // From the command line, with the sweep on: one line for all its requests.
     const out = join(tempDir('check-down'), 'out');
-    const run = await runCli(['check', `http://api.example.com:${down.port}/x`, '--origin', 'http://app.example.com', '--resolve', `api.example.com:${down.port}:127.0.0.1:${down.port}`, '--out', out]);
+    const run = await runCli([
+      'check',
+      `http://api.example.com:${down.port}/x`,
+      '--origin',
+      'http://app.example.com',
+      '--resolve',
+      `api.example.com:${down.port}:127.0.0.1:${down.port}`,
+      '--out',
+      out,
+    ]);
     expect(run.status, run.stderr).toBe(3);
-    expect(run.stderr).toMatch(/the target could not be reached or trusted for any of the \d+ request\(s\), so no browser was run: connection refused by/);
+    expect(run.stderr).toMatch(
+      /the target could not be reached or trusted for any of the \d+ request\(s\), so no browser was run: connection refused by/,
+    );
     expect(run.stderr.match(/connection refused/g)).toHaveLength(1);
     expect(existsSync(out)).toBe(false);
   });

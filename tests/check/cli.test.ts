@@ -13,7 +13,11 @@ const cli = (...args: string[]) => runCli(args);
 describe('cors-lab check CLI', () => {
   it('exits 2 for bad input, naming the flag or the config field, and writes nothing', () => {
     const dir = tempDir('check-cli');
-    const bad = spawnSync(NODE, [BIN, 'check', 'ftp://api.example.com/x', '--origin', 'https://app.example.com/path', '--out', join(dir, 'out')], { encoding: 'utf8' });
+    const bad = spawnSync(
+      NODE,
+      [BIN, 'check', 'ftp://api.example.com/x', '--origin', 'https://app.example.com/path', '--out', join(dir, 'out')],
+      { encoding: 'utf8' },
+    );
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/command line: <url>: 'ftp:\/\/api\.example\.com\/x' must be an http or https URL/);
     expect(bad.stderr).toMatch(/command line: --origin: .*Fix: drop the path/);
@@ -24,15 +28,50 @@ describe('cors-lab check CLI', () => {
     expect(config.stderr).toMatch(/suite\.yaml: endpoints: /);
     expect(spawnSync(NODE, [BIN, 'check'], { encoding: 'utf8' }).status).toBe(2);
     // A method or header that would inject header lines, or a value no server takes, is refused before anything starts.
-    const injecting = spawnSync(NODE, [BIN, 'check', 'https://api.example.com/x', '--method', 'GET\r\nX-Injected: 1', '--header', `X-Big: ${'a'.repeat(9000)}`, '--out', join(dir, 'out')], { encoding: 'utf8' });
+    const injecting = spawnSync(
+      NODE,
+      [
+        BIN,
+        'check',
+        'https://api.example.com/x',
+        '--method',
+        'GET\r\nX-Injected: 1',
+        '--header',
+        `X-Big: ${'a'.repeat(9000)}`,
+        '--out',
+        join(dir, 'out'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(injecting.status).toBe(2);
-    expect(injecting.stderr).toContain('command line: --method: "GET\\r\\nX-Injected: 1": a method must be an HTTP token');
-    expect(injecting.stderr).toMatch(/command line: --header: 'X-Big: a+…' is not 'Name: value' \(.*at most 8192 characters\)/);
+    expect(injecting.stderr).toContain(
+      'command line: --method: "GET\\r\\nX-Injected: 1": a method must be an HTTP token',
+    );
+    expect(injecting.stderr).toMatch(
+      /command line: --header: 'X-Big: a+…' is not 'Name: value' \(.*at most 8192 characters\)/,
+    );
     expect(existsSync(join(dir, 'out'))).toBe(false);
     // With --config, a flag that describes an endpoint would be lost: refused, naming each.
-    const beside = spawnSync(NODE, [BIN, 'check', '--config', join(dir, 'suite.yaml'), '--origin', 'https://x.example.com', '--header', 'X-A: 1', '--out', join(dir, 'out')], { encoding: 'utf8' });
+    const beside = spawnSync(
+      NODE,
+      [
+        BIN,
+        'check',
+        '--config',
+        join(dir, 'suite.yaml'),
+        '--origin',
+        'https://x.example.com',
+        '--header',
+        'X-A: 1',
+        '--out',
+        join(dir, 'out'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(beside.status).toBe(2);
-    expect(beside.stderr).toContain(`command line: --origin: not with --config, whose endpoints say this themselves. Fix: put it in ${join(dir, 'suite.yaml')}`);
+    expect(beside.stderr).toContain(
+      `command line: --origin: not with --config, whose endpoints say this themselves. Fix: put it in ${join(dir, 'suite.yaml')}`,
+    );
     expect(beside.stderr).toContain('command line: --header: not with --config');
     expect(existsSync(join(dir, 'out'))).toBe(false);
     // --help shows no "(default: [])" for repeatable options.
@@ -47,10 +86,31 @@ describe('cors-lab check CLI', () => {
       const dir = tempDir('check-cli-run');
       const target = `http://api.example.com:${reflecting.port}/account`;
       const resolve = `api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`;
-      const run = await cli('check', target, '--origin', 'http://app.example.com', '--credentials', 'include', '--resolve', resolve, '--browsers', 'chromium', '--reporter', 'json,html,junit,markdown', '--out', dir, '--no-color', '--wide');
+      const run = await cli(
+        'check',
+        target,
+        '--origin',
+        'http://app.example.com',
+        '--credentials',
+        'include',
+        '--resolve',
+        resolve,
+        '--browsers',
+        'chromium',
+        '--reporter',
+        'json,html,junit,markdown',
+        '--out',
+        dir,
+        '--no-color',
+        '--wide',
+      );
       expect(run.status, run.stderr).toBe(4);
-      expect(run.stdout).toMatch(/from http:\/\/app\.example\.com: expected allowed: allowed in chromium, as expected\. Why: allowed: /);
-      expect(run.stdout).toContain('Security sweep: real browsers let 5 hostile origin(s) read credentialed responses, from 1 cause(s)');
+      expect(run.stdout).toMatch(
+        /from http:\/\/app\.example\.com: expected allowed: allowed in chromium, as expected\. Why: allowed: /,
+      );
+      expect(run.stdout).toContain(
+        'Security sweep: real browsers let 5 hostile origin(s) read credentialed responses, from 1 cause(s)',
+      );
       expect(run.stdout).toContain('Findings (one per cause): 1 security, 0 cors, 0 hygiene');
       expect(run.stdout).toContain('1. [security] reflects any Origin, with credentials — chromium;');
       // The verdicts point at the finding instead of repeating it; the spec column never reads as approval.
@@ -61,14 +121,27 @@ describe('cors-lab check CLI', () => {
       expect(result.kind).toBe('check');
       expect(result.check.findings).toHaveLength(1);
       expect(result.check.findings[0]!.cases).toHaveLength(5);
-      expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/1\. \[security\] reflects any Origin, with credentials/);
+      expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(
+        /1\. \[security\] reflects any Origin, with credentials/,
+      );
       const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
       expect(junit).toMatch(/<testsuite name="cors-lab check findings" tests="1" failures="1"/);
       expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/"findings":\[\{"cause":"reflects-any-origin"/);
 
       // The same endpoint as a suite that expects what the server does, sweep off.
-      writeFileSync(join(dir, 'cors-lab.yaml'), `resolve: ["${resolve}"]\nsweep: false\nbrowsers: [chromium]\nendpoints:\n  - url: ${target}\n    credentials: include\n    origins: { "http://app.example.com": allowed }\n`);
-      const suite = await cli('check', '--config', join(dir, 'cors-lab.yaml'), '--out', join(dir, 'suite'), '--no-color', '--wide');
+      writeFileSync(
+        join(dir, 'cors-lab.yaml'),
+        `resolve: ["${resolve}"]\nsweep: false\nbrowsers: [chromium]\nendpoints:\n  - url: ${target}\n    credentials: include\n    origins: { "http://app.example.com": allowed }\n`,
+      );
+      const suite = await cli(
+        'check',
+        '--config',
+        join(dir, 'cors-lab.yaml'),
+        '--out',
+        join(dir, 'suite'),
+        '--no-color',
+        '--wide',
+      );
       // The endpoint and the path that does not exist beside it (this server answers every path alike).
       expect(suite.stdout).toMatch(/2 allowed, 0 blocked, 0 error/);
       expect(suite.status).toBe(0);
@@ -83,15 +156,37 @@ describe('cors-lab check posing as an IPv6 origin', () => {
     const express = await startFixture('express-cors-server', { ALLOWED_ORIGINS: 'http://[::1]:8081' });
     try {
       const dir = tempDir('check-ipv6');
-      const run = await cli('check', `http://api.example.com:${express.port}/api/me`, '--origin', 'http://[::1]:8081', '--origin', 'https://[::1]', '--expect', 'https://[::1]=blocked',
-        '--resolve', `api.example.com:${express.port}:127.0.0.1:${express.port}`, '--reporter', 'json', '--out', dir, '--no-color', '--wide');
+      const run = await cli(
+        'check',
+        `http://api.example.com:${express.port}/api/me`,
+        '--origin',
+        'http://[::1]:8081',
+        '--origin',
+        'https://[::1]',
+        '--expect',
+        'https://[::1]=blocked',
+        '--resolve',
+        `api.example.com:${express.port}:127.0.0.1:${express.port}`,
+        '--reporter',
+        'json',
+        '--out',
+        dir,
+        '--no-color',
+        '--wide',
+      );
       const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CheckResult;
-      const cells = (origin: string) => result.results.filter((cell) => cell.scenario.endsWith(` from ${origin}`)).map((cell) => `${cell.engine} ${cell.outcome}`);
+      const cells = (origin: string) =>
+        result.results
+          .filter((cell) => cell.scenario.endsWith(` from ${origin}`))
+          .map((cell) => `${cell.engine} ${cell.outcome}`);
       // Before, the proxy named the http host with brackets and the https one without: the posed page never loaded (an error).
       expect(cells('http://[::1]:8081')).toEqual(['chromium allowed', 'firefox allowed', 'webkit allowed']);
       // An https page may not fetch an http API (mixed content): blocked, the page having loaded in every engine.
       expect(cells('https://[::1]')).toEqual(['chromium blocked', 'firefox blocked', 'webkit blocked']);
-      expect(result.results.filter((cell) => cell.outcome === 'error'), run.stdout).toEqual([]);
+      expect(
+        result.results.filter((cell) => cell.outcome === 'error'),
+        run.stdout,
+      ).toEqual([]);
       expect(run.status, run.stderr).toBe(0);
     } finally {
       await express.stop();

@@ -46,74 +46,154 @@ function tutorialSnippet(always: boolean): string {
 
 const readResult = (dir: string) => JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CheckResult;
 
-describe.skipIf(NGINX_MISSING !== undefined)('check against nginx configured from a common tutorial (HTTPS, its own CA)', () => {
-  let dir = '';
-  let caFile = '';
-  const servers: NginxServer[] = [];
-  beforeAll(() => {
-    dir = tempDir('nginx');
-    caFile = ownCa(dir).caFile;
-    mkdirSync(join(dir, 'www', 'api'), { recursive: true });
-    writeFileSync(join(dir, 'www', 'api', 'me'), '{"user": "ada"}');
-  });
-  afterAll(async () => {
-    for (const server of servers) await server.stop();
-  });
-  const check = async (nginx: NginxServer, out: string, ...extra: string[]) =>
-    runCli(['check', 'https://api.example.com/api/me', '--origin', APP, '--credentials', 'include', '--resolve', `api.example.com:443:127.0.0.1:${nginx.port}`, '--ca', caFile, '--reporter', 'json', '--out', out, '--no-color', '--wide', ...extra]);
+describe.skipIf(NGINX_MISSING !== undefined)(
+  'check against nginx configured from a common tutorial (HTTPS, its own CA)',
+  () => {
+    let dir = '';
+    let caFile = '';
+    const servers: NginxServer[] = [];
+    beforeAll(() => {
+      dir = tempDir('nginx');
+      caFile = ownCa(dir).caFile;
+      mkdirSync(join(dir, 'www', 'api'), { recursive: true });
+      writeFileSync(join(dir, 'www', 'api', 'me'), '{"user": "ada"}');
+    });
+    afterAll(async () => {
+      for (const server of servers) await server.stop();
+    });
+    const check = async (nginx: NginxServer, out: string, ...extra: string[]) =>
+      runCli([
+        'check',
+        'https://api.example.com/api/me',
+        '--origin',
+        APP,
+        '--credentials',
+        'include',
+        '--resolve',
+        `api.example.com:443:127.0.0.1:${nginx.port}`,
+        '--ca',
+        caFile,
+        '--reporter',
+        'json',
+        '--out',
+        out,
+        '--no-color',
+        '--wide',
+        ...extra,
+      ]);
 
-  it("finds that error answers lack CORS headers (add_header without always), names the fix, and exits 1; with always, nothing is found", async () => {
-    const tutorial = await startNginx(join(dir, 'tutorial'), tutorialSnippet(false).replaceAll(' cert.pem', ` ${join(dir, 'cert.pem')}`).replaceAll(' key.pem', ` ${join(dir, 'key.pem')}`).replace('root www;', `root ${join(dir, 'www')};`));
-    servers.push(tutorial);
-    const out = join(dir, 'report-tutorial');
-    const run = await check(tutorial, out, '--error-path', '/api/boom');
-    expect(run.status, run.stderr).toBe(1);
-    const result = readResult(out);
-    // The endpoint itself works in every engine; its 404 and 500 do not.
-    const cells = (row: string) => result.results.filter((cell) => cell.scenario === row).map((cell) => cell.outcome);
-    expect(cells(`GET https://api.example.com/api/me from ${APP}`)).toEqual(['allowed', 'allowed', 'allowed']);
-    expect(cells(`GET https://api.example.com/api/me, at https://api.example.com/api/cors-lab-no-such-path from ${APP} (a path that does not exist)`)).toEqual(['blocked', 'blocked', 'blocked']);
-    expect(cells(`GET https://api.example.com/api/me, at https://api.example.com/api/boom from ${APP} (an error path)`)).toEqual(['blocked', 'blocked', 'blocked']);
-    expect(result.check.findings.map((finding) => [finding.cause, finding.kind])).toEqual([['error-answers-lack-cors', 'cors']]);
-    const [finding] = result.check.findings;
-    expect(finding!.engines).toEqual([...ENGINE_IDS]);
-    expect(finding!.cases.map((found) => found.evidence)).toEqual([
-      expect.stringContaining('GET https://api.example.com/api/cors-lab-no-such-path was answered 404 with no Access-Control-Allow-Origin'),
-      expect.stringContaining('GET https://api.example.com/api/boom was answered 500 with no Access-Control-Allow-Origin'),
-    ]);
-    expect(run.stdout).toContain('1. [cors] error answers lack the CORS headers that success answers carry — chromium, firefox, webkit; GET https://api.example.com/api/me');
-    expect(run.stdout).toContain("fix: send the CORS headers on every status: nginx: add `always` to each add_header");
-    // The nginx snippet answers every origin with the same static ACAO: no Vary needed, and the sweep finds nothing.
-    expect(run.stdout).toContain('Security sweep: every hostile origin was refused in every engine that ran (6 rows: null, http-downgrade, sibling-subdomain, prefix, suffix, unrelated).');
+    it('finds that error answers lack CORS headers (add_header without always), names the fix, and exits 1; with always, nothing is found', async () => {
+      const tutorial = await startNginx(
+        join(dir, 'tutorial'),
+        tutorialSnippet(false)
+          .replaceAll(' cert.pem', ` ${join(dir, 'cert.pem')}`)
+          .replaceAll(' key.pem', ` ${join(dir, 'key.pem')}`)
+          .replace('root www;', `root ${join(dir, 'www')};`),
+      );
+      servers.push(tutorial);
+      const out = join(dir, 'report-tutorial');
+      const run = await check(tutorial, out, '--error-path', '/api/boom');
+      expect(run.status, run.stderr).toBe(1);
+      const result = readResult(out);
+      // The endpoint itself works in every engine; its 404 and 500 do not.
+      const cells = (row: string) => result.results.filter((cell) => cell.scenario === row).map((cell) => cell.outcome);
+      expect(cells(`GET https://api.example.com/api/me from ${APP}`)).toEqual(['allowed', 'allowed', 'allowed']);
+      expect(
+        cells(
+          `GET https://api.example.com/api/me, at https://api.example.com/api/cors-lab-no-such-path from ${APP} (a path that does not exist)`,
+        ),
+      ).toEqual(['blocked', 'blocked', 'blocked']);
+      expect(
+        cells(`GET https://api.example.com/api/me, at https://api.example.com/api/boom from ${APP} (an error path)`),
+      ).toEqual(['blocked', 'blocked', 'blocked']);
+      expect(result.check.findings.map((finding) => [finding.cause, finding.kind])).toEqual([
+        ['error-answers-lack-cors', 'cors'],
+      ]);
+      const [finding] = result.check.findings;
+      expect(finding!.engines).toEqual([...ENGINE_IDS]);
+      expect(finding!.cases.map((found) => found.evidence)).toEqual([
+        expect.stringContaining(
+          'GET https://api.example.com/api/cors-lab-no-such-path was answered 404 with no Access-Control-Allow-Origin',
+        ),
+        expect.stringContaining(
+          'GET https://api.example.com/api/boom was answered 500 with no Access-Control-Allow-Origin',
+        ),
+      ]);
+      expect(run.stdout).toContain(
+        '1. [cors] error answers lack the CORS headers that success answers carry — chromium, firefox, webkit; GET https://api.example.com/api/me',
+      );
+      expect(run.stdout).toContain(
+        'fix: send the CORS headers on every status: nginx: add `always` to each add_header',
+      );
+      // The nginx snippet answers every origin with the same static ACAO: no Vary needed, and the sweep finds nothing.
+      expect(run.stdout).toContain(
+        'Security sweep: every hostile origin was refused in every engine that ran (6 rows: null, http-downgrade, sibling-subdomain, prefix, suffix, unrelated).',
+      );
 
-    const fixed = await startNginx(join(dir, 'fixed'), tutorialSnippet(true).replaceAll(' cert.pem', ` ${join(dir, 'cert.pem')}`).replaceAll(' key.pem', ` ${join(dir, 'key.pem')}`).replace('root www;', `root ${join(dir, 'www')};`));
-    servers.push(fixed);
-    const fixedOut = join(dir, 'report-fixed');
-    const again = await check(fixed, fixedOut, '--error-path', '/api/boom', '--no-sweep');
-    expect(again.status, again.stdout).toBe(0);
-    expect(readResult(fixedOut).check.findings).toEqual([]);
-    expect(again.stdout).toContain('Findings: none.');
-  });
-});
+      const fixed = await startNginx(
+        join(dir, 'fixed'),
+        tutorialSnippet(true)
+          .replaceAll(' cert.pem', ` ${join(dir, 'cert.pem')}`)
+          .replaceAll(' key.pem', ` ${join(dir, 'key.pem')}`)
+          .replace('root www;', `root ${join(dir, 'www')};`),
+      );
+      servers.push(fixed);
+      const fixedOut = join(dir, 'report-fixed');
+      const again = await check(fixed, fixedOut, '--error-path', '/api/boom', '--no-sweep');
+      expect(again.status, again.stdout).toBe(0);
+      expect(readResult(fixedOut).check.findings).toEqual([]);
+      expect(again.stdout).toContain('Findings: none.');
+    });
+  },
+);
 if (NGINX_MISSING) describe('check against nginx', () => it.skip(NGINX_MISSING ?? '', () => {}));
 
 describe('check hygiene: Vary', () => {
   it('an API that allows one origin without Vary: Origin gets one hygiene finding (exit 1), with the answers that lack it', async () => {
     const dir = tempDir('no-vary');
     const { caFile, tls } = ownCa(dir);
-    const server = await startFixture('regex-cors-server', { ALLOW_REGEX: '^https://app\\.example\\.com$', VARY: '', ...tls });
+    const server = await startFixture('regex-cors-server', {
+      ALLOW_REGEX: '^https://app\\.example\\.com$',
+      VARY: '',
+      ...tls,
+    });
     try {
       const out = join(dir, 'out');
-      const run = await runCli(['check', 'https://api.example.com/api/me', '--origin', APP, '--credentials', 'include', '--resolve', `api.example.com:443:127.0.0.1:${server.port}`, '--ca', caFile, '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color', '--wide']);
+      const run = await runCli([
+        'check',
+        'https://api.example.com/api/me',
+        '--origin',
+        APP,
+        '--credentials',
+        'include',
+        '--resolve',
+        `api.example.com:443:127.0.0.1:${server.port}`,
+        '--ca',
+        caFile,
+        '--browsers',
+        'chromium',
+        '--reporter',
+        'json',
+        '--out',
+        out,
+        '--no-color',
+        '--wide',
+      ]);
       expect(run.status, run.stderr).toBe(1);
       const result = readResult(out);
-      expect(result.check.findings.map((finding) => [finding.cause, finding.kind])).toEqual([['missing-vary-origin', 'hygiene']]);
+      expect(result.check.findings.map((finding) => [finding.cause, finding.kind])).toEqual([
+        ['missing-vary-origin', 'hygiene'],
+      ]);
       const [finding] = result.check.findings;
       // The allowed origin's answer first: that is the one a cache would hand to the wrong page.
-      expect(finding!.cases[0]!.evidence).toMatch(/^GET https:\/\/api\.example\.com\/api\/me was answered 200 with Access-Control-Allow-Origin 'https:\/\/app\.example\.com' and no Vary, from Origin 'https:\/\/app\.example\.com' \(replayed\)$/);
+      expect(finding!.cases[0]!.evidence).toMatch(
+        /^GET https:\/\/api\.example\.com\/api\/me was answered 200 with Access-Control-Allow-Origin 'https:\/\/app\.example\.com' and no Vary, from Origin 'https:\/\/app\.example\.com' \(replayed\)$/,
+      );
       expect(finding!.cases.length).toBeGreaterThan(1);
       expect(run.stdout).toContain('1. [hygiene] the answer depends on the Origin but does not say Vary: Origin');
-      expect(run.stdout).toContain('Security sweep: every hostile origin was refused in every engine that ran (6 rows: null, http-downgrade, sibling-subdomain, prefix, suffix, unrelated).');
+      expect(run.stdout).toContain(
+        'Security sweep: every hostile origin was refused in every engine that ran (6 rows: null, http-downgrade, sibling-subdomain, prefix, suffix, unrelated).',
+      );
     } finally {
       await server.stop();
     }
@@ -127,9 +207,28 @@ describe('check with an intended wildcard-subdomain policy (--allow-origin-patte
     own = ownCa(tempDir('pattern-ca'));
   });
   const check = (port: number, out: string, ...extra: string[]) =>
-    runCli(['check', 'https://api.example.com/api/me', '--origin', APP, '--credentials', 'include', '--resolve', `api.example.com:443:127.0.0.1:${port}`, '--ca', own.caFile, '--no-missing-path', '--reporter', 'json', '--out', out, '--no-color', '--wide', ...extra]);
+    runCli([
+      'check',
+      'https://api.example.com/api/me',
+      '--origin',
+      APP,
+      '--credentials',
+      'include',
+      '--resolve',
+      `api.example.com:443:127.0.0.1:${port}`,
+      '--ca',
+      own.caFile,
+      '--no-missing-path',
+      '--reporter',
+      'json',
+      '--out',
+      out,
+      '--no-color',
+      '--wide',
+      ...extra,
+    ]);
 
-  it('fails without the pattern (any subdomain: one cause), passes with it as a glob or as the regex, and tries the pattern\'s look-alikes', async () => {
+  it("fails without the pattern (any subdomain: one cause), passes with it as a glob or as the regex, and tries the pattern's look-alikes", async () => {
     const server = await startFixture('regex-cors-server', { ALLOW_REGEX: SUBDOMAINS, ...own.tls });
     try {
       const dir = tempDir('pattern');
@@ -138,7 +237,10 @@ describe('check with an intended wildcard-subdomain policy (--allow-origin-patte
       const found = readResult(join(dir, 'without')).check.findings;
       // The sibling and evilapp.example.com are both "any subdomain", not a suffix match.
       expect(found.map((finding) => finding.cause)).toEqual(['allows-any-subdomain']);
-      expect(found[0]!.cases.map((entry) => entry.origin).sort()).toEqual(['https://cors-lab-sibling.example.com', 'https://evilapp.example.com']);
+      expect(found[0]!.cases.map((entry) => entry.origin).sort()).toEqual([
+        'https://cors-lab-sibling.example.com',
+        'https://evilapp.example.com',
+      ]);
       expect(found[0]!.engines).toEqual([...ENGINE_IDS]);
 
       for (const pattern of ['https://*.example.com', SUBDOMAINS]) {
@@ -148,12 +250,24 @@ describe('check with an intended wildcard-subdomain policy (--allow-origin-patte
         const result = readResult(out);
         expect(result.check.findings).toEqual([]);
         expect(result.check.allowOriginPatterns).toEqual([pattern]);
-        const swept = result.scenarios.filter((row) => row.tags.includes('sweep')).map((row) => row.id.replace(/^.* from /, ''));
+        const swept = result.scenarios
+          .filter((row) => row.tags.includes('sweep'))
+          .map((row) => row.id.replace(/^.* from /, ''));
         // Nothing the pattern admits is posed; the pattern's own look-alikes are.
         expect(swept).not.toContain('https://cors-lab-sibling.example.com (sweep: sibling-subdomain)');
         expect(swept).not.toContain('https://evilapp.example.com (sweep: suffix)');
-        expect(swept).toEqual(expect.arrayContaining(['https://example.com.cors-lab-attacker.test (sweep: prefix)', 'https://evilexample.com (sweep: suffix)', 'http://cors-lab-sibling.example.com (sweep: http-downgrade)']));
-        expect(result.results.filter((cell) => cell.scenario.includes('(sweep:')).every((cell) => cell.outcome === 'blocked')).toBe(true);
+        expect(swept).toEqual(
+          expect.arrayContaining([
+            'https://example.com.cors-lab-attacker.test (sweep: prefix)',
+            'https://evilexample.com (sweep: suffix)',
+            'http://cors-lab-sibling.example.com (sweep: http-downgrade)',
+          ]),
+        );
+        expect(
+          result.results
+            .filter((cell) => cell.scenario.includes('(sweep:'))
+            .every((cell) => cell.outcome === 'blocked'),
+        ).toBe(true);
       }
     } finally {
       await server.stop();
@@ -161,10 +275,20 @@ describe('check with an intended wildcard-subdomain policy (--allow-origin-patte
   });
 
   it('a pattern never hides a real hole: an unanchored server regex still fails the prefix attack', async () => {
-    const server = await startFixture('regex-cors-server', { ALLOW_REGEX: 'https://[a-z0-9-]+\\.example\\.com', ...own.tls });
+    const server = await startFixture('regex-cors-server', {
+      ALLOW_REGEX: 'https://[a-z0-9-]+\\.example\\.com',
+      ...own.tls,
+    });
     try {
       const out = join(tempDir('pattern-unanchored'), 'out');
-      const run = await check(server.port, out, '--allow-origin-pattern', 'https://*.example.com', '--browsers', 'chromium');
+      const run = await check(
+        server.port,
+        out,
+        '--allow-origin-pattern',
+        'https://*.example.com',
+        '--browsers',
+        'chromium',
+      );
       expect(run.status, run.stdout).toBe(4);
       const [finding] = readResult(out).check.findings;
       expect(finding!.cause).toBe('matches-by-prefix');
@@ -175,10 +299,23 @@ describe('check with an intended wildcard-subdomain policy (--allow-origin-patte
   });
 
   it('refuses a pattern it cannot use, naming the flag and the fix', async () => {
-    const run = await runCli(['check', 'https://api.example.com/x', '--allow-origin-pattern', '^https://.*\\.example\\.com', '--allow-origin-pattern', 'example.com', '--out', join(tempDir('pattern-bad'), 'out')]);
+    const run = await runCli([
+      'check',
+      'https://api.example.com/x',
+      '--allow-origin-pattern',
+      '^https://.*\\.example\\.com',
+      '--allow-origin-pattern',
+      'example.com',
+      '--out',
+      join(tempDir('pattern-bad'), 'out'),
+    ]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('command line: --allow-origin-pattern: \'^https://.*\\.example\\.com\' is a regular expression anchored at one end only');
-    expect(run.stderr).toContain("command line: --allow-origin-pattern: 'example.com' is neither a glob such as https://*.example.com nor a regular expression anchored with ^ and $");
+    expect(run.stderr).toContain(
+      "command line: --allow-origin-pattern: '^https://.*\\.example\\.com' is a regular expression anchored at one end only",
+    );
+    expect(run.stderr).toContain(
+      "command line: --allow-origin-pattern: 'example.com' is neither a glob such as https://*.example.com nor a regular expression anchored with ^ and $",
+    );
   });
 });
 
@@ -187,11 +324,34 @@ describe('check hygiene: preflight answers that echo the question', () => {
     const reflecting = await startFixture('reflecting-server');
     try {
       const out = join(tempDir('echo-acrh'), 'out');
-      const run = await runCli(['check', `http://api.example.com:${reflecting.port}/account`, '--origin', 'http://app.example.com', '--header', 'X-Trace: 1', '--resolve', `api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`, '--no-missing-path', '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color', '--wide']);
+      const run = await runCli([
+        'check',
+        `http://api.example.com:${reflecting.port}/account`,
+        '--origin',
+        'http://app.example.com',
+        '--header',
+        'X-Trace: 1',
+        '--resolve',
+        `api.example.com:${reflecting.port}:127.0.0.1:${reflecting.port}`,
+        '--no-missing-path',
+        '--browsers',
+        'chromium',
+        '--reporter',
+        'json',
+        '--out',
+        out,
+        '--no-color',
+        '--wide',
+      ]);
       expect(run.status, run.stderr).toBe(4);
       const findings = readResult(out).check.findings;
-      expect(findings.map((finding) => [finding.cause, finding.kind])).toEqual([['reflects-any-origin', 'security'], ['missing-vary-request-headers', 'hygiene']]);
-      expect(findings[1]!.cases[0]!.evidence).toBe(`asked access-control-request-headers 'x-trace' then 'x-trace,x-cors-lab-vary-check', answered access-control-allow-headers 'x-trace' then 'x-trace,x-cors-lab-vary-check' (Vary 'Origin') (two preflights replayed to http://api.example.com:${reflecting.port}/account)`);
+      expect(findings.map((finding) => [finding.cause, finding.kind])).toEqual([
+        ['reflects-any-origin', 'security'],
+        ['missing-vary-request-headers', 'hygiene'],
+      ]);
+      expect(findings[1]!.cases[0]!.evidence).toBe(
+        `asked access-control-request-headers 'x-trace' then 'x-trace,x-cors-lab-vary-check', answered access-control-allow-headers 'x-trace' then 'x-trace,x-cors-lab-vary-check' (Vary 'Origin') (two preflights replayed to http://api.example.com:${reflecting.port}/account)`,
+      );
     } finally {
       await reflecting.stop();
     }

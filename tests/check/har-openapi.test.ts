@@ -19,7 +19,10 @@ const APP = () => `http://app.example.com:${pagePort}`;
 
 beforeAll(async () => {
   // The front end's page, served only for the recording.
-  page = createServer((_request, response) => void response.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>app</title>'));
+  page = createServer(
+    (_request, response) =>
+      void response.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>app</title>'),
+  );
   await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
   pagePort = (page.address() as { port: number }).port;
   api = await startFixture('express-cors-server', { ALLOWED_ORIGINS: APP() });
@@ -38,7 +41,9 @@ describe('check --har', () => {
     const [found] = (await discoverForRun(['chromium'])).runnable;
     const browser = await chromium.launch({
       executablePath: (found!.discovery as { executablePath: string }).executablePath,
-      args: ['--host-resolver-rules=MAP app.example.com 127.0.0.1, MAP api.example.com 127.0.0.1, MAP cdn.thirdparty.test 127.0.0.1'],
+      args: [
+        '--host-resolver-rules=MAP app.example.com 127.0.0.1, MAP api.example.com 127.0.0.1, MAP cdn.thirdparty.test 127.0.0.1',
+      ],
     });
     try {
       const context = await browser.newContext({ recordHar: { path: harFile } });
@@ -47,10 +52,18 @@ describe('check --har', () => {
       const apiUrl = `http://api.example.com:${api.port}/api/me`;
       await tab.evaluate(
         async ({ apiUrl, thirdParty }) => {
-          const settle = (request: Promise<Response>) => request.then((response) => response.text()).catch(() => 'failed');
+          const settle = (request: Promise<Response>) =>
+            request.then((response) => response.text()).catch(() => 'failed');
           await settle(fetch(apiUrl, { credentials: 'include' }));
           await settle(fetch(apiUrl, { credentials: 'include' }));
-          await settle(fetch(apiUrl, { method: 'POST', credentials: 'include', headers: { 'Content-Type': 'application/json' }, body: '{"name":"ada"}' }));
+          await settle(
+            fetch(apiUrl, {
+              method: 'POST',
+              credentials: 'include',
+              headers: { 'Content-Type': 'application/json' },
+              body: '{"name":"ada"}',
+            }),
+          );
           await settle(fetch(apiUrl, { headers: { 'X-Api-Key': 'k1' } }));
           await settle(fetch('/same-origin'));
           await settle(fetch(thirdParty));
@@ -63,12 +76,32 @@ describe('check --har', () => {
     }
 
     // The recording engine refused the X-Api-Key request before sending it: the HAR has it with no status and no Origin.
-    const recorded = (JSON.parse(readFileSync(harFile, 'utf8')) as { log: { entries: { request: { headers: { name: string }[] }; response: { status: number } }[] } }).log.entries;
+    const recorded = (
+      JSON.parse(readFileSync(harFile, 'utf8')) as {
+        log: { entries: { request: { headers: { name: string }[] }; response: { status: number } }[] };
+      }
+    ).log.entries;
     const refusedThere = recorded.find((entry) => entry.request.headers.some((header) => header.name === 'X-Api-Key'))!;
     expect(refusedThere.response.status).toBeLessThanOrEqual(0);
     expect(refusedThere.request.headers.map((header) => header.name.toLowerCase())).not.toContain('origin');
     const out = join(dir, 'report');
-    const run = await runCli(['check', '--har', harFile, '--har-exclude-host', 'cdn.thirdparty.test', '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--no-sweep', '--no-missing-path', '--reporter', 'json', '--out', out, '--no-color', '--wide']);
+    const run = await runCli([
+      'check',
+      '--har',
+      harFile,
+      '--har-exclude-host',
+      'cdn.thirdparty.test',
+      '--resolve',
+      `api.example.com:${api.port}:127.0.0.1:${api.port}`,
+      '--no-sweep',
+      '--no-missing-path',
+      '--reporter',
+      'json',
+      '--out',
+      out,
+      '--no-color',
+      '--wide',
+    ]);
     expect(run.status, run.stderr).toBe(1);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as CheckResult;
     const base = `http://api.example.com:${api.port}/api/me`;
@@ -78,7 +111,11 @@ describe('check --har', () => {
       `POST ${base} with cookies from ${APP()}`,
       `GET ${base} with X-Api-Key from ${APP()}`,
     ]);
-    expect(result.check.endpoints.map((endpoint) => [endpoint.method, endpoint.credentials])).toEqual([['GET', 'include'], ['POST', 'include'], ['GET', 'same-origin']]);
+    expect(result.check.endpoints.map((endpoint) => [endpoint.method, endpoint.credentials])).toEqual([
+      ['GET', 'include'],
+      ['POST', 'include'],
+      ['GET', 'same-origin'],
+    ]);
     const [get, post, keyed] = result.scenarios.map((row) => cellsOf(result, row.id));
     expect(get!.map((cell) => [cell.engine, cell.outcome])).toEqual(ENGINE_IDS.map((engine) => [engine, 'allowed']));
     expect(post!.map((cell) => cell.outcome)).toEqual(['allowed', 'allowed', 'allowed']);
@@ -90,7 +127,10 @@ describe('check --har', () => {
     const skipped = Object.fromEntries(result.check.source!.skipped.map((entry) => [entry.reason, entry.count]));
     expect(result.check.source).toMatchObject({ kind: 'har', taken: 3 });
     expect(skipped['to an excluded host (--har-exclude-host)']).toBe(1);
-    expect(skipped['same-origin'] ?? skipped['no Origin header: not a CORS request (a navigation, script, style or image without crossorigin)']).toBeGreaterThanOrEqual(1);
+    expect(
+      skipped['same-origin'] ??
+        skipped['no Origin header: not a CORS request (a navigation, script, style or image without crossorigin)'],
+    ).toBeGreaterThanOrEqual(1);
     expect(run.stdout).toMatch(/Read \d+ HAR entries from .*app\.har: checked 3 endpoint\(s\)/);
   });
 
@@ -100,11 +140,32 @@ describe('check --har', () => {
     const bad = await runCli(['check', '--har', join(dir, 'not.har'), '--out', join(dir, 'out')]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain(`${join(dir, 'not.har')}: log.entries[0].request.url`);
-    writeFileSync(join(dir, 'empty.har'), JSON.stringify({ log: { entries: [{ request: { method: 'GET', url: 'https://app.example.com/', headers: [] }, response: { status: 200, headers: [] } }] } }));
+    writeFileSync(
+      join(dir, 'empty.har'),
+      JSON.stringify({
+        log: {
+          entries: [
+            {
+              request: { method: 'GET', url: 'https://app.example.com/', headers: [] },
+              response: { status: 200, headers: [] },
+            },
+          ],
+        },
+      }),
+    );
     const empty = await runCli(['check', '--har', join(dir, 'empty.har'), '--out', join(dir, 'out')]);
     expect(empty.status).toBe(2);
-    expect(empty.stderr).toMatch(/log\.entries: no cross-origin CORS request to check among 1 entries \(1 no Origin header/);
-    const both = await runCli(['check', 'https://api.example.com/x', '--har', join(dir, 'empty.har'), '--method', 'POST']);
+    expect(empty.stderr).toMatch(
+      /log\.entries: no cross-origin CORS request to check among 1 entries \(1 no Origin header/,
+    );
+    const both = await runCli([
+      'check',
+      'https://api.example.com/x',
+      '--har',
+      join(dir, 'empty.har'),
+      '--method',
+      'POST',
+    ]);
     expect(both.stderr).toContain('command line: <url>, --har: give one of a URL, --config, --har or --openapi');
   });
 });
@@ -115,7 +176,14 @@ describe('check --har at the size of real traffic', () => {
     log: {
       version: '1.2',
       entries: Array.from({ length: 3000 }, (_, index) => ({
-        request: { method: 'GET', url: `http://api.example.com:${api.port}/api/items/${index}`, headers: [{ name: 'Origin', value: APP() }, { name: 'Accept', value: 'application/json' }] },
+        request: {
+          method: 'GET',
+          url: `http://api.example.com:${api.port}/api/items/${index}`,
+          headers: [
+            { name: 'Origin', value: APP() },
+            { name: 'Accept', value: 'application/json' },
+          ],
+        },
         response: { status: 200, headers: [{ name: 'Access-Control-Allow-Origin', value: APP() }] },
         _resourceType: 'fetch',
       })),
@@ -127,23 +195,64 @@ describe('check --har at the size of real traffic', () => {
     const harFile = join(dir, 'list.har');
     writeFileSync(harFile, JSON.stringify(paginated()));
     const out = join(dir, 'report');
-    const run = await runCli(['check', '--har', harFile, '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--no-sweep', '--browsers', 'chromium', '--reporter', 'json', '--out', out, '--no-color', '--wide']);
+    const run = await runCli([
+      'check',
+      '--har',
+      harFile,
+      '--resolve',
+      `api.example.com:${api.port}:127.0.0.1:${api.port}`,
+      '--no-sweep',
+      '--browsers',
+      'chromium',
+      '--reporter',
+      'json',
+      '--out',
+      out,
+      '--no-color',
+      '--wide',
+    ]);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as CheckResult;
     const row = `GET http://api.example.com:${api.port}/api/items/{number} (3000 requests in the HAR) from ${APP()}`;
-    expect(result.scenarios.map((scenario) => scenario.id)).toEqual([row, expect.stringMatching(/^GET http:\/\/api\.example\.com:\d+\/api\/items\/\{number\} \(3000 requests in the HAR\), at .*cors-lab-no-such-path/)]);
-    expect(result.results.map((cell) => [cell.engine, cell.outcome])).toEqual([['chromium', 'allowed'], ['chromium', 'allowed']]);
-    expect(result.check.source).toMatchObject({ read: 3000, taken: 1, covered: [{ checked: '/api/items/0', count: 2999, examples: ['/api/items/1', '/api/items/2', '/api/items/3'] }] });
-    expect(run.stdout).toContain('checked with /api/items/0, covering 2999 other request(s) of the same shape (e.g. /api/items/1; /api/items/2; /api/items/3)');
+    expect(result.scenarios.map((scenario) => scenario.id)).toEqual([
+      row,
+      expect.stringMatching(
+        /^GET http:\/\/api\.example\.com:\d+\/api\/items\/\{number\} \(3000 requests in the HAR\), at .*cors-lab-no-such-path/,
+      ),
+    ]);
+    expect(result.results.map((cell) => [cell.engine, cell.outcome])).toEqual([
+      ['chromium', 'allowed'],
+      ['chromium', 'allowed'],
+    ]);
+    expect(result.check.source).toMatchObject({
+      read: 3000,
+      taken: 1,
+      covered: [{ checked: '/api/items/0', count: 2999, examples: ['/api/items/1', '/api/items/2', '/api/items/3'] }],
+    });
+    expect(run.stdout).toContain(
+      'checked with /api/items/0, covering 2999 other request(s) of the same shape (e.g. /api/items/1; /api/items/2; /api/items/3)',
+    );
   });
 
   it('refuses a plan of more rows than --max-rows before anything runs, saying how many and what to do', async () => {
     const dir = tempDir('har-max-rows');
     const harFile = join(dir, 'list.har');
     writeFileSync(harFile, JSON.stringify(paginated()));
-    const run = await runCli(['check', '--har', harFile, '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--max-rows', '3', '--out', join(dir, 'report')]);
+    const run = await runCli([
+      'check',
+      '--har',
+      harFile,
+      '--resolve',
+      `api.example.com:${api.port}:127.0.0.1:${api.port}`,
+      '--max-rows',
+      '3',
+      '--out',
+      join(dir, 'report'),
+    ]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/the check would run \d+ rows \(1 endpoint\(s\), each from its origins, with error paths and the sweep's hostile origins\), more than --max-rows 3; nothing was run\. Fix: raise --max-rows/);
+    expect(run.stderr).toMatch(
+      /the check would run \d+ rows \(1 endpoint\(s\), each from its origins, with error paths and the sweep's hostile origins\), more than --max-rows 3; nothing was run\. Fix: raise --max-rows/,
+    );
     expect(existsSync(join(dir, 'report'))).toBe(false);
     const bad = await runCli(['check', '--har', harFile, '--max-rows', 'lots']);
     expect(bad.status).toBe(2);
@@ -182,7 +291,22 @@ paths:
 `,
     );
     const out = join(dir, 'report');
-    const run = await runCli(['check', '--openapi', document, '--origin', APP(), '--resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`, '--no-sweep', '--reporter', 'json', '--out', out, '--no-color', '--wide']);
+    const run = await runCli([
+      'check',
+      '--openapi',
+      document,
+      '--origin',
+      APP(),
+      '--resolve',
+      `api.example.com:${api.port}:127.0.0.1:${api.port}`,
+      '--no-sweep',
+      '--reporter',
+      'json',
+      '--out',
+      out,
+      '--no-color',
+      '--wide',
+    ]);
     expect(run.status, run.stderr).toBe(1);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as CheckResult;
     expect(result.check.endpoints.map((endpoint) => `${endpoint.method} ${endpoint.url}`)).toEqual([
@@ -190,7 +314,14 @@ paths:
       `POST http://api.example.com:${api.port}/api/me`,
       `GET http://api.example.com:${api.port}/api/items/1`,
     ]);
-    const outcomes = Object.fromEntries(result.scenarios.map((row) => [row.id, cellsOf(result, row.id).map((cell) => cell.outcome).join(',')]));
+    const outcomes = Object.fromEntries(
+      result.scenarios.map((row) => [
+        row.id,
+        cellsOf(result, row.id)
+          .map((cell) => cell.outcome)
+          .join(','),
+      ]),
+    );
     const missing = `http://api.example.com:${api.port}/api/cors-lab-no-such-path`;
     expect(outcomes).toEqual({
       [`GET /api/me (me) from ${APP()}`]: 'allowed,allowed,allowed',
@@ -203,17 +334,32 @@ paths:
     // The bearer token made the GET non-simple: each engine sent a preflight asking for Authorization.
     for (const cell of cellsOf(result, result.scenarios[0]!.id)) {
       expect(cell.evidence.preflightSent).toBe(true);
-      expect(cell.evidence.journal.find((entry) => entry.kind === 'preflight')?.headers?.['access-control-request-headers']).toBe('authorization');
+      expect(
+        cell.evidence.journal.find((entry) => entry.kind === 'preflight')?.headers?.['access-control-request-headers'],
+      ).toBe('authorization');
       // The whole chain, held against the spec's from the replayed answers: the preflight, then the GET, as the spec sends them.
       const chain = cell.evidence.requestShape?.chain;
-      expect(chain?.expected.map((hop) => `${hop.kind} ${hop.method} ${hop.asks?.headers ?? ''}`.trim()), cell.engine).toEqual(['preflight OPTIONS authorization', 'request GET']);
-      expect(chain?.seen.map((hop) => `${hop.kind} ${hop.method}`), cell.engine).toEqual(['preflight OPTIONS', 'request GET']);
+      expect(
+        chain?.expected.map((hop) => `${hop.kind} ${hop.method} ${hop.asks?.headers ?? ''}`.trim()),
+        cell.engine,
+      ).toEqual(['preflight OPTIONS authorization', 'request GET']);
+      expect(
+        chain?.seen.map((hop) => `${hop.kind} ${hop.method}`),
+        cell.engine,
+      ).toEqual(['preflight OPTIONS', 'request GET']);
       expect(cell.evidence.requestShape?.departs, cell.engine).toBeUndefined();
     }
-    expect(result.check.source).toMatchObject({ kind: 'openapi', read: 4, taken: 3, skipped: [{ reason: expect.stringMatching(/^an OPTIONS operation/), count: 1 }] });
+    expect(result.check.source).toMatchObject({
+      kind: 'openapi',
+      read: 4,
+      taken: 3,
+      skipped: [{ reason: expect.stringMatching(/^an OPTIONS operation/), count: 1 }],
+    });
     // Without --origin there is nothing to pose as.
     const noOrigin = await runCli(['check', '--openapi', document, '--out', join(dir, 'out2')]);
     expect(noOrigin.status).toBe(2);
-    expect(noOrigin.stderr).toContain('command line: --origin: missing: an OpenAPI document does not say which front-end origins call the API');
+    expect(noOrigin.stderr).toContain(
+      'command line: --origin: missing: an OpenAPI document does not say which front-end origins call the API',
+    );
   });
 });

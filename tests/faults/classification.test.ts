@@ -39,7 +39,12 @@ describe('answers no browser takes, and large requests', () => {
     writeFileSync(file, SCENARIOS);
     const { scenarios, problems } = loadScenarios([file]);
     expect(problems).toEqual([]);
-    const result: RunResult = await runScenarios({ scenarios, timeoutMs: 10_000, isolation: 'group', certDir: tempCertDir() });
+    const result: RunResult = await runScenarios({
+      scenarios,
+      timeoutMs: 10_000,
+      isolation: 'group',
+      certDir: tempCertDir(),
+    });
     expectValidResult(result);
     expect(result.engines.length).toBeGreaterThan(0);
     for (const cell of result.results.filter((entry) => entry.scenario === 'redirect-loop')) {

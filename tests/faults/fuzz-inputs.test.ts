@@ -54,7 +54,8 @@ interface InputKind {
 }
 
 const problemsOf = (error: unknown): Verdict => {
-  if (error instanceof CheckInputError || error instanceof RemoteConfigError) return { problems: error.problems.map(formatProblem) };
+  if (error instanceof CheckInputError || error instanceof RemoteConfigError)
+    return { problems: error.problems.map(formatProblem) };
   if (error instanceof BaselineError) return { problems: [error.message] };
   throw error;
 };
@@ -123,13 +124,18 @@ const KINDS: InputKind[] = [
   {
     name: 'middleware adapter',
     file: 'adapter.ts',
-    format: { module: (json) => `export default { ...${json}, create(policy, handler) { return handler; } };\n`, data: () => ({ name: 'fuzzed', version: '1.0.0' }) },
-    seed: () => `export default { ...${JSON.stringify({ name: 'fuzzed', version: '1.0.0' })}, create(policy, handler) { return handler; } };\n`,
+    format: {
+      module: (json) => `export default { ...${json}, create(policy, handler) { return handler; } };\n`,
+      data: () => ({ name: 'fuzzed', version: '1.0.0' }),
+    },
+    seed: () =>
+      `export default { ...${JSON.stringify({ name: 'fuzzed', version: '1.0.0' })}, create(policy, handler) { return handler; } };\n`,
     // The CLI takes any error loadAdapter throws as the adapter's problem (exit 2): its message must name the file.
-    read: async (file) => loadAdapter(file).then(
-      () => 'accepted' as const,
-      (error: Error) => ({ problems: [error.message] }),
-    ),
+    read: async (file) =>
+      loadAdapter(file).then(
+        () => 'accepted' as const,
+        (error: Error) => ({ problems: [error.message] }),
+      ),
     command: (file, out) => ['run', join(BUILTIN_CATALOG, 'basics', 'acao.yaml'), '--middleware', file, '--out', out],
   },
   {
@@ -154,7 +160,14 @@ const KINDS: InputKind[] = [
     format: 'yaml',
     seed: () => readFileSync(join(PROJECT_ROOT, 'examples', 'grid', 'remote.yaml'), 'utf8'),
     read: verdictOf(readRemoteConfig),
-    command: (file, out) => ['run', join(BUILTIN_CATALOG, 'basics', 'acao.yaml'), '--remote-config', file, '--out', out],
+    command: (file, out) => [
+      'run',
+      join(BUILTIN_CATALOG, 'basics', 'acao.yaml'),
+      '--remote-config',
+      file,
+      '--out',
+      out,
+    ],
   },
   {
     name: 'baseline',
@@ -190,9 +203,15 @@ const KINDS: InputKind[] = [
 // --- the generator: a seed, mutated ---
 
 /** Every path to a value in `data`, the root included. */
-function pathsOf(data: unknown, prefix: (string | number)[] = [], found: (string | number)[][] = []): (string | number)[][] {
+function pathsOf(
+  data: unknown,
+  prefix: (string | number)[] = [],
+  found: (string | number)[][] = [],
+): (string | number)[][] {
   found.push(prefix);
-  if (data !== null && typeof data === 'object') for (const [key, value] of Object.entries(data)) pathsOf(value, [...prefix, Array.isArray(data) ? Number(key) : key], found);
+  if (data !== null && typeof data === 'object')
+    for (const [key, value] of Object.entries(data))
+      pathsOf(value, [...prefix, Array.isArray(data) ? Number(key) : key], found);
   return found;
 }
 
@@ -218,14 +237,36 @@ function nested(depth: number): unknown {
 /** Wrong types, edge numbers, huge and deeply nested values. */
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.constantFrom(null, true, 0, -1, -0, 1e308, 2 ** 53 + 1, 0.5, '', [], {}, 'https://', '*', '\u0000', '../../etc/passwd', '{{origin.page}}'),
+  fc.constantFrom(
+    null,
+    true,
+    0,
+    -1,
+    -0,
+    1e308,
+    2 ** 53 + 1,
+    0.5,
+    '',
+    [],
+    {},
+    'https://',
+    '*',
+    '\u0000',
+    '../../etc/passwd',
+    '{{origin.page}}',
+  ),
   fc.string({ maxLength: 40, unit: 'grapheme' }),
   fc.integer({ min: 10_000, max: 2_000_000 }).map((length) => 'x'.repeat(length)),
   fc.integer({ min: 100, max: 3_000 }).map(nested),
 );
 
 const INVALID_UTF8 = [[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82]];
-const ALIAS_BOMB = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...'bcdefghi'.split('').map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefghi'[index]}`).join(',')}]`)].join('\n');
+const ALIAS_BOMB = [
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ...'bcdefghi'
+    .split('')
+    .map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefghi'[index]}`).join(',')}]`),
+].join('\n');
 
 /** A mutated input, and how it was made: what a failure prints (the bytes can be megabytes). */
 interface Mutant {
@@ -270,15 +311,40 @@ function mutations(kind: InputKind, seedText: string): fc.Arbitrary<Mutant> {
       copy[index] = byte;
       return mutant(`byte ${index} set to ${byte}`, copy);
     }),
-    fc.tuple(fc.nat({ max: seed.length }), fc.constantFrom(...INVALID_UTF8)).map(([index, bytes]) =>
-      mutant(`invalid UTF-8 ${JSON.stringify(bytes)} at byte ${index}`, Buffer.concat([seed.subarray(0, index), Buffer.from(bytes), seed.subarray(index)])),
+    fc
+      .tuple(fc.nat({ max: seed.length }), fc.constantFrom(...INVALID_UTF8))
+      .map(([index, bytes]) =>
+        mutant(
+          `invalid UTF-8 ${JSON.stringify(bytes)} at byte ${index}`,
+          Buffer.concat([seed.subarray(0, index), Buffer.from(bytes), seed.subarray(index)]),
+        ),
+      ),
+    fc
+      .tuple(fc.nat({ max: paths.length - 1 }), hostileValue, fc.boolean())
+      .map(([index, value, asYaml]) =>
+        mutant(
+          `${at(index)} replaced by ${describeValue(value)}${asYaml ? ' (YAML)' : ''}`,
+          Buffer.from(serialize(withValueAt(data, paths[index]!, value, false), asYaml)),
+        ),
+      ),
+    fc
+      .tuple(fc.nat({ max: paths.length - 1 }), fc.boolean())
+      .map(([index, asYaml]) =>
+        mutant(
+          `${at(index)} removed${asYaml ? ' (YAML)' : ''}`,
+          Buffer.from(serialize(withValueAt(data, paths[index]!, undefined, true), asYaml)),
+        ),
+      ),
+    fc
+      .integer({ min: 1_000, max: 200_000 })
+      .map((depth) =>
+        mutant(`a list nested ${depth} deep`, Buffer.from(serializeText('['.repeat(depth) + ']'.repeat(depth)))),
+      ),
+    fc.constant(
+      format === 'yaml'
+        ? mutant('an alias bomb', Buffer.from(ALIAS_BOMB))
+        : mutant('an object opened 50000 times, never closed', Buffer.from('{"a":'.repeat(50_000))),
     ),
-    fc.tuple(fc.nat({ max: paths.length - 1 }), hostileValue, fc.boolean()).map(([index, value, asYaml]) =>
-      mutant(`${at(index)} replaced by ${describeValue(value)}${asYaml ? ' (YAML)' : ''}`, Buffer.from(serialize(withValueAt(data, paths[index]!, value, false), asYaml))),
-    ),
-    fc.tuple(fc.nat({ max: paths.length - 1 }), fc.boolean()).map(([index, asYaml]) => mutant(`${at(index)} removed${asYaml ? ' (YAML)' : ''}`, Buffer.from(serialize(withValueAt(data, paths[index]!, undefined, true), asYaml)))),
-    fc.integer({ min: 1_000, max: 200_000 }).map((depth) => mutant(`a list nested ${depth} deep`, Buffer.from(serializeText('['.repeat(depth) + ']'.repeat(depth))))),
-    fc.constant(format === 'yaml' ? mutant('an alias bomb', Buffer.from(ALIAS_BOMB)) : mutant('an object opened 50000 times, never closed', Buffer.from('{"a":'.repeat(50_000)))),
   );
 }
 
@@ -293,7 +359,8 @@ async function verdictOn(kind: InputKind, file: string, bytes: Buffer): Promise<
   expect(process.memoryUsage().rss, `${kind.name}: resident memory after one input`).toBeLessThan(RSS_LIMIT_BYTES);
   if (verdict !== 'accepted') {
     expect(verdict.problems.length, `${kind.name}: a rejection with no problem`).toBeGreaterThan(0);
-    for (const problem of verdict.problems) expect(problem, `${kind.name}: a problem that does not name the file`).toContain(basename(file));
+    for (const problem of verdict.problems)
+      expect(problem, `${kind.name}: a problem that does not name the file`).toContain(basename(file));
   }
   return verdict;
 }
@@ -301,30 +368,41 @@ async function verdictOn(kind: InputKind, file: string, bytes: Buffer): Promise<
 beforeAll(async () => {
   // The result seed is a real run's, two scenarios in Chromium, as the one shard of one (so merge reads it too).
   const scenarios = scenariosFrom(readFileSync(join(BUILTIN_CATALOG, 'basics', 'acao.yaml'), 'utf8')).slice(0, 2);
-  const result = await runScenarios({ scenarios, engines: ['chromium'], timeoutMs: 8000, isolation: 'group', certDir: tempCertDir(), shard: { index: 1, total: 1 } });
+  const result = await runScenarios({
+    scenarios,
+    engines: ['chromium'],
+    timeoutMs: 8000,
+    isolation: 'group',
+    certDir: tempCertDir(),
+    shard: { index: 1, total: 1 },
+  });
   expect(result.results.length).toBeGreaterThan(0);
   resultSeed = JSON.stringify(result);
 }, 60_000);
 
 describe('every input, fuzzed', () => {
   for (const kind of KINDS) {
-    it(`${kind.name}: accepted, or refused naming the file, in bounded time`, async () => {
-      const caseDir = join(dir, kind.name.replaceAll(' ', '-'));
-      mkdirSync(caseDir, { recursive: true });
-      const file = join(caseDir, kind.file);
-      // The seed itself is valid: a generator from a broken seed would prove little.
-      const seedVerdict = await verdictOn(kind, file, Buffer.from(kind.seed()));
-      expect(seedVerdict, JSON.stringify(seedVerdict)).toBe('accepted');
-      let rejected = 0;
-      await fc.assert(
-        fc.asyncProperty(mutations(kind, kind.seed()), async ({ bytes }) => {
-          if ((await verdictOn(kind, file, bytes)) !== 'accepted') rejected++;
-        }),
-        { numRuns: RUNS },
-      );
-      // Most mutations break the file: the property was tested on rejections, not only on accepted files.
-      expect(rejected).toBeGreaterThan(RUNS / 4);
-    }, Math.max(120_000, RUNS * 300));
+    it(
+      `${kind.name}: accepted, or refused naming the file, in bounded time`,
+      async () => {
+        const caseDir = join(dir, kind.name.replaceAll(' ', '-'));
+        mkdirSync(caseDir, { recursive: true });
+        const file = join(caseDir, kind.file);
+        // The seed itself is valid: a generator from a broken seed would prove little.
+        const seedVerdict = await verdictOn(kind, file, Buffer.from(kind.seed()));
+        expect(seedVerdict, JSON.stringify(seedVerdict)).toBe('accepted');
+        let rejected = 0;
+        await fc.assert(
+          fc.asyncProperty(mutations(kind, kind.seed()), async ({ bytes }) => {
+            if ((await verdictOn(kind, file, bytes)) !== 'accepted') rejected++;
+          }),
+          { numRuns: RUNS },
+        );
+        // Most mutations break the file: the property was tested on rejections, not only on accepted files.
+        expect(rejected).toBeGreaterThan(RUNS / 4);
+      },
+      Math.max(120_000, RUNS * 300),
+    );
   }
 });
 

@@ -15,7 +15,21 @@ async function interruptedRun(signal: 'SIGINT' | 'SIGTERM') {
   const dir = tempDir(`fault-interrupt-${signal}`);
   const previous = '{"a previous complete report": true}\n';
   writeFileSync(join(dir, 'result.json'), previous);
-  const child = spawn(NODE, [BIN, 'run', '--browsers', 'chromium,firefox', '--reporter', 'json,html,junit,markdown', '--out', dir, '--no-color'], { env: { ...process.env, CI: 'true' } });
+  const child = spawn(
+    NODE,
+    [
+      BIN,
+      'run',
+      '--browsers',
+      'chromium,firefox',
+      '--reporter',
+      'json,html,junit,markdown',
+      '--out',
+      dir,
+      '--no-color',
+    ],
+    { env: { ...process.env, CI: 'true' } },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
@@ -23,7 +37,8 @@ async function interruptedRun(signal: 'SIGINT' | 'SIGTERM') {
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   // Mid-run: both browsers up (several processes each), then a few seconds of probes.
   const deadline = Date.now() + 60_000;
-  while (descendants(child.pid!).length < 6 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  while (descendants(child.pid!).length < 6 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 200));
   await new Promise((resolve) => setTimeout(resolve, 4000));
   const browsers = descendants(child.pid!);
   const folders = foldersOf(browsers);
@@ -34,7 +49,10 @@ async function interruptedRun(signal: 'SIGINT' | 'SIGTERM') {
 }
 
 describe('an interrupted run', () => {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`${signal}: keeps the completed cells, marks the rest not run and every report interrupted, keeps the previous report, exits ${code}, leaves nothing behind`, async () => {
       const run = await interruptedRun(signal);
       expect(run.status, run.stderr).toBe(code);
@@ -71,7 +89,11 @@ describe('an interrupted run', () => {
 describe('a run killed with SIGKILL', () => {
   it('leaves no browser, driver or Xvfb process and no profile folder within 10 s', async () => {
     const dir = tempDir('fault-sigkill');
-    const child = spawn(NODE, [BIN, 'run', '--browsers', 'chromium,firefox,webkit', '--reporter', 'json', '--out', dir, '--no-color'], { env: { ...process.env, CI: 'true' } });
+    const child = spawn(
+      NODE,
+      [BIN, 'run', '--browsers', 'chromium,firefox,webkit', '--reporter', 'json', '--out', dir, '--no-color'],
+      { env: { ...process.env, CI: 'true' } },
+    );
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
     const name = (pid: number) => {
       try {
@@ -82,7 +104,10 @@ describe('a run killed with SIGKILL', () => {
     };
     // Mid-run: all three engines up, WebKit's driver, MiniBrowser and Xvfb among them.
     const deadline = Date.now() + 60_000;
-    const upAll = () => ['WebKitWebDriver', 'MiniBrowser', 'Xvfb', 'firefox-esr'].every((wanted) => descendants(child.pid!).some((pid) => name(pid).startsWith(wanted.slice(0, 15))));
+    const upAll = () =>
+      ['WebKitWebDriver', 'MiniBrowser', 'Xvfb', 'firefox-esr'].every((wanted) =>
+        descendants(child.pid!).some((pid) => name(pid).startsWith(wanted.slice(0, 15))),
+      );
     while (!upAll() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
     expect(upAll()).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -14,11 +14,15 @@ describe('a run started with npx', () => {
   it('stops, reports what completed as interrupted and closes its browsers when npx is sent SIGTERM', async () => {
     const dir = tempDir('fault-npx');
     // npx from this project runs this project's cors-lab; Node 24 first on PATH, as npm scripts have it.
-    const npx = spawn('npx', ['--yes', 'cors-lab', 'run', '--browsers', 'chromium,firefox', '--reporter', 'json', '--out', dir, '--no-color'], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, CI: 'true', PATH: `${join(PROJECT_ROOT, 'node_modules/.bin')}:${process.env.PATH}` },
-      stdio: 'ignore',
-    });
+    const npx = spawn(
+      'npx',
+      ['--yes', 'cors-lab', 'run', '--browsers', 'chromium,firefox', '--reporter', 'json', '--out', dir, '--no-color'],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, CI: 'true', PATH: `${join(PROJECT_ROOT, 'node_modules/.bin')}:${process.env.PATH}` },
+        stdio: 'ignore',
+      },
+    );
     const browsersUp = await until(() => descendants(npx.pid!).length >= 8, 90_000);
     expect(browsersUp).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -10,7 +10,16 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NODE, PROJECT_ROOT, tempDir } from '../helpers.ts';
-import { alive, listeningPorts, MARK_VARIABLE, markedProcesses, portsOf, processName, suiteHoldingALab, until } from './processes.ts';
+import {
+  alive,
+  listeningPorts,
+  MARK_VARIABLE,
+  markedProcesses,
+  portsOf,
+  processName,
+  suiteHoldingALab,
+  until,
+} from './processes.ts';
 
 const VITEST = join(PROJECT_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
 /** The npm on PATH, as a user runs it. */
@@ -27,7 +36,12 @@ interface Started {
 /** Starts `args` as a process group of its own, marked, with its output kept for the failure message. */
 function startMarked(command: string, args: string[], cwd = PROJECT_ROOT): Started & { output: () => string } {
   const mark = randomUUID();
-  const child = spawn(command, args, { cwd, detached: true, env: { ...process.env, CI: 'true', [MARK_VARIABLE]: mark }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd,
+    detached: true,
+    env: { ...process.env, CI: 'true', [MARK_VARIABLE]: mark },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
@@ -103,7 +117,16 @@ async function workerGone(pid: number): Promise<void> {
 
 describe('npm run bench killed mid-way', () => {
   it('its process group SIGKILLed during the catalog: no browser, driver, Xvfb or lab port is left', async () => {
-    const run = startMarked(NPM, ['run', 'bench', '--', '--quick', '--part', 'catalog', '--json', join(tempDir('parent-kill-bench'), 'bench.json')]);
+    const run = startMarked(NPM, [
+      'run',
+      'bench',
+      '--',
+      '--quick',
+      '--part',
+      'catalog',
+      '--json',
+      join(tempDir('parent-kill-bench'), 'bench.json'),
+    ]);
     await browsersUp(run.mark, BROWSERS, run.output);
     await expectNothingLeft(run, () => process.kill(-run.child.pid!, 'SIGKILL'));
   }, 180_000);

@@ -9,7 +9,10 @@ import { listeners } from '../leftovers.ts';
 
 /** The pids of every process below `root`, from ps. */
 export function descendants(root: number): number[] {
-  const table = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).stdout.trim().split('\n').map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const table = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
   const found: number[] = [];
   const walk = (parent: number) => {
     for (const [pid, ppid] of table) if (ppid === parent) (found.push(pid), walk(pid));
@@ -37,7 +40,9 @@ export async function until(condition: () => boolean, limitMs: number): Promise<
 /** The browsers' temporary folders (cors-lab's profile and work folders) named on these processes' command lines. */
 export function foldersOf(pids: number[]): string[] {
   const lines = spawnSync('ps', ['-o', 'args=', '-p', pids.join(',')], { encoding: 'utf8' }).stdout;
-  return [...new Set(lines.match(new RegExp(`${tmpdir()}/cors-lab-(?:chromium|firefox|webkit)-[A-Za-z0-9]+`, 'g')) ?? [])];
+  return [
+    ...new Set(lines.match(new RegExp(`${tmpdir()}/cors-lab-(?:chromium|firefox|webkit)-[A-Za-z0-9]+`, 'g')) ?? []),
+  ];
 }
 
 /** How each engine's main browser process looks on its command line (argv[0] and its arguments), as against its helper processes. */
@@ -70,7 +75,8 @@ export function markedProcesses(mark: string): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(wanted) && alive(Number(entry))) found.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(wanted) && alive(Number(entry)))
+        found.push(Number(entry));
     } catch {
       // gone, or not ours to read
     }
@@ -92,7 +98,11 @@ export function listeningPorts(): Map<number, number[]> {
   const ports = new Map<number, number[]>();
   for (const [address, owner] of listeners()) {
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
-    if (port) ports.set(port, [...(ports.get(port) ?? []), ...[...owner.matchAll(/pid=(\d+)/g)].map((match) => Number(match[1]))]);
+    if (port)
+      ports.set(port, [
+        ...(ports.get(port) ?? []),
+        ...[...owner.matchAll(/pid=(\d+)/g)].map((match) => Number(match[1])),
+      ]);
   }
   return ports;
 }
@@ -111,7 +121,10 @@ export function suiteHoldingALab(dir: string): string {
   const root = new URL('../..', import.meta.url).pathname;
   mkdirSync(join(dir, 'suite'), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  writeFileSync(join(dir, 'vitest.config.ts'), `export default { test: { include: ['suite/*.test.ts'], testTimeout: 600000, hookTimeout: 600000 } };\n`);
+  writeFileSync(
+    join(dir, 'vitest.config.ts'),
+    `export default { test: { include: ['suite/*.test.ts'], testTimeout: 600000, hookTimeout: 600000 } };\n`,
+  );
   writeFileSync(
     join(dir, 'suite', 'lab.test.ts'),
     [

@@ -16,14 +16,22 @@ describe("the check's proxy", () => {
       // A descendant of the proxy's process (as the browsers are) is served.
       expect(info.child).toEqual({ status: 0, output: 'target ok' });
       // This test's process is not below the proxy's: refused, nothing forwarded.
-      const outsider = spawnSync('curl', ['-s', '-x', `http://127.0.0.1:${proxy.port}`, `http://api.example.com:${info.targetPort}/from-outsider`], { encoding: 'utf8', timeout: 10_000 });
+      const outsider = spawnSync(
+        'curl',
+        ['-s', '-x', `http://127.0.0.1:${proxy.port}`, `http://api.example.com:${info.targetPort}/from-outsider`],
+        { encoding: 'utf8', timeout: 10_000 },
+      );
       expect(outsider.status).not.toBe(0);
       expect(outsider.stdout).toBe('');
     } finally {
       await proxy.stop();
     }
-    const journal = proxy.log.filter((line) => 'journal' in line).map((line) => line.journal as { kind: string; url?: string; error?: string; nonce?: string });
-    expect(journal.filter((entry) => entry.kind === 'request').map((entry) => entry.url)).toEqual([expect.stringMatching(/\/from-child$/)]);
+    const journal = proxy.log
+      .filter((line) => 'journal' in line)
+      .map((line) => line.journal as { kind: string; url?: string; error?: string; nonce?: string });
+    expect(journal.filter((entry) => entry.kind === 'request').map((entry) => entry.url)).toEqual([
+      expect.stringMatching(/\/from-child$/),
+    ]);
     const refused = journal.filter((entry) => entry.error?.startsWith('refused: a connection from a process'));
     expect(refused).toHaveLength(1);
     expect(refused[0]!.nonce).toBeUndefined();

@@ -16,13 +16,34 @@ describe('a sweep that reached nothing', () => {
     const dir = tempDir('fault-sweep');
     let run;
     try {
-      run = await runCli(['check', `http://api.example.com:${server.port}/hang`, '--resolve', `api.example.com:${server.port}:127.0.0.1`, '--origin', 'http://app.example.com', '--credentials', 'include', '--browsers', 'chromium', '--timeout', '2s', '--reporter', 'json,markdown', '--out', dir, '--no-color', '--wide']);
+      run = await runCli([
+        'check',
+        `http://api.example.com:${server.port}/hang`,
+        '--resolve',
+        `api.example.com:${server.port}:127.0.0.1`,
+        '--origin',
+        'http://app.example.com',
+        '--credentials',
+        'include',
+        '--browsers',
+        'chromium',
+        '--timeout',
+        '2s',
+        '--reporter',
+        'json,markdown',
+        '--out',
+        dir,
+        '--no-color',
+        '--wide',
+      ]);
     } finally {
       await server.stop();
     }
     const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CheckResult;
     expectValidResult(result);
-    const sweepCells = result.results.filter((cell) => result.scenarios.find((scenario) => scenario.id === cell.scenario)!.tags.includes('sweep'));
+    const sweepCells = result.results.filter((cell) =>
+      result.scenarios.find((scenario) => scenario.id === cell.scenario)!.tags.includes('sweep'),
+    );
     expect(sweepCells.length).toBeGreaterThan(0);
     expect(sweepCells.every((cell) => cell.outcome === 'error')).toBe(true);
     const headline = `Security sweep: not tested: all ${sweepCells.length} hostile-origin cells are errors (no answer), so no refusal was seen.`;

@@ -40,7 +40,11 @@ async function finished(id: string): Promise<RunView> {
 
 describe('cors-lab ui, a warm browser killed mid-probe', () => {
   it('shows that cell as an error with its cause, keeps serving, and the next run relaunches the browser and works', async () => {
-    const form = (path: string) => ({ url: `http://127.0.0.1:${target.port}${path}`, origins: ['http://app.example.com'], engines: ['chromium'] });
+    const form = (path: string) => ({
+      url: `http://127.0.0.1:${target.port}${path}`,
+      origins: ['http://app.example.com'],
+      engines: ['chromium'],
+    });
     // /hang never answers: the browser waits on it when it is killed.
     const first = (await call('/api/runs', form('/hang'))) as { id: string };
     const asked = () => target.log.filter((line) => line.path === '/hang').length;

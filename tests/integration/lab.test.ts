@@ -19,9 +19,17 @@ server:
 expect: { spec: allowed }
 `);
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
 
-function send(lab: Lab, url: string, options: { method?: string; headers?: Record<string, string>; ca?: string; body?: string }): Promise<Answer> {
+function send(
+  lab: Lab,
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; ca?: string; body?: string },
+): Promise<Answer> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const call = target.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -55,7 +63,9 @@ describe('lab servers and journal', () => {
 
   it('answers a probe route as declared, with templates filled in', async () => {
     lab.register(scenario!, 'n1');
-    const answer = await send(lab, lab.probeUrl(scenario!, 'n1'), { headers: { origin: 'https://app.site-a.localhost', cookie: 'a=1' } });
+    const answer = await send(lab, lab.probeUrl(scenario!, 'n1'), {
+      headers: { origin: 'https://app.site-a.localhost', cookie: 'a=1' },
+    });
     const page = `https://app.site-a.localhost:${lab.ports['https-main']}`;
     expect(answer.status).toBe(201);
     expect(answer.headers['access-control-allow-origin']).toBe(page);
@@ -85,7 +95,11 @@ describe('lab servers and journal', () => {
 
   it('accepts any request body type without answering 415', async () => {
     lab.register(scenario!, 'n3');
-    const answer = await send(lab, lab.probeUrl(scenario!, 'n3'), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    const answer = await send(lab, lab.probeUrl(scenario!, 'n3'), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
     expect(answer.status).toBe(201);
   });
 
@@ -98,12 +112,16 @@ describe('lab servers and journal', () => {
 
   it('serves the untrusted origin with a certificate the lab CA did not sign, and journals the TLS failure', async () => {
     const from = lab.journal.now();
-    await expect(send(lab, `https://api.site-b.localhost:${lab.ports['https-untrusted']}/__lab/runner`, {})).rejects.toThrow(/certificate/i);
+    await expect(
+      send(lab, `https://api.site-b.localhost:${lab.ports['https-untrusted']}/__lab/runner`, {}),
+    ).rejects.toThrow(/certificate/i);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(lab.journal.tlsErrors('https-untrusted', from, lab.journal.now()).length).toBeGreaterThan(0);
   });
 
   it('refuses connections on the stopped port', async () => {
-    await expect(send(lab, `https://api.site-b.localhost:${lab.ports['stopped-https']}/`, {})).rejects.toThrow(/ECONNREFUSED/);
+    await expect(send(lab, `https://api.site-b.localhost:${lab.ports['stopped-https']}/`, {})).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
   });
 });

@@ -17,7 +17,14 @@ const ownCa = issueCa('target CA');
 const targetCertificate = issueServerCertificate(['api.example.com'], ownCa);
 const target = createHttps({ key: targetCertificate.keyPem, cert: targetCertificate.certPem }, (request, response) => {
   // Two ACAO lines on purpose: the proxy must keep repeats apart.
-  response.writeHead(200, [['Access-Control-Allow-Origin', 'https://app.example.com'], ['Access-Control-Allow-Origin', '*'], ['X-Seen-Origin', String(request.headers.origin)]].flat());
+  response.writeHead(
+    200,
+    [
+      ['Access-Control-Allow-Origin', 'https://app.example.com'],
+      ['Access-Control-Allow-Origin', '*'],
+      ['X-Seen-Origin', String(request.headers.origin)],
+    ].flat(),
+  );
   response.end('from the target');
 });
 const closedPort = await new Promise<number>((resolve) => {
@@ -30,11 +37,17 @@ const closedPort = await new Promise<number>((resolve) => {
 beforeAll(async () => {
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', () => resolve()));
   const targetPort = (target.address() as { port: number }).port;
-  lab = await startLab({ hostnames: ['app.example.com', 'api.example.com', 'down.example.com'], certDir: tempCertDir() });
+  lab = await startLab({
+    hostnames: ['app.example.com', 'api.example.com', 'down.example.com'],
+    certDir: tempCertDir(),
+  });
   proxy = await startProxy({
     journal: lab.journal,
     label: 'proxy:test',
-    posedPort: (scheme, host, port) => (host === 'app.example.com' && port === (scheme === 'https' ? 443 : 80) ? lab.ports[scheme === 'https' ? 'https-main' : 'http-main'] : undefined),
+    posedPort: (scheme, host, port) =>
+      host === 'app.example.com' && port === (scheme === 'https' ? 443 : 80)
+        ? lab.ports[scheme === 'https' ? 'https-main' : 'http-main']
+        : undefined,
     forwarding: {
       forwards: (host) => host === 'api.example.com' || host === 'down.example.com',
       upstream: new Upstream({
@@ -55,18 +68,25 @@ afterAll(async () => {
 });
 
 /** GET https://<authority><path> through the proxy, trusting only the lab CA (as the browsers do). */
-function viaConnect(authority: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; raw: string[]; body: string }> {
+function viaConnect(
+  authority: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; raw: string[]; body: string }> {
   return new Promise((resolve, reject) => {
     const connect = httpRequest({ host: '127.0.0.1', port: proxy.port, method: 'CONNECT', path: authority });
     connect.on('connect', (answer, socket) => {
       if (answer.statusCode !== 200) return resolve({ status: answer.statusCode ?? 0, raw: [], body: '' });
       const servername = authority.split(':')[0]!;
       const tls = tlsConnect({ socket, servername, ca: lab.certificates.ca.certPem });
-      const get = httpRequest({ createConnection: () => tls, host: servername, path, headers: { ...headers, host: servername } }, (response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, raw: response.rawHeaders, body }));
-      });
+      const get = httpRequest(
+        { createConnection: () => tls, host: servername, path, headers: { ...headers, host: servername } },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, raw: response.rawHeaders, body }));
+        },
+      );
       get.on('error', reject);
       get.end();
     });
@@ -80,15 +100,29 @@ describe('the posing proxy', () => {
     const page = await viaConnect('app.example.com:443', '/__lab/runner?nonce=p1');
     expect(page.status).toBe(200);
     expect(page.body).toMatch(/<script/);
-    expect(lab.journal.forNonce('p1')[0]).toMatchObject({ server: 'https-main', kind: 'lab', url: 'https://app.example.com/__lab/runner?nonce=p1' });
+    expect(lab.journal.forNonce('p1')[0]).toMatchObject({
+      server: 'https-main',
+      kind: 'lab',
+      url: 'https://app.example.com/__lab/runner?nonce=p1',
+    });
   });
 
   it('serves a posed http origin from the lab (absolute-form request)', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      httpRequest({ host: '127.0.0.1', port: proxy.port, path: 'http://app.example.com/__lab/runner', headers: { host: 'app.example.com' } }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      }).on('error', reject).end();
+      httpRequest(
+        {
+          host: '127.0.0.1',
+          port: proxy.port,
+          path: 'http://app.example.com/__lab/runner',
+          headers: { host: 'app.example.com' },
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      )
+        .on('error', reject)
+        .end();
     });
     expect(status).toBe(200);
   });
@@ -98,9 +132,17 @@ describe('the posing proxy', () => {
     const answer = await viaConnect('api.example.com:443', '/data', { Origin: 'https://app.example.com' });
     proxy.tag(undefined);
     expect(answer).toMatchObject({ status: 200, body: 'from the target' });
-    expect(answer.raw.filter((line, index) => index % 2 === 0 && line === 'Access-Control-Allow-Origin')).toHaveLength(2);
+    expect(answer.raw.filter((line, index) => index % 2 === 0 && line === 'Access-Control-Allow-Origin')).toHaveLength(
+      2,
+    );
     const [entry] = lab.journal.forNonce('t1');
-    expect(entry).toMatchObject({ server: 'proxy:test', kind: 'request', method: 'GET', url: 'https://api.example.com/data', status: 200 });
+    expect(entry).toMatchObject({
+      server: 'proxy:test',
+      kind: 'request',
+      method: 'GET',
+      url: 'https://api.example.com/data',
+      status: 200,
+    });
     expect(entry!.headers!.origin).toBe('https://app.example.com');
     expect(entry!.responseHeaders!['access-control-allow-origin']).toEqual(['https://app.example.com', '*']);
   });
@@ -117,6 +159,10 @@ describe('the posing proxy', () => {
   it('refuses hosts that are not targets of the check', async () => {
     const answer = await viaConnect('update.example.net:443', '/');
     expect(answer.status).toBe(403);
-    expect(lab.journal.entries.some((entry) => entry.kind === 'lab' && entry.url === 'update.example.net:443' && /refused/.test(entry.error ?? ''))).toBe(true);
+    expect(
+      lab.journal.entries.some(
+        (entry) => entry.kind === 'lab' && entry.url === 'update.example.net:443' && /refused/.test(entry.error ?? ''),
+      ),
+    ).toBe(true);
   });
 });

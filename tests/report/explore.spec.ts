@@ -45,14 +45,31 @@ scenarios:
     'scenarios/font/fonts.yaml',
   );
   const certDir = tempCertDir();
-  const result = await runScenarios({ scenarios: [...basics, ...fonts], engines: ['chromium', 'webkit'], timeoutMs: 10_000, isolation: 'group', certDir });
+  const result = await runScenarios({
+    scenarios: [...basics, ...fonts],
+    engines: ['chromium', 'webkit'],
+    timeoutMs: 10_000,
+    isolation: 'group',
+    certDir,
+  });
   const dir = tempDir('explore');
   writeFileSync(join(dir, 'report.html'), renderHtml(result));
   reportUrl = pathToFileURL(join(dir, 'report.html')).href;
   // A second run where the server stopped sending ACAO * for one scenario: the diff page shows both side by side.
-  const changed = basics.map((scenario) => (scenario.id === 'star-allowed' ? { ...scenario, server: { api: { '/data': {} } } } : scenario));
-  const later = await runScenarios({ scenarios: [...changed, ...fonts], engines: ['chromium', 'webkit'], timeoutMs: 10_000, isolation: 'group', certDir });
-  writeFileSync(join(dir, 'diff.html'), renderDiffHtml(diffResults(result, later, { before: 'before.json', after: 'after.json' }), result, later));
+  const changed = basics.map((scenario) =>
+    scenario.id === 'star-allowed' ? { ...scenario, server: { api: { '/data': {} } } } : scenario,
+  );
+  const later = await runScenarios({
+    scenarios: [...changed, ...fonts],
+    engines: ['chromium', 'webkit'],
+    timeoutMs: 10_000,
+    isolation: 'group',
+    certDir,
+  });
+  writeFileSync(
+    join(dir, 'diff.html'),
+    renderDiffHtml(diffResults(result, later, { before: 'before.json', after: 'after.json' }), result, later),
+  );
   diffUrl = pathToFileURL(join(dir, 'diff.html')).href;
 });
 
@@ -62,12 +79,17 @@ test('rows are grouped by topic with counts, and the overview counts each engine
   await expect(page.locator('tr.group[data-group="font"] th')).toHaveText('font (1 rows)');
   // WebKitGTK loads fonts in no-cors mode: a known engine behaviour, so the engines disagree there.
   await expect(page.locator('#overview')).toContainText(/chromium \d+[\d.]*\s*3 agrees with the spec \(of 3\)/);
-  await expect(page.locator('#overview')).toContainText(/webkit [\d.]+\s*2 agrees with the spec, 1 known behaviour \(of 3\)/);
+  await expect(page.locator('#overview')).toContainText(
+    /webkit [\d.]+\s*2 agrees with the spec, 1 known behaviour \(of 3\)/,
+  );
 });
 
 test('filters combine: engines disagree, deviates from the spec, and text search', async ({ page }) => {
   await page.goto(reportUrl);
-  const visible = () => page.locator('tbody tr[data-scenario]:visible').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-scenario')));
+  const visible = () =>
+    page
+      .locator('tbody tr[data-scenario]:visible')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-scenario')));
   await page.locator('#only-disagree').check();
   expect(await visible()).toEqual(['font-without-acao']);
   await expect(page.locator('tr.group[data-group="basics"]')).toBeHidden();
@@ -89,7 +111,9 @@ test("the diff page: the diff above, both runs' cells side by side with their ev
   // The scenario changed with the server, so the spec predicts the new outcome too: changed, not regressed, and the runs are not aligned.
   await expect(page.locator('#diff h2')).toHaveText(/^0 regressed, 0 improved, 2 changed/);
   await expect(page.locator('#diff')).toContainText('NOT aligned: scenario set');
-  await expect(page.locator('#diff')).toContainText('star-allowed in chromium: allowed (matches-spec) → blocked (matches-spec); cause: server answers');
+  await expect(page.locator('#diff')).toContainText(
+    'star-allowed in chromium: allowed (matches-spec) → blocked (matches-spec); cause: server answers',
+  );
   await expect(page.locator('table.matrix thead')).toContainText(/before · chromium\s*Chromium/);
   await expect(page.locator('table.matrix thead')).toContainText(/after · webkit\s*WebKitGTK/);
   const row = page.locator('tr[data-scenario="star-allowed"]');

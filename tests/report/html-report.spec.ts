@@ -34,7 +34,13 @@ scenarios:
     request: { target: api, path: /data, method: PUT, mode: no-cors }
     expect: { spec: blocked }
 `);
-  const result = await runScenarios({ scenarios, engines: ['chromium'], timeoutMs: 10_000, isolation: 'group', certDir: tempCertDir() });
+  const result = await runScenarios({
+    scenarios,
+    engines: ['chromium'],
+    timeoutMs: 10_000,
+    isolation: 'group',
+    certDir: tempCertDir(),
+  });
   const file = join(tempDir('report'), 'report.html');
   writeFileSync(file, renderHtml(result));
   reportUrl = pathToFileURL(file).href;
@@ -54,28 +60,39 @@ test('the matrix shows engine versions and a cell opens its evidence', async ({ 
   await expect(dialog.locator('section.request')).toContainText('X-Api-Key: k');
   await expect(dialog.locator('section.journal')).toContainText('PREFLIGHT');
   await expect(dialog.locator('section.journal')).toContainText('access-control-request-headers: x-api-key');
-  await expect(dialog.locator('section.console')).toContainText('x-api-key is not allowed by Access-Control-Allow-Headers');
+  await expect(dialog.locator('section.console')).toContainText(
+    'x-api-key is not allowed by Access-Control-Allow-Headers',
+  );
   // The request chain, the spec's beside the engine's: one preflight asking for x-api-key, the same in both columns.
   const chain = dialog.locator('section.chain');
   await expect(chain).toContainText('Every hop as the spec makes it.');
   await expect(chain.locator('tbody tr')).toHaveCount(1);
-  await expect(chain.locator('tbody tr td').nth(1)).toContainText(/preflight OPTIONS https:\/\/api\.site-b\.localhost:\d+\/x\/spec\/data → 204/);
+  await expect(chain.locator('tbody tr td').nth(1)).toContainText(
+    /preflight OPTIONS https:\/\/api\.site-b\.localhost:\d+\/x\/spec\/data → 204/,
+  );
   await expect(chain.locator('tbody tr td').nth(2)).toContainText('asks GET + x-api-key');
 
   await dialog.getByRole('button', { name: 'close' }).click();
   await expect(dialog).toBeHidden();
 });
 
-test('a known deviation links its source, and a request refused before sending shows its reachability control', async ({ page }) => {
+test('a known deviation links its source, and a request refused before sending shows its reachability control', async ({
+  page,
+}) => {
   await page.goto(reportUrl);
   await page.locator('tr[data-scenario="authorization-under-star"] button[data-engine="chromium"]').click();
   const dialog = page.locator('dialog#evidence');
   await expect(dialog.locator('section.explanation')).toContainText('Verdict: known deviation');
-  await expect(dialog.locator('section.explanation a')).toHaveAttribute('href', 'https://github.com/whatwg/fetch/issues/1919');
+  await expect(dialog.locator('section.explanation a')).toHaveAttribute(
+    'href',
+    'https://github.com/whatwg/fetch/issues/1919',
+  );
   await dialog.getByRole('button', { name: 'close' }).click();
 
   await page.locator('tr[data-scenario="refused-before-sending"] button[data-engine="chromium"]').click();
   await expect(dialog.locator('section.explanation')).toContainText('blocked before sending');
-  await expect(dialog.locator('section.facts')).toContainText(/reachability control \(top-level navigation to https:\/\/api\.site-b\.localhost:\d+\/__lab\/control\/\w+\): reached the server/);
+  await expect(dialog.locator('section.facts')).toContainText(
+    /reachability control \(top-level navigation to https:\/\/api\.site-b\.localhost:\d+\/__lab\/control\/\w+\): reached the server/,
+  );
   await expect(dialog.locator('section.journal')).toContainText('CONTROL');
 });

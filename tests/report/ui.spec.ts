@@ -52,16 +52,22 @@ async function runForm(page: Page, fields: { method?: string; headers?: string; 
   await expect(page.locator('#status')).toContainText('done in', { timeout: 120_000 });
 }
 
-const uiGet = async (path: string) => fetch(`http://127.0.0.1:${ui.port}${path}`, { headers: { [TOKEN_HEADER]: ui.token } });
+const uiGet = async (path: string) =>
+  fetch(`http://127.0.0.1:${ui.port}${path}`, { headers: { [TOKEN_HEADER]: ui.token } });
 
-test('a check from the form: each engine streams its cell and draws what the server saw, allowed from the listed origin, blocked from another', async ({ page }) => {
+test('a check from the form: each engine streams its cell and draws what the server saw, allowed from the listed origin, blocked from another', async ({
+  page,
+}) => {
   await page.goto(ui.url);
   await runForm(page);
   await expect(page.locator('.cell')).toHaveCount(6);
   for (const engine of ['chromium', 'firefox', 'webkit']) {
     const cells = page.locator(`.row[data-row$="from ${APP}"] .cell[data-engine=${engine}]`);
     await expect(cells).toHaveAttribute('data-outcome', 'allowed');
-    await expect(page.locator(`.row[data-row$="from ${EVIL}"] .cell[data-engine=${engine}]`)).toHaveAttribute('data-outcome', 'blocked');
+    await expect(page.locator(`.row[data-row$="from ${EVIL}"] .cell[data-engine=${engine}]`)).toHaveAttribute(
+      'data-outcome',
+      'blocked',
+    );
     // The diagram: one GET, the server's answer with its CORS headers, and what the page could read.
     const diagram = cells.locator('svg.diagram');
     await expect(diagram.locator('g.hop')).toHaveCount(1);
@@ -78,7 +84,9 @@ test('a check from the form: each engine streams its cell and draws what the ser
   await page.screenshot({ path: 'test-results/ui.png', fullPage: true });
 });
 
-test('a run changed in one field and compared with the one before; the exports run as check, run and vitest give the same outcomes', async ({ page }) => {
+test('a run changed in one field and compared with the one before; the exports run as check, run and vitest give the same outcomes', async ({
+  page,
+}) => {
   await page.goto(ui.url);
   await runForm(page);
   const launched = ui.browsersLaunched();
@@ -100,7 +108,11 @@ test('a run changed in one field and compared with the one before; the exports r
   }
   await page.screenshot({ path: 'test-results/ui-preflight.png', fullPage: true });
   // The README's picture (docs/images/ui.png) is this one, looked at and copied by hand.
-  await page.screenshot({ path: 'test-results/ui-readme.png', fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1560 } });
+  await page.screenshot({
+    path: 'test-results/ui-readme.png',
+    fullPage: true,
+    clip: { x: 0, y: 0, width: 1280, height: 1560 },
+  });
   // The same hosts: the browsers of the run before were kept warm, none launched.
   expect(ui.browsersLaunched()).toBe(launched);
 
@@ -120,7 +132,11 @@ test('a run changed in one field and compared with the one before; the exports r
   // The exports of the first (GET) run, as a person would use them.
   const runs = ((await (await uiGet('/api/runs')).json()) as { runs: { id: string; form: { method: string } }[] }).runs;
   const getRun = runs.find((run) => run.form.method === 'GET')!;
-  const uiCells = ((await (await uiGet(`/api/runs/${getRun.id}`)).json()) as { cells: { row: string; engine: string; outcome: string }[] }).cells;
+  const uiCells = (
+    (await (await uiGet(`/api/runs/${getRun.id}`)).json()) as {
+      cells: { row: string; engine: string; outcome: string }[];
+    }
+  ).cells;
   await page.locator('#exports button', { hasText: 'check config' }).waitFor();
   const dir = tempDir('ui-exports');
   const exported = async (as: string) => {
@@ -131,18 +147,43 @@ test('a run changed in one field and compared with the one before; the exports r
 
   // The check config: cors-lab check --config gives the same outcomes, cell for cell.
   writeFileSync(join(dir, 'cors-lab.config.yaml'), await exported('config'));
-  const check = spawnSync(NODE, [BIN, 'check', '--config', join(dir, 'cors-lab.config.yaml'), '--out', join(dir, 'check'), '--reporter', 'json', '--no-color'], { encoding: 'utf8', env: { ...process.env, CORS_LAB_CACHE: join(certDir, '..') } });
+  const check = spawnSync(
+    NODE,
+    [
+      BIN,
+      'check',
+      '--config',
+      join(dir, 'cors-lab.config.yaml'),
+      '--out',
+      join(dir, 'check'),
+      '--reporter',
+      'json',
+      '--no-color',
+    ],
+    { encoding: 'utf8', env: { ...process.env, CORS_LAB_CACHE: join(certDir, '..') } },
+  );
   expect(check.status, check.stderr).toBe(0);
   const checked = JSON.parse(readFileSync(join(dir, 'check', 'result.json'), 'utf8')) as CheckResult;
-  const outcomes = (cells: { row?: string; scenario?: string; engine: string; outcome: string }[]) => cells.map((cell) => `${(cell.row ?? cell.scenario)!.replace(/^.* from /, '')} ${cell.engine} ${cell.outcome}`).sort();
+  const outcomes = (cells: { row?: string; scenario?: string; engine: string; outcome: string }[]) =>
+    cells
+      .map((cell) => `${(cell.row ?? cell.scenario)!.replace(/^.* from /, '')} ${cell.engine} ${cell.outcome}`)
+      .sort();
   expect(outcomes(checked.results)).toEqual(outcomes(uiCells));
 
   // The scenario file: the lab answers as the server did, and cors-lab run gives the spec's outcome in every engine.
   writeFileSync(join(dir, 'exported.scenarios.yaml'), await exported('scenario'));
-  const run = spawnSync(NODE, [BIN, 'run', join(dir, 'exported.scenarios.yaml'), '--out', join(dir, 'run'), '--reporter', 'json', '--no-color'], { encoding: 'utf8', env: { ...process.env, CORS_LAB_CACHE: join(certDir, '..') } });
+  const run = spawnSync(
+    NODE,
+    [BIN, 'run', join(dir, 'exported.scenarios.yaml'), '--out', join(dir, 'run'), '--reporter', 'json', '--no-color'],
+    { encoding: 'utf8', env: { ...process.env, CORS_LAB_CACHE: join(certDir, '..') } },
+  );
   expect(run.status, run.stdout + run.stderr).toBe(0);
   const ran = JSON.parse(readFileSync(join(dir, 'run', 'result.json'), 'utf8')) as RunResult;
-  expect(ran.results.map((cell) => `${cell.scenario.includes('evil') ? 'evil' : 'app'} ${cell.engine} ${cell.outcome}`).sort()).toEqual(
+  expect(
+    ran.results
+      .map((cell) => `${cell.scenario.includes('evil') ? 'evil' : 'app'} ${cell.engine} ${cell.outcome}`)
+      .sort(),
+  ).toEqual(
     ['chromium', 'firefox', 'webkit'].flatMap((engine) => [`app ${engine} allowed`, `evil ${engine} blocked`]).sort(),
   );
 
@@ -151,8 +192,14 @@ test('a run changed in one field and compared with the one before; the exports r
   try {
     mkdirSync(join(project, 'test'));
     writeFileSync(join(project, 'test', 'cors.test.ts'), await exported('vitest'));
-    writeFileSync(join(project, 'vitest.config.ts'), `export default { resolve: { alias: { 'cors-lab': ${JSON.stringify(join(ROOT, 'harness', 'index.ts'))} } }, test: { include: ['test/**/*.test.ts'], testTimeout: 60000, hookTimeout: 120000 } };\n`);
-    const vitest = spawnSync(NODE, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', project], { encoding: 'utf8', env: { ...process.env, CORS_LAB_CACHE: join(certDir, '..') } });
+    writeFileSync(
+      join(project, 'vitest.config.ts'),
+      `export default { resolve: { alias: { 'cors-lab': ${JSON.stringify(join(ROOT, 'harness', 'index.ts'))} } }, test: { include: ['test/**/*.test.ts'], testTimeout: 60000, hookTimeout: 120000 } };\n`,
+    );
+    const vitest = spawnSync(NODE, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', project], {
+      encoding: 'utf8',
+      env: { ...process.env, CORS_LAB_CACHE: join(certDir, '..') },
+    });
     expect(vitest.status, vitest.stdout + vitest.stderr).toBe(0);
     expect(vitest.stdout).toMatch(/2 passed/);
   } finally {
@@ -169,10 +216,13 @@ test('the sweep button runs the security sweep and shows its findings', async ({
   expect(await page.locator('.row[data-row*="(sweep: "]').count()).toBeGreaterThan(3);
   // Express + cors with an allowlist refuses every hostile origin: the sweep says so rather than showing nothing.
   await expect(page.locator('#findings h2')).toHaveText('Findings: none');
-  for (const cell of await page.locator('.row[data-row*="(sweep: "] .cell').all()) await expect(cell).toHaveAttribute('data-outcome', 'blocked');
+  for (const cell of await page.locator('.row[data-row*="(sweep: "] .cell').all())
+    await expect(cell).toHaveAttribute('data-outcome', 'blocked');
 });
 
-test('bad input is shown as the CLI says it, and the next run works: an unreachable target, an untrusted certificate, then its CA', async ({ page }) => {
+test('bad input is shown as the CLI says it, and the next run works: an unreachable target, an untrusted certificate, then its CA', async ({
+  page,
+}) => {
   await page.goto(ui.url);
   await page.uncheck('input[name=engine][value=firefox]');
   await page.uncheck('input[name=engine][value=webkit]');
@@ -184,7 +234,9 @@ test('bad input is shown as the CLI says it, and the next run works: an unreacha
   await page.fill('#url', `http://127.0.0.1:${closedPort}/api/me`);
   await page.fill('#origins', APP);
   await page.click('#run');
-  await expect(page.locator('#problems')).toContainText('the target could not be reached or trusted', { timeout: 60_000 });
+  await expect(page.locator('#problems')).toContainText('the target could not be reached or trusted', {
+    timeout: 60_000,
+  });
   await expect(page.locator('#problems')).toContainText('connection refused');
   await expect(page.locator('#run')).toBeEnabled();
 
@@ -219,7 +271,9 @@ test('a bad form is answered with the problem, and nothing runs', async ({ page 
   expect(ui.runsStarted()).toBe(before);
 });
 
-test('refuses another site driving it, a host name that rebinds to it, and a request without the token', async ({ page }) => {
+test('refuses another site driving it, a host name that rebinds to it, and a request without the token', async ({
+  page,
+}) => {
   const before = ui.runsStarted();
   // Another site in the same browser, knowing even the token, tries both ways a page can post.
   const other: Server = createServer((_request, response) => {
@@ -247,7 +301,11 @@ test('refuses another site driving it, a host name that rebinds to it, and a req
   const bare = await page.goto(`http://127.0.0.1:${ui.port}/`);
   expect(bare?.status()).toBe(401);
   // From Node, with the token but another Origin.
-  const foreign = await fetch(`http://127.0.0.1:${ui.port}/api/runs`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/json', 'x-cors-lab-token': ui.token }, body: '{"url":"http://api.example.com/"}' });
+  const foreign = await fetch(`http://127.0.0.1:${ui.port}/api/runs`, {
+    method: 'POST',
+    headers: { origin: 'https://evil.example', 'content-type': 'application/json', 'x-cors-lab-token': ui.token },
+    body: '{"url":"http://api.example.com/"}',
+  });
   expect(foreign.status).toBe(403);
   expect(ui.runsStarted()).toBe(before);
 });

@@ -17,7 +17,11 @@ describe('the spec model predicts the catalog', () => {
     expect(scenarios.filter((scenario) => scenario.expect.spec !== undefined).length).toBeGreaterThanOrEqual(150);
   });
 
-  it.each(scenarios.filter((scenario) => scenario.expect.spec !== undefined).map((scenario) => [scenario.id, scenario] as const))('%s', (_id, scenario) => {
+  it.each(
+    scenarios
+      .filter((scenario) => scenario.expect.spec !== undefined)
+      .map((scenario) => [scenario.id, scenario] as const),
+  )('%s', (_id, scenario) => {
     const prediction = predictScenario(scenario, labAddresses(ports), 'n0');
     expect(prediction.outcome, prediction.explanation).toBe(scenario.expect.spec);
     expect(prediction.explanation).toMatch(/^(allowed|blocked|error): /);
@@ -30,7 +34,9 @@ describe('scenarios/README.md', () => {
     const { readFileSync } = await import('node:fs');
     const text = readFileSync(new URL('../../scenarios/README.md', import.meta.url), 'utf8');
     const ids = new Set(all.map((scenario) => scenario.id));
-    const named = [...text.matchAll(/`([a-z0-9]+(?:-[a-z0-9]+)+)`/g)].map((match) => match[1]!).filter((name) => !name.includes('/'));
+    const named = [...text.matchAll(/`([a-z0-9]+(?:-[a-z0-9]+)+)`/g)]
+      .map((match) => match[1]!)
+      .filter((name) => !name.includes('/'));
     expect(named.length).toBeGreaterThan(100);
     expect(named.filter((name) => !ids.has(name))).toEqual([]);
   });

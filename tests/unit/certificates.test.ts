@@ -4,7 +4,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import forge from 'node-forge';
-import { certificateSerial, ensureLabCertificates, issueServerCertificate, spkiHash, type KeyAndCert } from '../../harness/lab/certificates.ts';
+import {
+  certificateSerial,
+  ensureLabCertificates,
+  issueServerCertificate,
+  spkiHash,
+  type KeyAndCert,
+} from '../../harness/lab/certificates.ts';
 import { NODE, runCommand, tempCertDir } from '../helpers.ts';
 
 describe('lab certificates', () => {
@@ -16,7 +22,8 @@ describe('lab certificates', () => {
     const ca = new X509Certificate(first.ca.certPem);
     expect(leaf.checkIssued(ca)).toBe(true);
     expect(leaf.verify(ca.publicKey)).toBe(true);
-    for (const host of ['app.site-a.localhost', 'api.site-b.localhost', 'localhost']) expect(leaf.checkHost(host)).toBe(host);
+    for (const host of ['app.site-a.localhost', 'api.site-b.localhost', 'localhost'])
+      expect(leaf.checkHost(host)).toBe(host);
     expect(leaf.checkIP('127.0.0.1')).toBe('127.0.0.1');
     expect(ca.ca).toBe(true);
     expect(leaf.ca).toBe(false);
@@ -66,32 +73,42 @@ function opensslVerify(ca: KeyAndCert, leafPem: string, atMs = Date.now()): stri
   const dir = tempCertDir();
   writeFileSync(join(dir, 'ca.pem'), ca.certPem);
   writeFileSync(join(dir, 'leaf.pem'), leafPem);
-  const verify = spawnSync('openssl', ['verify', '-attime', String(Math.floor(atMs / 1000)), '-CAfile', join(dir, 'ca.pem'), join(dir, 'leaf.pem')], { encoding: 'utf8' });
+  const verify = spawnSync(
+    'openssl',
+    ['verify', '-attime', String(Math.floor(atMs / 1000)), '-CAfile', join(dir, 'ca.pem'), join(dir, 'leaf.pem')],
+    { encoding: 'utf8' },
+  );
   return verify.status === 0 ? 'OK' : `${verify.stdout}${verify.stderr}`;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
 
-describe('the lab CA\'s reach', () => {
+describe("the lab CA's reach", () => {
   afterEach(() => vi.useRealTimers());
 
   it('can sign only for loopback names, .test and loopback addresses: a leaf it signs for any other host fails verification', () => {
     const { ca, leaf } = ensureLabCertificates(['app.site-a.localhost'], tempCertDir());
     expect(opensslVerify(ca, leaf.certPem)).toBe('OK');
     expect(opensslVerify(ca, issueServerCertificate(['cors-lab-attacker.test', '::1'], ca).certPem)).toBe('OK');
-    expect(opensslVerify(ca, issueServerCertificate(['www.example.com'], ca).certPem)).toMatch(/permitted subtree violation/);
+    expect(opensslVerify(ca, issueServerCertificate(['www.example.com'], ca).certPem)).toMatch(
+      /permitted subtree violation/,
+    );
     expect(opensslVerify(ca, issueServerCertificate(['10.0.0.1'], ca).certPem)).toMatch(/permitted subtree violation/);
-    expect(opensslVerify(ca, issueServerCertificate(['localhost.example.com'], ca).certPem)).toMatch(/permitted subtree violation/);
+    expect(opensslVerify(ca, issueServerCertificate(['localhost.example.com'], ca).certPem)).toMatch(
+      /permitted subtree violation/,
+    );
   });
 
-  it('a check\'s posed hosts get a CA of their own, covering exactly them besides the lab\'s names', () => {
+  it("a check's posed hosts get a CA of their own, covering exactly them besides the lab's names", () => {
     const dir = tempCertDir();
     const lab = ensureLabCertificates(['app.site-a.localhost'], dir);
     const posing = ensureLabCertificates(['app.example.com', 'api.example.com', 'cors-lab-attacker.test'], dir);
     expect(posing.ca.certPem).not.toBe(lab.ca.certPem);
     expect(posing.caCertPath).not.toBe(lab.caCertPath);
     expect(opensslVerify(posing.ca, posing.leaf.certPem)).toBe('OK');
-    expect(opensslVerify(posing.ca, issueServerCertificate(['evil.example.com'], posing.ca).certPem)).toMatch(/permitted subtree violation/);
+    expect(opensslVerify(posing.ca, issueServerCertificate(['evil.example.com'], posing.ca).certPem)).toMatch(
+      /permitted subtree violation/,
+    );
     // The same posed hosts again: the same cached CA.
     expect(ensureLabCertificates(['api.example.com', 'app.example.com'], dir).ca.certPem).toBe(posing.ca.certPem);
   });
@@ -107,7 +124,9 @@ describe('the lab CA\'s reach', () => {
     vi.setSystemTime(Date.now() + 2 * DAY_MS);
     const renewed = ensureLabCertificates(['app.site-a.localhost'], dir);
     expect(renewed.ca.certPem).not.toBe(first.ca.certPem);
-    expect(new X509Certificate(renewed.leaf.certPem).verify(new X509Certificate(renewed.ca.certPem).publicKey)).toBe(true);
+    expect(new X509Certificate(renewed.leaf.certPem).verify(new X509Certificate(renewed.ca.certPem).publicKey)).toBe(
+      true,
+    );
     expect(opensslVerify(renewed.ca, renewed.leaf.certPem)).toBe('OK');
   });
 
@@ -115,7 +134,10 @@ describe('the lab CA\'s reach', () => {
     const dir = tempCertDir();
     const older = { 'lab-ca.cert.pem': 'older CA', 'lab-ca.key.pem': 'older key' } as Record<string, string>;
     // An older cors-lab named its leaves by their host set alone.
-    const hostsTag = createHash('sha256').update(['127.0.0.1', 'app.site-a.localhost', 'localhost'].join(',')).digest('hex').slice(0, 16);
+    const hostsTag = createHash('sha256')
+      .update(['127.0.0.1', 'app.site-a.localhost', 'localhost'].join(','))
+      .digest('hex')
+      .slice(0, 16);
     older[`lab-leaf-${hostsTag}.cert.pem`] = 'older leaf';
     for (const [name, text] of Object.entries(older)) writeFileSync(join(dir, name), text);
     ensureLabCertificates(['app.site-a.localhost'], dir);
@@ -151,7 +173,10 @@ describe('certificate serials', () => {
   it('is always a minimal positive DER INTEGER, so every certificate the lab writes parses', () => {
     expect(() => new X509Certificate(forgeCertificate(certificateSerial(leadingZeros)))).not.toThrow();
     for (const first of [0x00, 0x01, 0x7f, 0x80, 0xff]) {
-      const serial = Buffer.from(certificateSerial(Buffer.from([first, 0x00, 0x7f, ...leadingZeros.subarray(3)])), 'hex');
+      const serial = Buffer.from(
+        certificateSerial(Buffer.from([first, 0x00, 0x7f, ...leadingZeros.subarray(3)])),
+        'hex',
+      );
       expect(serial[0]).toBeGreaterThan(0);
       expect(serial[0]).toBeLessThan(0x80);
       expect(serial).toHaveLength(16);
@@ -179,9 +204,16 @@ process.stdout.write(made.spkiHashes.join(','));`;
   it(`${PROCESSES} processes on an empty cache, ${ROUNDS} rounds: every one succeeds with the same CA and leaf`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const dir = tempCertDir();
-      const runs = await Promise.all(Array.from({ length: PROCESSES }, () => runCommand(NODE, ['--input-type=module', '-e', SCRIPT, dir], { timeoutMs: 60_000 })));
+      const runs = await Promise.all(
+        Array.from({ length: PROCESSES }, () =>
+          runCommand(NODE, ['--input-type=module', '-e', SCRIPT, dir], { timeoutMs: 60_000 }),
+        ),
+      );
       for (const run of runs) expect(run.status, `round ${round + 1}: ${run.stderr}`).toBe(0);
-      expect(new Set(runs.map((run) => run.stdout)).size, `round ${round + 1}: the processes got different certificates`).toBe(1);
+      expect(
+        new Set(runs.map((run) => run.stdout)).size,
+        `round ${round + 1}: the processes got different certificates`,
+      ).toBe(1);
       expect(readdirSync(dir).filter((name) => name.endsWith('.tmp') || name === '.lock')).toEqual([]);
     }
   }, 180_000);

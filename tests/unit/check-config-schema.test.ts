@@ -27,8 +27,9 @@ describe('the check config schema', () => {
     expect(configSchema.safeParse(unknown).success).toBe(false);
   });
 
-  it('every key is in the README\'s table', () => {
-    const endpointShape = (configSchema.shape.endpoints.unwrap() as unknown as { shape: Record<string, unknown> }).shape;
+  it("every key is in the README's table", () => {
+    const endpointShape = (configSchema.shape.endpoints.unwrap() as unknown as { shape: Record<string, unknown> })
+      .shape;
     const keys = [...Object.keys(configSchema.shape), ...Object.keys(endpointShape).map((key) => `endpoints[].${key}`)];
     for (const key of keys) expect(README, key).toContain(`| \`${key}\` |`);
   });

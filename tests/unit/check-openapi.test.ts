@@ -9,7 +9,9 @@ describe('OpenAPI documents', () => {
     const file = join(tempDir('openapi-size'), 'huge.yaml');
     writeFileSync(file, '');
     truncateSync(file, MAX_OPENAPI_BYTES + 1024 * 1024);
-    await expect(endpointsFromOpenApi(file, {})).rejects.toThrow(`${file}: (file): the OpenAPI document is 21 MB; cors-lab reads OpenAPI documents of up to 20 MB. Fix: give the part of the API to check (one document per tag or service), or list the endpoints in a check config (--config)`);
+    await expect(endpointsFromOpenApi(file, {})).rejects.toThrow(
+      `${file}: (file): the OpenAPI document is 21 MB; cors-lab reads OpenAPI documents of up to 20 MB. Fix: give the part of the API to check (one document per tag or service), or list the endpoints in a check config (--config)`,
+    );
   });
 
   // Found by tests/faults/fuzz-inputs.test.ts: a request body whose content
@@ -23,7 +25,15 @@ describe('OpenAPI documents', () => {
         openapi: '3.1.0',
         info: { title: 'Accounts', version: '1.0' },
         servers: [{ url: 'https://api.example.com' }],
-        paths: { '/api/me': { post: { operationId: 'updateMe', requestBody: { content: {} }, responses: { '200': { description: 'updated' } } } } },
+        paths: {
+          '/api/me': {
+            post: {
+              operationId: 'updateMe',
+              requestBody: { content: {} },
+              responses: { '200': { description: 'updated' } },
+            },
+          },
+        },
       }),
     );
     const { endpoints } = await endpointsFromOpenApi(file, {});

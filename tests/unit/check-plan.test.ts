@@ -2,12 +2,28 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hostileOrigins } from '../../harness/check/hostile.ts';
-import { CheckInputError, originProblem, planFromCli, planFromConfig, withCommandLine } from '../../harness/check/plan.ts';
+import {
+  CheckInputError,
+  originProblem,
+  planFromCli,
+  planFromConfig,
+  withCommandLine,
+} from '../../harness/check/plan.ts';
 import { planProbes } from '../../harness/check/rows.ts';
 import { parseResolveRule } from '../../servers/upstream.ts';
 import { tempDir } from '../helpers.ts';
 
-const base = { origin: [] as string[], expect: [] as string[], method: 'GET', header: [] as string[], credentials: 'same-origin' as const, kind: 'fetch' as const, resolve: [] as string[], ca: [] as string[], sweep: true };
+const base = {
+  origin: [] as string[],
+  expect: [] as string[],
+  method: 'GET',
+  header: [] as string[],
+  credentials: 'same-origin' as const,
+  kind: 'fetch' as const,
+  resolve: [] as string[],
+  ca: [] as string[],
+  sweep: true,
+};
 
 function problemsOf(run: () => unknown): { file: string; field: string; message: string }[] {
   try {
@@ -22,21 +38,48 @@ function problemsOf(run: () => unknown): { file: string; field: string; message:
 describe('check plans from the command line', () => {
   it('poses as the default lab origin, expecting allowed, when no origin is given', () => {
     const plan = planFromCli('https://api.example.com/users', base);
-    expect(plan.endpoints[0]).toMatchObject({ name: 'GET https://api.example.com/users', origins: [{ origin: 'https://app.site-a.localhost', expect: 'allowed' }] });
+    expect(plan.endpoints[0]).toMatchObject({
+      name: 'GET https://api.example.com/users',
+      origins: [{ origin: 'https://app.site-a.localhost', expect: 'allowed' }],
+    });
   });
 
   it('pairs --expect with --origin: once for all, in order, or ORIGIN=OUTCOME; keeps explicit ports exactly', () => {
     const origins = ['https://a.example.com:8443', 'https://b.example.com:443'];
-    expect(planFromCli('https://x.test/', { ...base, origin: origins, expect: ['blocked'] }).endpoints[0]!.origins.map((o) => o.expect)).toEqual(['blocked', 'blocked']);
-    expect(planFromCli('https://x.test/', { ...base, origin: origins, expect: ['allowed', 'blocked'] }).endpoints[0]!.origins.map((o) => o.expect)).toEqual(['allowed', 'blocked']);
-    const named = planFromCli('https://x.test/', { ...base, origin: origins, expect: ['https://b.example.com:443=blocked'] }).endpoints[0]!.origins;
+    expect(
+      planFromCli('https://x.test/', { ...base, origin: origins, expect: ['blocked'] }).endpoints[0]!.origins.map(
+        (o) => o.expect,
+      ),
+    ).toEqual(['blocked', 'blocked']);
+    expect(
+      planFromCli('https://x.test/', {
+        ...base,
+        origin: origins,
+        expect: ['allowed', 'blocked'],
+      }).endpoints[0]!.origins.map((o) => o.expect),
+    ).toEqual(['allowed', 'blocked']);
+    const named = planFromCli('https://x.test/', {
+      ...base,
+      origin: origins,
+      expect: ['https://b.example.com:443=blocked'],
+    }).endpoints[0]!.origins;
     // The default port is dropped from the serialized origin, as a browser does.
-    expect(named).toEqual([{ origin: 'https://a.example.com:8443', expect: 'allowed' }, { origin: 'https://b.example.com', expect: 'blocked' }]);
+    expect(named).toEqual([
+      { origin: 'https://a.example.com:8443', expect: 'allowed' },
+      { origin: 'https://b.example.com', expect: 'blocked' },
+    ]);
   });
 
   it('names the flag and the fix for every bad value, and runs nothing', () => {
     const problems = problemsOf(() =>
-      planFromCli('ftp://x', { ...base, origin: ['https://a.example.com/path', 'app.example.com'], expect: ['maybe', 'allowed', 'blocked', 'allowed'], header: ['NoColon'], resolve: ['api.example.com:99999:127.0.0.1'], ca: ['/nonexistent/ca.pem'] }),
+      planFromCli('ftp://x', {
+        ...base,
+        origin: ['https://a.example.com/path', 'app.example.com'],
+        expect: ['maybe', 'allowed', 'blocked', 'allowed'],
+        header: ['NoColon'],
+        resolve: ['api.example.com:99999:127.0.0.1'],
+        ca: ['/nonexistent/ca.pem'],
+      }),
     );
     const fields = problems.map((problem) => problem.field);
     expect(fields).toEqual(expect.arrayContaining(['<url>', '--origin', '--expect', '--header', '--resolve', '--ca']));
@@ -54,8 +97,18 @@ describe('check plans from the command line', () => {
   });
 
   it("parses curl's --resolve, IPv6 included", () => {
-    expect(parseResolveRule('api.example.com:443:127.0.0.1:8443')).toEqual({ host: 'api.example.com', port: 443, address: '127.0.0.1', targetPort: 8443 });
-    expect(parseResolveRule('API.example.com:80:[::1]')).toEqual({ host: 'api.example.com', port: 80, address: '::1', targetPort: 80 });
+    expect(parseResolveRule('api.example.com:443:127.0.0.1:8443')).toEqual({
+      host: 'api.example.com',
+      port: 443,
+      address: '127.0.0.1',
+      targetPort: 8443,
+    });
+    expect(parseResolveRule('API.example.com:80:[::1]')).toEqual({
+      host: 'api.example.com',
+      port: 80,
+      address: '::1',
+      targetPort: 80,
+    });
     expect(parseResolveRule('api.example.com:443')).toMatch(/host:port:address/);
   });
 });
@@ -80,32 +133,58 @@ endpoints:
     expect(plan.sweep).toBe(false);
     expect(plan.ca[0]!.file).toBe(join(dir, 'ca.pem'));
     expect(plan.resolve).toEqual([{ host: 'preview.example.com', port: 443, address: '127.0.0.1', targetPort: 8443 }]);
-    expect(plan.endpoints[0]).toMatchObject({ name: 'GET https://preview.example.com/api/users', credentials: 'include', origins: [{ origin: 'https://app.example.com', expect: 'allowed' }, { origin: 'https://evil.test', expect: 'blocked' }] });
+    expect(plan.endpoints[0]).toMatchObject({
+      name: 'GET https://preview.example.com/api/users',
+      credentials: 'include',
+      origins: [
+        { origin: 'https://app.example.com', expect: 'allowed' },
+        { origin: 'https://evil.test', expect: 'blocked' },
+      ],
+    });
   });
 
   it('loads cors-lab.config.ts written with defineConfig', async () => {
     const dir = tempDir('config-ts');
     const file = join(dir, 'cors-lab.config.ts');
-    writeFileSync(file, `import { defineConfig } from ${JSON.stringify(new URL('../../harness/check/plan.ts', import.meta.url).pathname)};
+    writeFileSync(
+      file,
+      `import { defineConfig } from ${JSON.stringify(new URL('../../harness/check/plan.ts', import.meta.url).pathname)};
 export default defineConfig({ endpoints: [{ name: 'me', url: 'http://api.example.com/me', origins: { 'http://app.example.com': 'allowed' } }] });
-`);
+`,
+    );
     const plan = await planFromConfig(file);
-    expect(plan.endpoints[0]).toMatchObject({ name: 'me', method: 'GET', kind: 'fetch', origins: [{ origin: 'http://app.example.com', expect: 'allowed' }] });
+    expect(plan.endpoints[0]).toMatchObject({
+      name: 'me',
+      method: 'GET',
+      kind: 'fetch',
+      origins: [{ origin: 'http://app.example.com', expect: 'allowed' }],
+    });
     expect(plan.sweep).toBe(true);
   });
 
   it('names the file and the field of every problem', async () => {
     const dir = tempDir('config-bad');
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, `endpoints:\n  - url: /relative\n    method: "GE T"\n    origins: { "https://app.example.com/x": allowed }\n    extra: 1\n    credential: include\n`);
+    writeFileSync(
+      file,
+      `endpoints:\n  - url: /relative\n    method: "GE T"\n    origins: { "https://app.example.com/x": allowed }\n    extra: 1\n    credential: include\n`,
+    );
     const error = await planFromConfig(file).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CheckInputError);
     const problems = (error as CheckInputError).problems;
     expect(problems.every((problem) => problem.file === file)).toBe(true);
     const fields = problems.map((problem) => problem.field);
-    expect(fields).toEqual(expect.arrayContaining(['endpoints[0].method', 'endpoints[0].extra', 'endpoints[0].origins.https://app.example.com/x']));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'endpoints[0].method',
+        'endpoints[0].extra',
+        'endpoints[0].origins.https://app.example.com/x',
+      ]),
+    );
     // A config gets the same "did you mean" as a scenario file.
-    expect(problems.find((problem) => problem.field === 'endpoints[0].credential')?.message).toBe('unknown field "credential": did you mean "credentials"? Fix: rename it to credentials');
+    expect(problems.find((problem) => problem.field === 'endpoints[0].credential')?.message).toBe(
+      'unknown field "credential": did you mean "credentials"? Fix: rename it to credentials',
+    );
   });
 });
 
@@ -121,13 +200,25 @@ describe('the security sweep', () => {
     ]);
     // The null origin is a sandboxed iframe inside the allowed origin's page.
     expect(hostileOrigins('https://app.example.com')[0]!.pageOrigin).toBe('https://app.example.com');
-    expect(hostileOrigins('http://127.0.0.1:8080').map((hostile) => hostile.attack)).toEqual(['null', 'prefix', 'unrelated']);
+    expect(hostileOrigins('http://127.0.0.1:8080').map((hostile) => hostile.attack)).toEqual([
+      'null',
+      'prefix',
+      'unrelated',
+    ]);
     // No host name starts with an IPv6 address: no prefix attack, and no invalid DNS label posed.
-    expect(hostileOrigins('https://[::1]').map((hostile) => hostile.origin)).toEqual(['null', 'http://[::1]', 'https://cors-lab-attacker.test']);
+    expect(hostileOrigins('https://[::1]').map((hostile) => hostile.origin)).toEqual([
+      'null',
+      'http://[::1]',
+      'https://cors-lab-attacker.test',
+    ]);
   });
 
   it('sweeps only allowed origins, never an origin the user listed, with credentials, expecting blocked', () => {
-    const plan = planFromCli('https://api.example.com/x', { ...base, origin: ['https://app.example.com', 'https://cors-lab-attacker.test'], expect: ['https://cors-lab-attacker.test=blocked'] });
+    const plan = planFromCli('https://api.example.com/x', {
+      ...base,
+      origin: ['https://app.example.com', 'https://cors-lab-attacker.test'],
+      expect: ['https://cors-lab-attacker.test=blocked'],
+    });
     const probes = planProbes(plan);
     const sweep = probes.filter((probe) => probe.hostile);
     expect(sweep.map((probe) => probe.origin)).not.toContain('https://cors-lab-attacker.test');
@@ -144,14 +235,22 @@ describe('the security sweep', () => {
 });
 
 describe('a config with the command line', () => {
-  it('adds --resolve and --ca to the config, a --resolve for the same host and port replacing the config\'s', async () => {
+  it("adds --resolve and --ca to the config, a --resolve for the same host and port replacing the config's", async () => {
     const dir = tempDir('config-merge');
     const file = join(dir, 'suite.yaml');
-    writeFileSync(file, 'resolve: ["api.example.com:443:127.0.0.1:8443", "auth.example.com:443:127.0.0.1:9443"]\nendpoints:\n  - url: https://api.example.com/me\n    origins: { "https://app.example.com": allowed }\n');
+    writeFileSync(
+      file,
+      'resolve: ["api.example.com:443:127.0.0.1:8443", "auth.example.com:443:127.0.0.1:9443"]\nendpoints:\n  - url: https://api.example.com/me\n    origins: { "https://app.example.com": allowed }\n',
+    );
     const plan = await planFromConfig(file);
     const merged = withCommandLine(plan, { resolve: ['api.example.com:443:127.0.0.1:7443'], ca: [] });
-    expect(merged.resolve.map((rule) => `${rule.host}:${rule.port}->${rule.address}:${rule.targetPort}`)).toEqual(['auth.example.com:443->127.0.0.1:9443', 'api.example.com:443->127.0.0.1:7443']);
+    expect(merged.resolve.map((rule) => `${rule.host}:${rule.port}->${rule.address}:${rule.targetPort}`)).toEqual([
+      'auth.example.com:443->127.0.0.1:9443',
+      'api.example.com:443->127.0.0.1:7443',
+    ]);
     expect(merged.endpoints).toEqual(plan.endpoints);
-    expect(() => withCommandLine(plan, { resolve: ['nonsense'], ca: [join(dir, 'missing.pem')] })).toThrow(CheckInputError);
+    expect(() => withCommandLine(plan, { resolve: ['nonsense'], ca: [join(dir, 'missing.pem')] })).toThrow(
+      CheckInputError,
+    );
   });
 });

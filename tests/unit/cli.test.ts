@@ -5,13 +5,16 @@ import { BIN, NODE, tempDir } from '../helpers.ts';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-
 function cli(...args: string[]) {
   return cliWith({}, ...args);
 }
 
 function cliWith(env: Record<string, string>, ...args: string[]) {
-  return spawnSync(NODE, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', ...env }, timeout: 90_000 });
+  return spawnSync(NODE, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', ...env },
+    timeout: 90_000,
+  });
 }
 
 describe('cors-lab CLI', () => {
@@ -28,8 +31,14 @@ describe('cors-lab CLI', () => {
 
   it('exits 2 on malformed scenarios, naming every bad file and field, and writes no report', () => {
     const dir = tempDir('cli');
-    writeFileSync(join(dir, 'one.yaml'), 'title: T\norigins: { page: https://a.localhost }\nrequest: { target: page, method: "GE T" }\nexpect: { spec: allowed }\n');
-    writeFileSync(join(dir, 'two.yaml'), 'title: T\norigins: { page: https://a.localhost }\nrequest: { target: page }\nexpect: { spec: yes }\n');
+    writeFileSync(
+      join(dir, 'one.yaml'),
+      'title: T\norigins: { page: https://a.localhost }\nrequest: { target: page, method: "GE T" }\nexpect: { spec: allowed }\n',
+    );
+    writeFileSync(
+      join(dir, 'two.yaml'),
+      'title: T\norigins: { page: https://a.localhost }\nrequest: { target: page }\nexpect: { spec: yes }\n',
+    );
     const out = join(dir, 'out');
     const result = cli('run', dir, '--out', out);
     expect(result.status).toBe(2);
@@ -42,7 +51,9 @@ describe('cors-lab CLI', () => {
     const dir = tempDir('cli-out');
     const result = cli('run', '--reporter', `json=${join(dir, 'r.json')}`, '--out', join(dir, 'reports'));
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain(`--out ${join(dir, 'reports')}: no report would be written there, since every --reporter names its own path (json=${join(dir, 'r.json')}). Fix: drop --out, or name a reporter without a path`);
+    expect(result.stderr).toContain(
+      `--out ${join(dir, 'reports')}: no report would be written there, since every --reporter names its own path (json=${join(dir, 'r.json')}). Fix: drop --out, or name a reporter without a path`,
+    );
     expect(existsSync(join(dir, 'r.json'))).toBe(false);
     expect(existsSync(join(dir, 'reports'))).toBe(false);
   });
@@ -62,8 +73,17 @@ describe('cors-lab CLI', () => {
   });
 
   it('exits 2 for a timeout a timer cannot hold or too short to mean anything, before anything starts', () => {
-    for (const [command, value] of [['run', '2147483648'], ['check', '11m'], ['research', '50']] as const) {
-      const args = command === 'check' ? ['check', 'https://api.example.com/x', '--origin', 'https://app.example.com'] : command === 'research' ? ['research', 'pna'] : ['run'];
+    for (const [command, value] of [
+      ['run', '2147483648'],
+      ['check', '11m'],
+      ['research', '50'],
+    ] as const) {
+      const args =
+        command === 'check'
+          ? ['check', 'https://api.example.com/x', '--origin', 'https://app.example.com']
+          : command === 'research'
+            ? ['research', 'pna']
+            : ['run'];
       const result = cli(...args, '--timeout', value);
       expect(result.status, `${command} --timeout ${value}`).toBe(2);
       expect(result.stderr).toMatch(/--timeout .*from 100 ms to 10 minutes/);
@@ -77,8 +97,12 @@ describe('cors-lab CLI', () => {
     for (const command of [['run'], ['check', 'https://api.example.com/x'], ['research', 'pna']]) {
       const result = cli(...command, '--out', file, '--reporter', 'json,html=/proc/nope/r.html');
       expect(result.status, command.join(' ')).toBe(2);
-      expect(result.stderr).toContain(`--out ${file}: ${file} is a file, so the folder ${file} cannot be made. Fix: choose another folder`);
-      expect(result.stderr).toContain('--reporter html=/proc/nope/r.html: /proc/nope/r.html is under /proc, which holds kernel interfaces, not files');
+      expect(result.stderr).toContain(
+        `--out ${file}: ${file} is a file, so the folder ${file} cannot be made. Fix: choose another folder`,
+      );
+      expect(result.stderr).toContain(
+        '--reporter html=/proc/nope/r.html: /proc/nope/r.html is under /proc, which holds kernel interfaces, not files',
+      );
       expect(result.stderr).toContain('nothing was run');
     }
     expect(readFileSync(file, 'utf8')).toBe('not a folder');
@@ -111,23 +135,70 @@ scenarios:
 `,
     );
     const json = join(dir, 'out.json');
-    const result = cli('run', join(dir, 'cases.yaml'), '--browsers', 'chromium', '--reporter', `json=${json},junit,markdown`, '--out', join(dir, 'reports'), '--wide');
+    const result = cli(
+      'run',
+      join(dir, 'cases.yaml'),
+      '--browsers',
+      'chromium',
+      '--reporter',
+      `json=${json},junit,markdown`,
+      '--out',
+      join(dir, 'reports'),
+      '--wide',
+    );
     expect(result.status, result.stderr).toBe(1);
-    expect(result.stdout).toMatch(/wrongly-expected in chromium: the spec predicts blocked \(expected here: allowed\), measured blocked/);
+    expect(result.stdout).toMatch(
+      /wrongly-expected in chromium: the spec predicts blocked \(expected here: allowed\), measured blocked/,
+    );
     expect(result.stdout).toMatch(/wrongly-expected: the file says allowed, the spec model predicts blocked/);
     expect(result.stdout).toContain(`report: ${json}`);
 
     const parsed = JSON.parse(readFileSync(json, 'utf8'));
-    expect(Object.keys(parsed)).toEqual(expect.arrayContaining(['schemaVersion', 'tool', 'startedAt', 'durationMs', 'engines', 'scenarios', 'results', 'summary']));
-    expect(parsed.engines[0]).toMatchObject({ id: 'chromium', browser: expect.any(String), version: expect.stringMatching(/^\d+\./), driver: expect.any(String), trust: expect.any(String) });
-    expect(parsed.scenarios.map((scenario: { id: string }) => scenario.id)).toEqual(['really-allowed', 'wrongly-expected']);
+    expect(Object.keys(parsed)).toEqual(
+      expect.arrayContaining([
+        'schemaVersion',
+        'tool',
+        'startedAt',
+        'durationMs',
+        'engines',
+        'scenarios',
+        'results',
+        'summary',
+      ]),
+    );
+    expect(parsed.engines[0]).toMatchObject({
+      id: 'chromium',
+      browser: expect.any(String),
+      version: expect.stringMatching(/^\d+\./),
+      driver: expect.any(String),
+      trust: expect.any(String),
+    });
+    expect(parsed.scenarios.map((scenario: { id: string }) => scenario.id)).toEqual([
+      'really-allowed',
+      'wrongly-expected',
+    ]);
     for (const cell of parsed.results) {
-      expect(cell).toMatchObject({ engine: 'chromium', verdict: 'matches-spec', evidence: { preflightSent: false, requestReached: true, cookiesSent: false } });
+      expect(cell).toMatchObject({
+        engine: 'chromium',
+        verdict: 'matches-spec',
+        evidence: { preflightSent: false, requestReached: true, cookiesSent: false },
+      });
       expect(cell.specExplanation).toMatch(/^(allowed|blocked): /);
       expect(cell.evidence.journal.length).toBeGreaterThan(0);
     }
-    expect(parsed.summary).toEqual({ total: 2, allowed: 1, blocked: 1, error: 0, unexpected: 1, knownDeviations: 0, newFindings: 0, requestMismatches: 0 });
-    expect(readFileSync(join(dir, 'reports', 'junit.xml'), 'utf8')).toMatch(/<failure message="expected allowed, got blocked"/);
+    expect(parsed.summary).toEqual({
+      total: 2,
+      allowed: 1,
+      blocked: 1,
+      error: 0,
+      unexpected: 1,
+      knownDeviations: 0,
+      newFindings: 0,
+      requestMismatches: 0,
+    });
+    expect(readFileSync(join(dir, 'reports', 'junit.xml'), 'utf8')).toMatch(
+      /<failure message="expected allowed, got blocked"/,
+    );
     expect(readFileSync(join(dir, 'reports', 'report.md'), 'utf8')).toMatch(/\*\*⛔ blocked \(unexpected\)\*\*/);
     expect(parsed.scenarios[1].specModel).toMatchObject({ outcome: 'blocked', declared: 'allowed', preflight: false });
   });
@@ -137,12 +208,24 @@ describe('a missing engine', () => {
   it('is reported as not run, never invented, and exits 2 when it was asked for by name', () => {
     const dir = tempDir('cli-missing');
     const json = join(dir, 'out.json');
-    const result = cliWith({ CORS_LAB_FIREFOX: '/nonexistent/firefox' }, 'run', 'scenarios/sites/sites.yaml', '--browsers', 'chromium,firefox', '--reporter', `json=${json}`);
+    const result = cliWith(
+      { CORS_LAB_FIREFOX: '/nonexistent/firefox' },
+      'run',
+      'scenarios/sites/sites.yaml',
+      '--browsers',
+      'chromium,firefox',
+      '--reporter',
+      `json=${json}`,
+    );
     expect(result.status).toBe(2);
-    expect(result.stdout).toMatch(/firefox: not run — CORS_LAB_FIREFOX=\/nonexistent\/firefox is not an executable file/);
+    expect(result.stdout).toMatch(
+      /firefox: not run — CORS_LAB_FIREFOX=\/nonexistent\/firefox is not an executable file/,
+    );
     const parsed = JSON.parse(readFileSync(json, 'utf8'));
     expect(parsed.engines.map((engine: { id: string }) => engine.id)).toEqual(['chromium']);
-    expect(parsed.enginesMissing).toEqual([expect.objectContaining({ id: 'firefox', fix: expect.stringMatching(/apt-get install firefox-esr/) })]);
+    expect(parsed.enginesMissing).toEqual([
+      expect.objectContaining({ id: 'firefox', fix: expect.stringMatching(/apt-get install firefox-esr/) }),
+    ]);
     expect(parsed.results.every((cell: { engine: string }) => cell.engine === 'chromium')).toBe(true);
   });
 });

@@ -9,7 +9,9 @@ import { loadCompatMap, scenariosOf } from '../../harness/scenario/compat-map.ts
 import { loadScenarios } from '../../harness/scenario/loader.ts';
 import { BUILTIN_CATALOG } from '../../harness/package/root.ts';
 
-const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
 
 describe('the BCD mapping (scenarios/compat.bcd.yaml)', () => {
   const features = loadCompatMap();
@@ -20,7 +22,8 @@ describe('the BCD mapping (scenarios/compat.bcd.yaml)', () => {
     for (const feature of features) {
       expect(compatOf(feature.key), feature.key).toBeDefined();
       expect(scenariosOf(feature).length, feature.key).toBeGreaterThan(0);
-      for (const scenario of scenariosOf(feature)) expect(catalog.has(scenario), `${feature.key}: ${scenario}`).toBe(true);
+      for (const scenario of scenariosOf(feature))
+        expect(catalog.has(scenario), `${feature.key}: ${scenario}`).toBe(true);
     }
   });
 
@@ -35,14 +38,30 @@ describe('the BCD mapping (scenarios/compat.bcd.yaml)', () => {
 
 describe('BCD claims at a version', () => {
   it('reads a support statement behind a preference as "not by default", with the preference', () => {
-    const claim = claimAt('http.headers.Access-Control-Allow-Headers.authorization_not_covered_by_wildcard', 'firefox', '153.8.0');
-    expect(claim).toMatchObject({ status: 'flag', since: '115', flags: [{ type: 'preference', name: 'network.cors_preflight.authorization_covered_by_wildcard', valueToSet: 'false' }] });
+    const claim = claimAt(
+      'http.headers.Access-Control-Allow-Headers.authorization_not_covered_by_wildcard',
+      'firefox',
+      '153.8.0',
+    );
+    expect(claim).toMatchObject({
+      status: 'flag',
+      since: '115',
+      flags: [
+        { type: 'preference', name: 'network.cors_preflight.authorization_covered_by_wildcard', valueToSet: 'false' },
+      ],
+    });
     expect(claim.text).toMatch(/not by default/);
-    expect(claimAt('http.headers.Access-Control-Allow-Headers.authorization_not_covered_by_wildcard', 'chrome', '156').status).toBe('not-supported');
+    expect(
+      claimAt('http.headers.Access-Control-Allow-Headers.authorization_not_covered_by_wildcard', 'chrome', '156')
+        .status,
+    ).toBe('not-supported');
   });
 
   it('says supported since a version at or after it, and not before', () => {
-    expect(claimAt('http.headers.Access-Control-Allow-Headers.wildcard', 'firefox', '153.8.0')).toMatchObject({ status: 'supported', since: '69' });
+    expect(claimAt('http.headers.Access-Control-Allow-Headers.wildcard', 'firefox', '153.8.0')).toMatchObject({
+      status: 'supported',
+      since: '69',
+    });
     expect(claimAt('http.headers.Access-Control-Allow-Headers.wildcard', 'firefox', '68').status).toBe('not-supported');
     expect(claimAt('api.Request.keepalive', 'firefox', '132').status).toBe('not-supported');
     expect(claimAt('api.Request.keepalive', 'firefox', '133').status).toBe('supported');

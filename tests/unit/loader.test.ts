@@ -18,34 +18,81 @@ scenarios:
 
 describe('scenario loader', () => {
   it('refuses a YAML alias bomb as a problem of the file, naming the fix, and reads nothing of it', () => {
-    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefgh'.split('').map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[index]}`).join(',')}]`), 'scenarios: *h'];
+    const levels = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...'bcdefgh'
+        .split('')
+        .map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[index]}`).join(',')}]`),
+      'scenarios: *h',
+    ];
     const { scenarios, problems } = loadScenarioText(levels.join('\n'), 'bomb.yaml');
     expect(scenarios).toEqual([]);
-    expect(problems).toEqual([{ file: 'bomb.yaml', field: '', message: 'its aliases (*name) expand to more than the YAML reader takes, as an alias bomb does. Fix: write the values out, or nest fewer aliases' }]);
+    expect(problems).toEqual([
+      {
+        file: 'bomb.yaml',
+        field: '',
+        message:
+          'its aliases (*name) expand to more than the YAML reader takes, as an alias bomb does. Fix: write the values out, or nest fewer aliases',
+      },
+    ]);
   });
 
   // Found by tests/faults/fuzz-inputs.test.ts: a long string where the
   // origins mapping goes was spread into one field per character, and a
   // million problems overflowed the stack (a harness failure).
   it('names a scenario whose origins is a string, once, however long the string', () => {
-    const text = JSON.stringify({ origins: { page: 'https://app.site-a.localhost', api: 'https://api.site-b.localhost' }, tags: ['shared'], scenarios: [{ id: 'a', title: 't', origins: 'x'.repeat(1_000_000), tags: 'abc', request: { target: 'api', path: '/d' }, expect: { spec: 'allowed' } }] });
+    const text = JSON.stringify({
+      origins: { page: 'https://app.site-a.localhost', api: 'https://api.site-b.localhost' },
+      tags: ['shared'],
+      scenarios: [
+        {
+          id: 'a',
+          title: 't',
+          origins: 'x'.repeat(1_000_000),
+          tags: 'abc',
+          request: { target: 'api', path: '/d' },
+          expect: { spec: 'allowed' },
+        },
+      ],
+    });
     const { scenarios, problems } = loadScenarioText(text, 'long.yaml');
     expect(scenarios).toEqual([]);
     expect(problems.map((problem) => problem.field).sort()).toEqual(['scenarios[0].origins', 'scenarios[0].tags']);
   });
 
   it('reports the first 20 problems of one field and how many more, not one line per wrong item', () => {
-    const text = JSON.stringify({ origins: { page: 'https://app.site-a.localhost' }, scenarios: [{ id: 'a', title: 't', tags: Array(100_000).fill(7), request: { target: 'page', path: '/d' }, expect: { spec: 'allowed' } }] });
+    const text = JSON.stringify({
+      origins: { page: 'https://app.site-a.localhost' },
+      scenarios: [
+        {
+          id: 'a',
+          title: 't',
+          tags: Array(100_000).fill(7),
+          request: { target: 'page', path: '/d' },
+          expect: { spec: 'allowed' },
+        },
+      ],
+    });
     const { problems } = loadScenarioText(text, 'many.yaml');
     expect(problems).toHaveLength(21);
-    expect(problems.at(-1)).toEqual({ file: 'many.yaml', field: 'scenarios[0]', message: 'and 99980 more problems; the first 20 are above. Fix: those first, then read again' });
+    expect(problems.at(-1)).toEqual({
+      file: 'many.yaml',
+      field: 'scenarios[0]',
+      message: 'and 99980 more problems; the first 20 are above. Fix: those first, then read again',
+    });
   });
 
   it('resolves origins, defaults and port slots', () => {
     const { scenarios, problems } = loadScenarioText(VALID, 'x.yaml');
     expect(problems).toEqual([]);
     const [scenario] = scenarios;
-    expect(scenario!.target).toMatchObject({ scheme: 'https', host: 'api.site-b.localhost', slot: 'alt', certificate: 'lab', state: 'running' });
+    expect(scenario!.target).toMatchObject({
+      scheme: 'https',
+      host: 'api.site-b.localhost',
+      slot: 'alt',
+      certificate: 'lab',
+      state: 'running',
+    });
     expect(scenario!.request).toMatchObject({ kind: 'fetch', credentials: 'same-origin', mode: 'cors', method: 'PUT' });
     expect(scenario!.isolation).toBe('shared');
   });
@@ -61,20 +108,41 @@ describe('scenario loader', () => {
   it('refuses a path with dot segments, which the browser would normalise away before sending', () => {
     for (const path of ['/a/../b', '/a/./b', '/a/%2E%2e/b', '/..', '/a/.?x=1']) {
       const { problems } = loadScenarioText(VALID.replace('path: /data', `path: "${path}"`), 'x.yaml');
-      expect(problems, path).toEqual([expect.objectContaining({ file: 'x.yaml', field: 'scenarios[0].request.path', message: expect.stringMatching(/must not have "\." or "\.\." segments.*Fix: /) })]);
+      expect(problems, path).toEqual([
+        expect.objectContaining({
+          file: 'x.yaml',
+          field: 'scenarios[0].request.path',
+          message: expect.stringMatching(/must not have "\." or "\.\." segments.*Fix: /),
+        }),
+      ]);
     }
     // Dots inside a segment are ordinary characters.
-    expect(loadScenarioText(VALID.replace('path: /data', 'path: /v1.2/a..b/.well-known?x=../y'), 'x.yaml').problems).toEqual([]);
+    expect(
+      loadScenarioText(VALID.replace('path: /data', 'path: /v1.2/a..b/.well-known?x=../y'), 'x.yaml').problems,
+    ).toEqual([]);
   });
 
   it('refuses header values longer than 8192 characters, naming the field and the limit', () => {
     const { problems } = loadScenarioText(VALID.replace('X-A: "1"', `X-A: "${'a'.repeat(8193)}"`), 'x.yaml');
-    expect(problems).toEqual([expect.objectContaining({ field: 'scenarios[0].request.headers.X-A', message: expect.stringMatching(/at most 8192 characters/) })]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        field: 'scenarios[0].request.headers.X-A',
+        message: expect.stringMatching(/at most 8192 characters/),
+      }),
+    ]);
   });
 
   it('names the field of a bad answer rather than "Invalid input" of the list-or-answer union', () => {
-    const { problems } = loadScenarioText(VALID.replace('actual: { headers:', 'actual: { status: "200", headers:'), 'x.yaml');
-    expect(problems).toEqual([expect.objectContaining({ field: 'scenarios[0].server.api./data.actual.status', message: expect.stringMatching(/expected number, received string/) })]);
+    const { problems } = loadScenarioText(
+      VALID.replace('actual: { headers:', 'actual: { status: "200", headers:'),
+      'x.yaml',
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({
+        field: 'scenarios[0].server.api./data.actual.status',
+        message: expect.stringMatching(/expected number, received string/),
+      }),
+    ]);
   });
 
   it('refuses header values with CR or LF, naming the field', () => {
@@ -89,30 +157,44 @@ describe('scenario loader', () => {
     const text = VALID.replace('method: PUT', 'methd: PUT').replace('spec: allowed', 'spec: maybe');
     const { problems } = loadScenarioText(text, 'bad.yaml');
     const byField = Object.fromEntries(problems.map((problem) => [problem.field, problem.message]));
-    expect(byField['scenarios[0].request.methd']).toBe('unknown field "methd": did you mean "method"? Fix: rename it to method');
+    expect(byField['scenarios[0].request.methd']).toBe(
+      'unknown field "methd": did you mean "method"? Fix: rename it to method',
+    );
     expect(byField['scenarios[0].expect.spec']).toMatch(/"allowed", "blocked"/);
     const missing = loadScenarioText(VALID.replace('    title: One\n', ''), 'bad.yaml').problems;
     expect(missing.map((problem) => problem.field)).toContain('scenarios[0].title');
   });
 
   it('scopes a deviation to engine profiles, and names an unknown profile', () => {
-    const scoped = VALID.replace('expect: { spec: allowed }', 'expect: { spec: allowed, deviations: { webkit: { outcome: blocked, source: s, profiles: [defaults] } } }');
-    expect(loadScenarioText(scoped, 'x.yaml').scenarios[0]!.expect.deviations.webkit).toMatchObject({ profiles: ['defaults'] });
+    const scoped = VALID.replace(
+      'expect: { spec: allowed }',
+      'expect: { spec: allowed, deviations: { webkit: { outcome: blocked, source: s, profiles: [defaults] } } }',
+    );
+    expect(loadScenarioText(scoped, 'x.yaml').scenarios[0]!.expect.deviations.webkit).toMatchObject({
+      profiles: ['defaults'],
+    });
     const { problems } = loadScenarioText(scoped.replace('profiles: [defaults]', 'profiles: [safari]'), 'bad.yaml');
     expect(problems[0]!.field).toBe('scenarios[0].expect.deviations.webkit.profiles[0]');
     expect(problems[0]!.message).toMatch(/"defaults", "shipping", "allow-third-party"/);
   });
 
   it('refuses origins that are not loopback', () => {
-    const { problems } = loadScenarioText(VALID.replace('https://api.site-b.localhost:alt', 'https://example.com'), 'bad.yaml');
+    const { problems } = loadScenarioText(
+      VALID.replace('https://api.site-b.localhost:alt', 'https://example.com'),
+      'bad.yaml',
+    );
     expect(problems[0]!.field).toBe('origins.api');
     expect(problems[0]!.message).toMatch(/localhost/);
   });
 
   it('checks references to origins in targets and templates', () => {
     const text = VALID.replace('target: api', 'target: apii').replace('{{origin.page}}', '{{origin.pag}}');
-    const messages = loadScenarioText(text, 'bad.yaml').problems.map((problem) => `${problem.field}: ${problem.message}`);
-    expect(messages.some((message) => message.startsWith('scenarios[0].request.target: "apii" is not a declared origin'))).toBe(true);
+    const messages = loadScenarioText(text, 'bad.yaml').problems.map(
+      (problem) => `${problem.field}: ${problem.message}`,
+    );
+    expect(
+      messages.some((message) => message.startsWith('scenarios[0].request.target: "apii" is not a declared origin')),
+    ).toBe(true);
     expect(messages.some((message) => message.includes('{{origin.pag}} names no declared origin'))).toBe(true);
   });
 
@@ -136,7 +218,9 @@ scenarios:
     expect(scenarios).toEqual([]);
     expect(problems.map((problem) => `${problem.field}: ${problem.message}`)).toEqual([
       expect.stringMatching(/^origins\.api: an origin must look like/),
-      expect.stringMatching(/^origins\.api2: "https:\/\/api\.site-b\.localhost:8443": a port cannot be pinned, .*Fix: drop the number and pick a port slot, :main \(the default\), :alt or :third; values refer to the port actually used as \{\{port\.NAME\}\}$/),
+      expect.stringMatching(
+        /^origins\.api2: "https:\/\/api\.site-b\.localhost:8443": a port cannot be pinned, .*Fix: drop the number and pick a port slot, :main \(the default\), :alt or :third; values refer to the port actually used as \{\{port\.NAME\}\}$/,
+      ),
       'scenarios[0].request.mode: expected one of "cors", "no-cors"; did you mean "cors"?',
       'scenarios[0].request.crossorigin: unknown field "crossorigin": did you mean "crossOrigin"? Fix: rename it to crossOrigin',
       'scenarios[0].expect.spec: expected one of "allowed", "blocked"; did you mean "allowed"?',
@@ -145,7 +229,13 @@ scenarios:
   });
 
   it('sends a preflight answer declared without a status as 204, as the schema says', () => {
-    const [scenario] = loadScenarioText(VALID.replace('expect: { spec: allowed }', 'expect: { spec: allowed }').replace('/data: {', '/data: { preflight: { headers: { Access-Control-Allow-Methods: PUT } },'), 'x.yaml').scenarios;
+    const [scenario] = loadScenarioText(
+      VALID.replace('expect: { spec: allowed }', 'expect: { spec: allowed }').replace(
+        '/data: {',
+        '/data: { preflight: { headers: { Access-Control-Allow-Methods: PUT } },',
+      ),
+      'x.yaml',
+    ).scenarios;
     expect(scenario!.server.api!['/data']!.preflight).toMatchObject({ status: 204 });
     expect(scenario!.server.api!['/data']!.actual).toMatchObject({ status: 200 });
   });
@@ -178,16 +268,25 @@ scenarios:
 
 describe('xhr requests', () => {
   const xhr = (request: string) =>
-    loadScenarioText(`title: T\norigins: { page: https://a.localhost }\nrequest: { kind: xhr, target: page, ${request} }\nexpect: { spec: allowed }\n`, 'x.yaml').problems;
+    loadScenarioText(
+      `title: T\norigins: { page: https://a.localhost }\nrequest: { kind: xhr, target: page, ${request} }\nexpect: { spec: allowed }\n`,
+      'x.yaml',
+    ).problems;
 
   it('refuses what XMLHttpRequest cannot do', () => {
-    expect(xhr('credentials: omit')[0]).toMatchObject({ field: 'request.credentials', message: expect.stringMatching(/cannot omit credentials/) });
+    expect(xhr('credentials: omit')[0]).toMatchObject({
+      field: 'request.credentials',
+      message: expect.stringMatching(/cannot omit credentials/),
+    });
     expect(xhr('mode: no-cors')[0]).toMatchObject({ field: 'request.mode' });
     expect(xhr('uploadListener: true')).toEqual([]);
   });
 
   it('refuses uploadListener on fetch', () => {
-    const { problems } = loadScenarioText('title: T\norigins: { page: https://a.localhost }\nrequest: { target: page, uploadListener: true }\nexpect: { spec: allowed }\n', 'x.yaml');
+    const { problems } = loadScenarioText(
+      'title: T\norigins: { page: https://a.localhost }\nrequest: { target: page, uploadListener: true }\nexpect: { spec: allowed }\n',
+      'x.yaml',
+    );
     expect(problems[0]).toMatchObject({ field: 'request.uploadListener' });
   });
 });

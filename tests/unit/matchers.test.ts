@@ -11,7 +11,12 @@ function outcome(cells: [CellResult['engine'], CellResult['outcome'], string][])
     cells: cells.map(([engine, outcome, explanation]) => ({ engine, outcome, explanation }) as CellResult),
     allowedIn: cells.filter(([, result]) => result === 'allowed').map(([engine]) => engine),
     blockedIn: cells.filter(([, result]) => result === 'blocked').map(([engine]) => engine),
-    spec: { outcome: 'blocked', explanation: "blocked: the preflight answer's Access-Control-Allow-Headers does not list 'x-api-key'", preflight: true, steps: [] },
+    spec: {
+      outcome: 'blocked',
+      explanation: "blocked: the preflight answer's Access-Control-Allow-Headers does not list 'x-api-key'",
+      preflight: true,
+      steps: [],
+    },
     engines: [
       { id: 'chromium', version: '156.0' },
       { id: 'firefox', version: '153.7.0esr' },
@@ -45,7 +50,9 @@ describe('toBeAllowedIn / toBeBlockedIn', () => {
     expect(message).toMatch(/^expected allowed in chromium, firefox, webkit/);
     expect(message).toMatch(/✗ firefox 153\.7\.0esr\s+blocked\s+blocked: the browser refused the preflight answer/);
     expect(message).toMatch(/✓ chromium 156\.0/);
-    expect(message).toMatch(/spec model: blocked: the preflight answer's Access-Control-Allow-Headers does not list 'x-api-key'/);
+    expect(message).toMatch(
+      /spec model: blocked: the preflight answer's Access-Control-Allow-Headers does not list 'x-api-key'/,
+    );
   });
 });
 
@@ -56,7 +63,14 @@ describe('toVaryOnOrigin', () => {
         {
           engine: 'chromium',
           evidence: {
-            journal: varies.map((vary, seq) => ({ seq, kind: seq === 0 ? 'preflight' : 'request', method: 'GET', url: 'https://api/x', status: 200, responseHeaders: { 'access-control-allow-origin': 'https://app', ...(vary ? { vary } : {}) } })),
+            journal: varies.map((vary, seq) => ({
+              seq,
+              kind: seq === 0 ? 'preflight' : 'request',
+              method: 'GET',
+              url: 'https://api/x',
+              status: 200,
+              responseHeaders: { 'access-control-allow-origin': 'https://app', ...(vary ? { vary } : {}) },
+            })),
           },
         },
       ],
@@ -67,7 +81,9 @@ describe('toVaryOnOrigin', () => {
     expect(corsMatchers.toVaryOnOrigin.call({}, withAnswers(['*'])).pass).toBe(true);
     const failed = corsMatchers.toVaryOnOrigin.call({}, withAnswers(['Origin', 'Accept-Encoding']));
     expect(failed.pass).toBe(false);
-    expect(failed.message()).toMatch(/✗ chromium\s+request\s+GET https:\/\/api\/x → 200: Vary Accept-Encoding, Access-Control-Allow-Origin https:\/\/app \(journal #1\)/);
+    expect(failed.message()).toMatch(
+      /✗ chromium\s+request\s+GET https:\/\/api\/x → 200: Vary Accept-Encoding, Access-Control-Allow-Origin https:\/\/app \(journal #1\)/,
+    );
     // No answer at all is nothing to judge: never a pass.
     expect(corsMatchers.toVaryOnOrigin.call({}, withAnswers([])).pass).toBe(false);
   });
@@ -77,7 +93,12 @@ describe('toMatchBaseline', () => {
   it('records with CORS_LAB_UPDATE_BASELINE=1, then passes as recorded and fails naming each column that changed', () => {
     const file = join(tempDir('matcher-baseline'), 'cors-baseline.json');
     const cells = (webkit: 'allowed' | 'blocked') =>
-      ({ cells: [{ engine: 'chromium', outcome: 'allowed', verdict: 'matches-spec' }, { engine: 'webkit', outcome: webkit, verdict: webkit === 'allowed' ? 'matches-spec' : 'new-finding' }] }) as unknown as ProbeOutcome;
+      ({
+        cells: [
+          { engine: 'chromium', outcome: 'allowed', verdict: 'matches-spec' },
+          { engine: 'webkit', outcome: webkit, verdict: webkit === 'allowed' ? 'matches-spec' : 'new-finding' },
+        ],
+      }) as unknown as ProbeOutcome;
     process.env.CORS_LAB_UPDATE_BASELINE = '1';
     try {
       expect(corsMatchers.toMatchBaseline.call({}, cells('allowed'), file, 'expose listed').pass).toBe(true);
@@ -90,6 +111,8 @@ describe('toMatchBaseline', () => {
     expect(changed.pass).toBe(false);
     expect(changed.message()).toMatch(/✗ webkit\s+recorded allowed, now blocked \(new-finding\)/);
     expect(changed.message()).toMatch(/✓ chromium\s+recorded allowed, now allowed/);
-    expect(corsMatchers.toMatchBaseline.call({}, cells('allowed'), file, 'never recorded').message()).toMatch(/has no entry 'never recorded'. Fix: run the tests once with CORS_LAB_UPDATE_BASELINE=1/);
+    expect(corsMatchers.toMatchBaseline.call({}, cells('allowed'), file, 'never recorded').message()).toMatch(
+      /has no entry 'never recorded'. Fix: run the tests once with CORS_LAB_UPDATE_BASELINE=1/,
+    );
   });
 });

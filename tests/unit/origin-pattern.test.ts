@@ -9,8 +9,18 @@ const parsed = (text: string) => parseOriginPattern(text) as OriginPattern;
 describe('origin patterns', () => {
   it('a glob: * stands for one or more labels, the scheme and port are exact', () => {
     const glob = parsed('https://*.example.com');
-    expect(['https://app.example.com', 'https://a.b.example.com'].map((origin) => admittedBy([glob], origin) !== undefined)).toEqual([true, true]);
-    expect(['https://example.com', 'http://app.example.com', 'https://evilexample.com', 'https://app.example.com.evil.test', 'https://app.example.com:8443'].map((origin) => admittedBy([glob], origin) !== undefined)).toEqual([false, false, false, false, false]);
+    expect(
+      ['https://app.example.com', 'https://a.b.example.com'].map((origin) => admittedBy([glob], origin) !== undefined),
+    ).toEqual([true, true]);
+    expect(
+      [
+        'https://example.com',
+        'http://app.example.com',
+        'https://evilexample.com',
+        'https://app.example.com.evil.test',
+        'https://app.example.com:8443',
+      ].map((origin) => admittedBy([glob], origin) !== undefined),
+    ).toEqual([false, false, false, false, false]);
     expect(admittedBy([parsed('https://*.example.com:*')], 'https://app.example.com:8443')).toBeDefined();
     expect(glob.base).toEqual({ scheme: 'https:', domain: 'example.com' });
   });
@@ -30,7 +40,9 @@ describe('origin patterns', () => {
   });
 
   it('refuses what it cannot use, with the fix', () => {
-    expect(parseOriginPattern('^https://.*\\.example\\.com')).toMatch(/anchored at one end only.*Fix: anchor it with \^ and \$/);
+    expect(parseOriginPattern('^https://.*\\.example\\.com')).toMatch(
+      /anchored at one end only.*Fix: anchor it with \^ and \$/,
+    );
     expect(parseOriginPattern('^https://[a-z$')).toMatch(/is not a valid regular expression/);
     expect(parseOriginPattern('*.example.com')).toMatch(/neither a glob.*Fix: write scheme:\/\/host\[:port\]/);
     expect(parseOriginPattern('https://app.example.com/path')).toMatch(/neither a glob/);

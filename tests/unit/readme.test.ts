@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarioText } from '../../harness/scenario/loader.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const blocks = (language: string) => [...README.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((match) => match[1]!);
+const blocks = (language: string) =>
+  [...README.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((match) => match[1]!);
 
 describe('README examples', () => {
   it.each([

@@ -11,25 +11,96 @@ import { renderTerminal } from '../../reports/terminal.ts';
 import { parseReporters, REPORTERS, writeReports } from '../../reports/write.ts';
 import { tempDir } from '../helpers.ts';
 
-function cell(scenario: string, engine: CellResult['engine'], outcome: CellResult['outcome'], expected: CellResult['expected']): CellResult {
+function cell(
+  scenario: string,
+  engine: CellResult['engine'],
+  outcome: CellResult['outcome'],
+  expected: CellResult['expected'],
+): CellResult {
   return {
-    scenario, engine, outcome, spec: 'blocked', expected, matchesExpectation: outcome === expected,
-    verdict: outcome === 'blocked' ? 'matches-spec' : 'new-finding', specExplanation: 'blocked: no ACAO',
-    evidence: { request: { url: 'https://api/x', method: 'GET', headers: {}, mode: 'cors', credentials: 'omit' }, settled: 'rejected', preflightSent: false, requestReached: true, cookiesSent: false, cookiesReceived: [], console: 'not exposed', tlsErrors: 0, journal: [] },
-    explanation: `${outcome}: because </script><b>`, durationMs: 12,
+    scenario,
+    engine,
+    outcome,
+    spec: 'blocked',
+    expected,
+    matchesExpectation: outcome === expected,
+    verdict: outcome === 'blocked' ? 'matches-spec' : 'new-finding',
+    specExplanation: 'blocked: no ACAO',
+    evidence: {
+      request: { url: 'https://api/x', method: 'GET', headers: {}, mode: 'cors', credentials: 'omit' },
+      settled: 'rejected',
+      preflightSent: false,
+      requestReached: true,
+      cookiesSent: false,
+      cookiesReceived: [],
+      console: 'not exposed',
+      tlsErrors: 0,
+      journal: [],
+    },
+    explanation: `${outcome}: because </script><b>`,
+    durationMs: 12,
   };
 }
 
 const result: RunResult = {
-  schemaVersion: 3, kind: 'run', tool: { name: 'cors-lab', version: '0.0.0' }, runInfo: { scenarioSet: { hash: 'sha256:0', rows: 1 }, os: { platform: 'linux', release: '6', arch: 'x64' }, node: 'v24.0.0' }, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1234,
+  schemaVersion: 3,
+  kind: 'run',
+  tool: { name: 'cors-lab', version: '0.0.0' },
+  runInfo: {
+    scenarioSet: { hash: 'sha256:0', rows: 1 },
+    os: { platform: 'linux', release: '6', arch: 'x64' },
+    node: 'v24.0.0',
+  },
+  startedAt: '2026-01-01T00:00:00.000Z',
+  durationMs: 1234,
   options: { isolation: 'group', timeoutMs: 1000, profile: 'defaults' },
   engines: [
-    { id: 'chromium', family: 'chromium', browser: 'Chromium', version: '156.0.1', driver: 'playwright', trust: 'spki', executablePath: '/c', profile: 'defaults', cookieSettings: 'third-party allowed' },
-    { id: 'firefox', family: 'firefox', browser: 'Firefox ESR', version: '153.7.0esr', driver: 'bidi', trust: 'certutil', executablePath: '/f', profile: 'defaults', cookieSettings: 'cookieBehavior=5' },
+    {
+      id: 'chromium',
+      family: 'chromium',
+      browser: 'Chromium',
+      version: '156.0.1',
+      driver: 'playwright',
+      trust: 'spki',
+      executablePath: '/c',
+      profile: 'defaults',
+      cookieSettings: 'third-party allowed',
+    },
+    {
+      id: 'firefox',
+      family: 'firefox',
+      browser: 'Firefox ESR',
+      version: '153.7.0esr',
+      driver: 'bidi',
+      trust: 'certutil',
+      executablePath: '/f',
+      profile: 'defaults',
+      cookieSettings: 'cookieBehavior=5',
+    },
   ],
-  enginesMissing: [{ id: 'webkit', reason: 'no WebKitWebDriver', fix: 'apt-get install webkit2gtk-driver', found: false }],
-  scenarios: [{ id: 'acao-missing', title: 'ACAO <missing> | pipe', file: 'a.yaml', kind: 'fetch', tags: [], expected: { spec: 'blocked' }, specModel: { outcome: 'blocked', explanation: 'blocked: no ACAO', preflight: false, steps: ['Fetch § 4.10 CORS check'] } }],
-  results: [cell('acao-missing', 'chromium', 'blocked', 'blocked'), cell('acao-missing', 'firefox', 'allowed', 'blocked')],
+  enginesMissing: [
+    { id: 'webkit', reason: 'no WebKitWebDriver', fix: 'apt-get install webkit2gtk-driver', found: false },
+  ],
+  scenarios: [
+    {
+      id: 'acao-missing',
+      title: 'ACAO <missing> | pipe',
+      file: 'a.yaml',
+      kind: 'fetch',
+      tags: [],
+      expected: { spec: 'blocked' },
+      specModel: {
+        outcome: 'blocked',
+        explanation: 'blocked: no ACAO',
+        preflight: false,
+        steps: ['Fetch § 4.10 CORS check'],
+      },
+    },
+  ],
+  results: [
+    cell('acao-missing', 'chromium', 'blocked', 'blocked'),
+    cell('acao-missing', 'firefox', 'allowed', 'blocked'),
+  ],
   summary: { total: 2, allowed: 1, blocked: 1, error: 0, unexpected: 1, knownDeviations: 0, newFindings: 1 },
 };
 
@@ -38,7 +109,9 @@ describe('reports', () => {
     const text = renderTerminal(result, { color: false, wide: true });
     expect(text).toMatch(/chromium 156\.0\.1 +firefox 153\.7\.0esr/);
     expect(text).toMatch(/acao-missing +blocked +blocked +allowed !/);
-    expect(text).toMatch(/acao-missing in firefox: the spec predicts blocked, measured allowed\. allowed: because .* Spec: blocked: no ACAO/);
+    expect(text).toMatch(
+      /acao-missing in firefox: the spec predicts blocked, measured allowed\. allowed: because .* Spec: blocked: no ACAO/,
+    );
     expect(text).toMatch(/webkit: not run — no WebKitWebDriver\. Fix: apt-get install webkit2gtk-driver/);
   });
 
@@ -54,8 +127,19 @@ describe('reports', () => {
     const known: RunResult = {
       ...result,
       results: [
-        { ...cell('acao-missing', 'chromium', 'blocked', 'blocked'), requestMismatch: 'no CORS request made: the request went in no-cors mode' },
-        { ...cell('acao-missing', 'firefox', 'allowed', 'allowed'), verdict: 'known-deviation', deviation: { outcome: 'allowed', source: 'https://bugs.example/1', note: 'known engine behaviour some-entry (scenarios/engines.behaviours.yaml): engines do it' } },
+        {
+          ...cell('acao-missing', 'chromium', 'blocked', 'blocked'),
+          requestMismatch: 'no CORS request made: the request went in no-cors mode',
+        },
+        {
+          ...cell('acao-missing', 'firefox', 'allowed', 'allowed'),
+          verdict: 'known-deviation',
+          deviation: {
+            outcome: 'allowed',
+            source: 'https://bugs.example/1',
+            note: 'known engine behaviour some-entry (scenarios/engines.behaviours.yaml): engines do it',
+          },
+        },
       ],
       summary: { ...result.summary, unexpected: 0, knownDeviations: 1, newFindings: 0, requestMismatches: 1 },
     };
@@ -92,22 +176,47 @@ describe('reports', () => {
     const view = htmlView(result);
     expect(view.meta.startsWith(`${summaryLine(result)}. Started 2026-01-01T00:00:00.000Z`)).toBe(true);
     expect(view.legend).toBe(LEGEND);
-    expect(view.columns.map((column) => `${column.heading} (${column.subheading})`)).toEqual(['chromium (Chromium 156.0.1)', 'firefox (Firefox ESR 153.7.0esr)']);
+    expect(view.columns.map((column) => `${column.heading} (${column.subheading})`)).toEqual([
+      'chromium (Chromium 156.0.1)',
+      'firefox (Firefox ESR 153.7.0esr)',
+    ]);
     expect(view.rows[0]!.cells).toEqual([
-      { result: 0, text: 'blocked', classes: 'cell blocked', verdict: 'matches', expectation: 'expected here: blocked.' },
-      { result: 1, text: 'allowed !', classes: 'cell allowed new-finding', verdict: 'new finding', expectation: 'expected here: blocked — NOT AS EXPECTED.' },
+      {
+        result: 0,
+        text: 'blocked',
+        classes: 'cell blocked',
+        verdict: 'matches',
+        expectation: 'expected here: blocked.',
+      },
+      {
+        result: 1,
+        text: 'allowed !',
+        classes: 'cell allowed new-finding',
+        verdict: 'new finding',
+        expectation: 'expected here: blocked — NOT AS EXPECTED.',
+      },
     ]);
     expect(view.rows[0]!.loud).toBe(true);
-    expect(view.engines.at(-1)).toEqual({ id: 'webkit', text: 'not run — no WebKitWebDriver. Fix: apt-get install webkit2gtk-driver', failed: true });
+    expect(view.engines.at(-1)).toEqual({
+      id: 'webkit',
+      text: 'not run — no WebKitWebDriver. Fix: apt-get install webkit2gtk-driver',
+      failed: true,
+    });
     const html = renderHtml(result);
-    expect(JSON.parse(/<script type="application\/json" id="cors-lab-view">(.*?)<\/script>/s.exec(html)![1]!)).toEqual(view);
+    expect(JSON.parse(/<script type="application\/json" id="cors-lab-view">(.*?)<\/script>/s.exec(html)![1]!)).toEqual(
+      view,
+    );
     // The page script carries no verdict, label or column-key logic of its own.
     const script = /<script>([\s\S]*)<\/script>/.exec(html)![1]!;
     expect(script).not.toMatch(/matchesExpectation|known-deviation|new finding|columnKey/);
   });
 
   it('parses reporter choices with optional paths', () => {
-    expect(parseReporters(['json=out.json,html', 'junit'])).toEqual([{ name: 'json', path: 'out.json' }, { name: 'html' }, { name: 'junit' }]);
+    expect(parseReporters(['json=out.json,html', 'junit'])).toEqual([
+      { name: 'json', path: 'out.json' },
+      { name: 'html' },
+      { name: 'junit' },
+    ]);
     expect(() => parseReporters(['xml'])).toThrow(/unknown reporter "xml"/);
   });
 
@@ -120,7 +229,15 @@ describe('reports', () => {
 describe('writing reports', () => {
   it('one reporter that throws is reported, and the others are still written', () => {
     const out = tempDir('reports-throw');
-    const broken = { ...REPORTERS, html: { file: 'report.html', render: () => { throw new Error('renderer bug'); } } };
+    const broken = {
+      ...REPORTERS,
+      html: {
+        file: 'report.html',
+        render: () => {
+          throw new Error('renderer bug');
+        },
+      },
+    };
     const outcome = writeReports(result, parseReporters(['json,html,junit']), out, broken);
     expect(outcome.written).toEqual([join(out, 'result.json'), join(out, 'junit.xml')]);
     expect(outcome.failed).toEqual([{ name: 'html', path: join(out, 'report.html'), error: 'renderer bug' }]);
@@ -134,7 +251,13 @@ describe('writing reports', () => {
     mkdirSync(join(out, 'taken.xml'));
     const outcome = writeReports(result, parseReporters([`json,junit=${join(out, 'taken.xml')}`]), out);
     expect(outcome.written).toEqual([join(out, 'result.json')]);
-    expect(outcome.failed).toMatchObject([{ name: 'junit', path: join(out, 'taken.xml'), error: expect.stringMatching(/EISDIR|ENOTEMPTY|EEXIST|directory/i) }]);
+    expect(outcome.failed).toMatchObject([
+      {
+        name: 'junit',
+        path: join(out, 'taken.xml'),
+        error: expect.stringMatching(/EISDIR|ENOTEMPTY|EEXIST|directory/i),
+      },
+    ]);
     expect(existsSync(join(out, 'result.json'))).toBe(true);
     expect(readdirSync(out).sort()).toEqual(['result.json', 'taken.xml']);
   });

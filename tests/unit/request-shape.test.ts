@@ -6,7 +6,17 @@ import type { JournalEntry } from '../../servers/journal.ts';
 
 const URL_ = 'https://api.site-b.localhost:4431/x/n1/font.otf';
 let seq = 0;
-const entry = (kind: 'preflight' | 'request', headers: Record<string, string>, url = URL_): JournalEntry => ({ seq: ++seq, time: '', at: seq, server: 'https-main', kind, method: kind === 'preflight' ? 'OPTIONS' : 'GET', url, headers, nonce: 'n1' });
+const entry = (kind: 'preflight' | 'request', headers: Record<string, string>, url = URL_): JournalEntry => ({
+  seq: ++seq,
+  time: '',
+  at: seq,
+  server: 'https-main',
+  kind,
+  method: kind === 'preflight' ? 'OPTIONS' : 'GET',
+  url,
+  headers,
+  nonce: 'n1',
+});
 const PAGE = 'https://app.site-a.localhost:4431';
 const corsGet = { preflight: false, origin: PAGE, sent: true };
 
@@ -15,7 +25,9 @@ describe('the request shape', () => {
     const shape = requestShape('cors', corsGet, URL_, [entry('request', { 'sec-fetch-mode': 'no-cors' })]);
     expect(shape!.seen).toEqual({ mode: 'no-cors', origin: null, preflight: false });
     expect(shape!.differences).toHaveLength(2);
-    expect(requestMismatch(shape)).toBe(`no CORS request made: the request went in no-cors mode (Sec-Fetch-Mode: no-cors), where the spec makes a cors request; the request carried no Origin header, where the spec sends Origin: ${PAGE}`);
+    expect(requestMismatch(shape)).toBe(
+      `no CORS request made: the request went in no-cors mode (Sec-Fetch-Mode: no-cors), where the spec makes a cors request; the request carried no Origin header, where the spec sends Origin: ${PAGE}`,
+    );
   });
 
   it('a request made as the spec makes it: no differences, no flag', () => {
@@ -26,21 +38,46 @@ describe('the request shape', () => {
 
   it('a preflight missing or extra, and the first attempt of several', () => {
     const withPreflight = { preflight: true, origin: PAGE, sent: true };
-    expect(requestShape('cors', withPreflight, URL_, [entry('request', { origin: PAGE })])!.differences).toEqual(['no preflight went first, where the spec sends one']);
-    expect(requestShape('cors', corsGet, URL_, [entry('preflight', { origin: PAGE }), entry('request', { origin: PAGE })])!.differences).toEqual(['a preflight went first, where the spec sends none']);
+    expect(requestShape('cors', withPreflight, URL_, [entry('request', { origin: PAGE })])!.differences).toEqual([
+      'no preflight went first, where the spec sends one',
+    ]);
+    expect(
+      requestShape('cors', corsGet, URL_, [entry('preflight', { origin: PAGE }), entry('request', { origin: PAGE })])!
+        .differences,
+    ).toEqual(['a preflight went first, where the spec sends none']);
     // Repeated attempts: the first one counts (a later one may come from the preflight cache).
-    expect(requestShape('cors', withPreflight, URL_, [entry('preflight', { origin: PAGE }), entry('request', { origin: PAGE }), entry('request', { origin: PAGE })])!.differences).toEqual([]);
+    expect(
+      requestShape('cors', withPreflight, URL_, [
+        entry('preflight', { origin: PAGE }),
+        entry('request', { origin: PAGE }),
+        entry('request', { origin: PAGE }),
+      ])!.differences,
+    ).toEqual([]);
   });
 
   it('a preflight the spec stops at: only the preflight is compared; another path and no journal are not compared', () => {
-    expect(requestShape('cors', { preflight: true, origin: PAGE, sent: false }, URL_, [entry('preflight', { origin: PAGE })])!.differences).toEqual([]);
-    expect(requestShape('cors', corsGet, URL_, [entry('request', {}, 'https://app.site-a.localhost:4431/x/n1/other')])).toBeUndefined();
+    expect(
+      requestShape('cors', { preflight: true, origin: PAGE, sent: false }, URL_, [
+        entry('preflight', { origin: PAGE }),
+      ])!.differences,
+    ).toEqual([]);
+    expect(
+      requestShape('cors', corsGet, URL_, [entry('request', {}, 'https://app.site-a.localhost:4431/x/n1/other')]),
+    ).toBeUndefined();
     expect(requestShape('cors', corsGet, URL_, [])).toBeUndefined();
   });
 
   it('an engine that sends no Sec-Fetch-Mode is held to the Origin header alone', () => {
     const shape = requestShape('no-cors', { preflight: false, origin: null, sent: true }, URL_, [entry('request', {})]);
     expect(shape!.differences).toEqual([]);
-    expect(requestMismatch(requestShape('no-cors', { preflight: false, origin: null, sent: true }, URL_, [entry('request', { origin: PAGE })]))).toBe(`the request was made otherwise than the spec makes it: the request carried Origin: ${PAGE}, where the spec sends no Origin header`);
+    expect(
+      requestMismatch(
+        requestShape('no-cors', { preflight: false, origin: null, sent: true }, URL_, [
+          entry('request', { origin: PAGE }),
+        ]),
+      ),
+    ).toBe(
+      `the request was made otherwise than the spec makes it: the request carried Origin: ${PAGE}, where the spec sends no Origin header`,
+    );
   });
 });

@@ -28,10 +28,16 @@ describe('research clock shim', () => {
     const clock = createClock((shim as { path: string }).path);
     try {
       clock.advance(86_400);
-      const wall = Number(execFileSync('date', ['+%s'], { env: { ...process.env, ...clock.env }, encoding: 'utf8' }).trim());
+      const wall = Number(
+        execFileSync('date', ['+%s'], { env: { ...process.env, ...clock.env }, encoding: 'utf8' }).trim(),
+      );
       expect(Math.abs(wall - (Date.now() / 1000 + 86_400))).toBeLessThan(5);
       // A Node process prints its wall and monotonic clocks each time it reads a line.
-      const child = spawn(NODE, ['-e', "process.stdin.on('data', () => console.log(Date.now(), Number(process.hrtime.bigint() / 1000000n)))"], { env: { ...process.env, ...clock.env } });
+      const child = spawn(
+        NODE,
+        ['-e', "process.stdin.on('data', () => console.log(Date.now(), Number(process.hrtime.bigint() / 1000000n)))"],
+        { env: { ...process.env, ...clock.env } },
+      );
       const lines: string[] = [];
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => lines.push(...chunk.trim().split('\n')));
       const ask = async () => {

@@ -14,7 +14,16 @@ import { pnaCell, pnaMarkdown } from '../../reports/research.ts';
 const ports = Object.fromEntries(SERVER_KEYS.map((key, index) => [key, 42000 + index])) as Record<ServerKey, number>;
 
 function entry(fields: Partial<JournalEntry>): JournalEntry {
-  return { seq: 1, at: 0, server: 'https-alt', kind: 'request', method: 'GET', url: 'https://api.site-b.localhost/x/n/pna', headers: {}, ...fields } as JournalEntry;
+  return {
+    seq: 1,
+    at: 0,
+    server: 'https-alt',
+    kind: 'request',
+    method: 'GET',
+    url: 'https://api.site-b.localhost/x/n/pna',
+    headers: {},
+    ...fields,
+  } as JournalEntry;
 }
 
 describe('research pna: setup', () => {
@@ -26,7 +35,10 @@ describe('research pna: setup', () => {
     const allowRoute = allow.server.loopback!['/pna']!;
     expect(JSON.stringify(plainRoute)).not.toMatch(/Private-Network/);
     const headersOf = (answer: unknown) => (answer as { headers: Record<string, string> }).headers;
-    expect(headersOf(allowRoute.preflight)).toMatchObject({ 'Access-Control-Allow-Private-Network': 'true', 'Access-Control-Allow-Local-Network': 'true' });
+    expect(headersOf(allowRoute.preflight)).toMatchObject({
+      'Access-Control-Allow-Private-Network': 'true',
+      'Access-Control-Allow-Local-Network': 'true',
+    });
     expect(headersOf(allowRoute.actual)).toMatchObject({ 'Access-Control-Allow-Private-Network': 'true' });
     expect(pnaScenario('local', false, 'no-cors').request).toMatchObject({ mode: 'no-cors', method: 'GET' });
     // The targets are different lab ports: the local one can be given its own address space.
@@ -47,27 +59,52 @@ describe('research pna: setup', () => {
       'network.lna.address_space.private.override': `127.0.0.1:${ports['https-alt']}`,
       'network.dns.localDomains': NON_SECURE_PAGE_HOST,
     });
-    expect(pageUrl({ ports }, 'override', 'non-secure')).toBe(`http://${NON_SECURE_PAGE_HOST}:${ports['http-main']}/__lab/runner`);
-    expect(pageUrl({ ports }, 'csp', 'secure')).toBe(`https://app.site-a.localhost:${ports['https-third']}/__lab/runner?treat-as-public-address`);
+    expect(pageUrl({ ports }, 'override', 'non-secure')).toBe(
+      `http://${NON_SECURE_PAGE_HOST}:${ports['http-main']}/__lab/runner`,
+    );
+    expect(pageUrl({ ports }, 'csp', 'secure')).toBe(
+      `https://app.site-a.localhost:${ports['https-third']}/__lab/runner?treat-as-public-address`,
+    );
   });
 });
 
 describe('research pna: observing one request', () => {
   it('tells "not sent" (empty journal) from "blocked" (the lab answered) and "held" (never settled)', () => {
-    const rejected = { nonce: 'n', settled: 'rejected' as const, error: { name: 'TypeError', message: 'Failed to fetch' } };
+    const rejected = {
+      nonce: 'n',
+      settled: 'rejected' as const,
+      error: { name: 'TypeError', message: 'Failed to fetch' },
+    };
     expect(observe([], rejected, 'simple')).toMatchObject({ outcome: 'not-sent', preflight: false, journal: [] });
     expect(observe([entry({ seq: 7 })], rejected, 'simple')).toMatchObject({ outcome: 'blocked', journal: [7] });
     expect(observe([], { nonce: 'n', settled: 'timeout' }, 'simple').outcome).toBe('timeout');
     expect(observe([], undefined, 'simple').outcome).toBe('timeout');
-    expect(observe([entry({})], { nonce: 'n', settled: 'resolved', type: 'opaque', status: 0 }, 'no-cors').outcome).toBe('opaque');
-    expect(observe([entry({})], { nonce: 'n', settled: 'resolved', type: 'cors', status: 200 }, 'simple').outcome).toBe('allowed');
+    expect(
+      observe([entry({})], { nonce: 'n', settled: 'resolved', type: 'opaque', status: 0 }, 'no-cors').outcome,
+    ).toBe('opaque');
+    expect(observe([entry({})], { nonce: 'n', settled: 'resolved', type: 'cors', status: 200 }, 'simple').outcome).toBe(
+      'allowed',
+    );
   });
 
   it('records Private/Local Network Access headers from any journal entry, once', () => {
-    const preflight = entry({ seq: 3, kind: 'preflight', method: 'OPTIONS', headers: { 'access-control-request-method': 'PUT', 'access-control-request-private-network': 'true' } });
+    const preflight = entry({
+      seq: 3,
+      kind: 'preflight',
+      method: 'OPTIONS',
+      headers: { 'access-control-request-method': 'PUT', 'access-control-request-private-network': 'true' },
+    });
     const actual = entry({ seq: 4, method: 'PUT', headers: { 'x-lab': '1' } });
-    const seen = observe([preflight, actual], { nonce: 'n', settled: 'resolved', type: 'cors', status: 200 }, 'preflighted');
-    expect(seen).toMatchObject({ preflight: true, pnaHeaders: ['access-control-request-private-network: true'], journal: [3, 4] });
+    const seen = observe(
+      [preflight, actual],
+      { nonce: 'n', settled: 'resolved', type: 'cors', status: 200 },
+      'preflighted',
+    );
+    expect(seen).toMatchObject({
+      preflight: true,
+      pnaHeaders: ['access-control-request-private-network: true'],
+      journal: [3, 4],
+    });
   });
 });
 
@@ -103,8 +140,20 @@ function observation(fields: Partial<PnaObservation>): PnaObservation {
 
 describe('research pna: a table cell', () => {
   const requests = ['preflighted', 'simple', 'no-cors'] as const;
-  const set = (permission: PnaObservation['permission'], allowHeader: boolean, outcome: (request: (typeof requests)[number]) => PnaObservation['outcome']) =>
-    requests.map((request) => observation({ permission, allowHeader, request, outcome: outcome(request), preflight: request === 'preflighted' && outcome(request) === 'allowed' }));
+  const set = (
+    permission: PnaObservation['permission'],
+    allowHeader: boolean,
+    outcome: (request: (typeof requests)[number]) => PnaObservation['outcome'],
+  ) =>
+    requests.map((request) =>
+      observation({
+        permission,
+        allowHeader,
+        request,
+        outcome: outcome(request),
+        preflight: request === 'preflighted' && outcome(request) === 'allowed',
+      }),
+    );
 
   const result: PnaEngineResult = {
     engine: ENGINE,
@@ -119,18 +168,39 @@ describe('research pna: a table cell', () => {
         isSecureContext: true,
         permissions: [
           { case: 'granted', name: 'local-network', state: 'granted', ok: true },
-          { case: 'granted', name: 'bogus', state: 'granted', ok: false, reason: 'Protocol error (Browser.setPermission): Unknown permission.' },
-          { case: 'denied', name: 'bogus', state: 'denied', ok: false, reason: 'Protocol error (Browser.setPermission): Unknown permission.' },
+          {
+            case: 'granted',
+            name: 'bogus',
+            state: 'granted',
+            ok: false,
+            reason: 'Protocol error (Browser.setPermission): Unknown permission.',
+          },
+          {
+            case: 'denied',
+            name: 'bogus',
+            state: 'denied',
+            ok: false,
+            reason: 'Protocol error (Browser.setPermission): Unknown permission.',
+          },
         ],
       },
-      { mechanism: 'override', page: 'non-secure', url: 'http://public-page.test/__lab/runner', isSecureContext: null, permissions: [], skipped: 'the page could not be loaded: DNS' },
+      {
+        mechanism: 'override',
+        page: 'non-secure',
+        url: 'http://public-page.test/__lab/runner',
+        isSecureContext: null,
+        permissions: [],
+        skipped: 'the page could not be loaded: DNS',
+      },
     ],
     observations: [
       ...set('default', false, () => 'not-sent'),
       ...set('default', true, () => 'not-sent'),
       ...set('granted', false, (request) => (request === 'no-cors' ? 'opaque' : 'allowed')),
       // With the allow header the preflighted request is refused: the cell must say so.
-      ...set('granted', true, (request) => (request === 'no-cors' ? 'opaque' : request === 'preflighted' ? 'blocked' : 'allowed')),
+      ...set('granted', true, (request) =>
+        request === 'no-cors' ? 'opaque' : request === 'preflighted' ? 'blocked' : 'allowed',
+      ),
     ],
   };
 
@@ -147,8 +217,15 @@ describe('research pna: a table cell', () => {
   });
 
   it('says why a page was not measured, and names the build in the Markdown table', () => {
-    expect(pnaCell(result, 'override', 'non-secure', 'local').lines).toEqual(['not measured: the page could not be loaded: DNS']);
-    const markdown = pnaMarkdown({ study: 'pna', timeoutMs: 4000, engines: [result], enginesMissing: [{ id: 'webkit', reason: 'not installed', fix: 'apt-get install', found: false }] });
+    expect(pnaCell(result, 'override', 'non-secure', 'local').lines).toEqual([
+      'not measured: the page could not be loaded: DNS',
+    ]);
+    const markdown = pnaMarkdown({
+      study: 'pna',
+      timeoutMs: 4000,
+      engines: [result],
+      enginesMissing: [{ id: 'webkit', reason: 'not installed', fix: 'apt-get install', found: false }],
+    });
     expect(markdown).toMatch(/\| Public page → target \| chromium 1\.2\.3 \(Chromium, test driver\) \|/);
     expect(markdown).toMatch(/\| secure public page \(engine override\) → local target \| default: not sent/);
     expect(markdown).toMatch(/- webkit: not run \(not installed\)/);

@@ -24,11 +24,15 @@ describe('reading a result file', () => {
   });
 
   it('a file cut short', () => {
-    expect(problemOf('cut.json', '{"schemaVersion": 3, "results": [')).toMatch(/cut\.json: not JSON \(.+\); a file cut short reads this way\. Fix: give the result\.json a run or check of this cors-lab wrote, unchanged$/);
+    expect(problemOf('cut.json', '{"schemaVersion": 3, "results": [')).toMatch(
+      /cut\.json: not JSON \(.+\); a file cut short reads this way\. Fix: give the result\.json a run or check of this cors-lab wrote, unchanged$/,
+    );
   });
 
   it.each([['[]'], ['"text"'], ['null'], ['{"results": []}']])('JSON that is no result: %s', (text) => {
-    expect(problemOf('other.json', text)).toBe(`${join(dir, 'other.json')}: not a cors-lab result (no schemaVersion). Fix: give the result.json a run or check of this cors-lab wrote, unchanged`);
+    expect(problemOf('other.json', text)).toBe(
+      `${join(dir, 'other.json')}: not a cors-lab result (no schemaVersion). Fix: give the result.json a run or check of this cors-lab wrote, unchanged`,
+    );
   });
 
   it('a result of another schema version, saying both versions', () => {
@@ -38,6 +42,10 @@ describe('reading a result file', () => {
   });
 
   it('a result of this version with a field of the wrong shape, naming the field', () => {
-    expect(problemOf('shape.json', JSON.stringify({ schemaVersion: SCHEMA_VERSION, kind: 'run', results: 'none' }))).toMatch(/shape\.json: not a valid cors-lab result: .+\. Fix: give the result\.json a run or check of this cors-lab wrote, unchanged$/);
+    expect(
+      problemOf('shape.json', JSON.stringify({ schemaVersion: SCHEMA_VERSION, kind: 'run', results: 'none' })),
+    ).toMatch(
+      /shape\.json: not a valid cors-lab result: .+\. Fix: give the result\.json a run or check of this cors-lab wrote, unchanged$/,
+    );
   });
 });

@@ -9,27 +9,46 @@ import { resultJsonSchemaText } from '../../harness/result/json-schema.ts';
 import { expectValidResult } from '../helpers.ts';
 
 const minimal = {
-  schemaVersion: 3, kind: 'run', tool: { name: 'cors-lab', version: '0.1.0' }, runInfo: { scenarioSet: { hash: 'sha256:0', rows: 0 }, os: { platform: 'linux', release: '6', arch: 'x64' }, node: 'v24.0.0' }, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1,
+  schemaVersion: 3,
+  kind: 'run',
+  tool: { name: 'cors-lab', version: '0.1.0' },
+  runInfo: {
+    scenarioSet: { hash: 'sha256:0', rows: 0 },
+    os: { platform: 'linux', release: '6', arch: 'x64' },
+    node: 'v24.0.0',
+  },
+  startedAt: '2026-01-01T00:00:00.000Z',
+  durationMs: 1,
   options: { isolation: 'group', timeoutMs: 1000, profile: 'defaults' },
-  engines: [], enginesMissing: [{ id: 'webkit', reason: 'not installed', fix: 'npx cors-lab install-browsers', found: false }],
-  scenarios: [], results: [],
+  engines: [],
+  enginesMissing: [{ id: 'webkit', reason: 'not installed', fix: 'npx cors-lab install-browsers', found: false }],
+  scenarios: [],
+  results: [],
   summary: { total: 0, allowed: 0, blocked: 0, error: 0, unexpected: 0, knownDeviations: 0, newFindings: 0 },
 };
 
 describe('the result schema', () => {
   it('is generated from the current types (run npm run schema after changing them)', () => {
-    expect(readFileSync(new URL('../../scenarios/result.schema.json', import.meta.url), 'utf8')).toBe(resultJsonSchemaText());
+    expect(readFileSync(new URL('../../scenarios/result.schema.json', import.meta.url), 'utf8')).toBe(
+      resultJsonSchemaText(),
+    );
   });
 
   it('takes a valid result and names what is wrong in an invalid one', () => {
     expect(() => expectValidResult(minimal)).not.toThrow();
-    expect(() => expectValidResult({ ...minimal, kind: 'nonsense' })).toThrow(/\/kind must be equal to constant \{"allowedValue":"run"\}/);
+    expect(() => expectValidResult({ ...minimal, kind: 'nonsense' })).toThrow(
+      /\/kind must be equal to constant \{"allowedValue":"run"\}/,
+    );
     // A research result carries no matrix, and a check must have its section.
-    expect(() => expectValidResult({ ...minimal, kind: 'research', research: {} })).toThrow(/must NOT have additional properties \{"additionalProperty":"scenarios"\}/);
+    expect(() => expectValidResult({ ...minimal, kind: 'research', research: {} })).toThrow(
+      /must NOT have additional properties \{"additionalProperty":"scenarios"\}/,
+    );
     expect(() => expectValidResult({ ...minimal, kind: 'check' })).toThrow(/must have required property 'check'/);
     const { kind: _, ...noKind } = minimal;
     expect(() => expectValidResult(noKind)).toThrow(/must have required property 'kind'/);
     expect(() => expectValidResult({ ...minimal, extra: 1 })).toThrow(/must NOT have additional properties/);
-    expect(() => expectValidResult({ ...minimal, enginesMissing: [{ id: 'webkit', reason: 'x', fix: 'y' }] })).toThrow(/\/enginesMissing\/0 must have required property 'found'/);
+    expect(() => expectValidResult({ ...minimal, enginesMissing: [{ id: 'webkit', reason: 'x', fix: 'y' }] })).toThrow(
+      /\/enginesMissing\/0 must have required property 'found'/,
+    );
   });
 });

@@ -14,16 +14,40 @@ const validate = ajv.compile(scenarioJsonSchema());
 
 const ORIGINS = 'origins: { page: https://app.site-a.localhost, api: https://api.site-b.localhost }';
 const SAMPLES: Record<string, { yaml: string; valid: boolean }> = {
-  'a single scenario without expect (the spec model predicts)': { yaml: `title: T\n${ORIGINS}\nrequest: { target: api }\n`, valid: true },
-  'a list whose scenarios have no expect': { yaml: `${ORIGINS}\nscenarios:\n  - { id: a, title: T, request: { target: api } }\n`, valid: true },
-  'a preflight answer without a status': { yaml: `title: T\n${ORIGINS}\nrequest: { target: api, method: PUT }\nserver: { api: { /: { preflight: { headers: { Access-Control-Allow-Methods: PUT } } } } }\n`, valid: true },
-  'a scenario in a list without an id': { yaml: `${ORIGINS}\nscenarios:\n  - { title: T, request: { target: api } }\n`, valid: false },
+  'a single scenario without expect (the spec model predicts)': {
+    yaml: `title: T\n${ORIGINS}\nrequest: { target: api }\n`,
+    valid: true,
+  },
+  'a list whose scenarios have no expect': {
+    yaml: `${ORIGINS}\nscenarios:\n  - { id: a, title: T, request: { target: api } }\n`,
+    valid: true,
+  },
+  'a preflight answer without a status': {
+    yaml: `title: T\n${ORIGINS}\nrequest: { target: api, method: PUT }\nserver: { api: { /: { preflight: { headers: { Access-Control-Allow-Methods: PUT } } } } }\n`,
+    valid: true,
+  },
+  'a scenario in a list without an id': {
+    yaml: `${ORIGINS}\nscenarios:\n  - { title: T, request: { target: api } }\n`,
+    valid: false,
+  },
   'no title': { yaml: `${ORIGINS}\nrequest: { target: api }\n`, valid: false },
-  'an unknown field': { yaml: `title: T\n${ORIGINS}\nrequest: { target: api, crossorigin: anonymous }\n`, valid: false },
+  'an unknown field': {
+    yaml: `title: T\n${ORIGINS}\nrequest: { target: api, crossorigin: anonymous }\n`,
+    valid: false,
+  },
   'a value outside an enum': { yaml: `title: T\n${ORIGINS}\nrequest: { target: api, kind: image }\n`, valid: false },
-  'a status given as a string': { yaml: `title: T\n${ORIGINS}\nrequest: { target: api }\nserver: { api: { /: { actual: { status: "200" } } } }\n`, valid: false },
-  'an origin with a numeric port': { yaml: `title: T\norigins: { page: "https://app.site-a.localhost:8443", api: https://api.site-b.localhost }\nrequest: { target: api }\n`, valid: false },
-  'a header value with CR LF': { yaml: `title: T\n${ORIGINS}\nrequest: { target: api, headers: { X-A: "a\\r\\nB: c" } }\n`, valid: false },
+  'a status given as a string': {
+    yaml: `title: T\n${ORIGINS}\nrequest: { target: api }\nserver: { api: { /: { actual: { status: "200" } } } }\n`,
+    valid: false,
+  },
+  'an origin with a numeric port': {
+    yaml: `title: T\norigins: { page: "https://app.site-a.localhost:8443", api: https://api.site-b.localhost }\nrequest: { target: api }\n`,
+    valid: false,
+  },
+  'a header value with CR LF': {
+    yaml: `title: T\n${ORIGINS}\nrequest: { target: api, headers: { X-A: "a\\r\\nB: c" } }\n`,
+    valid: false,
+  },
 };
 
 describe('the scenario JSON Schema and the loader', () => {
@@ -38,7 +62,8 @@ describe('the scenario JSON Schema and the loader', () => {
 
   it('state the same defaults: a declared preflight answer is 204, an actual answer 200', () => {
     // Editors read the default from the schema (ajv applies none inside anyOf, where an answer or a list of answers is allowed).
-    const route = (scenarioJsonSchema() as any).$defs.scenario.properties.server.additionalProperties.additionalProperties.properties;
+    const route = (scenarioJsonSchema() as any).$defs.scenario.properties.server.additionalProperties
+      .additionalProperties.properties;
     const statusDefault = (phase: 'preflight' | 'actual') => route[phase].anyOf[0].properties.status.default;
     const yaml = `title: T\n${ORIGINS}\nrequest: { target: api, method: PUT }\nserver: { api: { /: { preflight: { headers: {} }, actual: { headers: {} } } } }\n`;
     const [scenario] = loadScenarioText(yaml, 'sample.yaml').scenarios;

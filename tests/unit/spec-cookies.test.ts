@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { cookieSent, siteOf, storeCookie } from '../../harness/spec/cookies.ts';
 
 const visit = new URL('https://api.site-b.localhost:4431/__lab/set-cookies/n1');
-const request = (url: string, credentials = true, topLevelSite = 'https://site-a.localhost') => ({ url: new URL(url), credentials, topLevelSite });
+const request = (url: string, credentials = true, topLevelSite = 'https://site-a.localhost') => ({
+  url: new URL(url),
+  credentials,
+  topLevelSite,
+});
 const api = 'https://api.site-b.localhost:4431/x/n1/me';
 
 describe('sites', () => {
@@ -17,10 +21,24 @@ describe('sites', () => {
 
 describe('storing cookies', () => {
   it('parses attributes and defaults the path to the visit directory', () => {
-    expect(storeCookie('sid=1; SameSite=None; Secure; Path=/', visit)).toMatchObject({ name: 'sid', domain: 'api.site-b.localhost', hostOnly: true, path: '/', secure: true, sameSite: 'none' });
+    expect(storeCookie('sid=1; SameSite=None; Secure; Path=/', visit)).toMatchObject({
+      name: 'sid',
+      domain: 'api.site-b.localhost',
+      hostOnly: true,
+      path: '/',
+      secure: true,
+      sameSite: 'none',
+    });
     expect(storeCookie('a=1; Secure', visit)).toMatchObject({ path: '/__lab/set-cookies', sameSite: 'default' });
-    expect(storeCookie('a=1; Domain=.site-b.localhost; SameSite=Strict', visit)).toMatchObject({ domain: 'site-b.localhost', hostOnly: false, sameSite: 'strict' });
-    expect(storeCookie('a=1; SameSite=bogus; Path=relative', visit)).toMatchObject({ sameSite: 'default', path: '/__lab/set-cookies' });
+    expect(storeCookie('a=1; Domain=.site-b.localhost; SameSite=Strict', visit)).toMatchObject({
+      domain: 'site-b.localhost',
+      hostOnly: false,
+      sameSite: 'strict',
+    });
+    expect(storeCookie('a=1; SameSite=bogus; Path=relative', visit)).toMatchObject({
+      sameSite: 'default',
+      path: '/__lab/set-cookies',
+    });
     expect(storeCookie('a=1', new URL('https://x.localhost/top'))!.path).toBe('/');
   });
 
@@ -28,7 +46,9 @@ describe('storing cookies', () => {
     expect(storeCookie('a=1; SameSite=None', visit)).toBeNull();
     expect(storeCookie('a=1; Partitioned', visit)).toBeNull();
     expect(storeCookie('novalue', visit)).toBeNull();
-    expect(storeCookie('c=1; Secure; Partitioned; SameSite=None; Path=/', visit)!.partitionKey).toBe('https://site-b.localhost');
+    expect(storeCookie('c=1; Secure; Partitioned; SameSite=None; Path=/', visit)!.partitionKey).toBe(
+      'https://site-b.localhost',
+    );
   });
 });
 
@@ -61,7 +81,11 @@ describe('sending cookies', () => {
     expect(cookieSent(domain, request('https://site-c.localhost/x')).reason).toMatch(/Domain is site-b\.localhost/);
     const scoped = storeCookie('p=1; SameSite=None; Secure; Path=/api', visit)!;
     expect(cookieSent(scoped, request('https://api.site-b.localhost/api/v1')).ok).toBe(true);
-    expect(cookieSent(scoped, request('https://api.site-b.localhost/apix')).reason).toMatch(/Path \/api does not match/);
-    expect(cookieSent(none, request('http://api.site-b.localhost/x')).reason).toMatch(/Secure and the request is not https/);
+    expect(cookieSent(scoped, request('https://api.site-b.localhost/apix')).reason).toMatch(
+      /Path \/api does not match/,
+    );
+    expect(cookieSent(none, request('http://api.site-b.localhost/x')).reason).toMatch(
+      /Secure and the request is not https/,
+    );
   });
 });

@@ -9,7 +9,8 @@ const HOST = 'app.site-a.localhost:4431';
 
 function check(acao: string | string[] | null, credentials: CredentialsMode = 'omit', acac?: string, origin = ORIGIN) {
   const lines: [string, string][] = [];
-  for (const value of acao === null ? [] : Array.isArray(acao) ? acao : [acao]) lines.push(['Access-Control-Allow-Origin', value]);
+  for (const value of acao === null ? [] : Array.isArray(acao) ? acao : [acao])
+    lines.push(['Access-Control-Allow-Origin', value]);
   if (acac !== undefined) lines.push(['Access-Control-Allow-Credentials', acac]);
   return corsCheck(headerListFromWire(lines), origin, credentials);
 }
@@ -100,8 +101,12 @@ describe('explanations name the usual mistakes', () => {
   });
 
   it('names the default port', () => {
-    expect(check('https://api.localhost:443', 'omit', undefined, 'https://api.localhost').reason).toContain('an origin omits the default port');
-    expect(check('http://api.localhost:80', 'omit', undefined, 'http://api.localhost').reason).toContain('an origin omits the default port');
+    expect(check('https://api.localhost:443', 'omit', undefined, 'https://api.localhost').reason).toContain(
+      'an origin omits the default port',
+    );
+    expect(check('http://api.localhost:80', 'omit', undefined, 'http://api.localhost').reason).toContain(
+      'an origin omits the default port',
+    );
   });
 
   it("explains a 'null' request origin", () => {
@@ -125,7 +130,9 @@ describe('credentials', () => {
   it("needs Access-Control-Allow-Credentials exactly 'true' with 'include'", () => {
     expect(check(ORIGIN, 'include', 'true')).toMatchObject({ ok: true, cite: 'Fetch § 4.10 CORS check, step 7' });
     expect(check(ORIGIN, 'include', ' true ').ok).toBe(true);
-    expect(check(ORIGIN, 'include').reason).toBe("credentials mode 'include' needs Access-Control-Allow-Credentials: true; the response has none");
+    expect(check(ORIGIN, 'include').reason).toBe(
+      "credentials mode 'include' needs Access-Control-Allow-Credentials: true; the response has none",
+    );
     expect(check(ORIGIN, 'include', 'True').reason).toContain('case-sensitive');
     expect(check(ORIGIN, 'include', '1').reason).toContain("the response has '1'");
     // Two lines combine to "true, true".

@@ -35,17 +35,57 @@ describe('get and contains', () => {
 describe('get, decode, and split (the examples of Fetch § 2.2.2)', () => {
   const cases: [HeaderList, string[] | null][] = [
     [[['A', 'nosniff,']], ['nosniff', '']],
-    [[['A', 'nosniff'], ['B', 'sniff'], ['A', '']], ['nosniff', '']],
-    [[['A', ''], ['B', 'sniff']], ['']],
+    [
+      [
+        ['A', 'nosniff'],
+        ['B', 'sniff'],
+        ['A', ''],
+      ],
+      ['nosniff', ''],
+    ],
+    [
+      [
+        ['A', ''],
+        ['B', 'sniff'],
+      ],
+      [''],
+    ],
     [[['B', 'sniff']], null],
     [[['A', 'text/html;", x/x']], ['text/html;", x/x']],
-    [[['A', 'text/html;"'], ['A', 'x/x']], ['text/html;", x/x']],
+    [
+      [
+        ['A', 'text/html;"'],
+        ['A', 'x/x'],
+      ],
+      ['text/html;", x/x'],
+    ],
     [[['A', 'x/x;test="hi",y/y']], ['x/x;test="hi"', 'y/y']],
-    [[['A', 'x/x;test="hi"'], ['C', '**bingo**'], ['A', 'y/y']], ['x/x;test="hi"', 'y/y']],
+    [
+      [
+        ['A', 'x/x;test="hi"'],
+        ['C', '**bingo**'],
+        ['A', 'y/y'],
+      ],
+      ['x/x;test="hi"', 'y/y'],
+    ],
     [[['A', 'x / x,,,1']], ['x / x', '', '', '1']],
-    [[['A', 'x / x'], ['A', ','], ['A', '1']], ['x / x', '', '', '1']],
+    [
+      [
+        ['A', 'x / x'],
+        ['A', ','],
+        ['A', '1'],
+      ],
+      ['x / x', '', '', '1'],
+    ],
     [[['A', '"1,2", 3']], ['"1,2"', '3']],
-    [[['A', '"1,2"'], ['D', '4'], ['A', '3']], ['"1,2"', '3']],
+    [
+      [
+        ['A', '"1,2"'],
+        ['D', '4'],
+        ['A', '3'],
+      ],
+      ['"1,2"', '3'],
+    ],
   ];
   it.each(cases)('%j → %j', (list, expected) => {
     expect(getDecodeSplit(list, 'a')).toEqual(expected);
@@ -60,8 +100,12 @@ describe('get, decode, and split (the examples of Fetch § 2.2.2)', () => {
 
 describe('extract header list values', () => {
   it('splits #method and #field-name lists, trims spaces and ignores empty items', () => {
-    expect(extractHeaderListValues('access-control-allow-methods', [['Access-Control-Allow-Methods', 'GET, PUT ,\tPATCH']])).toEqual(['GET', 'PUT', 'PATCH']);
-    expect(extractHeaderListValues('access-control-allow-headers', [['access-control-allow-headers', 'x-a,,x-b, ,']])).toEqual(['x-a', 'x-b']);
+    expect(
+      extractHeaderListValues('access-control-allow-methods', [['Access-Control-Allow-Methods', 'GET, PUT ,\tPATCH']]),
+    ).toEqual(['GET', 'PUT', 'PATCH']);
+    expect(
+      extractHeaderListValues('access-control-allow-headers', [['access-control-allow-headers', 'x-a,,x-b, ,']]),
+    ).toEqual(['x-a', 'x-b']);
     expect(extractHeaderListValues('access-control-allow-headers', [['access-control-allow-headers', '']])).toEqual([]);
   });
 
@@ -75,11 +119,24 @@ describe('extract header list values', () => {
   });
 
   it('fails on an item that is not a token (WPT: "Bad method name", "header name with space")', () => {
-    expect(extractHeaderListValues('access-control-allow-methods', [['Access-Control-Allow-Methods', 'Bad method name']])).toBe('failure');
-    expect(extractHeaderListValues('access-control-allow-headers', [['Access-Control-Allow-Headers', 'x-force-preflight,header name with space']])).toBe('failure');
-    expect(extractHeaderListValues('access-control-expose-headers', [['Access-Control-Expose-Headers', '"x-a"']])).toBe('failure');
+    expect(
+      extractHeaderListValues('access-control-allow-methods', [['Access-Control-Allow-Methods', 'Bad method name']]),
+    ).toBe('failure');
+    expect(
+      extractHeaderListValues('access-control-allow-headers', [
+        ['Access-Control-Allow-Headers', 'x-force-preflight,header name with space'],
+      ]),
+    ).toBe('failure');
+    expect(extractHeaderListValues('access-control-expose-headers', [['Access-Control-Expose-Headers', '"x-a"']])).toBe(
+      'failure',
+    );
     // One bad line spoils the whole list.
-    expect(extractHeaderListValues('access-control-allow-methods', [['Access-Control-Allow-Methods', 'PUT'], ['Access-Control-Allow-Methods', 'P/T']])).toBe('failure');
+    expect(
+      extractHeaderListValues('access-control-allow-methods', [
+        ['Access-Control-Allow-Methods', 'PUT'],
+        ['Access-Control-Allow-Methods', 'P/T'],
+      ]),
+    ).toBe('failure');
   });
 
   it('is null when the header is absent', () => {
@@ -89,9 +146,19 @@ describe('extract header list values', () => {
   it('allows a single Max-Age of digits, and a single Location', () => {
     expect(extractHeaderListValues('access-control-max-age', [['Access-Control-Max-Age', '600']])).toEqual(['600']);
     expect(extractHeaderListValues('access-control-max-age', [['Access-Control-Max-Age', '-1']])).toBe('failure');
-    expect(extractHeaderListValues('access-control-max-age', [['Access-Control-Max-Age', '1'], ['Access-Control-Max-Age', '2']])).toBe('failure');
+    expect(
+      extractHeaderListValues('access-control-max-age', [
+        ['Access-Control-Max-Age', '1'],
+        ['Access-Control-Max-Age', '2'],
+      ]),
+    ).toBe('failure');
     expect(extractHeaderListValues('location', [['Location', '/a, /b']])).toEqual(['/a, /b']);
-    expect(extractHeaderListValues('location', [['Location', '/a'], ['Location', '/a']])).toBe('failure');
+    expect(
+      extractHeaderListValues('location', [
+        ['Location', '/a'],
+        ['Location', '/a'],
+      ]),
+    ).toBe('failure');
   });
 });
 

@@ -18,11 +18,21 @@ import type { CredentialsMode, HeaderList } from '../../harness/spec/types.ts';
 
 const ORIGIN = 'https://app.site-a.localhost:4431';
 
-function request(method: string, headers: HeaderList = [], credentials: CredentialsMode = 'omit', useCorsPreflight = false): PreflightRequest {
+function request(
+  method: string,
+  headers: HeaderList = [],
+  credentials: CredentialsMode = 'omit',
+  useCorsPreflight = false,
+): PreflightRequest {
   return { method, headers, credentials, useCorsPreflight, serializedOrigin: ORIGIN };
 }
 
-function answer(allowMethods: string | null, allowHeaders: string | null, credentials = false, status = 204): { status: number; headers: HeaderList } {
+function answer(
+  allowMethods: string | null,
+  allowHeaders: string | null,
+  credentials = false,
+  status = 204,
+): { status: number; headers: HeaderList } {
   const headers: HeaderList = [['Access-Control-Allow-Origin', ORIGIN]];
   if (credentials) headers.push(['Access-Control-Allow-Credentials', 'true']);
   if (allowMethods !== null) headers.push(['Access-Control-Allow-Methods', allowMethods]);
@@ -46,7 +56,15 @@ describe('when a preflight is needed', () => {
   });
 
   it('sends Access-Control-Request-Headers lowercased, sorted, comma-joined, without spaces', () => {
-    expect(preflightRequestHeaders('PUT', [['X-Zeta', '1'], ['Authorization', 'x'], ['x-alpha', '2'], ['Accept', 'ok'], ['X-ALPHA', '3']])).toEqual({
+    expect(
+      preflightRequestHeaders('PUT', [
+        ['X-Zeta', '1'],
+        ['Authorization', 'x'],
+        ['x-alpha', '2'],
+        ['Accept', 'ok'],
+        ['X-ALPHA', '3'],
+      ]),
+    ).toEqual({
       method: 'PUT',
       requestHeaders: 'authorization,x-alpha,x-zeta',
     });
@@ -68,14 +86,22 @@ describe('the preflight answer', () => {
     [true, true, '*', '*', '*', ['*', '1']],
     [false, true, 'put', '*', 'PUT', null],
   ];
-  it.each(star)('succeeds %s with credentials %s; allowed %j %j; uses %s %j', (succeeds, credentials, methods, names, method, header) => {
-    const result = checkPreflightAnswer(request(method, header ? [header] : [], credentials ? 'include' : 'omit'), answer(methods, names, credentials));
-    expect(result.verdict.ok).toBe(succeeds);
-  });
+  it.each(star)(
+    'succeeds %s with credentials %s; allowed %j %j; uses %s %j',
+    (succeeds, credentials, methods, names, method, header) => {
+      const result = checkPreflightAnswer(
+        request(method, header ? [header] : [], credentials ? 'include' : 'omit'),
+        answer(methods, names, credentials),
+      );
+      expect(result.verdict.ok).toBe(succeeds);
+    },
+  );
 
   it('explains a method that differs only in case', () => {
     const result = checkPreflightAnswer(request('PATCH'), answer('patch', null));
-    expect(result.verdict.reason).toBe("the preflight answer's Access-Control-Allow-Methods does not list 'PATCH': it lists 'patch', and methods are compared case-sensitively");
+    expect(result.verdict.reason).toBe(
+      "the preflight answer's Access-Control-Allow-Methods does not list 'PATCH': it lists 'patch', and methods are compared case-sensitively",
+    );
     expect(result.verdict.cite).toBe('Fetch § 4.8 CORS-preflight fetch, step 7.5');
     // A page that wrote 'patch' sends 'patch' (not normalized), which 'PATCH' does not allow.
     expect(checkPreflightAnswer(request('patch'), answer('PATCH', null)).verdict.ok).toBe(false);
@@ -83,33 +109,58 @@ describe('the preflight answer', () => {
   });
 
   it('explains a missing Access-Control-Allow-Methods and a credentialed "*"', () => {
-    expect(checkPreflightAnswer(request('DELETE'), answer(null, null)).verdict.reason).toContain('the answer has no Access-Control-Allow-Methods header');
-    expect(checkPreflightAnswer(request('DELETE', [], 'include'), answer('*', null, true)).verdict.reason).toContain("'*' does not count with credentials mode 'include'");
-    expect(checkPreflightAnswer(request('CHICKEN'), answer('GET, POST', null)).verdict.reason).toBe("the preflight answer's Access-Control-Allow-Methods does not list 'CHICKEN'");
+    expect(checkPreflightAnswer(request('DELETE'), answer(null, null)).verdict.reason).toContain(
+      'the answer has no Access-Control-Allow-Methods header',
+    );
+    expect(checkPreflightAnswer(request('DELETE', [], 'include'), answer('*', null, true)).verdict.reason).toContain(
+      "'*' does not count with credentials mode 'include'",
+    );
+    expect(checkPreflightAnswer(request('CHICKEN'), answer('GET, POST', null)).verdict.reason).toBe(
+      "the preflight answer's Access-Control-Allow-Methods does not list 'CHICKEN'",
+    );
   });
 
   it('never lets "*" cover Authorization', () => {
     const auth: HeaderList = [['Authorization', 'Bearer t']];
     const starred = checkPreflightAnswer(request('GET', auth), answer(null, '*'));
     expect(starred.verdict).toMatchObject({ ok: false, cite: 'Fetch § 4.8 CORS-preflight fetch, step 7.6' });
-    expect(starred.verdict.reason).toBe("the preflight answer's Access-Control-Allow-Headers does not list 'authorization' ('*' never covers Authorization)");
-    expect(checkPreflightAnswer(request('GET', auth), answer(null, 'x-a')).verdict.reason).toBe("the preflight answer's Access-Control-Allow-Headers does not list 'authorization'");
+    expect(starred.verdict.reason).toBe(
+      "the preflight answer's Access-Control-Allow-Headers does not list 'authorization' ('*' never covers Authorization)",
+    );
+    expect(checkPreflightAnswer(request('GET', auth), answer(null, 'x-a')).verdict.reason).toBe(
+      "the preflight answer's Access-Control-Allow-Headers does not list 'authorization'",
+    );
     expect(checkPreflightAnswer(request('GET', auth), answer(null, '*, Authorization')).verdict.ok).toBe(true);
   });
 
   it('matches header names case-insensitively and names the missing one', () => {
-    const headers: HeaderList = [['X-Api-Key', 'k'], ['X-Trace', 't']];
+    const headers: HeaderList = [
+      ['X-Api-Key', 'k'],
+      ['X-Trace', 't'],
+    ];
     expect(checkPreflightAnswer(request('GET', headers), answer(null, 'X-API-KEY, x-trace')).verdict.ok).toBe(true);
     const missing = checkPreflightAnswer(request('GET', headers), answer(null, 'x-trace'));
-    expect(missing.verdict.reason).toBe("the preflight answer's Access-Control-Allow-Headers does not list 'x-api-key'");
-    expect(checkPreflightAnswer(request('GET', headers), answer(null, null)).verdict.reason).toContain('the answer has no Access-Control-Allow-Headers header');
-    expect(checkPreflightAnswer(request('GET', headers, 'include'), answer(null, '*', true)).verdict.reason).toContain("'*' does not count with credentials mode 'include'");
+    expect(missing.verdict.reason).toBe(
+      "the preflight answer's Access-Control-Allow-Headers does not list 'x-api-key'",
+    );
+    expect(checkPreflightAnswer(request('GET', headers), answer(null, null)).verdict.reason).toContain(
+      'the answer has no Access-Control-Allow-Headers header',
+    );
+    expect(checkPreflightAnswer(request('GET', headers, 'include'), answer(null, '*', true)).verdict.reason).toContain(
+      "'*' does not count with credentials mode 'include'",
+    );
   });
 
   // WPT cors-preflight-status.any.js.
-  const statuses = [200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 304, 305, 306, 307, 308, 400, 401, 402, 403, 404, 405, 501, 502, 503, 504, 505];
+  const statuses = [
+    200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 304, 305, 306, 307, 308, 400, 401, 402, 403, 404, 405, 501,
+    502, 503, 504, 505,
+  ];
   it.each(statuses)('status %i is ok only within 200-299', (status) => {
-    const result = checkPreflightAnswer(request('GET', [['X-Force-Preflight', '']]), answer(null, 'x-force-preflight', false, status));
+    const result = checkPreflightAnswer(
+      request('GET', [['X-Force-Preflight', '']]),
+      answer(null, 'x-force-preflight', false, status),
+    );
     expect(result.verdict.ok).toBe(status >= 200 && status <= 299);
     expect(isOkStatus(status)).toBe(status >= 200 && status <= 299);
   });
@@ -124,9 +175,14 @@ describe('the preflight answer', () => {
   // WPT cors-preflight-response-validation.any.js.
   it('fails on a malformed Access-Control-Allow-Methods or -Headers', () => {
     const headers: HeaderList = [['X-Force-Preflight', '']];
-    const badHeaders = checkPreflightAnswer(request('GET', headers), answer(null, 'x-force-preflight,header name with space'));
+    const badHeaders = checkPreflightAnswer(
+      request('GET', headers),
+      answer(null, 'x-force-preflight,header name with space'),
+    );
     expect(badHeaders.verdict).toMatchObject({ ok: false, cite: 'Fetch § 4.8 CORS-preflight fetch, step 7.3' });
-    expect(badHeaders.verdict.reason).toContain("Access-Control-Allow-Headers 'x-force-preflight,header name with space' is malformed");
+    expect(badHeaders.verdict.reason).toContain(
+      "Access-Control-Allow-Headers 'x-force-preflight,header name with space' is malformed",
+    );
     const badMethods = checkPreflightAnswer(request('GET', headers), answer('Bad method name', 'x-force-preflight'));
     expect(badMethods.verdict.reason).toContain("Access-Control-Allow-Methods 'Bad method name' is malformed");
   });
@@ -138,9 +194,19 @@ describe('the preflight answer', () => {
 
   it('reads Access-Control-Max-Age, 5 by default', () => {
     const base = answer('PUT', 'x-a');
-    expect(checkPreflightAnswer(request('PUT'), base).grant).toEqual({ methods: ['PUT'], headerNames: ['x-a'], maxAge: 5 });
-    expect(checkPreflightAnswer(request('PUT'), { ...base, headers: [...base.headers, ['Access-Control-Max-Age', '600']] }).grant?.maxAge).toBe(600);
-    expect(checkPreflightAnswer(request('PUT'), { ...base, headers: [...base.headers, ['Access-Control-Max-Age', 'soon']] }).grant?.maxAge).toBe(5);
+    expect(checkPreflightAnswer(request('PUT'), base).grant).toEqual({
+      methods: ['PUT'],
+      headerNames: ['x-a'],
+      maxAge: 5,
+    });
+    expect(
+      checkPreflightAnswer(request('PUT'), { ...base, headers: [...base.headers, ['Access-Control-Max-Age', '600']] })
+        .grant?.maxAge,
+    ).toBe(600);
+    expect(
+      checkPreflightAnswer(request('PUT'), { ...base, headers: [...base.headers, ['Access-Control-Max-Age', 'soon']] })
+        .grant?.maxAge,
+    ).toBe(5);
   });
 });
 
@@ -184,7 +250,11 @@ describe('the CORS-preflight cache within one fetch', () => {
   it('clears the entries for an origin and URL', () => {
     const cache = [
       ...cachePreflightGrant([], { methods: ['PUT'], headerNames: [], maxAge: 60 }, key),
-      ...cachePreflightGrant([], { methods: ['PUT'], headerNames: [], maxAge: 60 }, { ...key, url: 'https://api.localhost/y' }),
+      ...cachePreflightGrant(
+        [],
+        { methods: ['PUT'], headerNames: [], maxAge: 60 },
+        { ...key, url: 'https://api.localhost/y' },
+      ),
     ];
     expect(clearCacheEntries(cache, ORIGIN, key.url).map((entry) => entry.url)).toEqual(['https://api.localhost/y']);
     expect(clearCacheEntries(cache, 'null', key.url)).toHaveLength(2);

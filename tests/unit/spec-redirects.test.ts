@@ -11,7 +11,13 @@ import {
   serializeRequestOrigin,
   urlOrigin,
 } from '../../harness/spec/origin.ts';
-import { httpRedirectFetch, isRedirectStatus, locationURL, redirectMethod, withoutFragment } from '../../harness/spec/redirects.ts';
+import {
+  httpRedirectFetch,
+  isRedirectStatus,
+  locationURL,
+  redirectMethod,
+  withoutFragment,
+} from '../../harness/spec/redirects.ts';
 import type { RedirectRequest } from '../../harness/spec/redirects.ts';
 
 const PAGE = 'https://app.site-a.localhost:4431';
@@ -31,7 +37,16 @@ describe('redirect statuses and Location', () => {
     expect(locationURL(200, [['Location', '/d']], base)).toBeNull();
     expect(locationURL(302, [], base)).toBeNull();
     expect(locationURL(302, [['Location', 'http://[::1']], base)).toBe('failure');
-    expect(locationURL(302, [['Location', '/x'], ['Location', '/y']], base)).toBe('failure');
+    expect(
+      locationURL(
+        302,
+        [
+          ['Location', '/x'],
+          ['Location', '/y'],
+        ],
+        base,
+      ),
+    ).toBe('failure');
   });
 
   it('turns POST into GET on 301/302, everything but GET/HEAD into GET on 303', () => {
@@ -91,9 +106,18 @@ describe('HTTP-redirect fetch', () => {
   });
 
   it('refuses a bad Location, a non-HTTP scheme, and a 21st redirect', () => {
-    expect(httpRedirectFetch(request(), 302, [['Location', 'https://[bad']])).toMatchObject({ kind: 'error', cite: 'Fetch § 4.5 HTTP-redirect fetch, step 5' });
-    expect(httpRedirectFetch(request(), 302, [['Location', 'data:text/plain,hi']])).toMatchObject({ kind: 'error', cite: 'Fetch § 4.5 HTTP-redirect fetch, step 6' });
-    expect(httpRedirectFetch(request({ redirectCount: 19 }), 302, [['Location', '/x']])).toMatchObject({ kind: 'follow', redirectCount: 20 });
+    expect(httpRedirectFetch(request(), 302, [['Location', 'https://[bad']])).toMatchObject({
+      kind: 'error',
+      cite: 'Fetch § 4.5 HTTP-redirect fetch, step 5',
+    });
+    expect(httpRedirectFetch(request(), 302, [['Location', 'data:text/plain,hi']])).toMatchObject({
+      kind: 'error',
+      cite: 'Fetch § 4.5 HTTP-redirect fetch, step 6',
+    });
+    expect(httpRedirectFetch(request({ redirectCount: 19 }), 302, [['Location', '/x']])).toMatchObject({
+      kind: 'follow',
+      redirectCount: 20,
+    });
     expect(httpRedirectFetch(request({ redirectCount: 20 }), 302, [['Location', '/x']])).toMatchObject({
       kind: 'error',
       reason: 'the request was redirected more than 20 times',
@@ -101,23 +125,41 @@ describe('HTTP-redirect fetch', () => {
   });
 
   // WPT cors/redirect-userinfo.htm.
-  it.each(['test:test@', 'user:@', 'user@', ':pass@'])('refuses a cross-origin Location with userinfo %j', (userinfo) => {
-    const result = httpRedirectFetch(request({ currentURL: new URL(`${PAGE}/start`), tainting: 'basic' }), 302, [['Location', `https://${userinfo}api.site-b.localhost:4432/x`]]);
-    expect(result).toMatchObject({ kind: 'error', cite: 'Fetch § 4.5 HTTP-redirect fetch, step 9' });
-  });
+  it.each(['test:test@', 'user:@', 'user@', ':pass@'])(
+    'refuses a cross-origin Location with userinfo %j',
+    (userinfo) => {
+      const result = httpRedirectFetch(request({ currentURL: new URL(`${PAGE}/start`), tainting: 'basic' }), 302, [
+        ['Location', `https://${userinfo}api.site-b.localhost:4432/x`],
+      ]);
+      expect(result).toMatchObject({ kind: 'error', cite: 'Fetch § 4.5 HTTP-redirect fetch, step 9' });
+    },
+  );
 
   // WPT expects "//:@" to fail too; the URL parser drops an empty userinfo, so
   // per the URL and Fetch standards it includes no credentials.
   it.each(['@', ':@'])('allows an empty userinfo %j, which the URL parser drops', (userinfo) => {
-    expect(httpRedirectFetch(request(), 302, [['Location', `https://${userinfo}api.site-b.localhost:4432/x`]]).kind).toBe('follow');
+    expect(
+      httpRedirectFetch(request(), 302, [['Location', `https://${userinfo}api.site-b.localhost:4432/x`]]).kind,
+    ).toBe('follow');
   });
 
   it('refuses userinfo on a same-origin Location once the request is CORS, and allows it otherwise', () => {
     const sameOriginUserinfo = 'https://u:p@app.site-a.localhost:4431/x';
-    expect(httpRedirectFetch(request(), 302, [['Location', sameOriginUserinfo]])).toMatchObject({ kind: 'error', cite: 'Fetch § 4.5 HTTP-redirect fetch, step 10' });
-    expect(httpRedirectFetch(request({ currentURL: new URL(`${PAGE}/a`), tainting: 'basic' }), 302, [['Location', sameOriginUserinfo]]).kind).toBe('follow');
+    expect(httpRedirectFetch(request(), 302, [['Location', sameOriginUserinfo]])).toMatchObject({
+      kind: 'error',
+      cite: 'Fetch § 4.5 HTTP-redirect fetch, step 10',
+    });
+    expect(
+      httpRedirectFetch(request({ currentURL: new URL(`${PAGE}/a`), tainting: 'basic' }), 302, [
+        ['Location', sameOriginUserinfo],
+      ]).kind,
+    ).toBe('follow');
     // no-cors is neither mode "cors" nor tainting "cors".
-    expect(httpRedirectFetch(request({ mode: 'no-cors', tainting: 'opaque' }), 302, [['Location', 'https://u:p@elsewhere.localhost/']]).kind).toBe('follow');
+    expect(
+      httpRedirectFetch(request({ mode: 'no-cors', tainting: 'opaque' }), 302, [
+        ['Location', 'https://u:p@elsewhere.localhost/'],
+      ]).kind,
+    ).toBe('follow');
   });
 });
 
@@ -138,13 +180,43 @@ describe('origins and the redirect-taint', () => {
 
   it('sends Origin for CORS, and for other requests only with methods other than GET/HEAD', () => {
     const list = urls(`${API}/x`);
-    expect(originHeaderValue({ requestOrigin: PAGE, urlList: list, method: 'GET', mode: 'cors', tainting: 'cors' })).toBe(PAGE);
-    expect(originHeaderValue({ requestOrigin: PAGE, urlList: urls(`${PAGE}/x`), method: 'GET', mode: 'cors', tainting: 'basic' })).toBeUndefined();
-    expect(originHeaderValue({ requestOrigin: PAGE, urlList: urls(`${PAGE}/x`), method: 'POST', mode: 'cors', tainting: 'basic' })).toBe(PAGE);
-    expect(originHeaderValue({ requestOrigin: PAGE, urlList: list, method: 'HEAD', mode: 'no-cors', tainting: 'opaque' })).toBeUndefined();
-    expect(originHeaderValue({ requestOrigin: PAGE, urlList: list, method: 'POST', mode: 'no-cors', tainting: 'opaque' })).toBe(PAGE);
+    expect(
+      originHeaderValue({ requestOrigin: PAGE, urlList: list, method: 'GET', mode: 'cors', tainting: 'cors' }),
+    ).toBe(PAGE);
+    expect(
+      originHeaderValue({
+        requestOrigin: PAGE,
+        urlList: urls(`${PAGE}/x`),
+        method: 'GET',
+        mode: 'cors',
+        tainting: 'basic',
+      }),
+    ).toBeUndefined();
+    expect(
+      originHeaderValue({
+        requestOrigin: PAGE,
+        urlList: urls(`${PAGE}/x`),
+        method: 'POST',
+        mode: 'cors',
+        tainting: 'basic',
+      }),
+    ).toBe(PAGE);
+    expect(
+      originHeaderValue({ requestOrigin: PAGE, urlList: list, method: 'HEAD', mode: 'no-cors', tainting: 'opaque' }),
+    ).toBeUndefined();
+    expect(
+      originHeaderValue({ requestOrigin: PAGE, urlList: list, method: 'POST', mode: 'no-cors', tainting: 'opaque' }),
+    ).toBe(PAGE);
     // strict-origin-when-cross-origin: https page to an http URL sends `null` outside CORS.
-    expect(originHeaderValue({ requestOrigin: PAGE, urlList: urls('http://api.localhost/x'), method: 'POST', mode: 'no-cors', tainting: 'opaque' })).toBe('null');
+    expect(
+      originHeaderValue({
+        requestOrigin: PAGE,
+        urlList: urls('http://api.localhost/x'),
+        method: 'POST',
+        mode: 'no-cors',
+        tainting: 'opaque',
+      }),
+    ).toBe('null');
   });
 
   it('includes credentials for include, or same-origin with basic tainting', () => {
@@ -168,7 +240,15 @@ describe('origins and the redirect-taint', () => {
   });
 
   it('treats https, loopback and localhost names as potentially trustworthy', () => {
-    expect(['https://example.com', 'http://localhost:8080', 'http://api.site-b.localhost', 'http://127.0.0.1', 'http://[::1]:80'].every((u) => isPotentiallyTrustworthy(new URL(u)))).toBe(true);
+    expect(
+      [
+        'https://example.com',
+        'http://localhost:8080',
+        'http://api.site-b.localhost',
+        'http://127.0.0.1',
+        'http://[::1]:80',
+      ].every((u) => isPotentiallyTrustworthy(new URL(u))),
+    ).toBe(true);
     expect(isPotentiallyTrustworthy(new URL('http://example.com'))).toBe(false);
   });
 });

@@ -1,10 +1,23 @@
 // The Request constructor and Headers guards (Fetch § 5.4, § 5.1), and the
 // checks main fetch makes before the network (Fetch § 4.1 step 7).
 import { describe, expect, it } from 'vitest';
-import { appendRequestHeader, blockedBeforeNetwork, createRequest, isBadPort, mainFetchBranch } from '../../harness/spec/request.ts';
+import {
+  appendRequestHeader,
+  blockedBeforeNetwork,
+  createRequest,
+  isBadPort,
+  mainFetchBranch,
+} from '../../harness/spec/request.ts';
 import type { SpecRequest } from '../../harness/spec/types.ts';
 
-const base: SpecRequest = { url: 'https://api.site-b.localhost:4432/x', origin: 'https://app.site-a.localhost:4431', method: 'GET', headers: [], mode: 'cors', credentials: 'same-origin' };
+const base: SpecRequest = {
+  url: 'https://api.site-b.localhost:4432/x',
+  origin: 'https://app.site-a.localhost:4431',
+  method: 'GET',
+  headers: [],
+  mode: 'cors',
+  credentials: 'same-origin',
+};
 
 describe('createRequest', () => {
   it('normalizes the method, but not patch', () => {
@@ -16,10 +29,22 @@ describe('createRequest', () => {
   });
 
   it('throws (no request) for forbidden methods, invalid methods, bad URLs and URLs with credentials', () => {
-    expect(createRequest({ ...base, method: 'TRACE' })).toMatchObject({ ok: false, reason: "'TRACE' is a forbidden method" });
-    expect(createRequest({ ...base, method: 'GE T' })).toMatchObject({ ok: false, cite: 'Fetch § 5.4 Request constructor, step 25.2' });
-    expect(createRequest({ ...base, url: 'not a url' })).toMatchObject({ ok: false, cite: 'Fetch § 5.4 Request constructor, step 5.2' });
-    expect(createRequest({ ...base, url: 'https://u:p@api.localhost/' })).toMatchObject({ ok: false, cite: 'Fetch § 5.4 Request constructor, step 5.3' });
+    expect(createRequest({ ...base, method: 'TRACE' })).toMatchObject({
+      ok: false,
+      reason: "'TRACE' is a forbidden method",
+    });
+    expect(createRequest({ ...base, method: 'GE T' })).toMatchObject({
+      ok: false,
+      cite: 'Fetch § 5.4 Request constructor, step 25.2',
+    });
+    expect(createRequest({ ...base, url: 'not a url' })).toMatchObject({
+      ok: false,
+      cite: 'Fetch § 5.4 Request constructor, step 5.2',
+    });
+    expect(createRequest({ ...base, url: 'https://u:p@api.localhost/' })).toMatchObject({
+      ok: false,
+      cite: 'Fetch § 5.4 Request constructor, step 5.3',
+    });
   });
 
   it("throws for mode 'no-cors' with a method that is not safelisted", () => {
@@ -34,21 +59,53 @@ describe('createRequest', () => {
     expect(createRequest({ ...base, body: 'x' }).ok).toBe(false);
     const post = createRequest({ ...base, method: 'POST', body: 'x' });
     expect(post.ok && post.request.headers).toEqual([['Content-Type', 'text/plain;charset=UTF-8']]);
-    const typed = createRequest({ ...base, method: 'POST', body: 'x', headers: [['content-type', 'application/json']] });
+    const typed = createRequest({
+      ...base,
+      method: 'POST',
+      body: 'x',
+      headers: [['content-type', 'application/json']],
+    });
     expect(typed.ok && typed.request.headers).toEqual([['content-type', 'application/json']]);
   });
 
   it('drops forbidden headers, and in no-cors also unsafe headers and Range', () => {
-    const cors = createRequest({ ...base, headers: [['Origin', 'https://evil'], ['X-Api-Key', 'k'], ['Range', 'bytes=0-']] });
-    expect(cors.ok && cors.request.headers).toEqual([['X-Api-Key', 'k'], ['Range', 'bytes=0-']]);
-    expect(cors.steps).toContain("Fetch § 5.1 Headers validate, step 3: 'origin' is a forbidden request-header, so the browser drops it");
-    const noCors = createRequest({ ...base, mode: 'no-cors', headers: [['X-Api-Key', 'k'], ['Accept', 'text/html'], ['Range', 'bytes=0-'], ['Content-Type', 'application/json']] });
+    const cors = createRequest({
+      ...base,
+      headers: [
+        ['Origin', 'https://evil'],
+        ['X-Api-Key', 'k'],
+        ['Range', 'bytes=0-'],
+      ],
+    });
+    expect(cors.ok && cors.request.headers).toEqual([
+      ['X-Api-Key', 'k'],
+      ['Range', 'bytes=0-'],
+    ]);
+    expect(cors.steps).toContain(
+      "Fetch § 5.1 Headers validate, step 3: 'origin' is a forbidden request-header, so the browser drops it",
+    );
+    const noCors = createRequest({
+      ...base,
+      mode: 'no-cors',
+      headers: [
+        ['X-Api-Key', 'k'],
+        ['Accept', 'text/html'],
+        ['Range', 'bytes=0-'],
+        ['Content-Type', 'application/json'],
+      ],
+    });
     expect(noCors.ok && noCors.request.headers).toEqual([['Accept', 'text/html']]);
   });
 
   it('throws for an invalid header name or value', () => {
-    expect(createRequest({ ...base, headers: [['X Bad', '1']] })).toMatchObject({ ok: false, reason: "'X Bad' is not a header name" });
-    expect(createRequest({ ...base, headers: [['X-Bad', 'a\nb']] })).toMatchObject({ ok: false, reason: "the value of 'X-Bad' is not a header value" });
+    expect(createRequest({ ...base, headers: [['X Bad', '1']] })).toMatchObject({
+      ok: false,
+      reason: "'X Bad' is not a header name",
+    });
+    expect(createRequest({ ...base, headers: [['X-Bad', 'a\nb']] })).toMatchObject({
+      ok: false,
+      reason: "the value of 'X-Bad' is not a header value",
+    });
     expect(createRequest({ ...base, headers: [['X-Bad', '€']] }).ok).toBe(false);
   });
 });
@@ -57,7 +114,10 @@ describe('appendRequestHeader', () => {
   it('normalizes the value and reuses the first name casing', () => {
     const first = appendRequestHeader([], 'X-A', '  1 \t', 'request');
     expect(first.headers).toEqual([['X-A', '1']]);
-    expect(appendRequestHeader(first.headers!, 'x-a', '2', 'request').headers).toEqual([['X-A', '1'], ['X-A', '2']]);
+    expect(appendRequestHeader(first.headers!, 'x-a', '2', 'request').headers).toEqual([
+      ['X-A', '1'],
+      ['X-A', '2'],
+    ]);
   });
 
   it('judges the combined value in no-cors', () => {
@@ -73,19 +133,29 @@ describe('before the network', () => {
   it('blocks bad ports', () => {
     expect(isBadPort(6000)).toBe(true);
     expect(isBadPort(4431)).toBe(false);
-    expect(blockedBeforeNetwork(new URL('https://api.localhost:6000/'), 'null')?.reason).toBe('port 6000 is a bad port that browsers never connect to');
+    expect(blockedBeforeNetwork(new URL('https://api.localhost:6000/'), 'null')?.reason).toBe(
+      'port 6000 is a bad port that browsers never connect to',
+    );
     expect(blockedBeforeNetwork(new URL('https://api.localhost/'), 'null')).toBeNull();
   });
 
   it('blocks mixed content, except to potentially trustworthy URLs', () => {
-    expect(blockedBeforeNetwork(new URL('http://api.example.com/'), 'https://app.example.com')?.reason).toContain('mixed content');
-    expect(blockedBeforeNetwork(new URL('http://api.site-b.localhost:8080/'), 'https://app.site-a.localhost')).toBeNull();
+    expect(blockedBeforeNetwork(new URL('http://api.example.com/'), 'https://app.example.com')?.reason).toContain(
+      'mixed content',
+    );
+    expect(
+      blockedBeforeNetwork(new URL('http://api.site-b.localhost:8080/'), 'https://app.site-a.localhost'),
+    ).toBeNull();
     expect(blockedBeforeNetwork(new URL('http://api.example.com/'), 'http://app.example.com')).toBeNull();
   });
 
   it('picks the main fetch branch', () => {
-    const b = (sameOrigin: boolean, tainting: 'basic' | 'cors' | 'opaque', mode: 'cors' | 'no-cors' | 'same-origin', needsPreflight = false) =>
-      mainFetchBranch({ sameOrigin, tainting, mode, needsPreflight });
+    const b = (
+      sameOrigin: boolean,
+      tainting: 'basic' | 'cors' | 'opaque',
+      mode: 'cors' | 'no-cors' | 'same-origin',
+      needsPreflight = false,
+    ) => mainFetchBranch({ sameOrigin, tainting, mode, needsPreflight });
     expect(b(true, 'basic', 'same-origin')).toBe('basic');
     expect(b(true, 'cors', 'cors')).toBe('cors');
     expect(b(false, 'basic', 'same-origin')).toBe('network-error');

@@ -27,7 +27,14 @@ describe('methods (Fetch § 2.2.1)', () => {
   });
 
   it('normalizes DELETE, GET, HEAD, OPTIONS, POST and PUT, but not PATCH or custom methods', () => {
-    expect(['delete', 'get', 'head', 'options', 'post', 'put'].map(normalizeMethod)).toEqual(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+    expect(['delete', 'get', 'head', 'options', 'post', 'put'].map(normalizeMethod)).toEqual([
+      'DELETE',
+      'GET',
+      'HEAD',
+      'OPTIONS',
+      'POST',
+      'PUT',
+    ]);
     expect(normalizeMethod('patch')).toBe('patch');
     expect(normalizeMethod('Patch')).toBe('Patch');
     expect(normalizeMethod('chicken')).toBe('chicken');
@@ -59,7 +66,10 @@ describe('CORS-safelisted request-header (Fetch § 2.2.2)', () => {
     ['multipart/form-data;"', true],
     ['text/html', true],
     ['TEXT/Plain; charset=utf-8', false],
-    ['text/plain; long=0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901', true],
+    [
+      'text/plain; long=0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901',
+      true,
+    ],
   ];
   it.each(contentTypes)('content-type %j needs a preflight: %s', (value, preflight) => {
     expect(isCorsSafelistedRequestHeader('Content-Type', value)).toBe(!preflight);
@@ -100,16 +110,21 @@ describe('CORS-safelisted request-header (Fetch § 2.2.2)', () => {
     expect(safelistedRequestHeaderVerdict('Range', 'bytes 0-').reason).toMatch(/not a single range/);
   });
 
-  it('refuses a \'"\' in Accept, and takes other punctuation', () => {
+  it("refuses a '\"' in Accept, and takes other punctuation", () => {
     expect(isCorsSafelistedRequestHeader('Accept', '"')).toBe(false);
-    expect(safelistedRequestHeaderVerdict('accept', 'text/"html"').reason).toBe(`accept: its value contains the CORS-unsafe byte '"'`);
+    expect(safelistedRequestHeaderVerdict('accept', 'text/"html"').reason).toBe(
+      `accept: its value contains the CORS-unsafe byte '"'`,
+    );
     expect(isCorsSafelistedRequestHeader('Accept', 'text/html, application/json;q=0.9, */*')).toBe(true);
   });
 
   it('limits a value to 128 bytes', () => {
     expect(isCorsSafelistedRequestHeader('accept', 'a'.repeat(128))).toBe(true);
     expect(isCorsSafelistedRequestHeader('accept', 'a'.repeat(129))).toBe(false);
-    expect(safelistedRequestHeaderVerdict('accept', 'a'.repeat(129))).toMatchObject({ ok: false, cite: 'Fetch § 2.2.2 CORS-safelisted request-header, step 1' });
+    expect(safelistedRequestHeaderVerdict('accept', 'a'.repeat(129))).toMatchObject({
+      ok: false,
+      cite: 'Fetch § 2.2.2 CORS-safelisted request-header, step 1',
+    });
   });
 
   it('allows only letters, digits, space and *,-.;= in Accept-Language and Content-Language', () => {
@@ -122,11 +137,14 @@ describe('CORS-safelisted request-header (Fetch § 2.2.2)', () => {
   it('does not safelist other names, Last-Event-ID and Authorization included', () => {
     expect(isCorsSafelistedRequestHeader('last-event-id', 'abc123')).toBe(false);
     expect(isCorsSafelistedRequestHeader('authorization', 'basics')).toBe(false);
-    expect(safelistedRequestHeaderVerdict('X-Test', 'hi').reason).toBe('x-test is not a CORS-safelisted request-header name');
+    expect(safelistedRequestHeaderVerdict('X-Test', 'hi').reason).toBe(
+      'x-test is not a CORS-safelisted request-header name',
+    );
   });
 
   it('classifies CORS-unsafe request-header bytes', () => {
-    for (const c of '"():<>?@[\\]{}\u007f\u0000\u001f') expect(isCorsUnsafeRequestHeaderByte(c.charCodeAt(0))).toBe(true);
+    for (const c of '"():<>?@[\\]{}\u007f\u0000\u001f')
+      expect(isCorsUnsafeRequestHeaderByte(c.charCodeAt(0))).toBe(true);
     for (const c of '\t ,/;=*-a0') expect(isCorsUnsafeRequestHeaderByte(c.charCodeAt(0))).toBe(false);
   });
 });
@@ -144,12 +162,25 @@ describe('CORS-unsafe request-header names (Fetch § 2.2.2)', () => {
   });
 
   it('judge each header line on its own', () => {
-    expect(corsUnsafeRequestHeaderNames([['Content-Type', 'text/plain'], ['Content-Type', 'application/json']])).toEqual(['content-type']);
-    expect(corsUnsafeRequestHeaderNames([['Accept', 'a'], ['Accept', 'b']])).toEqual([]);
+    expect(
+      corsUnsafeRequestHeaderNames([
+        ['Content-Type', 'text/plain'],
+        ['Content-Type', 'application/json'],
+      ]),
+    ).toEqual(['content-type']);
+    expect(
+      corsUnsafeRequestHeaderNames([
+        ['Accept', 'a'],
+        ['Accept', 'b'],
+      ]),
+    ).toEqual([]);
   });
 
   it('make every safelisted header unsafe once their values pass 1024 bytes in total', () => {
-    const nine = Array.from({ length: 9 }, (_, i): [string, string] => [i % 2 ? 'Accept' : 'Accept-Language', 'a'.repeat(114)]);
+    const nine = Array.from({ length: 9 }, (_, i): [string, string] => [
+      i % 2 ? 'Accept' : 'Accept-Language',
+      'a'.repeat(114),
+    ]);
     // 9 × 114 = 1026 bytes: each header is safelisted, together they are not.
     expect(corsUnsafeRequestHeaderNames(nine)).toEqual(['accept', 'accept-language']);
     expect(corsUnsafeRequestHeaderNames(nine.slice(1))).toEqual([]);
@@ -160,13 +191,23 @@ describe('CORS-unsafe request-header names (Fetch § 2.2.2)', () => {
     expect(corsUnsafeRequestHeaderNames(eight)).toEqual([]);
     const plusOne: [string, string][] = [...eight, ['Content-Language', 'x']];
     expect(corsUnsafeRequestHeaderNames(plusOne)).toEqual(['accept', 'content-language']);
-    expect(corsUnsafeReasons(plusOne)).toEqual(["the safelisted headers' values total 1025 bytes, over the 1024-byte limit"]);
+    expect(corsUnsafeReasons(plusOne)).toEqual([
+      "the safelisted headers' values total 1025 bytes, over the 1024-byte limit",
+    ]);
   });
 });
 
 describe('response and no-CORS lists (Fetch § 2.2.2)', () => {
   it('safelists the seven response headers and listed names, never Set-Cookie', () => {
-    for (const name of ['Cache-Control', 'content-language', 'Content-Length', 'content-type', 'Expires', 'Last-Modified', 'Pragma']) {
+    for (const name of [
+      'Cache-Control',
+      'content-language',
+      'Content-Length',
+      'content-type',
+      'Expires',
+      'Last-Modified',
+      'Pragma',
+    ]) {
       expect(isCorsSafelistedResponseHeaderName(name, [])).toBe(true);
     }
     expect(isCorsSafelistedResponseHeaderName('X-Total', [])).toBe(false);
@@ -194,7 +235,9 @@ describe('response and no-CORS lists (Fetch § 2.2.2)', () => {
   });
 
   it('names the request-body headers a method-changing redirect removes', () => {
-    expect(['Content-Encoding', 'content-language', 'Content-Location', 'content-type'].every(isRequestBodyHeaderName)).toBe(true);
+    expect(
+      ['Content-Encoding', 'content-language', 'Content-Location', 'content-type'].every(isRequestBodyHeaderName),
+    ).toBe(true);
     expect(isRequestBodyHeaderName('content-length')).toBe(false);
   });
 });

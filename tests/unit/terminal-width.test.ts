@@ -30,7 +30,11 @@ describe('terminal output fits the terminal', () => {
         expect(widest(renderTerminal(notAllowed, { color, width }))).toBeLessThanOrEqual(width);
         expect(widest(renderTerminal(run, { color, width }))).toBeLessThanOrEqual(width);
       }
-      expect(widest(renderDiffTerminal(diffResults(notAllowed, check, { before: 'before.json', after: 'after.json' }), { width }))).toBeLessThanOrEqual(width);
+      expect(
+        widest(
+          renderDiffTerminal(diffResults(notAllowed, check, { before: 'before.json', after: 'after.json' }), { width }),
+        ),
+      ).toBeLessThanOrEqual(width);
     });
   }
 

@@ -21,7 +21,9 @@ catch (error) { process.stdout.write(JSON.stringify({ error: error.problems ? er
   return JSON.parse(finished.stdout) as { value?: unknown; error?: string };
 }
 
-const config = { endpoints: [{ name: 'me', url: 'https://api.example.com/me', origins: { 'https://app.example.com': 'allowed' } }] };
+const config = {
+  endpoints: [{ name: 'me', url: 'https://api.example.com/me', origins: { 'https://app.example.com': 'allowed' } }],
+};
 const esm = `const config: unknown = ${JSON.stringify(config)};\nexport default config;\n`;
 const esmJs = `export default ${JSON.stringify(config)};\n`;
 const cjs = `module.exports = ${JSON.stringify(config)};\n`;
@@ -38,7 +40,10 @@ const FILES: Record<string, string> = {
 
 function projectOfType(type: 'commonjs' | 'module' | undefined): string {
   const dir = tempDir(`user-project-${type ?? 'untyped'}`);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-api', version: '1.0.0', ...(type ? { type } : {}) }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'my-api', version: '1.0.0', ...(type ? { type } : {}) }),
+  );
   return dir;
 }
 
@@ -48,7 +53,13 @@ describe.each(['commonjs', 'module', undefined] as const)('a project with "type"
     writeFileSync(join(dir, name), FILES[name]!);
     const { value: plan, error } = await inNode(`planFromConfig(${JSON.stringify(join(dir, name))})`);
     expect(error).toBeUndefined();
-    expect((plan as { endpoints: unknown }).endpoints).toMatchObject([{ name: 'me', url: 'https://api.example.com/me', origins: [{ origin: 'https://app.example.com', expect: 'allowed' }] }]);
+    expect((plan as { endpoints: unknown }).endpoints).toMatchObject([
+      {
+        name: 'me',
+        url: 'https://api.example.com/me',
+        origins: [{ origin: 'https://app.example.com', expect: 'allowed' }],
+      },
+    ]);
   });
 
   it('loads a TypeScript adapter that imports a TypeScript middleware beside it', async () => {
@@ -59,14 +70,18 @@ describe.each(['commonjs', 'module', undefined] as const)('a project with "type"
       join(dir, 'adapter.ts'),
       `import { myCors } from './src/my-cors.ts';\nexport default { name: 'mine', version: 'mine 1.0.0', create: () => myCors('x') };\n`,
     );
-    const { value } = await inNode(`loadAdapter(${JSON.stringify(join(dir, 'adapter.ts'))}).then((adapter) => ({ ...adapter, made: adapter.create({}, () => {}) }))`);
+    const { value } = await inNode(
+      `loadAdapter(${JSON.stringify(join(dir, 'adapter.ts'))}).then((adapter) => ({ ...adapter, made: adapter.create({}, () => {}) }))`,
+    );
     expect(value).toEqual({ name: 'mine', version: 'mine 1.0.0', made: { origin: 'x' } });
   });
 });
 
 describe('errors', () => {
   it('a file that does not exist is named', async () => {
-    expect(await inNode(`importUserModule('/nonexistent/cors-lab.config.ts')`)).toEqual({ error: '/nonexistent/cors-lab.config.ts does not exist' });
+    expect(await inNode(`importUserModule('/nonexistent/cors-lab.config.ts')`)).toEqual({
+      error: '/nonexistent/cors-lab.config.ts does not exist',
+    });
   });
 
   it('a syntax error in a config is reported with the file, and nothing runs', async () => {

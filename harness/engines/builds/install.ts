@@ -9,7 +9,15 @@ import path from 'node:path';
 import { onInterrupt } from '../cleanup.ts';
 import { run } from '../system.ts';
 import type { EngineFamily } from '../types.ts';
-import { buildsDir, findCachedBuild, MANIFEST, partialPrefix, removeAbandonedPartials, type BuildManifest, type CachedBuild } from './cache.ts';
+import {
+  buildsDir,
+  findCachedBuild,
+  MANIFEST,
+  partialPrefix,
+  removeAbandonedPartials,
+  type BuildManifest,
+  type CachedBuild,
+} from './cache.ts';
 import { canonicalName, majorOf, type BuildName, type BuildRange } from './names.ts';
 import { availableBuilds, sourceOf, type AvailableBuild, type BuildSourceDefinition, type Step } from './sources.ts';
 import { systemBuild } from './resolve.ts';
@@ -48,11 +56,16 @@ export function compactMajors(majors: readonly number[]): string {
 /** The builds a name or range asks for, one per major (the full browser first where the name does not say the kind). */
 export async function resolveInstall(asked: BuildName | BuildRange): Promise<AvailableBuild[]> {
   const { builds, unavailable } = await availableBuilds(asked.family, asked.kind);
-  const inRange = 'from' in asked ? builds.filter((build) => build.major >= asked.from && build.major <= asked.to) : builds.filter((build) => build.major === asked.major);
+  const inRange =
+    'from' in asked
+      ? builds.filter((build) => build.major >= asked.from && build.major <= asked.to)
+      : builds.filter((build) => build.major === asked.major);
   const perMajor = new Map<number, AvailableBuild>();
   for (const build of inRange) if (!perMajor.has(build.major)) perMajor.set(build.major, build);
   if (perMajor.size === 0) {
-    throw new UnknownBuildError(`${asked.name}: no source holds ${'from' in asked ? 'a build in that range' : 'that build'}. Available ${asked.product} builds: ${describeAvailable(builds, unavailable)}`);
+    throw new UnknownBuildError(
+      `${asked.name}: no source holds ${'from' in asked ? 'a build in that range' : 'that build'}. Available ${asked.product} builds: ${describeAvailable(builds, unavailable)}`,
+    );
   }
   return [...perMajor.values()];
 }
@@ -64,7 +77,10 @@ export async function resolveInstall(asked: BuildName | BuildRange): Promise<Ava
  */
 function shortReason(error: Error): string {
   const lines = error.message.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
-  const browserErrors = lines.filter((line) => /\[err\]/.test(line)).slice(0, 5).map((line) => line.trim());
+  const browserErrors = lines
+    .filter((line) => /\[err\]/.test(line))
+    .slice(0, 5)
+    .map((line) => line.trim());
   return [lines[0]!.trim(), ...browserErrors].join(' | ');
 }
 
@@ -77,7 +93,12 @@ async function reportedVersion(family: EngineFamily, executablePath: string): Pr
     return version;
   }
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath, headless: true, timeout: VERIFY_TIMEOUT_MS, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    timeout: VERIFY_TIMEOUT_MS,
+    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+  });
   try {
     return browser.version();
   } finally {
@@ -86,12 +107,21 @@ async function reportedVersion(family: EngineFamily, executablePath: string): Pr
 }
 
 /** Installs one build; a build already in the cache (or the system's build of that version and kind) is left as it is. */
-export async function installBuild(build: AvailableBuild, step: Step, source: BuildSourceDefinition = sourceOf(build)): Promise<InstallOutcome> {
+export async function installBuild(
+  build: AvailableBuild,
+  step: Step,
+  source: BuildSourceDefinition = sourceOf(build),
+): Promise<InstallOutcome> {
   const name = canonicalName(build.family, build.kind, build.major);
   const cached = findCachedBuild(build.family, build.major, build.kind);
   if (cached) return { name, status: 'present', detail: `already installed: ${cached.version} in ${cached.dir}` };
   const system = await systemBuild(build.family, build.kind);
-  if (system && majorOf(system.version) === build.major) return { name, status: 'present', detail: `the system's build is ${system.version} (${system.executablePath}); nothing to install` };
+  if (system && majorOf(system.version) === build.major)
+    return {
+      name,
+      status: 'present',
+      detail: `the system's build is ${system.version} (${system.executablePath}); nothing to install`,
+    };
 
   await mkdir(buildsDir(), { recursive: true });
   await removeAbandonedPartials();
@@ -103,11 +133,24 @@ export async function installBuild(build: AvailableBuild, step: Step, source: Bu
     const executable = await source.fetch(build, partial, (text) => step(`${name}: ${text}`));
     step(`${name}: starting the browser to read its version`);
     const version = await reportedVersion(build.family, path.join(partial, executable));
-    if (majorOf(version) !== build.major) throw new Error(`the unpacked browser reports ${version}, not ${build.major}`);
+    if (majorOf(version) !== build.major)
+      throw new Error(`the unpacked browser reports ${version}, not ${build.major}`);
     // The downloaded packages are no longer needed once unpacked.
-    await Promise.all(['debs', 'package'].map((leftover) => rm(path.join(partial, leftover), { recursive: true, force: true })));
-    for (const file of await readdir(partial)) if (file.endsWith('.tgz')) await rm(path.join(partial, file), { force: true });
-    const manifest: BuildManifest = { name, family: build.family, kind: build.kind, major: build.major, version, source: build.source, executable, installedAt: new Date().toISOString() };
+    await Promise.all(
+      ['debs', 'package'].map((leftover) => rm(path.join(partial, leftover), { recursive: true, force: true })),
+    );
+    for (const file of await readdir(partial))
+      if (file.endsWith('.tgz')) await rm(path.join(partial, file), { force: true });
+    const manifest: BuildManifest = {
+      name,
+      family: build.family,
+      kind: build.kind,
+      major: build.major,
+      version,
+      source: build.source,
+      executable,
+      installedAt: new Date().toISOString(),
+    };
     await writeFile(path.join(partial, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     const final = path.join(buildsDir(), name);
     try {
@@ -118,7 +161,10 @@ export async function installBuild(build: AvailableBuild, step: Step, source: Bu
       // Another install of the same build finished first; its folder is whole (it has a manifest).
       removePartial();
       const other = findCachedBuild(build.family, build.major, build.kind);
-      if (!other) throw new Error(`${final} exists but holds no whole build; remove it (cors-lab browsers --prune) and install again`);
+      if (!other)
+        throw new Error(
+          `${final} exists but holds no whole build; remove it (cors-lab browsers --prune) and install again`,
+        );
       return { name, status: 'present', detail: `installed meanwhile by another process: ${other.version}` };
     }
     return { name, status: 'installed', build: findCachedBuild(build.family, build.major, build.kind)! };

@@ -56,17 +56,29 @@ export function parseBuildName(text: string): ParsedBuild {
   const at = written.indexOf('@');
   const product = at === -1 ? written : written.slice(0, at);
   const known = PRODUCTS[product];
-  if (!known) return { error: `"${written}" names no engine build: write ${PRODUCT_NAMES.join(', ')}, optionally with @MAJOR (chromium@143) or @FROM..TO (chromium@110..143)` };
+  if (!known)
+    return {
+      error: `"${written}" names no engine build: write ${PRODUCT_NAMES.join(', ')}, optionally with @MAJOR (chromium@143) or @FROM..TO (chromium@110..143)`,
+    };
   if (at === -1) return { build: { name: product, product, ...known } };
   const version = written.slice(at + 1);
   const range = /^(\d+)\.\.(\d+)$/.exec(version);
   if (range) {
     const [from, to] = [Number(range[1]), Number(range[2])];
-    if (!MAJOR.test(range[1]!) || !MAJOR.test(range[2]!) || from > to) return { error: `"${written}": a range runs from a smaller major version to a larger one, e.g. ${product}@110..143` };
+    if (!MAJOR.test(range[1]!) || !MAJOR.test(range[2]!) || from > to)
+      return {
+        error: `"${written}": a range runs from a smaller major version to a larger one, e.g. ${product}@110..143`,
+      };
     return { range: { name: `${product}@${from}..${to}`, product, ...known, from, to } };
   }
-  if (!MAJOR.test(version)) return { error: `"${written}": a build is named by its major version, e.g. ${product}@${known.family === 'firefox' ? 140 : 143} (the exact version is read from the browser itself)` };
-  if (known.family === 'webkit') return { error: `"${written}": only the system's WebKitGTK is available (no registry cors-lab reaches holds other WebKitGTK builds); write webkit` };
+  if (!MAJOR.test(version))
+    return {
+      error: `"${written}": a build is named by its major version, e.g. ${product}@${known.family === 'firefox' ? 140 : 143} (the exact version is read from the browser itself)`,
+    };
+  if (known.family === 'webkit')
+    return {
+      error: `"${written}": only the system's WebKitGTK is available (no registry cors-lab reaches holds other WebKitGTK builds); write webkit`,
+    };
   return { build: { name: `${product}@${Number(version)}`, product, ...known, major: Number(version) } };
 }
 

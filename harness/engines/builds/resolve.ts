@@ -25,12 +25,23 @@ export async function systemBuild(family: EngineFamily, kind: BuildKind): Promis
   let discovery: Discovery | undefined;
   if (family === 'chromium' && kind === 'headless-shell') {
     const executablePath = SYSTEM_SHELL_PATHS.find((file) => existsSync(file));
-    if (executablePath) discovery = { found: true, id: 'chromium-headless-shell', executablePath, driver: CHROMIUM_DRIVER, build: { name: 'chromium-headless-shell', kind, source: `system (${executablePath})` } };
+    if (executablePath)
+      discovery = {
+        found: true,
+        id: 'chromium-headless-shell',
+        executablePath,
+        driver: CHROMIUM_DRIVER,
+        build: { name: 'chromium-headless-shell', kind, source: `system (${executablePath})` },
+      };
   } else if (family === 'chromium') discovery = await discoverSystemChromium();
   else if (family === 'firefox') discovery = await discoverSystemFirefox();
   if (!discovery?.found || discovery.build?.kind !== kind) return undefined;
   const { executablePath } = discovery;
-  if (!systemVersions.has(executablePath)) systemVersions.set(executablePath, readVersion(family, executablePath).catch(() => undefined));
+  if (!systemVersions.has(executablePath))
+    systemVersions.set(
+      executablePath,
+      readVersion(family, executablePath).catch(() => undefined),
+    );
   const version = await systemVersions.get(executablePath)!;
   return version ? { executablePath, version, discovery } : undefined;
 }
@@ -51,11 +62,31 @@ export async function locateBuild(asked: BuildName): Promise<Discovery> {
   }
   const cached = asked.major === undefined ? undefined : findCachedBuild(asked.family, asked.major, asked.kind);
   if (!cached) {
-    const what = asked.major === undefined ? `the system has no ${asked.product}` : `${id} is neither the system's build nor installed in cors-lab's build cache`;
-    return { found: false, id, reason: what, fix: asked.major === undefined ? 'as root: apt-get install chromium-headless-shell' : `npx cors-lab install-browsers ${id}` };
+    const what =
+      asked.major === undefined
+        ? `the system has no ${asked.product}`
+        : `${id} is neither the system's build nor installed in cors-lab's build cache`;
+    return {
+      found: false,
+      id,
+      reason: what,
+      fix:
+        asked.major === undefined
+          ? 'as root: apt-get install chromium-headless-shell'
+          : `npx cors-lab install-browsers ${id}`,
+    };
   }
   const build = { name: id, kind: cached.kind, source: describeSource(cached) };
-  if (asked.family === 'firefox') return (await certutilMissing(id)) ?? { found: true, id, executablePath: cached.executablePath, driver: FIREFOX_DRIVER, build };
+  if (asked.family === 'firefox')
+    return (
+      (await certutilMissing(id)) ?? {
+        found: true,
+        id,
+        executablePath: cached.executablePath,
+        driver: FIREFOX_DRIVER,
+        build,
+      }
+    );
   return { found: true, id, executablePath: cached.executablePath, driver: CHROMIUM_DRIVER, build };
 }
 

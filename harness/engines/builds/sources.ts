@@ -53,11 +53,16 @@ const COMMAND_TIMEOUT_MS = 10 * 60_000;
 /** Runs a command; rejects with the command and its stderr's last line. */
 function runCommand(file: string, args: string[], cwd?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { cwd, timeout: COMMAND_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (!error) return resolve(stdout);
-      const last = (stderr || error.message).trim().split('\n').filter(Boolean).at(-1) ?? error.message;
-      reject(new Error(`${file} ${args.join(' ')} failed: ${last}`));
-    });
+    execFile(
+      file,
+      args,
+      { cwd, timeout: COMMAND_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (!error) return resolve(stdout);
+        const last = (stderr || error.message).trim().split('\n').filter(Boolean).at(-1) ?? error.message;
+        reject(new Error(`${file} ${args.join(' ')} failed: ${last}`));
+      },
+    );
   });
 }
 
@@ -75,7 +80,10 @@ function compareParts(a: number[], b: number[]): number {
 }
 
 /** Per major, the newest version of a list: one build per major is what a build name asks for. */
-export function newestPerMajor(versions: readonly string[], partsOf: (version: string) => number[] | undefined = releaseParts): Map<number, string> {
+export function newestPerMajor(
+  versions: readonly string[],
+  partsOf: (version: string) => number[] | undefined = releaseParts,
+): Map<number, string> {
   const newest = new Map<number, { version: string; parts: number[] }>();
   for (const version of versions) {
     const parts = partsOf(version);
@@ -117,7 +125,12 @@ export const npmChromiumSource: BuildSourceDefinition = {
   async list() {
     try {
       const versions = JSON.parse(await runCommand('npm', ['view', SPARTICUZ, 'versions', '--json'])) as string[];
-      const builds = [...newestPerMajor(versions)].map(([major, version]) => ({ family: 'chromium' as const, kind: 'headless-shell' as const, major, source: { registry: 'npm' as const, package: SPARTICUZ, version } }));
+      const builds = [...newestPerMajor(versions)].map(([major, version]) => ({
+        family: 'chromium' as const,
+        kind: 'headless-shell' as const,
+        major,
+        source: { registry: 'npm' as const, package: SPARTICUZ, version },
+      }));
       return { source: this.name, builds };
     } catch (error) {
       return { source: this.name, builds: [], unavailable: (error as Error).message };
@@ -125,38 +138,66 @@ export const npmChromiumSource: BuildSourceDefinition = {
   },
   async fetch(build, dir, step) {
     step(`downloading ${SPARTICUZ}@${build.source.version} with npm pack`);
-    const packed = JSON.parse(await runCommand('npm', ['pack', `${SPARTICUZ}@${build.source.version}`, '--pack-destination', dir, '--json', '--silent'], dir)) as { filename: string }[];
+    const packed = JSON.parse(
+      await runCommand(
+        'npm',
+        ['pack', `${SPARTICUZ}@${build.source.version}`, '--pack-destination', dir, '--json', '--silent'],
+        dir,
+      ),
+    ) as { filename: string }[];
     const tarball = path.join(dir, packed[0]!.filename);
     step('unpacking the package');
     await runCommand('tar', ['-xzf', tarball, '-C', dir, 'package/bin']);
     const bin = path.join(dir, 'package', 'bin');
-    if (!existsSync(path.join(bin, 'chromium.br'))) throw new Error(`${SPARTICUZ}@${build.source.version} holds no bin/chromium.br (found: ${(await readdir(bin)).join(', ')})`);
+    if (!existsSync(path.join(bin, 'chromium.br')))
+      throw new Error(
+        `${SPARTICUZ}@${build.source.version} holds no bin/chromium.br (found: ${(await readdir(bin)).join(', ')})`,
+      );
     const target = path.join(dir, 'chromium');
     await mkdir(target);
     step('decompressing bin/chromium.br');
     await unbrotli(path.join(bin, 'chromium.br'), path.join(target, 'chromium'));
     await chmod(path.join(target, 'chromium'), 0o755);
     // SwiftShader: the software GL the binary loads from its own folder (canvas, WebGL).
-    if (existsSync(path.join(bin, 'swiftshader.tar.br'))) await untarBrotli(path.join(bin, 'swiftshader.tar.br'), target);
+    if (existsSync(path.join(bin, 'swiftshader.tar.br')))
+      await untarBrotli(path.join(bin, 'swiftshader.tar.br'), target);
     return path.join('chromium', 'chromium');
   },
 };
 
 /** A Debian source: these packages at one version, unpacked together. */
-function debianSource(family: EngineFamily, kind: BuildKind, packages: string[], executable: string): BuildSourceDefinition {
+function debianSource(
+  family: EngineFamily,
+  kind: BuildKind,
+  packages: string[],
+  executable: string,
+): BuildSourceDefinition {
   const main = packages[0]!;
   return {
     name: `Debian ${main}`,
     family,
     kind,
     async list() {
-      if (!existsSync('/usr/bin/apt-cache') || !existsSync('/usr/bin/dpkg-deb')) return { source: this.name, builds: [], unavailable: 'not a Debian system (no apt-cache or dpkg-deb)' };
+      if (!existsSync('/usr/bin/apt-cache') || !existsSync('/usr/bin/dpkg-deb'))
+        return { source: this.name, builds: [], unavailable: 'not a Debian system (no apt-cache or dpkg-deb)' };
       try {
         const madison = await runCommand('apt-cache', ['madison', main]);
-        const versions = madison.split('\n').map((line) => line.split('|')[1]?.trim()).filter((version): version is string => Boolean(version));
+        const versions = madison
+          .split('\n')
+          .map((line) => line.split('|')[1]?.trim())
+          .filter((version): version is string => Boolean(version));
         const newest = newestPerMajor(versions, debianVersionParts);
-        const builds = [...newest].map(([major, version]) => ({ family, kind, major, source: { registry: 'debian' as const, package: packages.join(', '), version } }));
-        return { source: this.name, builds, ...(builds.length === 0 ? { unavailable: `apt-cache knows no ${main} (run apt-get update first)` } : {}) };
+        const builds = [...newest].map(([major, version]) => ({
+          family,
+          kind,
+          major,
+          source: { registry: 'debian' as const, package: packages.join(', '), version },
+        }));
+        return {
+          source: this.name,
+          builds,
+          ...(builds.length === 0 ? { unavailable: `apt-cache knows no ${main} (run apt-get update first)` } : {}),
+        };
       } catch (error) {
         return { source: this.name, builds: [], unavailable: (error as Error).message };
       }
@@ -176,19 +217,39 @@ function debianSource(family: EngineFamily, kind: BuildKind, packages: string[],
 
 export const BUILD_SOURCES: readonly BuildSourceDefinition[] = [
   debianSource('chromium', 'full', ['chromium', 'chromium-common'], 'usr/lib/chromium/chromium'),
-  debianSource('chromium', 'headless-shell', ['chromium-headless-shell', 'chromium-common'], 'usr/lib/chromium/chromium-headless-shell'),
+  debianSource(
+    'chromium',
+    'headless-shell',
+    ['chromium-headless-shell', 'chromium-common'],
+    'usr/lib/chromium/chromium-headless-shell',
+  ),
   npmChromiumSource,
   debianSource('firefox', 'full', ['firefox-esr'], 'usr/lib/firefox-esr/firefox-esr'),
 ];
 
 /** Every build every source of this family (and kind) can provide, the full browser first for each major. */
-export async function availableBuilds(family: EngineFamily, kind?: BuildKind): Promise<{ builds: AvailableBuild[]; unavailable: string[] }> {
+export async function availableBuilds(
+  family: EngineFamily,
+  kind?: BuildKind,
+): Promise<{ builds: AvailableBuild[]; unavailable: string[] }> {
   const sources = BUILD_SOURCES.filter((source) => source.family === family && (!kind || source.kind === kind));
   const listings = await Promise.all(sources.map((source) => source.list()));
-  const builds = listings.flatMap((listing) => listing.builds).sort((a, b) => a.major - b.major || (a.kind === 'full' ? -1 : 1) - (b.kind === 'full' ? -1 : 1));
-  return { builds, unavailable: listings.flatMap((listing) => (listing.unavailable ? [`${listing.source}: ${listing.unavailable}`] : [])) };
+  const builds = listings
+    .flatMap((listing) => listing.builds)
+    .sort((a, b) => a.major - b.major || (a.kind === 'full' ? -1 : 1) - (b.kind === 'full' ? -1 : 1));
+  return {
+    builds,
+    unavailable: listings.flatMap((listing) =>
+      listing.unavailable ? [`${listing.source}: ${listing.unavailable}`] : [],
+    ),
+  };
 }
 
 export function sourceOf(build: AvailableBuild): BuildSourceDefinition {
-  return BUILD_SOURCES.find((source) => source.family === build.family && source.kind === build.kind && (source.name.startsWith('npm') ? build.source.registry === 'npm' : build.source.registry === 'debian'))!;
+  return BUILD_SOURCES.find(
+    (source) =>
+      source.family === build.family &&
+      source.kind === build.kind &&
+      (source.name.startsWith('npm') ? build.source.registry === 'npm' : build.source.registry === 'debian'),
+  )!;
 }

@@ -7,7 +7,15 @@ export function corsStyleOptions(policy: CorsPolicy): Record<string, unknown> {
   if (policy.origins !== undefined) {
     const list = policy.origins;
     // true reflects the request origin; a function is the dynamic form (callback style).
-    options.origin = list === '*' ? '*' : list === 'reflect' ? true : policy.originFunction ? (origin: string | undefined, done: (error: null, allow: boolean) => void) => done(null, allowlistFunction(list)(origin)) : list;
+    options.origin =
+      list === '*'
+        ? '*'
+        : list === 'reflect'
+          ? true
+          : policy.originFunction
+            ? (origin: string | undefined, done: (error: null, allow: boolean) => void) =>
+                done(null, allowlistFunction(list)(origin))
+            : list;
   }
   if (policy.credentials !== undefined) options.credentials = policy.credentials;
   if (policy.methods) options.methods = policy.methods;

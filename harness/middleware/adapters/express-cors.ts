@@ -8,8 +8,11 @@ export const expressCors: MiddlewareAdapter = {
   name: 'cors',
   version: `cors ${installedVersion('cors')} on express ${installedVersion('express')}`,
   async create(policy, handler) {
-    const express = (await importPackage<{ default: () => { use: (...args: unknown[]) => void } & RequestListener }>('express', 'cors')).default;
-    const cors = (await importPackage<{ default: (options: Record<string, unknown>) => unknown }>('cors', 'cors')).default;
+    const express = (
+      await importPackage<{ default: () => { use: (...args: unknown[]) => void } & RequestListener }>('express', 'cors')
+    ).default;
+    const cors = (await importPackage<{ default: (options: Record<string, unknown>) => unknown }>('cors', 'cors'))
+      .default;
     const options = corsStyleOptions(policy);
     const app = express();
     app.use(cors(options));

@@ -11,7 +11,11 @@ interface FastifyReply {
 }
 interface FastifyLike {
   register(plugin: unknown, options: unknown): Promise<unknown> | unknown;
-  route(options: { method: string[]; url: string; handler: (request: unknown, reply: FastifyReply) => FastifyReply }): void;
+  route(options: {
+    method: string[];
+    url: string;
+    handler: (request: unknown, reply: FastifyReply) => FastifyReply;
+  }): void;
   supportedMethods: string[];
   ready(): Promise<unknown>;
 }
@@ -21,11 +25,14 @@ export const fastifyCors: MiddlewareAdapter = {
   version: `@fastify/cors ${installedVersion('@fastify/cors')} on fastify ${installedVersion('fastify')}`,
   // Fastify answers through its reply object: its route gives cors-lab's handler answer natively.
   async create(policy) {
-    const fastify = (await importPackage<{ default: (options: unknown) => FastifyLike }>('fastify', '@fastify/cors')).default;
+    const fastify = (await importPackage<{ default: (options: unknown) => FastifyLike }>('fastify', '@fastify/cors'))
+      .default;
     const plugin = (await importPackage<{ default: unknown }>('@fastify/cors', '@fastify/cors')).default;
     const options = corsStyleOptions(policy);
     let server: Server | undefined;
-    const app = fastify({ serverFactory: (listener: Parameters<typeof createServer>[1]) => (server = createServer(listener)) });
+    const app = fastify({
+      serverFactory: (listener: Parameters<typeof createServer>[1]) => (server = createServer(listener)),
+    });
     await app.register(plugin, options);
     // Every method on every path: the route handler answers what the plugin
     // lets through. OPTIONS is the plugin's own route (it answers preflights).
@@ -33,7 +40,11 @@ export const fastifyCors: MiddlewareAdapter = {
       method: app.supportedMethods.filter((method) => method !== 'OPTIONS'),
       url: '/*',
       // Answered through the reply, so the headers the plugin set on it are sent too.
-      handler: (_request, reply) => reply.code(HANDLER_ANSWER.status).headers({ ...HANDLER_ANSWER.headers }).send(HANDLER_ANSWER.body),
+      handler: (_request, reply) =>
+        reply
+          .code(HANDLER_ANSWER.status)
+          .headers({ ...HANDLER_ANSWER.headers })
+          .send(HANDLER_ANSWER.body),
     });
     await app.ready();
     return server!;

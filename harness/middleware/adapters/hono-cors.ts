@@ -21,12 +21,21 @@ export const honoCors: MiddlewareAdapter = {
   async create(policy) {
     const { Hono } = await importPackage<{ Hono: new () => HonoApp }>('hono', 'hono');
     const { cors } = await importPackage<{ cors: (options: Record<string, unknown>) => unknown }>('hono/cors', 'hono');
-    const { getRequestListener } = await importPackage<{ getRequestListener: (fetch: HonoApp['fetch']) => RequestListener }>('@hono/node-server', 'hono');
+    const { getRequestListener } = await importPackage<{
+      getRequestListener: (fetch: HonoApp['fetch']) => RequestListener;
+    }>('@hono/node-server', 'hono');
     const options: Record<string, unknown> = {};
     if (policy.origins !== undefined) {
       const list = policy.origins;
       // hono takes the ACAO value to send: a function returning it, or nothing to refuse.
-      options.origin = list === '*' ? '*' : list === 'reflect' ? (origin: string) => origin : policy.originFunction ? (origin: string) => (allowlistFunction(list)(origin) ? origin : null) : list;
+      options.origin =
+        list === '*'
+          ? '*'
+          : list === 'reflect'
+            ? (origin: string) => origin
+            : policy.originFunction
+              ? (origin: string) => (allowlistFunction(list)(origin) ? origin : null)
+              : list;
     }
     if (policy.credentials !== undefined) options.credentials = policy.credentials;
     if (policy.methods) options.allowMethods = policy.methods;

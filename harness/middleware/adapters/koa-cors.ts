@@ -21,13 +21,19 @@ export const koaCors: MiddlewareAdapter = {
   version: `@koa/cors ${installedVersion('@koa/cors')} on koa ${installedVersion('koa')}`,
   async create(policy, handler) {
     const Koa = (await importPackage<{ default: new () => KoaApp }>('koa', '@koa/cors')).default;
-    const cors = (await importPackage<{ default: (options: Record<string, unknown>) => unknown }>('@koa/cors', '@koa/cors')).default;
+    const cors = (
+      await importPackage<{ default: (options: Record<string, unknown>) => unknown }>('@koa/cors', '@koa/cors')
+    ).default;
     const options: Record<string, unknown> = {};
     if (policy.origins !== undefined) {
       const list = policy.origins;
       // @koa/cors takes one ACAO value, or a function of the context returning it ('' refuses).
       options.origin =
-        list === '*' ? '*' : list === 'reflect' ? (ctx: KoaContext) => ctx.get('Origin') : (ctx: KoaContext) => (allowlistFunction(list)(ctx.get('Origin') || undefined) ? ctx.get('Origin') : '');
+        list === '*'
+          ? '*'
+          : list === 'reflect'
+            ? (ctx: KoaContext) => ctx.get('Origin')
+            : (ctx: KoaContext) => (allowlistFunction(list)(ctx.get('Origin') || undefined) ? ctx.get('Origin') : '');
     }
     if (policy.credentials !== undefined) options.credentials = policy.credentials;
     if (policy.methods) options.allowMethods = policy.methods;
@@ -39,7 +45,8 @@ export const koaCors: MiddlewareAdapter = {
     app.use(cors(options));
     app.use((ctx: KoaContext) => {
       // Koa keeps headers the middleware set on ctx.response until it responds: write them first.
-      for (const [name, value] of Object.entries(ctx.response.headers)) (ctx.res as { setHeader(name: string, value: unknown): void }).setHeader(name, value);
+      for (const [name, value] of Object.entries(ctx.response.headers))
+        (ctx.res as { setHeader(name: string, value: unknown): void }).setHeader(name, value);
       ctx.respond = false;
       handler(ctx.req as Parameters<typeof handler>[0], ctx.res as Parameters<typeof handler>[1]);
     });

@@ -30,6 +30,8 @@ export async function importPackage<T>(pkg: string, adapter: string): Promise<T>
   try {
     return (await import(pkg)) as T;
   } catch (error) {
-    throw new Error(`the ${adapter} adapter needs the npm package "${pkg}" (${(error as Error).message.split('\n')[0]}). Fix: npm install --save-dev ${pkg}`);
+    throw new Error(
+      `the ${adapter} adapter needs the npm package "${pkg}" (${(error as Error).message.split('\n')[0]}). Fix: npm install --save-dev ${pkg}`,
+    );
   }
 }
