@@ -94,7 +94,7 @@ describe('cors-lab research max-age', () => {
       expect(byLabel['2147483648 (huge)'].refetchedAt).toBeLessThanOrEqual(2 * 86400);
     }
     // The terminal gets the compact view: short engine headers, no Markdown, no line past 100 columns (stdout is no terminal here).
-    expect(stdout).toMatch(/^Max-Age +chromium \d+\.\d+ \([cr]\) +firefox \d+\.\d+/m);
+    expect(stdout).toMatch(/^Max-Age +chromium \d+ \([cr]\) +firefox \d+/m);
     expect(stdout).not.toContain('<br>');
     expect(Math.max(...stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(100);
     expect(markdown).toMatch(/cached at 4 s, re-preflighted at 5 s/);
@@ -167,12 +167,14 @@ describe('cors-lab research pna', () => {
       ]),
     );
     expect(pages).toMatchObject({ 'override secure': true, 'override non-secure': false });
-    // Evidence: whatever reached the page came through the lab; a refusal left no journal entry.
+    // Evidence: whatever reached the page came through the lab; a refusal left no journal entry. A timeout
+    // says only that no answer reached the page in time: on a loaded machine its request may have reached
+    // the lab (one did, journal entry 8, in a CI run with the Grid and the other studies beside it).
     for (const engine of [chromium, webkit]) {
       for (const entry of engine.observations as Observation[]) {
         if (entry.outcome === 'allowed' || entry.outcome === 'opaque' || entry.outcome === 'blocked')
           expect(entry.journal.length).toBeGreaterThan(0);
-        else expect(entry.journal).toEqual([]);
+        else if (entry.outcome === 'not-sent') expect(entry.journal).toEqual([]);
         if (entry.outcome === 'allowed' && entry.request === 'preflighted') expect(entry.preflight).toBe(true);
       }
     }
