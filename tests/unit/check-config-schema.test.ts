@@ -1,6 +1,7 @@
 // The check config's JSON Schema (scenarios/check-config.schema.json) is
 // generated from the zod schema the loader uses, the README's YAML example
 // is valid under both, and the README's table documents every key.
+import { DOCS } from '../docs.ts';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { parse } from 'yaml';
 import { checkConfigJsonSchemaText } from '../../harness/check/json-schema.ts';
 import { configSchema } from '../../harness/check/plan.ts';
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const README = DOCS;
 const committed = readFileSync(new URL('../../scenarios/check-config.schema.json', import.meta.url), 'utf8');
 
 describe('the check config schema', () => {

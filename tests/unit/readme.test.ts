@@ -1,15 +1,15 @@
-// The README's examples are files a user copies: each one stays the same as
-// the file the tests run (the example suite, the package test's project), and
-// its scenario example loads.
-import { readFileSync } from 'node:fs';
+// The documentation's examples are files a user copies: each one stays the
+// same as the file the tests run (the example suite, the package test's
+// project), wherever the page showing it now lives; its scenario example
+// loads; and no relative link between the pages is broken.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioText } from '../../harness/scenario/loader.ts';
+import { docBlocks as blocks, docPages } from '../docs.ts';
+import { PROJECT_ROOT } from '../helpers.ts';
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const blocks = (language: string) =>
-  [...README.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((match) => match[1]!);
-
-describe('README examples', () => {
+describe('documentation examples', () => {
   it.each([
     'examples/middleware-author/global-setup.ts',
     'examples/middleware-author/simple-cors.test.ts',
@@ -27,5 +27,25 @@ describe('README examples', () => {
     const { scenarios, problems } = loadScenarioText(example, 'my-scenario.yaml');
     expect(problems).toEqual([]);
     expect(scenarios.map((scenario) => scenario.expect.spec)).toEqual(['allowed']);
+  });
+
+  it('every relative link between the pages (and to files and images) leads somewhere', () => {
+    const broken: string[] = [];
+    for (const page of docPages()) {
+      const text = readFileSync(join(PROJECT_ROOT, page), 'utf8').replace(/```[\s\S]*?```/g, '');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?:|mailto:|#)/.test(target!)) continue;
+        const path = target!.split('#')[0]!;
+        if (!existsSync(join(PROJECT_ROOT, dirname(page), path))) broken.push(`${page}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('the README is a landing page: at most 200 lines, linking each guide', () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    expect(readme.split('\n').length).toBeLessThanOrEqual(200);
+    for (const guide of docPages().filter((page) => page.startsWith('docs/')))
+      expect(readme, guide).toContain(`](${guide})`);
   });
 });

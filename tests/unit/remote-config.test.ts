@@ -1,5 +1,6 @@
 // Remote engine configuration: the file and flag forms, and what they refuse.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { DOCS } from '../docs.ts';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRemoteFlag, readRemoteConfig, RemoteConfigError } from '../../harness/engines/remote-config.ts';
@@ -96,7 +97,7 @@ describe('remote engine configuration', () => {
   });
 
   it("reads every remote engines file the README shows, and the Grid example's", () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = DOCS;
     const blocks = [...readme.matchAll(/```yaml\n([^`]*?^engines:[^`]*?)```/gm)].map((match) => match[1]!);
     expect(blocks.length).toBeGreaterThanOrEqual(2);
     for (const [index, block] of blocks.entries()) {
