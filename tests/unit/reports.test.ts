@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { scenarioReferenceMarkdown } from '../../harness/scenario/reference.ts';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CellResult, RunResult } from '../../harness/result/result.ts';
@@ -223,6 +224,8 @@ describe('reports', () => {
   it('the committed JSON Schema for editors matches the zod schema (run `npm run schema`)', () => {
     const committed = readFileSync(new URL('../../scenarios/scenario.schema.json', import.meta.url), 'utf8');
     expect(committed).toBe(scenarioJsonSchemaText());
+    const reference = readFileSync(new URL('../../docs/reference/scenario-format.md', import.meta.url), 'utf8');
+    expect(reference).toBe(scenarioReferenceMarkdown());
   });
 });
 
