@@ -338,6 +338,10 @@ async function openContext(browser: Browser, bidi: BidiTracker, timeoutMs: numbe
       return (json === undefined ? undefined : JSON.parse(json)) as T;
     },
 
+    async screenshot(ms) {
+      return Buffer.from(await withTimeout(page.screenshot({ fullPage: true }), ms, 'screenshot'));
+    },
+
     async visit(url, ms) {
       visits ??= withTimeout(bidi.openVisitTab(context), timeoutMs, 'browsingContext.create');
       const tab = await visits;

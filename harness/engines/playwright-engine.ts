@@ -79,6 +79,10 @@ class PlaywrightContext implements EngineContext {
     return (await withTimeout(this.#page.evaluate(expression), timeoutMs, 'evaluate')) as T;
   }
 
+  async screenshot(timeoutMs: number): Promise<Buffer> {
+    return this.#page.screenshot({ fullPage: true, timeout: timeoutMs });
+  }
+
   async visit(url: string, timeoutMs: number): Promise<void> {
     this.#visits ??= this.#context.newPage();
     await (await this.#visits).goto(url, { waitUntil: 'load', timeout: timeoutMs });

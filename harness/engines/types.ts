@@ -175,6 +175,8 @@ export interface EngineContext {
    * evaluate to a promise; its JSON-serialisable result is returned.
    */
   evaluate<T>(expression: string, timeoutMs: number): Promise<T>;
+  /** The page as a PNG, for a person to look at (the UI's tests save one per engine). */
+  screenshot(timeoutMs: number): Promise<Buffer>;
   /**
    * Console messages seen since the last call, or null when the engine
    * does not expose them (the report then says "not exposed").

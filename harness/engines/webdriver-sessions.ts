@@ -192,6 +192,12 @@ export class WebDriverContext implements EngineContext {
     }
   }
 
+  async screenshot(timeoutMs: number): Promise<Buffer> {
+    this.#checkUsable();
+    // WebDriver's Take Screenshot: the viewport, as base64 PNG.
+    return Buffer.from(await this.#command<string>('GET', 'screenshot', undefined, timeoutMs), 'base64');
+  }
+
   async evaluate<T>(expression: string, timeoutMs: number): Promise<T> {
     this.#checkUsable();
     await this.#setTimeouts({ script: timeoutMs });

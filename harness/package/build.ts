@@ -12,7 +12,8 @@ const DIST = join(PACKAGE_ROOT, 'dist');
 /** Run-time files that are not TypeScript, by folder. */
 const RUNTIME_FILES: Record<string, RegExp> = {
   'harness/probes': /\.js$/,
-  'harness/ui': /\.js$/,
+  // Not /\.js$/: page.ts compiles to page.js beside it.
+  'harness/ui': /^page-script\.js$/,
   'harness/research': /\.c$/,
 };
 

@@ -1,9 +1,9 @@
 // The one page of `cors-lab ui`: the form, the results as they stream in,
-// the findings, exports, history and compare. Its script is page.js, a plain
+// the findings, exports, history and compare. Its script is page-script.js, a plain
 // browser file beside this one (copied into the package by the build).
 import { readFileSync } from 'node:fs';
 
-const SCRIPT = readFileSync(new URL('./page.js', import.meta.url), 'utf8');
+const SCRIPT = readFileSync(new URL('./page-script.js', import.meta.url), 'utf8');
 
 export const UI_PAGE = `<!doctype html>
 <html lang="en">

@@ -4,6 +4,7 @@
 // drivers (WebDriver BiDi, WebKitWebDriver). The form is filled and run, the
 // streamed cells and their diagrams read, a second run compared with the
 // first, and an export shown: the page's script works in each engine.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverForRun } from '../../harness/engines/discovery.ts';
 import type { EngineContext, EngineId } from '../../harness/engines/types.ts';
@@ -123,6 +124,9 @@ describe.each(['firefox', 'webkit'] as EngineId[])('cors-lab ui in %s', (engineI
       expect(await page.evaluate<string>("document.querySelector('#exported pre').textContent", 5000)).toContain(
         'endpoints:',
       );
+      // A picture of the page in this engine, for a person to look at.
+      mkdirSync('test-results', { recursive: true });
+      writeFileSync(`test-results/ui-${engineId}.png`, await page.screenshot(30_000));
     } finally {
       await browser.close();
     }

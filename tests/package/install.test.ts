@@ -4,7 +4,7 @@
 // the project's own files: scenarios, a check suite, an adapter, a vitest
 // suite on the shared-lab pattern, and a real API server in its own process.
 // Each declared vitest major is used by one of the projects.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -363,6 +363,40 @@ describe.each(PROJECTS)(
         result.results.filter((cell) => cell.scenario === scenario).map((cell) => cell.outcome);
       expect(outcomes('mw-allowlist-first-origin')).toEqual(['allowed', 'allowed', 'allowed']);
       expect(outcomes('mw-reflect-origin')).toEqual(['blocked', 'blocked', 'blocked']);
+    });
+
+    it('cors-lab ui serves its page, with its script, from the installed package, and stops on Ctrl-C', async () => {
+      const child = spawn('npx', ['--no-install', 'cors-lab', 'ui'], {
+        cwd: project,
+        env: env(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // A group of its own, which Ctrl-C signals as a whole (npx passes a lone SIGINT on to nothing).
+        detached: true,
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      let printed = '';
+      child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+      const deadline = Date.now() + 30_000;
+      while (!/open (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.test(printed) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const url = /open (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(printed)?.[1];
+      expect(url, printed).toBeDefined();
+      const page = await (await fetch(url!)).text();
+      expect(page).toContain('<form id="form">');
+      // The browser script the build copies beside the compiled page module.
+      expect(page).toContain('function diagram(cell, differs)');
+      process.kill(-child.pid!, 'SIGINT');
+      await exited;
+      // npx itself dies of the signal, as in a terminal; cors-lab ui stops and its port closes.
+      let listening = true;
+      for (let tries = 0; tries < 100 && listening; tries++) {
+        listening = await fetch(url!).then(
+          () => true,
+          () => false,
+        );
+        if (listening) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(listening).toBe(false);
     });
 
     it('a vitest suite in the project uses createLab, lab.probe and the matchers through the globalSetup pattern', async () => {
