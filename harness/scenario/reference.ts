@@ -4,7 +4,7 @@
 // cannot fall behind the schema (a test compares the committed page).
 import { scenarioJsonSchema } from './json-schema.ts';
 
-type Schema = {
+export type Schema = {
   $ref?: string;
   type?: string | string[];
   enum?: unknown[];
@@ -37,10 +37,14 @@ const KEY_NAMES: Record<string, string> = {
   'expect.deviations': '<engine>',
 };
 
-export function scenarioReferenceMarkdown(): string {
-  const root = scenarioJsonSchema() as unknown as { $defs: Record<string, Schema> };
+/**
+ * Every field of a JSON Schema as table rows (field, type, required, default,
+ * description), from `start` down; `$ref`s resolve against `root.$defs`.
+ */
+export function referenceTable(root: { $defs?: Record<string, Schema> }, start: Schema): string[] {
+  const defs = root.$defs ?? {};
   const resolve = (schema: Schema): Schema =>
-    schema.$ref ? resolve(root.$defs[schema.$ref.replace('#/$defs/', '')]!) : schema;
+    schema.$ref ? resolve(defs[schema.$ref.replace('#/$defs/', '')]!) : schema;
   const typeOf = (schema: Schema): string => {
     const resolved = resolve(schema);
     if (resolved.enum) return resolved.enum.map((value) => `\`${JSON.stringify(value)}\``).join(' | ');
@@ -87,12 +91,17 @@ export function scenarioReferenceMarkdown(): string {
       walk(property, field, inner);
     }
   };
-  walk(root.$defs.scenario!, '', new Set());
+  walk(start, '', new Set());
   const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
-  const table = rows.map(
+  return rows.map(
     (row) =>
       `| \`${row.field}\` | ${cell(row.type)} | ${row.required ? 'yes' : ''} | ${row.default !== undefined ? `\`${cell(JSON.stringify(row.default))}\`` : ''} | ${cell(row.description)} |`,
   );
+}
+
+export function scenarioReferenceMarkdown(): string {
+  const root = scenarioJsonSchema() as unknown as { $defs: Record<string, Schema> };
+  const table = referenceTable(root, root.$defs.scenario!);
   return [
     '# Scenario format',
     '',

@@ -6,13 +6,18 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { checkConfigJsonSchemaText } from '../../harness/check/json-schema.ts';
+import { checkConfigJsonSchemaText, checkConfigReferenceMarkdown } from '../../harness/check/json-schema.ts';
 import { configSchema } from '../../harness/check/plan.ts';
 
 const README = DOCS;
 const committed = readFileSync(new URL('../../scenarios/check-config.schema.json', import.meta.url), 'utf8');
 
 describe('the check config schema', () => {
+  it('the config format reference page is written from the same schema (npm run schema)', () => {
+    const page = readFileSync(new URL('../../docs/reference/config-format.md', import.meta.url), 'utf8');
+    expect(page).toBe(checkConfigReferenceMarkdown());
+  });
+
   it('is generated from the current zod schema (run npm run schema after changing it)', () => {
     expect(committed).toBe(checkConfigJsonSchemaText());
   });
