@@ -127,13 +127,15 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     widths[0] = Math.min(widths[0]!, Math.max(16, width - others));
     result.scenarios.forEach((scenario, at) => (rows[at]![0]!.text = rowName(scenario.id, widths[0]!)));
   }
-  const pad = (text: string, column: number) => text.padEnd(widths[column]!);
+  // Padding goes outside the colour, and none after the last column: no line ends in spaces.
+  const cellAt = (style: Style, text: string, column: number) =>
+    paint(style, text) + (column === widths.length - 1 ? '' : ' '.repeat(Math.max(0, widths[column]! - text.length)));
   const lines: string[] = [];
   const banner = interruptionBanner(result);
   if (banner) lines.push(paint(['bold', 'red'], banner), '');
-  lines.push(headings.map((heading, column) => paint('bold', pad(heading, column))).join('  '));
+  lines.push(headings.map((heading, column) => cellAt('bold', heading, column)).join('  '));
   lines.push(widths.map((width) => '─'.repeat(width)).join('  '));
-  for (const row of rows) lines.push(row.map((cell, column) => paint(cell.style, pad(cell.text, column))).join('  '));
+  for (const row of rows) lines.push(row.map((cell, column) => cellAt(cell.style, cell.text, column)).join('  '));
   // The table is never wrapped (a table with more columns than fit is left to the terminal); what follows is.
   const tableEnd = lines.length;
   lines.push('');
