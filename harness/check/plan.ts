@@ -385,11 +385,18 @@ function readCaFiles(
       problem(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       continue;
     }
-    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
-      problem(`${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    const notPem = caPemProblem(file, pem);
+    if (notPem) problem(notPem);
     else found.push({ file, pem });
   }
   return found;
+}
+
+/** Why `pem`, read from `file`, cannot be a CA to trust, or undefined. */
+export function caPemProblem(file: string, pem: string): string | undefined {
+  return pem.includes('-----BEGIN CERTIFICATE-----')
+    ? undefined
+    : `${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`;
 }
 
 /** Loads cors-lab.config.ts / .js (default export, e.g. from defineConfig) or a YAML file. */

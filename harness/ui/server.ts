@@ -8,7 +8,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { CheckInputError, planFromCli, type CheckPlan } from '../check/plan.ts';
+import { caPemProblem, CheckInputError, planFromCli, type CheckPlan } from '../check/plan.ts';
 import { CheckEngines } from '../check/engines.ts';
 import { runCheck } from '../check/runner.ts';
 import { listCachedBuilds } from '../engines/builds/cache.ts';
@@ -256,14 +256,9 @@ function planOf(form: RunForm): { plan: CheckPlan } | { problems: string[] } {
       sweep: form.sweep,
       missingPath: false,
     });
-    const notPem = form.ca.filter((ca) => !ca.pem.includes('-----BEGIN CERTIFICATE-----'));
+    const notPem = form.ca.flatMap((ca) => caPemProblem(ca.name, ca.pem) ?? []);
     if (notPem.length > 0)
-      return {
-        problems: notPem.map(
-          (ca) =>
-            `ca: ${ca.name} holds no PEM certificate (-----BEGIN CERTIFICATE-----). Fix: choose the CA's certificate file in PEM form`,
-        ),
-      };
+      return { problems: notPem.map((problem) => `ca: ${problem}. Fix: choose the CA's certificate file in PEM form`) };
     return { plan: { ...plan, ca: form.ca.map((ca) => ({ file: ca.name, pem: ca.pem })) } };
   } catch (error) {
     if (!(error instanceof CheckInputError)) throw error;
