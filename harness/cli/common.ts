@@ -163,6 +163,14 @@ export interface OutputFlags {
 export const WIDE_HELP =
   "full row names and engine versions, lines not wrapped (default: fit the terminal's width, or 100 columns when not a terminal)";
 
+/** The terminal flags of the commands that print a matrix (run, check, merge): --color, --no-color, --wide. */
+export function addTerminalOptions(command: Command): Command {
+  return command
+    .option('--color', 'coloured terminal output even when not a TTY')
+    .option('--no-color', 'plain terminal output')
+    .option('--wide', WIDE_HELP);
+}
+
 /**
  * A repeatable option's parser. It has no default of its own: commander
  * would print "(default: [])" in --help; fromCommandLine fills in [].

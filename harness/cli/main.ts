@@ -35,7 +35,7 @@ import {
   report,
   type OutputFlags,
   type RemoteFlags,
-  WIDE_HELP,
+  addTerminalOptions,
 } from './common.ts';
 import { installBrowsers, installBuilds } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
@@ -200,69 +200,67 @@ export function buildProgram(exitCode: { value: number }): Command {
     .exitOverride()
     .addHelpText('after', START_HERE);
 
-  addRemoteOptions(
-    program
-      .command('run')
-      .description('run scenario files or directories (default: the built-in catalog) in every engine found')
-      .argument('[paths...]', 'scenario files (.yaml) or directories'),
-  )
-    .option(
-      '--browsers <list>',
-      `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`,
-      parseBrowsers,
+  addTerminalOptions(
+    addRemoteOptions(
+      program
+        .command('run')
+        .description('run scenario files or directories (default: the built-in catalog) in every engine found')
+        .argument('[paths...]', 'scenario files (.yaml) or directories'),
     )
-    .option(
-      '--reporter <name[=path]>',
-      'json, html, junit, markdown; repeatable or comma-separated (default: json,html)',
-      repeatable,
-    )
-    .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
-    .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
-    .addOption(
-      new Option('--isolation <mode>', 'group: a context per isolation group; probe: a fresh context for every probe')
-        .choices(['group', 'probe'])
-        .default('group'),
-    )
-    .addOption(
-      new Option(
-        '--profile <name>',
-        "defaults: engines as launched; shipping: close to the shipping browsers (Chrome's cookie default, Safari-like ITP); allow-third-party: all accept third-party cookies",
+      .option(
+        '--browsers <list>',
+        `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`,
+        parseBrowsers,
       )
-        .choices([...ENGINE_PROFILES])
-        .default('defaults'),
-    )
-    .option('--baseline <file>', 'a recorded baseline (JSON): fail only on cells that differ from it')
-    .option('--update-baseline', "write --baseline's file from this run (commit it beside your tests)")
-    .option(
-      '--repeat <n>',
-      'run each cell n times, each attempt in fresh contexts; cells whose attempts disagree are flaky',
-      parseRepeat,
-      1,
-    )
-    .option(
-      '--shard <i/n>',
-      "run only shard i of n (cells assigned by a hash of scenario id and engine); put the shards' results together with cors-lab merge",
-      (value: string) => {
-        const shard = parseShard(value);
-        if (typeof shard === 'string') throw new InvalidArgumentError(shard);
-        return shard;
-      },
-    )
-    .option(
-      '--middleware <list>',
-      'real CORS middlewares for the middleware scenarios: cors, @fastify/cors, hono, @koa/cors, or ./my-adapter.ts (comma-separated); one column group each',
-      (value: string) =>
-        value
-          .split(',')
-          .map((name) => name.trim())
-          .filter(Boolean),
-    )
-    .option('--color', 'coloured terminal output even when not a TTY')
-    .option('--no-color', 'plain terminal output')
-    .option('--wide', WIDE_HELP)
-    .action(async (paths: string[], flags: RunFlags, command: Command) => {
-      exitCode.value = await runCommand(paths, fromCommandLine(flags, command));
-    });
+      .option(
+        '--reporter <name[=path]>',
+        'json, html, junit, markdown; repeatable or comma-separated (default: json,html)',
+        repeatable,
+      )
+      .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
+      .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
+      .addOption(
+        new Option('--isolation <mode>', 'group: a context per isolation group; probe: a fresh context for every probe')
+          .choices(['group', 'probe'])
+          .default('group'),
+      )
+      .addOption(
+        new Option(
+          '--profile <name>',
+          "defaults: engines as launched; shipping: close to the shipping browsers (Chrome's cookie default, Safari-like ITP); allow-third-party: all accept third-party cookies",
+        )
+          .choices([...ENGINE_PROFILES])
+          .default('defaults'),
+      )
+      .option('--baseline <file>', 'a recorded baseline (JSON): fail only on cells that differ from it')
+      .option('--update-baseline', "write --baseline's file from this run (commit it beside your tests)")
+      .option(
+        '--repeat <n>',
+        'run each cell n times, each attempt in fresh contexts; cells whose attempts disagree are flaky',
+        parseRepeat,
+        1,
+      )
+      .option(
+        '--shard <i/n>',
+        "run only shard i of n (cells assigned by a hash of scenario id and engine); put the shards' results together with cors-lab merge",
+        (value: string) => {
+          const shard = parseShard(value);
+          if (typeof shard === 'string') throw new InvalidArgumentError(shard);
+          return shard;
+        },
+      )
+      .option(
+        '--middleware <list>',
+        'real CORS middlewares for the middleware scenarios: cors, @fastify/cors, hono, @koa/cors, or ./my-adapter.ts (comma-separated); one column group each',
+        (value: string) =>
+          value
+            .split(',')
+            .map((name) => name.trim())
+            .filter(Boolean),
+      ),
+  ).action(async (paths: string[], flags: RunFlags, command: Command) => {
+    exitCode.value = await runCommand(paths, fromCommandLine(flags, command));
+  });
 
   addCheckCommand(program, exitCode);
   addDiffCommand(program, exitCode);

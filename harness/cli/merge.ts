@@ -13,28 +13,26 @@ import {
   repeatable,
   report,
   type OutputFlags,
-  WIDE_HELP,
+  addTerminalOptions,
 } from './common.ts';
 
 export function addMergeCommand(program: Command, exitCode: { value: number }): void {
-  program
-    .command('merge')
-    .description(
-      'put the results of run --shard i/n together: one result and every report, with missing and duplicate cells said',
-    )
-    .argument('<shards...>', "each shard's result.json")
-    .option(
-      '--reporter <name[=path]>',
-      'json, html, junit, markdown; repeatable or comma-separated (default: json,html)',
-      repeatable,
-    )
-    .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
-    .option('--color', 'coloured terminal output even when not a TTY')
-    .option('--no-color', 'plain terminal output')
-    .option('--wide', WIDE_HELP)
-    .action((files: string[], flags: OutputFlags, command: Command) => {
-      exitCode.value = mergeCommand(files, fromCommandLine(flags, command));
-    });
+  addTerminalOptions(
+    program
+      .command('merge')
+      .description(
+        'put the results of run --shard i/n together: one result and every report, with missing and duplicate cells said',
+      )
+      .argument('<shards...>', "each shard's result.json")
+      .option(
+        '--reporter <name[=path]>',
+        'json, html, junit, markdown; repeatable or comma-separated (default: json,html)',
+        repeatable,
+      )
+      .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report'),
+  ).action((files: string[], flags: OutputFlags, command: Command) => {
+    exitCode.value = mergeCommand(files, fromCommandLine(flags, command));
+  });
 }
 
 function mergeCommand(files: string[], flags: OutputFlags): number {
