@@ -57,11 +57,18 @@ function shortRequest(result: CheckResult, endpoint: CheckResult['check']['endpo
  * first, so the request and the sweep's attack stay whole.
  */
 function checkRowName(result: CheckResult, id: string, width: number): string {
-  const endpoint = result.check.endpoints.find((candidate) => id.startsWith(`${candidate.name} from `));
+  const endpoint = result.check.endpoints.find(
+    (candidate) => id.startsWith(`${candidate.name} from `) || id.startsWith(`${candidate.name}, at `),
+  );
   if (!endpoint) return cutMiddle(id, width);
-  const [, origin = '', tail = ''] = /^(\S+)(.*)$/.exec(id.slice(endpoint.name.length + ' from '.length)) ?? [];
+  // An error-path row requests another URL beside its endpoint ("GET …/api/me, at …/cors-lab-no-such-path from …"): named by that path.
+  const [, at, origin = '', tail = ''] = /^(?:, at (\S+))? from (\S+)(.*)$/.exec(id.slice(endpoint.name.length)) ?? [];
   const shortTail = tail.replace(/^ \(sweep: ([^)]+)\)$/, ' ($1)');
-  const prefix = result.check.endpoints.length === 1 ? '' : `${shortRequest(result, endpoint)} from `;
+  const prefix = at
+    ? `${endpoint.method.toUpperCase()} ${safeUrl(at)?.pathname ?? at} from `
+    : result.check.endpoints.length === 1
+      ? ''
+      : `${shortRequest(result, endpoint)} from `;
   const room = width - prefix.length - shortTail.length;
   return cutMiddle(`${prefix}${cutMiddle(origin.replace(/^https:\/\//, ''), Math.max(8, room))}${shortTail}`, width);
 }

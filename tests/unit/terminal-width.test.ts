@@ -49,6 +49,18 @@ describe('terminal output fits the terminal', () => {
     expect(names.find((name) => name!.includes('(http-downgrade)'))).toBeDefined();
   });
 
+  it('an error-path row is named by its own path, and keeps it and its kind when cut', () => {
+    const missing = read<CheckResult>('check-missing-path');
+    const row = (width: number) =>
+      renderTerminal(missing, { color: false, width })
+        .split('\n')
+        .find((line) => line.includes('does not exist)'));
+    expect(row(160)).toMatch(
+      /^GET \/api\/cors-lab-no-such-path from app\.example\.com \(a path that does not exist\) +allowed/,
+    );
+    expect(row(120)).toMatch(/^GET \/api\/cors-lab-no-such-path from.*\(a path that does not exist\) +allowed/);
+  });
+
   it('--wide keeps the full row names and versions, one line per item', () => {
     const text = renderTerminal(check, { color: false, width: 80, wide: true });
     expect(text).toContain(`${check.scenarios[0]!.id} `);
