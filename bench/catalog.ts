@@ -124,12 +124,21 @@ async function measure(isolation: IsolationMode, paths: string[], only?: EngineI
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
-/** Issue 26's set-up: what an engine spends before and around its probes. */
+/**
+ * Issue 26's set-up: what an engine spends before and around its probes. A
+ * cookie scenario's first-party visit is not in it: it is the scenario's own
+ * first step (a top-level load that sets its cookies), which no isolation
+ * design removes; the bench shows it apart, and the ratio with it counted.
+ */
 const SETUP_PHASES: RunPhase[] = ['launch', 'contexts', 'page loads', 'console settling', 'evidence settling'];
-const setupOf = (spent: Map<RunPhase, number>) => SETUP_PHASES.reduce((sum, phase) => sum + (spent.get(phase) ?? 0), 0);
+const setupOf = (spent: Map<RunPhase, number>, withVisits = false) =>
+  SETUP_PHASES.reduce((sum, phase) => sum + (spent.get(phase) ?? 0), withVisits ? (spent.get('visits') ?? 0) : 0);
 /** Set-up over the probes' own time (goal: <= 1). */
-const setupRatio = (spent: Map<RunPhase, number> | undefined) =>
-  spent ? setupOf(spent) / Math.max(spent.get('probes') ?? 0, 1) : Number.NaN;
+const setupRatio = (spent: Map<RunPhase, number> | undefined, withVisits = false) =>
+  spent ? setupOf(spent, withVisits) / Math.max(spent.get('probes') ?? 0, 1) : Number.NaN;
+/** "set-up / probes = ratio (visits V; with them R)" for one engine's phases. */
+const setupLine = (spent: Map<RunPhase, number>) =>
+  `${seconds(setupOf(spent))} / ${seconds(spent.get('probes') ?? 0)} = ${setupRatio(spent).toFixed(2)} (visits ${seconds(spent.get('visits') ?? 0)}; counted as set-up ${setupRatio(spent, true).toFixed(2)})`;
 
 export const catalogPart: BenchPart = async (quick) => {
   const paths = quick ? QUICK : [BUILTIN_CATALOG];
@@ -214,13 +223,12 @@ export const catalogPart: BenchPart = async (quick) => {
   const alone = new Map<EngineId, Measured>();
   for (const id of group.engines.keys()) alone.set(id, await measure('group', paths, id));
   process.stdout.write(
-    'set-up (launch + contexts + page loads + console and evidence settling) against the probes, per engine (goal: <= 1):\n',
+    "set-up (launch + contexts + page loads + console and evidence settling) against the probes, per engine (goal: <= 1); cookie scenarios' first-party visits shown apart:\n",
   );
   for (const [id, run] of alone) {
-    const spent = run.phases.get(id)!;
     const together = group.phases.get(id);
     process.stdout.write(
-      `  ${id}: alone ${seconds(setupOf(spent))} / ${seconds(spent.get('probes') ?? 0)} = ${setupRatio(spent).toFixed(2)}; side by side ${together ? `${seconds(setupOf(together))} / ${seconds(together.get('probes') ?? 0)} = ${setupRatio(together).toFixed(2)}` : 'not run'}\n`,
+      `  ${id}: alone ${setupLine(run.phases.get(id)!)}; side by side ${together ? setupLine(together) : 'not run'}\n`,
     );
   }
   const slowest = [...alone].reduce<[EngineId, Measured] | undefined>(
@@ -257,6 +265,7 @@ export const catalogPart: BenchPart = async (quick) => {
             errors: figures.errors,
             phasesMs: phases,
             setupOverProbes: Number(setupRatio(spent).toFixed(2)),
+            setupWithVisitsOverProbes: Number(setupRatio(spent, true).toFixed(2)),
           },
         ];
       }),

@@ -135,6 +135,7 @@ export function remoteDriver(config: RemoteEngineConfig): EngineDriver {
         first,
         open,
         commandTimeoutMs: options.timeoutMs,
+        ...(options.contexts !== undefined ? { contexts: options.contexts } : {}),
       });
     },
   };

@@ -110,6 +110,12 @@ export interface LaunchOptions {
   proxy?: string;
   /** The Private/Local Network Access study's address spaces and host mapping. */
   network?: AddressSpaceNetwork;
+  /**
+   * How many contexts the flow will open, where its plan says (a catalog
+   * run). An engine that starts a browser per context starts no spare one
+   * past it: a spare nobody takes costs a browser start of CPU.
+   */
+  contexts?: number;
   /** Firefox preferences to set beyond cors-lab's own (research compat's runs with a BCD flag); only the Firefox driver reads them. */
   firefoxPrefs?: Record<string, string | number | boolean>;
 }

@@ -38,6 +38,8 @@ export interface SessionPoolEngine {
   open(signal: AbortSignal): Promise<WebDriverSession>;
   /** Per WebDriver command that is not a navigation or a script. */
   commandTimeoutMs: number;
+  /** The contexts the flow plans (LaunchOptions.contexts): no spare session is started past them. */
+  contexts?: number;
   /**
    * Delete All Cookies on a page of each host the jar reached deletes every
    * cookie the session holds: true for WebKitGTK, which has no partitioned
@@ -45,6 +47,12 @@ export interface SessionPoolEngine {
    * sees, so its cookie scenarios keep a session each.
    */
   cookiesPerHost?: boolean;
+  /**
+   * Visits (and cookie deletion) load in a second window of the session, so
+   * the page stays loaded: true for WebKitGTK, whose new window stays in the
+   * background (the page keeps "visible"). Not assumed of a remote driver.
+   */
+  visitWindow?: boolean;
   /** Run after every session is closed (the display, work directories). */
   afterClose?(): Promise<void>;
 }
@@ -59,6 +67,7 @@ export function sessionPerContext(engine: SessionPoolEngine): LaunchedEngine {
   const starting = new Set<AbortController>();
   let closed = false;
   let closing: Promise<void> | undefined;
+  let opened = 0;
 
   const startSession = (): Promise<WebDriverSession> => {
     const abort = new AbortController();
@@ -111,18 +120,31 @@ export function sessionPerContext(engine: SessionPoolEngine): LaunchedEngine {
         await session.close();
         throw new Error(`${name} engine is closed`);
       }
-      prefetch();
-      const context = new WebDriverContext(
-        session,
-        engine.commandTimeoutMs,
-        () => contexts.delete(context),
-        engine.cookiesPerHost ?? false,
-      );
+      // The next context's session starts now, while this one works, unless the plan has no next one.
+      if (++opened < (engine.contexts ?? Number.POSITIVE_INFINITY)) prefetch();
+      const context = new WebDriverContext(session, engine.commandTimeoutMs, () => contexts.delete(context), {
+        cookiesPerHost: engine.cookiesPerHost ?? false,
+        visitWindow: engine.visitWindow ?? false,
+      });
       contexts.add(context);
       return context;
     },
     close,
   };
+}
+
+/** A top-level window of a session, and what cors-lab's own commands left in it. */
+interface WindowState {
+  /** WebDriver's window handle; the page's is asked for when the visit window opens, the first time one is needed. */
+  handle?: string;
+  /** The document's URL as our last navigation left it; unknown after a failure. */
+  url?: string;
+  /**
+   * The token our last script put on the document's window (see goto). Every
+   * top-level document is a lab page that never navigates itself, so it still
+   * carries it, and the next navigation needs no script to put one there first.
+   */
+  token?: string;
 }
 
 export class WebDriverContext implements EngineContext {
@@ -134,37 +156,130 @@ export class WebDriverContext implements EngineContext {
   /** Set after a navigation timeout: WebKitWebDriver then blocks every command on the stuck load. */
   #unusable: string | undefined;
   #closing: Promise<void> | undefined;
+  /** The page's window, the one commands go to except during a visit's. */
+  readonly #page: WindowState = {};
+  /** The window first-party visits and cookie deletion load pages in, opened at the first (WebDriver's New Window). */
+  #visits: Promise<WindowState> | undefined;
+  /** The window commands go to now; undefined while a switch is not confirmed. */
+  #active: WindowState | undefined = this.#page;
+  /** The window the next command about a document must go to. */
+  #wanted: WindowState = this.#page;
 
   /** Present where deleting per host reaches every cookie (SessionPoolEngine.cookiesPerHost). */
   readonly clearCookies?: (hostPages: readonly string[]) => Promise<boolean>;
+  /** Present where the session may open a second window (SessionPoolEngine.visitWindow). */
+  readonly visit?: (url: string, timeoutMs: number) => Promise<void>;
 
-  constructor(session: WebDriverSession, commandTimeoutMs: number, onClose: () => void, cookiesPerHost = false) {
+  constructor(
+    session: WebDriverSession,
+    commandTimeoutMs: number,
+    onClose: () => void,
+    { cookiesPerHost = false, visitWindow = false }: { cookiesPerHost?: boolean; visitWindow?: boolean } = {},
+  ) {
     this.#session = session;
     this.#commandTimeoutMs = commandTimeoutMs;
     this.#onClose = onClose;
     if (cookiesPerHost) this.clearCookies = (hostPages) => this.#clearCookiesPerHost(hostPages);
+    if (visitWindow) this.visit = (url, timeoutMs) => this.#visit(url, timeoutMs);
   }
 
-  /** Delete All Cookies reaches the current document's cookies only: so on a page of each host, then checked empty there. */
+  /**
+   * The window the next command about a document goes to, switched to first
+   * where needed. Switching back from the visit window waits until a command
+   * needs the page's, so a deletion then a visit there take no switch between.
+   */
+  async #window(): Promise<WindowState> {
+    const wanted = this.#wanted;
+    if (this.#active !== wanted) {
+      this.#active = undefined; // unknown until the switch is confirmed
+      await this.#command('POST', 'window', { handle: wanted.handle }, this.#commandTimeoutMs);
+      this.#active = wanted;
+    }
+    return wanted;
+  }
+
+  /** Runs `work` with the visit window (opened at the first call) as the one commands go to, then the page's again. */
+  async #inVisitWindow<T>(work: () => Promise<T>): Promise<T> {
+    this.#visits ??= (async () => {
+      this.#page.handle = await this.#command<string>('GET', 'window', undefined, this.#commandTimeoutMs);
+      const opened = await this.#command<{ handle: string }>(
+        'POST',
+        'window/new',
+        { type: 'tab' },
+        this.#commandTimeoutMs,
+      );
+      return { handle: opened.handle };
+    })();
+    this.#wanted = await this.#visits;
+    try {
+      return await work();
+    } finally {
+      this.#wanted = this.#page;
+    }
+  }
+
+  async #visit(url: string, timeoutMs: number): Promise<void> {
+    await this.#inVisitWindow(() => this.goto(url, timeoutMs));
+  }
+
+  /**
+   * Delete All Cookies reaches the current document's cookies only: so on a
+   * document of each host, then checked empty there. A window that already
+   * shows a page of the host (the page's own, the last visit) serves without
+   * a navigation; the others load in the visit window where the engine has
+   * one, so the page stays. True when it replaced the page.
+   */
   async #clearCookiesPerHost(hostPages: readonly string[]): Promise<boolean> {
-    for (const page of hostPages) {
-      await this.goto(page, this.#commandTimeoutMs);
+    const page = this.#page;
+    const visits = this.#visits ? await this.#visits : undefined;
+    const showing = (window: WindowState | undefined, wanted: string) =>
+      window?.url !== undefined && sameSchemeAndHost(window.url, wanted);
+    const clearHere = async (hostPage: string) => {
+      await this.#window();
       await this.#command('DELETE', 'cookie', undefined, this.#commandTimeoutMs);
       const left = await this.#command<unknown[]>('GET', 'cookie', undefined, this.#commandTimeoutMs);
       if (left.length > 0)
-        throw new Error(`${left.length} cookie(s) left on ${new URL(page).host} after Delete All Cookies`);
+        throw new Error(`${left.length} cookie(s) left on ${new URL(hostPage).host} after Delete All Cookies`);
+    };
+    // The page's window first (commands go there between runs), then the visit window, then the hosts no window shows.
+    const inPage = hostPages.filter((hostPage) => showing(page, hostPage));
+    const inVisits = hostPages.filter((hostPage) => !inPage.includes(hostPage) && showing(visits, hostPage));
+    for (const hostPage of inPage) await clearHere(hostPage);
+    for (const hostPage of inVisits) await this.#inVisitWindow(() => clearHere(hostPage));
+    let replaced = false;
+    for (const hostPage of hostPages.filter((hostPage) => !inPage.includes(hostPage) && !inVisits.includes(hostPage))) {
+      const load = async () => {
+        await this.goto(hostPage, this.#commandTimeoutMs);
+        await clearHere(hostPage);
+      };
+      if (this.visit) {
+        await this.#inVisitWindow(load);
+      } else {
+        await load();
+        replaced = true;
+      }
     }
-    return hostPages.length > 0;
+    return replaced;
   }
 
+  /**
+   * Loads `url` in the current window and checks that it replaced the
+   * document: a failed load can leave the previous page in place without any
+   * error, so the document carries a token (put there by our last script, or
+   * now) that a new document does not have.
+   */
   async goto(url: string, timeoutMs: number): Promise<void> {
     this.#checkUsable();
-    // A token on the current window tells a replaced document from a kept one:
-    // a failed load can leave the previous page in place without any error.
-    const token = `cors-lab-navigation-${++this.#navigations}`;
-    const before = await this.#execute<string>('window.__corsLabNavigation = arguments[0]; return location.href;', [
-      token,
-    ]).catch(() => undefined);
+    const window = await this.#window();
+    let token = window.token;
+    let before = window.url;
+    window.token = window.url = undefined; // until the navigation is confirmed
+    if (token === undefined) {
+      token = this.#nextToken();
+      before = await this.#execute<string>('window.__corsLabNavigation = arguments[0]; return location.href;', [
+        token,
+      ]).catch(() => undefined);
+    }
     await this.#setTimeouts({ pageLoad: timeoutMs });
     try {
       await this.#command('POST', 'url', { url }, timeoutMs + COMMAND_SLACK_MS);
@@ -177,9 +292,10 @@ export class WebDriverContext implements EngineContext {
       }
       throw new Error(`goto ${url}: ${messageOf(error)}`);
     }
+    const next = this.#nextToken();
     const after = await this.#execute<{ kept: boolean; href: string; text: string }>(
-      'return { kept: window.__corsLabNavigation === arguments[0], href: location.href, text: document.body ? document.body.innerText.trim().slice(0, 200) : "" };',
-      [token],
+      'const kept = window.__corsLabNavigation === arguments[0]; window.__corsLabNavigation = arguments[1]; return { kept, href: location.href, text: document.body ? document.body.innerText.trim().slice(0, 200) : "" };',
+      [token, next],
     );
     // Network and TLS errors end on an error page that reports about:blank.
     if (after.href === 'about:blank' && !url.startsWith('about:')) {
@@ -190,16 +306,24 @@ export class WebDriverContext implements EngineContext {
         `goto ${url}: navigation failed (network error; the previous document ${after.href} is still shown)`,
       );
     }
+    window.token = next;
+    window.url = after.href;
+  }
+
+  #nextToken(): string {
+    return `cors-lab-navigation-${++this.#navigations}`;
   }
 
   async screenshot(timeoutMs: number): Promise<Buffer> {
     this.#checkUsable();
+    await this.#window();
     // WebDriver's Take Screenshot: the viewport, as base64 PNG.
     return Buffer.from(await this.#command<string>('GET', 'screenshot', undefined, timeoutMs), 'base64');
   }
 
   async evaluate<T>(expression: string, timeoutMs: number): Promise<T> {
     this.#checkUsable();
+    await this.#window();
     await this.#setTimeouts({ script: timeoutMs });
     // The expression is compiled as part of the WebDriver script (not eval'd
     // in the page), so a page CSP without 'unsafe-eval' does not block it.
@@ -233,7 +357,10 @@ export class WebDriverContext implements EngineContext {
   ): Promise<{ ok: true } | { ok: false; reason: string }> {
     try {
       if (this.#session.setPermission) await this.#session.setPermission(name, state, origin);
-      else await this.#command('POST', 'permissions', { descriptor: { name }, state }, this.#commandTimeoutMs);
+      else {
+        await this.#window();
+        await this.#command('POST', 'permissions', { descriptor: { name }, state }, this.#commandTimeoutMs);
+      }
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: messageOf(error) };
@@ -281,6 +408,16 @@ export class WebDriverContext implements EngineContext {
       body,
       timeoutMs,
     );
+  }
+}
+
+/** Whether two URLs have the same scheme and host name (cookies are a host's, whatever the port). */
+function sameSchemeAndHost(a: string, b: string): boolean {
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    return x.protocol === y.protocol && x.hostname === y.hostname;
+  } catch {
+    return false;
   }
 }
 

@@ -22,6 +22,8 @@ export interface SlotConfig {
   env: NodeJS.ProcessEnv;
   trust: Trust;
   timeoutMs: number;
+  /** LaunchOptions.contexts. */
+  contexts?: number;
 }
 
 /** One WebKitWebDriver process with its one session (one MiniBrowser). */

@@ -96,6 +96,7 @@ export const webkitDriver: EngineDriver = {
         env,
         trust,
         timeoutMs: options.timeoutMs,
+        ...(options.contexts !== undefined ? { contexts: options.contexts } : {}),
       };
       // The first session proves the browser starts and reports its version;
       // it then serves the first newContext().
@@ -156,8 +157,11 @@ function startedEngine(
     first,
     open: (signal) => openSlot(config, config.timeoutMs, signal),
     commandTimeoutMs: config.timeoutMs,
+    ...(config.contexts !== undefined ? { contexts: config.contexts } : {}),
     // WebKitGTK has no partitioned cookies (CHIPS): a page of each host sees them all.
     cookiesPerHost: true,
+    // A cookie scenario's visit and the deletion of its cookies leave the runner page loaded.
+    visitWindow: true,
     afterClose: async () => {
       await display.stop();
       await removeWorkDir();

@@ -251,19 +251,25 @@ async function runEngine(
   options: RunOptions,
   shared: RunShared,
 ): Promise<EngineRun> {
-  const started = await ProbeSession.start(id, driver, lab, {
-    timeoutMs: options.timeoutMs,
-    onPhase: options.onPhase,
-    launch: { profile: options.profile!, ...(options.firefoxPrefs ? { firefoxPrefs: options.firefoxPrefs } : {}) },
-  }).catch(keptOnInterrupt(undefined));
-  if (!started) return { notLaunched: true };
-  if ('notStarted' in started) return started;
-  const { session } = started;
   const repeat = options.repeat ?? 1;
   const { shard } = options;
   const scenarios = shard
     ? options.scenarios.filter((scenario) => shardOf(shardKey(scenario), id, shard.total) === shard.index)
     : options.scenarios;
+  const batches = planBatches(scenarios, options.isolation);
+  const started = await ProbeSession.start(id, driver, lab, {
+    timeoutMs: options.timeoutMs,
+    onPhase: options.onPhase,
+    launch: {
+      profile: options.profile!,
+      ...(options.firefoxPrefs ? { firefoxPrefs: options.firefoxPrefs } : {}),
+      // Each attempt of --repeat has contexts of its own (runBatch).
+      contexts: new Set(batches.map((batch) => batch.contextKey)).size * repeat,
+    },
+  }).catch(keptOnInterrupt(undefined));
+  if (!started) return { notLaunched: true };
+  if ('notStarted' in started) return started;
+  const { session } = started;
   // Each cell's attempts, in order (one without --repeat).
   const attempts = new Map<string, CellResult[]>();
   let done = 0;
@@ -274,7 +280,7 @@ async function runEngine(
   report(0); // launched: the probe phase starts
   try {
     for (let attempt = 1; attempt <= repeat; attempt++) {
-      for (const batch of planBatches(scenarios, options.isolation)) {
+      for (const batch of batches) {
         for (const cell of await runBatch(session, batch, lab, options, shared, attempt))
           attempts.set(cell.scenario, [...(attempts.get(cell.scenario) ?? []), cell]);
         report(batch.scenarios.length);

@@ -1,6 +1,6 @@
 // Where a run's time goes, per engine: the benchmark adds these up to show
-// what bounds a run (browser start, contexts, page loads, the probes
-// themselves, waiting for late console messages and for the answer of a
+// what bounds a run (browser start, contexts, page loads, a cookie scenario's
+// first-party visit, the probes themselves, waiting for late console messages and for the answer of a
 // request still open when its probe ran out of time, reachability controls).
 import type { EngineId } from '../engines/types.ts';
 
@@ -8,6 +8,7 @@ export const RUN_PHASES = [
   'launch',
   'contexts',
   'page loads',
+  'visits',
   'probes',
   'console settling',
   'evidence settling',

@@ -258,8 +258,12 @@ export class ProbeSession {
       const opened = (context = await this.context(run.contextKey, run.cookieJar));
       const current = this.#current!;
       for (const url of [...(run.visits ?? []), run.runnerUrl]) current.reached.add(url);
+      // A visit is the scenario's own first step (its cookies set first-party), apart from the runner page's load.
+      if (run.visits?.length)
+        await this.#phase('visits', async () => {
+          for (const url of run.visits ?? []) if (await visitPage(opened, url, timeoutMs)) current.page = undefined;
+        });
       await this.#phase('page loads', async () => {
-        for (const url of run.visits ?? []) if (await visitPage(opened, url, timeoutMs)) current.page = undefined;
         if (run.reuseLoadedPage && current.page === run.runnerUrl) return;
         current.page = undefined;
         await gotoPage(opened, run.runnerUrl, timeoutMs);

@@ -1,8 +1,9 @@
 // Cookie scenarios share one browser context where the engine can delete
 // every cookie, each starting with an empty jar: Chromium and Firefox delete
 // the whole jar at once; WebKit over WebDriver classic deletes the current
-// page's cookies only, so it loads a blank page on each host the jar reached
-// and deletes there.
+// page's cookies only, so it deletes on a document of each host the jar
+// reached (a window that shows one already, else a blank page loaded in its
+// visit window; webkit-windows.test.ts).
 // Either way a scenario sees only the cookies it set: none set first-party by
 // an earlier scenario, none its server set in a third-party response, and no
 // partitioned one. allow-third-party makes every engine send third-party
