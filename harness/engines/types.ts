@@ -22,7 +22,7 @@ export interface EngineBuildInfo {
   /** The build name asked for: "chromium", "chromium@143", "chromium-headless-shell", "firefox@140". */
   name: string;
   kind: BuildKind;
-  /** "system (/usr/bin/chromium)", "npm @sparticuz/chromium 143.0.4", "Debian firefox-esr 140.12.0esr-1~deb12u1". */
+  /** "system (/usr/bin/chromium)", an npm package with its version, "Debian firefox-esr 140.12.0esr-1~deb12u1". */
   source: string;
 }
 

@@ -194,7 +194,7 @@ export interface CompatFeature {
 
 export interface CompatStudy {
   study: 'compat';
-  /** The @mdn/browser-compat-data release compared with. */
+  /** The release of MDN browser-compat-data (the npm package) compared with. */
   bcd: { version: string; timestamp?: string };
   /** Where the cells came from: this run, or a result file (--from). */
   source: { kind: 'run' } | { kind: 'file'; file: string };

@@ -325,7 +325,7 @@ export interface RunResult extends MatrixBase {
   kind: 'run';
   /** Present for `run --middleware`: one column group per middleware (CellResult.variant), with its findings. */
   middleware?: MiddlewareSection;
-  /** The CLI's run of catalog scenarios behind BCD features: their cells held against @mdn/browser-compat-data (research compat's comparison, without its preference runs). */
+  /** The CLI's run of catalog scenarios behind BCD features: their cells held against MDN browser-compat-data (research compat's comparison, without its preference runs). */
   compat?: CompatStudy;
 }
 

@@ -39,12 +39,16 @@ const KEY_NAMES: Record<string, string> = {
 
 /**
  * Every field of a JSON Schema as table rows (field, type, required, default,
- * description), from `start` down; `$ref`s resolve against `root.$defs`.
+ * description), from `start` down; `$ref`s resolve against `root.$defs` (zod's
+ * schemas) or `root.definitions` (the result's, from its TypeScript types).
  */
-export function referenceTable(root: { $defs?: Record<string, Schema> }, start: Schema): string[] {
-  const defs = root.$defs ?? {};
+export function referenceTable(
+  root: { $defs?: Record<string, Schema>; definitions?: Record<string, Schema> },
+  start: Schema,
+): string[] {
+  const defs = { ...root.definitions, ...root.$defs };
   const resolve = (schema: Schema): Schema =>
-    schema.$ref ? resolve(defs[schema.$ref.replace('#/$defs/', '')]!) : schema;
+    schema.$ref ? resolve(defs[schema.$ref.replace(/^#\/(\$defs|definitions)\//, '')]!) : schema;
   const typeOf = (schema: Schema): string => {
     const resolved = resolve(schema);
     if (resolved.enum) return resolved.enum.map((value) => `\`${JSON.stringify(value)}\``).join(' | ');

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { resultJsonSchemaText } from '../../harness/result/json-schema.ts';
+import { resultReferenceMarkdown } from '../../harness/result/reference.ts';
 import { expectValidResult } from '../helpers.ts';
 
 const minimal = {
@@ -32,6 +33,20 @@ describe('the result schema', () => {
     expect(readFileSync(new URL('../../scenarios/result.schema.json', import.meta.url), 'utf8')).toBe(
       resultJsonSchemaText(),
     );
+  });
+
+  it('has a reference page listing every field, written from it (run npm run schema after changing the types)', () => {
+    const page = readFileSync(new URL('../../docs/reference/result-json.md', import.meta.url), 'utf8');
+    expect(page).toBe(resultReferenceMarkdown());
+    // The fields a reader looks for first, each under its kind's heading, with the types' own words.
+    const section = (heading: string) => page.split('\n## ').find((part) => part.startsWith(heading)) ?? '';
+    expect(section('Every kind')).toMatch(
+      /^\| `results\.outcome` \| `"allowed"` \\\| `"blocked"` \\\| `"error"` \| yes \|/m,
+    );
+    expect(section('Every kind')).toMatch(/^\| `results\.evidence\.journal\.url` \|/m);
+    expect(section('A check result')).toMatch(/^\| `check\.findings\.fix` \|/m);
+    expect(section('A check result')).not.toMatch(/^\| `results\.outcome`/m);
+    expect(page).not.toMatch(/\| [^|]*"npm \|/); // a description cut at an @ (a JSDoc tag to the generator)
   });
 
   it('takes a valid result and names what is wrong in an invalid one', () => {
