@@ -1,11 +1,20 @@
-// Terminal output that fits the terminal: its width (100 columns when the
-// output is not a terminal, as the research views have it), long lines
+// Terminal output that fits the terminal: its width (COLUMNS when set, else
+// 100 columns when the output is not a terminal, as the research views have it), long lines
 // wrapped at word boundaries with their indent kept and two more, and a
 // table's widest column cut to what is left.
 import { stripVTControlCharacters } from 'node:util';
 
-/** The width to fit: the terminal's, else 100 columns (a pipe, a file, CI logs). */
-export function terminalWidth(): number {
+/** Narrower than this, a table's columns cannot be read at all. */
+const MIN_WIDTH = 40;
+
+/**
+ * The width to fit: COLUMNS where it is set to a number (as most command-line
+ * tools read it, so `COLUMNS=120 cors-lab check ... | tee log` fits 120),
+ * else the terminal's, else 100 columns (a pipe, a file, CI logs).
+ */
+export function terminalWidth(env: NodeJS.ProcessEnv = process.env): number {
+  const asked = Number(env.COLUMNS);
+  if (env.COLUMNS && Number.isInteger(asked) && asked > 0) return Math.max(asked, MIN_WIDTH);
   return process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100;
 }
 

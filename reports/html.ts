@@ -460,7 +460,12 @@ ${result.research.history ? historyHtml(result.research.history) : ''}
 function matrixHtml(result: MatrixResult): string {
   // A run of catalog scenarios behind BCD features holds them against the data too (research compat's section, from this run's cells).
   const compat = result.kind === 'run' ? result.compat : undefined;
-  return matrixPage(result, { title: 'cors-lab compatibility matrix', ...(compat ? { compat } : {}) });
+  // A check is about the user's own server: its title names what was checked.
+  const title =
+    result.kind === 'check'
+      ? `cors-lab check: ${result.check.endpoints.length === 1 ? result.check.endpoints[0]!.name : `${result.check.endpoints.length} endpoints`}`
+      : 'cors-lab compatibility matrix';
+  return matrixPage(result, { title, ...(compat ? { compat } : {}) });
 }
 
 function bcdLinks(compat: CompatStudy | undefined, scenario: string): { bcd?: { key: string; anchor: string }[] } {

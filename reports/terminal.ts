@@ -54,23 +54,27 @@ function shortRequest(result: CheckResult, endpoint: CheckResult['check']['endpo
  * A check row's short name: the request (left out when the check has one
  * endpoint: the heading names it), from which origin ("https://" left out,
  * as the usual one), and the rest of its name; cut to `width` in the origin
- * first, so the request and the sweep's attack stay whole.
+ * first, so the request and the sweep's attack stay whole. An error-path row
+ * is its origin "at" the path it requested instead (the path names itself:
+ * `/cors-lab-no-such-path`, or an --error-path), cut in the path first.
  */
 function checkRowName(result: CheckResult, id: string, width: number): string {
   const endpoint = result.check.endpoints.find(
     (candidate) => id.startsWith(`${candidate.name} from `) || id.startsWith(`${candidate.name}, at `),
   );
   if (!endpoint) return cutMiddle(id, width);
-  // An error-path row requests another URL beside its endpoint ("GET …/api/me, at …/cors-lab-no-such-path from …"): named by that path.
+  // An error-path row requests another URL beside its endpoint ("GET …/api/me, at …/cors-lab-no-such-path from …").
   const [, at, origin = '', tail = ''] = /^(?:, at (\S+))? from (\S+)(.*)$/.exec(id.slice(endpoint.name.length)) ?? [];
+  const request = result.check.endpoints.length === 1 ? '' : `${shortRequest(result, endpoint)} `;
+  const shortOrigin = origin.replace(/^https:\/\//, '');
+  if (at) {
+    const where = `${request}${request ? 'from ' : ''}${shortOrigin} at `;
+    return cutMiddle(`${where}${cutMiddle(safeUrl(at)?.pathname ?? at, Math.max(12, width - where.length))}`, width);
+  }
   const shortTail = tail.replace(/^ \(sweep: ([^)]+)\)$/, ' ($1)');
-  const prefix = at
-    ? `${endpoint.method.toUpperCase()} ${safeUrl(at)?.pathname ?? at} from `
-    : result.check.endpoints.length === 1
-      ? ''
-      : `${shortRequest(result, endpoint)} from `;
+  const prefix = request ? `${request}from ` : '';
   const room = width - prefix.length - shortTail.length;
-  return cutMiddle(`${prefix}${cutMiddle(origin.replace(/^https:\/\//, ''), Math.max(8, room))}${shortTail}`, width);
+  return cutMiddle(`${prefix}${cutMiddle(shortOrigin, Math.max(8, room))}${shortTail}`, width);
 }
 
 function safeUrl(url: string): URL | undefined {

@@ -155,6 +155,8 @@ export function meansUnreachable(reason: string): boolean {
   return /^(TLS: |connection refused by |DNS: )/.test(reason);
 }
 
+const firstLineOf = (text: string) => text.split('\n')[0]!.trim();
+
 /** "TLS: certificate from an unknown CA (UNABLE_TO_VERIFY_LEAF_SIGNATURE); pass its CA with --ca" rather than a bare code. */
 function describeNetworkError(error: Error & { code?: string }, origin: string, host: string, port: number): string {
   const where = `${origin} (connecting to ${host}:${port})`;
@@ -163,6 +165,10 @@ function describeNetworkError(error: Error & { code?: string }, origin: string, 
     return `TLS: ${where} presented a certificate that is not trusted (${code}: ${error.message}); if it comes from your own CA, pass it with --ca`;
   }
   if (code === 'ECONNREFUSED') return `connection refused by ${where}: is the server running?`;
+  // OpenSSL's "wrong version number": the first bytes back were not a TLS record, typically an HTTP answer.
+  if (code === 'EPROTO' && /wrong version number|packet length too long|http request/i.test(error.message))
+    return `TLS: ${where} did not answer the TLS handshake (it speaks plain HTTP on that port?): use an http:// URL for it, or the port of its https listener`;
+  if (code === 'EPROTO') return `TLS: the handshake with ${where} failed (${firstLineOf(error.message)})`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
     return `DNS: ${origin} does not resolve (${code}); point it at a server with --resolve`;
   return `${where}: ${code ? `${code}: ` : ''}${error.message}`;

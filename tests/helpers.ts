@@ -56,9 +56,11 @@ export function runCommand(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<Finished> {
+  // The width the terminal views fit is the test's to set: not the shell's COLUMNS the tests happen to run under.
+  const { COLUMNS: _shellColumns, ...inherited } = process.env;
   return new Promise((resolve) => {
     const child = spawn(command, args, {
-      env: { ...process.env, CI: 'true', ...options.env },
+      env: { ...inherited, CI: 'true', ...options.env },
       ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     let stdout = '';
@@ -81,7 +83,7 @@ export function runCommand(
 }
 
 /** Runs the CLI as a user does. */
-export function runCli(args: string[], options: { cwd?: string } = {}): Promise<Finished> {
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
   return runCommand(NODE, [BIN, ...args], options);
 }
 

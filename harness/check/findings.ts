@@ -74,7 +74,7 @@ const CAUSES: Record<FindingCause, CauseText> = {
     kind: 'hygiene',
     title: 'the answer depends on the Origin but does not say Vary: Origin',
     why: `${VARY_STEP}: a browser or shared cache (CDN, proxy) can store the answer made for one origin and serve it to another, so an allowed page gets a refusal, or a refused page reads an answer allowed for someone else`,
-    fix: 'add Vary: Origin to every answer whose CORS headers depend on the Origin, refusals included (nginx: add_header Vary Origin always; flask-cors and the cors package do it when the allowlist has more than one origin)',
+    fix: 'add Vary: Origin to every answer whose CORS headers depend on the Origin, refusals included (nginx: add_header Vary Origin always; flask-cors does it when the allowlist has more than one origin; the cors package for Express, for any origin but *)',
   },
 };
 

@@ -66,7 +66,7 @@ export function addRemoteOptions(command: Command): Command {
     )
     .option(
       '--remote-config <file>',
-      'remote engines with their capabilities and credentials (YAML or JSON; see the README)',
+      'remote engines with their capabilities and credentials (YAML or JSON; see docs/scale-out.md)',
     )
     .option(
       '--lab-address <ip>',
@@ -161,7 +161,7 @@ export interface OutputFlags {
 
 /** --wide's help, as run, check, merge and diff give it. */
 export const WIDE_HELP =
-  "full row names and engine versions, lines not wrapped (default: fit the terminal's width, or 100 columns when not a terminal)";
+  "full row names and engine versions, lines not wrapped (default: fit COLUMNS, else the terminal's width, else 100 columns)";
 
 /** The terminal flags of the commands that print a matrix (run, check, merge): --color, --no-color, --wide. */
 export function addTerminalOptions(command: Command): Command {

@@ -212,6 +212,32 @@ describe('check against other servers', () => {
     expect(run.stderr.match(/connection refused/g)).toHaveLength(1);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('an https URL for a server that speaks plain HTTP is said as such, before any browser starts: exit 3', async () => {
+    const plain = await startFixture('reflecting-server');
+    try {
+      const out = join(tempDir('check-plain'), 'out');
+      const run = await runCli([
+        'check',
+        `https://api.example.com/account`,
+        '--origin',
+        APP,
+        '--resolve',
+        `api.example.com:443:127.0.0.1:${plain.port}`,
+        '--no-sweep',
+        '--out',
+        out,
+      ]);
+      expect(run.status, run.stderr).toBe(3);
+      expect(run.stderr).toContain(
+        `https://api.example.com (connecting to 127.0.0.1:${plain.port}) did not answer the TLS handshake (it speaks plain HTTP on that port?): use an http:// URL for it`,
+      );
+      expect(run.stderr).not.toMatch(/openssl|tls_validate_record_header|\.c:\d+/);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      await plain.stop();
+    }
+  });
 });
 
 /** The first of `ports` where a connection to 127.0.0.1 is refused. */

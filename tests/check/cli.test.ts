@@ -126,7 +126,10 @@ describe('cors-lab check CLI', () => {
       );
       const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
       expect(junit).toMatch(/<testsuite name="cors-lab check findings" tests="1" failures="1"/);
-      expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/"findings":\[\{"cause":"reflects-any-origin"/);
+      const html = readFileSync(join(dir, 'report.html'), 'utf8');
+      expect(html).toMatch(/"findings":\[\{"cause":"reflects-any-origin"/);
+      // The page is titled by what was checked, not as the catalog's matrix.
+      expect(html).toContain(`<title>cors-lab check: GET ${target}</title>`);
 
       // The same endpoint as a suite that expects what the server does, sweep off.
       writeFileSync(

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { diffResults } from '../../harness/diff/diff.ts';
 import type { CheckResult, RunResult } from '../../harness/result/result.ts';
 import { renderDiffTerminal } from '../../reports/diff.ts';
-import { wrapLine } from '../../reports/fit.ts';
+import { terminalWidth, wrapLine } from '../../reports/fit.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { runCli, tempDir } from '../helpers.ts';
 
@@ -49,16 +49,17 @@ describe('terminal output fits the terminal', () => {
     expect(names.find((name) => name!.includes('(http-downgrade)'))).toBeDefined();
   });
 
-  it('an error-path row is named by its own path, and keeps it and its kind when cut', () => {
+  it('an error-path row is its origin at the path it requested, the origin kept whole when cut', () => {
     const missing = read<CheckResult>('check-missing-path');
     const row = (width: number) =>
       renderTerminal(missing, { color: false, width })
         .split('\n')
-        .find((line) => line.includes('does not exist)'));
-    expect(row(160)).toMatch(
-      /^GET \/api\/cors-lab-no-such-path from app\.example\.com \(a path that does not exist\) +allowed/,
-    );
-    expect(row(120)).toMatch(/^GET \/api\/cors-lab-no-such-path from.*\(a path that does not exist\) +allowed/);
+        .find((line) => / at \/api\//.test(line));
+    // One endpoint: the heading names the request, the row its origin and the path.
+    for (const width of [160, 120, 100])
+      expect(row(width)).toMatch(/^app\.example\.com at \/api\/cors-lab-no-such-path +allowed/);
+    expect(row(80)).toMatch(/^app\.example\.com at \/api\/\S*path +allowed/);
+    expect(row(80)).not.toMatch(/\)/); // nothing cut out of a parenthesis
   });
 
   it('--wide keeps the full row names and versions, one line per item', () => {
@@ -89,5 +90,17 @@ describe('terminal output fits the terminal', () => {
     const wide = await runCli(['diff', ...files, '--wide']);
     expect(wide.status, wide.stderr).toBe(0);
     expect(widest(wide.stdout)).toBeGreaterThan(100);
+    // COLUMNS sets the width where the output is not a terminal (a log piped through tee), as for most tools.
+    const eighty = await runCli(['diff', ...files], { env: { COLUMNS: '80' } });
+    expect(eighty.status, eighty.stderr).toBe(0);
+    expect(widest(eighty.stdout)).toBeLessThanOrEqual(80);
+    expect(widest(eighty.stdout)).toBeGreaterThan(70);
+  });
+
+  it('takes COLUMNS when it is a number, never narrower than 40, and 100 columns otherwise off a terminal', () => {
+    expect(terminalWidth({ COLUMNS: '120' })).toBe(120);
+    expect(terminalWidth({ COLUMNS: '12' })).toBe(40);
+    const fallback = process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100;
+    for (const junk of ['', 'wide', '80.5', '-3', '0']) expect(terminalWidth({ COLUMNS: junk })).toBe(fallback);
   });
 });
