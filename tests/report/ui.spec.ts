@@ -107,7 +107,7 @@ test('a run changed in one field and compared with the one before; the exports r
     await expect(cell.locator('g.hop[data-kind=request]')).toHaveCount(0);
   }
   await page.screenshot({ path: 'test-results/ui-preflight.png', fullPage: true });
-  // The README's picture (docs/images/ui.png) is this one, looked at and copied by hand.
+  // The explore-interactively guide's picture (docs/images/ui.png) is this one, looked at and copied by hand.
   await page.screenshot({
     path: 'test-results/ui-readme.png',
     fullPage: true,
