@@ -87,6 +87,7 @@ export function specViewOf(replayed: Replay, request: ProbeRequest, pageOrigin: 
   return {
     outcome: prediction.outcome,
     explanation: `${prediction.explanation} (from the replayed answers)`,
+    ...(prediction.fix !== undefined ? { fix: prediction.fix } : {}),
     preflight: prediction.preflight,
     firstRequest: firstRequestOf(prediction),
     // Every hop the replayed answers lead the spec through: each cell holds the engine's chain against it (run/request-chain.ts).

@@ -324,8 +324,11 @@ function checkCell(
     durationMs: run.durationMs,
     control: run.control,
   });
-  // Say why in the spec's words when the engine did what the model predicts.
-  if (cell.outcome === spec.outcome && cell.outcome !== 'error')
+  // Say why in the spec's words when the engine did what the model predicts, and, where the server's answer blocked what was expected allowed, what to change.
+  if (cell.outcome === spec.outcome && cell.outcome !== 'error') {
     cell.explanation = `${cell.explanation} Why: ${spec.explanation}`;
+    if (cell.outcome === 'blocked' && probe.expect === 'allowed' && spec.fix)
+      cell.explanation = `${cell.explanation} Fix: ${spec.fix}.`;
+  }
   return cell;
 }

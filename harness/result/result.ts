@@ -139,6 +139,8 @@ export interface RequestChain {
 export interface SpecView {
   outcome: Outcome;
   explanation: string;
+  /** Blocked by the server's answer: what the server changes so the request passes (the spec model's, from the answers it was given). */
+  fix?: string;
   preflight: boolean;
   /** Access-Control-Request-Method / -Headers the spec sends, for comparison with the journal. */
   preflightHeaders?: { method: string; requestHeaders: string };

@@ -15,7 +15,12 @@ export function corsCheck(headers: HeaderList, serializedOrigin: string, credent
   const origin = getHeader(headers, 'access-control-allow-origin');
   // Step 2.
   if (origin === null)
-    return { ok: false, reason: 'the response has no Access-Control-Allow-Origin header', cite: `${CITE}, step 2` };
+    return {
+      ok: false,
+      reason: 'the response has no Access-Control-Allow-Origin header',
+      cite: `${CITE}, step 2`,
+      ...fixFor(serializedOrigin, `answer with Access-Control-Allow-Origin: ${serializedOrigin}`),
+    };
   // Step 3.
   if (credentials !== 'include' && origin === '*') {
     return {
@@ -26,7 +31,17 @@ export function corsCheck(headers: HeaderList, serializedOrigin: string, credent
   }
   // Step 4: a byte-for-byte comparison.
   if (origin !== serializedOrigin)
-    return { ok: false, reason: mismatch(headers, origin, serializedOrigin, credentials), cite: `${CITE}, step 4` };
+    return {
+      ok: false,
+      reason: mismatch(headers, origin, serializedOrigin, credentials),
+      cite: `${CITE}, step 4`,
+      ...fixFor(
+        serializedOrigin,
+        origin === '*'
+          ? `answer with the request's origin, Access-Control-Allow-Origin: ${serializedOrigin}, instead of '*' (and Vary: Origin)`
+          : `answer with exactly one Access-Control-Allow-Origin: ${serializedOrigin}`,
+      ),
+    };
   // Step 5.
   if (credentials !== 'include') {
     return {
@@ -54,7 +69,13 @@ export function corsCheck(headers: HeaderList, serializedOrigin: string, credent
     ok: false,
     reason: `credentials mode 'include' needs Access-Control-Allow-Credentials: true; ${has}`,
     cite: `${CITE}, step 8`,
+    fix: 'add Access-Control-Allow-Credentials: true',
   };
+}
+
+/** A fix that allows `serializedOrigin`: none for 'null', which a server should not allow (any sandboxed page has it). */
+function fixFor(serializedOrigin: string, fix: string): Pick<Verdict, 'fix'> {
+  return serializedOrigin === 'null' ? {} : { fix };
 }
 
 /** Why Access-Control-Allow-Origin `origin` is not `serializedOrigin`, with the usual mistakes named. */

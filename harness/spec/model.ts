@@ -60,7 +60,7 @@ export function predict(input: PredictInput): Prediction {
 
   // A network error, or a TypeError before any request: the page does not get
   // the response either way, so "blocked" (before sending when no hop was made).
-  const stop = (verdict: Pick<Verdict, 'reason' | 'cite'>): Prediction => {
+  const stop = (verdict: Pick<Verdict, 'reason' | 'cite' | 'fix'>): Prediction => {
     steps.push(`${verdict.cite}: ${verdict.reason}`);
     // Main fetch, step 12 (CORS-with-preflight branch), step 3: a network error clears the cache entries.
     if (tookPreflightBranch) {
@@ -77,6 +77,7 @@ export function predict(input: PredictInput): Prediction {
       ...(preflightHeaders && { preflightHeaders }),
       hops,
       explanation,
+      ...(verdict.fix !== undefined && { fix: verdict.fix }),
       steps,
     };
   };
@@ -204,7 +205,14 @@ export function predict(input: PredictInput): Prediction {
     if (tainting === 'cors') {
       const check = corsCheck(responseHeaders, serializedOrigin, spec.credentials);
       const what = isRedirectStatus(answer.status) ? `the ${answer.status} redirect answer fails the CORS check: ` : '';
-      if (!check.ok) return stop({ reason: `${what}${check.reason}`, cite: `${HTTP}, step 4.4 (${check.cite})` });
+      if (!check.ok)
+        return stop({
+          reason: `${what}${check.reason}`,
+          cite: `${HTTP}, step 4.4 (${check.cite})`,
+          ...(check.fix !== undefined && {
+            fix: what ? `on the ${answer.status} redirect answer: ${check.fix}` : check.fix,
+          }),
+        });
       steps.push(`${HTTP}, step 4.4 (${check.cite}): passes: ${check.reason}`);
       lastCheck = check;
     }

@@ -73,14 +73,26 @@ export function checkPreflightAnswer(
   // Step 7: the CORS check (with the request's credentials mode) and an ok status.
   const cors = corsCheck(answer.headers, request.serializedOrigin, request.credentials);
   const problems: string[] = [];
+  const fixes: string[] = [];
   if (!isOkStatus(answer.status)) {
     const redirect = [301, 302, 303, 307, 308].includes(answer.status) ? '; a preflight never follows redirects' : '';
     problems.push(`has status ${answer.status}, not an ok status (200-299)${redirect}`);
+    fixes.push(
+      `answer the OPTIONS preflight itself with a 2xx status such as 204${redirect ? ', not a redirect' : ''}`,
+    );
   }
-  if (!cors.ok) problems.push(`fails the CORS check: ${cors.reason}`);
+  if (!cors.ok) {
+    problems.push(`fails the CORS check: ${cors.reason}`);
+    if (cors.fix) fixes.push(cors.fix);
+  }
   if (problems.length > 0)
     return {
-      verdict: { ok: false, reason: `the preflight answer ${problems.join(', and ')}`, cite: `${CITE}, steps 7-8` },
+      verdict: {
+        ok: false,
+        reason: `the preflight answer ${problems.join(', and ')}`,
+        cite: `${CITE}, steps 7-8`,
+        ...(fixes.length > 0 ? { fix: `on the preflight answer: ${fixes.join(', and ')}` } : {}),
+      },
     };
 
   // Steps 7.1-7.3.
@@ -118,6 +130,7 @@ export function checkPreflightAnswer(
         ok: false,
         reason: methodReason(method, methodList, methods === null, wildcardsCount),
         cite: `${CITE}, step 7.5`,
+        fix: `list ${method} (exactly so: methods are case-sensitive) in the preflight answer's Access-Control-Allow-Methods`,
       },
     };
   }
@@ -131,6 +144,7 @@ export function checkPreflightAnswer(
         ok: false,
         reason: `the preflight answer's Access-Control-Allow-Headers does not list 'authorization'${star}`,
         cite: `${CITE}, step 7.6`,
+        fix: "list Authorization by name in the preflight answer's Access-Control-Allow-Headers ('*' never covers it)",
       },
     };
   }
@@ -148,6 +162,7 @@ export function checkPreflightAnswer(
           ok: false,
           reason: `the preflight answer's Access-Control-Allow-Headers does not list '${unsafeName}'${why}`,
           cite: `${CITE}, step 7.7`,
+          fix: `list ${displayName(request.headers, unsafeName)} in the preflight answer's Access-Control-Allow-Headers`,
         },
       };
     }
@@ -176,8 +191,14 @@ function malformed(header: string, value: string | null, item: string): { verdic
       ok: false,
       reason: `the preflight answer's ${header} '${value}' is malformed (each comma-separated item must be a ${item} token)`,
       cite: `${CITE}, step 7.3`,
+      fix: `send ${header} as a comma-separated list of ${item}s`,
     },
   };
+}
+
+/** A request header's name as the page wrote it (the spec compares lowercased names; a developer looks for their own spelling). */
+function displayName(headers: HeaderList, lowercased: string): string {
+  return headers.find(([name]) => name.toLowerCase() === lowercased)?.[0] ?? lowercased;
 }
 
 function methodReason(method: string, methods: readonly string[], absent: boolean, wildcardsCount: boolean): string {

@@ -25,6 +25,8 @@ export interface Verdict {
   reason: string;
   /** The section and step that decided, e.g. "Fetch § 4.10 CORS check, step 3". */
   cite: string;
+  /** Where a server's answer failed the step: what the server changes so it passes (never widening trust to 'null'). */
+  fix?: string;
 }
 
 /** One answer from a server, as raw header lines in the order they were sent. */
@@ -154,6 +156,8 @@ export interface Prediction {
   exposedHeaders?: string[];
   /** One sentence for a developer. */
   explanation: string;
+  /** Blocked by a server's answer: what the server changes (Verdict.fix). */
+  fix?: string;
   /** The spec steps taken, each naming its section. */
   steps: string[];
 }

@@ -123,6 +123,10 @@ describe('check --har', () => {
     // The request with X-Api-Key, which the API does not allow: refused in every engine, and why.
     expect(keyed!.map((cell) => cell.outcome)).toEqual(['blocked', 'blocked', 'blocked']);
     expect(keyed![0]!.specExplanation).toMatch(/does not list 'x-api-key'/);
+    // And what to change on the server, in every engine's verdict.
+    for (const cell of keyed!)
+      expect(cell.explanation).toContain("Fix: list X-Api-Key in the preflight answer's Access-Control-Allow-Headers.");
+    expect(run.stdout).toContain("Fix: list X-Api-Key in the preflight answer's Access-Control-Allow-Headers.");
     // What was left out is said, by reason.
     const skipped = Object.fromEntries(result.check.source!.skipped.map((entry) => [entry.reason, entry.count]));
     expect(result.check.source).toMatchObject({ kind: 'har', taken: 3 });

@@ -993,3 +993,63 @@ describe('the request chain', () => {
     ]);
   });
 });
+
+describe('what the server changes: a blocked prediction says the fix where an answer decided', () => {
+  const preflightOk = (more: [string, string][] = []): SpecAnswer =>
+    ok([['Access-Control-Allow-Origin', PAGE], ['Access-Control-Allow-Methods', 'GET, POST'], ...more], 204);
+
+  it('names the header to list, as the page spelled it', () => {
+    const p = run(
+      { method: 'PUT', headers: [['X-Api-Key', 'k1']] },
+      { [`${API}/data`]: { preflight: preflightOk([['Access-Control-Allow-Methods', 'PUT']]) } },
+    );
+    expect(p.outcome).toBe('blocked');
+    expect(p.fix).toBe("list X-Api-Key in the preflight answer's Access-Control-Allow-Headers");
+  });
+
+  it('names the method, Authorization by name, the credentials header and the preflight status', () => {
+    expect(run({ method: 'PATCH' }, { [`${API}/data`]: { preflight: preflightOk() } }).fix).toBe(
+      "list PATCH (exactly so: methods are case-sensitive) in the preflight answer's Access-Control-Allow-Methods",
+    );
+    expect(
+      run(
+        { headers: [['Authorization', 'Bearer t']] },
+        {
+          [`${API}/data`]: {
+            preflight: ok(
+              [
+                ['Access-Control-Allow-Origin', '*'],
+                ['Access-Control-Allow-Headers', '*'],
+              ],
+              204,
+            ),
+          },
+        },
+      ).fix,
+    ).toBe("list Authorization by name in the preflight answer's Access-Control-Allow-Headers ('*' never covers it)");
+    expect(run({ credentials: 'include' }, { [`${API}/data`]: { request: acao() } }).fix).toBe(
+      'add Access-Control-Allow-Credentials: true',
+    );
+    expect(
+      run({ method: 'PUT' }, { [`${API}/data`]: { preflight: ok([['Access-Control-Allow-Origin', PAGE]], 404) } }).fix,
+    ).toBe('on the preflight answer: answer the OPTIONS preflight itself with a 2xx status such as 204');
+  });
+
+  it("says to answer with the request's origin, never to allow 'null'", () => {
+    expect(run({}, { [`${API}/data`]: { request: ok() } }).fix).toBe(
+      `answer with Access-Control-Allow-Origin: ${PAGE}`,
+    );
+    expect(run({ credentials: 'include' }, { [`${API}/data`]: { request: acao('*') } }).fix).toBe(
+      `answer with the request's origin, Access-Control-Allow-Origin: ${PAGE}, instead of '*' (and Vary: Origin)`,
+    );
+    const opaque = run({ origin: 'null' }, { [`${API}/data`]: { request: ok() } });
+    expect(opaque.outcome).toBe('blocked');
+    expect(opaque.fix).toBeUndefined();
+  });
+
+  it('gives none where no answer decided (a request the browser refuses to make)', () => {
+    const p = run({ mode: 'no-cors', method: 'PUT' }, {});
+    expect(p.outcome).toBe('blocked');
+    expect(p.fix).toBeUndefined();
+  });
+});
