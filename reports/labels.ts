@@ -162,14 +162,23 @@ export function specDisagreements(result: MatrixResult): string[] {
 
 /** An engine as every report describes it: driver, trust and profile. */
 export function engineDescription(engine: EngineEntry): string {
-  const relaunched = engine.relaunched?.length
+  const build = buildText(engine);
+  return `${build ? `${build}; ` : ''}${engine.driver}; trust: ${engine.trust}; profile ${engine.profile}: ${engine.cookieSettings}${relaunchedText(engine)}`;
+}
+
+/** An engine in a line: its build (its driver where no build is recorded) and any relaunch, without trust and cookie settings (the fitted terminal view; --wide and the HTML have them). */
+export function engineSummary(engine: EngineEntry): string {
+  return `${buildText(engine) || engine.driver}${relaunchedText(engine)}`;
+}
+
+const buildText = (engine: EngineEntry) =>
+  engine.build
+    ? `${engine.build.kind === 'headless-shell' ? 'headless shell' : 'full browser'} from ${engine.build.source}`
+    : '';
+const relaunchedText = (engine: EngineEntry) =>
+  engine.relaunched?.length
     ? `; RELAUNCHED ${engine.relaunched.length} time(s) during the run: ${engine.relaunched.join('; ')}`
     : '';
-  const build = engine.build
-    ? `${engine.build.kind === 'headless-shell' ? 'headless shell' : 'full browser'} from ${engine.build.source}; `
-    : '';
-  return `${build}${engine.driver}; trust: ${engine.trust}; profile ${engine.profile}: ${engine.cookieSettings}${relaunched}`;
-}
 
 /** An engine that was asked for and not found: never run, never invented. */
 export function missingDescription(missing: MissingEngine): string {

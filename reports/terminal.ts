@@ -12,6 +12,7 @@ import {
   cellIndex,
   cellText,
   engineDescription,
+  engineSummary,
   interruptionBanner,
   middlewareOf,
   LEGEND,
@@ -151,8 +152,13 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
   const tableEnd = lines.length;
   lines.push('');
   for (const engine of result.engines) {
-    lines.push(`${paint('bold', engine.id)}: ${engine.browser} ${engine.version} — ${engineDescription(engine)}`);
+    lines.push(
+      `${paint('bold', engine.id)}: ${engine.browser} ${engine.version} — ${wide ? engineDescription(engine) : engineSummary(engine)}`,
+    );
   }
+  // Drivers, trust and cookie settings matter for reproducing a cell, less for reading one.
+  if (!wide && result.engines.length > 0)
+    lines.push(paint('dim', "(each engine's driver, trust and cookie settings: --wide, or the HTML report)"));
   for (const missing of result.enginesMissing)
     lines.push(`${paint('bold', missing.id)}: ${paint('red', missingDescription(missing))}`);
   if (result.kind === 'check') lines.push(...checkLines(result, index, paint));
