@@ -35,7 +35,8 @@ export function wrapLine(line: string, width: number): string[] {
       current = candidate;
       empty = false;
     } else {
-      out.push(current);
+      // A double space (as before the summary's "in 4.6 s") must not leave the broken line ending in one.
+      out.push(current.trimEnd());
       current = continuation + word;
     }
     // A word longer than the line (a URL) is cut where the line ends.

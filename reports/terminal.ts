@@ -86,6 +86,9 @@ function safeUrl(url: string): URL | undefined {
   }
 }
 
+/** The narrowest a row name is cut to (`preflight-put-…-put-acao` still says which row). */
+const MIN_ROW_NAME = 28;
+
 export function renderTerminal(result: MatrixResult, options: TerminalOptions): string {
   const paint = (style: Style, text: string) =>
     options.color ? styleText(style, text, { validateStream: false }) : text;
@@ -134,9 +137,10 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     Math.max(heading.length, ...rows.map((row) => row[column]!.text.length)),
   );
   if (!wide) {
-    // The row names get what the other columns leave (at least 16 columns), cut in the middle.
+    // The row names get what the other columns leave, cut in the middle; at least 28 columns, so rows stay told
+    // apart where many engine columns leave less (the table is then wider than the terminal, never ambiguous).
     const others = widths.slice(1).reduce((sum, one) => sum + one + 2, 0);
-    widths[0] = Math.min(widths[0]!, Math.max(16, width - others));
+    widths[0] = Math.min(widths[0]!, Math.max(MIN_ROW_NAME, width - others));
     result.scenarios.forEach((scenario, at) => (rows[at]![0]!.text = rowName(scenario.id, widths[0]!)));
   }
   // Padding goes outside the colour, and none after the last column: no line ends in spaces.

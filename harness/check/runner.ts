@@ -328,7 +328,7 @@ function checkCell(
   if (cell.outcome === spec.outcome && cell.outcome !== 'error') {
     cell.explanation = `${cell.explanation} Why: ${spec.explanation}`;
     if (cell.outcome === 'blocked' && probe.expect === 'allowed' && spec.fix)
-      cell.explanation = `${cell.explanation} Fix: ${spec.fix}.`;
+      cell.explanation = `${cell.explanation.replace(/\.?$/, '.')} Fix: ${spec.fix}.`;
   }
   return cell;
 }

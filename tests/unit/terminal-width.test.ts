@@ -97,6 +97,11 @@ describe('terminal output fits the terminal', () => {
     expect(widest(eighty.stdout)).toBeGreaterThan(70);
   });
 
+  it('breaks at a double space without leaving a line ending in a space', () => {
+    const wrapped = wrapLine('3 cells: 0 allowed; 3 not as expected  in 4.6 s', 38);
+    expect(wrapped).toEqual(['3 cells: 0 allowed; 3 not as expected', '  in 4.6 s']);
+  });
+
   it('takes COLUMNS when it is a number, never narrower than 40, and 100 columns otherwise off a terminal', () => {
     expect(terminalWidth({ COLUMNS: '120' })).toBe(120);
     expect(terminalWidth({ COLUMNS: '12' })).toBe(40);
