@@ -133,17 +133,37 @@ export function htmlView(result: MatrixResult, groups?: ColumnGroup[], compat?: 
             ? `${column.engine.id} ${column.engine.version}`
             : `${column.variant} · ${column.engine.id}`,
         total: cells.length,
-        counts: [
-          { label: 'agrees with the spec', css: 'agrees', count: count((cell) => cell.verdict === 'matches-spec') },
-          {
-            label: 'known behaviour',
-            css: 'known',
-            count: count((cell) => cell.verdict === 'known-deviation' || cell.verdict === 'cookie-policy'),
-          },
-          { label: 'new finding', css: 'finding', count: count((cell) => cell.verdict === 'new-finding') },
-          { label: 'flaky', css: 'flakes', count: count((cell) => cell.verdict === 'flaky') },
-          { label: 'error', css: 'errors', count: count((cell) => cell.verdict === 'error') },
-        ],
+        // A check is held to what you expect of your server; the catalog to the spec and the known behaviours.
+        counts:
+          result.kind === 'check'
+            ? [
+                { label: 'as expected', css: 'agrees', count: count((cell) => cell.matchesExpectation) },
+                {
+                  label: 'not as expected',
+                  css: 'finding',
+                  count: count((cell) => !cell.matchesExpectation && cell.outcome !== 'error'),
+                },
+                {
+                  label: 'error',
+                  css: 'errors',
+                  count: count((cell) => !cell.matchesExpectation && cell.outcome === 'error'),
+                },
+              ]
+            : [
+                {
+                  label: 'agrees with the spec',
+                  css: 'agrees',
+                  count: count((cell) => cell.verdict === 'matches-spec'),
+                },
+                {
+                  label: 'known behaviour',
+                  css: 'known',
+                  count: count((cell) => cell.verdict === 'known-deviation' || cell.verdict === 'cookie-policy'),
+                },
+                { label: 'new finding', css: 'finding', count: count((cell) => cell.verdict === 'new-finding') },
+                { label: 'flaky', css: 'flakes', count: count((cell) => cell.verdict === 'flaky') },
+                { label: 'error', css: 'errors', count: count((cell) => cell.verdict === 'error') },
+              ],
       };
     }),
     engines: [

@@ -1,7 +1,9 @@
 // Opens a real HTML report (from a real Chromium run) and checks that a
 // cell's evidence is shown when it is clicked.
 import { expect, test } from '@playwright/test';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import type { CheckResult } from '../../harness/result/result.ts';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runScenarios } from '../../harness/run/runner.ts';
@@ -99,4 +101,21 @@ test('a known deviation links its source, and a request refused before sending s
     /reachability control \(top-level navigation to https:\/\/api\.site-b\.localhost:\d+\/__lab\/control\/\w+\): reached the server/,
   );
   await expect(dialog.locator('section.journal')).toContainText('CONTROL');
+});
+
+test('a check report counts each engine against what was expected, and is titled by what was checked', async ({
+  page,
+}) => {
+  // A real check's result (tests/fixtures/results): two allowed origins refused, seven hostile ones refused as expected.
+  const result = JSON.parse(
+    gunzipSync(readFileSync(new URL('../fixtures/results/check-not-allowed.json.gz', import.meta.url))).toString(
+      'utf8',
+    ),
+  ) as CheckResult;
+  const file = join(tempDir('check-report'), 'report.html');
+  writeFileSync(file, renderHtml(result));
+  await page.goto(pathToFileURL(file).href);
+  await expect(page).toHaveTitle(`cors-lab check: ${result.check.endpoints[0]!.name}`);
+  await expect(page.locator('#overview')).toContainText(/chromium [\d.]+\s*7 as expected, 2 not as expected \(of 9\)/);
+  await expect(page.locator('#overview')).not.toContainText('agrees with the spec');
 });
