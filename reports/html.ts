@@ -276,6 +276,8 @@ tr.group th { background: #e3e8f0; text-align: left; font-size: 13px; }
 `;
 
 const SCRIPT = `
+// Shown by the page itself, for a reader without JavaScript (a <noscript> is not shown where scripts are merely disabled).
+document.getElementById('needs-script')?.remove();
 const result = JSON.parse(document.getElementById('cors-lab-result').textContent);
 const $ = (tag, attrs = {}, ...children) => {
   const el = document.createElement(tag);
@@ -444,6 +446,7 @@ function page(title: string, body: string): string {
 <title>${title}</title>
 <style>${STYLE}</style></head>
 <body>
+<p id="needs-script"><b>This report is drawn by JavaScript, which is off here.</b> Every cell, with its evidence, is in the result JSON inside this page's source (the script element cors-lab-result), and in result.json where the json reporter wrote one.</p>
 ${body}
 </body></html>
 `;

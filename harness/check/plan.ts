@@ -32,8 +32,16 @@ const endpointSchema = z
     name: z.string().min(1).optional().describe('Shown in the report; default "METHOD url"'),
     url: z.string().min(1).describe('Absolute, or relative to baseUrl'),
     method: httpMethod.default('GET'),
-    headers: z.record(headerName, headerValue).default({}),
-    body: z.string().optional(),
+    headers: z
+      .record(headerName, headerValue)
+      .default({})
+      .describe('Request headers the page sets, e.g. { X-Api-Key: k1, Content-Type: application/json }'),
+    body: z
+      .string()
+      .optional()
+      .describe(
+        'The request body, sent as a page sends a string: Content-Type text/plain;charset=UTF-8 unless headers set one',
+      ),
     credentials: z.enum(['omit', 'same-origin', 'include']).default('same-origin'),
     kind: z.enum(CHECK_KINDS).default('fetch'),
     origins: z
@@ -51,7 +59,9 @@ export const configSchema = z
     resolve: z
       .array(z.string())
       .default([])
-      .describe("curl's host:port:address[:port], to point a hostname at another server"),
+      .describe(
+        "curl's host:port:address[:port], to point a hostname at another server, e.g. api.example.com:443:127.0.0.1:8443",
+      ),
     ca: z
       .array(z.string())
       .default([])

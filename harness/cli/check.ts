@@ -85,7 +85,10 @@ export function addCheckCommand(program: Command, exitCode: { value: number }): 
       )
       .option('--method <method>', 'request method', 'GET')
       .option('--header <line>', "request header 'Name: value' (repeatable)", repeatable)
-      .option('--body <text>', 'request body')
+      .option(
+        '--body <text>',
+        'request body, sent as a page sends a string (text/plain unless a --header sets Content-Type)',
+      )
       .addOption(
         new Option('--credentials <mode>', 'fetch credentials mode')
           .choices(['omit', 'same-origin', 'include'])

@@ -50,6 +50,7 @@ scenarios:
 
 test('the matrix shows engine versions and a cell opens its evidence', async ({ page }) => {
   await page.goto(reportUrl);
+  await expect(page.locator('#needs-script')).toHaveCount(0); // the no-JavaScript notice goes once the page draws itself
   await expect(page.locator('table.matrix thead')).toContainText(/chromium\s*Chromium \d+\.\d+/);
   const cell = page.locator('tr[data-scenario="header-refused"] button[data-engine="chromium"]');
   await expect(cell).toHaveText('blocked');
@@ -118,4 +119,13 @@ test('a check report counts each engine against what was expected, and is titled
   await expect(page).toHaveTitle(`cors-lab check: ${result.check.endpoints[0]!.name}`);
   await expect(page.locator('#overview')).toContainText(/chromium [\d.]+\s*7 as expected, 2 not as expected \(of 9\)/);
   await expect(page.locator('#overview')).not.toContainText('agrees with the spec');
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+  test('the report says where the cells are instead of showing an empty page', async ({ page }) => {
+    await page.goto(reportUrl);
+    await expect(page.locator('body')).toContainText('This report is drawn by JavaScript, which is off here.');
+    await expect(page.locator('body')).toContainText('result.json');
+  });
 });
