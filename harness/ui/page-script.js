@@ -52,6 +52,8 @@ async function listEngines() {
     if (!engine.found) label.className = 'missing';
     $('engines').append(label);
   }
+  // The buttons wait for the engines: a run started before they are listed would have none to run in.
+  for (const node of document.querySelectorAll('.run-button')) node.disabled = false;
 }
 
 /** The CA files the person chose, read as text: the server gets their PEM, never a path. */

@@ -77,7 +77,7 @@ tr.improved td { background: #ecfdf3; } tr.regressed td { background: #fef3f2; }
   <label for="resolve">--resolve (host:port:addr:port, one per line)</label><textarea id="resolve" name="resolve"></textarea>
   <label for="ca">--ca (PEM files to trust for the target)</label><input type="file" id="ca" name="ca" multiple accept=".pem,.crt,.cer">
   <label>Engines</label><div class="engines" id="engines"></div>
-  <span></span><div><button type="submit" id="run" class="run-button">Run in every engine</button><button type="button" id="sweep" class="run-button secondary">Run the security sweep</button></div>
+  <span></span><div><button type="submit" id="run" class="run-button" disabled>Run in every engine</button><button type="button" id="sweep" class="run-button secondary" disabled>Run the security sweep</button></div>
 </form>
 <aside>
   <h2>History</h2>

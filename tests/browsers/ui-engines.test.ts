@@ -74,7 +74,12 @@ describe.each(['firefox', 'webkit'] as EngineId[])('cors-lab ui in %s', (engineI
       const page = await browser.context('ui');
       await page.goto(ui.url, 30_000);
       expect(await page.evaluate<string>('document.title', 5000)).toBe('cors-lab ui');
-      await until(page, "document.querySelectorAll('input[name=engine]').length >= 3", 'the engine list', 30_000);
+      await until(
+        page,
+        "document.querySelectorAll('input[name=engine]').length >= 3 && !document.getElementById('run').disabled",
+        'the engine list',
+        30_000,
+      );
 
       await page.evaluate(submit('GET', ''), 5000);
       await until(page, "document.getElementById('status').textContent.startsWith('done in')", 'the first run');

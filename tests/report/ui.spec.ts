@@ -59,6 +59,9 @@ test('a check from the form: each engine streams its cell and draws what the ser
   page,
 }) => {
   await page.goto(ui.url);
+  // The buttons wait for the engine list (a run before it would have no engine: "choose at least one engine").
+  await expect(page.locator('#run')).toBeEnabled({ timeout: 60_000 });
+  await expect(page.locator('input[name=engine]:checked')).toHaveCount(3);
   await runForm(page);
   await expect(page.locator('.cell')).toHaveCount(6);
   for (const engine of ['chromium', 'firefox', 'webkit']) {
