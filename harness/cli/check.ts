@@ -4,7 +4,6 @@
 // is missing), 2 bad input or harness failure, 3 the target could not be
 // reached or trusted (no browser was run), 4 a security finding.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ENGINE_IDS } from '../engines/types.ts';
 import {
   CHECK_KINDS,
   CheckInputError,
@@ -24,12 +23,11 @@ import { MISSING_PATH, planProbes } from '../check/rows.ts';
 import { TargetUnreachable } from '../check/replay.ts';
 import {
   addRemoteOptions,
+  addRunOptions,
   commandInputs,
   EXIT,
   fromCommandLine,
   repeatable,
-  parseBrowsers,
-  parseTimeout,
   report,
   type OutputFlags,
   type RemoteFlags,
@@ -65,99 +63,89 @@ const REPEATABLE = [
 
 export function addCheckCommand(program: Command, exitCode: { value: number }): void {
   addTerminalOptions(
-    addRemoteOptions(
-      program
-        .command('check')
-        .description(
-          'real browsers against your own server: pose as front-end origins, say per engine whether the response is allowed, and sweep hostile origins',
+    addRunOptions(
+      addRemoteOptions(
+        program
+          .command('check')
+          .description(
+            'real browsers against your own server: pose as front-end origins, say per engine whether the response is allowed, and sweep hostile origins',
+          )
+          .argument('[url]', 'the endpoint to check, e.g. https://api.example.com/users (or use --config)'),
+      )
+        .option(
+          '--origin <origin>',
+          `page origin to pose as, exactly (repeatable; default ${DEFAULT_ORIGIN})`,
+          repeatable,
         )
-        .argument('[url]', 'the endpoint to check, e.g. https://api.example.com/users (or use --config)'),
-    )
-      .option(
-        '--origin <origin>',
-        `page origin to pose as, exactly (repeatable; default ${DEFAULT_ORIGIN})`,
-        repeatable,
-      )
-      .option(
-        '--expect <outcome>',
-        'allowed|blocked: once for all origins, once per --origin in order, or ORIGIN=OUTCOME (default: allowed)',
-        repeatable,
-      )
-      .option('--method <method>', 'request method', 'GET')
-      .option('--header <line>', "request header 'Name: value' (repeatable)", repeatable)
-      .option(
-        '--body <text>',
-        'request body, sent as a page sends a string (text/plain unless a --header sets Content-Type)',
-      )
-      .addOption(
-        new Option('--credentials <mode>', 'fetch credentials mode')
-          .choices(['omit', 'same-origin', 'include'])
-          .default('same-origin'),
-      )
-      .addOption(new Option('--kind <kind>', 'request kind').choices([...CHECK_KINDS]).default('fetch'))
-      .option(
-        '--resolve <host:port:addr:port>',
-        "point a hostname at another address, as curl's --connect-to host:port:address:port, or --resolve host:port:address (repeatable)",
-        repeatable,
-      )
-      .option(
-        '--ca <file.pem>',
-        "trust this CA for the target (its own CA, e.g. mkcert's root); trusted by the lab's proxy only (repeatable)",
-        repeatable,
-      )
-      .option('--no-sweep', 'skip the security sweep of hostile origins')
-      .option(
-        '--allow-origin-pattern <pattern>',
-        'origins you mean to allow, as a glob (https://*.example.com) or an anchored regex (^https://[a-z0-9-]+\\.example\\.com$): the sweep never poses one it admits, and tries look-alikes of it (repeatable)',
-        repeatable,
-      )
-      .option(
-        '--error-path <path>',
-        'a path (or URL) known to fail, e.g. /api/boom: its error answer must carry CORS headers too (repeatable)',
-        repeatable,
-      )
-      .option(
-        '--no-missing-path',
-        `skip the request to a path that does not exist beside each endpoint (…/${MISSING_PATH}), which checks that error answers carry CORS headers`,
-      )
-      .option('--baseline <file>', 'a recorded baseline (JSON): fail only on cells that differ from it')
-      .option('--update-baseline', "write --baseline's file from this check (commit it beside your tests)")
-      .option(
-        '--config <file>',
-        'a suite: cors-lab.config.ts (defineConfig) or YAML with endpoints, origins and expected outcomes',
-      )
-      .option(
-        '--har <file>',
-        "the front end's own traffic: every cross-origin CORS request in a HAR exported from DevTools, posed from the origin it came from (--origin replaces it)",
-      )
-      .option(
-        '--har-exclude-host <host>',
-        'with --har: leave out requests to this host, or *.example.com for it and its subdomains (third parties you do not own; repeatable)',
-        repeatable,
-      )
-      .option(
-        '--openapi <file>',
-        "the API's own description (OpenAPI 3.0/3.1, JSON or YAML): every operation, from each --origin",
-      )
-      .option('--base-url <url>', "with --openapi: where the API runs, instead of the document's first server")
-      .option(
-        '--max-rows <n>',
-        `refuse a plan of more rows than this before anything runs (a row is one request from one origin, error paths and the sweep's hostile origins included; default ${DEFAULT_MAX_ROWS})`,
-        parseMaxRows,
-        DEFAULT_MAX_ROWS,
-      )
-      .option(
-        '--browsers <list>',
-        `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`,
-        parseBrowsers,
-      )
-      .option(
-        '--reporter <name[=path]>',
-        'json, html, junit, markdown; repeatable or comma-separated (default: json,html)',
-        repeatable,
-      )
-      .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
-      .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000),
+        .option(
+          '--expect <outcome>',
+          'allowed|blocked: once for all origins, once per --origin in order, or ORIGIN=OUTCOME (default: allowed)',
+          repeatable,
+        )
+        .option('--method <method>', 'request method', 'GET')
+        .option('--header <line>', "request header 'Name: value' (repeatable)", repeatable)
+        .option(
+          '--body <text>',
+          'request body, sent as a page sends a string (text/plain unless a --header sets Content-Type)',
+        )
+        .addOption(
+          new Option('--credentials <mode>', 'fetch credentials mode')
+            .choices(['omit', 'same-origin', 'include'])
+            .default('same-origin'),
+        )
+        .addOption(new Option('--kind <kind>', 'request kind').choices([...CHECK_KINDS]).default('fetch'))
+        .option(
+          '--resolve <host:port:addr:port>',
+          "point a hostname at another address, as curl's --connect-to host:port:address:port, or --resolve host:port:address (repeatable)",
+          repeatable,
+        )
+        .option(
+          '--ca <file.pem>',
+          "trust this CA for the target (its own CA, e.g. mkcert's root); trusted by the lab's proxy only (repeatable)",
+          repeatable,
+        )
+        .option('--no-sweep', 'skip the security sweep of hostile origins')
+        .option(
+          '--allow-origin-pattern <pattern>',
+          'origins you mean to allow, as a glob (https://*.example.com) or an anchored regex (^https://[a-z0-9-]+\\.example\\.com$): the sweep never poses one it admits, and tries look-alikes of it (repeatable)',
+          repeatable,
+        )
+        .option(
+          '--error-path <path>',
+          'a path (or URL) known to fail, e.g. /api/boom: its error answer must carry CORS headers too (repeatable)',
+          repeatable,
+        )
+        .option(
+          '--no-missing-path',
+          `skip the request to a path that does not exist beside each endpoint (…/${MISSING_PATH}), which checks that error answers carry CORS headers`,
+        )
+        .option('--baseline <file>', 'a recorded baseline (JSON): fail only on cells that differ from it')
+        .option('--update-baseline', "write --baseline's file from this check (commit it beside your tests)")
+        .option(
+          '--config <file>',
+          'a suite: cors-lab.config.ts (defineConfig) or YAML with endpoints, origins and expected outcomes',
+        )
+        .option(
+          '--har <file>',
+          "the front end's own traffic: every cross-origin CORS request in a HAR exported from DevTools, posed from the origin it came from (--origin replaces it)",
+        )
+        .option(
+          '--har-exclude-host <host>',
+          'with --har: leave out requests to this host, or *.example.com for it and its subdomains (third parties you do not own; repeatable)',
+          repeatable,
+        )
+        .option(
+          '--openapi <file>',
+          "the API's own description (OpenAPI 3.0/3.1, JSON or YAML): every operation, from each --origin",
+        )
+        .option('--base-url <url>', "with --openapi: where the API runs, instead of the document's first server")
+        .option(
+          '--max-rows <n>',
+          `refuse a plan of more rows than this before anything runs (a row is one request from one origin, error paths and the sweep's hostile origins included; default ${DEFAULT_MAX_ROWS})`,
+          parseMaxRows,
+          DEFAULT_MAX_ROWS,
+        ),
+    ),
   ).action(async (url: string | undefined, flags: CheckFlags, command: Command) => {
     exitCode.value = await checkCommand(url, fromCommandLine(flags, command, REPEATABLE));
   });

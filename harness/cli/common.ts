@@ -159,6 +159,23 @@ export interface OutputFlags {
   wide?: boolean;
 }
 
+/** The flags run and check share about what to run and where its reports go: --browsers, --reporter, --out, --timeout. */
+export function addRunOptions(command: Command): Command {
+  return command
+    .option(
+      '--browsers <list>',
+      `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`,
+      parseBrowsers,
+    )
+    .option(
+      '--reporter <name[=path]>',
+      'json, html, junit, markdown; repeatable or comma-separated (default: json,html)',
+      repeatable,
+    )
+    .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
+    .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000);
+}
+
 /** --wide's help, as run, check, merge and diff give it. */
 export const WIDE_HELP =
   "full row names and engine versions, lines not wrapped (default: fit COLUMNS, else the terminal's width, else 100 columns)";

@@ -25,13 +25,11 @@ import { addDiffCommand } from './diff.ts';
 import { addMergeCommand } from './merge.ts';
 import {
   addRemoteOptions,
+  addRunOptions,
   commandInputs,
   EXIT,
   fromCommandLine,
   remoteEnginesOf,
-  repeatable,
-  parseBrowsers,
-  parseTimeout,
   report,
   type OutputFlags,
   type RemoteFlags,
@@ -201,24 +199,14 @@ export function buildProgram(exitCode: { value: number }): Command {
     .addHelpText('after', START_HERE);
 
   addTerminalOptions(
-    addRemoteOptions(
-      program
-        .command('run')
-        .description('run scenario files or directories (default: the built-in catalog) in every engine found')
-        .argument('[paths...]', 'scenario files (.yaml) or directories'),
+    addRunOptions(
+      addRemoteOptions(
+        program
+          .command('run')
+          .description('run scenario files or directories (default: the built-in catalog) in every engine found')
+          .argument('[paths...]', 'scenario files (.yaml) or directories'),
+      ),
     )
-      .option(
-        '--browsers <list>',
-        `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`,
-        parseBrowsers,
-      )
-      .option(
-        '--reporter <name[=path]>',
-        'json, html, junit, markdown; repeatable or comma-separated (default: json,html)',
-        repeatable,
-      )
-      .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-report')
-      .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
       .addOption(
         new Option('--isolation <mode>', 'group: a context per isolation group; probe: a fresh context for every probe')
           .choices(['group', 'probe'])
