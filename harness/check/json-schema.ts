@@ -1,7 +1,7 @@
 // JSON Schema for check config files (scenarios/check-config.schema.json),
 // generated from the zod schema so editors and the loader never drift.
 import { z } from 'zod';
-import { referenceTable, type Schema } from '../scenario/reference.ts';
+import { REFERENCE_TABLE_HEAD, referenceTable, type Schema } from '../scenario/reference.ts';
 import { configSchema } from './plan.ts';
 
 export function checkConfigJsonSchemaText(): string {
@@ -22,8 +22,7 @@ export function checkConfigReferenceMarkdown(): string {
     'the outcome expected in every engine. [Verify your API](../verify-your-api.md)',
     'walks through a config suite.',
     '',
-    '| field | type | required | default | what it is |',
-    '|---|---|---|---|---|',
+    ...REFERENCE_TABLE_HEAD,
     ...referenceTable({}, schema),
     '',
   ].join('\n');

@@ -4,22 +4,16 @@
 // listed with its type and description (a test compares the committed page).
 // Only the schema writer and the tests load this file.
 import { readFileSync } from 'node:fs';
-import { referenceTable, type Schema } from '../scenario/reference.ts';
+import { REFERENCE_TABLE_HEAD, referenceTable, type Schema } from '../scenario/reference.ts';
 
 type ResultSchema = { definitions: Record<string, Schema> };
-
-/** The rows of `kind`'s result that the run result does not have (a check's `check` section, a study's). */
-const beyond = (rows: string[], common: Set<string>) => rows.filter((row) => !common.has(row.split(' | ')[0]!));
 
 export function resultReferenceMarkdown(
   schema: ResultSchema = JSON.parse(
     readFileSync(new URL('../../scenarios/result.schema.json', import.meta.url), 'utf8'),
   ) as ResultSchema,
 ): string {
-  const table = (name: string) => referenceTable(schema, schema.definitions[name]!);
-  const run = table('RunResult');
-  const common = new Set(run.map((row) => row.split(' | ')[0]!));
-  const header = ['| field | type | required | default | what it is |', '|---|---|---|---|---|'];
+  const { RunResult: run, CheckResult: check, ResearchResult: research } = schema.definitions;
   return [
     '# The result JSON',
     '',
@@ -39,18 +33,19 @@ export function resultReferenceMarkdown(
     '',
     '## Every kind: a run result',
     '',
-    ...header,
-    ...run,
+    ...REFERENCE_TABLE_HEAD,
+    ...referenceTable(schema, run!),
     '',
     '## A check result: the fields it adds',
     '',
-    ...header,
-    ...beyond(table('CheckResult'), common),
+    ...REFERENCE_TABLE_HEAD,
+    // What a check result adds to a run result's fields (its `check` section).
+    ...referenceTable(schema, check!, run),
     '',
     '## A research result: the fields it adds',
     '',
-    ...header,
-    ...beyond(table('ResearchResult'), common),
+    ...REFERENCE_TABLE_HEAD,
+    ...referenceTable(schema, research!, run),
     '',
   ].join('\n');
 }

@@ -37,15 +37,31 @@ const KEY_NAMES: Record<string, string> = {
   'expect.deviations': '<engine>',
 };
 
+type SchemaRoot = { $defs?: Record<string, Schema>; definitions?: Record<string, Schema> };
+
+/** The head of every reference table (referenceTable's rows follow it). */
+export const REFERENCE_TABLE_HEAD = ['| field | type | required | default | what it is |', '|---|---|---|---|---|'];
+
 /**
  * Every field of a JSON Schema as table rows (field, type, required, default,
- * description), from `start` down; `$ref`s resolve against `root.$defs` (zod's
- * schemas) or `root.definitions` (the result's, from its TypeScript types).
+ * description), from `start` down, leaving out the fields `except` has too
+ * (what one result kind adds to another); `$ref`s resolve against
+ * `root.$defs` (zod's schemas) or `root.definitions` (the result's, from its
+ * TypeScript types).
  */
-export function referenceTable(
-  root: { $defs?: Record<string, Schema>; definitions?: Record<string, Schema> },
-  start: Schema,
-): string[] {
+export function referenceTable(root: SchemaRoot, start: Schema, except?: Schema): string[] {
+  const shared = new Set(except ? fieldRows(root, except).map((row) => row.field) : []);
+  const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+  return fieldRows(root, start)
+    .filter((row) => !shared.has(row.field))
+    .map(
+      (row) =>
+        `| \`${row.field}\` | ${cell(row.type)} | ${row.required ? 'yes' : ''} | ${row.default !== undefined ? `\`${cell(JSON.stringify(row.default))}\`` : ''} | ${cell(row.description)} |`,
+    );
+}
+
+/** Every field of the schema from `start` down, in order. */
+function fieldRows(root: SchemaRoot, start: Schema): Row[] {
   const defs = { ...root.definitions, ...root.$defs };
   const resolve = (schema: Schema): Schema =>
     schema.$ref ? resolve(defs[schema.$ref.replace(/^#\/(\$defs|definitions)\//, '')]!) : schema;
@@ -96,11 +112,7 @@ export function referenceTable(
     }
   };
   walk(start, '', new Set());
-  const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
-  return rows.map(
-    (row) =>
-      `| \`${row.field}\` | ${cell(row.type)} | ${row.required ? 'yes' : ''} | ${row.default !== undefined ? `\`${cell(JSON.stringify(row.default))}\`` : ''} | ${cell(row.description)} |`,
-  );
+  return rows;
 }
 
 export function scenarioReferenceMarkdown(): string {
@@ -116,8 +128,7 @@ export function scenarioReferenceMarkdown(): string {
     "Map keys are written `<origin>` (an origin's name), `<path>` (a route) and `<engine>`.",
     '[Writing a scenario](../writing-scenarios.md) walks through one.',
     '',
-    '| field | type | required | default | what it is |',
-    '|---|---|---|---|---|',
+    ...REFERENCE_TABLE_HEAD,
     ...table,
     '',
   ].join('\n');
