@@ -443,10 +443,9 @@ function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
+<title>${escapeHtml(title)}</title>
 <style>${STYLE}</style></head>
 <body>
-<p id="needs-script"><b>This report is drawn by JavaScript, which is off here.</b> Every cell, with its evidence, is in the result JSON inside this page's source (the script element cors-lab-result), and in result.json where the json reporter wrote one.</p>
 ${body}
 </body></html>
 `;
@@ -509,7 +508,8 @@ export function matrixPage(
 ): string {
   return page(
     options.title,
-    `<h1>${escapeHtml(options.title)}</h1>
+    `<p id="needs-script"><b>This report is drawn by JavaScript, which is off here.</b> Every cell, with its evidence, is in the result JSON inside this page's source (the script element cors-lab-result), and in result.json where the json reporter wrote one.</p>
+<h1>${escapeHtml(options.title)}</h1>
 <div class="meta" id="meta"></div>
 ${options.intro ?? ''}
 <div id="interrupted" class="findings bad" hidden></div>

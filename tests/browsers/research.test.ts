@@ -101,6 +101,8 @@ describe('cors-lab research max-age', () => {
     for (const id of ['chromium', 'firefox', 'webkit'])
       expect(html).toMatch(new RegExp(`<svg [^>]*aria-label="preflight cache timeline for ${id}"`));
     expect(html).toMatch(/<table class="research-table">/);
+    // A static page, drawn without JavaScript: no notice asking for it.
+    expect(html).not.toContain('needs-script');
   });
 });
 

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { scenarioReferenceMarkdown } from '../../harness/scenario/reference.ts';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { CellResult, RunResult } from '../../harness/result/result.ts';
+import type { CellResult, CheckResult, RunResult } from '../../harness/result/result.ts';
 import { scenarioJsonSchemaText } from '../../harness/scenario/json-schema.ts';
 import { htmlView, renderHtml } from '../../reports/html.ts';
 import { LEGEND, summaryLine } from '../../reports/labels.ts';
@@ -210,6 +211,18 @@ describe('reports', () => {
     // The page script carries no verdict, label or column-key logic of its own.
     const script = /<script>([\s\S]*)<\/script>/.exec(html)![1]!;
     expect(script).not.toMatch(/matchesExpectation|known-deviation|new finding|columnKey/);
+  });
+
+  it("a check's page title is its endpoint's name, escaped (a config names endpoints freely)", () => {
+    const check = JSON.parse(
+      gunzipSync(readFileSync(new URL('../fixtures/results/check-not-allowed.json.gz', import.meta.url))).toString(
+        'utf8',
+      ),
+    ) as CheckResult;
+    check.check.endpoints[0]!.name = 'users </title><script>alert(1)</script>';
+    const html = renderHtml(check);
+    expect(html).toContain('<title>cors-lab check: users &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;</title>');
+    expect(html).not.toContain('<script>alert(1)');
   });
 
   it('parses reporter choices with optional paths', () => {
