@@ -283,7 +283,20 @@ export function buildProgram(exitCode: { value: number }): Command {
   return program;
 }
 
+/**
+ * A reader that goes away (`cors-lab check ... | head`) closes stdout under
+ * the run: the rest of the terminal output is dropped, and the run goes on
+ * to write its reports and exit with its own code, never a stack trace.
+ */
+function dropOutputWhenTheReaderLeaves(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  dropOutputWhenTheReaderLeaves(process.stdout);
+  dropOutputWhenTheReaderLeaves(process.stderr);
   const exitCode = { value: EXIT.ok as number };
   const program = buildProgram(exitCode);
   // No command at all: the help, with where to start, is the answer (not a usage error).
