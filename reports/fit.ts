@@ -54,6 +54,12 @@ export function fitLines(lines: string[], width: number): string[] {
   return lines.flatMap((line) => line.split('\n')).flatMap((line) => wrapLine(line, width));
 }
 
+/** A command's prose (one or more lines, a trailing newline kept) wrapped to the terminal's width. */
+export function fitted(text: string, width: number = terminalWidth()): string {
+  const ends = text.endsWith('\n');
+  return fitLines([ends ? text.slice(0, -1) : text], width).join('\n') + (ends ? '\n' : '');
+}
+
 /** `text` cut to `width` columns, with an ellipsis where it was cut (in the middle, so the end of a row name stays). */
 export function cutMiddle(text: string, width: number): string {
   if (text.length <= width) return text;

@@ -5,7 +5,7 @@ import { loadScenarios, formatProblem } from '../scenario/loader.ts';
 import { BUILTIN_CATALOG } from '../package/root.ts';
 import { HISTORY_ASPECTS, type HistoryAspect } from '../result/research.ts';
 import { bisect, BisectInputError, type BisectMeasurement } from '../research/bisect.ts';
-import { EXIT, parseTimeout } from './common.ts';
+import { EXIT, parseTimeout, printFitted, warnFitted } from './common.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
 interface BisectFlags {
@@ -26,21 +26,21 @@ function evidenceLines(measurement: BisectMeasurement): string[] {
 
 async function bisectCommand(scenarioId: string, flags: BisectFlags): Promise<number> {
   if (flags.between.length !== 2) {
-    process.stderr.write(
+    warnFitted(
       `cors-lab: --between takes two builds, the older first (e.g. --between chromium@110 chromium@143); got ${flags.between.length}\n`,
     );
     return EXIT.badInput;
   }
   const loaded = loadScenarios(flags.scenarios ?? [BUILTIN_CATALOG]);
   if (loaded.problems.length > 0) {
-    process.stderr.write(
+    warnFitted(
       `cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n${loaded.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`,
     );
     return EXIT.badInput;
   }
   const scenario = loaded.scenarios.find((each) => each.id === scenarioId);
   if (!scenario) {
-    process.stderr.write(
+    warnFitted(
       `cors-lab: no scenario "${scenarioId}" in ${(flags.scenarios ?? [BUILTIN_CATALOG]).join(', ')}. Fix: give a scenario id (cors-lab run prints them), and --scenarios for your own files\n`,
     );
     return EXIT.badInput;
@@ -54,14 +54,14 @@ async function bisectCommand(scenarioId: string, flags: BisectFlags): Promise<nu
       to,
       timeoutMs: flags.timeout,
       ...(flags.aspect ? { aspects: flags.aspect } : {}),
-      onStep: (line) => process.stderr.write(`cors-lab: ${line}\n`),
+      onStep: (line) => warnFitted(`cors-lab: ${line}\n`),
     });
     if (outcome.kind === 'failed') {
-      process.stderr.write(`cors-lab: bisect stopped: ${outcome.reason}\n`);
+      warnFitted(`cors-lab: bisect stopped: ${outcome.reason}\n`);
       return EXIT.badInput;
     }
     if (outcome.kind === 'no-change') {
-      process.stdout.write(
+      printFitted(
         [
           `${scenario.id}: no change between ${from} and ${to} (${outcome.steps.length} builds measured)`,
           ...outcome.steps.flatMap(evidenceLines),
@@ -70,7 +70,7 @@ async function bisectCommand(scenarioId: string, flags: BisectFlags): Promise<nu
       );
       return EXIT.unexpected;
     }
-    process.stdout.write(
+    printFitted(
       [
         `${scenario.id}: ${outcome.changed.join(', ')} changed between ${outcome.before.build} and ${outcome.after.build} (${outcome.steps.length} of ${outcome.between} builds measured)`,
         `last build with the earlier behaviour: ${outcome.before.build} ${outcome.before.version}`,
@@ -83,7 +83,7 @@ async function bisectCommand(scenarioId: string, flags: BisectFlags): Promise<nu
     return EXIT.ok;
   } catch (error) {
     if (!(error instanceof BisectInputError)) throw error;
-    process.stderr.write(`cors-lab: ${error.message}\n`);
+    warnFitted(`cors-lab: ${error.message}\n`);
     return EXIT.badInput;
   }
 }

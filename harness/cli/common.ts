@@ -24,6 +24,7 @@ import {
   writeBaseline,
 } from '../diff/baseline.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
+import { fitted } from '../../reports/fit.ts';
 import {
   announceReports,
   parseReporters,
@@ -38,6 +39,11 @@ import {
  * could not be reached or trusted at all (no browser ran), 4 check found a
  * security hole (a hostile origin could read a credentialed answer).
  */
+/** A command's prose on stdout, wrapped to the terminal's width (a table has its own fitting). */
+export const printFitted = (text: string): boolean => process.stdout.write(fitted(text));
+/** The same on stderr. */
+export const warnFitted = (text: string): boolean => process.stderr.write(fitted(text));
+
 export const EXIT = { ok: 0, unexpected: 1, badInput: 2, unreachable: 3, securityFinding: 4 } as const;
 
 /** --browsers: local engine ids, or remote engines' ids (checked against --remote once it is read: engineIdProblem). */

@@ -8,6 +8,7 @@ import { diskSize, formatBytes, sourceText } from '../engines/builds/cache.ts';
 import { installBuild, resolveInstall, UnknownBuildError, type InstallOutcome } from '../engines/builds/install.ts';
 import { parseBuildName } from '../engines/builds/names.ts';
 import type { AvailableBuild } from '../engines/builds/sources.ts';
+import { printFitted, warnFitted } from './common.ts';
 
 /** chromium, firefox-esr, WebKitWebDriver + MiniBrowser, Xvfb for WebKit, certutil for Firefox's profile, a C compiler and libc headers for the research clock shim. */
 export const DEBIAN_PACKAGES = [
@@ -28,7 +29,7 @@ function isInstalled(pkg: string): boolean {
 export async function installBrowsers(): Promise<number> {
   const hasApt = existsSync('/usr/bin/apt-get') && existsSync('/usr/bin/dpkg-query');
   if (!hasApt) {
-    process.stdout.write(
+    printFitted(
       [
         'cors-lab: this is not a Debian/Ubuntu system with apt. Choices:',
         '  - on a machine with internet: npx playwright install chromium firefox webkit',
@@ -42,11 +43,11 @@ export async function installBrowsers(): Promise<number> {
   }
   const missing = DEBIAN_PACKAGES.filter((pkg) => !isInstalled(pkg));
   if (missing.length === 0) {
-    process.stdout.write(`cors-lab: all browser packages are installed (${DEBIAN_PACKAGES.join(', ')})\n`);
+    printFitted(`cors-lab: all browser packages are installed (${DEBIAN_PACKAGES.join(', ')})\n`);
     return 0;
   }
   if (process.getuid?.() !== 0) {
-    process.stdout.write(
+    printFitted(
       [
         `cors-lab: missing Debian packages: ${missing.join(', ')}. Choices:`,
         `  - sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`,
@@ -56,23 +57,23 @@ export async function installBrowsers(): Promise<number> {
     );
     return 2;
   }
-  process.stdout.write(`cors-lab: installing ${missing.join(', ')} with apt-get\n`);
+  printFitted(`cors-lab: installing ${missing.join(', ')} with apt-get\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
   } catch {
-    process.stderr.write(
+    warnFitted(
       `cors-lab: apt-get failed. Run it yourself: apt-get update && apt-get install -y ${missing.join(' ')}\n`,
     );
     return 2;
   }
   const still = DEBIAN_PACKAGES.filter((pkg) => !isInstalled(pkg));
   if (still.length > 0) {
-    process.stderr.write(`cors-lab: still missing after apt-get: ${still.join(', ')}\n`);
+    warnFitted(`cors-lab: still missing after apt-get: ${still.join(', ')}\n`);
     return 2;
   }
-  process.stdout.write('cors-lab: browsers installed. `npx cors-lab browsers` lists them\n');
+  printFitted('cors-lab: browsers installed. `npx cors-lab browsers` lists them\n');
   return 0;
 }
 
@@ -105,22 +106,22 @@ export async function installBuilds(names: readonly string[]): Promise<number> {
     }
   }
   if (problems.length > 0) {
-    process.stderr.write(`cors-lab: nothing was installed:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n`);
+    warnFitted(`cors-lab: nothing was installed:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n`);
     return 2;
   }
   const started = performance.now();
   const step = (text: string): void => {
-    process.stderr.write(`  [${((performance.now() - started) / 1000).toFixed(0).padStart(3)}s] ${text}\n`);
+    warnFitted(`  [${((performance.now() - started) / 1000).toFixed(0).padStart(3)}s] ${text}\n`);
   };
   const outcomes: InstallOutcome[] = [];
   for (const build of wanted) outcomes.push(await installBuild(build, step));
   for (const outcome of outcomes) {
     if (outcome.status === 'installed')
-      process.stdout.write(
+      printFitted(
         `${outcome.name.padEnd(30)} installed: ${outcome.build.version} (${outcome.build.kind}), ${formatBytes(await diskSize(outcome.build.dir))}, from ${sourceText(outcome.build.source)}\n`,
       );
-    else if (outcome.status === 'present') process.stdout.write(`${outcome.name.padEnd(30)} ${outcome.detail}\n`);
-    else process.stdout.write(`${outcome.name.padEnd(30)} FAILED: ${outcome.reason} (nothing was left in the cache)\n`);
+    else if (outcome.status === 'present') printFitted(`${outcome.name.padEnd(30)} ${outcome.detail}\n`);
+    else printFitted(`${outcome.name.padEnd(30)} FAILED: ${outcome.reason} (nothing was left in the cache)\n`);
   }
   return outcomes.some((outcome) => outcome.status === 'failed') ? 2 : 0;
 }

@@ -41,8 +41,13 @@ function restoreCache(): void {
 afterAll(restoreCache);
 
 /** The CLI as a user runs it, with a private cache. */
+// Wide enough that no line of install-browsers is wrapped, so each can be matched whole.
 const cli = (cache: string, ...args: string[]) =>
-  runCommand(NODE, [BIN, ...args], { cwd: PROJECT_ROOT, env: { CORS_LAB_CACHE: cache }, timeoutMs: LONG - 20_000 });
+  runCommand(NODE, [BIN, ...args], {
+    cwd: PROJECT_ROOT,
+    env: { CORS_LAB_CACHE: cache, COLUMNS: '1000' },
+    timeoutMs: LONG - 20_000,
+  });
 
 const entries = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
 const manifestOf = (dir: string): BuildManifest =>

@@ -12,7 +12,11 @@ import type { ResearchResult } from '../../harness/result/result.ts';
 import { expectValidResult, NODE, BIN, runCommand, tempCertDir, tempDir } from '../helpers.ts';
 
 let cache = '';
-const cli = (args: string[]) => runCommand(NODE, [BIN, ...args], { env: { CORS_LAB_CACHE: cache } });
+// Wide enough that no line is wrapped, so each can be matched whole; the 80-column test says what wrapping keeps.
+const cli = (args: string[], columns = 1000) =>
+  runCommand(NODE, [BIN, ...args], { env: { CORS_LAB_CACHE: cache, COLUMNS: String(columns) } });
+/** The output with its wrapping undone, to match words across a broken line. */
+const unwrapped = (text: string) => text.replace(/\s+/g, ' ');
 
 beforeAll(async () => {
   cache = tempDir('history-builds');
@@ -94,11 +98,15 @@ describe('cors-lab bisect', () => {
   }, 300_000);
 
   it('says so, exit 1, when the two ends behave alike', async () => {
-    const finished = await cli(['bisect', 'preflight-put-allowed', '--between', 'chromium@113', 'chromium@114']);
+    const finished = await cli(['bisect', 'preflight-put-allowed', '--between', 'chromium@113', 'chromium@114'], 80);
     expect(finished.status, finished.stderr).toBe(1);
-    expect(finished.stdout).toMatch(
-      /^preflight-put-allowed: no change between chromium@113 and chromium@114 \(2 builds measured\)$/m,
+    expect(unwrapped(finished.stdout)).toContain(
+      'preflight-put-allowed: no change between chromium@113 and chromium@114 (2 builds measured)',
     );
+    // Fitted to 80 columns: the steps, the verdict and each build's evidence.
+    const lines = `${finished.stdout}${finished.stderr}`.trimEnd().split('\n');
+    expect(lines.filter((line) => line.length > 80)).toEqual([]);
+    expect(unwrapped(finished.stdout)).toMatch(/outcome: allowed — allowed: the page read the response/);
   }, 300_000);
 
   it('refuses bad input before fetching anything: an unknown scenario, builds of two kinds, the newer build first', async () => {

@@ -368,8 +368,13 @@ describe('the build cache', () => {
 
 describe('the CLI on builds, before anything is downloaded', () => {
   /** The CLI with a private cache: never the user's. */
+  // Wide enough that no message is wrapped, so each can be matched whole.
   const cli = (cache: string, ...args: string[]) =>
-    runCommand(NODE, [BIN, ...args], { cwd: PROJECT_ROOT, env: { CORS_LAB_CACHE: cache }, timeoutMs: 90_000 });
+    runCommand(NODE, [BIN, ...args], {
+      cwd: PROJECT_ROOT,
+      env: { CORS_LAB_CACHE: cache, COLUMNS: '1000' },
+      timeoutMs: 90_000,
+    });
 
   it('install-browsers with a major no source holds: exit 2, nothing installed, the available builds listed, no folder made', async () => {
     const cache = tempDir('cli-builds');

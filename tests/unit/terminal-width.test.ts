@@ -1,6 +1,7 @@
 // The terminal views fit the terminal: run, check (merge prints the same
 // view) and diff at 80 and 120 columns, from results real runs wrote
-// (tests/fixtures/results); --wide keeps the full rows.
+// (tests/fixtures/results); --wide keeps the full rows. A command's prose
+// (install-browsers here, bisect in tests/browsers/history.test.ts) fits too.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -95,6 +96,20 @@ describe('terminal output fits the terminal', () => {
     expect(eighty.status, eighty.stderr).toBe(0);
     expect(widest(eighty.stdout)).toBeLessThanOrEqual(80);
     expect(widest(eighty.stdout)).toBeGreaterThan(70);
+  });
+
+  it('install-browsers fits its messages to COLUMNS, nothing lost', async () => {
+    const refused = await runCli(['install-browsers', 'chromium@abc', 'firefox'], { env: { COLUMNS: '60' } });
+    expect(refused.status).toBe(2);
+    expect(
+      refused.stderr
+        .trimEnd()
+        .split('\n')
+        .filter((line) => columns(line) > 60),
+    ).toEqual([]);
+    expect(refused.stderr.replace(/\s+/g, ' ')).toContain(
+      '"firefox" names the system\'s build: install it with apt (cors-lab install-browsers with no names), or name a version such as firefox@140',
+    );
   });
 
   it('breaks at a double space without leaving a line ending in a space', () => {
