@@ -23,6 +23,7 @@ import { parseShard, type Shard } from '../run/shard.ts';
 import { addCheckCommand } from './check.ts';
 import { addDiffCommand } from './diff.ts';
 import { addMergeCommand } from './merge.ts';
+import { terminalWidth } from '../../reports/fit.ts';
 import {
   addRemoteOptions,
   addRunOptions,
@@ -30,6 +31,7 @@ import {
   EXIT,
   fromCommandLine,
   remoteEnginesOf,
+  printFitted,
   report,
   type OutputFlags,
   type RemoteFlags,
@@ -138,7 +140,7 @@ async function browsersCommand(flags: RemoteFlags): Promise<number> {
     );
   }
   lines.push(...(await cachedBuildLines()));
-  process.stdout.write(`${lines.join('\n')}\n`);
+  printFitted(`${lines.join('\n')}\n`);
   return missing > 0 ? EXIT.unexpected : EXIT.ok;
 }
 
@@ -151,11 +153,15 @@ async function cachedBuildLines(): Promise<string[]> {
   const lines = [
     `builds in ${buildsDir()} (${formatBytes(sizes.reduce((a, b) => a + b, 0))}; run one with --browsers ${builds[0]!.name}):`,
   ];
-  builds.forEach((build, index) =>
-    lines.push(
-      `  ${build.name.padEnd(30)} ${build.version.padEnd(16)} ${build.kind.padEnd(14)} ${formatBytes(sizes[index]!).padStart(7)}  ${sourceText(build.source)}`,
-    ),
-  );
+  // Columns as wide as their widest entry; where a row with its source does not fit the terminal, the source goes on a line of its own under it.
+  const width = (pick: (build: (typeof builds)[number]) => string) =>
+    Math.max(...builds.map((build) => pick(build).length));
+  const [nameWidth, versionWidth, kindWidth] = [width((b) => b.name), width((b) => b.version), width((b) => b.kind)];
+  builds.forEach((build, index) => {
+    const row = `  ${build.name.padEnd(nameWidth)}  ${build.version.padEnd(versionWidth)}  ${build.kind.padEnd(kindWidth)} ${formatBytes(sizes[index]!).padStart(7)}`;
+    const source = sourceText(build.source);
+    lines.push(row.length + 2 + source.length <= terminalWidth() ? `${row}  ${source}` : `${row}\n    from ${source}`);
+  });
   return lines;
 }
 

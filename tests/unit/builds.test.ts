@@ -451,6 +451,20 @@ describe('the CLI on builds, before anything is downloaded', () => {
     expect(listed.stdout).toMatch(
       /^ {2}chromium-headless-shell@110 +110\.0\.5478\.0 +headless-shell +3 MB {2}npm @sparticuz\/chromium 110\.0\.1$/m,
     );
+    // In a narrow terminal the build's source goes on a line of its own, whole.
+    const narrow = await runCommand(NODE, [BIN, 'browsers'], {
+      cwd: PROJECT_ROOT,
+      env: { CORS_LAB_CACHE: cache, COLUMNS: '72' },
+    });
+    expect(narrow.stdout).toMatch(
+      /^ {2}chromium-headless-shell@110 +110\.0\.5478\.0 +headless-shell +3 MB\n {4}from npm @sparticuz\/chromium 110\.0\.1$/m,
+    );
+    expect(
+      narrow.stdout
+        .trimEnd()
+        .split('\n')
+        .filter((line) => line.length > 72),
+    ).toEqual([]);
 
     const pruned = await cli(cache, 'browsers', '--prune');
     expect(pruned.status).toBe(0);
