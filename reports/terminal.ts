@@ -102,19 +102,20 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
       ? shortRequest(result, result.check.endpoints[0]!)
       : undefined;
   // With one endpoint the rows are its origins; the heading says which request.
-  const headings = [
-    oneRequest ? `${oneRequest}, from` : 'scenario',
-    'spec',
-    ...columns.map((column) =>
-      wide
-        ? column.heading
-        : `${column.variant !== undefined ? `${column.variant} · ` : ''}${shortEngineHeading(column.engine)}`,
-    ),
-  ];
+  const firstHeading = oneRequest ? `${oneRequest}, from` : 'scenario';
+  const headingOf = (column: (typeof columns)[number], withVariant: boolean) =>
+    wide
+      ? column.heading
+      : `${withVariant && column.variant !== undefined ? `${column.variant} · ` : ''}${shortEngineHeading(column.engine)}`;
   const rowName = (id: string, room = Number.POSITIVE_INFINITY) =>
     wide ? id : result.kind === 'check' ? checkRowName(result, id, room) : cutMiddle(id, room);
-  const rows = result.scenarios.map((scenario) => {
-    const cells = columns.map((column) => {
+  type Cell = { text: string; style: Style };
+  const specCells: Cell[] = result.scenarios.map((scenario) => {
+    const text = specColumnText(result, scenario);
+    return { text, style: (text.includes('hole') ? ['bold', 'red'] : 'dim') as Style };
+  });
+  const grid: Cell[][] = result.scenarios.map((scenario) =>
+    columns.map((column) => {
       const cell = index.get(scenario.id)?.get(column.key);
       if (!cell) return { text: '-', style: 'gray' as Style };
       const label = verdictOf(cell);
@@ -123,36 +124,80 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
         text: cellText(cell),
         style: (loud ? ['bold', outcomeStyle[cell.outcome]!] : outcomeStyle[cell.outcome]!) as Style,
       };
-    });
-    return [
-      { text: rowName(scenario.id), style: 'reset' as Style },
-      {
-        text: specColumnText(result, scenario),
-        style: (specColumnText(result, scenario).includes('hole') ? ['bold', 'red'] : 'dim') as Style,
-      },
-      ...cells,
-    ];
-  });
-  const widths = headings.map((heading, column) =>
-    Math.max(heading.length, ...rows.map((row) => row[column]!.text.length)),
+    }),
   );
-  if (!wide) {
-    // The row names get what the other columns leave, cut in the middle; at least 28 columns, so rows stay told
-    // apart where many engine columns leave less (the table is then wider than the terminal, never ambiguous).
-    const others = widths.slice(1).reduce((sum, one) => sum + one + 2, 0);
-    widths[0] = Math.min(widths[0]!, Math.max(MIN_ROW_NAME, width - others));
-    result.scenarios.forEach((scenario, at) => (rows[at]![0]!.text = rowName(scenario.id, widths[0]!)));
+  const widest = (texts: string[]) => Math.max(0, ...texts.map((text) => text.length));
+  const nameWidth = widest([firstHeading, ...result.scenarios.map((scenario) => rowName(scenario.id))]);
+  const specWidth = widest(['spec', ...specCells.map((cell) => cell.text)]);
+  const columnWidth = (at: number, withVariant: boolean) =>
+    widest([headingOf(columns[at]!, withVariant), ...grid.map((row) => row[at]!.text)]);
+  /** The columns of one table: all of them, or (where they do not fit) each middleware's, cut into parts that fit. */
+  type Part = { title?: string; columns: number[]; withVariant: boolean };
+  const all = columns.map((_column, at) => at);
+  const fits = (part: Part) =>
+    Math.min(nameWidth, MIN_ROW_NAME) +
+      2 +
+      specWidth +
+      part.columns.reduce((sum, at) => sum + 2 + columnWidth(at, part.withVariant), 0) <=
+    width;
+  let parts: Part[] = [{ columns: all, withVariant: true }];
+  if (!wide && !fits(parts[0]!)) {
+    const variants = [...new Set(columns.map((column) => column.variant))];
+    const byVariant: Part[] =
+      variants.length > 1
+        ? variants.map((variant) => ({
+            title: variant!,
+            columns: all.filter((at) => columns[at]!.variant === variant),
+            withVariant: false,
+          }))
+        : parts;
+    // Each part as many columns as fit, at least one.
+    parts = byVariant.flatMap((part) => {
+      const pieces: Part[] = [];
+      for (const at of part.columns) {
+        const last = pieces.at(-1);
+        if (last && fits({ ...last, columns: [...last.columns, at] })) last.columns.push(at);
+        else pieces.push({ ...part, columns: [at] });
+      }
+      return pieces;
+    });
   }
-  // Padding goes outside the colour, and none after the last column: no line ends in spaces.
-  const cellAt = (style: Style, text: string, column: number) =>
-    paint(style, text) + (column === widths.length - 1 ? '' : ' '.repeat(Math.max(0, widths[column]! - text.length)));
+  const tableLines = (part: Part): string[] => {
+    const headings = [firstHeading, 'spec', ...part.columns.map((at) => headingOf(columns[at]!, part.withVariant))];
+    const rows = result.scenarios.map((scenario, row) => [
+      { text: rowName(scenario.id), style: 'reset' as Style },
+      specCells[row]!,
+      ...part.columns.map((at) => grid[row]![at]!),
+    ]);
+    const widths = headings.map((heading, column) =>
+      Math.max(heading.length, ...rows.map((row) => row[column]!.text.length)),
+    );
+    if (!wide) {
+      // The row names get what the other columns leave, cut in the middle; at least 28 columns, so rows stay told
+      // apart where many engine columns leave less (the table is then wider than the terminal, never ambiguous).
+      const others = widths.slice(1).reduce((sum, one) => sum + one + 2, 0);
+      widths[0] = Math.min(widths[0]!, Math.max(MIN_ROW_NAME, width - others));
+      result.scenarios.forEach((scenario, at) => (rows[at]![0]!.text = rowName(scenario.id, widths[0]!)));
+    }
+    // Padding goes outside the colour, and none after the last column: no line ends in spaces.
+    const cellAt = (style: Style, text: string, column: number) =>
+      paint(style, text) + (column === widths.length - 1 ? '' : ' '.repeat(Math.max(0, widths[column]! - text.length)));
+    return [
+      headings.map((heading, column) => cellAt('bold', heading, column)).join('  '),
+      widths.map((width) => '─'.repeat(width)).join('  '),
+      ...rows.map((row) => row.map((cell, column) => cellAt(cell.style, cell.text, column)).join('  ')),
+    ];
+  };
   const lines: string[] = [];
   const banner = interruptionBanner(result);
   if (banner) lines.push(paint(['bold', 'red'], banner), '');
-  lines.push(headings.map((heading, column) => cellAt('bold', heading, column)).join('  '));
-  lines.push(widths.map((width) => '─'.repeat(width)).join('  '));
-  for (const row of rows) lines.push(row.map((cell, column) => cellAt(cell.style, cell.text, column)).join('  '));
-  // The table is never wrapped (a table with more columns than fit is left to the terminal); what follows is.
+  parts.forEach((part, at) => {
+    if (at > 0) lines.push('');
+    const continued = part.title !== undefined && parts[at - 1]?.title === part.title;
+    if (part.title !== undefined) lines.push(paint('bold', continued ? `${part.title} (continued)` : part.title));
+    lines.push(...tableLines(part));
+  });
+  // A table is never wrapped (a single column wider than the terminal is left to it); what follows is.
   const tableEnd = lines.length;
   lines.push('');
   for (const engine of result.engines) {

@@ -19,6 +19,7 @@ const read = <T>(name: string) => JSON.parse(gunzipSync(readFileSync(fixture(nam
 const check = read<CheckResult>('check-sweep');
 const notAllowed = read<CheckResult>('check-not-allowed');
 const run = read<RunResult>('run-acao');
+const middlewares = read<RunResult>('run-middleware');
 /** Columns a line takes: code points, colour codes not counted. */
 const columns = (line: string) => [...stripVTControlCharacters(line)].length;
 const widest = (text: string) => Math.max(...text.split('\n').map(columns));
@@ -96,6 +97,27 @@ describe('terminal output fits the terminal', () => {
     expect(eighty.status, eighty.stderr).toBe(0);
     expect(widest(eighty.stdout)).toBeLessThanOrEqual(80);
     expect(widest(eighty.stdout)).toBeGreaterThan(70);
+  });
+
+  it('a run with more engine columns than fit: a table per middleware, then parts that fit, no cell lost', () => {
+    // Engine cells: each table row's cells after its name and the spec column.
+    const engineCells = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('mw-'))
+        .flatMap((line) => line.split(/ {2,}/).slice(2));
+    const all = engineCells(renderTerminal(middlewares, { color: false, width: 100, wide: true }));
+    expect(all).toHaveLength(middlewares.results.length);
+    for (const width of [60, 80, 120]) {
+      const text = renderTerminal(middlewares, { color: false, width });
+      expect(widest(text), `at ${width}`).toBeLessThanOrEqual(width);
+      expect(engineCells(text).sort(), `at ${width}`).toEqual([...all].sort());
+      expect(text).toMatch(/^simple-cors\n/m);
+      expect(text).toMatch(/^cors\n/m);
+    }
+    // At 60 columns, each middleware's three engines are cut into parts that fit.
+    expect(renderTerminal(middlewares, { color: false, width: 60 })).toMatch(/^cors \(continued\)$/m);
+    expect(renderTerminal(middlewares, { color: false, width: 120 })).not.toContain('(continued)');
   });
 
   it('install-browsers fits its messages to COLUMNS, nothing lost', async () => {
