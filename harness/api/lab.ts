@@ -17,6 +17,7 @@ import { behaviourDeviation, buildOf } from '../scenario/behaviours.ts';
 import type { CellResult, EngineEntry, SpecView } from '../result/result.ts';
 import { notStarted } from '../session/launch.ts';
 import { mintNonce } from '../session/page.ts';
+import { asSpecChain } from '../run/request-chain.ts';
 import { labControlUrl } from '../session/reachability.ts';
 import { ProbeSession } from '../session/session.ts';
 import { probeRequest } from '../session/probe-request.ts';
@@ -148,9 +149,11 @@ export async function createLab(options: CreateLabOptions = {}): Promise<CorsLab
       lab.register(scenario, replayNonce, forward);
       const replayRequest = probeRequest(scenario, lab, replayNonce, timeoutMs);
       // The replay runs while the browsers probe; each cell waits for it to know the spec column.
-      const spec = replay(specRequestOf(replayRequest, lab.originUrl(scenario.page)), replayer).then((replayed) =>
-        specViewOf(replayed, replayRequest, lab.originUrl(scenario.page)),
-      );
+      const spec = replay(specRequestOf(replayRequest, lab.originUrl(scenario.page)), replayer).then((replayed) => {
+        const view = specViewOf(replayed, replayRequest, lab.originUrl(scenario.page));
+        // The replay went under its own nonce: its chain is written as the spec's, which each cell's journal is held against.
+        return view.chain ? { ...view, chain: asSpecChain(view.chain, replayNonce) } : view;
+      });
       const cells = await Promise.all(warm.map((session) => probeIn(session, lab, scenario, forward, timeoutMs, spec)));
       return {
         cells,

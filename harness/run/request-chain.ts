@@ -41,6 +41,11 @@ function asSpecUrl(url: string, nonce: string): string {
   return url.split(`/x/${nonce}/`).join(`/x/${SPEC_NONCE}/`);
 }
 
+/** A chain the spec model went through under a nonce of its own (a replay's), written as the spec's. */
+export function asSpecChain(hops: Hop[], nonce: string): Hop[] {
+  return hops.map((hop) => ({ ...hop, url: asSpecUrl(hop.url, nonce) }));
+}
+
 const what = (hop: Pick<Hop, 'kind' | 'method' | 'url'>) =>
   `${hop.kind === 'preflight' ? 'a preflight' : `the ${hop.method} request`} to ${hop.url}`;
 const originText = (origin: string | null | undefined) =>

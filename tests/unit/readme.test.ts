@@ -12,6 +12,7 @@ import { PROJECT_ROOT } from '../helpers.ts';
 describe('documentation examples', () => {
   it.each([
     'examples/middleware-author/global-setup.ts',
+    'examples/middleware-author/simple-cors.ts',
     'examples/middleware-author/simple-cors.test.ts',
     'examples/middleware-author/adapter.ts',
     'tests/package/project/vitest.config.ts',
