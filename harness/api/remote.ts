@@ -59,7 +59,17 @@ function send(response: ServerResponse, status: number, body: unknown): void {
 
 /** A lab served by serveLab, used like createLab's: the middleware runs here, the browsers there. */
 export async function connectLab(url: string): Promise<CorsLab> {
-  const info = (await (await fetch(`${url}/`)).json()) as Pick<CorsLab, 'origins' | 'engines' | 'missing'>;
+  // The usual slip: inject('corsLab') is undefined when vitest.config.ts does not run the global setup that provides it.
+  if (typeof url !== 'string' || !/^https?:\/\//.test(url))
+    throw new TypeError(
+      `connectLab needs the address serveLab returned (got ${url === undefined ? 'undefined' : JSON.stringify(url)}). Fix: list the global setup that calls serveLab and provides it in vitest.config.ts (test.globalSetup), and pass inject('corsLab') (the name it was provided under)`,
+    );
+  const reached = await fetch(`${url}/`).catch((error: Error) => {
+    throw new Error(
+      `connectLab: no lab answers at ${url} (${error.message}). Fix: is the global setup's serveLab still running?`,
+    );
+  });
+  const info = (await reached.json()) as Pick<CorsLab, 'origins' | 'engines' | 'missing'>;
   const servers = serverPool();
   return {
     ...info,

@@ -24,6 +24,7 @@ import { addCheckCommand } from './check.ts';
 import { addDiffCommand } from './diff.ts';
 import { addMergeCommand } from './merge.ts';
 import { terminalWidth } from '../../reports/fit.ts';
+import { MissingPackageError } from '../middleware/adapters/versions.ts';
 import {
   addRemoteOptions,
   addRunOptions,
@@ -318,6 +319,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; usage errors are bad input.
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (error instanceof MissingPackageError) {
+      process.stderr.write(`cors-lab: ${error.message}\n`);
+      return EXIT.badInput;
     }
     process.stderr.write(
       `cors-lab: harness failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -365,6 +365,22 @@ describe.each(PROJECTS)(
       expect(outcomes('mw-reflect-origin')).toEqual(['blocked', 'blocked', 'blocked']);
     });
 
+    it('cors-lab run --middleware with a middleware package the project lacks: one line with the install command, exit 2', async () => {
+      const finished = await npx([
+        'cors-lab',
+        'run',
+        'node_modules/cors-lab/scenarios/middleware',
+        '--middleware',
+        '@koa/cors',
+      ]);
+      expect(finished.status).toBe(2);
+      expect(finished.stderr).toMatch(
+        /the @koa\/cors adapter needs the npm package "(koa|@koa\/cors)" \(.*\)\. Fix: npm install --save-dev (koa|@koa\/cors)/,
+      );
+      // Bad input, not a crash: no stack trace.
+      expect(finished.stderr).not.toMatch(/harness failure|\n\s+at /);
+    });
+
     it('cors-lab ui serves its page, with its script, from the installed package, and stops on Ctrl-C', async () => {
       const child = spawn('npx', ['--no-install', 'cors-lab', 'ui'], {
         cwd: project,

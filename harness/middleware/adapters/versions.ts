@@ -25,12 +25,15 @@ export function installedVersion(pkg: string): string {
   }
 }
 
+/** A middleware package the user has not installed: bad input, said in one line with the install command (no stack trace). */
+export class MissingPackageError extends Error {}
+
 /** A clear error for a missing adapter package. */
 export async function importPackage<T>(pkg: string, adapter: string): Promise<T> {
   try {
     return (await import(pkg)) as T;
   } catch (error) {
-    throw new Error(
+    throw new MissingPackageError(
       `the ${adapter} adapter needs the npm package "${pkg}" (${(error as Error).message.split('\n')[0]}). Fix: npm install --save-dev ${pkg}`,
     );
   }
