@@ -5,6 +5,7 @@
 import type { CompatStudy, CompatVerdictRow } from '../harness/result/research.ts';
 import { escapeCell } from './labels.ts';
 import { cutTo, escapeHtml } from './research.ts';
+import { fitLines } from './fit.ts';
 
 const MARK: Record<CompatVerdictRow['verdict'], string> = { agree: '=', disagree: '≠', 'not comparable': '·' };
 
@@ -29,7 +30,7 @@ function shortClaim(row: CompatVerdictRow): string {
 
 const yesNo = (supported: boolean | null) => (supported === null ? '—' : supported ? 'yes' : 'no');
 
-/** One line per feature and engine (and one for a preference run), cut to `width` columns; the details are in the Markdown and HTML reports. */
+/** One line per feature and engine (and one for a preference run), cut to `width` columns, the prose wrapped to it; the details are in the Markdown and HTML reports. */
 export function compatTerminal(study: CompatStudy, width = 100): string {
   const cut = cutTo(width);
   const rows = study.features.flatMap((feature) => feature.engines);
@@ -40,9 +41,7 @@ export function compatTerminal(study: CompatStudy, width = 100): string {
   // Once per engine: which BCD browser and version its column is compared with, and why where it is another browser.
   for (const row of new Map(rows.map((entry) => [entry.engine, entry])).values()) {
     lines.push(
-      cut(
-        `  ${row.engine} against ${row.claim.browser} ${row.claim.atVersion}'s data${row.comparedWith ? ` (${row.comparedWith.replace(/: compared with .*$/, '')})` : ''}`,
-      ),
+      `  ${row.engine} against ${row.claim.browser} ${row.claim.atVersion}'s data${row.comparedWith ? ` (${row.comparedWith.replace(/: compared with .*$/, '')})` : ''}`,
     );
   }
   for (const feature of study.features) {
@@ -58,7 +57,7 @@ export function compatTerminal(study: CompatStudy, width = 100): string {
           'supported' in row.flagRun
             ? `with that preference set: measured ${yesNo(row.flagRun.supported)}${row.flagRun.matchesClaim ? ', as BCD says' : ', which BCD does not say'}`
             : `that preference: ${row.flagRun.notRun}`;
-        lines.push(cut(`    ${' '.repeat(engineWidth)}  ${flagLine}`));
+        lines.push(`    ${' '.repeat(engineWidth)}  ${flagLine}`);
       }
     }
   }
@@ -67,8 +66,9 @@ export function compatTerminal(study: CompatStudy, width = 100): string {
     '',
     `${count('agree')} agree, ${count('disagree')} disagree, ${count('not comparable')} not comparable; each row's evidence, and each disagreement's diagnosis, are in the Markdown and HTML reports`,
   );
-  for (const missing of study.enginesMissing) lines.push(cut(`${missing.id}: not run (${missing.reason})`));
-  return `${lines.map(cut).join('\n')}\n`;
+  for (const missing of study.enginesMissing) lines.push(`${missing.id}: not run (${missing.reason})`);
+  // The rows were cut to the width; the prose around them wraps.
+  return `${fitLines(lines, width).join('\n')}\n`;
 }
 
 /** The table to paste into an upstream issue: feature, browser, BCD claim, measured, evidence. */

@@ -38,6 +38,8 @@ export function wrapLine(line: string, width: number): string[] {
       // A double space (as before the summary's "in 4.6 s") must not leave the broken line ending in one.
       out.push(current.trimEnd());
       current = continuation + word;
+      // A double space broken at its first space: the next word starts the line, with no third space of indent.
+      empty = word === '';
     }
     // A word longer than the line (a URL) is cut where the line ends.
     while (visible(current) > width && stripVTControlCharacters(current) === current) {
@@ -54,8 +56,22 @@ export function fitLines(lines: string[], width: number): string[] {
   return lines.flatMap((line) => line.split('\n')).flatMap((line) => wrapLine(line, width));
 }
 
-/** A command's prose (one or more lines, a trailing newline kept) wrapped to the terminal's width. */
-export function fitted(text: string, width: number = terminalWidth()): string {
+/**
+ * The width a command's messages wrap to: COLUMNS where it is set, else the
+ * stream's terminal. None in a log without COLUMNS: there each message stays
+ * one line, which grep finds whole (the tables still fit 100 columns).
+ */
+export function messageWidth(
+  env: NodeJS.ProcessEnv = process.env,
+  stream: { isTTY?: boolean; columns?: number } = process.stderr,
+): number | undefined {
+  if (env.COLUMNS && Number.isInteger(Number(env.COLUMNS)) && Number(env.COLUMNS) > 0) return terminalWidth(env);
+  return stream.isTTY && stream.columns ? stream.columns : undefined;
+}
+
+/** A command's prose (one or more lines, a trailing newline kept) wrapped to `width`; as it is without one. */
+export function fitted(text: string, width: number | undefined): string {
+  if (width === undefined) return text;
   const ends = text.endsWith('\n');
   return fitLines([ends ? text.slice(0, -1) : text], width).join('\n') + (ends ? '\n' : '');
 }

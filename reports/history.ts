@@ -5,7 +5,8 @@
 // out under the row.
 import type { HistoryStudy, HistoryTimeline } from '../harness/result/research.ts';
 import { escapeCell } from './labels.ts';
-import { cutTo, escapeHtml } from './research.ts';
+import { escapeHtml } from './research.ts';
+import { fitLines } from './fit.ts';
 
 const kindName = (kind: string) => (kind === 'headless-shell' ? 'headless shell' : 'full browser');
 
@@ -98,7 +99,7 @@ export function historyTerminal(study: HistoryStudy, width = 100): string {
     );
   for (const missing of study.enginesMissing)
     lines.push(`${missing.id}: not run (${missing.reason}). Fix: ${missing.fix}`);
-  return `${lines.map(cutTo(width)).join('\n')}\n`;
+  return `${fitLines(lines, width).join('\n')}\n`;
 }
 
 export function historyMarkdown(study: HistoryStudy): string {

@@ -5,6 +5,7 @@
 // mark where a preflight was sent, an open one where the cache answered.
 import type { EngineInfo } from '../harness/engines/types.ts';
 import { escapeCell, shortEngineHeading } from './labels.ts';
+import { fitLines } from './fit.ts';
 import {
   PAGE_MECHANISMS,
   PAGE_SECURITIES,
@@ -292,8 +293,9 @@ export function pnaCell(
 
 // ---------------------------------------------------------------------------
 // Compact terminal views: short engine headers, one line per row with
-// marks and a legend, cut to the terminal's width; the details are in the
-// Markdown and HTML reports.
+// marks and a legend; a table's rows are cut to the terminal's width, the
+// legend and notes wrapped to it. The details are in the Markdown and HTML
+// reports.
 
 /** Cuts a line to the terminal's width. */
 export const cutTo = (width: number) => (line: string) => (line.length > width ? `${line.slice(0, width - 1)}…` : line);
@@ -327,12 +329,12 @@ export function maxAgeTerminal(study: MaxAgeStudy, width = 100): string {
   ];
   for (const [index, entry] of (study.engines[0]?.cases ?? []).entries())
     rows.push([entry.label, ...study.engines.map((engine) => short(engine.cases[index]!.lifetime))]);
-  const lines = ['Preflight-cache lifetime by Access-Control-Max-Age', '', ...table(rows), ''];
+  const lines = ['Preflight-cache lifetime by Access-Control-Max-Age', '', ...table(rows).map(cutTo(width)), ''];
   lines.push(
     'a–b s: still cached at a s, preflighted again at b s; ≥ a s: still cached at the longest wait (a lower bound); (c) controlled clock, (r) real time',
   );
   for (const missing of study.enginesMissing) lines.push(`${missing.id}: not run (${missing.reason})`);
-  return `${lines.map(cutTo(width)).join('\n')}\n`;
+  return `${fitLines(lines, width).join('\n')}\n`;
 }
 
 const PNA_MARK: Record<PnaObservation['outcome'], string> = {
@@ -382,7 +384,7 @@ export function pnaTerminal(study: PnaStudy, width = 100): string {
       rows.push([label, shortEngineHeading(engine.engine), ...marks, header, changed]);
     }
   }
-  const lines = ['Private/Local Network Access', '', ...table(rows), ''];
+  const lines = ['Private/Local Network Access', '', ...table(rows).map(cutTo(width)), ''];
   lines.push(
     'Each permission column: preflighted, simple and no-cors fetch. ✓ allowed, o opaque (no-cors), ✗ blocked (answered, withheld), - not sent (refused before sending), … held (no result in time), blank: not measured.',
   );
@@ -398,5 +400,5 @@ export function pnaTerminal(study: PnaStudy, width = 100): string {
   for (const [index, note] of notes.entries()) lines.push(`[${index + 1}] ${note}`);
   for (const missing of study.enginesMissing) lines.push(`${missing.id}: not run (${missing.reason})`);
   lines.push("The engines' address-space settings and every request's evidence are in the Markdown and HTML reports.");
-  return `${lines.map(cutTo(width)).join('\n')}\n`;
+  return `${fitLines(lines, width).join('\n')}\n`;
 }

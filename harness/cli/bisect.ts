@@ -1,11 +1,11 @@
 // `cors-lab bisect SCENARIO --between OLD NEW`: the first build with the later
 // behaviour of one scenario, each step printed as it is measured.
 import { Option, type Command } from 'commander';
-import { loadScenarios, formatProblem } from '../scenario/loader.ts';
+import { loadScenarios } from '../scenario/loader.ts';
 import { BUILTIN_CATALOG } from '../package/root.ts';
 import { HISTORY_ASPECTS, type HistoryAspect } from '../result/research.ts';
 import { bisect, BisectInputError, type BisectMeasurement } from '../research/bisect.ts';
-import { EXIT, parseTimeout, printFitted, warnFitted } from './common.ts';
+import { EXIT, parseTimeout, printFitted, warnFitted, warnProblems } from './common.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
 
 interface BisectFlags {
@@ -33,9 +33,7 @@ async function bisectCommand(scenarioId: string, flags: BisectFlags): Promise<nu
   }
   const loaded = loadScenarios(flags.scenarios ?? [BUILTIN_CATALOG]);
   if (loaded.problems.length > 0) {
-    warnFitted(
-      `cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n${loaded.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`,
-    );
+    warnProblems(loaded.problems, 'in scenario files');
     return EXIT.badInput;
   }
   const scenario = loaded.scenarios.find((each) => each.id === scenarioId);

@@ -29,9 +29,11 @@ import {
   fromCommandLine,
   repeatable,
   report,
+  warnProblems,
   type OutputFlags,
   type RemoteFlags,
   addTerminalOptions,
+  warnFitted,
 } from './common.ts';
 import { ProgressLine } from './progress.ts';
 import { reportInterruptions } from '../engines/cleanup.ts';
@@ -228,16 +230,14 @@ async function checkCommand(url: string | undefined, flags: CheckFlags & { given
     plan = await planOf(url, flags);
   } catch (error) {
     if (!(error instanceof CheckInputError)) throw error;
-    process.stderr.write(`cors-lab: ${error.problems.length} problem(s); nothing was run:\n`);
-    for (const problem of error.problems)
-      process.stderr.write(`  ${problem.file}: ${problem.field || '(file)'}: ${problem.message}\n`);
+    warnProblems(error.problems);
     return EXIT.badInput;
   }
   if (!flags.sweep) plan = { ...plan, sweep: false };
   if (!flags.missingPath) plan = { ...plan, missingPath: false };
   const rows = planProbes(plan).length;
   if (rows > flags.maxRows) {
-    process.stderr.write(
+    warnFitted(
       `cors-lab: the check would run ${rows} rows (${plan.endpoints.length} endpoint(s), each from its origins, with error paths${plan.sweep ? " and the sweep's hostile origins" : ''}), more than --max-rows ${flags.maxRows}; nothing was run. Fix: raise --max-rows, leave third parties out (--har-exclude-host), or check fewer endpoints${plan.sweep ? ' (or --no-sweep)' : ''}\n`,
     );
     return EXIT.badInput;
@@ -260,7 +260,7 @@ async function checkCommand(url: string | undefined, flags: CheckFlags & { given
     }).finally(() => progress.stop());
   } catch (error) {
     if (!(error instanceof TargetUnreachable)) throw error;
-    process.stderr.write(`cors-lab: ${error.message}\n`);
+    warnFitted(`cors-lab: ${error.message}\n`);
     return EXIT.unreachable;
   }
   return report(result, reporters, flags, browsers !== undefined);

@@ -1,5 +1,6 @@
 // What the run and check commands share: exit codes, flag parsers, and the
 // end of a command (terminal view, reports, exit code).
+import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
   idProblems,
@@ -24,14 +25,29 @@ import {
   writeBaseline,
 } from '../diff/baseline.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
-import { fitted } from '../../reports/fit.ts';
+import { fitted, messageWidth } from '../../reports/fit.ts';
 import {
   announceReports,
   parseReporters,
+  reportPath,
   reportPathProblems,
   writeReports,
   type ReporterChoice,
 } from '../../reports/write.ts';
+
+/** A command's prose on stdout, wrapped to the terminal's width or COLUMNS (a table has its own fitting). */
+export const printFitted = (text: string): boolean =>
+  process.stdout.write(fitted(text, messageWidth(process.env, process.stdout)));
+/** The same on stderr. */
+export const warnFitted = (text: string): boolean =>
+  process.stderr.write(fitted(text, messageWidth(process.env, process.stderr)));
+
+/** Every problem of the input at once, each wrapped to the terminal: "cors-lab: 3 problem(s) in scenario files; nothing was run". */
+export function warnProblems(problems: Parameters<typeof formatProblem>[0][], where?: string): void {
+  warnFitted(
+    `cors-lab: ${problems.length} problem(s)${where ? ` ${where}` : ''}; nothing was run:\n${problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`,
+  );
+}
 
 /**
  * 0 every cell matches its expectation, 1 unexpected results (for check, also
@@ -39,11 +55,6 @@ import {
  * could not be reached or trusted at all (no browser ran), 4 check found a
  * security hole (a hostile origin could read a credentialed answer).
  */
-/** A command's prose on stdout, wrapped to the terminal's width (a table has its own fitting). */
-export const printFitted = (text: string): boolean => process.stdout.write(fitted(text));
-/** The same on stderr. */
-export const warnFitted = (text: string): boolean => process.stderr.write(fitted(text));
-
 export const EXIT = { ok: 0, unexpected: 1, badInput: 2, unreachable: 3, securityFinding: 4 } as const;
 
 /** --browsers: local engine ids, or remote engines' ids (checked against --remote once it is read: engineIdProblem). */
@@ -92,7 +103,7 @@ export function commandInputs(
   if (!reporters) return undefined;
   const baseline = baselineProblem(flags);
   if (baseline) {
-    process.stderr.write(`cors-lab: ${baseline}\n`);
+    warnFitted(`cors-lab: ${baseline}\n`);
     return undefined;
   }
   const remote = remoteEnginesOf(flags);
@@ -100,7 +111,9 @@ export function commandInputs(
 }
 
 /** The remote engines the flags configure, or the problems (file, field, fix) on stderr and undefined. */
-export function remoteEnginesOf(flags: RemoteFlags & { browsers?: EngineId[] }): RemoteEngineConfig[] | undefined {
+export function remoteEnginesOf(
+  flags: RemoteFlags & { browsers?: EngineId[]; profile?: string },
+): RemoteEngineConfig[] | undefined {
   try {
     const remote = [
       ...(flags.remoteConfig ? readRemoteConfig(flags.remoteConfig) : []),
@@ -125,12 +138,20 @@ export function remoteEnginesOf(flags: RemoteFlags & { browsers?: EngineId[] }):
             : `unknown engine "${unknown[0]}". Fix: use a comma-separated list of ${[...ENGINE_IDS, ...remote.map((engine) => engine.id)].join(', ')} or builds such as chromium@143, firefox@140${remote.length === 0 ? ' (or configure a remote engine with --remote)' : ''}`;
       throw new RemoteConfigError([{ file: 'command line', field: '--browsers', message }]);
     }
+    // A remote browser runs with its endpoint's settings: a profile is refused before anything starts, not a launch that fails.
+    const chosen = remote.filter((engine) => !flags.browsers || flags.browsers.includes(engine.id)).map((e) => e.id);
+    if (flags.profile && flags.profile !== 'defaults' && chosen.length > 0)
+      throw new RemoteConfigError([
+        {
+          file: 'command line',
+          field: '--profile',
+          message: `the "${flags.profile}" profile cannot be applied to ${chosen.join(', ')}: a remote engine runs with its endpoint's own settings. Fix: --profile defaults, or leave ${chosen.join(', ')} out of --browsers`,
+        },
+      ]);
     return remote;
   } catch (error) {
     if (!(error instanceof RemoteConfigError)) throw error;
-    process.stderr.write(
-      `cors-lab: ${error.problems.length} problem(s) with the engines; nothing was run:\n${error.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`,
-    );
+    warnProblems(error.problems, 'with the engines');
     return undefined;
   }
 }
@@ -236,16 +257,14 @@ export function report(
   process.stdout.write(`${renderTerminal(result, { color, wide: flags.wide === true })}\n`);
   const allWritten = announceReports(writeReports(result, reporters, flags.out));
   if (result.interrupted) {
-    process.stderr.write(
+    warnFitted(
       `cors-lab: interrupted by ${result.interrupted.signal}: the reports above are marked interrupted and written beside any complete ones (*.interrupted.*), which are left as they were\n`,
     );
     return exitCodeFor(result.interrupted.signal as NodeJS.Signals);
   }
 
   if (result.engines.length === 0) {
-    process.stderr.write(
-      'cors-lab: no engine could be run. See `npx cors-lab browsers` and `npx cors-lab install-browsers`\n',
-    );
+    warnFitted('cors-lab: no engine could be run. See `npx cors-lab browsers` and `npx cors-lab install-browsers`\n');
     return EXIT.badInput;
   }
   // A report that was asked for and not written is a harness failure: CI would read a stale or missing file.
@@ -267,12 +286,18 @@ export function report(
  * report can be written to, or an --out that no reporter would write into
  * (each has its own path) is bad input, found before anything runs.
  */
-export function chooseReporters(values: string[], outDir: string, outGiven = false): ReporterChoice[] | undefined {
+export function chooseReporters(
+  values: string[],
+  outDir: string,
+  outGiven = false,
+  /** Files the command reads (compat's --from, merge's shards): a report must not be written over one. */
+  reads: string[] = [],
+): ReporterChoice[] | undefined {
   let choices: ReporterChoice[];
   try {
     choices = values.length > 0 ? parseReporters(values) : [{ name: 'json' }, { name: 'html' }];
   } catch (error) {
-    process.stderr.write(`cors-lab: ${(error as Error).message}\n`);
+    warnFitted(`cors-lab: ${(error as Error).message}\n`);
     return undefined;
   }
   const problems = reportPathProblems(choices, outDir);
@@ -281,8 +306,15 @@ export function chooseReporters(values: string[], outDir: string, outGiven = fal
       `--out ${outDir}: no report would be written there, since every --reporter names its own path (${choices.map((choice) => `${choice.name}=${choice.path}`).join(', ')}). Fix: drop --out, or name a reporter without a path (e.g. --reporter html) to write it into ${outDir}`,
     );
   }
+  for (const choice of choices) {
+    const input = reads.find((file) => resolve(file) === reportPath(choice, outDir));
+    if (input !== undefined)
+      problems.push(
+        `${choice.path === undefined ? `--out ${outDir}` : `--reporter ${choice.name}=${choice.path}`}: the ${choice.name} report would be written over ${input}, which this command reads. Fix: give --out another folder, or the report a path of its own`,
+      );
+  }
   if (problems.length === 0) return choices;
-  process.stderr.write(
+  warnFitted(
     `cors-lab: ${problems.length} report path problem(s); nothing was run:\n${problems.map((problem) => `  ${problem}\n`).join('')}`,
   );
   return undefined;
@@ -309,12 +341,12 @@ export function baselineProblem(flags: Pick<OutputFlags, 'baseline' | 'updateBas
 function againstBaseline(result: MatrixResult, file: string, update: boolean): number {
   if (update) {
     writeBaseline(file, baselineOf(result));
-    process.stdout.write(`baseline written: ${file} (${result.results.length} cells)\n`);
+    printFitted(`baseline written: ${file} (${result.results.length} cells)\n`);
     return EXIT.ok;
   }
   const baseline = readBaseline(file);
   const differences = compareToBaseline(result, baseline);
-  process.stdout.write(`${baselineLines(file, baseline, result, differences).join('\n')}\n`);
+  printFitted(`${baselineLines(file, baseline, result, differences).join('\n')}\n`);
   return differences.length > 0 ? EXIT.unexpected : EXIT.ok;
 }
 

@@ -6,7 +6,7 @@ import { diffResults } from '../diff/diff.ts';
 import type { MatrixResult } from '../result/result.ts';
 import { announceReports, parseReporters, reportPathProblems, writeReports } from '../../reports/write.ts';
 import { DIFF_REPORTER_FILES, diffReporters, renderDiffTerminal } from '../../reports/diff.ts';
-import { EXIT, readResultFile, repeatable, WIDE_HELP } from './common.ts';
+import { EXIT, readResultFile, repeatable, WIDE_HELP, warnFitted } from './common.ts';
 
 interface DiffFlags {
   reporter?: string[];
@@ -63,7 +63,7 @@ function diffCommand(beforeFile: string, afterFile: string, flags: DiffFlags): n
     problems.push((error as Error).message);
   }
   if (!before || !after || problems.length > 0) {
-    process.stderr.write(
+    warnFitted(
       `cors-lab: ${problems.length} problem(s); nothing was compared:\n${problems.map((problem) => `  ${problem}\n`).join('')}`,
     );
     return EXIT.badInput;

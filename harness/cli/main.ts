@@ -16,7 +16,7 @@ import type { MiddlewareAdapter } from '../middleware/adapter.ts';
 import { runWithMiddlewares } from '../middleware/compare.ts';
 import { compatOfRun } from '../research/compat.ts';
 import { loadAdapter } from '../middleware/registry.ts';
-import { formatProblem, loadScenarios, needsMiddlewareFlag } from '../scenario/loader.ts';
+import { loadScenarios, needsMiddlewareFlag } from '../scenario/loader.ts';
 import { BUILTIN_CATALOG, toolVersion } from '../package/root.ts';
 import { runScenarios, type IsolationMode } from '../run/runner.ts';
 import { parseShard, type Shard } from '../run/shard.ts';
@@ -34,9 +34,11 @@ import {
   remoteEnginesOf,
   printFitted,
   report,
+  warnProblems,
   type OutputFlags,
   type RemoteFlags,
   addTerminalOptions,
+  warnFitted,
 } from './common.ts';
 import { installBrowsers, installBuilds } from './install-browsers.ts';
 import { addResearchCommand } from './research.ts';
@@ -59,15 +61,14 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
   const { reporters, remote } = inputs;
   const loaded = loadScenarios(paths.length > 0 ? paths : [BUILTIN_CATALOG]);
   if (loaded.problems.length > 0) {
-    process.stderr.write(`cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n`);
-    for (const problem of loaded.problems) process.stderr.write(`  ${formatProblem(problem)}\n`);
+    warnProblems(loaded.problems, 'in scenario files');
     return EXIT.badInput;
   }
   let adapters: MiddlewareAdapter[] = [];
   try {
     adapters = await Promise.all((flags.middleware ?? []).map(loadAdapter));
   } catch (error) {
-    process.stderr.write(`cors-lab: --middleware: ${(error as Error).message}\n`);
+    warnFitted(`cors-lab: --middleware: ${(error as Error).message}\n`);
     return EXIT.badInput;
   }
   // Middleware scenarios need a middleware; without --middleware they are left out, and said so.
@@ -75,12 +76,12 @@ async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
   const scenarios =
     adapters.length > 0 ? loaded.scenarios : loaded.scenarios.filter((scenario) => !needing.includes(scenario));
   if (adapters.length === 0 && needing.length > 0) {
-    process.stderr.write(
+    warnFitted(
       `cors-lab: left out ${needing.length} middleware scenario(s) (${needing[0]!.file}, ...); run them with --middleware cors,@fastify/cors,hono,@koa/cors\n`,
     );
   }
   if (scenarios.length === 0) {
-    process.stderr.write(
+    warnFitted(
       needing.length > 0
         ? 'cors-lab: nothing to run without --middleware\n'
         : `cors-lab: no scenarios found in ${paths.length > 0 ? paths.join(', ') : BUILTIN_CATALOG} (looked for *.yaml and *.yml files). Fix: give a scenario file, or a directory that holds some\n`,
@@ -168,7 +169,7 @@ async function cachedBuildLines(): Promise<string[]> {
 
 async function pruneCommand(): Promise<number> {
   const { removed, bytes } = await pruneBuilds();
-  process.stdout.write(
+  printFitted(
     removed.length === 0
       ? `cors-lab: no builds in ${buildsDir()}\n`
       : `cors-lab: removed ${removed.length} build folder(s) from ${buildsDir()} (${formatBytes(bytes)}): ${removed.join(', ')}\n`,
@@ -321,10 +322,10 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
     if (error instanceof MissingPackageError) {
-      process.stderr.write(`cors-lab: ${error.message}\n`);
+      warnFitted(`cors-lab: ${error.message}\n`);
       return EXIT.badInput;
     }
-    process.stderr.write(
+    warnFitted(
       `cors-lab: harness failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
     return EXIT.badInput;

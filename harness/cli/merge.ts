@@ -14,6 +14,8 @@ import {
   report,
   type OutputFlags,
   addTerminalOptions,
+  printFitted,
+  warnFitted,
 } from './common.ts';
 
 export function addMergeCommand(program: Command, exitCode: { value: number }): void {
@@ -36,7 +38,7 @@ export function addMergeCommand(program: Command, exitCode: { value: number }): 
 }
 
 function mergeCommand(files: string[], flags: OutputFlags): number {
-  const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
+  const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven, files);
   if (!reporters) return EXIT.badInput;
   const shards: { file: string; result: RunResult }[] = [];
   const problems: string[] = [];
@@ -51,7 +53,7 @@ function mergeCommand(files: string[], flags: OutputFlags): number {
     merged = mergeShards(shards);
   } catch (error) {
     if (!(error instanceof MergeError)) throw error;
-    process.stderr.write(
+    warnFitted(
       `cors-lab: nothing was merged:\n${error.message
         .split('\n')
         .map((line) => `  ${line}\n`)
@@ -63,9 +65,9 @@ function mergeCommand(files: string[], flags: OutputFlags): number {
   if (compat) merged.result.compat = compat;
   const code = report(merged.result, reporters, flags, false);
   const { total, shards: given } = merged.result.options.merged!;
-  process.stdout.write(`merged shards ${given.join(', ')} of ${total}: ${merged.result.results.length} cells\n`);
+  printFitted(`merged shards ${given.join(', ')} of ${total}: ${merged.result.results.length} cells\n`);
   if (merged.duplicates.length > 0)
-    process.stdout.write(
+    printFitted(
       `measured by more than one shard (kept once where they agree, flaky where not): ${merged.duplicates.join('; ')}\n`,
     );
   const incomplete = [
@@ -78,6 +80,6 @@ function mergeCommand(files: string[], flags: OutputFlags): number {
         ]
       : []),
   ];
-  for (const line of incomplete) process.stderr.write(`cors-lab: ${line}\n`);
+  for (const line of incomplete) warnFitted(`cors-lab: ${line}\n`);
   return incomplete.length > 0 ? EXIT.badInput : code;
 }

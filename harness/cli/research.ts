@@ -18,13 +18,16 @@ import {
   repeatable,
   parseBrowsers,
   parseTimeout,
+  warnProblems,
   type OutputFlags,
+  printFitted,
+  warnFitted,
 } from './common.ts';
 import { exitCodeFor, interruption, reportInterruptions } from '../engines/cleanup.ts';
 import { keptOnInterrupt } from '../session/failure.ts';
 import { expandBuilds, HISTORY_STUDIES, studyHistory, type HistoryStudyName } from '../research/history.ts';
 import { historyTerminal } from '../../reports/history.ts';
-import { formatProblem, loadScenarios, needsMiddlewareFlag } from '../scenario/loader.ts';
+import { loadScenarios, needsMiddlewareFlag } from '../scenario/loader.ts';
 import { BUILTIN_CATALOG } from '../package/root.ts';
 import { ProgressLine } from './progress.ts';
 
@@ -76,7 +79,7 @@ export function addResearchCommand(program: Command, exitCode: { value: number }
     )
     .action(async (study: string, paths: string[], flags: ResearchFlags, command: Command) => {
       if ((paths.length > 0 || flags.studies) && study !== 'history') {
-        process.stderr.write(
+        warnFitted(
           `cors-lab: research ${study} takes no ${paths.length > 0 ? 'scenario paths' : '--studies'} (only research history does)\n`,
         );
         exitCode.value = EXIT.badInput;
@@ -90,14 +93,14 @@ export function addResearchCommand(program: Command, exitCode: { value: number }
 }
 
 async function researchCommand(study: string, flags: ResearchFlags): Promise<number> {
-  const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven);
+  const reporters = chooseReporters(flags.reporter, flags.out, flags.outGiven, flags.from ? [flags.from] : []);
   if (!reporters) return EXIT.badInput;
   if (!Number.isFinite(flags.maxWait) || flags.maxWait < 2 || flags.maxWait > 600) {
-    process.stderr.write('cors-lab: --max-wait: give seconds between 2 and 600\n');
+    warnFitted('cors-lab: --max-wait: give seconds between 2 and 600\n');
     return EXIT.badInput;
   }
   if (flags.from && study !== 'compat') {
-    process.stderr.write(`cors-lab: --from: only research compat reads a run's result\n`);
+    warnFitted(`cors-lab: --from: only research compat reads a run's result\n`);
     return EXIT.badInput;
   }
   const timeoutMs = flags.timeout ?? (study === 'pna' ? 4000 : 8000);
@@ -106,7 +109,7 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
   const common = {
     ...(flags.browsers ? { engines: flags.browsers } : {}),
     timeoutMs,
-    onProgress: (line: string) => process.stderr.write(`cors-lab: ${line}\n`),
+    onProgress: (line: string) => warnFitted(`cors-lab: ${line}\n`),
   };
   const measuring =
     study === 'pna'
@@ -130,15 +133,13 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
   } catch (error) {
     // A mapping or --from problem: said, and nothing written.
     if (study !== 'compat') throw error;
-    process.stderr.write(`cors-lab: ${(error as Error).message}\n`);
+    warnFitted(`cors-lab: ${(error as Error).message}\n`);
     return EXIT.badInput;
   }
   // A study cut short measures nothing worth a table: no report, the signal's exit code.
   const stop = interruption();
   if (stop || !measured) {
-    process.stderr.write(
-      `cors-lab: research ${study} interrupted by ${stop?.signal ?? 'a signal'}; no report written\n`,
-    );
+    warnFitted(`cors-lab: research ${study} interrupted by ${stop?.signal ?? 'a signal'}; no report written\n`);
     return exitCodeFor(stop?.signal ?? 'SIGTERM');
   }
   const engines: EngineEntry[] = measured.engines;
@@ -171,7 +172,7 @@ async function researchCommand(study: string, flags: ResearchFlags): Promise<num
         ? compatTerminal(measured.result, terminalWidth())
         : maxAgeTerminal(measured.result, terminalWidth()),
   );
-  process.stdout.write(`\n(${(run.durationMs / 1000).toFixed(1)} s)\n`);
+  printFitted(`\n(${(run.durationMs / 1000).toFixed(1)} s)\n`);
   const allWritten = announceReports(writeReports(run, reporters, flags.out));
   if (measured.engines.length === 0 || !allWritten) return EXIT.badInput;
   if (measured.key === 'pna') return EXIT.ok;
@@ -205,22 +206,18 @@ async function historyCommand(paths: string[], flags: ResearchFlags): Promise<nu
   if (!reporters) return EXIT.badInput;
   const loaded = loadScenarios(paths.length > 0 ? paths : [BUILTIN_CATALOG]);
   if (loaded.problems.length > 0) {
-    process.stderr.write(
-      `cors-lab: ${loaded.problems.length} problem(s) in scenario files; nothing was run:\n${loaded.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`,
-    );
+    warnProblems(loaded.problems, 'in scenario files');
     return EXIT.badInput;
   }
   // Middleware scenarios need a middleware server: history is about the engines, so they are left out.
   const scenarios = loaded.scenarios.filter((scenario) => !needsMiddlewareFlag(scenario));
   if (scenarios.length === 0) {
-    process.stderr.write('cors-lab: no scenarios to run (middleware scenarios are left out of history)\n');
+    warnFitted('cors-lab: no scenarios to run (middleware scenarios are left out of history)\n');
     return EXIT.badInput;
   }
   const { ids, problems } = await expandBuilds(flags.browsers ?? everyLocalBuild());
   if (problems.length > 0) {
-    process.stderr.write(
-      `cors-lab: research history: nothing was run:\n${problems.map((problem) => `  ${problem}\n`).join('')}`,
-    );
+    warnFitted(`cors-lab: research history: nothing was run:\n${problems.map((problem) => `  ${problem}\n`).join('')}`);
     return EXIT.badInput;
   }
   reportInterruptions();
@@ -234,15 +231,13 @@ async function historyCommand(paths: string[], flags: ResearchFlags): Promise<nu
     studies: flags.studies ?? ['catalog'],
     timeoutMs: flags.timeout ?? 10_000,
     onProgress: (update) => progress.update(update.engine, update.done, update.total),
-    onStudy: (line) => process.stderr.write(`cors-lab: ${line}\n`),
+    onStudy: (line) => warnFitted(`cors-lab: ${line}\n`),
   })
     .catch(keptOnInterrupt(undefined))
     .finally(() => progress.stop());
   const stop = interruption();
   if (stop || !measured) {
-    process.stderr.write(
-      `cors-lab: research history interrupted by ${stop?.signal ?? 'a signal'}; no report written\n`,
-    );
+    warnFitted(`cors-lab: research history interrupted by ${stop?.signal ?? 'a signal'}; no report written\n`);
     return exitCodeFor(stop?.signal ?? 'SIGTERM');
   }
   const { study, engines } = measured;
@@ -259,7 +254,7 @@ async function historyCommand(paths: string[], flags: ResearchFlags): Promise<nu
     research: { history: study },
   };
   process.stdout.write(historyTerminal(study, terminalWidth()));
-  process.stdout.write(`\n(${(result.durationMs / 1000).toFixed(1)} s)\n`);
+  printFitted(`\n(${(result.durationMs / 1000).toFixed(1)} s)\n`);
   const allWritten = announceReports(writeReports(result, reporters, flags.out));
   if (engines.length === 0 || !allWritten) return EXIT.badInput;
   // A build asked for by name that did not run: the history has a hole, so the run is not a pass.

@@ -1,7 +1,15 @@
 // `cors-lab ui`: the local web app (ui/server.ts), until Ctrl-C.
 import { InvalidArgumentError, type Command } from 'commander';
 import { startUi } from '../ui/server.ts';
-import { addRemoteOptions, EXIT, parseTimeout, remoteEnginesOf, type RemoteFlags } from './common.ts';
+import {
+  addRemoteOptions,
+  EXIT,
+  parseTimeout,
+  remoteEnginesOf,
+  type RemoteFlags,
+  printFitted,
+  warnFitted,
+} from './common.ts';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -27,14 +35,16 @@ export function addUiCommand(program: Command, exitCode: { value: number }): voi
       try {
         ui = await startUi({ port: flags.port, timeoutMs: flags.timeout, remote });
       } catch (error) {
-        process.stderr.write(
+        warnFitted(
           `cors-lab ui: cannot listen on 127.0.0.1:${flags.port}: ${(error as Error).message}. Fix: another --port, or --port 0 for any free one\n`,
         );
         exitCode.value = EXIT.badInput;
         return;
       }
-      process.stdout.write(
-        `cors-lab ui: open ${ui.url}\n(whoever has this URL can make this machine's browsers fetch any URL: keep it to yourself; Ctrl-C stops the UI)\n`,
+      // The URL on a line of its own, never wrapped, so it can be copied whole.
+      process.stdout.write(`cors-lab ui: open ${ui.url}\n`);
+      printFitted(
+        `(whoever has this URL can make this machine's browsers fetch any URL: keep it to yourself; Ctrl-C stops the UI)\n`,
       );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

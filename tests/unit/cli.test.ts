@@ -1,8 +1,8 @@
 // The CLI as a user runs it: a real process, real exit codes.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { BIN, NODE, tempDir } from '../helpers.ts';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function cli(...args: string[]) {
@@ -106,6 +106,43 @@ describe('cors-lab CLI', () => {
       expect(result.stderr).toContain('nothing was run');
     }
     expect(readFileSync(file, 'utf8')).toBe('not a folder');
+  });
+
+  it('refuses a profile for a remote engine before anything starts, naming the flag and the fix', () => {
+    const args = [
+      'run',
+      'scenarios/basics',
+      '--remote',
+      'grid-chrome=chrome@http://127.0.0.1:1',
+      '--profile',
+      'shipping',
+    ];
+    const result = cli(...args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      'command line: --profile: the "shipping" profile cannot be applied to grid-chrome: a remote engine runs with its endpoint\'s own settings. Fix: --profile defaults, or leave grid-chrome out of --browsers',
+    );
+    expect(result.stdout).toBe('');
+    // Left out of --browsers, the remote engine is no obstacle to the profile (here an unknown engine is the problem).
+    expect(cli(...args, '--browsers', 'nosuch').stderr).not.toContain('--profile');
+  });
+
+  it('will not write a report over a file the command reads (compat --from, merge), before anything runs', () => {
+    const dir = tempDir('cli-reads');
+    const input = join(dir, 'cors-lab-report', 'result.json');
+    mkdirSync(dirname(input));
+    writeFileSync(input, '{"kind":"run"}');
+    for (const command of [
+      ['research', 'compat', '--from', input],
+      ['merge', input],
+    ]) {
+      const result = cli(...command, '--out', dirname(input));
+      expect(result.status, command.join(' ')).toBe(2);
+      expect(result.stderr).toContain(
+        `--out ${dirname(input)}: the json report would be written over ${input}, which this command reads. Fix: give --out another folder`,
+      );
+    }
+    expect(readFileSync(input, 'utf8')).toBe('{"kind":"run"}');
   });
 
   it('prints help with exit 0', () => {

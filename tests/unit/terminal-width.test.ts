@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { diffResults } from '../../harness/diff/diff.ts';
 import type { CheckResult, RunResult } from '../../harness/result/result.ts';
 import { renderDiffTerminal } from '../../reports/diff.ts';
-import { terminalWidth, wrapLine } from '../../reports/fit.ts';
+import { fitted, messageWidth, terminalWidth, wrapLine } from '../../reports/fit.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { runCli, tempDir } from '../helpers.ts';
 
@@ -137,6 +137,24 @@ describe('terminal output fits the terminal', () => {
   it('breaks at a double space without leaving a line ending in a space', () => {
     const wrapped = wrapLine('3 cells: 0 allowed; 3 not as expected  in 4.6 s', 38);
     expect(wrapped).toEqual(['3 cells: 0 allowed; 3 not as expected', '  in 4.6 s']);
+    // Broken at the double space's first space: the next line still has the indent of two.
+    expect(wrapLine('3 cells: 0 allowed; 3 not as expected  in 4.6 s', 37)).toEqual([
+      '3 cells: 0 allowed; 3 not as expected',
+      '  in 4.6 s',
+    ]);
+  });
+
+  it('wraps messages to COLUMNS or the terminal, and leaves them one line each in a log without COLUMNS', () => {
+    expect(messageWidth({ COLUMNS: '80' }, {})).toBe(80);
+    expect(messageWidth({}, { isTTY: true, columns: 120 })).toBe(120);
+    expect(messageWidth({}, {})).toBeUndefined();
+    const message = 'cors-lab: '.padEnd(150, 'x y ');
+    expect(fitted(`${message}\n`, undefined)).toBe(`${message}\n`);
+    expect(
+      fitted(`${message}\n`, 80)
+        .split('\n')
+        .every((line) => line.length <= 80),
+    ).toBe(true);
   });
 
   it('takes COLUMNS when it is a number, never narrower than 40, and 100 columns otherwise off a terminal', () => {
