@@ -6,7 +6,7 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { yamlValue } from './yaml-value.ts';
 import { z } from 'zod';
-import { didYouMean, fieldsAt } from './suggest.ts';
+import { descriptionAt, didYouMean, fieldsAt } from './suggest.ts';
 import { BEHAVIOURS_SUFFIX } from './behaviours.ts';
 
 /** Files with this suffix hold the BCD mapping (compat-map.ts), not scenarios. */
@@ -211,6 +211,10 @@ export function loadScenarioText(text: string, file: string): LoadResult {
           (problem) => ![...reported].some((field) => problem.field.startsWith(field)),
         ),
       );
+      // A missing page origin is said with the rest, not only once they are fixed.
+      const pageField = joinPath(prefix, ['origins', 'page']);
+      if (!declared.includes('page') && ![...reported].some((field) => pageField.startsWith(field)))
+        problems.push(missingPageProblem(file, pageField));
       continue;
     }
     const resolved = resolveScenario(parsed.data, file, prefix, badOrigins);
@@ -218,6 +222,16 @@ export function loadScenarioText(text: string, file: string): LoadResult {
     else if (!('unresolved' in resolved)) scenarios.push(resolved.scenario);
   }
   return { scenarios, problems };
+}
+
+/** A scenario without the origin its runner page is served from. */
+function missingPageProblem(file: string, field: string): ScenarioProblem {
+  return {
+    file,
+    field,
+    message:
+      'every scenario needs a "page" origin: where the runner page that makes the request is served. Fix: add origins.page, e.g. https://app.site-a.localhost',
+  };
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {
@@ -280,7 +294,9 @@ function allZodProblems(file: string, prefix: string, error: z.ZodError, schema?
     }
     let message = issue.message;
     if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
-      message = `this field is required (${issue.expected} expected)`;
+      // What the field is for, from the schema, and the fix: a missing field's name alone does not say what to write.
+      const purpose = schema ? descriptionAt(schema, issue.path) : undefined;
+      message = `this field is required (${issue.expected} expected${purpose ? `: ${purpose}` : ''}). Fix: add ${String(issue.path.at(-1) ?? 'it')}`;
     } else if (issue.code === 'invalid_value' && 'values' in issue) {
       const values = (issue.values as unknown[]).map((value) => String(value));
       const given = valueAt(issue);
@@ -388,12 +404,7 @@ function resolveScenario(
   const names = Object.keys(origins);
 
   if (!origins.page && !badOrigins.has('page')) {
-    problems.push({
-      file,
-      field: at('origins', 'page'),
-      message:
-        'every scenario needs a "page" origin: where the runner page that makes the request is served. Fix: add origins.page, e.g. https://app.site-a.localhost',
-    });
+    problems.push(missingPageProblem(file, at('origins', 'page')));
   } else if (origins.page && (origins.page.state === 'stopped' || origins.page.certificate === 'untrusted')) {
     problems.push({
       file,

@@ -55,3 +55,13 @@ export function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): strin
     ),
   ];
 }
+
+/** What the schema says the field at `path` is for (its description), where it says. */
+export function descriptionAt(schema: z.ZodType, path: readonly PropertyKey[]): string | undefined {
+  if (path.length === 0) return undefined;
+  for (const parent of schemasAt(schema, path.slice(0, -1))) {
+    const field = defOf(parent).shape?.[String(path.at(-1))];
+    if (field?.description) return field.description;
+  }
+  return undefined;
+}

@@ -228,6 +228,25 @@ scenarios:
     ]);
   });
 
+  it('says a missing page origin with the other problems of the scenario, not only once they are fixed', () => {
+    const text = `
+origins:
+  app: https://app.site-a.localhost
+  api: https://api.site-b.localhost
+scenarios:
+  - id: one
+    title: no page, a typo and an unknown target
+    request: { target: apii, path: /x, crossorigin: anonymous }
+`;
+    const { problems } = loadScenarioText(text, 'nopage.yaml');
+    expect(problems.map((problem) => problem.field)).toEqual([
+      'scenarios[0].request.crossorigin',
+      'scenarios[0].request.target',
+      'scenarios[0].origins.page',
+    ]);
+    expect(problems[2]!.message).toMatch(/^every scenario needs a "page" origin: .* Fix: add origins\.page/);
+  });
+
   it('sends a preflight answer declared without a status as 204, as the schema says', () => {
     const [scenario] = loadScenarioText(
       VALID.replace('expect: { spec: allowed }', 'expect: { spec: allowed }').replace(

@@ -81,6 +81,10 @@ describe('remote engine configuration', () => {
       expect.stringMatching(/^id: "chromium" is a local engine's or build's name\. Fix: .*grid-chromium/),
       expect.stringMatching(/^id: "b" is given twice/),
     ]);
+    // A missing field says what it is for, from the schema, and the fix.
+    expect(problemsOf('engines:\n  - id: g\n    url: http://127.0.0.1:1\n')).toEqual([
+      'engines[0].capabilities: this field is required (record expected: new-session capabilities; browserName at least). Fix: add capabilities',
+    ]);
   });
 
   it('reads the flag form ID=BROWSER@URL and refuses what it cannot use', () => {
