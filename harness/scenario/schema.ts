@@ -344,7 +344,7 @@ export const scenarioSchema = z
       .strict()
       .optional()
       .describe(
-        'Cookies set by a first-party visit before the request; the scenario then gets a browser context of its own',
+        'Cookies set by a first-party visit before the request; the scenario starts with an empty cookie jar (cookie scenarios share one browser context, cleared of every cookie between them)',
       ),
     middleware: z
       .object({

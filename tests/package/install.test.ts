@@ -28,7 +28,7 @@ const OLD_NODE = ((): { path: string; version: string } | undefined => {
   if (!existsSync(path)) return undefined;
   const version = execFileSync(path, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
   const [major, minor] = version.split('.').map(Number);
-  return major! < 22 || (major === 22 && minor! < 18) ? { path, version } : undefined;
+  return major! < 22 || (major === 22 && minor! < 19) ? { path, version } : undefined;
 })();
 
 const PROJECTS = [
@@ -455,7 +455,7 @@ describe.each(PROJECTS)(
     );
 
     it.skipIf(OLD_NODE === undefined)(
-      'on a Node older than 22.18 (the system Node here) the bin says what to install',
+      'on a Node older than 22.19 (the system Node here) the bin says what to install',
       async () => {
         const finished = await runCommand(OLD_NODE!.path, [join(project, 'node_modules/.bin/cors-lab'), 'browsers'], {
           cwd: project,
