@@ -10,6 +10,7 @@ import { getHeader } from '../spec/header-lists.ts';
 import type { Attack, HostileOrigin } from './hostile.ts';
 import type { CheckProbe } from './rows.ts';
 import type { PreflightVariation } from './preflight-variation.ts';
+import { lastAnswered } from './replay.ts';
 
 interface CauseText {
   kind: CheckFinding['kind'];
@@ -240,10 +241,6 @@ function missingVary(rows: CheckProbe[], replays: Map<string, Replay>): Omit<Fin
 /** An answer's header as the Fetch standard gets it: repeated lines combined (two Vary lines are one list). */
 function header(exchange: ReplayedExchange, name: string): string | undefined {
   return getHeader(exchange.headers ?? [], name) ?? undefined;
-}
-
-function lastAnswered(replayed: Replay): ReplayedExchange | undefined {
-  return replayed.exchanges.filter((exchange) => exchange.status !== undefined).at(-1);
 }
 
 /** "the preflight OPTIONS https://… was answered 404 with no Access-Control-Allow-Origin" (and each of `shown`). */

@@ -61,11 +61,17 @@ export async function replay(request: SpecRequest, upstream: Upstream): Promise<
   return { label: REPLAY_LABEL, exchanges, error: `more than ${MAX_REPLAYED} hops; not replayed further` };
 }
 
-/** The spec model's input for a probe the page makes from `origin` (a serialized origin, or "null"). */
-export function specRequestOf(request: ProbeRequest, origin: string): SpecRequest {
+/** The last exchange the server answered (a redirect's target, or the request itself). */
+export function lastAnswered(replayed: Replay): ReplayedExchange | undefined {
+  return replayed.exchanges.filter((exchange) => exchange.status !== undefined).at(-1);
+}
+
+/** The spec model's input for a probe the page makes from `origin` (a serialized origin, or "null" in a frame `embedder` serves). */
+export function specRequestOf(request: ProbeRequest, origin: string, embedder?: string): SpecRequest {
   return {
     url: request.url,
     origin,
+    ...(embedder !== undefined && origin === 'null' ? { embedderOrigin: embedder } : {}),
     method: request.method,
     headers: Object.entries(request.headers),
     mode: request.mode,

@@ -9,6 +9,7 @@ import type { EngineId } from '../engines/types.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { JournalEntry } from '../../servers/journal.ts';
 import { bareHostname, Upstream } from '../../servers/upstream.ts';
+import type { Replay } from '../result/check.ts';
 import type { ProbeRequest } from '../probes/bundle.ts';
 import { buildCell } from '../run/cell.ts';
 import {
@@ -31,7 +32,7 @@ import { findingsOf } from './findings.ts';
 import { preflightVariations } from './preflight-variation.ts';
 import { planProbes, type CheckProbe } from './rows.ts';
 import type { CheckPlan } from './plan.ts';
-import { replay, specRequestOf, specViewOf, unreachableTarget } from './replay.ts';
+import { lastAnswered, replay, specRequestOf, specViewOf, unreachableTarget } from './replay.ts';
 import { behaviourDeviation, buildOf, type EngineBuild } from '../scenario/behaviours.ts';
 
 export interface CheckOptions {
@@ -108,7 +109,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 
   const plannedRequests = planned.map((probe) => probeRequestFor(probe, 'replay', options.timeoutMs));
   const plannedReplays = await Promise.all(
-    planned.map((probe, index) => replay(specRequestOf(plannedRequests[index]!, probe.origin), upstream)),
+    planned.map((probe, index) =>
+      replay(specRequestOf(plannedRequests[index]!, probe.origin, probe.pageOrigin), upstream),
+    ),
   );
   // A target the replays cannot reach or trust, the browsers cannot either: said once, before anything starts (not as an error in every cell after the probes time out).
   const unreachable = unreachableTarget(plannedReplays);
@@ -122,7 +125,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const nonceless = plannedRequests.filter((_, index) => kept[index]);
   const replays = plannedReplays.filter((_, index) => kept[index]);
   const specViews = new Map(
-    probes.map((probe, index) => [probe.id, specViewOf(replays[index]!, nonceless[index]!, probe.origin)]),
+    probes.map((probe, index) => [
+      probe.id,
+      untestedErrorPath(probe, replays[index]!, specViewOf(replays[index]!, nonceless[index]!, probe.origin)),
+    ]),
   );
   const replayOf = new Map(probes.map((probe, index) => [probe.id, replays[index]!]));
   const variations = await preflightVariations(probes, replayOf, upstream);
@@ -331,4 +337,22 @@ function checkCell(
       cell.explanation = `${cell.explanation.replace(/\.?$/, '.')} Fix: ${spec.fix}.`;
   }
   return cell;
+}
+
+/**
+ * A path meant to fail that the server answered 2xx (a route such as
+ * /api/items/:id matched it): its row tested no error answer, and its
+ * explanation says so, with the fix.
+ */
+export function untestedErrorPath(probe: CheckProbe, replayed: Replay, view: SpecView): SpecView {
+  const status = lastAnswered(replayed)?.status;
+  if (!probe.errorPath || status === undefined || status < 200 || status > 299) return view;
+  const fix =
+    probe.errorPath.kind === 'missing'
+      ? 'a route matched it: name a path that fails with --error-path, or errorPaths in a config'
+      : 'name a path that fails';
+  return {
+    ...view,
+    explanation: `${view.explanation}. Note: this path was answered ${status}, so no error answer was tested (${fix})`,
+  };
 }

@@ -34,6 +34,8 @@ export function predictAttempts(
     url: lab.probeUrl(scenario, nonce),
     // Opaque-origin documents (sandboxed or data: URL iframes) serialize as "null".
     origin: request.context === 'page' ? lab.originUrl(scenario.page) : 'null',
+    // An opaque-origin frame (here or in a repeat's `then`) is in the runner page, whose scheme decides mixed content.
+    embedderOrigin: lab.originUrl(scenario.page),
     method: request.method,
     headers: renderHeaderList(request.headers),
     mode: modes.mode,

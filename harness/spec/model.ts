@@ -105,7 +105,7 @@ export function predict(input: PredictInput): Prediction {
     const wire = withoutFragment(current);
 
     // Main fetch, step 7.
-    const blocked = blockedBeforeNetwork(current, origin);
+    const blocked = blockedBeforeNetwork(current, origin, spec.embedderOrigin);
     if (blocked) return stop(blocked);
 
     // Main fetch, step 12.

@@ -162,8 +162,11 @@ export function isBadPort(port: number): boolean {
 // (Fetch § 2.9) or mixed content (an https page fetching an http URL that is
 // not potentially trustworthy; Mixed Content § 4.1) is a network error before
 // the network. Returns null when neither applies. CSP and Integrity Policy are
-// not modelled.
-export function blockedBeforeNetwork(url: URL, origin: string): Verdict | null {
+// not modelled. `embedder` is the origin of the page embedding an
+// opaque-origin document: Mixed Content § 4.3 "does settings prohibit mixed
+// security contexts?", step 2, asks each ancestor, so an https page's
+// sandboxed iframe may not fetch http either.
+export function blockedBeforeNetwork(url: URL, origin: string, embedder?: string): Verdict | null {
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   if ((url.protocol === 'http:' || url.protocol === 'https:') && isBadPort(port)) {
     return {
@@ -172,11 +175,19 @@ export function blockedBeforeNetwork(url: URL, origin: string): Verdict | null {
       cite: 'Fetch § 4.1 main fetch, step 7 (§ 2.9 port blocking)',
     };
   }
-  if (origin.startsWith('https:') && url.protocol === 'http:' && !isPotentiallyTrustworthy(url)) {
+  // Mixed Content § 4.3 step 1: the settings object's own origin; step 2: an ancestor's.
+  const secureOwn = origin.startsWith('https:');
+  const secureAncestor = !secureOwn && origin === 'null' && embedder?.startsWith('https:') === true;
+  if ((secureOwn || secureAncestor) && url.protocol === 'http:' && !isPotentiallyTrustworthy(url)) {
     return {
       ok: false,
-      reason: `an https page may not fetch the http URL '${url.href}' (mixed content)`,
-      cite: 'Fetch § 4.1 main fetch, step 7 (Mixed Content § 4.1)',
+      reason: secureAncestor
+        ? `a frame in an https page may not fetch the http URL '${url.href}' (mixed content, though the frame's origin is opaque)`
+        : `an https page may not fetch the http URL '${url.href}' (mixed content)`,
+      cite: secureAncestor
+        ? 'Fetch § 4.1 main fetch, step 7 (Mixed Content § 4.1, § 4.3 step 2: an https ancestor)'
+        : 'Fetch § 4.1 main fetch, step 7 (Mixed Content § 4.1)',
+      fix: `serve ${url.host} over https: an https page fetches only https URLs (and http ones on loopback)`,
     };
   }
   return null;

@@ -42,6 +42,12 @@ export interface SpecRequest {
   url: string;
   /** Serialized origin of the page, e.g. "https://app.site-a.localhost:4431", or "null" for an opaque origin. */
   origin: string;
+  /**
+   * The origin of the page that embeds an opaque-origin document (a
+   * sandboxed or data: URL iframe): an https ancestor still forbids mixed
+   * content (Mixed Content § 4.3). Not used when `origin` is not "null".
+   */
+  embedderOrigin?: string;
   /** As the page wrote it (case kept). */
   method: string;
   /** Author request headers in the order the page set them (each is a Headers append). */

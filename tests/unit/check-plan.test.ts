@@ -9,7 +9,13 @@ import {
   planFromConfig,
   withCommandLine,
 } from '../../harness/check/plan.ts';
-import { planProbes } from '../../harness/check/rows.ts';
+import { planProbes, type CheckProbe } from '../../harness/check/rows.ts';
+import { specRequestOf } from '../../harness/check/replay.ts';
+import { untestedErrorPath } from '../../harness/check/runner.ts';
+import type { ProbeRequest } from '../../harness/probes/bundle.ts';
+import type { Replay } from '../../harness/result/check.ts';
+import { predict } from '../../harness/spec/model.ts';
+import type { SpecView } from '../../harness/result/result.ts';
 import { parseResolveRule } from '../../servers/upstream.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -252,5 +258,48 @@ describe('a config with the command line', () => {
     expect(() => withCommandLine(plan, { resolve: ['nonsense'], ca: [join(dir, 'missing.pem')] })).toThrow(
       CheckInputError,
     );
+  });
+});
+
+describe('what a check row says beyond its outcome', () => {
+  const request = {
+    url: 'http://api.example.com/api/me',
+    method: 'GET',
+    headers: {},
+    mode: 'cors',
+    credentials: 'include',
+  };
+
+  it('models the sweep null row as a frame of the posed page: an https page makes http mixed content there too', () => {
+    const spec = specRequestOf(request as unknown as ProbeRequest, 'null', 'https://app.example.com');
+    expect(spec.embedderOrigin).toBe('https://app.example.com');
+    const prediction = predict({ request: spec, answer: () => ({ status: 200, headers: [] }) });
+    expect(prediction.outcome).toBe('blocked');
+    expect(prediction.hops).toEqual([]);
+    expect(prediction.explanation).toContain('a frame in an https page may not fetch the http URL');
+    // A posed page's own origin is not an embedder.
+    expect(
+      specRequestOf(request as unknown as ProbeRequest, 'https://app.example.com', 'https://app.example.com'),
+    ).not.toHaveProperty('embedderOrigin');
+  });
+
+  it('says an error path that was answered 2xx tested no error answer, and how to name one that fails', () => {
+    const view = {
+      outcome: 'allowed',
+      explanation: 'allowed: the 200 response passes the CORS check',
+      preflight: false,
+      steps: [],
+    } as SpecView;
+    const answered = (status: number) =>
+      ({
+        label: 'replayed',
+        exchanges: [{ kind: 'request', method: 'GET', url: 'x', sent: [], status, headers: [] }],
+      }) as unknown as Replay;
+    const missing = { id: 'r', errorPath: { kind: 'missing', successRow: 's' } } as CheckProbe;
+    expect(untestedErrorPath(missing, answered(200), view).explanation).toBe(
+      'allowed: the 200 response passes the CORS check. Note: this path was answered 200, so no error answer was tested (a route matched it: name a path that fails with --error-path, or errorPaths in a config)',
+    );
+    expect(untestedErrorPath(missing, answered(404), view)).toBe(view);
+    expect(untestedErrorPath({ id: 'e' } as CheckProbe, answered(200), view)).toBe(view);
   });
 });

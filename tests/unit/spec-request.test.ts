@@ -149,6 +149,18 @@ describe('before the network', () => {
     expect(blockedBeforeNetwork(new URL('http://api.example.com/'), 'http://app.example.com')).toBeNull();
   });
 
+  it('blocks mixed content from an opaque-origin frame in an https page, as from the page (an ancestor decides)', () => {
+    const fromFrame = blockedBeforeNetwork(new URL('http://api.example.com/'), 'null', 'https://app.example.com');
+    expect(fromFrame?.reason).toContain('a frame in an https page may not fetch the http URL');
+    expect(fromFrame?.cite).toContain('Mixed Content § 4.1, § 4.3 step 2');
+    expect(blockedBeforeNetwork(new URL('http://api.example.com/'), 'null', 'http://app.example.com')).toBeNull();
+    expect(blockedBeforeNetwork(new URL('http://api.example.com/'), 'null')).toBeNull();
+    // Only an opaque origin looks to its embedder: a page's own http origin is not made secure by one.
+    expect(
+      blockedBeforeNetwork(new URL('http://api.example.com/'), 'http://app.example.com', 'https://x.example'),
+    ).toBeNull();
+  });
+
   it('picks the main fetch branch', () => {
     const b = (
       sameOrigin: boolean,
