@@ -5,7 +5,7 @@
 // and every longer line wrapped with its indent. `wide` keeps the full row
 // names and versions and one line per item, as before.
 import { styleText } from 'node:util';
-import type { CheckResult, MatrixResult } from '../harness/result/result.ts';
+import type { CellResult, CheckResult, MatrixResult } from '../harness/result/result.ts';
 import { cutMiddle, fitLines, terminalWidth } from './fit.ts';
 import {
   shortEngineHeading,
@@ -292,6 +292,26 @@ function checkLines(
     if (cells.length > 0 && cells.every((cell) => cell.matchesExpectation && cell.outcome === cells[0]!.outcome)) {
       lines.push(
         `  ${scenario.title}: ${paint('green', `${cells[0]!.outcome} in ${cells.map((cell) => cell.engine).join(', ')}, as expected`)}. Why: ${scenario.specModel.explanation}`,
+      );
+      continue;
+    }
+    // Every engine failed alike, for the same reason: one verdict naming them all (each page's own error text is in the HTML report).
+    const alike = (cell: CellResult) => cell.explanation.replace(/ ?Page saw ".*?"\.(?= |$)/, '');
+    const first = cells[0];
+    if (
+      first &&
+      cells.length > 1 &&
+      cells.every(
+        (cell) =>
+          !cell.matchesExpectation &&
+          cell.outcome === first.outcome &&
+          cell.expected === first.expected &&
+          alike(cell) === alike(first),
+      )
+    ) {
+      lines.push(
+        `  ${scenario.title}`,
+        `    ${cells.map((cell) => versions.get(cell.engine) ?? cell.engine).join(', ')}: ${first.outcome}, ${paint(['bold', 'red'], `NOT AS EXPECTED (expected ${first.expected})`)}. ${alike(first)}`,
       );
       continue;
     }

@@ -120,6 +120,19 @@ describe('terminal output fits the terminal', () => {
     expect(renderTerminal(middlewares, { color: false, width: 120 })).not.toContain('(continued)');
   });
 
+  it('a check row every engine failed alike, for one reason, takes one verdict naming them all', () => {
+    const text = renderTerminal(notAllowed, { color: false, width: 1000 });
+    const versions = notAllowed.engines.map((engine) => `${engine.browser} ${engine.version}`).join(', ');
+    expect(text).toContain(
+      `    ${versions}: blocked, NOT AS EXPECTED (expected allowed). blocked: the server answered`,
+    );
+    // Each page's own error text differs by engine: it is left to the HTML report.
+    expect(text).not.toContain('Page saw');
+    expect(text.match(/NOT AS EXPECTED/g)).toHaveLength(
+      notAllowed.scenarios.filter((row) => !row.tags.includes('sweep')).length,
+    );
+  });
+
   it('install-browsers fits its messages to COLUMNS, nothing lost', async () => {
     const refused = await runCli(['install-browsers', 'chromium@abc', 'firefox'], { env: { COLUMNS: '60' } });
     expect(refused.status).toBe(2);
