@@ -51,6 +51,14 @@ function shortRequest(result: CheckResult, endpoint: CheckResult['check']['endpo
   return `${endpoint.method.toUpperCase()} ${hosts.size > 1 ? url.host : ''}${url.pathname}${url.search}`;
 }
 
+/** A table's heading for one endpoint's rows: its request, and the name a config gave it. */
+function requestHeading(result: CheckResult, endpoint: CheckResult['check']['endpoints'][number]): string {
+  const short = shortRequest(result, endpoint);
+  const url = safeUrl(endpoint.url);
+  const named = short === endpoint.name && url && endpoint.name !== `${endpoint.method.toUpperCase()} ${endpoint.url}`;
+  return `${named ? `${short} (${endpoint.method.toUpperCase()} ${url.pathname}${url.search})` : short}, from`;
+}
+
 /**
  * A check row's short name: the request (left out when the check has one
  * endpoint: the heading names it), from which origin ("https://" left out,
@@ -59,14 +67,15 @@ function shortRequest(result: CheckResult, endpoint: CheckResult['check']['endpo
  * is its origin "at" the path it requested instead (the path names itself:
  * `/cors-lab-no-such-path`, or an --error-path), cut in the path first.
  */
-function checkRowName(result: CheckResult, id: string, width: number): string {
+function checkRowName(result: CheckResult, id: string, width: number, ownTable = false): string {
   const endpoint = result.check.endpoints.find(
     (candidate) => id.startsWith(`${candidate.name} from `) || id.startsWith(`${candidate.name}, at `),
   );
   if (!endpoint) return cutMiddle(id, width);
   // An error-path row requests another URL beside its endpoint ("GET …/api/me, at …/cors-lab-no-such-path from …").
   const [, at, origin = '', tail = ''] = /^(?:, at (\S+))? from (\S+)(.*)$/.exec(id.slice(endpoint.name.length)) ?? [];
-  const request = result.check.endpoints.length === 1 ? '' : `${shortRequest(result, endpoint)} `;
+  // Under a heading that names the request (one endpoint, or a table per endpoint), the row is its origin.
+  const request = result.check.endpoints.length === 1 || ownTable ? '' : `${shortRequest(result, endpoint)} `;
   const shortOrigin = origin.replace(/^https:\/\//, '');
   if (at) {
     const where = `${request}${request ? 'from ' : ''}${shortOrigin} at `;
@@ -97,18 +106,24 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
   const wide = options.wide === true;
   const index = cellIndex(result);
   const columns = matrixColumns(result);
-  const oneRequest =
-    !wide && result.kind === 'check' && result.check.endpoints.length === 1
-      ? shortRequest(result, result.check.endpoints[0]!)
-      : undefined;
   // With one endpoint the rows are its origins; the heading says which request.
-  const firstHeading = oneRequest ? `${oneRequest}, from` : 'scenario';
+  const firstHeading =
+    !wide && result.kind === 'check' && result.check.endpoints.length === 1
+      ? requestHeading(result, result.check.endpoints[0]!)
+      : 'scenario';
+  // With several, where the rows would be cut, a table per endpoint does the same (rowsOf below).
+  const endpointOf = (id: string) =>
+    result.kind === 'check'
+      ? result.check.endpoints.find(
+          (candidate) => id.startsWith(`${candidate.name} from `) || id.startsWith(`${candidate.name}, at `),
+        )
+      : undefined;
   const headingOf = (column: (typeof columns)[number], withVariant: boolean) =>
     wide
       ? column.heading
       : `${withVariant && column.variant !== undefined ? `${column.variant} · ` : ''}${shortEngineHeading(column.engine)}`;
-  const rowName = (id: string, room = Number.POSITIVE_INFINITY) =>
-    wide ? id : result.kind === 'check' ? checkRowName(result, id, room) : cutMiddle(id, room);
+  const rowName = (id: string, room = Number.POSITIVE_INFINITY, ownTable = false) =>
+    wide ? id : result.kind === 'check' ? checkRowName(result, id, room, ownTable) : cutMiddle(id, room);
   type Cell = { text: string; style: Style };
   const specCells: Cell[] = result.scenarios.map((scenario) => {
     const text = specColumnText(result, scenario);
@@ -127,29 +142,66 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     }),
   );
   const widest = (texts: string[]) => Math.max(0, ...texts.map((text) => text.length));
-  const nameWidth = widest([firstHeading, ...result.scenarios.map((scenario) => rowName(scenario.id))]);
   const specWidth = widest(['spec', ...specCells.map((cell) => cell.text)]);
   const columnWidth = (at: number, withVariant: boolean) =>
     widest([headingOf(columns[at]!, withVariant), ...grid.map((row) => row[at]!.text)]);
-  /** The columns of one table: all of them, or (where they do not fit) each middleware's, cut into parts that fit. */
-  type Part = { title?: string; columns: number[]; withVariant: boolean };
+  /**
+   * One table: its rows (every scenario, or one endpoint's) under their
+   * heading, and its columns: all of them, or (where they do not fit) each
+   * middleware's, cut into parts that fit.
+   */
+  type Part = {
+    title?: string;
+    columns: number[];
+    withVariant: boolean;
+    rows: number[];
+    heading: string;
+    ownTable: boolean;
+  };
   const all = columns.map((_column, at) => at);
+  const everyRow = result.scenarios.map((_scenario, at) => at);
+  const nameWidthOf = (part: Pick<Part, 'rows' | 'heading' | 'ownTable'>) =>
+    widest([
+      part.heading,
+      ...part.rows.map((row) => rowName(result.scenarios[row]!.id, Number.POSITIVE_INFINITY, part.ownTable)),
+    ]);
   const fits = (part: Part) =>
-    Math.min(nameWidth, MIN_ROW_NAME) +
+    Math.min(nameWidthOf(part), MIN_ROW_NAME) +
       2 +
       specWidth +
       part.columns.reduce((sum, at) => sum + 2 + columnWidth(at, part.withVariant), 0) <=
     width;
-  let parts: Part[] = [{ columns: all, withVariant: true }];
-  if (!wide && !fits(parts[0]!)) {
+  const whole: Part = { columns: all, withVariant: true, rows: everyRow, heading: firstHeading, ownTable: false };
+  let parts: Part[] = [whole];
+  // Several endpoints whose rows, request and origin together, do not fit whole: a table per endpoint, headed by its request.
+  if (!wide && result.kind === 'check' && result.check.endpoints.length > 1) {
+    const others = specWidth + all.reduce((sum, at) => sum + 2 + columnWidth(at, true), 2);
+    if (nameWidthOf(whole) + others > width) {
+      const byEndpoint = result.check.endpoints.map((endpoint) => ({
+        ...whole,
+        rows: everyRow.filter((row) => endpointOf(result.scenarios[row]!.id) === endpoint),
+        heading: requestHeading(result, endpoint),
+        ownTable: true,
+      }));
+      const strays = everyRow.filter((row) => endpointOf(result.scenarios[row]!.id) === undefined);
+      parts = [
+        ...byEndpoint.filter((part) => part.rows.length > 0),
+        ...(strays.length > 0 ? [{ ...whole, rows: strays }] : []),
+      ];
+    }
+  }
+  if (!wide && parts.some((part) => !fits(part))) {
     const variants = [...new Set(columns.map((column) => column.variant))];
     const byVariant: Part[] =
       variants.length > 1
-        ? variants.map((variant) => ({
-            title: variant!,
-            columns: all.filter((at) => columns[at]!.variant === variant),
-            withVariant: false,
-          }))
+        ? parts.flatMap((part) =>
+            variants.map((variant) => ({
+              ...part,
+              title: variant!,
+              columns: all.filter((at) => columns[at]!.variant === variant),
+              withVariant: false,
+            })),
+          )
         : parts;
     // Each part as many columns as fit, at least one.
     parts = byVariant.flatMap((part) => {
@@ -163,26 +215,34 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     });
   }
   const tableLines = (part: Part): string[] => {
-    const headings = [firstHeading, 'spec', ...part.columns.map((at) => headingOf(columns[at]!, part.withVariant))];
-    const rows = result.scenarios.map((scenario, row) => [
-      { text: rowName(scenario.id), style: 'reset' as Style },
+    const headings = [part.heading, 'spec', ...part.columns.map((at) => headingOf(columns[at]!, part.withVariant))];
+    const scenarios = part.rows.map((row) => result.scenarios[row]!);
+    const rows = part.rows.map((row) => [
+      { text: rowName(result.scenarios[row]!.id, Number.POSITIVE_INFINITY, part.ownTable), style: 'reset' as Style },
       specCells[row]!,
       ...part.columns.map((at) => grid[row]![at]!),
     ]);
     const widths = headings.map((heading, column) =>
       Math.max(heading.length, ...rows.map((row) => row[column]!.text.length)),
     );
+    const above: string[] = [];
     if (!wide) {
       // The row names get what the other columns leave, cut in the middle; at least 28 columns, so rows stay told
       // apart where many engine columns leave less (the table is then wider than the terminal, never ambiguous).
       const others = widths.slice(1).reduce((sum, one) => sum + one + 2, 0);
       widths[0] = Math.min(widths[0]!, Math.max(MIN_ROW_NAME, width - others));
-      result.scenarios.forEach((scenario, at) => (rows[at]![0]!.text = rowName(scenario.id, widths[0]!)));
+      scenarios.forEach((scenario, at) => (rows[at]![0]!.text = rowName(scenario.id, widths[0]!, part.ownTable)));
+      // A request too long for the column heads the table on a line of its own, whole; the column is then "from".
+      if (headings[0]!.length > widths[0]! && headings[0]!.endsWith(', from')) {
+        above.push(paint('bold', headings[0]!.slice(0, -', from'.length)));
+        headings[0] = 'from';
+      }
     }
     // Padding goes outside the colour, and none after the last column: no line ends in spaces.
     const cellAt = (style: Style, text: string, column: number) =>
       paint(style, text) + (column === widths.length - 1 ? '' : ' '.repeat(Math.max(0, widths[column]! - text.length)));
     return [
+      ...above,
       headings.map((heading, column) => cellAt('bold', heading, column)).join('  '),
       widths.map((width) => '─'.repeat(width)).join('  '),
       ...rows.map((row) => row.map((cell, column) => cellAt(cell.style, cell.text, column)).join('  ')),

@@ -20,6 +20,7 @@ const check = read<CheckResult>('check-sweep');
 const notAllowed = read<CheckResult>('check-not-allowed');
 const run = read<RunResult>('run-acao');
 const middlewares = read<RunResult>('run-middleware');
+const twoEndpoints = read<CheckResult>('check-two-endpoints');
 /** Columns a line takes: code points, colour codes not counted. */
 const columns = (line: string) => [...stripVTControlCharacters(line)].length;
 const widest = (text: string) => Math.max(...text.split('\n').map(columns));
@@ -118,6 +119,30 @@ describe('terminal output fits the terminal', () => {
     // At 60 columns, each middleware's three engines are cut into parts that fit.
     expect(renderTerminal(middlewares, { color: false, width: 60 })).toMatch(/^cors \(continued\)$/m);
     expect(renderTerminal(middlewares, { color: false, width: 120 })).not.toContain('(continued)');
+  });
+
+  it('a check of several endpoints whose rows would be cut: a table per endpoint, headed by its request, rows by origin', () => {
+    // At 120 columns every row fits whole, request and origin: one table.
+    const roomy = renderTerminal(twoEndpoints, { color: false, width: 120 });
+    expect(roomy).toMatch(/^delete item from http:\/\/app\.example\.com \(http-downgrade\) +blocked/m);
+    expect(roomy.split('\n\n')[0]).not.toContain('…');
+    for (const width of [80, 100]) {
+      const text = renderTerminal(twoEndpoints, { color: false, width });
+      expect(widest(text), `at ${width}`).toBeLessThanOrEqual(width);
+      // The request heads its table: in the first column's heading, or on a line of its own where the column is narrower.
+      expect(text).toMatch(/^profile \(GET \/api\/profile\)(, from|\nfrom) +spec/m);
+      expect(text).toMatch(/^delete item \(DELETE \/api\/items\/42\)(, from|\nfrom) +spec/m);
+      // Rows are origins, whole where the terminal has room for them.
+      if (width >= 100) {
+        expect(text).toMatch(/^cors-lab-sibling\.example\.com \(sibling-subdomain\) +blocked/m);
+        expect(text.split('\n\n')[0]).not.toContain('…');
+      }
+    }
+    // Every row shown once: one table each, none lost.
+    const text = renderTerminal(twoEndpoints, { color: false, width: 100 });
+    expect(text.match(/^(?:app\.example\.com|null|http:|cors-lab|evilapp)\S* /gm)).toHaveLength(
+      twoEndpoints.scenarios.length,
+    );
   });
 
   it('a check row every engine failed alike, for one reason, takes one verdict naming them all', () => {
