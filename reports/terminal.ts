@@ -67,10 +67,15 @@ function requestHeading(result: CheckResult, endpoint: CheckResult['check']['end
  * is its origin "at" the path it requested instead (the path names itself:
  * `/cors-lab-no-such-path`, or an --error-path), cut in the path first.
  */
-function checkRowName(result: CheckResult, id: string, width: number, ownTable = false): string {
-  const endpoint = result.check.endpoints.find(
+/** The endpoint a check row belongs to: its id starts with the endpoint's name ("… from <origin>", "…, at <url> from …"). */
+function endpointOfRow(result: CheckResult, id: string): CheckResult['check']['endpoints'][number] | undefined {
+  return result.check.endpoints.find(
     (candidate) => id.startsWith(`${candidate.name} from `) || id.startsWith(`${candidate.name}, at `),
   );
+}
+
+function checkRowName(result: CheckResult, id: string, width: number, ownTable = false): string {
+  const endpoint = endpointOfRow(result, id);
   if (!endpoint) return cutMiddle(id, width);
   // An error-path row requests another URL beside its endpoint ("GET …/api/me, at …/cors-lab-no-such-path from …").
   const [, at, origin = '', tail = ''] = /^(?:, at (\S+))? from (\S+)(.*)$/.exec(id.slice(endpoint.name.length)) ?? [];
@@ -111,13 +116,8 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     !wide && result.kind === 'check' && result.check.endpoints.length === 1
       ? requestHeading(result, result.check.endpoints[0]!)
       : 'scenario';
-  // With several, where the rows would be cut, a table per endpoint does the same (rowsOf below).
-  const endpointOf = (id: string) =>
-    result.kind === 'check'
-      ? result.check.endpoints.find(
-          (candidate) => id.startsWith(`${candidate.name} from `) || id.startsWith(`${candidate.name}, at `),
-        )
-      : undefined;
+  // With several, where the rows would be cut, a table per endpoint does the same (parts, below).
+  const endpointOf = (id: string) => (result.kind === 'check' ? endpointOfRow(result, id) : undefined);
   const headingOf = (column: (typeof columns)[number], withVariant: boolean) =>
     wide
       ? column.heading
