@@ -13,9 +13,13 @@ const MIN_WIDTH = 40;
  * else the terminal's, else 100 columns (a pipe, a file, CI logs).
  */
 export function terminalWidth(env: NodeJS.ProcessEnv = process.env): number {
+  return askedColumns(env) ?? (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100);
+}
+
+/** COLUMNS where it is set to a whole number, never narrower than MIN_WIDTH; undefined otherwise. */
+function askedColumns(env: NodeJS.ProcessEnv): number | undefined {
   const asked = Number(env.COLUMNS);
-  if (env.COLUMNS && Number.isInteger(asked) && asked > 0) return Math.max(asked, MIN_WIDTH);
-  return process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100;
+  return env.COLUMNS && Number.isInteger(asked) && asked > 0 ? Math.max(asked, MIN_WIDTH) : undefined;
 }
 
 const visible = (text: string) => stripVTControlCharacters(text).length;
@@ -65,8 +69,7 @@ export function messageWidth(
   env: NodeJS.ProcessEnv = process.env,
   stream: { isTTY?: boolean; columns?: number } = process.stderr,
 ): number | undefined {
-  if (env.COLUMNS && Number.isInteger(Number(env.COLUMNS)) && Number(env.COLUMNS) > 0) return terminalWidth(env);
-  return stream.isTTY && stream.columns ? stream.columns : undefined;
+  return askedColumns(env) ?? (stream.isTTY && stream.columns ? stream.columns : undefined);
 }
 
 /** A command's prose (one or more lines, a trailing newline kept) wrapped to `width`; as it is without one. */

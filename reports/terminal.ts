@@ -46,17 +46,28 @@ export interface TerminalOptions {
 /** A check endpoint as a short request: method and path, with the host when the check has more than one; a name the config gave stays. */
 function shortRequest(result: CheckResult, endpoint: CheckResult['check']['endpoints'][number]): string {
   const url = safeUrl(endpoint.url);
-  if (!url || endpoint.name !== `${endpoint.method.toUpperCase()} ${endpoint.url}`) return endpoint.name;
+  if (!url || givenName(endpoint)) return endpoint.name;
   const hosts = new Set(result.check.endpoints.map((one) => safeUrl(one.url)?.host));
   return `${endpoint.method.toUpperCase()} ${hosts.size > 1 ? url.host : ''}${url.pathname}${url.search}`;
 }
 
+/** The name a config gave an endpoint; undefined where it has its default name, "METHOD url". */
+function givenName(endpoint: CheckResult['check']['endpoints'][number]): string | undefined {
+  return endpoint.name !== `${endpoint.method.toUpperCase()} ${endpoint.url}` ? endpoint.name : undefined;
+}
+
 /** A table's heading for one endpoint's rows: its request, and the name a config gave it. */
 function requestHeading(result: CheckResult, endpoint: CheckResult['check']['endpoints'][number]): string {
-  const short = shortRequest(result, endpoint);
+  const given = givenName(endpoint);
   const url = safeUrl(endpoint.url);
-  const named = short === endpoint.name && url && endpoint.name !== `${endpoint.method.toUpperCase()} ${endpoint.url}`;
-  return `${named ? `${short} (${endpoint.method.toUpperCase()} ${url.pathname}${url.search})` : short}, from`;
+  return `${given && url ? `${given} (${endpoint.method.toUpperCase()} ${url.pathname}${url.search})` : shortRequest(result, endpoint)}, from`;
+}
+
+/** The endpoint a check row belongs to: its id starts with the endpoint's name ("… from <origin>", "…, at <url> from …"). */
+function endpointOfRow(result: CheckResult, id: string): CheckResult['check']['endpoints'][number] | undefined {
+  return result.check.endpoints.find(
+    (candidate) => id.startsWith(`${candidate.name} from `) || id.startsWith(`${candidate.name}, at `),
+  );
 }
 
 /**
@@ -67,13 +78,6 @@ function requestHeading(result: CheckResult, endpoint: CheckResult['check']['end
  * is its origin "at" the path it requested instead (the path names itself:
  * `/cors-lab-no-such-path`, or an --error-path), cut in the path first.
  */
-/** The endpoint a check row belongs to: its id starts with the endpoint's name ("… from <origin>", "…, at <url> from …"). */
-function endpointOfRow(result: CheckResult, id: string): CheckResult['check']['endpoints'][number] | undefined {
-  return result.check.endpoints.find(
-    (candidate) => id.startsWith(`${candidate.name} from `) || id.startsWith(`${candidate.name}, at `),
-  );
-}
-
 function checkRowName(result: CheckResult, id: string, width: number, ownTable = false): string {
   const endpoint = endpointOfRow(result, id);
   if (!endpoint) return cutMiddle(id, width);

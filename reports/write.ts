@@ -61,12 +61,15 @@ const SYSTEM_TREES = ['/proc', '/sys', '/dev'];
 /**
  * Why the chosen reports could not be written, found before anything runs,
  * so a long run never ends with its results lost: each problem names the
- * flag, the path and the fix. Empty when every report can be written.
+ * flag, the path and the fix. A report would also be lost input where it
+ * would be written over a file the command reads (`reads`: compat's --from,
+ * merge's shards, diff's two results). Empty when every report can be written.
  */
 export function reportPathProblems<N extends string = ReporterName>(
   choices: { name: N; path?: string }[],
   outDir: string,
   reporters: Record<N, { file: string }> = REPORTERS as unknown as Record<N, { file: string }>,
+  reads: string[] = [],
 ): string[] {
   const problems: string[] = [];
   for (const choice of choices) {
@@ -74,6 +77,11 @@ export function reportPathProblems<N extends string = ReporterName>(
     const flag = choice.path === undefined ? `--out ${outDir}` : `--reporter ${choice.name}=${choice.path}`;
     const problem = pathProblem(path);
     if (problem) problems.push(`${flag}: ${problem}`);
+    const input = reads.find((file) => resolve(file) === path);
+    if (input !== undefined)
+      problems.push(
+        `${flag}: the ${choice.name} report would be written over ${input}, which this command reads. Fix: give --out another folder, or the report a path of its own`,
+      );
   }
   return [...new Set(problems)];
 }

@@ -1,6 +1,5 @@
 // What the run and check commands share: exit codes, flag parsers, and the
 // end of a command (terminal view, reports, exit code).
-import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
   idProblems,
@@ -29,7 +28,6 @@ import { fitted, messageWidth } from '../../reports/fit.ts';
 import {
   announceReports,
   parseReporters,
-  reportPath,
   reportPathProblems,
   writeReports,
   type ReporterChoice,
@@ -42,11 +40,14 @@ export const printFitted = (text: string): boolean =>
 export const warnFitted = (text: string): boolean =>
   process.stderr.write(fitted(text, messageWidth(process.env, process.stderr)));
 
+/** A heading and its items, one per line under it: "cors-lab: nothing was merged:" and each reason. */
+export function warnList(heading: string, items: string[]): void {
+  warnFitted(`cors-lab: ${heading}:\n${items.map((item) => `  ${item}\n`).join('')}`);
+}
+
 /** Every problem of the input at once, each wrapped to the terminal: "cors-lab: 3 problem(s) in scenario files; nothing was run". */
 export function warnProblems(problems: Parameters<typeof formatProblem>[0][], where?: string): void {
-  warnFitted(
-    `cors-lab: ${problems.length} problem(s)${where ? ` ${where}` : ''}; nothing was run:\n${problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`,
-  );
+  warnList(`${problems.length} problem(s)${where ? ` ${where}` : ''}; nothing was run`, problems.map(formatProblem));
 }
 
 /**
@@ -300,23 +301,14 @@ export function chooseReporters(
     warnFitted(`cors-lab: ${(error as Error).message}\n`);
     return undefined;
   }
-  const problems = reportPathProblems(choices, outDir);
+  const problems = reportPathProblems(choices, outDir, undefined, reads);
   if (outGiven && choices.every((choice) => choice.path !== undefined)) {
     problems.push(
       `--out ${outDir}: no report would be written there, since every --reporter names its own path (${choices.map((choice) => `${choice.name}=${choice.path}`).join(', ')}). Fix: drop --out, or name a reporter without a path (e.g. --reporter html) to write it into ${outDir}`,
     );
   }
-  for (const choice of choices) {
-    const input = reads.find((file) => resolve(file) === reportPath(choice, outDir));
-    if (input !== undefined)
-      problems.push(
-        `${choice.path === undefined ? `--out ${outDir}` : `--reporter ${choice.name}=${choice.path}`}: the ${choice.name} report would be written over ${input}, which this command reads. Fix: give --out another folder, or the report a path of its own`,
-      );
-  }
   if (problems.length === 0) return choices;
-  warnFitted(
-    `cors-lab: ${problems.length} report path problem(s); nothing was run:\n${problems.map((problem) => `  ${problem}\n`).join('')}`,
-  );
+  warnList(`${problems.length} report path problem(s); nothing was run`, problems);
   return undefined;
 }
 

@@ -6,7 +6,7 @@ import { diffResults } from '../diff/diff.ts';
 import type { MatrixResult } from '../result/result.ts';
 import { announceReports, parseReporters, reportPathProblems, writeReports } from '../../reports/write.ts';
 import { DIFF_REPORTER_FILES, diffReporters, renderDiffTerminal } from '../../reports/diff.ts';
-import { EXIT, readResultFile, repeatable, WIDE_HELP, warnFitted } from './common.ts';
+import { EXIT, readResultFile, repeatable, WIDE_HELP, warnList } from './common.ts';
 
 interface DiffFlags {
   reporter?: string[];
@@ -58,14 +58,12 @@ function diffCommand(beforeFile: string, afterFile: string, flags: DiffFlags): n
   let choices: ReturnType<typeof parseReporters<keyof typeof DIFF_REPORTER_FILES>> = [];
   try {
     choices = parseReporters(flags.reporter ?? [], DIFF_REPORTER_FILES);
-    problems.push(...reportPathProblems(choices, flags.out, DIFF_REPORTER_FILES));
+    problems.push(...reportPathProblems(choices, flags.out, DIFF_REPORTER_FILES, [beforeFile, afterFile]));
   } catch (error) {
     problems.push((error as Error).message);
   }
   if (!before || !after || problems.length > 0) {
-    warnFitted(
-      `cors-lab: ${problems.length} problem(s); nothing was compared:\n${problems.map((problem) => `  ${problem}\n`).join('')}`,
-    );
+    warnList(`${problems.length} problem(s); nothing was compared`, problems);
     return EXIT.badInput;
   }
   const diff = diffResults(before, after, { before: beforeFile, after: afterFile });

@@ -8,7 +8,7 @@ import { diskSize, formatBytes, sourceText } from '../engines/builds/cache.ts';
 import { installBuild, resolveInstall, UnknownBuildError, type InstallOutcome } from '../engines/builds/install.ts';
 import { parseBuildName } from '../engines/builds/names.ts';
 import type { AvailableBuild } from '../engines/builds/sources.ts';
-import { printFitted, warnFitted } from './common.ts';
+import { printFitted, warnFitted, warnList } from './common.ts';
 
 /** chromium, firefox-esr, WebKitWebDriver + MiniBrowser, Xvfb for WebKit, certutil for Firefox's profile, a C compiler and libc headers for the research clock shim. */
 export const DEBIAN_PACKAGES = [
@@ -106,7 +106,7 @@ export async function installBuilds(names: readonly string[]): Promise<number> {
     }
   }
   if (problems.length > 0) {
-    warnFitted(`cors-lab: nothing was installed:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n`);
+    warnList('nothing was installed', problems);
     return 2;
   }
   const started = performance.now();

@@ -159,10 +159,11 @@ async function cachedBuildLines(): Promise<string[]> {
   const width = (pick: (build: (typeof builds)[number]) => string) =>
     Math.max(...builds.map((build) => pick(build).length));
   const [nameWidth, versionWidth, kindWidth] = [width((b) => b.name), width((b) => b.version), width((b) => b.kind)];
+  const fits = terminalWidth();
   builds.forEach((build, index) => {
     const row = `  ${build.name.padEnd(nameWidth)}  ${build.version.padEnd(versionWidth)}  ${build.kind.padEnd(kindWidth)} ${formatBytes(sizes[index]!).padStart(7)}`;
     const source = sourceText(build.source);
-    lines.push(row.length + 2 + source.length <= terminalWidth() ? `${row}  ${source}` : `${row}\n    from ${source}`);
+    lines.push(row.length + 2 + source.length <= fits ? `${row}  ${source}` : `${row}\n    from ${source}`);
   });
   return lines;
 }

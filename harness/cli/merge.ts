@@ -16,6 +16,7 @@ import {
   addTerminalOptions,
   printFitted,
   warnFitted,
+  warnList,
 } from './common.ts';
 
 export function addMergeCommand(program: Command, exitCode: { value: number }): void {
@@ -53,12 +54,7 @@ function mergeCommand(files: string[], flags: OutputFlags): number {
     merged = mergeShards(shards);
   } catch (error) {
     if (!(error instanceof MergeError)) throw error;
-    warnFitted(
-      `cors-lab: nothing was merged:\n${error.message
-        .split('\n')
-        .map((line) => `  ${line}\n`)
-        .join('')}`,
-    );
+    warnList('nothing was merged', error.message.split('\n'));
     return EXIT.badInput;
   }
   const compat = compatOfRun(merged.result);

@@ -19,6 +19,7 @@ import {
   parseBrowsers,
   parseTimeout,
   warnProblems,
+  warnList,
   type OutputFlags,
   printFitted,
   warnFitted,
@@ -217,7 +218,7 @@ async function historyCommand(paths: string[], flags: ResearchFlags): Promise<nu
   }
   const { ids, problems } = await expandBuilds(flags.browsers ?? everyLocalBuild());
   if (problems.length > 0) {
-    warnFitted(`cors-lab: research history: nothing was run:\n${problems.map((problem) => `  ${problem}\n`).join('')}`);
+    warnList('research history: nothing was run', problems);
     return EXIT.badInput;
   }
   reportInterruptions();

@@ -79,19 +79,19 @@ export const webkitDriver: EngineDriver = {
     let first: Slot | undefined;
     try {
       // The display and the trust probe do not wait on each other.
-      const displaying = acquireDisplay(left());
-      const trusting = prepareTrust(options.trust, workDir, left());
-      const [shown, trusted] = await Promise.allSettled([displaying, trusting]);
-      // A display acquired is released below even when the trust probe failed.
-      if (shown.status === 'fulfilled') display = shown.value;
+      const [shown, trusted] = await Promise.allSettled([
+        acquireDisplay(left()),
+        prepareTrust(options.trust, workDir, left()),
+      ]);
       if (shown.status === 'rejected') throw shown.reason;
+      // Held from here, so it is released below even when the trust probe failed.
+      display = shown.value;
       if (trusted.status === 'rejected') throw trusted.reason;
-      const shownDisplay = shown.value;
       const trust = trusted.value;
       // XDG_CACHE_HOME is left alone on purpose: MiniBrowser keeps only its
       // GStreamer registry and shader cache there (site data is ephemeral in
       // automation mode), and a fresh cache dir adds ~600 ms to every start.
-      const env: NodeJS.ProcessEnv = { ...process.env, DISPLAY: shownDisplay.display, ...options.env };
+      const env: NodeJS.ProcessEnv = { ...process.env, DISPLAY: display.display, ...options.env };
       for (const name of PROXY_VARIABLES) {
         delete env[name];
         delete env[name.toUpperCase()];
@@ -109,7 +109,7 @@ export const webkitDriver: EngineDriver = {
       // The first session proves the browser starts and reports its version;
       // it then serves the first newContext().
       first = await openSlot(config, left());
-      return startedEngine(config, first, shownDisplay, work.remove);
+      return startedEngine(config, first, display, work.remove);
     } catch (error) {
       await first?.close();
       await display?.stop();

@@ -205,16 +205,16 @@ export function loadScenarioText(text: string, file: string): LoadResult {
       problems.push(...fieldProblems);
       // The references too, as far as the fields they use are well formed.
       const reported = new Set(fieldProblems.map((problem) => problem.field));
+      const covered = (field: string) => [...reported].some((at) => field.startsWith(at));
       const declared = [...Object.keys(isMapping(merged.origins) ? merged.origins : shared.origins), ...badOrigins];
       problems.push(
         ...referenceProblems(merged as LooseScenario, declared, file, prefix).filter(
-          (problem) => ![...reported].some((field) => problem.field.startsWith(field)),
+          (problem) => !covered(problem.field),
         ),
       );
       // A missing page origin is said with the rest, not only once they are fixed.
       const pageField = joinPath(prefix, ['origins', 'page']);
-      if (!declared.includes('page') && ![...reported].some((field) => pageField.startsWith(field)))
-        problems.push(missingPageProblem(file, pageField));
+      if (!declared.includes('page') && !covered(pageField)) problems.push(missingPageProblem(file, pageField));
       continue;
     }
     const resolved = resolveScenario(parsed.data, file, prefix, badOrigins);

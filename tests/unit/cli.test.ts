@@ -127,7 +127,7 @@ describe('cors-lab CLI', () => {
     expect(cli(...args, '--browsers', 'nosuch').stderr).not.toContain('--profile');
   });
 
-  it('will not write a report over a file the command reads (compat --from, merge), before anything runs', () => {
+  it('will not write a report over a file the command reads (compat --from, merge, diff), before anything runs', () => {
     const dir = tempDir('cli-reads');
     const input = join(dir, 'cors-lab-report', 'result.json');
     mkdirSync(dirname(input));
@@ -143,6 +143,13 @@ describe('cors-lab CLI', () => {
       );
     }
     expect(readFileSync(input, 'utf8')).toBe('{"kind":"run"}');
+    // diff's own report over one of the two results it compares.
+    const compared = join(dirname(input), 'diff.json');
+    writeFileSync(compared, '{"kind":"run"}');
+    const diff = cli('diff', compared, input, '--reporter', 'json', '--out', dirname(input));
+    expect(diff.status).toBe(2);
+    expect(diff.stderr).toContain(`the json report would be written over ${compared}, which this command reads`);
+    expect(readFileSync(compared, 'utf8')).toBe('{"kind":"run"}');
   });
 
   it('prints help with exit 0', () => {
