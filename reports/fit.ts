@@ -24,9 +24,22 @@ function askedColumns(env: NodeJS.ProcessEnv): number | undefined {
 
 const visible = (text: string) => stripVTControlCharacters(text).length;
 
+/** Between words that `together` joined: never broken there, printed as a space. */
+const GLUE = '\u00a0';
+
+/** `text` kept on one line when wrapped ("in 4.6 s" is not left as "in" at a line's end); `unglued` prints it. */
+export function together(text: string): string {
+  return text.replaceAll(' ', GLUE);
+}
+
+/** Text with the words `together` joined printed as plain spaces again. */
+export function unglued(text: string): string {
+  return text.replaceAll(GLUE, ' ');
+}
+
 /** One line as lines of at most `width` visible columns: broken between words, each continuation indented two more than the line. */
 export function wrapLine(line: string, width: number): string[] {
-  if (visible(line) <= width) return [line];
+  if (visible(line) <= width) return [unglued(line)];
   const indent = /^ */.exec(stripVTControlCharacters(line))![0].length;
   const continuation = ' '.repeat(Math.min(indent + 2, Math.floor(width / 2)));
   const words = line.slice(indent).split(' ');
@@ -52,7 +65,7 @@ export function wrapLine(line: string, width: number): string[] {
     }
   }
   out.push(current);
-  return out;
+  return out.map(unglued);
 }
 
 /** Every line wrapped to `width`. */

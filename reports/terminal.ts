@@ -6,7 +6,7 @@
 // names and versions and one line per item, as before.
 import { styleText } from 'node:util';
 import type { CellResult, CheckResult, MatrixResult } from '../harness/result/result.ts';
-import { cutMiddle, fitLines, terminalWidth } from './fit.ts';
+import { cutMiddle, fitLines, terminalWidth, together, unglued } from './fit.ts';
 import {
   shortEngineHeading,
   cellIndex,
@@ -315,9 +315,11 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     lines.push('', paint('bold', 'Scenario files that disagree with the spec model:'));
     for (const line of disagreements) lines.push(`  ${line}`);
   }
-  lines.push('', `${summaryLine(result)}  in ${(result.durationMs / 1000).toFixed(1)} s`, `(${LEGEND})`);
+  lines.push('', `${summaryLine(result)}  ${together(`in ${(result.durationMs / 1000).toFixed(1)} s`)}`, `(${LEGEND})`);
   if (banner) lines.push(paint(['bold', 'red'], banner));
-  return (wide ? lines : [...lines.slice(0, tableEnd), ...fitLines(lines.slice(tableEnd), width)]).join('\n');
+  return (wide ? lines.map(unglued) : [...lines.slice(0, tableEnd), ...fitLines(lines.slice(tableEnd), width)]).join(
+    '\n',
+  );
 }
 
 /**

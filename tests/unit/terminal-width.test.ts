@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { diffResults } from '../../harness/diff/diff.ts';
 import type { CheckResult, RunResult } from '../../harness/result/result.ts';
 import { renderDiffTerminal } from '../../reports/diff.ts';
-import { fitted, messageWidth, terminalWidth, wrapLine } from '../../reports/fit.ts';
+import { fitted, messageWidth, terminalWidth, together, wrapLine } from '../../reports/fit.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { runCli, tempDir } from '../helpers.ts';
 
@@ -180,6 +180,18 @@ describe('terminal output fits the terminal', () => {
       '3 cells: 0 allowed; 3 not as expected',
       '  in 4.6 s',
     ]);
+  });
+
+  it('keeps the run time of the summary line together, never "in" at the end of a line', () => {
+    const summary = (seconds: string) => `582 cells: 0 error; 3 not as expected  ${together(`in ${seconds} s`)}`;
+    // Broken before "in" where the time does not fit after it, printed with plain spaces.
+    expect(wrapLine(summary('12.3'), 44)).toEqual(['582 cells: 0 error; 3 not as expected', '  in 12.3 s']);
+    expect(wrapLine(summary('12.3'), 60)).toEqual(['582 cells: 0 error; 3 not as expected  in 12.3 s']);
+    const lines = renderTerminal({ ...run, durationMs: 12_345 }, { color: false, width: 80 }).split('\n');
+    const time = lines.findIndex((line) => line.includes('12.3 s'));
+    expect(lines[time]).toMatch(/in 12\.3 s$/);
+    expect(renderTerminal({ ...run, durationMs: 12_345 }, { color: false, wide: true })).toContain(' in 12.3 s\n');
+    expect(renderTerminal(run, { color: false, wide: true })).not.toContain('\u00a0');
   });
 
   it('wraps messages to COLUMNS or the terminal, and leaves them one line each in a log without COLUMNS', () => {
