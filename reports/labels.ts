@@ -1,7 +1,14 @@
 // Shared wording for every renderer, so the reports agree on what a cell says.
 import type { MissingEngine } from '../harness/engines/types.ts';
 import type { MiddlewareSection } from '../harness/result/middleware.ts';
-import type { CellResult, CheckResult, EngineEntry, MatrixResult } from '../harness/result/result.ts';
+import type {
+  CellResult,
+  CheckResult,
+  EngineEntry,
+  MatrixResult,
+  RequestMade,
+  RequestShape,
+} from '../harness/result/result.ts';
 
 /** Text inside a Markdown table cell: pipes escaped, one line. */
 export function escapeCell(text: string): string {
@@ -215,13 +222,16 @@ export function sweepVerdict(result: CheckResult): { headline: string; clean: bo
       clean: true,
     };
   if (untested === 0) {
-    const attacks = [
-      ...new Set(
-        result.scenarios.filter((scenario) => sweepScenarios.has(scenario.id)).map((scenario) => scenario.tags.at(-1)),
-      ),
-    ];
+    // Each attack once, with how many rows tried it (two allowed origins give two prefix rows), so the list adds up to the rows.
+    const attacks = new Map<string, number>();
+    for (const scenario of result.scenarios)
+      if (sweepScenarios.has(scenario.id)) {
+        const attack = scenario.tags.at(-1) ?? 'sweep';
+        attacks.set(attack, (attacks.get(attack) ?? 0) + 1);
+      }
+    const named = [...attacks].map(([attack, rows]) => (rows > 1 ? `${attack} ×${rows}` : attack));
     return {
-      headline: `Security sweep: every hostile origin was refused in every engine that ran (${sweepScenarios.size} rows: ${attacks.join(', ')}).`,
+      headline: `Security sweep: every hostile origin was refused in every engine that ran (${sweepScenarios.size} rows: ${named.join(', ')}).`,
       clean: true,
     };
   }
@@ -350,4 +360,16 @@ export function knownBehaviourLines(result: MatrixResult): string[] {
     byBehaviour.set(name, entry);
   }
   return [...byBehaviour].map(([name, { source, cells }]) => `${name}: ${describeScenarios(cells)}. Source: ${source}`);
+}
+
+/** One side of a shape in words: "cors mode, Origin: https://app.test, after a preflight", or the preflight alone where no request went. */
+function madeText(made: RequestMade, sent: boolean): string {
+  if (sent)
+    return `${made.mode ? `${made.mode} mode, ` : ''}${made.origin === null ? 'no Origin header' : `Origin: ${made.origin}`}${made.preflight ? ', after a preflight' : ''}`;
+  return made.preflight ? 'a preflight only, the request itself never sent' : 'nothing reached the server';
+}
+
+/** The evidence's "request made" line: the engine's first request as the server saw it (or did not), then the spec's. */
+export function requestMadeText(shape: RequestShape, requestReached: boolean): string {
+  return `request made: ${madeText(shape.seen, requestReached)} (spec: ${madeText(shape.expected, shape.expected.sent !== false)})`;
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { CellResult, CheckResult, RunResult } from '../../harness/result/result.ts';
 import { scenarioJsonSchemaText } from '../../harness/scenario/json-schema.ts';
 import { htmlView, renderHtml } from '../../reports/html.ts';
-import { LEGEND, summaryLine } from '../../reports/labels.ts';
+import { LEGEND, summaryLine, sweepVerdict } from '../../reports/labels.ts';
 import { renderJunit } from '../../reports/junit.ts';
 import { renderMarkdown } from '../../reports/markdown.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
@@ -223,6 +223,18 @@ describe('reports', () => {
     const html = renderHtml(check);
     expect(html).toContain('<title>cors-lab check: users &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;</title>');
     expect(html).not.toContain('<script>alert(1)');
+  });
+
+  it("the sweep's headline counts each attack's rows, so its list adds up to the rows", () => {
+    // Two allowed origins, hence two prefix and two suffix rows (a real check's result).
+    const check = JSON.parse(
+      gunzipSync(readFileSync(new URL('../fixtures/results/check-not-allowed.json.gz', import.meta.url))).toString(
+        'utf8',
+      ),
+    ) as CheckResult;
+    expect(sweepVerdict(check).headline).toBe(
+      'Security sweep: every hostile origin was refused in every engine that ran (7 rows: null, sibling-subdomain, prefix ×2, suffix ×2, unrelated).',
+    );
   });
 
   it('parses reporter choices with optional paths', () => {
