@@ -12,7 +12,15 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import type { Discovery, EngineDriver, EngineInfo, EngineProfile, LaunchedEngine, LaunchOptions } from './types.ts';
+import type {
+  Discovery,
+  EngineBuildInfo,
+  EngineDriver,
+  EngineInfo,
+  EngineProfile,
+  LaunchedEngine,
+  LaunchOptions,
+} from './types.ts';
 import { temporaryDirectory } from './cleanup.ts';
 import { firstExecutable, isExecutable, onPath } from './system.ts';
 import { sessionPerContext } from './webdriver-sessions.ts';
@@ -61,7 +69,17 @@ export const webkitDriver: EngineDriver = {
     // MiniBrowser needs an X display; without DISPLAY we start Xvfb.
     if (!process.env.DISPLAY && !(await firstExecutable(onPath('Xvfb'))))
       return miss('no DISPLAY and Xvfb not found on PATH');
-    return { found: true, id: 'webkit', executablePath: miniBrowserPath, driver: DRIVER };
+    return {
+      found: true,
+      id: 'webkit',
+      executablePath: miniBrowserPath,
+      driver: DRIVER,
+      build: {
+        name: 'webkit',
+        kind: 'full',
+        source: browserOverride ? `CORS_LAB_MINIBROWSER (${miniBrowserPath})` : `system (${miniBrowserPath})`,
+      },
+    };
   },
 
   async launch(options: LaunchOptions): Promise<LaunchedEngine> {
@@ -109,7 +127,7 @@ export const webkitDriver: EngineDriver = {
       // The first session proves the browser starts and reports its version;
       // it then serves the first newContext().
       first = await openSlot(config, left());
-      return startedEngine(config, first, display, work.remove);
+      return startedEngine(config, first, display, work.remove, discovery.build);
     } catch (error) {
       await first?.close();
       await display?.stop();
@@ -140,6 +158,7 @@ function startedEngine(
   first: Slot,
   display: XDisplay,
   removeWorkDir: () => Promise<void>,
+  build: EngineBuildInfo | undefined,
 ): LaunchedEngine {
   const info: EngineInfo = {
     id: 'webkit',
@@ -153,6 +172,7 @@ function startedEngine(
       (Object.keys(PROFILE_ARGS) as EngineProfile[]).find((name) => PROFILE_ARGS[name] === config.profileArgs) ??
       'defaults',
     cookieSettings: describeCookieArgs(config.profileArgs),
+    ...(build ? { build } : {}),
   };
   // WebKitWebDriver holds a single session: each context is its own driver and MiniBrowser.
   return sessionPerContext({
