@@ -19,6 +19,7 @@ import {
   matrixColumns,
   middlewareLines,
   missingDescription,
+  requestMadeText,
   summaryLine,
   sweepVerdict,
   verdictOf,
@@ -62,7 +63,15 @@ export interface HtmlView {
     loud: boolean;
     disagree: boolean;
     deviates: boolean;
-    cells: ({ result: number; text: string; classes: string; verdict: CellLabel; expectation: string } | null)[];
+    cells: ({
+      result: number;
+      text: string;
+      classes: string;
+      verdict: CellLabel;
+      expectation: string;
+      /** The evidence's line on how the request was made, beside the spec's (requestMadeText). */
+      requestMade?: string;
+    } | null)[];
     bcd?: { key: string; anchor: string }[];
   }[];
   /** What the page says when the filters leave no row: with only the first filter on, and otherwise. */
@@ -102,6 +111,9 @@ export function htmlView(result: MatrixResult, groups?: ColumnGroup[], compat?: 
             classes: `cell ${cell.outcome} ${LABEL_CLASS[verdict]}`.trim(),
             verdict,
             expectation,
+            ...(cell.evidence.requestShape
+              ? { requestMade: requestMadeText(cell.evidence.requestShape, cell.evidence.requestReached) }
+              : {}),
           };
         });
         const outcomes = new Set(measured.flatMap((cell) => (cell ? [cell.outcome] : [])));
@@ -424,7 +436,7 @@ function openEvidence(scenario, column, cell, shown) {
       $('span', {}, 'preflight sent: ' + ev.preflightSent), $('span', {}, 'request reached server: ' + ev.requestReached),
       $('span', {}, 'cookies sent: ' + (ev.cookiesReceived && ev.cookiesReceived.length ? ev.cookiesReceived.join(', ') : ev.cookiesSent)), $('span', {}, 'page promise: ' + ev.settled),
       ev.status !== undefined ? $('span', {}, 'status: ' + ev.status) : '', ev.tlsErrors ? $('span', {}, 'TLS handshake failures: ' + ev.tlsErrors) : '',
-      ev.requestShape ? $('span', {}, 'request made: ' + (!ev.requestReached && ev.requestShape.seen.preflight ? 'a preflight only, the request itself never sent' : (ev.requestShape.seen.mode ? ev.requestShape.seen.mode + ' mode, ' : '') + (ev.requestShape.seen.origin === null ? 'no Origin header' : 'Origin: ' + ev.requestShape.seen.origin) + (ev.requestShape.seen.preflight ? ', after a preflight' : '')) + ' (spec: ' + ev.requestShape.expected.mode + ' mode, ' + (ev.requestShape.expected.origin === null ? 'no Origin header' : 'Origin: ' + ev.requestShape.expected.origin) + (ev.requestShape.expected.preflight ? ', after a preflight' : '') + ')') : '',
+      shown.requestMade ? $('span', {}, shown.requestMade) : '',
       ev.control ? $('span', {}, 'reachability control (top-level navigation to ' + ev.control.url + '): ' + (ev.control.reached ? 'reached the server' : 'did not reach it' + (ev.control.error ? ' — ' + ev.control.error : ''))) : ''),
     ev.requestShape && ev.requestShape.chain ? $('section', { class: 'chain' }, $('h3', {}, 'Request chain, hop by hop'), $('p', {}, ev.requestShape.chain.firstDifference ? 'Parts from the spec at ' + ev.requestShape.chain.firstDifference : 'Every hop as the spec makes it.'), chainTable(ev.requestShape.chain)) : '',
     $('section', { class: 'request' }, $('h3', {}, 'Request sent'), pre(ev.request.method + ' ' + ev.request.url + '\\nmode: ' + ev.request.mode + ', credentials: ' + ev.request.credentials + '\\n' + headersText(ev.request.headers) + (ev.request.body !== undefined ? '\\n\\n' + ev.request.body : ''))),

@@ -95,6 +95,8 @@ export interface RequestMade {
   /** null: no Origin header. */
   origin: string | null;
   preflight: boolean;
+  /** The spec's side only: false where the spec sends no request at all, only a preflight that fails (origin and mode then describe nothing). */
+  sent?: false;
 }
 
 export interface RequestShape {

@@ -36,6 +36,11 @@ function pathOf(url: string): string {
 
 const originText = (origin: string | null) => (origin === null ? 'no Origin header' : `Origin: ${origin}`);
 
+/** The spec's first request as a shape; one the spec never sends (its preflight fails) says so. */
+function expectedRequest(mode: string, spec: FirstRequest): RequestMade {
+  return { mode, origin: spec.origin, preflight: spec.preflight, ...(spec.sent ? {} : { sent: false as const }) };
+}
+
 /**
  * The request shape of one cell: the spec's first request (mode, Origin,
  * preflight) beside the engine's, from the journal. Only what the journal
@@ -58,7 +63,7 @@ export function requestShape(
     origin: isRequest ? (entry.headers?.origin ?? null) : null,
     preflight,
   };
-  const expected: RequestMade = { mode: expectedMode, origin: spec.origin, preflight: spec.preflight };
+  const expected = expectedRequest(expectedMode, spec);
   const differences: string[] = [];
   const fields: ShapeField[] = [];
   const differ = (field: ShapeField, sentence: string) => {
@@ -99,7 +104,7 @@ export function nothingReached(
 ): RequestShape | undefined {
   if (!chain || chain.expected.length === 0 || chain.seen.length > 0) return undefined;
   return {
-    expected: { mode: expectedMode, origin: spec.origin, preflight: spec.preflight },
+    expected: expectedRequest(expectedMode, spec),
     seen: { origin: null, preflight: false },
     differences: [],
     chain,

@@ -60,9 +60,9 @@ test('the matrix shows engine versions and a cell opens its evidence', async ({ 
   await expect(dialog).toBeVisible();
   await expect(dialog.locator('section.explanation')).toContainText('refused the preflight answer');
   await expect(dialog.locator('section.facts')).toContainText('preflight sent: true');
-  // The preflight was refused: no request went, and the facts do not describe one.
+  // The preflight was refused: no request went, in the browser as in the spec, and the facts describe none on either side.
   await expect(dialog.locator('section.facts')).toContainText(
-    'request made: a preflight only, the request itself never sent',
+    'request made: a preflight only, the request itself never sent (spec: a preflight only, the request itself never sent)',
   );
   await expect(dialog.locator('section.request')).toContainText('X-Api-Key: k');
   await expect(dialog.locator('section.journal')).toContainText('PREFLIGHT');

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { requestMismatch, requestShape } from '../../harness/run/request-shape.ts';
 import type { JournalEntry } from '../../servers/journal.ts';
+import { requestMadeText } from '../../reports/labels.ts';
 
 const URL_ = 'https://api.site-b.localhost:4431/x/n1/font.otf';
 let seq = 0;
@@ -65,6 +66,31 @@ describe('the request shape', () => {
       requestShape('cors', corsGet, URL_, [entry('request', {}, 'https://app.site-a.localhost:4431/x/n1/other')]),
     ).toBeUndefined();
     expect(requestShape('cors', corsGet, URL_, [])).toBeUndefined();
+  });
+
+  it('the evidence line says a request the spec never sends was never sent, on either side', () => {
+    // The spec stops at a failed preflight (firstRequestOf gives no origin then): not "cors mode, no Origin header".
+    const stopped = requestShape('cors', { preflight: true, origin: null, sent: false }, URL_, [
+      entry('preflight', { origin: PAGE }),
+    ])!;
+    expect(stopped.expected.sent).toBe(false);
+    expect(requestMadeText(stopped, false)).toBe(
+      'request made: a preflight only, the request itself never sent (spec: a preflight only, the request itself never sent)',
+    );
+    // The engine sent the request after its preflight where the spec stops.
+    const went = requestShape('cors', { preflight: true, origin: null, sent: false }, URL_, [
+      entry('preflight', { origin: PAGE }),
+      entry('request', { 'sec-fetch-mode': 'cors', origin: PAGE }),
+    ])!;
+    expect(requestMadeText(went, true)).toBe(
+      `request made: cors mode, Origin: ${PAGE}, after a preflight (spec: a preflight only, the request itself never sent)`,
+    );
+    // A request the spec sends: both sides described, and no "sent" on the spec's side.
+    const sent = requestShape('cors', corsGet, URL_, [entry('request', { 'sec-fetch-mode': 'cors', origin: PAGE })])!;
+    expect(sent.expected).not.toHaveProperty('sent');
+    expect(requestMadeText(sent, true)).toBe(
+      `request made: cors mode, Origin: ${PAGE} (spec: cors mode, Origin: ${PAGE})`,
+    );
   });
 
   it('an engine that sends no Sec-Fetch-Mode is held to the Origin header alone', () => {
