@@ -375,7 +375,8 @@ describe.each(PROJECTS)(
       ]);
       expect(finished.status).toBe(2);
       expect(finished.stderr).toMatch(
-        /the @koa\/cors adapter needs the npm package "(koa|@koa\/cors)" \(.*\)\. Fix: npm install --save-dev (koa|@koa\/cors)/,
+        // Both packages it lacks, in one line and one install command (not one, then the other on the next try).
+        /the @koa\/cors adapter needs the npm packages "koa" and "@koa\/cors" \(.*\)\. Fix: npm install --save-dev koa @koa\/cors\n/,
       );
       // Bad input, not a crash: no stack trace.
       expect(finished.stderr).not.toMatch(/harness failure|\n\s+at /);

@@ -2,17 +2,18 @@
 import type { RequestListener } from 'node:http';
 import type { MiddlewareAdapter } from '../adapter.ts';
 import { corsStyleOptions } from './cors-style-options.ts';
-import { importPackage, installedVersion } from './versions.ts';
+import { importPackages, installedVersion } from './versions.ts';
 
 export const expressCors: MiddlewareAdapter = {
   name: 'cors',
   version: `cors ${installedVersion('cors')} on express ${installedVersion('express')}`,
   async create(policy, handler) {
-    const express = (
-      await importPackage<{ default: () => { use: (...args: unknown[]) => void } & RequestListener }>('express', 'cors')
-    ).default;
-    const cors = (await importPackage<{ default: (options: Record<string, unknown>) => unknown }>('cors', 'cors'))
-      .default;
+    const [{ default: express }, { default: cors }] = await importPackages<
+      [
+        { default: () => { use: (...args: unknown[]) => void } & RequestListener },
+        { default: (options: Record<string, unknown>) => unknown },
+      ]
+    >('cors', ['express', 'cors']);
     const options = corsStyleOptions(policy);
     const app = express();
     app.use(cors(options));

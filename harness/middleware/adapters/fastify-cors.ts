@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import { HANDLER_ANSWER, type MiddlewareAdapter } from '../adapter.ts';
 import { corsStyleOptions } from './cors-style-options.ts';
-import { importPackage, installedVersion } from './versions.ts';
+import { importPackages, installedVersion } from './versions.ts';
 
 interface FastifyReply {
   code(status: number): FastifyReply;
@@ -25,9 +25,9 @@ export const fastifyCors: MiddlewareAdapter = {
   version: `@fastify/cors ${installedVersion('@fastify/cors')} on fastify ${installedVersion('fastify')}`,
   // Fastify answers through its reply object: its route gives cors-lab's handler answer natively.
   async create(policy) {
-    const fastify = (await importPackage<{ default: (options: unknown) => FastifyLike }>('fastify', '@fastify/cors'))
-      .default;
-    const plugin = (await importPackage<{ default: unknown }>('@fastify/cors', '@fastify/cors')).default;
+    const [{ default: fastify }, { default: plugin }] = await importPackages<
+      [{ default: (options: unknown) => FastifyLike }, { default: unknown }]
+    >('@fastify/cors', ['fastify', '@fastify/cors']);
     const options = corsStyleOptions(policy);
     let server: Server | undefined;
     const app = fastify({

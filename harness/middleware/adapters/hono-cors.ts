@@ -2,7 +2,7 @@
 import type { RequestListener } from 'node:http';
 import { HANDLER_ANSWER, type MiddlewareAdapter } from '../adapter.ts';
 import { allowlistFunction } from '../../scenario/policy.ts';
-import { importPackage, installedVersion } from './versions.ts';
+import { importPackages, installedVersion } from './versions.ts';
 
 interface HonoContext {
   header(name: string, value: string): void;
@@ -19,11 +19,13 @@ export const honoCors: MiddlewareAdapter = {
   version: `hono/cors ${installedVersion('hono')} on @hono/node-server ${installedVersion('@hono/node-server')}`,
   // hono answers with Response objects: its route gives cors-lab's handler answer natively.
   async create(policy) {
-    const { Hono } = await importPackage<{ Hono: new () => HonoApp }>('hono', 'hono');
-    const { cors } = await importPackage<{ cors: (options: Record<string, unknown>) => unknown }>('hono/cors', 'hono');
-    const { getRequestListener } = await importPackage<{
-      getRequestListener: (fetch: HonoApp['fetch']) => RequestListener;
-    }>('@hono/node-server', 'hono');
+    const [{ Hono }, { cors }, { getRequestListener }] = await importPackages<
+      [
+        { Hono: new () => HonoApp },
+        { cors: (options: Record<string, unknown>) => unknown },
+        { getRequestListener: (fetch: HonoApp['fetch']) => RequestListener },
+      ]
+    >('hono', ['hono', 'hono/cors', '@hono/node-server']);
     const options: Record<string, unknown> = {};
     if (policy.origins !== undefined) {
       const list = policy.origins;

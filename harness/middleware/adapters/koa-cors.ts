@@ -2,7 +2,7 @@
 import type { RequestListener } from 'node:http';
 import type { MiddlewareAdapter } from '../adapter.ts';
 import { allowlistFunction } from '../../scenario/policy.ts';
-import { importPackage, installedVersion } from './versions.ts';
+import { importPackages, installedVersion } from './versions.ts';
 
 interface KoaApp {
   use(middleware: unknown): void;
@@ -20,10 +20,9 @@ export const koaCors: MiddlewareAdapter = {
   name: '@koa/cors',
   version: `@koa/cors ${installedVersion('@koa/cors')} on koa ${installedVersion('koa')}`,
   async create(policy, handler) {
-    const Koa = (await importPackage<{ default: new () => KoaApp }>('koa', '@koa/cors')).default;
-    const cors = (
-      await importPackage<{ default: (options: Record<string, unknown>) => unknown }>('@koa/cors', '@koa/cors')
-    ).default;
+    const [{ default: Koa }, { default: cors }] = await importPackages<
+      [{ default: new () => KoaApp }, { default: (options: Record<string, unknown>) => unknown }]
+    >('@koa/cors', ['koa', '@koa/cors']);
     const options: Record<string, unknown> = {};
     if (policy.origins !== undefined) {
       const list = policy.origins;

@@ -28,13 +28,29 @@ export function installedVersion(pkg: string): string {
 /** A middleware package the user has not installed: bad input, said in one line with the install command (no stack trace). */
 export class MissingPackageError extends Error {}
 
-/** A clear error for a missing adapter package. */
-export async function importPackage<T>(pkg: string, adapter: string): Promise<T> {
-  try {
-    return (await import(pkg)) as T;
-  } catch (error) {
+/** The npm package a module specifier names: "hono/cors" is hono's, "@fastify/cors" its own. */
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+/**
+ * Every module an adapter needs, imported together, so that one error names
+ * every package missing and one install command adds them all (not express,
+ * then cors on the next try).
+ */
+export async function importPackages<T extends unknown[]>(
+  adapter: string,
+  specifiers: { [K in keyof T]: string },
+): Promise<T> {
+  const settled = await Promise.allSettled(specifiers.map((specifier: string) => import(specifier)));
+  const failed = settled.flatMap((outcome, at) => (outcome.status === 'rejected' ? [{ at, why: outcome.reason }] : []));
+  if (failed.length > 0) {
+    const packages = [...new Set(failed.map(({ at }) => packageOf(specifiers[at]!)))];
+    const named = packages.map((name) => `"${name}"`).join(' and ');
     throw new MissingPackageError(
-      `the ${adapter} adapter needs the npm package "${pkg}" (${(error as Error).message.split('\n')[0]}). Fix: npm install --save-dev ${pkg}`,
+      `the ${adapter} adapter needs the npm package${packages.length > 1 ? 's' : ''} ${named} (${(failed[0]!.why as Error).message.split('\n')[0]}). Fix: npm install --save-dev ${packages.join(' ')}`,
     );
   }
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as T;
 }
