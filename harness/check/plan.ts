@@ -49,7 +49,9 @@ const endpointSchema = z
       .refine((origins) => Object.keys(origins).length > 0, {
         message: 'list at least one origin, e.g. "https://app.example.com": allowed',
       })
-      .describe('Page origins to pose as, each with the outcome expected in every engine'),
+      .describe(
+        'Page origins to pose as, each with the outcome expected in every engine, e.g. { "https://app.example.com": allowed }',
+      ),
   })
   .strict();
 

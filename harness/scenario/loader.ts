@@ -297,6 +297,12 @@ function allZodProblems(file: string, prefix: string, error: z.ZodError, schema?
       // What the field is for, from the schema, and the fix: a missing field's name alone does not say what to write.
       const purpose = schema ? descriptionAt(schema, issue.path) : undefined;
       message = `this field is required (${issue.expected} expected${purpose ? `: ${purpose}` : ''}). Fix: add ${String(issue.path.at(-1) ?? 'it')}`;
+    } else if (issue.code === 'invalid_type') {
+      // A value of the wrong kind (a list where a map goes): the kind in YAML's words, what the field is for, and the fix.
+      const received = /received (\w+)/.exec(issue.message)?.[1];
+      const purpose = schema ? descriptionAt(schema, issue.path) : undefined;
+      const wanted = KIND_WORDS[issue.expected] ?? issue.expected;
+      message = `expected ${wanted}${received ? `, got ${KIND_WORDS[received] ?? received}` : ''}${purpose ? ` (${purpose})` : ''}. Fix: write ${wanted} here`;
     } else if (issue.code === 'invalid_value' && 'values' in issue) {
       const values = (issue.values as unknown[]).map((value) => String(value));
       const given = valueAt(issue);
@@ -306,6 +312,18 @@ function allZodProblems(file: string, prefix: string, error: z.ZodError, schema?
     return [{ file, field, message }];
   });
 }
+
+/** zod's names of a value's kind, as a YAML or JSON author calls them. */
+const KIND_WORDS: Record<string, string> = {
+  record: 'a map (name: value)',
+  object: 'a map of fields',
+  array: 'a list',
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  null: 'null',
+};
 
 /** The value an issue is about, where zod keeps it. */
 function valueAt(issue: z.core.$ZodIssue): unknown {

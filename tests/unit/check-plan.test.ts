@@ -192,6 +192,22 @@ export default defineConfig({ endpoints: [{ name: 'me', url: 'http://api.example
       'unknown field "credential": did you mean "credentials"? Fix: rename it to credentials',
     );
   });
+
+  it('a value of the wrong kind says what goes there, in YAML words, with an example where the field has one', async () => {
+    const dir = tempDir('config-kind');
+    const file = join(dir, 'list.yaml');
+    // Origins written as a list, as --origin is given on the command line.
+    writeFileSync(file, `endpoints:\n  - url: https://api.example.com/me\n    origins: [https://app.example.com]\n`);
+    const error = await planFromConfig(file).catch((caught: unknown) => caught);
+    expect((error as CheckInputError).problems).toEqual([
+      {
+        file,
+        field: 'endpoints[0].origins',
+        message:
+          'expected a map (name: value), got a list (Page origins to pose as, each with the outcome expected in every engine, e.g. { "https://app.example.com": allowed }). Fix: write a map (name: value) here',
+      },
+    ]);
+  });
 });
 
 describe('the security sweep', () => {

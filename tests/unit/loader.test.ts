@@ -140,7 +140,7 @@ describe('scenario loader', () => {
     expect(problems).toEqual([
       expect.objectContaining({
         field: 'scenarios[0].server.api./data.actual.status',
-        message: expect.stringMatching(/expected number, received string/),
+        message: expect.stringMatching(/^expected a number, got a string \(.*\)\. Fix: write a number here$/),
       }),
     ]);
   });
