@@ -342,6 +342,42 @@ describe.each(PROJECTS)(
       expect(result.check.findings).toEqual([]);
     });
 
+    // The lowest Node the package declares, from the npm package node@22.19.0 (users bring their own Node): one project is enough.
+    it.runIf(type === 'module')(
+      'on Node 22.19, the lowest it supports, the same check --config runs from the TypeScript config',
+      async () => {
+        const floor = tempDir('node-floor');
+        const installed = await runCommand(
+          'npm',
+          ['install', '--prefer-offline', '--no-audit', '--no-fund', '--prefix', floor, 'node@22.19.0'],
+          { cwd: floor, env: userEnv() },
+        );
+        expectSuccess(installed, 'npm install node@22.19.0');
+        const bin = join(floor, 'node_modules/.bin');
+        const finished = await runCommand(
+          'npx',
+          [
+            '--no-install',
+            'cors-lab',
+            'check',
+            '--config',
+            'cors-lab.config.ts',
+            '--browsers',
+            'chromium',
+            '--out',
+            'reports/floor',
+          ],
+          { cwd: project, env: { ...env(), PATH: `${bin}:${env().PATH}` } },
+        );
+        expectSuccess(finished, 'cors-lab check --config on Node 22.19');
+        const result = resultAt<CheckResult>('reports/floor');
+        expect(result.runInfo.node).toBe('v22.19.0');
+        expect(result.summary.error).toBe(0);
+        expect(result.results.map((cell) => cell.outcome).sort()).toEqual(['allowed', 'allowed', 'blocked']);
+      },
+      300_000,
+    );
+
     it('cors-lab run --middleware runs the built-in profile against an adapter file from the project', async () => {
       const finished = await npx([
         'cors-lab',
