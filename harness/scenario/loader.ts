@@ -293,16 +293,17 @@ function allZodProblems(file: string, prefix: string, error: z.ZodError, schema?
       });
     }
     let message = issue.message;
-    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
-      // What the field is for, from the schema, and the fix: a missing field's name alone does not say what to write.
+    if (issue.code === 'invalid_type') {
+      // What the field is for, from the schema, and the fix: a field's name alone does not say what to write.
       const purpose = schema ? descriptionAt(schema, issue.path) : undefined;
-      message = `this field is required (${issue.expected} expected${purpose ? `: ${purpose}` : ''}). Fix: add ${String(issue.path.at(-1) ?? 'it')}`;
-    } else if (issue.code === 'invalid_type') {
-      // A value of the wrong kind (a list where a map goes): the kind in YAML's words, what the field is for, and the fix.
       const received = /received (\w+)/.exec(issue.message)?.[1];
-      const purpose = schema ? descriptionAt(schema, issue.path) : undefined;
-      const wanted = KIND_WORDS[issue.expected] ?? issue.expected;
-      message = `expected ${wanted}${received ? `, got ${KIND_WORDS[received] ?? received}` : ''}${purpose ? ` (${purpose})` : ''}. Fix: write ${wanted} here`;
+      if (received === 'undefined')
+        message = `this field is required (${issue.expected} expected${purpose ? `: ${purpose}` : ''}). Fix: add ${String(issue.path.at(-1) ?? 'it')}`;
+      else {
+        // A value of the wrong kind (a list where a map goes), in YAML's words.
+        const wanted = KIND_WORDS[issue.expected] ?? issue.expected;
+        message = `expected ${wanted}${received ? `, got ${KIND_WORDS[received] ?? received}` : ''}${purpose ? ` (${purpose})` : ''}. Fix: write ${wanted} here`;
+      }
     } else if (issue.code === 'invalid_value' && 'values' in issue) {
       const values = (issue.values as unknown[]).map((value) => String(value));
       const given = valueAt(issue);
