@@ -158,6 +158,9 @@ export class CheckInputError extends Error {
 
 /** Why `value` is not an origin cors-lab can pose as, or undefined. */
 export function originProblem(value: string): string | undefined {
+  const expectation = /^([^=]+)=(allowed|blocked)$/.exec(value);
+  if (expectation)
+    return `'${value}' holds an expectation, which is not part of the origin. Fix: --origin ${expectation[1]} --expect ${value} (in a config: origins: { "${expectation[1]}": ${expectation[2]} })`;
   let url: URL;
   try {
     url = new URL(value);
@@ -168,8 +171,16 @@ export function originProblem(value: string): string | undefined {
   if (url.username || url.password || url.search || url.hash || !/^[a-z]+:\/\/[^/]+\/?$/i.test(value)) {
     return `'${value}' has more than scheme, host and port. Fix: drop the path, query or credentials`;
   }
+  // The URL parser lets '*' and '=' into a host name; a browser then refuses the lab certificate that names it, for every origin of the run.
+  if (url.hostname.includes('*'))
+    return `'${value}' is a pattern, not an origin: a page has one origin. Fix: pose as an origin it admits (e.g. ${url.protocol}//app${url.hostname.slice(url.hostname.indexOf('*') + 1)}) and declare the policy with --allow-origin-pattern '${value}' (allowOriginPatterns in a config)`;
+  if (!url.hostname.startsWith('[') && !DNS_NAME.test(url.hostname))
+    return `'${value}': '${url.hostname}' is not a host name (letters, digits and hyphens, in labels of at most 63 between dots). Fix: write the host as a browser reaches it, e.g. app.example.com`;
   return undefined;
 }
+
+/** A host name as DNS and certificates have it (the URL parser has lowercased and punycoded it): labels of letters, digits and inner hyphens. */
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** Serialized origin, as the browser will report it (a default port is dropped). */
 export function serializeOrigin(value: string): string {

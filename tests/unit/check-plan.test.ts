@@ -102,6 +102,31 @@ describe('check plans from the command line', () => {
     expect(originProblem('ws://app.example.com')).toMatch(/http or https/);
   });
 
+  it('refuses what the URL parser lets through but no certificate can name: a pattern, an expectation, a bad host', () => {
+    // Each became a name in the lab certificate, which Firefox then refused for every origin of the run (SEC_ERROR_BAD_DER).
+    expect(originProblem('https://*.example.com')).toBe(
+      "'https://*.example.com' is a pattern, not an origin: a page has one origin. Fix: pose as an origin it admits (e.g. https://app.example.com) and declare the policy with --allow-origin-pattern 'https://*.example.com' (allowOriginPatterns in a config)",
+    );
+    expect(originProblem('https://admin.example.com=blocked')).toBe(
+      '\'https://admin.example.com=blocked\' holds an expectation, which is not part of the origin. Fix: --origin https://admin.example.com --expect https://admin.example.com=blocked (in a config: origins: { "https://admin.example.com": blocked })',
+    );
+    for (const bad of [
+      'https://app_x.example.com',
+      'https://-app.example.com',
+      'https://a..example.com',
+      'https://app.example.com.',
+    ])
+      expect(originProblem(bad), bad).toMatch(/is not a host name .* Fix: write the host as a browser reaches it/);
+    // Names a browser reaches stay: IPv6, IPv4, localhost, an international name (punycoded by the parser).
+    for (const good of [
+      'http://[::1]:8080',
+      'http://127.0.0.1:3000',
+      'http://localhost:5173',
+      'https://bücher.example',
+    ])
+      expect(originProblem(good), good).toBeUndefined();
+  });
+
   it("parses curl's --resolve, IPv6 included", () => {
     expect(parseResolveRule('api.example.com:443:127.0.0.1:8443')).toEqual({
       host: 'api.example.com',
