@@ -52,15 +52,16 @@ export function diffLines(diff: RunDiff): {
     changes: diff.changes
       .filter((change) => change.kind === kind)
       .map((change) => ({
-        title: `${change.scenario} in ${change.variant ? `${change.variant} · ` : ''}${change.engine}: ${change.before ? `${change.before.outcome} (${change.before.verdict})` : '–'} → ${change.after ? `${change.after.outcome} (${change.after.verdict})` : '–'}${change.kind === 'added' || change.kind === 'removed' ? '' : `; cause: ${change.cause}`}`,
+        title: `${change.scenario} in ${change.variant ? `${change.variant} · ` : ''}${change.engine}: ${change.before ? `${change.before.outcome} (${change.before.verdict})` : '–'} → ${change.after ? `${change.after.outcome} (${change.after.verdict})` : '–'}${change.kind === 'added' || change.kind === 'removed' ? '' : `; cause: ${change.cause}`}${change.kind === 'added' && change.after?.matchesExpectation === false ? ` — NOT AS EXPECTED (expected ${change.after.expected})` : ''}`,
         details: change.differences,
       })),
   })).filter((section) => section.changes.length > 0);
   const { improved, regressed, changed, added, removed, verdictChanges, unchanged } = diff.summary;
+  const addedFailing = diff.summary.addedNotAsExpected;
   const verdict =
     diff.changes.length === 0
       ? `no changes (${unchanged} cells compared)`
-      : `${regressed} regressed, ${improved} improved, ${changed} changed, ${added} added, ${removed} removed; ${verdictChanges} verdict changes; ${unchanged} cells unchanged`;
+      : `${regressed} regressed, ${improved} improved, ${changed} changed, ${added} added${addedFailing > 0 ? ` (${addedFailing} not as expected)` : ''}, ${removed} removed; ${verdictChanges} verdict changes; ${unchanged} cells unchanged`;
   return { head, engines, sections, verdict };
 }
 

@@ -1,6 +1,7 @@
 // `cors-lab diff A.json B.json`: what changed between two runs, cell by cell.
-// Exit codes: 0 nothing regressed (with --fail-on changed: nothing changed at
-// all), 1 a cell regressed (or changed), 2 bad input.
+// Exit codes: 0 nothing regressed and nothing new fails (with --fail-on
+// changed: nothing changed at all), 1 a cell regressed, or a cell only in the
+// second run is not as expected (or anything changed), 2 bad input.
 import { Option, type Command } from 'commander';
 import { diffResults } from '../diff/diff.ts';
 import type { MatrixResult } from '../result/result.ts';
@@ -31,7 +32,10 @@ export function addDiffCommand(program: Command, exitCode: { value: number }): v
     .option('--out <dir>', 'directory for reports without an explicit path', 'cors-lab-diff')
     .option('--wide', WIDE_HELP)
     .addOption(
-      new Option('--fail-on <what>', 'exit 1 when a cell regressed, or when anything changed')
+      new Option(
+        '--fail-on <what>',
+        'exit 1 when a cell regressed or a new cell is not as expected, or when anything changed',
+      )
         .choices(['regressed', 'changed'])
         .default('regressed'),
     )
@@ -69,6 +73,8 @@ function diffCommand(beforeFile: string, afterFile: string, flags: DiffFlags): n
   const diff = diffResults(before, after, { before: beforeFile, after: afterFile });
   process.stdout.write(`${renderDiffTerminal(diff, { wide: flags.wide === true })}\n`);
   if (!announceReports(writeReports(diff, choices, flags.out, diffReporters(before, after)))) return EXIT.badInput;
-  const failing = flags.failOn === 'changed' ? diff.changes.length : diff.summary.regressed;
+  // A cell only in the second run that is not as expected is a new failure, as a regression is.
+  const failing =
+    flags.failOn === 'changed' ? diff.changes.length : diff.summary.regressed + diff.summary.addedNotAsExpected;
   return failing > 0 ? EXIT.unexpected : EXIT.ok;
 }

@@ -115,6 +115,9 @@ export function diffResults(
       regressed: count('regressed', changes),
       changed: count('changed', changes),
       added: count('added', changes),
+      addedNotAsExpected: changes.filter(
+        (change) => change.kind === 'added' && change.after?.matchesExpectation === false,
+      ).length,
       removed: count('removed', changes),
       verdictChanges: changes.filter((change) => change.verdictChanged).length,
       unchanged,
@@ -226,9 +229,10 @@ function differencesOf(a: CellSide, b: CellSide): string[] {
   return lines;
 }
 
+/** A value as the difference line shows it: whole, since a console message's useful part (the header it names) is often at its end; the terminal view wraps it. */
 function format(value: unknown): string {
   if (value === undefined) return '(none)';
   if (Array.isArray(value))
-    return value.length === 0 ? '(nothing)' : value.map((line) => `'${String(line).slice(0, 160)}'`).join(' | ');
+    return value.length === 0 ? '(nothing)' : value.map((line) => `'${String(line)}'`).join(' | ');
   return typeof value === 'string' ? `'${value}'` : String(value);
 }

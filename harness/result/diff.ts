@@ -85,6 +85,8 @@ export interface RunDiff {
     regressed: number;
     changed: number;
     added: number;
+    /** Cells only in the second run that are not as expected: new failures, which fail the diff like a regression. */
+    addedNotAsExpected: number;
     removed: number;
     verdictChanges: number;
     unchanged: number;
