@@ -169,6 +169,9 @@ function describeNetworkError(error: Error & { code?: string }, origin: string, 
   if (code === 'EPROTO' && /wrong version number|packet length too long|http request/i.test(error.message))
     return `TLS: ${where} did not answer the TLS handshake (it speaks plain HTTP on that port?): use an http:// URL for it, or the port of its https listener`;
   if (code === 'EPROTO') return `TLS: the handshake with ${where} failed (${firstLineOf(error.message)})`;
+  // The mirror case: a TLS listener given a plain-HTTP request hangs up (Node) or answers with a TLS record, not HTTP.
+  if (origin.startsWith('http:') && (code === 'ECONNRESET' || code.startsWith('HPE_')))
+    return `TLS: ${where} hung up on a plain-HTTP request without an answer (${code}: ${firstLineOf(error.message)}); does it speak TLS on that port? Then use an https:// URL for it`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
     return `DNS: ${origin} does not resolve (${code}); point it at a server with --resolve`;
   return `${where}: ${code ? `${code}: ` : ''}${error.message}`;

@@ -131,6 +131,31 @@ export class TargetUnreachable extends Error {
   }
 }
 
+/**
+ * Where the spec sends no request at all (every row stopped before the
+ * network, as mixed content is), the replays say nothing of the target: a
+ * plain GET of each URL tells, as the browsers' reachability control would.
+ * The TargetUnreachable when none can be reached or trusted, else undefined.
+ */
+export async function unreachableByControl(urls: string[], upstream: Upstream): Promise<TargetUnreachable | undefined> {
+  const reasons = await Promise.all(
+    urls.map((url) =>
+      upstream.send({ url, method: 'GET', headers: [] }).then(
+        (answer) => {
+          answer.body.destroy();
+          return undefined;
+        },
+        (error: unknown) => {
+          const reason = error instanceof Error ? error.message : String(error);
+          return meansUnreachable(reason) ? reason : undefined;
+        },
+      ),
+    ),
+  );
+  if (urls.length === 0 || reasons.some((reason) => reason === undefined)) return undefined;
+  return new TargetUnreachable([...new Set(reasons as string[])], urls.length);
+}
+
 /** The TargetUnreachable that every replay failing to reach the target makes, or undefined when any reached it (or failed otherwise, e.g. timed out). */
 export function unreachableTarget(replays: Replay[]): TargetUnreachable | undefined {
   const reasons = replays.map(

@@ -32,7 +32,7 @@ import { findingsOf } from './findings.ts';
 import { preflightVariations } from './preflight-variation.ts';
 import { planProbes, type CheckProbe } from './rows.ts';
 import type { CheckPlan } from './plan.ts';
-import { lastAnswered, replay, specRequestOf, specViewOf, unreachableTarget } from './replay.ts';
+import { lastAnswered, replay, specRequestOf, specViewOf, unreachableByControl, unreachableTarget } from './replay.ts';
 import { behaviourDeviation, buildOf, type EngineBuild } from '../scenario/behaviours.ts';
 
 export interface CheckOptions {
@@ -114,7 +114,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     ),
   );
   // A target the replays cannot reach or trust, the browsers cannot either: said once, before anything starts (not as an error in every cell after the probes time out).
-  const unreachable = unreachableTarget(plannedReplays);
+  const unreachable =
+    unreachableTarget(plannedReplays) ??
+    (plannedReplays.every((replayed) => replayed.exchanges.length === 0)
+      ? await unreachableByControl([...new Set(plannedRequests.map((request) => request.url))], upstream)
+      : undefined);
   if (unreachable) throw unreachable;
   // An error path tells something only beside an endpoint whose own answer is readable: otherwise the endpoint's row already fails, for the same reason.
   const readable = new Set(

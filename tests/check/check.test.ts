@@ -238,6 +238,26 @@ describe('check against other servers', () => {
       await plain.stop();
     }
   });
+
+  it('an http URL for a server that speaks TLS is said as such, before any browser starts: exit 3', async () => {
+    const out = join(tempDir('check-tls-port'), 'out');
+    const run = await runCli([
+      'check',
+      `http://api.example.com:${express.port}/api/me`,
+      '--origin',
+      APP,
+      '--resolve',
+      `api.example.com:${express.port}:127.0.0.1:${express.port}`,
+      '--no-sweep',
+      '--out',
+      out,
+    ]);
+    expect(run.status, run.stderr).toBe(3);
+    expect(run.stderr).toContain(
+      `http://api.example.com:${express.port} (connecting to 127.0.0.1:${express.port}) hung up on a plain-HTTP request without an answer (ECONNRESET: socket hang up); does it speak TLS on that port? Then use an https:// URL for it`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 /** The first of `ports` where a connection to 127.0.0.1 is refused. */
