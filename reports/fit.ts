@@ -92,6 +92,12 @@ export function fitted(text: string, width: number | undefined): string {
   return fitLines([ends ? text.slice(0, -1) : text], width).join('\n') + (ends ? '\n' : '');
 }
 
+/** `text` cut to `width` columns, with an ellipsis at its end: where the middle cut leaves two names alike, their starts tell them apart. */
+export function cutEnd(text: string, width: number): string {
+  if (text.length <= width) return text;
+  return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
+}
+
 /** `text` cut to `width` columns, with an ellipsis where it was cut (in the middle, so the end of a row name stays). */
 export function cutMiddle(text: string, width: number): string {
   if (text.length <= width) return text;

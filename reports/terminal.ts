@@ -6,7 +6,7 @@
 // names and versions and one line per item, as before.
 import { styleText } from 'node:util';
 import type { CellResult, CheckResult, MatrixResult } from '../harness/result/result.ts';
-import { cutMiddle, fitLines, terminalWidth, together, unglued } from './fit.ts';
+import { cutEnd, cutMiddle, fitLines, terminalWidth, together, unglued } from './fit.ts';
 import {
   shortEngineHeading,
   cellIndex,
@@ -78,9 +78,15 @@ function endpointOfRow(result: CheckResult, id: string): CheckResult['check']['e
  * is its origin "at" the path it requested instead (the path names itself:
  * `/cors-lab-no-such-path`, or an --error-path), cut in the path first.
  */
-function checkRowName(result: CheckResult, id: string, width: number, ownTable = false): string {
+function checkRowName(
+  result: CheckResult,
+  id: string,
+  width: number,
+  ownTable = false,
+  cut: (text: string, width: number) => string = cutMiddle,
+): string {
   const endpoint = endpointOfRow(result, id);
-  if (!endpoint) return cutMiddle(id, width);
+  if (!endpoint) return cut(id, width);
   // An error-path row requests another URL beside its endpoint ("GET …/api/me, at …/cors-lab-no-such-path from …").
   const [, at, origin = '', tail = ''] = /^(?:, at (\S+))? from (\S+)(.*)$/.exec(id.slice(endpoint.name.length)) ?? [];
   // Under a heading that names the request (one endpoint, or a table per endpoint), the row is its origin.
@@ -88,12 +94,12 @@ function checkRowName(result: CheckResult, id: string, width: number, ownTable =
   const shortOrigin = origin.replace(/^https:\/\//, '');
   if (at) {
     const where = `${request}${request ? 'from ' : ''}${shortOrigin} at `;
-    return cutMiddle(`${where}${cutMiddle(safeUrl(at)?.pathname ?? at, Math.max(12, width - where.length))}`, width);
+    return cutMiddle(`${where}${cut(safeUrl(at)?.pathname ?? at, Math.max(12, width - where.length))}`, width);
   }
   const shortTail = tail.replace(/^ \(sweep: ([^)]+)\)$/, ' ($1)');
   const prefix = request ? `${request}from ` : '';
   const room = width - prefix.length - shortTail.length;
-  return cutMiddle(`${prefix}${cutMiddle(shortOrigin, Math.max(8, room))}${shortTail}`, width);
+  return cutMiddle(`${prefix}${cut(shortOrigin, Math.max(8, room))}${shortTail}`, width);
 }
 
 function safeUrl(url: string): URL | undefined {
@@ -126,8 +132,8 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     wide
       ? column.heading
       : `${withVariant && column.variant !== undefined ? `${column.variant} · ` : ''}${shortEngineHeading(column.engine)}`;
-  const rowName = (id: string, room = Number.POSITIVE_INFINITY, ownTable = false) =>
-    wide ? id : result.kind === 'check' ? checkRowName(result, id, room, ownTable) : cutMiddle(id, room);
+  const rowName = (id: string, room = Number.POSITIVE_INFINITY, ownTable = false, cut = cutMiddle) =>
+    wide ? id : result.kind === 'check' ? checkRowName(result, id, room, ownTable, cut) : cut(id, room);
   type Cell = { text: string; style: Style };
   const specCells: Cell[] = result.scenarios.map((scenario) => {
     const text = specColumnText(result, scenario);
@@ -235,7 +241,15 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
       // apart where many engine columns leave less (the table is then wider than the terminal, never ambiguous).
       const others = widths.slice(1).reduce((sum, one) => sum + one + 2, 0);
       widths[0] = Math.min(widths[0]!, Math.max(MIN_ROW_NAME, width - others));
-      scenarios.forEach((scenario, at) => (rows[at]![0]!.text = rowName(scenario.id, widths[0]!, part.ownTable)));
+      const names = scenarios.map((scenario) => rowName(scenario.id, widths[0]!, part.ownTable));
+      // Names the middle cut leaves alike (http://…le.com, for app. and admin.) are cut at their end instead: their starts differ.
+      const alike = (name: string) => names.indexOf(name) !== names.lastIndexOf(name);
+      scenarios.forEach(
+        (scenario, at) =>
+          (rows[at]![0]!.text = alike(names[at]!)
+            ? rowName(scenario.id, widths[0]!, part.ownTable, cutEnd)
+            : names[at]!),
+      );
       // A request too long for the column heads the table on a line of its own, whole; the column is then "from".
       if (headings[0]!.length > widths[0]! && headings[0]!.endsWith(', from')) {
         above.push(paint('bold', headings[0]!.slice(0, -', from'.length)));

@@ -174,6 +174,21 @@ describe('terminal output fits the terminal', () => {
     );
   });
 
+  it('rows a middle cut would leave alike are cut at their end instead, so every row of a table reads differently', () => {
+    // Two allowed origins give two suffix rows: the middle cut made both "http://evil…xample.com (suffix)" at 80 columns.
+    for (const width of [60, 72, 80, 100])
+      for (const block of renderTerminal(notAllowed, { color: false, width }).split(/\n\s*\n/)) {
+        const names = block
+          .split('\n')
+          .filter((line) => /^\S.* {2}(allowed|blocked|error)/.test(line))
+          .map((line) => line.split(/ {2,}/)[0]);
+        expect(new Set(names).size, `${width} columns: ${names.join(' | ')}`).toBe(names.length);
+      }
+    const rows = renderTerminal(notAllowed, { color: false, width: 80 }).split('\n');
+    expect(rows.some((line) => line.startsWith('http://evilapp.exampl… (suffix)'))).toBe(true);
+    expect(rows.some((line) => line.startsWith('http://eviladmin.exam… (suffix)'))).toBe(true);
+  });
+
   it('breaks at a double space without leaving a line ending in a space', () => {
     const wrapped = wrapLine('3 cells: 0 allowed; 3 not as expected  in 4.6 s', 38);
     expect(wrapped).toEqual(['3 cells: 0 allowed; 3 not as expected', '  in 4.6 s']);
