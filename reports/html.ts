@@ -4,6 +4,7 @@
 // filters rows, and shows a cell's evidence from the embedded JSON result.
 import type {
   CellResult,
+  CheckResult,
   CorsLabResult,
   MatrixResult,
   ResearchResult,
@@ -188,22 +189,30 @@ export function htmlView(result: MatrixResult, groups?: ColumnGroup[], compat?: 
     ],
     middleware: middlewareLines(result),
     ...(result.interrupted ? { interrupted: interruptionBanner(result)! } : {}),
-    ...(result.kind === 'check'
-      ? {
-          sweep: {
-            bad: !sweepVerdict(result).clean || result.check.findings.length > 0,
-            headline: sweepVerdict(result).headline,
-            lines: [
-              ...sourceLines(result),
-              findingsHeadline(result),
-              ...findingBlocks(result).flatMap((block) => [
-                `✗ ${block.heading}`,
-                ...block.details.map((detail) => `  ${detail}`),
-              ]),
-            ],
-          },
-        }
-      : {}),
+    ...(result.kind === 'check' ? { sweep: findingsBox(result) } : {}),
+  };
+}
+
+/**
+ * A check's box of findings. Its heading is the worst news: the sweep's
+ * where it found a hole (or tested nothing), else the findings' count where
+ * there are any, with the sweep's clean result below, not in red above them.
+ */
+function findingsBox(result: CheckResult): NonNullable<HtmlView['sweep']> {
+  const sweep = sweepVerdict(result);
+  const findingsLead = sweep.clean && result.check.findings.length > 0;
+  return {
+    bad: !sweep.clean || result.check.findings.length > 0,
+    headline: findingsLead ? findingsHeadline(result) : sweep.headline,
+    lines: [
+      ...(findingsLead ? [sweep.headline] : []),
+      ...sourceLines(result),
+      ...(findingsLead ? [] : [findingsHeadline(result)]),
+      ...findingBlocks(result).flatMap((block) => [
+        `✗ ${block.heading}`,
+        ...block.details.map((detail) => `  ${detail}`),
+      ]),
+    ],
   };
 }
 

@@ -225,6 +225,42 @@ describe('reports', () => {
     expect(html).not.toContain('<script>alert(1)');
   });
 
+  it("a check's box of findings is headed by the worst news: findings before a clean sweep, never the sweep's good news in red", () => {
+    const check = JSON.parse(
+      gunzipSync(readFileSync(new URL('../fixtures/results/check-not-allowed.json.gz', import.meta.url))).toString(
+        'utf8',
+      ),
+    ) as CheckResult;
+    const clean = htmlView(check).sweep!;
+    expect(clean).toMatchObject({
+      bad: false,
+      headline: expect.stringMatching(/^Security sweep: every hostile origin was refused/),
+    });
+    check.check.findings.push({
+      cause: 'error-answers-lack-cors',
+      kind: 'cors',
+      title: 'error answers lack the CORS headers',
+      endpoints: [check.check.endpoints[0]!.name],
+      engines: ['chromium'],
+      cases: [
+        {
+          scenario: check.scenarios[0]!.id,
+          endpoint: check.check.endpoints[0]!.name,
+          origin: 'http://app.example.com',
+          engines: [],
+          evidence: 'GET /api/boom answered 500 without Access-Control-Allow-Origin',
+        },
+      ],
+      why: 'the front end cannot read its errors',
+      fix: 'add the headers to error answers too',
+    });
+    const box = htmlView(check).sweep!;
+    expect(box.bad).toBe(true);
+    expect(box.headline).toBe('Findings (one per cause): 0 security, 1 cors, 0 hygiene');
+    expect(box.lines[0]).toMatch(/^Security sweep: every hostile origin was refused/);
+    expect(box.lines.find((line) => line.startsWith('✗ '))).toContain('error answers lack the CORS headers');
+  });
+
   it("the sweep's headline counts each attack's rows, so its list adds up to the rows", () => {
     // Two allowed origins, hence two prefix and two suffix rows (a real check's result).
     const check = JSON.parse(
