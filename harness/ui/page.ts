@@ -68,7 +68,7 @@ tr.improved td { background: #ecfdf3; } tr.regressed td { background: #fef3f2; }
 <div class="top">
 <form id="form">
   <label for="url">Target URL</label><input type="text" id="url" name="url" placeholder="https://api.example.com/users/me" required>
-  <label for="origins">Page origins (one per line)</label><textarea id="origins" name="origins" placeholder="https://app.example.com"></textarea>
+  <label for="origins">Page origins (one per line; add =blocked to one the server must refuse)</label><textarea id="origins" name="origins" placeholder="https://app.example.com&#10;https://evil.example.net=blocked"></textarea>
   <label for="method">Method</label><input type="text" id="method" name="method" value="GET">
   <label for="headers">Request headers (Name: value, one per line)</label><textarea id="headers" name="headers"></textarea>
   <label for="body">Body</label><textarea id="body" name="body"></textarea>

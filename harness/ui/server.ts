@@ -242,10 +242,12 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
 
 /** The form as a check plan (planFromCli, as the command line would give it), or the problems with it in check's words. */
 function planOf(form: RunForm): { plan: CheckPlan } | { problems: string[] } {
+  // A line "ORIGIN=blocked" (or "ORIGIN blocked") is an origin the server must refuse, as --expect ORIGIN=blocked says; others are expected allowed.
+  const expected = form.origins.map((line) => /^(\S+?)\s*[=\s]\s*(allowed|blocked)$/.exec(line.trim()));
   try {
     const plan = planFromCli(form.url, {
-      origin: form.origins,
-      expect: [],
+      origin: form.origins.map((line, at) => expected[at]?.[1] ?? line),
+      expect: expected.flatMap((found) => (found ? [`${found[1]}=${found[2]}`] : [])),
       method: form.method,
       header: form.headers,
       ...(form.body !== undefined && form.body !== '' ? { body: form.body } : {}),

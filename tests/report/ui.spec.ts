@@ -44,7 +44,8 @@ test.afterAll(async () => {
 /** Fills the form for the plain-HTTP Express app and runs it; resolves when the run is done. */
 async function runForm(page: Page, fields: { method?: string; headers?: string; sweep?: boolean } = {}): Promise<void> {
   await page.fill('#url', `http://api.example.com:${api.port}/api/me`);
-  await page.fill('#origins', `${APP}\n${EVIL}`);
+  // The second origin is one the server must refuse (as --expect ORIGIN=blocked).
+  await page.fill('#origins', `${APP}\n${EVIL}=blocked`);
   await page.fill('#resolve', `api.example.com:${api.port}:127.0.0.1:${api.port}`);
   await page.fill('#method', fields.method ?? 'GET');
   await page.fill('#headers', fields.headers ?? '');
@@ -84,6 +85,12 @@ test('a check from the form: each engine streams its cell and draws what the ser
   await expect(refused).toContainText('ACAC: true');
   await expect(refused).not.toContainText('ACAO');
   await expect(refused).toContainText('the page saw TypeError');
+  // Refused as expected: the why, and no advice to let the hostile origin in.
+  for (const engine of ['chromium', 'firefox', 'webkit']) {
+    const why = page.locator(`.row[data-row$="from ${EVIL}"] .cell[data-engine=${engine}] .why`);
+    await expect(why).toContainText('the browser withheld the response');
+    await expect(why).not.toContainText('Fix');
+  }
   await page.screenshot({ path: 'test-results/ui.png', fullPage: true });
 });
 
