@@ -162,7 +162,8 @@ function describeNetworkError(error: Error & { code?: string }, origin: string, 
   const where = `${origin} (connecting to ${host}:${port})`;
   const code = error.code ?? '';
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
-    return `TLS: ${where} presented a certificate that is not trusted (${code}: ${error.message}); if it comes from your own CA, pass it with --ca`;
+    // Node's own hint (run Node with --use-system-ca) is not the fix here: cors-lab's --ca is.
+    return `TLS: ${where} presented a certificate that is not trusted (${code}: ${error.message.replace(/; if the root CA is installed locally.*$/s, '')}); if it comes from your own CA, pass it with --ca`;
   }
   if (code === 'ECONNREFUSED') return `connection refused by ${where}: is the server running?`;
   // OpenSSL's "wrong version number": the first bytes back were not a TLS record, typically an HTTP answer.

@@ -6,6 +6,7 @@
 // its security scheme as a page would send it (a bearer token or an API-key
 // header makes the request non-simple; a cookie makes it credentialed).
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { CheckSource } from '../result/check.ts';
 import { sizeProblem } from './input-size.ts';
@@ -83,6 +84,10 @@ export async function endpointsFromOpenApi(
     'give the part of the API to check (one document per tag or service), or list the endpoints in a check config (--config)',
   );
   if (tooLarge) throw new CheckInputError([tooLarge]);
+  if (!existsSync(file))
+    throw new CheckInputError([
+      { file, field: '', message: 'no such file. Fix: give the path of your OpenAPI document (YAML or JSON)' },
+    ]);
   let document: Document;
   try {
     // No $ref is fetched from the network: a check reads the document it was given and the files beside it.

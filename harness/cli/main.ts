@@ -203,7 +203,8 @@ export function buildProgram(exitCode: { value: number }): Command {
       'CORS in real Chromium, Firefox and WebKit: check your own API, explore one request, or run the catalog into a compatibility matrix',
     )
     .version(toolVersion())
-    .showHelpAfterError()
+    // A slip (a misspelt flag) gets its error and the suggestion, then a pointer: not a hundred lines of help burying them.
+    .showHelpAfterError('(add --help to the command for all its options)')
     .exitOverride()
     .addHelpText('after', START_HERE);
 

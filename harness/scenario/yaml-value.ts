@@ -19,7 +19,8 @@ export function yamlValue(document: Document.Parsed): YamlValue {
     return {
       problems: document.errors.map((error) => ({
         field: error.linePos?.[0] ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '',
-        message: `YAML syntax error: ${error.message.split('\n')[0]}`,
+        // The position is the field already: not said twice ("… at line 4, column 1:").
+        message: `YAML syntax error: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
       })),
     };
   }

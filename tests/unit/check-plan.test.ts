@@ -11,6 +11,7 @@ import {
 } from '../../harness/check/plan.ts';
 import { planProbes, type CheckProbe } from '../../harness/check/rows.ts';
 import { specRequestOf } from '../../harness/check/replay.ts';
+import { endpointsFromOpenApi } from '../../harness/check/openapi.ts';
 import { untestedErrorPath } from '../../harness/check/runner.ts';
 import type { ProbeRequest } from '../../harness/probes/bundle.ts';
 import type { Replay } from '../../harness/result/check.ts';
@@ -216,6 +217,14 @@ export default defineConfig({ endpoints: [{ name: 'me', url: 'http://api.example
     expect(problems.find((problem) => problem.field === 'endpoints[0].credential')?.message).toBe(
       'unknown field "credential": did you mean "credentials"? Fix: rename it to credentials',
     );
+  });
+
+  it('a missing OpenAPI document is said as such, with the fix', async () => {
+    const missing = join(tempDir('openapi-missing'), 'nope.yaml');
+    const error = await endpointsFromOpenApi(missing, {}).catch((caught: unknown) => caught);
+    expect((error as CheckInputError).problems).toEqual([
+      { file: missing, field: '', message: 'no such file. Fix: give the path of your OpenAPI document (YAML or JSON)' },
+    ]);
   });
 
   it('a value of the wrong kind says what goes there, in YAML words, with an example where the field has one', async () => {

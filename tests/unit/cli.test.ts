@@ -29,6 +29,20 @@ describe('cors-lab CLI', () => {
     }
   });
 
+  it('a misspelt flag or command gets its suggestion and a pointer to --help, not the whole help (exit 2)', () => {
+    const flag = cli('check', '--orign', 'https://app.example.com');
+    expect(flag.status).toBe(2);
+    expect(flag.stderr.trimEnd().split('\n')).toEqual([
+      "error: unknown option '--orign'",
+      '(Did you mean --origin?)',
+      '(add --help to the command for all its options)',
+    ]);
+    const command = cli('chek');
+    expect(command.status).toBe(2);
+    expect(command.stderr).toContain('(Did you mean check?)');
+    expect(command.stderr).not.toContain('Usage:');
+  });
+
   it('exits 2 on malformed scenarios, naming every bad file and field, and writes no report', () => {
     const dir = tempDir('cli');
     writeFileSync(

@@ -263,6 +263,8 @@ scenarios:
     const { problems } = loadScenarioText('title: [unclosed\n', 'broken.yaml');
     expect(problems[0]!.field).toMatch(/^line \d+/);
     expect(problems[0]!.message).toMatch(/YAML syntax error/);
+    // The position is the field: the message does not say it again.
+    expect(problems[0]!.message).not.toMatch(/line \d+, column \d+/);
   });
 
   it('reports every bad file in one load, and duplicate ids across files', () => {
