@@ -257,7 +257,10 @@ export function findingBlocks(
     const details = hostile
       ? [hostileOriginsLine(finding.cases), `evidence: ${finding.cases[0]!.evidence}`]
       : [
-          ...finding.cases.slice(0, maxCases).map((found) => found.evidence),
+          // Several endpoints may share one error path (/api/cors-lab-no-such-path beside /api/items and /api/me): each line names its endpoint.
+          ...finding.cases
+            .slice(0, maxCases)
+            .map((found) => (finding.endpoints.length > 1 ? `${found.endpoint}: ${found.evidence}` : found.evidence)),
           ...(finding.cases.length > maxCases
             ? [
                 `… and ${finding.cases.length - maxCases} more alike (all ${finding.cases.length} are in the HTML report and result.json)`,

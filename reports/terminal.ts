@@ -60,7 +60,9 @@ function givenName(endpoint: CheckResult['check']['endpoints'][number]): string 
 function requestHeading(result: CheckResult, endpoint: CheckResult['check']['endpoints'][number]): string {
   const given = givenName(endpoint);
   const url = safeUrl(endpoint.url);
-  return `${given && url ? `${given} (${endpoint.method.toUpperCase()} ${url.pathname}${url.search})` : shortRequest(result, endpoint)}, from`;
+  const request = url ? `${endpoint.method.toUpperCase()} ${url.pathname}${url.search}` : '';
+  // A name that already says the request (an OpenAPI operation's "GET /api/me (getMe)") is not followed by it again.
+  return `${given && url ? (given.startsWith(`${request} `) || given === request ? given : `${given} (${request})`) : shortRequest(result, endpoint)}, from`;
 }
 
 /** The endpoint a check row belongs to: its id starts with the endpoint's name ("… from <origin>", "…, at <url> from …"). */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { CellResult, CheckResult, RunResult } from '../../harness/result/result.ts';
 import { scenarioJsonSchemaText } from '../../harness/scenario/json-schema.ts';
 import { htmlView, renderHtml } from '../../reports/html.ts';
-import { LEGEND, summaryLine, sweepVerdict } from '../../reports/labels.ts';
+import { findingBlocks, LEGEND, summaryLine, sweepVerdict } from '../../reports/labels.ts';
 import { renderJunit } from '../../reports/junit.ts';
 import { renderMarkdown } from '../../reports/markdown.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
@@ -259,6 +259,40 @@ describe('reports', () => {
     expect(box.headline).toBe('Findings (one per cause): 0 security, 1 cors, 0 hygiene');
     expect(box.lines[0]).toMatch(/^Security sweep: every hostile origin was refused/);
     expect(box.lines.find((line) => line.startsWith('✗ '))).toContain('error answers lack the CORS headers');
+  });
+
+  it('a finding over several endpoints names the endpoint on each evidence line, so lines alike are told apart', () => {
+    const check = JSON.parse(
+      gunzipSync(readFileSync(new URL('../fixtures/results/check-not-allowed.json.gz', import.meta.url))).toString(
+        'utf8',
+      ),
+    ) as CheckResult;
+    // Both endpoints' missing path is the same URL, so the evidence reads the same.
+    const evidence =
+      'GET http://api.example.com/api/cors-lab-no-such-path was answered 404 without Access-Control-Allow-Origin';
+    const found = (endpoint: string) => ({
+      scenario: check.scenarios[0]!.id,
+      endpoint,
+      origin: 'http://app.example.com',
+      engines: [],
+      evidence,
+    });
+    check.check.findings = [
+      {
+        cause: 'error-answers-lack-cors',
+        kind: 'cors',
+        title: 'error answers lack the CORS headers',
+        endpoints: ['GET /api/items', 'GET /api/me'],
+        engines: [],
+        cases: [found('GET /api/items'), found('GET /api/me')],
+        why: 'the front end cannot read its errors',
+        fix: 'add the headers to error answers too',
+      },
+    ];
+    expect(findingBlocks(check)[0]!.details.slice(0, 2)).toEqual([
+      `GET /api/items: ${evidence}`,
+      `GET /api/me: ${evidence}`,
+    ]);
   });
 
   it("the sweep's headline counts each attack's rows, so its list adds up to the rows", () => {

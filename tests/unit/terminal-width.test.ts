@@ -174,6 +174,15 @@ describe('terminal output fits the terminal', () => {
     );
   });
 
+  it("an endpoint's name that already says the request (an OpenAPI operation) heads its table alone", () => {
+    const named = structuredClone(notAllowed);
+    named.check.endpoints[0]!.name = 'GET /api/me (getMe)';
+    const heading = renderTerminal(named, { color: false, width: 100 }).split('\n')[0]!;
+    expect(heading).toMatch(/^GET \/api\/me \(getMe\), from /);
+    named.check.endpoints[0]!.name = 'me';
+    expect(renderTerminal(named, { color: false, width: 100 }).split('\n')[0]).toMatch(/^me \(GET \/api\/me\), from /);
+  });
+
   it('rows a middle cut would leave alike are cut at their end instead, so every row of a table reads differently', () => {
     // Two allowed origins give two suffix rows: the middle cut made both "http://evil…xample.com (suffix)" at 80 columns.
     for (const width of [60, 72, 80, 100])
