@@ -331,7 +331,9 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     lines.push('', paint('bold', 'Scenario files that disagree with the spec model:'));
     for (const line of disagreements) lines.push(`  ${line}`);
   }
-  lines.push('', `${summaryLine(result)}  ${together(`in ${(result.durationMs / 1000).toFixed(1)} s`)}`, `(${LEGEND})`);
+  // A count stays with what it counts, and the run time with "in", where the line wraps.
+  const summary = summaryLine(result).replace(/\d+ not as expected/, (count) => together(count));
+  lines.push('', `${summary}  ${together(`in ${(result.durationMs / 1000).toFixed(1)} s`)}`, `(${LEGEND})`);
   if (banner) lines.push(paint(['bold', 'red'], banner));
   return (wide ? lines.map(unglued) : [...lines.slice(0, tableEnd), ...fitLines(lines.slice(tableEnd), width)]).join(
     '\n',

@@ -218,6 +218,13 @@ describe('terminal output fits the terminal', () => {
     expect(lines[time]).toMatch(/in 12\.3 s$/);
     expect(renderTerminal({ ...run, durationMs: 12_345 }, { color: false, wide: true })).toContain(' in 12.3 s\n');
     expect(renderTerminal(run, { color: false, wide: true })).not.toContain('\u00a0');
+    // Nor a count apart from what it counts ("…; 9" above "not as expected").
+    for (const width of [60, 72, 80, 100, 120])
+      expect(
+        renderTerminal(run, { color: false, width })
+          .split('\n')
+          .some((line) => /[;,] \d+$/.test(line)),
+      ).toBe(false);
   });
 
   it('wraps messages to COLUMNS or the terminal, and leaves them one line each in a log without COLUMNS', () => {
