@@ -24,7 +24,7 @@ import { addCheckCommand } from './check.ts';
 import { addDiffCommand } from './diff.ts';
 import { addMergeCommand } from './merge.ts';
 import { terminalWidth } from '../../reports/fit.ts';
-import { MissingPackageError } from '../middleware/adapters/versions.ts';
+import { AdapterError } from '../middleware/adapter.ts';
 import {
   addRemoteOptions,
   addRunOptions,
@@ -323,7 +323,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit 0; usage errors are bad input.
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    if (error instanceof MissingPackageError) {
+    if (error instanceof AdapterError) {
       warnFitted(`cors-lab: ${error.message}\n`);
       return EXIT.badInput;
     }

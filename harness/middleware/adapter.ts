@@ -17,6 +17,9 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { CorsPolicy } from '../scenario/policy.ts';
 
+/** An adapter that cannot be found, loaded or started: bad input, said in one line with the fix (no stack trace), exit 2. */
+export class AdapterError extends Error {}
+
 export interface MiddlewareAdapter {
   /** Short name used in reports and on the command line, e.g. "cors". */
   name: string;

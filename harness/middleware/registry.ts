@@ -1,7 +1,7 @@
 // The built-in adapters by name, and custom ones from a module path.
 import { isAbsolute, resolve } from 'node:path';
 import { importUserModule } from '../package/user-module.ts';
-import type { MiddlewareAdapter } from './adapter.ts';
+import { AdapterError, type MiddlewareAdapter } from './adapter.ts';
 import { expressCors } from './adapters/express-cors.ts';
 import { fastifyCors } from './adapters/fastify-cors.ts';
 import { honoCors } from './adapters/hono-cors.ts';
@@ -19,7 +19,7 @@ export async function loadAdapter(spec: string): Promise<MiddlewareAdapter> {
   const builtin = BUILTIN_ADAPTERS[spec];
   if (builtin) return builtin;
   if (!/^[./]/.test(spec) && !isAbsolute(spec)) {
-    throw new Error(
+    throw new AdapterError(
       `unknown middleware "${spec}". Use ${Object.keys(BUILTIN_ADAPTERS).join(', ')}, or a path to your adapter module (./my-adapter.ts)`,
     );
   }
@@ -28,10 +28,10 @@ export async function loadAdapter(spec: string): Promise<MiddlewareAdapter> {
   try {
     adapter = (await importUserModule(file)) as Partial<MiddlewareAdapter> | undefined;
   } catch (error) {
-    throw new Error(`cannot load the adapter ${file}: ${(error as Error).message.split('\n')[0]}`);
+    throw new AdapterError(`cannot load the adapter ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
   if (!adapter || typeof adapter.name !== 'string' || typeof adapter.create !== 'function') {
-    throw new Error(
+    throw new AdapterError(
       `${file}: the default export must be an adapter { name, version, create(policy, handler) } (the MiddlewareAdapter type, exported by cors-lab)`,
     );
   }

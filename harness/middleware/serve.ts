@@ -1,7 +1,7 @@
 // Starts an adapter's real server on loopback for one policy.
-import { createServer, Server } from 'node:http';
+import { createServer, Server, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { routeHandler, type MiddlewareAdapter } from './adapter.ts';
+import { AdapterError, routeHandler, type MiddlewareAdapter } from './adapter.ts';
 import type { CorsPolicy } from '../scenario/policy.ts';
 
 export interface MiddlewareServer {
@@ -10,9 +10,45 @@ export interface MiddlewareServer {
   close(): Promise<void>;
 }
 
-export async function serveMiddleware(adapter: MiddlewareAdapter, policy: CorsPolicy): Promise<MiddlewareServer> {
-  const made = await adapter.create(policy, routeHandler);
-  return { adapter, ...(await listenOnLoopback(made instanceof Server ? made : createServer(made))) };
+/** `where` names what the server is for (a scenario), in the message of an adapter that cannot make it. */
+export async function serveMiddleware(
+  adapter: MiddlewareAdapter,
+  policy: CorsPolicy,
+  where = 'a policy',
+): Promise<MiddlewareServer> {
+  let made: Server | RequestListener;
+  try {
+    made = await adapter.create(policy, routeHandler);
+  } catch (error) {
+    throw new AdapterError(
+      `the middleware adapter "${adapter.name}" threw while creating its server for ${where}: ${error instanceof Error ? error.message : String(error)}. Fix: its create(policy, handler) must return a server or a request listener for every policy`,
+    );
+  }
+  const server = made instanceof Server ? made : createServer(made);
+  answerWhatThrows(server, adapter);
+  return { adapter, ...(await listenOnLoopback(server)) };
+}
+
+/**
+ * A middleware that throws while answering must not take the run with it (an
+ * exception in a request listener ends Node's process): the request gets a
+ * 500 naming the error, which the journal and the cell's evidence then show.
+ */
+function answerWhatThrows(server: Server, adapter: MiddlewareAdapter): void {
+  const listeners = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    for (const listener of listeners) {
+      try {
+        listener.call(server, request, response);
+      } catch (error) {
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end(
+          `cors-lab: the middleware "${adapter.name}" threw while answering: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+      }
+    }
+  });
 }
 
 /** Listens on 127.0.0.1 (unless already listening); close() also ends open connections. */

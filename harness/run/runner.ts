@@ -7,7 +7,7 @@ import { discoverForRun, enginesToRun } from '../engines/discovery.ts';
 import type { RemoteEngineConfig } from '../engines/remote-config.ts';
 import type { EngineDriver, EngineId, EngineProfile, MissingEngine } from '../engines/types.ts';
 import { hostnamesOf, serverKeyFor, startLab, type Lab, type MiddlewareForward } from '../lab/lab.ts';
-import type { MiddlewareAdapter } from '../middleware/adapter.ts';
+import { AdapterError, type MiddlewareAdapter } from '../middleware/adapter.ts';
 import { describePolicy, type CorsPolicy } from '../scenario/policy.ts';
 import { loadAdapter } from '../middleware/registry.ts';
 import { serveMiddleware, type MiddlewareServer } from '../middleware/serve.ts';
@@ -125,10 +125,13 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
         : policy;
       policies.set(scenario.id, rendered);
       // --middleware wins; otherwise the scenario names its own.
-      const server = await serveMiddleware(
-        options.middleware ?? (await loadAdapter(scenario.middleware!.use!)),
-        rendered,
-      );
+      const adapter =
+        options.middleware ??
+        (await loadAdapter(scenario.middleware!.use!).catch((error: unknown) => {
+          // The scenario's own adapter: the file and the field that name it.
+          throw new AdapterError(`${scenario.file}: middleware.use: ${(error as Error).message}`);
+        }));
+      const server = await serveMiddleware(adapter, rendered, `scenario ${scenario.id} (${scenario.file})`);
       middlewareServers.push(server);
       forwards.set(scenario.id, {
         host: on.host,

@@ -1,5 +1,6 @@
 // Installed package versions, read from their package.json (never assumed).
 import { createRequire } from 'node:module';
+import { AdapterError } from '../adapter.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -26,7 +27,7 @@ export function installedVersion(pkg: string): string {
 }
 
 /** A middleware package the user has not installed: bad input, said in one line with the install command (no stack trace). */
-export class MissingPackageError extends Error {}
+export class MissingPackageError extends AdapterError {}
 
 /** The npm package a module specifier names: "hono/cors" is hono's, "@fastify/cors" its own. */
 function packageOf(specifier: string): string {
