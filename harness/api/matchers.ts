@@ -33,14 +33,15 @@ function verdictNote(cell: CellResult): string {
 function expectOutcome(
   received: ProbeOutcome,
   wanted: 'allowed' | 'blocked',
-  engines: EngineId[] | undefined,
+  engines: EngineId | EngineId[] | undefined,
   negated: boolean,
 ): MatcherResult {
   if (!received || !Array.isArray(received.cells)) {
     return { pass: false, message: () => 'expected the result of lab.probe(...)' };
   }
   const ran = received.cells.map((cell) => cell.engine);
-  const asked = engines ?? ran;
+  // One engine may be given as itself ('webkit') as well as in a list.
+  const asked = engines === undefined ? ran : typeof engines === 'string' ? [engines] : engines;
   const notRun = asked.filter((engine) => !ran.includes(engine));
   const cells = received.cells.filter((cell) => asked.includes(cell.engine));
   const pass = notRun.length === 0 && cells.length > 0 && cells.every((cell) => cell.outcome === wanted);
@@ -145,10 +146,10 @@ function expectBaseline(received: ProbeOutcome, file: string, name: string, nega
 }
 
 export const corsMatchers = {
-  toBeAllowedIn(this: { isNot?: boolean }, received: ProbeOutcome, engines?: EngineId[]): MatcherResult {
+  toBeAllowedIn(this: { isNot?: boolean }, received: ProbeOutcome, engines?: EngineId | EngineId[]): MatcherResult {
     return expectOutcome(received, 'allowed', engines, this.isNot === true);
   },
-  toBeBlockedIn(this: { isNot?: boolean }, received: ProbeOutcome, engines?: EngineId[]): MatcherResult {
+  toBeBlockedIn(this: { isNot?: boolean }, received: ProbeOutcome, engines?: EngineId | EngineId[]): MatcherResult {
     return expectOutcome(received, 'blocked', engines, this.isNot === true);
   },
   toVaryOnOrigin(this: { isNot?: boolean }, received: ProbeOutcome): MatcherResult {
@@ -161,8 +162,9 @@ export const corsMatchers = {
 
 /** For `declare module 'vitest' { interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends CorsMatchers<R> {} }`. */
 export interface CorsMatchers<R = unknown> {
-  toBeAllowedIn(engines?: EngineId[]): R;
-  toBeBlockedIn(engines?: EngineId[]): R;
+  /** In every engine that ran, or in the engine or engines named ('webkit', ['chromium', 'firefox']). */
+  toBeAllowedIn(engines?: EngineId | EngineId[]): R;
+  toBeBlockedIn(engines?: EngineId | EngineId[]): R;
   /** Every answer the server gave (preflights included, in every engine) lists Origin in Vary. */
   toVaryOnOrigin(): R;
   /** Each engine's outcome as recorded under `name` in the baseline file; CORS_LAB_UPDATE_BASELINE=1 records it. */

@@ -119,10 +119,8 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
   try {
     // One real middleware server per scenario policy, its templates filled in for this lab.
     for (const scenario of needing) {
-      const { on, policy, passPreflights } = scenario.middleware!;
-      const rendered = Array.isArray(policy.origins)
-        ? { ...policy, origins: policy.origins.map((origin) => lab.render(scenario, 'spec', origin)) }
-        : policy;
+      const { on, passPreflights } = scenario.middleware!;
+      const rendered = renderedPolicy(scenario, lab);
       policies.set(scenario.id, rendered);
       // --middleware wins; otherwise the scenario names its own.
       const adapter =
@@ -422,6 +420,14 @@ function cell(
   });
 }
 
+/** A middleware scenario's policy with its templates filled in for this lab ({{origin.page}} as the origin it is). */
+function renderedPolicy(scenario: Scenario, lab: Lab): CorsPolicy {
+  const { policy } = scenario.middleware!;
+  return Array.isArray(policy.origins)
+    ? { ...policy, origins: policy.origins.map((origin) => lab.render(scenario, 'spec', origin)) }
+    : policy;
+}
+
 /**
  * The spec model's prediction for a scenario. Where the model cannot handle
  * the input, the scenario's declared expectation stands in, and says so.
@@ -432,7 +438,7 @@ function specView(scenario: Scenario, lab: Lab): SpecView {
   if (scenario.middleware) {
     return {
       outcome: scenario.expect.spec ?? 'blocked',
-      explanation: `what the policy intends (${describePolicy(scenario.middleware.policy)}); every middleware is held to it`,
+      explanation: `what the policy intends (${describePolicy(renderedPolicy(scenario, lab))}); every middleware is held to it`,
       preflight: false,
       steps: [],
     };

@@ -69,6 +69,10 @@ describe('the middleware profile', () => {
       expect.stringMatching(/^https:\/\/app\.site-a\.localhost:\d+$/),
       expect.stringMatching(/^https:\/\/admin\.site-c\.localhost:\d+$/),
     ]);
+    // The spec column's explanation names the policy's origins as they are, not as templates.
+    const explanation = result.scenarios.find((row) => row.id === 'mw-allowlist-first-origin')!.specModel.explanation;
+    expect(explanation).toMatch(/^what the policy intends \(origins \[?https:\/\/app\.site-a\.localhost:\d+/);
+    expect(result.scenarios.filter((row) => row.specModel.explanation.includes('{{'))).toEqual([]);
   });
 });
 

@@ -36,6 +36,10 @@ describe('toBeAllowedIn / toBeBlockedIn', () => {
     expect(corsMatchers.toBeAllowedIn.call({}, mixed).pass).toBe(false);
     expect(corsMatchers.toBeAllowedIn.call({}, mixed, ['chromium', 'webkit']).pass).toBe(true);
     expect(corsMatchers.toBeBlockedIn.call({}, mixed, ['firefox']).pass).toBe(true);
+    // One engine as itself, as a user writes it: not "asked.filter is not a function".
+    expect(corsMatchers.toBeBlockedIn.call({}, mixed, 'firefox').pass).toBe(true);
+    expect(corsMatchers.toBeAllowedIn.call({}, mixed, 'firefox').pass).toBe(false);
+    expect(corsMatchers.toBeAllowedIn.call({}, mixed, 'firefox').message()).toMatch(/^expected allowed in firefox\n/);
   });
 
   it('fails for an engine that did not run, instead of passing by omission', () => {
