@@ -20,6 +20,8 @@ export async function serveMiddleware(
   try {
     made = await adapter.create(policy, routeHandler);
   } catch (error) {
+    // Already said in its own words (a package the project lacks, with its install command).
+    if (error instanceof AdapterError) throw error;
     throw new AdapterError(
       `the middleware adapter "${adapter.name}" threw while creating its server for ${where}: ${error instanceof Error ? error.message : String(error)}. Fix: its create(policy, handler) must return a server or a request listener for every policy`,
     );

@@ -58,6 +58,18 @@ describe('a middleware adapter that fails', () => {
     );
   });
 
+  it('an AdapterError from create() (a package the project lacks) is passed on in its own words', async () => {
+    const said = new AdapterError('the x adapter needs the npm package "x". Fix: npm install --save-dev x');
+    const adapter: MiddlewareAdapter = {
+      name: 'x',
+      version: '1',
+      create: () => {
+        throw said;
+      },
+    };
+    await expect(serveMiddleware(adapter, { origins: '*' })).rejects.toBe(said);
+  });
+
   it("a scenario's unknown middleware: exit 2, the file and the field named, no stack trace", async () => {
     const dir = tempDir('middleware-use');
     const file = join(dir, 'mw.yaml');
