@@ -416,7 +416,7 @@ function replayText(replay) {
 if (view.middleware.length) {
   const box = document.getElementById('middleware');
   box.hidden = false;
-  box.append($('h2', {}, 'Middlewares compared'), $('ul', {}, ...view.middleware.map((line) => $('li', line.startsWith('  ') ? { class: 'detail' } : {}, line.trim()))));
+  box.append($('h2', {}, 'Middlewares'), $('ul', {}, ...view.middleware.map((line) => $('li', line.startsWith('  ') ? { class: 'detail' } : {}, line.trim()))));
 }
 if (view.interrupted) {
   const box = document.getElementById('interrupted');

@@ -129,9 +129,16 @@ function describeScenarios(ids: string[]): string {
   return ids.length <= 3 ? ids.join(', ') : `${ids.length} scenarios (${ids.slice(0, 3).join(', ')}, ...)`;
 }
 
-/** `run --middleware`: each middleware's version, hygiene findings and Private Network answer, as lines. */
+/**
+ * `run --middleware`: each middleware's version, hygiene findings and Private
+ * Network answer; and each middleware scenarios named themselves, with its
+ * version and the scenarios it served; as lines (none when the run had no middleware).
+ */
 export function middlewareLines(result: MatrixResult): string[] {
   const lines: string[] = [];
+  if (result.kind === 'run')
+    for (const named of result.scenarioMiddlewares ?? [])
+      lines.push(`${named.id}: ${named.version}; named by ${describeScenarios(named.scenarios)}`);
   for (const variant of middlewareOf(result)?.variants ?? []) {
     lines.push(`${variant.id}: ${variant.version}; Private Network preflight: ${variant.privateNetwork}`);
     if (variant.hygiene.length === 0) lines.push('  hygiene: no findings');

@@ -6,7 +6,6 @@ import {
   interruptionBanner,
   matrixColumns,
   middlewareLines,
-  middlewareOf,
   knownBehaviourLines,
   requestMismatchLines,
   specDisagreements,
@@ -82,9 +81,10 @@ function matrixMarkdown(result: MatrixResult): string {
     );
   }
   lines.push('', ...engineTable(result));
-  if (middlewareOf(result)) {
+  const middlewares = middlewareLines(result);
+  if (middlewares.length > 0) {
     lines.push('', '### Middlewares', '');
-    for (const line of middlewareLines(result))
+    for (const line of middlewares)
       lines.push(line.startsWith('  ') ? `  - ${escapeCell(line.trim())}` : `- **${escapeCell(line)}**`);
   }
   if (result.kind === 'check') {

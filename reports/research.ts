@@ -76,7 +76,7 @@ export function maxAgeHtml(study: MaxAgeStudy): string {
             `${trial.elapsed} s: ${trial.cached ? 'cached' : 'preflight sent'} (journal ${trial.preflights.map((seq) => `#${seq}`).join(', ')})`,
         )
         .join('<br>');
-      return `<td><b>${escapeHtml(cellText(measured.lifetime))}</b><details><summary>${measured.trials.length} trials</summary>${trials}</details></td>`;
+      return `<td><b>${escapeHtml(cellText(measured.lifetime))}</b><details><summary>${measured.trials.length} trial${measured.trials.length === 1 ? '' : 's'}</summary>${trials}</details></td>`;
     });
     return `<tr><td><code>${escapeHtml(entry.label)}</code></td>${cells.join('')}</tr>`;
   });

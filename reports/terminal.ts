@@ -291,11 +291,15 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
   for (const missing of result.enginesMissing)
     lines.push(`${paint('bold', missing.id)}: ${paint('red', missingDescription(missing))}`);
   if (result.kind === 'check') lines.push(...checkLines(result, index, paint));
-  if (middlewareOf(result))
+  const middlewares = middlewareLines(result);
+  if (middlewares.length > 0)
     lines.push(
       '',
-      paint('bold', 'Middlewares (hygiene judged from the journal, apart from the browsers)'),
-      ...middlewareLines(result).map((line) => `  ${line}`),
+      paint(
+        'bold',
+        middlewareOf(result) ? 'Middlewares (hygiene judged from the journal, apart from the browsers)' : 'Middlewares',
+      ),
+      ...middlewares.map((line) => `  ${line}`),
     );
   const unexpected = result.results.filter(
     (cell) => !cell.matchesExpectation && cell.verdict !== 'flaky' && result.kind !== 'check',

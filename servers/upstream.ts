@@ -5,7 +5,7 @@
 // too, so both see the target exactly the same way.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
 
 /** curl's --resolve: requests for host:port go to address:port instead. */
@@ -38,7 +38,7 @@ export interface UpstreamAnswer {
   /** Raw header lines in order; repeated names stay separate. */
   headers: [string, string][];
   /** The body stream (consume or discard it). */
-  body: IncomingMessage;
+  body: Readable;
 }
 
 /** Headers that belong to one connection, never forwarded (RFC 9110 § 7.6.1). */
@@ -125,7 +125,20 @@ export class Upstream {
           : {}),
       };
       const outgoing = (https ? httpsRequest : httpRequest)(options, (answer) => {
-        resolve({ status: answer.statusCode ?? 0, headers: rawHeaderPairs(answer.rawHeaders), body: answer });
+        const head = { status: answer.statusCode ?? 0, headers: rawHeaderPairs(answer.rawHeaders) };
+        if (https || head.status !== 400) return resolve({ ...head, body: answer });
+        // A TLS listener that answers plain HTTP with a 400 page of its own (nginx, Apache, Caddy, Go say so in
+        // it) was spoken to in the wrong protocol: the server's own routes never saw the request.
+        void sniff(answer, SNIFF_BYTES).then(({ seen, body }) => {
+          const said = PLAIN_HTTP_ON_TLS.exec(seen);
+          if (!said) return resolve({ ...head, body });
+          body.destroy();
+          reject(
+            new Error(
+              `TLS: ${url.protocol}//${url.host} (connecting to ${host}:${port}) answered a plain-HTTP request with 400 "${said[0]}": it speaks TLS on that port; use an https:// URL for it`,
+            ),
+          );
+        }, reject);
       });
       outgoing.setTimeout(this.#timeoutMs, () => outgoing.destroy(new Error(`no answer within ${this.#timeoutMs} ms`)));
       outgoing.on('error', (error) =>
@@ -137,6 +150,39 @@ export class Upstream {
       else body.pipe(outgoing);
     });
   }
+}
+
+/** What TLS listeners say in the 400 page they answer a plain-HTTP request with: nginx, Apache httpd, Caddy and Go's net/http. */
+const PLAIN_HTTP_ON_TLS =
+  /The plain HTTP request was sent to HTTPS port|speaking plain HTTP to an SSL-enabled server port|Client sent an HTTP request to an HTTPS server/i;
+/** How much of a 400 answer's body is read to look for those words (they come first, in a page of a few hundred bytes). */
+const SNIFF_BYTES = 2048;
+
+/** The first `limit` bytes of a body (or all of a shorter one) as text, and a stream that still gives the whole body. */
+function sniff(answer: IncomingMessage, limit: number): Promise<{ seen: string; body: Readable }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const done = (ended: boolean) => {
+      answer.off('data', onData).off('end', onEnd).off('error', reject);
+      answer.pause();
+      const seen = Buffer.concat(chunks);
+      const body = new PassThrough();
+      body.write(seen);
+      if (ended) body.end();
+      else answer.pipe(body);
+      // The caller may destroy the stream to drop the body: the connection goes with it.
+      body.once('close', () => answer.destroy());
+      resolve({ seen: seen.toString('latin1'), body });
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= limit) done(false);
+    };
+    const onEnd = () => done(true);
+    answer.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 }
 
 /** Node's flat rawHeaders list as [name, value] lines, case and order kept. */

@@ -160,7 +160,10 @@ export const corsMatchers = {
   },
 };
 
-/** For `declare module 'vitest' { interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends CorsMatchers<R> {} }`. */
+/**
+ * For `declare module 'vitest' { interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends CorsMatchers<R> {} }`
+ * (vitest 5); vitest 4's Matchers has one type parameter: `interface Matchers<T = any> extends CorsMatchers<T> {}`.
+ */
 export interface CorsMatchers<R = unknown> {
   /** In every engine that ran, or in the engine or engines named ('webkit', ['chromium', 'firefox']). */
   toBeAllowedIn(engines?: EngineId | EngineId[]): R;

@@ -11,6 +11,7 @@ import type { Replay, ReplayedExchange } from '../result/check.ts';
 import type { SpecView } from '../result/result.ts';
 import { firstRequestOf } from '../spec/first-request.ts';
 import { behavioursFor, caseOfRequest } from '../scenario/behaviours.ts';
+import { messageOf } from '../package/error-message.ts';
 
 export const REPLAY_LABEL = 'replayed from Node by cors-lab: what the server answered cors-lab, not what a browser saw';
 
@@ -54,7 +55,7 @@ export async function replay(request: SpecRequest, upstream: Upstream): Promise<
       exchange.headers = answer.headers;
       answers.set(key(url, kind, sent), { status: answer.status, headers: answer.headers });
     } catch (error) {
-      exchange.error = error instanceof Error ? error.message : String(error);
+      exchange.error = messageOf(error);
       return { label: REPLAY_LABEL, exchanges, error: `the replay could not reach the target: ${exchange.error}` };
     }
   }
@@ -146,14 +147,13 @@ export async function unreachableByControl(urls: string[], upstream: Upstream): 
           return undefined;
         },
         (error: unknown) => {
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = messageOf(error);
           return meansUnreachable(reason) ? reason : undefined;
         },
       ),
     ),
   );
-  if (urls.length === 0 || reasons.some((reason) => reason === undefined)) return undefined;
-  return new TargetUnreachable([...new Set(reasons as string[])], urls.length);
+  return unreachableWhenAll(reasons);
 }
 
 /** The TargetUnreachable that every replay failing to reach the target makes, or undefined when any reached it (or failed otherwise, e.g. timed out). */
@@ -162,6 +162,11 @@ export function unreachableTarget(replays: Replay[]): TargetUnreachable | undefi
     (replayed) =>
       replayed.exchanges.find((exchange) => exchange.error !== undefined && meansUnreachable(exchange.error))?.error,
   );
-  if (replays.length === 0 || reasons.some((reason) => reason === undefined)) return undefined;
-  return new TargetUnreachable([...new Set(reasons as string[])], replays.length);
+  return unreachableWhenAll(reasons);
+}
+
+/** A TargetUnreachable when every request has a reason it could not reach the target (one per request, undefined where it did). */
+function unreachableWhenAll(reasons: (string | undefined)[]): TargetUnreachable | undefined {
+  if (reasons.length === 0 || reasons.some((reason) => reason === undefined)) return undefined;
+  return new TargetUnreachable([...new Set(reasons as string[])], reasons.length);
 }

@@ -2,7 +2,7 @@
 // session returns as `webSocketUrl` (a Selenium Grid proxies it): commands
 // with ids and their results, and events to listeners. Node's own WebSocket,
 // so no dependency.
-import { messageOf } from './webdriver-client.ts';
+import { messageOf } from '../package/error-message.ts';
 
 type Listener = (params: Record<string, unknown>) => void;
 

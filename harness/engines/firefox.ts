@@ -30,6 +30,7 @@ import type {
   PermissionState,
   AddressSpaceNetwork,
 } from './types.ts';
+import { messageOf } from '../package/error-message.ts';
 
 const DRIVER = 'webdriver-bidi (puppeteer-core)';
 const INSTALL_FIX = 'sudo apt-get install firefox-esr (or npx cors-lab install-browsers)';
@@ -478,9 +479,7 @@ class BidiTracker {
       this.#buffers.set(context.id, buffer);
     } else {
       page.on('console', (message) => buffer.push({ level: message.type(), text: message.text() }));
-      page.on('pageerror', (error) =>
-        buffer.push({ level: 'error', text: error instanceof Error ? error.message : String(error) }),
-      );
+      page.on('pageerror', (error) => buffer.push({ level: 'error', text: messageOf(error) }));
     }
     return buffer;
   }
@@ -652,7 +651,7 @@ function proxyPrefs(proxy: string): Record<string, string | number | boolean> {
 
 /** "NS_ERROR_CONNECTION_REFUSED" rather than a protocol error with a chrome:// stack. */
 function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const nsError = /NS_[A-Z_]+(?:\([^)]*\))?/.exec(message);
   return nsError ? nsError[0] : (message.split('\n')[0] ?? message);
 }

@@ -22,7 +22,8 @@ import type {
   LaunchOptions,
   TrustMaterial,
 } from './types.ts';
-import { messageOf, webdriver, WebDriverError, type WebDriverEndpoint } from './webdriver-client.ts';
+import { webdriver, WebDriverError, type WebDriverEndpoint } from './webdriver-client.ts';
+import { messageOf } from '../package/error-message.ts';
 import { sessionPerContext, type WebDriverSession } from './webdriver-sessions.ts';
 
 /** How long the endpoint's /status may take to answer discovery. */

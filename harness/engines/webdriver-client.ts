@@ -3,6 +3,7 @@
 // Selenium Grid). Error answers become WebDriverError with the WebDriver
 // error code.
 import net from 'node:net';
+import { messageOf } from '../package/error-message.ts';
 
 export class WebDriverError extends Error {
   readonly code: string;
@@ -72,8 +73,4 @@ export function freePort(): Promise<number> {
 function causeOf(error: unknown): string {
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
   return cause ? ` (${cause.code ?? cause.message})` : '';
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -11,7 +11,8 @@ import type {
   NetworkSupport,
   PermissionState,
 } from './types.ts';
-import { messageOf, WebDriverError, webdriver, type WebDriverEndpoint } from './webdriver-client.ts';
+import { WebDriverError, webdriver, type WebDriverEndpoint } from './webdriver-client.ts';
+import { messageOf } from '../package/error-message.ts';
 
 /** One WebDriver session: its endpoint, id and capabilities, and what BiDi adds where the session has it. */
 export interface WebDriverSession {

@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type net from 'node:net';
 import { trackProcessGroup } from './cleanup.ts';
 import { stopProcessGroup } from './system.ts';
-import { freePort, messageOf, webdriver } from './webdriver-client.ts';
+import { freePort, webdriver } from './webdriver-client.ts';
+import { messageOf } from '../package/error-message.ts';
 import type { WebDriverSession } from './webdriver-sessions.ts';
 import type { Trust } from './webkit-trust.ts';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import process from 'node:process';
 import type { TrustMaterial } from './types.ts';
 import { firstExecutable, onPath, run } from './system.ts';
-import { messageOf } from './webdriver-client.ts';
+import { messageOf } from '../package/error-message.ts';
 
 /**
  * CA bundles GnuTLS may be built to read as its system trust (Debian and

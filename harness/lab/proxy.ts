@@ -17,6 +17,7 @@ import type { KeyAndCert } from './certificates.ts';
 import { isLoopbackHost } from '../spec/origin.ts';
 import { headersFromRaw, responseHeadersFromLines, type Journal, type JournalEntry } from '../../servers/journal.ts';
 import { bareHostname, isHopByHop, rawHeaderPairs, type Upstream } from '../../servers/upstream.ts';
+import { messageOf } from '../package/error-message.ts';
 
 export interface ProxyOptions {
   journal: Journal;
@@ -199,7 +200,7 @@ export async function startProxy(options: ProxyOptions): Promise<LabProxy> {
     } catch (error) {
       // No answer: the browser must see a network failure, not an answer
       // made up by the proxy, so the connection is dropped.
-      entry.error = error instanceof Error ? error.message : String(error);
+      entry.error = messageOf(error);
       response.destroy();
       request.socket.destroy();
     }

@@ -19,6 +19,11 @@ export async function loadAdapter(spec: string): Promise<MiddlewareAdapter> {
   const builtin = BUILTIN_ADAPTERS[spec];
   if (builtin) return builtin;
   if (!/^[./]/.test(spec) && !isAbsolute(spec)) {
+    // "adapter.ts": a module meant as a path, written as a bare name (which npm would read as a package).
+    if (/\.[cm]?[jt]s$/.test(spec))
+      throw new AdapterError(
+        `unknown middleware "${spec}": a path to an adapter module starts with ./ or /, so write ./${spec}. The built-in ones are ${Object.keys(BUILTIN_ADAPTERS).join(', ')}`,
+      );
     throw new AdapterError(
       `unknown middleware "${spec}". Use ${Object.keys(BUILTIN_ADAPTERS).join(', ')}, or a path to your adapter module (./my-adapter.ts)`,
     );

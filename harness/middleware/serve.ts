@@ -3,6 +3,7 @@ import { createServer, Server, type IncomingMessage, type RequestListener, type 
 import type { Socket } from 'node:net';
 import { AdapterError, routeHandler, type MiddlewareAdapter } from './adapter.ts';
 import type { CorsPolicy } from '../scenario/policy.ts';
+import { messageOf } from '../package/error-message.ts';
 
 export interface MiddlewareServer {
   adapter: MiddlewareAdapter;
@@ -23,7 +24,7 @@ export async function serveMiddleware(
     // Already said in its own words (a package the project lacks, with its install command).
     if (error instanceof AdapterError) throw error;
     throw new AdapterError(
-      `the middleware adapter "${adapter.name}" threw while creating its server for ${where}: ${error instanceof Error ? error.message : String(error)}. Fix: its create(policy, handler) must return a server or a request listener for every policy`,
+      `the middleware adapter "${adapter.name}" threw while creating its server for ${where}: ${messageOf(error)}. Fix: its create(policy, handler) must return a server or a request listener for every policy`,
     );
   }
   const server = made instanceof Server ? made : createServer(made);
@@ -45,9 +46,7 @@ function answerWhatThrows(server: Server, adapter: MiddlewareAdapter): void {
         listener.call(server, request, response);
       } catch (error) {
         if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-        response.end(
-          `cors-lab: the middleware "${adapter.name}" threw while answering: ${error instanceof Error ? error.message : String(error)}\n`,
-        );
+        response.end(`cors-lab: the middleware "${adapter.name}" threw while answering: ${messageOf(error)}\n`);
       }
     }
   });

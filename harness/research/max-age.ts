@@ -406,7 +406,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
                     }
                   })();
                   options.onProgress?.(
-                    `${id}: ${scenario.title}: ${found.lifetime.text} (${found.trials.length} trials)`,
+                    `${id}: ${scenario.title}: ${found.lifetime.text} (${found.trials.length} trial${found.trials.length === 1 ? '' : 's'})`,
                   );
                   return found;
                 });

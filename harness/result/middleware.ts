@@ -32,3 +32,13 @@ export interface MiddlewareSection {
     privateNetwork: string;
   }[];
 }
+
+/** A middleware that scenarios named themselves (`middleware.use`, run without --middleware): what was measured. */
+export interface ScenarioMiddleware {
+  /** The adapter name. */
+  id: string;
+  /** Middleware and framework versions, read from the installed packages. */
+  version: string;
+  /** The scenarios it served. */
+  scenarios: string[];
+}

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { PACKAGE_ROOT } from '../package/root.ts';
 import { SCHEMA_VERSION, withEngineFamilies, type CorsLabResult } from './result.ts';
+import { messageOf } from '../package/error-message.ts';
 
 const FIX = 'give the result.json a run or check of this cors-lab wrote, unchanged';
 
@@ -64,5 +65,5 @@ function describe(error: ErrorObject | undefined): string {
 }
 
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
+  return messageOf(error).split('\n')[0]!.slice(0, 200);
 }

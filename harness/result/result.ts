@@ -5,7 +5,7 @@ import type { JournalEntry } from '../../servers/journal.ts';
 import type { CompatStudy, HistoryStudy, MaxAgeStudy, PnaStudy } from './research.ts';
 import type { CorsPolicy } from '../scenario/policy.ts';
 import type { CheckSection, Replay } from './check.ts';
-import type { MiddlewareSection } from './middleware.ts';
+import type { MiddlewareSection, ScenarioMiddleware } from './middleware.ts';
 import {
   compareEngineIds,
   type ConsoleEntry,
@@ -329,6 +329,8 @@ export interface RunResult extends MatrixBase {
   kind: 'run';
   /** Present for `run --middleware`: one column group per middleware (CellResult.variant), with its findings. */
   middleware?: MiddlewareSection;
+  /** Present when scenarios named their own middleware (`middleware.use`) and no --middleware was given: each one, its version and the scenarios it served. */
+  scenarioMiddlewares?: ScenarioMiddleware[];
   /** The CLI's run of catalog scenarios behind BCD features: their cells held against MDN browser-compat-data (research compat's comparison, without its preference runs). */
   compat?: CompatStudy;
 }

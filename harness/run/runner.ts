@@ -8,6 +8,7 @@ import type { RemoteEngineConfig } from '../engines/remote-config.ts';
 import type { EngineDriver, EngineId, EngineProfile, MissingEngine } from '../engines/types.ts';
 import { hostnamesOf, serverKeyFor, startLab, type Lab, type MiddlewareForward } from '../lab/lab.ts';
 import { AdapterError, type MiddlewareAdapter } from '../middleware/adapter.ts';
+import type { ScenarioMiddleware } from '../result/middleware.ts';
 import { describePolicy, type CorsPolicy } from '../scenario/policy.ts';
 import { loadAdapter } from '../middleware/registry.ts';
 import { serveMiddleware, type MiddlewareServer } from '../middleware/serve.ts';
@@ -109,19 +110,23 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
     );
   }
   const lab = await startLab({ hostnames: hostnamesOf(options.scenarios), certDir: options.certDir });
+  // Each middleware scenario's policy, its templates filled in for this lab.
+  const policies = new Map(needing.map((scenario) => [scenario.id, renderedPolicy(scenario, lab)]));
   // The spec model's view, once per scenario (the nonce only changes URLs).
-  const predictions = new Map(options.scenarios.map((scenario) => [scenario.id, specView(scenario, lab)]));
+  const predictions = new Map(
+    options.scenarios.map((scenario) => [scenario.id, specView(scenario, lab, policies.get(scenario.id))]),
+  );
   const engines: EngineEntry[] = [];
   const results: CellResult[] = [];
   const middlewareServers: MiddlewareServer[] = [];
+  /** The middlewares scenarios named themselves, by adapter name: what the result records as measured. */
+  const scenarioMiddlewares = new Map<string, ScenarioMiddleware>();
   const forwards = new Map<string, MiddlewareForward>();
-  const policies = new Map<string, CorsPolicy>();
   try {
-    // One real middleware server per scenario policy, its templates filled in for this lab.
+    // One real middleware server per scenario policy.
     for (const scenario of needing) {
       const { on, passPreflights } = scenario.middleware!;
-      const rendered = renderedPolicy(scenario, lab);
-      policies.set(scenario.id, rendered);
+      const rendered = policies.get(scenario.id)!;
       // --middleware wins; otherwise the scenario names its own.
       const adapter =
         options.middleware ??
@@ -129,6 +134,16 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
           // The scenario's own adapter: the file and the field that name it.
           throw new AdapterError(`${scenario.file}: middleware.use: ${(error as Error).message}`);
         }));
+      if (!options.middleware) {
+        const named = scenarioMiddlewares.get(adapter.name);
+        if (named) named.scenarios.push(scenario.id);
+        else
+          scenarioMiddlewares.set(adapter.name, {
+            id: adapter.name,
+            version: adapter.version,
+            scenarios: [scenario.id],
+          });
+      }
       const server = await serveMiddleware(adapter, rendered, `scenario ${scenario.id} (${scenario.file})`);
       middlewareServers.push(server);
       forwards.set(scenario.id, {
@@ -201,6 +216,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
     })),
     results,
     summary: summarize(results),
+    ...(scenarioMiddlewares.size > 0 ? { scenarioMiddlewares: [...scenarioMiddlewares.values()] } : {}),
     ...interruptionRecord(
       interruption(),
       plannedCells(
@@ -429,16 +445,17 @@ function renderedPolicy(scenario: Scenario, lab: Lab): CorsPolicy {
 }
 
 /**
- * The spec model's prediction for a scenario. Where the model cannot handle
+ * The spec model's prediction for a scenario (a middleware scenario's is its
+ * policy's intent: `middlewarePolicy`). Where the model cannot handle
  * the input, the scenario's declared expectation stands in, and says so.
  */
-function specView(scenario: Scenario, lab: Lab): SpecView {
+function specView(scenario: Scenario, lab: Lab, middlewarePolicy: CorsPolicy | undefined): SpecView {
   // A middleware scenario's answers come from the middleware, not from the
   // file: the expectation is the policy's intent, the same for every middleware.
-  if (scenario.middleware) {
+  if (middlewarePolicy) {
     return {
       outcome: scenario.expect.spec ?? 'blocked',
-      explanation: `what the policy intends (${describePolicy(renderedPolicy(scenario, lab))}); every middleware is held to it`,
+      explanation: `what the policy intends (${describePolicy(middlewarePolicy)}); every middleware is held to it`,
       preflight: false,
       steps: [],
     };

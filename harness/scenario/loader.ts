@@ -143,10 +143,12 @@ export function loadScenarioText(text: string, file: string): LoadResult {
   const raw: unknown = read.value;
   const shape = scenarioFileSchema.safeParse(raw);
   if (!shape.success || raw === null || typeof raw !== 'object') {
+    const what = 'a scenario (a mapping with id, title and request) or a mapping with a "scenarios" list';
     problems.push({
       file,
       field: '',
-      message: 'expected a scenario (a mapping with id, title, request, expect) or a mapping with a "scenarios" list',
+      // An empty file (or one of comments only) reads as null.
+      message: raw === null || raw === undefined ? `the file is empty. Fix: write ${what}` : `expected ${what}`,
     });
     return { scenarios: [], problems };
   }
@@ -308,7 +310,8 @@ function allZodProblems(file: string, prefix: string, error: z.ZodError, schema?
       const values = (issue.values as unknown[]).map((value) => String(value));
       const given = valueAt(issue);
       const meant = typeof given === 'string' ? didYouMean(given, values) : undefined;
-      message = `expected one of ${values.map((value) => JSON.stringify(value)).join(', ')}${meant ? `; did you mean ${JSON.stringify(meant)}?` : ''}`;
+      const got = given === undefined ? '' : `, got ${JSON.stringify(given)}`;
+      message = `expected one of ${values.map((value) => JSON.stringify(value)).join(', ')}${got}${meant ? `; did you mean ${JSON.stringify(meant)}?` : ''}`;
     }
     return [{ file, field, message }];
   });

@@ -7,6 +7,7 @@
 // not a crash.
 import { readFileSync } from 'node:fs';
 import { parseDocument, type Document } from 'yaml';
+import { messageOf } from '../package/error-message.ts';
 
 export type YamlValue = { value: unknown } | { problems: { field: string; message: string }[] };
 
@@ -27,7 +28,7 @@ export function yamlValue(document: Document.Parsed): YamlValue {
   try {
     return { value: document.toJS() };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     if (/call stack/i.test(message)) return { problems: [{ field: '', message: TOO_DEEP }] };
     if (/alias/i.test(message))
       return {
@@ -61,7 +62,7 @@ export function yamlFileValue(file: string): YamlValue {
   try {
     return yamlValue(parseDocument(text, { prettyErrors: true }));
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     return {
       problems: [
         {

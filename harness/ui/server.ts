@@ -19,6 +19,7 @@ import { formatProblem } from '../scenario/loader.ts';
 import { EXPORT_KINDS, exportRun, type ExportKind } from './export.ts';
 import { UI_PAGE } from './page.ts';
 import { cellView, compareRuns, runForm, RunStore, type RunForm, type UiEvent, type UiRun } from './runs.ts';
+import { messageOf } from '../package/error-message.ts';
 
 /** The header the page sends its token in; the event stream, which cannot send headers, takes it in the query. */
 export const TOKEN_HEADER = 'x-cors-lab-token';
@@ -216,7 +217,7 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
         },
       });
     } catch (error) {
-      runs.emit(run, { event: 'failed', data: { message: error instanceof Error ? error.message : String(error) } });
+      runs.emit(run, { event: 'failed', data: { message: messageOf(error) } });
     } finally {
       run.done = true;
       runs.emit(run, { event: 'end', data: {} });

@@ -7,7 +7,7 @@ import { BUILTIN_ADAPTERS } from '../../harness/middleware/registry.ts';
 import type { RunResult } from '../../harness/result/result.ts';
 import { loadScenarios } from '../../harness/scenario/loader.ts';
 import { BUILTIN_CATALOG } from '../../harness/package/root.ts';
-import { tempCertDir } from '../helpers.ts';
+import { expectValidResult, tempCertDir } from '../helpers.ts';
 
 const { scenarios } = loadScenarios([`${BUILTIN_CATALOG}/middleware`]);
 
@@ -130,5 +130,16 @@ scenarios:
     const answer = cell!.evidence.journal.find((entry) => entry.kind === 'request')!;
     expect(answer.responseHeaders!['access-control-allow-origin']).toBe(answer.headers!.origin);
     expect(answer.responseHeaders!['x-cors-lab-handler']).toBe('ran');
+    // What was measured is recorded: the middleware and its version, in the result and the report.
+    const koa = BUILTIN_ADAPTERS['@koa/cors']!;
+    expect(result.scenarioMiddlewares).toEqual([
+      { id: '@koa/cors', version: koa.version, scenarios: ['koa-reflects-with-credentials'] },
+    ]);
+    expect(result.middleware).toBeUndefined();
+    expectValidResult(result);
+    const { renderTerminal } = await import('../../reports/terminal.ts');
+    expect(renderTerminal(result, { color: false, width: 120 })).toContain(
+      `Middlewares\n  @koa/cors: ${koa.version}; named by koa-reflects-with-credentials`,
+    );
   });
 });

@@ -2,7 +2,7 @@
 // common tutorial CORS snippet (error answers), an API without Vary: Origin,
 // and a wildcard-subdomain policy with and without --allow-origin-pattern.
 // One finding per cause; exit 4 for a security finding, 1 for the others.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_IDS } from '../../harness/engines/types.ts';
@@ -61,6 +61,15 @@ describe.skipIf(NGINX_MISSING !== undefined)(
     afterAll(async () => {
       for (const server of servers) await server.stop();
     });
+    /** nginx with the tutorial's snippet, its files in this test's folder. */
+    const startTutorial = (name: string, always: boolean) =>
+      startNginx(
+        join(dir, name),
+        tutorialSnippet(always)
+          .replaceAll(' cert.pem', ` ${join(dir, 'cert.pem')}`)
+          .replaceAll(' key.pem', ` ${join(dir, 'key.pem')}`)
+          .replace('root www;', `root ${join(dir, 'www')};`),
+      );
     const check = async (nginx: NginxServer, out: string, ...extra: string[]) =>
       runCli([
         'check',
@@ -83,13 +92,7 @@ describe.skipIf(NGINX_MISSING !== undefined)(
       ]);
 
     it('finds that error answers lack CORS headers (add_header without always), names the fix, and exits 1; with always, nothing is found', async () => {
-      const tutorial = await startNginx(
-        join(dir, 'tutorial'),
-        tutorialSnippet(false)
-          .replaceAll(' cert.pem', ` ${join(dir, 'cert.pem')}`)
-          .replaceAll(' key.pem', ` ${join(dir, 'key.pem')}`)
-          .replace('root www;', `root ${join(dir, 'www')};`),
-      );
+      const tutorial = await startTutorial('tutorial', false);
       servers.push(tutorial);
       const out = join(dir, 'report-tutorial');
       const run = await check(tutorial, out, '--error-path', '/api/boom');
@@ -130,19 +133,35 @@ describe.skipIf(NGINX_MISSING !== undefined)(
         'Security sweep: every hostile origin was refused in every engine that ran (6 rows: null, http-downgrade, sibling-subdomain, prefix, suffix, unrelated).',
       );
 
-      const fixed = await startNginx(
-        join(dir, 'fixed'),
-        tutorialSnippet(true)
-          .replaceAll(' cert.pem', ` ${join(dir, 'cert.pem')}`)
-          .replaceAll(' key.pem', ` ${join(dir, 'key.pem')}`)
-          .replace('root www;', `root ${join(dir, 'www')};`),
-      );
+      const fixed = await startTutorial('fixed', true);
       servers.push(fixed);
       const fixedOut = join(dir, 'report-fixed');
       const again = await check(fixed, fixedOut, '--error-path', '/api/boom', '--no-sweep');
       expect(again.status, again.stdout).toBe(0);
       expect(readResult(fixedOut).check.findings).toEqual([]);
       expect(again.stdout).toContain('Findings: none.');
+    });
+
+    it('an http URL for its TLS port, which nginx answers with a 400 page, is said as such before any browser starts: exit 3', async () => {
+      const nginx = await startTutorial('tls-port', true);
+      servers.push(nginx);
+      const out = join(dir, 'report-tls-port');
+      const run = await runCli([
+        'check',
+        `http://api.example.com:${nginx.port}/api/me`,
+        '--origin',
+        APP,
+        '--resolve',
+        `api.example.com:${nginx.port}:127.0.0.1:${nginx.port}`,
+        '--no-sweep',
+        '--out',
+        out,
+      ]);
+      expect(run.status, run.stderr).toBe(3);
+      expect(run.stderr).toContain(
+        `http://api.example.com:${nginx.port} (connecting to 127.0.0.1:${nginx.port}) answered a plain-HTTP request with 400 "The plain HTTP request was sent to HTTPS port": it speaks TLS on that port; use an https:// URL for it`,
+      );
+      expect(existsSync(out)).toBe(false);
     });
   },
 );

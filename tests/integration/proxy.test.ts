@@ -166,3 +166,52 @@ describe('the posing proxy', () => {
     ).toBe(true);
   });
 });
+
+describe('Upstream and a 400 answer to plain HTTP', () => {
+  const serve = async (body: string) => {
+    const server = createHttp((_request, response) =>
+      response.writeHead(400, { 'Content-Type': 'text/html' }).end(body),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  };
+  const read = async (stream: NodeJS.ReadableStream) => {
+    let text = '';
+    for await (const chunk of stream) text += String(chunk);
+    return text;
+  };
+
+  it("a TLS listener's own 400 page is no answer: the reason says to use https://", async () => {
+    const server = await serve('<html><center>The plain HTTP request was sent to HTTPS port</center></html>');
+    try {
+      await expect(
+        new Upstream({ timeoutMs: 3000 }).send({
+          url: `http://127.0.0.1:${server.port}/x`,
+          method: 'GET',
+          headers: [],
+        }),
+      ).rejects.toThrow(
+        `TLS: http://127.0.0.1:${server.port} (connecting to 127.0.0.1:${server.port}) answered a plain-HTTP request with 400 "The plain HTTP request was sent to HTTPS port": it speaks TLS on that port`,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("any other 400 is the server's answer, its whole body kept (past the part read to tell)", async () => {
+    const body = `{"error": "bad request", "detail": "${'x'.repeat(100_000)}"}`;
+    const server = await serve(body);
+    try {
+      const answer = await new Upstream({ timeoutMs: 3000 }).send({
+        url: `http://127.0.0.1:${server.port}/x`,
+        method: 'GET',
+        headers: [],
+      });
+      expect(answer.status).toBe(400);
+      expect(await read(answer.body)).toBe(body);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -221,9 +221,9 @@ scenarios:
       expect.stringMatching(
         /^origins\.api2: "https:\/\/api\.site-b\.localhost:8443": a port cannot be pinned, .*Fix: drop the number and pick a port slot, :main \(the default\), :alt or :third; values refer to the port actually used as \{\{port\.NAME\}\}$/,
       ),
-      'scenarios[0].request.mode: expected one of "cors", "no-cors"; did you mean "cors"?',
+      'scenarios[0].request.mode: expected one of "cors", "no-cors", got "corz"; did you mean "cors"?',
       'scenarios[0].request.crossorigin: unknown field "crossorigin": did you mean "crossOrigin"? Fix: rename it to crossOrigin',
-      'scenarios[0].expect.spec: expected one of "allowed", "blocked"; did you mean "allowed"?',
+      'scenarios[0].expect.spec: expected one of "allowed", "blocked", got "alowed"; did you mean "allowed"?',
       'scenarios[0].request.target: "apii" is not a declared origin (page, api, api2). Did you mean "api"? Fix: use one of them or declare it under origins',
     ]);
   });
@@ -245,6 +245,21 @@ scenarios:
       'scenarios[0].origins.page',
     ]);
     expect(problems[2]!.message).toMatch(/^every scenario needs a "page" origin: .* Fix: add origins\.page/);
+  });
+
+  it('says an empty file is empty, and asks only for the required fields', () => {
+    for (const text of ['', '# only a comment\n'])
+      expect(loadScenarioText(text, 'blank.yaml').problems).toEqual([
+        {
+          file: 'blank.yaml',
+          field: '',
+          message:
+            'the file is empty. Fix: write a scenario (a mapping with id, title and request) or a mapping with a "scenarios" list',
+        },
+      ]);
+    expect(loadScenarioText('hello\n', 'word.yaml').problems[0]!.message).toBe(
+      'expected a scenario (a mapping with id, title and request) or a mapping with a "scenarios" list',
+    );
   });
 
   it('sends a preflight answer declared without a status as 204, as the schema says', () => {

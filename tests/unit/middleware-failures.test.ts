@@ -70,6 +70,14 @@ describe('a middleware adapter that fails', () => {
     await expect(serveMiddleware(adapter, { origins: '*' })).rejects.toBe(said);
   });
 
+  it('a module path written without ./ is told how to write it', async () => {
+    const { loadAdapter } = await import('../../harness/middleware/registry.ts');
+    await expect(loadAdapter('adapter.ts')).rejects.toThrow(
+      'unknown middleware "adapter.ts": a path to an adapter module starts with ./ or /, so write ./adapter.ts. The built-in ones are cors,',
+    );
+    await expect(loadAdapter('expresss')).rejects.toThrow('unknown middleware "expresss". Use cors,');
+  });
+
   it("a scenario's unknown middleware: exit 2, the file and the field named, no stack trace", async () => {
     const dir = tempDir('middleware-use');
     const file = join(dir, 'mw.yaml');
