@@ -22,8 +22,10 @@ import { inputsPart } from './inputs.ts';
 import { probePart } from './probe.ts';
 import { researchPart } from './research.ts';
 import { shardsPart } from './shards.ts';
+import { startupPart } from './startup.ts';
 
 const ALL_PARTS: [string, BenchPart][] = [
+  ['startup', startupPart],
   ['catalog', catalogPart],
   ['check', checkPart],
   ['inputs', inputsPart],

@@ -507,6 +507,8 @@ describe.each(PROJECTS)(
       // jiti keeps no cache on disk, and reports went where --out said.
       expect(existsSync(join(project, 'node_modules/.cache/jiti'))).toBe(false);
       expect(existsSync(join(project, 'cors-lab-report'))).toBe(false);
+      // What Node compiled of the installed package is kept in cors-lab's cache folder, for the next start.
+      expect(readdirSync(join(project, '.cache-cors-lab', 'node-compile-cache')).length).toBeGreaterThan(0);
     });
   },
 );
