@@ -30,6 +30,10 @@ const QUIET_FEATURES = [
   'DestroyProfileOnBrowserClose',
   'AvoidUnnecessaryBeforeUnloadCheckSync',
   'PaintHolding',
+  // The omnibox's WebUI popups, which even a headless browser preloads, each in a renderer of its own:
+  // half the renderer CPU of a catalog run, for a popup no one opens.
+  'WebUIOmniboxPopup',
+  'WebUIOmniboxAimPopup',
 ];
 
 /**
