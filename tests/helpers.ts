@@ -13,6 +13,17 @@ export function scenariosFrom(yaml: string, file = 'inline.yaml'): Scenario[] {
   return scenarios;
 }
 
+/** One scenario on https://app.site-a.localhost, for a test that needs only a lab page to load in an engine. */
+export function pageOnlyScenario(): Scenario {
+  return scenariosFrom(`
+origins: { page: https://app.site-a.localhost }
+scenarios:
+  - id: page
+    title: the page's own origin
+    request: { target: page, path: /p }
+`)[0]!;
+}
+
 // Temporary files live under the run's folder (tests/global-setup.ts), which
 // is removed when the run ends; a process without one cleans up on exit.
 const root = process.env.CORS_LAB_TEST_TMP ?? ownRoot();

@@ -10,15 +10,9 @@ import { discoverForRun } from '../../harness/engines/discovery.ts';
 import { startupSeedDir } from '../../harness/engines/firefox-startup-cache.ts';
 import { startLab, type Lab } from '../../harness/lab/lab.ts';
 import { launchForLab } from '../../harness/session/launch.ts';
-import { scenariosFrom, tempCertDir, tempDir } from '../helpers.ts';
+import { pageOnlyScenario, tempCertDir, tempDir } from '../helpers.ts';
 
-const [scenario] = scenariosFrom(`
-origins: { page: https://app.site-a.localhost }
-scenarios:
-  - id: page
-    title: the page's own origin
-    request: { target: page, path: /p }
-`);
+const scenario = pageOnlyScenario();
 
 let lab: Lab;
 const cacheBefore = process.env.CORS_LAB_CACHE;
@@ -41,7 +35,7 @@ describe('Firefox startup cache', () => {
 
     const first = await launchForLab(firefox!.driver!, lab.certificates, { profile: 'defaults' });
     const context = await first.newContext();
-    await context.goto(`${lab.originUrl(scenario!.page)}/__lab/runner`, 10_000);
+    await context.goto(`${lab.originUrl(scenario.page)}/__lab/runner`, 10_000);
     await first.close();
     expect(readdirSync(seed).sort()).toEqual(['compatibility.ini', 'startupCache']);
 
