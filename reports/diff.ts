@@ -4,7 +4,7 @@
 // old and new outcome with the evidence that changed and its likeliest cause.
 import type { CellChange, DiffSide, RunDiff } from '../harness/result/diff.ts';
 import { escapeHtml } from './research.ts';
-import { fitLines, terminalWidth } from './fit.ts';
+import { fitLines, terminalWidth, together } from './fit.ts';
 import { escapeCell, majorVersion, middlewareOf, type ColumnGroup } from './labels.ts';
 import { matrixPage } from './html.ts';
 import { summarize, type MatrixResult, type RunResult } from '../harness/result/result.ts';
@@ -52,7 +52,7 @@ export function diffLines(diff: RunDiff): {
     changes: diff.changes
       .filter((change) => change.kind === kind)
       .map((change) => ({
-        title: `${change.scenario} in ${change.variant ? `${change.variant} · ` : ''}${change.engine}: ${change.before ? `${change.before.outcome} (${change.before.verdict})` : '–'} → ${change.after ? `${change.after.outcome} (${change.after.verdict})` : '–'}${change.kind === 'added' || change.kind === 'removed' ? '' : `; cause: ${change.cause}`}${change.kind === 'added' && change.after?.matchesExpectation === false ? ` — NOT AS EXPECTED (expected ${change.after.expected})` : ''}`,
+        title: `${change.scenario} in ${change.variant ? `${change.variant} · ` : ''}${change.engine}: ${change.before ? `${change.before.outcome} (${change.before.verdict})` : '–'} → ${change.after ? `${change.after.outcome} (${change.after.verdict})` : '–'}${change.kind === 'added' || change.kind === 'removed' ? '' : `; cause: ${change.cause}`}${change.kind === 'added' && change.after?.matchesExpectation === false ? ` — ${together(`NOT AS EXPECTED (expected ${change.after.expected})`)}` : ''}`,
         details: change.differences,
       })),
   })).filter((section) => section.changes.length > 0);

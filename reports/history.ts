@@ -76,7 +76,11 @@ export function historyTerminal(study: HistoryStudy, width = 100): string {
     `Journal changes (every request the lab saw): ${byAspect('journal').length} (in the Markdown and HTML reports)`,
   );
   if (study.kindDifferences.length > 0) {
-    lines.push('', `Same version, other kind (full browser against headless shell): ${study.kindDifferences.length}`);
+    const journalOnly = study.kindDifferences.filter((entry) => entry.aspect === 'journal').length;
+    lines.push(
+      '',
+      `Same version, other kind (full browser against headless shell): ${study.kindDifferences.length}${journalOnly > 0 ? ` (${journalOnly} of them in the journal, shown in the Markdown and HTML reports)` : ''}`,
+    );
     for (const difference of study.kindDifferences.filter((entry) => entry.aspect !== 'journal')) {
       lines.push(
         `  ${difference.scenario} (${difference.family} ${difference.major}, ${difference.aspect})`,

@@ -399,7 +399,7 @@ function checkLines(
     ) {
       lines.push(
         `  ${scenario.title}`,
-        `    ${cells.map((cell) => versions.get(cell.engine) ?? cell.engine).join(', ')}: ${first.outcome}, ${paint(['bold', 'red'], `NOT AS EXPECTED (expected ${first.expected})`)}. ${alike(first)}`,
+        `    ${cells.map((cell) => versions.get(cell.engine) ?? cell.engine).join(', ')}: ${first.outcome}, ${paint(['bold', 'red'], together(`NOT AS EXPECTED (expected ${first.expected})`))}. ${alike(first)}`,
       );
       continue;
     }
@@ -407,7 +407,7 @@ function checkLines(
     for (const [engine, cell] of index.get(scenario.id) ?? []) {
       const mark = cell.matchesExpectation
         ? paint('green', 'as expected')
-        : paint(['bold', 'red'], `NOT AS EXPECTED (expected ${cell.expected})`);
+        : paint(['bold', 'red'], together(`NOT AS EXPECTED (expected ${cell.expected})`));
       lines.push(`    ${versions.get(engine) ?? engine}: ${cell.outcome}, ${mark}. ${cell.explanation}`);
     }
   }

@@ -256,6 +256,13 @@ export function report(
 ): number {
   const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
   process.stdout.write(`${renderTerminal(result, { color, wide: flags.wide === true })}\n`);
+  // Nothing measured: no report replaces the last good one with an empty matrix.
+  if (result.engines.length === 0 && !result.interrupted) {
+    warnFitted(
+      `cors-lab: no engine could be run, so no report was written (earlier ones are as they were). See \`npx cors-lab browsers\` and \`npx cors-lab install-browsers\`\n`,
+    );
+    return EXIT.badInput;
+  }
   const allWritten = announceReports(writeReports(result, reporters, flags.out));
   if (result.interrupted) {
     warnFitted(
@@ -264,10 +271,6 @@ export function report(
     return exitCodeFor(result.interrupted.signal as NodeJS.Signals);
   }
 
-  if (result.engines.length === 0) {
-    warnFitted('cors-lab: no engine could be run. See `npx cors-lab browsers` and `npx cors-lab install-browsers`\n');
-    return EXIT.badInput;
-  }
   // A report that was asked for and not written is a harness failure: CI would read a stale or missing file.
   if (!allWritten) return EXIT.badInput;
   // An engine that was found and did not start, or one the user asked for by name that did not run, is a harness failure, not a pass.

@@ -1,6 +1,7 @@
 // `cors-lab ui`: the local web app (ui/server.ts), until Ctrl-C.
 import { InvalidArgumentError, type Command } from 'commander';
 import { startUi } from '../ui/server.ts';
+import { stopsOnSignal } from '../engines/cleanup.ts';
 import {
   addRemoteOptions,
   EXIT,
@@ -46,6 +47,8 @@ export function addUiCommand(program: Command, exitCode: { value: number }): voi
       printFitted(
         `(whoever has this URL can make this machine's browsers fetch any URL: keep it to yourself; Ctrl-C stops the UI)\n`,
       );
+      // Ctrl-C is how the UI ends: exit 0, also once runs have left browsers warm (cleanup.ts closes them).
+      stopsOnSignal();
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

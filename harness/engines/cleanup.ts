@@ -182,6 +182,14 @@ export function interruption(): Interruption | undefined {
   return interruptedBy;
 }
 
+/** A process a signal stops as its normal end (cors-lab ui, which runs until Ctrl-C): exit 0, browsers closed as always. */
+let signalEndsNormally = false;
+
+/** Declares that a signal is this process's normal way to stop: it exits 0, whether or not browsers were open. */
+export function stopsOnSignal(): void {
+  signalEndsNormally = true;
+}
+
 /** The shell's convention: 128 + the signal's number. */
 export function exitCodeFor(signal: NodeJS.Signals): number {
   return signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143;
@@ -282,5 +290,5 @@ function installHandlers(): void {
 function finish(signal: NodeJS.Signals, hadBrowsers: boolean): void {
   killTrackedGroups();
   if (hadBrowsers) process.stderr.write(`\ncors-lab: stopped by ${signal}; browsers closed\n`);
-  process.exit(exitCodeFor(signal));
+  process.exit(signalEndsNormally ? 0 : exitCodeFor(signal));
 }

@@ -44,8 +44,9 @@ export function cellSignature(cell: CellResult): Record<HistoryAspect, string> |
   const request = seen
     ? `mode ${seen.mode ?? '(none)'}, Origin ${seen.origin === null ? '(none)' : withoutPort(seen.origin)}, ${seen.preflight ? 'preflight first' : 'no preflight'}`
     : 'no request reached the lab';
+  // Preflights too: a change between builds may be in the preflight alone (its Access-Control-Request-* headers).
   const journal = cell.evidence.journal
-    .filter((entry) => entry.kind === 'request')
+    .filter((entry) => entry.kind === 'preflight' || entry.kind === 'request')
     .map((entry) => {
       const headers = entry.headers ?? {};
       // The probe's nonce and the lab's ports differ from run to run (bisect compares runs): neither is behaviour.
@@ -56,6 +57,7 @@ export function cellSignature(cell: CellResult): Record<HistoryAspect, string> |
       const notes = [
         headers.cookie ? 'cookie' : '',
         headers['access-control-request-private-network'] ? 'ACRPN' : '',
+        headers['access-control-request-method'] ? `ACRM ${headers['access-control-request-method']}` : '',
         headers['access-control-request-headers'] ? `ACRH ${headers['access-control-request-headers']}` : '',
         headers.origin !== undefined ? `Origin ${withoutPort(headers.origin)}` : '',
       ].filter(Boolean);

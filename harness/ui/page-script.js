@@ -254,6 +254,11 @@ function cellBox(cell, differs) {
     text('span', cell.outcome, cell.outcome),
     text('span', ` (the spec: ${cell.spec}; ${cell.verdict})`, 'verdict'),
   );
+  // As check says it: an origin marked =blocked that got through, or a listed one refused, is a failure.
+  if (cell.matchesExpectation === false) {
+    box.classList.add('unexpected');
+    title.append(text('span', ` NOT AS EXPECTED (expected ${cell.expected})`, 'not-expected'));
+  }
   box.append(title, text('p', cell.explanation, 'why'));
   if (cell.knownBehaviour)
     box.append(

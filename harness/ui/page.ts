@@ -35,6 +35,8 @@ button:disabled { opacity: .6; cursor: wait; }
 .row .spec { color: #344054; }
 .engines-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(32rem, 1fr)); gap: .8rem; }
 .cell { border: 1px solid #d0d5dd; border-radius: 6px; padding: .6rem .8rem; }
+.cell.unexpected { border: 2px solid #b42318; }
+.not-expected { color: #b42318; font-weight: bold; }
 .cell h3 { margin: 0 0 .3rem; font-size: 1rem; }
 .verdict { font-weight: normal; color: #475467; }
 .allowed { color: #067647; } .blocked { color: #b42318; } .error { color: #b54708; }

@@ -146,6 +146,7 @@ export function cellView(cell: CellResult, result?: Pick<CheckResult, 'scenarios
     outcome: cell.outcome,
     spec: cell.spec,
     expected: cell.expected,
+    matchesExpectation: cell.matchesExpectation,
     verdict: cell.verdict,
     explanation: cell.explanation,
     specExplanation: cell.specExplanation,

@@ -91,6 +91,9 @@ test('a check from the form: each engine streams its cell and draws what the ser
     await expect(why).toContainText('the browser withheld the response');
     await expect(why).not.toContainText('Fix');
   }
+  // Every cell as expected: none is marked.
+  await expect(page.locator('.cell.unexpected')).toHaveCount(0);
+  await expect(page.locator('.not-expected')).toHaveCount(0);
   await page.screenshot({ path: 'test-results/ui.png', fullPage: true });
 });
 
@@ -115,6 +118,9 @@ test('a run changed in one field and compared with the one before; the exports r
     await expect(cell.locator('g.hop[data-kind=preflight]')).toHaveCount(1);
     await expect(cell.locator('svg.diagram')).toContainText('ACRM: PUT, ACRH: x-token');
     await expect(cell.locator('g.hop[data-kind=request]')).toHaveCount(0);
+    // The listed origin was refused: not as expected, said as check says it.
+    await expect(cell).toHaveClass(/unexpected/);
+    await expect(cell.locator('h3')).toContainText('NOT AS EXPECTED (expected allowed)');
   }
   await page.screenshot({ path: 'test-results/ui-preflight.png', fullPage: true });
   // The explore-interactively guide's picture (docs/images/ui.png) is this one, looked at and copied by hand.

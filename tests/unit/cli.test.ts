@@ -286,4 +286,24 @@ describe('a missing engine', () => {
     ]);
     expect(parsed.results.every((cell: { engine: string }) => cell.engine === 'chromium')).toBe(true);
   });
+
+  it('with no engine run at all, writes no report over the last good one', () => {
+    const dir = tempDir('cli-none-ran');
+    const json = join(dir, 'out.json');
+    writeFileSync(json, '{"the last good report": true}');
+    const result = cliWith(
+      { CORS_LAB_FIREFOX: '/nonexistent/firefox' },
+      'run',
+      'scenarios/sites/sites.yaml',
+      '--browsers',
+      'firefox',
+      '--reporter',
+      `json=${json}`,
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      'cors-lab: no engine could be run, so no report was written (earlier ones are as they were)',
+    );
+    expect(readFileSync(json, 'utf8')).toBe('{"the last good report": true}');
+  });
 });

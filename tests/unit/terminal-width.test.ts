@@ -41,6 +41,18 @@ describe('terminal output fits the terminal', () => {
     });
   }
 
+  it('never breaks "NOT AS EXPECTED (expected …)": grep finds every such cell in a log at any width', () => {
+    const failing = notAllowed.results.filter((cell) => !cell.matchesExpectation).length;
+    expect(failing).toBeGreaterThan(0);
+    for (const width of [60, 80, 100]) {
+      const text = renderTerminal(notAllowed, { color: false, width });
+      expect(widest(text)).toBeLessThanOrEqual(width);
+      // One line per failing cell, or per set of engines that failed alike.
+      expect(text.match(/NOT AS EXPECTED \(expected (allowed|blocked)\)/g)?.length).toBeGreaterThan(0);
+      expect(text.match(/NOT AS\s*$/m)).toBeNull();
+    }
+  });
+
   it('check rows are named by origin under a heading that names the request, engines by major version', () => {
     const lines = renderTerminal(check, { color: false, width: 80 }).split('\n');
     expect(lines[0]).toMatch(/^GET \/api\/me, from +spec +chromium 156 +firefox 153 +webkit 2\.50$/);
