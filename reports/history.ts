@@ -4,7 +4,7 @@
 // build, a letter and colour per distinct behaviour, the behaviours spelled
 // out under the row.
 import type { HistoryStudy, HistoryTimeline } from '../harness/result/research.ts';
-import { escapeCell } from './labels.ts';
+import { counted, escapeCell } from './labels.ts';
 import { escapeHtml } from './research.ts';
 import { fitLines } from './fit.ts';
 
@@ -20,7 +20,7 @@ function seriesLines(study: HistoryStudy): string[] {
 /** The terminal's form: majors only ("103–110, 112"), so a series of 30 builds fits a line. */
 function seriesLinesShort(study: HistoryStudy, width: number): string[] {
   return study.series.flatMap((series) => [
-    `  ${series.family} ${kindName(series.kind)}, ${series.builds.length} builds:`,
+    `  ${series.family} ${kindName(series.kind)}, ${counted(series.builds.length, 'build')}:`,
     ...wrap(series.builds.map((build) => build.version.split('.')[0]).join(', '), width - 6).map(
       (line) => `      ${line}`,
     ),
@@ -49,12 +49,12 @@ function wrap(text: string, width: number): string[] {
 
 export function historyTerminal(study: HistoryStudy, width = 100): string {
   const what = [
-    ...(study.studies.includes('catalog') ? [`${study.scenarios} scenarios`] : []),
+    ...(study.studies.includes('catalog') ? [counted(study.scenarios, 'scenario')] : []),
     ...study.studies.filter((name) => name !== 'catalog').map((name) => `research ${name}`),
   ].join(' and ');
   const builds = study.series.reduce((count, series) => count + series.builds.length, 0);
   const lines = [
-    `History of ${what} over ${builds} builds (${study.cells > 0 ? `${study.cells} cells in ` : ''}${(study.durationMs / 1000).toFixed(1)} s):`,
+    `History of ${what} over ${counted(builds, 'build')} (${study.cells > 0 ? `${study.cells} cells in ` : ''}${(study.durationMs / 1000).toFixed(1)} s):`,
     ...seriesLinesShort(study, width),
     '',
   ];

@@ -150,6 +150,11 @@ export function middlewareLines(result: MatrixResult): string[] {
   return lines;
 }
 
+/** "1 build", "2 builds": a count with its noun in the number it takes. */
+export function counted(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}
+
 export function summaryLine(result: MatrixResult): string {
   const { total, allowed, blocked, error, unexpected, knownDeviations, newFindings } = result.summary;
   // Results written before the field existed have no count.
@@ -161,7 +166,7 @@ export function summaryLine(result: MatrixResult): string {
       : `; ${flaky} flaky (${Object.entries(flakeRate ?? {})
           .map(([engine, rate]) => `${engine} ${((rate ?? 0) * 100).toFixed(1)}%`)
           .join(', ')}; ${result.options.repeat ?? 1} attempts each)`;
-  return `${total} cells: ${allowed} allowed, ${blocked} blocked, ${error} error; ${knownDeviations} known deviations, ${newFindings} new findings; ${unexpected} not as expected${mismatches > 0 ? `; ${mismatches} with the request made otherwise (?)` : ''}${flakes}`;
+  return `${total} cells: ${allowed} allowed, ${blocked} blocked, ${error} error; ${counted(knownDeviations, 'known deviation')}, ${counted(newFindings, 'new finding')}; ${unexpected} not as expected${mismatches > 0 ? `; ${mismatches} with the request made otherwise (?)` : ''}${flakes}`;
 }
 
 /** Scenarios whose file claims a different spec outcome than the model predicts. */

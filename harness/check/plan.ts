@@ -405,7 +405,12 @@ function readCaFiles(
     try {
       pem = readFileSync(file, 'utf8');
     } catch (error) {
-      problem(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      problem(
+        code === 'ENOENT'
+          ? `${file} does not exist. Fix: give the path of your CA's certificate (PEM), e.g. rootCA.pem`
+          : `cannot read ${file}: ${code ?? (error as Error).message}. Fix: make it readable, or give another path`,
+      );
       continue;
     }
     const notPem = caPemProblem(file, pem);

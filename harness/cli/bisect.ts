@@ -1,6 +1,7 @@
 // `cors-lab bisect SCENARIO --between OLD NEW`: the first build with the later
 // behaviour of one scenario, each step printed as it is measured.
 import { Option, type Command } from 'commander';
+import { counted } from '../../reports/labels.ts';
 import { loadScenarios } from '../scenario/loader.ts';
 import { BUILTIN_CATALOG } from '../package/root.ts';
 import { HISTORY_ASPECTS, type HistoryAspect } from '../result/research.ts';
@@ -24,7 +25,13 @@ function evidenceLines(measurement: BisectMeasurement): string[] {
   ];
 }
 
-async function bisectCommand(scenarioId: string, flags: BisectFlags): Promise<number> {
+async function bisectCommand(given: string | undefined, flags: BisectFlags): Promise<number> {
+  // Flags first (bisect --between OLD NEW SCENARIO): the list --between takes ran on into the scenario.
+  const scenarioId = given ?? (flags.between.length === 3 ? flags.between.pop() : undefined);
+  if (scenarioId === undefined) {
+    warnFitted('cors-lab: name the scenario: cors-lab bisect SCENARIO --between OLD NEW\n');
+    return EXIT.badInput;
+  }
   if (flags.between.length !== 2) {
     warnFitted(
       `cors-lab: --between takes two builds, the older first (e.g. --between chromium@110 chromium@143); got ${flags.between.length}\n`,
@@ -61,7 +68,7 @@ async function bisectCommand(scenarioId: string, flags: BisectFlags): Promise<nu
     if (outcome.kind === 'no-change') {
       printFitted(
         [
-          `${scenario.id}: no change between ${from} and ${to} (${outcome.steps.length} builds measured)`,
+          `${scenario.id}: no change between ${from} and ${to} (${counted(outcome.steps.length, 'build')} measured)`,
           ...outcome.steps.flatMap(evidenceLines),
           '',
         ].join('\n'),
@@ -92,7 +99,7 @@ export function addBisectCommand(program: Command, exitCode: { value: number }):
     .description(
       'find the first build with the later behaviour of one scenario: installs and runs the builds between two of one engine and kind, halving the range each step (exit 0 found, 1 no change between the ends, 2 bad input or a build that could not run)',
     )
-    .argument('<scenario>', 'a scenario id (from the built-in catalog, or from --scenarios)')
+    .argument('[scenario]', 'a scenario id (from the built-in catalog, or from --scenarios)')
     .requiredOption('--between <builds...>', 'the older and the newer build, e.g. --between chromium@110 chromium@143')
     .option(
       '--scenarios <paths...>',
@@ -102,7 +109,7 @@ export function addBisectCommand(program: Command, exitCode: { value: number }):
       new Option('--aspect <aspects...>', 'what counts as a change (default: all)').choices([...HISTORY_ASPECTS]),
     )
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
-    .action(async (scenarioId: string, flags: BisectFlags) => {
+    .action(async (scenarioId: string | undefined, flags: BisectFlags) => {
       exitCode.value = await bisectCommand(scenarioId, flags);
     });
 }

@@ -1,13 +1,14 @@
 // Loads scenario files (YAML), validates them and resolves their origins.
 // Every problem in every file is collected, so one bad file never hides
 // another; each problem names the file, the field path and the fix.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { yamlValue } from './yaml-value.ts';
 import { z } from 'zod';
 import { descriptionAt, didYouMean, fieldsAt } from './suggest.ts';
 import { BEHAVIOURS_SUFFIX } from './behaviours.ts';
+import { BUILTIN_CATALOG } from '../package/root.ts';
 
 /** Files with this suffix hold the BCD mapping (compat-map.ts), not scenarios. */
 export const COMPAT_MAP_SUFFIX = '.bcd.yaml';
@@ -82,13 +83,22 @@ export function findScenarioFiles(paths: string[]): { files: string[]; problems:
     try {
       stats = statSync(path);
     } catch {
-      problems.push({ file: path, field: '', message: 'no such file or directory. Fix: check the path' });
+      problems.push({ file: path, field: '', message: `no such file or directory. Fix: ${missingPathFix(path)}` });
       continue;
     }
     if (stats.isDirectory()) files.push(...walk(path));
     else files.push(path);
   }
   return { files: [...new Set(files.map((file) => resolve(file)))], problems };
+}
+
+/** A path the guides write as in a clone (scenarios/preflight) names the installed catalog's folder of that name. */
+function missingPathFix(path: string): string {
+  const inCatalog = /^(?:\.\/)?scenarios[/\\](.+)$/.exec(path)?.[1];
+  const builtin = inCatalog ? join(BUILTIN_CATALOG, inCatalog) : undefined;
+  if (builtin && existsSync(builtin) && resolve(builtin) !== resolve(path))
+    return `the built-in catalog's ${inCatalog} is ${relative(process.cwd(), builtin)}`;
+  return 'check the path';
 }
 
 function walk(dir: string): string[] {

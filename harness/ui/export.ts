@@ -143,7 +143,7 @@ function scenarioFileOf(plan: CheckPlan, result: CheckResult): string {
     tags: ['exported'],
     scenarios,
   };
-  return `# yaml-language-server: $schema=https://unpkg.com/cors-lab/scenarios/scenario.schema.json\n# Exported from cors-lab ui on ${result.startedAt}: the answers ${target.host} gave, served by the lab's own origins.\n# Run it with  npx cors-lab run exported.scenarios.yaml\n${stringify(file, { lineWidth: 0 })}`;
+  return `# yaml-language-server: $schema=./node_modules/cors-lab/scenarios/scenario.schema.json\n# Exported from cors-lab ui on ${result.startedAt}: the answers ${target.host} gave, served by the lab's own origins.\n# Run it with  npx cors-lab run exported.scenarios.yaml\n${stringify(file, { lineWidth: 0 })}`;
 }
 
 /** A vitest file: lab.probe against a server that answers as the target did, from the page (an allowed origin) and a foreign site (a blocked one). */

@@ -187,7 +187,12 @@ test('a run changed in one field and compared with the one before; the exports r
   expect(outcomes(checked.results)).toEqual(outcomes(uiCells));
 
   // The scenario file: the lab answers as the server did, and cors-lab run gives the spec's outcome in every engine.
-  writeFileSync(join(dir, 'exported.scenarios.yaml'), await exported('scenario'));
+  const scenarioFile = await exported('scenario');
+  // The editor schema from the installed package, where the scenario-writing guide has it (the package is on no registry).
+  expect(scenarioFile).toMatch(
+    /^# yaml-language-server: \$schema=\.\/node_modules\/cors-lab\/scenarios\/scenario\.schema\.json\n/,
+  );
+  writeFileSync(join(dir, 'exported.scenarios.yaml'), scenarioFile);
   const run = spawnSync(
     NODE,
     [BIN, 'run', join(dir, 'exported.scenarios.yaml'), '--out', join(dir, 'run'), '--reporter', 'json', '--no-color'],

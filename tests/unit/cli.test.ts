@@ -1,8 +1,9 @@
 // The CLI as a user runs it: a real process, real exit codes.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { BIN, NODE, tempDir } from '../helpers.ts';
-import { dirname, join } from 'node:path';
+import { BIN, NODE, runCli, tempDir } from '../helpers.ts';
+import { BUILTIN_CATALOG } from '../../harness/package/root.ts';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function cli(...args: string[]) {
@@ -259,6 +260,33 @@ scenarios:
     );
     expect(readFileSync(join(dir, 'reports', 'report.md'), 'utf8')).toMatch(/\*\*⛔ blocked \(unexpected\)\*\*/);
     expect(parsed.scenarios[1].specModel).toMatchObject({ outcome: 'blocked', declared: 'allowed', preflight: false });
+  });
+});
+
+describe('cors-lab bisect, flags first', () => {
+  it('takes the scenario after --between OLD NEW, and asks for it when there is none', async () => {
+    // The scenario was read (the next check, the build name, is what fails), not swallowed by --between.
+    const flagsFirst = await runCli(['bisect', '--between', 'chromium@abc', 'chromium@114', 'preflight-acah-missing']);
+    expect(flagsFirst.status).toBe(2);
+    expect(flagsFirst.stderr).toContain('cors-lab: --between chromium@abc: name a build with its major version');
+    const none = await runCli(['bisect', '--between', 'chromium@110', 'chromium@114']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('cors-lab: name the scenario: cors-lab bisect SCENARIO --between OLD NEW');
+  });
+});
+
+describe('a scenario path as the guides write it in a clone', () => {
+  it("run from another folder, scenarios/preflight points at the built-in catalog's folder", async () => {
+    const dir = tempDir('cli-catalog-path');
+    const run = await runCli(['run', 'scenarios/preflight', '--browsers', 'chromium'], { cwd: dir });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(
+      `scenarios/preflight: (file): no such file or directory. Fix: the built-in catalog's preflight is ${relative(dir, join(BUILTIN_CATALOG, 'preflight'))}`,
+    );
+    const nowhere = await runCli(['run', 'scenarios/no-such-folder', '--browsers', 'chromium'], { cwd: dir });
+    expect(nowhere.stderr).toContain(
+      'scenarios/no-such-folder: (file): no such file or directory. Fix: check the path',
+    );
   });
 });
 
