@@ -143,7 +143,7 @@ export function addCheckCommand(program: Command, exitCode: { value: number }): 
         .option('--base-url <url>', "with --openapi: where the API runs, instead of the document's first server")
         .option(
           '--max-rows <n>',
-          `refuse a plan of more rows than this before anything runs (a row is one request from one origin, error paths and the sweep's hostile origins included; default ${DEFAULT_MAX_ROWS})`,
+          "refuse a plan of more rows than this before anything runs (a row is one request from one origin, error paths and the sweep's hostile origins included)",
           parseMaxRows,
           DEFAULT_MAX_ROWS,
         ),

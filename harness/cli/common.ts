@@ -192,7 +192,7 @@ export function addRunOptions(command: Command): Command {
   return command
     .option(
       '--browsers <list>',
-      `comma-separated engines: ${ENGINE_IDS.join(',')} or a remote engine's id (default: every engine found, and every remote engine)`,
+      `comma-separated engines: ${ENGINE_IDS.join(',')}, builds (chromium@143, chromium-headless-shell, firefox@140) or a remote engine's id (default: every engine found, and every remote engine)`,
       parseBrowsers,
     )
     .option(

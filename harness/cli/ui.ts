@@ -1,5 +1,5 @@
 // `cors-lab ui`: the local web app (ui/server.ts), until Ctrl-C.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { startUi } from '../ui/server.ts';
 import { stopsOnSignal } from '../engines/cleanup.ts';
 import {
@@ -24,7 +24,7 @@ export function addUiCommand(program: Command, exitCode: { value: number }): voi
     .description(
       "a local web page where a form takes what check takes and shows each engine's answer as it comes; on 127.0.0.1 only, behind a token in the URL it prints",
     )
-    .option('--port <n>', 'the port to listen on (default: any free port)', parsePort, 0)
+    .addOption(new Option('--port <n>', 'the port to listen on').argParser(parsePort).default(0, 'any free port'))
     .option('--timeout <ms>', 'per-probe timeout, in ms or with an "s" suffix', parseTimeout, 10_000)
     .action(async (flags: RemoteFlags & { port: number; timeout: number }) => {
       const remote = remoteEnginesOf(flags);
