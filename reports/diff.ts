@@ -52,7 +52,7 @@ export function diffLines(diff: RunDiff): {
     changes: diff.changes
       .filter((change) => change.kind === kind)
       .map((change) => ({
-        title: `${change.scenario} in ${change.variant ? `${change.variant} · ` : ''}${change.engine}: ${change.before ? `${change.before.outcome} (${change.before.verdict})` : '–'} → ${change.after ? `${change.after.outcome} (${change.after.verdict})` : '–'}${change.kind === 'added' || change.kind === 'removed' ? '' : `; cause: ${change.cause}`}${change.kind === 'added' && change.after?.matchesExpectation === false ? ` — ${together(`NOT AS EXPECTED (expected ${change.after.expected})`)}` : ''}`,
+        title: `${change.scenario} in ${change.variant ? `${change.variant} · ` : ''}${change.engine}: ${change.before ? `${change.before.outcome} (${change.before.verdict})` : '–'} → ${change.after ? `${change.after.outcome} (${change.after.verdict})` : '–'}${change.kind === 'added' || change.kind === 'removed' ? '' : `; cause: ${change.cause}`}${change.kind === 'added' && change.after?.matchesExpectation === false ? ` — NOT AS EXPECTED (expected ${change.after.expected})` : ''}`,
         details: change.differences,
       })),
   })).filter((section) => section.changes.length > 0);
@@ -84,7 +84,14 @@ export function renderDiffTerminal(diff: RunDiff, options: { width?: number; wid
             ],
       );
   const widths = engines[0]!.map((_, column) => Math.max(...engines.map((row) => row[column]!.length)));
-  const fit = (lines: string[]) => (options.wide ? lines : fitLines(lines, options.width ?? terminalWidth()));
+  // The verdict is never broken across lines: grep finds it in a log.
+  const fit = (lines: string[]) =>
+    options.wide
+      ? lines
+      : fitLines(
+          lines.map((line) => line.replace(/NOT AS EXPECTED \(expected \w+\)/g, together)),
+          options.width ?? terminalWidth(),
+        );
   const lines = [
     ...fit(head),
     '',

@@ -10,6 +10,7 @@ import { cutEnd, cutMiddle, fitLines, terminalWidth, together, unglued } from '.
 import {
   shortEngineHeading,
   cellIndex,
+  counted,
   cellText,
   engineDescription,
   engineSummary,
@@ -171,7 +172,11 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     ownTable: boolean;
   };
   const all = columns.map((_column, at) => at);
-  const everyRow = result.scenarios.map((_scenario, at) => at);
+  // An interrupted run draws the rows it reached; the others are counted under the tables, not drawn as dashes.
+  const everyRow = result.scenarios
+    .map((_scenario, at) => at)
+    .filter((at) => !result.interrupted || index.has(result.scenarios[at]!.id));
+  const notReached = result.scenarios.length - everyRow.length;
   const nameWidthOf = (part: Pick<Part, 'rows' | 'heading' | 'ownTable'>) =>
     widest([
       part.heading,
@@ -277,6 +282,8 @@ export function renderTerminal(result: MatrixResult, options: TerminalOptions): 
     if (part.title !== undefined) lines.push(paint('bold', continued ? `${part.title} (continued)` : part.title));
     lines.push(...tableLines(part));
   });
+  if (notReached > 0)
+    lines.push(`(${counted(notReached, 'more row', 'more rows')} not reached before the interruption)`);
   // A table is never wrapped (a single column wider than the terminal is left to it); what follows is.
   const tableEnd = lines.length;
   lines.push('');

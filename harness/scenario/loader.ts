@@ -220,9 +220,10 @@ export function loadScenarioText(text: string, file: string): LoadResult {
       const covered = (field: string) => [...reported].some((at) => field.startsWith(at));
       const declared = [...Object.keys(isMapping(merged.origins) ? merged.origins : shared.origins), ...badOrigins];
       problems.push(
-        ...referenceProblems(merged as LooseScenario, declared, file, prefix).filter(
-          (problem) => !covered(problem.field),
-        ),
+        ...[
+          ...referenceProblems(merged as LooseScenario, declared, file, prefix),
+          ...looseTemplateProblems(merged, declared, file, prefix),
+        ].filter((problem) => !covered(problem.field)),
       );
       // A missing page origin is said with the rest, not only once they are fixed.
       const pageField = joinPath(prefix, ['origins', 'page']);
@@ -234,6 +235,29 @@ export function loadScenarioText(text: string, file: string): LoadResult {
     else if (!('unresolved' in resolved)) scenarios.push(resolved.scenario);
   }
   return { scenarios, problems };
+}
+
+/**
+ * The templates of a scenario the schema refused, in the fields that take
+ * them (request, server, middleware), so a misspelt {{origin.NAME}} is said
+ * with the other problems, not only once they are fixed.
+ */
+function looseTemplateProblems(
+  data: Record<string, unknown>,
+  declared: string[],
+  file: string,
+  prefix: string,
+): ScenarioProblem[] {
+  const problems: ScenarioProblem[] = [];
+  const visit = (value: unknown, path: (string | number)[]): void => {
+    if (typeof value === 'string')
+      for (const message of templateProblems(value, declared))
+        problems.push({ file, field: joinPath(prefix, path), message });
+    else if (Array.isArray(value)) value.forEach((item, index) => visit(item, [...path, index]));
+    else if (isMapping(value)) for (const [key, item] of Object.entries(value)) visit(item, [...path, key]);
+  };
+  for (const key of ['request', 'server', 'middleware']) visit(data[key], [key]);
+  return problems;
 }
 
 /** A scenario without the origin its runner page is served from. */
@@ -371,7 +395,10 @@ export function templateProblems(value: string, originNames: string[]): string[]
         `unknown template {{${reference}}}. Fix: use {{origin.NAME}}, {{base.NAME}}, {{host.NAME}}, {{port.NAME}} or {{nonce}}`,
       );
     } else if (!originNames.includes(name)) {
-      found.push(`{{${reference}}} names no declared origin. Fix: use one of ${originNames.join(', ')}`);
+      const meant = didYouMean(name, originNames);
+      found.push(
+        `{{${reference}}} names no declared origin${meant ? `; did you mean {{${kind}.${meant}}}?` : '.'} Fix: use one of ${originNames.join(', ')}`,
+      );
     }
   }
   return found;

@@ -77,6 +77,8 @@ export async function startUi(options: UiOptions = {}): Promise<RunningUi> {
     const origin = request.headers.origin;
     if (origin !== undefined && !ownOrigins().includes(origin))
       return reply.code(403).type('text/plain').send('cors-lab ui: requests from other origins are refused\n');
+    // The browser asks for an icon without the token: an empty answer, not a 401 in the page's console.
+    if (request.method === 'GET' && request.url === '/favicon.ico') return reply.code(204).send();
     const given = request.headers[TOKEN_HEADER] ?? (request.query as Record<string, unknown>).token;
     if (!tokenMatches(given))
       return reply

@@ -321,6 +321,10 @@ test('refuses another site driving it, a host name that rebinds to it, and a req
   // Without the token, nothing.
   const bare = await page.goto(`http://127.0.0.1:${ui.port}/`);
   expect(bare?.status()).toBe(401);
+  // Only the icon a browser asks for by itself is answered without it, and with nothing.
+  const icon = await fetch(`http://127.0.0.1:${ui.port}/favicon.ico`);
+  expect([icon.status, await icon.text()]).toEqual([204, '']);
+  expect((await fetch(`http://127.0.0.1:${ui.port}/favicon.ico/../api/runs`)).status).not.toBe(204);
   // From Node, with the token but another Origin.
   const foreign = await fetch(`http://127.0.0.1:${ui.port}/api/runs`, {
     method: 'POST',

@@ -195,7 +195,11 @@ describe('scenario loader', () => {
     expect(
       messages.some((message) => message.startsWith('scenarios[0].request.target: "apii" is not a declared origin')),
     ).toBe(true);
-    expect(messages.some((message) => message.includes('{{origin.pag}} names no declared origin'))).toBe(true);
+    expect(
+      messages.some((message) =>
+        message.includes('{{origin.pag}} names no declared origin; did you mean {{origin.page}}? Fix: use one of'),
+      ),
+    ).toBe(true);
   });
 
   it('reports every problem of a file in one pass, each with the field meant where one is near', () => {
@@ -225,6 +229,23 @@ scenarios:
       'scenarios[0].request.crossorigin: unknown field "crossorigin": did you mean "crossOrigin"? Fix: rename it to crossOrigin',
       'scenarios[0].expect.spec: expected one of "allowed", "blocked", got "alowed"; did you mean "allowed"?',
       'scenarios[0].request.target: "apii" is not a declared origin (page, api, api2). Did you mean "api"? Fix: use one of them or declare it under origins',
+    ]);
+  });
+
+  it('says a misspelt template with the other problems of the scenario, not only once they are fixed', () => {
+    const text = `
+origins: { page: https://app.site-a.localhost, api: https://api.site-b.localhost }
+scenarios:
+  - id: one
+    title: four mistakes
+    request: { target: api, path: /x, methd: PUT, credentials: includ, headers: { X-From: "{{origin.pag}}" } }
+    expect: { spec: alowed }
+`;
+    expect(loadScenarioText(text, 'four.yaml').problems.map((problem) => problem.field)).toEqual([
+      'scenarios[0].request.credentials',
+      'scenarios[0].request.methd',
+      'scenarios[0].expect.spec',
+      'scenarios[0].request.headers.X-From',
     ]);
   });
 

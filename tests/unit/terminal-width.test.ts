@@ -53,6 +53,23 @@ describe('terminal output fits the terminal', () => {
     }
   });
 
+  it('an interrupted run draws the rows it reached and counts the others, rather than a line of dashes each', () => {
+    const reached = new Set(run.results.slice(0, 2).map((cell) => cell.scenario));
+    const stopped: RunResult = {
+      ...run,
+      results: run.results.filter((cell) => reached.has(cell.scenario)),
+      interrupted: { signal: 'SIGINT', at: run.startedAt, completed: 2, notRun: 5 },
+    };
+    const text = renderTerminal(stopped, { color: false, width: 100 });
+    const notReached = run.scenarios.length - reached.size;
+    expect(notReached).toBeGreaterThan(0);
+    expect(text).toContain(
+      `(${notReached} more row${notReached === 1 ? '' : 's'} not reached before the interruption)`,
+    );
+    for (const scenario of run.scenarios)
+      expect(text.includes(scenario.id), scenario.id).toBe(reached.has(scenario.id));
+  });
+
   it('check rows are named by origin under a heading that names the request, engines by major version', () => {
     const lines = renderTerminal(check, { color: false, width: 80 }).split('\n');
     expect(lines[0]).toMatch(/^GET \/api\/me, from +spec +chromium 156 +firefox 153 +webkit 2\.50$/);
