@@ -287,11 +287,17 @@ export function findingBlocks(
   });
 }
 
-/** "origins derived from https://app.example.com: null (null), http://… (suffix)", the source named once when all share it. */
+/** "origins derived from https://app.example.com: null, http://… (suffix)", the source named once when all share it. */
 function hostileOriginsLine(cases: CheckResult['check']['findings'][number]['cases']): string {
   const sources = new Set(cases.map((found) => found.derivedFrom));
   const one = sources.size === 1 ? [...sources][0] : undefined;
-  return `origins${one ? ` derived from ${one}` : ''}: ${cases.map((found) => `${found.origin} (${found.attack}${!one && found.derivedFrom ? `, from ${found.derivedFrom}` : ''})`).join(', ')}`;
+  const described = (found: (typeof cases)[number]) => {
+    const from = !one && found.derivedFrom ? `from ${found.derivedFrom}` : '';
+    // The null attack's origin is its name: "null", not "null (null)".
+    const notes = [found.attack === found.origin ? '' : found.attack, from].filter(Boolean);
+    return notes.length > 0 ? `${found.origin} (${notes.join(', ')})` : found.origin;
+  };
+  return `origins${one ? ` derived from ${one}` : ''}: ${cases.map(described).join(', ')}`;
 }
 
 /** Where the endpoints came from (--har, --openapi): what was read, checked and left out, as lines. */

@@ -99,8 +99,15 @@ function checkRowName(
     const where = `${request}${request ? 'from ' : ''}${shortOrigin} at `;
     return cutMiddle(`${where}${cut(safeUrl(at)?.pathname ?? at, Math.max(12, width - where.length))}`, width);
   }
-  const shortTail = tail.replace(/^ \(sweep: ([^)]+)\)$/, ' ($1)');
+  const attack = /^ \(sweep: ([^)]+)\)$/.exec(tail)?.[1];
   const prefix = request ? `${request}from ` : '';
+  // A sweep row too narrow for its whole origin is named by its attack first, which says what the origin is.
+  if (attack && attack !== 'null' && prefix.length + shortOrigin.length + attack.length + 3 > width) {
+    const lead = `${prefix}${attack}: `;
+    return cutMiddle(`${lead}${cut(shortOrigin, Math.max(8, width - lead.length))}`, width);
+  }
+  // The null attack's origin is its name: "null", not "null (null)".
+  const shortTail = attack === 'null' && shortOrigin === 'null' ? '' : attack ? ` (${attack})` : tail;
   const room = width - prefix.length - shortTail.length;
   return cutMiddle(`${prefix}${cut(shortOrigin, Math.max(8, room))}${shortTail}`, width);
 }

@@ -76,9 +76,11 @@ describe('terminal output fits the terminal', () => {
     const names = lines.slice(2, 2 + check.scenarios.length).map((line) => line.split(/ {2,}/)[0]);
     expect(names).toContain('app.example.com');
     expect(names).toContain('http://admin.example.com');
-    // Cut in the origin, never in the sweep's attack.
-    expect(names.filter((name) => name!.endsWith('(prefix)'))).toHaveLength(2);
-    expect(names.find((name) => name!.includes('(http-downgrade)'))).toBeDefined();
+    // Cut in the origin, never in the sweep's attack: a row too narrow for its origin starts with the attack.
+    expect(names.filter((name) => name!.startsWith('prefix: '))).toHaveLength(2);
+    expect(names.find((name) => name!.startsWith('http-downgrade: http://'))).toBeDefined();
+    expect(names).toContain('evilapp.example.com (suffix)');
+    expect(names).toContain('null');
   });
 
   it('an error-path row is its origin at the path it requested, the origin kept whole when cut', () => {
@@ -223,8 +225,8 @@ describe('terminal output fits the terminal', () => {
         expect(new Set(names).size, `${width} columns: ${names.join(' | ')}`).toBe(names.length);
       }
     const rows = renderTerminal(notAllowed, { color: false, width: 80 }).split('\n');
-    expect(rows.some((line) => line.startsWith('http://evilapp.exampl… (suffix)'))).toBe(true);
-    expect(rows.some((line) => line.startsWith('http://eviladmin.exam… (suffix)'))).toBe(true);
+    expect(rows.some((line) => line.startsWith('suffix: http://evilapp.example…'))).toBe(true);
+    expect(rows.some((line) => line.startsWith('suffix: http://eviladmin.examp…'))).toBe(true);
   });
 
   it('breaks at a double space without leaving a line ending in a space', () => {
