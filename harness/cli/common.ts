@@ -24,6 +24,7 @@ import {
   writeBaseline,
 } from '../diff/baseline.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
+import { missingDescription } from '../../reports/labels.ts';
 import { fitted, messageWidth } from '../../reports/fit.ts';
 import {
   announceReports,
@@ -255,14 +256,17 @@ export function report(
   namedBrowsers = flags.browsers !== undefined,
 ): number {
   const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
-  process.stdout.write(`${renderTerminal(result, { color, wide: flags.wide === true })}\n`);
-  // Nothing measured: no report replaces the last good one with an empty matrix.
+  // Nothing measured: no matrix of dashes, and no report replaces the last good one with an empty one.
   if (result.engines.length === 0 && !result.interrupted) {
+    printFitted(
+      `${result.enginesMissing.map((missing) => `${missing.id}: ${missingDescription(missing)}`).join('\n')}\n`,
+    );
     warnFitted(
       `cors-lab: no engine could be run, so no report was written (earlier ones are as they were). See \`npx cors-lab browsers\` and \`npx cors-lab install-browsers\`\n`,
     );
     return EXIT.badInput;
   }
+  process.stdout.write(`${renderTerminal(result, { color, wide: flags.wide === true })}\n`);
   const allWritten = announceReports(writeReports(result, reporters, flags.out));
   if (result.interrupted) {
     warnFitted(

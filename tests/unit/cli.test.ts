@@ -333,5 +333,10 @@ describe('a missing engine', () => {
       'cors-lab: no engine could be run, so no report was written (earlier ones are as they were)',
     );
     expect(readFileSync(json, 'utf8')).toBe('{"the last good report": true}');
+    // The engine and its fix, not a matrix of dashes.
+    expect(result.stdout).toMatch(
+      /^firefox: not run — CORS_LAB_FIREFOX=\/nonexistent\/firefox is not an executable file/,
+    );
+    expect(result.stdout).not.toContain('───');
   });
 });

@@ -73,7 +73,7 @@ export async function locateBuild(asked: BuildName): Promise<Discovery> {
       fix:
         asked.major === undefined
           ? 'as root: apt-get install chromium-headless-shell'
-          : `npx cors-lab install-browsers ${id}`,
+          : `npx cors-lab install-browsers ${id} (where no registry holds that build, it lists the ones they do)`,
     };
   }
   const build = { name: id, kind: cached.kind, source: describeSource(cached) };
