@@ -4,7 +4,7 @@
 // engine: every trial's second request against elapsed clock time, a filled
 // mark where a preflight was sent, an open one where the cache answered.
 import type { EngineInfo } from '../harness/engines/types.ts';
-import { escapeCell, shortEngineHeading } from './labels.ts';
+import { counted, escapeCell, shortEngineHeading } from './labels.ts';
 import { fitLines } from './fit.ts';
 import {
   PAGE_MECHANISMS,
@@ -76,7 +76,7 @@ export function maxAgeHtml(study: MaxAgeStudy): string {
             `${trial.elapsed} s: ${trial.cached ? 'cached' : 'preflight sent'} (journal ${trial.preflights.map((seq) => `#${seq}`).join(', ')})`,
         )
         .join('<br>');
-      return `<td><b>${escapeHtml(cellText(measured.lifetime))}</b><details><summary>${measured.trials.length} trial${measured.trials.length === 1 ? '' : 's'}</summary>${trials}</details></td>`;
+      return `<td><b>${escapeHtml(cellText(measured.lifetime))}</b><details><summary>${counted(measured.trials.length, 'trial')}</summary>${trials}</details></td>`;
     });
     return `<tr><td><code>${escapeHtml(entry.label)}</code></td>${cells.join('')}</tr>`;
   });

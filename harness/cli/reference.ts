@@ -2,14 +2,12 @@
 // commands themselves (npm run schema), so that the reference and --help
 // cannot drift apart: a unit test holds the page to what this writes.
 import type { Command, Option } from 'commander';
+import { escapeCell } from '../../reports/labels.ts';
 import { buildProgram } from './main.ts';
 
 const START =
   '<!-- every flag: written by `npm run schema` from the commands themselves; edit harness/cli, not this -->';
 const END = '<!-- end of every flag -->';
-
-/** Text for one Markdown table cell. */
-const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 function defaultOf(option: Option): string {
   if (option.defaultValueDescription) return option.defaultValueDescription;
@@ -30,12 +28,12 @@ function commandSection(command: Command): string[] {
     .filter((option) => !option.hidden)
     .map(
       (option) =>
-        `| \`${option.flags}\` | ${cell(option.description)}${option.argChoices ? ` (one of: ${option.argChoices.join(', ')})` : ''} | ${cell(defaultOf(option))} |`,
+        `| \`${option.flags}\` | ${escapeCell(option.description)}${option.argChoices ? ` (one of: ${option.argChoices.join(', ')})` : ''} | ${escapeCell(defaultOf(option))} |`,
     );
   return [
     `### ${usageOf(command)}`,
     '',
-    cell(command.description()),
+    escapeCell(command.description()),
     '',
     ...(rows.length > 0 ? ['| flag | what it does | default |', '|---|---|---|', ...rows] : ['No flags.']),
     '',

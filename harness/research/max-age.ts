@@ -7,6 +7,7 @@
 // the same run; otherwise in real time, up to --max-wait, and a lifetime
 // longer than that is reported as a lower bound.
 import { discoverForRun } from '../engines/discovery.ts';
+import { counted } from '../../reports/labels.ts';
 import {
   ENGINE_IDS,
   type EngineContext,
@@ -406,7 +407,7 @@ export async function studyMaxAge(options: MaxAgeOptions): Promise<MaxAgeStudy> 
                     }
                   })();
                   options.onProgress?.(
-                    `${id}: ${scenario.title}: ${found.lifetime.text} (${found.trials.length} trial${found.trials.length === 1 ? '' : 's'})`,
+                    `${id}: ${scenario.title}: ${found.lifetime.text} (${counted(found.trials.length, 'trial')})`,
                   );
                   return found;
                 });

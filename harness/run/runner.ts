@@ -9,6 +9,7 @@ import type { EngineDriver, EngineId, EngineProfile, MissingEngine } from '../en
 import { hostnamesOf, serverKeyFor, startLab, type Lab, type MiddlewareForward } from '../lab/lab.ts';
 import { AdapterError, type MiddlewareAdapter } from '../middleware/adapter.ts';
 import type { ScenarioMiddleware } from '../result/middleware.ts';
+import { messageOf } from '../package/error-message.ts';
 import { describePolicy, type CorsPolicy } from '../scenario/policy.ts';
 import { loadAdapter } from '../middleware/registry.ts';
 import { serveMiddleware, type MiddlewareServer } from '../middleware/serve.ts';
@@ -132,7 +133,7 @@ export async function runScenarios(requested: RunOptions): Promise<RunResult> {
         options.middleware ??
         (await loadAdapter(scenario.middleware!.use!).catch((error: unknown) => {
           // The scenario's own adapter: the file and the field that name it.
-          throw new AdapterError(`${scenario.file}: middleware.use: ${(error as Error).message}`);
+          throw new AdapterError(`${scenario.file}: middleware.use: ${messageOf(error)}`);
         }));
       if (!options.middleware) {
         const named = scenarioMiddlewares.get(adapter.name);
